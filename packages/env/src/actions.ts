@@ -1,0 +1,44 @@
+import { PrnnError, describeValue } from './errors.js';
+
+/** The five actions, in order (SPEC §1.4). The first four are also the sensor order (SPEC §1.3). */
+export const ACTION_NAMES = ['left', 'right', 'up', 'down', 'stay'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+export const ACTION_COUNT = 5;
+export const SENSOR_COUNT = 4;
+/** Row / column deltas of the actions Left, Right, Up, Down, Stay. */
+export const ACTION_DELTAS: readonly (readonly [number, number])[] = [[0, -1], [0, 1], [-1, 0], [1, 0], [0, 0]];
+
+/** Sensor noise level used in training and evaluation unless told otherwise (SPEC §1.3). */
+export const DEFAULT_SENSOR_NOISE = 0.05;
+
+/** Stream id under an env seed for the sensor-noise generator (so MazeEnv and VectorEnv agree). */
+export const SENSOR_NOISE_STREAM = 0x53454e53; // 'SENS'
+/** Stream id under an env seed for the generator that picks / generates mazes on reset. */
+export const MAZE_STREAM = 0x4d415a45; // 'MAZE'
+
+/** Reward of a step: 'goal' = 1 on reaching the goal else 0; 'progress' = 2·(p(pos) − p(start)) (SPEC §3). */
+export type RewardMode = 'goal' | 'progress';
+export const REWARD_MODES: readonly RewardMode[] = ['goal', 'progress'];
+
+export function checkAction(action: unknown): number {
+  if (typeof action !== 'number' || !Number.isInteger(action) || action < 0 || action >= ACTION_COUNT) {
+    throw new PrnnError(
+      `action must be an integer in [0, 4] (0 Left, 1 Right, 2 Up, 3 Down, 4 Stay) (got ${describeValue(action)})`,
+    );
+  }
+  return action;
+}
+
+export function checkSensorNoise(sigma: unknown): number {
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0) {
+    throw new PrnnError(`sensorNoise must be a finite number ≥ 0 (got ${describeValue(sigma)})`);
+  }
+  return sigma;
+}
+
+export function checkRewardMode(mode: unknown): RewardMode {
+  if (!(REWARD_MODES as readonly unknown[]).includes(mode)) {
+    throw new PrnnError(`reward must be one of ${REWARD_MODES.join(', ')} (got ${describeValue(mode)})`);
+  }
+  return mode as RewardMode;
+}

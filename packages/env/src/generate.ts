@@ -1,0 +1,124 @@
+import { PrnnError, describeValue } from './errors.js';
+import { generateGeneralMaze } from './general-maze.js';
+import { generateHMaze } from './h-maze.js';
+import { MazeSet } from './maze-set.js';
+import { Rng } from './rng.js';
+import type { TaskOptions } from './task-options.js';
+import { generateTrackMaze } from './track-maze.js';
+
+/** Stream ids under the set's seed: maze i uses (seed, MAZE_SET_STREAM, i); the labels (seed, ASSIGNMENT_STREAM, k). */
+const MAZE_SET_STREAM = 0x4d534554; // 'MSET'
+const ASSIGNMENT_STREAM = 0x41535349; // 'ASSI'
+const SIDE_LABELS = 0;
+const CHANNEL_LABELS = 1;
+
+export interface GenerateOptions {
+  /** Number of mazes to generate. */
+  count: number;
+  seed: number;
+  /**
+   * Index of the first maze within the whole set (default 0): maze j of the result is maze offset + j of
+   * the set (seed, total). Generating a set in chunks and joining them (MazeSet.concat) is byte-identical
+   * to generating it at once, provided every chunk passes the same `total`.
+   */
+  offset?: number;
+  /** Size of the whole set, over which Track/H sides and leading channels are balanced (default offset + count). */
+  total?: number;
+}
+
+/**
+ * `total` labels in [0, categories), each used ⌊total/categories⌋ or ⌈total/categories⌉ times (which
+ * ones get the extra use is random), in a seeded random order (Fisher–Yates).
+ */
+export function balancedLabels(total: number, categories: number, rng: Rng): Uint8Array {
+  const labels = new Uint8Array(total);
+  const rotation = rng.int(categories);
+  for (let i = 0; i < total; i++) labels[i] = (i + rotation) % categories;
+  for (let i = total - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = labels[i];
+    labels[i] = labels[j];
+    labels[j] = t;
+  }
+  return labels;
+}
+
+function sideCategories(options: TaskOptions): number {
+  return options.kind === 'h' ? 4 : 2;
+}
+
+/** Generates one maze of `set.options.kind` into `slot` with explicit side / leading-channel labels. */
+function generateLabelled(set: MazeSet, slot: number, rng: Rng, side: number, channel: number): void {
+  switch (set.options.kind) {
+    case 'general':
+      generateGeneralMaze(set, slot, rng);
+      return;
+    case 'track':
+      generateTrackMaze(set, slot, rng, side, channel);
+      return;
+    case 'h':
+      generateHMaze(set, slot, rng, side, channel);
+      return;
+  }
+}
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 100_000_000) {
+    throw new PrnnError(`${name} must be an integer in [${min}, 100000000] (got ${describeValue(value)})`);
+  }
+  return value;
+}
+
+/**
+ * Generates a maze set. Maze i depends only on (seed, i) and, for Track/H, on the seeded balanced
+ * assignment of goal sides (halves; quarters of corners for H) and leading channels over the whole set.
+ */
+export function generateMazeSet(options: TaskOptions, generate: GenerateOptions): MazeSet {
+  const count = checkCount('count', generate.count, 0);
+  const offset = checkCount('offset', generate.offset ?? 0, 0);
+  const total = checkCount('total', generate.total ?? offset + count, offset + count);
+  const set = MazeSet.allocate(options, count);
+  fillMazeRange(set, 0, count, generate.seed, offset, total);
+  return set;
+}
+
+/**
+ * Fills slots [from, to) of `set` with mazes offset+from … offset+to−1 of the set (seed, total). This is
+ * what generateMazeSet does; it is exposed for callers that generate into preallocated sets.
+ */
+export function fillMazeRange(set: MazeSet, from: number, to: number, seed: number, offset = 0, total = offset + set.count): void {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= set.count)) {
+    throw new PrnnError(`slot range must satisfy 0 ≤ from ≤ to ≤ ${set.count} (got ${from}, ${to})`);
+  }
+  if (!Number.isInteger(total) || total < offset + to) {
+    throw new PrnnError(`total must be an integer ≥ ${offset + to} (got ${describeValue(total)})`);
+  }
+  const rng = new Rng(seed);
+  let sides: Uint8Array | undefined;
+  let channels: Uint8Array | undefined;
+  if (set.options.kind !== 'general') {
+    sides = balancedLabels(total, sideCategories(set.options), Rng.derive(seed, ASSIGNMENT_STREAM, SIDE_LABELS));
+    channels = balancedLabels(total, set.options.channels, Rng.derive(seed, ASSIGNMENT_STREAM, CHANNEL_LABELS));
+  }
+  for (let slot = from; slot < to; slot++) {
+    const i = offset + slot;
+    rng.reseed(seed, MAZE_SET_STREAM, i);
+    generateLabelled(set, slot, rng, sides === undefined ? 0 : sides[i], channels === undefined ? 0 : channels[i]);
+  }
+}
+
+/**
+ * Generates one fresh maze into `slot` for training streams: draws everything from `rng`, including
+ * (Track/H) the goal side and leading channel, uniformly at random. Allocates nothing.
+ */
+export function generateMazeInto(set: MazeSet, slot: number, rng: Rng): void {
+  if (!(slot >= 0 && slot < set.count && (slot | 0) === slot)) set.checkIndex(slot);
+  const options = set.options;
+  if (options.kind === 'general') {
+    generateGeneralMaze(set, slot, rng);
+    return;
+  }
+  const side = rng.int(sideCategories(options));
+  const channel = rng.int(options.channels);
+  generateLabelled(set, slot, rng, side, channel);
+}
