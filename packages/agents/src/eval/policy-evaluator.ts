@@ -1,0 +1,181 @@
+import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, SENSOR_NOISE_STREAM, VectorEnv, type TaskOptions } from '@prnn/env';
+import { FINAL_EVALUATION_STREAM } from '../learners/dqn.js';
+import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { argmaxWithTies } from '../training/evaluate-greedy.js';
+import { checkNoiseLevels, trapezoidArea } from './noise-spec.js';
+import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
+import type { QEngine } from './q-engine.js';
+
+export interface EvaluatorOptions {
+  readonly task: TaskOptions;
+  /** Number of test mazes (default 1 000, SPEC §4), or a maze set to use as is. */
+  readonly mazes?: number | MazeSet;
+  /** Seed of the generated test set (a run's test set is runSeed + TEST_SET_SEED_OFFSET). */
+  readonly mazeSeed?: number;
+  /** Sensor-noise levels σs, strictly increasing (default [0.05]). */
+  readonly noise?: readonly number[];
+  /**
+   * evalNoise stream id (default: the trainer's final evaluation, so that a level equal to the training σs
+   * reproduces the network's stored fitness).
+   */
+  readonly streamId?: number;
+}
+
+export interface EvaluationOptions extends EvaluatorOptions {
+  /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
+  readonly seed?: number;
+}
+
+export interface EvaluationResult {
+  readonly noise: number[];
+  /** Mean fitness per noise level over the mazes whose score is defined (SPEC §1.5); null when none is. */
+  readonly fitness: (number | null)[];
+  /** Trapezoid area under fitness(σs) over the levels (SPEC §4); only with more than one level. */
+  readonly robustness?: number | null;
+  readonly mazes: number;
+  readonly engine: string;
+  /** Wall-clock seconds of the evaluation (the rollout, not loading). */
+  readonly seconds: number;
+}
+
+const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function checkSeed(name: string, seed: number): number {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new PrnnError(`${name} must be an integer ≥ 0 (got ${seed})`);
+  }
+  return seed;
+}
+
+/**
+ * Greedy evaluation of policies on one test set over a sweep of sensor-noise levels (SPEC §4).
+ *
+ * All trials of a network — mazes × levels, env i = level·M + maze — advance together as ONE batch per step.
+ * Randomness follows the trainer's greedy evaluator (training/evaluate-greedy.ts) level by level: with the
+ * network's seed s, maze m senses with the stream seeded from Rng.derive(s, evalNoise, streamId, 1 + m), and
+ * exact ties in argmax q are broken by Rng.derive(s, evalNoise, streamId, 0) — one generator per level —
+ * drawn in (step, maze) order. So a level's result depends only on (network, test set, s, σs): not on the
+ * other levels of the sweep, nor on the engine that computes the q-values, and at the training σs it equals
+ * the trainer's final fitness. Envs that finished are frozen: their rows are still computed (simplest for a
+ * fixed-shape batch) but their actions are ignored.
+ *
+ * One evaluator holds all buffers (env, q, actions, generators) and reuses them for every network.
+ */
+export class PolicyEvaluator {
+  readonly task: TaskOptions;
+  readonly set: MazeSet;
+  readonly noise: readonly number[];
+  readonly streamId: number;
+  readonly batch: number;
+  private readonly env: VectorEnv;
+  private readonly mazeIndices: Int32Array;
+  private readonly tieRngs: Rng[];
+  private readonly q: Float32Array;
+  private readonly actions: Int32Array;
+  private readonly finished: Uint8Array;
+  private readonly trialFitness: Float64Array;
+  private readonly levelValues: Float64Array;
+
+  constructor(options: EvaluatorOptions) {
+    const noise = [...(options.noise ?? [0.05])];
+    checkNoiseLevels(noise);
+    let set: MazeSet;
+    if (options.mazes instanceof MazeSet) {
+      set = options.mazes;
+    } else {
+      const count = options.mazes ?? 1000;
+      if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
+        throw new PrnnError(`mazes must be an integer in [1, 1000000] (got ${count})`);
+      }
+      set = generateMazeSet(options.task, { count, seed: checkSeed('maze seed', options.mazeSeed ?? TEST_SET_SEED_OFFSET) });
+    }
+    if (set.count < 1) throw new PrnnError('mazes must hold at least one maze');
+    this.task = set.options;
+    this.set = set;
+    this.noise = noise;
+    this.streamId = options.streamId ?? FINAL_EVALUATION_STREAM;
+    const M = set.count;
+    const N = M * noise.length;
+    this.batch = N;
+    this.mazeIndices = new Int32Array(N);
+    for (let i = 0; i < N; i++) this.mazeIndices[i] = i % M;
+    this.tieRngs = noise.map(() => new Rng(0));
+    this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none' });
+    for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[Math.floor(i / M)]);
+    this.q = new Float32Array(N * ACTIONS);
+    this.actions = new Int32Array(N);
+    this.finished = new Uint8Array(N);
+    this.trialFitness = new Float64Array(N);
+    this.levelValues = new Float64Array(M);
+  }
+
+  get observationSize(): number {
+    return this.env.observationSize;
+  }
+
+  /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
+  async evaluate(engine: QEngine, seed: number): Promise<EvaluationResult> {
+    const started = performance.now();
+    checkSeed('seed', seed);
+    const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
+    const N = this.batch;
+    const M = set.count;
+    const levels = this.noise.length;
+    if (engine.obsSize !== env.observationSize) {
+      throw new PrnnError(
+        `policy obs size must equal 4·C = ${env.observationSize} for the task's ${set.channels} channels (got ${engine.obsSize})`,
+      );
+    }
+    for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
+    for (let m = 0; m < M; m++) {
+      const envSeed = Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32();
+      for (let level = 0; level < levels; level++) env.noiseRng(level * M + m).reseed(envSeed, SENSOR_NOISE_STREAM);
+    }
+    env.resetAll(set, this.mazeIndices);
+    engine.reset(N);
+    finished.fill(0);
+    trialFitness.fill(Number.NaN);
+    const { done, fitness: envFitness } = env;
+    let remaining = N;
+    for (let t = 0; t < this.task.steps && remaining > 0; t++) {
+      await engine.step(env.observations, q);
+      for (let level = 0; level < levels; level++) {
+        const rng = tieRngs[level];
+        for (let i = level * M, end = i + M; i < end; i++) {
+          if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
+        }
+      }
+      env.step(actions);
+      for (let i = 0; i < N; i++) {
+        if (finished[i] === 0 && done[i] === 1) {
+          finished[i] = 1;
+          trialFitness[i] = envFitness[i];
+          remaining--;
+        }
+      }
+    }
+    const fitness: (number | null)[] = [];
+    const means: number[] = [];
+    for (let level = 0; level < levels; level++) {
+      for (let m = 0; m < M; m++) this.levelValues[m] = trialFitness[level * M + m];
+      const mean = meanFitness(this.levelValues);
+      means.push(mean);
+      fitness.push(jsonNumber(mean));
+    }
+    return {
+      noise: [...this.noise],
+      fitness,
+      ...(levels > 1 ? { robustness: jsonNumber(trapezoidArea(this.noise, means)) } : {}),
+      mazes: M,
+      engine: engine.engine,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+}
+
+/** Evaluates one policy: a PolicyEvaluator for a single network. */
+export async function evaluatePolicy(engine: QEngine, options: EvaluationOptions): Promise<EvaluationResult> {
+  const seed = options.seed ?? 0;
+  const evaluator = new PolicyEvaluator({ ...options, mazeSeed: options.mazeSeed ?? seed + TEST_SET_SEED_OFFSET });
+  return evaluator.evaluate(engine, seed);
+}

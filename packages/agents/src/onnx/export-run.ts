@@ -1,0 +1,141 @@
+import { PrnnError, writeFileAtomic } from '@prnn/env';
+import { parseArch } from '../architectures/nine-pathway/family.js';
+import { loadRun, readNetworkWeights, type LoadedRun, type NetworkResultFile, type RunNetworkEntry } from '../run/run-dir.js';
+import type { Architecture, ArchInfo } from '../sdk/architecture.js';
+import { exportNinePathwayOnnx } from './nine-pathway-onnx.js';
+import { META } from './policy-contract.js';
+
+/** Which network of a run: by id, or by architecture and/or seed. */
+export interface NetworkSelector {
+  readonly id?: string;
+  readonly arch?: string;
+  readonly seed?: number;
+}
+
+export interface RunNetwork {
+  readonly entry: RunNetworkEntry;
+  readonly result: NetworkResultFile;
+}
+
+/** The trained networks of a run (those with a result), in run.json order. */
+export function trainedNetworks(run: LoadedRun): RunNetwork[] {
+  const out: RunNetwork[] = [];
+  run.manifest.networks.forEach((entry, k) => {
+    const result = run.results[k];
+    if (result) out.push({ entry, result });
+  });
+  return out;
+}
+
+/** Canonical name of an architecture spec within the 9-pathway family (`oh+hh` → `hh+oh`, `127` → `fc`). */
+function canonicalArch(spec: string): string {
+  try {
+    return parseArch(spec).name;
+  } catch {
+    return spec;
+  }
+}
+
+function describeNetworks(run: LoadedRun): string {
+  const trained = trainedNetworks(run);
+  if (trained.length === 0) return `run ${run.dir} holds no trained network yet`;
+  const shown = trained.slice(0, 12).map(({ entry }) => `${entry.id} (--arch ${entry.arch} --seed ${entry.seed})`);
+  const more = trained.length > shown.length ? `, … and ${trained.length - shown.length} more` : '';
+  return `run ${run.dir} holds ${trained.length} trained network${trained.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
+}
+
+/** The trained networks matching `sel` (all of them for an empty selector). */
+export function selectNetworks(run: LoadedRun, sel: NetworkSelector): RunNetwork[] {
+  const arch = sel.arch === undefined ? undefined : canonicalArch(sel.arch.trim());
+  return trainedNetworks(run).filter(
+    ({ entry }) =>
+      (sel.id === undefined || entry.id === sel.id) &&
+      (arch === undefined || entry.arch === arch || entry.arch === sel.arch) &&
+      (sel.seed === undefined || entry.seed === sel.seed),
+  );
+}
+
+/** Exactly one trained network matching `sel`, or a PrnnError listing what the run holds. */
+export function selectOneNetwork(run: LoadedRun, sel: NetworkSelector): RunNetwork {
+  const found = selectNetworks(run, sel);
+  if (found.length === 1) return found[0];
+  const asked = [
+    sel.id !== undefined ? `id ${sel.id}` : '',
+    sel.arch !== undefined ? `--arch ${sel.arch}` : '',
+    sel.seed !== undefined ? `--seed ${sel.seed}` : '',
+  ].filter(Boolean);
+  const what = asked.length ? asked.join(' ') : 'no selection';
+  if (found.length === 0) throw new PrnnError(`no trained network matches ${what}; ${describeNetworks(run)}`);
+  throw new PrnnError(`${what} matches ${found.length} networks; choose one with --arch and --seed; ${describeNetworks(run)}`);
+}
+
+/** metadata_props describing how a run's network was trained. */
+export function runNetworkMetadata(run: LoadedRun, net: RunNetwork): Record<string, string> {
+  const m = run.manifest;
+  return {
+    [META.networkId]: net.entry.id,
+    [META.seed]: String(net.entry.seed),
+    [META.task]: JSON.stringify(m.task),
+    [META.training]: JSON.stringify({
+      learner: m.learner,
+      config: m.config,
+      runSeed: m.runSeed,
+      backend: net.result.backend ?? m.backend,
+      path: m.path,
+      episodes: net.result.episodes,
+      fitness: net.result.fitness,
+      runFingerprint: m.fingerprint,
+      prnnVersion: m.prnnVersion,
+    }),
+  };
+}
+
+/**
+ * One network of a run as ONNX policy bytes: through its Architecture plugin's `exportOnnx` when given
+ * (a plugin family), else the built-in 9-pathway exporter.
+ */
+export async function runNetworkOnnx(run: LoadedRun, net: RunNetwork, architecture?: Architecture): Promise<Uint8Array> {
+  const weights = await readNetworkWeights(run.dir, net.entry.id);
+  const arch: ArchInfo = net.result.arch ?? {
+    family: net.entry.family,
+    name: net.entry.arch,
+    hidden: net.entry.hidden,
+    parameters: net.entry.parameters,
+    referenceIndex: net.entry.referenceIndex,
+    flags: net.entry.flags,
+  };
+  const metadata = runNetworkMetadata(run, net);
+  const channels = run.manifest.task.channels;
+  if (architecture?.exportOnnx) return architecture.exportOnnx(arch, weights, metadata, channels);
+  if (arch.family !== 'nine-pathway') {
+    throw new PrnnError(`architecture family ${arch.family} of network ${net.entry.id} cannot be exported: its plugin has no exportOnnx`);
+  }
+  return exportNinePathwayOnnx(arch, weights, metadata, channels);
+}
+
+export interface ExportedNetwork {
+  readonly id: string;
+  readonly arch: string;
+  readonly seed: number;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/**
+ * Writes one network of the run in `runDir` as an ONNX policy to `outFile` (temp file + rename).
+ * `sel` must pick exactly one trained network; otherwise the error lists what the run holds.
+ */
+export async function exportRunNetwork(
+  runDir: string,
+  sel: NetworkSelector,
+  outFile: string,
+  opts: { architecture?: Architecture | ((family: string) => Architecture | undefined) } = {},
+): Promise<ExportedNetwork> {
+  const run = await loadRun(runDir);
+  const net = selectOneNetwork(run, sel);
+  const family = net.result.arch?.family ?? net.entry.family;
+  const architecture = typeof opts.architecture === 'function' ? opts.architecture(family) : opts.architecture;
+  const bytes = await runNetworkOnnx(run, net, architecture);
+  await writeFileAtomic(outFile, bytes);
+  return { id: net.entry.id, arch: net.entry.arch, seed: net.entry.seed, file: outFile, bytes: bytes.length };
+}

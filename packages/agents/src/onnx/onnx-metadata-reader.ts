@@ -1,0 +1,56 @@
+import protobuf from 'protobufjs/minimal.js';
+
+/** The few top-level facts of an ONNX ModelProto that onnxruntime's JS API does not expose. */
+export interface OnnxModelHeader {
+  readonly irVersion: number;
+  readonly producerName: string;
+  readonly producerVersion: string;
+  readonly opsetVersion: number | undefined;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Reads ir_version (1), producer_name (2), producer_version (3), the default-domain opset (8) and
+ * metadata_props (14) of a serialised ModelProto, skipping every other field (the graph is not decoded).
+ * Throws when the bytes are not a well-formed protobuf message.
+ */
+export function readOnnxModelHeader(bytes: Uint8Array): OnnxModelHeader {
+  const r = protobuf.Reader.create(bytes);
+  let irVersion = 0;
+  let producerName = '';
+  let producerVersion = '';
+  let opsetVersion: number | undefined;
+  const metadata: Record<string, string> = {};
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    const field = t >>> 3;
+    const wire = t & 7;
+    if (field === 1 && wire === 0) irVersion = Number(r.int64());
+    else if (field === 2 && wire === 2) producerName = r.string();
+    else if (field === 3 && wire === 2) producerVersion = r.string();
+    else if (field === 8 && wire === 2) {
+      const end = r.uint32() + r.pos;
+      let domain = '';
+      let version: number | undefined;
+      while (r.pos < end) {
+        const st = r.uint32();
+        if (st >>> 3 === 1 && (st & 7) === 2) domain = r.string();
+        else if (st >>> 3 === 2 && (st & 7) === 0) version = Number(r.int64());
+        else r.skipType(st & 7);
+      }
+      if ((domain === '' || domain === 'ai.onnx') && version !== undefined) opsetVersion = version;
+    } else if (field === 14 && wire === 2) {
+      const end = r.uint32() + r.pos;
+      let key = '';
+      let value = '';
+      while (r.pos < end) {
+        const st = r.uint32();
+        if (st >>> 3 === 1 && (st & 7) === 2) key = r.string();
+        else if (st >>> 3 === 2 && (st & 7) === 2) value = r.string();
+        else r.skipType(st & 7);
+      }
+      metadata[key] = value;
+    } else r.skipType(wire);
+  }
+  return { irVersion, producerName, producerVersion, opsetVersion, metadata };
+}

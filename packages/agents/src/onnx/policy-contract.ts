@@ -1,0 +1,46 @@
+/**
+ * The prnn policy contract, version 1 (documented in docs/readme-onnx.md).
+ *
+ * An ONNX model with inputs `obs` float32 [batch, 4·C] and `state` float32 [batch, S] and outputs
+ * `q` float32 [batch, 5] and `state_out` float32 [batch, S]. The state starts at zeros and `state_out` of one
+ * step is fed as `state` of the next. The greedy action is argmax q (Left, Right, Up, Down, Stay); exact ties
+ * are broken uniformly by the evaluator's seeded Rng. A stateless policy uses S = 1 and passes it through.
+ */
+export const POLICY_CONTRACT_VERSION = 1;
+export const POLICY_CONTRACT = `prnn-policy/${POLICY_CONTRACT_VERSION}`;
+
+export const POLICY_INPUTS = { obs: 'obs', state: 'state' } as const;
+export const POLICY_OUTPUTS = { q: 'q', stateOut: 'state_out' } as const;
+export const POLICY_ACTIONS = 5;
+
+/** ONNX IR version and default-domain opset prnn writes (IR 8 is the IR of opsets 17/18). */
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 17;
+
+/** metadata_props keys. `contract`, `obs_size`, `state_size` are written for every policy; the rest for prnn's own. */
+export const META = {
+  contract: 'prnn.contract',
+  obsSize: 'prnn.obs_size',
+  stateSize: 'prnn.state_size',
+  channels: 'prnn.channels',
+  family: 'prnn.family',
+  architecture: 'prnn.architecture',
+  referenceIndex: 'prnn.reference_index',
+  flags: 'prnn.flags',
+  hidden: 'prnn.hidden',
+  parameters: 'prnn.parameters',
+  seed: 'prnn.seed',
+  networkId: 'prnn.network_id',
+  task: 'prnn.task',
+  training: 'prnn.training',
+} as const;
+
+/** The metadata every policy carries, merged under `extra`. */
+export function contractMetadata(obsSize: number, stateSize: number, extra: Readonly<Record<string, string>> = {}) {
+  return {
+    ...extra,
+    [META.contract]: POLICY_CONTRACT,
+    [META.obsSize]: String(obsSize),
+    [META.stateSize]: String(stateSize),
+  };
+}

@@ -1,0 +1,89 @@
+import { describe, expect, test } from 'vitest';
+import { generateMazeSet, resolveTaskOptions, Rng } from '@prnn/env';
+import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
+import { OnnxPolicy } from '../src/eval/onnx-policy.js';
+import { evaluatePolicy, PolicyEvaluator } from '../src/eval/policy-evaluator.js';
+import { ReferenceEngine } from '../src/eval/reference-engine.js';
+import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
+import { constantPolicy, gradientFollower } from './onnx-test-models.js';
+
+const track = resolveTaskOptions('track', {});
+const general = resolveTaskOptions('general', { size: 7, steps: 12 });
+
+describe('evaluatePolicy', () => {
+  test('ONNX and the plain referenceStep engine give identical fitness (same noise streams, same tie draws)', async () => {
+    for (const [spec, task] of [
+      ['fc', track],
+      ['hh+oh', track],
+      ['ii+oo', general],
+    ] as const) {
+      const arch = parseArch(spec);
+      const weights = initWeights(arch, Rng.derive(11, 1));
+      const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
+      const evaluator = new PolicyEvaluator({ task, mazes: 40, noise: [0, 0.05, 0.3], mazeSeed: 3 });
+      const a = await evaluator.evaluate(policy, 3);
+      const b = await evaluator.evaluate(new ReferenceEngine(arch, weights), 3);
+      expect(a.engine).toBe('onnx');
+      expect(b.engine).toBe('reference');
+      expect(a.fitness).toEqual(b.fitness);
+      expect(a.robustness).toBe(b.robustness);
+      // Re-using the evaluator (buffers, streams restarted) reproduces the first result exactly.
+      expect((await evaluator.evaluate(policy, 3)).fitness).toEqual(a.fitness);
+      await policy.release();
+    }
+  });
+
+  test('a level of a sweep equals that level evaluated alone; seeds matter', async () => {
+    const arch = parseArch('fc');
+    const weights = initWeights(arch, Rng.derive(4, 1));
+    const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
+    const sweep = await evaluatePolicy(policy, { task: track, mazes: 60, noise: [0, 0.05, 0.1, 0.5], seed: 9 });
+    const alone = await evaluatePolicy(policy, { task: track, mazes: 60, noise: [0.05], seed: 9 });
+    expect(alone.fitness[0]).toBe(sweep.fitness[1]);
+    expect(alone.robustness).toBeUndefined();
+    expect(sweep.noise).toEqual([0, 0.05, 0.1, 0.5]);
+    expect(sweep.mazes).toBe(60);
+    const other = await evaluatePolicy(policy, { task: track, mazes: 60, noise: [0, 0.05, 0.1, 0.5], seed: 10 });
+    expect(other.fitness).not.toEqual(sweep.fitness);
+    await policy.release();
+  });
+
+  test('fitness follows SPEC §1.5: a policy that always stays scores p(start)/2; robustness is the trapezoid area', async () => {
+    const stay = await OnnxPolicy.load(constantPolicy(8, 4));
+    const task = general;
+    const set = generateMazeSet(task, { count: 30, seed: 77 });
+    const r = await evaluatePolicy(stay, { task, mazes: set, noise: [0, 0.2, 0.5] });
+    let sum = 0;
+    let n = 0;
+    for (let m = 0; m < set.count; m++) {
+      const fs = set.fastestSolution[m];
+      if (fs === task.steps - 1) continue; // undefined score
+      sum += set.progress[m * set.cellCount + set.start[m]] / 2;
+      n++;
+    }
+    for (const f of r.fitness) expect(f).toBeCloseTo(sum / n, 6);
+    expect(r.robustness).toBeCloseTo(0.5 * (sum / n), 6);
+    await stay.release();
+  });
+
+  test('a gradient follower on the Track maze: perfect without noise when there is no gap', async () => {
+    const follower = await OnnxPolicy.load(gradientFollower(2));
+    const noGap = resolveTaskOptions('track', { gap: 0 });
+    const r = await evaluatePolicy(follower, { task: noGap, mazes: 20, noise: [0], seed: 1 });
+    expect(r.fitness[0]).toBeCloseTo(1, 6);
+    // With the gap it turns back beside it (SPEC §1.2: why the task needs memory).
+    const withGap = await evaluatePolicy(follower, { task: track, mazes: 20, noise: [0], seed: 1 });
+    expect(withGap.fitness[0] as number).toBeLessThan(0.9);
+    await follower.release();
+  });
+
+  test('the policy must fit the task', async () => {
+    const policy = await OnnxPolicy.load(constantPolicy(12, 0));
+    await expect(evaluatePolicy(policy, { task: track, mazes: 4 })).rejects.toThrow(
+      /policy obs size must equal 4·C = 8 for the task's 2 channels \(got 12\)/,
+    );
+    await policy.release();
+    expect(() => new PolicyEvaluator({ task: track, mazes: 0 })).toThrow(/mazes must be an integer in \[1, 1000000\] \(got 0\)/);
+    expect(() => new PolicyEvaluator({ task: track, noise: [0.1, 0.05] })).toThrow(/strictly increasing/);
+  });
+});
