@@ -1,0 +1,70 @@
+import { Rng } from '@prnn/env';
+import { allocateEpisodeRecords, type EpisodeRecords } from '../src/sdk/population-model.js';
+import { PATHWAYS, pathwayShape, presentPathways, type NinePathwayArch, type NinePathwayWeights } from '../src/architectures/nine-pathway/family.js';
+import type { FusedKernel } from '../src/architectures/nine-pathway/fused/kernel.js';
+
+/** Weights Uniform(−scale, scale) for every present pathway (larger than the init so recurrences matter). */
+export function randomWeights(arch: NinePathwayArch, rng: Rng, scale: number): NinePathwayWeights {
+  const w: NinePathwayWeights = {};
+  for (const p of presentPathways(arch)) {
+    const [a, b] = pathwayShape(arch, p);
+    const m = new Float32Array(a * b);
+    for (let j = 0; j < m.length; j++) m[j] = (2 * rng.float() - 1) * scale;
+    w[p] = m;
+  }
+  return w;
+}
+
+/** The 9 padded population arrays of `kernel` holding each member's weights. */
+export function padWeights(kernel: FusedKernel, archs: readonly NinePathwayArch[], ws: readonly NinePathwayWeights[]): Float32Array[] {
+  return PATHWAYS.map((p, k) => {
+    const [Ap, Bp] = kernel.paddedShapes[k];
+    const out = new Float32Array(archs.length * Ap * Bp);
+    archs.forEach((arch, n) => {
+      const src = ws[n][p];
+      if (!src) return;
+      const [A, B] = pathwayShape(arch, p);
+      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out[n * Ap * Bp + a * Bp + b] = src[a * B + b];
+    });
+    return out;
+  });
+}
+
+/** Member n's unpadded gradient of pathway p out of padded population arrays. */
+export function memberSlice(kernel: FusedKernel, padded: Float32Array[], arch: NinePathwayArch, n: number, p: (typeof PATHWAYS)[number]): Float32Array {
+  const k = PATHWAYS.indexOf(p);
+  const [Ap, Bp] = kernel.paddedShapes[k];
+  const [A, B] = pathwayShape(arch, p);
+  const out = new Float32Array(A * B);
+  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out[a * B + b] = padded[k][n * Ap * Bp + a * Bp + b];
+  return out;
+}
+
+/** Random but plausible episode records: obs in [0,1], targets around Q's range, tie noise U(0, 0.001). */
+export function randomRecords(steps: number, population: number, inputs: number, outputs: number, rng: Rng, lengths?: number[]): EpisodeRecords {
+  const r = allocateEpisodeRecords(steps, population, inputs, outputs);
+  for (let j = 0; j < r.obs.length; j++) r.obs[j] = rng.float();
+  for (let j = 0; j < r.actions.length; j++) r.actions[j] = rng.int(outputs);
+  for (let j = 0; j < r.targets.length; j++) r.targets[j] = 1.2 * rng.float() - 0.3;
+  for (let j = 0; j < r.tieNoise.length; j++) r.tieNoise[j] = 0.001 * rng.float();
+  for (let n = 0; n < population; n++) r.lengths[n] = lengths ? lengths[n] : 1 + rng.int(steps);
+  return r;
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+export function norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+export function diffNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}
