@@ -1,1 +1,13 @@
-export {};
+// Plugin SDK first: it loads the reflect-metadata polyfill that decorated plugins need.
+export * from './sdk/index.js';
+export * from './backend.js';
+export * from './tfjs-gradients.js';
+export * from './builtins/index.js';
+export * from './architectures/nine-pathway/family.js';
+export * from './architectures/nine-pathway/architecture.js';
+export * from './architectures/nine-pathway/tfjs-population.js';
+// Training: learners (dqn), greedy evaluation, run directories, checkpoints, benchTrain.
+export * from './training/index.js';
+// Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
+export * from './eval/index.js';
+export * from './onnx/index.js';

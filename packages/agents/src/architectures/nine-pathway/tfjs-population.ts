@@ -1,0 +1,407 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PrnnError, Rng } from '@prnn/env';
+import type { EpisodeRecords, PopulationModel } from '../../sdk/population-model.js';
+import { STREAM } from '../../sdk/streams.js';
+import { registerGradients } from '../../tfjs-gradients.js';
+import {
+  PATHWAYS,
+  fromLayer,
+  hasPathway,
+  initWeights,
+  pathwayShape,
+  toLayer,
+  type Layer,
+  type NinePathwayArch,
+  type Pathway,
+} from './family.js';
+
+/*
+ * How one step is batched. Inside the model the state is ordered [x, o, h] (padding of h last, so a padded
+ * network adds only trailing zeros to every sum) and a step is ONE matmul plus the output layer:
+ *
+ *   e_t = [s_t, u_t]  (sensed input, tie noise)      prev = [x_{t−1}, o_{t−1}, h_{t−1}]
+ *   r_t = e_t · G_in + prev · G_state = [x_t | z_t − h_t·W_ho | h_t before relu]
+ *   h_t = relu(…), o_t = softmax(r_t[z] + h_t · W_ho)
+ *
+ * G folds the linear input layer into the hidden and output layers: since x_t = s_t + prev·Mx,
+ * x_t·W_ih = s_t·W_ih + prev·(Mx·W_ih), so x_t is never an intermediate. In the learning pass e_t·G_in
+ * is one matmul over all steps (its weight gradient too); only prev·G_state is per step. The matrices are
+ * rebuilt from the (masked) variables once per weight change or learning pass, not per step.
+ */
+
+type Weights = Record<Pathway, tf.Tensor3D>;
+
+interface StepMatrices {
+  /** Rows for [s, noise]. [P, I+O, S] */
+  readonly input: tf.Tensor3D;
+  /** Rows for [x, o, h] of the previous state. [P, S, S] */
+  readonly state: tf.Tensor3D;
+  /** W_ho. [P, H, O] */
+  readonly ho: tf.Tensor3D;
+}
+
+interface RecurrentState {
+  readonly x: tf.Tensor3D;
+  readonly o: tf.Tensor3D;
+  readonly h: tf.Tensor3D;
+}
+
+let instances = 0;
+registerGradients();
+
+/**
+ * The generic population model of the 9-pathway family on tfjs: P networks of any mix of architectures and
+ * hidden sizes, stored as one variable per pathway of shape [P, A, B] with H padded to the largest.
+ * Absent pathways and padded units are multiplied by a 0/1 mask before use, so their gradient is exactly 0.
+ */
+export class TfjsNinePathwayPopulation implements PopulationModel {
+  readonly population: number;
+  readonly inputs: number;
+  readonly outputs: number;
+  /** The padded hidden size (largest H of the population). */
+  readonly hidden: number;
+  /** Variables in canonical pathway order (`PATHWAYS`), each [P, A, B]. */
+  readonly variables: tf.Variable[];
+
+  private readonly S: number;
+  private readonly masks: (tf.Tensor3D | null)[];
+  private readonly eyeInputs: tf.Tensor3D;
+  private readonly noiseRows: tf.Tensor3D;
+  private readonly zerosXRows: tf.Tensor3D;
+  private readonly zerosOI: tf.Tensor3D;
+  private readonly zerosHE: tf.Tensor3D;
+  /** For the rollout forward: the step matrices and G_in, G_state stacked ([P, I+O+S, S]). */
+  private cache: { versions: unknown[]; matrices: StepMatrices; full: tf.Tensor3D } | null = null;
+  private state: RecurrentState | null = null;
+  private batch = 1;
+  private ext: Float32Array;
+  private buffers: { steps: number; ext: Float32Array; select: Float32Array; targets: Float32Array } | null = null;
+
+  constructor(
+    readonly archs: readonly NinePathwayArch[],
+    readonly seeds: readonly number[],
+  ) {
+    if (archs.length === 0) throw new PrnnError('population must have at least 1 network (got 0)');
+    if (seeds.length !== archs.length) {
+      throw new PrnnError(`seeds must have one entry per network (${archs.length}, got ${seeds.length})`);
+    }
+    const P = archs.length;
+    const I = archs[0].inputs;
+    const O = archs[0].outputs;
+    for (const a of archs) {
+      if (a.inputs !== I || a.outputs !== O) {
+        throw new PrnnError(`all networks of a population must have the same inputs and outputs (${I}/${O}, got ${a.inputs}/${a.outputs} for ${a.name})`);
+      }
+    }
+    const H = Math.max(...archs.map((a) => a.hidden));
+    this.population = P;
+    this.inputs = I;
+    this.outputs = O;
+    this.hidden = H;
+    this.S = I + O + H;
+    this.ext = new Float32Array(P * (I + O));
+    const id = instances++;
+
+    const values = PATHWAYS.map((p) => new Float32Array(P * this.padded(p, 0) * this.padded(p, 1)));
+    const maskValues = PATHWAYS.map((p) => new Float32Array(P * this.padded(p, 0) * this.padded(p, 1)));
+    archs.forEach((arch, n) => {
+      const init = initWeights(arch, Rng.derive(seeds[n], STREAM.init));
+      PATHWAYS.forEach((p, k) => {
+        if (!hasPathway(arch, p)) return;
+        const [a, b] = pathwayShape(arch, p);
+        const [A, B] = [this.padded(p, 0), this.padded(p, 1)];
+        for (let r = 0; r < a; r++) {
+          for (let c = 0; c < b; c++) {
+            values[k][(n * A + r) * B + c] = init[p]![r * b + c];
+            maskValues[k][(n * A + r) * B + c] = 1;
+          }
+        }
+      });
+    });
+    this.variables = PATHWAYS.map((p, k) => {
+      const initial = tf.tensor3d(values[k], [P, this.padded(p, 0), this.padded(p, 1)]);
+      const variable = tf.variable(initial, true, `prnn/nine-pathway/${id}/${p}`);
+      initial.dispose();
+      return variable;
+    });
+    // A mask of all ones changes nothing: skip the multiply (the gradient is the same).
+    this.masks = PATHWAYS.map((p, k) =>
+      maskValues[k].every((v) => v === 1) ? null : tf.keep(tf.tensor3d(maskValues[k], [P, this.padded(p, 0), this.padded(p, 1)])),
+    );
+
+    const eye = new Float32Array(P * I * I);
+    for (let n = 0; n < P; n++) for (let j = 0; j < I; j++) eye[(n * I + j) * I + j] = 1;
+    this.eyeInputs = tf.keep(tf.tensor3d(eye, [P, I, I]));
+    const noise = new Float32Array(P * O * this.S);
+    for (let n = 0; n < P; n++) for (let k = 0; k < O; k++) noise[(n * O + k) * this.S + I + k] = 1;
+    this.noiseRows = tf.keep(tf.tensor3d(noise, [P, O, this.S]));
+    this.zerosXRows = tf.keep(tf.zeros([P, I, this.S]));
+    this.zerosOI = tf.keep(tf.zeros([P, O, I]));
+    this.zerosHE = tf.keep(tf.zeros([P, H, I + O]));
+  }
+
+  /** Size of pathway p's from-layer (side 0) or to-layer (side 1) in the padded population. */
+  private padded(p: Pathway, side: 0 | 1): number {
+    const layer: Layer = side === 0 ? fromLayer(p) : toLayer(p);
+    return layer === 'i' ? this.inputs : layer === 'h' ? this.hidden : this.outputs;
+  }
+
+  private maskedWeights(): Weights {
+    const w = {} as Weights;
+    PATHWAYS.forEach((p, k) => {
+      const mask = this.masks[k];
+      w[p] = (mask ? tf.mul(this.variables[k], mask) : this.variables[k]) as tf.Tensor3D;
+    });
+    return w;
+  }
+
+  private buildMatrices(w: Weights): StepMatrices {
+    // Rows [s | noise] and [x; o; h] × columns [x | z | h]. Concatenating along rows is cheap on wasm
+    // (one block per network); along columns it copies row by row, so only small blocks are joined that way.
+    const fromS = tf.concat([this.eyeInputs, w.io, w.ih], 2);
+    const mx = tf.concat([w.ii, w.oi, w.hi], 1);
+    const rec = tf.concat([this.zerosXRows, tf.concat([this.zerosOI, w.oo, w.oh], 2), tf.concat([this.zerosHE, w.hh], 2)], 1);
+    // Row ρ of G_state is Mx[ρ]·[I | W_io | W_ih] + the recurrent pathways out of ρ.
+    const state = tf.add(tf.matMul(mx, fromS), rec) as tf.Tensor3D;
+    const input = tf.concat([fromS, this.noiseRows], 1) as tf.Tensor3D;
+    return { input, state, ho: w.ho };
+  }
+
+  /** The step matrices for the current variable values (rebuilt when an optimiser or import replaced one). */
+  private matrices(): { matrices: StepMatrices; full: tf.Tensor3D } {
+    const versions = this.variables.map((v) => v.dataId);
+    if (this.cache && this.cache.versions.every((d, k) => d === versions[k])) return this.cache;
+    this.disposeCache();
+    const built = tf.tidy(() => {
+      const m = this.buildMatrices(this.maskedWeights());
+      // W_ho may be the variable itself; clone so the cache owns what it disposes.
+      return { input: m.input, state: m.state, ho: tf.clone(m.ho), full: tf.concat([m.input, m.state], 1) as tf.Tensor3D };
+    });
+    const { full, ...matrices } = built;
+    this.cache = { versions, matrices, full };
+    return this.cache;
+  }
+
+  /** The rest of a step once r = [x | z − h·W_ho | h before relu] is known. */
+  private finishStep(r: tf.Tensor3D, ho: tf.Tensor3D): RecurrentState {
+    const [x, z, hPre] = tf.split(r, [this.inputs, this.outputs, this.hidden], 2) as tf.Tensor3D[];
+    const h = tf.relu(hPre);
+    const o = tf.softmax(tf.add(z, tf.matMul(h, ho))) as tf.Tensor3D;
+    return { x, o, h };
+  }
+
+  resetState(batch: number): void {
+    if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
+    this.disposeState();
+    this.batch = batch;
+    const size = this.population * batch * (this.inputs + this.outputs);
+    if (this.ext.length !== size) this.ext = new Float32Array(size);
+  }
+
+  forward(obs: Float32Array, tieNoise: Float32Array | null, q: Float32Array, advance: boolean): void {
+    const { population: P, batch: B, inputs: I, outputs: O } = this;
+    const rows = P * B;
+    if (obs.length !== rows * I) throw new PrnnError(`obs must have P·batch·I = ${rows * I} values (got ${obs.length})`);
+    if (q.length !== rows * O) throw new PrnnError(`q must have P·batch·O = ${rows * O} values (got ${q.length})`);
+    if (tieNoise && tieNoise.length !== rows * O) {
+      throw new PrnnError(`tieNoise must have P·batch·O = ${rows * O} values (got ${tieNoise.length})`);
+    }
+    const ext = this.ext;
+    const E = I + O;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < I; j++) ext[r * E + j] = obs[r * I + j];
+      for (let k = 0; k < O; k++) ext[r * E + I + k] = tieNoise ? tieNoise[r * O + k] : 0;
+    }
+    const { matrices: m, full } = this.matrices();
+    const prev = this.state;
+    let next: RecurrentState | null = null;
+    tf.tidy(() => {
+      const e = tf.tensor3d(ext, [P, B, E]);
+      const r = (prev ? tf.matMul(tf.concat([e, prev.x, prev.o, prev.h], 2), full) : tf.matMul(e, m.input)) as tf.Tensor3D;
+      const s = this.finishStep(r, m.ho);
+      q.set(s.o.dataSync());
+      if (advance) next = { x: tf.keep(s.x), o: tf.keep(s.o), h: tf.keep(s.h) };
+    });
+    if (next) {
+      this.disposeState();
+      this.state = next;
+    }
+  }
+
+  lossAndGradients(records: EpisodeRecords): { losses: Float32Array; gradients: tf.Tensor[] } {
+    const { population: P, inputs: I, outputs: O } = this;
+    const T = records.steps;
+    if (records.population !== P) throw new PrnnError(`records.population must be ${P} (got ${records.population})`);
+    const expect = (name: string, got: number, want: number): void => {
+      if (got !== want) throw new PrnnError(`records.${name} must have ${want} values (got ${got})`);
+    };
+    expect('obs', records.obs.length, T * P * I);
+    expect('actions', records.actions.length, T * P);
+    expect('targets', records.targets.length, T * P);
+    expect('tieNoise', records.tieNoise.length, T * P * O);
+    expect('lengths', records.lengths.length, P);
+    let steps = 0;
+    for (let n = 0; n < P; n++) {
+      const len = records.lengths[n];
+      if (!Number.isInteger(len) || len < 0 || len > T) {
+        throw new PrnnError(`records.lengths[${n}] must be an integer from 0 to ${T} (got ${len})`);
+      }
+      steps = Math.max(steps, len);
+    }
+    if (steps === 0) {
+      return { losses: new Float32Array(P), gradients: this.variables.map((v) => tf.zerosLike(v)) };
+    }
+
+    // Inputs network-major [n][t][s | noise] (for one matmul over all steps); selection and targets
+    // time-major [t][n]. Entries past a network's length are zeroed so that whatever the rollout left there
+    // cannot reach the loss.
+    const E = I + O;
+    const { ext, select, targets } = this.learningBuffers(steps);
+    for (let t = 0; t < steps; t++) {
+      for (let n = 0; n < P; n++) {
+        if (t >= records.lengths[n]) continue;
+        const row = t * P + n;
+        const at = (n * steps + t) * E;
+        for (let j = 0; j < I; j++) ext[at + j] = records.obs[row * I + j];
+        for (let k = 0; k < O; k++) ext[at + I + k] = records.tieNoise[row * O + k];
+        const a = records.actions[row];
+        if (!Number.isInteger(a) || a < 0 || a >= O) {
+          throw new PrnnError(`records.actions[${row}] must be an integer from 0 to ${O - 1} (got ${a})`);
+        }
+        select[row * O + a] = 1;
+        targets[row] = records.targets[row];
+      }
+    }
+
+    let lossesKept: tf.Tensor | null = null;
+    const gradients = tf.tidy(() => {
+      const extT = tf.tensor3d(ext, [P, steps, E]);
+      const selectT = tf.tensor3d(select, [steps * P, 1, O]);
+      const targetsT = tf.tensor2d(targets, [steps * P, 1]);
+      const { grads } = tf.variableGrads(() => {
+        const m = this.buildMatrices(this.maskedWeights());
+        // Time-major before splitting: slices along the leading axis are single block copies.
+        const fromInput = tf.transpose(tf.matMul(extT, m.input), [1, 0, 2]);
+        const r = (steps > 1 ? tf.split(fromInput, steps, 0) : [fromInput]).map((x) => tf.reshape(x, [P, 1, this.S]) as tf.Tensor3D);
+        const q: tf.Tensor3D[] = [];
+        let s = this.finishStep(r[0], m.ho);
+        q.push(s.o);
+        for (let t = 1; t < steps; t++) {
+          s = this.finishStep(tf.add(r[t], tf.matMul(tf.concat([s.x, s.o, s.h], 2), m.state)) as tf.Tensor3D, m.ho);
+          q.push(s.o);
+        }
+        const chosen = tf.sum(tf.mul(steps > 1 ? tf.concat(q, 0) : q[0], selectT), 2);
+        const losses = tf.sum(tf.reshape(tf.square(tf.sub(chosen, targetsT)), [steps, P]), 0);
+        lossesKept = tf.keep(losses);
+        return tf.sum(losses) as tf.Scalar;
+      }, this.variables);
+      // From the zero state, a one-step episode never reaches the recurrent pathways: no gradient means 0.
+      return this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+    });
+    const losses = Float32Array.from(lossesKept!.dataSync());
+    lossesKept!.dispose();
+    return { losses, gradients };
+  }
+
+  /** Zeroed input buffers of the learning pass, reused while the episode length stays the same. */
+  private learningBuffers(steps: number): { ext: Float32Array; select: Float32Array; targets: Float32Array } {
+    const { population: P, inputs: I, outputs: O } = this;
+    if (this.buffers?.steps === steps) {
+      this.buffers.ext.fill(0);
+      this.buffers.select.fill(0);
+      this.buffers.targets.fill(0);
+    } else {
+      this.buffers = {
+        steps,
+        ext: new Float32Array(P * steps * (I + O)),
+        select: new Float32Array(steps * P * O),
+        targets: new Float32Array(steps * P),
+      };
+    }
+    return this.buffers;
+  }
+
+  exportWeights(n: number): Record<string, Float32Array> {
+    const arch = this.member(n);
+    const out: Record<string, Float32Array> = {};
+    PATHWAYS.forEach((p, k) => {
+      if (!hasPathway(arch, p)) return;
+      const [a, b] = pathwayShape(arch, p);
+      const slice = tf.slice(this.variables[k], [n, 0, 0], [1, a, b]);
+      out[p] = Float32Array.from(slice.dataSync());
+      slice.dispose();
+    });
+    return out;
+  }
+
+  importWeights(n: number, weights: Record<string, Float32Array>): void {
+    const arch = this.member(n);
+    for (const name of Object.keys(weights)) {
+      if (!(PATHWAYS as readonly string[]).includes(name) || !hasPathway(arch, name as Pathway)) {
+        throw new PrnnError(
+          `weights of ${arch.name} have no pathway ${JSON.stringify(name)}: expected ${PATHWAYS.filter((p) => hasPathway(arch, p)).join(', ')}`,
+        );
+      }
+    }
+    PATHWAYS.forEach((p, k) => {
+      if (!hasPathway(arch, p)) return;
+      const [a, b] = pathwayShape(arch, p);
+      const w = weights[p];
+      if (!w || w.length !== a * b) {
+        throw new PrnnError(`weights.${p} of ${arch.name} must be a Float32Array of ${a}×${b} = ${a * b} values (got ${w ? w.length : 'none'})`);
+      }
+    });
+    PATHWAYS.forEach((p, k) => {
+      if (!hasPathway(arch, p)) return;
+      const [a, b] = pathwayShape(arch, p);
+      const v = this.variables[k];
+      const [, A, B] = v.shape;
+      const data = Float32Array.from(v.dataSync());
+      const w = weights[p];
+      for (let r = 0; r < a; r++) data.set(w.subarray(r * b, (r + 1) * b), (n * A + r) * B);
+      tf.tidy(() => v.assign(tf.tensor3d(data, [this.population, A, B])));
+    });
+  }
+
+  private member(n: number): NinePathwayArch {
+    if (!Number.isInteger(n) || n < 0 || n >= this.population) {
+      throw new PrnnError(`network index must be an integer from 0 to ${this.population - 1} (got ${n})`);
+    }
+    return this.archs[n];
+  }
+
+  private disposeState(): void {
+    if (!this.state) return;
+    this.state.x.dispose();
+    this.state.o.dispose();
+    this.state.h.dispose();
+    this.state = null;
+  }
+
+  private disposeCache(): void {
+    if (!this.cache) return;
+    const { input, state, ho } = this.cache.matrices;
+    input.dispose();
+    state.dispose();
+    this.cache.full.dispose();
+    ho.dispose();
+    this.cache = null;
+  }
+
+  dispose(): void {
+    this.disposeState();
+    this.disposeCache();
+    for (const v of this.variables) v.dispose();
+    for (const m of this.masks) m?.dispose();
+    this.eyeInputs.dispose();
+    this.noiseRows.dispose();
+    this.zerosXRows.dispose();
+    this.zerosOI.dispose();
+    this.zerosHE.dispose();
+  }
+}
+
+/** P networks (any mix of 9-pathway architectures and hidden sizes), network n initialised from seeds[n]. */
+export function createTfjsPopulation(archs: readonly NinePathwayArch[], seeds: readonly number[]): TfjsNinePathwayPopulation {
+  return new TfjsNinePathwayPopulation(archs, seeds);
+}

@@ -1,0 +1,9 @@
+import type { PrnnPlugin } from '../sdk/plugin.js';
+import { learnersPlugin } from './learners.js';
+import { metricsPlugin } from './metrics.js';
+import { ninePathwayPlugin } from './nine-pathway.js';
+
+/** Every built-in plugin, in load order (they register through the same container as third-party ones). */
+export function builtinPlugins(): PrnnPlugin[] {
+  return [ninePathwayPlugin, learnersPlugin, metricsPlugin];
+}

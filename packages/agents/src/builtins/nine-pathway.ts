@@ -1,0 +1,17 @@
+import { NinePathwayArchitecture } from '../architectures/nine-pathway/architecture.js';
+import type { Architecture } from '../sdk/architecture.js';
+import { definePlugin } from '../sdk/plugin.js';
+import { TYPES } from '../sdk/tokens.js';
+import { BUILTIN_VERSION } from './version.js';
+
+/** The 9-pathway family, registered exactly as a third-party architecture plugin would be. */
+export const ninePathwayPlugin = definePlugin({
+  manifest: {
+    name: '@prnn/agents/nine-pathway',
+    version: BUILTIN_VERSION,
+    description: 'the 128 partially recurrent architectures of Ghosh & Goodman, plus ff-large',
+  },
+  module: ({ bind }) => {
+    bind<Architecture>(TYPES.Architecture).toConstantValue(new NinePathwayArchitecture());
+  },
+});

@@ -1,0 +1,219 @@
+// Plugins may decorate their classes (@injectable/@inject): the metadata polyfill must exist before any
+// plugin module is evaluated, and every way of building a registry passes through this file.
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { PrnnError, register as registerWithEnv } from '@prnn/env';
+import type { Architecture, ArchInfo, ArchSizeOptions } from './architecture.js';
+import type { Environment, RegisterEnvironment } from './environment.js';
+import type { Learner } from './learner.js';
+import type { Metric } from './metric.js';
+import type { PrnnPlugin } from './plugin.js';
+import { TYPES, type ServiceKind } from './tokens.js';
+
+/** One registered service, as `prnn plugins` lists it. */
+export interface RegistryEntry {
+  readonly kind: ServiceKind;
+  readonly name: string;
+  readonly plugin: string;
+  readonly version: string;
+}
+
+/** Environment sets already registered with @prnn/env in this process (plugin, name): @prnn/env ids are global. */
+const registeredWithEnv = new Set<string>();
+
+interface Registered<T> {
+  readonly service: T;
+  readonly entry: RegistryEntry;
+}
+
+const KINDS: readonly { kind: ServiceKind; id: symbol; key: (s: never) => unknown }[] = [
+  { kind: 'architecture', id: TYPES.Architecture, key: (s: Architecture) => s.family },
+  { kind: 'learner', id: TYPES.Learner, key: (s: Learner) => s.name },
+  { kind: 'metric', id: TYPES.Metric, key: (s: Metric) => s.name },
+  { kind: 'environment', id: TYPES.Environment, key: (s: Environment) => s.name },
+];
+
+/** The services of every loaded plugin, by kind and name. Built by `createContainer`. */
+export class Registry {
+  readonly #byKind = new Map<ServiceKind, Map<string, Registered<unknown>>>();
+
+  /** @internal use `createContainer`. */
+  constructor(
+    readonly container: Container,
+    readonly plugins: readonly PrnnPlugin[],
+    registered: readonly Registered<unknown>[],
+  ) {
+    for (const { kind } of KINDS) this.#byKind.set(kind, new Map());
+    for (const r of registered) this.#byKind.get(r.entry.kind)!.set(r.entry.name, r);
+  }
+
+  #all<T>(kind: ServiceKind): T[] {
+    return [...this.#byKind.get(kind)!.values()].map((r) => r.service as T);
+  }
+
+  #one<T>(kind: ServiceKind, name: string): T {
+    const found = this.#byKind.get(kind)!.get(name);
+    if (!found) {
+      const known = [...this.#byKind.get(kind)!.keys()];
+      throw new PrnnError(
+        `unknown ${kind} ${JSON.stringify(name)}: ${known.length ? `registered: ${known.join(', ')}` : `no ${kind} is registered`}`,
+      );
+    }
+    return found.service as T;
+  }
+
+  architectures(): Architecture[] {
+    return this.#all('architecture');
+  }
+  learners(): Learner[] {
+    return this.#all('learner');
+  }
+  metrics(): Metric[] {
+    return this.#all('metric');
+  }
+  environments(): Environment[] {
+    return this.#all('environment');
+  }
+  architecture(family: string): Architecture {
+    return this.#one('architecture', family);
+  }
+  learner(name: string): Learner {
+    return this.#one('learner', name);
+  }
+  metric(name: string): Metric {
+    return this.#one('metric', name);
+  }
+  environment(name: string): Environment {
+    return this.#one('environment', name);
+  }
+
+  /**
+   * Resolves a user's architecture spec (`fc`, `hh+oh`, `ff-large`, or `family:spec` to pick a family) by
+   * asking every family. A spec that two families claim must be written `family:spec`.
+   */
+  resolveArch(spec: string, opts: ArchSizeOptions): ArchInfo {
+    const colon = spec.indexOf(':');
+    if (colon > 0) {
+      const family = spec.slice(0, colon);
+      const inner = spec.slice(colon + 1);
+      const arch = this.architecture(family).resolve(inner, opts);
+      if (!arch) throw new PrnnError(`architecture ${JSON.stringify(inner)} is not a member of family ${family}${this.#examples()}`);
+      return arch;
+    }
+    const matches: ArchInfo[] = [];
+    const failures: string[] = [];
+    for (const family of this.architectures()) {
+      try {
+        const arch = family.resolve(spec, opts);
+        if (arch) matches.push(arch);
+      } catch (err) {
+        // A family that recognises the spec but rejects its sizes explains why; keep that message.
+        if (err instanceof PrnnError) failures.push(err.message);
+        else throw err;
+      }
+    }
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) {
+      throw new PrnnError(
+        `architecture ${JSON.stringify(spec)} is ambiguous: families ${matches.map((a) => a.family).join(', ')} ` +
+          `all have it; write family:spec, e.g. ${matches[0].family}:${spec}`,
+      );
+    }
+    if (failures.length === 1 && this.architectures().length === 1) throw new PrnnError(failures[0]);
+    throw new PrnnError(`unknown architecture ${JSON.stringify(spec)}${this.#examples()}`);
+  }
+
+  #examples(): string {
+    const families = this.architectures().map((a) => {
+      const names = a.list({ channels: 2, hidden: 8 }).map((x) => x.name);
+      const shown = names.length > 4 ? [...names.slice(0, 3), names[names.length - 1]] : names;
+      return `${a.family} (e.g. ${shown.join(', ')})`;
+    });
+    return families.length ? `; families: ${families.join('; ')}` : '; no architecture family is registered';
+  }
+
+  /**
+   * Has every Environment plugin register its ids — by default with @prnn/env's registry, where they are
+   * global, so a plugin's environments already registered in this process are skipped.
+   */
+  registerEnvironments(register?: RegisterEnvironment): void {
+    for (const { service, entry } of this.#byKind.get('environment')!.values()) {
+      const env = service as Environment;
+      const key = `${entry.plugin}\u0000${entry.name}`;
+      if (!register && registeredWithEnv.has(key)) continue;
+      try {
+        env.register(register ?? registerWithEnv);
+      } catch (err) {
+        throw new PrnnError(
+          `plugin ${entry.plugin}: environment ${entry.name} could not register: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      if (!register) registeredWithEnv.add(key);
+    }
+  }
+
+  /** Every registered service with the plugin that provided it, in load order. */
+  list(): RegistryEntry[] {
+    return KINDS.flatMap(({ kind }) => [...this.#byKind.get(kind)!.values()].map((r) => ({ ...r.entry })));
+  }
+}
+
+function checkPlugin(plugin: PrnnPlugin, index: number): void {
+  const m = plugin?.manifest;
+  const label = typeof m?.name === 'string' && m.name ? m.name : `#${index}`;
+  if (!m || typeof m.name !== 'string' || !m.name || typeof m.version !== 'string') {
+    throw new PrnnError(`plugin ${label} has no valid manifest: expected { name: string, version: string }`);
+  }
+  const mod = plugin.module as unknown as { load?: unknown } | undefined;
+  if (!mod || typeof mod.load !== 'function') {
+    throw new PrnnError(`plugin ${label} has no valid module: expected an inversify ContainerModule`);
+  }
+}
+
+/**
+ * Loads the plugins' ContainerModules, in order, into one inversify Container and indexes what each bound
+ * to `TYPES.*`. A name bound twice (by two plugins, or twice by one) is an error naming both plugins.
+ */
+export function createContainer(input: readonly PrnnPlugin[] | { readonly plugins: readonly PrnnPlugin[] }): Registry {
+  const plugins = Array.isArray(input) ? (input as readonly PrnnPlugin[]) : (input as { plugins: readonly PrnnPlugin[] }).plugins;
+  const container = new Container({ defaultScope: 'Singleton' });
+  const registered: Registered<unknown>[] = [];
+  const owner = new Map<string, string>();
+  const counts = new Map<symbol, number>(KINDS.map(({ id }) => [id, 0]));
+  plugins.forEach((plugin, index) => {
+    checkPlugin(plugin, index);
+    const { name: pluginName, version } = plugin.manifest;
+    try {
+      container.loadSync(plugin.module);
+    } catch (err) {
+      throw new PrnnError(`plugin ${pluginName} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const { kind, id, key } of KINDS) {
+      let services: unknown[];
+      try {
+        services = container.isBound(id) ? container.getAll(id) : [];
+      } catch (err) {
+        throw new PrnnError(
+          `plugin ${pluginName}: a ${kind} cannot be created: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      // Bindings resolve in registration order, so the ones after the previous count are this plugin's.
+      for (const service of services.slice(counts.get(id))) {
+        const name = (key as (s: unknown) => unknown)(service);
+        if (typeof name !== 'string' || name.length === 0) {
+          throw new PrnnError(`plugin ${pluginName} registered a ${kind} without a name`);
+        }
+        const previous = owner.get(`${kind}:${name}`);
+        if (previous !== undefined) {
+          throw new PrnnError(
+            `${kind} ${JSON.stringify(name)} is registered twice: by plugin ${previous} and by plugin ${pluginName}`,
+          );
+        }
+        owner.set(`${kind}:${name}`, pluginName);
+        registered.push({ service, entry: { kind, name, plugin: pluginName, version } });
+      }
+      counts.set(id, services.length);
+    }
+  });
+  return new Registry(container, plugins, registered);
+}

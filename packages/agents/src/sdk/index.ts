@@ -1,0 +1,11 @@
+// The plugin SDK. container.js comes first: it loads the reflect-metadata polyfill that decorators need.
+export * from './container.js';
+export * from './tokens.js';
+export * from './plugin.js';
+export * from './architecture.js';
+export * from './population-model.js';
+export * from './metric.js';
+export * from './environment.js';
+export * from './learner.js';
+export * from './streams.js';
+export * from './loader.js';

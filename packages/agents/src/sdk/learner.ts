@@ -1,0 +1,112 @@
+import type { TaskOptions } from '@prnn/env';
+import type { Architecture, PopulationMember } from './architecture.js';
+
+/**
+ * A learning algorithm (a plugin contract, bound to `TYPES.Learner`). Built-in: `dqn`, the reference's
+ * per-episode DQN (SPEC §3). A learner trains one population — P networks of one architecture family, each
+ * with its own seed — and returns every network's final weights, fitness and training curve.
+ *
+ * Learners are written CleanRL-style: one file that reads top to bottom, hyper-parameters in one typed
+ * object whose defaults are the paper's. The generic parts every learner needs (the greedy evaluation on
+ * the run's test set, per-network clipping, checkpoint storage) live in `training/` and are exported.
+ */
+export interface Learner<Config extends LearnerConfig = LearnerConfig> {
+  /** Registry key, e.g. `dqn` or `replay-dqn`; what `--learner` and run.json name. */
+  readonly name: string;
+  readonly description: string;
+  /** The paper's hyper-parameters for this task (episodes depend on the task, SPEC §0). */
+  defaults(task: TaskOptions): Config;
+  /**
+   * Merges user overrides into the defaults and validates them; throws a PrnnError naming the parameter.
+   * Unknown keys are an error.
+   */
+  configure(task: TaskOptions, overrides: Readonly<Record<string, unknown>>): Config;
+  /** Trains the job's population; resumes from `job.resume` when given. */
+  train(job: TrainJob<Config>, hooks?: TrainHooks): Promise<TrainResult>;
+}
+
+/** Every learner's configuration carries at least these (the run directory and the CLI rely on them). */
+export interface LearnerConfig {
+  /** Training episodes per network. */
+  readonly episodes: number;
+  /** Sensor noise σs during training and for the training curve / final fitness. */
+  readonly sensorNoise: number;
+  /** Hidden units H of the networks (the architecture's own hidden size wins for e.g. ff-large). */
+  readonly hidden: number;
+  /** Number of points of the training curve (SPEC §3: 100). */
+  readonly curvePoints: number;
+  /** Size of the run's shared test set (SPEC §4: 1 000). */
+  readonly testMazes: number;
+}
+
+/** One population to train. */
+export interface TrainJob<Config extends LearnerConfig = LearnerConfig> {
+  readonly task: TaskOptions;
+  /** The architecture family, as resolved by the Registry (learners never construct models themselves). */
+  readonly architecture: Architecture;
+  readonly members: readonly PopulationMember[];
+  readonly config: Config;
+  /** The run's seed: fixes the shared test set (`runSeed + TEST_SET_SEED_OFFSET`). */
+  readonly runSeed: number;
+  /** Which learning-pass implementation the architecture should use. */
+  readonly path?: 'generic' | 'fused';
+  /** A state previously handed to `hooks.checkpoint`; training continues from it. */
+  readonly resume?: LearnerState;
+}
+
+export interface TrainProgress {
+  /** Episodes completed per network so far (the population moves in lockstep). */
+  readonly episode: number;
+  readonly episodes: number;
+  readonly population: number;
+  /** Wall-clock milliseconds spent in this `train` call. */
+  readonly elapsedMs: number;
+  /** Mean over networks of the last episode's loss, when the learner has one. */
+  readonly loss?: number;
+}
+
+export interface TrainHooks {
+  /** Called every few episodes (at least at each curve point and at the end). */
+  onProgress?(progress: TrainProgress): void;
+  /**
+   * Checkpointing: every `everyEpisodes` episodes (and never mid-episode) the learner hands its complete
+   * state to `save`; resuming from that state must give exactly the result of an uninterrupted run.
+   */
+  checkpoint?: {
+    readonly everyEpisodes: number;
+    save(state: LearnerState): Promise<void> | void;
+  };
+  /** When aborted, training stops with a PrnnError right after the next checkpoint (at once without checkpointing). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A learner's resumable state in a storage-neutral form: JSON-able metadata plus named float32 tensors
+ * (weights, optimiser moments, replay buffers…). The run directory stores it as a manifest + one binary file.
+ */
+export interface LearnerState {
+  readonly learner: string;
+  /** Episodes completed per network. */
+  readonly episode: number;
+  readonly json: Readonly<Record<string, unknown>>;
+  readonly tensors: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array }>>;
+}
+
+export interface NetworkResult {
+  readonly member: PopulationMember;
+  /** Final weights by name (for the 9-pathway family: present pathways, row-major [A, B]). */
+  readonly weights: Record<string, Float32Array>;
+  /** Greedy test fitness at the training sensor noise on the run's test set (SPEC §4). */
+  readonly fitness: number;
+  /** `curvePoints` test fitnesses, before episodes 0, E/points, 2E/points, … (SPEC §3). */
+  readonly trainingCurve: readonly number[];
+  readonly episodes: number;
+}
+
+export interface TrainResult {
+  readonly networks: readonly NetworkResult[];
+  /** Network-episodes per wall-clock second of training (evaluation excluded). */
+  readonly netEpisodesPerSecond: number;
+  /** The tfjs backend that ran it (`tensorflow`, `wasm`, `cpu`). */
+  readonly backend: string;
+}

@@ -1,0 +1,28 @@
+import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
+
+export interface PluginManifest {
+  /** Usually the npm package name; what `prnn plugins` shows and error messages name. */
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+}
+
+/**
+ * A prnn plugin: a manifest plus an inversify ContainerModule that binds services to `TYPES.*`.
+ * An npm package exposes it as its default export or as the named export `plugin`.
+ */
+export interface PrnnPlugin {
+  readonly manifest: PluginManifest;
+  readonly module: ContainerModule;
+}
+
+export type PluginBindings = (options: ContainerModuleLoadOptions) => void;
+
+/**
+ * Builds a plugin; `module` may be a ContainerModule or the synchronous function such a module would run.
+ * Bindings must be synchronous: the registry is assembled synchronously.
+ */
+export function definePlugin(plugin: { manifest: PluginManifest; module: ContainerModule | PluginBindings }): PrnnPlugin {
+  const module = typeof plugin.module === 'function' ? new ContainerModule(plugin.module) : plugin.module;
+  return { manifest: { ...plugin.manifest }, module };
+}

@@ -1,0 +1,12 @@
+/**
+ * Service identifiers of the plugin SDK. `Symbol.for` keys make them identical across copies of
+ * @prnn/agents (a plugin built against the published package and the CLI's own copy agree).
+ */
+export const TYPES = {
+  Architecture: Symbol.for('prnn.Architecture'),
+  Learner: Symbol.for('prnn.Learner'),
+  Metric: Symbol.for('prnn.Metric'),
+  Environment: Symbol.for('prnn.Environment'),
+} as const;
+
+export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment';

@@ -1,0 +1,65 @@
+import { Flags } from '@oclif/core';
+import { DEFAULT_HIDDEN, OPTIONAL_PATHWAYS, loadPlugins, type ArchInfo } from '@prnn/agents';
+import { BaseCommand } from '../cli/base-command.js';
+
+/** One line of `prnn archs --json`. 9-pathway entries carry exactly these keys; other families add `family`. */
+export interface ArchListing {
+  name: string;
+  referenceIndex: number | null;
+  flags: Record<string, boolean> | null;
+  hidden: number;
+  parameters: number;
+  family?: string;
+}
+
+function listing(arch: ArchInfo): ArchListing {
+  const entry: ArchListing = {
+    name: arch.name,
+    referenceIndex: arch.referenceIndex ?? null,
+    flags: arch.flags ? { ...arch.flags } : null,
+    hidden: arch.hidden,
+    parameters: arch.parameters,
+  };
+  if (arch.family !== 'nine-pathway') entry.family = arch.family;
+  return entry;
+}
+
+export default class Archs extends BaseCommand {
+  static override summary = 'List the network architectures that can be trained.';
+  static override description =
+    'The 128 partially recurrent architectures of the 9-pathway family in reference-index order (flags ii, hh, ' +
+    'oo, io, oi, hi, oh read as binary, ii most significant), then the large feed-forward network ff-large ' +
+    '(34 hidden units), then the architectures of any plugin families (prnn.config.json). "weights" counts ' +
+    'the weights of the present pathways.';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %>', description: 'The table of the paper’s sweep (H = 8, 2 channels).' },
+    { command: '<%= config.bin %> <%= command.id %> --json', description: 'Machine-readable: name, referenceIndex, flags, hidden, parameters.' },
+    { command: '<%= config.bin %> <%= command.id %> --hidden 16 --channels 3', description: 'Other layer sizes.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    hidden: Flags.integer({ description: 'hidden units H of the 128 architectures (ff-large keeps 34)', default: DEFAULT_HIDDEN, min: 1 }),
+    channels: Flags.integer({ description: 'cue channels C (inputs I = 4·C)', default: 2, min: 1 }),
+  };
+
+  async run(): Promise<ArchListing[]> {
+    const { flags } = await this.parse(Archs);
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const sizes = { channels: flags.channels, hidden: flags.hidden };
+    const families = registry.architectures();
+    const archs = families.flatMap((family) => family.list(sizes));
+    if (!this.jsonEnabled()) {
+      const nameWidth = Math.max(4, ...archs.map((a) => (a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`).length));
+      this.log(`${'#'.padStart(4)}  ${'name'.padEnd(nameWidth)}  ${'H'.padStart(3)}  ${'weights'.padStart(7)}  ${OPTIONAL_PATHWAYS.join(' ')}`);
+      for (const a of archs) {
+        const name = a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`;
+        const marks = a.flags ? OPTIONAL_PATHWAYS.map((p) => (a.flags![p] ? ' ✓' : ' ·')).join(' ') : '';
+        this.log(`${String(a.referenceIndex ?? '').padStart(4)}  ${name.padEnd(nameWidth)}  ${String(a.hidden).padStart(3)}  ${String(a.parameters).padStart(7)}  ${marks}`);
+      }
+    }
+    return archs.map(listing);
+  }
+}
