@@ -1,0 +1,16 @@
+import { PrnnError, writeFileAtomic } from '@prnn/env';
+
+/** Writes a command's output file via temp file + rename; failures become one clear PrnnError naming the flag. */
+export async function writeOutputFile(flag: string, path: string, data: Uint8Array | string): Promise<void> {
+  try {
+    await writeFileAtomic(path, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'its directory does not exist'
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'EISDIR' ? 'it is a directory'
+      : (error as Error).message;
+    throw new PrnnError(`${flag}: cannot write ${path}: ${reason}`);
+  }
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const cases: [string, string[], RegExp][] = [
+  ['even size', ['env', 'stats', '--size', '8'], /^Error: --size must be an odd integer .*\(got 8\)$/],
+  ['cue sparsity above 1', ['env', 'stats', '--maze', 'general', '--cue-sparsity', '2'], /^Error: --cue-sparsity must be a probability in \[0, 1\] \(got 2\)$/],
+  ['unknown maze kind', ['env', 'render', '--maze', 'spiral'], /^Error: .*--maze.*spiral.*track, general, h$/],
+  ['not a number', ['env', 'stats', '--maze-noise', 'lots'], /^Error: --maze-noise must be a number \(got "lots"\)$/],
+  ['wrong channel mask', ['env', 'stats', '--active-channels', '1,0,1'], /^Error: --active-channels must be an array of 2 values/],
+  ['unknown flag', ['env', 'stats', '--colour', 'red'], /^Error: Nonexistent flag: --colour$/],
+  ['index beyond the set', ['env', 'render', '--count', '3', '--index', '5'], /^Error: --index must be below --count 3 \(got 5\)$/],
+  ['unwritable SVG path', ['env', 'render', '--svg', '/nonexistent-dir/x.svg'], /^Error: --svg: cannot write \/nonexistent-dir\/x\.svg: its directory does not exist$/],
+  ['bad bench time', ['env', 'bench', '--seconds', '-1'], /^Error: --seconds must be a number in \(0, 3600\]/],
+  ['unknown command', ['env', 'draw'], /^Error: command env:draw not found$/],
+  ['error with --json', ['env', 'stats', '--json', '--size', '4'], /^Error: --size must be an odd integer/],
+];
+
+describe('CLI errors', () => {
+  for (const [name, args, message] of cases) {
+    it(`${name}: exit 2, exactly one line on stderr, no stack trace`, () => {
+      const out = runCli(args);
+      const lines = out.stderr.split('\n').filter((line) => line.length > 0);
+      expect({ status: out.status, lines: lines.length }, out.stderr).toEqual({ status: 2, lines: 1 });
+      expect(lines[0]).toMatch(message);
+      expect(out.stderr).not.toMatch(/\n\s+at /);
+      if (args.includes('--json')) expect(JSON.parse(out.stdout).error.message).toBe(lines[0].slice('Error: '.length));
+    });
+  }
+});

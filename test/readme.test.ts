@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { REPO_ROOT, runCli } from './run-cli.js';
+
+async function readme(): Promise<string> {
+  return readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+}
+
+/** The fenced blocks of `language` ('' = no language) in the README section that starts with `heading`. */
+function codeBlocks(text: string, heading: string, language: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(heading);
+  if (start < 0) throw new Error(`README has no section ${heading}`);
+  const level = heading.split(' ')[0];
+  const blocks: string[] = [];
+  let open: { language: string; body: string[] } | undefined;
+  for (const line of lines.slice(start + 1)) {
+    if (open === undefined && new RegExp(`^#{1,${level.length}} `).test(line)) break;
+    if (!line.startsWith('```')) {
+      open?.body.push(line);
+    } else if (open === undefined) {
+      open = { language: line.slice(3).trim(), body: [] };
+    } else {
+      if (open.language === language) blocks.push(`${open.body.join('\n')}\n`);
+      open = undefined;
+    }
+  }
+  return blocks;
+}
+
+describe('README', () => {
+  it('has the two quick-start commands, and .ci/run runs exactly the test command', async () => {
+    const text = await readme();
+    const commands = codeBlocks(text, '## Quick start: two commands', 'sh').map((block) => block.trim());
+    expect(commands).toEqual(['npm ci && npm test', 'npm ci && npm run demo']);
+    const ci = await readFile(join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    const steps = ci.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+    expect(steps).toContain('set -euo pipefail');
+    expect(steps[steps.length - 1]).toBe(commands[0]);
+  });
+
+  it('has the sections other parts of prnn fill in', async () => {
+    const text = await readme();
+    for (const heading of ['## Training', '## ONNX policies', '## Plugins', '## Measured figures', '## Maze file format']) {
+      expect(text).toContain(`\n${heading}\n`);
+    }
+  });
+
+  it('shows the picture that its render command prints', async () => {
+    const text = await readme();
+    const [command] = codeBlocks(text, '### `prnn env render`', 'sh')[0].trim().split('\n');
+    const picture = codeBlocks(text, '### `prnn env render`', '')[0];
+    expect(picture.split('\n').filter((line) => line.startsWith('##'))).toHaveLength(9);
+    expect(command).toMatch(/^node bin\/run\.js env render /);
+    const out = runCli(command.split(' ').slice(2));
+    expect(out.status).toBe(0);
+    expect(out.stdout.startsWith(picture)).toBe(true);
+  });
+
+  it('library example runs and prints a sensible fitness', async () => {
+    const [example] = codeBlocks(await readme(), '## Library: `@prnn/env`', 'ts');
+    expect(example).toContain("from '@prnn/env'");
+    const dir = await mkdtemp(join(tmpdir(), 'prnn-readme-'));
+    const file = join(dir, 'example.ts');
+    const source = pathToFileURL(join(REPO_ROOT, 'packages', 'env', 'src', 'index.ts')).href;
+    await writeFile(file, example.replace("from '@prnn/env'", `from '${source}'`));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await import(pathToFileURL(file).href);
+      const lines = log.mock.calls.map((call) => String(call[0]));
+      expect(lines.some((line) => /^reached the goal: (true|false), fitness \d\.\d{3}$/.test(line))).toBe(true);
+      const mean = Number(/mean fitness (\d\.\d+)/.exec(lines[lines.length - 1])?.[1]);
+      expect(mean).toBeGreaterThan(0);
+      expect(mean).toBeLessThan(0.9);
+    } finally {
+      log.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
