@@ -122,7 +122,8 @@ export function largeFeedForward(opts: ArchOptions = {}): NinePathwayArch {
  */
 export function parseArch(spec: string, opts: ArchOptions = {}): NinePathwayArch {
   const s = spec.trim().toLowerCase();
-  if (s === 'ff-large') return largeFeedForward(opts);
+  // ff-large is defined by its size (parameter-matched to fc at H = 8), so the population's hidden size does not apply.
+  if (s === 'ff-large') return largeFeedForward({ channels: opts.channels });
   if (/^\d+$/.test(s)) return archFromFlags(flagsFromIndex(Number(s)), opts);
   if (s === 'ff') return archFromFlags(flagsFromIndex(0), opts);
   if (s === 'fc') return archFromFlags(flagsFromIndex(127), opts);

@@ -1,0 +1,412 @@
+/**
+ * The reference DQN (SPEC §3), for a population of networks trained in lockstep.
+ *
+ * Per population-episode: every network gets a fresh training maze from its own stream, acts ε-greedily
+ * for up to `steps` steps (the rollout records s_t, a_t, u_t and the target y_t = r_t + γ·max Q'_t − 0.1),
+ * then the learning pass back-propagates Σ_t (Q_t[a_t] − y_t)² through the whole episode, clips each
+ * network's gradient to global norm `clip`, and takes one Adam step. No replay buffer, no target network.
+ *
+ * Every random number of network n comes from its own streams `Rng.derive(seed_n, STREAM.…)`, and the
+ * batched ops work per network slice, so a network's result does not depend on the population it is in.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
+import type { PopulationMember } from '../sdk/architecture.js';
+import type { Learner, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
+import { allocateEpisodeRecords, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
+import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { GreedyEvaluator, populationPolicy } from '../training/evaluate-greedy.js';
+import { PopulationOptimizer } from '../training/population-optimizer.js';
+import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
+
+/** evalNoise stream id of the final test (curve points use their index 0 … points−1). */
+export const FINAL_EVALUATION_STREAM = 0x46494e41;
+
+/** The per-network random streams of the rollout. */
+export interface RolloutStreams {
+  readonly mazes: Rng[];
+  readonly exploration: Rng[];
+  readonly tieNoise: Rng[];
+}
+
+/** Buffers the rollout reuses every episode (nothing is allocated per step). */
+export interface RolloutScratch {
+  readonly q: Float32Array;
+  readonly qNext: Float32Array;
+  readonly tie: Float32Array;
+  readonly actions: Int32Array;
+  readonly active: Uint8Array;
+}
+
+export function allocateRolloutScratch(population: number, outputs: number): RolloutScratch {
+  return {
+    q: new Float32Array(population * outputs),
+    qNext: new Float32Array(population * outputs),
+    tie: new Float32Array(population * outputs),
+    actions: new Int32Array(population),
+    active: new Uint8Array(population),
+  };
+}
+
+export interface RolloutSettings {
+  readonly epsilon: number;
+  readonly gamma: number;
+  readonly stepPenalty: number;
+  readonly tieNoise: number;
+}
+
+/**
+ * What a learner that recomputes targets later (e.g. with a target network) also needs from a rollout,
+ * time-major like EpisodeRecords: s'_t [T·P·I], r_t [T·P], and the tie noise u'_t of the Q' forward [T·P·O].
+ */
+export interface TransitionRecords {
+  readonly nextObs: Float32Array;
+  readonly rewards: Float32Array;
+  readonly nextTieNoise: Float32Array;
+}
+
+export function allocateTransitionRecords(steps: number, population: number, inputs: number, outputs: number): TransitionRecords {
+  return {
+    nextObs: new Float32Array(steps * population * inputs),
+    rewards: new Float32Array(steps * population),
+    nextTieNoise: new Float32Array(steps * population * outputs),
+  };
+}
+
+/** u ~ U(0, amplitude) for every active network's outputs; zeros (and no draws) for finished ones. */
+function drawTieNoise(tie: Float32Array, active: Uint8Array, rngs: Rng[], outputs: number, amplitude: number): void {
+  for (let n = 0; n < active.length; n++) {
+    const base = n * outputs;
+    if (active[n] === 1) {
+      const rng = rngs[n];
+      for (let k = 0; k < outputs; k++) tie[base + k] = rng.float() * amplitude;
+    } else {
+      for (let k = 0; k < outputs; k++) tie[base + k] = 0;
+    }
+  }
+}
+
+/**
+ * One population-episode on the mazes of `mazes` (network n on maze n), filling `records`.
+ * `env` has one env per network, reward 'progress', each with the network's own sensor-noise stream.
+ * The env senses s_0 on reset and s'_t after each step; we sense s_t (t ≥ 1) explicitly, so every
+ * network draws s_0, s'_0, s_1, s'_1, … from its stream as SPEC §3 orders them.
+ */
+export function rollout(
+  model: PopulationModel,
+  env: VectorEnv,
+  mazes: MazeSet,
+  records: EpisodeRecords,
+  streams: RolloutStreams,
+  scratch: RolloutScratch,
+  settings: RolloutSettings,
+  transitions?: TransitionRecords,
+): void {
+  const P = records.population;
+  const T = records.steps;
+  const I = model.inputs;
+  const O = model.outputs;
+  const { q, qNext, tie, actions, active } = scratch;
+  const obs = env.observations;
+  model.resetState(1);
+  for (let n = 0; n < P; n++) {
+    env.resetEnv(n, mazes, n);
+    active[n] = 1;
+    records.lengths[n] = 0;
+    actions[n] = 4;
+  }
+  let running = P;
+  for (let t = 0; t < T && running > 0; t++) {
+    // 1. sense s_t (s_0 was sensed by the reset)
+    if (t > 0) for (let n = 0; n < P; n++) if (active[n] === 1) env.sense(n);
+    // 2–3. Q_t from the current state, state moves on; s_t and u_t are recorded for the learning pass
+    drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+    model.forward(obs, tie, q, true);
+    records.obs.set(obs, t * P * I);
+    records.tieNoise.set(tie, t * P * O);
+    // ε-greedy on Q_t
+    for (let n = 0; n < P; n++) {
+      if (active[n] === 0) continue;
+      const rng = streams.exploration[n];
+      let a: number;
+      if (rng.float() < settings.epsilon) {
+        a = rng.int(O);
+      } else {
+        a = n * O;
+        for (let k = 1; k < O; k++) if (q[n * O + k] > q[a]) a = n * O + k;
+        a -= n * O;
+      }
+      actions[n] = a;
+      records.actions[t * P + n] = a;
+    }
+    // 4. act (the env senses s'_t with fresh noise after the move)
+    env.step(actions);
+    // 5. Q'_t from the new state on s'_t, without moving the state; target y_t = r_t + γ·max Q'_t − 0.1
+    drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+    model.forward(obs, tie, qNext, false);
+    if (transitions) {
+      transitions.nextObs.set(obs, t * P * I);
+      transitions.nextTieNoise.set(tie, t * P * O);
+      for (let n = 0; n < P; n++) transitions.rewards[t * P + n] = env.rewards[n];
+    }
+    for (let n = 0; n < P; n++) {
+      if (active[n] === 0) continue;
+      let max = qNext[n * O];
+      for (let k = 1; k < O; k++) if (qNext[n * O + k] > max) max = qNext[n * O + k];
+      records.targets[t * P + n] = env.rewards[n] + settings.gamma * max - settings.stepPenalty;
+      records.lengths[n] = t + 1;
+      // 6. stop when the goal was reached (the step limit ends the loop anyway)
+      if (env.terminated[n] === 1) {
+        active[n] = 0;
+        running--;
+      }
+    }
+  }
+}
+
+function describeMember(m: PopulationMember): string {
+  return `${m.arch.name} (seed ${m.seed})`;
+}
+
+/** Trains the job's population with the reference DQN. */
+export async function trainDqn(job: TrainJob<DqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { task, config, members } = job;
+  if (members.length < 1) throw new PrnnError('a population needs at least one network');
+  // The population and its optimiser (disposed whatever happens).
+  const model = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
+  const optimizer = new PopulationOptimizer(model.variables, members.length, config);
+  try {
+    return await trainPopulation(job, hooks, model, optimizer);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** The training loop of `trainDqn`, top to bottom: streams, test set, episodes, final test. */
+async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, model: PopulationModel, optimizer: PopulationOptimizer): Promise<TrainResult> {
+  const { task, config, members } = job;
+  const P = members.length;
+  const T = task.steps;
+  const E = config.episodes;
+  const seeds = members.map((m) => m.seed);
+  const I = model.inputs;
+  const O = model.outputs;
+  const streams: RolloutStreams = {
+    mazes: seeds.map((s) => Rng.derive(s, STREAM.trainingMazes)),
+    exploration: seeds.map((s) => Rng.derive(s, STREAM.exploration)),
+    tieNoise: seeds.map((s) => Rng.derive(s, STREAM.tieNoise)),
+  };
+  const trainingMazes = MazeSet.allocate(task, P);
+  const env = new VectorEnv({
+    numEnvs: P,
+    channels: task.channels,
+    sensorNoise: config.sensorNoise,
+    reward: 'progress',
+    autoreset: 'none',
+    seeds: seeds.map((s) => Rng.derive(s, STREAM.sensorNoise).nextUint32()),
+  });
+  const records = allocateEpisodeRecords(T, P, I, O);
+  const scratch = allocateRolloutScratch(P, O);
+
+  // The run's shared test set, for the training curve and the final fitness.
+  const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
+  const evaluator = new GreedyEvaluator(testSet, P);
+  const policy = populationPolicy(model);
+  const curves = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
+
+  let startEpisode = 0;
+  if (job.resume) {
+    startEpisode = restoreDqnState(job.resume, { members, model, optimizer, streams, env, curves, config });
+  }
+
+  const started = performance.now();
+  let trainingMs = 0;
+  let lastReport = 0;
+  let loss = Number.NaN;
+  let point = 0;
+  while (point < config.curvePoints && curvePointEpisode(config, point) < startEpisode) point++;
+  for (let episode = startEpisode; episode < E; episode++) {
+    // The training curve: greedy test fitness before episodes 0, E/points, 2E/points, …
+    while (point < config.curvePoints && curvePointEpisode(config, point) === episode) {
+      const { fitness } = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: point });
+      for (let n = 0; n < P; n++) curves[n][point] = fitness[n];
+      point++;
+    }
+    const t0 = performance.now();
+
+    // Fresh training mazes, one per network, from each network's own stream.
+    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    const epsilon = epsilonAt(config, episode);
+    rollout(model, env, trainingMazes, records, streams, scratch, {
+      epsilon,
+      gamma: config.gamma,
+      stepPenalty: config.stepPenalty,
+      tieNoise: config.tieNoise,
+    });
+
+    // Learning pass: Σ_t (Q_t[a_t] − y_t)² with BPTT, per-network clip, one Adam step.
+    const { losses, gradients } = model.lossAndGradients(records);
+    let sum = 0;
+    for (let n = 0; n < P; n++) {
+      if (!Number.isFinite(losses[n])) {
+        tf.dispose(gradients);
+        throw new PrnnError(
+          `training diverged: network ${describeMember(members[n])} has a ${losses[n]} loss at episode ${episode}; ` +
+            `try a smaller lr (got ${config.lr}) — no weights were written`,
+        );
+      }
+      sum += losses[n];
+    }
+    loss = sum / P;
+    const { norms, applied } = optimizer.step(gradients);
+    tf.dispose(gradients);
+    if (!applied) {
+      const n = norms.findIndex((x) => !Number.isFinite(x));
+      throw new PrnnError(
+        `training diverged: network ${describeMember(members[n])} has a non-finite gradient at episode ${episode}; ` +
+          `try a smaller lr (got ${config.lr}) — no weights were written`,
+      );
+    }
+    trainingMs += performance.now() - t0;
+
+    const done = episode + 1;
+    if (hooks.checkpoint && done < E && done % hooks.checkpoint.everyEpisodes === 0) {
+      await hooks.checkpoint.save(captureDqnState(done, { members, model, optimizer, streams, env, curves }));
+      if (hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
+    } else if (!hooks.checkpoint && hooks.signal?.aborted) {
+      throw new PrnnError(`training stopped at episode ${done} of ${E}`);
+    }
+    const now = performance.now();
+    if (hooks.onProgress && (now - lastReport > 200 || done === E)) {
+      lastReport = now;
+      hooks.onProgress({ episode: done, episodes: E, population: P, elapsedMs: now - started, loss });
+    }
+  }
+
+  // Final greedy fitness on the test set.
+  const final = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
+  const networks: NetworkResult[] = members.map((member, n) => {
+    const weights = model.exportWeights(n);
+    assertFiniteWeights(weights, member);
+    return { member, weights, fitness: final.fitness[n], trainingCurve: curves[n], episodes: E };
+  });
+  const trained = E - startEpisode;
+  return {
+    networks,
+    netEpisodesPerSecond: trainingMs > 0 ? (trained * P) / (trainingMs / 1000) : 0,
+    backend: tf.getBackend(),
+  };
+}
+
+export function assertFiniteWeights(weights: Record<string, Float32Array>, member: PopulationMember): void {
+  for (const [name, w] of Object.entries(weights)) {
+    for (let i = 0; i < w.length; i++) {
+      if (!Number.isFinite(w[i])) {
+        throw new PrnnError(`training diverged: network ${describeMember(member)} has non-finite weights in ${name}; no weights were written`);
+      }
+    }
+  }
+}
+
+export interface DqnParts {
+  readonly members: readonly PopulationMember[];
+  readonly model: PopulationModel;
+  readonly optimizer: PopulationOptimizer;
+  readonly streams: RolloutStreams;
+  readonly env: VectorEnv;
+  readonly curves: number[][];
+}
+
+/** Everything needed to continue exactly: variables, Adam moments, every Rng, the curve so far. */
+export function captureDqnState(episode: number, parts: DqnParts, learner = 'dqn'): LearnerState {
+  const { members, model, optimizer, streams, env, curves } = parts;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  model.variables.forEach((v, i) => {
+    const data = Float32Array.from(v.dataSync() as Float32Array);
+    for (let j = 0; j < data.length; j++) {
+      if (!Number.isFinite(data[j])) throw new PrnnError(`training diverged: non-finite weights at episode ${episode}; no checkpoint written`);
+    }
+    tensors[`variable/${i}`] = { shape: [...v.shape], data };
+  });
+  const adam = optimizer.getState();
+  adam.m.forEach((m, i) => (tensors[`adam/m/${i}`] = { shape: [...model.variables[i].shape], data: m }));
+  adam.v.forEach((v, i) => (tensors[`adam/v/${i}`] = { shape: [...model.variables[i].shape], data: v }));
+  return {
+    learner,
+    episode,
+    json: {
+      members: members.map((m) => ({ arch: m.arch.name, seed: m.seed })),
+      adam: { iterations: adam.iterations, accBeta1: adam.accBeta1, accBeta2: adam.accBeta2, moments: adam.m.length },
+      rng: {
+        mazes: streams.mazes.map((r) => r.state()),
+        exploration: streams.exploration.map((r) => r.state()),
+        tieNoise: streams.tieNoise.map((r) => r.state()),
+        sensorNoise: members.map((_, n) => env.noiseRng(n).state()),
+      },
+      curves: curves.map((c) => c.map((x) => (Number.isFinite(x) ? x : null))),
+    },
+    tensors,
+  };
+}
+
+/** Restores a state captured by `captureDqnState`; returns the episode to continue from. */
+export function restoreDqnState(state: LearnerState, parts: DqnParts & { config: DqnConfig }, learner = 'dqn'): number {
+  const { members, model, optimizer, streams, env, curves, config } = parts;
+  const bad = (what: string) => new PrnnError(`checkpoint does not match this run: ${what}`);
+  if (state.learner !== learner) throw bad(`it was written by learner "${state.learner}"`);
+  const json = state.json as {
+    members?: { arch: string; seed: number }[];
+    adam?: { iterations: number; accBeta1: number; accBeta2: number; moments: number };
+    rng?: Record<'mazes' | 'exploration' | 'tieNoise' | 'sensorNoise', number[][]>;
+    curves?: (number | null)[][];
+  };
+  if (
+    !json.members ||
+    json.members.length !== members.length ||
+    json.members.some((m, n) => m.arch !== members[n].arch.name || m.seed !== members[n].seed)
+  ) {
+    throw bad('its networks differ');
+  }
+  if (!Number.isInteger(state.episode) || state.episode < 0 || state.episode > config.episodes) {
+    throw bad(`episode ${state.episode} is outside 0…${config.episodes}`);
+  }
+  if (!json.adam || !json.rng || !json.curves) throw bad('it lacks optimiser, Rng or curve state');
+  model.variables.forEach((v, i) => {
+    const t = state.tensors[`variable/${i}`];
+    if (!t || t.data.length !== v.size) throw bad(`variable ${i} is missing or has the wrong size`);
+    v.assign(tf.tensor(t.data, v.shape));
+  });
+  const m: Float32Array[] = [];
+  const vv: Float32Array[] = [];
+  for (let i = 0; i < json.adam.moments; i++) {
+    const a = state.tensors[`adam/m/${i}`];
+    const b = state.tensors[`adam/v/${i}`];
+    if (!a || !b) throw bad(`Adam moment ${i} is missing`);
+    m.push(a.data);
+    vv.push(b.data);
+  }
+  optimizer.setState({ iterations: json.adam.iterations, accBeta1: json.adam.accBeta1, accBeta2: json.adam.accBeta2, m, v: vv });
+  const restore = (rngs: Rng[], states: number[][] | undefined, what: string) => {
+    if (!states || states.length !== rngs.length) throw bad(`${what} Rng states are missing`);
+    rngs.forEach((r, n) => r.setState(states[n]));
+  };
+  restore(streams.mazes, json.rng.mazes, 'maze');
+  restore(streams.exploration, json.rng.exploration, 'exploration');
+  restore(streams.tieNoise, json.rng.tieNoise, 'tie-noise');
+  restore(members.map((_, n) => env.noiseRng(n)), json.rng.sensorNoise, 'sensor-noise');
+  if (json.curves.length !== curves.length) throw bad('curves are missing');
+  json.curves.forEach((c, n) => {
+    for (let k = 0; k < curves[n].length; k++) curves[n][k] = c[k] ?? Number.NaN;
+  });
+  return state.episode;
+}
+
+/** The built-in `dqn` learner (SPEC §3). */
+export const dqnLearner: Learner<DqnConfig> = {
+  name: 'dqn',
+  description: 'The reference DQN (SPEC §3): one episode per update, BPTT over the episode, no replay, no target network.',
+  defaults: (task: TaskOptions) => dqnDefaults(task),
+  configure: (task, overrides) => resolveDqnConfig(task, overrides),
+  train: trainDqn,
+};

@@ -1,0 +1,114 @@
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PrnnError } from '@prnn/env';
+import type { LearnerState } from '../sdk/learner.js';
+import { bytesToFloat32, crc32, float32ToBytes, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+
+export const CHECKPOINT_FORMAT = 'prnn-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** Which run and which population a checkpoint belongs to. */
+export interface CheckpointIdentity {
+  readonly fingerprint: string;
+  /** Ids of the networks of the population being trained. */
+  readonly members: readonly string[];
+}
+
+interface CheckpointManifest {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly members: readonly string[];
+  readonly learner: string;
+  readonly episode: number;
+  readonly json: Readonly<Record<string, unknown>>;
+  readonly dataFile: string;
+  readonly bytes: number;
+  readonly crc32: number;
+  readonly tensors: readonly { name: string; shape: number[]; offset: number; length: number }[];
+}
+
+/**
+ * Writes the state to checkpoint/: the tensors into a fresh `state-<episode>.bin`, then the manifest that
+ * points at it (atomic rename), then removes older data files. A crash at any point leaves the previous
+ * checkpoint readable.
+ */
+export async function saveCheckpoint(runDir: string, identity: CheckpointIdentity, state: LearnerState): Promise<void> {
+  const dir = join(runDir, 'checkpoint');
+  const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
+  let total = 0;
+  for (const [name, t] of Object.entries(state.tensors)) {
+    entries.push({ name, shape: [...t.shape], offset: total, length: t.data.length });
+    total += t.data.length;
+  }
+  const flat = new Float32Array(total);
+  for (const e of entries) flat.set(state.tensors[e.name].data, e.offset);
+  const bytes = float32ToBytes(flat);
+  const dataFile = `state-${state.episode}.bin`;
+  await writeFileAtomic(join(dir, dataFile), bytes);
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    fingerprint: identity.fingerprint,
+    members: identity.members,
+    learner: state.learner,
+    episode: state.episode,
+    json: state.json,
+    dataFile,
+    bytes: bytes.length,
+    crc32: crc32(bytes),
+    tensors: entries,
+  };
+  await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+  for (const f of await readdir(dir)) {
+    if (f.startsWith('state-') && f.endsWith('.bin') && f !== dataFile) await rm(join(dir, f), { force: true });
+  }
+}
+
+/**
+ * The checkpoint of `identity`'s population, or undefined when there is none or it belongs to another
+ * population of the same run (an earlier chunk). A checkpoint of another run, or a damaged one, is an error.
+ */
+export async function loadCheckpoint(runDir: string, identity: CheckpointIdentity): Promise<LearnerState | undefined> {
+  const dir = join(runDir, 'checkpoint');
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let m: CheckpointManifest;
+  try {
+    m = JSON.parse(text) as CheckpointManifest;
+  } catch {
+    throw new PrnnError(`checkpoint ${join(dir, 'manifest.json')} is corrupted (not valid JSON)`);
+  }
+  if (m.format !== CHECKPOINT_FORMAT || m.version !== CHECKPOINT_VERSION || !Array.isArray(m.tensors)) {
+    throw new PrnnError(`checkpoint ${join(dir, 'manifest.json')} is not a prnn checkpoint of version ${CHECKPOINT_VERSION}`);
+  }
+  if (m.fingerprint !== identity.fingerprint) {
+    throw new PrnnError(`checkpoint in ${dir} belongs to a different run (fingerprint ${m.fingerprint}, expected ${identity.fingerprint})`);
+  }
+  if (m.members.length !== identity.members.length || m.members.some((id, i) => id !== identity.members[i])) {
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(dir, m.dataFile));
+  } catch {
+    throw new PrnnError(`checkpoint data ${join(dir, m.dataFile)} is missing`);
+  }
+  if (bytes.length !== m.bytes || crc32(bytes) !== m.crc32) {
+    throw new PrnnError(`checkpoint data ${join(dir, m.dataFile)} is corrupted (size or CRC-32 mismatch)`);
+  }
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const e of m.tensors) {
+    if (e.offset + e.length > bytes.length / 4) throw new PrnnError(`checkpoint tensor ${e.name} lies outside its data file`);
+    tensors[e.name] = { shape: e.shape, data: bytesToFloat32(bytes, e.offset * 4, e.length) };
+  }
+  return { learner: m.learner, episode: m.episode, json: m.json, tensors };
+}
+
+export async function removeCheckpoint(runDir: string): Promise<void> {
+  await rm(join(runDir, 'checkpoint'), { recursive: true, force: true });
+}

@@ -1,0 +1,254 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { ArchInfo } from '../sdk/architecture.js';
+import { bytesToFloat32, crc32, float32ToBytes, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+
+export const RUN_FORMAT = 'prnn-run';
+export const RUN_VERSION = 1;
+export const NETWORK_RESULT_FORMAT = 'prnn-network-result';
+export const PRNN_VERSION = '0.1.0';
+
+/** One network of a run, as listed in run.json. */
+export interface RunNetworkEntry {
+  /** Directory name under networks/: `<arch>_seed<seed>`. */
+  readonly id: string;
+  readonly family: string;
+  readonly arch: string;
+  readonly seed: number;
+  readonly hidden: number;
+  readonly parameters: number;
+  readonly referenceIndex?: number;
+  readonly flags?: Readonly<Record<string, boolean>>;
+}
+
+/** run.json: what was trained, how, with what. */
+export interface RunManifest {
+  readonly format: typeof RUN_FORMAT;
+  readonly version: number;
+  readonly prnnVersion: string;
+  readonly backend: string;
+  readonly learner: string;
+  readonly task: TaskOptions;
+  /** The learner's complete hyper-parameters. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly runSeed: number;
+  readonly path: 'generic' | 'fused';
+  /** Networks trained in lockstep per population (the run is split into consecutive chunks). */
+  readonly populationSize: number;
+  /** Hash of everything that determines the run's results (task, config, learner, seeds, networks). */
+  readonly fingerprint: string;
+  readonly networks: readonly RunNetworkEntry[];
+}
+
+/** One stored weight matrix of a network: its name, shape and place in weights.bin. */
+export interface WeightEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Offset in float32 elements. */
+  readonly offset: number;
+}
+
+/** networks/<id>/result.json */
+export interface NetworkResultFile {
+  readonly format: typeof NETWORK_RESULT_FORMAT;
+  readonly version: number;
+  readonly id: string;
+  readonly arch: ArchInfo;
+  readonly seed: number;
+  readonly hidden: number;
+  readonly parameters: number;
+  readonly fitness: number | null;
+  readonly trainingCurve: readonly (number | null)[];
+  readonly episodes: number;
+  readonly backend: string;
+  /** Layout of weights.bin (float32 little-endian, concatenated in this order). */
+  readonly weights: readonly WeightEntry[];
+}
+
+export function networkId(arch: string, seed: number): string {
+  return `${arch}_seed${seed}`;
+}
+
+/** The fields of a manifest that decide the results; two runs with the same fingerprint are the same run. */
+export function runFingerprint(m: Omit<RunManifest, 'fingerprint' | 'format' | 'version' | 'prnnVersion' | 'backend'>): string {
+  const key = JSON.stringify({
+    learner: m.learner,
+    task: m.task,
+    config: m.config,
+    runSeed: m.runSeed,
+    path: m.path,
+    populationSize: m.populationSize,
+    networks: m.networks.map((n) => [n.family, n.arch, n.seed, n.hidden]),
+  });
+  return crc32(new TextEncoder().encode(key)).toString(16).padStart(8, '0');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new PrnnError(`${what} not found: ${path}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PrnnError(`${what} is not valid JSON: ${path}`);
+  }
+}
+
+/**
+ * Prepares `dir` for `manifest`: an empty or missing directory gets run.json; a directory holding the
+ * same run (same fingerprint) is accepted only with `resume`; anything else is a PrnnError.
+ */
+export async function prepareRunDir(dir: string, manifest: RunManifest, opts: { resume: boolean }): Promise<'new' | 'resumed'> {
+  const runJson = join(dir, 'run.json');
+  if (await exists(runJson)) {
+    const existing = await readRunManifest(dir);
+    if (existing.fingerprint !== manifest.fingerprint) {
+      throw new PrnnError(`--out ${dir} holds a different run (its run.json differs in task, hyper-parameters, seeds or networks); choose another --out`);
+    }
+    if (!opts.resume) {
+      throw new PrnnError(`--out ${dir} already holds this run; pass --resume to continue it or choose another --out`);
+    }
+    return 'resumed';
+  }
+  if (await exists(dir)) {
+    const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'));
+    if (entries.length > 0) {
+      throw new PrnnError(`--out ${dir} is not empty and holds no prnn run (no run.json); choose another --out`);
+    }
+  }
+  await writeJsonAtomic(runJson, manifest);
+  return 'new';
+}
+
+export async function readRunManifest(dir: string): Promise<RunManifest> {
+  const m = (await readJson(join(dir, 'run.json'), 'run manifest')) as Partial<RunManifest>;
+  if (m.format !== RUN_FORMAT || typeof m.version !== 'number') {
+    throw new PrnnError(`${join(dir, 'run.json')} is not a prnn run manifest (format ${String(m.format)})`);
+  }
+  if (m.version > RUN_VERSION) {
+    throw new PrnnError(`run.json version ${m.version} is newer than this prnn reads (${RUN_VERSION})`);
+  }
+  if (!Array.isArray(m.networks)) throw new PrnnError(`${join(dir, 'run.json')} has no networks list`);
+  return m as RunManifest;
+}
+
+/** Order of the stored matrices: the 9-pathway canonical order when the names are pathways, else as given. */
+const CANONICAL = ['ih', 'ho', 'ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'];
+function orderedNames(names: string[]): string[] {
+  const rank = (n: string) => {
+    const i = CANONICAL.indexOf(n);
+    return i < 0 ? CANONICAL.length : i;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Shapes of the 9-pathway family's matrices ([A, B], rows = from-layer). Unknown names are flat. */
+export function weightShape(name: string, length: number, arch: ArchInfo, channels: number): number[] {
+  if (arch.family === 'nine-pathway' && CANONICAL.includes(name)) {
+    const size = (layer: string) => (layer === 'i' ? 4 * channels : layer === 'h' ? arch.hidden : 5);
+    const shape = [size(name[0]), size(name[1])];
+    if (shape[0] * shape[1] === length) return shape;
+  }
+  return [length];
+}
+
+export interface StoredNetworkResult {
+  readonly id: string;
+  readonly arch: ArchInfo;
+  readonly seed: number;
+  readonly weights: Record<string, Float32Array>;
+  readonly fitness: number;
+  readonly trainingCurve: readonly number[];
+  readonly episodes: number;
+}
+
+const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Writes networks/<id>/weights.bin then result.json (result.json present ⇒ the network is complete). */
+export async function writeNetworkResult(dir: string, r: StoredNetworkResult, opts: { backend: string; channels: number }): Promise<void> {
+  const names = orderedNames(Object.keys(r.weights));
+  const entries: WeightEntry[] = [];
+  let total = 0;
+  for (const name of names) {
+    entries.push({ name, shape: weightShape(name, r.weights[name].length, r.arch, opts.channels), offset: total });
+    total += r.weights[name].length;
+  }
+  const flat = new Float32Array(total);
+  for (const e of entries) flat.set(r.weights[e.name], e.offset);
+  const netDir = join(dir, 'networks', r.id);
+  await writeFileAtomic(join(netDir, 'weights.bin'), float32ToBytes(flat));
+  const result: NetworkResultFile = {
+    format: NETWORK_RESULT_FORMAT,
+    version: 1,
+    id: r.id,
+    arch: r.arch,
+    seed: r.seed,
+    hidden: r.arch.hidden,
+    parameters: r.arch.parameters,
+    fitness: jsonNumber(r.fitness),
+    trainingCurve: r.trainingCurve.map(jsonNumber),
+    episodes: r.episodes,
+    backend: opts.backend,
+    weights: entries,
+  };
+  await writeJsonAtomic(join(netDir, 'result.json'), result);
+}
+
+export async function readNetworkResult(dir: string, id: string): Promise<NetworkResultFile | undefined> {
+  const path = join(dir, 'networks', id, 'result.json');
+  if (!(await exists(path))) return undefined;
+  const r = (await readJson(path, 'network result')) as Partial<NetworkResultFile>;
+  if (r.format !== NETWORK_RESULT_FORMAT || !Array.isArray(r.weights)) {
+    throw new PrnnError(`${path} is not a prnn network result`);
+  }
+  return r as NetworkResultFile;
+}
+
+/** A network's weights by name (9-pathway: present pathways, row-major [A, B]). */
+export async function readNetworkWeights(dir: string, id: string): Promise<Record<string, Float32Array>> {
+  const result = await readNetworkResult(dir, id);
+  if (!result) throw new PrnnError(`network "${id}" of run ${dir} has no result (not trained yet, or unknown id)`);
+  const path = join(dir, 'networks', id, 'weights.bin');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new PrnnError(`weights not found: ${path}`);
+  }
+  const total = result.weights.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes.length !== total * 4) {
+    throw new PrnnError(`${path} has ${bytes.length} bytes, expected ${total * 4} (corrupted?)`);
+  }
+  const weights: Record<string, Float32Array> = {};
+  for (const e of result.weights) {
+    weights[e.name] = bytesToFloat32(bytes, e.offset * 4, e.shape.reduce((a, b) => a * b, 1));
+  }
+  return weights;
+}
+
+export interface LoadedRun {
+  readonly dir: string;
+  readonly manifest: RunManifest;
+  /** Results of the networks trained so far, in run.json order (undefined: not trained yet). */
+  readonly results: readonly (NetworkResultFile | undefined)[];
+}
+
+/** Reads a run directory (for export, eval and analysis). */
+export async function loadRun(dir: string): Promise<LoadedRun> {
+  const manifest = await readRunManifest(dir);
+  const results = await Promise.all(manifest.networks.map((n) => readNetworkResult(dir, n.id)));
+  return { dir, manifest, results };
+}

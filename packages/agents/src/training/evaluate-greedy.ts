@@ -1,0 +1,159 @@
+import { PrnnError, Rng, VectorEnv, type MazeSet } from '@prnn/env';
+import type { PopulationModel } from '../sdk/population-model.js';
+import { STREAM } from '../sdk/streams.js';
+
+const OUTPUTS = 5;
+
+/**
+ * Something that maps a batch of observations to Q-values and keeps the recurrent state of every row:
+ * a PopulationModel (rows = P networks × M mazes, network-major) or any other engine with the same shape.
+ */
+export interface GreedyPolicy {
+  /** Sets every row's state to zero for `batch` rows per network. */
+  reset(batchPerNetwork: number): void;
+  /** q[row·5 + a] for obs[row·I + j]; advances the state. */
+  step(obs: Float32Array, q: Float32Array): void | Promise<void>;
+}
+
+/** A PopulationModel as a greedy policy: its `forward` without tie noise, state advancing. */
+export function populationPolicy(model: PopulationModel): GreedyPolicy {
+  return {
+    reset: (batch) => model.resetState(batch),
+    step: (obs, q) => model.forward(obs, null, q, true),
+  };
+}
+
+export interface GreedyEvaluationOptions {
+  /** Sensor noise σs of every trial (SPEC §4: a network's fitness is measured at 0.05). */
+  readonly sensorNoise: number;
+  /**
+   * Distinguishes repeated evaluations of the same networks (e.g. curve point k) so each gets its own
+   * noise; evaluations with the same id draw the same noise.
+   */
+  readonly streamId?: number;
+}
+
+export interface GreedyEvaluation {
+  /** Mean fitness per network over the set, ignoring undefined trials (NaN when none is defined). */
+  readonly fitness: Float64Array;
+  /** Fitness of every trial, [P·M], network-major (NaN where undefined). */
+  readonly trials: Float32Array;
+}
+
+/**
+ * Greedy test of P networks on every maze of a set (SPEC §4), batched as P × M lockstep environments.
+ * Randomness, per network n with seed s_n (so a network's score never depends on its population):
+ * trial (n, m) senses with its own stream seeded from Rng.derive(s_n, STREAM.evalNoise, streamId, 1 + m), and
+ * exact ties in the argmax (e.g. an all-zero input gives equal Q-values) are broken uniformly by
+ * Rng.derive(s_n, STREAM.evalNoise, streamId, 0), drawn in (step, maze) order.
+ * The environments are allocated once and reused by every call.
+ */
+export class GreedyEvaluator {
+  readonly population: number;
+  readonly mazes: number;
+  private readonly env: VectorEnv;
+  private readonly q: Float32Array;
+  private readonly actions: Int32Array;
+  private readonly trials: Float32Array;
+  private readonly tieRngs: Rng[];
+
+  constructor(
+    readonly set: MazeSet,
+    population: number,
+  ) {
+    if (!Number.isInteger(population) || population < 1) {
+      throw new PrnnError(`population must be an integer ≥ 1 (got ${population})`);
+    }
+    if (set.count < 1) throw new PrnnError('the test set must hold at least one maze');
+    this.population = population;
+    this.mazes = set.count;
+    const n = population * set.count;
+    this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n) });
+    this.q = new Float32Array(n * OUTPUTS);
+    this.actions = new Int32Array(n);
+    this.trials = new Float32Array(n);
+    this.tieRngs = [];
+    for (let p = 0; p < population; p++) this.tieRngs.push(new Rng(0));
+  }
+
+  /** Evaluates the P networks (seeds[n] = network n's seed) with `policy`. */
+  async evaluate(policy: GreedyPolicy, seeds: readonly number[], opts: GreedyEvaluationOptions): Promise<GreedyEvaluation> {
+    const P = this.population;
+    const M = this.mazes;
+    if (seeds.length !== P) throw new PrnnError(`seeds must have one entry per network (${P}, got ${seeds.length})`);
+    const streamId = opts.streamId ?? 0;
+    const { env, q, actions, trials, set } = this;
+    for (let n = 0; n < P; n++) {
+      this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
+      for (let m = 0; m < M; m++) {
+        const i = n * M + m;
+        env.seedEnv(i, Rng.derive(seeds[n], STREAM.evalNoise, streamId, 1 + m).nextUint32());
+        env.setSensorNoise(i, opts.sensorNoise);
+        env.resetEnv(i, set, m);
+      }
+    }
+    trials.fill(Number.NaN);
+    policy.reset(M);
+    const steps = set.options.steps;
+    for (let t = 0; t < steps; t++) {
+      const pending = policy.step(env.observations, q);
+      if (pending) await pending; // synchronous policies cost no promise per step
+      let running = 0;
+      for (let n = 0; n < P; n++) {
+        const rng = this.tieRngs[n];
+        for (let m = 0; m < M; m++) {
+          const i = n * M + m;
+          if (env.done[i] === 1) continue;
+          actions[i] = argmaxWithTies(q, i * OUTPUTS, rng);
+          running++;
+        }
+      }
+      if (running === 0) break;
+      env.step(actions);
+      for (let i = 0; i < P * M; i++) if (env.fitness[i] === env.fitness[i]) trials[i] = env.fitness[i];
+    }
+    const fitness = new Float64Array(P);
+    for (let n = 0; n < P; n++) {
+      let sum = 0;
+      let count = 0;
+      for (let m = 0; m < M; m++) {
+        const v = trials[n * M + m];
+        if (v === v) {
+          sum += v;
+          count++;
+        }
+      }
+      fitness[n] = count === 0 ? Number.NaN : sum / count;
+    }
+    return { fitness, trials: Float32Array.from(trials) };
+  }
+}
+
+/** Index of the largest of q[base … base+4]; exact ties are broken uniformly with `rng` (reservoir). */
+export function argmaxWithTies(q: Float32Array, base: number, rng: Rng): number {
+  let best = 0;
+  let bestValue = q[base];
+  let ties = 1;
+  for (let a = 1; a < OUTPUTS; a++) {
+    const v = q[base + a];
+    if (v > bestValue) {
+      bestValue = v;
+      best = a;
+      ties = 1;
+    } else if (v === bestValue) {
+      ties++;
+      if (rng.int(ties) === 0) best = a;
+    }
+  }
+  return best;
+}
+
+/** One-shot convenience: evaluates a population model's P networks on `set`. */
+export async function evaluateGreedy(
+  model: PopulationModel,
+  set: MazeSet,
+  seeds: readonly number[],
+  opts: GreedyEvaluationOptions,
+): Promise<GreedyEvaluation> {
+  return new GreedyEvaluator(set, model.population).evaluate(populationPolicy(model), seeds, opts);
+}

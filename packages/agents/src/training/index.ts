@@ -1,0 +1,11 @@
+// Public API of training: learners, the greedy evaluation, run directories and checkpoints.
+export * from '../learners/dqn-config.js';
+export * from '../learners/dqn.js';
+export * from '../builtins/learners.js';
+export * from './evaluate-greedy.js';
+export * from './population-optimizer.js';
+export * from './train-run.js';
+export * from './bench-train.js';
+export * from '../run/atomic-write.js';
+export * from '../run/run-dir.js';
+export * from '../run/checkpoint.js';

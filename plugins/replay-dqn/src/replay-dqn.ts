@@ -1,0 +1,412 @@
+/**
+ * DQN with experience replay and a target network (Mnih et al. 2013), adapted to recurrent networks that
+ * learn from whole episodes (as in DRQN): every episode is stored in the network's own replay buffer; each
+ * update replays one episode sampled uniformly from that buffer, recomputes its targets
+ * y_t = r_t + γ·max Q̂'_t − 0.1 with the target network Q̂ (a copy of the weights refreshed every
+ * `targetUpdateEvery` episodes), back-propagates through the episode, clips and takes one Adam step.
+ *
+ * Everything else — mazes, exploration, noise streams, the test set, the curve — is the reference DQN's,
+ * so the two learners differ only in where the targets come from. Each network samples with its own Rng
+ * from its own buffer, so its result does not depend on the population it is trained in.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MazeSet, PrnnError, Rng, VectorEnv, describeValue, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
+import {
+  FINAL_EVALUATION_STREAM,
+  GreedyEvaluator,
+  PopulationOptimizer,
+  STREAM,
+  TEST_SET_SEED_OFFSET,
+  allocateEpisodeRecords,
+  allocateRolloutScratch,
+  allocateTransitionRecords,
+  assertFiniteWeights,
+  captureDqnState,
+  curvePointEpisode,
+  dqnDefaults,
+  epsilonAt,
+  populationPolicy,
+  restoreDqnState,
+  rollout,
+  validateDqnConfig,
+  type DqnConfig,
+  type EpisodeRecords,
+  type Learner,
+  type LearnerState,
+  type NetworkResult,
+  type PopulationModel,
+  type RolloutStreams,
+  type TrainHooks,
+  type TrainJob,
+  type TrainResult,
+  type TransitionRecords,
+} from '@prnn/agents';
+
+export const REPLAY_DQN = 'replay-dqn';
+/** Stream id of each network's replay-sampling generator: Rng.derive(seed, REPLAY_STREAM). */
+export const REPLAY_STREAM = 0x5245504c; // 'REPL'
+
+export interface ReplayDqnConfig extends DqnConfig {
+  /** Episodes each network's buffer holds (oldest overwritten first). */
+  readonly bufferEpisodes: number;
+  /** Episodes between copies of the online weights into the target network. */
+  readonly targetUpdateEvery: number;
+  /** Episodes collected before the first update. */
+  readonly learningStarts: number;
+  /** Replayed episodes (updates) per collected episode. */
+  readonly updatesPerEpisode: number;
+}
+
+export function replayDqnDefaults(task: TaskOptions): ReplayDqnConfig {
+  return { ...dqnDefaults(task), bufferEpisodes: 1000, targetUpdateEvery: 100, learningStarts: 10, updatesPerEpisode: 1 };
+}
+
+const REPLAY_KEYS = ['bufferEpisodes', 'targetUpdateEvery', 'learningStarts', 'updatesPerEpisode'] as const;
+
+export function resolveReplayDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): ReplayDqnConfig {
+  const defaults = replayDqnDefaults(task);
+  const config: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!(key in defaults)) {
+      throw new PrnnError(`unknown replay-dqn parameter "${key}" (allowed: ${Object.keys(defaults).join(', ')})`);
+    }
+    config[key] = value;
+  }
+  for (const key of REPLAY_KEYS) {
+    const v = config[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new PrnnError(`${key} must be an integer ≥ 1 (got ${describeValue(v)})`);
+    }
+  }
+  const { bufferEpisodes, targetUpdateEvery, learningStarts, updatesPerEpisode, ...dqn } = config as unknown as ReplayDqnConfig;
+  validateDqnConfig(dqn as DqnConfig);
+  return { ...(dqn as DqnConfig), bufferEpisodes, targetUpdateEvery, learningStarts, updatesPerEpisode };
+}
+
+/** dst[d … d+len) = src[s … s+len), without allocating views. */
+function copy(dst: Float32Array, d: number, src: Float32Array, s: number, len: number): void {
+  for (let k = 0; k < len; k++) dst[d + k] = src[s + k];
+}
+
+/** P ring buffers of whole episodes, one per network, in flat typed arrays. */
+export class EpisodeReplayBuffer {
+  readonly obs: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly tie: Float32Array;
+  readonly nextTie: Float32Array;
+  readonly actions: Int32Array;
+  readonly rewards: Float32Array;
+  readonly lengths: Int32Array;
+  /** Episodes stored per network so far (saturates at capacity). */
+  readonly size: Int32Array;
+  /** Slot the next episode of each network goes to. */
+  readonly next: Int32Array;
+
+  constructor(
+    readonly population: number,
+    readonly capacity: number,
+    readonly steps: number,
+    readonly inputs: number,
+    readonly outputs: number,
+  ) {
+    const slots = population * capacity * steps;
+    const bytes = slots * (2 * inputs + 2 * outputs + 2) * 4;
+    if (bytes > 2 ** 31) {
+      throw new PrnnError(`bufferEpisodes ${capacity} needs ${Math.round(bytes / 2 ** 20)} MiB for ${population} networks; use a smaller bufferEpisodes or population`);
+    }
+    this.obs = new Float32Array(slots * inputs);
+    this.nextObs = new Float32Array(slots * inputs);
+    this.tie = new Float32Array(slots * outputs);
+    this.nextTie = new Float32Array(slots * outputs);
+    this.actions = new Int32Array(slots);
+    this.rewards = new Float32Array(slots);
+    this.lengths = new Int32Array(population * capacity);
+    this.size = new Int32Array(population);
+    this.next = new Int32Array(population);
+  }
+
+  /** Stores network n's part of a rollout (time-major records) in its next slot. */
+  store(records: EpisodeRecords, transitions: TransitionRecords): void {
+    const { population: P, steps: T, inputs: I, outputs: O, capacity } = this;
+    for (let n = 0; n < P; n++) {
+      const slot = n * capacity + this.next[n];
+      for (let t = 0; t < T; t++) {
+        const src = t * P + n;
+        const dst = slot * T + t;
+        copy(this.obs, dst * I, records.obs, src * I, I);
+        copy(this.nextObs, dst * I, transitions.nextObs, src * I, I);
+        copy(this.tie, dst * O, records.tieNoise, src * O, O);
+        copy(this.nextTie, dst * O, transitions.nextTieNoise, src * O, O);
+        this.actions[dst] = records.actions[src];
+        this.rewards[dst] = transitions.rewards[src];
+      }
+      this.lengths[slot] = records.lengths[n];
+      this.next[n] = (this.next[n] + 1) % capacity;
+      this.size[n] = Math.min(capacity, this.size[n] + 1);
+    }
+  }
+
+  /** Copies episode `index` of every network n (indices[n]) into time-major batch records. */
+  gather(indices: Int32Array, out: EpisodeRecords, nextObs: Float32Array, nextTie: Float32Array, rewards: Float32Array): void {
+    const { population: P, steps: T, inputs: I, outputs: O, capacity } = this;
+    for (let n = 0; n < P; n++) {
+      const slot = n * capacity + indices[n];
+      for (let t = 0; t < T; t++) {
+        const src = slot * T + t;
+        const dst = t * P + n;
+        copy(out.obs, dst * I, this.obs, src * I, I);
+        copy(nextObs, dst * I, this.nextObs, src * I, I);
+        copy(out.tieNoise, dst * O, this.tie, src * O, O);
+        copy(nextTie, dst * O, this.nextTie, src * O, O);
+        out.actions[dst] = this.actions[src];
+        rewards[dst] = this.rewards[src];
+      }
+      out.lengths[n] = this.lengths[slot];
+    }
+  }
+}
+
+/** Per-step views [P·I] / [P·O] into time-major arrays, made once so the target pass allocates nothing. */
+function stepViews(data: Float32Array, steps: number): Float32Array[] {
+  const width = data.length / steps;
+  return Array.from({ length: steps }, (_, t) => data.subarray(t * width, (t + 1) * width));
+}
+
+interface TargetViews {
+  readonly obs: Float32Array[];
+  readonly tie: Float32Array[];
+  readonly nextObs: Float32Array[];
+  readonly nextTie: Float32Array[];
+}
+
+/** Fills `batch.targets` with y_t = r_t + γ·max Q̂'_t − penalty, running the target network over each episode. */
+function targetsFromTargetNetwork(
+  target: PopulationModel,
+  batch: EpisodeRecords,
+  views: TargetViews,
+  rewards: Float32Array,
+  q: Float32Array,
+  config: DqnConfig,
+): void {
+  const { steps: T, population: P } = batch;
+  const O = target.outputs;
+  target.resetState(1);
+  for (let t = 0; t < T; t++) {
+    target.forward(views.obs[t], views.tie[t], q, true);
+    target.forward(views.nextObs[t], views.nextTie[t], q, false);
+    for (let n = 0; n < P; n++) {
+      let max = q[n * O];
+      for (let k = 1; k < O; k++) if (q[n * O + k] > max) max = q[n * O + k];
+      batch.targets[t * P + n] = rewards[t * P + n] + config.gamma * max - config.stepPenalty;
+    }
+  }
+}
+
+function copyWeights(from: PopulationModel, to: PopulationModel): void {
+  from.variables.forEach((v, i) => to.variables[i].assign(v));
+}
+
+export async function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { task, config, members } = job;
+  const P = members.length;
+  if (P < 1) throw new PrnnError('a population needs at least one network');
+  const T = task.steps;
+  const E = config.episodes;
+  const seeds = members.map((m) => m.seed);
+
+  // Online and target networks (same seeds → same initial weights), optimiser, streams.
+  const model = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
+  const target = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
+  const I = model.inputs;
+  const O = model.outputs;
+  const optimizer = new PopulationOptimizer(model.variables, P, config);
+  const streams: RolloutStreams = {
+    mazes: seeds.map((s) => Rng.derive(s, STREAM.trainingMazes)),
+    exploration: seeds.map((s) => Rng.derive(s, STREAM.exploration)),
+    tieNoise: seeds.map((s) => Rng.derive(s, STREAM.tieNoise)),
+  };
+  const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
+  const trainingMazes = MazeSet.allocate(task, P);
+  const env = new VectorEnv({
+    numEnvs: P,
+    channels: task.channels,
+    sensorNoise: config.sensorNoise,
+    reward: 'progress',
+    seeds: seeds.map((s) => Rng.derive(s, STREAM.sensorNoise).nextUint32()),
+  });
+  const records = allocateEpisodeRecords(T, P, I, O);
+  const transitions = allocateTransitionRecords(T, P, I, O);
+  const scratch = allocateRolloutScratch(P, O);
+  const buffer = new EpisodeReplayBuffer(P, config.bufferEpisodes, T, I, O);
+  const batch = allocateEpisodeRecords(T, P, I, O);
+  const batchNext = allocateTransitionRecords(T, P, I, O);
+  const picks = new Int32Array(P);
+  const qTarget = new Float32Array(P * O);
+  const views: TargetViews = {
+    obs: stepViews(batch.obs, T),
+    tie: stepViews(batch.tieNoise, T),
+    nextObs: stepViews(batchNext.nextObs, T),
+    nextTie: stepViews(batchNext.nextTieNoise, T),
+  };
+
+  const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
+  const evaluator = new GreedyEvaluator(testSet, P);
+  const policy = populationPolicy(model);
+  const curves = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
+  const parts = { members, model, optimizer, streams, env, curves };
+
+  let startEpisode = 0;
+  if (job.resume) {
+    startEpisode = restoreDqnState(job.resume, { ...parts, config }, REPLAY_DQN);
+    restoreReplayState(job.resume, { target, buffer, replayRngs });
+  }
+
+  const started = performance.now();
+  let trainingMs = 0;
+  let lastReport = 0;
+  let loss = Number.NaN;
+  try {
+    let point = 0;
+    while (point < config.curvePoints && curvePointEpisode(config, point) < startEpisode) point++;
+    for (let episode = startEpisode; episode < E; episode++) {
+      while (point < config.curvePoints && curvePointEpisode(config, point) === episode) {
+        const { fitness } = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: point });
+        for (let n = 0; n < P; n++) curves[n][point] = fitness[n];
+        point++;
+      }
+      const t0 = performance.now();
+
+      // Collect one episode per network with the online network; store it.
+      for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+      rollout(model, env, trainingMazes, records, streams, scratch, {
+        epsilon: epsilonAt(config, episode),
+        gamma: config.gamma,
+        stepPenalty: config.stepPenalty,
+        tieNoise: config.tieNoise,
+      }, transitions);
+      buffer.store(records, transitions);
+
+      // Replay: each network samples one stored episode; targets from the target network.
+      if (episode + 1 >= config.learningStarts) {
+        for (let u = 0; u < config.updatesPerEpisode; u++) {
+          for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
+          buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
+          targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
+          const { losses, gradients } = model.lossAndGradients(batch);
+          let sum = 0;
+          for (let n = 0; n < P; n++) {
+            if (!Number.isFinite(losses[n])) {
+              tf.dispose(gradients);
+              throw new PrnnError(
+                `training diverged: network ${members[n].arch.name} (seed ${members[n].seed}) has a ${losses[n]} loss at episode ${episode}; try a smaller lr (got ${config.lr}) — no weights were written`,
+              );
+            }
+            sum += losses[n];
+          }
+          loss = sum / P;
+          const { applied } = optimizer.step(gradients);
+          tf.dispose(gradients);
+          if (!applied) {
+            throw new PrnnError(`training diverged: a non-finite gradient at episode ${episode}; try a smaller lr (got ${config.lr}) — no weights were written`);
+          }
+        }
+      }
+      const done = episode + 1;
+      if (done % config.targetUpdateEvery === 0) copyWeights(model, target);
+      trainingMs += performance.now() - t0;
+
+      if (hooks.checkpoint && done < E && done % hooks.checkpoint.everyEpisodes === 0) {
+        await hooks.checkpoint.save(captureReplayState(done, parts, { target, buffer, replayRngs }));
+        if (hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
+      } else if (!hooks.checkpoint && hooks.signal?.aborted) {
+        throw new PrnnError(`training stopped at episode ${done} of ${E}`);
+      }
+      const now = performance.now();
+      if (hooks.onProgress && (now - lastReport > 200 || done === E)) {
+        lastReport = now;
+        hooks.onProgress({ episode: done, episodes: E, population: P, elapsedMs: now - started, loss });
+      }
+    }
+
+    const final = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
+    const networks: NetworkResult[] = members.map((member, n) => {
+      const weights = model.exportWeights(n);
+      assertFiniteWeights(weights, member);
+      return { member, weights, fitness: final.fitness[n], trainingCurve: curves[n], episodes: E };
+    });
+    return {
+      networks,
+      netEpisodesPerSecond: trainingMs > 0 ? ((E - startEpisode) * P) / (trainingMs / 1000) : 0,
+      backend: tf.getBackend(),
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    target.dispose();
+  }
+}
+
+interface ReplayParts {
+  readonly target: PopulationModel;
+  readonly buffer: EpisodeReplayBuffer;
+  readonly replayRngs: Rng[];
+}
+
+function captureReplayState(episode: number, parts: Parameters<typeof captureDqnState>[1], replay: ReplayParts): LearnerState {
+  const base = captureDqnState(episode, parts, REPLAY_DQN);
+  const { target, buffer, replayRngs } = replay;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = { ...(base.tensors as Record<string, { shape: number[]; data: Float32Array }>) };
+  target.variables.forEach((v, i) => {
+    tensors[`target/${i}`] = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
+  });
+  const flat = (name: string, data: Float32Array) => (tensors[`replay/${name}`] = { shape: [data.length], data: Float32Array.from(data) });
+  flat('obs', buffer.obs);
+  flat('nextObs', buffer.nextObs);
+  flat('tie', buffer.tie);
+  flat('nextTie', buffer.nextTie);
+  flat('rewards', buffer.rewards);
+  // integers are stored exactly in float32 (all well below 2^24)
+  flat('actions', Float32Array.from(buffer.actions));
+  flat('lengths', Float32Array.from(buffer.lengths));
+  return {
+    ...base,
+    json: { ...base.json, replay: { size: [...buffer.size], next: [...buffer.next], rng: replayRngs.map((r) => r.state()) } },
+    tensors,
+  };
+}
+
+function restoreReplayState(state: LearnerState, replay: ReplayParts): void {
+  const { target, buffer, replayRngs } = replay;
+  const bad = (what: string) => new PrnnError(`checkpoint does not match this run: ${what}`);
+  const json = state.json.replay as { size: number[]; next: number[]; rng: number[][] } | undefined;
+  if (!json || json.size.length !== buffer.population) throw bad('its replay buffer state is missing');
+  target.variables.forEach((v, i) => {
+    const t = state.tensors[`target/${i}`];
+    if (!t || t.data.length !== v.size) throw bad(`target variable ${i} is missing`);
+    v.assign(tf.tensor(t.data, v.shape));
+  });
+  const get = (name: string, length: number) => {
+    const t = state.tensors[`replay/${name}`];
+    if (!t || t.data.length !== length) throw bad(`replay ${name} is missing or has the wrong size (bufferEpisodes changed?)`);
+    return t.data;
+  };
+  buffer.obs.set(get('obs', buffer.obs.length));
+  buffer.nextObs.set(get('nextObs', buffer.nextObs.length));
+  buffer.tie.set(get('tie', buffer.tie.length));
+  buffer.nextTie.set(get('nextTie', buffer.nextTie.length));
+  buffer.rewards.set(get('rewards', buffer.rewards.length));
+  buffer.actions.set(get('actions', buffer.actions.length));
+  buffer.lengths.set(get('lengths', buffer.lengths.length));
+  buffer.size.set(json.size);
+  buffer.next.set(json.next);
+  replayRngs.forEach((r, n) => r.setState(json.rng[n]));
+}
+
+export const replayDqnLearner: Learner<ReplayDqnConfig> = {
+  name: REPLAY_DQN,
+  description: 'DQN with a replay buffer of whole episodes and a target network (Mnih et al. 2013), BPTT per replayed episode',
+  defaults: replayDqnDefaults,
+  configure: resolveReplayDqnConfig,
+  train: trainReplayDqn,
+};

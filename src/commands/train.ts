@@ -1,0 +1,200 @@
+import { Flags } from '@oclif/core';
+import { PrnnError } from '@prnn/env';
+import { initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { BaseCommand } from '../cli/base-command.js';
+import { ProgressBar } from '../cli/progress-bar.js';
+import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
+
+/** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
+export function resolveArchList(registry: Registry, spec: string, sizes: { channels: number; hidden: number }): ArchInfo[] {
+  const parts = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (parts.length === 0) throw new PrnnError('--arch must name at least one architecture (e.g. fc, ff, hh+oh, 127, all)');
+  const out: ArchInfo[] = [];
+  const seen = new Set<string>();
+  const add = (a: ArchInfo) => {
+    const key = `${a.family}:${a.name}:${a.hidden}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(a);
+    }
+  };
+  for (const part of parts) {
+    if (part.toLowerCase() === 'all') {
+      for (const family of registry.architectures()) family.list(sizes).forEach(add);
+      // The paper's sweep includes the large feed-forward network (H = 34).
+      if (!out.some((a) => a.name === 'ff-large')) {
+        try {
+          add(registry.resolveArch('ff-large', sizes));
+        } catch {
+          // a registry without the 9-pathway family has no ff-large
+        }
+      }
+    } else {
+      const arch = registry.resolveArch(part, sizes);
+      // ff-large is the paper's H = 34 network whatever --hidden says: take the family's canonical entry
+      const canonical = arch.name === 'ff-large' ? registry.architecture(arch.family).list(sizes).find((a) => a.name === 'ff-large') : undefined;
+      add(canonical ?? arch);
+    }
+  }
+  return out;
+}
+
+/** Learner parameter → the flag that sets it, so that errors name what the user typed. */
+const FLAG_OF_PARAMETER: Readonly<Record<string, string>> = {
+  episodes: '--episodes',
+  hidden: '--hidden',
+  sensorNoise: '--sensor-noise',
+  lr: '--lr',
+  gamma: '--gamma',
+  epsilonStart: '--epsilon-start',
+  epsilonEnd: '--epsilon-end',
+  clip: '--clip',
+  testMazes: '--test-mazes',
+  curvePoints: '--curve-points',
+};
+
+function configureWithFlagNames<T>(configure: () => T): T {
+  try {
+    return configure();
+  } catch (error) {
+    if (!(error instanceof PrnnError)) throw error;
+    const message = error.message.replace(/\b(episodes|hidden|sensorNoise|lr|gamma|epsilonStart|epsilonEnd|clip|testMazes|curvePoints)\b/g, (p) => FLAG_OF_PARAMETER[p] ?? p);
+    throw new PrnnError(message);
+  }
+}
+
+const numberFlag = Flags.custom<number>({
+  parse: async (input, _context, flag) => {
+    const value = input.trim() === '' ? NaN : Number(input);
+    if (!Number.isFinite(value)) throw new PrnnError(`--${flag.name} must be a number (got ${JSON.stringify(input)})`);
+    return value;
+  },
+});
+
+export default class Train extends BaseCommand {
+  static override summary = 'Train networks with deep Q-learning (SPEC §3) and measure their test fitness.';
+  static override description =
+    'Trains every architecture of --arch with --seeds seeds each, in populations of --population networks ' +
+    'trained in lockstep. Each network gets a training curve (greedy test fitness at --curve-points points) and ' +
+    'a final fitness on the run\'s shared test set (--test-mazes mazes, σs = --sensor-noise). With --out, ' +
+    'weights, results and checkpoints are written to a run directory; --resume continues an interrupted run ' +
+    'with the same final weights. Hyper-parameter defaults are the paper\'s.';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %> --arch fc,ff --seeds 8 --episodes 20000 --out runs/track', description: 'FC and FF, 8 seeds each, on the Track task.' },
+    { command: '<%= config.bin %> <%= command.id %> --arch all --seeds 50 --out runs/sweep', description: 'The paper\'s sweep: 128 architectures + ff-large, 50 seeds, 100 000 episodes.' },
+    { command: '<%= config.bin %> <%= command.id %> --arch all --seeds 50 --out runs/sweep --resume', description: 'Continue it after an interruption.' },
+    { command: '<%= config.bin %> <%= command.id %> --arch fc --seeds 1 --episodes 200 --test-mazes 50 --json', description: 'A quick run, JSON on stdout.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
+    seeds: Flags.integer({ description: 'Networks per architecture; network k has seed --seed-offset + k.', default: 1, min: 1 }),
+    'seed-offset': Flags.integer({ description: 'First network seed.', default: 0, min: 0 }),
+    seed: Flags.integer({ description: 'Run seed: fixes the shared test set.', default: 0, min: 0 }),
+    episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
+    hidden: Flags.integer({ description: 'Hidden units H (ff-large keeps its 34).', default: 8 }),
+    'sensor-noise': numberFlag({ description: 'Sensor noise σs in training and testing (default 0.05).' }),
+    learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin (e.g. replay-dqn).', default: 'dqn' }),
+    lr: numberFlag({ description: 'Adam learning rate (default 1e-3).' }),
+    gamma: numberFlag({ description: 'Discount γ (default 0.9).' }),
+    'epsilon-start': numberFlag({ description: 'ε of the first exploration block (default 0.95).' }),
+    'epsilon-end': numberFlag({ description: 'ε of the last exploration block (default 0.25).' }),
+    clip: numberFlag({ description: 'Global gradient-norm clip per network (default 10).' }),
+    'test-mazes': Flags.integer({ description: 'Size of the shared test set (default 1000).' }),
+    'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
+    population: Flags.integer({ description: 'Networks trained in lockstep per population.', default: 256, min: 1 }),
+    backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation: generic tfjs ops or the fused kernel.', default: 'generic' as const })(),
+    out: Flags.string({ description: 'Run directory for run.json, networks/<id>/{weights.bin,result.json} and checkpoint/.' }),
+    resume: Flags.boolean({ description: 'Continue the run in --out from its checkpoint.', default: false }),
+    'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes (default: a tenth of the run).', min: 1 }),
+    ...taskFlags,
+  };
+
+  async run(): Promise<TrainRunResult | Record<string, unknown>> {
+    const { flags } = await this.parse(Train);
+    const task = taskOptionsFromFlags(flags);
+    const backend = await initBackend(flags.backend);
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const learner = registry.learner(flags.learner);
+    const episodes = flags.episodes ?? learner.defaults(task).episodes;
+    const config = configureWithFlagNames(() =>
+      learner.configure(task, {
+        episodes: flags.episodes,
+        hidden: flags.hidden,
+        sensorNoise: flags['sensor-noise'],
+        lr: flags.lr,
+        gamma: flags.gamma,
+        epsilonStart: flags['epsilon-start'],
+        epsilonEnd: flags['epsilon-end'],
+        clip: flags.clip,
+        testMazes: flags['test-mazes'],
+        // the paper's 100 points, or one per episode for runs shorter than that
+        curvePoints: flags['curve-points'] ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
+      }),
+    );
+    const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
+    const families = new Set(archs.map((a) => a.family));
+    if (families.size > 1) {
+      throw new PrnnError(`--arch mixes architecture families (${[...families].join(', ')}); train one family per run`);
+    }
+    const architecture = registry.architecture(archs[0].family);
+    const members = archs.flatMap((arch) =>
+      Array.from({ length: flags.seeds }, (_, k) => ({ arch, seed: flags['seed-offset'] + k })),
+    );
+    const json = this.jsonEnabled();
+    const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
+    let result: TrainRunResult;
+    try {
+      result = await trainRun({
+        task,
+        architecture,
+        members,
+        learner,
+        config,
+        runSeed: flags.seed,
+        population: flags.population,
+        path: flags.path,
+        backend,
+        out: flags.out,
+        resume: flags.resume,
+        checkpointEvery: flags['checkpoint-every'],
+        onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
+      });
+    } finally {
+      bar.finish();
+    }
+    const output = {
+      networks: result.networks.map((n) => ({
+        arch: n.arch,
+        seed: n.seed,
+        hidden: n.hidden,
+        parameters: n.parameters,
+        fitness: n.fitness,
+        trainingCurve: n.trainingCurve,
+      })),
+      netEpisodesPerSecond: Number.isFinite(result.netEpisodesPerSecond) ? result.netEpisodesPerSecond : null,
+      backend: result.backend,
+    };
+    if (!json) {
+      const byArch = new Map<string, number[]>();
+      for (const n of result.networks) {
+        const list = byArch.get(n.arch) ?? [];
+        if (n.fitness !== null) list.push(n.fitness);
+        byArch.set(n.arch, list);
+      }
+      this.log(`${'arch'.padEnd(24)} ${'networks'.padStart(8)} ${'median fitness'.padStart(15)}`);
+      for (const [arch, values] of byArch) {
+        const sorted = [...values].sort((a, b) => a - b);
+        const m = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[sorted.length >> 1] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        this.log(`${arch.padEnd(24)} ${String(result.networks.filter((n) => n.arch === arch).length).padStart(8)} ${(Number.isFinite(m) ? m.toFixed(3) : 'n/a').padStart(15)}`);
+      }
+      const rate = output.netEpisodesPerSecond;
+      this.log(`${config.episodes} episodes per network on ${task.kind}; ${rate === null ? 'nothing left to train' : `${Math.round(rate).toLocaleString('en-US')} net-episodes/s`} (${result.backend})${flags.out ? `; run directory ${flags.out}` : ''}`);
+    }
+    return output;
+  }
+}
