@@ -25,7 +25,8 @@ export interface BenchEnvResult {
   numEnvs: number;
 }
 
-function median(values: number[]): number {
+/** The median of `values` (the mean of the middle two for an even count), as benchmarks report repeats; `values` is left as is. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -24,18 +24,8 @@
 import { fillDistanceFields } from './bfs.js';
 import type { MazeSet } from './maze-set.js';
 import type { Rng } from './rng.js';
-import { addCorridorNoise, trackCueValues } from './track-maze.js';
+import { addCorridorNoise, corridorScratch } from './track-maze.js';
 
-let cachedSize = -1;
-let cachedValues: Float64Array = new Float64Array(0);
-let cachedQueue: Int32Array = new Int32Array(0);
-
-function prepare(size: number): void {
-  if (cachedSize === size) return;
-  cachedSize = size;
-  cachedValues = trackCueValues(size);
-  cachedQueue = new Int32Array(size * size);
-}
 
 /** The four goal corners, in the order of the `corner` argument: top-left, top-right, bottom-left, bottom-right. */
 export function hMazeCorner(size: number, corner: number): number {
@@ -47,8 +37,7 @@ export function hMazeCorner(size: number, corner: number): number {
 /** Generates an H maze into `slot`: goal `corner` (0–3, see hMazeCorner), row-leading channel `rowChannel`. */
 export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: number, rowChannel: number): void {
   const { size, channels, gap } = set.options;
-  prepare(size);
-  const g = cachedValues;
+  const { values: g, queue } = corridorScratch(size);
   const m = g.length;
   const cells = set.cellCount;
   const base = slot * cells;
@@ -66,7 +55,7 @@ export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: numb
   }
   set.start[slot] = mid * size + mid;
   set.goal[slot] = hMazeCorner(size, corner);
-  fillDistanceFields(set, slot, cachedQueue);
+  fillDistanceFields(set, slot, queue);
 
   const cues = set.cues;
   cues.fill(0, base * channels, (base + cells) * channels);

@@ -81,6 +81,9 @@ function canonicalJson(value: unknown): string {
 
 type NumericArray = Int32Array | Float32Array;
 
+/** The MazeSet arrays stored after the walls, in file order. */
+const STORED_ARRAYS = ['start', 'goal', 'dMax', 'fastestSolution', 'distance', 'cues', 'progress'] as const;
+
 function writeArray(out: Uint8Array, view: DataView, offset: number, array: NumericArray): void {
   if (LITTLE_ENDIAN_HOST) {
     out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), offset);
@@ -119,13 +122,7 @@ export function encodeMazeSet(set: MazeSet): Uint8Array {
   for (let k = 0; k < walls.length; k++) {
     if (walls[k] !== 0) out[layout.wallsStart + (k >> 3)] |= 1 << (k & 7);
   }
-  writeArray(out, view, layout.start, set.start);
-  writeArray(out, view, layout.goal, set.goal);
-  writeArray(out, view, layout.dMax, set.dMax);
-  writeArray(out, view, layout.fastestSolution, set.fastestSolution);
-  writeArray(out, view, layout.distance, set.distance);
-  writeArray(out, view, layout.cues, set.cues);
-  writeArray(out, view, layout.progress, set.progress);
+  for (const name of STORED_ARRAYS) writeArray(out, view, layout[name], set[name]);
   view.setUint32(layout.checksum, crc32(out.subarray(0, layout.checksum)), true);
   return out;
 }
@@ -202,13 +199,7 @@ export function decodeMazeSet(bytes: Uint8Array): MazeSet {
   const set = MazeSet.allocate(options, count);
   const walls = set.walls;
   for (let k = 0; k < walls.length; k++) walls[k] = (bytes[layout.wallsStart + (k >> 3)] >> (k & 7)) & 1;
-  readArray(bytes, view, layout.start, set.start);
-  readArray(bytes, view, layout.goal, set.goal);
-  readArray(bytes, view, layout.dMax, set.dMax);
-  readArray(bytes, view, layout.fastestSolution, set.fastestSolution);
-  readArray(bytes, view, layout.distance, set.distance);
-  readArray(bytes, view, layout.cues, set.cues);
-  readArray(bytes, view, layout.progress, set.progress);
+  for (const name of STORED_ARRAYS) readArray(bytes, view, layout[name], set[name]);
 
   for (let m = 0; m < count; m++) {
     for (const [name, cell] of [['start', set.start[m]], ['goal', set.goal[m]]] as const) {

@@ -12,15 +12,19 @@ export function trackCueValues(size: number): Float64Array {
   return g;
 }
 
-let cachedSize = -1;
-let cachedValues: Float64Array = new Float64Array(0);
-let cachedQueue: Int32Array = new Int32Array(0);
+/** What generating a Track or H maze of one size needs: the cue values G and a BFS queue of size² cells. */
+export interface CorridorScratch {
+  readonly size: number;
+  readonly values: Float64Array;
+  readonly queue: Int32Array;
+}
 
-function prepare(size: number): void {
-  if (cachedSize === size) return;
-  cachedSize = size;
-  cachedValues = trackCueValues(size);
-  cachedQueue = new Int32Array(size * size);
+let cachedScratch: CorridorScratch = { size: -1, values: new Float64Array(0), queue: new Int32Array(0) };
+
+/** The scratch for `size`, kept between calls (every maze of a set has the same size, so this rarely reallocates). */
+export function corridorScratch(size: number): CorridorScratch {
+  if (cachedScratch.size !== size) cachedScratch = { size, values: trackCueValues(size), queue: new Int32Array(size * size) };
+  return cachedScratch;
 }
 
 /** One cell's worth of Gaussian samples (channels ≤ 64). */
@@ -51,8 +55,7 @@ export function addCorridorNoise(set: MazeSet, slot: number, rng: Rng): void {
  */
 export function generateTrackMaze(set: MazeSet, slot: number, rng: Rng, goalRight: number, leading: number): void {
   const { size, channels, gap } = set.options;
-  prepare(size);
-  const g = cachedValues;
+  const { values: g, queue } = corridorScratch(size);
   const m = g.length;
   const cells = set.cellCount;
   const base = slot * cells;
@@ -64,7 +67,7 @@ export function generateTrackMaze(set: MazeSet, slot: number, rng: Rng, goalRigh
   set.walls.fill(0, base + rowStart + 1, base + rowStart + size - 1);
   set.start[slot] = rowStart + centre;
   set.goal[slot] = rowStart + (goalRight ? size - 2 : 1);
-  fillDistanceFields(set, slot, cachedQueue);
+  fillDistanceFields(set, slot, queue);
 
   const cues = set.cues;
   cues.fill(0, base * channels, (base + cells) * channels);

@@ -10,32 +10,33 @@
  * from its own buffer, so its result does not depend on the population it is trained in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MazeSet, PrnnError, Rng, VectorEnv, describeValue, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
+import { MazeSet, PrnnError, Rng, generateMazeInto, type TaskOptions } from '@prnn/env';
 import {
-  FINAL_EVALUATION_STREAM,
-  GreedyEvaluator,
   PopulationOptimizer,
-  STREAM,
-  TEST_SET_SEED_OFFSET,
+  TrainHookRunner,
+  TrainingCurves,
   allocateEpisodeRecords,
   allocateRolloutScratch,
   allocateTransitionRecords,
-  assertFiniteWeights,
+  applyConfigOverrides,
   captureDqnState,
-  curvePointEpisode,
+  createTrainingEnv,
   dqnDefaults,
-  epsilonAt,
-  populationPolicy,
+  dqnTarget,
+  finalNetworkResults,
+  integerAtLeast,
+  learnFromEpisode,
   restoreDqnState,
   rollout,
+  rolloutSettings,
+  rolloutStreams,
   validateDqnConfig,
   type DqnConfig,
+  type DqnParts,
   type EpisodeRecords,
   type Learner,
   type LearnerState,
-  type NetworkResult,
   type PopulationModel,
-  type RolloutStreams,
   type TrainHooks,
   type TrainJob,
   type TrainResult,
@@ -64,24 +65,10 @@ export function replayDqnDefaults(task: TaskOptions): ReplayDqnConfig {
 const REPLAY_KEYS = ['bufferEpisodes', 'targetUpdateEvery', 'learningStarts', 'updatesPerEpisode'] as const;
 
 export function resolveReplayDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): ReplayDqnConfig {
-  const defaults = replayDqnDefaults(task);
-  const config: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    if (!(key in defaults)) {
-      throw new PrnnError(`unknown replay-dqn parameter "${key}" (allowed: ${Object.keys(defaults).join(', ')})`);
-    }
-    config[key] = value;
-  }
-  for (const key of REPLAY_KEYS) {
-    const v = config[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new PrnnError(`${key} must be an integer ≥ 1 (got ${describeValue(v)})`);
-    }
-  }
-  const { bufferEpisodes, targetUpdateEvery, learningStarts, updatesPerEpisode, ...dqn } = config as unknown as ReplayDqnConfig;
-  validateDqnConfig(dqn as DqnConfig);
-  return { ...(dqn as DqnConfig), bufferEpisodes, targetUpdateEvery, learningStarts, updatesPerEpisode };
+  const config = applyConfigOverrides(replayDqnDefaults(task), overrides, REPLAY_DQN);
+  for (const key of REPLAY_KEYS) integerAtLeast(1)(key, config[key]);
+  validateDqnConfig(config);
+  return config;
 }
 
 /** dst[d … d+len) = src[s … s+len), without allocating views. */
@@ -195,11 +182,7 @@ function targetsFromTargetNetwork(
   for (let t = 0; t < T; t++) {
     target.forward(views.obs[t], views.tie[t], q, true);
     target.forward(views.nextObs[t], views.nextTie[t], q, false);
-    for (let n = 0; n < P; n++) {
-      let max = q[n * O];
-      for (let k = 1; k < O; k++) if (q[n * O + k] > max) max = q[n * O + k];
-      batch.targets[t * P + n] = rewards[t * P + n] + config.gamma * max - config.stepPenalty;
-    }
+    for (let n = 0; n < P; n++) batch.targets[t * P + n] = dqnTarget(rewards[t * P + n], q, n * O, O, config);
   }
 }
 
@@ -209,32 +192,39 @@ function copyWeights(from: PopulationModel, to: PopulationModel): void {
 
 export async function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { task, config, members } = job;
-  const P = members.length;
-  if (P < 1) throw new PrnnError('a population needs at least one network');
-  const T = task.steps;
-  const E = config.episodes;
-  const seeds = members.map((m) => m.seed);
-
-  // Online and target networks (same seeds → same initial weights), optimiser, streams.
+  if (members.length < 1) throw new PrnnError('a population needs at least one network');
+  // Online and target networks (same seeds → same initial weights) and the optimiser, disposed whatever happens.
   const model = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
   const target = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
+  const optimizer = new PopulationOptimizer(model.variables, members.length, config);
+  try {
+    return await trainWithReplay(job, hooks, model, target, optimizer);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    target.dispose();
+  }
+}
+
+/** The training loop of `trainReplayDqn`: the reference DQN's, but each update learns from replayed episodes. */
+async function trainWithReplay(
+  job: TrainJob<ReplayDqnConfig>,
+  hooks: TrainHooks,
+  model: PopulationModel,
+  target: PopulationModel,
+  optimizer: PopulationOptimizer,
+): Promise<TrainResult> {
+  const { task, config, members } = job;
+  const P = members.length;
+  const T = task.steps;
+  const E = config.episodes;
   const I = model.inputs;
   const O = model.outputs;
-  const optimizer = new PopulationOptimizer(model.variables, P, config);
-  const streams: RolloutStreams = {
-    mazes: seeds.map((s) => Rng.derive(s, STREAM.trainingMazes)),
-    exploration: seeds.map((s) => Rng.derive(s, STREAM.exploration)),
-    tieNoise: seeds.map((s) => Rng.derive(s, STREAM.tieNoise)),
-  };
+  const seeds = members.map((m) => m.seed);
+  const streams = rolloutStreams(seeds);
   const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
   const trainingMazes = MazeSet.allocate(task, P);
-  const env = new VectorEnv({
-    numEnvs: P,
-    channels: task.channels,
-    sensorNoise: config.sensorNoise,
-    reward: 'progress',
-    seeds: seeds.map((s) => Rng.derive(s, STREAM.sensorNoise).nextUint32()),
-  });
+  const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, I, O);
   const transitions = allocateTransitionRecords(T, P, I, O);
   const scratch = allocateRolloutScratch(P, O);
@@ -250,101 +240,47 @@ export async function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: Trai
     nextTie: stepViews(batchNext.nextTieNoise, T),
   };
 
-  const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
-  const evaluator = new GreedyEvaluator(testSet, P);
-  const policy = populationPolicy(model);
-  const curves = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
-  const parts = { members, model, optimizer, streams, env, curves };
+  const curves = new TrainingCurves(job, model);
+  const parts: DqnParts = { members, model, optimizer, streams, env, curves: curves.values };
+  const replay: ReplayParts = { target, buffer, replayRngs };
 
   let startEpisode = 0;
   if (job.resume) {
     startEpisode = restoreDqnState(job.resume, { ...parts, config }, REPLAY_DQN);
-    restoreReplayState(job.resume, { target, buffer, replayRngs });
+    restoreReplayState(job.resume, replay);
   }
 
-  const started = performance.now();
-  let trainingMs = 0;
-  let lastReport = 0;
+  const progress = new TrainHookRunner(hooks, E, P);
+  const capture = (done: number) => captureReplayState(done, parts, replay);
   let loss = Number.NaN;
-  try {
-    let point = 0;
-    while (point < config.curvePoints && curvePointEpisode(config, point) < startEpisode) point++;
-    for (let episode = startEpisode; episode < E; episode++) {
-      while (point < config.curvePoints && curvePointEpisode(config, point) === episode) {
-        const { fitness } = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: point });
-        for (let n = 0; n < P; n++) curves[n][point] = fitness[n];
-        point++;
-      }
-      const t0 = performance.now();
+  for (let episode = startEpisode; episode < E; episode++) {
+    await curves.measureDue(episode);
+    progress.startEpisode();
 
-      // Collect one episode per network with the online network; store it.
-      for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
-      rollout(model, env, trainingMazes, records, streams, scratch, {
-        epsilon: epsilonAt(config, episode),
-        gamma: config.gamma,
-        stepPenalty: config.stepPenalty,
-        tieNoise: config.tieNoise,
-      }, transitions);
-      buffer.store(records, transitions);
+    // Collect one episode per network with the online network; store it.
+    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
+    buffer.store(records, transitions);
 
-      // Replay: each network samples one stored episode; targets from the target network.
-      if (episode + 1 >= config.learningStarts) {
-        for (let u = 0; u < config.updatesPerEpisode; u++) {
-          for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
-          buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
-          targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
-          const { losses, gradients } = model.lossAndGradients(batch);
-          let sum = 0;
-          for (let n = 0; n < P; n++) {
-            if (!Number.isFinite(losses[n])) {
-              tf.dispose(gradients);
-              throw new PrnnError(
-                `training diverged: network ${members[n].arch.name} (seed ${members[n].seed}) has a ${losses[n]} loss at episode ${episode}; try a smaller lr (got ${config.lr}) — no weights were written`,
-              );
-            }
-            sum += losses[n];
-          }
-          loss = sum / P;
-          const { applied } = optimizer.step(gradients);
-          tf.dispose(gradients);
-          if (!applied) {
-            throw new PrnnError(`training diverged: a non-finite gradient at episode ${episode}; try a smaller lr (got ${config.lr}) — no weights were written`);
-          }
-        }
-      }
-      const done = episode + 1;
-      if (done % config.targetUpdateEvery === 0) copyWeights(model, target);
-      trainingMs += performance.now() - t0;
-
-      if (hooks.checkpoint && done < E && done % hooks.checkpoint.everyEpisodes === 0) {
-        await hooks.checkpoint.save(captureReplayState(done, parts, { target, buffer, replayRngs }));
-        if (hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
-      } else if (!hooks.checkpoint && hooks.signal?.aborted) {
-        throw new PrnnError(`training stopped at episode ${done} of ${E}`);
-      }
-      const now = performance.now();
-      if (hooks.onProgress && (now - lastReport > 200 || done === E)) {
-        lastReport = now;
-        hooks.onProgress({ episode: done, episodes: E, population: P, elapsedMs: now - started, loss });
+    // Replay: each network samples one stored episode; targets from the target network.
+    if (episode + 1 >= config.learningStarts) {
+      for (let u = 0; u < config.updatesPerEpisode; u++) {
+        for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
+        buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
+        targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
+        loss = learnFromEpisode(model, optimizer, batch, members, episode, config.lr);
       }
     }
+    if ((episode + 1) % config.targetUpdateEvery === 0) copyWeights(model, target);
 
-    const final = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
-    const networks: NetworkResult[] = members.map((member, n) => {
-      const weights = model.exportWeights(n);
-      assertFiniteWeights(weights, member);
-      return { member, weights, fitness: final.fitness[n], trainingCurve: curves[n], episodes: E };
-    });
-    return {
-      networks,
-      netEpisodesPerSecond: trainingMs > 0 ? ((E - startEpisode) * P) / (trainingMs / 1000) : 0,
-      backend: tf.getBackend(),
-    };
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-    target.dispose();
+    await progress.endEpisode(episode + 1, loss, capture);
   }
+
+  return {
+    networks: await finalNetworkResults(model, members, curves, E),
+    netEpisodesPerSecond: progress.netEpisodesPerSecond(),
+    backend: tf.getBackend(),
+  };
 }
 
 interface ReplayParts {
@@ -353,7 +289,7 @@ interface ReplayParts {
   readonly replayRngs: Rng[];
 }
 
-function captureReplayState(episode: number, parts: Parameters<typeof captureDqnState>[1], replay: ReplayParts): LearnerState {
+function captureReplayState(episode: number, parts: DqnParts, replay: ReplayParts): LearnerState {
   const base = captureDqnState(episode, parts, REPLAY_DQN);
   const { target, buffer, replayRngs } = replay;
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = { ...(base.tensors as Record<string, { shape: number[]; data: Float32Array }>) };

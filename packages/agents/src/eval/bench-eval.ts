@@ -1,4 +1,4 @@
-import { PrnnError, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
+import { PrnnError, median, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
 import { initWeights, parseArch } from '../architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../onnx/nine-pathway-onnx.js';
 import { STREAM } from '../sdk/streams.js';
@@ -34,12 +34,6 @@ export interface BenchEvalResult {
   readonly referenceSecondsPerNetwork: number;
   /** referenceSecondsPerNetwork / totalSecondsPerNetwork. */
   readonly speedup: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const k = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[k] : (s[k - 1] + s[k]) / 2;
 }
 
 /**

@@ -54,9 +54,11 @@ export function dqnDefaults(task: TaskOptions): DqnConfig {
   };
 }
 
-type Check = (name: string, value: unknown) => void;
+/** Throws a PrnnError naming parameter `name` when `value` is not allowed. */
+export type ConfigCheck = (name: string, value: unknown) => void;
 
-function integer(min: number): Check {
+/** An integer ≥ min. */
+export function integerAtLeast(min: number): ConfigCheck {
   return (name, value) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
       throw new PrnnError(`${name} must be an integer ≥ ${min} (got ${describeValue(value)})`);
@@ -64,7 +66,7 @@ function integer(min: number): Check {
   };
 }
 
-function range(min: number, max: number, open: { min?: boolean; max?: boolean } = {}): Check {
+function range(min: number, max: number, open: { min?: boolean; max?: boolean } = {}): ConfigCheck {
   return (name, value) => {
     const ok =
       typeof value === 'number' &&
@@ -79,23 +81,23 @@ function range(min: number, max: number, open: { min?: boolean; max?: boolean } 
   };
 }
 
-const CHECKS: Readonly<Record<keyof DqnConfig, Check>> = {
-  episodes: integer(10),
+const CHECKS: Readonly<Record<keyof DqnConfig, ConfigCheck>> = {
+  episodes: integerAtLeast(10),
   gamma: range(0, 1),
   lr: range(0, Infinity, { min: true, max: true }),
   beta1: range(0, 1, { max: true }),
   beta2: range(0, 1, { max: true }),
   adamEpsilon: range(0, Infinity, { min: true, max: true }),
   clip: range(0, Infinity, { min: true, max: true }),
-  hidden: integer(1),
+  hidden: integerAtLeast(1),
   sensorNoise: range(0, Infinity, { max: true }),
   epsilonStart: range(0, 1),
   epsilonEnd: range(0, 1),
-  epsilonBlocks: integer(1),
+  epsilonBlocks: integerAtLeast(1),
   stepPenalty: range(-Infinity, Infinity, { min: true, max: true }),
   tieNoise: range(0, Infinity, { max: true }),
-  curvePoints: integer(1),
-  testMazes: integer(1),
+  curvePoints: integerAtLeast(1),
+  testMazes: integerAtLeast(1),
 };
 
 /** Checks every field of a complete configuration; throws a PrnnError naming the first bad one. */
@@ -110,17 +112,25 @@ export function validateDqnConfig(config: DqnConfig): DqnConfig {
   return config;
 }
 
-/** Defaults for the task, overridden by `overrides` (undefined values are ignored), then validated. */
-export function resolveDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): DqnConfig {
-  const config: Record<string, unknown> = { ...dqnDefaults(task) };
+/**
+ * A copy of `defaults` with `overrides` applied (undefined values are ignored), not yet validated.
+ * A key that `defaults` lacks is an error naming the `learner` and the allowed keys.
+ */
+export function applyConfigOverrides<C extends object>(defaults: C, overrides: Readonly<Record<string, unknown>>, learner: string): C {
+  const config = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    if (!(key in CHECKS)) {
-      throw new PrnnError(`unknown DQN parameter "${key}" (allowed: ${Object.keys(CHECKS).join(', ')})`);
+    if (!(key in defaults)) {
+      throw new PrnnError(`unknown ${learner} parameter "${key}" (allowed: ${Object.keys(defaults).join(', ')})`);
     }
     config[key] = value;
   }
-  return validateDqnConfig(config as unknown as DqnConfig);
+  return config as C;
+}
+
+/** Defaults for the task, overridden by `overrides` (undefined values are ignored), then validated. */
+export function resolveDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): DqnConfig {
+  return validateDqnConfig(applyConfigOverrides(dqnDefaults(task), overrides, 'DQN'));
 }
 
 /** ε of the block that episode `episode` (0-based) of `episodes` falls in (SPEC §3: 0.95 − b·0.70/9). */

@@ -12,10 +12,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
 import type { PopulationMember } from '../sdk/architecture.js';
-import type { Learner, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
+import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import { allocateEpisodeRecords, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
 import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
-import { GreedyEvaluator, populationPolicy } from '../training/evaluate-greedy.js';
+import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
 import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
 
@@ -27,6 +27,27 @@ export interface RolloutStreams {
   readonly mazes: Rng[];
   readonly exploration: Rng[];
   readonly tieNoise: Rng[];
+}
+
+/** Each network's rollout streams, derived from its seed. */
+export function rolloutStreams(seeds: readonly number[]): RolloutStreams {
+  return {
+    mazes: seeds.map((s) => Rng.derive(s, STREAM.trainingMazes)),
+    exploration: seeds.map((s) => Rng.derive(s, STREAM.exploration)),
+    tieNoise: seeds.map((s) => Rng.derive(s, STREAM.tieNoise)),
+  };
+}
+
+/** One training env per network: reward 'progress', no autoreset, sensor noise from the network's own stream. */
+export function createTrainingEnv(task: TaskOptions, config: DqnConfig, seeds: readonly number[]): VectorEnv {
+  return new VectorEnv({
+    numEnvs: seeds.length,
+    channels: task.channels,
+    sensorNoise: config.sensorNoise,
+    reward: 'progress',
+    autoreset: 'none',
+    seeds: seeds.map((s) => Rng.derive(s, STREAM.sensorNoise).nextUint32()),
+  });
 }
 
 /** Buffers the rollout reuses every episode (nothing is allocated per step). */
@@ -53,6 +74,11 @@ export interface RolloutSettings {
   readonly gamma: number;
   readonly stepPenalty: number;
   readonly tieNoise: number;
+}
+
+/** The rollout settings of training episode `episode` (0-based): ε from the schedule, the rest from the config. */
+export function rolloutSettings(config: DqnConfig, episode: number): RolloutSettings {
+  return { epsilon: epsilonAt(config, episode), gamma: config.gamma, stepPenalty: config.stepPenalty, tieNoise: config.tieNoise };
 }
 
 /**
@@ -84,6 +110,19 @@ function drawTieNoise(tie: Float32Array, active: Uint8Array, rngs: Rng[], output
       for (let k = 0; k < outputs; k++) tie[base + k] = 0;
     }
   }
+}
+
+/** The target y = r + γ·max_k q[base + k] − stepPenalty (k < outputs). */
+export function dqnTarget(
+  reward: number,
+  q: Float32Array,
+  base: number,
+  outputs: number,
+  settings: Pick<RolloutSettings, 'gamma' | 'stepPenalty'>,
+): number {
+  let max = q[base];
+  for (let k = 1; k < outputs; k++) if (q[base + k] > max) max = q[base + k];
+  return reward + settings.gamma * max - settings.stepPenalty;
 }
 
 /**
@@ -151,9 +190,7 @@ export function rollout(
     }
     for (let n = 0; n < P; n++) {
       if (active[n] === 0) continue;
-      let max = qNext[n * O];
-      for (let k = 1; k < O; k++) if (qNext[n * O + k] > max) max = qNext[n * O + k];
-      records.targets[t * P + n] = env.rewards[n] + settings.gamma * max - settings.stepPenalty;
+      records.targets[t * P + n] = dqnTarget(env.rewards[n], qNext, n * O, O, settings);
       records.lengths[n] = t + 1;
       // 6. stop when the goal was reached (the step limit ends the loop anyway)
       if (env.terminated[n] === 1) {
@@ -166,6 +203,44 @@ export function rollout(
 
 function describeMember(m: PopulationMember): string {
   return `${m.arch.name} (seed ${m.seed})`;
+}
+
+/**
+ * The learning pass on one episode's records: Σ_t (Q_t[a_t] − y_t)² with BPTT, each network's gradient
+ * clipped, one Adam step per network. Returns the population's mean loss; a non-finite loss or gradient
+ * is a PrnnError naming the network (nothing is applied then).
+ */
+export function learnFromEpisode(
+  model: PopulationModel,
+  optimizer: PopulationOptimizer,
+  records: EpisodeRecords,
+  members: readonly PopulationMember[],
+  episode: number,
+  lr: number,
+): number {
+  const P = members.length;
+  const { losses, gradients } = model.lossAndGradients(records);
+  let sum = 0;
+  for (let n = 0; n < P; n++) {
+    if (!Number.isFinite(losses[n])) {
+      tf.dispose(gradients);
+      throw new PrnnError(
+        `training diverged: network ${describeMember(members[n])} has a ${losses[n]} loss at episode ${episode}; ` +
+          `try a smaller lr (got ${lr}) — no weights were written`,
+      );
+    }
+    sum += losses[n];
+  }
+  const { norms, applied } = optimizer.step(gradients);
+  tf.dispose(gradients);
+  if (!applied) {
+    const n = norms.findIndex((x) => !Number.isFinite(x));
+    throw new PrnnError(
+      `training diverged: network ${describeMember(members[n])} has a non-finite gradient at episode ${episode}; ` +
+        `try a smaller lr (got ${lr}) — no weights were written`,
+    );
+  }
+  return sum / P;
 }
 
 /** Trains the job's population with the reference DQN. */
@@ -190,113 +265,144 @@ async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, mode
   const T = task.steps;
   const E = config.episodes;
   const seeds = members.map((m) => m.seed);
-  const I = model.inputs;
-  const O = model.outputs;
-  const streams: RolloutStreams = {
-    mazes: seeds.map((s) => Rng.derive(s, STREAM.trainingMazes)),
-    exploration: seeds.map((s) => Rng.derive(s, STREAM.exploration)),
-    tieNoise: seeds.map((s) => Rng.derive(s, STREAM.tieNoise)),
-  };
+  const streams = rolloutStreams(seeds);
   const trainingMazes = MazeSet.allocate(task, P);
-  const env = new VectorEnv({
-    numEnvs: P,
-    channels: task.channels,
-    sensorNoise: config.sensorNoise,
-    reward: 'progress',
-    autoreset: 'none',
-    seeds: seeds.map((s) => Rng.derive(s, STREAM.sensorNoise).nextUint32()),
-  });
-  const records = allocateEpisodeRecords(T, P, I, O);
-  const scratch = allocateRolloutScratch(P, O);
+  const env = createTrainingEnv(task, config, seeds);
+  const records = allocateEpisodeRecords(T, P, model.inputs, model.outputs);
+  const scratch = allocateRolloutScratch(P, model.outputs);
 
   // The run's shared test set, for the training curve and the final fitness.
-  const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
-  const evaluator = new GreedyEvaluator(testSet, P);
-  const policy = populationPolicy(model);
-  const curves = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
+  const curves = new TrainingCurves(job, model);
+  const parts: DqnParts = { members, model, optimizer, streams, env, curves: curves.values };
 
   let startEpisode = 0;
-  if (job.resume) {
-    startEpisode = restoreDqnState(job.resume, { members, model, optimizer, streams, env, curves, config });
-  }
+  if (job.resume) startEpisode = restoreDqnState(job.resume, { ...parts, config });
 
-  const started = performance.now();
-  let trainingMs = 0;
-  let lastReport = 0;
-  let loss = Number.NaN;
-  let point = 0;
-  while (point < config.curvePoints && curvePointEpisode(config, point) < startEpisode) point++;
+  const progress = new TrainHookRunner(hooks, E, P);
+  const capture = (done: number) => captureDqnState(done, parts);
   for (let episode = startEpisode; episode < E; episode++) {
     // The training curve: greedy test fitness before episodes 0, E/points, 2E/points, …
-    while (point < config.curvePoints && curvePointEpisode(config, point) === episode) {
-      const { fitness } = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: point });
-      for (let n = 0; n < P; n++) curves[n][point] = fitness[n];
-      point++;
-    }
-    const t0 = performance.now();
+    await curves.measureDue(episode);
+    progress.startEpisode();
 
-    // Fresh training mazes, one per network, from each network's own stream.
+    // Fresh training mazes, one per network, from each network's own stream; one ε-greedy episode each.
     for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
-    const epsilon = epsilonAt(config, episode);
-    rollout(model, env, trainingMazes, records, streams, scratch, {
-      epsilon,
-      gamma: config.gamma,
-      stepPenalty: config.stepPenalty,
-      tieNoise: config.tieNoise,
-    });
+    rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode));
 
     // Learning pass: Σ_t (Q_t[a_t] − y_t)² with BPTT, per-network clip, one Adam step.
-    const { losses, gradients } = model.lossAndGradients(records);
-    let sum = 0;
-    for (let n = 0; n < P; n++) {
-      if (!Number.isFinite(losses[n])) {
-        tf.dispose(gradients);
-        throw new PrnnError(
-          `training diverged: network ${describeMember(members[n])} has a ${losses[n]} loss at episode ${episode}; ` +
-            `try a smaller lr (got ${config.lr}) — no weights were written`,
-        );
-      }
-      sum += losses[n];
-    }
-    loss = sum / P;
-    const { norms, applied } = optimizer.step(gradients);
-    tf.dispose(gradients);
-    if (!applied) {
-      const n = norms.findIndex((x) => !Number.isFinite(x));
-      throw new PrnnError(
-        `training diverged: network ${describeMember(members[n])} has a non-finite gradient at episode ${episode}; ` +
-          `try a smaller lr (got ${config.lr}) — no weights were written`,
-      );
-    }
-    trainingMs += performance.now() - t0;
+    const loss = learnFromEpisode(model, optimizer, records, members, episode, config.lr);
 
-    const done = episode + 1;
+    await progress.endEpisode(episode + 1, loss, capture);
+  }
+
+  // Final greedy fitness on the test set.
+  return {
+    networks: await finalNetworkResults(model, members, curves, E),
+    netEpisodesPerSecond: progress.netEpisodesPerSecond(),
+    backend: tf.getBackend(),
+  };
+}
+
+/**
+ * The training curve and the final test (SPEC §4): greedy fitness of every network on the run's shared
+ * test set before episodes 0, E/points, 2E/points, … (curve point k uses evalNoise stream k), and after
+ * the last episode (stream FINAL_EVALUATION_STREAM).
+ */
+export class TrainingCurves {
+  /** values[n][k]: network n's fitness at curve point k (NaN until measured). */
+  readonly values: number[][];
+  private readonly config: LearnerConfig;
+  private readonly seeds: number[];
+  private readonly evaluator: GreedyEvaluator;
+  private readonly policy: GreedyPolicy;
+  private point = 0;
+
+  constructor(job: TrainJob, model: PopulationModel) {
+    const { task, config, members } = job;
+    this.config = config;
+    this.seeds = members.map((m) => m.seed);
+    const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
+    this.evaluator = new GreedyEvaluator(testSet, members.length);
+    this.policy = populationPolicy(model);
+    this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
+  }
+
+  /** Measures the points due before `episode`; points of earlier episodes (measured before a resume) are skipped. */
+  async measureDue(episode: number): Promise<void> {
+    const { config } = this;
+    while (this.point < config.curvePoints && curvePointEpisode(config, this.point) < episode) this.point++;
+    while (this.point < config.curvePoints && curvePointEpisode(config, this.point) === episode) {
+      const { fitness } = await this.evaluator.evaluate(this.policy, this.seeds, { sensorNoise: config.sensorNoise, streamId: this.point });
+      for (let n = 0; n < fitness.length; n++) this.values[n][this.point] = fitness[n];
+      this.point++;
+    }
+  }
+
+  /** Every network's final greedy fitness. */
+  async finalFitness(): Promise<Float64Array> {
+    const { fitness } = await this.evaluator.evaluate(this.policy, this.seeds, { sensorNoise: this.config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
+    return fitness;
+  }
+}
+
+/** The final test, then each network's weights (checked finite), fitness and curve. */
+export async function finalNetworkResults(
+  model: PopulationModel,
+  members: readonly PopulationMember[],
+  curves: TrainingCurves,
+  episodes: number,
+): Promise<NetworkResult[]> {
+  const fitness = await curves.finalFitness();
+  return members.map((member, n) => {
+    const weights = model.exportWeights(n);
+    assertFiniteWeights(weights, member);
+    return { member, weights, fitness: fitness[n], trainingCurve: curves.values[n], episodes };
+  });
+}
+
+/**
+ * Runs a training loop's TrainHooks after each episode (checkpoint, stop request, progress report) and
+ * keeps its clock: training time counts from `startEpisode()` to `endEpisode()`, so curve points do not.
+ */
+export class TrainHookRunner {
+  private readonly started = performance.now();
+  private episodeStarted = 0;
+  private trainingMs = 0;
+  private trained = 0;
+  private lastReport = 0;
+
+  constructor(
+    private readonly hooks: TrainHooks,
+    private readonly episodes: number,
+    private readonly population: number,
+  ) {}
+
+  startEpisode(): void {
+    this.episodeStarted = performance.now();
+  }
+
+  /** After `done` episodes: a checkpoint when one is due (`capture(done)` gives the state), then a stop request, then progress. */
+  async endEpisode(done: number, loss: number, capture: (episode: number) => LearnerState): Promise<void> {
+    const { hooks, episodes: E } = this;
+    this.trainingMs += performance.now() - this.episodeStarted;
+    this.trained++;
     if (hooks.checkpoint && done < E && done % hooks.checkpoint.everyEpisodes === 0) {
-      await hooks.checkpoint.save(captureDqnState(done, { members, model, optimizer, streams, env, curves }));
+      await hooks.checkpoint.save(capture(done));
       if (hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
     } else if (!hooks.checkpoint && hooks.signal?.aborted) {
       throw new PrnnError(`training stopped at episode ${done} of ${E}`);
     }
     const now = performance.now();
-    if (hooks.onProgress && (now - lastReport > 200 || done === E)) {
-      lastReport = now;
-      hooks.onProgress({ episode: done, episodes: E, population: P, elapsedMs: now - started, loss });
+    if (hooks.onProgress && (now - this.lastReport > 200 || done === E)) {
+      this.lastReport = now;
+      hooks.onProgress({ episode: done, episodes: E, population: this.population, elapsedMs: now - this.started, loss });
     }
   }
 
-  // Final greedy fitness on the test set.
-  const final = await evaluator.evaluate(policy, seeds, { sensorNoise: config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
-  const networks: NetworkResult[] = members.map((member, n) => {
-    const weights = model.exportWeights(n);
-    assertFiniteWeights(weights, member);
-    return { member, weights, fitness: final.fitness[n], trainingCurve: curves[n], episodes: E };
-  });
-  const trained = E - startEpisode;
-  return {
-    networks,
-    netEpisodesPerSecond: trainingMs > 0 ? (trained * P) / (trainingMs / 1000) : 0,
-    backend: tf.getBackend(),
-  };
+  /** Network-episodes trained per second of training time. */
+  netEpisodesPerSecond(): number {
+    return this.trainingMs > 0 ? (this.trained * this.population) / (this.trainingMs / 1000) : 0;
+  }
 }
 
 export function assertFiniteWeights(weights: Record<string, Float32Array>, member: PopulationMember): void {

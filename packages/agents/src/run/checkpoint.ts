@@ -1,8 +1,8 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, crc32, writeFileAtomic } from '@prnn/env';
 import type { LearnerState } from '../sdk/learner.js';
-import { bytesToFloat32, crc32, float32ToBytes, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 
 export const CHECKPOINT_FORMAT = 'prnn-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -29,12 +29,21 @@ interface CheckpointManifest {
 }
 
 /**
- * Writes the state to checkpoint/: the tensors into a fresh `state-<episode>.bin`, then the manifest that
+ * The directory of a checkpoint: `checkpoint/` for a population trained as one piece, `checkpoint/<slot>/`
+ * for one slice of a population trained on several worker threads.
+ */
+export function checkpointDir(runDir: string, slot?: string): string {
+  if (slot !== undefined && !/^slice-\d+$/.test(slot)) throw new PrnnError(`checkpoint slot must look like slice-<n> (got ${JSON.stringify(slot)})`);
+  return slot === undefined ? join(runDir, 'checkpoint') : join(runDir, 'checkpoint', slot);
+}
+
+/**
+ * Writes the state to checkpoint/ (or its slot): the tensors into a fresh `state-<episode>.bin`, then the manifest that
  * points at it (atomic rename), then removes older data files. A crash at any point leaves the previous
  * checkpoint readable.
  */
-export async function saveCheckpoint(runDir: string, identity: CheckpointIdentity, state: LearnerState): Promise<void> {
-  const dir = join(runDir, 'checkpoint');
+export async function saveCheckpoint(runDir: string, identity: CheckpointIdentity, state: LearnerState, slot?: string): Promise<void> {
+  const dir = checkpointDir(runDir, slot);
   const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
   let total = 0;
   for (const [name, t] of Object.entries(state.tensors)) {
@@ -45,7 +54,7 @@ export async function saveCheckpoint(runDir: string, identity: CheckpointIdentit
   for (const e of entries) flat.set(state.tensors[e.name].data, e.offset);
   const bytes = float32ToBytes(flat);
   const dataFile = `state-${state.episode}.bin`;
-  await writeFileAtomic(join(dir, dataFile), bytes);
+  await writeFileAtomic(join(dir, dataFile), bytes, { createDirectory: true });
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -69,8 +78,8 @@ export async function saveCheckpoint(runDir: string, identity: CheckpointIdentit
  * The checkpoint of `identity`'s population, or undefined when there is none or it belongs to another
  * population of the same run (an earlier chunk). A checkpoint of another run, or a damaged one, is an error.
  */
-export async function loadCheckpoint(runDir: string, identity: CheckpointIdentity): Promise<LearnerState | undefined> {
-  const dir = join(runDir, 'checkpoint');
+export async function loadCheckpoint(runDir: string, identity: CheckpointIdentity, slot?: string): Promise<LearnerState | undefined> {
+  const dir = checkpointDir(runDir, slot);
   let text: string;
   try {
     text = await readFile(join(dir, 'manifest.json'), 'utf8');
@@ -107,6 +116,40 @@ export async function loadCheckpoint(runDir: string, identity: CheckpointIdentit
     tensors[e.name] = { shape: e.shape, data: bytesToFloat32(bytes, e.offset * 4, e.length) };
   }
   return { learner: m.learner, episode: m.episode, json: m.json, tensors };
+}
+
+/**
+ * The checkpoints present (the population's one in checkpoint/, and those of slices in checkpoint/slice-<n>/)
+ * with the networks each covers. Only their manifests are read; `loadCheckpoint` verifies the data.
+ */
+export async function listCheckpoints(runDir: string): Promise<{ slot?: string; members: readonly string[] }[]> {
+  const root = checkpointDir(runDir);
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch {
+    return [];
+  }
+  const slots: (string | undefined)[] = [undefined, ...entries.filter((e) => /^slice-\d+$/.test(e)).sort()];
+  const out: { slot?: string; members: readonly string[] }[] = [];
+  for (const slot of slots) {
+    const file = join(checkpointDir(runDir, slot), 'manifest.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let m: Partial<CheckpointManifest>;
+    try {
+      m = JSON.parse(text) as Partial<CheckpointManifest>;
+    } catch {
+      throw new PrnnError(`checkpoint ${file} is corrupted (not valid JSON)`);
+    }
+    if (!Array.isArray(m.members)) throw new PrnnError(`checkpoint ${file} is not a prnn checkpoint of version ${CHECKPOINT_VERSION}`);
+    out.push({ ...(slot !== undefined ? { slot } : {}), members: m.members });
+  }
+  return out;
 }
 
 export async function removeCheckpoint(runDir: string): Promise<void> {

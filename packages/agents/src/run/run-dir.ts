@@ -1,8 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, crc32, writeFileAtomic, type TaskOptions } from '@prnn/env';
 import type { ArchInfo } from '../sdk/architecture.js';
-import { bytesToFloat32, crc32, float32ToBytes, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 
 export const RUN_FORMAT = 'prnn-run';
 export const RUN_VERSION = 1;
@@ -189,7 +189,7 @@ export async function writeNetworkResult(dir: string, r: StoredNetworkResult, op
   const flat = new Float32Array(total);
   for (const e of entries) flat.set(r.weights[e.name], e.offset);
   const netDir = join(dir, 'networks', r.id);
-  await writeFileAtomic(join(netDir, 'weights.bin'), float32ToBytes(flat));
+  await writeFileAtomic(join(netDir, 'weights.bin'), float32ToBytes(flat), { createDirectory: true });
   const result: NetworkResultFile = {
     format: NETWORK_RESULT_FORMAT,
     version: 1,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng, median } from '@prnn/env';
 import { allocateEpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../family.js';
 import { PopulationOptimizer } from '../../../training/population-optimizer.js';
@@ -35,12 +35,6 @@ export interface BenchFusedResult {
   readonly model: EpisodeRate;
   /** Model plus per-network clip + Adam (`PopulationOptimizer`): a whole DQN update minus the environment. */
   readonly withOptimizer: EpisodeRate;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**
