@@ -79,10 +79,10 @@ describe('prnn plugins', () => {
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
     const list = JSON.parse(out.stdout);
-    expect(list).toContainEqual({ kind: 'architecture', name: 'nine-pathway', plugin: '@prnn/agents/nine-pathway', version: '0.1.0' });
-    expect(list).toContainEqual({ kind: 'metric', name: 'sparsity', plugin: 'prnn-plugin-sparsity', version: '0.3.0' });
+    expect(list).toContainEqual({ kind: 'architecture', name: 'nine-pathway', plugin: '@prnn/agents/nine-pathway', package: '@prnn/agents', version: '0.1.0' });
+    expect(list).toContainEqual({ kind: 'metric', name: 'sparsity', plugin: 'prnn-plugin-sparsity', package: 'prnn-plugin-sparsity', version: '0.3.0' });
     const table = runCli(['plugins'], { cwd }).stdout;
-    expect(table).toMatch(/^kind\s+name\s+plugin\s+version$/m);
+    expect(table).toMatch(/^kind\s+name\s+plugin\s+package\s+version$/m);
     expect(table).toMatch(/^metric\s+sparsity\s+prnn-plugin-sparsity\s+0\.3\.0$/m);
   });
 
@@ -93,7 +93,7 @@ describe('prnn plugins', () => {
     const cwd = project({ 'package.json': JSON.stringify({ name: 'study', prnn: { plugins: ['./sparsity.mjs'] } }), 'sparsity.mjs': example![1] });
     const out = runCli(['plugins', '--json'], { cwd });
     expect(out.stderr).toBe('');
-    expect(JSON.parse(out.stdout)).toContainEqual({ kind: 'metric', name: 'sparsity', plugin: 'prnn-plugin-sparsity', version: '1.0.0' });
+    expect(JSON.parse(out.stdout)).toContainEqual({ kind: 'metric', name: 'sparsity', plugin: 'prnn-plugin-sparsity', package: 'prnn-plugin-sparsity', version: '1.0.0' });
   });
 
   it('fails with one line naming a plugin that cannot be loaded', () => {

@@ -24,7 +24,8 @@ describe('prnn train', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual(['backend', 'netEpisodesPerSecond', 'networks']);
+    expect(Object.keys(json).sort()).toEqual(['backend', 'memoryBytes', 'netEpisodesPerSecond', 'networks']);
+    expect(json.memoryBytes).toBeGreaterThan(0);
     expect(json.networks.map((n: { arch: string; seed: number }) => `${n.arch}/${n.seed}`)).toEqual(['fc/0', 'fc/1', 'hh+oh/0', 'hh+oh/1']);
     for (const n of json.networks) {
       expect(Object.keys(n).sort()).toEqual(['arch', 'fitness', 'hidden', 'parameters', 'seed', 'trainingCurve']);
@@ -39,6 +40,7 @@ describe('prnn train', () => {
 
     const run = await loadRun(out);
     expect(run.manifest.networks).toHaveLength(4);
+    expect(run.manifest.path).toBe('fused');
     expect(run.manifest.task).toMatchObject({ kind: 'track', steps: 6 });
     expect(run.results.map((x) => x?.fitness)).toEqual(json.networks.map((n: { fitness: number }) => n.fitness));
     const w = await readNetworkWeights(out, 'hh+oh_seed1');
@@ -50,6 +52,21 @@ describe('prnn train', () => {
     const j2 = JSON.parse(again.stdout);
     expect(j2.networks).toEqual(json.networks);
     expect(j2.netEpisodesPerSecond).toBeNull();
+  });
+
+  it('--workers 2 writes the weights of --workers 1; the memory estimate goes to stderr', async () => {
+    const args = ['train', '--arch', 'fc,ff-large,hh+oh', '--seeds', '2', ...TINY];
+    const a = path.join(tmp(), 'a');
+    const b = path.join(tmp(), 'b');
+    const one = runCli([...args, '--workers', '1', '--out', a]);
+    expect(one.status).toBe(0);
+    expect(one.stderr).toMatch(/^memory: about [\d.]+ [kMG]?B for 6 networks at once \([\d.]+ [kMG]?B per network; fused path, 1 worker\)\n$/);
+    const two = runCli([...args, '--workers', '2', '--out', b]);
+    expect(two.status).toBe(0);
+    expect(two.stderr).toMatch(/^memory: .* for the worker threads; fused path, 2 workers\)\n$/);
+    const run = await loadRun(b);
+    for (const n of run.manifest.networks) expect(await readNetworkWeights(b, n.id)).toEqual(await readNetworkWeights(a, n.id));
+    expect(run.results.map((r) => r?.fitness)).toEqual((await loadRun(a)).results.map((r) => r?.fitness));
   });
 
   it('the same seed gives the same networks; the General task takes its steps from the task', () => {
@@ -82,6 +99,9 @@ describe('prnn train', () => {
     [['--arch', 'fc', '--episodes', '20', '--lr', 'fast'], /^Error: --lr must be a number/],
     [['--arch', 'fc', '--episodes', '20', '--resume'], /^Error: --resume needs --out/],
     [['--episodes', '20'], /^Error: .*\barch\b/],
+    [['--arch', 'fc', '--episodes', '20', '--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
+    [['--arch', 'fc', '--episodes', '20', '--workers', '2.5'], /^Error: --workers must be an integer ≥ 1 \(got "2.5"\)$/],
+    [['--arch', 'fc', '--episodes', '20', '--path', 'gpu'], /^Error: .*--path/],
   ])('bad input %j exits 2 with one line', (args, pattern) => {
     const r = runCli(['train', ...args]);
     expect(r.status).toBe(2);
@@ -98,20 +118,70 @@ describe('prnn train', () => {
   });
 });
 
+const BENCH_KEYS = ['arch', 'backend', 'netEpisodesPerSecond', 'netEpisodesPerSecondPerCore', 'path', 'population', 'workers'];
+
 describe('prnn bench train', () => {
-  it('--json: FC episodes per second per core at the given population', () => {
-    const r = runCli(['bench', 'train', '--population', '8', '--seconds', '1', '--repeats', '1', '--json']);
+  it('--json: FC episodes per second per core at the given population, fused by default', () => {
+    const r = runCli(['bench', 'train', '--population', '8', '--seconds', '0.5', '--repeats', '1', '--warmup', '0', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual(['arch', 'backend', 'netEpisodesPerSecondPerCore', 'population']);
-    expect(json).toMatchObject({ arch: 'fc', population: 8 });
+    expect(Object.keys(json).sort()).toEqual(BENCH_KEYS);
+    expect(json).toMatchObject({ arch: 'fc', population: 8, path: 'fused', workers: 1 });
     expect(json.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
+    expect(json.netEpisodesPerSecond).toBe(json.netEpisodesPerSecondPerCore);
   });
 
-  it('rejects bad flags with one line', () => {
-    const r = runCli(['bench', 'train', '--seconds', '0']);
+  it('--path generic --workers 2: the total over both threads and per core', () => {
+    const r = runCli(['bench', 'train', '--population', '4', '--path', 'generic', '--workers', '2', '--seconds', '0.5', '--repeats', '1', '--warmup', '0', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json).sort()).toEqual(BENCH_KEYS);
+    expect(json).toMatchObject({ arch: 'fc', population: 4, path: 'generic', workers: 2 });
+    expect(json.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
+    expect(json.netEpisodesPerSecond).toBeCloseTo(2 * json.netEpisodesPerSecondPerCore, 6);
+  });
+
+  it.each([
+    [['--seconds', '0'], /^Error: --seconds must be a number in \(0, 3600\]/],
+    [['--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
+    [['--warmup', '-1'], /^Error: --warmup must be a number in \[0, 600\]/],
+  ])('rejects bad flags %j with one line', (args, pattern) => {
+    const r = runCli(['bench', 'train', ...args]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^Error: --seconds must be a number in \(0, 3600\]/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(pattern);
+  });
+});
+
+describe('prnn bench sweep', () => {
+  it('--json: measured rates and the projected hours of the Track and General sweeps', () => {
+    const r = runCli(['bench', 'sweep', '--workers', '1', '--population', '6', '--seconds', '0.3', '--warmup', '0', '--test-mazes', '5', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ workers: 1, population: 6, slice: 6, path: 'fused' });
+    for (const [task, steps, episodes] of [['track', 6, 100_000], ['general', 20, 400_000]] as const) {
+      const t = json[task];
+      expect(t).toMatchObject({ task, steps, networks: 6450, episodesPerNetwork: episodes, curvePoints: 100, testMazes: 1000 });
+      expect(t.trainNetEpisodesPerSecond).toBeGreaterThan(0);
+      expect(t.largeTrainNetEpisodesPerSecond).toBeGreaterThan(0);
+      expect(t.evalTrialsPerSecond).toBeGreaterThan(0);
+      expect(t.hours).toBeCloseTo(t.trainHours + t.evalHours, 9);
+      // one thread, populations of 6: 6 450 × E network-episodes, the 128's at their rate, ff-large's at its own
+      // (6 400 = 1 066 × 6 + 4: the population holding networks 6 396 … 6 401 is padded to ff-large's size)
+      const seconds = (6396 * episodes) / t.trainNetEpisodesPerSecond + (54 * episodes) / t.largeTrainNetEpisodesPerSecond;
+      expect(t.trainHours).toBeCloseTo(seconds / 3600, 6);
+      // 101 tests of 1 000 mazes per network
+      expect(t.evalHours).toBeCloseTo((6450 * 101 * 1000) / t.evalTrialsPerSecond / 3600, 6);
+    }
+    expect(json.general.trainHours).toBeGreaterThan(json.track.trainHours);
+  });
+
+  it('rejects --workers 0 with one line', () => {
+    const r = runCli(['bench', 'sweep', '--workers', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('Error: --workers must be an integer ≥ 1 (got "0")\n');
   });
 });

@@ -9,7 +9,7 @@ export default class Plugins extends BaseCommand {
     '({ "plugins": ["package-or-path"] }) or package.json ("prnn": { "plugins": [...] }) in the working directory.';
 
   static override examples = [
-    { command: '<%= config.bin %> <%= command.id %>', description: 'A table of kind, name, plugin and version.' },
+    { command: '<%= config.bin %> <%= command.id %>', description: 'A table of kind, name, plugin, package and version.' },
     { command: '<%= config.bin %> <%= command.id %> --json', description: 'The same as a JSON array.' },
   ];
 
@@ -19,11 +19,12 @@ export default class Plugins extends BaseCommand {
     await this.parse(Plugins);
     const entries = (await loadPlugins({ cwd: process.cwd() })).list();
     if (!this.jsonEnabled()) {
-      const header = { kind: 'kind', name: 'name', plugin: 'plugin', version: 'version' };
+      const header = { kind: 'kind', name: 'name', plugin: 'plugin', package: 'package', version: 'version' };
       const rows = [header, ...entries];
       const width = (key: keyof RegistryEntry) => Math.max(...rows.map((r) => r[key].length));
       for (const r of rows) {
-        this.log(`${r.kind.padEnd(width('kind'))}  ${r.name.padEnd(width('name'))}  ${r.plugin.padEnd(width('plugin'))}  ${r.version}`);
+        const cells = (['kind', 'name', 'plugin', 'package'] as const).map((key) => r[key].padEnd(width(key)));
+        this.log(`${cells.join('  ')}  ${r.version}`);
       }
     }
     return entries;

@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
+import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
 
 /** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
 export function resolveArchList(registry: Registry, spec: string, sizes: { channels: number; hidden: number }): ArchInfo[] {
@@ -78,13 +79,17 @@ export default class Train extends BaseCommand {
     'trained in lockstep. Each network gets a training curve (greedy test fitness at --curve-points points) and ' +
     'a final fitness on the run\'s shared test set (--test-mazes mazes, σs = --sensor-noise). With --out, ' +
     'weights, results and checkpoints are written to a run directory; --resume continues an interrupted run ' +
-    'with the same final weights. Hyper-parameter defaults are the paper\'s.';
+    'with the same final weights. Each population is cut into --workers slices trained at once on worker ' +
+    'threads (default: one per core); the results do not depend on the number of workers. Before training, ' +
+    'the memory the populations will use is printed on stderr (with --json: memoryBytes). Hyper-parameter ' +
+    'defaults are the paper\'s.';
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --arch fc,ff --seeds 8 --episodes 20000 --out runs/track', description: 'FC and FF, 8 seeds each, on the Track task.' },
     { command: '<%= config.bin %> <%= command.id %> --arch all --seeds 50 --out runs/sweep', description: 'The paper\'s sweep: 128 architectures + ff-large, 50 seeds, 100 000 episodes.' },
     { command: '<%= config.bin %> <%= command.id %> --arch all --seeds 50 --out runs/sweep --resume', description: 'Continue it after an interruption.' },
     { command: '<%= config.bin %> <%= command.id %> --arch fc --seeds 1 --episodes 200 --test-mazes 50 --json', description: 'A quick run, JSON on stdout.' },
+    { command: '<%= config.bin %> <%= command.id %> --arch fc,ff --seeds 8 --workers 1 --path generic', description: 'One thread, the generic tfjs learning pass.' },
   ];
 
   static override enableJsonFlag = true;
@@ -107,7 +112,12 @@ export default class Train extends BaseCommand {
     'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
     population: Flags.integer({ description: 'Networks trained in lockstep per population.', default: 256, min: 1 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation: generic tfjs ops or the fused kernel.', default: 'generic' as const })(),
+    path: Flags.option({
+      options: ['generic', 'fused'] as const,
+      description: 'Learning-pass implementation: the fused kernel (9-pathway family) or generic tfjs ops; architectures without a fused kernel (plugins) train on the generic path.',
+      default: 'fused' as const,
+    })(),
+    workers: workersFlag({ description: 'Worker threads; each trains a slice of every population (default: the number of cores).' }),
     out: Flags.string({ description: 'Run directory for run.json, networks/<id>/{weights.bin,result.json} and checkpoint/.' }),
     resume: Flags.boolean({ description: 'Continue the run in --out from its checkpoint.', default: false }),
     'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes (default: a tenth of the run).', min: 1 }),
@@ -146,6 +156,8 @@ export default class Train extends BaseCommand {
       Array.from({ length: flags.seeds }, (_, k) => ({ arch, seed: flags['seed-offset'] + k })),
     );
     const json = this.jsonEnabled();
+    const workers = flags.workers ?? defaultWorkers();
+    const memory = estimateTrainMemory({ task, architecture, members, config, population: flags.population, workers, path: flags.path });
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
     try {
@@ -158,10 +170,25 @@ export default class Train extends BaseCommand {
         runSeed: flags.seed,
         population: flags.population,
         path: flags.path,
+        workers,
+        plugins: { cwd: process.cwd() },
         backend,
         out: flags.out,
         resume: flags.resume,
         checkpointEvery: flags['checkpoint-every'],
+        // said once the flags and --out are accepted, so that bad input still gets exactly one line
+        onStart: () => {
+          if (json) return;
+          const networksAtOnce = Math.min(flags.population, members.length);
+          process.stderr.write(
+            memory.bytes === undefined
+              ? `memory: no estimate for architecture family ${architecture.family} (${memory.path} path)\n`
+              : `memory: about ${formatBytes(memory.bytes)} for ${networksAtOnce} network${networksAtOnce === 1 ? '' : 's'} at once ` +
+                  `(${formatBytes(memory.perNetwork ?? 0)} per network` +
+                  `${memory.workerBytes ? ` + ${formatBytes(memory.workerBytes)} for the worker threads` : ''}; ` +
+                  `${memory.path} path, ${workers} worker${workers === 1 ? '' : 's'})\n`,
+          );
+        },
         onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
       });
     } finally {
@@ -178,6 +205,7 @@ export default class Train extends BaseCommand {
       })),
       netEpisodesPerSecond: Number.isFinite(result.netEpisodesPerSecond) ? result.netEpisodesPerSecond : null,
       backend: result.backend,
+      memoryBytes: memory.bytes ?? null,
     };
     if (!json) {
       const byArch = new Map<string, number[]>();

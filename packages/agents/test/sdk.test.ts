@@ -55,8 +55,8 @@ describe('plugin SDK', () => {
   it('registers the built-ins through the same container as any plugin', async () => {
     const registry = await loadPlugins({ cwd: project({}) });
     const list = registry.list();
-    expect(list).toContainEqual({ kind: 'architecture', name: 'nine-pathway', plugin: '@prnn/agents/nine-pathway', version: '0.1.0' });
-    expect(list).toContainEqual({ kind: 'metric', name: 'weight-norms', plugin: '@prnn/agents/metrics', version: '0.1.0' });
+    expect(list).toContainEqual({ kind: 'architecture', name: 'nine-pathway', plugin: '@prnn/agents/nine-pathway', package: '@prnn/agents', version: '0.1.0' });
+    expect(list).toContainEqual({ kind: 'metric', name: 'weight-norms', plugin: '@prnn/agents/metrics', package: '@prnn/agents', version: '0.1.0' });
     expect(list.filter((e) => e.kind === 'learner').map((e) => e.name)).toContain('dqn');
     expect(registry.architecture('nine-pathway').list({ channels: 2, hidden: 8 })).toHaveLength(129);
     expect(registry.resolveArch('hh+oh', { channels: 2, hidden: 8 })).toMatchObject({ family: 'nine-pathway', name: 'hh+oh', parameters: 104 + 64 + 40 });
@@ -72,7 +72,7 @@ describe('plugin SDK', () => {
   it('loads a plugin named in prnn.config.json and registers its architecture and environments', async () => {
     const cwd = project({ 'prnn.config.json': JSON.stringify({ plugins: ['./toy/index.mjs'] }), 'toy/index.mjs': TOY_PLUGIN });
     const registry = await loadPlugins({ cwd });
-    expect(registry.list()).toContainEqual({ kind: 'architecture', name: 'toy', plugin: 'prnn-plugin-toy', version: '1.2.3' });
+    expect(registry.list()).toContainEqual({ kind: 'architecture', name: 'toy', plugin: 'prnn-plugin-toy', package: 'prnn-plugin-toy', version: '1.2.3' });
     expect(registry.resolveArch('toy-2', { channels: 2, hidden: 8 })).toEqual({ family: 'toy', name: 'toy-2', hidden: 2, parameters: 20 });
     expect(() => registry.resolveArch('nope', { channels: 2, hidden: 8 })).toThrow(/toy \(e\.g\. toy-1, toy-2, toy-3\)/);
     // loadPlugins has registered the plugin's environments with @prnn/env.

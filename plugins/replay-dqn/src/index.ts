@@ -7,6 +7,7 @@ export * from './replay-dqn.js';
 export const plugin = definePlugin({
   manifest: {
     name: '@prnn/plugin-replay-dqn',
+    package: '@prnn/plugin-replay-dqn',
     version: '0.1.0',
     description: 'learner replay-dqn: DQN with an episode replay buffer and a target network (Mnih et al. 2013)',
   },

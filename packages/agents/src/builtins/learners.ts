@@ -6,7 +6,7 @@ import { BUILTIN_VERSION } from './version.js';
 
 /** The built-in learners, registered exactly like a third-party plugin: `dqn` (SPEC §3). */
 export const learnersPlugin = definePlugin({
-  manifest: { name: '@prnn/agents/learners', version: BUILTIN_VERSION, description: 'built-in learners: dqn (the reference DQN)' },
+  manifest: { name: '@prnn/agents/learners', version: BUILTIN_VERSION, package: '@prnn/agents', description: 'built-in learners: dqn (the reference DQN)' },
   module: ({ bind }) => {
     bind<Learner>(TYPES.Learner).toConstantValue(dqnLearner as unknown as Learner);
   },

@@ -29,7 +29,7 @@ export const weightNormsMetric: Metric = {
 };
 
 export const metricsPlugin = definePlugin({
-  manifest: { name: '@prnn/agents/metrics', version: BUILTIN_VERSION, description: 'built-in measures of trained networks' },
+  manifest: { name: '@prnn/agents/metrics', version: BUILTIN_VERSION, package: '@prnn/agents', description: 'built-in measures of trained networks' },
   module: ({ bind }) => {
     bind<Metric>(TYPES.Metric).toConstantValue(parametersMetric);
     bind<Metric>(TYPES.Metric).toConstantValue(weightNormsMetric);

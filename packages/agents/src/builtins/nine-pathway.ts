@@ -8,7 +8,7 @@ import { BUILTIN_VERSION } from './version.js';
 export const ninePathwayPlugin = definePlugin({
   manifest: {
     name: '@prnn/agents/nine-pathway',
-    version: BUILTIN_VERSION,
+    version: BUILTIN_VERSION, package: '@prnn/agents',
     description: 'the 128 partially recurrent architectures of Ghosh & Goodman, plus ff-large',
   },
   module: ({ bind }) => {

@@ -15,6 +15,8 @@ export interface RegistryEntry {
   readonly kind: ServiceKind;
   readonly name: string;
   readonly plugin: string;
+  /** The npm package that ships the plugin. */
+  readonly package: string;
   readonly version: string;
 }
 
@@ -210,7 +212,7 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
           );
         }
         owner.set(`${kind}:${name}`, pluginName);
-        registered.push({ service, entry: { kind, name, plugin: pluginName, version } });
+        registered.push({ service, entry: { kind, name, plugin: pluginName, package: plugin.manifest.package ?? pluginName, version } });
       }
       counts.set(id, services.length);
     }

@@ -5,6 +5,8 @@ export interface PluginManifest {
   readonly name: string;
   readonly version: string;
   readonly description?: string;
+  /** The npm package that ships the plugin, when it is not `name` (e.g. several built-ins share @prnn/agents). */
+  readonly package?: string;
 }
 
 /**

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, resolveTaskOptions } from '@prnn/env';
-import type { Architecture } from '../sdk/architecture.js';
-import { allocateEpisodeRecords } from '../sdk/population-model.js';
-import { STREAM } from '../sdk/streams.js';
-import { dqnDefaults } from '../learners/dqn-config.js';
-import { allocateRolloutScratch, rollout } from '../learners/dqn.js';
-import { PopulationOptimizer } from './population-optimizer.js';
+import { PrnnError, resolveTaskOptions } from '@prnn/env';
+import type { Architecture, LearningPath } from '../sdk/architecture.js';
+import { createBenchPopulation, median, warmUp } from './bench-episode.js';
+import { trainingPath } from './train-run.js';
+import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
 
 /** The reference's speed on this task: 40.6 ms per FC episode (24.6 episodes/s). */
 export const REFERENCE_EPISODES_PER_SECOND = 24.6;
@@ -16,34 +14,57 @@ export interface BenchTrainOptions {
   readonly architecture: Architecture;
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
   readonly population?: number;
-  readonly path?: 'generic' | 'fused';
-  /** Approximate total wall time to spend measuring. */
+  /** Learning path to ask the architecture for (absent: its own choice, fused for the 9-pathway family). */
+  readonly path?: LearningPath;
+  /** Approximate total wall time to spend measuring (warm-up not included). */
   readonly seconds?: number;
   /** Timed runs per population size (the median is reported). */
   readonly repeats?: number;
+  /** Worker threads measuring at the same time, each its own population (default 1: this thread). */
+  readonly workers?: number;
+  /** Workers rebuild the registry: from prnn.config.json in `cwd` (default process.cwd()). */
+  readonly cwd?: string;
+  /** Minimum warm-up per population size, in seconds (default 2). */
+  readonly warmupSeconds?: number;
 }
 
 export interface BenchTrainResult {
+  /** netEpisodesPerSecond / workers. */
   readonly netEpisodesPerSecondPerCore: number;
+  /** Summed over the workers. */
+  readonly netEpisodesPerSecond: number;
+  /** Networks per population (per worker). */
   readonly population: number;
   readonly arch: 'fc';
   readonly backend: string;
-  /** Median rate of every population size tried. */
+  readonly path: LearningPath;
+  readonly workers: number;
+  /** Median rate per core of every population size tried. */
   readonly tried: readonly { population: number; netEpisodesPerSecondPerCore: number }[];
   /** Ratio to the reference's 24.6 FC episodes per second. */
   readonly speedup: number;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+
+/** What one thread measures (plain data, for worker threads). */
+export interface BenchTrainThreadRequest {
+  readonly family: string;
+  readonly backend: string;
+  readonly cwd: string;
+  readonly population?: number;
+  readonly path: LearningPath;
+  readonly seconds: number;
+  readonly repeats: number;
+  readonly warmupSeconds: number;
 }
 
 /**
  * Training speed of the DQN (rollout + learning pass + clip + Adam; no evaluation) for FC, H = 8,
- * General maze (20 steps), σs = 0.05, in network-episodes per second on this one core (JS and the
- * tfjs cpu/wasm kernels run on the main thread).
+ * General maze (20 steps), σs = 0.05, in network-episodes per second: on this one core (JS and the
+ * tfjs cpu/wasm kernels run on the main thread), or with `workers` threads measuring at once (each its
+ * own population), summed and per core. Each population size is warmed up until V8 has optimised the
+ * (generated) kernel code: at least `warmupSeconds` and until two consecutive half-second rates agree
+ * within 5 %.
  */
 export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainResult> {
   const seconds = opts.seconds ?? 10;
@@ -53,58 +74,79 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   if (opts.population !== undefined && !(Number.isInteger(opts.population) && opts.population >= 1 && opts.population <= 65536)) {
     throw new PrnnError(`population must be an integer in [1, 65536] (got ${opts.population})`);
   }
+  const warmupSeconds = opts.warmupSeconds ?? 2;
+  if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) throw new PrnnError(`warmupSeconds must be a number in [0, 600] (got ${warmupSeconds})`);
+  const workers = checkWorkers(opts.workers ?? 1);
+  const path = trainingPath(opts.architecture, opts.path);
+  if (workers === 1) {
+    const r = await benchTrainThread(opts.architecture, { population: opts.population, path, seconds, repeats, warmupSeconds });
+    return { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers };
+  }
+  const pool = new TrainWorkerPool(workers);
+  try {
+    const request: BenchTrainThreadRequest = {
+      family: opts.architecture.family,
+      backend: tf.getBackend(),
+      cwd: opts.cwd ?? process.cwd(),
+      population: opts.population,
+      path,
+      seconds,
+      repeats,
+      warmupSeconds,
+    };
+    const threads = await Promise.all(Array.from({ length: workers }, () => pool.call<ThreadResult>('benchTrainInWorker', request)));
+    // the population size whose rate summed over the threads is highest
+    const tried = threads[0].tried.map((t, k) => ({
+      population: t.population,
+      netEpisodesPerSecondPerCore: threads.reduce((s, r) => s + r.tried[k].netEpisodesPerSecondPerCore, 0) / workers,
+    }));
+    const best = tried.reduce((a, b) => (b.netEpisodesPerSecondPerCore > a.netEpisodesPerSecondPerCore ? b : a));
+    return {
+      netEpisodesPerSecondPerCore: best.netEpisodesPerSecondPerCore,
+      netEpisodesPerSecond: best.netEpisodesPerSecondPerCore * workers,
+      population: best.population,
+      arch: 'fc',
+      backend: threads[0].backend,
+      path,
+      workers,
+      tried,
+      speedup: best.netEpisodesPerSecondPerCore / REFERENCE_EPISODES_PER_SECOND,
+    };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+type ThreadResult = Omit<BenchTrainResult, 'netEpisodesPerSecond' | 'path' | 'workers'>;
+
+/** One thread's measurement (what each worker runs). */
+export async function benchTrainThread(
+  architecture: Architecture,
+  opts: { population?: number; path: LearningPath; seconds: number; repeats: number; warmupSeconds: number },
+): Promise<ThreadResult> {
+  const { seconds, repeats } = opts;
   const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
   const task = resolveTaskOptions('general', {});
-  const config = dqnDefaults(task);
-  const fc = opts.architecture.resolve('fc', { channels: task.channels, hidden: 8 });
-  if (!fc) throw new PrnnError(`architecture family ${opts.architecture.family} has no "fc" network to benchmark`);
+  const fc = architecture.resolve('fc', { channels: task.channels, hidden: 8 });
+  if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark`);
   const budgetMs = (seconds * 1000) / sizes.length;
   const tried: { population: number; netEpisodesPerSecondPerCore: number }[] = [];
 
   for (const P of sizes) {
     const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
-    const model = opts.architecture.createPopulation(members, { channels: task.channels, path: opts.path });
-    const optimizer = new PopulationOptimizer(model.variables, P, config);
-    const streams = {
-      mazes: members.map((m) => Rng.derive(m.seed, STREAM.trainingMazes)),
-      exploration: members.map((m) => Rng.derive(m.seed, STREAM.exploration)),
-      tieNoise: members.map((m) => Rng.derive(m.seed, STREAM.tieNoise)),
-    };
-    const mazes = MazeSet.allocate(task, P);
-    const env = new VectorEnv({
-      numEnvs: P,
-      channels: task.channels,
-      sensorNoise: config.sensorNoise,
-      reward: 'progress',
-      seeds: members.map((m) => Rng.derive(m.seed, STREAM.sensorNoise).nextUint32()),
-    });
-    const records = allocateEpisodeRecords(task.steps, P, model.inputs, model.outputs);
-    const scratch = allocateRolloutScratch(P, model.outputs);
-    const settings = { epsilon: 0.5, gamma: config.gamma, stepPenalty: config.stepPenalty, tieNoise: config.tieNoise };
-    const episode = () => {
-      for (let n = 0; n < P; n++) generateMazeInto(mazes, n, streams.mazes[n]);
-      rollout(model, env, mazes, records, streams, scratch, settings);
-      const { gradients } = model.lossAndGradients(records);
-      optimizer.step(gradients);
-      tf.dispose(gradients);
-    };
+    const bench = createBenchPopulation(architecture, members, task, opts.path);
     try {
-      // Warm-up (kernel compilation, caches), then timed runs of a fixed episode count each.
-      const w0 = performance.now();
-      episode();
-      episode();
-      const perEpisode = Math.max(0.05, (performance.now() - w0) / 2);
+      const perEpisode = warmUp(bench.episode, opts.warmupSeconds);
       const count = Math.max(1, Math.floor(budgetMs / repeats / perEpisode));
       const rates: number[] = [];
       for (let r = 0; r < repeats; r++) {
         const t0 = performance.now();
-        for (let k = 0; k < count; k++) episode();
+        for (let k = 0; k < count; k++) bench.episode();
         rates.push((count * P) / ((performance.now() - t0) / 1000));
       }
       tried.push({ population: P, netEpisodesPerSecondPerCore: median(rates) });
     } finally {
-      optimizer.dispose();
-      model.dispose();
+      bench.dispose();
     }
   }
   const best = tried.reduce((a, b) => (b.netEpisodesPerSecondPerCore > a.netEpisodesPerSecondPerCore ? b : a));

@@ -9,3 +9,7 @@ export * from './bench-train.js';
 export * from '../run/atomic-write.js';
 export * from '../run/run-dir.js';
 export * from '../run/checkpoint.js';
+export * from './memory-estimate.js';
+export * from './bench-sweep.js';
+export { TrainWorkerPool, checkWorkers, sliceBounds, trainInWorkers, type TrainInWorkersOptions } from './workers/train-in-workers.js';
+export { WORKER_PROTOCOL, type SliceRequest, type SliceResult } from './workers/worker-protocol.js';

@@ -1,7 +1,8 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
-import type { Architecture, PopulationMember } from '../sdk/architecture.js';
-import type { Learner, LearnerConfig, NetworkResult } from '../sdk/learner.js';
-import { loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
+import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
   RUN_FORMAT,
@@ -29,7 +30,15 @@ export interface TrainRunOptions {
   readonly runSeed?: number;
   /** Networks per population (the run is trained in consecutive chunks of this size). */
   readonly population?: number;
-  readonly path?: 'generic' | 'fused';
+  /** Learning path to ask the architecture for (absent: its own choice, `Architecture.trainingPath`). */
+  readonly path?: LearningPath;
+  /**
+   * Worker threads (default 1: everything in this thread). Each population is cut into `workers` slices
+   * trained at once, one per thread; the results do not depend on the number of workers.
+   */
+  readonly workers?: number;
+  /** Where worker threads rebuild the registry: the directory of prnn.config.json, and more plugin specs. */
+  readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
   /** The tfjs backend in use (recorded in run.json). */
   readonly backend: string;
   /** Run directory; without it nothing is written. */
@@ -38,6 +47,8 @@ export interface TrainRunOptions {
   /** Checkpoint every this many episodes (default: a tenth of the run, at least 1). */
   readonly checkpointEvery?: number;
   readonly onProgress?: (p: RunProgress) => void;
+  /** Called once everything is checked and the run directory is ready, before the first population trains. */
+  readonly onStart?: () => void;
   readonly signal?: AbortSignal;
 }
 
@@ -72,6 +83,59 @@ export interface TrainRunResult {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/** The learning path `architecture` trains with when asked for `requested` (generic for a family without a choice). */
+export function trainingPath(architecture: Architecture, requested: LearningPath | undefined): LearningPath {
+  return architecture.trainingPath?.(requested) ?? 'generic';
+}
+
+/** One slice of a population: members [from, to) of it, where its checkpoint lives, where it resumes. */
+interface Slice {
+  readonly from: number;
+  readonly to: number;
+  /** checkpoint/ (undefined: the slice is the whole population) or checkpoint/slice-<run index of its first network>. */
+  readonly slot?: string;
+  readonly ids: readonly string[];
+  resume?: LearnerState;
+}
+
+/**
+ * How a population is cut into slices: as its checkpoints were when resuming (so an interrupted run continues
+ * from every slice's checkpoint whatever the number of workers now), else into `workers` near-equal slices.
+ */
+async function planSlices(o: TrainRunOptions, ids: readonly string[], runFrom: number, workers: number): Promise<Slice[]> {
+  const n = ids.length;
+  const slotOf = (a: number, b: number) => (b - a === n ? undefined : `slice-${runFrom + a}`);
+  let ranges: [number, number][] = [];
+  if (o.out && o.resume) {
+    for (const c of await listCheckpoints(o.out)) {
+      const a = ids.indexOf(c.members[0]);
+      const b = a + c.members.length;
+      if (a < 0 || b > n || !c.members.every((id, k) => ids[a + k] === id) || c.slot !== slotOf(a, b)) continue;
+      if (ranges.some(([x, y]) => a < y && x < b)) continue;
+      ranges.push([a, b]);
+    }
+    ranges.sort((x, y) => x[0] - y[0]);
+    // networks no checkpoint covers (a slice stopped before its first checkpoint) become slices of their own
+    const gaps: [number, number][] = [];
+    let at = 0;
+    for (const [a, b] of ranges) {
+      if (a > at) gaps.push([at, a]);
+      at = b;
+    }
+    if (ranges.length > 0 && at < n) gaps.push([at, n]);
+    ranges = [...ranges, ...gaps].sort((x, y) => x[0] - y[0]);
+  }
+  if (ranges.length === 0) ranges = sliceBounds(n, Math.min(workers, n));
+  return ranges.map(([a, b]) => ({ from: a, to: b, slot: slotOf(a, b), ids: ids.slice(a, b) }));
+}
+
+/** The error to report when slices fail: a real failure before a requested stop. */
+function firstFailure(settled: readonly PromiseSettledResult<unknown>[]): unknown {
+  const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  const real = failures.find((e) => !(e instanceof Error && /^training stopped at episode/.test(e.message)));
+  return real ?? failures[0];
+}
+
 /** The run manifest of a training job (what run.json records). */
 export function buildRunManifest(o: TrainRunOptions): RunManifest {
   const networks: RunNetworkEntry[] = o.members.map((m) => ({
@@ -94,7 +158,7 @@ export function buildRunManifest(o: TrainRunOptions): RunManifest {
     task: o.task,
     config: { ...o.config } as Record<string, unknown>,
     runSeed: o.runSeed ?? 0,
-    path: o.path ?? 'generic',
+    path: trainingPath(o.architecture, o.path),
     populationSize: o.population ?? DEFAULT_POPULATION,
     networks,
   };
@@ -119,12 +183,14 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     throw new PrnnError(`population must be an integer ≥ 1 (got ${population})`);
   }
   if (o.members.length === 0) throw new PrnnError('there are no networks to train (check --arch and --seeds)');
+  const workers = checkWorkers(o.workers ?? 1);
   const manifest = buildRunManifest(o);
   const E = o.config.episodes;
   const every = o.checkpointEvery ?? Math.max(1, Math.ceil(E / 10));
   if (!Number.isInteger(every) || every < 1) throw new PrnnError(`checkpoint-every must be an integer ≥ 1 (got ${every})`);
   if (o.resume && !o.out) throw new PrnnError('--resume needs --out (the run directory to continue)');
   if (o.out) await prepareRunDir(o.out, manifest, { resume: o.resume ?? false });
+  o.onStart?.();
 
   const summaries = new Array<RunNetworkSummary | undefined>(o.members.length);
   const trained: NetworkResult[] = [];
@@ -134,71 +200,134 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let trainingSeconds = 0;
   const started = performance.now();
   let backend = o.backend;
+  let pool: TrainWorkerPool | undefined;
 
-  for (let from = 0; from < o.members.length; from += population) {
-    const members = o.members.slice(from, from + population);
-    const entries = manifest.networks.slice(from, from + population);
-    if (o.out) {
-      const stored = await Promise.all(entries.map((e) => readNetworkResult(o.out as string, e.id)));
-      if (stored.every((r) => r !== undefined)) {
-        stored.forEach((r, k) => {
-          const e = entries[k];
-          summaries[from + k] = {
-            id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
-            fitness: r!.fitness, trainingCurve: r!.trainingCurve,
-          };
-        });
-        done += members.length * E;
-        continue;
-      }
-    }
-    const identity = { fingerprint: manifest.fingerprint, members: entries.map((e) => e.id) };
-    const resume = o.out && o.resume ? await loadCheckpoint(o.out, identity) : undefined;
-    const base = done;
-    const startEpisode = resume?.episode ?? 0;
-    const result = await o.learner.train(
-      {
-        task: o.task,
-        architecture: o.architecture,
-        members,
-        config: o.config,
-        runSeed: o.runSeed ?? 0,
-        path: o.path,
-        resume,
-      },
-      {
-        onProgress: (p) => {
-          if (!o.onProgress) return;
-          const now = performance.now();
-          const work = trainedEpisodes + (p.episode - startEpisode) * members.length;
-          o.onProgress({ done: base + p.episode * members.length, total, rate: work / ((now - started) / 1000), loss: p.loss });
-        },
-        checkpoint: o.out ? { everyEpisodes: every, save: (state) => saveCheckpoint(o.out as string, identity, state) } : undefined,
-        signal: o.signal,
-      },
-    );
-    backend = result.backend;
-    const count = (E - startEpisode) * members.length;
-    trainedEpisodes += count;
-    if (result.netEpisodesPerSecond > 0) trainingSeconds += count / result.netEpisodesPerSecond;
-    done += members.length * E;
-    for (let k = 0; k < result.networks.length; k++) {
-      const r = result.networks[k];
-      const e = entries[k];
+  try {
+    for (let from = 0; from < o.members.length; from += population) {
+      const members = o.members.slice(from, from + population);
+      const entries = manifest.networks.slice(from, from + population);
       if (o.out) {
-        await writeNetworkResult(
-          o.out,
-          { id: e.id, arch: r.member.arch, seed: r.member.seed, weights: r.weights, fitness: r.fitness, trainingCurve: r.trainingCurve, episodes: r.episodes },
-          { backend: result.backend, channels: o.task.channels },
-        );
+        const stored = await Promise.all(entries.map((e) => readNetworkResult(o.out as string, e.id)));
+        if (stored.every((r) => r !== undefined)) {
+          stored.forEach((r, k) => {
+            const e = entries[k];
+            summaries[from + k] = {
+              id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
+              fitness: r!.fitness, trainingCurve: r!.trainingCurve,
+            };
+          });
+          done += members.length * E;
+          continue;
+        }
       }
-      trained.push(r);
-      summaries[from + k] = {
-        id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
-        fitness: finiteOrNull(r.fitness), trainingCurve: r.trainingCurve.map(finiteOrNull),
+      const slices = await planSlices(o, entries.map((e) => e.id), from, workers);
+      const identity = (slice: Slice) => ({ fingerprint: manifest.fingerprint, members: slice.ids });
+      if (o.out && o.resume) {
+        for (const slice of slices) slice.resume = await loadCheckpoint(o.out, identity(slice), slice.slot);
+      }
+      const base = done;
+      const starts = slices.map((slice) => slice.resume?.episode ?? 0);
+      const reached = [...starts];
+      const report = (k: number, episode: number, loss: number | undefined) => {
+        reached[k] = episode;
+        if (!o.onProgress) return;
+        let doneNow = base;
+        let work = trainedEpisodes;
+        slices.forEach((slice, j) => {
+          doneNow += reached[j] * (slice.to - slice.from);
+          work += (reached[j] - starts[j]) * (slice.to - slice.from);
+        });
+        o.onProgress({ done: doneNow, total, rate: work / ((performance.now() - started) / 1000), loss });
       };
+      const save = (slice: Slice) => (state: LearnerState) => saveCheckpoint(o.out as string, identity(slice), state, slice.slot);
+      const results: TrainResult[] = [];
+      let parallel = 1;
+      if (workers === 1 || slices.length === 1) {
+        for (const [k, slice] of slices.entries()) {
+          const hooks: TrainHooks = {
+            onProgress: (p) => report(k, p.episode, p.loss),
+            checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
+            signal: o.signal,
+          };
+          const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: o.runSeed ?? 0, path: manifest.path, resume: slice.resume };
+          results.push(await o.learner.train(job, hooks));
+        }
+      } else {
+        pool ??= new TrainWorkerPool(workers);
+        const workerPool = pool;
+        parallel = Math.min(workers, slices.length);
+        const stop = createStopFlag();
+        const onAbort = () => Atomics.store(stop, 0, 1);
+        if (o.signal?.aborted) onAbort();
+        o.signal?.addEventListener('abort', onAbort);
+        try {
+          const settled = await Promise.allSettled(
+            slices.map((slice, k) =>
+              workerPool
+                .run(
+                  {
+                    task: o.task,
+                    family: o.architecture.family,
+                    learner: o.learner.name,
+                    members: members.slice(slice.from, slice.to),
+                    config: o.config,
+                    runSeed: o.runSeed ?? 0,
+                    path: manifest.path,
+                    cwd: o.plugins?.cwd ?? process.cwd(),
+                    plugins: o.plugins?.extra,
+                    backend: o.backend,
+                    resume: slice.resume,
+                  },
+                  {
+                    stop,
+                    checkpointEvery: every,
+                    saveCheckpoint: o.out ? save(slice) : undefined,
+                    onProgress: (episode, loss) => report(k, episode, loss),
+                  },
+                )
+                .catch((error: unknown) => {
+                  // one slice failed: the others stop at their next checkpoint
+                  onAbort();
+                  throw error;
+                }),
+            ),
+          );
+          if (settled.some((r) => r.status === 'rejected')) throw firstFailure(settled);
+          for (const r of settled) if (r.status === 'fulfilled') results.push(r.value);
+        } finally {
+          o.signal?.removeEventListener('abort', onAbort);
+        }
+      }
+      const result: TrainResult = {
+        networks: results.flatMap((r) => r.networks),
+        netEpisodesPerSecond: parallelRate(results, parallel, slices.map((slice, k) => (E - starts[k]) * (slice.to - slice.from))),
+        backend: results[0].backend,
+      };
+      backend = result.backend;
+      const count = slices.reduce((sum, slice, k) => sum + (E - starts[k]) * (slice.to - slice.from), 0);
+      trainedEpisodes += count;
+      if (result.netEpisodesPerSecond > 0) trainingSeconds += count / result.netEpisodesPerSecond;
+      done += members.length * E;
+      for (let k = 0; k < result.networks.length; k++) {
+        const r = result.networks[k];
+        const e = entries[k];
+        if (o.out) {
+          await writeNetworkResult(
+            o.out,
+            { id: e.id, arch: r.member.arch, seed: r.member.seed, weights: r.weights, fitness: r.fitness, trainingCurve: r.trainingCurve, episodes: r.episodes },
+            { backend: result.backend, channels: o.task.channels },
+          );
+        }
+        trained.push(r);
+        summaries[from + k] = {
+          id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
+          fitness: finiteOrNull(r.fitness), trainingCurve: r.trainingCurve.map(finiteOrNull),
+        };
+      }
+      if (o.out) await removeCheckpoint(o.out);
     }
-    if (o.out) await removeCheckpoint(o.out);
+  } finally {
+    await pool?.destroy();
   }
   return {
     networks: summaries as RunNetworkSummary[],

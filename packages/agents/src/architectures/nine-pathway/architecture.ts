@@ -4,7 +4,9 @@ import type {
   ArchSizeOptions,
   Architecture,
   CreatePopulationOptions,
+  LearningPath,
   PopulationMember,
+  PopulationMemoryOptions,
 } from '../../sdk/architecture.js';
 import type { PopulationModel } from '../../sdk/population-model.js';
 import {
@@ -16,6 +18,8 @@ import {
   type NinePathwayArch,
 } from './family.js';
 import { createFusedPopulation } from './fused/fused-population.js';
+import { fusedTrainingMemoryBytes } from './fused/memory.js';
+import { tfjsMemoryBytes } from './tfjs-memory.js';
 import { createTfjsPopulation } from './tfjs-population.js';
 
 export const NINE_PATHWAY_FAMILY = 'nine-pathway';
@@ -72,5 +76,21 @@ export class NinePathwayArchitecture implements Architecture {
       throw new PrnnError(`path must be generic or fused (got ${JSON.stringify(opts.path)})`);
     }
     return createTfjsPopulation(archs, seeds);
+  }
+
+  /** Training runs on the fused kernel unless the generic tfjs path is asked for. */
+  trainingPath(requested: LearningPath | undefined): LearningPath {
+    if (requested !== undefined && requested !== 'generic' && requested !== 'fused') {
+      throw new PrnnError(`path must be generic or fused (got ${JSON.stringify(requested)})`);
+    }
+    return requested ?? 'fused';
+  }
+
+  /** `fusedTrainingMemoryBytes` on the fused path, `tfjsMemoryBytes` on the generic one. */
+  populationMemoryBytes(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number {
+    const archs = members.map((m) => ninePathwayArch(m.arch, opts.channels));
+    return opts.path === 'fused'
+      ? fusedTrainingMemoryBytes(archs, opts.steps, opts.testBatch).total
+      : tfjsMemoryBytes(archs, opts.steps, opts.testBatch);
   }
 }

@@ -1,31 +1,54 @@
-import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/env';
 import { initBackend } from '../../backend.js';
 import { loadPlugins } from '../../sdk/loader.js';
-import type { PopulationMember } from '../../sdk/architecture.js';
-import type { LearnerConfig, NetworkResult } from '../../sdk/learner.js';
+import type { TrainHooks } from '../../sdk/learner.js';
+import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train.js';
+import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep.js';
+import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 
-/** One slice of a population to train in a worker thread (plain data: it crosses the thread boundary). */
-export interface SliceRequest {
-  readonly task: TaskOptions;
-  /** Registry keys: the architecture family and the learner. */
-  readonly family: string;
-  readonly learner: string;
-  readonly members: readonly PopulationMember[];
-  /** Already configured and validated by the learner in the parent. */
-  readonly config: LearnerConfig;
-  readonly runSeed: number;
-  readonly path?: 'generic' | 'fused';
-  /** Where the worker looks up configured plugins (prnn.config.json / package.json), and `extra` plugin specs. */
-  readonly cwd: string;
-  readonly plugins?: readonly string[];
-  /** The tfjs backend the parent runs (so every worker computes with the same one). */
-  readonly backend: string;
-}
+export { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage };
 
-export interface SliceResult {
-  readonly networks: readonly NetworkResult[];
-  readonly netEpisodesPerSecond: number;
-  readonly backend: string;
+/** TrainHooks that report to the parent over `port` and stop when the parent sets `stop`. */
+function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
+  const port = req.port;
+  if (!port) return { hooks: {}, close: () => {} };
+  const controller = new AbortController();
+  const checkStop = (): void => {
+    if (req.stop && Atomics.load(req.stop, 0) === 1 && !controller.signal.aborted) controller.abort();
+  };
+  let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  port.on('message', (m: ParentMessage) => {
+    const p = pending;
+    pending = undefined;
+    if (!p) return;
+    if (m.type === 'saved') p.resolve();
+    else p.reject(new PrnnError(m.message));
+  });
+  const hooks: TrainHooks = {
+    onProgress: (p) => {
+      checkStop();
+      port.postMessage({ type: 'progress', episode: p.episode, loss: p.loss } satisfies WorkerMessage);
+    },
+    checkpoint:
+      req.checkpointEvery !== undefined
+        ? {
+            everyEpisodes: req.checkpointEvery,
+            save: (state) =>
+              new Promise<void>((resolve, reject) => {
+                pending = {
+                  resolve: () => {
+                    checkStop();
+                    resolve();
+                  },
+                  reject,
+                };
+                port.postMessage({ type: 'checkpoint', state } satisfies WorkerMessage);
+              }),
+          }
+        : undefined,
+    signal: controller.signal,
+  };
+  return { hooks, close: () => port.close() };
 }
 
 /**
@@ -33,17 +56,45 @@ export interface SliceResult {
  * with the named learner exactly as the parent would in-process.
  */
 export default async function trainSlice(req: SliceRequest): Promise<SliceResult> {
-  const backend = await initBackend(req.backend);
-  const registry = await loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] });
-  const learner = registry.learner(req.learner);
-  const architecture = registry.architecture(req.family);
-  const result = await learner.train({
-    task: req.task,
-    architecture,
-    members: req.members,
-    config: req.config,
-    runSeed: req.runSeed,
-    path: req.path,
-  });
-  return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend };
+  if (req.protocol !== undefined && req.protocol !== WORKER_PROTOCOL) {
+    throw new PrnnError(
+      `the compiled training worker speaks protocol ${WORKER_PROTOCOL} but the caller ${req.protocol}: rebuild the packages (npm run build)`,
+    );
+  }
+  const { hooks, close } = parentHooks(req);
+  try {
+    const backend = await initBackend(req.backend);
+    const registry = await loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] });
+    const learner = registry.learner(req.learner);
+    const architecture = registry.architecture(req.family);
+    const result = await learner.train(
+      {
+        task: req.task,
+        architecture,
+        members: req.members,
+        config: req.config,
+        runSeed: req.runSeed,
+        path: req.path,
+        resume: req.resume,
+      },
+      hooks,
+    );
+    return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL };
+  } finally {
+    close();
+  }
+}
+
+/** Worker entry for `benchTrain` with workers: one thread's measurement. */
+export async function benchTrainInWorker(req: BenchTrainThreadRequest): Promise<unknown> {
+  await initBackend(req.backend);
+  const registry = await loadPlugins({ cwd: req.cwd });
+  return benchTrainThread(registry.architecture(req.family), req);
+}
+
+/** Worker entry for `benchSweep` with workers: one thread's rates on one task. */
+export async function benchSweepInWorker(req: SweepThreadRequest): Promise<SweepThreadRates> {
+  await initBackend(req.backend);
+  const registry = await loadPlugins({ cwd: req.cwd });
+  return measureSweepThread(registry.architecture(req.family), req);
 }

@@ -8,6 +8,23 @@ export interface FusedMemoryEstimate {
   readonly perNetwork: number;
 }
 
+/** The rollout's activations kept for the learning pass (batch 1), with their obs and tie noise. */
+function keptActivationBytes(steps: number, P: number, I: number, Hp: number, O: number): number {
+  return steps * P * (8 * (I + Hp + O) + 4 * (I + O));
+}
+
+/**
+ * Memory of a fused population over a whole training run: training episodes (batch 1, activations kept for
+ * the learning pass) and greedy tests of `testBatch` mazes per network (the kernel keeps both allocations).
+ */
+export function fusedTrainingMemoryBytes(archs: readonly NinePathwayArch[], steps: number, testBatch: number): FusedMemoryEstimate {
+  const atTest = fusedMemoryBytes(archs, steps, Math.max(1, testBatch));
+  if (testBatch <= 1) return atTest;
+  const Hp = Math.max(...archs.map((a) => a.hidden));
+  const total = atTest.total + keptActivationBytes(steps, archs.length, archs[0].inputs, Hp, archs[0].outputs);
+  return { total, perNetwork: total / archs.length };
+}
+
 /**
  * Estimated memory that training `archs` as one fused population needs, for episodes of `steps` steps with
  * `batch` environments per network: the padded float32 variables, their gradients and Adam's two moments
@@ -31,8 +48,7 @@ export function fusedMemoryBytes(archs: readonly NinePathwayArch[], steps: numbe
   const mirror = 8 * params;
   const rolloutState = 2 * 8 * P * batch * (I + Hp + O); // current and next state
   const learnScratch = 8 * (steps * (I + Hp + O) + maxParams + 2 * (I + Hp + O) + O);
-  // the rollout's activations kept for the learning pass (batch 1), with their obs and tie noise
-  const rolloutActivations = batch === 1 ? steps * P * (8 * (I + Hp + O) + 4 * (I + O)) : 0;
+  const rolloutActivations = batch === 1 ? keptActivationBytes(steps, P, I, Hp, O) : 0;
   const records = 4 * steps * P * (I + 2 + O) + 4 * P;
   const rolloutBuffers = 4 * P * batch * (I + 2 * O);
   const total = tfjs + mirror + rolloutState + learnScratch + rolloutActivations + records + rolloutBuffers;

@@ -1,0 +1,71 @@
+import { MazeSet, generateMazeInto, type TaskOptions } from '@prnn/env';
+import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import { allocateEpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
+import { dqnDefaults } from '../learners/dqn-config.js';
+import { allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutStreams } from '../learners/dqn.js';
+import { PopulationOptimizer } from './population-optimizer.js';
+
+/** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
+export interface BenchPopulation {
+  readonly model: PopulationModel;
+  /** Fresh mazes, rollout (ε = 0.5), learning pass, clip and Adam: one DQN update without evaluation. */
+  episode(): void;
+  dispose(): void;
+}
+
+/** The DQN's per-episode training work for `members` on `task` (paper hyper-parameters), for benchmarks. */
+export function createBenchPopulation(architecture: Architecture, members: readonly PopulationMember[], task: TaskOptions, path: LearningPath): BenchPopulation {
+  const P = members.length;
+  const config = dqnDefaults(task);
+  const model = architecture.createPopulation(members, { channels: task.channels, path });
+  const optimizer = new PopulationOptimizer(model.variables, P, config);
+  const seeds = members.map((m) => m.seed);
+  const streams = rolloutStreams(seeds);
+  const mazes = MazeSet.allocate(task, P);
+  const env = createTrainingEnv(task, config, seeds);
+  const records = allocateEpisodeRecords(task.steps, P, model.inputs, model.outputs);
+  const scratch = allocateRolloutScratch(P, model.outputs);
+  const settings = { epsilon: 0.5, gamma: config.gamma, stepPenalty: config.stepPenalty, tieNoise: config.tieNoise };
+  return {
+    model,
+    episode: () => {
+      for (let n = 0; n < P; n++) generateMazeInto(mazes, n, streams.mazes[n]);
+      rollout(model, env, mazes, records, streams, scratch, settings);
+      learnFromEpisode(model, optimizer, records, members, 0, config.lr);
+    },
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * Runs `episode` until V8 has optimised the code it runs (a generated kernel is compiled lazily and
+ * optimised only once hot): at least `minSeconds`, then until two consecutive half-second windows give rates
+ * within 5 % of each other (at most 3 × minSeconds + 2 s). Returns the milliseconds per call of the last window.
+ */
+export function warmUp(episode: () => void, minSeconds: number): number {
+  const start = performance.now();
+  const limit = start + (3 * minSeconds + 2) * 1000;
+  let previous = Number.NaN;
+  for (;;) {
+    const t0 = performance.now();
+    let count = 0;
+    do {
+      episode();
+      count++;
+    } while (performance.now() - t0 < 500);
+    const now = performance.now();
+    const perEpisode = (now - t0) / count;
+    const stable = Math.abs(perEpisode - previous) <= 0.05 * previous;
+    if ((now - start >= minSeconds * 1000 && stable) || now >= limit) return Math.max(0.05, perEpisode);
+    previous = perEpisode;
+  }
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

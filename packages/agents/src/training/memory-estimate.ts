@@ -1,0 +1,90 @@
+import type { TaskOptions } from '@prnn/env';
+import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { LearnerConfig } from '../sdk/learner.js';
+import { sliceBounds } from './workers/train-in-workers.js';
+
+/**
+ * Bytes of one environment of a VectorEnv: its typed-array slots (observation, reward, flags, position,
+ * step, fitness, maze, noise level, cell base, goal, limits, start progress, move offsets, channel mask,
+ * seed) and its sensor-noise Rng object.
+ */
+export function vectorEnvBytesPerEnv(channels: number): number {
+  return 4 * 4 * channels + channels + 161 + 64;
+}
+
+/** Bytes of a MazeSet of `count` mazes (walls, cues, distances, progress per cell; per-maze fields). */
+export function mazeSetBytes(task: TaskOptions, count: number): number {
+  const cells = task.size * task.size;
+  return count * (cells * (1 + 4 * task.channels + 4 + 4) + 24);
+}
+
+/**
+ * Peak resident memory over the sum of the parts above: garbage awaiting collection (the greedy test derives
+ * fresh Rng streams for every trial) and allocator slack. Measured: peak RSS growth of `trainRun` with 256
+ * networks on Track with 1 000 test mazes was 1.26–1.28 × the sum, for H = 8 and for a population padded to
+ * ff-large's H = 34.
+ */
+export const HEAP_OVERHEAD = 1.27;
+
+/** A worker thread's own V8 isolate, tfjs backend and loaded modules (measured: about 36 MiB idle). */
+export const WORKER_THREAD_BYTES = 48 * 1024 * 1024;
+
+export interface TrainMemoryOptions {
+  readonly task: TaskOptions;
+  readonly architecture: Architecture;
+  readonly members: readonly PopulationMember[];
+  readonly config: LearnerConfig;
+  readonly population: number;
+  readonly workers: number;
+  readonly path?: 'generic' | 'fused';
+}
+
+export interface TrainMemoryEstimate {
+  /** Peak bytes of the populations trained at the same time (undefined: the architecture gives no estimate). */
+  readonly bytes?: number;
+  /** Bytes per network of the populations trained at the same time (worker threads' own runtime excluded). */
+  readonly perNetwork?: number;
+  /** The worker threads' own runtime, included in `bytes` (0 when training runs in this thread). */
+  readonly workerBytes?: number;
+  /** The learning path the architecture trains with. */
+  readonly path: 'generic' | 'fused';
+}
+
+/**
+ * Memory that `trainRun` needs at its peak: for the largest population, the sum over its slices (trained
+ * at once, one per worker) of the architecture's population model (`populationMemoryBytes`), the training
+ * environments, the greedy test's P × M environments and the test set (times HEAP_OVERHEAD), and each worker
+ * thread's own runtime.
+ */
+export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
+  const path = o.architecture.trainingPath?.(o.path) ?? 'generic';
+  const modelBytes = o.architecture.populationMemoryBytes?.bind(o.architecture);
+  if (!modelBytes || o.members.length === 0) return { path };
+  const M = o.config.testMazes;
+  const envBytes = vectorEnvBytesPerEnv(o.task.channels);
+  let peak = 0;
+  let peakNetworks = 1;
+  let peakWorkers = 0;
+  for (let from = 0; from < o.members.length; from += o.population) {
+    const members = o.members.slice(from, from + o.population);
+    const slices = sliceBounds(members.length, Math.min(o.workers, members.length));
+    let bytes = 0;
+    const threads = slices.length > 1 ? slices.length * WORKER_THREAD_BYTES : 0;
+    for (const [a, b] of slices) {
+      const slice = members.slice(a, b);
+      const P = slice.length;
+      const parts =
+        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M, path }) +
+        envBytes * P * (M + 1) +
+        28 * P * M +
+        mazeSetBytes(o.task, M + P);
+      bytes += HEAP_OVERHEAD * parts;
+    }
+    if (bytes + threads > peak) {
+      peak = bytes + threads;
+      peakNetworks = members.length;
+      peakWorkers = threads;
+    }
+  }
+  return { bytes: peak, perNetwork: (peak - peakWorkers) / peakNetworks, workerBytes: peakWorkers, path };
+}

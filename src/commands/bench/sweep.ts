@@ -1,0 +1,59 @@
+import { Flags } from '@oclif/core';
+import { benchSweep, initBackend, loadPlugins, type BenchSweepResult, type SweepTaskProjection } from '@prnn/agents';
+import { BaseCommand } from '../../cli/base-command.js';
+import { secondsFlag } from '../../cli/seconds-flag.js';
+import { defaultWorkers, workersFlag } from '../../cli/workers-flag.js';
+
+export default class BenchSweep extends BaseCommand {
+  static override summary = 'Project the wall time of the paper\'s full sweep (Track and General) on this machine.';
+  static override description =
+    'Measures, for each task, the DQN training rate and the greedy-test rate of the paper\'s 128 architectures ' +
+    'mixed, and the training rate of ff-large alone, with --workers threads at once (each a slice of a --population ' +
+    'population, as prnn train cuts it), after a warm-up, then projects the wall time of the paper\'s sweep ' +
+    '(laid out as prnn train --arch all --seeds 50 lays it out): ' +
+    '6 450 networks (129 configurations × 50 seeds), Track: 100 000 episodes of 6 steps, General: 400 000 ' +
+    'episodes of 20 steps, each network with a 100-point training curve and the final test on 1 000 mazes.';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %>', description: 'Measure on every core and print the projections in hours.' },
+    { command: '<%= config.bin %> <%= command.id %> --workers 1 --json', description: 'One thread, JSON.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    workers: workersFlag({ description: 'Worker threads, as prnn train --workers (default: the number of cores).' }),
+    population: Flags.integer({ description: 'Networks per population, as prnn train --population.', default: 256, min: 1, max: 65536 }),
+    path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation: the fused kernel or generic tfjs ops.', default: 'fused' as const })(),
+    seconds: secondsFlag(0, 3600, true)({ description: 'Seconds of timed training per task and thread (warm-up and tests come on top).', default: 4 }),
+    warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per task and thread, in seconds.', default: 2 }),
+    'test-mazes': Flags.integer({ description: 'Test mazes of the measured greedy tests (the projection scales to 1 000).', default: 100, min: 1, max: 1000 }),
+    backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+  };
+
+  async run(): Promise<BenchSweepResult> {
+    const { flags } = await this.parse(BenchSweep);
+    await initBackend(flags.backend);
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const r = await benchSweep({
+      architecture: registry.architecture('nine-pathway'),
+      workers: flags.workers ?? defaultWorkers(),
+      population: flags.population,
+      path: flags.path,
+      seconds: flags.seconds,
+      warmupSeconds: flags.warmup,
+      testMazes: flags['test-mazes'],
+      cwd: process.cwd(),
+    });
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+    const line = (t: SweepTaskProjection) =>
+      `${t.task.padEnd(8)} ${t.steps} steps: ${fmt(t.trainNetEpisodesPerSecond)} net-episodes/s training the 128 (ff-large alone ${fmt(t.largeTrainNetEpisodesPerSecond)}), ` +
+      `${fmt(t.evalTrialsPerSecond)} test trials/s → ` +
+      `${t.networks.toLocaleString('en-US')} networks × ${t.episodesPerNetwork.toLocaleString('en-US')} episodes: ${t.hours.toFixed(1)} h ` +
+      `(training ${t.trainHours.toFixed(1)} h, ${t.curvePoints} curve points + final test on ${t.testMazes.toLocaleString('en-US')} mazes ${t.evalHours.toFixed(1)} h)`;
+    this.log(`measured on ${r.workers} worker${r.workers === 1 ? '' : 's'} (slices of ${r.slice} networks of a ${r.population}-network population; ${r.path} path, ${r.backend}):`);
+    this.log(line(r.track));
+    this.log(line(r.general));
+    return r;
+  }
+}
