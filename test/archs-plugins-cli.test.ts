@@ -83,7 +83,7 @@ describe('prnn plugins', () => {
     expect(list).toContainEqual({ kind: 'metric', name: 'sparsity', plugin: 'prnn-plugin-sparsity', package: 'prnn-plugin-sparsity', version: '0.3.0' });
     const table = runCli(['plugins'], { cwd }).stdout;
     expect(table).toMatch(/^kind\s+name\s+plugin\s+package\s+version$/m);
-    expect(table).toMatch(/^metric\s+sparsity\s+prnn-plugin-sparsity\s+0\.3\.0$/m);
+    expect(table).toMatch(/^metric\s+sparsity\s+prnn-plugin-sparsity\s+prnn-plugin-sparsity\s+0\.3\.0$/m);
   });
 
   it('loads the metric plugin of docs/readme-plugins.md as written there', () => {
