@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import { NinePathwayArchitecture } from '../architectures/nine-pathway/architecture.js';
-import { runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
+import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
 import { loadRun, readNetworkWeights } from '../run/run-dir.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import type { Architecture } from '../sdk/architecture.js';
@@ -22,7 +22,9 @@ export const RUN_EVALUATION_FILE = 'eval.json';
 export interface RunEvaluationOptions {
   /** Default: the run's task. */
   readonly task?: TaskOptions;
+  /** Test mazes (default 1 000). */
   readonly mazes?: number;
+  /** Sensor-noise levels σs (default [0.05]). */
   readonly noise?: readonly number[];
   /** Default: each network's own seed (so the training σs level reproduces its stored fitness). */
   readonly seed?: number;
@@ -83,8 +85,8 @@ async function engineFor(
     return { engine: policy, release: () => policy.release() };
   }
   if (!architecture) throw new PrnnError(`architecture family ${family} of network ${net.entry.id} is not registered`);
-  const weights = await readNetworkWeights(run.dir, net.entry.id);
-  const pop = PopulationEngine.create(architecture, net.result.arch, weights, run.manifest.task.channels, { seed: net.entry.seed });
+  const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
+  const pop = PopulationEngine.create(architecture, runNetworkArch(net), weights, run.manifest.task.channels, { seed: net.entry.seed });
   return { engine: pop, release: () => pop.dispose() };
 }
 
@@ -108,7 +110,7 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions 
   const networks = selectNetworks(run, options.select ?? {});
   if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to evaluate`);
   const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
-  const evaluator = new PolicyEvaluator({ task, mazes: options.mazes ?? 1000, mazeSeed, noise: options.noise ?? [0.05] });
+  const evaluator = new PolicyEvaluator({ task, mazes: options.mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture ?? defaultArchitecture;
   const results: RunNetworkEvaluation[] = [];
   for (const net of networks) {

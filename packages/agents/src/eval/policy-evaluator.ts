@@ -1,8 +1,9 @@
 import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, SENSOR_NOISE_STREAM, VectorEnv, type TaskOptions } from '@prnn/env';
 import { FINAL_EVALUATION_STREAM } from '../learners/dqn.js';
+import { jsonNumber } from '../run/json-number.js';
 import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { argmaxWithTies } from '../training/evaluate-greedy.js';
-import { checkNoiseLevels, trapezoidArea } from './noise-spec.js';
+import { checkNoiseLevels, PAPER_FITNESS_NOISE, trapezoidArea } from './noise-spec.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
 import type { QEngine } from './q-engine.js';
 
@@ -37,8 +38,6 @@ export interface EvaluationResult {
   /** Wall-clock seconds of the evaluation (the rollout, not loading). */
   readonly seconds: number;
 }
-
-const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 function checkSeed(name: string, seed: number): number {
   if (!Number.isSafeInteger(seed) || seed < 0) {
@@ -77,7 +76,7 @@ export class PolicyEvaluator {
   private readonly levelValues: Float64Array;
 
   constructor(options: EvaluatorOptions) {
-    const noise = [...(options.noise ?? [0.05])];
+    const noise = [...(options.noise ?? [PAPER_FITNESS_NOISE])];
     checkNoiseLevels(noise);
     let set: MazeSet;
     if (options.mazes instanceof MazeSet) {
@@ -138,7 +137,8 @@ export class PolicyEvaluator {
     const { done, fitness: envFitness } = env;
     let remaining = N;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
-      await engine.step(env.observations, q);
+      const pending = engine.step(env.observations, q);
+      if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
       for (let level = 0; level < levels; level++) {
         const rng = tieRngs[level];
         for (let i = level * M, end = i + M; i < end; i++) {

@@ -14,6 +14,7 @@ import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, generateMazeSet, 
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import { allocateEpisodeRecords, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
+import { jsonNumber } from '../run/json-number.js';
 import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
@@ -450,7 +451,7 @@ export function captureDqnState(episode: number, parts: DqnParts, learner = 'dqn
         tieNoise: streams.tieNoise.map((r) => r.state()),
         sensorNoise: members.map((_, n) => env.noiseRng(n).state()),
       },
-      curves: curves.map((c) => c.map((x) => (Number.isFinite(x) ? x : null))),
+      curves: curves.map((c) => c.map(jsonNumber)),
     },
     tensors,
   };

@@ -17,6 +17,20 @@ export interface RunNetwork {
   readonly result: NetworkResultFile;
 }
 
+/** A network's architecture: as its result.json records it, else as run.json lists it. */
+export function runNetworkArch(net: RunNetwork): ArchInfo {
+  return (
+    net.result.arch ?? {
+      family: net.entry.family,
+      name: net.entry.arch,
+      hidden: net.entry.hidden,
+      parameters: net.entry.parameters,
+      referenceIndex: net.entry.referenceIndex,
+      flags: net.entry.flags,
+    }
+  );
+}
+
 /** The trained networks of a run (those with a result), in run.json order. */
 export function trainedNetworks(run: LoadedRun): RunNetwork[] {
   const out: RunNetwork[] = [];
@@ -95,15 +109,8 @@ export function runNetworkMetadata(run: LoadedRun, net: RunNetwork): Record<stri
  * (a plugin family), else the built-in 9-pathway exporter.
  */
 export async function runNetworkOnnx(run: LoadedRun, net: RunNetwork, architecture?: Architecture): Promise<Uint8Array> {
-  const weights = await readNetworkWeights(run.dir, net.entry.id);
-  const arch: ArchInfo = net.result.arch ?? {
-    family: net.entry.family,
-    name: net.entry.arch,
-    hidden: net.entry.hidden,
-    parameters: net.entry.parameters,
-    referenceIndex: net.entry.referenceIndex,
-    flags: net.entry.flags,
-  };
+  const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
+  const arch = runNetworkArch(net);
   const metadata = runNetworkMetadata(run, net);
   const channels = run.manifest.task.channels;
   if (architecture?.exportOnnx) return architecture.exportOnnx(arch, weights, metadata, channels);

@@ -108,7 +108,7 @@ export function buildNinePathwayOnnx(
   const matmul = (from: string, p: Pathway): string => {
     const [a, b] = pathwayShape(arch, p);
     const wName = `W_${p}`;
-    initializers.push({ name: wName, dims: [a, b], data: Float32Array.from(weights[p] as Float32Array) });
+    initializers.push({ name: wName, dims: [a, b], data: weights[p] as Float32Array }); // encodeOnnxModel copies it into the model
     const out = `${from}_${wName}`;
     nodes.push({ opType: 'MatMul', name: `matmul_${out}`, inputs: [from, wName], outputs: [out] });
     return out;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PrnnError, crc32, writeFileAtomic, type TaskOptions } from '@prnn/env';
 import type { ArchInfo } from '../sdk/architecture.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
+import { jsonNumber } from './json-number.js';
 
 export const RUN_FORMAT = 'prnn-run';
 export const RUN_VERSION = 1;
@@ -175,8 +176,6 @@ export interface StoredNetworkResult {
   readonly episodes: number;
 }
 
-const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
 /** Writes networks/<id>/weights.bin then result.json (result.json present ⇒ the network is complete). */
 export async function writeNetworkResult(dir: string, r: StoredNetworkResult, opts: { backend: string; channels: number }): Promise<void> {
   const names = orderedNames(Object.keys(r.weights));
@@ -217,9 +216,12 @@ export async function readNetworkResult(dir: string, id: string): Promise<Networ
   return r as NetworkResultFile;
 }
 
-/** A network's weights by name (9-pathway: present pathways, row-major [A, B]). */
-export async function readNetworkWeights(dir: string, id: string): Promise<Record<string, Float32Array>> {
-  const result = await readNetworkResult(dir, id);
+/**
+ * A network's weights by name (9-pathway: present pathways, row-major [A, B]). `stored` is its result.json
+ * when the caller has already read it (e.g. from `loadRun`), so it is not read again.
+ */
+export async function readNetworkWeights(dir: string, id: string, stored?: NetworkResultFile): Promise<Record<string, Float32Array>> {
+  const result = stored ?? (await readNetworkResult(dir, id));
   if (!result) throw new PrnnError(`network "${id}" of run ${dir} has no result (not trained yet, or unknown id)`);
   const path = join(dir, 'networks', id, 'weights.bin');
   let bytes: Uint8Array;

@@ -1,8 +1,8 @@
-import { MazeSet, generateMazeInto, type TaskOptions } from '@prnn/env';
+import { MazeSet, generateMazeInto, median, type TaskOptions } from '@prnn/env';
 import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
 import { allocateEpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
 import { dqnDefaults } from '../learners/dqn-config.js';
-import { allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutStreams } from '../learners/dqn.js';
+import { allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutSettings, rolloutStreams } from '../learners/dqn.js';
 import { PopulationOptimizer } from './population-optimizer.js';
 
 /** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
@@ -25,7 +25,7 @@ export function createBenchPopulation(architecture: Architecture, members: reado
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(task.steps, P, model.inputs, model.outputs);
   const scratch = allocateRolloutScratch(P, model.outputs);
-  const settings = { epsilon: 0.5, gamma: config.gamma, stepPenalty: config.stepPenalty, tieNoise: config.tieNoise };
+  const settings = { ...rolloutSettings(config, 0), epsilon: 0.5 };
   return {
     model,
     episode: () => {
@@ -64,8 +64,18 @@ export function warmUp(episode: () => void, minSeconds: number): number {
   }
 }
 
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+/**
+ * Median network-episodes per second of `bench` over `repeats` timed runs sharing `budgetMs`, after
+ * `warmUp(bench.episode, warmupSeconds)`.
+ */
+export function measureEpisodeRate(bench: BenchPopulation, budgetMs: number, repeats: number, warmupSeconds: number): number {
+  const perEpisode = warmUp(bench.episode, warmupSeconds);
+  const count = Math.max(1, Math.floor(budgetMs / repeats / perEpisode));
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < count; k++) bench.episode();
+    rates.push((count * bench.model.population) / ((performance.now() - t0) / 1000));
+  }
+  return median(rates);
 }

@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, generateMazeSet, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { PrnnError, generateMazeSet, median, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
 import type { ArchInfo, Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
-import { createBenchPopulation, median, warmUp, type BenchPopulation } from './bench-episode.js';
+import { DEFAULT_EPISODES } from '../learners/dqn-config.js';
+import { createBenchPopulation, measureEpisodeRate, type BenchPopulation } from './bench-episode.js';
 import { GreedyEvaluator, populationPolicy } from './evaluate-greedy.js';
 import { DEFAULT_POPULATION, trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers, sliceBounds } from './workers/train-in-workers.js';
 
 /** The paper's sweep (SPEC §5): 128 architectures + ff-large, 50 seeds each, 100-point curves on 1 000 mazes. */
 export const PAPER_SWEEP = { configurations: 129, seeds: 50, curvePoints: 100, testMazes: 1000 } as const;
-
-/** Episodes per network of each task (SPEC §0/§3). */
-const SWEEP_EPISODES: Readonly<Record<'track' | 'general', number>> = { track: 100_000, general: 400_000 };
 
 export interface BenchSweepOptions {
   readonly architecture: Architecture;
@@ -97,16 +95,7 @@ function cycleMembers(archs: readonly ArchInfo[], count: number, offset: number)
 function measureTraining(architecture: Architecture, members: readonly PopulationMember[], task: TaskOptions, path: LearningPath, seconds: number, warmupSeconds: number): { rate: number; bench: BenchPopulation } {
   const bench = createBenchPopulation(architecture, members, task, path);
   try {
-    const perEpisode = warmUp(bench.episode, warmupSeconds);
-    const repeats = 3;
-    const count = Math.max(1, Math.floor((seconds * 1000) / repeats / perEpisode));
-    const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      for (let k = 0; k < count; k++) bench.episode();
-      rates.push((count * members.length) / ((performance.now() - t0) / 1000));
-    }
-    return { rate: median(rates), bench };
+    return { rate: measureEpisodeRate(bench, seconds * 1000, 3, warmupSeconds), bench };
   } catch (error) {
     bench.dispose();
     throw error;
@@ -194,7 +183,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
       const train = mean((t) => t.trainNetEpisodesPerSecond);
       const trainLarge = mean((t) => t.largeTrainNetEpisodesPerSecond);
       const test = mean((t) => t.evalTrialsPerSecond);
-      const E = SWEEP_EPISODES[kind];
+      const E = DEFAULT_EPISODES[kind];
       const tests = PAPER_SWEEP.curvePoints + 1;
       // `--arch all --seeds 50`: the 128 × 50 first, then ff-large × 50 (a population holding one is padded to H = 34)
       const smallNetworks = (PAPER_SWEEP.configurations - 1) * PAPER_SWEEP.seeds;

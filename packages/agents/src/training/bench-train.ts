@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, resolveTaskOptions } from '@prnn/env';
 import type { Architecture, LearningPath } from '../sdk/architecture.js';
-import { createBenchPopulation, median, warmUp } from './bench-episode.js';
+import { createBenchPopulation, measureEpisodeRate } from './bench-episode.js';
 import { trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
 
@@ -136,15 +136,7 @@ export async function benchTrainThread(
     const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
     const bench = createBenchPopulation(architecture, members, task, opts.path);
     try {
-      const perEpisode = warmUp(bench.episode, opts.warmupSeconds);
-      const count = Math.max(1, Math.floor(budgetMs / repeats / perEpisode));
-      const rates: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
-        for (let k = 0; k < count; k++) bench.episode();
-        rates.push((count * P) / ((performance.now() - t0) / 1000));
-      }
-      tried.push({ population: P, netEpisodesPerSecondPerCore: median(rates) });
+      tried.push({ population: P, netEpisodesPerSecondPerCore: measureEpisodeRate(bench, budgetMs, repeats, opts.warmupSeconds) });
     } finally {
       bench.dispose();
     }

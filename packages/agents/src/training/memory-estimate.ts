@@ -1,6 +1,7 @@
 import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { LearnerConfig } from '../sdk/learner.js';
+import { trainingPath } from './train-run.js';
 import { sliceBounds } from './workers/train-in-workers.js';
 
 /**
@@ -57,7 +58,7 @@ export interface TrainMemoryEstimate {
  * thread's own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
-  const path = o.architecture.trainingPath?.(o.path) ?? 'generic';
+  const path = trainingPath(o.architecture, o.path);
   const modelBytes = o.architecture.populationMemoryBytes?.bind(o.architecture);
   if (!modelBytes || o.members.length === 0) return { path };
   const M = o.config.testMazes;

@@ -45,6 +45,8 @@ interface AdamInternals {
 export class PopulationOptimizer {
   private readonly adam: tf.AdamOptimizer | undefined;
   private readonly norms: Float32Array;
+  /** Per-network clip coefficients of the typed step (reused every step). */
+  private readonly coef: Float32Array;
   readonly impl: OptimizerImpl;
   // typed implementation state
   private m: Float32Array[] = [];
@@ -68,6 +70,7 @@ export class PopulationOptimizer {
     this.impl = impl;
     this.adam = impl === 'tfjs' ? tf.train.adam(settings.lr, settings.beta1, settings.beta2, settings.adamEpsilon) : undefined;
     this.norms = new Float32Array(population);
+    this.coef = new Float32Array(population);
     this.accBeta1 = Math.fround(settings.beta1);
     this.accBeta2 = Math.fround(settings.beta2);
   }
@@ -128,7 +131,7 @@ export class PopulationOptimizer {
     }
     for (let n = 0; n < P; n++) sq[n] = f(Math.sqrt(sq[n]));
     if (!this.allFinite()) return { norms: this.norms, applied: false };
-    const coef = new Float32Array(P);
+    const coef = this.coef;
     const clip = f(this.settings.clip);
     const tiny = f(1e-6);
     for (let n = 0; n < P; n++) coef[n] = Math.min(1, f(clip / f(sq[n] + tiny)));

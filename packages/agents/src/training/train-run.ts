@@ -2,6 +2,7 @@ import { PrnnError, type TaskOptions } from '@prnn/env';
 import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { jsonNumber } from '../run/json-number.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -81,7 +82,10 @@ export interface TrainRunResult {
   readonly trained: readonly NetworkResult[];
 }
 
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** A network's summary: its run.json entry with its fitness and training curve. */
+function summarize(e: RunNetworkEntry, fitness: number | null, trainingCurve: readonly (number | null)[]): RunNetworkSummary {
+  return { id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters, fitness, trainingCurve };
+}
 
 /** The learning path `architecture` trains with when asked for `requested` (generic for a family without a choice). */
 export function trainingPath(architecture: Architecture, requested: LearningPath | undefined): LearningPath {
@@ -210,11 +214,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         const stored = await Promise.all(entries.map((e) => readNetworkResult(o.out as string, e.id)));
         if (stored.every((r) => r !== undefined)) {
           stored.forEach((r, k) => {
-            const e = entries[k];
-            summaries[from + k] = {
-              id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
-              fitness: r!.fitness, trainingCurve: r!.trainingCurve,
-            };
+            summaries[from + k] = summarize(entries[k], r!.fitness, r!.trainingCurve);
           });
           done += members.length * E;
           continue;
@@ -249,7 +249,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             signal: o.signal,
           };
-          const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: o.runSeed ?? 0, path: manifest.path, resume: slice.resume };
+          const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks));
         }
       } else {
@@ -271,7 +271,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                     learner: o.learner.name,
                     members: members.slice(slice.from, slice.to),
                     config: o.config,
-                    runSeed: o.runSeed ?? 0,
+                    runSeed: manifest.runSeed,
                     path: manifest.path,
                     cwd: o.plugins?.cwd ?? process.cwd(),
                     plugins: o.plugins?.extra,
@@ -298,13 +298,15 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           o.signal?.removeEventListener('abort', onAbort);
         }
       }
+      // network-episodes each slice trained in this call
+      const work = slices.map((slice, k) => (E - starts[k]) * (slice.to - slice.from));
       const result: TrainResult = {
         networks: results.flatMap((r) => r.networks),
-        netEpisodesPerSecond: parallelRate(results, parallel, slices.map((slice, k) => (E - starts[k]) * (slice.to - slice.from))),
+        netEpisodesPerSecond: parallelRate(results, parallel, work),
         backend: results[0].backend,
       };
       backend = result.backend;
-      const count = slices.reduce((sum, slice, k) => sum + (E - starts[k]) * (slice.to - slice.from), 0);
+      const count = work.reduce((sum, w) => sum + w, 0);
       trainedEpisodes += count;
       if (result.netEpisodesPerSecond > 0) trainingSeconds += count / result.netEpisodesPerSecond;
       done += members.length * E;
@@ -319,10 +321,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           );
         }
         trained.push(r);
-        summaries[from + k] = {
-          id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters,
-          fitness: finiteOrNull(r.fitness), trainingCurve: r.trainingCurve.map(finiteOrNull),
-        };
+        summaries[from + k] = summarize(e, jsonNumber(r.fitness), r.trainingCurve.map(jsonNumber));
       }
       if (o.out) await removeCheckpoint(o.out);
     }
