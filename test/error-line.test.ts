@@ -18,6 +18,13 @@ describe('errorMessageLine', () => {
     expect(errorMessageLine(new Error('first\n  second\r\nthird'))).toBe('first second third');
   });
 
+  it('folds oclif flag-validation errors into one line naming the flags as typed', () => {
+    expect(errorMessageLine(new Error('The following error occurred:\n  Missing required flag arch\nSee more help with --help'))).toBe('Missing required flag --arch');
+    expect(errorMessageLine(new Error('The following errors occurred:\n  Missing required flag out\n  Missing required flag run'))).toBe(
+      'Missing required flag --out; Missing required flag --run',
+    );
+  });
+
   it('describes values that are not errors or have no message', () => {
     expect(errorMessageLine('plain string')).toBe('plain string');
     expect(errorMessageLine(new TypeError(''))).toBe('TypeError');

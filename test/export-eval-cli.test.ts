@@ -92,19 +92,24 @@ describe('prnn export / prnn eval', () => {
       /^Error: no selection matches 2 networks; choose one with --arch and --seed; run .* holds 2 trained networks/,
     );
     expect(oneErrorLine(runCli(['export', '--run', join(dir, 'missing'), '--arch', 'fc', '--out', join(dir, 'x.onnx')]))).toMatch(
-      /^Error: run manifest not found/,
+      /^Error: --run: run manifest not found/,
     );
     expect(oneErrorLine(runCli(['export', '--run', run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx']))).toMatch(
       /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist$/,
     );
-    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'none.onnx')]))).toMatch(/^Error: policy file .*none\.onnx cannot be read \(ENOENT\)$/);
+    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'none.onnx')]))).toMatch(/^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/);
     const junk = join(dir, 'junk.onnx');
     await writeFile(junk, 'not a model');
-    expect(oneErrorLine(runCli(['eval', '--policy', junk]))).toMatch(/^Error: policy junk\.onnx is not (an ONNX model|a valid ONNX model)/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', '0.1,-2']))).toMatch(/^Error: noise levels must be finite numbers ≥ 0/);
+    expect(oneErrorLine(runCli(['eval', '--policy', junk]))).toMatch(/^Error: --policy junk\.onnx is not (an ONNX model|a valid ONNX model)/);
+    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', '0.1,-2']))).toMatch(/^Error: --noise levels must be finite numbers ≥ 0/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', 'lots']))).toMatch(/"lots" is not a number/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--run', run]))).toMatch(/^Error: .*(--policy|--run)/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--engine', 'tfjs']))).toMatch(/^Error: --engine tfjs needs --run/);
+    expect(oneErrorLine(runCli(['eval']))).toBe('Error: Exactly one of the following must be provided: --policy, --run');
+    expect(oneErrorLine(runCli(['export', '--arch', 'fc']))).toBe('Error: Missing required flag --out; Missing required flag --run');
+    expect(oneErrorLine(runCli(['eval', '--run', run, '--engine', 'tfjs', '--backend', 'gpu']))).toMatch(/^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/);
+    expect(oneErrorLine(runCli(['bench', 'eval', '--arch', 'nope', '--networks', '1', '--mazes', '2', '--noise', '0']))).toMatch(/^Error: --arch: unknown architecture "nope"/);
+    expect(oneErrorLine(runCli(['bench', 'eval', '--noise', 'lots']))).toMatch(/^Error: --noise must be .*"lots" is not a number/);
     const file = join(dir, 'fc.onnx');
     expect(runCli(['export', '--run', run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     expect(oneErrorLine(runCli(['eval', '--policy', file, '--channels', '3', '--mazes', '4']))).toMatch(

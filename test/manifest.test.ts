@@ -45,4 +45,12 @@ describe('oclif.manifest.json', () => {
       for (const [name, flag] of Object.entries(command.flags)) expect(flag.description, `${id} --${name}`).toBeTruthy();
     }
   });
+
+  it('describes every topic in package.json (else `prnn --help` shows a command\'s summary for it)', async () => {
+    const committed = JSON.parse(await readFile(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8'));
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8'));
+    const topics = [...new Set(Object.keys(committed.commands).filter((id) => id.includes(':')).map((id) => id.split(':')[0]))].sort();
+    expect(topics).toEqual(expect.arrayContaining(['bench', 'env']));
+    for (const topic of topics) expect(pkg.oclif.topics?.[topic]?.description, topic).toBeTruthy();
+  });
 });

@@ -86,19 +86,26 @@ describe('prnn train', () => {
     expect(JSON.parse(r.stdout).networks).toHaveLength(1);
     const missing = runCli(['train', '--arch', 'ff', ...TINY, '--learner', 'replay-dqn']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe('Error: unknown learner "replay-dqn": registered: dqn\n');
+    expect(missing.stderr).toBe('Error: --learner: unknown learner "replay-dqn": registered: dqn\n');
   });
 
   it.each([
-    [['--arch', 'xyz'], /^Error: unknown architecture "xyz"/],
+    [['--arch', 'xyz'], /^Error: --arch: unknown architecture "xyz"/],
+    [['--arch', 'fc,999'], /^Error: --arch: architecture index must be an integer from 0 to 127 \(got 999\)$/],
     [['--arch', 'fc', '--episodes', '5'], /^Error: --episodes must be an integer ≥ 10 \(got 5\)$/],
     [['--arch', 'fc', '--episodes', '20', '--hidden', '0'], /^Error: --hidden must be an integer ≥ 1 \(got 0\)$/],
     [['--arch', 'fc', '--episodes', '20', '--steps', '0'], /^Error: --steps must be/],
-    [['--arch', 'fc', '--episodes', '20', '--learner', 'sarsa'], /^Error: unknown learner "sarsa"/],
-    [['--arch', 'fc', '--episodes', '20', '--backend', 'gpu'], /^Error: backend must be one of tensorflow, wasm, cpu/],
+    [['--arch', 'fc', '--episodes', '20', '--learner', 'sarsa'], /^Error: --learner: unknown learner "sarsa"/],
+    [['--arch', 'fc', '--episodes', '20', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--lr', 'fast'], /^Error: --lr must be a number/],
     [['--arch', 'fc', '--episodes', '20', '--resume'], /^Error: --resume needs --out/],
-    [['--episodes', '20'], /^Error: .*\barch\b/],
+    [['--episodes', '20'], /^Error: Missing required flag --arch$/],
+    [['--arch', 'fc', '--episodes', '20', '--seed', '4294967296'], /^Error: --seed: Expected an integer less than or equal to 4294967295/],
+    [['--arch', 'fc', '--episodes', '20', '--seed-offset', '4294967295', '--seeds', '2'], /^Error: --seed-offset \+ --seeds - 1 must be ≤ 4294967295 \(got 4294967296\)$/],
+    [['--arch', 'fc', '--episodes', '20', '--out', '/etc/passwd'], /^Error: --out: \/etc\/passwd is not a directory$/],
+    [['--arch', 'fc', '--episodes', '20', '--out', '/etc/passwd/run'], /^Error: --out: cannot use \/etc\/passwd\/run: a part of the path is a file$/],
+    // Node's recursive mkdir never returns under /proc: the command creates --out level by level
+    [['--arch', 'fc', '--episodes', '20', '--out', '/proc/prnn-x/run'], /^Error: --out: cannot create \/proc\/prnn-x\/run: \/proc\/prnn-x cannot be created there \(ENOENT\)$/],
     [['--arch', 'fc', '--episodes', '20', '--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--workers', '2.5'], /^Error: --workers must be an integer ≥ 1 \(got "2.5"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--path', 'gpu'], /^Error: .*--path/],

@@ -18,6 +18,13 @@ export function errorMessageLine(error: unknown): string {
     lines.shift();
     if (!lines[0].includes(parsing[1])) lines[0] = `${parsing[1]}: ${lines[0]}`;
   }
+  // oclif's flag validation: "The following error(s) occurred:" then one reason per line, e.g.
+  // "Missing required flag out"; keep the reasons, name flags as typed, separate them with "; ".
+  if (lines.length > 1 && /^The following errors? occurred:$/.test(lines[0])) {
+    lines.shift();
+    for (let i = 0; i < lines.length; i++) lines[i] = lines[i].replace(/^Missing required flag ([\w-]+)$/, 'Missing required flag --$1');
+    return lines.join('; ').replace(/\s+/g, ' ');
+  }
   const message = lines.join(' ').replace(/\s+/g, ' ').trim();
   return message.length > 0 ? message : error instanceof Error ? error.name : 'unknown error';
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PrnnError, writeFileAtomic } from '@prnn/env';
 
 /** Writes a command's output file via temp file + rename; failures become one clear PrnnError naming the flag. */
@@ -7,7 +9,7 @@ export async function writeOutputFile(flag: string, path: string, data: Uint8Arr
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'its directory does not exist'
+      code === 'ENOENT' ? (existsSync(dirname(path)) ? 'files cannot be created in its directory (ENOENT)' : 'its directory does not exist')
       : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
       : code === 'EISDIR' ? 'it is a directory'
       : (error as Error).message;

@@ -41,8 +41,8 @@ export default class Archs extends BaseCommand {
   static override enableJsonFlag = true;
 
   static override flags = {
-    hidden: Flags.integer({ description: 'hidden units H of the 128 architectures (ff-large keeps 34)', default: DEFAULT_HIDDEN, min: 1 }),
-    channels: Flags.integer({ description: 'cue channels C (inputs I = 4·C)', default: 2, min: 1 }),
+    hidden: Flags.integer({ description: 'Hidden units H of the 128 architectures (ff-large keeps 34).', default: DEFAULT_HIDDEN, min: 1 }),
+    channels: Flags.integer({ description: 'Cue channels C (inputs I = 4·C).', default: 2, min: 1 }),
   };
 
   async run(): Promise<ArchListing[]> {
@@ -53,11 +53,13 @@ export default class Archs extends BaseCommand {
     const archs = families.flatMap((family) => family.list(sizes));
     if (!this.jsonEnabled()) {
       const nameWidth = Math.max(4, ...archs.map((a) => (a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`).length));
-      this.log(`${'#'.padStart(4)}  ${'name'.padEnd(nameWidth)}  ${'H'.padStart(3)}  ${'weights'.padStart(7)}  ${OPTIONAL_PATHWAYS.join(' ')}`);
+      const hWidth = Math.max(3, ...archs.map((a) => String(a.hidden).length));
+      const weightsWidth = Math.max(7, ...archs.map((a) => String(a.parameters).length));
+      this.log(`${'#'.padStart(4)}  ${'name'.padEnd(nameWidth)}  ${'H'.padStart(hWidth)}  ${'weights'.padStart(weightsWidth)}  ${OPTIONAL_PATHWAYS.join(' ')}`);
       for (const a of archs) {
         const name = a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`;
         const marks = a.flags ? OPTIONAL_PATHWAYS.map((p) => (a.flags![p] ? ' ✓' : ' ·')).join(' ') : '';
-        this.log(`${String(a.referenceIndex ?? '').padStart(4)}  ${name.padEnd(nameWidth)}  ${String(a.hidden).padStart(3)}  ${String(a.parameters).padStart(7)}  ${marks}`);
+        this.log(`${String(a.referenceIndex ?? '').padStart(4)}  ${name.padEnd(nameWidth)}  ${String(a.hidden).padStart(hWidth)}  ${String(a.parameters).padStart(weightsWidth)}  ${marks}`);
       }
     }
     return archs.map(listing);

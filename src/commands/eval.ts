@@ -14,6 +14,7 @@ import {
   type EvalEngineName,
 } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
+import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
 
@@ -118,12 +119,12 @@ export default class Eval extends BaseCommand {
   async run(): Promise<EvalPolicyOutput | EvalRunOutput> {
     const started = performance.now();
     const { flags } = await this.parse(Eval);
-    const noise = parseNoiseSpec(flags.noise);
+    const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
     const engine = flags.engine as EvalEngineName;
     if (flags.policy !== undefined) {
       if (engine !== 'onnx') throw new PrnnError('--engine tfjs needs --run (an ONNX policy file runs on onnxruntime only)');
       const task = taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
-      const policy = await OnnxPolicy.load(flags.policy);
+      const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
       let result;
       try {
         result = await evaluatePolicy(policy, { task, mazes: flags.mazes, noise, seed: flags.seed ?? 0 });
@@ -143,9 +144,9 @@ export default class Eval extends BaseCommand {
     }
 
     const runDir = flags.run as string;
-    const manifest = (await loadRun(runDir)).manifest;
+    const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
-    if (engine === 'tfjs') await initBackend(flags.backend);
+    if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const architecture = (family: string): Architecture | undefined => {
       try {

@@ -9,6 +9,7 @@ import {
   type Architecture,
 } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
+import { withFlagAsync } from '../cli/flag-errors.js';
 import { writeOutputFile } from '../cli/write-output-file.js';
 
 export interface ExportOutput {
@@ -39,14 +40,14 @@ export default class Export extends BaseCommand {
   static override flags = {
     run: Flags.string({ description: 'Run directory written by `prnn train --out`.', required: true }),
     arch: Flags.string({ description: 'Architecture of the network (fc, ff, hh+oh, ff-large, or a reference index 0–127).' }),
-    seed: Flags.integer({ description: 'Seed of the network.', min: 0 }),
+    seed: Flags.integer({ description: 'Seed of the network.', min: 0, max: 0xffffffff }),
     id: Flags.string({ description: 'Network id as listed in run.json (e.g. fc_seed0), instead of --arch/--seed.' }),
     out: Flags.string({ description: 'The ONNX file to write (temp file + rename).', required: true }),
   };
 
   async run(): Promise<ExportOutput> {
     const { flags } = await this.parse(Export);
-    const run = await loadRun(flags.run);
+    const run = await withFlagAsync('--run', undefined, () => loadRun(flags.run));
     const net = selectOneNetwork(run, { id: flags.id, arch: flags.arch, seed: flags.seed });
     const registry = await loadPlugins({ cwd: process.cwd() });
     let architecture: Architecture | undefined;

@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
+import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
+import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
@@ -31,7 +33,7 @@ export function resolveArchList(registry: Registry, spec: string, sizes: { chann
         }
       }
     } else {
-      const arch = registry.resolveArch(part, sizes);
+      const arch = withFlag('--arch', undefined, () => registry.resolveArch(part, sizes));
       // ff-large is the paper's H = 34 network whatever --hidden says: take the family's canonical entry
       const canonical = arch.name === 'ff-large' ? registry.architecture(arch.family).list(sizes).find((a) => a.name === 'ff-large') : undefined;
       add(canonical ?? arch);
@@ -97,8 +99,8 @@ export default class Train extends BaseCommand {
   static override flags = {
     arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
     seeds: Flags.integer({ description: 'Networks per architecture; network k has seed --seed-offset + k.', default: 1, min: 1 }),
-    'seed-offset': Flags.integer({ description: 'First network seed.', default: 0, min: 0 }),
-    seed: Flags.integer({ description: 'Run seed: fixes the shared test set.', default: 0, min: 0 }),
+    'seed-offset': Flags.integer({ description: 'First network seed (default 0).', default: 0, min: 0, max: 0xffffffff }),
+    seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', default: 0, min: 0, max: 0xffffffff }),
     episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
     hidden: Flags.integer({ description: 'Hidden units H (ff-large keeps its 34).', default: 8 }),
     'sensor-noise': numberFlag({ description: 'Sensor noise σs in training and testing (default 0.05).' }),
@@ -127,9 +129,12 @@ export default class Train extends BaseCommand {
   async run(): Promise<TrainRunResult | Record<string, unknown>> {
     const { flags } = await this.parse(Train);
     const task = taskOptionsFromFlags(flags);
-    const backend = await initBackend(flags.backend);
+    if (flags['seed-offset'] + flags.seeds - 1 > 0xffffffff) {
+      throw new PrnnError(`--seed-offset + --seeds - 1 must be ≤ 4294967295 (got ${flags['seed-offset'] + flags.seeds - 1})`);
+    }
+    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const learner = registry.learner(flags.learner);
+    const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner));
     const episodes = flags.episodes ?? learner.defaults(task).episodes;
     const config = configureWithFlagNames(() =>
       learner.configure(task, {
@@ -158,6 +163,9 @@ export default class Train extends BaseCommand {
     const json = this.jsonEnabled();
     const workers = flags.workers ?? defaultWorkers();
     const memory = estimateTrainMemory({ task, architecture, members, config, population: flags.population, workers, path: flags.path });
+    // --out's missing directories are made here, one level at a time (and removed again, if still empty,
+    // when training fails): Node's recursive mkdir never returns under /proc.
+    const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
     try {
@@ -191,6 +199,9 @@ export default class Train extends BaseCommand {
         },
         onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
       });
+    } catch (error) {
+      await removeEmptyDirectories(createdDirectories);
+      throw error;
     } finally {
       bar.finish();
     }

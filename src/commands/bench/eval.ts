@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { resolveTaskOptions } from '@prnn/env';
 import { benchEval, PAPER_NOISE_SPEC, parseNoiseSpec, type BenchEvalResult } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
+import { nameFlag, withFlag } from '../../cli/flag-errors.js';
 
 export default class BenchEval extends BaseCommand {
   static override summary = 'Speed of ONNX evaluation: seconds per network for the paper\'s noise sweep.';
@@ -30,13 +31,17 @@ export default class BenchEval extends BaseCommand {
 
   async run(): Promise<BenchEvalResult> {
     const { flags } = await this.parse(BenchEval);
+    const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
     const result = await benchEval({
       networks: flags.networks,
       mazes: flags.mazes,
-      noise: parseNoiseSpec(flags.noise),
+      noise,
       task: resolveTaskOptions(flags.maze, {}),
       arch: flags.arch,
       intraOpNumThreads: flags.threads,
+    }).catch((error: unknown) => {
+      // an unknown --arch is reported by the library as "unknown architecture …"
+      throw error instanceof Error && /^(unknown )?architecture\b/.test(error.message) ? nameFlag(error, '--arch') : error;
     });
     const s = (x: number) => `${x.toFixed(3)} s`;
     this.log(`${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ${flags.threads} thread(s), median of ${result.networks}:`);

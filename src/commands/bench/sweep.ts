@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { benchSweep, initBackend, loadPlugins, type BenchSweepResult, type SweepTaskProjection } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
+import { withFlagAsync } from '../../cli/flag-errors.js';
 import { secondsFlag } from '../../cli/seconds-flag.js';
 import { defaultWorkers, workersFlag } from '../../cli/workers-flag.js';
 
@@ -33,7 +34,7 @@ export default class BenchSweep extends BaseCommand {
 
   async run(): Promise<BenchSweepResult> {
     const { flags } = await this.parse(BenchSweep);
-    await initBackend(flags.backend);
+    await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const r = await benchSweep({
       architecture: registry.architecture('nine-pathway'),

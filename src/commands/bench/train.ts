@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { benchTrain, initBackend, loadPlugins, REFERENCE_EPISODES_PER_SECOND } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
+import { withFlagAsync } from '../../cli/flag-errors.js';
 import { secondsFlag } from '../../cli/seconds-flag.js';
 import { workersFlag } from '../../cli/workers-flag.js';
 
@@ -37,7 +38,7 @@ export default class BenchTrain extends BaseCommand {
   static override flags = {
     population: Flags.integer({ description: 'Population size to measure (default: the fastest of 1, 32, 128, 256).', min: 1, max: 65536 }),
     path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation: the fused kernel or generic tfjs ops.', default: 'fused' as const })(),
-    workers: workersFlag({ description: 'Threads measuring at once, each its own population (default 1).', default: 1 }),
+    workers: workersFlag({ description: 'Threads measuring at once, each its own population.', default: 1 }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Approximate total time to spend measuring, in seconds (warm-up not included).', default: 10 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),
     repeats: Flags.integer({ description: 'Timed runs per population size; the median is reported.', default: 5, min: 1, max: 1000 }),
@@ -46,7 +47,7 @@ export default class BenchTrain extends BaseCommand {
 
   async run(): Promise<BenchTrainOutput> {
     const { flags } = await this.parse(BenchTrain);
-    await initBackend(flags.backend);
+    await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const architecture = registry.architecture('nine-pathway');
     const r = await benchTrain({

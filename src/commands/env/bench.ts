@@ -30,7 +30,7 @@ export default class EnvBench extends BaseCommand {
         }
         return value;
       },
-    })({ description: 'Total time to spend measuring, in seconds (default 3).', default: 3 }),
+    })({ description: 'Total time to spend measuring, in seconds.', default: 3 }),
     envs: Flags.integer({ description: 'Number of environments stepped in lockstep by the VectorEnv.', default: 256, min: 1, max: 1_000_000 }),
     repeats: Flags.integer({ description: 'Timed runs per measurement; the median is reported.', default: 5, min: 1, max: 1000 }),
   };

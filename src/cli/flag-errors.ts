@@ -1,0 +1,32 @@
+import { PrnnError } from '@prnn/env';
+
+/**
+ * Makes a library error name the flag the user typed: `backend must be one of …` → `--backend must be one
+ * of …` (when the message starts with the library's parameter name), otherwise `--flag: <message>`.
+ * Only PrnnErrors (bad input) are relabelled; a message that already names the flag is kept.
+ */
+export function nameFlag(error: unknown, flag: string, parameter?: string): unknown {
+  if (!(error instanceof PrnnError) || error.message.includes(flag)) return error;
+  const message = parameter !== undefined && new RegExp(`^${parameter}\\b`).test(error.message)
+    ? flag + error.message.slice(parameter.length)
+    : `${flag}: ${error.message}`;
+  return new PrnnError(message);
+}
+
+/** Runs `fn`; a PrnnError it throws is relabelled with {@link nameFlag}. */
+export function withFlag<T>(flag: string, parameter: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw nameFlag(error, flag, parameter);
+  }
+}
+
+/** Async form of {@link withFlag}. */
+export async function withFlagAsync<T>(flag: string, parameter: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw nameFlag(error, flag, parameter);
+  }
+}
