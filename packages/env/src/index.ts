@@ -9,6 +9,7 @@ export * from './h-maze.js';
 export * from './generate.js';
 export * from './crc32.js';
 export * from './write-file-atomic.js';
+export * from './make-directories.js';
 export * from './maze-codec.js';
 export * from './maze-file.js';
 export * from './stats.js';

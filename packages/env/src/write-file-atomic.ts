@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectories } from './make-directories.js';
 
 export interface WriteFileAtomicOptions {
   /** Create the file's directory (and its parents) first when it does not exist. Default false. */
@@ -12,7 +13,7 @@ export interface WriteFileAtomicOptions {
  * On failure the temporary file is removed and the error is re-thrown.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteFileAtomicOptions = {}): Promise<void> {
-  if (options.createDirectory) await mkdir(dirname(path), { recursive: true });
+  if (options.createDirectory) await makeDirectories(dirname(path));
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     await writeFile(temporary, data);

@@ -1,0 +1,46 @@
+import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * Creates directory `path` and its missing parents one level at a time — never `mkdir({ recursive: true })`,
+ * which on Node 20 loops forever under /proc. Returns the directories it created, outermost first; when a
+ * level fails, the ones it created are removed again and that level's file-system error is thrown
+ * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR.
+ */
+export async function makeDirectories(path: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = resolve(path); ; ) {
+    try {
+      await stat(current);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.unshift(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  const created: string[] = [];
+  for (const dir of missing) {
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      await removeEmptyDirectories(created);
+      throw error;
+    }
+    created.push(dir);
+  }
+  return created;
+}
+
+/** Removes the given directories, deepest first, where they are still empty (rmdir refuses the others). */
+export async function removeEmptyDirectories(dirs: readonly string[]): Promise<void> {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // not empty (or gone): leave it and its parents alone
+    }
+  }
+}
