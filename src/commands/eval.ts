@@ -148,13 +148,7 @@ export default class Eval extends BaseCommand {
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const architecture = (family: string): Architecture | undefined => {
-      try {
-        return registry.architecture(family);
-      } catch {
-        return undefined;
-      }
-    };
+    const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation;
     try {
@@ -165,6 +159,7 @@ export default class Eval extends BaseCommand {
         seed: flags.seed,
         engine,
         architecture,
+        canonical: (spec) => registry.canonicalName(spec),
         onNetwork: (done, total) => bar.update(done, total, (done / (performance.now() - started)) * 1000),
       });
     } finally {

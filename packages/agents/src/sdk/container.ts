@@ -7,6 +7,7 @@ import type { Architecture, ArchInfo, ArchSizeOptions } from './architecture.js'
 import type { Environment, RegisterEnvironment } from './environment.js';
 import type { Learner } from './learner.js';
 import type { Metric } from './metric.js';
+import { KernelSet, type Kernel } from './kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
 
@@ -33,6 +34,7 @@ const KINDS: readonly { kind: ServiceKind; id: symbol; key: (s: never) => unknow
   { kind: 'learner', id: TYPES.Learner, key: (s: Learner) => s.name },
   { kind: 'metric', id: TYPES.Metric, key: (s: Metric) => s.name },
   { kind: 'environment', id: TYPES.Environment, key: (s: Environment) => s.name },
+  { kind: 'kernel', id: TYPES.Kernel, key: (s: Kernel) => (s && typeof s.family === 'string' && typeof s.operation === 'string' && typeof s.name === 'string' ? `${s.family}/${s.operation}/${s.name}` : undefined) },
 ];
 
 /** The services of every loaded plugin, by kind and name. Built by `createContainer`. */
@@ -57,8 +59,9 @@ export class Registry {
     const found = this.#byKind.get(kind)!.get(name);
     if (!found) {
       const known = [...this.#byKind.get(kind)!.keys()];
+      const what = kind === 'architecture' ? 'architecture family' : kind;
       throw new PrnnError(
-        `unknown ${kind} ${JSON.stringify(name)}: ${known.length ? `registered: ${known.join(', ')}` : `no ${kind} is registered`}`,
+        `${what} ${JSON.stringify(name)} is registered by no loaded plugin; ${known.length ? `loaded: ${known.join(', ')}` : `no ${kind} is registered`}`,
       );
     }
     return found.service as T;
@@ -87,6 +90,19 @@ export class Registry {
   }
   environment(name: string): Environment {
     return this.#one('environment', name);
+  }
+  /** Every registered kernel, in load order. */
+  allKernels(): Kernel[] {
+    return this.#all('kernel');
+  }
+  /** The kernels registered for `family` (what a TrainJob carries). */
+  kernels(family: string): KernelSet {
+    return new KernelSet(family, this.allKernels().filter((k) => k.family === family));
+  }
+  /** The plugin that registered a service. */
+  pluginOf(kind: ServiceKind, name: string): RegistryEntry | undefined {
+    const found = this.#byKind.get(kind)!.get(name);
+    return found ? { ...found.entry } : undefined;
   }
 
   /**
@@ -123,6 +139,16 @@ export class Registry {
     }
     if (failures.length === 1 && this.architectures().length === 1) throw new PrnnError(failures[0]);
     throw new PrnnError(`unknown architecture ${JSON.stringify(spec)}${this.#examples()}`);
+  }
+
+  /** The canonical name of a user's architecture spec (`oh+hh` → `hh+oh`), or undefined when no family has it. */
+  canonicalName(spec: string): string | undefined {
+    try {
+      return this.resolveArch(spec, { channels: 2, hidden: 8 }).name;
+    } catch (err) {
+      if (err instanceof PrnnError) return undefined;
+      throw err;
+    }
   }
 
   #examples(): string {

@@ -1,5 +1,6 @@
 import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { KernelSet } from '../sdk/kernel.js';
 import type { LearnerConfig } from '../sdk/learner.js';
 import { trainingPath } from './train-run.js';
 import { sliceBounds } from './workers/train-in-workers.js';
@@ -37,7 +38,9 @@ export interface TrainMemoryOptions {
   readonly config: LearnerConfig;
   readonly population: number;
   readonly workers: number;
-  readonly path?: 'generic' | 'fused';
+  readonly path?: string;
+  /** The family's registered kernels (`registry.kernels(family)`). */
+  readonly kernels?: KernelSet;
 }
 
 export interface TrainMemoryEstimate {
@@ -48,7 +51,7 @@ export interface TrainMemoryEstimate {
   /** The worker threads' own runtime, included in `bytes` (0 when training runs in this thread). */
   readonly workerBytes?: number;
   /** The learning path the architecture trains with. */
-  readonly path: 'generic' | 'fused';
+  readonly path: string;
 }
 
 /**
@@ -58,8 +61,9 @@ export interface TrainMemoryEstimate {
  * thread's own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
-  const path = trainingPath(o.architecture, o.path);
-  const modelBytes = o.architecture.populationMemoryBytes?.bind(o.architecture);
+  const path = trainingPath(o.architecture, o.kernels, o.path);
+  const kernel = o.kernels?.population(path);
+  const modelBytes = kernel ? kernel.memoryBytes?.bind(kernel) : o.architecture.populationMemoryBytes?.bind(o.architecture);
   if (!modelBytes || o.members.length === 0) return { path };
   const M = o.config.testMazes;
   const envBytes = vectorEnvBytesPerEnv(o.task.channels);
@@ -75,7 +79,7 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
       const slice = members.slice(a, b);
       const P = slice.length;
       const parts =
-        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M, path }) +
+        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M }) +
         envBytes * P * (M + 1) +
         28 * P * M +
         mazeSetBytes(o.task, M + P);

@@ -1,5 +1,6 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
-import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import { KernelSet } from '../sdk/kernel.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
@@ -31,8 +32,10 @@ export interface TrainRunOptions {
   readonly runSeed?: number;
   /** Networks per population (the run is trained in consecutive chunks of this size). */
   readonly population?: number;
-  /** Learning path to ask the architecture for (absent: its own choice, `Architecture.trainingPath`). */
-  readonly path?: LearningPath;
+  /** The kernels registered for the family (`registry.kernels(family)`); absent: none (generic path only). */
+  readonly kernels?: KernelSet;
+  /** Implementation to train with: `generic` or a population kernel's name (absent: the family's first kernel). */
+  readonly path?: string;
   /**
    * Worker threads (default 1: everything in this thread). Each population is cut into `workers` slices
    * trained at once, one per thread; the results do not depend on the number of workers.
@@ -87,9 +90,9 @@ function summarize(e: RunNetworkEntry, fitness: number | null, trainingCurve: re
   return { id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters, fitness, trainingCurve };
 }
 
-/** The learning path `architecture` trains with when asked for `requested` (generic for a family without a choice). */
-export function trainingPath(architecture: Architecture, requested: LearningPath | undefined): LearningPath {
-  return architecture.trainingPath?.(requested) ?? 'generic';
+/** The implementation a family trains with when `requested` is asked for (its first population kernel, else generic). */
+export function trainingPath(architecture: Architecture, kernels: KernelSet | undefined, requested: string | undefined): string {
+  return (kernels ?? new KernelSet(architecture.family, [])).resolvePath(requested);
 }
 
 /** One slice of a population: members [from, to) of it, where its checkpoint lives, where it resumes. */
@@ -162,7 +165,7 @@ export function buildRunManifest(o: TrainRunOptions): RunManifest {
     task: o.task,
     config: { ...o.config } as Record<string, unknown>,
     runSeed: o.runSeed ?? 0,
-    path: trainingPath(o.architecture, o.path),
+    path: trainingPath(o.architecture, o.kernels, o.path),
     populationSize: o.population ?? DEFAULT_POPULATION,
     networks,
   };
@@ -249,7 +252,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             signal: o.signal,
           };
-          const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
+          const job = { task: o.task, architecture: o.architecture, kernels: o.kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks));
         }
       } else {
@@ -317,7 +320,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           await writeNetworkResult(
             o.out,
             { id: e.id, arch: r.member.arch, seed: r.member.seed, weights: r.weights, fitness: r.fitness, trainingCurve: r.trainingCurve, episodes: r.episodes },
-            { backend: result.backend, channels: o.task.channels },
+            { backend: result.backend, shapes: o.architecture.weightShapes?.(r.member.arch, o.task.channels) },
           );
         }
         trained.push(r);

@@ -71,6 +71,7 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
       {
         task: req.task,
         architecture,
+        kernels: registry.kernels(req.family),
         members: req.members,
         config: req.config,
         runSeed: req.runSeed,
@@ -89,12 +90,12 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
 export async function benchTrainInWorker(req: BenchTrainThreadRequest): Promise<unknown> {
   await initBackend(req.backend);
   const registry = await loadPlugins({ cwd: req.cwd });
-  return benchTrainThread(registry.architecture(req.family), req);
+  return benchTrainThread(registry.architecture(req.family), registry.kernels(req.family), req);
 }
 
 /** Worker entry for `benchSweep` with workers: one thread's rates on one task. */
 export async function benchSweepInWorker(req: SweepThreadRequest): Promise<SweepThreadRates> {
   await initBackend(req.backend);
   const registry = await loadPlugins({ cwd: req.cwd });
-  return measureSweepThread(registry.architecture(req.family), req);
+  return measureSweepThread(registry.architecture(req.family), registry.kernels(req.family), req);
 }

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskOptions } from '@prnn/env';
-import type { LearningPath, PopulationMember } from '../../sdk/architecture.js';
+import type { PopulationMember } from '../../sdk/architecture.js';
 import type { LearnerConfig, LearnerState, NetworkResult } from '../../sdk/learner.js';
 
 /**
@@ -20,7 +20,7 @@ export interface SliceRequest {
   /** Already configured and validated by the learner in the parent. */
   readonly config: LearnerConfig;
   readonly runSeed: number;
-  readonly path?: LearningPath;
+  readonly path?: string;
   /** Where the worker looks up configured plugins (prnn.config.json / package.json), and `extra` plugin specs. */
   readonly cwd: string;
   readonly plugins?: readonly string[];
