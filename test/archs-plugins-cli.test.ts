@@ -44,7 +44,8 @@ describe('prnn archs', () => {
       expect(parseArch(a.name).referenceIndex).toBe(i);
     });
     expect(new Set(archs.map((a: { name: string }) => a.name)).size).toBe(129);
-    expect(Object.keys(archs[0])).toEqual(['name', 'referenceIndex', 'flags', 'hidden', 'parameters']);
+    expect(Object.keys(archs[0])).toEqual(['name', 'referenceIndex', 'flags', 'hidden', 'parameters', 'family', 'plugin']);
+    expect(archs.every((a: { family: string; plugin: string }) => a.family === 'nine-pathway' && a.plugin === '@prnn/agents/nine-pathway')).toBe(true);
     expect(Object.keys(archs[0].flags)).toEqual(['ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh']);
     expect(archs[0]).toMatchObject({ name: 'ff', parameters: 104 });
     expect(archs[127]).toMatchObject({ name: 'fc', parameters: 441, flags: { ii: true, oh: true } });

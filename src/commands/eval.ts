@@ -146,7 +146,9 @@ export default class Eval extends BaseCommand {
     const runDir = flags.run as string;
     const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
+    // the onnx engine needs tfjs too when a family's ONNX policy is traced from its step (cpu is enough)
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    else await initBackend('cpu');
     const registry = await loadPlugins({ cwd: process.cwd() });
     const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);

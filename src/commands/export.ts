@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import {
+  initBackend,
   loadPlugins,
   loadRun,
   META,
@@ -48,6 +49,8 @@ export default class Export extends BaseCommand {
     const { flags } = await this.parse(Export);
     const run = await withFlagAsync('--run', undefined, () => loadRun(flags.run));
     const registry = await loadPlugins({ cwd: process.cwd() });
+    // a family without its own exporter is traced to ONNX by running its step once (tfjs cpu is enough)
+    await initBackend('cpu');
     const net = selectOneNetwork(run, { id: flags.id, arch: flags.arch, seed: flags.seed }, (spec) => registry.canonicalName(spec));
     const architecture = registry.architecture(net.result.arch?.family ?? net.entry.family);
     const bytes = await runNetworkOnnx(run, net, architecture);

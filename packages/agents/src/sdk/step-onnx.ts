@@ -20,9 +20,18 @@ import { contractMetadata, META, ONNX_IR_VERSION, ONNX_OPSET, POLICY_INPUTS, POL
 /** Batch size of the trace; no other dimension of a step should equal it. */
 const TRACE_BATCH = 7919;
 
+/** A kernel input as it was when the kernel ran (ops dispose the tensors they made from numbers). */
+interface TracedInput {
+  readonly id: number;
+  readonly shape: number[];
+  readonly rank: number;
+  readonly dtype: string;
+  readonly data: Float32Array | null;
+}
+
 interface Recorded {
   readonly kernel: string;
-  readonly inputs: tf.Tensor[];
+  readonly inputs: TracedInput[];
   readonly attrs: Record<string, unknown>;
   readonly outputs: tf.Tensor[];
 }
@@ -44,7 +53,9 @@ function trace<T>(f: () => T): { result: T; recorded: Recorded[] } {
       depth--;
     }
     if (depth === 0) {
-      const ins = Object.values(inputs).flatMap((v) => (Array.isArray(v) ? v : [v]));
+      const ins = Object.values(inputs)
+        .flatMap((v) => (Array.isArray(v) ? v : [v]))
+        .map((t) => ({ id: t.id, shape: [...t.shape], rank: t.rank, dtype: t.dtype, data: t.dtype === 'float32' ? Float32Array.from(t.dataSync() as Float32Array) : null }));
       recorded.push({ kernel, inputs: ins, attrs: { ...(attrs ?? {}) }, outputs: Array.isArray(out) ? out : [out] });
     }
     return out;
@@ -101,15 +112,16 @@ export function exportStepOnnx(
 
     const { result, recorded } = trace(() => def.step(params, state, obs, null, arch));
 
-    const nameOf = (t: tf.Tensor): string => {
+    const nameOf = (t: TracedInput): string => {
       const known = names.get(t.id);
       if (known) return known;
-      if (t.dtype !== 'float32') throw new PrnnError(`the step of ${def.family} uses a ${t.dtype} constant, which this exporter cannot write; give the family its own exportOnnx`);
+      if (!t.data) throw new PrnnError(`the step of ${def.family} uses a ${t.dtype} constant, which this exporter cannot write; give the family its own exportOnnx`);
       const name = fresh('const');
-      initializers.push({ name, dims: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) });
+      initializers.push({ name, dims: t.shape, data: t.data });
       names.set(t.id, name);
       return name;
     };
+    const traced = (t: tf.Tensor): TracedInput => ({ id: t.id, shape: [...t.shape], rank: t.rank, dtype: t.dtype, data: null });
     const axisOf = (axis: unknown, rank: number): number => {
       const a = Array.isArray(axis) ? axis[0] : (axis as number);
       return a < 0 ? a + rank : a;
@@ -128,7 +140,7 @@ export function exportStepOnnx(
       } else if (r.kernel === 'Square') {
         nodes.push({ opType: 'Mul', inputs: [ins[0], ins[0]], outputs: outs });
       } else if (r.kernel === 'BatchMatMul') {
-        const side = (name: string, t: tf.Tensor, transpose: unknown): string => {
+        const side = (name: string, t: TracedInput, transpose: unknown): string => {
           if (!transpose) return name;
           const perm = [...t.shape.keys()];
           [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
@@ -163,8 +175,8 @@ export function exportStepOnnx(
         );
       }
     }
-    const output = nameOf(result.output);
-    const nextState = nameOf(result.state);
+    const output = nameOf(traced(result.output));
+    const nextState = nameOf(traced(result.state));
     nodes.push({ opType: 'Reshape', inputs: [output, int64([-1, O])], outputs: [POLICY_OUTPUTS.q] });
     nodes.push({ opType: 'Reshape', inputs: [nextState, int64([-1, S])], outputs: [POLICY_OUTPUTS.stateOut] });
   });
