@@ -191,10 +191,7 @@ export default class Train extends BaseCommand {
     }
     const config = configureWithFlagNames(() => learner.configure(task, { ...fromFlags, ...learnerParams }));
     const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
-    const families = new Set(archs.map((a) => a.family));
-    if (families.size > 1) {
-      throw new PrnnError(`--arch mixes architecture families (${[...families].join(', ')}); train one family per run`);
-    }
+    // one run may mix families: each is trained in populations of its own
     const architecture = registry.architecture(archs[0].family);
     const kernels = registry.kernels(architecture.family);
     const members = archs.flatMap((arch) =>
@@ -202,7 +199,7 @@ export default class Train extends BaseCommand {
     );
     const json = this.jsonEnabled();
     const workers = flags.workers ?? defaultWorkers();
-    const memory = withFlag('--path', undefined, () => estimateTrainMemory({ task, architecture, kernels, members, config, population: flags.population, workers, path: flags.path }));
+    const memory = withFlag('--path', undefined, () => estimateTrainMemory({ task, architecture, kernels, families: registry, members, config, population: flags.population, workers, path: flags.path }));
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
@@ -213,6 +210,7 @@ export default class Train extends BaseCommand {
         task,
         architecture,
         kernels,
+        families: registry,
         members,
         learner,
         config,

@@ -36,6 +36,8 @@ export interface RunManifest {
   readonly runSeed: number;
   /** The implementation trained with: `generic` or a population kernel's name (e.g. `fused`). */
   readonly path: string;
+  /** Runs of several architecture families: each family's implementation (`path` is the first family's). */
+  readonly paths?: Readonly<Record<string, string>>;
   /** Networks trained in lockstep per population (the run is split into consecutive chunks). */
   readonly populationSize: number;
   /** Hash of everything that determines the run's results (task, config, learner, seeds, networks). */
@@ -80,6 +82,7 @@ export function runFingerprint(m: Omit<RunManifest, 'fingerprint' | 'format' | '
     config: m.config,
     runSeed: m.runSeed,
     path: m.path,
+    ...(m.paths ? { paths: m.paths } : {}),
     populationSize: m.populationSize,
     networks: m.networks.map((n) => [n.family, n.arch, n.seed, n.hidden]),
   });

@@ -1,8 +1,8 @@
 import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
-import type { KernelSet } from '../sdk/kernel.js';
+import { KernelSet } from '../sdk/kernel.js';
 import type { LearnerConfig } from '../sdk/learner.js';
-import { trainingPath } from './train-run.js';
+import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import { sliceBounds } from './workers/train-in-workers.js';
 
 /**
@@ -41,6 +41,8 @@ export interface TrainMemoryOptions {
   readonly path?: string;
   /** The family's registered kernels (`registry.kernels(family)`). */
   readonly kernels?: KernelSet;
+  /** Where networks of other families find their Architecture and kernels (a run may mix families). */
+  readonly families?: FamilyResolver;
 }
 
 export interface TrainMemoryEstimate {
@@ -61,17 +63,24 @@ export interface TrainMemoryEstimate {
  * thread's own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
-  const path = trainingPath(o.architecture, o.kernels, o.path);
-  const kernel = o.kernels?.population(path);
-  const modelBytes = kernel ? kernel.memoryBytes?.bind(kernel) : o.architecture.populationMemoryBytes?.bind(o.architecture);
-  if (!modelBytes || o.members.length === 0) return { path };
+  if (o.members.length === 0) return { path: (o.kernels ?? new KernelSet(o.architecture.family, [])).resolvePath(o.path) };
+  const paths = familyPaths(o, o.members);
+  const path = paths[o.members[0].arch.family];
+  /** The population model's estimate for a family's networks, or undefined when the family gives none. */
+  const modelBytesOf = (family: string) => {
+    const { architecture, kernels } = familyParts(o, family);
+    const kernel = kernels?.population(paths[family]);
+    return kernel ? kernel.memoryBytes?.bind(kernel) : architecture.populationMemoryBytes?.bind(architecture);
+  };
   const M = o.config.testMazes;
   const envBytes = vectorEnvBytesPerEnv(o.task.channels);
   let peak = 0;
   let peakNetworks = 1;
   let peakWorkers = 0;
-  for (let from = 0; from < o.members.length; from += o.population) {
-    const members = o.members.slice(from, from + o.population);
+  for (const [from, to] of populationRanges(o.members, o.population)) {
+    const members = o.members.slice(from, to);
+    const modelBytes = modelBytesOf(members[0].arch.family);
+    if (!modelBytes) return { path };
     const slices = sliceBounds(members.length, Math.min(o.workers, members.length));
     let bytes = 0;
     const threads = slices.length > 1 ? slices.length * WORKER_THREAD_BYTES : 0;

@@ -1,6 +1,7 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { KernelSet } from '../sdk/kernel.js';
+import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
@@ -34,6 +35,11 @@ export interface TrainRunOptions {
   readonly population?: number;
   /** The kernels registered for the family (`registry.kernels(family)`); absent: none (generic path only). */
   readonly kernels?: KernelSet;
+  /**
+   * Where networks of other families find theirs (e.g. the Registry): a run may mix families, each trained
+   * in populations of its own.
+   */
+  readonly families?: FamilyResolver;
   /** Implementation to train with: `generic` or a population kernel's name (absent: the family's first kernel). */
   readonly path?: string;
   /**
@@ -160,12 +166,16 @@ export function buildRunManifest(o: TrainRunOptions): RunManifest {
     if (ids.has(n.id)) throw new PrnnError(`network ${n.arch} with seed ${n.seed} is listed twice`);
     ids.add(n.id);
   }
+  const paths = familyPaths(o, o.members);
+  const families = Object.keys(paths);
   const body = {
     learner: o.learner.name,
     task: o.task,
     config: { ...o.config } as Record<string, unknown>,
     runSeed: o.runSeed ?? 0,
-    path: trainingPath(o.architecture, o.kernels, o.path),
+    path: paths[o.members[0]?.arch.family] ?? trainingPath(o.architecture, o.kernels, o.path),
+    // recorded only for runs of several families, so a one-family run's manifest (and fingerprint) stays as it was
+    ...(families.length > 1 ? { paths } : {}),
     populationSize: o.population ?? DEFAULT_POPULATION,
     networks,
   };
@@ -210,9 +220,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let pool: TrainWorkerPool | undefined;
 
   try {
-    for (let from = 0; from < o.members.length; from += population) {
-      const members = o.members.slice(from, from + population);
-      const entries = manifest.networks.slice(from, from + population);
+    for (const [from, to] of populationRanges(o.members, population)) {
+      const members = o.members.slice(from, to);
+      const entries = manifest.networks.slice(from, to);
+      const family = members[0].arch.family;
+      const { architecture, kernels } = familyParts(o, family);
+      const path = manifest.paths?.[family] ?? manifest.path;
       if (o.out) {
         const stored = await Promise.all(entries.map((e) => readNetworkResult(o.out as string, e.id)));
         if (stored.every((r) => r !== undefined)) {
@@ -252,7 +265,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             signal: o.signal,
           };
-          const job = { task: o.task, architecture: o.architecture, kernels: o.kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
+          const job = { task: o.task, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks));
         }
       } else {
@@ -270,12 +283,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                 .run(
                   {
                     task: o.task,
-                    family: o.architecture.family,
+                    family,
                     learner: o.learner.name,
                     members: members.slice(slice.from, slice.to),
                     config: o.config,
                     runSeed: manifest.runSeed,
-                    path: manifest.path,
+                    path,
                     cwd: o.plugins?.cwd ?? process.cwd(),
                     plugins: o.plugins?.extra,
                     backend: o.backend,
@@ -320,7 +333,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           await writeNetworkResult(
             o.out,
             { id: e.id, arch: r.member.arch, seed: r.member.seed, weights: r.weights, fitness: r.fitness, trainingCurve: r.trainingCurve, episodes: r.episodes },
-            { backend: result.backend, shapes: o.architecture.weightShapes?.(r.member.arch, o.task.channels) },
+            { backend: result.backend, shapes: architecture.weightShapes?.(r.member.arch, o.task.channels) },
           );
         }
         trained.push(r);

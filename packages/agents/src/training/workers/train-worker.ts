@@ -52,6 +52,22 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
 }
 
 /**
+ * A registry lookup in a worker: the worker loads plugins by name only (prnn.config.json and the parent's
+ * plugin specs), so a plugin the parent was handed as an object is missing here — say how to fix that.
+ */
+function inWorker<T>(lookup: () => T): T {
+  try {
+    return lookup();
+  } catch (err) {
+    if (!(err instanceof PrnnError)) throw err;
+    throw new PrnnError(
+      `${err.message} (in a worker thread, which loads plugins by package name only: name the plugin in prnn.config.json ` +
+        `or pass its package or path in plugins.extra; a plugin passed as an object works with workers: 1)`,
+    );
+  }
+}
+
+/**
  * Worker entry (piscina): rebuilds the registry from the same plugins as the parent, then trains the slice
  * with the named learner exactly as the parent would in-process.
  */
@@ -65,8 +81,8 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
   try {
     const backend = await initBackend(req.backend);
     const registry = await loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] });
-    const learner = registry.learner(req.learner);
-    const architecture = registry.architecture(req.family);
+    const learner = inWorker(() => registry.learner(req.learner));
+    const architecture = inWorker(() => registry.architecture(req.family));
     const result = await learner.train(
       {
         task: req.task,
