@@ -16,6 +16,8 @@ export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';
 export * from './onnx/index.js';
+// Measures: recorded test trials and running metric plugins over a run.
+export * from './metrics/index.js';
 // The fused 9-pathway kernel's memory estimates and micro-benchmark; the generic path's estimate.
 export { fusedMemoryBytes, fusedTrainingMemoryBytes, type FusedMemoryEstimate } from './architectures/nine-pathway/fused/memory.js';
 export { benchFused, type BenchFusedOptions, type BenchFusedResult } from './architectures/nine-pathway/fused/bench.js';

@@ -69,6 +69,8 @@ export interface Architecture {
   exportOnnx?(arch: ArchInfo, weights: Record<string, Float32Array>, metadata: OnnxMetadata, channels: number): Uint8Array;
   /** Size S of the recurrent state carried by the exported policy. */
   stateSize?(arch: ArchInfo, channels: number): number;
+  /** Every parameter name members of the family can have (e.g. the 9 pathways), in storage order. */
+  parameterNames?(): readonly string[];
   /** Shape of each stored weight (name → shape, in storage order); absent: stored flat, as given. */
   weightShapes?(arch: ArchInfo, channels: number): Readonly<Record<string, readonly number[]>>;
 }

@@ -53,6 +53,8 @@ export interface ArchitectureDefinition {
   init(arch: ArchInfo, sizes: StepSizes, rng: Rng): Record<string, Float32Array>;
   /** Size S of the recurrent state (zero at episode start). */
   stateSize(arch: ArchInfo, sizes: StepSizes): number;
+  /** Every parameter name members can have, when some members lack some (the 9 pathways). */
+  readonly parameterNames?: readonly string[];
   /** One step of G networks; the noise is the learner's (SPEC §2 adds it before the softmax). */
   readonly step: StepFunction;
   /** A faster generic population than the step batched by `StepPopulation` (same arithmetic). */
@@ -156,6 +158,7 @@ export function defineArchitecture(def: ArchitectureDefinition): Architecture & 
     network: (arch, weights, channels) => networkStep(def, arch, weights, channels),
     weightShapes: (arch, channels) => checkedShapes(def, arch, stepSizes(channels)),
     stateSize: (arch, channels) => def.stateSize(arch, stepSizes(channels)),
+    ...(def.parameterNames ? { parameterNames: () => def.parameterNames! } : {}),
     exportOnnx: (arch, weights, metadata, channels) =>
       def.exportOnnx ? def.exportOnnx(arch, weights, metadata, channels) : exportStepOnnx(def, arch, weights, metadata, channels),
     ...(def.populationMemoryBytes ? { populationMemoryBytes: (m: readonly PopulationMember[], o: PopulationMemoryOptions) => def.populationMemoryBytes!(m, o) } : {}),

@@ -1,7 +1,7 @@
 import { defineArchitecture, type ArchitectureDefinition } from '../../sdk/define-architecture.js';
 import { exportNinePathwayOnnx } from '../../onnx/nine-pathway-onnx.js';
 import { archInfo, ninePathwayArch } from './arch-info.js';
-import { OPTIONAL_PATHWAYS, initWeights, largeFeedForward, paperArchitectures, parseArch, pathwayShape, presentPathways } from './family.js';
+import { OPTIONAL_PATHWAYS, PATHWAYS, initWeights, largeFeedForward, paperArchitectures, parseArch, pathwayShape, presentPathways } from './family.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';
 import { ninePathwayStep } from './step.js';
 import { tfjsMemoryBytes } from './tfjs-memory.js';
@@ -36,6 +36,7 @@ export const ninePathwayDefinition: ArchitectureDefinition = {
   },
   init: (info, sizes, rng) => initWeights(ninePathwayArch(info, sizes.channels), rng) as Record<string, Float32Array>,
   stateSize: (info, sizes) => sizes.inputs + info.hidden + sizes.outputs,
+  parameterNames: PATHWAYS,
   step: ninePathwayStep,
   createPopulation: (members, opts) =>
     createTfjsPopulation(
