@@ -26,6 +26,8 @@ export async function makeDirectories(path: string): Promise<string[]> {
     try {
       await mkdir(dir);
     } catch (error) {
+      // made meanwhile by a concurrent writer (e.g. two training slices checkpointing at once): fine
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(dir).catch(() => undefined))?.isDirectory()) continue;
       await removeEmptyDirectories(created);
       throw error;
     }

@@ -186,6 +186,28 @@ export class Registry {
   }
 }
 
+/** The members each kind of service must have (functions), checked when a plugin registers one. */
+const REQUIRED_METHODS: Readonly<Record<ServiceKind, readonly string[]>> = {
+  architecture: ['list', 'resolve', 'createPopulation'],
+  learner: ['defaults', 'configure', 'train'],
+  metric: ['measure'],
+  environment: ['register'],
+  kernel: [],
+};
+
+/** What is wrong with a registered service, or undefined when it has the contract's shape. */
+function malformed(kind: ServiceKind, service: unknown): string | undefined {
+  if (!service || typeof service !== 'object') return `it is ${service === null ? 'null' : typeof service}, not an object`;
+  const s = service as Record<string, unknown>;
+  const missing = REQUIRED_METHODS[kind].filter((m) => typeof s[m] !== 'function');
+  if (kind === 'kernel') {
+    if (s.operation === 'population' && typeof s.create !== 'function') missing.push('create');
+    if (s.operation !== 'population' && typeof s.run !== 'function') missing.push('run');
+  }
+  if (missing.length) return `${missing.join(', ')} must be ${missing.length === 1 ? 'a function' : 'functions'}`;
+  return undefined;
+}
+
 function checkPlugin(plugin: PrnnPlugin, index: number): void {
   const m = plugin?.manifest;
   const label = typeof m?.name === 'string' && m.name ? m.name : `#${index}`;
@@ -214,7 +236,7 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
     try {
       container.loadSync(plugin.module);
     } catch (err) {
-      throw new PrnnError(`plugin ${pluginName} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+      throw Object.assign(new PrnnError(`plugin ${pluginName} failed to load: ${err instanceof Error ? err.message : String(err)}`), { cause: err });
     }
     for (const { kind, id, key } of KINDS) {
       let services: unknown[];
@@ -227,10 +249,12 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
       }
       // Bindings resolve in registration order, so the ones after the previous count are this plugin's.
       for (const service of services.slice(counts.get(id))) {
-        const name = (key as (s: unknown) => unknown)(service);
+        const name = service && typeof service === 'object' ? (key as (s: unknown) => unknown)(service) : undefined;
         if (typeof name !== 'string' || name.length === 0) {
           throw new PrnnError(`plugin ${pluginName} registered a ${kind} without a name`);
         }
+        const problem = malformed(kind, service);
+        if (problem) throw new PrnnError(`plugin ${pluginName} registered a malformed ${kind} ${JSON.stringify(name)}: ${problem}`);
         const previous = owner.get(`${kind}:${name}`);
         if (previous !== undefined) {
           throw new PrnnError(
