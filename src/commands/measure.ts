@@ -45,6 +45,7 @@ export default class Measure extends BaseCommand {
         metrics,
         architecture: (family) => registry.architecture(family),
         canonical: (spec) => registry.canonicalName(spec),
+        taskSource: (id) => registry.task(id),
         mazes: flags.mazes,
         select: { arch: flags.arch, seed: flags.seed },
         onNetwork: (done, total) => bar.update(done, total, (done / (performance.now() - started)) * 1000),

@@ -5,7 +5,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
 import { ProgressBar } from '../cli/progress-bar.js';
-import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
+import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
 
 /** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
@@ -156,16 +156,24 @@ export default class Train extends BaseCommand {
     resume: Flags.boolean({ description: 'Continue the run in --out from its checkpoint.', default: false }),
     'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes (default: a tenth of the run).', min: 1 }),
     ...taskFlags,
+    task: Flags.string({
+      description: 'A task registered by a plugin (its id, e.g. prnn/DistractorTrack-v0), instead of the built-in --maze; task flags override its defaults.',
+      helpGroup: 'TASK',
+    }),
   };
 
   async run(): Promise<TrainRunResult | Record<string, unknown>> {
     const { flags } = await this.parse(Train);
-    const task = taskOptionsFromFlags(flags);
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const taskSource = flags.task === undefined ? undefined : withFlag('--task', undefined, () => registry.task(flags.task!));
+    if (taskSource && process.argv.some((a) => a === '--maze' || a.startsWith('--maze='))) {
+      throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
+    }
+    const task = taskSource ? taskSourceOptionsFromFlags(taskSource, flags) : taskOptionsFromFlags(flags);
     if (flags['seed-offset'] + flags.seeds - 1 > 0xffffffff) {
       throw new PrnnError(`--seed-offset + --seeds - 1 must be ≤ 4294967295 (got ${flags['seed-offset'] + flags.seeds - 1})`);
     }
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
     const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner));
     const episodes = flags.episodes ?? learner.defaults(task).episodes;
     const learnerParams = withFlag('--learner-param', undefined, () => parseLearnerParams(flags['learner-param'] ?? [], learner.defaults(task), learner.name));
@@ -211,6 +219,7 @@ export default class Train extends BaseCommand {
         architecture,
         kernels,
         families: registry,
+        taskSource,
         members,
         learner,
         config,

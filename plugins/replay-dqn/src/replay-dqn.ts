@@ -9,12 +9,13 @@
  * so the two learners differ only in where the targets come from. Each network samples with its own Rng
  * from its own buffer, so its result does not depend on the population it is trained in.
  */
-import { MazeSet, PrnnError, Rng, generateMazeInto, type TaskOptions } from '@prnn/env';
+import { MazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
 import {
   PopulationOptimizer,
   allocateLearningScratch,
   copyParameters,
   createPopulationModel,
+  mazeTaskSource,
   tf,
   TrainHookRunner,
   TrainingCurves,
@@ -222,6 +223,7 @@ async function trainWithReplay(
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
   const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
+  const source = job.taskSource ?? mazeTaskSource;
   const trainingMazes = MazeSet.allocate(task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, I, O);
@@ -258,7 +260,7 @@ async function trainWithReplay(
     progress.startEpisode();
 
     // Collect one episode per network with the online network; store it.
-    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    for (let n = 0; n < P; n++) source.generateInto(trainingMazes, n, streams.mazes[n]);
     rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
     buffer.store(records, transitions);
 

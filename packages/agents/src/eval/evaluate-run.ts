@@ -4,6 +4,8 @@ import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, t
 import { loadRun, readNetworkWeights } from '../run/run-dir.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import type { Architecture } from '../sdk/architecture.js';
+import type { TaskSource } from '../sdk/task-source.js';
+import type { RunManifest } from '../run/run-dir.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
@@ -32,6 +34,8 @@ export interface RunEvaluationOptions {
   readonly select?: NetworkSelector;
   /** The Architecture plugin of a family (e.g. `(f) => registry.architecture(f)`); it throws or returns undefined for an unknown one. */
   readonly architecture: (family: string) => Architecture | undefined;
+  /** The task source of a run trained on a plugin task (run.json `taskSource`), e.g. `(id) => registry.task(id)`. */
+  readonly taskSource?: (id: string) => TaskSource;
   /** Maps a user's architecture spec in `select` to its canonical name (e.g. `oh+hh` → `hh+oh`). */
   readonly canonical?: (spec: string) => string | undefined;
   readonly intraOpNumThreads?: number;
@@ -87,6 +91,13 @@ async function engineFor(
   return { engine: pop, release: () => pop.dispose() };
 }
 
+/** The plugin task a run was trained on, resolved (undefined for the built-in mazes). */
+export function runTaskSource(manifest: RunManifest, resolve: ((id: string) => TaskSource) | undefined): TaskSource | undefined {
+  if (manifest.taskSource === undefined) return undefined;
+  if (!resolve) throw new PrnnError(`run was trained on task ${manifest.taskSource}: pass its task source (taskSource)`);
+  return resolve(manifest.taskSource);
+}
+
 /**
  * Evaluates every trained network of a run (or those `select` picks) on the run's test set
  * (runSeed + TEST_SET_SEED_OFFSET, unless the task differs) over a noise sweep. One PolicyEvaluator — one
@@ -107,7 +118,9 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   const networks = selectNetworks(run, options.select ?? {}, options.canonical);
   if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to evaluate`);
   const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
-  const evaluator = new PolicyEvaluator({ task, mazes: options.mazes, mazeSeed, noise: options.noise });
+  const source = runTaskSource(run.manifest, options.taskSource);
+  const mazes = source ? source.generateSet(task, { count: options.mazes ?? 1000, seed: mazeSeed }) : options.mazes;
+  const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture;
   const results: RunNetworkEvaluation[] = [];
   for (const net of networks) {

@@ -10,7 +10,8 @@
  * batched ops work per network slice, so a network's result does not depend on the population it is in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
+import { MazeSet, PrnnError, Rng, VectorEnv, type TaskOptions } from '@prnn/env';
+import { mazeTaskSource } from '../sdk/task-source.js';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { KernelSet } from '../sdk/kernel.js';
@@ -282,6 +283,7 @@ async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, mode
   const E = config.episodes;
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
+  const source = job.taskSource ?? mazeTaskSource;
   const trainingMazes = MazeSet.allocate(task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, model.inputs, model.outputs);
@@ -303,7 +305,7 @@ async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, mode
     progress.startEpisode();
 
     // Fresh training mazes, one per network, from each network's own stream; one ε-greedy episode each.
-    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    for (let n = 0; n < P; n++) source.generateInto(trainingMazes, n, streams.mazes[n]);
     rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode));
 
     // Learning pass: Σ_t (Q_t[a_t] − y_t)² with BPTT, per-network clip, one Adam step.
@@ -338,7 +340,7 @@ export class TrainingCurves {
     const { task, config, members } = job;
     this.config = config;
     this.seeds = members.map((m) => m.seed);
-    const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
+    const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
     this.evaluator = new GreedyEvaluator(testSet, members.length);
     this.policy = populationPolicy(model);
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, type MazeSet, type TaskOptions } from '@prnn/env';
+import { runTaskSource } from '../eval/evaluate-run.js';
+import type { TaskSource } from '../sdk/task-source.js';
 import { runNetworkArch, selectNetworks, type NetworkSelector } from '../onnx/export-run.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import { jsonNumber } from '../run/json-number.js';
@@ -46,6 +48,8 @@ export interface MeasureRunOptions {
   readonly sensorNoise?: number;
   readonly select?: NetworkSelector;
   readonly canonical?: (spec: string) => string | undefined;
+  /** The task source of a run trained on a plugin task (run.json `taskSource`). */
+  readonly taskSource?: (id: string) => TaskSource;
   /** Merge the values into `<run>/measures.json` (default true). */
   readonly write?: boolean;
   readonly onNetwork?: (done: number, total: number) => void;
@@ -90,6 +94,10 @@ export async function measureRun(runDir: string, o: MeasureRunOptions): Promise<
   const sensorNoise = o.sensorNoise ?? config.sensorNoise ?? 0.05;
   const networks = selectNetworks(run, o.select ?? {}, o.canonical);
   if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to measure`);
+  const mazeSeed = m.runSeed + TEST_SET_SEED_OFFSET;
+  const source = runTaskSource(m, o.taskSource);
+  let set: MazeSet | undefined;
+  const testSet = () => (source ? (set ??= source.generateSet(task, { count: mazes, seed: mazeSeed })) : undefined);
   // measures may differentiate through the step (tf.grad): every tfjs gradient must be registered
   registerGradients();
   const results: NetworkMeasures[] = [];
@@ -106,7 +114,7 @@ export async function measureRun(runDir: string, o: MeasureRunOptions): Promise<
       network,
       task,
       trials: network
-        ? () => (recorded ??= recordTrials(network, { task, mazes, mazeSeed: m.runSeed + TEST_SET_SEED_OFFSET, sensorNoise, seed: net.entry.seed }))
+        ? () => (recorded ??= recordTrials(network, { task, mazes, mazeSeed, sensorNoise, seed: net.entry.seed, set: testSet() }))
         : undefined,
       run: {
         dir: run.dir,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, type MazeSet, type TaskOptions } from '@prnn/env';
 import type { NetworkStep } from '../sdk/architecture.js';
 import type { RecordedTrials } from '../sdk/metric.js';
 import { PolicyEvaluator } from '../eval/policy-evaluator.js';
@@ -13,6 +13,8 @@ export interface RecordTrialsOptions {
   readonly sensorNoise: number;
   /** The network's seed: its evaluation noise and tie-breaking derive from it (as in `prnn eval --run`). */
   readonly seed: number;
+  /** The test mazes as a set (a plugin task's); absent: generated from the built-in mazes of `task`. */
+  readonly set?: MazeSet;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface RecordTrialsOptions {
  * σs level, so their mean fitness is the network's evaluated fitness) and records every step.
  */
 export async function recordTrials(network: NetworkStep, o: RecordTrialsOptions): Promise<RecordedTrials> {
-  const evaluator = new PolicyEvaluator({ task: o.task, mazes: o.mazes, mazeSeed: o.mazeSeed, noise: [o.sensorNoise] });
+  const evaluator = new PolicyEvaluator({ task: o.task, mazes: o.set ?? o.mazes, mazeSeed: o.mazeSeed, noise: [o.sensorNoise] });
   const N = evaluator.batch;
   const T = evaluator.task.steps;
   const { inputs: I, outputs: O, stateSize: S } = network;

@@ -31,6 +31,8 @@ export interface RunManifest {
   readonly backend: string;
   readonly learner: string;
   readonly task: TaskOptions;
+  /** The plugin task the episodes came from (absent: the built-in mazes of `task.kind`). */
+  readonly taskSource?: string;
   /** The learner's complete hyper-parameters. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly runSeed: number;
@@ -79,6 +81,7 @@ export function runFingerprint(m: Omit<RunManifest, 'fingerprint' | 'format' | '
   const key = JSON.stringify({
     learner: m.learner,
     task: m.task,
+    ...(m.taskSource ? { taskSource: m.taskSource } : {}),
     config: m.config,
     runSeed: m.runSeed,
     path: m.path,

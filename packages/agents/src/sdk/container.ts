@@ -8,6 +8,7 @@ import type { Environment, RegisterEnvironment } from './environment.js';
 import type { Learner } from './learner.js';
 import type { Metric } from './metric.js';
 import { KernelSet, type Kernel } from './kernel.js';
+import type { TaskSource } from './task-source.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
 
@@ -34,6 +35,7 @@ const KINDS: readonly { kind: ServiceKind; id: symbol; key: (s: never) => unknow
   { kind: 'learner', id: TYPES.Learner, key: (s: Learner) => s.name },
   { kind: 'metric', id: TYPES.Metric, key: (s: Metric) => s.name },
   { kind: 'environment', id: TYPES.Environment, key: (s: Environment) => s.name },
+  { kind: 'task', id: TYPES.Task, key: (s: TaskSource) => s.id },
   { kind: 'kernel', id: TYPES.Kernel, key: (s: Kernel) => (s && typeof s.family === 'string' && typeof s.operation === 'string' && typeof s.name === 'string' ? `${s.family}/${s.operation}/${s.name}` : undefined) },
 ];
 
@@ -90,6 +92,12 @@ export class Registry {
   }
   environment(name: string): Environment {
     return this.#one('environment', name);
+  }
+  tasks(): TaskSource[] {
+    return this.#all('task');
+  }
+  task(id: string): TaskSource {
+    return this.#one('task', id);
   }
   /** Every registered kernel, in load order. */
   allKernels(): Kernel[] {
@@ -193,6 +201,7 @@ const REQUIRED_METHODS: Readonly<Record<ServiceKind, readonly string[]>> = {
   metric: ['measure'],
   environment: ['register'],
   kernel: [],
+  task: ['options', 'generateInto', 'generateSet'],
 };
 
 /** What is wrong with a registered service, or undefined when it has the contract's shape. */

@@ -10,6 +10,7 @@ export * from './learner.js';
 export * from './streams.js';
 export * from './loader.js';
 export * from './kernel.js';
+export * from './task-source.js';
 export * from './learning-pass.js';
 export * from './define-architecture.js';
 export * from './step-population.js';

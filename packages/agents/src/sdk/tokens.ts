@@ -8,6 +8,7 @@ export const TYPES = {
   Metric: Symbol.for('prnn.Metric'),
   Environment: Symbol.for('prnn.Environment'),
   Kernel: Symbol.for('prnn.Kernel'),
+  Task: Symbol.for('prnn.Task'),
 } as const;
 
-export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel';
+export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';

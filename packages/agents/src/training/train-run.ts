@@ -1,6 +1,7 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { KernelSet } from '../sdk/kernel.js';
+import type { TaskSource } from '../sdk/task-source.js';
 import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
@@ -33,6 +34,8 @@ export interface TrainRunOptions {
   readonly runSeed?: number;
   /** Networks per population (the run is trained in consecutive chunks of this size). */
   readonly population?: number;
+  /** Where the episodes come from (absent: the built-in mazes of `task.kind`); a plugin task is recorded in run.json. */
+  readonly taskSource?: TaskSource;
   /** The kernels registered for the family (`registry.kernels(family)`); absent: none (generic path only). */
   readonly kernels?: KernelSet;
   /**
@@ -171,6 +174,8 @@ export function buildRunManifest(o: TrainRunOptions): RunManifest {
   const body = {
     learner: o.learner.name,
     task: o.task,
+    // recorded only for plugin tasks, so a built-in maze run's manifest (and fingerprint) stays as it was
+    ...(o.taskSource ? { taskSource: o.taskSource.id } : {}),
     config: { ...o.config } as Record<string, unknown>,
     runSeed: o.runSeed ?? 0,
     path: paths[o.members[0]?.arch.family] ?? trainingPath(o.architecture, o.kernels, o.path),
@@ -265,7 +270,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             signal: o.signal,
           };
-          const job = { task: o.task, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
+          const job = { task: o.task, taskSource: o.taskSource, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks));
         }
       } else {
@@ -283,6 +288,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                 .run(
                   {
                     task: o.task,
+                    taskSource: o.taskSource?.id,
                     family,
                     learner: o.learner.name,
                     members: members.slice(slice.from, slice.to),

@@ -86,6 +86,7 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
     const result = await learner.train(
       {
         task: req.task,
+        taskSource: req.taskSource !== undefined ? inWorker(() => registry.task(req.taskSource!)) : undefined,
         architecture,
         kernels: registry.kernels(req.family),
         members: req.members,

@@ -13,6 +13,8 @@ export const WORKER_PROTOCOL = 2;
 /** One slice of a population to train in a worker thread (plain data: it crosses the thread boundary). */
 export interface SliceRequest {
   readonly task: TaskOptions;
+  /** Registry key of the plugin task (absent: the built-in mazes). */
+  readonly taskSource?: string;
   /** Registry keys: the architecture family and the learner. */
   readonly family: string;
   readonly learner: string;
