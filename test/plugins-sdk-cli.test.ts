@@ -75,6 +75,32 @@ describe('a plugin architecture from the CLI (the low-rank tanh RNN package)', (
   });
 });
 
+describe('a plugin task and a plugin metric from the CLI', () => {
+  it('--task trains (2 workers), evaluates the run and a policy on the plugin task, and q-margin measures it', () => {
+    const cwd = project({ 'prnn.config.json': config(['@prnn/plugin-distractor-track', '@prnn/plugin-q-margin-metric']) });
+    const out = path.join(cwd, 'run');
+    const train = runCli(['train', '--task', 'distractor/Track-v0', '--arch', 'hh', '--seeds', '2', ...TINY, '--workers', '2', '--out', out], { cwd });
+    expect(train.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(manifest).toMatchObject({ taskSource: 'distractor/Track-v0', task: { kind: 'track', channels: 3 } });
+    const stored = JSON.parse(readFileSync(path.join(out, 'networks', 'hh_seed1', 'result.json'), 'utf8')).fitness;
+    const evaluated = JSON.parse(runCli(['eval', '--run', out, '--noise', '0.05', '--mazes', '12', '--json'], { cwd }).stdout);
+    expect(evaluated.networks[1].fitness[0]).toBe(stored);
+
+    const onnx = path.join(cwd, 'hh.onnx');
+    expect(runCli(['export', '--run', out, '--id', 'hh_seed1', '--out', onnx], { cwd }).status).toBe(0);
+    const policy = runCli(['eval', '--policy', onnx, '--task', 'distractor/Track-v0', '--noise', '0.05', '--mazes', '12', '--json'], { cwd });
+    expect(policy.status).toBe(0);
+    expect(JSON.parse(policy.stdout).fitness[0]).toBeGreaterThanOrEqual(0);
+    // without --task the policy (12 inputs) does not fit the 2-channel Track maze
+    expectOneLine(runCli(['eval', '--policy', onnx, '--noise', '0.05', '--mazes', '12'], { cwd }), /obs size/);
+    expectOneLine(runCli(['train', '--task', 'distractor/Track-v0', '--maze', 'general', '--arch', 'ff', ...TINY], { cwd }), /^Error: --task and --maze exclude each other/);
+
+    const measured = JSON.parse(runCli(['measure', '--run', out, '--metric', 'q-margin', '--json'], { cwd }).stdout);
+    for (const n of measured.networks) expect(n.values['q-margin']).toBeGreaterThan(0);
+  });
+});
+
 describe('plugin failures: one clear line, exit 2, nothing half-written', () => {
   it('a plugin that throws on import', () => {
     const cwd = project({ 'prnn.config.json': config(['./boom.mjs']), 'boom.mjs': "throw new Error('boom at load');\n" });
