@@ -54,3 +54,12 @@ describe('the distractor Track task plugin', () => {
     for (let cell = 0; cell < cells; cell++) expect(set.cues[(cells + cell) * 3]).toBe(track.cues[cell * 2]);
   });
 });
+
+describe('conformance', () => {
+  it('passes checkTask', async () => {
+    const { checkTask } = await import('@prnn/agents/testing');
+    const { initBackend } = await import('@prnn/agents');
+    await initBackend('cpu');
+    expect((await checkTask(distractorTrack)).problems).toEqual([]);
+  });
+});

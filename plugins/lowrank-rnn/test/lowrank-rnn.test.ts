@@ -124,3 +124,11 @@ describe('the low-rank tanh RNN plugin', () => {
     expect(onnx.networks.map((n) => n.fitness[0])).toEqual(resumed.networks.map((n) => n.fitness));
   });
 });
+
+describe('conformance', () => {
+  it('passes checkArchitecture', async () => {
+    const { checkArchitecture } = await import('@prnn/agents/testing');
+    const report = await checkArchitecture(lowRankArchitecture);
+    expect(report.problems).toEqual([]);
+  });
+});

@@ -22,3 +22,12 @@ describe('q-margin', () => {
     await expect(async () => qMarginMetric.measure({ arch: { family: 'x', name: 'y', hidden: 1, parameters: 1 }, weights: {} })).rejects.toThrow(/needs recorded test trials/);
   });
 });
+
+describe('conformance', () => {
+  it('passes checkMetric', async () => {
+    const { checkMetric } = await import('@prnn/agents/testing');
+    const { initBackend } = await import('@prnn/agents');
+    await initBackend('cpu');
+    expect((await checkMetric(qMarginMetric)).problems).toEqual([]);
+  });
+});

@@ -74,3 +74,11 @@ describe('@prnn/plugin-replay-dqn', () => {
     expect(resumed.networks.map((n) => n.fitness)).toEqual(full.networks.map((n) => n.fitness));
   });
 });
+
+describe('conformance', () => {
+  test('passes checkLearner', async () => {
+    const { checkLearner } = await import('@prnn/agents/testing');
+    const { replayDqnLearner } = await import('../src/index.js');
+    expect((await checkLearner(replayDqnLearner as never)).problems).toEqual([]);
+  });
+});

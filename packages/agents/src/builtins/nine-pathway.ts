@@ -6,6 +6,9 @@ import { definePlugin } from '../sdk/plugin.js';
 import { TYPES } from '../sdk/tokens.js';
 import { BUILTIN_VERSION } from './version.js';
 
+/** The family's Architecture (one object, whichever registry loads the plugin). */
+export const ninePathwayArchitecture = createNinePathwayArchitecture();
+
 /** The 9-pathway family and its fused kernels, registered exactly as a third-party plugin would be. */
 export const ninePathwayPlugin = definePlugin({
   manifest: {
@@ -14,7 +17,7 @@ export const ninePathwayPlugin = definePlugin({
     description: 'the 128 partially recurrent architectures of Ghosh & Goodman, plus ff-large',
   },
   module: ({ bind }) => {
-    bind<Architecture>(TYPES.Architecture).toConstantValue(createNinePathwayArchitecture());
+    bind<Architecture>(TYPES.Architecture).toConstantValue(ninePathwayArchitecture);
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedPopulationKernel);
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedSquaredErrorKernel);
   },
