@@ -1,22 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parameterCount, parseArch } from '@prnn/agents';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './run-cli.js';
+import { REPO_ROOT, project, projectDirs, runCli } from './run-cli.js';
 
-const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
 });
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'prnn-cli-'));
-  dirs.push(dir);
-  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
 
 const METRIC_PLUGIN = `
 import { ContainerModule } from 'inversify';

@@ -1,22 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './run-cli.js';
+import { project, projectDirs, runCli } from './run-cli.js';
 
-const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** A user's project: node_modules of the repository, the given files. */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'prnn-sdk-'));
-  dirs.push(dir);
-  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
 
 const TINY = ['--episodes', '20', '--test-mazes', '12', '--curve-points', '2'];
 const config = (plugins: string[]) => JSON.stringify({ plugins });

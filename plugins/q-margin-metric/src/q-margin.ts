@@ -3,7 +3,7 @@
  * steps they ran, of the margin between the largest and the second-largest output (Q-value). Any family
  * works: the measure reads only the recorded outputs.
  */
-import { PrnnError, type Metric } from '@prnn/agents';
+import { PrnnError, forEachRecordedStep, type Metric } from '@prnn/agents';
 
 export const qMarginMetric: Metric = {
   name: 'q-margin',
@@ -13,20 +13,17 @@ export const qMarginMetric: Metric = {
     const r = await trials();
     let sum = 0;
     let count = 0;
-    for (let t = 0; t < r.steps; t++) {
-      for (let i = 0; i < r.trials; i++) {
-        if (t >= r.lengths[i]) continue;
-        let best = -Infinity;
-        let second = -Infinity;
-        for (let k = 0, at = (t * r.trials + i) * r.outputs; k < r.outputs; k++) {
-          const q = r.outputValues[at + k];
-          if (q > best) [second, best] = [best, q];
-          else if (q > second) second = q;
-        }
-        sum += best - second;
-        count++;
+    forEachRecordedStep(r, (_t, _i, row) => {
+      let best = -Infinity;
+      let second = -Infinity;
+      for (let k = 0, at = row * r.outputs; k < r.outputs; k++) {
+        const q = r.outputValues[at + k];
+        if (q > best) [second, best] = [best, q];
+        else if (q > second) second = q;
       }
-    }
+      sum += best - second;
+      count++;
+    });
     return count > 0 ? sum / count : Number.NaN;
   },
 };

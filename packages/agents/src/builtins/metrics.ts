@@ -1,5 +1,5 @@
 import { PrnnError } from '@prnn/env';
-import type { Metric, MetricInput } from '../sdk/metric.js';
+import { forEachRecordedStep, type Metric, type MetricInput } from '../sdk/metric.js';
 import { definePlugin } from '../sdk/plugin.js';
 import { TYPES } from '../sdk/tokens.js';
 import { BUILTIN_VERSION } from './version.js';
@@ -37,13 +37,10 @@ export const activityMetric: Metric = {
     const r = await trials();
     let sum = 0;
     let count = 0;
-    for (let t = 0; t < r.steps; t++) {
-      for (let i = 0; i < r.trials; i++) {
-        if (t >= r.lengths[i]) continue;
-        for (let k = 0, at = (t * r.trials + i) * r.stateSize; k < r.stateSize; k++) sum += Math.abs(r.states[at + k]);
-        count += r.stateSize;
-      }
-    }
+    forEachRecordedStep(r, (_t, _i, row) => {
+      for (let k = 0, at = row * r.stateSize; k < r.stateSize; k++) sum += Math.abs(r.states[at + k]);
+      count += r.stateSize;
+    });
     return count > 0 ? sum / count : 0;
   },
 };

@@ -27,6 +27,13 @@ export interface RecordedTrials {
   readonly mazeSeed: number;
 }
 
+/** Calls `f(t, i, row)` for every step t that trial i ran (row = t·trials + i, the index into the arrays). */
+export function forEachRecordedStep(r: RecordedTrials, f: (t: number, i: number, row: number) => void): void {
+  for (let t = 0; t < r.steps; t++) {
+    for (let i = 0; i < r.trials; i++) if (t < r.lengths[i]) f(t, i, t * r.trials + i);
+  }
+}
+
 /** The run a network came from: its results and how it was trained. */
 export interface MetricRunContext {
   readonly dir: string;

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/env';
 import type { ArchInfo, OnnxMetadata } from './architecture.js';
 import { checkedShapes, singleNetworkParams, stepSizes, type ArchitectureDefinition } from './define-architecture.js';
-import { encodeOnnxModel, OnnxDataType, type NodeSpec, type TensorSpec } from '../onnx/onnx-proto-writer.js';
-import { contractMetadata, META, ONNX_IR_VERSION, ONNX_OPSET, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
+import type { NodeSpec, TensorSpec } from '../onnx/onnx-proto-writer.js';
+import { encodePolicyModel } from '../onnx/encode-policy.js';
+import { contractMetadata, META, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
 
 /*
  * ONNX export of a family's step by tracing: the step runs once on a single network while every tfjs kernel
@@ -189,25 +190,13 @@ export function exportStepOnnx(
     [META.parameters]: String(arch.parameters),
     ...metadata,
   });
-  return encodeOnnxModel({
-    irVersion: ONNX_IR_VERSION,
-    opsetVersion: ONNX_OPSET,
-    producerName: 'prnn',
-    producerVersion: '0.1.0',
+  return encodePolicyModel({
+    graphName: `prnn_${def.family}_${arch.name}`,
     docString: `prnn ${def.family} network ${arch.name}, traced from its step; ${meta[META.contract]}`,
     metadata: meta,
-    graph: {
-      name: `prnn_${`${def.family}_${arch.name}`.replace(/[^A-Za-z0-9_]/g, '_')}`,
-      nodes,
-      initializers,
-      inputs: [
-        { name: POLICY_INPUTS.obs, elemType: OnnxDataType.FLOAT, shape: ['batch', I] },
-        { name: POLICY_INPUTS.state, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
-      ],
-      outputs: [
-        { name: POLICY_OUTPUTS.q, elemType: OnnxDataType.FLOAT, shape: ['batch', O] },
-        { name: POLICY_OUTPUTS.stateOut, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
-      ],
-    },
+    nodes,
+    initializers,
+    obsSize: I,
+    stateSize: S,
   });
 }
