@@ -146,7 +146,8 @@ export const plugin = { manifest: { name: 'bad-envs', version: '1.0.0' }, module
     const arch = parseArch('hh');
     const weights = { ih: new Float32Array(64).fill(0.5), ho: new Float32Array(40).fill(-1), hh: Float32Array.from({ length: 64 }, (_, j) => (j === 3 ? 2 : 0)) };
     expect(registry.metric('parameters').measure({ arch: archInfo(arch), weights })).toBe(168);
-    expect(registry.metric('weight-norms').measure({ arch: archInfo(arch), weights })).toEqual({
+    const parameterNames = registry.architecture('nine-pathway').parameterNames?.();
+    expect(registry.metric('weight-norms').measure({ arch: archInfo(arch), weights, parameterNames })).toEqual({
       ih: 4, ho: Math.sqrt(40), ii: 0, hh: 2, oo: 0, io: 0, oi: 0, hi: 0, oh: 0,
     });
   });

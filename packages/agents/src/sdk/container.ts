@@ -262,14 +262,14 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
         if (typeof name !== 'string' || name.length === 0) {
           throw new PrnnError(`plugin ${pluginName} registered a ${kind} without a name`);
         }
-        const problem = malformed(kind, service);
-        if (problem) throw new PrnnError(`plugin ${pluginName} registered a malformed ${kind} ${JSON.stringify(name)}: ${problem}`);
         const previous = owner.get(`${kind}:${name}`);
         if (previous !== undefined) {
           throw new PrnnError(
             `${kind} ${JSON.stringify(name)} is registered twice: by plugin ${previous} and by plugin ${pluginName}`,
           );
         }
+        const problem = malformed(kind, service);
+        if (problem) throw new PrnnError(`plugin ${pluginName} registered a malformed ${kind} ${JSON.stringify(name)}: ${problem}`);
         owner.set(`${kind}:${name}`, pluginName);
         registered.push({ service, entry: { kind, name, plugin: pluginName, package: plugin.manifest.package ?? pluginName, version } });
       }
