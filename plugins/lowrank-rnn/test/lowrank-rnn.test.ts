@@ -125,6 +125,20 @@ describe('the low-rank tanh RNN plugin', () => {
   });
 });
 
+describe('workers', () => {
+  it('a family handed over only as an object cannot reach worker threads: the error says how to register it', async () => {
+    const backend = await initBackend('cpu');
+    const members = [0, 1].map((seed) => ({ arch: registry.resolveArch('lowrank-r1', sizes), seed }));
+    const config = dqnLearner.configure(task, { episodes: 10, curvePoints: 2, testMazes: 8 });
+    await expect(
+      trainRun({ task, architecture: lowRankArchitecture, members, learner: dqnLearner, config, backend, workers: 2, plugins: { cwd: tmp() } }),
+    ).rejects.toThrow(/architecture family "lowrank-rnn" is registered by no loaded plugin; .*loads plugins by package name only: name the plugin in prnn.config.json/);
+    // named by package, the same run works on 2 workers
+    const r = await trainRun({ task, architecture: lowRankArchitecture, members, learner: dqnLearner, config, backend, workers: 2, plugins: { cwd: process.cwd(), extra: ['@prnn/plugin-lowrank-rnn'] } });
+    expect(r.networks).toHaveLength(2);
+  });
+});
+
 describe('conformance', () => {
   it('passes checkArchitecture', async () => {
     const { checkArchitecture } = await import('@prnn/agents/testing');
