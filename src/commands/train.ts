@@ -238,7 +238,7 @@ export default class Train extends BaseCommand {
           const networksAtOnce = Math.min(flags.population, members.length);
           process.stderr.write(
             memory.bytes === undefined
-              ? `memory: no estimate for architecture family ${architecture.family} (${memory.path} path)\n`
+              ? `memory: no estimate for architecture family ${memory.unestimated ?? architecture.family} (${memory.path} path)\n`
               : `memory: about ${formatBytes(memory.bytes)} for ${networksAtOnce} network${networksAtOnce === 1 ? '' : 's'} at once ` +
                   `(${formatBytes(memory.perNetwork ?? 0)} per network` +
                   `${memory.workerBytes ? ` + ${formatBytes(memory.workerBytes)} for the worker threads` : ''}; ` +

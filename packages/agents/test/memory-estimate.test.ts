@@ -55,7 +55,7 @@ describe('estimateTrainMemory', () => {
       },
     };
     const toy = [{ arch: { family: 'toy', name: 'a', hidden: 1, parameters: 1 }, seed: 0 }];
-    expect(estimateTrainMemory({ task, architecture: plugin, members: toy, config, population: 4, workers: 2 })).toEqual({ path: 'generic' });
+    expect(estimateTrainMemory({ task, architecture: plugin, members: toy, config, population: 4, workers: 2 })).toEqual({ path: 'generic', unestimated: 'toy' });
     const manifest = buildRunManifest({ task, architecture: plugin, members: toy, learner: dqnLearner, config, backend: 'cpu' });
     expect(manifest.path).toBe('generic');
     expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu' }).path).toBe('fused');

@@ -54,6 +54,8 @@ export interface TrainMemoryEstimate {
   readonly workerBytes?: number;
   /** The learning path the architecture trains with. */
   readonly path: string;
+  /** The family that gives no estimate (when `bytes` is undefined). */
+  readonly unestimated?: string;
 }
 
 /**
@@ -80,7 +82,7 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
   for (const [from, to] of populationRanges(o.members, o.population)) {
     const members = o.members.slice(from, to);
     const modelBytes = modelBytesOf(members[0].arch.family);
-    if (!modelBytes) return { path };
+    if (!modelBytes) return { path, unestimated: members[0].arch.family };
     const slices = sliceBounds(members.length, Math.min(o.workers, members.length));
     let bytes = 0;
     const threads = slices.length > 1 ? slices.length * WORKER_THREAD_BYTES : 0;
