@@ -26,7 +26,7 @@ import {
  * G folds the linear input layer into the hidden and output layers: since x_t = s_t + prev·Mx,
  * x_t·W_ih = s_t·W_ih + prev·(Mx·W_ih), so x_t is never an intermediate. In the learning pass e_t·G_in
  * is one matmul over all steps (its weight gradient too); only prev·G_state is per step. The matrices are
- * rebuilt from the (masked) variables once per weight change or learning pass, not per step.
+ * rebuilt from the (masked) parameters once per weight change (commit) or learning pass, not per step.
  */
 
 type Weights = Record<Pathway, tf.Tensor3D>;
