@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
-  generateHMaze, generateMazeInto, generateMazeSet, hCueValues, hMazeCorner, MazeSet, renderAscii, renderSvg,
+  generateHMaze, generateMazeInto, generateMazeSet, hCueValues, hMazeCorner, MazeSet, mazeSetStats, renderAscii, renderSvg,
   resolveTaskOptions, Rng,
 } from '../src/index.js';
 import { cueAt, openCells, referenceBfs, shortestPathAction } from './helpers.js';
@@ -191,6 +191,16 @@ describe('H maze, the authors\' layout (SPEC §1.2)', () => {
       expect(set.dMax[m]).toBe(16);
       expect(openCells(set, m)).toHaveLength(25);
     }
+    // channel 0 over the open cells, counted by hand (V_k = 0.1 + (k − 1)·0.4/7, ΣGh = V1+…+V4, ΣGv = V5+…+V8):
+    // as row channel A it carries 4·ΣGv (both side columns) + ΣGh (goal's half of the crossbar) − V7 (gap),
+    // 6 of 25 cells without cue; as column channel B 2·ΣGh + 2·ΣGv − V7, 10 without. A set is half each.
+    const v = (k: number): number => 0.1 + ((k - 1) * 0.4) / 7;
+    const sumGh = v(1) + v(2) + v(3) + v(4);
+    const sumGv = v(5) + v(6) + v(7) + v(8);
+    const stats = mazeSetStats(set);
+    expect(stats.cue.mean).toBeCloseTo((4 * sumGv + sumGh - v(7) + 2 * sumGh + 2 * sumGv - v(7)) / 50, 6);
+    expect(stats.cue.zeroShare).toBe((6 + 10) / 50);
+    expect(stats.cue.max).toBe(0.5);
   });
 
   test('layout: an H, upright or on its side; start at the centre; the goal is the corner cell, a dead end', () => {
