@@ -55,6 +55,8 @@ export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: numb
     walls[base + row * size + size - 2] = 0;
   }
 
+  // Steps 1–4 never write the same cell and channel (step 2's 0 on the crossbar is the blank slot's, which
+  // step 3 may replace), so one loop over the distance j from the centre serves all four in SPEC's order.
   for (let j = 1; j <= m; j++) {
     const gh = v[j - 1];
     const gv = v[m + j - 1];
