@@ -2,3 +2,15 @@
 export * from './stats/normal.js';
 export * from './stats/mann-whitney-u.js';
 export * from './stats/benjamini-hochberg.js';
+// Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
+export * from './trials/recorded-trials.js';
+export * from './jacobian/sensitivity-profile.js';
+export * from './jacobian/nine-pathway-jacobian.js';
+export * from './jacobian/differentiable-step.js';
+export * from './jacobian/nine-pathway-tfjs-step.js';
+export * from './jacobian/autodiff-jacobian.js';
+export * from './jacobian/finite-difference-jacobian.js';
+// Measures of one network (SPEC §4).
+export * from './measures/summary.js';
+export * from './measures/memory.js';
+export * from './measures/sample-efficiency.js';

@@ -22,6 +22,13 @@ export interface EvaluatorOptions {
   readonly streamId?: number;
 }
 
+/**
+ * Sees every step of an evaluation before the engine does: the step index, the observations the engine is
+ * about to get ([batch·4C], env i = level·M + maze) and which envs have already finished (1 = finished; their
+ * rows are computed but their actions ignored). For recording test trials (analysis); must not keep `obs`.
+ */
+export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
+
 export interface EvaluationOptions extends EvaluatorOptions {
   /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
   readonly seed?: number;
@@ -113,7 +120,7 @@ export class PolicyEvaluator {
   }
 
   /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
-  async evaluate(engine: QEngine, seed: number): Promise<EvaluationResult> {
+  async evaluate(engine: QEngine, seed: number, observer?: EvaluationStepObserver): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -137,6 +144,7 @@ export class PolicyEvaluator {
     const { done, fitness: envFitness } = env;
     let remaining = N;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
+      observer?.(t, env.observations, finished);
       const pending = engine.step(env.observations, q);
       if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
       for (let level = 0; level < levels; level++) {
