@@ -14,3 +14,7 @@ export * from './jacobian/finite-difference-jacobian.js';
 export * from './measures/summary.js';
 export * from './measures/memory.js';
 export * from './measures/sample-efficiency.js';
+// Statistics across networks and the random-forest prediction study.
+export * from './stats/compare-to-reference.js';
+export * from './predict/random-forest-cv.js';
+export * from './predict/paper-predictions.js';
