@@ -18,3 +18,12 @@ export * from './measures/sample-efficiency.js';
 export * from './stats/compare-to-reference.js';
 export * from './predict/random-forest-cv.js';
 export * from './predict/paper-predictions.js';
+// The analysis of runs and policies.
+export * from './measures/measure-names.js';
+export * from './analysis/network-analysis.js';
+export * from './analysis/analysis-options.js';
+export * from './analysis/measure-network.js';
+export * from './analysis/headline.js';
+export * from './analysis/summarize.js';
+export * from './analysis/analyze-run.js';
+export * from './analysis/analyze-policy.js';
