@@ -27,3 +27,13 @@ export * from './analysis/headline.js';
 export * from './analysis/summarize.js';
 export * from './analysis/analyze-run.js';
 export * from './analysis/analyze-policy.js';
+// Figures (Vega-Lite → SVG headless, PNG by resvg) and the report.
+export * from './figures/render.js';
+export * from './figures/figure-specs.js';
+export * from './figures/architecture-glyph.js';
+export * from './report/csv.js';
+export * from './report/report-tables.js';
+export * from './report/report-figures.js';
+export * from './report/report-markdown.js';
+export * from './report/report-html.js';
+export * from './report/write-report.js';

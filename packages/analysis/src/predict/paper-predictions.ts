@@ -20,6 +20,8 @@ export type PredictionTarget = (typeof PREDICTION_TARGETS)[number];
 export interface PredictionResult extends CrossValidatedRmse {
   readonly target: PredictionTarget;
   readonly features: PredictionFeatureSet;
+  /** The target values the forest was scored on (aligned with `predictions`). */
+  readonly truth: number[];
 }
 
 function featureRow(s: PredictionSample, set: PredictionFeatureSet): number[] {
@@ -58,7 +60,7 @@ export function paperPredictions(samples: readonly PredictionSample[], options: 
         }
       }
       if (y.length < 2) continue;
-      results.push({ target, features, ...crossValidatedForest(rows, y, options) });
+      results.push({ target, features, truth: y, ...crossValidatedForest(rows, y, options) });
     }
   }
   return results;
