@@ -130,7 +130,7 @@ export function summarizeAnalysis(input: SummarizeInput): Analysis {
     reference,
     networks,
     architectures,
-    headline: headlineTable(architectures, networks),
+    headline: headlineTable(architectures),
     predictions,
     seconds: input.seconds,
   };

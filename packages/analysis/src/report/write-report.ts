@@ -21,6 +21,20 @@ async function isReplaceable(dir: string): Promise<boolean> {
 }
 
 /**
+ * Checks that `out` may receive a report (missing, empty, or an earlier prnn report) — call it before a long
+ * analysis so a bad --out fails at once. Returns whether the directory exists.
+ */
+export async function checkReportDirectory(out: string): Promise<boolean> {
+  const target = resolve(out);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new PrnnError(`out ${out} is not a directory`);
+  if (existing && !(await isReplaceable(target))) {
+    throw new PrnnError(`out ${out} is not empty and holds no prnn report (no ${REPORT_FILE}); choose another directory`);
+  }
+  return existing !== undefined;
+}
+
+/**
  * Writes the report of `analysis` into `out`: report.html (self-contained), report.md, networks.csv,
  * architectures.csv, predictions.csv, headline.csv, analysis.json and figures/*.svg|png. Everything is
  * written into a sibling temporary directory first, which then replaces `out` in one rename, so `out`
@@ -28,11 +42,7 @@ async function isReplaceable(dir: string): Promise<boolean> {
  */
 export async function writeReport(analysis: Analysis, out: string): Promise<{ dir: string; files: string[] }> {
   const target = resolve(out);
-  const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw new PrnnError(`out ${out} is not a directory`);
-  if (existing && !(await isReplaceable(target))) {
-    throw new PrnnError(`out ${out} is not empty and holds no prnn report (no ${REPORT_FILE}); choose another directory`);
-  }
+  const existing = await checkReportDirectory(out);
   const tables: ReportTables = {
     headline: headlineCsvTable(analysis),
     architectures: architectureTable(analysis),
