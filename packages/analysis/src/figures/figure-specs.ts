@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Analysis, ArchitectureSummary, ComparedMeasure } from '../analysis/summarize.js';
 import { MEASURE_LABELS } from '../analysis/summarize.js';
-import { median, summarize } from '../measures/summary.js';
+import { summarize } from '../measures/summary.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const SIGNIFICANCE_COLOURS = {
@@ -32,7 +32,7 @@ export function noiseFigure(analysis: Analysis): TopLevelSpec {
     .flatMap((a) =>
       analysis.noise.map((noise, k) => {
         const values = analysis.networks.filter((n) => n.arch === a.arch).map((n) => n.fitnessByNoise[k]);
-        return { arch: a.arch, noise, fitness: num(median(values)) };
+        return { arch: a.arch, noise, fitness: num(summarize(values).median) };
       }),
     );
   return {

@@ -1,11 +1,11 @@
 import { PrnnError } from '@prnn/env';
-import { median } from './summary.js';
+import { summarize } from './summary.js';
 
 /** SPEC §4: θ = 0.9 × the median, over all networks of the sweep, of fitness at σs = 0.05. */
 export function sampleEfficiencyThreshold(fitness: readonly number[]): number {
   const finite = fitness.filter((v) => Number.isFinite(v));
   if (finite.length === 0) throw new PrnnError('fitness must hold at least one finite value to set the sample-efficiency threshold');
-  return 0.9 * median(finite);
+  return 0.9 * summarize(finite).median;
 }
 
 /**

@@ -12,10 +12,6 @@ function sortedFinite(values: readonly number[]): number[] {
   return values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
 }
 
-export function median(values: readonly number[]): number {
-  return quantileSorted(sortedFinite(values), 0.5);
-}
-
 /** Median and the quartiles of the finite values (NaN when there are none), and how many there are. */
 export function summarize(values: readonly number[]): { median: number; q1: number; q3: number; n: number } {
   const s = sortedFinite(values);
