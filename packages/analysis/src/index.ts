@@ -27,6 +27,7 @@ export * from './analysis/headline.js';
 export * from './analysis/summarize.js';
 export * from './analysis/analyze-run.js';
 export * from './analysis/analyze-policy.js';
+export * from './analysis/run-network-profile.js';
 // Figures (Vega-Lite → SVG headless, PNG by resvg) and the report.
 export * from './figures/render.js';
 export * from './figures/figure-specs.js';

@@ -1,4 +1,4 @@
-import type { GroupComparison } from '../stats/compare-to-reference.js';
+import { SIGNIFICANCE_LEVEL, smallestAttainableP, type GroupComparison } from '../stats/compare-to-reference.js';
 import type { ArchitectureSummary } from './summarize.js';
 
 /** One row of SPEC §5's table: the paper's value and prnn's, with the number of networks it rests on. */
@@ -36,6 +36,11 @@ export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRo
   const fewest = matching[0];
   const ff = by.get('ff');
   const capacity = (a: ArchitectureSummary | undefined) => medianIqr(a?.measures.memoryCapacity);
+  // With few networks per architecture no test can reach α: say so instead of reporting "0 significant".
+  const unpowered = fc ? tested.filter((a) => smallestAttainableP(a.measures.fitness.n, fc.measures.fitness.n) > SIGNIFICANCE_LEVEL) : [];
+  const caveat = unpowered.length
+    ? ` (with ${unpowered[0].measures.fitness.n} vs ${fc!.measures.fitness.n} networks no test can reach α = ${SIGNIFICANCE_LEVEL}: train more seeds)`
+    : '';
   const faster = count('sampleEfficiency');
   const robust = count('robustness');
   return [
@@ -52,13 +57,13 @@ export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRo
     {
       measure: 'learn significantly faster than fully connected',
       paper: '19 architectures',
-      prnn: fc ? `${faster.length} of ${tested.length} architectures${list(faster)}` : 'no FC networks to compare with',
+      prnn: fc ? `${faster.length} of ${tested.length} architectures${list(faster)}${caveat}` : 'no FC networks to compare with',
       networks: testedNetworks('sampleEfficiency'),
     },
     {
       measure: 'significantly more robust than fully connected',
       paper: '9 architectures',
-      prnn: fc ? `${robust.length} of ${tested.length} architectures${list(robust)}` : 'no FC networks to compare with',
+      prnn: fc ? `${robust.length} of ${tested.length} architectures${list(robust)}${caveat}` : 'no FC networks to compare with',
       networks: testedNetworks('robustness'),
     },
     {
@@ -66,7 +71,7 @@ export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRo
       paper: 'about a quarter of FC',
       prnn:
         fc && fewest
-          ? `${fewest.arch}: ${fewest.parameters} weights = ${fmt(fewest.parameters / fc.parameters)} of FC's ${fc.parameters}`
+          ? `${fewest.arch}: ${fewest.parameters} weights = ${fmt(fewest.parameters / fc.parameters)} of FC's ${fc.parameters} (fitness not significantly below FC's)${caveat}`
           : fc
             ? 'no architecture matches FC'
             : 'no FC networks to compare with',

@@ -4,6 +4,8 @@ import { MEASURE_LABELS } from '../analysis/summarize.js';
 import { summarize } from '../measures/summary.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Legend symbols at full opacity even when a layer (an IQR band) is translucent. */
+const CONFIG = { legend: { symbolOpacity: 1 } };
 const SIGNIFICANCE_COLOURS = {
   domain: ['higher', 'lower', 'n.s.', 'reference', 'n/a'],
   range: ['#1b9e77', '#d95f02', '#9e9e9e', '#000000', '#dddddd'],
@@ -119,16 +121,29 @@ export function memoryFigure(analysis: Analysis): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: 'Memory M_k = mean of S(t,k)/S(t,0)',
+    config: CONFIG,
     width: 380,
     height: 260,
     data: { values: rows },
     encoding: {
       x: { field: 'lag', type: 'quantitative', title: 'lag k (steps)', axis: { tickMinStep: 1 } },
-      color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight },
     },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'q1', type: 'quantitative', title: 'M_k' }, y2: { field: 'q3' } } },
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'median', type: 'quantitative' } } },
+      {
+        mark: { type: 'area', opacity: 0.2 },
+        encoding: {
+          y: { field: 'q1', type: 'quantitative', title: 'M_k (symlog scale)', scale: { type: 'symlog' } },
+          y2: { field: 'q3' },
+          color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight },
+        },
+      },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          y: { field: 'median', type: 'quantitative' },
+          color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight },
+        },
+      },
     ],
   };
 }
@@ -149,16 +164,23 @@ export function learningCurveFigure(analysis: Analysis): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: 'Learning curves (test fitness at σs = 0.05 during training)',
+    config: CONFIG,
     width: 420,
     height: 260,
     data: { values: rows },
     encoding: {
       x: { field: 'progress', type: 'quantitative', title: 'training episodes (% of the run)' },
-      color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight },
     },
     layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'q1', type: 'quantitative', title: 'fitness' }, y2: { field: 'q3' } } },
-      { mark: { type: 'line' }, encoding: { y: { field: 'median', type: 'quantitative' } } },
+      {
+        mark: { type: 'area', opacity: 0.18 },
+        encoding: {
+          y: { field: 'q1', type: 'quantitative', title: 'fitness' },
+          y2: { field: 'q3' },
+          color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight },
+        },
+      },
+      { mark: { type: 'line' }, encoding: { y: { field: 'median', type: 'quantitative' }, color: { field: 'arch', type: 'nominal', title: 'architecture', sort: highlight } } },
     ],
   };
 }

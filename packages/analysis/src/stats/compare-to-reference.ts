@@ -22,6 +22,18 @@ export interface GroupComparison {
 }
 
 /**
+ * The smallest one-sided p-value a Mann–Whitney test of n1 against n2 values can give (complete separation).
+ * When it exceeds α no result can be significant, whatever the data: too few networks.
+ */
+export function smallestAttainableP(n1: number, n2: number): number {
+  if (n1 < 1 || n2 < 1) return 1;
+  // distinct values: ties would shrink the variance, which measured fitness values rarely allow
+  const x = Array.from({ length: n1 }, (_, k) => n2 + 1 + k);
+  const y = Array.from({ length: n2 }, (_, k) => 1 + k);
+  return mannWhitneyU(x, y, 'greater').p;
+}
+
+/**
  * Every group against the reference group (SPEC §4: every architecture vs fully connected): two one-sided
  * Mann–Whitney U tests ('greater': the group's values tend to be higher), each direction's p-values
  * BH-corrected across the groups tested, significant when the adjusted p ≤ alpha. Groups with no finite
