@@ -16,6 +16,8 @@ export * from './measures/memory.js';
 export * from './measures/sample-efficiency.js';
 // Statistics across networks and the random-forest prediction study.
 export * from './stats/compare-to-reference.js';
+export * from './predict/regression-tree.js';
+export * from './predict/random-forest.js';
 export * from './predict/random-forest-cv.js';
 export * from './predict/paper-predictions.js';
 // The analysis of runs and policies.

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@prnn/env';
-import { benjaminiHochberg, compareToReference, crossValidatedForest, mannWhitneyU, sampleEfficiency, sampleEfficiencyThreshold, summarize } from '../src/index.js';
+import {
+  benjaminiHochberg,
+  compareToReference,
+  crossValidatedForest,
+  mannWhitneyU,
+  mean,
+  RandomForest,
+  RegressionTree,
+  sampleEfficiency,
+  sampleEfficiencyThreshold,
+  smallestAttainableP,
+  summarize,
+} from '../src/index.js';
 
 function sample(seed: number, n: number, shift: number): number[] {
   const rng = Rng.derive(seed, 1);
@@ -28,6 +40,12 @@ describe('compareToReference', () => {
     expect(['up', 'same', 'down'].map((g) => by[g].pHigher)).toEqual(benjaminiHochberg(raw));
     expect(by.up.n).toBe(30);
     expect(by.up.median).toBeCloseTo(summarize(groups.get('up')!).median, 12);
+  });
+
+  it('knows when too few networks make significance unreachable', () => {
+    // 4 vs 4, no ties: U = 16, σ² = 16·9/12 → z = 7.5/√12, p ≈ 0.0152 > 0.01; 5 vs 5 reaches it
+    expect(smallestAttainableP(4, 4)).toBeCloseTo(0.015191410988288, 9);
+    expect(smallestAttainableP(5, 5)).toBeLessThan(0.01);
   });
 
   it('names a missing reference', () => {
@@ -70,5 +88,48 @@ describe('crossValidatedForest', () => {
   it('rejects bad input', () => {
     expect(() => crossValidatedForest([[1]], [1])).toThrow(/at least 2 samples/);
     expect(() => crossValidatedForest([[1], [Number.NaN]], [1, 2])).toThrow(/finite numbers/);
+  });
+});
+
+describe('RegressionTree / RandomForest', () => {
+  it('a depth-1 tree takes the split a brute-force search finds (squared error, midpoint threshold)', () => {
+    const rng = Rng.derive(9, 1);
+    const n = 40;
+    const F = 3;
+    const X = new Float64Array(n * F).map(() => Math.round(rng.float() * 20) / 20);
+    const y = Float64Array.from({ length: n }, (_, i) => X[i * F + 1] * 2 + rng.normal() * 0.1);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const tree = RegressionTree.fit(X, F, y, rows, { maxDepth: 1 });
+    // brute force over every feature and every midpoint between distinct values
+    let best = { score: Infinity, f: -1, t: 0 };
+    for (let f = 0; f < F; f++) {
+      const values = [...new Set(Array.from({ length: n }, (_, i) => X[i * F + f]))].sort((a, b) => a - b);
+      for (let k = 0; k + 1 < values.length; k++) {
+        const t = (values[k] + values[k + 1]) / 2;
+        const sides = [[], []] as number[][];
+        for (let i = 0; i < n; i++) sides[X[i * F + f] <= t ? 0 : 1].push(y[i]);
+        const sse = sides.reduce((s, side) => {
+          const m = side.reduce((a, b) => a + b, 0) / side.length;
+          return s + side.reduce((a, v) => a + (v - m) ** 2, 0);
+        }, 0);
+        if (sse < best.score - 1e-12) best = { score: sse, f, t };
+      }
+    }
+    expect(best.f).toBe(1);
+    const leftMean = mean(Array.from({ length: n }, (_, i) => i).filter((i) => X[i * F + 1] <= best.t).map((i) => y[i]));
+    const probe = new Float64Array([0.5, best.t - 1e-9, 0.5]);
+    expect(tree.predict(probe, F, 0)).toBeCloseTo(leftMean, 12);
+    expect(tree.nodes).toBe(3);
+  });
+
+  it('a deep tree fits distinct training points exactly; a forest is deterministic in its seed', () => {
+    const X = Float64Array.from({ length: 16 }, (_, i) => i);
+    const y = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const rows = Int32Array.from({ length: 16 }, (_, i) => i);
+    const tree = RegressionTree.fit(X, 1, y, rows, { maxDepth: 9 });
+    for (let i = 0; i < 16; i++) expect(tree.predict(X, 1, i)).toBeCloseTo(y[i], 12);
+    const a = RandomForest.fit(X, 1, y, rows, { trees: 5, maxDepth: 3, seed: 4 });
+    const b = RandomForest.fit(X, 1, y, rows, { trees: 5, maxDepth: 3, seed: 4 });
+    expect(a.predict(X, 3)).toBe(b.predict(X, 3));
   });
 });

@@ -1,5 +1,5 @@
-import { RandomForestRegression } from 'ml-random-forest';
 import { PrnnError, Rng } from '@prnn/env';
+import { RandomForest } from './random-forest.js';
 
 export interface ForestOptions {
   /** Folds of the shuffled cross-validation (default 10; at most the number of samples). */
@@ -24,7 +24,7 @@ export interface CrossValidatedRmse {
 }
 
 /**
- * Random-forest regression (ml-random-forest: bootstrap samples, all features per tree, max depth 9)
+ * Random-forest regression (RandomForest: bootstrap samples, all features at every split, max depth 9)
  * scored by k-fold cross-validation over a seeded shuffle of the samples, next to the mean-prediction baseline
  * (SPEC §4, prediction).
  */
@@ -51,36 +51,24 @@ export function crossValidatedForest(features: readonly (readonly number[])[], t
     const j = rng.int(k + 1);
     [order[k], order[j]] = [order[j], order[k]];
   }
+  const X = new Float64Array(n * width);
+  features.forEach((row, r) => X.set(row, r * width));
+  const y = Float64Array.from(target);
   const predictions = new Array<number>(n).fill(Number.NaN);
   const baseline = new Array<number>(n).fill(Number.NaN);
   for (let f = 0; f < folds; f++) {
     const lo = Math.floor((f * n) / folds);
     const hi = Math.floor(((f + 1) * n) / folds);
     const test = order.slice(lo, hi);
-    const train = [...order.slice(0, lo), ...order.slice(hi)];
-    const y = train.map((i) => target[i]);
-    const mean = y.reduce((a, b) => a + b, 0) / y.length;
-    const constant = y.every((v) => v === y[0]);
-    let predicted: number[];
-    if (constant) {
-      predicted = test.map(() => y[0]);
-    } else {
-      const forest = new RandomForestRegression({
-        nEstimators: trees,
-        maxFeatures: 1.0,
-        replacement: false,
-        useSampleBagging: true,
-        noOOB: true,
-        seed: Rng.derive(seed, 2, f).nextUint32() >>> 1,
-        treeOptions: { maxDepth },
-      });
-      forest.train(train.map((i) => [...features[i]]), y);
-      predicted = forest.predict(test.map((i) => [...features[i]]));
-    }
-    test.forEach((i, k) => {
-      predictions[i] = predicted[k];
+    const train = Int32Array.from([...order.slice(0, lo), ...order.slice(hi)]);
+    let mean = 0;
+    for (const i of train) mean += y[i];
+    mean /= train.length;
+    const forest = RandomForest.fit(X, width, y, train, { trees, maxDepth, seed: Rng.derive(seed, 2, f).nextUint32() });
+    for (const i of test) {
+      predictions[i] = forest.predict(X, i);
       baseline[i] = mean;
-    });
+    }
   }
   const rmse = (p: number[]) => Math.sqrt(p.reduce((s, v, i) => s + (v - target[i]) ** 2, 0) / n);
   return { rmse: rmse(predictions), baselineRmse: rmse(baseline), predictions, folds, samples: n };
