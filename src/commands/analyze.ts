@@ -1,12 +1,14 @@
 import { Flags } from '@oclif/core';
 import { loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {
+  analysisRegistry,
   analyzePolicy,
   analyzeRuns,
   checkMeasures,
   checkReportDirectory,
   COMPARED_MEASURES,
   MEASURE_NAMES,
+  pluginMetricNames,
   writeReport,
   type Analysis,
 } from '@prnn/analysis';
@@ -38,6 +40,7 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       memory: n.memory.map(nullable),
       memoryCapacity: nullable(n.memoryCapacity),
       weightNorms: n.weightNorms,
+      extra: n.extra,
       jacobian: n.jacobian,
     })),
     architectures: a.architectures.map((arch) => ({
@@ -84,7 +87,9 @@ export default class Analyze extends BaseCommand {
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
     mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
-    metrics: Flags.string({ description: `Measures to compute, comma-separated (default all: ${MEASURE_NAMES.join(', ')}).` }),
+    metrics: Flags.string({
+      description: `Measures to compute, comma-separated (default all: ${MEASURE_NAMES.join(', ')}); names of plugin metrics add them as extra columns.`,
+    }),
     trees: Flags.integer({ description: 'Trees per random forest.', default: 100, min: 1, max: 10_000 }),
     folds: Flags.integer({ description: 'Cross-validation folds of the prediction study.', default: 10, min: 2, max: 1000 }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
@@ -94,20 +99,23 @@ export default class Analyze extends BaseCommand {
   async run(): Promise<ReturnType<typeof analyzeJson>> {
     const { flags } = await this.parse(Analyze);
     const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
-    const metrics = flags.metrics === undefined ? undefined : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean)));
+    const registry = analysisRegistry({ registry: await loadPlugins({ cwd: process.cwd() }) });
+    const metrics =
+      flags.metrics === undefined
+        ? undefined
+        : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean), pluginMetricNames(registry)));
     await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);
-    const common = { mazes: flags.mazes, noise, metrics, forest: { trees: flags.trees, folds: flags.folds, seed: flags.seed }, onProgress };
+    const common = { mazes: flags.mazes, noise, metrics, registry, forest: { trees: flags.trees, folds: flags.folds, seed: flags.seed }, onProgress };
     let analysis: Analysis;
     try {
       if (flags.policy !== undefined) {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else {
-        const registry = await loadPlugins({ cwd: process.cwd() });
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, registry }));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], common));
       }
     } finally {
       bar.finish();

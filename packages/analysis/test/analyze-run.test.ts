@@ -3,8 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportRunNetwork, PAPER_FITNESS_NOISE } from '@prnn/agents';
-import { analyzePolicy, analyzeRun, writeReport, type Analysis } from '../src/index.js';
+import { builtinPlugins, createContainer, definePlugin, exportRunNetwork, PAPER_FITNESS_NOISE, TYPES, type Metric } from '@prnn/agents';
+import { analysisRegistry, analyzePolicy, analyzeRun, inputSensitivity, writeReport, type Analysis, type AnalysisMetricInput } from '../src/index.js';
 import { FIXTURE_TEST_MAZES, trainSmallRun } from './run-fixture.js';
 
 let dir: string;
@@ -88,6 +88,31 @@ describe('analyzeRun on a real trained run', () => {
     expect(rows['fewest weights among architectures that match FC'].paper).toBe('about a quarter of FC');
     expect(analysis.headline).toHaveLength(9);
     expect(analysis.predictions).toHaveLength(15);
+  });
+});
+
+describe('metric plugins', () => {
+  it('the analysis\' measures are registered metrics; a third-party metric gets the same input and a column', async () => {
+    const doubled: Metric = {
+      name: 'doubled-sensitivity',
+      description: 'twice the input sensitivity (a test plugin)',
+      measure: (input: AnalysisMetricInput) => 2 * inputSensitivity(input.profile!),
+    };
+    const thirdParty = definePlugin({
+      manifest: { name: 'test-metrics', version: '1.0.0' },
+      module: ({ bind }) => {
+        bind<Metric>(TYPES.Metric).toConstantValue(doubled);
+      },
+    });
+    const registry = analysisRegistry({ registry: createContainer([...builtinPlugins(), thirdParty]) });
+    expect(registry.metrics().map((m) => m.name)).toEqual(expect.arrayContaining(['input-sensitivity', 'memory', 'robustness', 'sample-efficiency', 'doubled-sensitivity']));
+    const a = await analyzeRun(run, { mazes: FIXTURE_TEST_MAZES, registry, metrics: ['input-sensitivity', 'doubled-sensitivity'], forest: { trees: 3 } });
+    for (const n of a.networks) {
+      const same = analysis.networks.find((m) => m.id === n.id)!;
+      expect(n.inputSensitivity).toBe(same.inputSensitivity);
+      expect(n.extra['doubled-sensitivity']).toBe(2 * same.inputSensitivity);
+    }
+    await expect(analyzeRun(run, { metrics: ['doubled-sensitivity'] })).rejects.toThrow(/unknown metric "doubled-sensitivity"/);
   });
 });
 

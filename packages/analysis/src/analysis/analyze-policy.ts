@@ -1,9 +1,9 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import { META, OnnxPolicy, TEST_SET_SEED_OFFSET } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
-import { analysisLevels, checkMazes, testEvaluators } from './analyze-run.js';
+import { analysisLevels, analysisRegistry, checkMazes, testEvaluators } from './analyze-run.js';
 import type { AnalysisOptions } from './analysis-options.js';
-import { measureBehaviour } from './measure-network.js';
+import { measureNetwork, pluginMetricNames } from './measure-network.js';
 import { summarizeAnalysis, type Analysis } from './summarize.js';
 
 /** prnn's `ii,hh,oo,io,oi,hi,oh=0101010` metadata as flags (empty when absent or malformed). */
@@ -27,7 +27,8 @@ export interface PolicyAnalysisOptions extends AnalysisOptions {
  */
 export async function analyzePolicy(file: string, options: PolicyAnalysisOptions): Promise<Analysis> {
   const started = performance.now();
-  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES));
+  const registry = analysisRegistry(options);
+  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES, pluginMetricNames(registry)));
   const mazes = checkMazes(options.mazes ?? 1000);
   const noise = analysisLevels(options);
   const seed = options.seed ?? 0;
@@ -38,22 +39,27 @@ export async function analyzePolicy(file: string, options: PolicyAnalysisOptions
     }
     const mazeSeed = seed + TEST_SET_SEED_OFFSET;
     const ev = testEvaluators(options.task, mazes, mazeSeed, noise);
-    const behaviour = await measureBehaviour(policy, seed, ev, { measures, fdStep: options.fdStep });
     const meta = policy.metadata;
+    const arch = {
+      family: meta[META.family] ?? 'onnx',
+      name: meta[META.architecture] ?? 'policy',
+      hidden: Number(meta[META.hidden] ?? Number.NaN),
+      parameters: Number(meta[META.parameters] ?? Number.NaN),
+    };
+    const measured = await measureNetwork(policy, seed, ev, registry, { arch, weights: {} }, { measures, fdStep: options.fdStep });
     const flags = flagsOfMetadata(meta[META.flags]);
     const network = {
       source: file,
       id: meta[META.networkId] ?? file,
-      family: meta[META.family] ?? 'onnx',
-      arch: meta[META.architecture] ?? 'policy',
+      family: arch.family,
+      arch: arch.name,
       seed,
-      hidden: Number(meta[META.hidden] ?? Number.NaN),
-      parameters: Number(meta[META.parameters] ?? Number.NaN),
+      hidden: arch.hidden,
+      parameters: arch.parameters,
       flags,
       storedFitness: Number.NaN,
-      ...behaviour,
+      ...measured,
       sampleEfficiency: Number.NaN,
-      weightNorms: {},
       trainingCurve: [],
     };
     options.onProgress?.(1, 1, network.id);

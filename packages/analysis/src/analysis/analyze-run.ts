@@ -15,13 +15,15 @@ import {
   builtinPlugins,
   createContainer,
   type Architecture,
+  type Registry,
   type LoadedRun,
   type RunNetwork,
 } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
-import { sampleEfficiency, sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
+import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
+import { analysisMetricsPlugin, type AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import type { AnalysisOptions } from './analysis-options.js';
-import { measureBehaviour, type TestEvaluators } from './measure-network.js';
+import { measureNetwork, pluginMetricNames, type TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
 import { checkStoredResult, checkStoredWeights } from './stored-results.js';
 import { summarizeAnalysis, type Analysis, type AnalysisSource } from './summarize.js';
@@ -36,6 +38,16 @@ export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: numbe
     sweep: new PolicyEvaluator({ task, mazes, mazeSeed, noise }),
     record: new PolicyEvaluator({ task, mazes, mazeSeed, noise: [PAPER_FITNESS_NOISE] }),
   };
+}
+
+/**
+ * The registry an analysis computes with: the given one, or the built-ins; @prnn/analysis's metrics plugin is
+ * added when the registry does not already hold it.
+ */
+export function analysisRegistry(options: AnalysisOptions): Registry {
+  const base = options.registry;
+  if (base?.plugins.some((p) => p.manifest.name === analysisMetricsPlugin.manifest.name)) return base;
+  return createContainer([...(base?.plugins ?? builtinPlugins()), analysisMetricsPlugin]);
 }
 
 export function checkMazes(mazes: number): number {
@@ -63,7 +75,8 @@ async function loadTrainedRun(dir: string): Promise<{ run: LoadedRun; networks: 
 export async function analyzeRuns(dirs: readonly string[], options: AnalysisOptions = {}): Promise<Analysis> {
   if (dirs.length === 0) throw new PrnnError('runs must list at least one run directory');
   const started = performance.now();
-  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES));
+  const registry = analysisRegistry(options);
+  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES, pluginMetricNames(registry)));
   const mazes = checkMazes(options.mazes ?? 1000);
   const noise = analysisLevels(options);
   const loaded = [];
@@ -75,10 +88,8 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
     }
   }
   const total = loaded.reduce((n, l) => n + l.networks.length, 0);
-  const registry = options.registry ?? createContainer(builtinPlugins());
   const architectureOf = (family: string): Architecture | undefined =>
     registry.architectures().find((a) => a.family === family);
-  const weightNorms = registry.metric('weight-norms');
   const networks: NetworkAnalysis[] = [];
   const sources: AnalysisSource[] = [];
   const several = loaded.length > 1;
@@ -102,9 +113,9 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
       checkStoredWeights(weights, where);
       const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architectureOf(arch.family)), { label: net.entry.id });
-      let behaviour;
+      let measured;
       try {
-        behaviour = await measureBehaviour(policy, net.entry.seed, ev, {
+        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights }, {
           measures,
           storedSweep: stored?.get(net.entry.id),
           fdStep: options.fdStep,
@@ -116,7 +127,6 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       } finally {
         await policy.release();
       }
-      const norms = measures.has('weight-norms') ? (weightNorms.measure({ arch, weights }) as Record<string, number>) : {};
       networks.push({
         source: run.dir,
         id: several ? `${basename(run.dir)}/${net.entry.id}` : net.entry.id,
@@ -127,9 +137,8 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
         parameters: arch.parameters,
         flags: { ...(arch.flags ?? {}) },
         storedFitness: net.result.fitness as number,
-        ...behaviour,
+        ...measured,
         sampleEfficiency: Number.NaN,
-        weightNorms: norms,
         trainingCurve: net.result.trainingCurve.map((v) => v as number),
       });
       options.onProgress?.(networks.length, total, net.entry.id);
@@ -138,7 +147,11 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
   let threshold = Number.NaN;
   if (measures.has('sample-efficiency')) {
     threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
-    for (const n of networks) n.sampleEfficiency = n.trainingCurve.length > 0 ? sampleEfficiency(n.trainingCurve, threshold) : Number.NaN;
+    const metric = registry.metric('sample-efficiency');
+    for (const n of networks) {
+      const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
+      n.sampleEfficiency = n.trainingCurve.length > 0 ? (metric.measure(input) as number) : Number.NaN;
+    }
   }
   return summarizeAnalysis({
     task,

@@ -26,6 +26,8 @@ export interface NetworkAnalysis {
   /** Frobenius norms of the 9 pathways (canonical order), 0 when absent; empty when unknown. */
   weightNorms: Record<string, number>;
   readonly trainingCurve: number[];
+  /** Plugin metrics by name (a named-number metric as `name.key`). */
+  extra: Record<string, number>;
   /** How the Jacobians were obtained: exact (fused forward mode), finite differences, or not at all. */
   jacobian: 'exact' | 'finite-difference' | 'none';
 }

@@ -1,6 +1,5 @@
 import type { TaskOptions } from '@prnn/env';
 import { summarize } from '../measures/summary.js';
-import type { MeasureName } from '../measures/measure-names.js';
 import { paperPredictions, type PredictionResult } from '../predict/paper-predictions.js';
 import type { ForestOptions } from '../predict/random-forest-cv.js';
 import { compareToReference, SIGNIFICANCE_LEVEL, type GroupComparison } from '../stats/compare-to-reference.js';
@@ -49,7 +48,7 @@ export interface Analysis {
   readonly task: TaskOptions;
   readonly mazes: number;
   readonly noise: number[];
-  readonly measures: MeasureName[];
+  readonly measures: string[];
   readonly sources: AnalysisSource[];
   readonly sampleEfficiencyThreshold: number;
   readonly alpha: number;
@@ -66,7 +65,7 @@ export interface SummarizeInput {
   readonly task: TaskOptions;
   readonly mazes: number;
   readonly noise: number[];
-  readonly measures: MeasureName[];
+  readonly measures: string[];
   readonly sources: AnalysisSource[];
   readonly networks: NetworkAnalysis[];
   readonly sampleEfficiencyThreshold: number;
@@ -110,7 +109,7 @@ export function summarizeAnalysis(input: SummarizeInput): Analysis {
     };
   });
   architectures.sort((a, b) => a.parameters - b.parameters || a.arch.localeCompare(b.arch));
-  const wantPrediction = networks.length >= 2 && ['fitness', 'robustness', 'sample-efficiency'].some((m) => input.measures.includes(m as MeasureName));
+  const wantPrediction = networks.length >= 2 && ['fitness', 'robustness', 'sample-efficiency'].some((m) => input.measures.includes(m));
   const predictions = wantPrediction
     ? paperPredictions(
         networks.map((n) => ({ ...n, weightNorms: n.weightNorms })),

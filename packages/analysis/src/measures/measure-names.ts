@@ -16,12 +16,16 @@ export const MEASURES = {
 export type MeasureName = keyof typeof MEASURES;
 export const MEASURE_NAMES = Object.keys(MEASURES) as MeasureName[];
 
-/** Checks a list of measure names (e.g. from --metrics); unknown names are a PrnnError listing the known ones. */
-export function checkMeasures(names: readonly string[]): MeasureName[] {
-  const unknown = names.filter((n) => !(MEASURE_NAMES as string[]).includes(n));
+/**
+ * Checks a list of measure names (e.g. from --metrics) against the built-in measures and the names of
+ * plugin metrics; unknown names are a PrnnError listing the known ones.
+ */
+export function checkMeasures(names: readonly string[], pluginMetrics: readonly string[] = []): string[] {
+  const known = [...MEASURE_NAMES, ...pluginMetrics];
+  const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
-    throw new PrnnError(`unknown metric ${unknown.map((n) => JSON.stringify(n)).join(', ')}: use one or more of ${MEASURE_NAMES.join(', ')}`);
+    throw new PrnnError(`unknown metric ${unknown.map((n) => JSON.stringify(n)).join(', ')}: use one or more of ${known.join(', ')}`);
   }
-  if (names.length === 0) throw new PrnnError(`metrics must name at least one of ${MEASURE_NAMES.join(', ')}`);
-  return [...new Set(names)] as MeasureName[];
+  if (names.length === 0) throw new PrnnError(`metrics must name at least one of ${known.join(', ')}`);
+  return [...new Set(names)];
 }

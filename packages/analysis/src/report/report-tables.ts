@@ -8,6 +8,7 @@ export interface Table {
 
 /** One row per network with every measure (networks.csv). */
 export function networkTable(a: Analysis): Table {
+  const extras = [...new Set(a.networks.flatMap((n) => Object.keys(n.extra)))];
   const lags = Array.from({ length: a.task.steps }, (_, k) => `M_${k === 0 ? 0 : -k}`);
   const columns = [
     'id', 'source', 'family', 'arch', 'seed', 'hidden', 'parameters',
@@ -15,6 +16,7 @@ export function networkTable(a: Analysis): Table {
     'stored_fitness', 'fitness', 'robustness', 'sample_efficiency', 'input_sensitivity', 'memory_capacity', ...lags,
     ...PATHWAYS.map((p) => `norm_${p}`),
     ...a.noise.map((s) => `fitness_at_${s}`),
+    ...extras,
     'jacobian',
   ];
   const rows = a.networks.map((n) => ({
@@ -25,6 +27,7 @@ export function networkTable(a: Analysis): Table {
     ...Object.fromEntries(lags.map((l, k) => [l, n.memory[k]])),
     ...Object.fromEntries(PATHWAYS.map((p) => [`norm_${p}`, n.weightNorms[p]])),
     ...Object.fromEntries(a.noise.map((s, k) => [`fitness_at_${s}`, n.fitnessByNoise[k]])),
+    ...Object.fromEntries(extras.map((e) => [e, n.extra[e]])),
     jacobian: n.jacobian,
   }));
   return { columns, rows };
