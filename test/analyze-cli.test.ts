@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOnnxModel, OnnxDataType } from '@prnn/agents';
-import { runCli } from './run-cli.js';
+import { oneErrorLine, runCli } from './run-cli.js';
 
 const F = OnnxDataType.FLOAT;
 
@@ -56,14 +56,6 @@ beforeAll(() => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function oneErrorLine(out: { status: number | null; stderr: string }): string {
-  expect(out.status).toBe(2);
-  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  expect(out.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
-}
 
 describe('prnn analyze', () => {
   it('--run … --json: per-network and per-architecture summary; the report is written', async () => {

@@ -1,14 +1,11 @@
+import type { RunNetworkEntry } from '@prnn/agents';
+
 /** Everything measured of one network (one row of networks.csv). NaN: not computed or undefined. */
-export interface NetworkAnalysis {
+export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch' | 'seed' | 'hidden' | 'parameters'> {
   /** The run directory it came from (or the policy file). */
   readonly source: string;
   /** Unique within the analysis (`<run>/<id>` when several runs are analysed). */
   readonly id: string;
-  readonly family: string;
-  readonly arch: string;
-  readonly seed: number;
-  readonly hidden: number;
-  readonly parameters: number;
   /** The 7 optional-pathway flags (9-pathway family; empty otherwise). */
   readonly flags: Readonly<Record<string, boolean>>;
   /** Fitness as `prnn train` stored it (NaN for a policy file). */
