@@ -83,6 +83,13 @@ describe('prnn analyze', () => {
     expect(text.stdout).toContain(`Report written to ${out}/report.html`);
   });
 
+  it('prnn plugins lists the analysis measures as metrics of @prnn/analysis', () => {
+    const list = JSON.parse(runCli(['plugins', '--json']).stdout);
+    for (const name of ['input-sensitivity', 'memory', 'memory-capacity', 'robustness', 'sample-efficiency']) {
+      expect(list).toContainEqual({ kind: 'metric', name, plugin: '@prnn/analysis/metrics', package: '@prnn/analysis', version: '0.1.0' });
+    }
+  });
+
   it('--policy: an exported network analysed by finite differences', () => {
     const file = join(dir, 'fc.onnx');
     expect(runCli(['export', '--run', run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
