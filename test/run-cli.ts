@@ -3,6 +3,7 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,4 +35,13 @@ export function project(files: Record<string, string>, prefix = 'prnn-cli-'): st
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** The one `Error: …` line of a failed command (exit 2, nothing else on stderr, no stack trace). */
+export function oneErrorLine(out: { status: number | null; stderr: string }): string {
+  expect(out.status).toBe(2);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
 }

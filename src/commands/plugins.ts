@@ -1,4 +1,5 @@
 import { loadPlugins, type RegistryEntry } from '@prnn/agents';
+import { analysisMetricsPlugin } from '@prnn/analysis';
 import { BaseCommand } from '../cli/base-command.js';
 
 export default class Plugins extends BaseCommand {
@@ -17,7 +18,7 @@ export default class Plugins extends BaseCommand {
 
   async run(): Promise<RegistryEntry[]> {
     await this.parse(Plugins);
-    const entries = (await loadPlugins({ cwd: process.cwd() })).list();
+    const entries = (await loadPlugins({ cwd: process.cwd(), extra: [analysisMetricsPlugin] })).list();
     if (!this.jsonEnabled()) {
       const header = { kind: 'kind', name: 'name', plugin: 'plugin', package: 'package', version: 'version' };
       const rows = [header, ...entries];

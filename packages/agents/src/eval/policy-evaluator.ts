@@ -22,6 +22,19 @@ export interface EvaluatorOptions {
   readonly streamId?: number;
 }
 
+/**
+ * Sees every step of an evaluation before the engine does: the step index, the observations the engine is
+ * about to get ([batch·4C], env i = level·M + maze) and which envs have already finished (1 = finished; their
+ * rows are computed but their actions ignored). For recording test trials (analysis); must not keep `obs`.
+ */
+export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
+
+/** The hooks of `PolicyEvaluator.evaluate`: before the engine sees a step, and after the move. */
+export interface EvaluationObserver {
+  readonly beforeStep?: EvaluationStepObserver;
+  readonly afterStep?: (step: StepObservation) => void;
+}
+
 export interface EvaluationOptions extends EvaluatorOptions {
   /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
   readonly seed?: number;
@@ -126,10 +139,11 @@ export class PolicyEvaluator {
   }
 
   /**
-   * Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. `observe`, when
-   * given, sees every step after the move: the actions taken and the positions reached (env order).
+   * Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. `observer`, when given,
+   * sees every step: `beforeStep` the observations the engine is about to get, `afterStep` the actions taken
+   * and the positions reached (env order).
    */
-  async evaluate(engine: QEngine, seed: number, observe?: (step: StepObservation) => void): Promise<EvaluationResult> {
+  async evaluate(engine: QEngine, seed: number, observer?: EvaluationObserver): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -151,9 +165,10 @@ export class PolicyEvaluator {
     finished.fill(0);
     trialFitness.fill(Number.NaN);
     const { done, fitness: envFitness } = env;
-    observe?.({ step: -1, actions, positions: env.position, finished, done, fitness: envFitness });
+    observer?.afterStep?.({ step: -1, actions, positions: env.position, finished, done, fitness: envFitness });
     let remaining = N;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
+      observer?.beforeStep?.(t, env.observations, finished);
       const pending = engine.step(env.observations, q);
       if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
       for (let level = 0; level < levels; level++) {
@@ -163,7 +178,7 @@ export class PolicyEvaluator {
         }
       }
       env.step(actions);
-      observe?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
+      observer?.afterStep?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
       for (let i = 0; i < N; i++) {
         if (finished[i] === 0 && done[i] === 1) {
           finished[i] = 1;

@@ -73,7 +73,7 @@ export async function recordTrials(network: NetworkStep, o: RecordTrialsOptions)
       }
     },
   };
-  await evaluator.evaluate(engine, o.seed, ({ step, actions, positions, finished, done, fitness }) => {
+  await evaluator.evaluate(engine, o.seed, { afterStep: ({ step, actions, positions, finished, done, fitness }) => {
     if (step < 0) {
       r.positions.set(positions.subarray(0, N), 0);
       return;
@@ -89,7 +89,7 @@ export async function recordTrials(network: NetworkStep, o: RecordTrialsOptions)
       }
     }
     t = step + 1;
-  });
+  } });
   (state as tf.Tensor2D | null)?.dispose();
   return r;
 }
