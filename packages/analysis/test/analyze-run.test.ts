@@ -66,7 +66,7 @@ describe('analyzeRun on a real trained run', () => {
 
   it('the ONNX path (finite differences through onnxruntime) agrees with the exact Jacobians of the run', async () => {
     const file = join(dir, 'fc.onnx');
-    await exportRunNetwork(run, { arch: 'fc', seed: 0 }, file);
+    await exportRunNetwork(run, { arch: 'fc', seed: 0 }, file, { architecture: createContainer(builtinPlugins()).architecture('nine-pathway') });
     const viaOnnx = await analyzePolicy(file, { task: analysis.task, mazes: FIXTURE_TEST_MAZES, seed: 0, forest: { trees: 5 } });
     const exact = analysis.networks.find((n) => n.id === 'fc_seed0')!;
     const fd = viaOnnx.networks[0];

@@ -1,6 +1,6 @@
 // A small but real run directory for the analysis tests, trained with the trainer's library (trainRun).
 import { resolveTaskOptions } from '@prnn/env';
-import { archInfo, dqnLearner, initBackend, NinePathwayArchitecture, parseArch, trainRun } from '@prnn/agents';
+import { archInfo, builtinPlugins, createContainer, dqnLearner, initBackend, parseArch, trainRun } from '@prnn/agents';
 
 export const FIXTURE_TEST_MAZES = 40;
 export const FIXTURE_ARCHS = ['fc', 'ff', 'hh+oh'];
@@ -12,5 +12,7 @@ export async function trainSmallRun(out: string): Promise<void> {
   const task = resolveTaskOptions('track', {});
   const members = FIXTURE_ARCHS.flatMap((a) => Array.from({ length: FIXTURE_SEEDS }, (_, seed) => ({ arch: archInfo(parseArch(a)), seed })));
   const config = dqnLearner.configure(task, { episodes: 300, curvePoints: 10, testMazes: FIXTURE_TEST_MAZES });
-  await trainRun({ task, architecture: new NinePathwayArchitecture(), members, learner: dqnLearner, config, runSeed: 0, backend, out, population: 9 });
+  const registry = createContainer(builtinPlugins());
+  const family = members[0].arch.family;
+  await trainRun({ task, architecture: registry.architecture(family), kernels: registry.kernels(family), members, learner: dqnLearner, config, runSeed: 0, backend, out, population: 9 });
 }

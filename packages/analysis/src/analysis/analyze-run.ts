@@ -110,10 +110,11 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       const where = `network ${net.entry.id} of run ${run.dir}`;
       const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
       checkStoredWeights(weights, where);
-      const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, registry.architecture(arch.family)), { label: net.entry.id });
+      const architecture = registry.architecture(arch.family);
+      const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
       let measured;
       try {
-        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights }, {
+        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
           measures,
           storedSweep: stored?.get(net.entry.id),
           fdStep: options.fdStep,

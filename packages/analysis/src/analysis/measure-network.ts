@@ -58,7 +58,7 @@ export async function measureNetwork(
   seed: number,
   ev: TestEvaluators,
   registry: Registry,
-  base: { arch: ArchInfo; weights: Readonly<Record<string, Float32Array>> },
+  base: { arch: ArchInfo; weights: Readonly<Record<string, Float32Array>>; parameterNames?: readonly string[] },
   options: MeasureNetworkOptions,
 ): Promise<NetworkMeasures> {
   const want = options.measures;
