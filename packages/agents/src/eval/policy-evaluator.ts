@@ -1,7 +1,6 @@
 import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, SENSOR_NOISE_STREAM, VectorEnv, type TaskOptions } from '@prnn/env';
-import { FINAL_EVALUATION_STREAM } from '../learners/dqn.js';
 import { jsonNumber } from '../run/json-number.js';
-import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { argmaxWithTies } from '../training/evaluate-greedy.js';
 import { checkNoiseLevels, PAPER_FITNESS_NOISE, trapezoidArea } from './noise-spec.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
@@ -37,6 +36,16 @@ export interface EvaluationResult {
   readonly engine: string;
   /** Wall-clock seconds of the evaluation (the rollout, not loading). */
   readonly seconds: number;
+}
+
+/**
+ * Sees every step of an evaluation, e.g. to record one trial for display (TrialRecorder). `step` is called
+ * after the actions of step t are chosen and before the environments move, so `env.observations`, `q`, `actions`
+ * and `env.position` are step t's; `end` after the last step. Rows are env i = level·M + maze.
+ */
+export interface EvaluationObserver {
+  step(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void;
+  end?(env: VectorEnv, trialFitness: Float64Array): void;
 }
 
 function checkSeed(name: string, seed: number): number {
@@ -113,7 +122,7 @@ export class PolicyEvaluator {
   }
 
   /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
-  async evaluate(engine: QEngine, seed: number): Promise<EvaluationResult> {
+  async evaluate(engine: QEngine, seed: number, observer?: EvaluationObserver): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -145,6 +154,7 @@ export class PolicyEvaluator {
           if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
         }
       }
+      observer?.step(t, env, q, actions);
       env.step(actions);
       for (let i = 0; i < N; i++) {
         if (finished[i] === 0 && done[i] === 1) {
@@ -154,6 +164,7 @@ export class PolicyEvaluator {
         }
       }
     }
+    observer?.end?.(env, trialFitness);
     const fitness: (number | null)[] = [];
     const means: number[] = [];
     for (let level = 0; level < levels; level++) {

@@ -15,13 +15,12 @@ import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import { allocateEpisodeRecords, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
 import { jsonNumber } from '../run/json-number.js';
-import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
 import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
 
-/** evalNoise stream id of the final test (curve points use their index 0 … points−1). */
-export const FINAL_EVALUATION_STREAM = 0x46494e41;
+export { FINAL_EVALUATION_STREAM };
 
 /** The per-network random streams of the rollout. */
 export interface RolloutStreams {

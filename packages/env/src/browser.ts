@@ -1,0 +1,27 @@
+// The browser-safe entry of @prnn/env (the "browser" export condition): everything except the modules that
+// touch the file system (maze files, atomic writes, directory creation). Keep this list in step with index.ts;
+// packages/viewer/test/browser-bundle.test.ts checks that a browser bundle of it imports no Node built-in.
+export * from './errors.js';
+export * from './rng.js';
+export * from './task-options.js';
+export * from './maze-set.js';
+export * from './bfs.js';
+export * from './general-maze.js';
+export * from './track-maze.js';
+export * from './h-maze.js';
+export * from './generate.js';
+export * from './crc32.js';
+export * from './maze-codec.js';
+export * from './stats.js';
+export * from './render-ascii.js';
+export * from './render-svg.js';
+export * from './shortest-path.js';
+export * from './scoring.js';
+export * from './spaces.js';
+export * from './actions.js';
+export * from './env-api.js';
+export * from './env.js';
+export * from './registry.js';
+export * from './vector-env.js';
+export * from './wrappers.js';
+export * from './bench.js';
