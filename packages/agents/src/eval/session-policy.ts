@@ -24,6 +24,11 @@ export interface SessionPolicyOptions {
   readonly label?: string;
   /** Passed to InferenceSession.create (the caller's threading and logging choices). */
   readonly sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * `preallocated` (default; onnxruntime-node): outputs are written straight into the policy's buffers.
+   * `copied` (onnxruntime-web, whose wasm backend ignores preallocated CPU outputs): outputs are copied into them.
+   */
+  readonly outputs?: 'preallocated' | 'copied';
 }
 
 const EXPECTED =
@@ -87,8 +92,18 @@ export class SessionPolicy implements QEngine {
   private qTensor: Tensor | null = null;
   private readonly feeds: Record<string, Tensor> = {};
   private readonly fetches: Record<string, Tensor> = {};
+  private readonly preallocated: boolean;
 
-  protected constructor(ort: OrtRuntime, session: InferenceSession, header: OnnxModelHeader, obsSize: number, stateSize: number, label: string) {
+  protected constructor(
+    ort: OrtRuntime,
+    session: InferenceSession,
+    header: OnnxModelHeader,
+    obsSize: number,
+    stateSize: number,
+    label: string,
+    outputs: 'preallocated' | 'copied' = 'preallocated',
+  ) {
+    this.preallocated = outputs === 'preallocated';
     this.ort = ort;
     this.session = session;
     this.header = header;
@@ -109,7 +124,7 @@ export class SessionPolicy implements QEngine {
    */
   static async create(ort: OrtRuntime, bytes: Uint8Array, options: SessionPolicyOptions = {}): Promise<SessionPolicy> {
     const opened = await SessionPolicy.open(ort, bytes, options);
-    return new SessionPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label);
+    return new SessionPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label, options.outputs);
   }
 
   protected static async open(ort: OrtRuntime, bytes: Uint8Array, options: SessionPolicyOptions) {
@@ -228,12 +243,22 @@ export class SessionPolicy implements QEngine {
     feeds[POLICY_INPUTS.state] = this.stateTensors[this.current];
     fetches[POLICY_OUTPUTS.q] = this.qTensor as Tensor;
     fetches[POLICY_OUTPUTS.stateOut] = this.stateTensors[1 - this.current];
+    let results: InferenceSession.OnnxValueMapType;
     try {
-      await this.session.run(feeds, fetches);
+      results = this.preallocated ? await this.session.run(feeds, fetches) : await this.session.run(feeds);
     } catch (e) {
       const msg = String((e as Error).message ?? e).split('\n')[0];
       throw new PrnnError(`policy ${this.label} failed in onnxruntime on a batch of ${batch} rows (${msg})`);
     }
+    if (this.preallocated) {
+      this.current = 1 - this.current;
+      return;
+    }
+    const next = this.states[1 - this.current];
+    const qOut = results[POLICY_OUTPUTS.q]?.data;
+    const stateOut = results[POLICY_OUTPUTS.stateOut]?.data;
+    if (qOut !== q) q.set(qOut as Float32Array);
+    if (stateOut !== next) next.set(stateOut as Float32Array);
     this.current = 1 - this.current;
   }
 
