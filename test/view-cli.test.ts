@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+import { startView } from './view-server.js';
+
+// `prnn view` without a browser: bad input is one error line, the server hands out the run's networks exported
+// exactly as `prnn export` writes them, links the report, and `--static` writes a self-contained site.
+let dir: string;
+let run: string;
+
+function oneErrorLine(out: { status: number | null; stderr: string }): string {
+  expect(out.status).toBe(2);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'prnn-view-cli-'));
+  run = join(dir, 'run');
+  const train = runCli([
+    'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', '20', '--test-mazes', '24', '--curve-points', '2',
+    '--seed', '7', '--backend', 'cpu', '--out', run, '--json',
+  ]);
+  expect(train.status).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('prnn view: bad input', () => {
+  it('a run directory without trained networks', async () => {
+    const empty = join(dir, 'untrained');
+    await mkdir(empty);
+    await writeFile(join(empty, 'run.json'), await readFile(join(run, 'run.json')));
+    const line = oneErrorLine(runCli(['view', '--run', empty, '--port', '0']));
+    expect(line).toMatch(/^Error: --run .*untrained holds no trained network/);
+    expect(oneErrorLine(runCli(['view', '--run', join(dir, 'nowhere'), '--port', '0']))).toMatch(/^Error: --run/);
+  });
+
+  it('a file that is not ONNX', async () => {
+    const bad = join(dir, 'notes.onnx');
+    await writeFile(bad, 'this is not a model\n');
+    expect(oneErrorLine(runCli(['view', '--policy', bad, '--port', '0']))).toMatch(/^Error: .*notes\.onnx is not (an|a valid) ONNX model/);
+  });
+
+  it('a busy port', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const line = oneErrorLine(runCli(['view', '--run', run, '--port', String(port)]));
+      expect(line).toBe(`Error: --port ${port} is in use on 127.0.0.1: choose another port (or --port 0 for any free one)`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('neither --run nor --policy, and --noise out of range', () => {
+    expect(oneErrorLine(runCli(['view']))).toMatch(/^Error: give --run DIR or at least one --policy/);
+    expect(oneErrorLine(runCli(['view', '--run', run, '--noise', '2']))).toMatch(/^Error: --noise must be a number in \[0, 0.5\]/);
+  });
+});
+
+describe('prnn view: serving a run', () => {
+  it('serves the page, its config, networks exported as prnn export writes them, and the report', async () => {
+    await mkdir(join(run, 'report'), { recursive: true });
+    await writeFile(join(run, 'report', 'report.html'), '<!doctype html><title>report</title>');
+    const view = await startView(['--run', run]);
+    try {
+      const html = await (await fetch(view.url)).text();
+      expect(html).toContain('<title>prnn view');
+      const config = (await (await fetch(`${view.url}config.json`)).json()) as { initial: string[]; report?: string; policies: { id: string; url: string }[]; task: { kind: string } };
+      expect(config.initial).toEqual(['fc_seed0', 'hh+oh_seed0']);
+      expect(config.task.kind).toBe('track');
+      expect(config.report).toBe('report/report.html');
+      expect(await (await fetch(`${view.url}report/report.html`)).text()).toContain('<title>report</title>');
+      expect((await fetch(`${view.url}report/../run.json`)).status).toBe(404);
+      const exported = join(dir, 'hh-oh.onnx');
+      expect(runCli(['export', '--run', run, '--id', 'hh+oh_seed0', '--out', exported]).status).toBe(0);
+      const served = new Uint8Array(await (await fetch(`${view.url}${config.policies[1].url}`)).arrayBuffer());
+      expect(Buffer.from(served).equals(await readFile(exported))).toBe(true);
+      const wasm = html.match(/assets\/index-[^"]+\.js/);
+      expect(wasm).not.toBeNull();
+      expect((await fetch(`${view.url}no-such-file.js`)).status).toBe(404);
+    } finally {
+      await view.stop();
+      await rm(join(run, 'report'), { recursive: true, force: true });
+    }
+  });
+
+  it('--static writes the page, the wasm runtime and every policy, and refuses a foreign directory', async () => {
+    const site = join(dir, 'site');
+    const out = runCli(['view', '--run', run, '--static', site, '--json']);
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ policies: 2, report: false });
+    expect(existsSync(join(site, 'index.html'))).toBe(true);
+    const assets = await readdir(join(site, 'assets'));
+    expect(assets.some((f) => /^ort-wasm-simd-threaded.*\.wasm$/.test(f))).toBe(true);
+    const config = JSON.parse(await readFile(join(site, 'config.json'), 'utf8')) as { policies: { id: string }[] };
+    expect(config.policies.map((p) => p.id)).toEqual(['fc_seed0', 'hh+oh_seed0']);
+    const exported = join(dir, 'fc.onnx');
+    expect(runCli(['export', '--run', run, '--id', 'fc_seed0', '--out', exported]).status).toBe(0);
+    expect((await readFile(join(site, 'policies', 'fc_seed0.onnx'))).equals(await readFile(exported))).toBe(true);
+    // a second build replaces the first; a directory of other files is refused
+    expect(runCli(['view', '--run', run, '--static', site]).status).toBe(0);
+    const foreign = join(dir, 'foreign');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'keep.txt'), 'mine');
+    expect(oneErrorLine(runCli(['view', '--run', run, '--static', foreign]))).toMatch(/^Error: --static .*foreign exists and is neither empty nor/);
+    expect(await readFile(join(foreign, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+});
