@@ -10,6 +10,8 @@ export interface BenchViewerOptions {
   readonly sweepMazes?: number;
   /** σs levels of that sweep (default the paper's 0:0.5:21). */
   readonly sweepNoise?: string;
+  /** Write a full-page PNG of the first page after its sweep. */
+  readonly screenshot?: string;
 }
 
 export interface BenchViewerResult {
@@ -77,6 +79,7 @@ export async function benchViewer(source: ViewerSource, options: BenchViewerOpti
         });
         if (sweep.messages.length > 0) throw new PrnnError(`the page reports: ${sweep.messages.join('; ')}`);
         fps.push(sweep.fps ?? 0);
+        if (r === 0 && options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
         sweepSeconds = sweep.seconds;
         levels = sweep.levels;
       }
