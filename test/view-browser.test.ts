@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTaskOptions } from '@prnn/env';
 import { evaluatePolicy, OnnxPolicy, PolicyEvaluator, TEST_SET_SEED_OFFSET, TrialRecorder } from '@prnn/agents';
-import { CHROMIUM_MISSING, findChromium, launchChromium, type LaunchedChromium } from '@prnn/viewer';
+import { CHROMIUM_MISSING, CONTENT_TYPES, findChromium, launchChromium, type LaunchedChromium } from '@prnn/viewer';
 import type { Page } from 'playwright-core';
 import { linearPolicy } from '../packages/agents/test/onnx-test-models.js';
 import { runCli } from './run-cli.js';
@@ -40,10 +41,9 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 /** The trial of maze `maze` as Node's evaluator plays it (onnxruntime-node), and the set's mean fitness. */
-async function nodeTrial(file: string, maze: number, noise: number, seed = 0) {
+async function nodeTrial(file: string, maze: number, noise: number, task = resolveTaskOptions('track', {}), seed = 0) {
   const policy = await OnnxPolicy.load(file);
   try {
-    const task = resolveTaskOptions('track', {});
     const evaluator = new PolicyEvaluator({ task, mazes: MAZES, mazeSeed: seed + TEST_SET_SEED_OFFSET, noise: [noise] });
     const recorder = new TrialRecorder(maze, policy.obsSize, task.steps);
     const result = await evaluator.evaluate(policy, seed, recorder);
@@ -130,6 +130,45 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     expect(after[0].path).toEqual(node.path);
     expect(after[0].mean).toBe(node.mean);
     await setInput(page, 'noise', '0.05', 'input');
+  });
+
+  it('another maze kind: a General maze, the same trial as in Node', async () => {
+    await setInput(page, 'kind', 'general', 'change');
+    const { trials } = await probe(page);
+    const node = await nodeTrial(join(dir, 'hh+oh_seed0.onnx'), 5, 0.05, resolveTaskOptions('general', {}));
+    expect(trials[1].path).toEqual(node.path);
+    expect(trials[1].fitness).toBe(node.fitness);
+    expect(trials[1].mean).toBe(node.mean);
+    await setInput(page, 'kind', 'track', 'change');
+  });
+
+  it('the static build plays the same trials from a plain static web server', async () => {
+    const site = join(dir, 'site');
+    expect(runCli(['view', '--run', run, '--mazes', String(MAZES), '--static', site]).status).toBe(0);
+    const server = createServer(async (req, res) => {
+      const path = join(site, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
+      try {
+        const body = await readFile(path);
+        res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      await other.waitForFunction(() => (window as unknown as { prnnViewer?: Probe }).prnnViewer?.ready === true, undefined, { timeout: 60_000 });
+      const { trials, messages } = await probe(other);
+      expect(messages).toEqual([]);
+      const node = await nodeTrial(join(dir, 'fc_seed0.onnx'), 0, 0.05);
+      expect(trials[0].path).toEqual(node.path);
+      expect(trials[0].mean).toBe(node.mean);
+    } finally {
+      await other.close();
+      server.close();
+    }
   });
 
   it('the sweep in the worker gives prnn eval\'s fitness per σs', async () => {

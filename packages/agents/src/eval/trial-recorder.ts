@@ -20,6 +20,11 @@ export interface RecordedTrial {
   readonly fitness: number;
 }
 
+/** to[k·n …] ← from[r·n …] (no subarray views: recording allocates nothing per step). */
+function copyRow(from: Float32Array, r: number, to: Float32Array, k: number, n: number): void {
+  for (let j = 0; j < n; j++) to[k * n + j] = from[r * n + j];
+}
+
 /**
  * Records row `row` of a PolicyEvaluator run (env i = level·M + maze) as an EvaluationObserver. `state`, when
  * given, returns the engine's recurrent state after the current step ([batch·stateSize]). Buffers are sized for
@@ -56,12 +61,9 @@ export class TrialRecorder implements EvaluationObserver {
     if (env.done[r] === 1 || this.length >= this.maxSteps) return;
     const k = this.length;
     this.cells[k] = env.position[r];
-    this.obs.set(env.observations.subarray(r * this.obsSize, (r + 1) * this.obsSize), k * this.obsSize);
-    this.qs.set(q.subarray(r * POLICY_ACTIONS, (r + 1) * POLICY_ACTIONS), k * POLICY_ACTIONS);
-    if (this.state) {
-      const S = this.state.size;
-      this.st.set(this.state.read().subarray(r * S, (r + 1) * S), k * S);
-    }
+    copyRow(env.observations, r, this.obs, k, this.obsSize);
+    copyRow(q, r, this.qs, k, POLICY_ACTIONS);
+    if (this.state) copyRow(this.state.read(), r, this.st, k, this.state.size);
     this.acts[k] = actions[r];
     this.length = k + 1;
   }
