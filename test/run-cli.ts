@@ -21,3 +21,20 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** A failed command's single stderr line `Error: …` (exit status 2, no stack trace). */
+export function oneErrorLine(out: CliResult): string {
+  if (out.status !== 2) throw new Error(`expected exit status 2, got ${out.status}: ${out.stderr}`);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  if (lines.length !== 1 || /\n\s+at /.test(out.stderr)) throw new Error(`expected one error line, got:\n${out.stderr}`);
+  return lines[0];
+}
+
+/** Trains fc and hh+oh (seed 0) for a few episodes into `out` with `prnn train`, on the cpu backend. */
+export function trainTinyRunCli(out: string, options: { episodes?: number; seed?: number } = {}): void {
+  const train = runCli([
+    'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', String(options.episodes ?? 20), '--test-mazes', '24',
+    '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
+  ]);
+  if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);
+}

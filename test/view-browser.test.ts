@@ -8,7 +8,7 @@ import { evaluatePolicy, OnnxPolicy, PolicyEvaluator, TEST_SET_SEED_OFFSET, Tria
 import { CHROMIUM_MISSING, CONTENT_TYPES, findChromium, launchChromium, type LaunchedChromium } from '@prnn/viewer';
 import type { Page } from 'playwright-core';
 import { linearPolicy } from '../packages/agents/test/onnx-test-models.js';
-import { runCli } from './run-cli.js';
+import { runCli, trainTinyRunCli } from './run-cli.js';
 import { startView, type RunningView } from './view-server.js';
 
 // The page in a real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it): the trials it plays
@@ -73,11 +73,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'prnn-view-browser-'));
     run = join(dir, 'run');
-    const train = runCli([
-      'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', '40', '--test-mazes', '24', '--curve-points', '2',
-      '--seed', '3', '--backend', 'cpu', '--out', run, '--json',
-    ]);
-    expect(train.status).toBe(0);
+    trainTinyRunCli(run, { episodes: 40, seed: 3 });
     for (const id of ['fc_seed0', 'hh+oh_seed0']) {
       expect(runCli(['export', '--run', run, '--id', id, '--out', join(dir, `${id}.onnx`)]).status).toBe(0);
     }

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { oneErrorLine, runCli, trainTinyRunCli } from './run-cli.js';
 import { startView } from './view-server.js';
 
 // `prnn view` without a browser: bad input is one error line, the server hands out the run's networks exported
@@ -12,22 +12,10 @@ import { startView } from './view-server.js';
 let dir: string;
 let run: string;
 
-function oneErrorLine(out: { status: number | null; stderr: string }): string {
-  expect(out.status).toBe(2);
-  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  expect(out.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'prnn-view-cli-'));
   run = join(dir, 'run');
-  const train = runCli([
-    'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', '20', '--test-mazes', '24', '--curve-points', '2',
-    '--seed', '7', '--backend', 'cpu', '--out', run, '--json',
-  ]);
-  expect(train.status).toBe(0);
+  trainTinyRunCli(run);
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
-// The browser-safe entry of @prnn/env (the "browser" export condition): everything except the modules that
-// touch the file system (maze files, atomic writes, directory creation). Keep this list in step with index.ts;
-// packages/viewer/test/browser-bundle.test.ts checks that a browser bundle of it imports no Node built-in.
+// The browser-safe entry of @prnn/env (the "browser" export condition): every module but those that touch the
+// file system (maze files, atomic writes, directory creation), which index.ts adds. A new module that imports no
+// Node built-in belongs here; packages/viewer/test/browser-bundle.test.ts checks that this bundles for a browser.
 export * from './errors.js';
 export * from './rng.js';
 export * from './task-options.js';
