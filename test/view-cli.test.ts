@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linearPolicy } from '../packages/agents/test/onnx-test-models.js';
 import { oneErrorLine, runCli, trainTinyRunCli } from './run-cli.js';
 import { startView } from './view-server.js';
 
@@ -36,6 +37,31 @@ describe('prnn view: bad input', () => {
     const bad = join(dir, 'notes.onnx');
     await writeFile(bad, 'this is not a model\n');
     expect(oneErrorLine(runCli(['view', '--policy', bad, '--port', '0']))).toMatch(/^Error: .*notes\.onnx is not (an|a valid) ONNX model/);
+  });
+
+  it('an ONNX model that does not fit the policy contract, or reads another channel count', async () => {
+    const misfit = join(dir, 'misfit.onnx');
+    await writeFile(misfit, linearPolicy(8, new Float32Array(40), new Float32Array(5), {
+      outputs: [
+        { name: 'q', elemType: 1, shape: ['batch', 5] },
+        { name: 'state_out', elemType: 1, shape: ['batch', 1] },
+        { name: 'extra', elemType: 1, shape: ['batch', 1] },
+      ],
+      nodes: [
+        { opType: 'MatMul', inputs: ['obs', 'W'], outputs: ['z0'] },
+        { opType: 'Add', inputs: ['z0', 'b'], outputs: ['q'] },
+        { opType: 'Identity', inputs: ['state'], outputs: ['state_out'] },
+        { opType: 'Identity', inputs: ['state'], outputs: ['extra'] },
+      ],
+    }));
+    expect(oneErrorLine(runCli(['view', '--policy', misfit, '--port', '0']))).toMatch(
+      /^Error: .*policy misfit\.onnx does not follow the prnn-policy\/1 contract: extra output extra\. Expected inputs obs/,
+    );
+    const three = join(dir, 'three-channels.onnx');
+    await writeFile(three, linearPolicy(12, new Float32Array(60), new Float32Array(5)));
+    expect(oneErrorLine(runCli(['view', '--run', run, '--policy', three, '--port', '0']))).toMatch(
+      /^Error: --policy .*three-channels\.onnx reads obs of size 12, but the task has 2 channels/,
+    );
   });
 
   it('a busy port', async () => {
@@ -74,8 +100,9 @@ describe('prnn view: serving a run', () => {
       expect(runCli(['export', '--run', run, '--id', 'hh+oh_seed0', '--out', exported]).status).toBe(0);
       const served = new Uint8Array(await (await fetch(`${view.url}${config.policies[1].url}`)).arrayBuffer());
       expect(Buffer.from(served).equals(await readFile(exported))).toBe(true);
-      const wasm = html.match(/assets\/index-[^"]+\.js/);
-      expect(wasm).not.toBeNull();
+      const script = /assets\/index-[^"]+\.js/.exec(html);
+      expect(script).not.toBeNull();
+      expect((await fetch(`${view.url}${script![0]}`)).headers.get('content-type')).toMatch(/^text\/javascript/);
       expect((await fetch(`${view.url}no-such-file.js`)).status).toBe(404);
     } finally {
       await view.stop();
@@ -85,9 +112,13 @@ describe('prnn view: serving a run', () => {
 
   it('--static writes the page, the wasm runtime and every policy, and refuses a foreign directory', async () => {
     const site = join(dir, 'site');
+    await mkdir(join(run, 'report'), { recursive: true });
+    await writeFile(join(run, 'report', 'report.html'), '<!doctype html><title>report</title>');
     const out = runCli(['view', '--run', run, '--static', site, '--json']);
+    await rm(join(run, 'report'), { recursive: true, force: true });
     expect(out.status).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ policies: 2, report: false });
+    expect(JSON.parse(out.stdout)).toMatchObject({ policies: 2, report: true });
+    expect(await readFile(join(site, 'report', 'report.html'), 'utf8')).toContain('<title>report</title>');
     expect(existsSync(join(site, 'index.html'))).toBe(true);
     const assets = await readdir(join(site, 'assets'));
     expect(assets.some((f) => /^ort-wasm-simd-threaded.*\.wasm$/.test(f))).toBe(true);
