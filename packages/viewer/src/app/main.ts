@@ -230,14 +230,25 @@ function wire(): void {
   (form.elements.namedItem('noise') as HTMLInputElement).addEventListener('input', () => {
     if (readParams()) void runAll();
   });
-  $('play').addEventListener('click', () => {
+  const togglePlay = () => {
     player.playing = !player.playing;
     $('play').textContent = player.playing ? 'pause' : 'play';
-  });
-  $('step').addEventListener('click', () => {
+  };
+  const stepOnce = () => {
     player.playing = false;
     $('play').textContent = 'play';
     player.step();
+  };
+  $('play').addEventListener('click', togglePlay);
+  $('step').addEventListener('click', stepOnce);
+  // space: play/pause, →: step, Home: restart (not while typing in a field)
+  document.addEventListener('keydown', (event) => {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    if (event.key === ' ') togglePlay();
+    else if (event.key === 'ArrowRight') stepOnce();
+    else if (event.key === 'Home') player.restart();
+    else return;
+    event.preventDefault();
   });
   $('restart').addEventListener('click', () => player.restart());
   $('add-network').addEventListener('click', async () => {
