@@ -18,25 +18,38 @@ export function startView(args: string[]): Promise<RunningView> {
   let stdout = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`prnn view did not start: ${stderr}`)), 60_000);
+    const fail = (why: string) => reject(new Error(`prnn view ${why}; stdout: ${stdout}; stderr: ${stderr}`));
+    const timer = setTimeout(() => fail('printed no URL within 60 s'), 60_000);
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => reject(new Error(`prnn view exited with ${code}: ${stderr}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(`exited with ${code}`);
+    });
     child.stdout.on('data', (d) => {
       stdout += d;
-      const line = stdout.split('\n')[0];
-      if (!stdout.includes('\n')) return;
-      clearTimeout(timer);
-      const { url } = JSON.parse(line) as { url: string };
-      resolve({
-        url,
-        child,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.removeAllListeners('exit');
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
+      // the first complete line that is the --json document with the URL
+      for (const line of stdout.split('\n').slice(0, -1)) {
+        let url: string | undefined;
+        try {
+          url = (JSON.parse(line) as { url?: string }).url;
+        } catch {
+          continue;
+        }
+        if (typeof url !== 'string') continue;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({
+          url,
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+        return;
+      }
     });
   });
 }

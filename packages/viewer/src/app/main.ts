@@ -187,7 +187,8 @@ function startSweep(): void {
     if (m.id !== id) return;
     if (m.type === 'result') {
       sweep.results[m.index] = m.fitness;
-      lines[m.index] = { ...lines[m.index], fitness: m.fitness };
+      const area = m.robustness === null ? '' : ` (robustness ${m.robustness.toFixed(3)})`;
+      lines[m.index] = { ...lines[m.index], label: `${lines[m.index].label}${area}`, fitness: m.fitness };
       $('sweep-section').hidden = false;
       plotSweep($('sweep-plot'), noise, lines);
     } else if (m.type === 'done') {

@@ -15,10 +15,10 @@ function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string,
 
 /** Fitness vs σs, one line per policy (the paper's Fig. 1C for these networks). */
 export function plotSweep(container: HTMLElement, noise: readonly number[], lines: readonly SweepLine[]): void {
-  const W = 560;
+  const W = 640;
   const H = 300;
   const L = 50;
-  const R = 150;
+  const R = 230;
   const T = 12;
   const B = 40;
   const xMax = noise[noise.length - 1] || 1;
