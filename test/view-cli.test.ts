@@ -110,6 +110,20 @@ describe('prnn view: serving a run', () => {
     }
   });
 
+  it('--open hands the URL to the system opener (xdg-open)', async () => {
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    const record = join(dir, 'opened.txt');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${JSON.stringify(record)}\n`, { mode: 0o755 });
+    const view = await startView(['--run', run, '--open'], { PATH: `${bin}:${process.env.PATH}` });
+    try {
+      for (let k = 0; k < 100 && !existsSync(record); k++) await new Promise((r) => setTimeout(r, 50));
+      expect((await readFile(record, 'utf8')).trim()).toBe(view.url);
+    } finally {
+      await view.stop();
+    }
+  });
+
   it('--static writes the page, the wasm runtime and every policy, and refuses a foreign directory', async () => {
     const site = join(dir, 'site');
     await mkdir(join(run, 'report'), { recursive: true });

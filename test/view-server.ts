@@ -9,10 +9,10 @@ export interface RunningView {
   stop(): Promise<void>;
 }
 
-export function startView(args: string[]): Promise<RunningView> {
+export function startView(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningView> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'view', ...args, '--port', '0', '--json'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
