@@ -45,6 +45,7 @@ export async function launchChromium(): Promise<LaunchedChromium> {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--disable-dev-shm-usage',
       ],
     });
   } catch (error) {
