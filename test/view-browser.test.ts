@@ -138,7 +138,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     await setInput(page, 'kind', 'track', 'change');
   });
 
-  it('the static build plays the same trials from a plain static web server', async () => {
+  it('the static build plays the same trials from a plain static web server; the address carries the settings', async () => {
     const site = join(dir, 'site');
     expect(runCli(['view', '--run', run, '--mazes', String(MAZES), '--static', site]).status).toBe(0);
     const server = createServer(async (req, res) => {
@@ -154,13 +154,14 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const other = await browser.context.newPage();
     try {
-      await other.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      await other.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/?maze=3&noise=0.2`);
       await other.waitForFunction(() => (window as unknown as { prnnViewer?: Probe }).prnnViewer?.ready === true, undefined, { timeout: 60_000 });
       const { trials, messages } = await probe(other);
       expect(messages).toEqual([]);
-      const node = await nodeTrial(join(dir, 'fc_seed0.onnx'), 0, 0.05);
+      const node = await nodeTrial(join(dir, 'fc_seed0.onnx'), 3, 0.2);
       expect(trials[0].path).toEqual(node.path);
       expect(trials[0].mean).toBe(node.mean);
+      expect(new URL(other.url()).searchParams.get('maze')).toBe('3');
     } finally {
       await other.close();
       server.close();

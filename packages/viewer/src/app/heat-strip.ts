@@ -22,9 +22,18 @@ export class HeatStrip {
   private cellW = MAX_CELL_W;
   private marks: readonly number[] = [];
 
-  constructor(private readonly scale: StripScale) {
+  constructor(
+    private readonly scale: StripScale,
+    private readonly rowName: (row: number) => string = (row) => `unit ${row}`,
+  ) {
     this.canvas = document.createElement('canvas');
     this.ctx = this.canvas.getContext('2d') as CanvasRenderingContext2D;
+    // hovering a cell names it: step, row and value
+    this.canvas.addEventListener('mousemove', (event) => {
+      const c = Math.floor(event.offsetX / this.cellW);
+      const r = Math.floor(event.offsetY / CELL_H);
+      this.canvas.title = c < this.columns && r < this.rows ? `step ${c}, ${this.rowName(r)}: ${this.values[r * this.columns + c].toFixed(4)}` : '';
+    });
   }
 
   /** `values` is [columns·stride] row-major by step; rows offset..offset+rows of each step are shown. */

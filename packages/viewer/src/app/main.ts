@@ -79,11 +79,26 @@ function runAll(): Promise<void> {
   return rerun;
 }
 
+/** The trial settings in the address (?kind=&seed=&mazes=&maze=&noise=), so a view can be shared as a link. */
+function writeAddress(p: TrialParams): void {
+  const query = new URLSearchParams({ kind: p.task.kind, seed: String(p.seed), mazes: String(p.mazes), maze: String(p.maze), noise: String(p.noise) });
+  history.replaceState(null, '', `${location.pathname}?${query}`);
+}
+
+function fromAddress(base: ViewerConfig): { task: TaskOptions; seed: number; mazes: number; maze: number; noise: number } {
+  const query = new URLSearchParams(location.search);
+  const number = (key: string, fallback: number) => (query.has(key) && Number.isFinite(Number(query.get(key))) ? Number(query.get(key)) : fallback);
+  const kind = query.get('kind');
+  const t = kind === 'track' || kind === 'general' || kind === 'h' ? (kind === base.task.kind ? base.task : kindDefaults(kind, base.task)) : base.task;
+  return { task: t, seed: number('seed', base.seed), mazes: number('mazes', base.mazes), maze: number('maze', 0), noise: number('noise', base.noise) };
+}
+
 function readParams(): boolean {
   if (!task) return false;
   try {
     params = readControls(form, task);
     task = params.task;
+    writeAddress(params);
     messages.set('params', null);
     return true;
   } catch (error) {
@@ -187,6 +202,7 @@ function startSweep(): void {
     if (m.id !== id) return;
     if (m.type === 'result') {
       sweep.results[m.index] = m.fitness;
+      statusEl.textContent = `running ${mazes} mazes × ${noise.length} levels… ${m.index + 1} of ${lines.length} policies done`;
       const area = m.robustness === null ? '' : ` (robustness ${m.robustness.toFixed(3)})`;
       lines[m.index] = { ...lines[m.index], label: `${lines[m.index].label}${area}`, fitness: m.fitness };
       $('sweep-section').hidden = false;
@@ -287,8 +303,9 @@ async function start(): Promise<void> {
     status.textContent = 'no configuration';
     return;
   }
-  task = config.task;
-  writeControls(form, task, { seed: config.seed, mazes: config.mazes, maze: 0, noise: config.noise });
+  const initial = fromAddress(config);
+  task = initial.task;
+  writeControls(form, task, initial);
   readParams();
   const list = $<HTMLSelectElement>('network-list');
   for (const entry of config.policies) {

@@ -25,8 +25,8 @@ export class PolicyPanel {
   outcome: TrialOutcome | undefined;
   private readonly maze = new MazeView();
   private readonly inputs: HeatStrip;
-  private readonly hidden = new HeatStrip({ kind: 'diverging' });
-  private readonly qs = new HeatStrip({ kind: 'per-step' });
+  private readonly hidden: HeatStrip;
+  private readonly qs = new HeatStrip({ kind: 'per-step' }, (row) => `Q(${ACTION_NAMES[row]})`);
   private readonly fitness: HTMLElement;
   private readonly slice: { offset: number; rows: number; what: string };
 
@@ -37,8 +37,12 @@ export class PolicyPanel {
     onRemove: () => void,
   ) {
     const channels = policy.obsSize / SENSOR_COUNT;
-    this.inputs = new HeatStrip({ kind: 'rows', colour: (row) => channelColour(row % channels) });
+    this.inputs = new HeatStrip(
+      { kind: 'rows', colour: (row) => channelColour(row % channels) },
+      (row) => `${ACTION_NAMES[Math.floor(row / channels)]} sensor, channel ${row % channels}`,
+    );
     this.slice = hiddenSlice(policy);
+    this.hidden = new HeatStrip({ kind: 'diverging' }, (row) => `${this.slice.offset > 0 ? 'h' : 'state'}[${row}]`);
     const el = document.createElement('section');
     el.className = 'panel';
     el.dataset.policy = label;
