@@ -31,6 +31,15 @@ describe('makeDirectories', () => {
     await expect(makeDirectories('/proc/prnn-no-such-dir/sub')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  test('callers racing for the same new directories all succeed (a level another one created is not an error)', async () => {
+    const base = await root();
+    const deep = join(base, 'p', 'q', 'r');
+    const results = await Promise.all(Array.from({ length: 8 }, () => makeDirectories(deep)));
+    expect(existsSync(deep)).toBe(true);
+    // every level was created by exactly one of them
+    expect(results.flat().sort()).toEqual([join(base, 'p'), join(base, 'p', 'q'), deep].sort());
+  });
+
   test('writeFileAtomic with createDirectory writes into new nested directories', async () => {
     const base = await root();
     const file = join(base, 'x', 'y', 'out.txt');
