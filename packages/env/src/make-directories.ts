@@ -5,8 +5,8 @@ import { dirname, resolve } from 'node:path';
  * Creates directory `path` and its missing parents one level at a time — never `mkdir({ recursive: true })`,
  * which on Node 20 loops forever under /proc. Returns the directories it created, outermost first; when a
  * level fails, the ones it created are removed again and that level's file-system error is thrown
- * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR. A level that
- * a concurrent caller creates first counts as existing (not returned, not an error).
+ * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR. A level
+ * that a concurrent call creates first is accepted (and not reported as created by this call).
  */
 export async function makeDirectories(path: string): Promise<string[]> {
   const missing: string[] = [];
@@ -27,7 +27,7 @@ export async function makeDirectories(path: string): Promise<string[]> {
     try {
       await mkdir(dir);
     } catch (error) {
-      // another writer (e.g. a concurrent checkpoint) created this level in the meantime: that is what we wanted
+      // a concurrent call (e.g. two checkpoint slices of one run) made this level in the meantime
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(dir))) continue;
       await removeEmptyDirectories(created);
       throw error;
@@ -38,7 +38,11 @@ export async function makeDirectories(path: string): Promise<string[]> {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Removes the given directories, deepest first, where they are still empty (rmdir refuses the others). */
