@@ -30,10 +30,10 @@ export function oneErrorLine(out: CliResult): string {
   return lines[0];
 }
 
-/** Trains fc and hh+oh (seed 0) for a few episodes into `out` with `prnn train`, on the cpu backend. */
-export function trainTinyRunCli(out: string, options: { episodes?: number; seed?: number } = {}): void {
+/** Trains fc and hh+oh (seeds 0 … seeds−1, default only 0) for a few episodes into `out` with `prnn train`, on the cpu backend. */
+export function trainTinyRunCli(out: string, options: { episodes?: number; seed?: number; seeds?: number } = {}): void {
   const train = runCli([
-    'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', String(options.episodes ?? 20), '--test-mazes', '24',
+    'train', '--arch', 'fc,hh+oh', '--seeds', String(options.seeds ?? 1), '--episodes', String(options.episodes ?? 20), '--test-mazes', '24',
     '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
   ]);
   if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);

@@ -33,6 +33,10 @@ interface Probe {
 }
 
 const MAZES = 40;
+const RUN_SEED = 3;
+const TEST_MAZES = 24;
+// fc with seed 1, so that "each network's own seed" differs from the page's seed control (0)
+const NETWORKS = ['fc_seed1', 'hh+oh_seed0'];
 let dir: string;
 let run: string;
 let view: RunningView;
@@ -40,11 +44,19 @@ let browser: LaunchedChromium;
 let page: Page;
 const consoleErrors: string[] = [];
 
-/** The trial of maze `maze` as Node's evaluator plays it (onnxruntime-node), and the set's mean fitness. */
-async function nodeTrial(file: string, maze: number, noise: number, task = resolveTaskOptions('track', {}), seed = 0) {
+/**
+ * The trial of maze `maze` as Node's evaluator plays it (onnxruntime-node), and the set's mean fitness; by default
+ * as `prnn eval --policy --seed 0 --mazes MAZES` (test set from seed + 1 000 003).
+ */
+async function nodeTrial(
+  file: string,
+  maze: number,
+  noise: number,
+  { task = resolveTaskOptions('track', {}), seed = 0, mazeSeed = seed + TEST_SET_SEED_OFFSET, mazes = MAZES } = {},
+) {
   const policy = await OnnxPolicy.load(file);
   try {
-    const evaluator = new PolicyEvaluator({ task, mazes: MAZES, mazeSeed: seed + TEST_SET_SEED_OFFSET, noise: [noise] });
+    const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: [noise] });
     const recorder = new TrialRecorder(maze, policy.obsSize, task.steps);
     const result = await evaluator.evaluate(policy, seed, recorder);
     const trial = recorder.result();
@@ -73,11 +85,11 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'prnn-view-browser-'));
     run = join(dir, 'run');
-    trainTinyRunCli(run, { episodes: 40, seed: 3 });
-    for (const id of ['fc_seed0', 'hh+oh_seed0']) {
+    trainTinyRunCli(run, { episodes: 40, seed: RUN_SEED, seeds: 2 });
+    for (const id of NETWORKS) {
       expect(runCli(['export', '--run', run, '--id', id, '--out', join(dir, `${id}.onnx`)]).status).toBe(0);
     }
-    view = await startView(['--run', run, '--mazes', String(MAZES)]);
+    view = await startView(['--run', run, ...NETWORKS.flatMap((id) => ['--show', id])]);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('console', (m) => {
@@ -97,15 +109,29 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
   it('loads with both networks and animates', async () => {
     const state = await probe(page);
     expect(state.messages).toEqual([]);
-    expect(state.trials.map((t) => t.label)).toEqual(['fc · seed 0', 'hh+oh · seed 0']);
+    expect(state.trials.map((t) => t.label)).toEqual(['fc · seed 1', 'hh+oh · seed 0']);
     expect(state.firstStepAt).not.toBeNull();
     expect(await page.locator('.panel canvas').count()).toBe(8);
   });
 
-  it('plays the trial prnn plays in Node: same path, actions and fitness, and the mean of prnn eval', async () => {
+  it('a run starts as prnn eval --run: the run\'s test set, each network\'s seed, the mean = its stored fitness', async () => {
+    const { trials } = await probe(page);
+    for (const [k, id] of NETWORKS.entries()) {
+      const seed = Number(id.slice(-1));
+      const node = await nodeTrial(join(dir, `${id}.onnx`), 0, 0.05, { seed, mazeSeed: RUN_SEED + TEST_SET_SEED_OFFSET, mazes: TEST_MAZES });
+      expect(trials[k].path).toEqual(node.path);
+      expect(trials[k].fitness).toBe(node.fitness);
+      const stored = JSON.parse(await readFile(join(run, 'networks', id, 'result.json'), 'utf8')).fitness as number;
+      expect(trials[k].mean).toBeCloseTo(stored, 12);
+    }
+  });
+
+  it('shared seed: the trial prnn eval --policy plays in Node: same path, actions and fitness, and its mean', async () => {
+    await setInput(page, 'seedMode', 'shared', 'change');
+    await setInput(page, 'mazes', String(MAZES), 'change');
     await setInput(page, 'maze', '5', 'change');
     const { trials } = await probe(page);
-    for (const [k, id] of ['fc_seed0', 'hh+oh_seed0'].entries()) {
+    for (const [k, id] of NETWORKS.entries()) {
       const file = join(dir, `${id}.onnx`);
       const node = await nodeTrial(file, 5, 0.05);
       expect(trials[k].path).toEqual(node.path);
@@ -122,7 +148,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     await setInput(page, 'noise', '0.4', 'input');
     const after = (await probe(page)).trials;
     expect(after.map((t) => [t.path, t.mean])).not.toEqual(before.map((t) => [t.path, t.mean]));
-    const node = await nodeTrial(join(dir, 'fc_seed0.onnx'), 5, 0.4);
+    const node = await nodeTrial(join(dir, 'fc_seed1.onnx'), 5, 0.4);
     expect(after[0].path).toEqual(node.path);
     expect(after[0].mean).toBe(node.mean);
     await setInput(page, 'noise', '0.05', 'input');
@@ -131,7 +157,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
   it('another maze kind: a General maze, the same trial as in Node', async () => {
     await setInput(page, 'kind', 'general', 'change');
     const { trials } = await probe(page);
-    const node = await nodeTrial(join(dir, 'hh+oh_seed0.onnx'), 5, 0.05, resolveTaskOptions('general', {}));
+    const node = await nodeTrial(join(dir, 'hh+oh_seed0.onnx'), 5, 0.05, { task: resolveTaskOptions('general', {}) });
     expect(trials[1].path).toEqual(node.path);
     expect(trials[1].fitness).toBe(node.fitness);
     expect(trials[1].mean).toBe(node.mean);
@@ -140,7 +166,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
 
   it('the static build plays the same trials from a plain static web server; the address carries the settings', async () => {
     const site = join(dir, 'site');
-    expect(runCli(['view', '--run', run, '--mazes', String(MAZES), '--static', site]).status).toBe(0);
+    expect(runCli(['view', '--run', run, ...NETWORKS.flatMap((id) => ['--show', id]), '--mazes', String(MAZES), '--static', site]).status).toBe(0);
     const server = createServer(async (req, res) => {
       const path = join(site, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
       try {
@@ -154,11 +180,11 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const other = await browser.context.newPage();
     try {
-      await other.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/?maze=3&noise=0.2`);
+      await other.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/?seeds=shared&maze=3&noise=0.2`);
       await other.waitForFunction(() => (window as unknown as { prnnViewer?: Probe }).prnnViewer?.ready === true, undefined, { timeout: 60_000 });
       const { trials, messages } = await probe(other);
       expect(messages).toEqual([]);
-      const node = await nodeTrial(join(dir, 'fc_seed0.onnx'), 3, 0.2);
+      const node = await nodeTrial(join(dir, 'fc_seed1.onnx'), 3, 0.2);
       expect(trials[0].path).toEqual(node.path);
       expect(trials[0].mean).toBe(node.mean);
       expect(new URL(other.url()).searchParams.get('maze')).toBe('3');

@@ -31,7 +31,8 @@ export default class View extends BaseCommand {
     'Serves a page on 127.0.0.1 that generates mazes with @prnn/env and runs ONNX policies with onnxruntime-web ' +
     '(wasm) in the browser: the grid with its cues, each agent\'s path step by step (play, pause, step, speed), ' +
     'heat-map strips of what it sensed, its hidden activity and Q-values, and the trial fitness — the same trial, ' +
-    'noise and fitness as `prnn eval --policy P --seed S --mazes M --noise σs` for that maze. Controls change the ' +
+    'noise and fitness as `prnn eval` for that maze (--run: each network\'s seed and the run\'s test set, so the mean ' +
+    'at the training σs is the stored fitness; --policy: `prnn eval --policy P --seed S --mazes M`). Controls change the ' +
     'maze kind and task, the seed and maze, and σs (re-run live); "sweep" plays many mazes in a Web Worker and plots ' +
     'fitness vs σs. --run lists the run\'s networks (exported on request, as `prnn export`) and links its analysis ' +
     'report when <run>/report/report.html exists; any ONNX file of the policy contract can also be dropped on the ' +
@@ -52,8 +53,13 @@ export default class View extends BaseCommand {
     port: Flags.integer({ description: 'Port on 127.0.0.1 (0: any free port).', default: 8765, min: 0, max: 65535 }),
     open: Flags.boolean({ description: 'Open the page in the system browser.', default: false }),
     static: Flags.string({ description: 'Write a static copy of the page, policies bundled, to this directory instead of serving.' }),
-    seed: Flags.integer({ description: 'Evaluation seed of the trials, as `prnn eval --seed` (sensor noise, ties, test set).', default: 0, min: 0, max: 0xffffffff }),
-    mazes: Flags.integer({ description: 'Test mazes the trials are drawn from (the page can change it).', default: 100, min: 1, max: 100_000 }),
+    seed: Flags.integer({
+      description: 'Evaluation seed of the trials, as `prnn eval --policy --seed` (sensor noise, ties, test set); with --run the page starts with each network\'s own seed and the run\'s test set, as `prnn eval --run`.',
+      default: 0,
+      min: 0,
+      max: 0xffffffff,
+    }),
+    mazes: Flags.integer({ description: 'Test mazes the trials are drawn from (default: the run\'s test-set size with --run, else 100; the page can change it).', min: 1, max: 100_000 }),
     noise: Flags.string({ description: 'Initial sensor noise σs of the slider, in [0, 0.5].', default: '0.05' }),
     ...taskFlags,
     maze: Flags.option({

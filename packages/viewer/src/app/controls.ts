@@ -1,5 +1,5 @@
 import { PrnnError, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
-import type { TrialParams } from './trial-runner.js';
+import type { SeedMode, TrialParams } from './trial-runner.js';
 
 /** The form's fields that make the task (TaskOptions keys). */
 const TASK_FIELDS = ['size', 'steps', 'gap', 'cueSparsity', 'wallSparsity', 'mazeNoise'] as const;
@@ -24,7 +24,15 @@ function numberField(form: HTMLFormElement, name: string, label: string, integer
 }
 
 /** Writes a task and the trial settings into the form. */
-export function writeControls(form: HTMLFormElement, task: TaskOptions, trial: { seed: number; mazes: number; maze: number; noise: number }): void {
+export interface TrialControls {
+  readonly seed: number;
+  readonly seedMode: SeedMode;
+  readonly mazes: number;
+  readonly maze: number;
+  readonly noise: number;
+}
+
+export function writeControls(form: HTMLFormElement, task: TaskOptions, trial: TrialControls): void {
   field(form, 'kind').value = task.kind;
   for (const name of TASK_FIELDS) {
     const input = field(form, name) as HTMLInputElement;
@@ -33,6 +41,7 @@ export function writeControls(form: HTMLFormElement, task: TaskOptions, trial: {
   }
   field(form, 'channels').value = String(task.channels);
   field(form, 'seed').value = String(trial.seed);
+  field(form, 'seedMode').value = trial.seedMode;
   field(form, 'mazes').value = String(trial.mazes);
   field(form, 'maze').value = String(trial.maze);
   field(form, 'maze').setAttribute('max', String(trial.mazes - 1));
@@ -46,7 +55,7 @@ export function kindDefaults(kind: MazeKind, current: TaskOptions): TaskOptions 
 }
 
 /** Reads and validates the form: a PrnnError naming the field when a value is not allowed. */
-export function readControls(form: HTMLFormElement, base: TaskOptions): TrialParams {
+export function readControls(form: HTMLFormElement, base: TaskOptions, runSeed?: number): TrialParams {
   const kind = field(form, 'kind').value as MazeKind;
   const partial: Record<string, unknown> = { channels: base.channels, activeChannels: base.activeChannels, compat: base.compat };
   for (const name of USED[kind]) partial[name] = numberField(form, name, name, ['size', 'steps', 'gap'].includes(name));
@@ -58,7 +67,8 @@ export function readControls(form: HTMLFormElement, base: TaskOptions): TrialPar
   const maze = numberField(form, 'maze', 'maze', true);
   if (maze < 0 || maze >= mazes) throw new PrnnError(`maze must be an integer in [0, ${mazes - 1}] (the set holds ${mazes} mazes; got ${maze})`);
   const noise = numberField(form, 'noise', 'σs', false);
+  const seedMode: SeedMode = runSeed !== undefined && field(form, 'seedMode').value === 'network' ? 'network' : 'shared';
   (form.elements.namedItem('noiseValue') as HTMLOutputElement).value = noise.toFixed(3);
   for (const name of TASK_FIELDS) (field(form, name) as HTMLInputElement).disabled = !USED[kind].includes(name);
-  return { task, seed, mazes, maze, noise };
+  return { task, seed, seedMode, ...(runSeed !== undefined ? { runSeed } : {}), mazes, maze, noise };
 }

@@ -2,18 +2,20 @@ import type { TaskOptions } from '@prnn/env';
 import { parseNoiseSpec, type SessionPolicy } from '@prnn/agents/browser';
 import { MAX_POLICIES, VIEWER_CONFIG_FILE, VIEWER_CONFIG_FORMAT, type ViewerConfig } from '../shared/viewer-config.js';
 import { POLICY_COLOURS } from './colours.js';
-import { kindDefaults, readControls, writeControls } from './controls.js';
+import { kindDefaults, readControls, writeControls, type TrialControls } from './controls.js';
 import { Messages, messageOf } from './messages.js';
 import { openPolicy } from './ort-runtime.js';
 import { PolicyPanel } from './policy-panel.js';
 import { Player } from './player.js';
 import { plotSweep, type SweepLine } from './sweep-plot.js';
 import type { SweepMessage, SweepRequest } from './sweep-protocol.js';
-import { runTrial, type TrialParams } from './trial-runner.js';
+import { runTrial, trialSeeds, type TrialParams } from './trial-runner.js';
 
 interface Slot {
   readonly panel: PolicyPanel;
   readonly bytes: Uint8Array;
+  /** The network's own seed (run networks), used in seed mode `network`. */
+  readonly seed?: number;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -63,8 +65,8 @@ function runAll(): Promise<void> {
     if (id !== runId || !params) return;
     const p = params;
     try {
-      for (const { panel } of slots) {
-        const outcome = await runTrial(panel.policy, p);
+      for (const { panel, seed } of slots) {
+        const outcome = await runTrial(panel.policy, p, seed);
         if (id !== runId) return;
         panel.show(outcome, p.maze, p.task.steps);
       }
@@ -79,24 +81,33 @@ function runAll(): Promise<void> {
   return rerun;
 }
 
-/** The trial settings in the address (?kind=&seed=&mazes=&maze=&noise=), so a view can be shared as a link. */
+/** The trial settings in the address (?kind=&seed=&seeds=&mazes=&maze=&noise=), so a view can be shared as a link. */
 function writeAddress(p: TrialParams): void {
-  const query = new URLSearchParams({ kind: p.task.kind, seed: String(p.seed), mazes: String(p.mazes), maze: String(p.maze), noise: String(p.noise) });
+  const query = new URLSearchParams({
+    kind: p.task.kind,
+    seed: String(p.seed),
+    seeds: p.seedMode,
+    mazes: String(p.mazes),
+    maze: String(p.maze),
+    noise: String(p.noise),
+  });
   history.replaceState(null, '', `${location.pathname}?${query}`);
 }
 
-function fromAddress(base: ViewerConfig): { task: TaskOptions; seed: number; mazes: number; maze: number; noise: number } {
+function fromAddress(base: ViewerConfig): TrialControls & { task: TaskOptions } {
   const query = new URLSearchParams(location.search);
   const number = (key: string, fallback: number) => (query.has(key) && Number.isFinite(Number(query.get(key))) ? Number(query.get(key)) : fallback);
   const kind = query.get('kind');
   const t = kind === 'track' || kind === 'general' || kind === 'h' ? (kind === base.task.kind ? base.task : kindDefaults(kind, base.task)) : base.task;
-  return { task: t, seed: number('seed', base.seed), mazes: number('mazes', base.mazes), maze: number('maze', 0), noise: number('noise', base.noise) };
+  const seeds = query.get('seeds');
+  const seedMode = seeds === 'shared' || seeds === 'network' ? seeds : base.run ? 'network' : 'shared';
+  return { task: t, seed: number('seed', base.seed), seedMode, mazes: number('mazes', base.mazes), maze: number('maze', 0), noise: number('noise', base.noise) };
 }
 
 function readParams(): boolean {
   if (!task) return false;
   try {
-    params = readControls(form, task);
+    params = readControls(form, task, config?.run?.runSeed);
     task = params.task;
     writeAddress(params);
     messages.set('params', null);
@@ -107,7 +118,7 @@ function readParams(): boolean {
   }
 }
 
-async function addPolicy(bytes: Uint8Array, label: string): Promise<void> {
+async function addPolicy(bytes: Uint8Array, label: string, seed?: number): Promise<void> {
   const key = `load:${label}`;
   if (slots.length >= MAX_POLICIES) {
     messages.set(key, `${label}: at most ${MAX_POLICIES} policies are shown side by side; remove one first`);
@@ -128,7 +139,7 @@ async function addPolicy(bytes: Uint8Array, label: string): Promise<void> {
       return;
     }
     task = kindDefaults(task.kind, { ...task, channels: policy.obsSize / 4, activeChannels: new Array(policy.obsSize / 4).fill(1) });
-    writeControls(form, task, params ?? { seed: 0, mazes: 100, maze: 0, noise: 0.05 });
+    writeControls(form, task, params ?? { seed: 0, seedMode: 'shared', mazes: 100, maze: 0, noise: 0.05 });
   }
   messages.set(key, null);
   const colour = POLICY_COLOURS.find((c) => !slots.some((s) => s.panel.colour === c)) ?? POLICY_COLOURS[0];
@@ -139,7 +150,7 @@ async function addPolicy(bytes: Uint8Array, label: string): Promise<void> {
     void policy.release();
     player.load(maxSteps());
   });
-  slots.push({ panel, bytes });
+  slots.push({ panel, bytes, ...(seed !== undefined ? { seed } : {}) });
   $('panels').append(panel.element);
 }
 
@@ -153,7 +164,7 @@ async function addEntry(id: string): Promise<void> {
   const entry = config?.policies.find((p) => p.id === id);
   if (!entry) return;
   try {
-    await addPolicy(await fetchBytes(entry.url), entry.label);
+    await addPolicy(await fetchBytes(entry.url), entry.label, entry.seed);
   } catch (error) {
     messages.set(`load:${entry.label}`, messageOf(error));
   }
@@ -218,13 +229,14 @@ function startSweep(): void {
       messages.set('sweep', `sweep: ${m.message}`);
     }
   };
+  const p = params;
   const request: SweepRequest = {
     id,
-    task: params.task,
-    seed: params.seed,
+    task: p.task,
+    mazeSeed: trialSeeds(p).mazeSeed,
     mazes,
     noise,
-    policies: slots.map(({ panel, bytes }) => ({ label: panel.label, bytes: bytes.slice().buffer })),
+    policies: slots.map(({ panel, bytes, seed }) => ({ label: panel.label, seed: trialSeeds(p, seed).seed, bytes: bytes.slice().buffer })),
   };
   worker.postMessage(request, request.policies.map((p) => p.bytes));
 }
@@ -307,6 +319,7 @@ async function start(): Promise<void> {
   task = initial.task;
   writeControls(form, task, initial);
   readParams();
+  $('seed-mode').hidden = config.run === undefined;
   const list = $<HTMLSelectElement>('network-list');
   for (const entry of config.policies) {
     const option = document.createElement('option');
@@ -332,7 +345,7 @@ async function start(): Promise<void> {
       }
     }),
   );
-  for (const item of loaded) if (item) await addPolicy(item.bytes, item.entry.label);
+  for (const item of loaded) if (item) await addPolicy(item.bytes, item.entry.label, item.entry.seed);
   await runAll();
   const run = config.run ? `run ${config.run.dir} (${config.run.networks} networks)` : `${config.policies.length} policies`;
   status.textContent = `${run} · task ${task.kind} ${task.size}×${task.size}, ${task.channels} channels, ${task.steps} steps`;

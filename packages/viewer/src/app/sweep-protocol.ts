@@ -4,10 +4,12 @@ import type { TaskOptions } from '@prnn/env';
 export interface SweepRequest {
   readonly id: number;
   readonly task: TaskOptions;
-  readonly seed: number;
+  /** Seed of the test set (one set for every policy). */
+  readonly mazeSeed: number;
   readonly mazes: number;
   readonly noise: number[];
-  readonly policies: { readonly label: string; readonly bytes: ArrayBuffer }[];
+  /** Each policy with its evaluation seed. */
+  readonly policies: { readonly label: string; readonly seed: number; readonly bytes: ArrayBuffer }[];
 }
 
 /** Sweep worker → main thread. */

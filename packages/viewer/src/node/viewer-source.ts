@@ -26,7 +26,7 @@ export interface ViewerSourceOptions {
   readonly task?: TaskOptions;
   /** Evaluation seed of the trials (default 0, as `prnn eval --policy`). */
   readonly seed?: number;
-  /** Test mazes the trials come from (default 100). */
+  /** Test mazes the trials come from (default: the run's test-set size, else 100). */
   readonly mazes?: number;
   /** Initial σs (default 0.05). */
   readonly noise?: number;
@@ -146,7 +146,9 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
   }
   task ??= resolveTaskOptions('track', { channels });
   if (shown.length > MAX_POLICIES) throw new PrnnError(`at most ${MAX_POLICIES} policies are shown side by side (got ${shown.length})`);
-  const mazes = options.mazes ?? 100;
+  const configured = run?.manifest.config.testMazes;
+  const testMazes = typeof configured === 'number' && Number.isInteger(configured) && configured >= 1 ? configured : 1000;
+  const mazes = options.mazes ?? (run ? testMazes : 100);
   if (!Number.isInteger(mazes) || mazes < 1 || mazes > 100_000) throw new PrnnError(`mazes must be an integer in [1, 100000] (got ${mazes})`);
   const noise = options.noise ?? PAPER_FITNESS_NOISE;
   if (!Number.isFinite(noise) || noise < 0 || noise > 0.5) throw new PrnnError(`noise must be a number in [0, 0.5] (the page's σs slider; got ${noise})`);
@@ -159,7 +161,7 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
     seed: options.seed ?? 0,
     mazes,
     noise,
-    ...(run ? { run: { dir: run.dir, networks: run.manifest.networks.length } } : {}),
+    ...(run ? { run: { dir: run.dir, networks: run.manifest.networks.length, runSeed: run.manifest.runSeed, testMazes } } : {}),
     ...(reportDir ? { report: 'report/report.html' } : {}),
   };
   return {

@@ -29,11 +29,12 @@ export interface ViewerConfig {
   readonly initial: readonly string[];
   /** Evaluation seed (as `prnn eval --seed`: sensor noise, ties and the test set seed + 1 000 003). */
   readonly seed: number;
-  /** Test mazes of the set the trials come from. */
+  /** Test mazes of the set the trials come from (with a run: its test-set size, so the mean is its stored fitness). */
   readonly mazes: number;
   /** Initial sensor noise σs. */
   readonly noise: number;
-  readonly run?: { readonly dir: string; readonly networks: number };
+  /** With a run: its directory, network count, seed (its test set is runSeed + 1 000 003) and test-set size. */
+  readonly run?: { readonly dir: string; readonly networks: number; readonly runSeed: number; readonly testMazes: number };
   /** Link to the run's analysis report, relative to the page. */
   readonly report?: string;
 }
