@@ -46,7 +46,7 @@ export default class BenchView extends BaseCommand {
     });
     const ms = (x: number) => `${Math.round(x)} ms`;
     this.log(`viewer with ${result.policies} policies, median of ${result.repeats} loads in headless Chromium:`);
-    this.log(`  page load → first animated step:  ${ms(result.loadToFirstStepMs)} (all: ${result.loadToFirstStepAllMs.map(ms).join(', ')})`);
+    this.log(`  page load → first animated step:  ${ms(result.loadToFirstStepMs)} (first, cold: ${ms(result.loadToFirstStepColdMs)}; all: ${result.loadToFirstStepAllMs.map(ms).join(', ')})`);
     this.log(
       `  frame rate during the sweep:      ${result.sweepFps.toFixed(1)} frames/s (${result.sweepMazes} mazes × ${result.sweepLevels} levels × ` +
         `${result.policies} policies in the worker, ${result.sweepSeconds.toFixed(1)} s)`,

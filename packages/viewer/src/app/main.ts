@@ -35,6 +35,8 @@ const probe = {
   /** performance.now() when the first animated step was drawn (ms since navigation start). */
   firstStepAt: null as number | null,
   runs: 0,
+  /** ms since navigation start at each stage of the first load (config, sessions, trials). */
+  marks: {} as Record<string, number>,
   sweep: null as null | { running: boolean; frames: number; started: number; seconds: number; fps: number | null; results: (number | null)[][] },
   messages: () => messages.texts,
   trials: () =>
@@ -118,7 +120,8 @@ function readParams(): boolean {
   }
 }
 
-async function addPolicy(bytes: Uint8Array, label: string, seed?: number): Promise<void> {
+/** Shows a policy in a new panel; `opening` lets callers open several sessions at once (the initial load). */
+async function addPolicy(bytes: Uint8Array, label: string, seed?: number, opening?: Promise<SessionPolicy>): Promise<void> {
   const key = `load:${label}`;
   if (slots.length >= MAX_POLICIES) {
     messages.set(key, `${label}: at most ${MAX_POLICIES} policies are shown side by side; remove one first`);
@@ -126,7 +129,7 @@ async function addPolicy(bytes: Uint8Array, label: string, seed?: number): Promi
   }
   let policy: SessionPolicy;
   try {
-    policy = await openPolicy(bytes, label);
+    policy = await (opening ?? openPolicy(bytes, label));
   } catch (error) {
     messages.set(key, messageOf(error));
     return;
@@ -316,6 +319,7 @@ async function start(): Promise<void> {
     return;
   }
   const initial = fromAddress(config);
+  probe.marks.config = performance.now();
   task = initial.task;
   writeControls(form, task, initial);
   readParams();
@@ -345,8 +349,17 @@ async function start(): Promise<void> {
       }
     }),
   );
-  for (const item of loaded) if (item) await addPolicy(item.bytes, item.entry.label, item.entry.seed);
+  probe.marks.fetched = performance.now();
+  const opening = loaded.map((item) => {
+    if (!item) return undefined;
+    const session = openPolicy(item.bytes, item.entry.label);
+    session.catch(() => undefined); // reported by addPolicy
+    return session;
+  });
+  for (const [k, item] of loaded.entries()) if (item) await addPolicy(item.bytes, item.entry.label, item.entry.seed, opening[k]);
+  probe.marks.sessions = performance.now();
   await runAll();
+  probe.marks.trials = performance.now();
   const run = config.run ? `run ${config.run.dir} (${config.run.networks} networks)` : `${config.policies.length} policies`;
   status.textContent = `${run} · task ${task.kind} ${task.size}×${task.size}, ${task.channels} channels, ${task.steps} steps`;
   probe.ready = true;

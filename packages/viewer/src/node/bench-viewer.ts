@@ -17,8 +17,10 @@ export interface BenchViewerOptions {
 export interface BenchViewerResult {
   readonly policies: number;
   readonly repeats: number;
-  /** Navigation start → first animated step drawn (all policies loaded, trials played), ms. */
+  /** Navigation start → first animated step drawn (all policies loaded, trials played), ms; median of the loads. */
   readonly loadToFirstStepMs: number;
+  /** The first load in the fresh profile (nothing cached: the wasm runtime is fetched and compiled), ms. */
+  readonly loadToFirstStepColdMs: number;
   readonly loadToFirstStepAllMs: number[];
   readonly sweepMazes: number;
   readonly sweepLevels: number;
@@ -37,8 +39,9 @@ interface Probe {
 
 /**
  * Measures the page in headless Chromium: time from navigation to the first animated step with the source's
- * initial policies (fresh page each repeat, so the wasm binary is compiled every time), and the frame rate of the
- * page while a sweep of `sweepMazes` mazes runs in its Web Worker.
+ * initial policies (a new page each repeat in one fresh profile: the first load fetches everything, later ones may
+ * use the browser's cache as a reload would), and the frame rate of the page while a sweep of `sweepMazes` mazes
+ * runs in its Web Worker.
  */
 export async function benchViewer(source: ViewerSource, options: BenchViewerOptions = {}): Promise<BenchViewerResult> {
   const repeats = options.repeats ?? 5;
@@ -93,6 +96,7 @@ export async function benchViewer(source: ViewerSource, options: BenchViewerOpti
     policies: source.config.initial.length,
     repeats,
     loadToFirstStepMs: median(load),
+    loadToFirstStepColdMs: load[0],
     loadToFirstStepAllMs: load,
     sweepMazes,
     sweepLevels: levels,

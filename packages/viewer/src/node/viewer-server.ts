@@ -46,7 +46,9 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, ty
 async function sendFile(res: ServerResponse, path: string | undefined): Promise<void> {
   const info = path ? await stat(path).catch(() => undefined) : undefined;
   if (!path || !info?.isFile()) return send(res, 404, 'not found');
-  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size });
+  // Vite's assets carry a content hash in their name: the browser may keep them (and Chromium its compiled wasm)
+  const cache = path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size, 'cache-control': cache });
   createReadStream(path).pipe(res);
 }
 
