@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,4 +39,14 @@ export function trainTinyRunCli(out: string, options: { episodes?: number; seed?
     '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
   ]);
   if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);
+/** Temporary directories made by `project`, for the caller's afterAll to remove. */
+export const projectDirs: string[] = [];
+
+/** A user's project directory: node_modules linked to the repository's, and the given files. */
+export function project(files: Record<string, string>, prefix = 'prnn-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  projectDirs.push(dir);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
 }

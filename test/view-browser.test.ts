@@ -58,7 +58,7 @@ async function nodeTrial(
   try {
     const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: [noise] });
     const recorder = new TrialRecorder(maze, policy.obsSize, task.steps);
-    const result = await evaluator.evaluate(policy, seed, recorder);
+    const result = await evaluator.evaluate(policy, seed, undefined, recorder);
     const trial = recorder.result();
     return { path: trial.path, actions: trial.actions, fitness: trial.fitness, mean: result.fitness[0] };
   } finally {

@@ -4,7 +4,7 @@ import { BaseCommand } from '../cli/base-command.js';
 export default class Plugins extends BaseCommand {
   static override summary = 'List the loaded plugins and what each registers.';
   static override description =
-    'Every architecture family, learner, metric and environment set, with the plugin that registered it and its ' +
+    'Every architecture family, learner, metric, task, kernel and environment set, with the plugin that registered it and its ' +
     'version. Built-ins register exactly like third-party plugins; more plugins are named in prnn.config.json ' +
     '({ "plugins": ["package-or-path"] }) or package.json ("prnn": { "plugins": [...] }) in the working directory.';
 

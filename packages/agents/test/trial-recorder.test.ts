@@ -20,7 +20,7 @@ describe('TrialRecorder', () => {
     let mean: number | null = null;
     for (let m = 0; m < M; m++) {
       const recorder = new TrialRecorder(m, policy.obsSize, task.steps, { size: policy.stateSize, read: () => policy.state });
-      mean = (await evaluator.evaluate(policy, 9, recorder)).fitness[0];
+      mean = (await evaluator.evaluate(policy, 9, undefined, recorder)).fitness[0];
       const trial = recorder.result();
       const n = trial.actions.length;
       expect(n).toBeGreaterThan(0);

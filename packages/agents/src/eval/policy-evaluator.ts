@@ -46,6 +46,17 @@ export interface EvaluationResult {
 export interface EvaluationObserver {
   step(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void;
   end?(env: VectorEnv, trialFitness: Float64Array): void;
+/** What `PolicyEvaluator.evaluate` shows an observer after each step (views into its buffers). */
+export interface StepObservation {
+  /** The step just taken; −1 right after the reset (positions are the starts). */
+  readonly step: number;
+  readonly actions: Int32Array;
+  readonly positions: Int32Array;
+  /** 1 for trials that had already ended before this step (their action was ignored). */
+  readonly finished: Uint8Array;
+  /** 1 for trials that are over after this step; `fitness` then holds their score. */
+  readonly done: Uint8Array;
+  readonly fitness: Float32Array;
 }
 
 function checkSeed(name: string, seed: number): number {
@@ -121,8 +132,11 @@ export class PolicyEvaluator {
     return this.env.observationSize;
   }
 
-  /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
-  async evaluate(engine: QEngine, seed: number, observer?: EvaluationObserver): Promise<EvaluationResult> {
+  /**
+   * Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. `observe`, when
+   * given, sees every step after the move: the actions taken and the positions reached (env order).
+   */
+  async evaluate(engine: QEngine, seed: number, observe?: (step: StepObservation) => void, observer?: EvaluationObserver): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -144,6 +158,7 @@ export class PolicyEvaluator {
     finished.fill(0);
     trialFitness.fill(Number.NaN);
     const { done, fitness: envFitness } = env;
+    observe?.({ step: -1, actions, positions: env.position, finished, done, fitness: envFitness });
     let remaining = N;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
       const pending = engine.step(env.observations, q);
@@ -156,6 +171,7 @@ export class PolicyEvaluator {
       }
       observer?.step(t, env, q, actions);
       env.step(actions);
+      observe?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
       for (let i = 0; i < N; i++) {
         if (finished[i] === 0 && done[i] === 1) {
           finished[i] = 1;

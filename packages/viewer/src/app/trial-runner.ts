@@ -57,6 +57,6 @@ export async function runTrial(policy: SessionPolicy, params: TrialParams, netwo
     size: policy.stateSize,
     read: () => policy.state,
   });
-  const result = await evaluator.evaluate(policy, seed, recorder);
+  const result = await evaluator.evaluate(policy, seed, undefined, recorder);
   return { trial: recorder.result(), mean: result.fitness[0], set };
 }
