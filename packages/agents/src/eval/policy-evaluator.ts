@@ -46,6 +46,8 @@ export interface EvaluationResult {
 export interface EvaluationObserver {
   step(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void;
   end?(env: VectorEnv, trialFitness: Float64Array): void;
+}
+
 /** What `PolicyEvaluator.evaluate` shows an observer after each step (views into its buffers). */
 export interface StepObservation {
   /** The step just taken; −1 right after the reset (positions are the starts). */

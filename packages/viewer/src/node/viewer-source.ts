@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { PrnnError, resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import {
   loadRun,
+  NinePathwayArchitecture,
   META,
   OnnxPolicy,
   PAPER_FITNESS_NOISE,
@@ -113,7 +114,7 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
         let bytes = cache.get(id);
         if (!bytes) {
           const family = net.result.arch?.family ?? net.entry.family;
-          bytes = runNetworkOnnx(run as LoadedRun, net, options.architecture?.(family));
+          bytes = runNetworkOnnx(run as LoadedRun, net, options.architecture?.(family) ?? new NinePathwayArchitecture());
           cache.set(id, bytes);
         }
         return bytes;
