@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { PrnnError, resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import {
   loadRun,
-  NinePathwayArchitecture,
+  createNinePathwayArchitecture,
   META,
   OnnxPolicy,
   PAPER_FITNESS_NOISE,
@@ -114,7 +114,7 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
         let bytes = cache.get(id);
         if (!bytes) {
           const family = net.result.arch?.family ?? net.entry.family;
-          bytes = runNetworkOnnx(run as LoadedRun, net, options.architecture?.(family) ?? new NinePathwayArchitecture());
+          bytes = runNetworkOnnx(run as LoadedRun, net, options.architecture?.(family) ?? createNinePathwayArchitecture());
           cache.set(id, bytes);
         }
         return bytes;
