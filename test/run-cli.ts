@@ -39,6 +39,8 @@ export function trainTinyRunCli(out: string, options: { episodes?: number; seed?
     '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
   ]);
   if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);
+}
+
 /** Temporary directories made by `project`, for the caller's afterAll to remove. */
 export const projectDirs: string[] = [];
 
