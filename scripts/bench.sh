@@ -11,3 +11,10 @@ echo "train generic:$(prnn bench train --json --path generic --workers 1)"
 echo "eval:         $(prnn bench eval --json)"
 echo "sweep:        $(prnn bench sweep --json)"
 echo "analyze:      $(prnn bench analyze --json)"
+# the browser viewer (needs Chromium at /usr/bin/chromium): four networks of a short run
+if [ -x "${PRNN_CHROMIUM:-/usr/bin/chromium}" ]; then
+  [ -f runs/view/run.json ] || prnn train --arch fc,ff,hh+oh,ii+hh --seeds 1 --episodes 20000 --out runs/view --json >/dev/null
+  echo "view:         $(prnn bench view --run runs/view --json)"
+else
+  echo "view:         skipped (no Chromium; apt-get install -y chromium)"
+fi

@@ -3,7 +3,6 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +24,23 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A failed command's single stderr line `Error: …` (exit status 2, no stack trace). */
+export function oneErrorLine(out: CliResult): string {
+  if (out.status !== 2) throw new Error(`expected exit status 2, got ${out.status}: ${out.stderr}`);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  if (lines.length !== 1 || /\n\s+at /.test(out.stderr)) throw new Error(`expected one error line, got:\n${out.stderr}`);
+  return lines[0];
+}
+
+/** Trains fc and hh+oh (seeds 0 … seeds−1, default only 0) for a few episodes into `out` with `prnn train`, on the cpu backend. */
+export function trainTinyRunCli(out: string, options: { episodes?: number; seed?: number; seeds?: number } = {}): void {
+  const train = runCli([
+    'train', '--arch', 'fc,hh+oh', '--seeds', String(options.seeds ?? 1), '--episodes', String(options.episodes ?? 20), '--test-mazes', '24',
+    '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
+  ]);
+  if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);
+}
+
 /** Temporary directories made by `project`, for the caller's afterAll to remove. */
 export const projectDirs: string[] = [];
 
@@ -35,13 +51,4 @@ export function project(files: Record<string, string>, prefix = 'prnn-cli-'): st
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
-}
-
-/** The one `Error: …` line of a failed command (exit 2, nothing else on stderr, no stack trace). */
-export function oneErrorLine(out: { status: number | null; stderr: string }): string {
-  expect(out.status).toBe(2);
-  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  expect(out.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
 }

@@ -1,7 +1,9 @@
 // Greedy evaluation of policies (ONNX via onnxruntime-node, or an Architecture's own model) over noise sweeps.
 export * from './q-engine.js';
 export * from './noise-spec.js';
+export * from './session-policy.js';
 export * from './onnx-policy.js';
+export * from './trial-recorder.js';
 export * from './policy-evaluator.js';
 export * from './population-engine.js';
 export * from './reference-engine.js';

@@ -1,7 +1,6 @@
 import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, SENSOR_NOISE_STREAM, VectorEnv, type TaskOptions } from '@prnn/env';
-import { FINAL_EVALUATION_STREAM } from '../learners/dqn.js';
 import { jsonNumber } from '../run/json-number.js';
-import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { argmaxWithTies } from '../training/evaluate-greedy.js';
 import { checkNoiseLevels, PAPER_FITNESS_NOISE, trapezoidArea } from './noise-spec.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
@@ -29,11 +28,6 @@ export interface EvaluatorOptions {
  */
 export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
 
-/** The hooks of `PolicyEvaluator.evaluate`: before the engine sees a step, and after the move. */
-export interface EvaluationObserver {
-  readonly beforeStep?: EvaluationStepObserver;
-  readonly afterStep?: (step: StepObservation) => void;
-}
 
 export interface EvaluationOptions extends EvaluatorOptions {
   /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
@@ -50,6 +44,20 @@ export interface EvaluationResult {
   readonly engine: string;
   /** Wall-clock seconds of the evaluation (the rollout, not loading). */
   readonly seconds: number;
+}
+
+/**
+ * Sees every step of an evaluation, e.g. to record one trial for display (TrialRecorder). `step` is called
+ * after the actions of step t are chosen and before the environments move, so `env.observations`, `q`, `actions`
+ * and `env.position` are step t's; `end` after the last step. Rows are env i = level·M + maze.
+ */
+export interface EvaluationObserver {
+  /** Before the engine gets step t's observations (for recording test trials, analysis). */
+  readonly beforeStep?: EvaluationStepObserver;
+  step?(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void;
+  /** After the move of step t (−1: right after the reset). */
+  readonly afterStep?: (step: StepObservation) => void;
+  end?(env: VectorEnv, trialFitness: Float64Array): void;
 }
 
 /** What `PolicyEvaluator.evaluate` shows an observer after each step (views into its buffers). */
@@ -177,6 +185,7 @@ export class PolicyEvaluator {
           if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
         }
       }
+      observer?.step?.(t, env, q, actions);
       env.step(actions);
       observer?.afterStep?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
       for (let i = 0; i < N; i++) {
@@ -187,6 +196,7 @@ export class PolicyEvaluator {
         }
       }
     }
+    observer?.end?.(env, trialFitness);
     const fitness: (number | null)[] = [];
     const means: number[] = [];
     for (let level = 0; level < levels; level++) {

@@ -20,13 +20,12 @@ import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type Populat
 import { createPopulationModel } from '../training/create-population.js';
 import { selectedSquaredError } from './selected-squared-error.js';
 import { jsonNumber } from '../run/json-number.js';
-import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
+import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
 import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
 
-/** evalNoise stream id of the final test (curve points use their index 0 … points−1). */
-export const FINAL_EVALUATION_STREAM = 0x46494e41;
+export { FINAL_EVALUATION_STREAM };
 
 /** The per-network random streams of the rollout. */
 export interface RolloutStreams {

@@ -13,3 +13,6 @@ export const STREAM = {
 
 /** Seed of the shared test set of a run (the same 1 000 mazes for every network of a run). */
 export const TEST_SET_SEED_OFFSET = 1_000_003;
+
+/** evalNoise stream id of the final test (curve points use their index 0 … points−1). */
+export const FINAL_EVALUATION_STREAM = 0x46494e41;

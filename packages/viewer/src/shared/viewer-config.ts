@@ -1,0 +1,40 @@
+import type { TaskOptions } from '@prnn/env';
+
+/** File name of the page's configuration, next to index.html (served by `prnn view`, written by `--static`). */
+export const VIEWER_CONFIG_FILE = 'config.json';
+export const VIEWER_CONFIG_FORMAT = 'prnn-viewer';
+export const VIEWER_CONFIG_VERSION = 1;
+/** Policies shown side by side. */
+export const MAX_POLICIES = 4;
+
+/** A policy the page can load: a file given to `prnn view --policy`, or a network of the run. */
+export interface ViewerPolicyEntry {
+  readonly id: string;
+  readonly label: string;
+  /** Relative to the page: `policies/<id>.onnx`. */
+  readonly url: string;
+  readonly arch?: string;
+  readonly seed?: number;
+  /** The network's stored training fitness (runs only). */
+  readonly fitness?: number | null;
+}
+
+/** What the page starts from. */
+export interface ViewerConfig {
+  readonly format: typeof VIEWER_CONFIG_FORMAT;
+  readonly version: number;
+  readonly task: TaskOptions;
+  readonly policies: readonly ViewerPolicyEntry[];
+  /** Ids shown at start (at most MAX_POLICIES). */
+  readonly initial: readonly string[];
+  /** Evaluation seed (as `prnn eval --seed`: sensor noise, ties and the test set seed + 1 000 003). */
+  readonly seed: number;
+  /** Test mazes of the set the trials come from (with a run: its test-set size, so the mean is its stored fitness). */
+  readonly mazes: number;
+  /** Initial sensor noise σs. */
+  readonly noise: number;
+  /** With a run: its directory, network count, seed (its test set is runSeed + 1 000 003) and test-set size. */
+  readonly run?: { readonly dir: string; readonly networks: number; readonly runSeed: number; readonly testMazes: number };
+  /** Link to the run's analysis report, relative to the page. */
+  readonly report?: string;
+}
