@@ -6,6 +6,8 @@ import { dirname, resolve } from 'node:path';
  * which on Node 20 loops forever under /proc. Returns the directories it created, outermost first; when a
  * level fails, the ones it created are removed again and that level's file-system error is thrown
  * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR.
+ * Idempotent under concurrency: a level that another writer creates meanwhile (EEXIST on a directory) is
+ * accepted and not counted as created here.
  */
 export async function makeDirectories(path: string): Promise<string[]> {
   const missing: string[] = [];
@@ -26,12 +28,21 @@ export async function makeDirectories(path: string): Promise<string[]> {
     try {
       await mkdir(dir);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(dir))) continue;
       await removeEmptyDirectories(created);
       throw error;
     }
     created.push(dir);
   }
   return created;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Removes the given directories, deepest first, where they are still empty (rmdir refuses the others). */

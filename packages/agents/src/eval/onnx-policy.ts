@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PrnnError } from '@prnn/env';
 import { readOnnxModelHeader, type OnnxModelHeader } from '../onnx/onnx-metadata-reader.js';
+import { GRAPH_CRC32_KEY, graphChecksum } from '../onnx/onnx-proto-writer.js';
 import {
   META,
   POLICY_ACTIONS,
@@ -114,6 +115,12 @@ export class OnnxPolicy implements QEngine {
       header = readOnnxModelHeader(bytes);
     } catch {
       throw new PrnnError(`policy ${label} is not an ONNX model (expected a serialised ONNX ModelProto)`);
+    }
+    const stored = header.metadata[GRAPH_CRC32_KEY];
+    if (stored !== undefined && stored !== graphChecksum(header.graph)) {
+      throw new PrnnError(
+        `policy ${label} is corrupted: its graph's CRC-32 is ${graphChecksum(header.graph)}, the ${GRAPH_CRC32_KEY} recorded at export is ${stored}`,
+      );
     }
     let session: ort.InferenceSession;
     try {

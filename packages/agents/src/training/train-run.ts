@@ -1,7 +1,7 @@
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
 import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
-import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
@@ -221,6 +221,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         }
       }
       const slices = await planSlices(o, entries.map((e) => e.id), from, workers);
+      // every slice's checkpoint directory exists before any slice trains: concurrent saves never create one
+      if (o.out) for (const slice of slices) if (slice.slot !== undefined) await makeDirectories(checkpointDir(o.out, slice.slot));
       const identity = (slice: Slice) => ({ fingerprint: manifest.fingerprint, members: slice.ids });
       if (o.out && o.resume) {
         for (const slice of slices) slice.resume = await loadCheckpoint(o.out, identity(slice), slice.slot);
