@@ -38,6 +38,11 @@ export interface TrainRunOptions {
    * trained at once, one per thread; the results do not depend on the number of workers.
    */
   readonly workers?: number;
+  /**
+   * Worker threads to train on, owned by the caller (kept alive across runs, e.g. by a driver of many small
+   * runs); absent: a pool of `workers` threads is made for this run and destroyed at its end.
+   */
+  readonly workerPool?: TrainWorkerPool;
   /** Where worker threads rebuild the registry: the directory of prnn.config.json, and more plugin specs. */
   readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
   /** The tfjs backend in use (recorded in run.json). */
@@ -187,7 +192,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     throw new PrnnError(`population must be an integer ≥ 1 (got ${population})`);
   }
   if (o.members.length === 0) throw new PrnnError('there are no networks to train (check --arch and --seeds)');
-  const workers = checkWorkers(o.workers ?? 1);
+  const workers = checkWorkers(o.workers ?? o.workerPool?.workers ?? 1);
   const manifest = buildRunManifest(o);
   const E = o.config.episodes;
   const every = o.checkpointEvery ?? Math.max(1, Math.ceil(E / 10));
@@ -205,6 +210,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const started = performance.now();
   let backend = o.backend;
   let pool: TrainWorkerPool | undefined;
+  const ownPool = o.workerPool === undefined;
 
   try {
     for (let from = 0; from < o.members.length; from += population) {
@@ -255,7 +261,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           results.push(await o.learner.train(job, hooks));
         }
       } else {
-        pool ??= new TrainWorkerPool(workers);
+        pool ??= o.workerPool ?? new TrainWorkerPool(workers);
         const workerPool = pool;
         parallel = Math.min(workers, slices.length);
         const stop = createStopFlag();
@@ -328,7 +334,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       if (o.out) await removeCheckpoint(o.out);
     }
   } finally {
-    await pool?.destroy();
+    if (ownPool) await pool?.destroy();
   }
   return {
     networks: summaries as RunNetworkSummary[],
