@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { TrainingInterrupted, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
+import { INTERRUPT_EXIT_CODE, abortOnInterrupt, resumeCommand } from '../cli/interrupt.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
@@ -168,8 +169,10 @@ export default class Train extends BaseCommand {
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
+    const interrupt = abortOnInterrupt();
     try {
       result = await trainRun({
+        signal: interrupt.signal,
         task,
         architecture,
         members,
@@ -200,9 +203,17 @@ export default class Train extends BaseCommand {
         onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
       });
     } catch (error) {
+      bar.finish();
+      if (error instanceof TrainingInterrupted) {
+        const line = error.resumable ? `${error.message}; resume with: ${resumeCommand(this.config.bin, this.id ?? 'train', this.argv)}` : error.message;
+        if (json) process.stdout.write(`${JSON.stringify({ interrupted: { message: line, resumable: error.resumable } })}\n`);
+        process.stderr.write(`Interrupted: ${line}\n`);
+        this.exit(INTERRUPT_EXIT_CODE);
+      }
       await removeEmptyDirectories(createdDirectories);
       throw error;
     } finally {
+      interrupt.release();
       bar.finish();
     }
     const output = {

@@ -3,6 +3,7 @@ import type { Architecture, LearningPath, PopulationMember } from '../sdk/archit
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
+import { TrainingInterrupted } from './training-interrupted.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -138,11 +139,24 @@ async function planSlices(o: TrainRunOptions, ids: readonly string[], runFrom: n
   return ranges.map(([a, b]) => ({ from: a, to: b, slot: slotOf(a, b), ids: ids.slice(a, b) }));
 }
 
+/** Whether `error` is a learner's answer to a stop request ("training stopped at episode …"). */
+function isStop(error: unknown): boolean {
+  return error instanceof Error && /^training stopped at episode/.test(error.message);
+}
+
 /** The error to report when slices fail: a real failure before a requested stop. */
 function firstFailure(settled: readonly PromiseSettledResult<unknown>[]): unknown {
   const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  const real = failures.find((e) => !(e instanceof Error && /^training stopped at episode/.test(e.message)));
-  return real ?? failures[0];
+  return failures.find((e) => !isStop(e)) ?? failures[0];
+}
+
+/** The TrainingInterrupted error of a run stopped on request; `stop` is the learner's stop error (if any). */
+function interrupted(o: TrainRunOptions, stop: unknown): unknown {
+  if (stop !== undefined && !isStop(stop)) return stop;
+  const where = stop instanceof Error ? (/at episode \d+ of \d+/.exec(stop.message)?.[0] ?? '') : 'between populations';
+  if (!o.out) return new TrainingInterrupted(`training interrupted ${where}; nothing was saved (no --out)`, false);
+  const what = stop === undefined ? 'finished networks are stored' : 'checkpoint written';
+  return new TrainingInterrupted(`training interrupted ${where}; ${what} in ${o.out}`, true);
 }
 
 /** The run manifest of a training job (what run.json records). */
@@ -214,6 +228,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 
   try {
     for (let from = 0; from < o.members.length; from += population) {
+      // (a request before the first population still trains one episode of it: the learner stops after it)
+      if (from > 0 && o.signal?.aborted) throw interrupted(o, undefined);
       const members = o.members.slice(from, from + population);
       const entries = manifest.networks.slice(from, from + population);
       if (o.out) {
@@ -258,7 +274,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             signal: o.signal,
           };
           const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
-          results.push(await o.learner.train(job, hooks));
+          results.push(await o.learner.train(job, hooks).catch((error: unknown) => Promise.reject(o.signal?.aborted ? interrupted(o, error) : error)));
         }
       } else {
         pool ??= o.workerPool ?? new TrainWorkerPool(workers);
@@ -300,7 +316,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                 }),
             ),
           );
-          if (settled.some((r) => r.status === 'rejected')) throw firstFailure(settled);
+          if (settled.some((r) => r.status === 'rejected')) {
+            const failure = firstFailure(settled);
+            throw o.signal?.aborted && isStop(failure) ? interrupted(o, failure) : failure;
+          }
           for (const r of settled) if (r.status === 'fulfilled') results.push(r.value);
         } finally {
           o.signal?.removeEventListener('abort', onAbort);
