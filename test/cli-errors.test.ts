@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -18,6 +19,10 @@ const cases: [string, string[], RegExp][] = [
   ['SVG path that is a directory', ['env', 'render', '--svg', '/tmp'], /^Error: --svg: cannot write \/tmp: it is a directory$/],
   ['bad backend (bench train)', ['bench', 'train', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['bad backend (bench sweep)', ['bench', 'sweep', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
+  ['a billion seeds', ['train', '--arch', 'fc', '--seeds', '1000000000'], /^Error: --seeds 1000000000 × 1 architecture = 1000000000 networks; a run holds at most 100000 \(split a larger sweep into runs with --seed-offset\)$/],
+  ['more memory than the machine has (--hidden)', ['train', '--arch', 'fc', '--hidden', '100000', '--out', '/tmp/prnn-never-created-8'], /^Error: training 1 network at once \(--population 256, --hidden 100000, --test-mazes 1000, --workers \d+\) needs about \d+ GB of memory, more than this machine's [\d.]+ [GT]B; lower --population, --hidden, --test-mazes or --workers$/],
+  ['more memory than the machine has (--test-mazes)', ['train', '--arch', 'fc', '--test-mazes', '1000000000'], /^Error: training 1 network at once .*--test-mazes 1000000000.* needs about [\d.]+ TB of memory/],
+  ['episodes beyond any meaning', ['train', '--arch', 'fc', '--episodes', '1000000000000'], /^Error: --episodes: Expected an integer less than or equal to 100000000 but received: 1000000000000$/],
   ['error with --json', ['env', 'stats', '--json', '--size', '4'], /^Error: --size must be an odd integer/],
 ];
 
@@ -29,6 +34,7 @@ describe('CLI errors', () => {
       expect({ status: out.status, lines: lines.length }, out.stderr).toEqual({ status: 2, lines: 1 });
       expect(lines[0]).toMatch(message);
       expect(out.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync('/tmp/prnn-never-created-8')).toBe(false);
       if (args.includes('--json')) expect(JSON.parse(out.stdout).error.message).toBe(lines[0].slice('Error: '.length));
     });
   }

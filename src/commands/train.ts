@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { TrainingInterrupted, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
@@ -99,10 +99,10 @@ export default class Train extends BaseCommand {
 
   static override flags = {
     arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
-    seeds: Flags.integer({ description: 'Networks per architecture; network k has seed --seed-offset + k.', default: 1, min: 1 }),
+    seeds: Flags.integer({ description: `Networks per architecture; network k has seed --seed-offset + k (a run holds at most ${MAX_RUN_NETWORKS} networks).`, default: 1, min: 1 }),
     'seed-offset': Flags.integer({ description: 'First network seed (default 0).', default: 0, min: 0, max: 0xffffffff }),
     seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', default: 0, min: 0, max: 0xffffffff }),
-    episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
+    episodes: Flags.integer({ description: `Training episodes per network (default per task: track 100000, general 400000; at most ${MAX_EPISODES}).`, max: MAX_EPISODES }),
     hidden: Flags.integer({ description: 'Hidden units H (ff-large keeps its 34).', default: 8 }),
     'sensor-noise': numberFlag({ description: 'Sensor noise σs in training and testing (default 0.05).' }),
     learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin (e.g. replay-dqn).', default: 'dqn' }),
@@ -158,12 +158,27 @@ export default class Train extends BaseCommand {
       throw new PrnnError(`--arch mixes architecture families (${[...families].join(', ')}); train one family per run`);
     }
     const architecture = registry.architecture(archs[0].family);
+    if (archs.length * flags.seeds > MAX_RUN_NETWORKS) {
+      throw new PrnnError(
+        `--seeds ${flags.seeds} × ${archs.length} architecture${archs.length === 1 ? '' : 's'} = ${archs.length * flags.seeds} networks; ` +
+          `a run holds at most ${MAX_RUN_NETWORKS} (split a larger sweep into runs with --seed-offset)`,
+      );
+    }
     const members = archs.flatMap((arch) =>
       Array.from({ length: flags.seeds }, (_, k) => ({ arch, seed: flags['seed-offset'] + k })),
     );
     const json = this.jsonEnabled();
     const workers = flags.workers ?? defaultWorkers();
     const memory = estimateTrainMemory({ task, architecture, members, config, population: flags.population, workers, path: flags.path });
+    const memoryWarning =
+      memory.bytes === undefined
+        ? undefined
+        : checkMemoryFits(
+            memory.bytes,
+            `training ${Math.min(flags.population, members.length)} network${Math.min(flags.population, members.length) === 1 ? "" : "s"} at once (--population ${flags.population}, --hidden ${config.hidden}, --test-mazes ${config.testMazes}, --workers ${workers})`,
+            '--population, --hidden, --test-mazes or --workers',
+            formatBytes,
+          );
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
@@ -190,6 +205,7 @@ export default class Train extends BaseCommand {
         // said once the flags and --out are accepted, so that bad input still gets exactly one line
         onStart: () => {
           if (json) return;
+          if (memoryWarning) process.stderr.write(`warning: ${memoryWarning}\n`);
           const networksAtOnce = Math.min(flags.population, members.length);
           process.stderr.write(
             memory.bytes === undefined
