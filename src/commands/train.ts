@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, quantile } from '@prnn/env';
 import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
@@ -252,11 +252,15 @@ export default class Train extends BaseCommand {
         if (n.fitness !== null) list.push(n.fitness);
         byArch.set(n.arch, list);
       }
-      this.log(`${'arch'.padEnd(24)} ${'networks'.padStart(8)} ${'median fitness'.padStart(15)}`);
+      // per architecture: networks trained, those with a defined fitness (n), median and interquartile range
+      const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+      this.log(`${'arch'.padEnd(24)} ${'networks'.padStart(8)} ${'n'.padStart(5)} ${'median fitness'.padStart(15)} ${'IQR (q1–q3)'.padStart(13)}`);
       for (const [arch, values] of byArch) {
-        const sorted = [...values].sort((a, b) => a - b);
-        const m = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[sorted.length >> 1] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        this.log(`${arch.padEnd(24)} ${String(result.networks.filter((n) => n.arch === arch).length).padStart(8)} ${(Number.isFinite(m) ? m.toFixed(3) : 'n/a').padStart(15)}`);
+        const iqr = values.length === 0 ? 'n/a' : `${fmt(quantile(values, 0.25))}–${fmt(quantile(values, 0.75))}`;
+        this.log(
+          `${arch.padEnd(24)} ${String(result.networks.filter((n) => n.arch === arch).length).padStart(8)} ${String(values.length).padStart(5)} ` +
+            `${fmt(quantile(values, 0.5)).padStart(15)} ${iqr.padStart(13)}`,
+        );
       }
       const rate = output.netEpisodesPerSecond;
       this.log(`${config.episodes} episodes per network on ${task.kind}; ${rate === null ? 'nothing left to train' : `${Math.round(rate).toLocaleString('en-US')} net-episodes/s`} (${result.backend})${flags.out ? `; run directory ${flags.out}` : ''}`);
