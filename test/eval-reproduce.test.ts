@@ -59,6 +59,17 @@ describe('evaluation reproduces training', () => {
     }
   });
 
+  it('an exported model changed after writing is refused by eval --policy with one line naming it', () => {
+    const file = join(dir, 'fc.onnx');
+    const bytes = readFileSync(file);
+    const damaged = join(dir, 'damaged.onnx');
+    bytes[200] ^= 0x01; // inside the graph (it follows the short header fields)
+    writeFileSync(damaged, bytes);
+    expect(oneErrorLine(runCli(['eval', '--policy', damaged, '--noise', '0']))).toMatch(
+      /^Error: --policy damaged\.onnx is corrupted: its graph's CRC-32 is [0-9a-f]{8}, the prnn\.graph_crc32 recorded at export is [0-9a-f]{8}$/,
+    );
+  });
+
   it('an existing eval.json is never replaced without --out; --like and --out are refused where they mean nothing', () => {
     const before = readFileSync(join(run, 'eval.json'), 'utf8');
     expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0']))).toBe(
