@@ -90,7 +90,9 @@ export function renderSvg(set: MazeSet, index: number, opts: SvgRenderOptions = 
     if (set.walls[base + cell] !== 0) continue;
     for (let c = 0; c < channels; c++) maxCue = Math.max(maxCue, Math.min(1, set.cues[(base + cell) * channels + c]));
   }
-  const width = Math.max(mazeWidth, 3 * LEGEND_ITEM_WIDTH);
+  const title = opts.title ?? `prnn ${kind} maze ${index} of ${set.count}: ${size}×${size}, ${channels} channel${channels === 1 ? '' : 's'}`;
+  // wide enough for the heading too (bold 13-px sans-serif: under 8 px a character)
+  const width = Math.max(mazeWidth, 3 * LEGEND_ITEM_WIDTH, 8 + 8 * [...title].length);
   const legendItems = legendEntries(set, opts.path !== undefined, maxCue);
   const perRow = Math.max(1, Math.floor(width / LEGEND_ITEM_WIDTH));
   const legendTop = HEADING + mazeHeight + 8;
@@ -101,7 +103,6 @@ export function renderSvg(set: MazeSet, index: number, opts: SvgRenderOptions = 
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}" font-family="sans-serif">`,
   );
-  const title = opts.title ?? `prnn ${kind} maze ${index} of ${set.count}: ${size}×${size}, ${channels} channel${channels === 1 ? '' : 's'}`;
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<text class="heading" x="4" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`);
   out.push(`<rect class="floor" x="0" y="${HEADING}" width="${n(mazeWidth)}" height="${n(mazeHeight)}" fill="${FLOOR_COLOR}"/>`);

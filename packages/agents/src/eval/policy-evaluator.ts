@@ -112,8 +112,12 @@ export class PolicyEvaluator {
     return this.env.observationSize;
   }
 
-  /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
-  async evaluate(engine: QEngine, seed: number): Promise<EvaluationResult> {
+  /**
+   * Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. With `trace`, the cells
+   * that trial `trace.trial` (env level·M + maze) visits are written to `trace.path` (start first; the rest
+   * is -1 once the trial has ended) — for drawing an agent's path.
+   */
+  async evaluate(engine: QEngine, seed: number, trace?: { readonly trial: number; readonly path: Int32Array }): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -130,7 +134,13 @@ export class PolicyEvaluator {
       const envSeed = Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32();
       for (let level = 0; level < levels; level++) env.noiseRng(level * M + m).reseed(envSeed, SENSOR_NOISE_STREAM);
     }
+    if (trace !== undefined) {
+      if (!Number.isInteger(trace.trial) || trace.trial < 0 || trace.trial >= N) throw new PrnnError(`trace trial must be an integer in [0, ${N - 1}] (got ${trace.trial})`);
+      if (trace.path.length !== this.task.steps + 1) throw new PrnnError(`trace path must hold steps + 1 = ${this.task.steps + 1} cells (got ${trace.path.length})`);
+      trace.path.fill(-1);
+    }
     env.resetAll(set, this.mazeIndices);
+    if (trace !== undefined) trace.path[0] = env.position[trace.trial];
     engine.reset(N);
     finished.fill(0);
     trialFitness.fill(Number.NaN);
@@ -145,7 +155,9 @@ export class PolicyEvaluator {
           if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
         }
       }
+      const tracing = trace !== undefined && finished[trace.trial] === 0;
       env.step(actions);
+      if (tracing) trace.path[t + 1] = env.position[trace.trial];
       for (let i = 0; i < N; i++) {
         if (finished[i] === 0 && done[i] === 1) {
           finished[i] = 1;
