@@ -22,6 +22,7 @@ const cases: [string, string[], RegExp][] = [
   ['a billion seeds', ['train', '--arch', 'fc', '--seeds', '1000000000'], /^Error: --seeds 1000000000 × 1 architecture = 1000000000 networks; a run holds at most 100000 \(split a larger sweep into runs with --seed-offset\)$/],
   ['more memory than the machine has (--hidden)', ['train', '--arch', 'fc', '--hidden', '100000', '--out', '/tmp/prnn-never-created-8'], /^Error: training 1 network at once \(--population 256, --hidden 100000, --test-mazes 1000, --workers \d+\) needs about \d+ GB of memory, more than this machine's [\d.]+ [GT]B; lower --population, --hidden, --test-mazes or --workers$/],
   ['more memory than the machine has (--test-mazes)', ['train', '--arch', 'fc', '--test-mazes', '1000000000'], /^Error: training 1 network at once .*--test-mazes 1000000000.* needs about [\d.]+ TB of memory/],
+  ['a maze set larger than the machine\'s memory', ['env', 'stats', '--count', '1000000000'], /^Error: a set of 1000000000 mazes \(--count\) needs about [\d.]+ TB of memory, more than this machine's [\d.]+ [GT]B; lower --count$/],
   ['episodes beyond any meaning', ['train', '--arch', 'fc', '--episodes', '1000000000000'], /^Error: --episodes: Expected an integer less than or equal to 100000000 but received: 1000000000000$/],
   ['help for an unknown command', ['help', 'nope'], /^Error: Command nope not found\.$/],
   ['error with --json', ['env', 'stats', '--json', '--size', '4'], /^Error: --size must be an odd integer/],

@@ -79,6 +79,11 @@ describe('evaluation reproduces training', () => {
     expect(oneErrorLine(runCli(['eval', '--run', run, '--like', run]))).toBe('Error: --like needs --policy (--run already evaluates as the run measured its networks)');
     expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--out', join(dir, 'x.json')]))).toBe('Error: --out needs --run (eval --policy prints its results; use --json to keep them)');
     expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--like', join(dir, 'nowhere')]))).toMatch(/^Error: --like: run manifest not found: /);
+    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--mazes', '1000000', '--noise', '0:0.5:100000']))).toMatch(
+      /^Error: evaluating 1000000 mazes × 100000 noise levels at once \(--mazes, --noise\) needs about [\d.]+ TB of memory, more than this machine's [\d.]+ [GT]B; lower --mazes or the number of --noise levels$/,
+    );
+    expect(oneErrorLine(runCli(['eval', '--run', run, '--mazes', '1000000', '--noise', '0:0.5:1000', '--out', join(dir, 'never.json')]))).toMatch(/^Error: evaluating 1000000 mazes × 1000 noise levels at once/);
+    expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
     expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json']))).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist');
   });
 

@@ -10,6 +10,8 @@ import {
   OnnxPolicy,
   META,
   PAPER_NOISE_SPEC,
+  checkMemoryFits,
+  estimateEvalMemory,
   RUN_EVALUATION_FILE,
   TEST_SET_SEED_OFFSET,
   parseNoiseSpec,
@@ -20,6 +22,7 @@ import {
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
+import { formatBytes } from '../cli/workers-flag.js';
 import { writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
@@ -77,6 +80,17 @@ function runTask(runTaskOptions: TaskOptions, flags: Partial<TaskFlagValues> & R
     const flag = Object.entries(OPTION_OF_FLAG).find(([, o]) => o === option)?.[0];
     throw flag === undefined ? error : new PrnnError(`--${flag}${error.message.slice(option!.length)}`);
   }
+}
+
+/** Refuses an evaluation batch (mazes × levels) larger than the machine's memory, naming the flags. */
+function checkEvalMemory(task: TaskOptions, mazes: number, levels: number, stateSize: number): void {
+  const warning = checkMemoryFits(
+    estimateEvalMemory(task, mazes, levels, stateSize),
+    `evaluating ${mazes} mazes × ${levels} noise level${levels === 1 ? '' : 's'} at once (--mazes, --noise)`,
+    '--mazes or the number of --noise levels',
+    formatBytes,
+  );
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
 }
 
 export default class Eval extends BaseCommand {
@@ -149,6 +163,7 @@ export default class Eval extends BaseCommand {
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
       let result;
       try {
+        checkEvalMemory(task, flags.mazes ?? like?.mazes ?? 1000, noise.length, policy.stateSize);
         const ownSeed = Number(policy.metadata[META.seed]);
         const seed = flags.seed ?? (like && Number.isSafeInteger(ownSeed) && ownSeed >= 0 ? ownSeed : 0);
         const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
@@ -173,6 +188,10 @@ export default class Eval extends BaseCommand {
     const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    const settings = runEvaluationSettings(manifest);
+    const largest = Math.max(...manifest.networks.map((n) => n.hidden));
+    const evalTask = task ?? manifest.task;
+    checkEvalMemory(evalTask, flags.mazes ?? settings.mazes, noise.length, 4 * evalTask.channels + largest + 5);
     const file = flags.out ?? join(runDir, RUN_EVALUATION_FILE);
     if (flags.out === undefined && existsSync(file)) {
       throw new PrnnError(`--run ${runDir} already holds ${RUN_EVALUATION_FILE} from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${file} to replace it)`);
