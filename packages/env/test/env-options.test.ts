@@ -16,6 +16,9 @@ describe('make() task options', () => {
     expect(() => make('prnn/TrackMaze-v0', { sise: 13 } as never)).toThrow(
       /^unknown env option "sise"; allowed: kind, task, mazeSet, sensorNoise, reward and the task options size, channels, /,
     );
+    expect(() => make('prnn/TrackMaze-v0', { kind: 'general' } as never)).toThrow('prnn/TrackMaze-v0 makes track mazes; options.kind must be track or absent (got "general")');
+    expect(() => make('prnn/HMaze-v0', { task: { kind: 'track' } })).toThrow(/^prnn\/HMaze-v0 makes h mazes/);
+    expect((make('prnn/HMaze-v0', { task: { kind: 'h' } }) as MazeEnv).options.kind).toBe('h');
     expect(() => make('prnn/TrackMaze-v0', { size: 13, task: { size: 15 } })).toThrow('task option size is given twice (flat and in task); give it once');
     const set = generateMazeSet(resolveTaskOptions('track'), { count: 2, seed: 1 });
     expect(set).toBeInstanceOf(MazeSet);
