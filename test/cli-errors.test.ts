@@ -16,6 +16,7 @@ const cases: [string, string[], RegExp][] = [
   ['unknown top-level command', ['nope'], /^Error: command "nope" not found; commands: archs, bench, env, eval, export, help, plugins, train \(see prnn --help\)$/],
   ['argument to a command without arguments', ['env', 'render', 'foo'], /^Error: env render takes no arguments \(got "foo"\)$/],
   ['SVG path in a directory that takes no new files', ['env', 'render', '--svg', '/proc/version'], /^Error: --svg: cannot write \/proc\/version: files cannot be created in its directory \(ENOENT\)$/],
+  ['SVG path under a file (the message names the file, not its temporary)', ['env', 'render', '--svg', '/etc/hostname/x.svg'], /^Error: --svg: cannot write \/etc\/hostname\/x\.svg: a part of its path is a file$/],
   ['SVG path that is a directory', ['env', 'render', '--svg', '/tmp'], /^Error: --svg: cannot write \/tmp: it is a directory$/],
   ['bad backend (bench train)', ['bench', 'train', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['bad backend (bench sweep)', ['bench', 'sweep', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],

@@ -12,6 +12,7 @@ export async function writeOutputFile(flag: string, path: string, data: Uint8Arr
       code === 'ENOENT' ? (existsSync(dirname(path)) ? 'files cannot be created in its directory (ENOENT)' : 'its directory does not exist')
       : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
       : code === 'EISDIR' ? 'it is a directory'
+      : code === 'ENOTDIR' ? 'a part of its path is a file'
       : (error as Error).message;
     throw new PrnnError(`${flag}: cannot write ${path}: ${reason}`);
   }

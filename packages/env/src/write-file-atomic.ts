@@ -23,7 +23,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    // removing may fail in turn (e.g. ENOTDIR when the directory is a file); the first error is the one to report
+    await rm(temporary, { force: true }).catch(() => {});
     throw renamed(error, temporary, path);
   }
 }

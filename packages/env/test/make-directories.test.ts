@@ -61,5 +61,11 @@ describe('makeDirectories', () => {
     expect(error).toMatchObject({ code: 'ENOENT', path: target });
     expect((error as Error).message).toContain(target);
     expect((error as Error).message).not.toContain('.tmp-');
+    // under a file: the write fails with ENOTDIR, and so would removing the temporary; the first error is reported
+    await writeFile(join(base, 'plain'), 'x');
+    const under = join(base, 'plain', 'x.svg');
+    const notDir = await writeFileAtomic(under, 'x').catch((e: NodeJS.ErrnoException) => e);
+    expect(notDir).toMatchObject({ code: 'ENOTDIR', path: under, syscall: 'open' });
+    expect((notDir as Error).message).toBe(`ENOTDIR: not a directory, open '${under}'`);
   });
 });
