@@ -84,6 +84,9 @@ describe('evaluation reproduces training', () => {
     );
     expect(oneErrorLine(runCli(['eval', '--run', run, '--mazes', '1000000', '--noise', '0:0.5:1000', '--out', join(dir, 'never.json')]))).toMatch(/^Error: evaluating 1000000 mazes × 1000 noise levels at once/);
     expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
+    // an --out that cannot be written is refused before evaluating, not after
+    const late = runCli(['eval', '--run', run, '--out', dir]);
+    expect(oneErrorLine(late)).toBe(`Error: --out: cannot write ${dir}: it is a directory`);
     expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json']))).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist');
   });
 

@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
 import { formatBytes } from '../cli/workers-flag.js';
-import { writeOutputFile } from '../cli/write-output-file.js';
+import { checkOutputFile, writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
@@ -193,6 +193,7 @@ export default class Eval extends BaseCommand {
     const evalTask = task ?? manifest.task;
     checkEvalMemory(evalTask, flags.mazes ?? settings.mazes, noise.length, 4 * evalTask.channels + largest + 5);
     const file = flags.out ?? join(runDir, RUN_EVALUATION_FILE);
+    if (flags.out !== undefined) checkOutputFile('--out', flags.out);
     if (flags.out === undefined && existsSync(file)) {
       throw new PrnnError(`--run ${runDir} already holds ${RUN_EVALUATION_FILE} from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${file} to replace it)`);
     }
