@@ -30,15 +30,16 @@ function tiny(overrides: Partial<TrainRunOptions> = {}): TrainRunOptions {
 }
 
 describe('2-worker training', () => {
-  test('50 consecutive tiny 2-worker trains with a checkpoint every episode all succeed', async () => {
+  test('50 consecutive tiny 2-worker trains (two populations each, a checkpoint every episode) all succeed', async () => {
     const root = await tmp();
     // one pool for all 50 runs keeps the test fast (threads start once); each run is the full 2-slice path
     const workerPool = new TrainWorkerPool(2);
     try {
       for (let k = 0; k < 50; k++) {
         const out = join(root, `r${k}`);
-        const r = await trainRun(tiny({ out, workers: 2, workerPool, checkpointEvery: 1, runSeed: k }));
-        expect(r.networks.map((n) => n.id)).toEqual(['fc_seed1', 'ff_seed2']);
+        // two populations of two: checkpoint/ is cleared after the first and made again for the second
+        const r = await trainRun(tiny({ out, workers: 2, workerPool, checkpointEvery: 1, runSeed: k, members: members([['fc', 1], ['ff', 2], ['hh', 3], ['oh', 4]]) }));
+        expect(r.networks.map((n) => n.id)).toEqual(['fc_seed1', 'ff_seed2', 'hh_seed3', 'oh_seed4']);
         expect(existsSync(join(out, 'checkpoint'))).toBe(false);
       }
     } finally {
