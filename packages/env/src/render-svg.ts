@@ -187,7 +187,8 @@ function legendEntries(set: MazeSet, withPath: boolean, maxCue: number): LegendE
 function marker(cls: string, letter: string, { x, y }: { x: number; y: number }, cs: number, color: string): string {
   return (
     `<g class="${cls}"><circle cx="${n(x + cs / 2)}" cy="${n(y + cs / 2)}" r="${n(cs * 0.4)}" fill="none" stroke="${color}" stroke-width="${n(cs * 0.07)}"/>` +
-    `<text x="${n(x + cs * 0.08)}" y="${n(y + cs * 0.3)}" font-size="${n(cs * 0.28)}" font-weight="bold" fill="${color}">${letter}</text></g>`
+    `<text x="${n(x + cs / 2)}" y="${n(y + cs / 2)}" font-size="${n(cs * 0.5)}" font-weight="bold" text-anchor="middle" dominant-baseline="central" ` +
+    `fill="${color}" stroke="#ffffff" stroke-width="${n(cs * 0.04)}" paint-order="stroke">${letter}</text></g>`
   );
 }
 
