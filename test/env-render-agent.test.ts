@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkXml } from '../packages/env/test/well-formed-xml.js';
-import { runCli } from './run-cli.js';
+import { oneErrorLine, runCli } from './run-cli.js';
 
 let dir: string;
 let run: string;
@@ -55,13 +55,7 @@ describe('prnn env render with a trained agent', () => {
   });
 
   it('bad combinations: one line, exit 2', () => {
-    const one = (args: string[]) => {
-      const r = runCli(['env', 'render', ...args]);
-      expect(r.status).toBe(2);
-      const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-      expect(lines).toHaveLength(1);
-      return lines[0];
-    };
+    const one = (args: string[]) => oneErrorLine(runCli(['env', 'render', ...args]));
     expect(one(['--sensor-noise', '0.1'])).toBe("Error: --sensor-noise needs --policy or --run (it sets the drawn agent's episode)");
     expect(one(['--policy', onnx, '--path', 'shortest'])).toMatch(/^Error: .*--path.*--policy|^Error: .*--policy.*--path/);
     expect(one(['--run', run])).toMatch(/--id/);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { oneErrorLine, runCli } from './run-cli.js';
 
 // A real run trained with a 200-maze test set (not the default 1 000) and a run seed of its own.
 let dir: string;
@@ -22,13 +22,6 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function oneErrorLine(out: { status: number | null; stderr: string }): string {
-  expect(out.status).toBe(2);
-  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  return lines[0];
-}
 
 describe('evaluation reproduces training', () => {
   it('eval --run with the run\'s defaults (200 mazes, its test set) gives result.json\'s fitness at σs 0.05, also inside the paper\'s sweep', () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,4 +21,13 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Asserts a failed command's contract (exit 2, one line on stderr, no stack trace) and returns that line. */
+export function oneErrorLine(out: { status: number | null; stderr: string }): string {
+  expect(out.status, out.stderr).toBe(2);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines, out.stderr).toHaveLength(1);
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
 }
