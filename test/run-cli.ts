@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -21,6 +23,18 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Temporary directories made by `project`, for the caller's afterAll to remove. */
+export const projectDirs: string[] = [];
+
+/** A user's project directory: node_modules linked to the repository's, and the given files. */
+export function project(files: Record<string, string>, prefix = 'prnn-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  projectDirs.push(dir);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
 }
 
 /** Asserts a failed command's contract (exit 2, one line on stderr, no stack trace) and returns that line. */

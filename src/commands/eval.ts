@@ -26,7 +26,7 @@ import { formatBytes } from '../cli/workers-flag.js';
 import { checkOutputFile, writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
-import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
+import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
 
 export interface EvalPolicyOutput {
   noise: number[];
@@ -146,6 +146,10 @@ export default class Eval extends BaseCommand {
       description: 'Maze kind: track, general or h (default: the run\'s task with --run, track with --policy).',
       helpGroup: 'TASK',
     })(),
+    task: Flags.string({
+      description: '--policy: a task registered by a plugin (its id), instead of the built-in --maze (a run evaluates on its own task).',
+      helpGroup: 'TASK',
+    }),
   };
 
   async run(): Promise<EvalPolicyOutput | EvalRunOutput> {
@@ -153,21 +157,32 @@ export default class Eval extends BaseCommand {
     const { flags } = await this.parse(Eval);
     const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
     const engine = flags.engine as EvalEngineName;
+    const registry = await loadPlugins({ cwd: process.cwd() });
     if (flags.policy !== undefined) {
       if (engine !== 'onnx') throw new PrnnError('--engine tfjs needs --run (an ONNX policy file runs on onnxruntime only)');
       if (flags.out !== undefined) throw new PrnnError('--out needs --run (eval --policy prints its results; use --json to keep them)');
-      const like = flags.like === undefined ? undefined : runEvaluationSettings((await withFlagAsync('--like', undefined, () => loadRun(flags.like as string))).manifest);
+      if (flags.task !== undefined && flags.maze !== undefined) throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
+      if (flags.task !== undefined && flags.like !== undefined) throw new PrnnError('--task and --like exclude each other: --like evaluates on the run\'s own task');
+      const likeRun = flags.like === undefined ? undefined : await withFlagAsync('--like', undefined, () => loadRun(flags.like as string));
+      const like = likeRun === undefined ? undefined : runEvaluationSettings(likeRun.manifest);
+      const sourceId = flags.task ?? likeRun?.manifest.taskSource;
+      const source = sourceId === undefined ? undefined : withFlag(flags.task !== undefined ? '--task' : '--like', undefined, () => registry.task(sourceId));
       const task = like
         ? (runTask(like.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>) ?? like.task)
-        : taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
+        : source
+          ? taskSourceOptionsFromFlags(source, flags)
+          : taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
+      const count = flags.mazes ?? like?.mazes ?? 1000;
+      const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
+      const mazeSeed = testSeed + TEST_SET_SEED_OFFSET;
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
       let result;
       try {
-        checkEvalMemory(task, flags.mazes ?? like?.mazes ?? 1000, noise.length, policy.stateSize);
+        checkEvalMemory(task, count, noise.length, policy.stateSize);
+        const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
         const ownSeed = Number(policy.metadata[META.seed]);
         const seed = flags.seed ?? (like && Number.isSafeInteger(ownSeed) && ownSeed >= 0 ? ownSeed : 0);
-        const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
-        result = await evaluatePolicy(policy, { task, mazes: flags.mazes ?? like?.mazes ?? 1000, noise, seed, mazeSeed: testSeed + TEST_SET_SEED_OFFSET });
+        result = await evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
       } finally {
         await policy.release();
       }
@@ -187,7 +202,9 @@ export default class Eval extends BaseCommand {
     if (flags.like !== undefined) throw new PrnnError('--like needs --policy (--run already evaluates as the run measured its networks)');
     const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
+    // the onnx engine needs tfjs too when a family's ONNX policy is traced from its step (cpu is enough)
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    else await initBackend('cpu');
     const settings = runEvaluationSettings(manifest);
     const largest = Math.max(...manifest.networks.map((n) => n.hidden));
     const evalTask = task ?? manifest.task;
@@ -197,14 +214,7 @@ export default class Eval extends BaseCommand {
     if (flags.out === undefined && existsSync(file)) {
       throw new PrnnError(`--run ${runDir} already holds ${RUN_EVALUATION_FILE} from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${file} to replace it)`);
     }
-    const registry = await loadPlugins({ cwd: process.cwd() });
-    const architecture = (family: string): Architecture | undefined => {
-      try {
-        return registry.architecture(family);
-      } catch {
-        return undefined;
-      }
-    };
+    const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation;
     try {
@@ -217,6 +227,8 @@ export default class Eval extends BaseCommand {
         engine,
         architecture,
         write: false,
+        canonical: (spec) => registry.canonicalName(spec),
+        taskSource: (id) => registry.task(id),
         onNetwork: (done, total) => bar.update(done, total, (done / (performance.now() - started)) * 1000),
       });
     } finally {

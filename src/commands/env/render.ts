@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ASCII_LEGEND, ASCII_SHADES, PrnnError, renderAscii, renderSvg, shortestPath, type TaskOptions } from '@prnn/env';
-import { OnnxPolicy, PolicyEvaluator, loadPlugins, loadRun, runNetworkOnnx, selectOneNetwork, META, type Architecture } from '@prnn/agents';
+import { OnnxPolicy, PolicyEvaluator, loadPlugins, loadRun, runNetworkOnnx, selectOneNetwork, META } from '@prnn/agents';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { generateOneMaze, mazeSetFlags } from '../../cli/maze-set-flags.js';
@@ -99,21 +99,20 @@ export default class EnvRender extends BaseCommand {
       const run = await withFlagAsync('--run', undefined, () => loadRun(flags.run as string));
       const net = await withFlagAsync('--id', undefined, async () => selectOneNetwork(run, { id: flags.id }));
       const registry = await loadPlugins({ cwd: process.cwd() });
-      let architecture: Architecture | undefined;
-      try {
-        architecture = registry.architecture(net.entry.family);
-      } catch {
-        architecture = undefined;
-      }
+      const architecture = registry.architecture(net.entry.family);
       policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
       label = net.entry.id;
       seed = flags['noise-seed'] ?? (Number(policy.metadata[META.seed]) || net.entry.seed);
     }
     try {
       const evaluator = new PolicyEvaluator({ task, mazes: set, noise: [sigma] });
-      const trace = { trial: 0, path: new Int32Array(task.steps + 1) };
-      const result = await evaluator.evaluate(policy, seed, trace);
-      const path = Array.from(trace.path).filter((cell) => cell >= 0);
+      // the cells trial 0 visits: its start, then one per step until it ends
+      const path: number[] = [];
+      const result = await evaluator.evaluate(policy, seed, {
+        afterStep: ({ step, positions, finished }) => {
+          if (step < 0 || finished[0] === 0) path.push(positions[0]);
+        },
+      });
       const reached = path.at(-1) === set.goal[0];
       const fitness = result.fitness[0];
       return {
