@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ describe('prnn export / prnn eval', () => {
     expect(exp.status).toBe(0);
     expect(JSON.parse(exp.stdout)).toMatchObject({ id: 'hh+oh_seed0', arch: 'hh+oh', seed: 0, file, obsSize: 8, stateSize: 21 });
     expect(existsSync(file)).toBe(true);
-    expect(existsSync(`${file}.tmp-${process.pid}`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
     const ev = runCli(['eval', '--policy', file, '--mazes', '24', '--noise', '0.05', '--seed', '0', '--json']);
     expect(ev.status).toBe(0);
@@ -60,7 +60,7 @@ describe('prnn export / prnn eval', () => {
       expect(n.fitness[1]).toBe(stored[n.id]);
       expect(n.robustness).toBeGreaterThan(0);
     }
-    const tfjs = runCli(['eval', '--run', run, '--mazes', '24', '--noise', '0,0.05,0.2', '--engine', 'tfjs', '--backend', 'cpu', '--json']);
+    const tfjs = runCli(['eval', '--run', run, '--mazes', '24', '--noise', '0,0.05,0.2', '--engine', 'tfjs', '--backend', 'cpu', '--out', join(dir, 'eval-tfjs.json'), '--json']);
     expect(tfjs.status).toBe(0);
     const b = JSON.parse(tfjs.stdout);
     expect(b.engine).toBe('tfjs');
@@ -68,12 +68,14 @@ describe('prnn export / prnn eval', () => {
   });
 
   it('text output lists the levels and robustness', () => {
-    const out = runCli(['eval', '--run', run, '--mazes', '10', '--noise', '0:0.5:21']);
+    const out = runCli(['eval', '--run', run, '--mazes', '10', '--noise', '0:0.5:21', '--out', join(dir, 'eval-21.json')]);
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/2 networks of .* on 10 track mazes \(engine onnx\)/);
     expect(out.stdout).toMatch(/fc_seed0 .*\d\.\d{4}/);
     expect(out.stdout).toContain('robustness');
-    expect(out.stdout).toContain('(21 levels; --json prints them all)');
+    // every level has its column (none hidden), 0.3 included
+    for (const level of ['σ=0', 'σ=0.3', 'σ=0.5']) expect(out.stdout).toContain(level);
+    expect(out.stdout.split('\n')[1].match(/σ=/g)).toHaveLength(21);
   });
 
   it('errors: one line, exit 2', async () => {

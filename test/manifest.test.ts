@@ -54,3 +54,12 @@ describe('oclif.manifest.json', () => {
     for (const topic of topics) expect(pkg.oclif.topics?.[topic]?.description, topic).toBeTruthy();
   });
 });
+
+describe('command help', () => {
+  it('points only at files that exist in the repository', async () => {
+    const text = await readFile(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8');
+    const files = [...new Set([...text.matchAll(/\b((?:docs|packages|scripts)\/[\w./-]+\.\w+|README\.md)\b/g)].map((m) => m[1]))];
+    expect(files).toContain('README.md');
+    for (const file of files) await expect(readFile(join(REPO_ROOT, file)), file).resolves.toBeDefined();
+  });
+});

@@ -4,33 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { codeBlocks } from './readme-blocks.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
 
 async function readme(): Promise<string> {
   return readFile(join(REPO_ROOT, 'README.md'), 'utf8');
 }
 
-/** The fenced blocks of `language` ('' = no language) in the README section that starts with `heading`. */
-function codeBlocks(text: string, heading: string, language: string): string[] {
-  const lines = text.split('\n');
-  const start = lines.indexOf(heading);
-  if (start < 0) throw new Error(`README has no section ${heading}`);
-  const level = heading.split(' ')[0];
-  const blocks: string[] = [];
-  let open: { language: string; body: string[] } | undefined;
-  for (const line of lines.slice(start + 1)) {
-    if (open === undefined && new RegExp(`^#{1,${level.length}} `).test(line)) break;
-    if (!line.startsWith('```')) {
-      open?.body.push(line);
-    } else if (open === undefined) {
-      open = { language: line.slice(3).trim(), body: [] };
-    } else {
-      if (open.language === language) blocks.push(`${open.body.join('\n')}\n`);
-      open = undefined;
-    }
-  }
-  return blocks;
-}
 
 describe('README', () => {
   it('has the two quick-start commands, and .ci/run runs exactly the test command', async () => {

@@ -116,6 +116,22 @@ describe('prnn train', () => {
     expect(r.stderr.trimEnd()).toMatch(pattern);
   });
 
+  it('the text summary gives per architecture the networks, n, the median fitness and the interquartile range', async () => {
+    const out = path.join(tmp(), 'run');
+    const r = runCli(['train', '--arch', 'fc,ff', '--seeds', '4', ...TINY, '--workers', '1', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^arch\s+networks\s+n\s+median fitness\s+IQR \(q1–q3\)$/);
+    const run = await loadRun(out);
+    for (const arch of ['fc', 'ff']) {
+      // type-7 quartiles of the four stored fitnesses: q at position q·3 of the sorted values
+      const f = run.results.filter((x) => x?.arch.name === arch).map((x) => x!.fitness as number).sort((a, b) => a - b);
+      const at = (p: number) => f[Math.floor(p * 3)] + (f[Math.min(3, Math.floor(p * 3) + 1)] - f[Math.floor(p * 3)]) * (p * 3 - Math.floor(p * 3));
+      const row = lines.find((l) => l.startsWith(`${arch} `))!;
+      expect(row.split(/\s+/)).toEqual([arch, '4', '4', ((f[1] + f[2]) / 2).toFixed(3), `${at(0.25).toFixed(3)}–${at(0.75).toFixed(3)}`]);
+    }
+  });
+
   it('refuses an --out that holds a different run', () => {
     const out = path.join(tmp(), 'run');
     expect(runCli(['train', '--arch', 'ff', ...TINY, '--out', out]).status).toBe(0);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrnnError, writeFileAtomic } from '@prnn/env';
 
@@ -12,7 +12,19 @@ export async function writeOutputFile(flag: string, path: string, data: Uint8Arr
       code === 'ENOENT' ? (existsSync(dirname(path)) ? 'files cannot be created in its directory (ENOENT)' : 'its directory does not exist')
       : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
       : code === 'EISDIR' ? 'it is a directory'
+      : code === 'ENOTDIR' ? 'a part of its path is a file'
       : (error as Error).message;
     throw new PrnnError(`${flag}: cannot write ${path}: ${reason}`);
   }
+}
+
+/**
+ * Refuses, before any work is done, an output path that `writeOutputFile` could not write: an existing
+ * directory, or a path whose directory does not exist. (Other failures still surface when writing.)
+ */
+export function checkOutputFile(flag: string, path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!existsSync(dir)) throw new PrnnError(`${flag}: cannot write ${path}: its directory does not exist`);
+  if (!statSync(dir).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: a part of its path is a file`);
 }

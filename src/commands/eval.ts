@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, type TaskOptions } from '@prnn/env';
 import {
   EVAL_ENGINES,
   evaluatePolicy,
@@ -8,13 +8,22 @@ import {
   loadPlugins,
   loadRun,
   OnnxPolicy,
+  META,
   PAPER_NOISE_SPEC,
+  checkMemoryFits,
+  estimateEvalMemory,
+  RUN_EVALUATION_FILE,
   TEST_SET_SEED_OFFSET,
   parseNoiseSpec,
+  runEvaluationSettings,
   type Architecture,
   type EvalEngineName,
 } from '@prnn/agents';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
+import { formatBytes } from '../cli/workers-flag.js';
+import { checkOutputFile, writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { runTask } from '../cli/run-task.js';
@@ -35,8 +44,19 @@ export interface EvalRunOutput {
   mazes: number;
   engine: string;
   seconds: number;
-  file: string | null;
+  file: string;
   networks: { id: string; arch: string; seed: number; fitness: (number | null)[]; robustness: number | null }[];
+}
+
+/** Refuses an evaluation batch (mazes × levels) larger than the machine's memory, naming the flags. */
+function checkEvalMemory(task: TaskOptions, mazes: number, levels: number, stateSize: number): void {
+  const warning = checkMemoryFits(
+    estimateEvalMemory(task, mazes, levels, stateSize),
+    `evaluating ${mazes} mazes × ${levels} noise level${levels === 1 ? '' : 's'} at once (--mazes, --noise)`,
+    '--mazes or the number of --noise levels',
+    formatBytes,
+  );
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
 }
 
 export default class Eval extends BaseCommand {
@@ -46,16 +66,20 @@ export default class Eval extends BaseCommand {
     'sensor-noise level of --noise, all mazes × levels of a network advancing as one batch through one ' +
     'onnxruntime session. Prints the mean fitness per level (SPEC §1.5) and, with more than one level, the ' +
     'robustness (trapezoid area under fitness(σs), SPEC §4). --policy takes any ONNX model that follows the ' +
-    'prnn policy contract (docs/readme-onnx.md), e.g. one exported from PyTorch; its task is given by the task ' +
-    'flags (default Track). --run evaluates every trained network of a run directory on the run\'s test set and ' +
-    'task (task flags override it), writes the results to <run>/eval.json, and can use --engine tfjs to run ' +
-    'the same networks through their tfjs model (identical fitness).';
+    'prnn policy contract (README.md, section "ONNX policies"), e.g. one exported from PyTorch; its task is given by the task ' +
+    'flags (default Track), or with --like DIR those of the run it was exported from (task, test set, its size ' +
+    'and the network\'s noise seed: the training σs then reproduces its stored fitness). --run evaluates every ' +
+    'trained network of a run directory on the run\'s task and test set (its --test-mazes; flags override them), ' +
+    'writes the results to <run>/eval.json (or --out; an existing eval.json is never replaced silently), and can ' +
+    'use --engine tfjs to run the same networks through their tfjs model (identical fitness). --seed sets the ' +
+    'sensor noise and tie-breaking, --test-seed the test set.';
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --policy fc.onnx', description: 'The paper\'s sweep (σs = 0, 0.025, …, 0.5) on 1 000 Track mazes.' },
     { command: '<%= config.bin %> <%= command.id %> --policy fc.onnx --noise 0.05 --mazes 200 --json', description: 'One level, JSON on stdout.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/track --noise 0,0.1,0.2', description: 'Every network of a run, three levels; results in runs/track/eval.json.' },
-    { command: '<%= config.bin %> <%= command.id %> --run runs/track --engine tfjs', description: 'The same through the tfjs models.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/track --engine tfjs --out runs/track/eval-tfjs.json', description: 'The same through the tfjs models, into another file.' },
+    { command: '<%= config.bin %> <%= command.id %> --policy fc.onnx --like runs/track --noise 0.05', description: 'An exported network on its run\'s test set: reproduces its stored fitness.' },
   ];
 
   static override enableJsonFlag = true;
@@ -63,13 +87,20 @@ export default class Eval extends BaseCommand {
   static override flags = {
     policy: Flags.string({ description: 'An ONNX policy file (prnn policy contract).', exactlyOne: ['policy', 'run'] }),
     run: Flags.string({ description: 'A run directory: evaluate every trained network.', exactlyOne: ['policy', 'run'] }),
-    mazes: Flags.integer({ description: 'Number of test mazes.', default: 1000, min: 1, max: 1_000_000 }),
+    like: Flags.string({ description: 'With --policy: evaluate as the run in this directory measured its networks (its task, test set and size; the noise seed from the policy\'s prnn.seed).' }),
+    mazes: Flags.integer({ description: 'Number of test mazes (default: the run\'s --test-mazes with --run or --like, else 1000).', min: 1, max: 1_000_000 }),
+    'test-seed': Flags.integer({
+      description: 'Which test set: that of a run trained with --seed N (default: the run\'s with --run or --like, else 0).',
+      min: 0,
+      max: 0xffffffff,
+    }),
+    out: Flags.string({ description: 'With --run: where to write the results (default <run>/eval.json, which is never replaced without --out).' }),
     noise: Flags.string({
       description: 'Sensor-noise levels σs: one level (0.05), a list (0,0.1,0.2) or from:to:count (0:0.5:21, the paper\'s sweep).',
       default: PAPER_NOISE_SPEC,
     }),
     seed: Flags.integer({
-      description: 'Evaluation seed (sensor noise, tie-breaking; with --policy also the test set). Default: 0 for --policy, each network\'s own seed for --run.',
+      description: 'Noise seed (sensor noise, tie-breaking; the test set is --test-seed\'s). Default: each network\'s own seed with --run, the policy\'s prnn.seed with --like, else 0.',
       min: 0,
       max: 0xffffffff,
     }),
@@ -95,15 +126,29 @@ export default class Eval extends BaseCommand {
     const registry = await loadPlugins({ cwd: process.cwd() });
     if (flags.policy !== undefined) {
       if (engine !== 'onnx') throw new PrnnError('--engine tfjs needs --run (an ONNX policy file runs on onnxruntime only)');
+      if (flags.out !== undefined) throw new PrnnError('--out needs --run (eval --policy prints its results; use --json to keep them)');
       if (flags.task !== undefined && flags.maze !== undefined) throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
-      const source = flags.task === undefined ? undefined : withFlag('--task', undefined, () => registry.task(flags.task as string));
-      const task = source ? taskSourceOptionsFromFlags(source, flags) : taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
-      const seed = flags.seed ?? 0;
-      const mazes = source ? source.generateSet(task, { count: flags.mazes, seed: seed + TEST_SET_SEED_OFFSET }) : flags.mazes;
+      if (flags.task !== undefined && flags.like !== undefined) throw new PrnnError('--task and --like exclude each other: --like evaluates on the run\'s own task');
+      const likeRun = flags.like === undefined ? undefined : await withFlagAsync('--like', undefined, () => loadRun(flags.like as string));
+      const like = likeRun === undefined ? undefined : runEvaluationSettings(likeRun.manifest);
+      const sourceId = flags.task ?? likeRun?.manifest.taskSource;
+      const source = sourceId === undefined ? undefined : withFlag(flags.task !== undefined ? '--task' : '--like', undefined, () => registry.task(sourceId));
+      const task = like
+        ? (runTask(like.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>) ?? like.task)
+        : source
+          ? taskSourceOptionsFromFlags(source, flags)
+          : taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
+      const count = flags.mazes ?? like?.mazes ?? 1000;
+      const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
+      const mazeSeed = testSeed + TEST_SET_SEED_OFFSET;
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
       let result;
       try {
-        result = await evaluatePolicy(policy, { task, mazes, noise, seed });
+        checkEvalMemory(task, count, noise.length, policy.stateSize);
+        const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
+        const ownSeed = Number(policy.metadata[META.seed]);
+        const seed = flags.seed ?? (like && Number.isSafeInteger(ownSeed) && ownSeed >= 0 ? ownSeed : 0);
+        result = await evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
       } finally {
         await policy.release();
       }
@@ -120,11 +165,21 @@ export default class Eval extends BaseCommand {
     }
 
     const runDir = flags.run as string;
+    if (flags.like !== undefined) throw new PrnnError('--like needs --policy (--run already evaluates as the run measured its networks)');
     const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
     // the onnx engine needs tfjs too when a family's ONNX policy is traced from its step (cpu is enough)
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     else await initBackend('cpu');
+    const settings = runEvaluationSettings(manifest);
+    const largest = Math.max(...manifest.networks.map((n) => n.hidden));
+    const evalTask = task ?? manifest.task;
+    checkEvalMemory(evalTask, flags.mazes ?? settings.mazes, noise.length, 4 * evalTask.channels + largest + 5);
+    const file = flags.out ?? join(runDir, RUN_EVALUATION_FILE);
+    if (flags.out !== undefined) checkOutputFile('--out', flags.out);
+    if (flags.out === undefined && existsSync(file)) {
+      throw new PrnnError(`--run ${runDir} already holds ${RUN_EVALUATION_FILE} from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${file} to replace it)`);
+    }
     const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation;
@@ -134,8 +189,10 @@ export default class Eval extends BaseCommand {
         mazes: flags.mazes,
         noise,
         seed: flags.seed,
+        testSeed: flags['test-seed'],
         engine,
         architecture,
+        write: false,
         canonical: (spec) => registry.canonicalName(spec),
         taskSource: (id) => registry.task(id),
         onNetwork: (done, total) => bar.update(done, total, (done / (performance.now() - started)) * 1000),
@@ -143,13 +200,14 @@ export default class Eval extends BaseCommand {
     } finally {
       bar.finish();
     }
+    await writeOutputFile('--out', file, `${JSON.stringify(evaluation, null, 2)}\n`);
     const output: EvalRunOutput = {
       run: runDir,
       noise: evaluation.noise,
       mazes: evaluation.mazes,
       engine: evaluation.engine,
       seconds: (performance.now() - started) / 1000,
-      file: evaluation.file ?? null,
+      file,
       networks: evaluation.networks.map((n) => ({
         id: n.id,
         arch: n.arch,
@@ -167,14 +225,14 @@ export default class Eval extends BaseCommand {
     return output;
   }
 
-  /** Text output: one row per network, one column per noise level (at most 7 shown), robustness last. */
+  /** Text output: one row per network, one column per noise level (every level), robustness last. */
   private printTable(
     title: string,
     noise: number[],
     rows: { label?: string; fitness: (number | null)[]; robustness: number | null }[],
   ): void {
     const fmt = (x: number | null) => (x === null ? '  n/a ' : x.toFixed(4));
-    const cols = noise.length <= 7 ? noise.map((_, k) => k) : [0, 2, 4, 8, 12, 16, noise.length - 1].filter((k) => k < noise.length);
+    const cols = noise.map((_, k) => k);
     this.log(title);
     const labelWidth = Math.max(0, ...rows.map((r) => (r.label ?? '').length));
     const head = `${''.padEnd(labelWidth)}${cols.map((k) => `σ=${noise[k]}`.padStart(9)).join('')}${noise.length > 1 ? '  robustness' : ''}`;
@@ -185,6 +243,5 @@ export default class Eval extends BaseCommand {
           `${noise.length > 1 ? fmt(r.robustness).padStart(12) : ''}`,
       );
     }
-    if (noise.length > 7) this.log(`(${noise.length} levels; --json prints them all)`);
   }
 }

@@ -26,7 +26,7 @@ export default class Export extends BaseCommand {
   static override summary = 'Export one trained network of a run as an ONNX policy (obs, state → q, state_out).';
   static override description =
     'Writes the network picked by --arch/--seed (or --id) from the run directory --run as an ONNX model that ' +
-    'follows the prnn policy contract (docs/readme-onnx.md): inputs obs [batch, 4·C] and state [batch, S], ' +
+    'follows the prnn policy contract (README.md, section "ONNX policies"): inputs obs [batch, 4·C] and state [batch, S], ' +
     'outputs q [batch, 5] and state_out [batch, S], with the architecture, flags, hidden size and training ' +
     'settings in its metadata. When the selection is ambiguous or matches nothing, the error lists the run\'s networks.';
 

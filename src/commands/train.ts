@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
-import { estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { PrnnError, quantile } from '@prnn/env';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
+import { INTERRUPT_EXIT_CODE, abortOnInterrupt, resumeCommand } from '../cli/interrupt.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
@@ -128,10 +129,10 @@ export default class Train extends BaseCommand {
 
   static override flags = {
     arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
-    seeds: Flags.integer({ description: 'Networks per architecture; network k has seed --seed-offset + k.', default: 1, min: 1 }),
+    seeds: Flags.integer({ description: `Networks per architecture; network k has seed --seed-offset + k (a run holds at most ${MAX_RUN_NETWORKS} networks).`, default: 1, min: 1 }),
     'seed-offset': Flags.integer({ description: 'First network seed (default 0).', default: 0, min: 0, max: 0xffffffff }),
     seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', default: 0, min: 0, max: 0xffffffff }),
-    episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
+    episodes: Flags.integer({ description: `Training episodes per network (default per task: track 100000, general 400000; at most ${MAX_EPISODES}).`, max: MAX_EPISODES }),
     hidden: Flags.integer({ description: 'Hidden units H (ff-large keeps its 34).', default: 8 }),
     'sensor-noise': numberFlag({ description: 'Sensor noise σs in training and testing (default 0.05).' }),
     learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin (e.g. replay-dqn).', default: 'dqn' }),
@@ -201,6 +202,12 @@ export default class Train extends BaseCommand {
     const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
     // one run may mix families: each is trained in populations of its own
     const architecture = registry.architecture(archs[0].family);
+    if (archs.length * flags.seeds > MAX_RUN_NETWORKS) {
+      throw new PrnnError(
+        `--seeds ${flags.seeds} × ${archs.length} architecture${archs.length === 1 ? '' : 's'} = ${archs.length * flags.seeds} networks; ` +
+          `a run holds at most ${MAX_RUN_NETWORKS} (split a larger sweep into runs with --seed-offset)`,
+      );
+    }
     const kernels = registry.kernels(architecture.family);
     const members = archs.flatMap((arch) =>
       Array.from({ length: flags.seeds }, (_, k) => ({ arch, seed: flags['seed-offset'] + k })),
@@ -208,13 +215,24 @@ export default class Train extends BaseCommand {
     const json = this.jsonEnabled();
     const workers = flags.workers ?? defaultWorkers();
     const memory = withFlag('--path', undefined, () => estimateTrainMemory({ task, architecture, kernels, families: registry, members, config, population: flags.population, workers, path: flags.path }));
+    const memoryWarning =
+      memory.bytes === undefined
+        ? undefined
+        : checkMemoryFits(
+            memory.bytes,
+            `training ${Math.min(flags.population, members.length)} network${Math.min(flags.population, members.length) === 1 ? "" : "s"} at once (--population ${flags.population}, --hidden ${config.hidden}, --test-mazes ${config.testMazes}, --workers ${workers})`,
+            '--population, --hidden, --test-mazes or --workers',
+            formatBytes,
+          );
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
+    const interrupt = abortOnInterrupt();
     try {
       result = await trainRun({
+        signal: interrupt.signal,
         task,
         architecture,
         kernels,
@@ -235,6 +253,7 @@ export default class Train extends BaseCommand {
         // said once the flags and --out are accepted, so that bad input still gets exactly one line
         onStart: () => {
           if (json) return;
+          if (memoryWarning) process.stderr.write(`warning: ${memoryWarning}\n`);
           const networksAtOnce = Math.min(flags.population, members.length);
           process.stderr.write(
             memory.bytes === undefined
@@ -248,9 +267,17 @@ export default class Train extends BaseCommand {
         onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
       });
     } catch (error) {
+      bar.finish();
+      if (error instanceof TrainingInterrupted) {
+        const line = error.resumable ? `${error.message}; resume with: ${resumeCommand(this.config.bin, this.id ?? 'train', this.argv)}` : error.message;
+        if (json) process.stdout.write(`${JSON.stringify({ interrupted: { message: line, resumable: error.resumable } })}\n`);
+        process.stderr.write(`Interrupted: ${line}\n`);
+        this.exit(INTERRUPT_EXIT_CODE);
+      }
       await removeEmptyDirectories(createdDirectories);
       throw error;
     } finally {
+      interrupt.release();
       bar.finish();
     }
     const output = {
@@ -273,11 +300,15 @@ export default class Train extends BaseCommand {
         if (n.fitness !== null) list.push(n.fitness);
         byArch.set(n.arch, list);
       }
-      this.log(`${'arch'.padEnd(24)} ${'networks'.padStart(8)} ${'median fitness'.padStart(15)}`);
+      // per architecture: networks trained, those with a defined fitness (n), median and interquartile range
+      const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+      this.log(`${'arch'.padEnd(24)} ${'networks'.padStart(8)} ${'n'.padStart(5)} ${'median fitness'.padStart(15)} ${'IQR (q1–q3)'.padStart(13)}`);
       for (const [arch, values] of byArch) {
-        const sorted = [...values].sort((a, b) => a - b);
-        const m = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[sorted.length >> 1] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        this.log(`${arch.padEnd(24)} ${String(result.networks.filter((n) => n.arch === arch).length).padStart(8)} ${(Number.isFinite(m) ? m.toFixed(3) : 'n/a').padStart(15)}`);
+        const iqr = values.length === 0 ? 'n/a' : `${fmt(quantile(values, 0.25))}–${fmt(quantile(values, 0.75))}`;
+        this.log(
+          `${arch.padEnd(24)} ${String(result.networks.filter((n) => n.arch === arch).length).padStart(8)} ${String(values.length).padStart(5)} ` +
+            `${fmt(quantile(values, 0.5)).padStart(15)} ${iqr.padStart(13)}`,
+        );
       }
       const rate = output.netEpisodesPerSecond;
       this.log(`${config.episodes} episodes per network on ${task.kind}; ${rate === null ? 'nothing left to train' : `${Math.round(rate).toLocaleString('en-US')} net-episodes/s`} (${result.backend})${flags.out ? `; run directory ${flags.out}` : ''}`);

@@ -32,6 +32,20 @@ const W = new Float32Array(8 * 5);
 const B = new Float32Array(5);
 
 describe('OnnxPolicy', () => {
+  test('a prnn export changed after writing (one weight byte) is refused as corrupted; the intact one loads', async () => {
+    const W1 = Float32Array.from({ length: 8 * 5 }, (_, k) => (k % 7) / 10);
+    const bytes = linearPolicy(8, W1, B);
+    const intact = await OnnxPolicy.load(bytes);
+    await intact.release();
+    // find the weight tensor's raw bytes and flip one bit of a float: still a valid ONNX model
+    const needle = new Uint8Array(W1.buffer, 4 * 9, 8);
+    const at = bytes.findIndex((_, i) => needle.every((b, k) => bytes[i + k] === b));
+    expect(at).toBeGreaterThan(0);
+    const damaged = bytes.slice();
+    damaged[at] ^= 0x01;
+    expect((await loadError(damaged)).message).toMatch(/^policy bad\.onnx is corrupted: its graph's CRC-32 is [0-9a-f]{8}, the prnn\.graph_crc32 recorded at export is [0-9a-f]{8}$/);
+  });
+
   test('a foreign stateless policy (S = 1) loads from a file and computes q, passing the state through', async () => {
     const file = join(dir, 'follower.onnx');
     await writeFile(file, gradientFollower(2));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { Rng } from '@prnn/env';
+import { Rng, crc32 } from '@prnn/env';
 import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { readOnnxModelHeader } from '../src/onnx/onnx-metadata-reader.js';
@@ -23,6 +23,9 @@ describe('ONNX writer', () => {
     expect(model.opsetImport.map((o: any) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
     const meta = Object.fromEntries(model.metadataProps.map((p: any) => [p.key, p.value]));
     expect(meta).toMatchObject({ 'prnn.contract': 'prnn-policy/1', 'prnn.architecture': 'hh+oh', 'prnn.seed': '3' });
+    // the recorded checksum is the CRC-32 of the graph as the reference codec serialises it
+    const graphBytes = onnx.GraphProto.encode(model.graph).finish();
+    expect(meta['prnn.graph_crc32']).toBe(crc32(graphBytes).toString(16).padStart(8, '0'));
     const g = model.graph;
     expect(g.input.map((v: any) => v.name)).toEqual(['obs', 'state']);
     expect(g.output.map((v: any) => v.name)).toEqual(['q', 'state_out']);
@@ -84,7 +87,8 @@ describe('ONNX writer', () => {
       producerName: 't',
       producerVersion: '2',
       opsetVersion: 18,
-      metadata: { a: 'b', 'c.d': 'é' },
+      metadata: { a: 'b', 'c.d': 'é', 'prnn.graph_crc32': expect.stringMatching(/^[0-9a-f]{8}$/) },
+      graph: expect.any(Uint8Array),
     });
   });
 });

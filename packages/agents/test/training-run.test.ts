@@ -74,12 +74,12 @@ describe('run directory', () => {
     const out = await tmp();
     const stopped = new AbortController();
     stopped.abort();
-    await expect(trainRun({ ...base, out, signal: stopped.signal })).rejects.toThrow(/training stopped at episode 7 of 20/);
+    await expect(trainRun({ ...base, out, signal: stopped.signal })).rejects.toThrow(/^training interrupted at episode 1 of 20; checkpoint written in /);
     const files = await readdir(join(out, 'checkpoint'));
-    expect(files.sort()).toEqual(['manifest.json', 'state-7.bin']);
+    expect(files.sort()).toEqual(['manifest.json', 'state-1.bin']);
 
     // a corrupted data file
-    const data = join(out, 'checkpoint', 'state-7.bin');
+    const data = join(out, 'checkpoint', 'state-1.bin');
     const good = await readFile(data);
     const bad = Buffer.from(good);
     bad[100] ^= 0xff;

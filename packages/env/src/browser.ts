@@ -26,3 +26,4 @@ export * from './registry.js';
 export * from './vector-env.js';
 export * from './wrappers.js';
 export * from './bench.js';
+export * from './quantile.js';

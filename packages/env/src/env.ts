@@ -11,9 +11,13 @@ import { renderSvg } from './render-svg.js';
 import { Rng } from './rng.js';
 import { trialFitness } from './scoring.js';
 import { Box, Discrete } from './spaces.js';
-import { resolveTaskOptions, type MazeKind, type TaskOptions } from './task-options.js';
+import { OPTION_KEYS, resolveTaskOptions, type MazeKind, type TaskOptions } from './task-options.js';
 
-export interface MazeEnvOptions {
+/**
+ * Options of a MazeEnv. Task options may be given nested (`{ task: { size: 13 } }`) or flat (`{ size: 13 }`),
+ * not both for one key; any other key is refused (a typo never passes silently).
+ */
+export interface MazeEnvOptions extends Partial<Omit<TaskOptions, 'kind'>> {
   /** Maze kind (default 'general'); ignored when `mazeSet` is given. */
   kind?: MazeKind;
   /** Task options on top of the kind's defaults; ignored when `mazeSet` is given. */
@@ -23,6 +27,28 @@ export interface MazeEnvOptions {
   /** Sensor noise σs (default 0.05). */
   sensorNoise?: number;
   reward?: RewardMode;
+}
+
+const ENV_KEYS: ReadonlySet<string> = new Set(['kind', 'task', 'mazeSet', 'sensorNoise', 'reward']);
+
+/** The task options of `options`: `task` with the flat task keys laid over it; unknown keys are refused. */
+function envTaskOptions(options: MazeEnvOptions): Partial<TaskOptions> {
+  if (options === null || typeof options !== 'object') throw new PrnnError(`env options must be an object (got ${describeValue(options)})`);
+  const task: Record<string, unknown> = { ...(options.task ?? {}) };
+  const flat: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (ENV_KEYS.has(key)) continue;
+    if (!OPTION_KEYS.has(key) || key === 'kind') {
+      throw new PrnnError(`unknown env option ${describeValue(key)}; allowed: ${[...ENV_KEYS].join(', ')} and the task options ${[...OPTION_KEYS].filter((k) => k !== 'kind').join(', ')}`);
+    }
+    if (options.task && key in options.task) throw new PrnnError(`task option ${key} is given twice (flat and in task); give it once`);
+    task[key] = value;
+    flat.push(key);
+  }
+  if (flat.length > 0 && options.mazeSet !== undefined) {
+    throw new PrnnError(`task options (${flat.join(', ')}) cannot be combined with mazeSet: the set's own options apply`);
+  }
+  return task as Partial<TaskOptions>;
 }
 
 export interface MazeResetOptions {
@@ -80,12 +106,13 @@ export class MazeEnv implements Env<Float32Array, number, MazeInfo, MazeResetOpt
   private readonly path: number[] = [];
 
   constructor(options: MazeEnvOptions = {}) {
+    const task = envTaskOptions(options);
     if (options.mazeSet !== undefined) {
       if (!(options.mazeSet instanceof MazeSet)) throw new PrnnError('mazeSet must be a MazeSet');
       this.fixedSet = options.mazeSet;
       this.options = options.mazeSet.options;
     } else {
-      this.options = resolveTaskOptions(options.kind ?? 'general', options.task ?? {});
+      this.options = resolveTaskOptions(options.kind ?? 'general', task);
       this.ownSet = MazeSet.allocate(this.options, 1);
     }
     this.sigma = checkSensorNoise(options.sensorNoise ?? DEFAULT_SENSOR_NOISE);

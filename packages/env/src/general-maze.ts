@@ -119,7 +119,8 @@ export function generateGeneralMaze(set: MazeSet, slot: number, rng: Rng): void 
   const cueBase = base * channels;
   cues.fill(0, cueBase, cueBase + cells * channels);
   for (let c = 0; c < cells; c++) {
-    if (walls[base + c] !== 0) continue;
+    // an open cell that wall sparsity cut off from the goal (d = −1) has p(x) = 0, so cue 0
+    if (walls[base + c] !== 0 || distance[base + c] < 0) continue;
     const cue = (dMax - distance[base + c]) / dMax / channels;
     for (let ch = 0, o = cueBase + c * channels; ch < channels; ch++) cues[o + ch] = cue;
   }

@@ -37,6 +37,15 @@ export function make(id: string, options?: any): Env<any, any, any, any> {
 }
 
 type BuiltinOptions = Omit<MazeEnvOptions, 'kind'>;
-register('prnn/TrackMaze-v0', (options?: BuiltinOptions) => new MazeEnv({ ...options, kind: 'track' }));
-register('prnn/GeneralMaze-v0', (options?: BuiltinOptions) => new MazeEnv({ ...options, kind: 'general' }));
-register('prnn/HMaze-v0', (options?: BuiltinOptions) => new MazeEnv({ ...options, kind: 'h' }));
+
+/** A built-in env of `kind`; a `kind` in the options must agree (the id names the kind). */
+function builtin(id: string, kind: MazeEnvOptions['kind']): EnvFactory {
+  return (options?: BuiltinOptions) => {
+    const given = (options as MazeEnvOptions | undefined)?.kind ?? (options as MazeEnvOptions | undefined)?.task?.kind;
+    if (given !== undefined && given !== kind) throw new PrnnError(`${id} makes ${kind} mazes; options.kind must be ${kind} or absent (got ${describeValue(given)})`);
+    return new MazeEnv({ ...options, kind });
+  };
+}
+register('prnn/TrackMaze-v0', builtin('prnn/TrackMaze-v0', 'track'));
+register('prnn/GeneralMaze-v0', builtin('prnn/GeneralMaze-v0', 'general'));
+register('prnn/HMaze-v0', builtin('prnn/HMaze-v0', 'h'));

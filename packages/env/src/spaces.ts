@@ -1,8 +1,29 @@
 import { PrnnError, describeValue } from './errors.js';
-import type { Rng } from './rng.js';
+import { Rng } from './rng.js';
+
+/**
+ * What both spaces share: a default generator for `sample()` without an explicit Rng, seeded with 0 until
+ * `seed(n)` re-seeds it (Gymnasium's `space.seed()`; always from a seed, so samples are reproducible).
+ */
+abstract class SeededSpace {
+  private generator?: Rng;
+
+  /** Re-seeds the space's own generator; returns the seed used, as Gymnasium does. */
+  seed(seed = 0): number[] {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new PrnnError(`space seed must be an integer ≥ 0 (got ${describeValue(seed)})`);
+    this.generator = new Rng(seed);
+    return [seed];
+  }
+
+  protected rng(rng: Rng | undefined): Rng {
+    if (rng !== undefined) return rng;
+    this.generator ??= new Rng(0);
+    return this.generator;
+  }
+}
 
 /** Gymnasium-style continuous float32 space: every element of a Float32Array of `shape` lies in [low, high]. */
-export class Box {
+export class Box extends SeededSpace {
   readonly low: number;
   readonly high: number;
   readonly shape: readonly number[];
@@ -10,6 +31,7 @@ export class Box {
   readonly size: number;
 
   constructor(low: number, high: number, shape: readonly number[]) {
+    super();
     if (Number.isNaN(low) || Number.isNaN(high) || low > high) {
       throw new PrnnError(`Box bounds must satisfy low ≤ high (got ${low}, ${high})`);
     }
@@ -25,18 +47,19 @@ export class Box {
 
   /**
    * A random element: uniform when both bounds are finite, otherwise shifted exponential (one finite
-   * bound) or standard normal (none), as Gymnasium does.
+   * bound) or standard normal (none), as Gymnasium does. Without `rng`, the space's own generator (`seed()`).
    */
-  sample(rng: Rng): Float32Array {
+  sample(rng?: Rng): Float32Array {
+    const r = this.rng(rng);
     const out = new Float32Array(this.size);
     const { low, high } = this;
     const lowFinite = Number.isFinite(low);
     const highFinite = Number.isFinite(high);
     for (let i = 0; i < out.length; i++) {
-      if (lowFinite && highFinite) out[i] = Math.min(high, low + (high - low) * rng.float());
-      else if (lowFinite) out[i] = low - Math.log(1 - rng.float());
-      else if (highFinite) out[i] = high + Math.log(1 - rng.float());
-      else out[i] = rng.normal();
+      if (lowFinite && highFinite) out[i] = Math.min(high, low + (high - low) * r.float());
+      else if (lowFinite) out[i] = low - Math.log(1 - r.float());
+      else if (highFinite) out[i] = high + Math.log(1 - r.float());
+      else out[i] = r.normal();
     }
     return out;
   }
@@ -54,19 +77,21 @@ export class Box {
 }
 
 /** Gymnasium-style discrete space {start, …, start + n − 1}. */
-export class Discrete {
+export class Discrete extends SeededSpace {
   readonly n: number;
   readonly start: number;
 
   constructor(n: number, start = 0) {
+    super();
     if (!Number.isInteger(n) || n < 1) throw new PrnnError(`Discrete n must be an integer ≥ 1 (got ${describeValue(n)})`);
     if (!Number.isInteger(start)) throw new PrnnError(`Discrete start must be an integer (got ${describeValue(start)})`);
     this.n = n;
     this.start = start;
   }
 
-  sample(rng: Rng): number {
-    return this.start + rng.int(this.n);
+  /** A random element, from `rng` or else the space's own generator (`seed()`). */
+  sample(rng?: Rng): number {
+    return this.start + this.rng(rng).int(this.n);
   }
 
   contains(x: unknown): boolean {

@@ -49,7 +49,8 @@ export const TASK_DEFAULTS: Readonly<Record<MazeKind, Readonly<Defaults>>> = {
   },
 };
 
-const OPTION_KEYS: ReadonlySet<string> = new Set([
+/** The keys of TaskOptions (what `resolveTaskOptions` accepts). */
+export const OPTION_KEYS: ReadonlySet<string> = new Set([
   'kind', 'size', 'channels', 'activeChannels', 'gap', 'cueSparsity', 'wallSparsity', 'mazeNoise', 'steps',
   'compat',
 ]);

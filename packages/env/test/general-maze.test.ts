@@ -111,7 +111,8 @@ describe('General maze (SPEC §1.1)', () => {
           expect(set.distance[m * S2 + set.start[m]]).toBe(set.fastestSolution[m] + 1);
           expect(set.distance[m * S2 + set.goal[m]]).toBe(0);
           for (let c = 0; c < S2; c++) {
-            const p = set.walls[m * S2 + c] === 1 ? 0 : (dMax - ref[c]) / dMax;
+            // open cells that wall sparsity cut off from the goal (ref −1) make no progress: p = 0
+            const p = set.walls[m * S2 + c] === 1 || ref[c] < 0 ? 0 : (dMax - ref[c]) / dMax;
             expect(set.progress[m * S2 + c]).toBe(Math.fround(p));
           }
         }
@@ -201,5 +202,18 @@ describe('General maze (SPEC §1.1)', () => {
     }
     expect(counts.size).toBe(4);
     for (const n of counts.values()) expect(Math.abs(n - 1000)).toBeLessThan(110);
+  });
+
+  test('an open cell cut off from the goal by wall sparsity has distance −1, progress 0 and cue 0 (before maze noise)', () => {
+    // size 9, seed 2057165236, w ≈ 0.0615: maze 1 opens the pillar (4, 4) with four wall neighbours
+    const set = generateMazeSet(resolveTaskOptions('general', { size: 9, wallSparsity: 0.06152022304013372, cueSparsity: 0 }), { count: 3, seed: 2057165236 });
+    const base = 81;
+    const cell = 4 * 9 + 4;
+    expect(set.walls[base + cell]).toBe(0);
+    for (const n of [cell - 1, cell + 1, cell - 9, cell + 9]) expect(set.walls[base + n]).toBe(1);
+    expect(set.distance[base + cell]).toBe(-1);
+    expect(set.progress[base + cell]).toBe(0);
+    expect(set.cues[(base + cell) * 2]).toBe(0);
+    expect(set.cues[(base + cell) * 2 + 1]).toBe(0);
   });
 });

@@ -358,8 +358,9 @@ describe('H maze, the authors\' layout (SPEC §1.2)', () => {
       const middleColumn = lines.slice(1, S - 1).map((line) => line.slice(S - 1, S + 1)).join('');
       expect(middleRow.includes('#')).toBe(orientation === 'column');
       expect(middleColumn.includes('#')).toBe(orientation === 'row');
-      const svg = renderSvg(set, m, { cellSize: 10 });
-      const walls = new Set([...svg.matchAll(/class="wall" x="(\d+)" y="(\d+)"/g)].map(([, x, y]) => (Number(y) / 10) * S + Number(x) / 10));
+      // the whole grid (no crop), below the 24-px heading
+      const svg = renderSvg(set, m, { cellSize: 10, crop: false });
+      const walls = new Set([...svg.matchAll(/class="wall" x="(\d+)" y="(\d+)"/g)].map(([, x, y]) => ((Number(y) - 24) / 10) * S + Number(x) / 10));
       for (let cell = 0; cell < S * S; cell++) expect(walls.has(cell)).toBe(set.walls[m * S * S + cell] === 1);
     }
     expect([...seen].sort()).toEqual(['column', 'row']);

@@ -46,4 +46,35 @@ describe('makeDirectories', () => {
     await writeFileAtomic(file, 'hello', { createDirectory: true });
     expect(await readFile(file, 'utf8')).toBe('hello');
   });
+
+  test('concurrent calls for the same new directory all succeed (EEXIST from a racing writer is accepted)', async () => {
+    const base = await root();
+    const deep = join(base, 'checkpoint', 'slice-0');
+    for (let round = 0; round < 20; round++) {
+      const dir = join(base, `r${round}`, 'checkpoint');
+      const created = await Promise.all(Array.from({ length: 8 }, () => makeDirectories(dir)));
+      expect(existsSync(dir)).toBe(true);
+      // each level is reported as created by exactly one caller
+      expect(created.flat().sort()).toEqual([join(base, `r${round}`), dir]);
+    }
+    await Promise.all([makeDirectories(deep), makeDirectories(join(base, 'checkpoint', 'slice-1'))]);
+    expect(existsSync(deep)).toBe(true);
+  });
+
+  test('concurrent atomic writes into a new directory all land, and errors name the file, not its temporary', async () => {
+    const base = await root();
+    await Promise.all(Array.from({ length: 8 }, (_, k) => writeFileAtomic(join(base, 'd', `f${k}`), String(k), { createDirectory: true })));
+    for (let k = 0; k < 8; k++) expect(await readFile(join(base, 'd', `f${k}`), 'utf8')).toBe(String(k));
+    const target = join(base, 'missing', 'x.onnx');
+    const error = await writeFileAtomic(target, 'x').catch((e: NodeJS.ErrnoException) => e);
+    expect(error).toMatchObject({ code: 'ENOENT', path: target });
+    expect((error as Error).message).toContain(target);
+    expect((error as Error).message).not.toContain('.tmp-');
+    // under a file: the write fails with ENOTDIR, and so would removing the temporary; the first error is reported
+    await writeFile(join(base, 'plain'), 'x');
+    const under = join(base, 'plain', 'x.svg');
+    const notDir = await writeFileAtomic(under, 'x').catch((e: NodeJS.ErrnoException) => e);
+    expect(notDir).toMatchObject({ code: 'ENOTDIR', path: under, syscall: 'open' });
+    expect((notDir as Error).message).toBe(`ENOTDIR: not a directory, open '${under}'`);
+  });
 });

@@ -1,4 +1,6 @@
 import { generateMazeSet, mazeSetStats, type MazeSetStats } from '@prnn/env';
+import { HEAP_OVERHEAD, checkMemoryFits, mazeSetBytes } from '@prnn/agents';
+import { formatBytes } from '../../cli/workers-flag.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { mazeSetFlags } from '../../cli/maze-set-flags.js';
 import { taskFlags, taskOptionsFromFlags } from '../../cli/task-flags.js';
@@ -24,6 +26,8 @@ export default class EnvStats extends BaseCommand {
   async run(): Promise<MazeSetStats> {
     const { flags } = await this.parse(EnvStats);
     const options = taskOptionsFromFlags(flags);
+    const warning = checkMemoryFits(HEAP_OVERHEAD * mazeSetBytes(options, flags.count), `a set of ${flags.count} mazes (--count)`, '--count', formatBytes);
+    if (warning) process.stderr.write(`warning: ${warning}\n`);
     const stats = mazeSetStats(generateMazeSet(options, { count: flags.count, seed: flags.seed }));
     const f = (value: number) => value.toFixed(4);
     const rows: [string, string][] = [

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
-import { loadRun, readNetworkWeights } from '../run/run-dir.js';
+import { loadRun, readNetworkWeights, type RunManifest } from '../run/run-dir.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { TaskSource } from '../sdk/task-source.js';
-import type { RunManifest } from '../run/run-dir.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
@@ -23,8 +22,10 @@ export const RUN_EVALUATION_FILE = 'eval.json';
 export interface RunEvaluationOptions {
   /** Default: the run's task. */
   readonly task?: TaskOptions;
-  /** Test mazes (default 1 000). */
+  /** Test mazes (default: the run's test set size, `config.testMazes`, else 1 000). */
   readonly mazes?: number;
+  /** Run seed whose test set is used (default: the run's own `runSeed`). */
+  readonly testSeed?: number;
   /** Sensor-noise levels σs (default [0.05]). */
   readonly noise?: readonly number[];
   /** Default: each network's own seed (so the training σs level reproduces its stored fitness). */
@@ -39,8 +40,9 @@ export interface RunEvaluationOptions {
   /** Maps a user's architecture spec in `select` to its canonical name (e.g. `oh+hh` → `hh+oh`). */
   readonly canonical?: (spec: string) => string | undefined;
   readonly intraOpNumThreads?: number;
-  /** Write `eval.json` into the run directory (default true). */
+  /** Write the results (default true), to `file` (default `<run>/eval.json`). */
   readonly write?: boolean;
+  readonly file?: string;
   readonly onNetwork?: (done: number, total: number, network: RunNetworkEvaluation) => void;
 }
 
@@ -69,6 +71,22 @@ export interface RunEvaluation {
   readonly seconds: number;
   /** Where the results were written (absent with `write: false`). */
   readonly file?: string;
+}
+
+/** How a run measured its networks' stored fitness: its task, test set and training sensor noise. */
+export interface RunEvaluationSettings {
+  readonly task: TaskOptions;
+  /** Size of the run's test set (config.testMazes; 1 000 for a learner without one). */
+  readonly mazes: number;
+  /** The run seed: the test set is the maze set of seed `testSeed + TEST_SET_SEED_OFFSET`. */
+  readonly testSeed: number;
+  /** σs of training and of the stored fitness (config.sensorNoise; 0.05 for a learner without one). */
+  readonly sensorNoise: number;
+}
+
+export function runEvaluationSettings(m: RunManifest): RunEvaluationSettings {
+  const number = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+  return { task: m.task, mazes: number(m.config.testMazes, 1000), testSeed: m.runSeed, sensorNoise: number(m.config.sensorNoise, 0.05) };
 }
 
 async function engineFor(
@@ -100,9 +118,10 @@ export function runTaskSource(manifest: RunManifest, resolve: ((id: string) => T
 
 /**
  * Evaluates every trained network of a run (or those `select` picks) on the run's test set
- * (runSeed + TEST_SET_SEED_OFFSET, unless the task differs) over a noise sweep. One PolicyEvaluator — one
+ * (runSeed + TEST_SET_SEED_OFFSET and config.testMazes mazes, unless told otherwise) over a noise sweep, so
+ * that at the training σs each network's stored fitness is reproduced. One PolicyEvaluator — one
  * VectorEnv and one set of buffers — serves all networks; with the onnx engine each network gets its own
- * session (its weights are the model's initialisers). Results go to `<run>/eval.json` (temp + rename).
+ * session (its weights are the model's initialisers). Results go to `file` (default `<run>/eval.json`; temp + rename).
  */
 export async function evaluateRun(runDir: string, options: RunEvaluationOptions): Promise<RunEvaluation> {
   const started = performance.now();
@@ -117,9 +136,11 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   }
   const networks = selectNetworks(run, options.select ?? {}, options.canonical);
   if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to evaluate`);
-  const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
+  const settings = runEvaluationSettings(run.manifest);
+  const mazeSeed = (options.testSeed ?? run.manifest.runSeed) + TEST_SET_SEED_OFFSET;
+  const count = options.mazes ?? settings.mazes;
   const source = runTaskSource(run.manifest, options.taskSource);
-  const mazes = source ? source.generateSet(task, { count: options.mazes ?? 1000, seed: mazeSeed }) : options.mazes;
+  const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
   const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture;
   const results: RunNetworkEvaluation[] = [];
@@ -156,7 +177,7 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
     seconds: (performance.now() - started) / 1000,
   };
   if (options.write === false) return evaluation;
-  const file = join(runDir, RUN_EVALUATION_FILE);
+  const file = options.file ?? join(runDir, RUN_EVALUATION_FILE);
   await writeJsonAtomic(file, { ...evaluation, file: undefined });
   return { ...evaluation, file };
 }

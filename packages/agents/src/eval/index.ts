@@ -9,3 +9,4 @@ export * from './population-engine.js';
 export * from './reference-engine.js';
 export * from './evaluate-run.js';
 export * from './bench-eval.js';
+export * from './eval-memory.js';

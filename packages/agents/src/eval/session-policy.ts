@@ -1,6 +1,6 @@
 import { PrnnError } from '@prnn/env';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
-import { readOnnxModelHeader, type OnnxModelHeader } from '../onnx/onnx-metadata-reader.js';
+import { GRAPH_CRC32_KEY, graphChecksum, readOnnxModelHeader, type OnnxModelHeader } from '../onnx/onnx-metadata-reader.js';
 import {
   META,
   POLICY_ACTIONS,
@@ -134,6 +134,12 @@ export class SessionPolicy implements QEngine {
       header = readOnnxModelHeader(bytes);
     } catch {
       throw new PrnnError(`policy ${label} is not an ONNX model (expected a serialised ONNX ModelProto)`);
+    }
+    const stored = header.metadata[GRAPH_CRC32_KEY];
+    if (stored !== undefined && stored !== graphChecksum(header.graph)) {
+      throw new PrnnError(
+        `policy ${label} is corrupted: its graph's CRC-32 is ${graphChecksum(header.graph)}, the ${GRAPH_CRC32_KEY} recorded at export is ${stored}`,
+      );
     }
     let session: InferenceSession;
     try {

@@ -378,6 +378,11 @@ export async function finalNetworkResults(
   });
 }
 
+/** Lets signal handlers and messages run (a training loop otherwise never leaves the microtask queue). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Runs a training loop's TrainHooks after each episode (checkpoint, stop request, progress report) and
  * keeps its clock: training time counts from `startEpisode()` to `endEpisode()`, so curve points do not.
@@ -404,10 +409,14 @@ export class TrainHookRunner {
     const { hooks, episodes: E } = this;
     this.trainingMs += performance.now() - this.episodeStarted;
     this.trained++;
-    if (hooks.checkpoint && done < E && done % hooks.checkpoint.everyEpisodes === 0) {
+    // a stop request is honoured after the episode in progress, with a checkpoint of exactly that point;
+    // a request during the last episode lets the run finish (its results are complete)
+    if (hooks.signal) await yieldToEventLoop();
+    const stop = hooks.signal?.aborted === true && done < E;
+    if (hooks.checkpoint && done < E && (stop || done % hooks.checkpoint.everyEpisodes === 0)) {
       await hooks.checkpoint.save(capture(done));
-      if (hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
-    } else if (!hooks.checkpoint && hooks.signal?.aborted) {
+      if (stop || hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
+    } else if (stop) {
       throw new PrnnError(`training stopped at episode ${done} of ${E}`);
     }
     const now = performance.now();

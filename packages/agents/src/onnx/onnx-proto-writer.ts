@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
+import { GRAPH_CRC32_KEY, graphChecksum } from './onnx-metadata-reader.js';
 
 /**
  * A minimal encoder of the ONNX protobuf messages prnn writes (ModelProto and what it contains), built on
@@ -172,7 +173,9 @@ function encodeGraph(w: Writer, g: GraphSpec): void {
   for (const v of g.outputs) writeMessage(w, 12, (vw) => encodeValueInfo(vw, v));
 }
 
-/** Serialises a ModelProto. */
+export { GRAPH_CRC32_KEY, graphChecksum };
+
+/** Serialises a ModelProto, with the graph's CRC-32 in metadata_props (GRAPH_CRC32_KEY). */
 export function encodeOnnxModel(m: ModelSpec): Uint8Array {
   // ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7,
   // opset_import = 8 (OperatorSetIdProto: domain = 1, version = 2), metadata_props = 14 (key = 1, value = 2).
@@ -181,9 +184,14 @@ export function encodeOnnxModel(m: ModelSpec): Uint8Array {
   writeString(w, 2, m.producerName);
   writeString(w, 3, m.producerVersion);
   writeString(w, 6, m.docString);
-  writeMessage(w, 7, (gw) => encodeGraph(gw, m.graph));
+  const gw = protobuf.Writer.create();
+  encodeGraph(gw, m.graph);
+  const graph = new Uint8Array(gw.finish());
+  tag(w, 7, WIRE_LENGTH).bytes(graph);
   writeMessage(w, 8, (ow) => writeInt64(ow, 2, m.opsetVersion));
-  for (const [key, value] of Object.entries(m.metadata ?? {})) {
+  // the integrity check prnn's readers verify; other ONNX tools see one more metadata entry
+  const metadata = { ...(m.metadata ?? {}), [GRAPH_CRC32_KEY]: graphChecksum(graph) };
+  for (const [key, value] of Object.entries(metadata)) {
     writeMessage(w, 14, (ew) => {
       tag(ew, 1, WIRE_LENGTH).string(key);
       tag(ew, 2, WIRE_LENGTH).string(value);

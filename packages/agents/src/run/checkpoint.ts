@@ -113,7 +113,9 @@ export async function loadCheckpoint(runDir: string, identity: CheckpointIdentit
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const e of m.tensors) {
     if (e.offset + e.length > bytes.length / 4) throw new PrnnError(`checkpoint tensor ${e.name} lies outside its data file`);
-    tensors[e.name] = { shape: e.shape, data: bytesToFloat32(bytes, e.offset * 4, e.length) };
+    const data = bytesToFloat32(bytes, e.offset * 4, e.length);
+    if (!data.every(Number.isFinite)) throw new PrnnError(`checkpoint data ${join(dir, m.dataFile)} holds non-finite values (in ${e.name}); refusing to resume from it`);
+    tensors[e.name] = { shape: e.shape, data };
   }
   return { learner: m.learner, episode: m.episode, json: m.json, tensors };
 }

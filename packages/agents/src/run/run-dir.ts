@@ -70,7 +70,12 @@ export interface NetworkResultFile {
   readonly backend: string;
   /** Layout of weights.bin (float32 little-endian, concatenated in this order). */
   readonly weights: readonly WeightEntry[];
+  /** CRC-32 of weights.bin (version ≥ 2), verified by every reader. */
+  readonly weightsCrc32?: number;
 }
+
+/** Version of result.json written now: 2 adds weightsCrc32. Version 1 files are still read. */
+export const NETWORK_RESULT_VERSION = 2;
 
 export function networkId(arch: string, seed: number): string {
   return `${arch}_seed${seed}`;
@@ -187,10 +192,11 @@ export async function writeNetworkResult(
   const flat = new Float32Array(total);
   for (const e of entries) flat.set(r.weights[e.name], e.offset);
   const netDir = join(dir, 'networks', r.id);
-  await writeFileAtomic(join(netDir, 'weights.bin'), float32ToBytes(flat), { createDirectory: true });
+  const bytes = float32ToBytes(flat);
+  await writeFileAtomic(join(netDir, 'weights.bin'), bytes, { createDirectory: true });
   const result: NetworkResultFile = {
     format: NETWORK_RESULT_FORMAT,
-    version: 1,
+    version: NETWORK_RESULT_VERSION,
     id: r.id,
     arch: r.arch,
     seed: r.seed,
@@ -201,6 +207,7 @@ export async function writeNetworkResult(
     episodes: r.episodes,
     backend: opts.backend,
     weights: entries,
+    weightsCrc32: crc32(bytes),
   };
   await writeJsonAtomic(join(netDir, 'result.json'), result);
 }
@@ -212,6 +219,10 @@ export async function readNetworkResult(dir: string, id: string): Promise<Networ
   if (r.format !== NETWORK_RESULT_FORMAT || !Array.isArray(r.weights)) {
     throw new PrnnError(`${path} is not a prnn network result`);
   }
+  if (typeof r.version !== 'number' || r.version > NETWORK_RESULT_VERSION) {
+    throw new PrnnError(`${path} has version ${String(r.version)}; this prnn reads network results up to version ${NETWORK_RESULT_VERSION}`);
+  }
+  if (r.version >= 2 && typeof r.weightsCrc32 !== 'number') throw new PrnnError(`${path} has no weightsCrc32 (corrupted?)`);
   return r as NetworkResultFile;
 }
 
@@ -233,9 +244,14 @@ export async function readNetworkWeights(dir: string, id: string, stored?: Netwo
   if (bytes.length !== total * 4) {
     throw new PrnnError(`${path} has ${bytes.length} bytes, expected ${total * 4} (corrupted?)`);
   }
+  if (result.weightsCrc32 !== undefined && crc32(bytes) !== result.weightsCrc32) {
+    throw new PrnnError(`${path} is corrupted: its CRC-32 does not match the one recorded in result.json`);
+  }
   const weights: Record<string, Float32Array> = {};
   for (const e of result.weights) {
-    weights[e.name] = bytesToFloat32(bytes, e.offset * 4, e.shape.reduce((a, b) => a * b, 1));
+    const w = bytesToFloat32(bytes, e.offset * 4, e.shape.reduce((a, b) => a * b, 1));
+    if (!w.every(Number.isFinite)) throw new PrnnError(`${path} holds non-finite weights (in ${e.name}); refusing to use it`);
+    weights[e.name] = w;
   }
   return weights;
 }

@@ -82,7 +82,10 @@ export interface TrainHooks {
     readonly everyEpisodes: number;
     save(state: LearnerState): Promise<void> | void;
   };
-  /** When aborted, training stops with a PrnnError right after the next checkpoint (at once without checkpointing). */
+  /**
+   * When aborted, training stops with a PrnnError after the episode in progress, handing `checkpoint.save` the
+   * state at that point first (when checkpointing); an abort during the last episode lets the run finish.
+   */
   signal?: AbortSignal;
 }
 

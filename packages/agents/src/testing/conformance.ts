@@ -135,10 +135,10 @@ async function tinyCycle(
       const every = Math.max(1, Math.floor(o.episodes / 2));
       await trainRun({ ...base, out: resumed, checkpointEvery: every, signal: stop.signal }).then(
         () => {
-          throw new PrnnError('training did not stop at the first checkpoint when aborted');
+          throw new PrnnError('training did not stop when aborted');
         },
         (err: unknown) => {
-          if (!(err instanceof Error) || !/training stopped at episode/.test(err.message)) throw err;
+          if (!(err instanceof Error) || !/training (interrupted|stopped) at episode/.test(err.message)) throw err;
         },
       );
       await trainRun({ ...base, out: resumed, resume: true });

@@ -1,11 +1,12 @@
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { KernelSet } from '../sdk/kernel.js';
 import type { TaskSource } from '../sdk/task-source.js';
 import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
-import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
+import { TrainingInterrupted } from './training-interrupted.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -50,6 +51,11 @@ export interface TrainRunOptions {
    * trained at once, one per thread; the results do not depend on the number of workers.
    */
   readonly workers?: number;
+  /**
+   * Worker threads to train on, owned by the caller (kept alive across runs, e.g. by a driver of many small
+   * runs); absent: a pool of `workers` threads is made for this run and destroyed at its end.
+   */
+  readonly workerPool?: TrainWorkerPool;
   /** Where worker threads rebuild the registry: the directory of prnn.config.json, and more plugin specs. */
   readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
   /** The tfjs backend in use (recorded in run.json). */
@@ -145,11 +151,24 @@ async function planSlices(o: TrainRunOptions, ids: readonly string[], runFrom: n
   return ranges.map(([a, b]) => ({ from: a, to: b, slot: slotOf(a, b), ids: ids.slice(a, b) }));
 }
 
+/** Whether `error` is a learner's answer to a stop request ("training stopped at episode …"). */
+function isStop(error: unknown): boolean {
+  return error instanceof Error && /^training stopped at episode/.test(error.message);
+}
+
 /** The error to report when slices fail: a real failure before a requested stop. */
 function firstFailure(settled: readonly PromiseSettledResult<unknown>[]): unknown {
   const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  const real = failures.find((e) => !(e instanceof Error && /^training stopped at episode/.test(e.message)));
-  return real ?? failures[0];
+  return failures.find((e) => !isStop(e)) ?? failures[0];
+}
+
+/** The TrainingInterrupted error of a run stopped on request; `stop` is the learner's stop error (if any). */
+function interrupted(o: TrainRunOptions, stop: unknown): unknown {
+  if (stop !== undefined && !isStop(stop)) return stop;
+  const where = stop instanceof Error ? (/at episode \d+ of \d+/.exec(stop.message)?.[0] ?? '') : 'between populations';
+  if (!o.out) return new TrainingInterrupted(`training interrupted ${where}; nothing was saved (no --out)`, false);
+  const what = stop === undefined ? 'finished networks are stored' : 'checkpoint written';
+  return new TrainingInterrupted(`training interrupted ${where}; ${what} in ${o.out}`, true);
 }
 
 /** The run manifest of a training job (what run.json records). */
@@ -205,7 +224,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     throw new PrnnError(`population must be an integer ≥ 1 (got ${population})`);
   }
   if (o.members.length === 0) throw new PrnnError('there are no networks to train (check --arch and --seeds)');
-  const workers = checkWorkers(o.workers ?? 1);
+  const workers = checkWorkers(o.workers ?? o.workerPool?.workers ?? 1);
   const manifest = buildRunManifest(o);
   const E = o.config.episodes;
   const every = o.checkpointEvery ?? Math.max(1, Math.ceil(E / 10));
@@ -223,9 +242,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const started = performance.now();
   let backend = o.backend;
   let pool: TrainWorkerPool | undefined;
+  const ownPool = o.workerPool === undefined;
 
   try {
     for (const [from, to] of populationRanges(o.members, population)) {
+      // (a request before the first population still trains one episode of it: the learner stops after it)
+      if (from > 0 && o.signal?.aborted) throw interrupted(o, undefined);
       const members = o.members.slice(from, to);
       const entries = manifest.networks.slice(from, to);
       const family = members[0].arch.family;
@@ -242,6 +264,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         }
       }
       const slices = await planSlices(o, entries.map((e) => e.id), from, workers);
+      // every slice's checkpoint directory exists before any slice trains: concurrent saves never create one
+      if (o.out) for (const slice of slices) if (slice.slot !== undefined) await makeDirectories(checkpointDir(o.out, slice.slot));
       const identity = (slice: Slice) => ({ fingerprint: manifest.fingerprint, members: slice.ids });
       if (o.out && o.resume) {
         for (const slice of slices) slice.resume = await loadCheckpoint(o.out, identity(slice), slice.slot);
@@ -271,10 +295,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             signal: o.signal,
           };
           const job = { task: o.task, taskSource: o.taskSource, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
-          results.push(await o.learner.train(job, hooks));
+          results.push(await o.learner.train(job, hooks).catch((error: unknown) => Promise.reject(o.signal?.aborted ? interrupted(o, error) : error)));
         }
       } else {
-        pool ??= new TrainWorkerPool(workers);
+        pool ??= o.workerPool ?? new TrainWorkerPool(workers);
         const workerPool = pool;
         parallel = Math.min(workers, slices.length);
         const stop = createStopFlag();
@@ -314,7 +338,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                 }),
             ),
           );
-          if (settled.some((r) => r.status === 'rejected')) throw firstFailure(settled);
+          if (settled.some((r) => r.status === 'rejected')) {
+            const failure = firstFailure(settled);
+            throw o.signal?.aborted && isStop(failure) ? interrupted(o, failure) : failure;
+          }
           for (const r of settled) if (r.status === 'fulfilled') results.push(r.value);
         } finally {
           o.signal?.removeEventListener('abort', onAbort);
@@ -348,7 +375,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       if (o.out) await removeCheckpoint(o.out);
     }
   } finally {
-    await pool?.destroy();
+    if (ownPool) await pool?.destroy();
   }
   return {
     networks: summaries as RunNetworkSummary[],

@@ -13,9 +13,19 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
   const port = req.port;
   if (!port) return { hooks: {}, close: () => {} };
   const controller = new AbortController();
+  const signal = controller.signal;
+  const nativeAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
+  const isAborted = (): boolean => (nativeAborted ? nativeAborted.call(signal) === true : false);
   const checkStop = (): void => {
-    if (req.stop && Atomics.load(req.stop, 0) === 1 && !controller.signal.aborted) controller.abort();
+    if (req.stop && Atomics.load(req.stop, 0) === 1 && !isAborted()) controller.abort();
   };
+  // `aborted` reads the parent's stop flag itself, so a stop is seen at the end of the episode in progress
+  Object.defineProperty(signal, 'aborted', {
+    get: () => {
+      checkStop();
+      return isAborted();
+    },
+  });
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
   port.on('message', (m: ParentMessage) => {
     const p = pending;
@@ -46,7 +56,7 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
               }),
           }
         : undefined,
-    signal: controller.signal,
+    signal,
   };
   return { hooks, close: () => port.close() };
 }

@@ -1,0 +1,19 @@
+// Packs prnn for use outside this repository: `npm run pack -- <dir>` writes the tarballs of @prnn/env,
+// @prnn/agents, @prnn/analysis and the prnn CLI into <dir> (default ./packs) and prints their paths, one a line.
+// Install them together in another project: npm install <dir>/prnn-env-*.tgz <dir>/prnn-agents-*.tgz <dir>/prnn-analysis-*.tgz <dir>/prnn-*.tgz
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dest = resolve(process.argv[2] ?? join(root, 'packs'));
+try {
+  mkdirSync(dest);
+} catch (error) {
+  if (error.code !== 'EEXIST') throw error;
+}
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const pack = (args) =>
+  JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', dest, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+for (const p of [...pack(['-w', 'packages/env', '-w', 'packages/agents', '-w', 'packages/analysis']), ...pack([])]) console.log(join(dest, p.filename));

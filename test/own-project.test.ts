@@ -1,0 +1,62 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { codeBlocks } from './readme-blocks.js';
+import { REPO_ROOT } from './run-cli.js';
+
+const SECTION = '## Use prnn from your own project';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let root: string;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('README: Use prnn from your own project', () => {
+  it('packs the workspace, installs the tarballs in a folder outside the repository, and runs its examples there', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const [install, cli] = codeBlocks(readme, SECTION, 'sh');
+    const scripts = codeBlocks(readme, SECTION, 'js');
+    const [config] = codeBlocks(readme, SECTION, 'json');
+    expect(install).toContain('npm run pack -- ../prnn-packs');
+    expect(install).toContain("echo 'onnxruntime-node-install=skip' >> .npmrc");
+
+    root = mkdtempSync(join(tmpdir(), 'prnn-own-project-'));
+    expect(root.startsWith(REPO_ROOT)).toBe(false);
+    const packs = join(root, 'prnn-packs');
+    // `npm run pack` is `npm run build && node scripts/pack.mjs`; the build is current (npm test built it)
+    const printed = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'pack.mjs'), packs], { encoding: 'utf8' }).trim().split('\n');
+    expect(printed.map((f) => f.slice(packs.length + 1))).toEqual(['prnn-env-0.1.0.tgz', 'prnn-agents-0.1.0.tgz', 'prnn-analysis-0.1.0.tgz', 'prnn-0.1.0.tgz']);
+
+    const study = join(root, 'my-study');
+    mkdirSync(study);
+    writeFileSync(join(study, 'package.json'), `${JSON.stringify({ name: 'my-study', version: '1.0.0', type: 'module' })}\n`);
+    writeFileSync(join(study, '.npmrc'), 'onnxruntime-node-install=skip\n');
+    // the README's install line, with the tarballs it names; the third-party packages come from npm's cache
+    const tarballs = /npm install (.+)$/m.exec(install)![1].split(' ').map((t) => join(study, t));
+    const installed = run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], study);
+    expect(installed.status, installed.stderr).toBe(0);
+    expect(readdirSync(join(study, 'node_modules', '@prnn')).sort()).toEqual(['agents', 'analysis', 'env']);
+
+    // each js block names its file in its first line
+    for (const source of scripts) writeFileSync(join(study, /^\/\/ (\S+)/.exec(source)![1]), source);
+    writeFileSync(join(study, 'prnn.config.json'), config);
+    const ran = run(process.execPath, ['study.mjs'], study);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^observation of 8 sensors on a 13×13 track\ntrained 2 networks, fitness \d\.\d{3}, \d\.\d{3}\n$/);
+
+    const prnn = join(study, 'node_modules', '.bin', 'prnn');
+    const commands = cli.split('\n').filter((l) => l.startsWith('npx prnn ')).map((l) => l.replace(/\s+#.*$/, '').split(' ').slice(2));
+    const plugins = run(prnn, commands[0], study);
+    expect(plugins.status, plugins.stderr).toBe(0);
+    expect(plugins.stdout).toMatch(/^metric\s+sparsity\s+study-sparsity\s+study-sparsity\s+1\.0\.0$/m);
+    const train = run(prnn, [...commands[1].map((a) => (a === '200' ? '20' : a)), '--test-mazes', '5', '--workers', '2'], study);
+    expect(train.status, train.stderr).toBe(0);
+    expect(readdirSync(join(study, 'runs', 'fc', 'networks'))).toEqual(['fc_seed0']);
+  }, 400_000);
+});
