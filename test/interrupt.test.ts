@@ -83,7 +83,8 @@ describe('prnn train interrupted by a signal', () => {
     const manifests = workers === '1' ? [path.join(out, 'checkpoint', 'manifest.json')] : readdirSync(path.join(out, 'checkpoint')).map((s) => path.join(out, 'checkpoint', s, 'manifest.json'));
     const episodes = manifests.map((f) => JSON.parse(readFileSync(f, 'utf8')).episode as number);
     expect(episodes).toContain(Number(m![1]));
-    expect(Number(m![1])).toBeGreaterThan(600);
+    // the signal is sent once the regular checkpoint at episode 600 exists; under load the stop can land on that very episode
+    expect(Number(m![1])).toBeGreaterThanOrEqual(600);
     // the printed command, run as printed, finishes the run with the uninterrupted run's weights
     const resumed = runCli(m![3].split(' ').slice(1));
     expect(resumed.status, resumed.stderr).toBe(0);
