@@ -6,7 +6,10 @@ import {
   evaluateRun,
   loadRun,
   readNetworkWeights,
+  buildRunManifest,
+  prepareRunDir,
   trainRun,
+  type TrainRunOptions,
   type Learner,
   type LearnerConfig,
   type Registry,
@@ -113,31 +116,38 @@ async function runChunk(
   if ((await exists(runDir)) && !(await exists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
   let lastBeat = Date.now();
   const started = performance.now();
+  const options: TrainRunOptions = {
+    task: plan.task,
+    architecture,
+    members: chunkMembers(plan, chunk),
+    learner,
+    config,
+    runSeed: plan.runSeed,
+    population: networks.length,
+    path: plan.path,
+    workers: o.workers,
+    plugins: { cwd: o.pluginsCwd ?? process.cwd() },
+    backend: o.backend,
+    out: runDir,
+    resume: true,
+    checkpointEvery: plan.checkpointEvery,
+    signal: o.signal,
+    onProgress: (p) => {
+      o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
+      if (Date.now() - lastBeat > 30_000) {
+        lastBeat = Date.now();
+        void lock.heartbeat().catch(() => undefined);
+      }
+    },
+  };
+  // The checkpoint directory is made before the slices of the chunk's population save into it at once
+  // (two workers creating it together would race).
+  if (!(await exists(join(runDir, 'run.json')))) await prepareRunDir(runDir, buildRunManifest(options), { resume: false });
+  await makeDirectories(join(runDir, 'checkpoint')).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
   try {
-    await trainRun({
-      task: plan.task,
-      architecture,
-      members: chunkMembers(plan, chunk),
-      learner,
-      config,
-      runSeed: plan.runSeed,
-      population: networks.length,
-      path: plan.path,
-      workers: o.workers,
-      plugins: { cwd: o.pluginsCwd ?? process.cwd() },
-      backend: o.backend,
-      out: runDir,
-      resume: true,
-      checkpointEvery: plan.checkpointEvery,
-      signal: o.signal,
-      onProgress: (p) => {
-        o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
-        if (Date.now() - lastBeat > 30_000) {
-          lastBeat = Date.now();
-          void lock.heartbeat().catch(() => undefined);
-        }
-      },
-    });
+    await trainRun(options);
   } catch (error) {
     if (stoppedBySignal(error)) return { stored: 0, interrupted: true };
     throw error;

@@ -4,11 +4,10 @@ import { runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { ProgressBar } from '../../cli/progress-bar.js';
+import { StopSignals } from '../../cli/stop-signals.js';
 import { storeFlags } from '../../cli/sweep-flags.js';
 import { defaultWorkers, workersFlag } from '../../cli/workers-flag.js';
 
-/** Exit codes after a signal stopped the run cleanly (a checkpoint was written): 128 + the signal number. */
-const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 export default class SweepRun extends BaseCommand {
   static override summary = 'Train, measure and store the chunks of a sweep that are not stored yet.';
@@ -51,16 +50,7 @@ export default class SweepRun extends BaseCommand {
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const json = this.jsonEnabled();
-    const controller = new AbortController();
-    let stopSignal: string | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopSignal !== undefined) process.exit(SIGNAL_EXIT[signal] ?? 1);
-      stopSignal = signal;
-      if (!json) process.stderr.write(`\n${signal}: stopping at the next checkpoint (send it again to stop at once)\n`);
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = new StopSignals(json);
     const bar = new ProgressBar('sweep', 'net-episodes', !json && process.stderr.isTTY === true);
     const line = (r: ChunkReport) => {
       bar.finish();
@@ -86,19 +76,18 @@ export default class SweepRun extends BaseCommand {
         workDir: flags['work-dir'],
         journal: flags.journal,
         busyTimeoutMs: flags['busy-timeout'],
-        signal: controller.signal,
+        signal: stop.signal,
         onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk}`),
         onChunk: line,
       });
     } finally {
       bar.finish();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
     const stored = result.chunks.reduce((n, c) => n + c.stored, 0);
     if (result.interrupted) {
-      process.stderr.write(`stopped by ${stopSignal ?? 'a signal'}: checkpoint written; run the same command to continue\n`);
-      process.exitCode = SIGNAL_EXIT[stopSignal ?? ''] ?? 1;
+      process.stderr.write(`stopped by ${stop.received ?? 'a signal'}: checkpoint written; run the same command to continue\n`);
+      process.exitCode = stop.exitCode;
     } else if (!json) {
       this.log(`sweep ${result.plan.sweep}: ${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'} handled, ${stored} network${stored === 1 ? '' : 's'} stored; see prnn sweep status ${args.dir}`);
     }
