@@ -192,6 +192,8 @@ export class ResultsStore {
         guard(path, 'setting its journal mode', () => db.pragma(`journal_mode = ${mode}`));
         guard(path, 'setting its journal mode', () => db.pragma('synchronous = ' + (mode === 'wal' ? 'NORMAL' : 'FULL')));
         if (version < STORE_SCHEMA_VERSION) migrate(db, path, version);
+        // fail now, not after hours of training, when another process holds the write lock
+        guard(path, 'taking its write lock', () => db.transaction(() => undefined).immediate());
       } else if (version < STORE_SCHEMA_VERSION) {
         throw new PrnnError(`store ${path} has schema version ${version}; open it once for writing (e.g. prnn sweep status) to migrate it to ${STORE_SCHEMA_VERSION}`);
       }
