@@ -55,4 +55,23 @@ describe('prnn sweep slurm on a real Slurm cluster', () => {
     },
     400_000,
   );
+
+  it.skipIf(!up)(
+    up ? 'prnn reproduce --scale smoke --slurm submits the sweep; the same command afterwards prints the report' : 'reproduce --slurm (skipped: no Slurm cluster answers here)',
+    async () => {
+      const dir = join(tmp(), 'reproduce');
+      const r = runCli(['reproduce', '--scale', 'smoke', '--slurm', '--dir', dir, '--workers', '1', '--time', '00:10:00', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout) as { slurm: { jobs: { arrays: string[]; merge: string } } };
+      const ids = [...out.slurm.jobs.arrays, out.slurm.jobs.merge];
+      const deadline = Date.now() + 300_000;
+      while (queued(ids) > 0 && Date.now() < deadline) await sleep(1000);
+      const report = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1', '--json']);
+      expect(report.status).toBe(0);
+      expect(JSON.parse(report.stdout)).toMatchObject({ planned: 8, done: 8 });
+      expect(rowCounts(join(dir, 'results.sqlite'))).toEqual({ rows: 8, distinct: 8 });
+    },
+    400_000,
+  );
 });
