@@ -22,6 +22,21 @@ function unescapeMount(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
+/** The mount whose mount point holds `path` (an existing, resolved path): the longest matching prefix. */
+export function mountOf(mountsText: string, path: string): FileSystemInfo | undefined {
+  let best: FileSystemInfo | undefined;
+  for (const line of mountsText.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 3) continue;
+    const mountPoint = unescapeMount(fields[1]);
+    const inside = path === mountPoint || mountPoint === '/' || path.startsWith(mountPoint.endsWith(sep) ? mountPoint : mountPoint + sep);
+    if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) {
+      best = { type: fields[2], mountPoint, network: NETWORK_FILE_SYSTEMS.has(fields[2]) };
+    }
+  }
+  return best;
+}
+
 /** The file system holding `path` (or its nearest existing parent), from /proc/self/mounts; undefined off Linux. */
 export function fileSystemOf(path: string): FileSystemInfo | undefined {
   let mounts: string;
@@ -41,17 +56,7 @@ export function fileSystemOf(path: string): FileSystemInfo | undefined {
       at = up;
     }
   }
-  let best: FileSystemInfo | undefined;
-  for (const line of mounts.split('\n')) {
-    const fields = line.split(' ');
-    if (fields.length < 3) continue;
-    const mountPoint = unescapeMount(fields[1]);
-    const inside = at === mountPoint || mountPoint === '/' || at.startsWith(mountPoint.endsWith(sep) ? mountPoint : mountPoint + sep);
-    if (inside && (best === undefined || mountPoint.length >= best.mountPoint.length)) {
-      best = { type: fields[2], mountPoint, network: NETWORK_FILE_SYSTEMS.has(fields[2]) };
-    }
-  }
-  return best;
+  return mountOf(mounts, at);
 }
 
 export type JournalChoice = 'auto' | 'wal' | 'delete';
