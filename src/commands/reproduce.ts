@@ -14,13 +14,13 @@ import {
   writeSlurmScripts,
   type HeadlineRow,
 } from '@prnn/sweeps';
+import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
 import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
 import { StopSignals } from '../cli/stop-signals.js';
 import { planFromFlags } from '../cli/sweep-plan-flags.js';
 import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
-import { shellWord } from './sweep/slurm.js';
 import { join } from 'node:path';
 
 const SCALES = ['smoke', 'small', 'paper'] as const;
@@ -95,7 +95,7 @@ export default class Reproduce extends BaseCommand {
     }
 
     if (flags.slurm) {
-      const prnn = `${shellWord(process.execPath)} ${shellWord(join(this.config.root, 'bin', 'run.js'))}`;
+      const prnn = prnnCommand(this.config.root);
       const scripts = await withParameterFlags(['max-running', 'time', 'partition', 'account'], () =>
         writeSlurmScripts({ dir, prnn, partition: flags.partition, account: flags.account, time: flags.time, cpus: workers, maxRunning: flags['max-running'] }),
       );

@@ -1,4 +1,4 @@
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrnnError, makeDirectories } from '@prnn/env';
 import {
@@ -16,6 +16,7 @@ import {
   type RunNetworkEvaluation,
 } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
+import { pathExists } from './path-exists.js';
 import type { JournalChoice } from './file-system.js';
 import { chunkMembers, chunkNetworks, readPlan, type SweepPlan } from './plan.js';
 import { publishedShards, shardFileName, SHARDS_DIR } from './shards.js';
@@ -88,12 +89,6 @@ export function checkChunks(plan: SweepPlan, chunks: readonly number[]): void {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 function stoppedBySignal(error: unknown): boolean {
   return error instanceof Error && /^training stopped at episode/.test(error.message);
@@ -113,7 +108,7 @@ async function runChunk(
   const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
   // a directory without run.json is what a kill left while it was being created: start it afresh
-  if ((await exists(runDir)) && !(await exists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
+  if ((await pathExists(runDir)) && !(await pathExists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
   let lastBeat = Date.now();
   const started = performance.now();
   const options: TrainRunOptions = {
@@ -142,7 +137,7 @@ async function runChunk(
   };
   // The checkpoint directory is made before the slices of the chunk's population save into it at once
   // (two workers creating it together would race).
-  if (!(await exists(join(runDir, 'run.json')))) await prepareRunDir(runDir, buildRunManifest(options), { resume: false });
+  if (!(await pathExists(join(runDir, 'run.json')))) await prepareRunDir(runDir, buildRunManifest(options), { resume: false });
   await makeDirectories(join(runDir, 'checkpoint')).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
@@ -308,7 +303,7 @@ async function publishShard(shard: ResultsStore, dir: string, chunk: number): Pr
 /** A chunk stored by a job that was killed before it cleaned up leaves its work directory: remove it. */
 async function removeLeftovers(workDir: string, chunk: number): Promise<void> {
   const runDir = join(workDir, `chunk-${chunk}`);
-  if (!(await exists(runDir))) return;
+  if (!(await pathExists(runDir))) return;
   const lock = await ChunkLock.acquire(join(workDir, `chunk-${chunk}.lock`));
   if (!(lock instanceof ChunkLock)) return;
   try {

@@ -52,9 +52,9 @@ function positiveInteger(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new PrnnError(`${name} must be an integer ≥ 1 (got ${value})`);
 }
 
-/** Single-quotes a word for bash. */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+/** A word for bash: as it is when it is plain, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The cluster's MaxArraySize from `scontrol show config`, when scontrol answers. */
@@ -130,7 +130,7 @@ export async function writeSlurmScripts(o: SlurmScriptOptions): Promise<SlurmScr
       'LOCAL="${SLURM_TMPDIR:-${TMPDIR:-/tmp}}/prnn-${SLURM_ARRAY_JOB_ID:-0}-${SLURM_ARRAY_TASK_ID:-0}"',
       'mkdir -p "$LOCAL"',
       'trap \'rm -rf "$LOCAL"\' EXIT',
-      `${o.prnn} sweep run ${shellQuote(dir)} --chunk-offset ${part.offset} --shard-dir "$LOCAL" --workers "\${SLURM_CPUS_PER_TASK:-${cpus}}"`,
+      `${o.prnn} sweep run ${shellWord(dir)} --chunk-offset ${part.offset} --shard-dir "$LOCAL" --workers "\${SLURM_CPUS_PER_TASK:-${cpus}}"`,
       '',
     ].join('\n');
     await writeFileAtomic(file, text);
@@ -149,8 +149,8 @@ export async function writeSlurmScripts(o: SlurmScriptOptions): Promise<SlurmScr
       `#SBATCH --output=${logs}/%x-%j.out`,
       `# Merges the shards of sweep ${plan.sweep} (plan hash ${plan.hash}) into its store; run after the arrays.`,
       'set -euo pipefail',
-      `${o.prnn} sweep merge ${shellQuote(dir)}`,
-      `${o.prnn} sweep status ${shellQuote(dir)}`,
+      `${o.prnn} sweep merge ${shellWord(dir)}`,
+      `${o.prnn} sweep status ${shellWord(dir)}`,
       '',
     ].join('\n'),
   );

@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLock, lockHeld } from './chunk-lock.js';
+import { pathExists } from './path-exists.js';
 import { readPlan, type SweepPlan } from './plan.js';
 import { WORK_DIR } from './run-sweep.js';
 import { publishedShards } from './shards.js';
@@ -34,12 +35,6 @@ export interface SweepStatus {
   readonly journalMode: string | null;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Where a sweep stands: per chunk done (in the store), unmerged (a published shard), running (a live lock),
@@ -53,7 +48,7 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
   let byChunk = new Map<number, number>();
   let times: number[] = [];
   let journalMode: string | null = null;
-  if (await exists(storePath)) {
+  if (await pathExists(storePath)) {
     const store = ResultsStore.open(storePath, { create: false });
     try {
       store.bindPlan(plan);

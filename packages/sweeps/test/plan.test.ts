@@ -1,17 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSweepDir, readPlan, planHash } from '../src/index.js';
-import { testPlan } from './plan-helpers.js';
+import { tempDirs, testPlan } from './helpers.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prnn-plan-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('prnn-plan-');
 
 describe('sweep plan', () => {
   it('lists architecture × seed in order, cuts chunks per hidden size, and is deterministic', async () => {

@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSweepDir, selectChunks, splitArrays, writeSlurmScripts } from '../src/index.js';
-import { testPlan } from './plan-helpers.js';
+import { tempDirs, testPlan } from './helpers.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('prnn-slurm-');
 
 describe('Slurm scripts', () => {
   it('splits chunks into arrays of at most MaxArraySize tasks', () => {
@@ -17,8 +15,7 @@ describe('Slurm scripts', () => {
   });
 
   it('writes array scripts with %K, offsets, node-local shards and a merge job that bash accepts', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'prnn-slurm-')), "it's here");
-    dirs.push(dir);
+    const dir = join(tmp(), "it's here");
     const plan = await testPlan(['fc', 'ff', 'hh', 'oh'], { chunkSize: 1 });
     await createSweepDir(dir, plan);
     const s = await writeSlurmScripts({ dir, prnn: '/usr/bin/node /opt/prnn/bin/run.js', maxArraySize: 3, maxRunning: 2, partition: 'cpu', account: 'lab', time: '1-00:00:00', cpus: 4, mem: '4G', extra: ['--qos=long'] });

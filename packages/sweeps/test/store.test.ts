@@ -1,19 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PrnnError } from '@prnn/env';
 import { ResultsStore, STORE_MIGRATIONS, STORE_SCHEMA_VERSION, mountOf, type NetworkRecord } from '../src/index.js';
-import { testPlan } from './plan-helpers.js';
+import { tempDirs, testPlan } from './helpers.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prnn-store-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('prnn-store-');
 
 function record(planHash: string, id: string, fitness: number): NetworkRecord {
   const weights = new Float32Array([1, -2, 3.5]);

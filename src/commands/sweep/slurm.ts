@@ -1,13 +1,8 @@
-import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { submitSlurm, writeSlurmScripts, type SubmittedJobs } from '@prnn/sweeps';
+import { prnnCommand } from '../../cli/prnn-command.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withParameterFlags } from '../../cli/flag-errors.js';
-
-/** Single-quotes a word for bash. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export default class SweepSlurm extends BaseCommand {
   static override summary = 'Write (and with --submit, submit) Slurm job arrays that run a sweep, and the job that merges them.';
@@ -45,7 +40,7 @@ export default class SweepSlurm extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(SweepSlurm);
-    const prnn = flags.prnn ?? `${shellWord(process.execPath)} ${shellWord(join(this.config.root, 'bin', 'run.js'))}`;
+    const prnn = flags.prnn ?? prnnCommand(this.config.root);
     const scripts = await withParameterFlags(['max-running', 'cpus', 'max-array-size', 'time', 'partition', 'account', 'mem', 'sbatch-arg'], () =>
       writeSlurmScripts({
         dir: args.dir,

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { loadPlugins, type ArchInfo } from '@prnn/agents';
 import { resolveTaskOptions } from '@prnn/env';
 import { buildSweepPlan, type BuildPlanOptions, type SweepPlan } from '../src/index.js';
@@ -23,4 +27,15 @@ export async function testPlan(archNames: readonly string[], overrides: Partial<
     measures: { noise: [0, 0.05], testMazes: 10, metrics: ['parameters'] },
     ...overrides,
   });
+}
+
+/** Temporary directories removed after the file's tests. */
+export function tempDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
 }
