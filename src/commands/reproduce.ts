@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { benchSweep, initBackend, loadPlugins } from '@prnn/agents';
@@ -18,10 +19,10 @@ import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
 import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
+import { secondsFlag } from '../cli/seconds-flag.js';
 import { StopSignals } from '../cli/stop-signals.js';
 import { planFromFlags } from '../cli/sweep-plan-flags.js';
 import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
-import { join } from 'node:path';
 
 const SCALES = ['smoke', 'small', 'paper'] as const;
 type Scale = (typeof SCALES)[number];
@@ -61,7 +62,7 @@ export default class Reproduce extends BaseCommand {
     account: Flags.string({ description: 'With --slurm: account.' }),
     time: Flags.string({ description: 'With --slurm: time limit per task.', default: '04:00:00' }),
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
-    'bench-seconds': Flags.string({ description: 'Seconds per task and thread of the measurement behind the paper-scale projection.', default: '4' }),
+    'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the measurement behind the paper-scale projection.', default: 4 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
   };
 
@@ -82,8 +83,7 @@ export default class Reproduce extends BaseCommand {
     say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
     if (scale === 'paper') {
-      const seconds = Number(flags['bench-seconds']);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new PrnnError(`--bench-seconds must be a number in (0, 3600] (got ${JSON.stringify(flags['bench-seconds'])})`);
+      const seconds = flags['bench-seconds'];
       const bench = await benchSweep({ architecture: registry.architecture(plan.family), workers, seconds, warmupSeconds: Math.min(2, seconds), cwd: process.cwd() });
       const t = flags.task === 'track' ? bench.track : bench.general;
       const hours = t.hours + noiseSweepHours(plan.networks.length, plan.measures.noise.length, plan.measures.testMazes, t.evalTrialsPerSecond);
