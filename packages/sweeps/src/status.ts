@@ -49,9 +49,10 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
   let times: number[] = [];
   let journalMode: string | null = null;
   if (await pathExists(storePath)) {
-    const store = ResultsStore.open(storePath, { create: false });
+    // read-only: status never takes the write lock, so it runs beside the writers (and on read-only copies)
+    const store = ResultsStore.open(storePath, { create: false, readonly: true });
     try {
-      store.bindPlan(plan);
+      if (store.sweeps().length > 0) store.bindPlan(plan);
       byChunk = store.countByChunk(plan.sweep);
       times = store.finishTimes(plan.sweep);
       journalMode = store.journalMode;

@@ -155,11 +155,12 @@ function recordOf(row: Record<string, unknown>): NetworkRecord {
  * a re-run never duplicates. Opening migrates an older schema and refuses a newer one.
  */
 export class ResultsStore {
-  readonly journalMode: 'wal' | 'delete';
+  /** The journal mode in use (`wal` or `delete` when prnn chose it). */
+  readonly journalMode: string;
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
 
-  private constructor(readonly path: string, db: Database.Database, journalMode: 'wal' | 'delete', private readonly readonly: boolean) {
+  private constructor(readonly path: string, db: Database.Database, journalMode: string, private readonly readonly: boolean) {
     this.#db = db;
     this.journalMode = journalMode;
     const columns = NETWORK_COLUMNS.join(', ');
@@ -187,7 +188,7 @@ export class ResultsStore {
       if (version > STORE_SCHEMA_VERSION) {
         throw new PrnnError(`store ${path} has schema version ${version}, newer than this prnn reads (${STORE_SCHEMA_VERSION}); use a newer prnn`);
       }
-      const mode = readonly ? 'delete' : journalModeFor(path, choice);
+      const mode = readonly ? String(guard(path, 'reading its journal mode', () => db.pragma('journal_mode', { simple: true }))) : journalModeFor(path, choice);
       if (!readonly) {
         guard(path, 'setting its journal mode', () => db.pragma(`journal_mode = ${mode}`));
         guard(path, 'setting its journal mode', () => db.pragma('synchronous = ' + (mode === 'wal' ? 'NORMAL' : 'FULL')));
