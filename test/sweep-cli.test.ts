@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parquetReadObjects } from 'hyparquet';
+import { loadRun, readNetworkWeights } from '@prnn/agents';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from './run-cli.js';
 import { rowCounts, storedRows, tempDirs } from './sweep-helpers.js';
@@ -52,7 +53,7 @@ describe('prnn sweep plan / run / status / export', () => {
     expectOneLineError(runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--seeds', '3', '--name', 'smoke']), /already holds another plan/);
   });
 
-  it('stores one row per network with the measures, checked against independent computations', () => {
+  it('stores one row per network with the measures, checked against independent computations', async () => {
     const rows = storedRows(join(dir, 'results.sqlite'));
     expect(rows).toHaveLength(8);
     for (const r of rows) {
@@ -79,6 +80,14 @@ describe('prnn sweep plan / run / status / export', () => {
       }
     }
     expect(rows.find((r) => r.arch === 'ff-large')!.weights.length).toBe(4 * (8 * 34 + 34 * 5));
+    // each stored chunk's run directory is kept for prnn eval / export / analyze, with the same weights
+    expect(readdirSync(join(dir, 'runs')).sort()).toEqual(['chunk-0', 'chunk-1', 'chunk-2', 'chunk-3']);
+    expect(readdirSync(join(dir, 'work')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+    const run = await loadRun(join(dir, 'runs', 'chunk-3'));
+    expect(run.manifest.networks.map((n) => n.id)).toEqual(['ff-large_seed0', 'ff-large_seed1']);
+    const w = await readNetworkWeights(run.dir, 'ff-large_seed1');
+    const stored = rows.find((r) => r.id === 'ff-large_seed1')!;
+    expect(Array.from(float32s(stored.weights).subarray(0, 8 * 34))).toEqual(Array.from(w.ih));
   });
 
   it('status --json counts planned and done networks and chunks', () => {

@@ -1,4 +1,4 @@
-import { readFile, rename, rm } from 'node:fs/promises';
+import { cp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrnnError, makeDirectories } from '@prnn/env';
 import {
@@ -24,6 +24,17 @@ import { STORE_FILE, ResultsStore, hostName, type MeasureValue, type NetworkReco
 
 /** Where chunks keep their training state (run directory + checkpoints) until they are stored. */
 export const WORK_DIR = 'work';
+/** Where the run directory of every stored chunk is kept (run.json, networks/<id>/, eval.json), for prnn analyze. */
+export const RUNS_DIR = 'runs';
+
+/** The kept run directories of a sweep's stored chunks, in chunk order. */
+export async function chunkRunDirs(dir: string): Promise<string[]> {
+  const names = await readdir(join(dir, RUNS_DIR)).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^chunk-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)))
+    .map((n) => join(dir, RUNS_DIR, n));
+}
 
 export interface SweepRunProgress {
   readonly chunk: number;
@@ -153,7 +164,6 @@ async function runChunk(
     noise: plan.measures.noise,
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
-    write: false,
     architecture: (family) => o.registry.architecture(family),
     onNetwork: (_done, _total, e) => evaluations.set(e.id, e),
   });
@@ -246,7 +256,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
         o.onChunk?.(r);
       };
       if (published.has(chunk) || networks.every((n) => storedIds.has(n.id))) {
-        await removeLeftovers(workDir, chunk);
+        await keepRunDir(workDir, o.dir, chunk);
         report('skipped', 0);
         continue;
       }
@@ -277,7 +287,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
         break;
       }
       if (shard) await rm(shard.path, { force: true });
-      await rm(runDir, { recursive: true, force: true });
+      await keepRunDir(workDir, o.dir, chunk);
       report('stored', outcome.stored);
     }
   } finally {
@@ -300,14 +310,29 @@ async function publishShard(shard: ResultsStore, dir: string, chunk: number): Pr
   }
 }
 
-/** A chunk stored by a job that was killed before it cleaned up leaves its work directory: remove it. */
-async function removeLeftovers(workDir: string, chunk: number): Promise<void> {
+/**
+ * Moves a stored chunk's run directory from the work directory to DIR/runs/chunk-<i> (its checkpoints are
+ * gone by then); also what a job killed between storing and moving left behind.
+ */
+async function keepRunDir(workDir: string, dir: string, chunk: number): Promise<void> {
   const runDir = join(workDir, `chunk-${chunk}`);
-  if (!(await pathExists(runDir))) return;
+  if (!(await pathExists(join(runDir, 'run.json')))) return;
   const lock = await ChunkLock.acquire(join(workDir, `chunk-${chunk}.lock`));
   if (!(lock instanceof ChunkLock)) return;
   try {
-    await rm(runDir, { recursive: true, force: true });
+    const kept = join(dir, RUNS_DIR, `chunk-${chunk}`);
+    if (await pathExists(kept)) await rm(runDir, { recursive: true, force: true });
+    else {
+      await makeDirectories(join(dir, RUNS_DIR));
+      await rename(runDir, kept).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV') throw error;
+        // --work-dir on another file system: copy under a temporary name, then rename
+        const temporary = `${kept}.tmp-${process.pid}`;
+        await cp(runDir, temporary, { recursive: true });
+        await rename(temporary, kept);
+        await rm(runDir, { recursive: true, force: true });
+      });
+    }
   } finally {
     await lock.release();
   }

@@ -14,7 +14,7 @@ export default class SweepRun extends BaseCommand {
   static override description =
     'Each chunk trains as one population in DIR/work/chunk-<i> (checkpointed every checkpointEvery episodes ' +
     'of the plan), then every network is measured (noise sweep, metrics) and written to the store in its own ' +
-    'transaction, and the work directory is removed. Which chunks: --chunk, --chunks, else the Slurm array task ' +
+    'transaction, and the chunk\'s run directory moves to DIR/runs/chunk-<i>. Which chunks: --chunk, --chunks, else the Slurm array task ' +
     '(SLURM_ARRAY_TASK_ID + --chunk-offset), else all. SIGINT or SIGTERM stops at the next checkpoint and exits ' +
     '(130/143) with one line; kill -9 loses at most the episodes since the last checkpoint. Running the same ' +
     'command again continues with results identical to an uninterrupted run; stored chunks are skipped. ' +
