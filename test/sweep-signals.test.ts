@@ -6,7 +6,7 @@ import { sleep, spawnCli, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-signals-');
 // one chunk of two networks, long enough to be stopped in the middle of training
-const PLAN = ['--arch', 'fc,hh', '--seeds', '1', '--chunk-size', '2', '--episodes', '8000', '--checkpoint-every', '100', '--test-mazes', '20', '--curve-points', '10', '--noise', '0,0.05', '--name', 'signals'];
+const PLAN = ['--arch', 'fc,hh', '--seeds', '1', '--chunk-size', '2', '--episodes', '20000', '--checkpoint-every', '100', '--test-mazes', '20', '--curve-points', '10', '--noise', '0,0.05', '--name', 'signals'];
 
 async function stopAndResume(signal: 'SIGTERM' | 'SIGINT', code: number, reference: ReturnType<typeof storedRows>): Promise<void> {
   const dir = join(tmp(), signal);
