@@ -34,6 +34,27 @@ describe('prnn env render', () => {
     expect(out.stdout).toContain(`fastest solution ${maze.fastestSolution}, dMax ${maze.dMax}`);
   });
 
+  it('draws H mazes in both orientations: the crossbar is the middle row or the middle column', () => {
+    const pictures = [0, 1, 2, 3].map((index) => runCli(['env', 'render', '--maze', 'h', '--index', String(index), '--path', 'shortest']));
+    const crossbars = new Set<string>();
+    for (const [index, out] of pictures.entries()) {
+      expect(out.status).toBe(0);
+      const rows = out.stdout.split('\n').slice(0, 11);
+      const open = (r: number, c: number): boolean => rows[r].slice(2 * c, 2 * c + 2) !== '##';
+      const middleRow = [1, 2, 3, 4, 5, 6, 7, 8, 9].every((c) => open(5, c));
+      const middleColumn = [1, 2, 3, 4, 5, 6, 7, 8, 9].every((r) => open(r, 5));
+      expect(middleRow !== middleColumn).toBe(true);
+      crossbars.add(middleRow ? 'row' : 'column');
+      const maze = generateMazeSet(resolveTaskOptions('h'), { count: 1000, seed: 0 }).maze(index);
+      const goal = [Math.floor(maze.goal / 11), maze.goal % 11];
+      expect(rows[goal[0]][2 * goal[1]]).toBe('G');
+      expect([1, 9]).toContain(goal[0]);
+      expect([1, 9]).toContain(goal[1]);
+      expect(rows.join('').split('o')).toHaveLength(7 + 1); // d(start) − 1 path cells between S and G
+    }
+    expect([...crossbars].sort()).toEqual(['column', 'row']);
+  });
+
   it('overlays the shortest path', () => {
     const out = runCli(['env', 'render', '--maze', 'general', '--seed', '2', '--path', 'shortest']);
     expect(out.status).toBe(0);

@@ -32,6 +32,20 @@ describe('prnn env stats', () => {
     expect(other.fastestSolution.mean).not.toBe(expected.fastestSolution.mean);
   });
 
+  it('H mazes: fastest solution 7, dMax 16, 25 open cells; channel 0 as counted by hand from SPEC §1.2', () => {
+    const out = runCli(['env', 'stats', '--maze', 'h', '--json']);
+    expect(out.status).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json.fastestSolution).toEqual({ mean: 7, std: 0, min: 7, max: 7 });
+    expect(json.dMax.mean).toBe(16);
+    expect(json.openCells.mean).toBe(25);
+    // 500 mazes with channel 0 as the row channel (cues summing to 6.9286, 6 cells without), 500 as the
+    // column channel (4.3571, 10 cells without), over 25 open cells each
+    expect(json.cue.mean).toBeCloseTo((6.928571 + 4.357143) / 50, 5);
+    expect(json.cue.zeroShare).toBe(0.32);
+    expect(json.cue.max).toBe(0.5);
+  });
+
   it('prints a readable table without --json', () => {
     const out = runCli(['env', 'stats', '--maze', 'general', '--count', '100']);
     expect(out.status).toBe(0);

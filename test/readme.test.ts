@@ -60,6 +60,25 @@ describe('README', () => {
     expect(out.stdout.startsWith(picture)).toBe(true);
   });
 
+  it('shows the H mazes and the statistics that its commands print', async () => {
+    const text = await readme();
+    const heading = '### The H maze (`--maze h`)';
+    const [renders, stats] = codeBlocks(text, heading, 'sh').map((block) => block.trim().split('\n'));
+    const pictures = codeBlocks(text, heading, '');
+    expect(renders).toHaveLength(2);
+    expect(pictures).toHaveLength(2);
+    for (const [k, command] of renders.entries()) {
+      expect(command).toMatch(/^node bin\/run\.js env render --maze h /);
+      const out = runCli(command.split(' ').slice(2));
+      expect(out.status).toBe(0);
+      expect(out.stdout.startsWith(pictures[k])).toBe(true);
+    }
+    const [json] = codeBlocks(text, heading, 'json');
+    const out = runCli(stats[0].split(' ').slice(2));
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual(JSON.parse(json));
+  });
+
   it('library example runs and prints a sensible fitness', async () => {
     const [example] = codeBlocks(await readme(), '## Library: `@prnn/env`', 'ts');
     expect(example).toContain("from '@prnn/env'");

@@ -74,9 +74,10 @@ describe('engines: onnx vs tfjs', () => {
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
-  test('identical fitness with the onnx and tfjs engines, equal to the trainer’s greedy evaluator at its σs', async () => {
-    const set = generateMazeSet(track, { count: 50, seed: 8 });
-    const evaluator = new PolicyEvaluator({ task: track, mazes: set, noise: [0, 0.05, 0.25] });
+  // the H maze's set holds both orientations (half of its mazes are turned on their side)
+  test.each([['track', track], ['h', resolveTaskOptions('h')]] as const)('identical fitness with the onnx and tfjs engines, equal to the trainer’s greedy evaluator at its σs (%s)', async (_kind, task) => {
+    const set = generateMazeSet(task, { count: 50, seed: 8 });
+    const evaluator = new PolicyEvaluator({ task, mazes: set, noise: [0, 0.05, 0.25] });
     for (const [spec, seed] of [
       ['fc', 5],
       ['oo+oh', 6],

@@ -11,6 +11,7 @@ const MAZE_SET_STREAM = 0x4d534554; // 'MSET'
 const ASSIGNMENT_STREAM = 0x41535349; // 'ASSI'
 const SIDE_LABELS = 0;
 const CHANNEL_LABELS = 1;
+const ORIENTATION_LABELS = 2;
 
 export interface GenerateOptions {
   /** Number of mazes to generate. */
@@ -22,7 +23,10 @@ export interface GenerateOptions {
    * to generating it at once, provided every chunk passes the same `total`.
    */
   offset?: number;
-  /** Size of the whole set, over which Track/H sides and leading channels are balanced (default offset + count). */
+  /**
+   * Size of the whole set, over which Track/H sides and leading channels (and H orientations) are
+   * balanced (default offset + count).
+   */
   total?: number;
 }
 
@@ -47,8 +51,8 @@ function sideCategories(options: TaskOptions): number {
   return options.kind === 'h' ? 4 : 2;
 }
 
-/** Generates one maze of `set.options.kind` into `slot` with explicit side / leading-channel labels. */
-function generateLabelled(set: MazeSet, slot: number, rng: Rng, side: number, channel: number): void {
+/** Generates one maze of `set.options.kind` into `slot` with explicit side / leading-channel / orientation labels. */
+function generateLabelled(set: MazeSet, slot: number, rng: Rng, side: number, channel: number, orientation: number): void {
   switch (set.options.kind) {
     case 'general':
       generateGeneralMaze(set, slot, rng);
@@ -57,7 +61,7 @@ function generateLabelled(set: MazeSet, slot: number, rng: Rng, side: number, ch
       generateTrackMaze(set, slot, rng, side, channel);
       return;
     case 'h':
-      generateHMaze(set, slot, rng, side, channel);
+      generateHMaze(set, slot, rng, side, channel, orientation);
       return;
   }
 }
@@ -71,7 +75,8 @@ function checkCount(name: string, value: unknown, min: number): number {
 
 /**
  * Generates a maze set. Maze i depends only on (seed, i) and, for Track/H, on the seeded balanced
- * assignment of goal sides (halves; quarters of corners for H) and leading channels over the whole set.
+ * assignment of goal sides (halves; quarters of corners for H) and leading channels over the whole set,
+ * and for H also of orientations (half upright, half on their side), each label drawn independently.
  */
 export function generateMazeSet(options: TaskOptions, generate: GenerateOptions): MazeSet {
   const count = checkCount('count', generate.count, 0);
@@ -96,20 +101,26 @@ export function fillMazeRange(set: MazeSet, from: number, to: number, seed: numb
   const rng = new Rng(seed);
   let sides: Uint8Array | undefined;
   let channels: Uint8Array | undefined;
+  let orientations: Uint8Array | undefined;
   if (set.options.kind !== 'general') {
     sides = balancedLabels(total, sideCategories(set.options), Rng.derive(seed, ASSIGNMENT_STREAM, SIDE_LABELS));
     channels = balancedLabels(total, set.options.channels, Rng.derive(seed, ASSIGNMENT_STREAM, CHANNEL_LABELS));
   }
+  if (set.options.kind === 'h') {
+    orientations = balancedLabels(total, 2, Rng.derive(seed, ASSIGNMENT_STREAM, ORIENTATION_LABELS));
+  }
   for (let slot = from; slot < to; slot++) {
     const i = offset + slot;
     rng.reseed(seed, MAZE_SET_STREAM, i);
-    generateLabelled(set, slot, rng, sides === undefined ? 0 : sides[i], channels === undefined ? 0 : channels[i]);
+    const side = sides === undefined ? 0 : sides[i];
+    const channel = channels === undefined ? 0 : channels[i];
+    generateLabelled(set, slot, rng, side, channel, orientations === undefined ? 0 : orientations[i]);
   }
 }
 
 /**
  * Generates one fresh maze into `slot` for training streams: draws everything from `rng`, including
- * (Track/H) the goal side and leading channel, uniformly at random. Allocates nothing.
+ * (Track/H) the goal side and leading channel, and (H) the orientation, uniformly at random. Allocates nothing.
  */
 export function generateMazeInto(set: MazeSet, slot: number, rng: Rng): void {
   if (!(slot >= 0 && slot < set.count && (slot | 0) === slot)) set.checkIndex(slot);
@@ -120,5 +131,6 @@ export function generateMazeInto(set: MazeSet, slot: number, rng: Rng): void {
   }
   const side = rng.int(sideCategories(options));
   const channel = rng.int(options.channels);
-  generateLabelled(set, slot, rng, side, channel);
+  const orientation = options.kind === 'h' ? rng.int(2) : 0;
+  generateLabelled(set, slot, rng, side, channel, orientation);
 }

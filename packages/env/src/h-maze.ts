@@ -1,31 +1,27 @@
 /*
- * H maze (SPEC §1.2 describes it only briefly; this is our interpretation).
+ * H maze, the authors' layout (SPEC §1.2, step by step).
  *
- * Layout: the middle row r = (N−1)/2 (columns 1…N−2) and the two side columns 1 and N−2 (rows 1…N−2)
- * are open, forming an H. The start is the centre; the goal is one of the four corners (1,1), (1,N−2),
- * (N−2,1), (N−2,N−2); in a generated set each corner gets a quarter of the mazes (seeded shuffle).
- * With m = (N−3)/2 and G = m values from 0.1 to 0.5 (as for Track), cues are placed by distance j = 1…m
- * from the centre of the row, or from the row along a column:
- *  - the *row channel* leads along the middle row: G[j−1] on the goal's half of the row only (0.5 at the
- *    junction with the goal's column); on the columns it is a misleading symmetric copy: G[j−1] on both
- *    the upper and the lower half;
- *  - the *column channel* is a misleading symmetric copy on the row (G[j−1] on both halves) and leads
- *    along the columns: G[j−1] on the goal's vertical half only (0.5 at the goal's row);
- *  - the column not leading to the goal (the wrong branch) is the mirror image of the goal's column, so
- *    only the row channel on the row says which side to take, and only the column channel says which
- *    way to turn: both decisions need the agent to carry information past cue-less cells.
- * The gap: the g cells next to the goal on the start's side (in the goal's column) lose all cues, and so
- * do their mirror images in the other column (otherwise the gap itself would reveal the side).
- * Which channel is the row channel is balanced over the set like Track's leading channel; the column
- * channel is the next one, (row + 1) mod C; further channels (C > 2) carry nothing. Cues are not divided
- * by C; maze noise is clipped at 0 from below only, and comes before the gap. Distances as in §1.1:
- * d(start) = N − 3, so fs = N − 4 (7 for N = 11, within the default 12 steps).
+ * Built upright: the middle row r = (N−1)/2 (the crossbar) and the side columns 1 and N−2 are open; the
+ * start is the centre, the goal a corner. With V = N − 3 values from 0.1 to 0.5, Gh its first half and Gv
+ * its second (m = (N−3)/2 values each), the row channel A and the column channel B carry, in this order:
+ *  1. B on the crossbar: Gh rising away from the centre on both halves (misleading);
+ *  2. A on both side columns: Gv rising away from the crossbar on both halves (misleading);
+ *  3. A on the goal's half of the crossbar: Gh rising towards the goal's column c*;
+ *  4. B point-symmetric in the columns: Gv rising towards the goal's row in c*, and the mirror image in the
+ *     other half of the other column;
+ *  5. the gap: the g cells of c* next to the goal lose every cue (only in c*).
+ * Along the path from the start both channels rise from Gh[0] to 0.5 at the goal; on the wrong branches
+ * one channel is silent (A on the crossbar's far half, B on c*'s far half), so each of the two turns is
+ * signalled by one channel. Half of a set is then turned on its side so that the goal keeps its corner:
+ * goals (1,1) and (N−2,N−2) by transposing the grid, (1,N−2) and (N−2,1) by rotating it 180° and then
+ * transposing (reflection in the anti-diagonal); the crossbar becomes the middle column.
+ * Extensions beyond the reference (defaults reproduce it): B is channel (A + 1) mod C and further channels
+ * carry nothing when C > 2; maze noise (clipped at 0 from below) is added to the open cells before the gap.
+ * Distances as in §1.1: d(start) = N − 3, fs = N − 4 (7 for N = 11, within the default 12 steps).
  */
-import { fillDistanceFields } from './bfs.js';
+import { addCorridorNoise, clearCues, clearSlot, corridorScratch, placeStartAndGoal, setCue } from './corridor-maze.js';
 import type { MazeSet } from './maze-set.js';
 import type { Rng } from './rng.js';
-import { addCorridorNoise, corridorScratch } from './track-maze.js';
-
 
 /** The four goal corners, in the order of the `corner` argument: top-left, top-right, bottom-left, bottom-right. */
 export function hMazeCorner(size: number, corner: number): number {
@@ -34,59 +30,79 @@ export function hMazeCorner(size: number, corner: number): number {
   return row * size + col;
 }
 
-/** Generates an H maze into `slot`: goal `corner` (0–3, see hMazeCorner), row-leading channel `rowChannel`. */
-export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: number, rowChannel: number): void {
+/**
+ * Generates an H maze into `slot`: goal `corner` (0–3, see hMazeCorner), row channel `rowChannel` (A),
+ * `orientation` 0 (upright) or 1 (turned on its side).
+ */
+export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: number, rowChannel: number, orientation: number): void {
   const { size, channels, gap } = set.options;
-  const { values: g, queue } = corridorScratch(size);
-  const m = g.length;
-  const cells = set.cellCount;
-  const base = slot * cells;
+  const v = corridorScratch(size).h;
+  const m = (size - 3) / 2;
   const mid = (size - 1) / 2;
   const goalRight = (corner & 1) === 1;
   const goalDown = corner >= 2;
-  const columnChannel = (rowChannel + 1) % channels;
-  const walls = set.walls;
+  const goalCol = goalRight ? size - 2 : 1;
+  const otherCol = goalRight ? 1 : size - 2;
+  const a = rowChannel;
+  const b = (rowChannel + 1) % channels;
 
-  walls.fill(1, base, base + cells);
+  clearSlot(set, slot);
+  const walls = set.walls;
+  const base = slot * set.cellCount;
   walls.fill(0, base + mid * size + 1, base + mid * size + size - 1);
   for (let row = 1; row < size - 1; row++) {
     walls[base + row * size + 1] = 0;
     walls[base + row * size + size - 2] = 0;
   }
-  set.start[slot] = mid * size + mid;
-  set.goal[slot] = hMazeCorner(size, corner);
-  fillDistanceFields(set, slot, queue);
 
-  const cues = set.cues;
-  cues.fill(0, base * channels, (base + cells) * channels);
-  const rowStride = size * channels;
-  const origin = base * channels; // cues index of cell (0, 0)
+  // Steps 1–4 never write the same cell and channel (step 2's 0 on the crossbar is the blank slot's, which
+  // step 3 may replace), so one loop over the distance j from the centre serves all four in SPEC's order.
   for (let j = 1; j <= m; j++) {
-    const value = g[j - 1];
-    // the row
-    const midRow = origin + mid * rowStride;
-    cues[midRow + (goalRight ? mid + j : mid - j) * channels + rowChannel] = value;
-    cues[midRow + (mid - j) * channels + columnChannel] = value;
-    cues[midRow + (mid + j) * channels + columnChannel] = value;
-    // both columns (the wrong one mirrors the goal's)
-    const towards = origin + (goalDown ? mid + j : mid - j) * rowStride;
-    const up = origin + (mid - j) * rowStride;
-    const down = origin + (mid + j) * rowStride;
-    for (let side = 0; side < 2; side++) {
-      const col = (side === 0 ? 1 : size - 2) * channels;
-      cues[towards + col + columnChannel] = value;
-      cues[up + col + rowChannel] = value;
-      cues[down + col + rowChannel] = value;
-    }
+    const gh = v[j - 1];
+    const gv = v[m + j - 1];
+    setCue(set, slot, mid, mid - j, b, gh); // 1.
+    setCue(set, slot, mid, mid + j, b, gh);
+    setCue(set, slot, mid - j, 1, a, gv); // 2.
+    setCue(set, slot, mid + j, 1, a, gv);
+    setCue(set, slot, mid - j, size - 2, a, gv);
+    setCue(set, slot, mid + j, size - 2, a, gv);
+    setCue(set, slot, mid, goalRight ? mid + j : mid - j, a, gh); // 3.
+    setCue(set, slot, goalDown ? mid + j : mid - j, goalCol, b, gv); // 4.
+    setCue(set, slot, goalDown ? mid - j : mid + j, otherCol, b, gv);
   }
 
   addCorridorNoise(set, slot, rng);
 
-  for (let j = 1; j <= gap; j++) {
-    const row = goalDown ? size - 2 - j : 1 + j;
-    for (let side = 0; side < 2; side++) {
-      const first = origin + row * rowStride + (side === 0 ? 1 : size - 2) * channels;
-      cues.fill(0, first, first + channels);
+  for (let j = 1; j <= gap; j++) clearCues(set, slot, goalDown ? size - 2 - j : 1 + j, goalCol); // 5.
+
+  if (orientation === 1) turnOnSide(set, slot, goalRight !== goalDown);
+  placeStartAndGoal(set, slot, mid * size + mid, hMazeCorner(size, corner));
+}
+
+/**
+ * Reflects the grid of `slot` in its main diagonal (cell (r, c) ↔ (c, r)) or, with `antiDiagonal`, in the
+ * other one ((r, c) ↔ (N−1−c, N−1−r): a 180° rotation followed by a transpose). Walls and cues move together.
+ */
+function turnOnSide(set: MazeSet, slot: number, antiDiagonal: boolean): void {
+  const size = set.size;
+  const channels = set.channels;
+  const base = slot * set.cellCount;
+  const walls = set.walls;
+  const cues = set.cues;
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      // visit each pair once: cells strictly on one side of the mirror line
+      if (antiDiagonal ? r + c >= size - 1 : c <= r) continue;
+      const from = base + r * size + c;
+      const to = base + (antiDiagonal ? (size - 1 - c) * size + (size - 1 - r) : c * size + r);
+      const wall = walls[from];
+      walls[from] = walls[to];
+      walls[to] = wall;
+      for (let ch = 0; ch < channels; ch++) {
+        const cue = cues[from * channels + ch];
+        cues[from * channels + ch] = cues[to * channels + ch];
+        cues[to * channels + ch] = cue;
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ export * from './task-options.js';
 export * from './maze-set.js';
 export * from './bfs.js';
 export * from './general-maze.js';
+export * from './corridor-maze.js';
 export * from './track-maze.js';
 export * from './h-maze.js';
 export * from './generate.js';

@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
  * Creates directory `path` and its missing parents one level at a time — never `mkdir({ recursive: true })`,
  * which on Node 20 loops forever under /proc. Returns the directories it created, outermost first; when a
  * level fails, the ones it created are removed again and that level's file-system error is thrown
- * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR.
+ * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR. A level
+ * that a concurrent call creates first is accepted (and not reported as created by this call).
  */
 export async function makeDirectories(path: string): Promise<string[]> {
   const missing: string[] = [];
@@ -26,12 +27,22 @@ export async function makeDirectories(path: string): Promise<string[]> {
     try {
       await mkdir(dir);
     } catch (error) {
+      // a concurrent call (e.g. two checkpoint slices of one run) made this level in the meantime
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(dir))) continue;
       await removeEmptyDirectories(created);
       throw error;
     }
     created.push(dir);
   }
   return created;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Removes the given directories, deepest first, where they are still empty (rmdir refuses the others). */

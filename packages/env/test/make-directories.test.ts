@@ -24,6 +24,15 @@ describe('makeDirectories', () => {
     expect(await makeDirectories(deep)).toEqual([]);
   });
 
+  test('concurrent calls sharing a missing parent both succeed; each reports only what it created', async () => {
+    const base = await root();
+    const shared = join(base, 'run', 'checkpoint');
+    const [first, second] = await Promise.all([makeDirectories(join(shared, 'slice-0')), makeDirectories(join(shared, 'slice-1'))]);
+    expect(existsSync(join(shared, 'slice-0')) && existsSync(join(shared, 'slice-1'))).toBe(true);
+    // every level was created by exactly one of the two calls
+    expect([...first, ...second].sort()).toEqual([join(base, 'run'), shared, join(shared, 'slice-0'), join(shared, 'slice-1')].sort());
+  });
+
   test('fails with ENOTDIR through a file, and returns where mkdir cannot create (under /proc) without hanging', async () => {
     const base = await root();
     await writeFile(join(base, 'file'), 'x');

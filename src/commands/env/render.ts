@@ -16,6 +16,7 @@ export default class EnvRender extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %>', description: 'The first Track maze (seed 0) in the terminal.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --seed 1 --path shortest --shade 0', description: 'A General maze with its shortest path, shaded by channel 0\'s cues.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --cue-sparsity 0.3 --index 5 --svg maze.svg', description: 'Maze 5 of a sparser General set as an SVG file.' },
+    { command: '<%= config.bin %> <%= command.id %> --maze h --index 1 --path shortest --shade 1', description: 'An H maze turned on its side (its crossbar is the middle column), shaded by channel 1.' },
   ];
 
   static override flags = {

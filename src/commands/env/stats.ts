@@ -14,6 +14,7 @@ export default class EnvStats extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %>', description: '1000 Track mazes, seed 0, as a table.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --count 5000 --seed 3 --json', description: 'General mazes, machine-readable.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --cue-sparsity 0.5 --maze-noise 0.1', description: 'How sparsity and noise change the cues.' },
+    { command: '<%= config.bin %> <%= command.id %> --maze h --json', description: 'H mazes (the authors\' layout, half of them on their side).' },
   ];
 
   static override enableJsonFlag = true;
