@@ -6,8 +6,6 @@ import {
   evaluateRun,
   loadRun,
   readNetworkWeights,
-  buildRunManifest,
-  prepareRunDir,
   trainRun,
   type TrainRunOptions,
   type Learner,
@@ -146,12 +144,6 @@ async function runChunk(
       }
     },
   };
-  // The checkpoint directory is made before the slices of the chunk's population save into it at once
-  // (two workers creating it together would race).
-  if (!(await pathExists(join(runDir, 'run.json')))) await prepareRunDir(runDir, buildRunManifest(options), { resume: false });
-  await makeDirectories(join(runDir, 'checkpoint')).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
   try {
     await trainRun(options);
   } catch (error) {
