@@ -137,6 +137,28 @@ describe('prnn sweep plan / run / status / export', () => {
   });
 });
 
+describe('prnn sweep plan presets', () => {
+  it("lay out the paper's sweeps and the small one: 129 configurations, ff-large in its own chunk", () => {
+    const expected: [string, number, number, string, number][] = [
+      ['paper-track', 6450, 26, 'track', 100_000],
+      ['paper-general', 6450, 26, 'general', 400_000],
+      ['small', 516, 3, 'track', 100_000],
+    ];
+    const parent = tmp();
+    for (const [preset, networks, chunks, task, episodes] of expected) {
+      const r = runCli(['sweep', 'plan', join(parent, preset), '--preset', preset, '--json']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ networks, chunks, task, episodes, preset });
+    }
+    const small = JSON.parse(readFileSync(join(parent, 'small', 'plan.json'), 'utf8'));
+    expect(new Set(small.networks.map((n: { arch: { name: string } }) => n.arch.name)).size).toBe(129);
+    const last = small.chunks[2];
+    expect(small.networks.slice(last.from, last.to).map((n: { id: string }) => n.id)).toEqual(['ff-large_seed0', 'ff-large_seed1', 'ff-large_seed2', 'ff-large_seed3']);
+    expect(small.measures).toMatchObject({ testMazes: 1000, metrics: ['parameters', 'weight-norms'] });
+    expect(small.measures.noise).toHaveLength(21);
+  });
+});
+
 describe('prnn sweep: shards and merge', () => {
   it('shards of separate runs merge into the store once, identical to a direct run; a shard of another plan is refused', () => {
     const direct = smokeSweep('direct');
