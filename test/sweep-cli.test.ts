@@ -183,6 +183,10 @@ describe('prnn sweep: shards and merge', () => {
     expect(merged.status).toBe(0);
     expect(JSON.parse(merged.stdout)).toMatchObject({ added: 8, stored: 8, planned: 8 });
     expect(rowCounts(join(dir, 'results.sqlite'))).toEqual({ rows: 8, distinct: 8 });
+    // an array task of a merged chunk (a resubmitted array) finds it in the store and does nothing
+    const resubmitted = runCli(['sweep', 'run', dir, '--chunk', '0', '--shard-dir', local1, '--workers', '1']);
+    expect(resubmitted.stdout).toMatch(/^chunk 0: already stored$/m);
+    expect(readdirSync(join(dir, 'shards')).filter((f) => f.endsWith('.sqlite'))).toEqual([]);
     const again = runCli(['sweep', 'merge', dir, '--shard', join(dir, 'shards', 'merged', 'chunk-0.sqlite'), '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, stored: 8 });
     const a = storedRows(join(direct, 'results.sqlite'));

@@ -234,7 +234,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   try {
     shared?.bindPlan(plan);
     const published = new Set((await publishedShards(o.dir, plan)).map((s) => s.chunk));
-    const storedIds = shared?.storedIds(plan.sweep) ?? new Set<string>();
+    // array tasks never write the shared store, but must skip what is already merged into it
+    const storedIds = shared?.storedIds(plan.sweep) ?? (await mergedIds(o.store ?? join(o.dir, STORE_FILE), plan));
     for (const chunk of chunks) {
       if (o.signal?.aborted) {
         interrupted = true;
@@ -327,5 +328,18 @@ async function keepRunDir(workDir: string, dir: string, chunk: number): Promise<
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** The networks of `plan` in the store at `path`, read-only (none when there is no store yet). */
+async function mergedIds(path: string, plan: SweepPlan): Promise<Set<string>> {
+  if (!(await pathExists(path))) return new Set();
+  const store = ResultsStore.open(path, { readonly: true, create: false });
+  try {
+    if (store.sweeps().length === 0) return new Set();
+    store.bindPlan(plan);
+    return store.storedIds(plan.sweep);
+  } finally {
+    store.close();
   }
 }
