@@ -118,7 +118,13 @@ async function runChunk(
   const networks = chunkNetworks(plan, chunk);
   // a directory without run.json is what a kill left while it was being created: start it afresh
   if ((await pathExists(runDir)) && !(await pathExists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
+  // the lock's heartbeat tells jobs on other machines that this one is alive (STALE_LOCK_MS)
   let lastBeat = Date.now();
+  const beat = () => {
+    if (Date.now() - lastBeat < 30_000) return;
+    lastBeat = Date.now();
+    void lock.heartbeat().catch(() => undefined);
+  };
   const started = performance.now();
   const options: TrainRunOptions = {
     task: plan.task,
@@ -138,10 +144,7 @@ async function runChunk(
     signal: o.signal,
     onProgress: (p) => {
       o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
-      if (Date.now() - lastBeat > 30_000) {
-        lastBeat = Date.now();
-        void lock.heartbeat().catch(() => undefined);
-      }
+      beat();
     },
   };
   try {
@@ -157,7 +160,10 @@ async function runChunk(
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
     architecture: (family) => o.registry.architecture(family),
-    onNetwork: (_done, _total, e) => evaluations.set(e.id, e),
+    onNetwork: (_done, _total, e) => {
+      evaluations.set(e.id, e);
+      beat();
+    },
   });
   const run = await loadRun(runDir);
   const metrics = plan.measures.metrics.map((name) => o.registry.metric(name));
