@@ -35,7 +35,7 @@ export interface NetworkRecord {
   readonly weights: Uint8Array;
   readonly weightsDtype: 'float32';
   readonly weightsLayout: readonly WeightEntry[];
-  /** This network's share of its chunk's training time, and its own evaluation time. */
+  /** This network's share of its chunk's training time in the job that finished it (a resumed job counts only its own part), and its evaluation time. */
   readonly trainSeconds: number | null;
   readonly evalSeconds: number | null;
   readonly backend: string;
