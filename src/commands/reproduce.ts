@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { benchSweep, initBackend, loadPlugins } from '@prnn/agents';
 import {
+  chunkRunDirs,
   createSweepDir,
   headlineTable,
   mergeShards,
@@ -16,6 +17,7 @@ import {
   type HeadlineRow,
 } from '@prnn/sweeps';
 import { prnnCommand } from '../cli/prnn-command.js';
+import { analysisStep } from '../cli/analysis-step.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
 import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
@@ -147,12 +149,30 @@ export default class Reproduce extends BaseCommand {
       say(`${status.planned - status.done} networks are not stored yet (chunks held by another process?); see prnn sweep status ${dir}`);
       return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds };
     }
+    const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
+    let analysis;
+    try {
+      analysis = await analysisStep(await chunkRunDirs(dir), join(dir, 'report'), {
+        mazes: plan.measures.testMazes,
+        noise: plan.measures.noise,
+        registry,
+        onProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
+      });
+    } finally {
+      analysisBar.finish();
+    }
+    say('');
+    if (analysis) {
+      const rows: HeadlineRow[] = analysis.headline.map((r) => ({ label: r.measure, paper: r.paper, prnn: r.prnn, networks: r.networks }));
+      say(formatHeadline(rows));
+      say('');
+      say(`report: ${analysis.report} (${analysis.files.length} files)`);
+      return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
+    }
     const rows = await headlineTable(dir);
-    say('');
     say(formatHeadline(rows));
-    const analysis = 'not available yet: the analysis step (issue 10, prnn analyze) is not in this build; the store holds everything it needs';
     say('');
-    say(`analysis: ${analysis}`);
+    say('analysis: not available yet: the analysis step (@prnn/analysis, prnn analyze) is not in this build; the store and DIR/runs hold everything it needs');
     return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: null };
   }
 }
