@@ -1,22 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parameterCount, parseArch } from '@prnn/agents';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './run-cli.js';
+import { REPO_ROOT, project, projectDirs, runCli } from './run-cli.js';
 
-const dirs: string[] = [];
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
 });
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'prnn-cli-'));
-  dirs.push(dir);
-  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
 
 const METRIC_PLUGIN = `
 import { ContainerModule } from 'inversify';
@@ -44,7 +34,8 @@ describe('prnn archs', () => {
       expect(parseArch(a.name).referenceIndex).toBe(i);
     });
     expect(new Set(archs.map((a: { name: string }) => a.name)).size).toBe(129);
-    expect(Object.keys(archs[0])).toEqual(['name', 'referenceIndex', 'flags', 'hidden', 'parameters']);
+    expect(Object.keys(archs[0])).toEqual(['name', 'referenceIndex', 'flags', 'hidden', 'parameters', 'family', 'plugin']);
+    expect(archs.every((a: { family: string; plugin: string }) => a.family === 'nine-pathway' && a.plugin === '@prnn/agents/nine-pathway')).toBe(true);
     expect(Object.keys(archs[0].flags)).toEqual(['ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh']);
     expect(archs[0]).toMatchObject({ name: 'ff', parameters: 104 });
     expect(archs[127]).toMatchObject({ name: 'fc', parameters: 441, flags: { ii: true, oh: true } });

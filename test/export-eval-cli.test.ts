@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { oneErrorLine, runCli } from './run-cli.js';
 
 // A tiny real run: `prnn train` with a few episodes (fc and hh+oh, seed 0), then export and eval.
 let dir: string;
@@ -28,14 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function oneErrorLine(out: { status: number | null; stderr: string }): string {
-  expect(out.status).toBe(2);
-  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines).toHaveLength(1);
-  expect(out.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
-}
 
 describe('prnn export / prnn eval', () => {
   it('exports one network as an ONNX file that prnn eval --policy evaluates', () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,36 @@ describe('README', () => {
       expect(mean).toBeLessThan(0.9);
     } finally {
       log.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('README: @prnn/analysis', () => {
+  it('the library example runs on a real run and prints the measures', async () => {
+    const [example] = codeBlocks(await readme(), '### Library: `@prnn/analysis`', 'ts');
+    expect(example).toContain("from '@prnn/analysis'");
+    const dir = await mkdtemp(join(tmpdir(), 'prnn-readme-analysis-'));
+    try {
+      const run = join(dir, 'demo');
+      const train = runCli(['train', '--arch', 'fc,ff', '--seeds', '2', '--episodes', '60', '--test-mazes', '24', '--curve-points', '4', '--backend', 'cpu', '--out', run]);
+      expect(train.status).toBe(0);
+      const file = join(dir, 'example.ts');
+      const source = pathToFileURL(join(REPO_ROOT, 'packages', 'analysis', 'src', 'index.ts')).href;
+      await writeFile(file, example.replace("from '@prnn/analysis'", `from '${source}'`).replaceAll("'runs/demo", `'${run}`));
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      try {
+        await import(pathToFileURL(file).href);
+        const lines = log.mock.calls.map((call) => String(call[0]));
+        expect(lines[0]).toMatch(/^fitness \d\.\d{3}, input sensitivity \d+\.\d{4}$/);
+        expect(lines[1]).toMatch(/^M_k 1\.000( \d+\.\d{3}){5}, capacity \d+\.\d{3}$/);
+        expect(lines[2]).toMatch(/^memory capacity FC > FF: U = 4, p = /);
+        expect(lines.some((l) => l.startsWith('fully connected, median fitness: '))).toBe(true);
+      } finally {
+        log.mockRestore();
+      }
+      expect(existsSync(join(run, 'report-library', 'report.html'))).toBe(true);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -7,23 +7,17 @@ import { rowCounts, tempDirs } from './sweep-helpers.js';
 const tmp = tempDirs('prnn-reproduce-');
 
 describe('prnn reproduce', () => {
-  it('--scale smoke plans, runs, stores and prints the headline table; a second call reuses everything', () => {
+  it('--scale smoke plans, runs, stores, analyses and prints the headline table; a second call reuses everything', () => {
     const dir = join(tmp(), 'smoke');
     const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ planned: 8, done: 8 });
-    if (out.analysis === null) {
-      // without @prnn/analysis in the build: the store's own headline table
-      expect(out.headline.map((h: { label: string }) => h.label)).toEqual([
-        'fully connected, median fitness', 'feed-forward (H = 8)', 'feed-forward + W_io', 'large feed-forward (H = 34)', 'the other 0 architectures',
-      ]);
-    } else {
-      // with it: the analysis's report over the chunks' run directories
-      expect(existsSync(join(dir, 'report', 'analysis.json'))).toBe(true);
-      expect(out.headline.length).toBeGreaterThanOrEqual(5);
-    }
+    // the analysis step: @prnn/analysis's report over the chunks' run directories
+    expect(out.analysis.report).toBe(join(dir, 'report'));
+    expect(existsSync(join(dir, 'report', 'analysis.json'))).toBe(true);
+    expect(out.headline.length).toBeGreaterThanOrEqual(5);
     expect(out.headline[0]).toMatchObject({ label: 'fully connected, median fitness', paper: '0.93 ± 0.01', networks: 2 });
     expect(rowCounts(join(dir, 'results.sqlite'))).toEqual({ rows: 8, distinct: 8 });
     // the fc row is the median of the two stored fc networks
@@ -34,7 +28,7 @@ describe('prnn reproduce', () => {
     expect(again.stdout).toMatch(/^plan: reusing /m);
     expect(again.stdout).toMatch(/^run: 8 of 8 networks stored/m);
     expect(again.stdout).toMatch(/^fully connected, median fitness +0\.93 ± 0\.01 +0\.\d{2}.* +2$/m);
-    expect(again.stdout).toMatch(/^(analysis: not available yet|report: .*report \(\d+ files\))/m);
+    expect(again.stdout).toMatch(/^report: .*report \(\d+ files\)$/m);
   });
 
   it('--scale paper prints its projected wall time and starts nothing without --yes', () => {

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,4 +23,25 @@ export function runCli(args: string[], options: { cwd?: string } = {}): CliResul
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Temporary directories made by `project`, for the caller's afterAll to remove. */
+export const projectDirs: string[] = [];
+
+/** A user's project directory: node_modules linked to the repository's, and the given files. */
+export function project(files: Record<string, string>, prefix = 'prnn-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  projectDirs.push(dir);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** The one `Error: …` line of a failed command (exit 2, nothing else on stderr, no stack trace). */
+export function oneErrorLine(out: { status: number | null; stderr: string }): string {
+  expect(out.status).toBe(2);
+  const lines = out.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
 }

@@ -86,7 +86,7 @@ describe('prnn train', () => {
     expect(JSON.parse(r.stdout).networks).toHaveLength(1);
     const missing = runCli(['train', '--arch', 'ff', ...TINY, '--learner', 'replay-dqn']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe('Error: --learner: unknown learner "replay-dqn": registered: dqn\n');
+    expect(missing.stderr).toBe('Error: --learner: learner "replay-dqn" is registered by no loaded plugin; loaded: dqn\n');
   });
 
   it.each([
@@ -95,7 +95,7 @@ describe('prnn train', () => {
     [['--arch', 'fc', '--episodes', '5'], /^Error: --episodes must be an integer ≥ 10 \(got 5\)$/],
     [['--arch', 'fc', '--episodes', '20', '--hidden', '0'], /^Error: --hidden must be an integer ≥ 1 \(got 0\)$/],
     [['--arch', 'fc', '--episodes', '20', '--steps', '0'], /^Error: --steps must be/],
-    [['--arch', 'fc', '--episodes', '20', '--learner', 'sarsa'], /^Error: --learner: unknown learner "sarsa"/],
+    [['--arch', 'fc', '--episodes', '20', '--learner', 'sarsa'], /^Error: --learner: learner "sarsa" is registered by no loaded plugin; loaded: dqn$/],
     [['--arch', 'fc', '--episodes', '20', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--lr', 'fast'], /^Error: --lr must be a number/],
     [['--arch', 'fc', '--episodes', '20', '--resume'], /^Error: --resume needs --out/],

@@ -1,5 +1,21 @@
-import { Command, Errors } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { errorMessageLine } from './error-line.js';
+
+/** `--debug` (read from argv: a parse error may come before the flags are parsed) or PRNN_DEBUG=1. */
+export function debugRequested(argv: readonly string[]): boolean {
+  return argv.includes('--debug') || (process.env.PRNN_DEBUG !== undefined && process.env.PRNN_DEBUG !== '' && process.env.PRNN_DEBUG !== '0');
+}
+
+/** The error's stack with its causes (a plugin's error wrapped by prnn keeps the original). */
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; depth++) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
+    if (e !== undefined) parts.push('Caused by:');
+  }
+  return parts.join('\n');
+}
 
 /** Exit code of every failed command (bad input, unreadable files, internal errors alike). */
 export const FAILURE_EXIT_CODE = 2;
@@ -11,12 +27,17 @@ export const FAILURE_EXIT_CODE = 2;
  * `{"error":{"message":…}}` so scripts reading stdout see valid JSON.
  */
 export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({ description: 'On an error, also print its stack trace (or set PRNN_DEBUG=1).', default: false, helpGroup: 'GLOBAL' }),
+  };
+
   protected override async catch(error: Error): Promise<void> {
     // `this.exit(n)` travels as an ExitError; let oclif end the process with that code.
     if (error instanceof Errors.ExitError) throw error;
     const message = errorMessageLine(error);
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { message } })}\n`);
     process.stderr.write(`Error: ${message}\n`);
+    if (debugRequested(this.argv)) process.stderr.write(`${stackOf(error)}\n`);
     process.exitCode = FAILURE_EXIT_CODE;
     // A failed parse leaves `parsed` false, and oclif (NODE_ENV development/test) would then add an
     // "UnparsedCommand" warning to stderr; the one error line above is all the user should see.

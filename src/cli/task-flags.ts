@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { COMPAT_MODES, PrnnError, TASK_DEFAULTS, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import type { TaskSource } from '@prnn/agents';
 
 const GROUP = 'TASK';
 
@@ -100,8 +101,20 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
  * e.g. `--cue-sparsity must be a probability in [0, 1] (got 2)`.
  */
 export function taskOptionsFromFlags(flags: TaskFlagValues): TaskOptions {
+  return withTaskFlagNames(() => resolveTaskOptions(flags.maze, partialFromFlags(flags)));
+}
+
+/**
+ * `--task ID`: a registered task source's options, with the task flags given (other than --maze, which
+ * names the built-in mazes) laid over its own defaults.
+ */
+export function taskSourceOptionsFromFlags(source: TaskSource, flags: Omit<TaskFlagValues, 'maze'>): TaskOptions {
+  return withTaskFlagNames(() => source.options(partialFromFlags({ ...flags, maze: 'track' })));
+}
+
+function withTaskFlagNames(resolve: () => TaskOptions): TaskOptions {
   try {
-    return resolveTaskOptions(flags.maze, partialFromFlags(flags));
+    return resolve();
   } catch (error) {
     if (!(error instanceof PrnnError)) throw error;
     const option = /^\w+/.exec(error.message)?.[0];

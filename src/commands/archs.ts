@@ -2,26 +2,27 @@ import { Flags } from '@oclif/core';
 import { DEFAULT_HIDDEN, OPTIONAL_PATHWAYS, loadPlugins, type ArchInfo } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 
-/** One line of `prnn archs --json`. 9-pathway entries carry exactly these keys; other families add `family`. */
+/** One line of `prnn archs --json`: the architecture, its family and the plugin that registered the family. */
 export interface ArchListing {
   name: string;
   referenceIndex: number | null;
   flags: Record<string, boolean> | null;
   hidden: number;
   parameters: number;
-  family?: string;
+  family: string;
+  plugin: string;
 }
 
-function listing(arch: ArchInfo): ArchListing {
-  const entry: ArchListing = {
+function listing(arch: ArchInfo, plugin: string): ArchListing {
+  return {
     name: arch.name,
     referenceIndex: arch.referenceIndex ?? null,
     flags: arch.flags ? { ...arch.flags } : null,
     hidden: arch.hidden,
     parameters: arch.parameters,
+    family: arch.family,
+    plugin,
   };
-  if (arch.family !== 'nine-pathway') entry.family = arch.family;
-  return entry;
 }
 
 export default class Archs extends BaseCommand {
@@ -52,16 +53,18 @@ export default class Archs extends BaseCommand {
     const families = registry.architectures();
     const archs = families.flatMap((family) => family.list(sizes));
     if (!this.jsonEnabled()) {
-      const nameWidth = Math.max(4, ...archs.map((a) => (a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`).length));
+      // the first family's members by name alone, the others as family:name (what --arch takes)
+      const shown = (a: ArchInfo) => (a.family === families[0]?.family ? a.name : `${a.family}:${a.name}`);
+      const nameWidth = Math.max(4, ...archs.map((a) => shown(a).length));
       const hWidth = Math.max(3, ...archs.map((a) => String(a.hidden).length));
       const weightsWidth = Math.max(7, ...archs.map((a) => String(a.parameters).length));
       this.log(`${'#'.padStart(4)}  ${'name'.padEnd(nameWidth)}  ${'H'.padStart(hWidth)}  ${'weights'.padStart(weightsWidth)}  ${OPTIONAL_PATHWAYS.join(' ')}`);
       for (const a of archs) {
-        const name = a.family === 'nine-pathway' ? a.name : `${a.family}:${a.name}`;
+        const name = shown(a);
         const marks = a.flags ? OPTIONAL_PATHWAYS.map((p) => (a.flags![p] ? ' ✓' : ' ·')).join(' ') : '';
         this.log(`${String(a.referenceIndex ?? '').padStart(4)}  ${name.padEnd(nameWidth)}  ${String(a.hidden).padStart(hWidth)}  ${String(a.parameters).padStart(weightsWidth)}  ${marks}`);
       }
     }
-    return archs.map(listing);
+    return archs.map((a) => listing(a, registry.pluginOf('architecture', a.family)?.plugin ?? ''));
   }
 }

@@ -9,6 +9,7 @@ import {
   loadRun,
   OnnxPolicy,
   PAPER_NOISE_SPEC,
+  TEST_SET_SEED_OFFSET,
   parseNoiseSpec,
   type Architecture,
   type EvalEngineName,
@@ -16,7 +17,7 @@ import {
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
-import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
+import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
 
 export interface EvalPolicyOutput {
   noise: number[];
@@ -114,6 +115,10 @@ export default class Eval extends BaseCommand {
       description: 'Maze kind: track, general or h (default: the run\'s task with --run, track with --policy).',
       helpGroup: 'TASK',
     })(),
+    task: Flags.string({
+      description: '--policy: a task registered by a plugin (its id), instead of the built-in --maze (a run evaluates on its own task).',
+      helpGroup: 'TASK',
+    }),
   };
 
   async run(): Promise<EvalPolicyOutput | EvalRunOutput> {
@@ -121,13 +126,18 @@ export default class Eval extends BaseCommand {
     const { flags } = await this.parse(Eval);
     const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
     const engine = flags.engine as EvalEngineName;
+    const registry = await loadPlugins({ cwd: process.cwd() });
     if (flags.policy !== undefined) {
       if (engine !== 'onnx') throw new PrnnError('--engine tfjs needs --run (an ONNX policy file runs on onnxruntime only)');
-      const task = taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
+      if (flags.task !== undefined && flags.maze !== undefined) throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
+      const source = flags.task === undefined ? undefined : withFlag('--task', undefined, () => registry.task(flags.task as string));
+      const task = source ? taskSourceOptionsFromFlags(source, flags) : taskOptionsFromFlags({ ...flags, maze: flags.maze ?? 'track' });
+      const seed = flags.seed ?? 0;
+      const mazes = source ? source.generateSet(task, { count: flags.mazes, seed: seed + TEST_SET_SEED_OFFSET }) : flags.mazes;
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
       let result;
       try {
-        result = await evaluatePolicy(policy, { task, mazes: flags.mazes, noise, seed: flags.seed ?? 0 });
+        result = await evaluatePolicy(policy, { task, mazes, noise, seed });
       } finally {
         await policy.release();
       }
@@ -146,15 +156,10 @@ export default class Eval extends BaseCommand {
     const runDir = flags.run as string;
     const manifest = (await withFlagAsync('--run', undefined, () => loadRun(runDir))).manifest;
     const task = runTask(manifest.task, flags as unknown as Partial<TaskFlagValues> & Record<string, unknown>);
+    // the onnx engine needs tfjs too when a family's ONNX policy is traced from its step (cpu is enough)
     if (engine === 'tfjs') await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
-    const architecture = (family: string): Architecture | undefined => {
-      try {
-        return registry.architecture(family);
-      } catch {
-        return undefined;
-      }
-    };
+    else await initBackend('cpu');
+    const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation;
     try {
@@ -165,6 +170,8 @@ export default class Eval extends BaseCommand {
         seed: flags.seed,
         engine,
         architecture,
+        canonical: (spec) => registry.canonicalName(spec),
+        taskSource: (id) => registry.task(id),
         onNetwork: (done, total) => bar.update(done, total, (done / (performance.now() - started)) * 1000),
       });
     } finally {

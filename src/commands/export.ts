@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
 import {
+  initBackend,
   loadPlugins,
   loadRun,
   META,
   readOnnxModelHeader,
   runNetworkOnnx,
   selectOneNetwork,
-  type Architecture,
 } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync } from '../cli/flag-errors.js';
@@ -48,14 +48,11 @@ export default class Export extends BaseCommand {
   async run(): Promise<ExportOutput> {
     const { flags } = await this.parse(Export);
     const run = await withFlagAsync('--run', undefined, () => loadRun(flags.run));
-    const net = selectOneNetwork(run, { id: flags.id, arch: flags.arch, seed: flags.seed });
     const registry = await loadPlugins({ cwd: process.cwd() });
-    let architecture: Architecture | undefined;
-    try {
-      architecture = registry.architecture(net.result.arch?.family ?? net.entry.family);
-    } catch {
-      architecture = undefined; // the built-in exporter handles the 9-pathway family
-    }
+    // a family without its own exporter is traced to ONNX by running its step once (tfjs cpu is enough)
+    await initBackend('cpu');
+    const net = selectOneNetwork(run, { id: flags.id, arch: flags.arch, seed: flags.seed }, (spec) => registry.canonicalName(spec));
+    const architecture = registry.architecture(net.result.arch?.family ?? net.entry.family);
     const bytes = await runNetworkOnnx(run, net, architecture);
     await writeOutputFile('--out', flags.out, bytes);
     const meta = readOnnxModelHeader(bytes).metadata;

@@ -1,10 +1,11 @@
 import { loadPlugins, type RegistryEntry } from '@prnn/agents';
+import { analysisMetricsPlugin } from '@prnn/analysis';
 import { BaseCommand } from '../cli/base-command.js';
 
 export default class Plugins extends BaseCommand {
   static override summary = 'List the loaded plugins and what each registers.';
   static override description =
-    'Every architecture family, learner, metric and environment set, with the plugin that registered it and its ' +
+    'Every architecture family, learner, metric, task, kernel and environment set, with the plugin that registered it and its ' +
     'version. Built-ins register exactly like third-party plugins; more plugins are named in prnn.config.json ' +
     '({ "plugins": ["package-or-path"] }) or package.json ("prnn": { "plugins": [...] }) in the working directory.';
 
@@ -17,7 +18,7 @@ export default class Plugins extends BaseCommand {
 
   async run(): Promise<RegistryEntry[]> {
     await this.parse(Plugins);
-    const entries = (await loadPlugins({ cwd: process.cwd() })).list();
+    const entries = (await loadPlugins({ cwd: process.cwd(), extra: [analysisMetricsPlugin] })).list();
     if (!this.jsonEnabled()) {
       const header = { kind: 'kind', name: 'name', plugin: 'plugin', package: 'package', version: 'version' };
       const rows = [header, ...entries];

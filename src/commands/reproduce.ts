@@ -5,7 +5,6 @@ import { benchSweep, initBackend, loadPlugins } from '@prnn/agents';
 import {
   chunkRunDirs,
   createSweepDir,
-  headlineTable,
   mergeShards,
   publishedShards,
   readPlan,
@@ -162,18 +161,11 @@ export default class Reproduce extends BaseCommand {
       analysisBar.finish();
     }
     say('');
-    if (analysis) {
-      const rows: HeadlineRow[] = analysis.headline.map((r) => ({ label: r.measure, paper: r.paper, prnn: r.prnn, networks: r.networks }));
-      say(formatHeadline(rows));
-      say('');
-      say(`report: ${analysis.report} (${analysis.files.length} files)`);
-      return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
-    }
-    const rows = await headlineTable(dir);
+    const rows: HeadlineRow[] = analysis.headline.map((r) => ({ label: r.measure, paper: r.paper, prnn: r.prnn, networks: r.networks }));
     say(formatHeadline(rows));
     say('');
-    say('analysis: not available yet: the analysis step (@prnn/analysis, prnn analyze) is not in this build; the store and DIR/runs hold everything it needs');
-    return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: null };
+    say(`report: ${analysis.report} (${analysis.files.length} files)`);
+    return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
   }
 }
 

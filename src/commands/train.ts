@@ -5,7 +5,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
 import { ProgressBar } from '../cli/progress-bar.js';
-import { taskFlags, taskOptionsFromFlags } from '../cli/task-flags.js';
+import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
 
 /** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
@@ -67,6 +67,35 @@ export function configureWithFlagNames<T>(configure: () => T): T {
   }
 }
 
+/**
+ * `--learner-param key=value` pairs → overrides, each value parsed like the parameter's default (number,
+ * boolean or string); a key the learner does not declare (its defaults) is an error listing those it does.
+ */
+export function parseLearnerParams(pairs: readonly string[], declared: object, learner: string): Record<string, unknown> {
+  const known = Object.keys(declared);
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new PrnnError(`--learner-param must be key=value (got ${JSON.stringify(pair)})`);
+    const key = pair.slice(0, eq).trim();
+    const text = pair.slice(eq + 1).trim();
+    if (!known.includes(key)) {
+      throw new PrnnError(`--learner-param: learner ${learner} has no parameter ${JSON.stringify(key)}; its parameters: ${known.join(', ')}`);
+    }
+    const current = (declared as Record<string, unknown>)[key];
+    let value: unknown = text;
+    if (typeof current === 'number') {
+      value = text === '' ? NaN : Number(text);
+      if (!Number.isFinite(value)) throw new PrnnError(`--learner-param ${key} must be a number (got ${JSON.stringify(text)})`);
+    } else if (typeof current === 'boolean') {
+      if (text !== 'true' && text !== 'false') throw new PrnnError(`--learner-param ${key} must be true or false (got ${JSON.stringify(text)})`);
+      value = text === 'true';
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
 const numberFlag = Flags.custom<number>({
   parse: async (input, _context, flag) => {
     const value = input.trim() === '' ? NaN : Number(input);
@@ -93,6 +122,7 @@ export default class Train extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --arch all --seeds 50 --out runs/sweep --resume', description: 'Continue it after an interruption.' },
     { command: '<%= config.bin %> <%= command.id %> --arch fc --seeds 1 --episodes 200 --test-mazes 50 --json', description: 'A quick run, JSON on stdout.' },
     { command: '<%= config.bin %> <%= command.id %> --arch fc,ff --seeds 8 --workers 1 --path generic', description: 'One thread, the generic tfjs learning pass.' },
+    { command: '<%= config.bin %> <%= command.id %> --arch fc --learner replay-dqn --learner-param bufferEpisodes=500 --learner-param targetUpdateEvery=50', description: 'A plugin learner with two of its parameters set.' },
   ];
 
   static override enableJsonFlag = true;
@@ -115,55 +145,70 @@ export default class Train extends BaseCommand {
     'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
     population: Flags.integer({ description: 'Networks trained in lockstep per population.', default: 256, min: 1 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    path: Flags.option({
-      options: ['generic', 'fused'] as const,
-      description: 'Learning-pass implementation: the fused kernel (9-pathway family) or generic tfjs ops; architectures without a fused kernel (plugins) train on the generic path.',
-      default: 'fused' as const,
-    })(),
+    path: Flags.string({
+      description: 'Implementation: generic (tfjs autodiff of the family\'s step) or a kernel registered for the family (fused for the 9-pathway family). Default: the family\'s first kernel, else generic.',
+    }),
+    'learner-param': Flags.string({
+      description: 'A learner parameter as key=value (repeatable), checked against the learner\'s declared parameters, e.g. bufferEpisodes=500 for replay-dqn.',
+      multiple: true,
+    }),
     workers: workersFlag({ description: 'Worker threads; each trains a slice of every population (default: the number of cores).' }),
     out: Flags.string({ description: 'Run directory for run.json, networks/<id>/{weights.bin,result.json} and checkpoint/.' }),
     resume: Flags.boolean({ description: 'Continue the run in --out from its checkpoint.', default: false }),
     'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes (default: a tenth of the run).', min: 1 }),
     ...taskFlags,
+    task: Flags.string({
+      description: 'A task registered by a plugin (its id, e.g. prnn/DistractorTrack-v0), instead of the built-in --maze; task flags override its defaults.',
+      helpGroup: 'TASK',
+    }),
   };
 
   async run(): Promise<TrainRunResult | Record<string, unknown>> {
     const { flags } = await this.parse(Train);
-    const task = taskOptionsFromFlags(flags);
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const taskSource = flags.task === undefined ? undefined : withFlag('--task', undefined, () => registry.task(flags.task!));
+    if (taskSource && process.argv.some((a) => a === '--maze' || a.startsWith('--maze='))) {
+      throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
+    }
+    const task = taskSource ? taskSourceOptionsFromFlags(taskSource, flags) : taskOptionsFromFlags(flags);
     if (flags['seed-offset'] + flags.seeds - 1 > 0xffffffff) {
       throw new PrnnError(`--seed-offset + --seeds - 1 must be ≤ 4294967295 (got ${flags['seed-offset'] + flags.seeds - 1})`);
     }
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
     const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner));
     const episodes = flags.episodes ?? learner.defaults(task).episodes;
-    const config = configureWithFlagNames(() =>
-      learner.configure(task, {
-        episodes: flags.episodes,
-        hidden: flags.hidden,
-        sensorNoise: flags['sensor-noise'],
-        lr: flags.lr,
-        gamma: flags.gamma,
-        epsilonStart: flags['epsilon-start'],
-        epsilonEnd: flags['epsilon-end'],
-        clip: flags.clip,
-        testMazes: flags['test-mazes'],
-        // the paper's 100 points, or one per episode for runs shorter than that
-        curvePoints: flags['curve-points'] ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
-      }),
-    );
-    const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
-    const families = new Set(archs.map((a) => a.family));
-    if (families.size > 1) {
-      throw new PrnnError(`--arch mixes architecture families (${[...families].join(', ')}); train one family per run`);
+    const learnerParams = withFlag('--learner-param', undefined, () => parseLearnerParams(flags['learner-param'] ?? [], learner.defaults(task), learner.name));
+    const fromFlags: Record<string, unknown> = {
+      episodes: flags.episodes,
+      hidden: flags.hidden,
+      sensorNoise: flags['sensor-noise'],
+      lr: flags.lr,
+      gamma: flags.gamma,
+      epsilonStart: flags['epsilon-start'],
+      epsilonEnd: flags['epsilon-end'],
+      clip: flags.clip,
+      testMazes: flags['test-mazes'],
+      // the paper's 100 points, or one per episode for runs shorter than that
+      curvePoints: flags['curve-points'] ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
+    };
+    for (const key of Object.keys(learnerParams)) {
+      const flag = FLAG_OF_PARAMETER[key];
+      if (flag !== undefined && key !== 'hidden' && key !== 'curvePoints' && fromFlags[key] !== undefined) {
+        throw new PrnnError(`--learner-param ${key} and ${flag} both set ${key}; give it once`);
+      }
+      if (key === 'curvePoints' && flags['curve-points'] !== undefined) throw new PrnnError('--learner-param curvePoints and --curve-points both set curvePoints; give it once');
     }
+    const config = configureWithFlagNames(() => learner.configure(task, { ...fromFlags, ...learnerParams }));
+    const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
+    // one run may mix families: each is trained in populations of its own
     const architecture = registry.architecture(archs[0].family);
+    const kernels = registry.kernels(architecture.family);
     const members = archs.flatMap((arch) =>
       Array.from({ length: flags.seeds }, (_, k) => ({ arch, seed: flags['seed-offset'] + k })),
     );
     const json = this.jsonEnabled();
     const workers = flags.workers ?? defaultWorkers();
-    const memory = estimateTrainMemory({ task, architecture, members, config, population: flags.population, workers, path: flags.path });
+    const memory = withFlag('--path', undefined, () => estimateTrainMemory({ task, architecture, kernels, families: registry, members, config, population: flags.population, workers, path: flags.path }));
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
@@ -173,6 +218,9 @@ export default class Train extends BaseCommand {
       result = await trainRun({
         task,
         architecture,
+        kernels,
+        families: registry,
+        taskSource,
         members,
         learner,
         config,
@@ -191,7 +239,7 @@ export default class Train extends BaseCommand {
           const networksAtOnce = Math.min(flags.population, members.length);
           process.stderr.write(
             memory.bytes === undefined
-              ? `memory: no estimate for architecture family ${architecture.family} (${memory.path} path)\n`
+              ? `memory: no estimate for architecture family ${memory.unestimated ?? architecture.family} (${memory.path} path)\n`
               : `memory: about ${formatBytes(memory.bytes)} for ${networksAtOnce} network${networksAtOnce === 1 ? '' : 's'} at once ` +
                   `(${formatBytes(memory.perNetwork ?? 0)} per network` +
                   `${memory.workerBytes ? ` + ${formatBytes(memory.workerBytes)} for the worker threads` : ''}; ` +

@@ -2,15 +2,22 @@
 export * from './sdk/index.js';
 export * from './backend.js';
 export * from './tfjs-gradients.js';
+// The one tfjs-core instance prnn computes with: plugins import it from here (no second copy).
+export * as tf from '@tensorflow/tfjs-core';
 export * from './builtins/index.js';
 export * from './architectures/nine-pathway/family.js';
 export * from './architectures/nine-pathway/architecture.js';
 export * from './architectures/nine-pathway/tfjs-population.js';
+export * from './architectures/nine-pathway/step.js';
+export { FusedPopulation, createFusedPopulation } from './architectures/nine-pathway/fused/fused-population.js';
+export { fusedPopulationKernel, fusedSquaredErrorKernel } from './architectures/nine-pathway/fused/fused-kernels.js';
 // Training: learners (dqn), greedy evaluation, run directories, checkpoints, benchTrain.
 export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';
 export * from './onnx/index.js';
+// Measures: recorded test trials and running metric plugins over a run.
+export * from './metrics/index.js';
 // The fused 9-pathway kernel's memory estimates and micro-benchmark; the generic path's estimate.
 export { fusedMemoryBytes, fusedTrainingMemoryBytes, type FusedMemoryEstimate } from './architectures/nine-pathway/fused/memory.js';
 export { benchFused, type BenchFusedOptions, type BenchFusedResult } from './architectures/nine-pathway/fused/bench.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { generateMazeSet, resolveTaskOptions, Rng } from '@prnn/env';
 import { initBackend } from '../src/backend.js';
-import { archInfo, NinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+import { archInfo, createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
 import { initWeights, paperArchitectures, parseArch, referenceStep, zeroState } from '../src/architectures/nine-pathway/family.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
@@ -10,7 +10,7 @@ import { FINAL_EVALUATION_STREAM } from '../src/learners/dqn.js';
 import { GreedyEvaluator, populationPolicy } from '../src/training/evaluate-greedy.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 
-const family = new NinePathwayArchitecture();
+const family = createNinePathwayArchitecture();
 const track = resolveTaskOptions('track', {});
 
 beforeAll(async () => {

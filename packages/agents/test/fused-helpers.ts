@@ -1,5 +1,8 @@
 import { Rng } from '@prnn/env';
-import { allocateEpisodeRecords, type EpisodeRecords } from '../src/sdk/population-model.js';
+import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type PopulationModel } from '../src/sdk/population-model.js';
+import type { KernelSet } from '../src/sdk/kernel.js';
+import { learningPass } from '../src/sdk/learning-pass.js';
+import { selectedSquaredError } from '../src/learners/selected-squared-error.js';
 import { PATHWAYS, pathwayShape, presentPathways, type NinePathwayArch, type NinePathwayWeights } from '../src/architectures/nine-pathway/family.js';
 import type { FusedKernel } from '../src/architectures/nine-pathway/fused/kernel.js';
 
@@ -67,4 +70,15 @@ export function diffNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s);
+}
+
+/**
+ * The DQN's learning pass on `model` as trainers run it: the registered kernel when one runs on the model
+ * (pass `kernels`), else tfjs autodiff of the family's step. Gradients are aligned with `model.parameters`.
+ */
+export function lossAndGradients(model: PopulationModel, records: EpisodeRecords, kernels?: KernelSet): { losses: Float32Array; gradients: Float32Array[] } {
+  const losses = new Float32Array(model.population);
+  const gradients = allocateLike(model.parameters);
+  learningPass(model, kernels, selectedSquaredError, records, losses, gradients);
+  return { losses, gradients };
 }

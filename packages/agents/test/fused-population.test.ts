@@ -15,7 +15,9 @@ import { FusedKernel } from '../src/architectures/nine-pathway/fused/kernel.js';
 import { FusedPopulation, createFusedPopulation } from '../src/architectures/nine-pathway/fused/fused-population.js';
 import { fusedMemoryBytes } from '../src/architectures/nine-pathway/fused/memory.js';
 import { STREAM } from '../src/sdk/streams.js';
-import { maxAbs, randomRecords } from './fused-helpers.js';
+import { lossAndGradients, maxAbs, randomRecords } from './fused-helpers.js';
+import { kernels } from './training-helpers.js';
+import { PopulationOptimizer } from '../src/training/population-optimizer.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -32,7 +34,7 @@ describe('createFusedPopulation', () => {
       expect(model.population).toBe(6);
       expect(model.inputs).toBe(8);
       expect(model.outputs).toBe(5);
-      expect(model.variables.map((v) => v.shape)).toEqual([
+      expect(model.parameters.shapes).toEqual([
         [6, 8, 34],
         [6, 34, 5],
         [6, 8, 8],
@@ -51,7 +53,7 @@ describe('createFusedPopulation', () => {
       });
       // total of the variables = total of the members' own weights: padding and absent pathways are zero
       let sumVars = 0;
-      for (const v of model.variables) sumVars += (v.dataSync() as Float32Array).reduce((a, x) => a + Math.abs(x), 0);
+      for (const v of model.parameters.values) sumVars += v.reduce((a, x) => a + Math.abs(x), 0);
       let sumOwn = 0;
       archs.forEach((_, n) => {
         for (const w of Object.values(model.exportWeights(n))) sumOwn += w.reduce((a, x) => a + Math.abs(x), 0);
@@ -70,7 +72,7 @@ describe('createFusedPopulation', () => {
 });
 
 describe('FusedPopulation', () => {
-  it('lossAndGradients equals the kernel, leaks no tensors, and Adam moves only real weights', () => {
+  it('its registered learning kernel equals the kernel itself, uses no tfjs, and Adam moves only real weights', () => {
     const archs = specs.map((s) => parseArch(s));
     const model = new FusedPopulation(archs, [7, 8, 9, 10, 11, 12]);
     try {
@@ -78,25 +80,24 @@ describe('FusedPopulation', () => {
       const rng = Rng.derive(21, 1);
       const records = randomRecords(T, archs.length, 8, 5, rng);
       const before = tf.memory().numTensors;
-      const { losses, gradients } = model.lossAndGradients(records);
-      expect(tf.memory().numTensors).toBe(before + gradients.length);
-      expect(gradients.map((g) => g.shape)).toEqual(model.variables.map((v) => v.shape));
+      const { losses, gradients } = lossAndGradients(model, records, kernels);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(gradients.map((g) => g.length)).toEqual(model.parameters.values.map((v) => v.length));
+      // the generic fallback refuses: this population has no step to differentiate
+      expect(() => lossAndGradients(model, records)).toThrow(/fused population of family nine-pathway has no kernel for selected-squared-error/);
 
       const kernel = new FusedKernel(archs);
-      kernel.loadPadded(model.variables.map((v) => v.dataSync()));
+      kernel.loadPadded(model.parameters.values);
       const l2 = new Float32Array(archs.length);
       const g2 = PATHWAYS.map((_, k) => new Float32Array(kernel.paddedSize(k)));
       kernel.learn(records, l2, g2);
       expect(losses).toEqual(l2);
-      gradients.forEach((g, k) => expect(g.dataSync()).toEqual(g2[k]));
-      for (const g of gradients) expect(maxAbs(g.dataSync())).toBeGreaterThan(0);
+      gradients.forEach((g, k) => expect(g).toEqual(g2[k]));
+      for (const g of gradients) expect(maxAbs(g)).toBeGreaterThan(0);
 
-      const old = model.variables.map((v) => (v.dataSync() as Float32Array).slice());
-      const adam = tf.train.adam(1e-3);
-      adam.applyGradients(model.variables.map((v, k) => ({ name: v.name, tensor: gradients[k] })));
-      tf.dispose(gradients);
-      model.variables.forEach((v, k) => {
-        const now = v.dataSync();
+      const old = model.parameters.values.map((v) => v.slice());
+      new PopulationOptimizer(model.parameters, archs.length, { lr: 1e-3, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 10 }).step(gradients);
+      model.parameters.values.forEach((now, k) => {
         let moved = 0;
         for (let i = 0; i < now.length; i++) {
           if (old[k][i] === 0) expect(now[i], `${PATHWAYS[k]}[${i}] was padding or absent`).toBe(0);
@@ -104,35 +105,12 @@ describe('FusedPopulation', () => {
         }
         expect(moved).toBeGreaterThan(0);
       });
-      adam.dispose();
     } finally {
       model.dispose();
     }
   });
 
-  it('scales each network’s gradient by dy[n] when used inside a larger tfjs computation', () => {
-    const archs = ['fc', 'hh+oh', 'ff-large'].map((s) => parseArch(s));
-    const model = new FusedPopulation(archs, [1, 2, 3]);
-    try {
-      const records = randomRecords(5, 3, 8, 5, Rng.derive(22, 1));
-      const f = model.lossFunction(records);
-      const plain = tf.valueAndGrads((...v: tf.Tensor[]) => f(...v))([...model.variables]);
-      const dy = tf.tensor1d([2, 0, -0.5]);
-      const scaled = tf.valueAndGrads((...v: tf.Tensor[]) => f(...v))([...model.variables], dy);
-      expect(scaled.value.dataSync()).toEqual(plain.value.dataSync());
-      plain.grads.forEach((g, k) => {
-        const a = g.dataSync();
-        const b = scaled.grads[k].dataSync();
-        const per = a.length / 3;
-        for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo([2, 0, -0.5][Math.floor(i / per)] * a[i], 7);
-      });
-      tf.dispose([plain.value, scaled.value, dy, ...plain.grads, ...scaled.grads]);
-    } finally {
-      model.dispose();
-    }
-  });
-
-  it('forward follows referenceStep and sees weights changed by assign (optimiser step, importWeights)', () => {
+  it('forward follows referenceStep and sees weights changed by the optimiser and importWeights', () => {
     const archs = specs.map((s) => parseArch(s));
     const P = archs.length;
     const B = 2;
@@ -173,14 +151,13 @@ describe('FusedPopulation', () => {
       expect(run()).toBeLessThanOrEqual(1e-5);
       expect(q).not.toEqual(qBefore);
 
-      // and weights moved by a tfjs optimiser
+      // and weights moved by the optimiser (in place, then committed)
       const records = randomRecords(6, P, 8, 5, rng);
-      const { gradients } = model.lossAndGradients(records);
-      const sgd = tf.train.sgd(0.5);
-      sgd.applyGradients(model.variables.map((v, k) => ({ name: v.name, tensor: gradients[k] })));
-      tf.dispose(gradients);
-      sgd.dispose();
+      const { gradients } = lossAndGradients(model, records, kernels);
+      const qBeforeStep = q.slice();
+      new PopulationOptimizer(model.parameters, P, { lr: 0.05, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 10 }).step(gradients);
       expect(run()).toBeLessThanOrEqual(1e-5);
+      expect(q).not.toEqual(qBeforeStep);
     } finally {
       model.dispose();
     }

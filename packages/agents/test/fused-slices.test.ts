@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainDqn } from '../src/learners/dqn.js';
-import { architecture, cpuBackend, members, smallConfig, track } from './training-helpers.js';
+import { architecture, kernels, cpuBackend, members, smallConfig, track } from './training-helpers.js';
 
 beforeAll(cpuBackend);
 
@@ -9,7 +9,7 @@ describe('fused path: a network trains the same in any population', () => {
     const task = track();
     const config = smallConfig(task, { episodes: 30, curvePoints: 3, testMazes: 10 });
     const all = members([['fc', 1], ['hh+oh', 2], ['ff', 3], ['ff-large', 4]]);
-    const job = { task, architecture, config, runSeed: 7, path: 'fused' as const };
+    const job = { task, architecture, kernels, config, runSeed: 7, path: 'fused' as const };
     const together = await trainDqn({ ...job, members: all });
     const parts = [
       ...(await trainDqn({ ...job, members: all.slice(0, 1) })).networks,
@@ -22,7 +22,7 @@ describe('fused path: a network trains the same in any population', () => {
       expect(parts[n].fitness).toEqual(r.fitness);
     });
     // and training did something
-    const init = architecture.createPopulation(all, { channels: task.channels, path: 'fused' });
+    const init = kernels.population('fused')!.create(all, { channels: task.channels });
     expect(init.exportWeights(0)).not.toEqual(together.networks[0].weights);
     init.dispose();
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainDqn } from '../src/learners/dqn.js';
 import { sliceBounds, trainInWorkers } from '../src/training/workers/train-in-workers.js';
-import { architecture, cpuBackend, members, smallConfig, track } from './training-helpers.js';
+import { architecture, kernels, cpuBackend, members, smallConfig, track } from './training-helpers.js';
 
 beforeAll(cpuBackend);
 
@@ -23,7 +23,7 @@ describe('trainInWorkers', () => {
     const all = members([['fc', 11], ['hh+oh', 12], ['ff', 13], ['ff-large', 14], ['ii+oi', 15]]);
     const cwd = mkdtempSync(path.join(tmpdir(), 'prnn-workers-'));
     const request = { task, family: architecture.family, learner: 'dqn', members: all, config, runSeed: 3, path: 'fused' as const, cwd, backend: 'cpu' };
-    const inProcess = await trainDqn({ task, architecture, members: all, config, runSeed: 3, path: 'fused' });
+    const inProcess = await trainDqn({ task, architecture, kernels, members: all, config, runSeed: 3, path: 'fused' });
     for (const [workers, slices] of [[1, 1], [2, 3]]) {
       const r = await trainInWorkers(request, { workers, slices });
       expect(r.backend).toBe('cpu');

@@ -5,7 +5,7 @@ import { fusedMemoryBytes, fusedTrainingMemoryBytes } from '../src/architectures
 import { HEAP_OVERHEAD, WORKER_THREAD_BYTES, estimateTrainMemory, mazeSetBytes } from '../src/training/memory-estimate.js';
 import { buildRunManifest } from '../src/training/train-run.js';
 import type { Architecture } from '../src/sdk/architecture.js';
-import { architecture, members, smallConfig, track } from './training-helpers.js';
+import { architecture, kernels, members, smallConfig, track } from './training-helpers.js';
 
 describe('estimateTrainMemory', () => {
   const task = track();
@@ -13,7 +13,7 @@ describe('estimateTrainMemory', () => {
   const all = members([['fc', 1], ['ff', 2], ['hh+oh', 3], ['fc', 4]]);
 
   test('the fused path: the kernel estimate for training and tests, environments, heap slack; workers add threads', () => {
-    const one = estimateTrainMemory({ task, architecture, members: all, config, population: 4, workers: 1 });
+    const one = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
     expect(one.path).toBe('fused');
     const archs = all.map((m) => parseArch(m.arch.name));
     const model = fusedTrainingMemoryBytes(archs, task.steps, 100).total;
@@ -23,7 +23,7 @@ describe('estimateTrainMemory', () => {
     expect(one.bytes!).toBeGreaterThan(HEAP_OVERHEAD * model);
     expect(one.workerBytes).toBe(0);
     expect(one.perNetwork).toBeCloseTo(one.bytes! / 4, 6);
-    const two = estimateTrainMemory({ task, architecture, members: all, config, population: 4, workers: 2 });
+    const two = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 2 });
     expect(two.workerBytes).toBe(2 * WORKER_THREAD_BYTES);
     // two slices of 2 hold about what one population of 4 holds (each its own test set and scratch), plus the threads
     const slices = two.bytes! - two.workerBytes!;
@@ -34,13 +34,13 @@ describe('estimateTrainMemory', () => {
   });
 
   test('the generic path needs more; the peak is the largest population; more test mazes, more memory', () => {
-    const fused = estimateTrainMemory({ task, architecture, members: all, config, population: 4, workers: 1 });
-    const generic = estimateTrainMemory({ task, architecture, members: all, config, population: 4, workers: 1, path: 'generic' });
+    const fused = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
+    const generic = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'generic' });
     expect(generic.path).toBe('generic');
     expect(generic.bytes!).toBeGreaterThan(fused.bytes!);
-    const halves = estimateTrainMemory({ task, architecture, members: all, config, population: 2, workers: 1 });
+    const halves = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 2, workers: 1 });
     expect(halves.bytes!).toBeLessThan(fused.bytes!);
-    const more = estimateTrainMemory({ task, architecture, members: all, config: smallConfig(task, { testMazes: 400 }), population: 4, workers: 1 });
+    const more = estimateTrainMemory({ task, architecture, kernels, members: all, config: smallConfig(task, { testMazes: 400 }), population: 4, workers: 1 });
     expect(more.bytes!).toBeGreaterThan(3 * fused.bytes! * 0.9);
   });
 
@@ -55,10 +55,10 @@ describe('estimateTrainMemory', () => {
       },
     };
     const toy = [{ arch: { family: 'toy', name: 'a', hidden: 1, parameters: 1 }, seed: 0 }];
-    expect(estimateTrainMemory({ task, architecture: plugin, members: toy, config, population: 4, workers: 2, path: 'fused' })).toEqual({ path: 'generic' });
-    const manifest = buildRunManifest({ task, architecture: plugin, members: toy, learner: dqnLearner, config, backend: 'cpu', path: 'fused' });
+    expect(estimateTrainMemory({ task, architecture: plugin, members: toy, config, population: 4, workers: 2 })).toEqual({ path: 'generic', unestimated: 'toy' });
+    const manifest = buildRunManifest({ task, architecture: plugin, members: toy, learner: dqnLearner, config, backend: 'cpu' });
     expect(manifest.path).toBe('generic');
-    expect(buildRunManifest({ task, architecture, members: all, learner: dqnLearner, config, backend: 'cpu' }).path).toBe('fused');
-    expect(buildRunManifest({ task, architecture, members: all, learner: dqnLearner, config, backend: 'cpu', path: 'generic' }).path).toBe('generic');
+    expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu' }).path).toBe('fused');
+    expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu', path: 'generic' }).path).toBe('generic');
   });
 });

@@ -9,6 +9,12 @@ import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { evaluatePolicy } from '../src/eval/policy-evaluator.js';
 import { evaluateRun, RUN_EVALUATION_FILE } from '../src/eval/evaluate-run.js';
 import { loadRun } from '../src/run/run-dir.js';
+
+import { builtinPlugins } from '../src/builtins/index.js';
+import { createContainer } from '../src/sdk/container.js';
+const registry = createContainer(builtinPlugins());
+/** What the CLI passes: the registry's families and canonical names. */
+const plugins = { architecture: (f: string) => registry.architecture(f), canonical: (spec: string) => registry.canonicalName(spec) };
 import { FIXTURE_TEST_MAZES, trainTinyRun } from './onnx-run-fixture.js';
 
 let dir: string;
@@ -25,7 +31,7 @@ afterAll(async () => {
 describe('exportRunNetwork / evaluateRun on a trained run directory', () => {
   test('exports one network; evaluated at the training σs on the run’s test set it reproduces the stored fitness', async () => {
     const out = join(dir, 'hh-oh.onnx');
-    const exported = await exportRunNetwork(run, { arch: 'oh+hh' }, out);
+    const exported = await exportRunNetwork(run, { arch: 'oh+hh' }, out, plugins);
     expect(exported).toMatchObject({ id: 'hh+oh_seed0', arch: 'hh+oh', seed: 0, file: out });
     const bytes = new Uint8Array(await readFile(out));
     expect(bytes.length).toBe(exported.bytes);
@@ -52,39 +58,39 @@ describe('exportRunNetwork / evaluateRun on a trained run directory', () => {
   });
 
   test('an ambiguous or unknown selection lists the run’s networks', async () => {
-    await expect(exportRunNetwork(run, { arch: 'fc' }, join(dir, 'x.onnx'))).rejects.toThrow(
+    await expect(exportRunNetwork(run, { arch: 'fc' }, join(dir, 'x.onnx'), plugins)).rejects.toThrow(
       /--arch fc matches 2 networks; choose one with --arch and --seed; run .* holds 3 trained networks: fc_seed0 \(--arch fc --seed 0\), fc_seed1 \(--arch fc --seed 1\), hh\+oh_seed0 \(--arch hh\+oh --seed 0\)/,
     );
-    await expect(exportRunNetwork(run, { arch: 'ii', seed: 3 }, join(dir, 'x.onnx'))).rejects.toThrow(
+    await expect(exportRunNetwork(run, { arch: 'ii', seed: 3 }, join(dir, 'x.onnx'), plugins)).rejects.toThrow(
       /no trained network matches --arch ii --seed 3; run .* holds 3 trained networks/,
     );
-    await expect(exportRunNetwork(join(dir, 'nope'), {}, join(dir, 'x.onnx'))).rejects.toThrow(/run manifest not found/);
+    await expect(exportRunNetwork(join(dir, 'nope'), {}, join(dir, 'x.onnx'), plugins)).rejects.toThrow(/run manifest not found/);
   });
 
   test('evaluateRun: every network, onnx and tfjs engines identical, results written into the run', async () => {
-    const onnx = await evaluateRun(run, { mazes: 30, noise: [0, 0.05, 0.2], engine: 'onnx' });
+    const onnx = await evaluateRun(run, { ...plugins, mazes: 30, noise: [0, 0.05, 0.2], engine: 'onnx' });
     expect(onnx.networks.map((n) => n.id)).toEqual(['fc_seed0', 'fc_seed1', 'hh+oh_seed0']);
     expect(onnx.file).toBe(join(run, RUN_EVALUATION_FILE));
     const written = JSON.parse(await readFile(join(run, RUN_EVALUATION_FILE), 'utf8'));
     expect(written).toMatchObject({ format: 'prnn-eval', version: 1, engine: 'onnx', mazes: 30, noise: [0, 0.05, 0.2] });
     expect(written.networks[2].fitness).toEqual(onnx.networks[2].fitness);
-    const tfjs = await evaluateRun(run, { mazes: 30, noise: [0, 0.05, 0.2], engine: 'tfjs', write: false });
+    const tfjs = await evaluateRun(run, { ...plugins, mazes: 30, noise: [0, 0.05, 0.2], engine: 'tfjs', write: false });
     expect(tfjs.networks.map((n) => n.fitness)).toEqual(onnx.networks.map((n) => n.fitness));
     expect(tfjs.networks.map((n) => n.robustness)).toEqual(onnx.networks.map((n) => n.robustness));
     for (const n of onnx.networks) expect(n.robustness).toBeGreaterThan(0);
   });
 
   test('evaluateRun: a selection, an imposed seed and a task override', async () => {
-    const one = await evaluateRun(run, { select: { arch: 'fc', seed: 1 }, mazes: 20, noise: [0.05], write: false });
+    const one = await evaluateRun(run, { ...plugins, select: { arch: 'fc', seed: 1 }, mazes: 20, noise: [0.05], write: false });
     expect(one.networks.map((n) => n.id)).toEqual(['fc_seed1']);
     expect(one.seed).toBeNull();
     expect(one.networks[0].robustness).toBeUndefined();
-    const imposed = await evaluateRun(run, { select: { arch: 'fc', seed: 1 }, mazes: 20, noise: [0.05], seed: 0, write: false });
-    const own0 = await evaluateRun(run, { select: { arch: 'fc', seed: 0 }, mazes: 20, noise: [0.05], write: false });
+    const imposed = await evaluateRun(run, { ...plugins, select: { arch: 'fc', seed: 1 }, mazes: 20, noise: [0.05], seed: 0, write: false });
+    const own0 = await evaluateRun(run, { ...plugins, select: { arch: 'fc', seed: 0 }, mazes: 20, noise: [0.05], write: false });
     expect(imposed.seed).toBe(0);
     expect(imposed.networks[0].id).toBe('fc_seed1');
     const loaded = await loadRun(run);
-    const longer = await evaluateRun(run, {
+    const longer = await evaluateRun(run, { ...plugins,
       select: { id: 'fc_seed0' },
       mazes: 20,
       noise: [0.05],
@@ -94,7 +100,7 @@ describe('exportRunNetwork / evaluateRun on a trained run directory', () => {
     expect(longer.task.steps).toBe(10);
     expect(longer.networks[0].fitness[0]).toBeGreaterThanOrEqual(0);
     expect(own0.networks[0].fitness[0]).toBeGreaterThanOrEqual(0);
-    await expect(evaluateRun(run, { task: { ...loaded.manifest.task, channels: 3, activeChannels: [1, 1, 1] } })).rejects.toThrow(
+    await expect(evaluateRun(run, { ...plugins, task: { ...loaded.manifest.task, channels: 3, activeChannels: [1, 1, 1] } })).rejects.toThrow(
       /channels must be the run's 2 \(got 3\)/,
     );
   });

@@ -1,7 +1,7 @@
 // A tiny but real run directory for the export/eval tests, trained with the trainer's library (trainRun).
 import { resolveTaskOptions } from '@prnn/env';
 import { initBackend } from '../src/backend.js';
-import { archInfo, NinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+import { archInfo, createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
 import { parseArch } from '../src/architectures/nine-pathway/family.js';
 import { dqnLearner } from '../src/learners/dqn.js';
 import { trainRun } from '../src/training/train-run.js';
@@ -12,7 +12,7 @@ export const FIXTURE_TEST_MAZES = 24;
 export async function trainTinyRun(out: string): Promise<void> {
   const backend = await initBackend('cpu');
   const task = resolveTaskOptions('track', {});
-  const architecture = new NinePathwayArchitecture();
+  const architecture = createNinePathwayArchitecture();
   const members = [
     { arch: archInfo(parseArch('fc')), seed: 0 },
     { arch: archInfo(parseArch('fc')), seed: 1 },

@@ -65,8 +65,8 @@ describe('plugin SDK', () => {
     expect(registry.resolveArch('fc', { channels: 2, hidden: 16 })).toMatchObject({ hidden: 16 });
     expect(() => registry.resolveArch('zzz', { channels: 2, hidden: 8 })).toThrow(/unknown architecture "zzz"; families: nine-pathway \(e\.g\. ff, oh, hi, ff-large\)/);
     expect(() => registry.resolveArch('hh+hh', { channels: 2, hidden: 8 })).toThrow(/each at most once/);
-    expect(() => registry.architecture('toy')).toThrow(/unknown architecture "toy": registered: nine-pathway/);
-    expect(() => registry.learner('ppo')).toThrow(/unknown learner "ppo"/);
+    expect(() => registry.architecture('toy')).toThrow(/architecture family "toy" is registered by no loaded plugin; loaded: nine-pathway/);
+    expect(() => registry.learner('ppo')).toThrow(/learner "ppo" is registered by no loaded plugin; loaded: dqn/);
   });
 
   it('loads a plugin named in prnn.config.json and registers its architecture and environments', async () => {
@@ -146,7 +146,8 @@ export const plugin = { manifest: { name: 'bad-envs', version: '1.0.0' }, module
     const arch = parseArch('hh');
     const weights = { ih: new Float32Array(64).fill(0.5), ho: new Float32Array(40).fill(-1), hh: Float32Array.from({ length: 64 }, (_, j) => (j === 3 ? 2 : 0)) };
     expect(registry.metric('parameters').measure({ arch: archInfo(arch), weights })).toBe(168);
-    expect(registry.metric('weight-norms').measure({ arch: archInfo(arch), weights })).toEqual({
+    const parameterNames = registry.architecture('nine-pathway').parameterNames?.();
+    expect(registry.metric('weight-norms').measure({ arch: archInfo(arch), weights, parameterNames })).toEqual({
       ih: 4, ho: Math.sqrt(40), ii: 0, hh: 2, oo: 0, io: 0, oi: 0, hi: 0, oh: 0,
     });
   });
@@ -160,11 +161,14 @@ describe('the nine-pathway plugin', () => {
     const family = registry.architecture('nine-pathway');
     const sizes = { channels: 2, hidden: 8 };
     const members = ['fc', 'hh+oh', 'ff-large'].map((spec, n) => ({ arch: registry.resolveArch(spec, sizes), seed: 10 + n }));
+    const kernels = registry.kernels('nine-pathway');
+    expect(kernels.paths()).toEqual(['generic', 'fused']);
+    expect(kernels.resolvePath(undefined)).toBe('fused');
     const generic = family.createPopulation(members, { channels: 2 });
-    const fused = family.createPopulation(members, { channels: 2, path: 'fused' });
-    expect(generic.constructor.name).not.toBe(fused.constructor.name);
+    const fused = kernels.population('fused')!.create(members, { channels: 2 });
+    expect([generic.implementation, fused.implementation]).toEqual(['generic', 'fused']);
     for (let n = 0; n < members.length; n++) expect(fused.exportWeights(n)).toEqual(generic.exportWeights(n));
-    expect(() => family.createPopulation(members, { channels: 2, path: 'gpu' as never })).toThrow(/path must be generic or fused/);
+    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, fused/);
     generic.dispose();
     fused.dispose();
   });

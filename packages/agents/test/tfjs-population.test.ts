@@ -19,6 +19,7 @@ import {
 import { createTfjsPopulation, type TfjsNinePathwayPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';
 import { allocateEpisodeRecords, type EpisodeRecords } from '../src/sdk/population-model.js';
 import { STREAM } from '../src/sdk/streams.js';
+import { lossAndGradients } from './fused-helpers.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -150,12 +151,12 @@ function referenceLoss(arch: NinePathwayArch, w: NinePathwayWeights, r: EpisodeR
   return loss;
 }
 
-function gradientSlices(model: TfjsNinePathwayPopulation, gradients: tf.Tensor[], n: number): NinePathwayWeights {
+function gradientSlices(model: TfjsNinePathwayPopulation, gradients: Float32Array[], n: number): NinePathwayWeights {
   const out: NinePathwayWeights = {};
   PATHWAYS.forEach((p, k) => {
     const arch = model.archs[n];
     const [a, b] = pathwayShape(arch, p);
-    out[p] = Float32Array.from(tf.slice(gradients[k], [n, 0, 0], [1, a, b]).dataSync());
+    out[p] = Float32Array.from(tf.slice(tf.tensor(gradients[k], model.parameters.shapes[k] as number[]), [n, 0, 0], [1, a, b]).dataSync());
   });
   return out;
 }
@@ -166,7 +167,7 @@ describe('tfjs population learning pass', () => {
     const lengths = [6, 4, 6, 1, 5];
     const model = createTfjsPopulation(archs, [11, 12, 13, 14, 15]);
     const records = randomRecords(archs.length, 6, lengths, 3);
-    const { losses, gradients } = model.lossAndGradients(records);
+    const { losses, gradients } = lossAndGradients(model, records);
     archs.forEach((arch, n) => {
       const w = weightsOf(model, n);
       expect(losses[n]).toBeCloseTo(referenceLoss(arch, w, records, n), 5);
@@ -195,12 +196,11 @@ describe('tfjs population learning pass', () => {
       expect(worst).toBeLessThan(2e-2);
     });
     // Padded units and absent pathways get exactly zero gradient in the full [P, A, B] tensors.
-    const ihGrad = gradients[PATHWAYS.indexOf('ih')].arraySync() as number[][][];
+    const ihGrad = tf.tensor(gradients[PATHWAYS.indexOf('ih')], model.parameters.shapes[PATHWAYS.indexOf('ih')] as number[]).arraySync() as number[][][];
     expect(ihGrad[1].every((row) => row.slice(6).every((v) => v === 0))).toBe(true);
-    const iiGrad = gradients[PATHWAYS.indexOf('ii')].arraySync() as number[][][];
+    const iiGrad = tf.tensor(gradients[PATHWAYS.indexOf('ii')], model.parameters.shapes[PATHWAYS.indexOf('ii')] as number[]).arraySync() as number[][][];
     expect(iiGrad[1].flat().every((v) => v === 0)).toBe(true);
     expect(iiGrad[0].flat().some((v) => v !== 0)).toBe(true);
-    for (const g of gradients) g.dispose();
     model.dispose();
   });
 
@@ -220,30 +220,28 @@ describe('tfjs population learning pass', () => {
       one.targets[t] = big.targets[row];
     }
     one.lengths[0] = 4;
-    const a = alone.lossAndGradients(one);
-    const m = mixed.lossAndGradients(big);
+    const a = lossAndGradients(alone, one);
+    const m = lossAndGradients(mixed, big);
     expect(m.losses[2]).toBe(a.losses[0]);
     const ga = gradientSlices(alone, a.gradients, 0);
     const gm = gradientSlices(mixed, m.gradients, 2);
     for (const p of PATHWAYS) {
       expect(gm[p]).toEqual(ga[p]);
     }
-    for (const g of [...a.gradients, ...m.gradients]) g.dispose();
     alone.dispose();
     mixed.dispose();
   });
 
   it('gives zero gradients to the recurrent pathways for one-step episodes, and nothing for empty ones', () => {
     const model = createTfjsPopulation([parseArch('fc'), parseArch('hh')], [1, 2]);
-    const one = model.lossAndGradients(randomRecords(2, 4, [1, 1], 5));
-    expect(one.gradients.map((g) => g.shape)).toEqual(model.variables.map((v) => v.shape));
-    const hh = one.gradients[PATHWAYS.indexOf('hh')].dataSync();
+    const one = lossAndGradients(model, randomRecords(2, 4, [1, 1], 5));
+    expect(one.gradients.map((g) => g.length)).toEqual(model.parameters.values.map((v) => v.length));
+    const hh = one.gradients[PATHWAYS.indexOf('hh')];
     expect(hh.every((v) => v === 0)).toBe(true);
-    expect(one.gradients[PATHWAYS.indexOf('ih')].dataSync().some((v) => v !== 0)).toBe(true);
-    const none = model.lossAndGradients(randomRecords(2, 4, [0, 0], 5));
+    expect(one.gradients[PATHWAYS.indexOf('ih')].some((v) => v !== 0)).toBe(true);
+    const none = lossAndGradients(model, randomRecords(2, 4, [0, 0], 5));
     expect(Array.from(none.losses)).toEqual([0, 0]);
-    expect(none.gradients.every((g) => g.dataSync().every((v) => v === 0))).toBe(true);
-    for (const g of [...one.gradients, ...none.gradients]) g.dispose();
+    expect(none.gradients.every((g) => g.every((v) => v === 0))).toBe(true);
     model.dispose();
   });
 
@@ -256,7 +254,7 @@ describe('tfjs population learning pass', () => {
     for (let i = 0; i < 3; i++) {
       model.forward(new Float32Array(2 * 3 * I), null, q, true);
       model.forward(new Float32Array(2 * 3 * I), null, q, false);
-      model.lossAndGradients(randomRecords(2, 4, [4, 2], i)).gradients.forEach((g) => g.dispose());
+      lossAndGradients(model, randomRecords(2, 4, [4, 2], i));
     }
     model.resetState(3);
     expect(tf.memory().numTensors - during).toBeLessThanOrEqual(5);
@@ -267,8 +265,8 @@ describe('tfjs population learning pass', () => {
   it('rejects records of the wrong shape', () => {
     const model = createTfjsPopulation([parseArch('ff')], [1]);
     const r = randomRecords(1, 3, [4], 1);
-    expect(() => model.lossAndGradients(r)).toThrow(/lengths\[0\] must be an integer from 0 to 3/);
-    expect(() => model.lossAndGradients(randomRecords(2, 3, [1, 1], 1))).toThrow(/population must be 1/);
+    expect(() => lossAndGradients(model, r)).toThrow(/lengths\[0\] must be an integer from 0 to 3/);
+    expect(() => lossAndGradients(model, randomRecords(2, 3, [1, 1], 1))).toThrow(/population must be 1/);
     model.dispose();
   });
 });

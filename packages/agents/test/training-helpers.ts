@@ -1,10 +1,14 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { initBackend } from '../src/backend.js';
-import { NinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+import { createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+import { builtinPlugins } from '../src/builtins/index.js';
+import { createContainer } from '../src/sdk/container.js';
 import type { PopulationMember } from '../src/sdk/architecture.js';
 import { resolveDqnConfig, type DqnConfig } from '../src/learners/dqn-config.js';
 
-export const architecture = new NinePathwayArchitecture();
+export const architecture = createNinePathwayArchitecture();
+/** The family's registered kernels (the fused one), as the registry hands them to trainers. */
+export const kernels = createContainer(builtinPlugins()).kernels('nine-pathway');
 
 export async function cpuBackend(): Promise<void> {
   await initBackend('cpu');

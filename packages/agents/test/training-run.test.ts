@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { dqnLearner } from '../src/learners/dqn.js';
 import { loadRun, readNetworkWeights } from '../src/run/run-dir.js';
 import { trainRun, type TrainRunOptions } from '../src/training/train-run.js';
-import { architecture, cpuBackend, maxAbsDiff, members, smallConfig, track } from './training-helpers.js';
+import { architecture, kernels, cpuBackend, maxAbsDiff, members, smallConfig, track } from './training-helpers.js';
 
 beforeAll(cpuBackend);
 
@@ -16,6 +16,7 @@ function options(overrides: Partial<TrainRunOptions> = {}): TrainRunOptions {
   return {
     task,
     architecture,
+    kernels,
     members: members([['fc', 1], ['ff', 2], ['hh+oh', 3]]),
     learner: dqnLearner,
     config: smallConfig(task, { episodes: 20, curvePoints: 2, testMazes: 10 }),

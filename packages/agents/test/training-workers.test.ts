@@ -6,7 +6,7 @@ import { dqnLearner } from '../src/learners/dqn.js';
 import { loadRun, readNetworkWeights } from '../src/run/run-dir.js';
 import { trainRun, type RunProgress, type TrainRunOptions } from '../src/training/train-run.js';
 import { checkBuildIsCurrent } from '../src/training/workers/train-in-workers.js';
-import { architecture, cpuBackend, members, smallConfig, track } from './training-helpers.js';
+import { architecture, kernels, cpuBackend, members, smallConfig, track } from './training-helpers.js';
 
 beforeAll(cpuBackend);
 
@@ -17,6 +17,7 @@ function options(overrides: Partial<TrainRunOptions> = {}): TrainRunOptions {
   return {
     task,
     architecture,
+    kernels,
     members: members([['fc', 1], ['hh+oh', 2], ['ff', 3], ['ff-large', 4], ['ii+oi', 5]]),
     learner: dqnLearner,
     config: smallConfig(task, { episodes: 20, curvePoints: 2, testMazes: 8 }),

@@ -1,1 +1,44 @@
-export {};
+// Statistics (SPEC §4).
+export * from './stats/normal.js';
+export * from './stats/mann-whitney-u.js';
+export * from './stats/benjamini-hochberg.js';
+// Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
+export * from './trials/recorded-trials.js';
+export * from './jacobian/sensitivity-profile.js';
+export * from './jacobian/nine-pathway-jacobian.js';
+export * from './jacobian/differentiable-step.js';
+export * from './jacobian/nine-pathway-tfjs-step.js';
+export * from './jacobian/autodiff-jacobian.js';
+export * from './jacobian/finite-difference-jacobian.js';
+// Measures of one network (SPEC §4).
+export * from './measures/summary.js';
+export * from './measures/memory.js';
+export * from './measures/sample-efficiency.js';
+// Statistics across networks and the random-forest prediction study.
+export * from './stats/compare-to-reference.js';
+export * from './predict/regression-tree.js';
+export * from './predict/random-forest.js';
+export * from './predict/random-forest-cv.js';
+export * from './predict/paper-predictions.js';
+// The analysis of runs and policies.
+export * from './measures/measure-names.js';
+export * from './analysis/network-analysis.js';
+export * from './analysis/analysis-options.js';
+export * from './analysis/measure-network.js';
+export * from './analysis/headline.js';
+export * from './analysis/summarize.js';
+export * from './analysis/analyze-run.js';
+export * from './analysis/analyze-policy.js';
+export * from './analysis/run-network-profile.js';
+// Figures (Vega-Lite → SVG headless, PNG by resvg) and the report.
+export * from './figures/render.js';
+export * from './figures/figure-specs.js';
+export * from './figures/architecture-glyph.js';
+export * from './report/csv.js';
+export * from './report/report-tables.js';
+export * from './report/report-figures.js';
+export * from './report/report-markdown.js';
+export * from './report/report-html.js';
+export * from './report/write-report.js';
+export * from './bench/bench-sensitivity.js';
+export * from './plugin/analysis-metrics.js';

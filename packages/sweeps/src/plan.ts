@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
-import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type LearningPath, type PopulationMember } from '@prnn/agents';
+import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 export const PLAN_FORMAT = 'prnn-sweep-plan';
 export const PLAN_VERSION = 1;
@@ -50,7 +50,7 @@ export interface SweepPlan {
   readonly config: Readonly<Record<string, unknown>>;
   /** Fixes the shared test set of every chunk. */
   readonly runSeed: number;
-  readonly path: LearningPath;
+  readonly path: string;
   /** Checkpoint every this many episodes inside a chunk. */
   readonly checkpointEvery: number;
   readonly measures: PlanMeasures;
@@ -70,7 +70,7 @@ export interface BuildPlanOptions {
   readonly seeds: number;
   readonly seedOffset?: number;
   readonly runSeed?: number;
-  readonly path: LearningPath;
+  readonly path: string;
   /** Networks per chunk (one population). */
   readonly chunkSize: number;
   readonly checkpointEvery?: number;

@@ -129,6 +129,8 @@ async function runChunk(
   const options: TrainRunOptions = {
     task: plan.task,
     architecture,
+    kernels: o.registry.kernels(architecture.family),
+    families: o.registry,
     members: chunkMembers(plan, chunk),
     learner,
     config,
@@ -175,7 +177,7 @@ async function runChunk(
     if (!result || !evaluation || result.id !== net.id) throw new PrnnError(`chunk ${chunk}: network ${net.id} has no result after training (work directory ${runDir})`);
     const weights = await readNetworkWeights(runDir, net.id, result);
     const measures: Record<string, MeasureValue> = {};
-    for (const m of metrics) measures[m.name] = m.measure({ arch: net.arch, weights });
+    for (const m of metrics) measures[m.name] = await m.measure({ arch: net.arch, weights });
     const bytes = await readFile(join(runDir, 'networks', net.id, 'weights.bin'));
     const record: NetworkRecord = {
       sweep: plan.sweep,

@@ -9,10 +9,14 @@
  * so the two learners differ only in where the targets come from. Each network samples with its own Rng
  * from its own buffer, so its result does not depend on the population it is trained in.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { MazeSet, PrnnError, Rng, generateMazeInto, type TaskOptions } from '@prnn/env';
+import { MazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
 import {
   PopulationOptimizer,
+  allocateLearningScratch,
+  copyParameters,
+  createPopulationModel,
+  mazeTaskSource,
+  tf,
   TrainHookRunner,
   TrainingCurves,
   allocateEpisodeRecords,
@@ -186,21 +190,17 @@ function targetsFromTargetNetwork(
   }
 }
 
-function copyWeights(from: PopulationModel, to: PopulationModel): void {
-  from.variables.forEach((v, i) => to.variables[i].assign(v));
-}
 
 export async function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { task, config, members } = job;
   if (members.length < 1) throw new PrnnError('a population needs at least one network');
   // Online and target networks (same seeds → same initial weights) and the optimiser, disposed whatever happens.
-  const model = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
-  const target = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
-  const optimizer = new PopulationOptimizer(model.variables, members.length, config);
+  const model = createPopulationModel(job);
+  const target = createPopulationModel(job);
+  const optimizer = new PopulationOptimizer(model.parameters, members.length, config);
   try {
     return await trainWithReplay(job, hooks, model, target, optimizer);
   } finally {
-    optimizer.dispose();
     model.dispose();
     target.dispose();
   }
@@ -223,6 +223,7 @@ async function trainWithReplay(
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
   const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
+  const source = job.taskSource ?? mazeTaskSource;
   const trainingMazes = MazeSet.allocate(task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, I, O);
@@ -233,6 +234,7 @@ async function trainWithReplay(
   const batchNext = allocateTransitionRecords(T, P, I, O);
   const picks = new Int32Array(P);
   const qTarget = new Float32Array(P * O);
+  const learning = allocateLearningScratch(model);
   const views: TargetViews = {
     obs: stepViews(batch.obs, T),
     tie: stepViews(batch.tieNoise, T),
@@ -258,7 +260,7 @@ async function trainWithReplay(
     progress.startEpisode();
 
     // Collect one episode per network with the online network; store it.
-    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    for (let n = 0; n < P; n++) source.generateInto(trainingMazes, n, streams.mazes[n]);
     rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
     buffer.store(records, transitions);
 
@@ -268,10 +270,10 @@ async function trainWithReplay(
         for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
         buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
         targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
-        loss = learnFromEpisode(model, optimizer, batch, members, episode, config.lr);
+        loss = learnFromEpisode(model, job.kernels, optimizer, batch, members, episode, config.lr, learning);
       }
     }
-    if ((episode + 1) % config.targetUpdateEvery === 0) copyWeights(model, target);
+    if ((episode + 1) % config.targetUpdateEvery === 0) copyParameters(model.parameters, target.parameters);
 
     await progress.endEpisode(episode + 1, loss, capture);
   }
@@ -293,8 +295,8 @@ function captureReplayState(episode: number, parts: DqnParts, replay: ReplayPart
   const base = captureDqnState(episode, parts, REPLAY_DQN);
   const { target, buffer, replayRngs } = replay;
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = { ...(base.tensors as Record<string, { shape: number[]; data: Float32Array }>) };
-  target.variables.forEach((v, i) => {
-    tensors[`target/${i}`] = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
+  target.parameters.values.forEach((v, i) => {
+    tensors[`target/${i}`] = { shape: [...target.parameters.shapes[i]], data: Float32Array.from(v) };
   });
   const flat = (name: string, data: Float32Array) => (tensors[`replay/${name}`] = { shape: [data.length], data: Float32Array.from(data) });
   flat('obs', buffer.obs);
@@ -317,11 +319,12 @@ function restoreReplayState(state: LearnerState, replay: ReplayParts): void {
   const bad = (what: string) => new PrnnError(`checkpoint does not match this run: ${what}`);
   const json = state.json.replay as { size: number[]; next: number[]; rng: number[][] } | undefined;
   if (!json || json.size.length !== buffer.population) throw bad('its replay buffer state is missing');
-  target.variables.forEach((v, i) => {
+  target.parameters.values.forEach((v, i) => {
     const t = state.tensors[`target/${i}`];
-    if (!t || t.data.length !== v.size) throw bad(`target variable ${i} is missing`);
-    v.assign(tf.tensor(t.data, v.shape));
+    if (!t || t.data.length !== v.length) throw bad(`target variable ${i} is missing`);
+    v.set(t.data);
   });
+  target.parameters.commit();
   const get = (name: string, length: number) => {
     const t = state.tensors[`replay/${name}`];
     if (!t || t.data.length !== length) throw bad(`replay ${name} is missing or has the wrong size (bufferEpisodes changed?)`);

@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { resolveTaskOptions } from '@prnn/env';
-import { builtinPlugins, createContainer, initBackend, NinePathwayArchitecture, type LearnerState, type PopulationMember } from '@prnn/agents';
+import { builtinPlugins, createContainer, initBackend, type LearnerState, type PopulationMember } from '@prnn/agents';
 import plugin, { EpisodeReplayBuffer, replayDqnLearner, resolveReplayDqnConfig, trainReplayDqn } from '../src/index.js';
 
-const architecture = new NinePathwayArchitecture();
+const registry = createContainer(builtinPlugins());
+const architecture = registry.architecture('nine-pathway');
+const kernels = registry.kernels('nine-pathway');
 const task = resolveTaskOptions('track', {});
 const members = (specs: [string, number][]): PopulationMember[] =>
   specs.map(([s, seed]) => ({
@@ -57,8 +59,8 @@ describe('@prnn/plugin-replay-dqn', () => {
 
   test('a network trains the same alone and in a population; resume equals an uninterrupted run', async () => {
     const config = resolveReplayDqnConfig(task, { episodes: 30, curvePoints: 3, testMazes: 10, bufferEpisodes: 8, targetUpdateEvery: 5, learningStarts: 3 });
-    const alone = await trainReplayDqn({ task, architecture, members: members([['hh+oh', 3]]), config, runSeed: 1 });
-    const job = { task, architecture, members: members([['fc', 1], ['hh+oh', 3], ['ff-large', 2]]), config, runSeed: 1 };
+    const alone = await trainReplayDqn({ task, architecture, kernels, members: members([['hh+oh', 3]]), config, runSeed: 1 });
+    const job = { task, architecture, kernels, members: members([['fc', 1], ['hh+oh', 3], ['ff-large', 2]]), config, runSeed: 1 };
     const full = await trainReplayDqn(job);
     expect(maxAbsDiff(alone.networks[0].weights, full.networks[1].weights)).toBeLessThanOrEqual(1e-5);
     expect(full.networks[1].trainingCurve).toEqual(alone.networks[0].trainingCurve.map((x) => expect.closeTo(x, 5)));
@@ -70,5 +72,13 @@ describe('@prnn/plugin-replay-dqn', () => {
     const resumed = await trainReplayDqn({ ...job, resume: states[0] });
     resumed.networks.forEach((n, i) => expect(maxAbsDiff(n.weights, full.networks[i].weights)).toBe(0));
     expect(resumed.networks.map((n) => n.fitness)).toEqual(full.networks.map((n) => n.fitness));
+  });
+});
+
+describe('conformance', () => {
+  test('passes checkLearner', async () => {
+    const { checkLearner } = await import('@prnn/agents/testing');
+    const { replayDqnLearner } = await import('../src/index.js');
+    expect((await checkLearner(replayDqnLearner as never)).problems).toEqual([]);
   });
 });

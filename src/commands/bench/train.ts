@@ -11,7 +11,7 @@ export interface BenchTrainOutput {
   population: number;
   arch: 'fc';
   backend: string;
-  path: 'generic' | 'fused';
+  path: string;
   workers: number;
 }
 
@@ -37,7 +37,7 @@ export default class BenchTrain extends BaseCommand {
 
   static override flags = {
     population: Flags.integer({ description: 'Population size to measure (default: the fastest of 1, 32, 128, 256).', min: 1, max: 65536 }),
-    path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation: the fused kernel or generic tfjs ops.', default: 'fused' as const })(),
+    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (fused).', default: 'fused' }),
     workers: workersFlag({ description: 'Threads measuring at once, each its own population.', default: 1 }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Approximate total time to spend measuring, in seconds (warm-up not included).', default: 10 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),
@@ -50,8 +50,10 @@ export default class BenchTrain extends BaseCommand {
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const architecture = registry.architecture('nine-pathway');
+    const kernels = registry.kernels('nine-pathway');
     const r = await benchTrain({
       architecture,
+      kernels,
       population: flags.population,
       path: flags.path,
       seconds: flags.seconds,

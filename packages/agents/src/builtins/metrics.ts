@@ -1,5 +1,5 @@
-import { PATHWAYS } from '../architectures/nine-pathway/family.js';
-import type { Metric, MetricInput } from '../sdk/metric.js';
+import { PrnnError } from '@prnn/env';
+import { forEachRecordedStep, type Metric, type MetricInput } from '../sdk/metric.js';
 import { definePlugin } from '../sdk/plugin.js';
 import { TYPES } from '../sdk/tokens.js';
 import { BUILTIN_VERSION } from './version.js';
@@ -18,13 +18,30 @@ function frobenius(w: Float32Array | undefined): number {
   return Math.sqrt(sum);
 }
 
-/** SPEC §4: the Frobenius norm of each weight matrix; the 9 pathways of the 9-pathway family, 0 when absent. */
+/** SPEC §4: the Frobenius norm of each weight matrix, 0 for those the family has but the network lacks. */
 export const weightNormsMetric: Metric = {
   name: 'weight-norms',
   description: 'Frobenius norm of each weight matrix (9-pathway family: all 9 pathways, 0 when absent)',
-  measure: ({ arch, weights }: MetricInput) => {
-    const names = arch.family === 'nine-pathway' ? [...PATHWAYS] : Object.keys(weights);
+  measure: ({ weights, parameterNames }: MetricInput) => {
+    const names = parameterNames ?? Object.keys(weights);
     return Object.fromEntries(names.map((p) => [p, frobenius(weights[p])]));
+  },
+};
+
+/** Mean over recorded test trials and steps of the mean |state| unit: how active the network is while solving. */
+export const activityMetric: Metric = {
+  name: 'activity',
+  description: 'mean absolute recurrent-state activity over the recorded test trials (all units, all executed steps)',
+  async measure({ trials }: MetricInput) {
+    if (!trials) throw new PrnnError('activity needs recorded test trials (measure a run)');
+    const r = await trials();
+    let sum = 0;
+    let count = 0;
+    forEachRecordedStep(r, (_t, _i, row) => {
+      for (let k = 0, at = row * r.stateSize; k < r.stateSize; k++) sum += Math.abs(r.states[at + k]);
+      count += r.stateSize;
+    });
+    return count > 0 ? sum / count : 0;
   },
 };
 
@@ -33,5 +50,6 @@ export const metricsPlugin = definePlugin({
   module: ({ bind }) => {
     bind<Metric>(TYPES.Metric).toConstantValue(parametersMetric);
     bind<Metric>(TYPES.Metric).toConstantValue(weightNormsMetric);
+    bind<Metric>(TYPES.Metric).toConstantValue(activityMetric);
   },
 });

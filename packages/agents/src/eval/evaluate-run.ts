@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { PrnnError, type TaskOptions } from '@prnn/env';
-import { NinePathwayArchitecture } from '../architectures/nine-pathway/architecture.js';
 import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
 import { loadRun, readNetworkWeights } from '../run/run-dir.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import type { Architecture } from '../sdk/architecture.js';
+import type { TaskSource } from '../sdk/task-source.js';
+import type { RunManifest } from '../run/run-dir.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
@@ -31,8 +32,12 @@ export interface RunEvaluationOptions {
   readonly engine?: EvalEngineName;
   /** Only these networks (default: every trained one). */
   readonly select?: NetworkSelector;
-  /** The Architecture plugin of a family (default: the built-in 9-pathway family). */
-  readonly architecture?: (family: string) => Architecture | undefined;
+  /** The Architecture plugin of a family (e.g. `(f) => registry.architecture(f)`); it throws or returns undefined for an unknown one. */
+  readonly architecture: (family: string) => Architecture | undefined;
+  /** The task source of a run trained on a plugin task (run.json `taskSource`), e.g. `(id) => registry.task(id)`. */
+  readonly taskSource?: (id: string) => TaskSource;
+  /** Maps a user's architecture spec in `select` to its canonical name (e.g. `oh+hh` → `hh+oh`). */
+  readonly canonical?: (spec: string) => string | undefined;
   readonly intraOpNumThreads?: number;
   /** Write `eval.json` into the run directory (default true). */
   readonly write?: boolean;
@@ -66,10 +71,6 @@ export interface RunEvaluation {
   readonly file?: string;
 }
 
-function defaultArchitecture(family: string): Architecture | undefined {
-  return family === 'nine-pathway' ? new NinePathwayArchitecture() : undefined;
-}
-
 async function engineFor(
   run: Awaited<ReturnType<typeof loadRun>>,
   net: RunNetwork,
@@ -79,15 +80,22 @@ async function engineFor(
 ): Promise<{ engine: QEngine; release(): Promise<void> | void }> {
   const family = net.result.arch?.family ?? net.entry.family;
   const architecture = architectureOf(family);
+  if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
   if (engine === 'onnx') {
     const bytes = await runNetworkOnnx(run, net, architecture);
     const policy = await OnnxPolicy.load(bytes, { label: net.entry.id, intraOpNumThreads });
     return { engine: policy, release: () => policy.release() };
   }
-  if (!architecture) throw new PrnnError(`architecture family ${family} of network ${net.entry.id} is not registered`);
   const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
   const pop = PopulationEngine.create(architecture, runNetworkArch(net), weights, run.manifest.task.channels, { seed: net.entry.seed });
   return { engine: pop, release: () => pop.dispose() };
+}
+
+/** The plugin task a run was trained on, resolved (undefined for the built-in mazes). */
+export function runTaskSource(manifest: RunManifest, resolve: ((id: string) => TaskSource) | undefined): TaskSource | undefined {
+  if (manifest.taskSource === undefined) return undefined;
+  if (!resolve) throw new PrnnError(`run was trained on task ${manifest.taskSource}: pass its task source (taskSource)`);
+  return resolve(manifest.taskSource);
 }
 
 /**
@@ -96,7 +104,7 @@ async function engineFor(
  * VectorEnv and one set of buffers — serves all networks; with the onnx engine each network gets its own
  * session (its weights are the model's initialisers). Results go to `<run>/eval.json` (temp + rename).
  */
-export async function evaluateRun(runDir: string, options: RunEvaluationOptions = {}): Promise<RunEvaluation> {
+export async function evaluateRun(runDir: string, options: RunEvaluationOptions): Promise<RunEvaluation> {
   const started = performance.now();
   const run = await loadRun(runDir);
   const engine = options.engine ?? 'onnx';
@@ -107,11 +115,13 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions 
   if (task.channels !== run.manifest.task.channels) {
     throw new PrnnError(`channels must be the run's ${run.manifest.task.channels} (got ${task.channels}): the networks read 4·C inputs`);
   }
-  const networks = selectNetworks(run, options.select ?? {});
+  const networks = selectNetworks(run, options.select ?? {}, options.canonical);
   if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to evaluate`);
   const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
-  const evaluator = new PolicyEvaluator({ task, mazes: options.mazes, mazeSeed, noise: options.noise });
-  const architectureOf = options.architecture ?? defaultArchitecture;
+  const source = runTaskSource(run.manifest, options.taskSource);
+  const mazes = source ? source.generateSet(task, { count: options.mazes ?? 1000, seed: mazeSeed }) : options.mazes;
+  const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
+  const architectureOf = options.architecture;
   const results: RunNetworkEvaluation[] = [];
   for (const net of networks) {
     const { engine: q, release } = await engineFor(run, net, engine, architectureOf, options.intraOpNumThreads ?? 1);

@@ -22,6 +22,19 @@ export interface EvaluatorOptions {
   readonly streamId?: number;
 }
 
+/**
+ * Sees every step of an evaluation before the engine does: the step index, the observations the engine is
+ * about to get ([batch·4C], env i = level·M + maze) and which envs have already finished (1 = finished; their
+ * rows are computed but their actions ignored). For recording test trials (analysis); must not keep `obs`.
+ */
+export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
+
+/** The hooks of `PolicyEvaluator.evaluate`: before the engine sees a step, and after the move. */
+export interface EvaluationObserver {
+  readonly beforeStep?: EvaluationStepObserver;
+  readonly afterStep?: (step: StepObservation) => void;
+}
+
 export interface EvaluationOptions extends EvaluatorOptions {
   /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
   readonly seed?: number;
@@ -37,6 +50,19 @@ export interface EvaluationResult {
   readonly engine: string;
   /** Wall-clock seconds of the evaluation (the rollout, not loading). */
   readonly seconds: number;
+}
+
+/** What `PolicyEvaluator.evaluate` shows an observer after each step (views into its buffers). */
+export interface StepObservation {
+  /** The step just taken; −1 right after the reset (positions are the starts). */
+  readonly step: number;
+  readonly actions: Int32Array;
+  readonly positions: Int32Array;
+  /** 1 for trials that had already ended before this step (their action was ignored). */
+  readonly finished: Uint8Array;
+  /** 1 for trials that are over after this step; `fitness` then holds their score. */
+  readonly done: Uint8Array;
+  readonly fitness: Float32Array;
 }
 
 function checkSeed(name: string, seed: number): number {
@@ -112,8 +138,12 @@ export class PolicyEvaluator {
     return this.env.observationSize;
   }
 
-  /** Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. */
-  async evaluate(engine: QEngine, seed: number): Promise<EvaluationResult> {
+  /**
+   * Evaluates one network (any QEngine) whose evaluation streams derive from `seed`. `observer`, when given,
+   * sees every step: `beforeStep` the observations the engine is about to get, `afterStep` the actions taken
+   * and the positions reached (env order).
+   */
+  async evaluate(engine: QEngine, seed: number, observer?: EvaluationObserver): Promise<EvaluationResult> {
     const started = performance.now();
     checkSeed('seed', seed);
     const { env, q, actions, finished, trialFitness, tieRngs, set, streamId } = this;
@@ -135,8 +165,10 @@ export class PolicyEvaluator {
     finished.fill(0);
     trialFitness.fill(Number.NaN);
     const { done, fitness: envFitness } = env;
+    observer?.afterStep?.({ step: -1, actions, positions: env.position, finished, done, fitness: envFitness });
     let remaining = N;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
+      observer?.beforeStep?.(t, env.observations, finished);
       const pending = engine.step(env.observations, q);
       if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
       for (let level = 0; level < levels; level++) {
@@ -146,6 +178,7 @@ export class PolicyEvaluator {
         }
       }
       env.step(actions);
+      observer?.afterStep?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
       for (let i = 0; i < N; i++) {
         if (finished[i] === 0 && done[i] === 1) {
           finished[i] = 1;

@@ -30,12 +30,9 @@ export class PopulationEngine implements QEngine {
     arch: ArchInfo,
     weights: Record<string, Float32Array>,
     channels: number,
-    opts: { seed?: number; path?: 'generic' | 'fused'; engine?: string } = {},
+    opts: { seed?: number; engine?: string } = {},
   ): PopulationEngine {
-    const model = architecture.createPopulation([{ arch, seed: opts.seed ?? 0 }], {
-      channels,
-      path: opts.path ?? 'generic',
-    });
+    const model = architecture.createPopulation([{ arch, seed: opts.seed ?? 0 }], { channels });
     model.importWeights(0, weights);
     return new PopulationEngine(model, opts.engine ?? 'tfjs');
   }

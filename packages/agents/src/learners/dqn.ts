@@ -10,10 +10,15 @@
  * batched ops work per network slice, so a network's result does not depend on the population it is in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MazeSet, PrnnError, Rng, VectorEnv, generateMazeInto, generateMazeSet, type TaskOptions } from '@prnn/env';
+import { MazeSet, PrnnError, Rng, VectorEnv, type TaskOptions } from '@prnn/env';
+import { mazeTaskSource } from '../sdk/task-source.js';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
-import { allocateEpisodeRecords, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
+import type { KernelSet } from '../sdk/kernel.js';
+import { learningPass } from '../sdk/learning-pass.js';
+import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
+import { createPopulationModel } from '../training/create-population.js';
+import { selectedSquaredError } from './selected-squared-error.js';
 import { jsonNumber } from '../run/json-number.js';
 import { STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
@@ -206,25 +211,38 @@ function describeMember(m: PopulationMember): string {
   return `${m.arch.name} (seed ${m.seed})`;
 }
 
+/** The buffers of the learning pass (per-network losses, gradients aligned with the parameters), reused every episode. */
+export interface LearningScratch {
+  readonly losses: Float32Array;
+  readonly gradients: Float32Array[];
+}
+
+export function allocateLearningScratch(model: PopulationModel): LearningScratch {
+  return { losses: new Float32Array(model.population), gradients: allocateLike(model.parameters) };
+}
+
 /**
- * The learning pass on one episode's records: Σ_t (Q_t[a_t] − y_t)² with BPTT, each network's gradient
- * clipped, one Adam step per network. Returns the population's mean loss; a non-finite loss or gradient
- * is a PrnnError naming the network (nothing is applied then).
+ * The learning pass on one episode's records: Σ_t (Q_t[a_t] − y_t)² with BPTT (a registered kernel for the
+ * family, else tfjs autodiff of the step), each network's gradient clipped, one Adam step per network.
+ * Returns the population's mean loss; a non-finite loss or gradient is a PrnnError naming the network
+ * (nothing is applied then).
  */
 export function learnFromEpisode(
   model: PopulationModel,
+  kernels: KernelSet | undefined,
   optimizer: PopulationOptimizer,
   records: EpisodeRecords,
   members: readonly PopulationMember[],
   episode: number,
   lr: number,
+  scratch: LearningScratch,
 ): number {
   const P = members.length;
-  const { losses, gradients } = model.lossAndGradients(records);
+  const { losses, gradients } = scratch;
+  learningPass(model, kernels, selectedSquaredError, records, losses, gradients);
   let sum = 0;
   for (let n = 0; n < P; n++) {
     if (!Number.isFinite(losses[n])) {
-      tf.dispose(gradients);
       throw new PrnnError(
         `training diverged: network ${describeMember(members[n])} has a ${losses[n]} loss at episode ${episode}; ` +
           `try a smaller lr (got ${lr}) — no weights were written`,
@@ -233,7 +251,6 @@ export function learnFromEpisode(
     sum += losses[n];
   }
   const { norms, applied } = optimizer.step(gradients);
-  tf.dispose(gradients);
   if (!applied) {
     const n = norms.findIndex((x) => !Number.isFinite(x));
     throw new PrnnError(
@@ -249,12 +266,11 @@ export async function trainDqn(job: TrainJob<DqnConfig>, hooks: TrainHooks = {})
   const { task, config, members } = job;
   if (members.length < 1) throw new PrnnError('a population needs at least one network');
   // The population and its optimiser (disposed whatever happens).
-  const model = job.architecture.createPopulation(members, { channels: task.channels, path: job.path });
-  const optimizer = new PopulationOptimizer(model.variables, members.length, config);
+  const model = createPopulationModel(job);
+  const optimizer = new PopulationOptimizer(model.parameters, members.length, config);
   try {
     return await trainPopulation(job, hooks, model, optimizer);
   } finally {
-    optimizer.dispose();
     model.dispose();
   }
 }
@@ -267,10 +283,12 @@ async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, mode
   const E = config.episodes;
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
+  const source = job.taskSource ?? mazeTaskSource;
   const trainingMazes = MazeSet.allocate(task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, model.inputs, model.outputs);
   const scratch = allocateRolloutScratch(P, model.outputs);
+  const learning = allocateLearningScratch(model);
 
   // The run's shared test set, for the training curve and the final fitness.
   const curves = new TrainingCurves(job, model);
@@ -287,11 +305,11 @@ async function trainPopulation(job: TrainJob<DqnConfig>, hooks: TrainHooks, mode
     progress.startEpisode();
 
     // Fresh training mazes, one per network, from each network's own stream; one ε-greedy episode each.
-    for (let n = 0; n < P; n++) generateMazeInto(trainingMazes, n, streams.mazes[n]);
+    for (let n = 0; n < P; n++) source.generateInto(trainingMazes, n, streams.mazes[n]);
     rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode));
 
     // Learning pass: Σ_t (Q_t[a_t] − y_t)² with BPTT, per-network clip, one Adam step.
-    const loss = learnFromEpisode(model, optimizer, records, members, episode, config.lr);
+    const loss = learnFromEpisode(model, job.kernels, optimizer, records, members, episode, config.lr, learning);
 
     await progress.endEpisode(episode + 1, loss, capture);
   }
@@ -322,7 +340,7 @@ export class TrainingCurves {
     const { task, config, members } = job;
     this.config = config;
     this.seeds = members.map((m) => m.seed);
-    const testSet = generateMazeSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
+    const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
     this.evaluator = new GreedyEvaluator(testSet, members.length);
     this.policy = populationPolicy(model);
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
@@ -429,16 +447,17 @@ export interface DqnParts {
 export function captureDqnState(episode: number, parts: DqnParts, learner = 'dqn'): LearnerState {
   const { members, model, optimizer, streams, env, curves } = parts;
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  model.variables.forEach((v, i) => {
-    const data = Float32Array.from(v.dataSync() as Float32Array);
+  const { values, shapes } = model.parameters;
+  values.forEach((v, i) => {
+    const data = Float32Array.from(v);
     for (let j = 0; j < data.length; j++) {
       if (!Number.isFinite(data[j])) throw new PrnnError(`training diverged: non-finite weights at episode ${episode}; no checkpoint written`);
     }
-    tensors[`variable/${i}`] = { shape: [...v.shape], data };
+    tensors[`variable/${i}`] = { shape: [...shapes[i]], data };
   });
   const adam = optimizer.getState();
-  adam.m.forEach((m, i) => (tensors[`adam/m/${i}`] = { shape: [...model.variables[i].shape], data: m }));
-  adam.v.forEach((v, i) => (tensors[`adam/v/${i}`] = { shape: [...model.variables[i].shape], data: v }));
+  adam.m.forEach((m, i) => (tensors[`adam/m/${i}`] = { shape: [...shapes[i]], data: m }));
+  adam.v.forEach((v, i) => (tensors[`adam/v/${i}`] = { shape: [...shapes[i]], data: v }));
   return {
     learner,
     episode,
@@ -479,11 +498,12 @@ export function restoreDqnState(state: LearnerState, parts: DqnParts & { config:
     throw bad(`episode ${state.episode} is outside 0…${config.episodes}`);
   }
   if (!json.adam || !json.rng || !json.curves) throw bad('it lacks optimiser, Rng or curve state');
-  model.variables.forEach((v, i) => {
+  model.parameters.values.forEach((v, i) => {
     const t = state.tensors[`variable/${i}`];
-    if (!t || t.data.length !== v.size) throw bad(`variable ${i} is missing or has the wrong size`);
-    v.assign(tf.tensor(t.data, v.shape));
+    if (!t || t.data.length !== v.length) throw bad(`variable ${i} is missing or has the wrong size`);
+    v.set(t.data);
   });
+  model.parameters.commit();
   const m: Float32Array[] = [];
   const vv: Float32Array[] = [];
   for (let i = 0; i < json.adam.moments; i++) {

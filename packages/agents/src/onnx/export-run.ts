@@ -1,8 +1,6 @@
 import { PrnnError, writeFileAtomic } from '@prnn/env';
-import { parseArch } from '../architectures/nine-pathway/family.js';
 import { loadRun, readNetworkWeights, type LoadedRun, type NetworkResultFile, type RunNetworkEntry } from '../run/run-dir.js';
 import type { Architecture, ArchInfo } from '../sdk/architecture.js';
-import { exportNinePathwayOnnx } from './nine-pathway-onnx.js';
 import { META } from './policy-contract.js';
 
 /** Which network of a run: by id, or by architecture and/or seed. */
@@ -41,15 +39,6 @@ export function trainedNetworks(run: LoadedRun): RunNetwork[] {
   return out;
 }
 
-/** Canonical name of an architecture spec within the 9-pathway family (`oh+hh` → `hh+oh`, `127` → `fc`). */
-function canonicalArch(spec: string): string {
-  try {
-    return parseArch(spec).name;
-  } catch {
-    return spec;
-  }
-}
-
 function describeNetworks(run: LoadedRun): string {
   const trained = trainedNetworks(run);
   if (trained.length === 0) return `run ${run.dir} holds no trained network yet`;
@@ -58,9 +47,12 @@ function describeNetworks(run: LoadedRun): string {
   return `run ${run.dir} holds ${trained.length} trained network${trained.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`;
 }
 
-/** The trained networks matching `sel` (all of them for an empty selector). */
-export function selectNetworks(run: LoadedRun, sel: NetworkSelector): RunNetwork[] {
-  const arch = sel.arch === undefined ? undefined : canonicalArch(sel.arch.trim());
+/**
+ * The trained networks matching `sel` (all of them for an empty selector). `canonical` maps a user's
+ * architecture spec to its canonical name (e.g. through the registry: `oh+hh` → `hh+oh`).
+ */
+export function selectNetworks(run: LoadedRun, sel: NetworkSelector, canonical?: (spec: string) => string | undefined): RunNetwork[] {
+  const arch = sel.arch === undefined ? undefined : (canonical?.(sel.arch.trim()) ?? sel.arch.trim());
   return trainedNetworks(run).filter(
     ({ entry }) =>
       (sel.id === undefined || entry.id === sel.id) &&
@@ -70,8 +62,8 @@ export function selectNetworks(run: LoadedRun, sel: NetworkSelector): RunNetwork
 }
 
 /** Exactly one trained network matching `sel`, or a PrnnError listing what the run holds. */
-export function selectOneNetwork(run: LoadedRun, sel: NetworkSelector): RunNetwork {
-  const found = selectNetworks(run, sel);
+export function selectOneNetwork(run: LoadedRun, sel: NetworkSelector, canonical?: (spec: string) => string | undefined): RunNetwork {
+  const found = selectNetworks(run, sel, canonical);
   if (found.length === 1) return found[0];
   const asked = [
     sel.id !== undefined ? `id ${sel.id}` : '',
@@ -104,20 +96,16 @@ export function runNetworkMetadata(run: LoadedRun, net: RunNetwork): Record<stri
   };
 }
 
-/**
- * One network of a run as ONNX policy bytes: through its Architecture plugin's `exportOnnx` when given
- * (a plugin family), else the built-in 9-pathway exporter.
- */
-export async function runNetworkOnnx(run: LoadedRun, net: RunNetwork, architecture?: Architecture): Promise<Uint8Array> {
+/** One network of a run as ONNX policy bytes, through its Architecture plugin's `exportOnnx`. */
+export async function runNetworkOnnx(run: LoadedRun, net: RunNetwork, architecture: Architecture): Promise<Uint8Array> {
   const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
   const arch = runNetworkArch(net);
   const metadata = runNetworkMetadata(run, net);
   const channels = run.manifest.task.channels;
-  if (architecture?.exportOnnx) return architecture.exportOnnx(arch, weights, metadata, channels);
-  if (arch.family !== 'nine-pathway') {
-    throw new PrnnError(`architecture family ${arch.family} of network ${net.entry.id} cannot be exported: its plugin has no exportOnnx`);
+  if (!architecture.exportOnnx) {
+    throw new PrnnError(`network ${net.entry.id} cannot be exported: architecture family ${arch.family} (its plugin) has no exportOnnx`);
   }
-  return exportNinePathwayOnnx(arch, weights, metadata, channels);
+  return architecture.exportOnnx(arch, weights, metadata, channels);
 }
 
 export interface ExportedNetwork {
@@ -136,12 +124,13 @@ export async function exportRunNetwork(
   runDir: string,
   sel: NetworkSelector,
   outFile: string,
-  opts: { architecture?: Architecture | ((family: string) => Architecture | undefined) } = {},
+  opts: { architecture: Architecture | ((family: string) => Architecture | undefined); canonical?: (spec: string) => string | undefined },
 ): Promise<ExportedNetwork> {
   const run = await loadRun(runDir);
-  const net = selectOneNetwork(run, sel);
+  const net = selectOneNetwork(run, sel, opts.canonical);
   const family = net.result.arch?.family ?? net.entry.family;
   const architecture = typeof opts.architecture === 'function' ? opts.architecture(family) : opts.architecture;
+  if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
   const bytes = await runNetworkOnnx(run, net, architecture);
   await writeFileAtomic(outFile, bytes);
   return { id: net.entry.id, arch: net.entry.arch, seed: net.entry.seed, file: outFile, bytes: bytes.length };

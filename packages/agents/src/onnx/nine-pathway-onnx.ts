@@ -14,12 +14,11 @@ import {
   type PathwayFlags,
 } from '../architectures/nine-pathway/family.js';
 import type { ArchInfo, OnnxMetadata } from '../sdk/architecture.js';
-import { encodeOnnxModel, OnnxDataType, type NodeSpec, type TensorSpec } from './onnx-proto-writer.js';
+import type { NodeSpec, TensorSpec } from './onnx-proto-writer.js';
+import { encodePolicyModel } from './encode-policy.js';
 import {
   contractMetadata,
   META,
-  ONNX_IR_VERSION,
-  ONNX_OPSET,
   POLICY_ACTIONS,
   POLICY_INPUTS,
   POLICY_OUTPUTS,
@@ -172,26 +171,14 @@ export function buildNinePathwayOnnx(
     ...metadata,
   });
 
-  return encodeOnnxModel({
-    irVersion: ONNX_IR_VERSION,
-    opsetVersion: ONNX_OPSET,
-    producerName: 'prnn',
-    producerVersion: '0.1.0',
+  return encodePolicyModel({
+    graphName: `prnn_${arch.name}`,
     docString: `prnn 9-pathway network ${arch.name} (H = ${H}); ${meta[META.contract]}: obs [batch, ${I}], state [batch, ${S}] → q [batch, ${O}], state_out [batch, ${S}]`,
     metadata: meta,
-    graph: {
-      name: `prnn_${arch.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
-      nodes,
-      initializers,
-      inputs: [
-        { name: POLICY_INPUTS.obs, elemType: OnnxDataType.FLOAT, shape: ['batch', I] },
-        { name: POLICY_INPUTS.state, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
-      ],
-      outputs: [
-        { name: POLICY_OUTPUTS.q, elemType: OnnxDataType.FLOAT, shape: ['batch', O] },
-        { name: POLICY_OUTPUTS.stateOut, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
-      ],
-    },
+    nodes,
+    initializers,
+    obsSize: I,
+    stateSize: S,
   });
 }
 

@@ -31,10 +31,15 @@ export interface RunManifest {
   readonly backend: string;
   readonly learner: string;
   readonly task: TaskOptions;
+  /** The plugin task the episodes came from (absent: the built-in mazes of `task.kind`). */
+  readonly taskSource?: string;
   /** The learner's complete hyper-parameters. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly runSeed: number;
-  readonly path: 'generic' | 'fused';
+  /** The implementation trained with: `generic` or a population kernel's name (e.g. `fused`). */
+  readonly path: string;
+  /** Runs of several architecture families: each family's implementation (`path` is the first family's). */
+  readonly paths?: Readonly<Record<string, string>>;
   /** Networks trained in lockstep per population (the run is split into consecutive chunks). */
   readonly populationSize: number;
   /** Hash of everything that determines the run's results (task, config, learner, seeds, networks). */
@@ -76,9 +81,11 @@ export function runFingerprint(m: Omit<RunManifest, 'fingerprint' | 'format' | '
   const key = JSON.stringify({
     learner: m.learner,
     task: m.task,
+    ...(m.taskSource ? { taskSource: m.taskSource } : {}),
     config: m.config,
     runSeed: m.runSeed,
     path: m.path,
+    ...(m.paths ? { paths: m.paths } : {}),
     populationSize: m.populationSize,
     networks: m.networks.map((n) => [n.family, n.arch, n.seed, n.hidden]),
   });
@@ -146,26 +153,6 @@ export async function readRunManifest(dir: string): Promise<RunManifest> {
   return m as RunManifest;
 }
 
-/** Order of the stored matrices: the 9-pathway canonical order when the names are pathways, else as given. */
-const CANONICAL = ['ih', 'ho', 'ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'];
-function orderedNames(names: string[]): string[] {
-  const rank = (n: string) => {
-    const i = CANONICAL.indexOf(n);
-    return i < 0 ? CANONICAL.length : i;
-  };
-  return [...names].sort((a, b) => rank(a) - rank(b));
-}
-
-/** Shapes of the 9-pathway family's matrices ([A, B], rows = from-layer). Unknown names are flat. */
-export function weightShape(name: string, length: number, arch: ArchInfo, channels: number): number[] {
-  if (arch.family === 'nine-pathway' && CANONICAL.includes(name)) {
-    const size = (layer: string) => (layer === 'i' ? 4 * channels : layer === 'h' ? arch.hidden : 5);
-    const shape = [size(name[0]), size(name[1])];
-    if (shape[0] * shape[1] === length) return shape;
-  }
-  return [length];
-}
-
 export interface StoredNetworkResult {
   readonly id: string;
   readonly arch: ArchInfo;
@@ -176,14 +163,26 @@ export interface StoredNetworkResult {
   readonly episodes: number;
 }
 
-/** Writes networks/<id>/weights.bin then result.json (result.json present ⇒ the network is complete). */
-export async function writeNetworkResult(dir: string, r: StoredNetworkResult, opts: { backend: string; channels: number }): Promise<void> {
-  const names = orderedNames(Object.keys(r.weights));
+/**
+ * Writes networks/<id>/weights.bin then result.json (result.json present ⇒ the network is complete).
+ * `shapes` (the architecture's `weightShapes`) gives the stored order and shapes; absent, weights are
+ * stored flat in the order given.
+ */
+export async function writeNetworkResult(
+  dir: string,
+  r: StoredNetworkResult,
+  opts: { backend: string; shapes?: Readonly<Record<string, readonly number[]>> },
+): Promise<void> {
+  const declared = opts.shapes ? Object.keys(opts.shapes).filter((n) => n in r.weights) : [];
+  const names = [...declared, ...Object.keys(r.weights).filter((n) => !declared.includes(n))];
   const entries: WeightEntry[] = [];
   let total = 0;
   for (const name of names) {
-    entries.push({ name, shape: weightShape(name, r.weights[name].length, r.arch, opts.channels), offset: total });
-    total += r.weights[name].length;
+    const length = r.weights[name].length;
+    const shape = opts.shapes?.[name];
+    const fits = shape !== undefined && shape.reduce((a, b) => a * b, 1) === length;
+    entries.push({ name, shape: fits ? [...shape] : [length], offset: total });
+    total += length;
   }
   const flat = new Float32Array(total);
   for (const e of entries) flat.set(r.weights[e.name], e.offset);

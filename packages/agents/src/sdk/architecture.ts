@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import type { PopulationModel } from './population-model.js';
 
 /** What `prnn archs` lists and what run manifests record for a network's architecture. */
@@ -23,13 +24,8 @@ export interface PopulationMember {
   readonly seed: number;
 }
 
-/** A learning-pass implementation: generic tfjs ops, or a family's own fused kernel. */
-export type LearningPath = 'generic' | 'fused';
-
 export interface CreatePopulationOptions {
   readonly channels: number;
-  /** Which learning-pass implementation to use (absent: generic; trainers ask `trainingPath` first). */
-  readonly path?: LearningPath;
 }
 
 /** What a population's training holds in memory: its size and the batch of its greedy tests. */
@@ -39,7 +35,6 @@ export interface PopulationMemoryOptions {
   readonly steps: number;
   /** Environments per network in a greedy test (the size of the test set). */
   readonly testBatch: number;
-  readonly path?: LearningPath;
 }
 
 /** Metadata written into an exported ONNX policy (SPEC §4 / README "policy contract"). */
@@ -55,21 +50,44 @@ export interface Architecture {
   list(opts: ArchSizeOptions): ArchInfo[];
   /** A user's spec (name, index…) resolved to a member of this family, or undefined when it is not one. */
   resolve(spec: string, opts: ArchSizeOptions): ArchInfo | undefined;
-  /** P networks initialised from their own seeds, ready to train in lockstep. */
+  /**
+   * P networks initialised from their own seeds, on the generic path (tfjs autodiff of the family's step).
+   * Faster implementations are kernels registered for the family (`Kernel`), chosen by the trainer.
+   */
   createPopulation(members: readonly PopulationMember[], opts: CreatePopulationOptions): PopulationModel;
   /**
-   * The learning path this family trains with when `requested` is asked for (undefined: the family's
-   * preferred one); trainers pass the answer to `createPopulation` and record it. A family without this
-   * method trains on the generic path whatever is asked (it has no fused kernel).
+   * One network as a callable, differentiable step (what metrics differentiate through time, e.g. the
+   * input sensitivity ‖∂o_t/∂s_{t+k}‖ of SPEC §4). Absent: the family offers no step to measures.
    */
-  trainingPath?(requested: LearningPath | undefined): LearningPath;
+  network?(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, channels: number): NetworkStep;
   /**
-   * Estimated bytes the population model of `members` holds while training (weights, optimiser moments,
-   * gradients, rollout and test state, learning-pass scratch). Absent: unknown.
+   * Estimated bytes the generic population model of `members` holds while training (weights, optimiser
+   * moments, gradients, rollout and test state, learning-pass scratch). Absent: unknown.
    */
   populationMemoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number;
   /** Serialises one network's step as an ONNX policy (obs, state → q, state_out). Absent: cannot export. */
   exportOnnx?(arch: ArchInfo, weights: Record<string, Float32Array>, metadata: OnnxMetadata, channels: number): Uint8Array;
   /** Size S of the recurrent state carried by the exported policy. */
   stateSize?(arch: ArchInfo, channels: number): number;
+  /** Every parameter name members of the family can have (e.g. the 9 pathways), in storage order. */
+  parameterNames?(): readonly string[];
+  /** Shape of each stored weight (name → shape, in storage order); absent: stored flat, as given. */
+  weightShapes?(arch: ArchInfo, channels: number): Readonly<Record<string, readonly number[]>>;
+}
+
+/**
+ * One trained network as a differentiable function (tfjs ops): `step(state, obs, noise)` with state
+ * [B, S], obs [B, I], noise [B, O] or null → output [B, O] (the Q-values) and the next state [B, S].
+ * The weights are bound; `params` holds them as tensors (by name) for measures that differentiate by them.
+ * The caller disposes what it creates (wrap calls in tf.tidy); `dispose()` frees the bound weights.
+ */
+export interface NetworkStep {
+  readonly arch: ArchInfo;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly stateSize: number;
+  readonly params: Readonly<Record<string, tf.Tensor>>;
+  initialState(batch: number): tf.Tensor2D;
+  step(state: tf.Tensor2D, obs: tf.Tensor2D, noise: tf.Tensor2D | null): { output: tf.Tensor2D; state: tf.Tensor2D };
+  dispose(): void;
 }

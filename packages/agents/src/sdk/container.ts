@@ -7,6 +7,8 @@ import type { Architecture, ArchInfo, ArchSizeOptions } from './architecture.js'
 import type { Environment, RegisterEnvironment } from './environment.js';
 import type { Learner } from './learner.js';
 import type { Metric } from './metric.js';
+import { KernelSet, type Kernel } from './kernel.js';
+import type { TaskSource } from './task-source.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
 
@@ -33,6 +35,8 @@ const KINDS: readonly { kind: ServiceKind; id: symbol; key: (s: never) => unknow
   { kind: 'learner', id: TYPES.Learner, key: (s: Learner) => s.name },
   { kind: 'metric', id: TYPES.Metric, key: (s: Metric) => s.name },
   { kind: 'environment', id: TYPES.Environment, key: (s: Environment) => s.name },
+  { kind: 'task', id: TYPES.Task, key: (s: TaskSource) => s.id },
+  { kind: 'kernel', id: TYPES.Kernel, key: (s: Kernel) => (s && typeof s.family === 'string' && typeof s.operation === 'string' && typeof s.name === 'string' ? `${s.family}/${s.operation}/${s.name}` : undefined) },
 ];
 
 /** The services of every loaded plugin, by kind and name. Built by `createContainer`. */
@@ -57,8 +61,9 @@ export class Registry {
     const found = this.#byKind.get(kind)!.get(name);
     if (!found) {
       const known = [...this.#byKind.get(kind)!.keys()];
+      const what = kind === 'architecture' ? 'architecture family' : kind;
       throw new PrnnError(
-        `unknown ${kind} ${JSON.stringify(name)}: ${known.length ? `registered: ${known.join(', ')}` : `no ${kind} is registered`}`,
+        `${what} ${JSON.stringify(name)} is registered by no loaded plugin; ${known.length ? `loaded: ${known.join(', ')}` : `no ${kind} is registered`}`,
       );
     }
     return found.service as T;
@@ -87,6 +92,25 @@ export class Registry {
   }
   environment(name: string): Environment {
     return this.#one('environment', name);
+  }
+  tasks(): TaskSource[] {
+    return this.#all('task');
+  }
+  task(id: string): TaskSource {
+    return this.#one('task', id);
+  }
+  /** Every registered kernel, in load order. */
+  allKernels(): Kernel[] {
+    return this.#all('kernel');
+  }
+  /** The kernels registered for `family` (what a TrainJob carries). */
+  kernels(family: string): KernelSet {
+    return new KernelSet(family, this.allKernels().filter((k) => k.family === family));
+  }
+  /** The plugin that registered a service. */
+  pluginOf(kind: ServiceKind, name: string): RegistryEntry | undefined {
+    const found = this.#byKind.get(kind)!.get(name);
+    return found ? { ...found.entry } : undefined;
   }
 
   /**
@@ -125,6 +149,16 @@ export class Registry {
     throw new PrnnError(`unknown architecture ${JSON.stringify(spec)}${this.#examples()}`);
   }
 
+  /** The canonical name of a user's architecture spec (`oh+hh` → `hh+oh`), or undefined when no family has it. */
+  canonicalName(spec: string): string | undefined {
+    try {
+      return this.resolveArch(spec, { channels: 2, hidden: 8 }).name;
+    } catch (err) {
+      if (err instanceof PrnnError) return undefined;
+      throw err;
+    }
+  }
+
   #examples(): string {
     const families = this.architectures().map((a) => {
       const names = a.list({ channels: 2, hidden: 8 }).map((x) => x.name);
@@ -160,6 +194,29 @@ export class Registry {
   }
 }
 
+/** The members each kind of service must have (functions), checked when a plugin registers one. */
+const REQUIRED_METHODS: Readonly<Record<ServiceKind, readonly string[]>> = {
+  architecture: ['list', 'resolve', 'createPopulation'],
+  learner: ['defaults', 'configure', 'train'],
+  metric: ['measure'],
+  environment: ['register'],
+  kernel: [],
+  task: ['options', 'generateInto', 'generateSet'],
+};
+
+/** What is wrong with a registered service, or undefined when it has the contract's shape. */
+function malformed(kind: ServiceKind, service: unknown): string | undefined {
+  if (!service || typeof service !== 'object') return `it is ${service === null ? 'null' : typeof service}, not an object`;
+  const s = service as Record<string, unknown>;
+  const missing = REQUIRED_METHODS[kind].filter((m) => typeof s[m] !== 'function');
+  if (kind === 'kernel') {
+    if (s.operation === 'population' && typeof s.create !== 'function') missing.push('create');
+    if (s.operation !== 'population' && typeof s.run !== 'function') missing.push('run');
+  }
+  if (missing.length) return `${missing.join(', ')} must be ${missing.length === 1 ? 'a function' : 'functions'}`;
+  return undefined;
+}
+
 function checkPlugin(plugin: PrnnPlugin, index: number): void {
   const m = plugin?.manifest;
   const label = typeof m?.name === 'string' && m.name ? m.name : `#${index}`;
@@ -188,7 +245,7 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
     try {
       container.loadSync(plugin.module);
     } catch (err) {
-      throw new PrnnError(`plugin ${pluginName} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+      throw Object.assign(new PrnnError(`plugin ${pluginName} failed to load: ${err instanceof Error ? err.message : String(err)}`), { cause: err });
     }
     for (const { kind, id, key } of KINDS) {
       let services: unknown[];
@@ -201,7 +258,7 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
       }
       // Bindings resolve in registration order, so the ones after the previous count are this plugin's.
       for (const service of services.slice(counts.get(id))) {
-        const name = (key as (s: unknown) => unknown)(service);
+        const name = service && typeof service === 'object' ? (key as (s: unknown) => unknown)(service) : undefined;
         if (typeof name !== 'string' || name.length === 0) {
           throw new PrnnError(`plugin ${pluginName} registered a ${kind} without a name`);
         }
@@ -211,6 +268,8 @@ export function createContainer(input: readonly PrnnPlugin[] | { readonly plugin
             `${kind} ${JSON.stringify(name)} is registered twice: by plugin ${previous} and by plugin ${pluginName}`,
           );
         }
+        const problem = malformed(kind, service);
+        if (problem) throw new PrnnError(`plugin ${pluginName} registered a malformed ${kind} ${JSON.stringify(name)}: ${problem}`);
         owner.set(`${kind}:${name}`, pluginName);
         registered.push({ service, entry: { kind, name, plugin: pluginName, package: plugin.manifest.package ?? pluginName, version } });
       }

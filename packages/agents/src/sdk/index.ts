@@ -9,3 +9,11 @@ export * from './environment.js';
 export * from './learner.js';
 export * from './streams.js';
 export * from './loader.js';
+export * from './kernel.js';
+export * from './task-source.js';
+export * from './learning-pass.js';
+export * from './define-architecture.js';
+export * from './step-population.js';
+export * from './step-onnx.js';
+// What plugins need from @prnn/env, so that a plugin can depend on the SDK alone.
+export { PrnnError, Rng } from '@prnn/env';

@@ -1,5 +1,7 @@
 import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from './architecture.js';
+import type { KernelSet } from './kernel.js';
+import type { TaskSource } from './task-source.js';
 
 /**
  * A learning algorithm (a plugin contract, bound to `TYPES.Learner`). Built-in: `dqn`, the reference's
@@ -48,8 +50,12 @@ export interface TrainJob<Config extends LearnerConfig = LearnerConfig> {
   readonly config: Config;
   /** The run's seed: fixes the shared test set (`runSeed + TEST_SET_SEED_OFFSET`). */
   readonly runSeed: number;
-  /** Which learning-pass implementation the architecture should use. */
-  readonly path?: 'generic' | 'fused';
+  /** Where the episodes come from (absent: the built-in mazes of `task.kind`). */
+  readonly taskSource?: TaskSource;
+  /** The kernels registered for the family (the registry's `kernels(family)`); absent: none. */
+  readonly kernels?: KernelSet;
+  /** Which implementation to train with: `generic` or a population kernel's name (absent: the family's default). */
+  readonly path?: string;
   /** A state previously handed to `hooks.checkpoint`; training continues from it. */
   readonly resume?: LearnerState;
 }

@@ -87,7 +87,7 @@ export async function importPlugin(spec: string, cwd: string): Promise<PrnnPlugi
     exports = (await import(pathToFileURL(resolveSpec(spec, cwd)).href)) as Record<string, unknown>;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new PrnnError(`plugin ${JSON.stringify(spec)} could not be imported: ${reason}`);
+    throw Object.assign(new PrnnError(`plugin ${JSON.stringify(spec)} could not be imported: ${reason}`), { cause: err });
   }
   const plugin = (exports.default ?? exports.plugin) as PrnnPlugin | undefined;
   const manifest = plugin?.manifest;

@@ -25,6 +25,8 @@ export type PluginBindings = (options: ContainerModuleLoadOptions) => void;
  * Bindings must be synchronous: the registry is assembled synchronously.
  */
 export function definePlugin(plugin: { manifest: PluginManifest; module: ContainerModule | PluginBindings }): PrnnPlugin {
-  const module = typeof plugin.module === 'function' ? new ContainerModule(plugin.module) : plugin.module;
+  const bindings = plugin.module;
+  // a bindings function's return value is ignored (inversify would take a returned object for an async load)
+  const module = typeof bindings === 'function' ? new ContainerModule((options) => void bindings(options)) : bindings;
   return { manifest: { ...plugin.manifest }, module };
 }

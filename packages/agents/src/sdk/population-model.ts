@@ -1,20 +1,28 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { PrnnError } from '@prnn/env';
 
 /**
- * What one population-episode rollout records (T = steps, P = population, I = inputs, O = outputs).
- * Index order is time-major: obs[(t*P + n)*I + j], actions[t*P + n], targets[t*P + n], tieNoise[(t*P + n)*O + k].
- * Entries with t ≥ lengths[n] are ignored by the learning pass.
+ * What a learner feeds a population over one episode (T = steps, P = population, I = inputs, O = outputs).
+ * Index order is time-major: obs[(t*P + n)*I + j], tieNoise[(t*P + n)*O + k]. Steps t ≥ lengths[n] are
+ * not part of network n's episode.
  */
-export interface EpisodeRecords {
+export interface EpisodeInputs {
   readonly steps: number;
   readonly population: number;
   readonly obs: Float32Array;
-  readonly actions: Int32Array;
-  /** y_t = r_t + γ·max Q'_t − 0.1, computed during the rollout with the episode's (fixed) weights. */
-  readonly targets: Float32Array;
-  /** The tie-breaking noise u_t used in the rollout; the learning pass reuses it. */
+  /** The learner's output noise u_t (SPEC §2's tie-breaking noise), as it was drawn in the rollout. */
   readonly tieNoise: Float32Array;
   readonly lengths: Int32Array;
+}
+
+/**
+ * One episode as the reference DQN's learning pass consumes it: the inputs plus the actions taken
+ * (actions[t*P + n]) and the learner's regression targets (targets[t*P + n]; for the DQN of SPEC §3
+ * y_t = r_t + γ·max Q'_t − 0.1). The learner fills it; the architecture never reads targets.
+ */
+export interface EpisodeRecords extends EpisodeInputs {
+  readonly actions: Int32Array;
+  readonly targets: Float32Array;
 }
 
 export function allocateEpisodeRecords(steps: number, population: number, inputs: number, outputs: number): EpisodeRecords {
@@ -30,30 +38,61 @@ export function allocateEpisodeRecords(steps: number, population: number, inputs
 }
 
 /**
- * P networks of one architecture family, trained in lockstep. Implementations: the generic tfjs path and,
- * for the 9-pathway family, the fused typed-array kernel. The learner owns the optimiser and clipping;
- * the model owns the variables, the recurrent state and the learning-pass op.
+ * A population's trainable parameters as typed arrays — the one storage that optimisers, checkpoints and
+ * weight files use, whatever implementation runs the population. `values[i]` has shape `shapes[i]`, whose
+ * leading dimension is the population (network n's slice is [n]). Whoever writes into `values` calls
+ * `commit()` afterwards so the implementation refreshes what it derives from them.
+ */
+export interface PopulationParameters {
+  readonly names: readonly string[];
+  readonly shapes: readonly (readonly number[])[];
+  readonly values: readonly Float32Array[];
+  commit(): void;
+}
+
+/** Zeroed arrays shaped like `parameters.values` (e.g. for gradients). */
+export function allocateLike(parameters: PopulationParameters): Float32Array[] {
+  return parameters.values.map((v) => new Float32Array(v.length));
+}
+
+/** Copies `from`'s parameter values into `to` (same family and members) and commits them. */
+export function copyParameters(from: PopulationParameters, to: PopulationParameters): void {
+  if (from.values.length !== to.values.length || from.values.some((v, i) => v.length !== to.values[i].length)) {
+    throw new PrnnError('parameters to copy must have the same layout');
+  }
+  from.values.forEach((v, i) => to.values[i].set(v));
+  to.commit();
+}
+
+/**
+ * P networks of one architecture family, run in lockstep. The architecture computes outputs only: the
+ * learner draws the noise, chooses actions and defines the loss. Implementations: the generic one built
+ * from a family's differentiable step (tfjs autodiff), or a kernel registered for the family (e.g. the
+ * fused 9-pathway kernel), see `Kernel`.
  */
 export interface PopulationModel {
+  readonly family: string;
+  /** Which implementation runs it: `generic`, or the name of the population kernel. */
+  readonly implementation: string;
   readonly population: number;
   readonly inputs: number;
   readonly outputs: number;
-  /** Trainable variables; each has the population as its leading dimension (network n's slice is [n]). */
-  readonly variables: readonly tf.Variable[];
+  readonly parameters: PopulationParameters;
   /** Zeroes the recurrent state of every network, for `batch` environments per network. */
   resetState(batch: number): void;
   /**
-   * Q-values from each network's current state on `obs` ([P*batch*I], network-major), with `tieNoise`
-   * ([P*batch*O]) added before the softmax when given; writes `q` ([P*batch*O]). With `advance` the state
-   * moves on to this step's state; without, the state is left as it was (the DQN's target forward).
+   * Outputs of each network's step from its current state on `obs` ([P*batch*I], network-major), with
+   * the learner's `noise` ([P*batch*O]) where the family adds it (SPEC §2: before the softmax); writes `q`
+   * ([P*batch*O]). With `advance` the state moves on to this step's state; without, it is left as it was.
    */
-  forward(obs: Float32Array, tieNoise: Float32Array | null, q: Float32Array, advance: boolean): void;
+  forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void;
   /**
-   * The learning pass: per network, L_n = Σ_{t < lengths[n]} (Q_t[a_t] − y_t)² with Q from a forward over
-   * the recorded obs from the zero state (states not detached), and dL/dθ for every variable
-   * (aligned with `variables`; network n's gradient lives in slice [n]). The caller disposes `gradients`.
+   * The generic learning path: the outputs of every step of `episode` from the zero state (states not
+   * detached), time-major [steps, P, O], as a differentiable function of `params` — tensors holding the
+   * parameter values in `parameters` order and shapes. Rows past a network's length are unspecified.
+   * Absent on implementations that only run registered kernels.
    */
-  lossAndGradients(records: EpisodeRecords): { losses: Float32Array; gradients: tf.Tensor[] };
+  unroll?(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D;
   /** Network n's weights by name (for the 9-pathway family: pathway name → row-major [A, B]). */
   exportWeights(n: number): Record<string, Float32Array>;
   importWeights(n: number, weights: Record<string, Float32Array>): void;

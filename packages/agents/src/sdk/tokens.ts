@@ -7,6 +7,8 @@ export const TYPES = {
   Learner: Symbol.for('prnn.Learner'),
   Metric: Symbol.for('prnn.Metric'),
   Environment: Symbol.for('prnn.Environment'),
+  Kernel: Symbol.for('prnn.Kernel'),
+  Task: Symbol.for('prnn.Task'),
 } as const;
 
-export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment';
+export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';

@@ -1,8 +1,10 @@
 import { MazeSet, generateMazeInto, median, type TaskOptions } from '@prnn/env';
-import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { KernelSet } from '../sdk/kernel.js';
 import { allocateEpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
 import { dqnDefaults } from '../learners/dqn-config.js';
-import { allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutSettings, rolloutStreams } from '../learners/dqn.js';
+import { allocateLearningScratch, allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutSettings, rolloutStreams } from '../learners/dqn.js';
+import { createPopulationModel } from './create-population.js';
 import { PopulationOptimizer } from './population-optimizer.js';
 
 /** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
@@ -14,11 +16,18 @@ export interface BenchPopulation {
 }
 
 /** The DQN's per-episode training work for `members` on `task` (paper hyper-parameters), for benchmarks. */
-export function createBenchPopulation(architecture: Architecture, members: readonly PopulationMember[], task: TaskOptions, path: LearningPath): BenchPopulation {
+export function createBenchPopulation(
+  architecture: Architecture,
+  kernels: KernelSet | undefined,
+  members: readonly PopulationMember[],
+  task: TaskOptions,
+  path: string,
+): BenchPopulation {
   const P = members.length;
   const config = dqnDefaults(task);
-  const model = architecture.createPopulation(members, { channels: task.channels, path });
-  const optimizer = new PopulationOptimizer(model.variables, P, config);
+  const model = createPopulationModel({ architecture, kernels, members, task, path });
+  const optimizer = new PopulationOptimizer(model.parameters, P, config);
+  const learning = allocateLearningScratch(model);
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
   const mazes = MazeSet.allocate(task, P);
@@ -31,12 +40,9 @@ export function createBenchPopulation(architecture: Architecture, members: reado
     episode: () => {
       for (let n = 0; n < P; n++) generateMazeInto(mazes, n, streams.mazes[n]);
       rollout(model, env, mazes, records, streams, scratch, settings);
-      learnFromEpisode(model, optimizer, records, members, 0, config.lr);
+      learnFromEpisode(model, kernels, optimizer, records, members, 0, config.lr, learning);
     },
-    dispose: () => {
-      optimizer.dispose();
-      model.dispose();
-    },
+    dispose: () => model.dispose(),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, generateMazeSet, median, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
-import type { ArchInfo, Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import type { ArchInfo, Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { KernelSet } from '../sdk/kernel.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { DEFAULT_EPISODES } from '../learners/dqn-config.js';
 import { createBenchPopulation, measureEpisodeRate, type BenchPopulation } from './bench-episode.js';
@@ -17,7 +18,9 @@ export interface BenchSweepOptions {
   readonly workers?: number;
   /** Networks per population, as `prnn train --population` (default 256); each worker measures a slice of it. */
   readonly population?: number;
-  readonly path?: LearningPath;
+  readonly path?: string;
+  /** The family's registered kernels (`registry.kernels(family)`). */
+  readonly kernels?: KernelSet;
   /** Seconds of timed training per task and thread (default 4); warm-up and evaluations come on top. */
   readonly seconds?: number;
   /** Minimum warm-up per task and thread, in seconds (default 2). */
@@ -61,7 +64,7 @@ export interface BenchSweepResult {
   /** Networks per measured slice (per worker). */
   readonly slice: number;
   readonly backend: string;
-  readonly path: LearningPath;
+  readonly path: string;
   readonly track: SweepTaskProjection;
   readonly general: SweepTaskProjection;
 }
@@ -74,7 +77,7 @@ export interface SweepThreadRequest {
   /** Networks of this thread's population: the paper's architectures in reference order from `offset`. */
   readonly networks: number;
   readonly offset: number;
-  readonly path: LearningPath;
+  readonly path: string;
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly testMazes: number;
@@ -92,8 +95,16 @@ function cycleMembers(archs: readonly ArchInfo[], count: number, offset: number)
 }
 
 /** Median network-episodes per second of `members` training on `task`, after the warm-up. */
-function measureTraining(architecture: Architecture, members: readonly PopulationMember[], task: TaskOptions, path: LearningPath, seconds: number, warmupSeconds: number): { rate: number; bench: BenchPopulation } {
-  const bench = createBenchPopulation(architecture, members, task, path);
+function measureTraining(
+  architecture: Architecture,
+  kernels: KernelSet | undefined,
+  members: readonly PopulationMember[],
+  task: TaskOptions,
+  path: string,
+  seconds: number,
+  warmupSeconds: number,
+): { rate: number; bench: BenchPopulation } {
+  const bench = createBenchPopulation(architecture, kernels, members, task, path);
   try {
     return { rate: measureEpisodeRate(bench, seconds * 1000, 3, warmupSeconds), bench };
   } catch (error) {
@@ -106,7 +117,7 @@ function measureTraining(architecture: Architecture, members: readonly Populatio
  * What one thread measures on a task: the training rate of a slice of the 128 architectures mixed (then the
  * greedy-test rate of that slice), and the training rate of a slice of ff-large networks alone.
  */
-export async function measureSweepThread(architecture: Architecture, req: Omit<SweepThreadRequest, 'family' | 'backend' | 'cwd'>): Promise<SweepThreadRates> {
+export async function measureSweepThread(architecture: Architecture, kernels: KernelSet | undefined, req: Omit<SweepThreadRequest, 'family' | 'backend' | 'cwd'>): Promise<SweepThreadRates> {
   const task = resolveTaskOptions(req.kind as MazeKind, {});
   const listed = architecture.list({ channels: task.channels, hidden: 8 });
   const small = listed.filter((a) => a.name !== LARGE);
@@ -114,12 +125,12 @@ export async function measureSweepThread(architecture: Architecture, req: Omit<S
   if (small.length === 0) throw new PrnnError(`architecture family ${architecture.family} lists no architectures to measure`);
   let largeRate = Number.NaN;
   if (large.length > 0) {
-    const m = measureTraining(architecture, cycleMembers(large, req.networks, req.offset), task, req.path, req.seconds / 4, req.warmupSeconds);
+    const m = measureTraining(architecture, kernels, cycleMembers(large, req.networks, req.offset), task, req.path, req.seconds / 4, req.warmupSeconds);
     m.bench.dispose();
     largeRate = m.rate;
   }
   const members = cycleMembers(small, req.networks, req.offset);
-  const { rate, bench } = measureTraining(architecture, members, task, req.path, req.seconds, req.warmupSeconds);
+  const { rate, bench } = measureTraining(architecture, kernels, members, task, req.path, req.seconds, req.warmupSeconds);
   try {
     const repeats = 3;
     const testSet = generateMazeSet(task, { count: req.testMazes, seed: TEST_SET_SEED_OFFSET });
@@ -158,7 +169,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
   if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) throw new PrnnError(`warmupSeconds must be a number in [0, 600] (got ${warmupSeconds})`);
   const testMazes = opts.testMazes ?? 100;
   if (!Number.isInteger(testMazes) || testMazes < 1) throw new PrnnError(`testMazes must be an integer ≥ 1 (got ${testMazes})`);
-  const path = trainingPath(opts.architecture, opts.path);
+  const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   const networks = PAPER_SWEEP.configurations * PAPER_SWEEP.seeds;
   const slices = Math.min(workers, population);
   const slice = Math.ceil(population / slices);
@@ -178,7 +189,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
               } satisfies SweepThreadRequest),
             ),
           )
-        : [await measureSweepThread(opts.architecture, { ...base, offset: 0 })];
+        : [await measureSweepThread(opts.architecture, opts.kernels, { ...base, offset: 0 })];
       const mean = (f: (t: SweepThreadRates) => number) => threads.reduce((s, t) => s + f(t), 0) / threads.length;
       const train = mean((t) => t.trainNetEpisodesPerSecond);
       const trainLarge = mean((t) => t.largeTrainNetEpisodesPerSecond);

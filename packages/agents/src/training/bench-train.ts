@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, resolveTaskOptions } from '@prnn/env';
-import type { Architecture, LearningPath } from '../sdk/architecture.js';
+import type { Architecture } from '../sdk/architecture.js';
+import type { KernelSet } from '../sdk/kernel.js';
 import { createBenchPopulation, measureEpisodeRate } from './bench-episode.js';
 import { trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
@@ -15,7 +16,9 @@ export interface BenchTrainOptions {
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
   readonly population?: number;
   /** Learning path to ask the architecture for (absent: its own choice, fused for the 9-pathway family). */
-  readonly path?: LearningPath;
+  readonly path?: string;
+  /** The family's registered kernels (`registry.kernels(family)`). */
+  readonly kernels?: KernelSet;
   /** Approximate total wall time to spend measuring (warm-up not included). */
   readonly seconds?: number;
   /** Timed runs per population size (the median is reported). */
@@ -37,7 +40,7 @@ export interface BenchTrainResult {
   readonly population: number;
   readonly arch: 'fc';
   readonly backend: string;
-  readonly path: LearningPath;
+  readonly path: string;
   readonly workers: number;
   /** Median rate per core of every population size tried. */
   readonly tried: readonly { population: number; netEpisodesPerSecondPerCore: number }[];
@@ -52,7 +55,7 @@ export interface BenchTrainThreadRequest {
   readonly backend: string;
   readonly cwd: string;
   readonly population?: number;
-  readonly path: LearningPath;
+  readonly path: string;
   readonly seconds: number;
   readonly repeats: number;
   readonly warmupSeconds: number;
@@ -77,9 +80,9 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const warmupSeconds = opts.warmupSeconds ?? 2;
   if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) throw new PrnnError(`warmupSeconds must be a number in [0, 600] (got ${warmupSeconds})`);
   const workers = checkWorkers(opts.workers ?? 1);
-  const path = trainingPath(opts.architecture, opts.path);
+  const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   if (workers === 1) {
-    const r = await benchTrainThread(opts.architecture, { population: opts.population, path, seconds, repeats, warmupSeconds });
+    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, path, seconds, repeats, warmupSeconds });
     return { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers };
   }
   const pool = new TrainWorkerPool(workers);
@@ -122,7 +125,8 @@ type ThreadResult = Omit<BenchTrainResult, 'netEpisodesPerSecond' | 'path' | 'wo
 /** One thread's measurement (what each worker runs). */
 export async function benchTrainThread(
   architecture: Architecture,
-  opts: { population?: number; path: LearningPath; seconds: number; repeats: number; warmupSeconds: number },
+  kernels: KernelSet | undefined,
+  opts: { population?: number; path: string; seconds: number; repeats: number; warmupSeconds: number },
 ): Promise<ThreadResult> {
   const { seconds, repeats } = opts;
   const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
@@ -134,7 +138,7 @@ export async function benchTrainThread(
 
   for (const P of sizes) {
     const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
-    const bench = createBenchPopulation(architecture, members, task, opts.path);
+    const bench = createBenchPopulation(architecture, kernels, members, task, opts.path);
     try {
       tried.push({ population: P, netEpisodesPerSecondPerCore: measureEpisodeRate(bench, budgetMs, repeats, opts.warmupSeconds) });
     } finally {

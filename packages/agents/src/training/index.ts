@@ -1,6 +1,9 @@
 // Public API of training: learners, the greedy evaluation, run directories and checkpoints.
 export * from '../learners/dqn-config.js';
 export * from '../learners/dqn.js';
+export * from '../learners/selected-squared-error.js';
+export * from './create-population.js';
+export * from './populations.js';
 export * from '../builtins/learners.js';
 export * from './evaluate-greedy.js';
 export * from './population-optimizer.js';

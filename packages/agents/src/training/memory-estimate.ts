@@ -1,7 +1,8 @@
 import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import { KernelSet } from '../sdk/kernel.js';
 import type { LearnerConfig } from '../sdk/learner.js';
-import { trainingPath } from './train-run.js';
+import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import { sliceBounds } from './workers/train-in-workers.js';
 
 /**
@@ -37,7 +38,11 @@ export interface TrainMemoryOptions {
   readonly config: LearnerConfig;
   readonly population: number;
   readonly workers: number;
-  readonly path?: 'generic' | 'fused';
+  readonly path?: string;
+  /** The family's registered kernels (`registry.kernels(family)`). */
+  readonly kernels?: KernelSet;
+  /** Where networks of other families find their Architecture and kernels (a run may mix families). */
+  readonly families?: FamilyResolver;
 }
 
 export interface TrainMemoryEstimate {
@@ -48,7 +53,9 @@ export interface TrainMemoryEstimate {
   /** The worker threads' own runtime, included in `bytes` (0 when training runs in this thread). */
   readonly workerBytes?: number;
   /** The learning path the architecture trains with. */
-  readonly path: 'generic' | 'fused';
+  readonly path: string;
+  /** The family that gives no estimate (when `bytes` is undefined). */
+  readonly unestimated?: string;
 }
 
 /**
@@ -58,16 +65,24 @@ export interface TrainMemoryEstimate {
  * thread's own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
-  const path = trainingPath(o.architecture, o.path);
-  const modelBytes = o.architecture.populationMemoryBytes?.bind(o.architecture);
-  if (!modelBytes || o.members.length === 0) return { path };
+  if (o.members.length === 0) return { path: (o.kernels ?? new KernelSet(o.architecture.family, [])).resolvePath(o.path) };
+  const paths = familyPaths(o, o.members);
+  const path = paths[o.members[0].arch.family];
+  /** The population model's estimate for a family's networks, or undefined when the family gives none. */
+  const modelBytesOf = (family: string) => {
+    const { architecture, kernels } = familyParts(o, family);
+    const kernel = kernels?.population(paths[family]);
+    return kernel ? kernel.memoryBytes?.bind(kernel) : architecture.populationMemoryBytes?.bind(architecture);
+  };
   const M = o.config.testMazes;
   const envBytes = vectorEnvBytesPerEnv(o.task.channels);
   let peak = 0;
   let peakNetworks = 1;
   let peakWorkers = 0;
-  for (let from = 0; from < o.members.length; from += o.population) {
-    const members = o.members.slice(from, from + o.population);
+  for (const [from, to] of populationRanges(o.members, o.population)) {
+    const members = o.members.slice(from, to);
+    const modelBytes = modelBytesOf(members[0].arch.family);
+    if (!modelBytes) return { path, unestimated: members[0].arch.family };
     const slices = sliceBounds(members.length, Math.min(o.workers, members.length));
     let bytes = 0;
     const threads = slices.length > 1 ? slices.length * WORKER_THREAD_BYTES : 0;
@@ -75,7 +90,7 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
       const slice = members.slice(a, b);
       const P = slice.length;
       const parts =
-        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M, path }) +
+        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M }) +
         envBytes * P * (M + 1) +
         28 * P * M +
         mazeSetBytes(o.task, M + P);

@@ -1,5 +1,8 @@
 import { PrnnError, type TaskOptions } from '@prnn/env';
-import type { Architecture, LearningPath, PopulationMember } from '../sdk/architecture.js';
+import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import { KernelSet } from '../sdk/kernel.js';
+import type { TaskSource } from '../sdk/task-source.js';
+import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainResult } from '../sdk/learner.js';
 import { listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
@@ -31,8 +34,17 @@ export interface TrainRunOptions {
   readonly runSeed?: number;
   /** Networks per population (the run is trained in consecutive chunks of this size). */
   readonly population?: number;
-  /** Learning path to ask the architecture for (absent: its own choice, `Architecture.trainingPath`). */
-  readonly path?: LearningPath;
+  /** Where the episodes come from (absent: the built-in mazes of `task.kind`); a plugin task is recorded in run.json. */
+  readonly taskSource?: TaskSource;
+  /** The kernels registered for the family (`registry.kernels(family)`); absent: none (generic path only). */
+  readonly kernels?: KernelSet;
+  /**
+   * Where networks of other families find theirs (e.g. the Registry): a run may mix families, each trained
+   * in populations of its own.
+   */
+  readonly families?: FamilyResolver;
+  /** Implementation to train with: `generic` or a population kernel's name (absent: the family's first kernel). */
+  readonly path?: string;
   /**
    * Worker threads (default 1: everything in this thread). Each population is cut into `workers` slices
    * trained at once, one per thread; the results do not depend on the number of workers.
@@ -87,9 +99,9 @@ function summarize(e: RunNetworkEntry, fitness: number | null, trainingCurve: re
   return { id: e.id, arch: e.arch, seed: e.seed, hidden: e.hidden, parameters: e.parameters, fitness, trainingCurve };
 }
 
-/** The learning path `architecture` trains with when asked for `requested` (generic for a family without a choice). */
-export function trainingPath(architecture: Architecture, requested: LearningPath | undefined): LearningPath {
-  return architecture.trainingPath?.(requested) ?? 'generic';
+/** The implementation a family trains with when `requested` is asked for (its first population kernel, else generic). */
+export function trainingPath(architecture: Architecture, kernels: KernelSet | undefined, requested: string | undefined): string {
+  return (kernels ?? new KernelSet(architecture.family, [])).resolvePath(requested);
 }
 
 /** One slice of a population: members [from, to) of it, where its checkpoint lives, where it resumes. */
@@ -157,12 +169,18 @@ export function buildRunManifest(o: TrainRunOptions): RunManifest {
     if (ids.has(n.id)) throw new PrnnError(`network ${n.arch} with seed ${n.seed} is listed twice`);
     ids.add(n.id);
   }
+  const paths = familyPaths(o, o.members);
+  const families = Object.keys(paths);
   const body = {
     learner: o.learner.name,
     task: o.task,
+    // recorded only for plugin tasks, so a built-in maze run's manifest (and fingerprint) stays as it was
+    ...(o.taskSource ? { taskSource: o.taskSource.id } : {}),
     config: { ...o.config } as Record<string, unknown>,
     runSeed: o.runSeed ?? 0,
-    path: trainingPath(o.architecture, o.path),
+    path: paths[o.members[0]?.arch.family] ?? trainingPath(o.architecture, o.kernels, o.path),
+    // recorded only for runs of several families, so a one-family run's manifest (and fingerprint) stays as it was
+    ...(families.length > 1 ? { paths } : {}),
     populationSize: o.population ?? DEFAULT_POPULATION,
     networks,
   };
@@ -207,9 +225,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let pool: TrainWorkerPool | undefined;
 
   try {
-    for (let from = 0; from < o.members.length; from += population) {
-      const members = o.members.slice(from, from + population);
-      const entries = manifest.networks.slice(from, from + population);
+    for (const [from, to] of populationRanges(o.members, population)) {
+      const members = o.members.slice(from, to);
+      const entries = manifest.networks.slice(from, to);
+      const family = members[0].arch.family;
+      const { architecture, kernels } = familyParts(o, family);
+      const path = manifest.paths?.[family] ?? manifest.path;
       if (o.out) {
         const stored = await Promise.all(entries.map((e) => readNetworkResult(o.out as string, e.id)));
         if (stored.every((r) => r !== undefined)) {
@@ -249,7 +270,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             signal: o.signal,
           };
-          const job = { task: o.task, architecture: o.architecture, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path: manifest.path, resume: slice.resume };
+          const job = { task: o.task, taskSource: o.taskSource, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks));
         }
       } else {
@@ -267,12 +288,13 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                 .run(
                   {
                     task: o.task,
-                    family: o.architecture.family,
+                    taskSource: o.taskSource?.id,
+                    family,
                     learner: o.learner.name,
                     members: members.slice(slice.from, slice.to),
                     config: o.config,
                     runSeed: manifest.runSeed,
-                    path: manifest.path,
+                    path,
                     cwd: o.plugins?.cwd ?? process.cwd(),
                     plugins: o.plugins?.extra,
                     backend: o.backend,
@@ -317,7 +339,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           await writeNetworkResult(
             o.out,
             { id: e.id, arch: r.member.arch, seed: r.member.seed, weights: r.weights, fitness: r.fitness, trainingCurve: r.trainingCurve, episodes: r.episodes },
-            { backend: result.backend, channels: o.task.channels },
+            { backend: result.backend, shapes: architecture.weightShapes?.(r.member.arch, o.task.channels) },
           );
         }
         trained.push(r);

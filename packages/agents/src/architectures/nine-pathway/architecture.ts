@@ -1,96 +1,59 @@
-import { PrnnError } from '@prnn/env';
-import type {
-  ArchInfo,
-  ArchSizeOptions,
-  Architecture,
-  CreatePopulationOptions,
-  LearningPath,
-  PopulationMember,
-  PopulationMemoryOptions,
-} from '../../sdk/architecture.js';
-import type { PopulationModel } from '../../sdk/population-model.js';
-import {
-  OPTIONAL_PATHWAYS,
-  largeFeedForward,
-  paperArchitectures,
-  parameterCount,
-  parseArch,
-  type NinePathwayArch,
-} from './family.js';
-import { createFusedPopulation } from './fused/fused-population.js';
-import { fusedTrainingMemoryBytes } from './fused/memory.js';
+import { defineArchitecture, type ArchitectureDefinition } from '../../sdk/define-architecture.js';
+import { exportNinePathwayOnnx } from '../../onnx/nine-pathway-onnx.js';
+import { archInfo, ninePathwayArch } from './arch-info.js';
+import { OPTIONAL_PATHWAYS, PATHWAYS, initWeights, largeFeedForward, paperArchitectures, parseArch, pathwayShape, presentPathways } from './family.js';
+import { NINE_PATHWAY_FAMILY } from './names.js';
+import { ninePathwayStep } from './step.js';
 import { tfjsMemoryBytes } from './tfjs-memory.js';
 import { createTfjsPopulation } from './tfjs-population.js';
 
-export const NINE_PATHWAY_FAMILY = 'nine-pathway';
+export { NINE_PATHWAY_FAMILY } from './names.js';
+export { archInfo, ninePathwayArch } from './arch-info.js';
 
 /** Specs this family answers for: ff, fc, ff-large, an index, or optional pathways joined by `+`. */
 const SPEC_SHAPE = new RegExp(`^(ff|fc|ff-large|\\d+|(${OPTIONAL_PATHWAYS.join('|')})(\\+(${OPTIONAL_PATHWAYS.join('|')}))*)$`);
 
-export function archInfo(arch: NinePathwayArch): ArchInfo {
-  return {
-    family: NINE_PATHWAY_FAMILY,
-    name: arch.name,
-    hidden: arch.hidden,
-    parameters: parameterCount(arch),
-    referenceIndex: arch.referenceIndex,
-    flags: { ...arch.flags },
-  };
-}
-
-/** The family member an ArchInfo names, at the population's channel count. */
-export function ninePathwayArch(info: ArchInfo, channels: number): NinePathwayArch {
-  if (info.family !== NINE_PATHWAY_FAMILY) {
-    throw new PrnnError(`architecture ${info.name} belongs to family ${info.family}, not ${NINE_PATHWAY_FAMILY}`);
-  }
-  return parseArch(info.name, { hidden: info.hidden, channels });
-}
-
-/** SPEC §2: the 128 partially recurrent networks (reference index order) and the large feed-forward one. */
-export class NinePathwayArchitecture implements Architecture {
-  readonly family = NINE_PATHWAY_FAMILY;
-  readonly description =
-    'input, hidden and output layers with 7 optional pathways (ii, hh, oo, io, oi, hi, oh): 128 architectures + ff-large';
-
-  list(opts: ArchSizeOptions): ArchInfo[] {
-    return paperArchitectures({ channels: opts.channels, hidden: opts.hidden }).map(archInfo);
-  }
-
+/**
+ * SPEC §2: the 128 partially recurrent networks (reference index order) and the large feed-forward one,
+ * described like any family — parameters (the present pathways, [A, B]), the seeded init, and one step.
+ * Its generic population is the padded tfjs model (one batch for any mix of members); the fused kernel is
+ * registered separately (kernel `fused`, see builtins/nine-pathway.ts).
+ */
+export const ninePathwayDefinition: ArchitectureDefinition = {
+  family: NINE_PATHWAY_FAMILY,
+  description: 'input, hidden and output layers with 7 optional pathways (ii, hh, oo, io, oi, hi, oh): 128 architectures + ff-large',
+  list: (opts) => paperArchitectures({ channels: opts.channels, hidden: opts.hidden }).map(archInfo),
   /** `opts.hidden` sizes the 128; ff-large keeps its own 34 hidden units (it is defined by its size). */
-  resolve(spec: string, opts: ArchSizeOptions): ArchInfo | undefined {
+  resolve(spec, opts) {
     const s = spec.trim().toLowerCase();
     if (!SPEC_SHAPE.test(s)) return undefined;
     if (s === 'ff-large') return archInfo(largeFeedForward({ channels: opts.channels }));
     return archInfo(parseArch(s, { channels: opts.channels, hidden: opts.hidden }));
-  }
+  },
+  parameters(info, sizes) {
+    const arch = ninePathwayArch(info, sizes.channels);
+    return Object.fromEntries(presentPathways(arch).map((p) => [p, pathwayShape(arch, p)]));
+  },
+  init: (info, sizes, rng) => initWeights(ninePathwayArch(info, sizes.channels), rng) as Record<string, Float32Array>,
+  stateSize: (info, sizes) => sizes.inputs + info.hidden + sizes.outputs,
+  parameterNames: PATHWAYS,
+  step: ninePathwayStep,
+  createPopulation: (members, opts) =>
+    createTfjsPopulation(
+      members.map((m) => ninePathwayArch(m.arch, opts.channels)),
+      members.map((m) => m.seed),
+    ),
+  populationMemoryBytes: (members, opts) =>
+    tfjsMemoryBytes(
+      members.map((m) => ninePathwayArch(m.arch, opts.channels)),
+      opts.steps,
+      opts.testBatch,
+    ),
+  exportOnnx: (arch, weights, metadata, channels) => exportNinePathwayOnnx(arch, weights, metadata, channels),
+};
 
-  /**
-   * `path: 'fused'` selects the fused typed-array kernel (forward and learning pass in plain loops); the
-   * default `generic` path is the tfjs model. Both start from the same initial weights for the same seeds.
-   */
-  createPopulation(members: readonly PopulationMember[], opts: CreatePopulationOptions): PopulationModel {
-    const archs = members.map((m) => ninePathwayArch(m.arch, opts.channels));
-    const seeds = members.map((m) => m.seed);
-    if (opts.path === 'fused') return createFusedPopulation(archs, seeds, opts.channels);
-    if (opts.path !== undefined && opts.path !== 'generic') {
-      throw new PrnnError(`path must be generic or fused (got ${JSON.stringify(opts.path)})`);
-    }
-    return createTfjsPopulation(archs, seeds);
-  }
-
-  /** Training runs on the fused kernel unless the generic tfjs path is asked for. */
-  trainingPath(requested: LearningPath | undefined): LearningPath {
-    if (requested !== undefined && requested !== 'generic' && requested !== 'fused') {
-      throw new PrnnError(`path must be generic or fused (got ${JSON.stringify(requested)})`);
-    }
-    return requested ?? 'fused';
-  }
-
-  /** `fusedTrainingMemoryBytes` on the fused path, `tfjsMemoryBytes` on the generic one. */
-  populationMemoryBytes(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number {
-    const archs = members.map((m) => ninePathwayArch(m.arch, opts.channels));
-    return opts.path === 'fused'
-      ? fusedTrainingMemoryBytes(archs, opts.steps, opts.testBatch).total
-      : tfjsMemoryBytes(archs, opts.steps, opts.testBatch);
-  }
+/** The Architecture of the 9-pathway family (what its plugin registers). */
+export function createNinePathwayArchitecture() {
+  return defineArchitecture(ninePathwayDefinition);
 }
+

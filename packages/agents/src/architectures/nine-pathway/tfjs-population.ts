@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng } from '@prnn/env';
-import type { EpisodeRecords, PopulationModel } from '../../sdk/population-model.js';
+import type { EpisodeInputs, PopulationModel, PopulationParameters } from '../../sdk/population-model.js';
 import { STREAM } from '../../sdk/streams.js';
-import { registerGradients } from '../../tfjs-gradients.js';
+import { NINE_PATHWAY_FAMILY } from './names.js';
 import {
   PATHWAYS,
   fromLayer,
@@ -26,7 +26,7 @@ import {
  * G folds the linear input layer into the hidden and output layers: since x_t = s_t + prev·Mx,
  * x_t·W_ih = s_t·W_ih + prev·(Mx·W_ih), so x_t is never an intermediate. In the learning pass e_t·G_in
  * is one matmul over all steps (its weight gradient too); only prev·G_state is per step. The matrices are
- * rebuilt from the (masked) variables once per weight change or learning pass, not per step.
+ * rebuilt from the (masked) parameters once per weight change (commit) or learning pass, not per step.
  */
 
 type Weights = Record<Pathway, tf.Tensor3D>;
@@ -46,22 +46,22 @@ interface RecurrentState {
   readonly h: tf.Tensor3D;
 }
 
-let instances = 0;
-registerGradients();
-
 /**
  * The generic population model of the 9-pathway family on tfjs: P networks of any mix of architectures and
- * hidden sizes, stored as one variable per pathway of shape [P, A, B] with H padded to the largest.
- * Absent pathways and padded units are multiplied by a 0/1 mask before use, so their gradient is exactly 0.
+ * hidden sizes in ONE batch, each pathway stored as [P, A, B] with H padded to the largest. Absent
+ * pathways and padded units are multiplied by a 0/1 mask before use, so their gradient is exactly 0.
+ * It computes the family's step (`ninePathwayStep`) with the matrices folded (below); tested equal to it.
  */
 export class TfjsNinePathwayPopulation implements PopulationModel {
+  readonly family = NINE_PATHWAY_FAMILY;
+  readonly implementation = 'generic';
   readonly population: number;
   readonly inputs: number;
   readonly outputs: number;
   /** The padded hidden size (largest H of the population). */
   readonly hidden: number;
-  /** Variables in canonical pathway order (`PATHWAYS`), each [P, A, B]. */
-  readonly variables: tf.Variable[];
+  /** Parameters in canonical pathway order (`PATHWAYS`), each [P, A, B]. */
+  readonly parameters: PopulationParameters;
 
   private readonly S: number;
   private readonly masks: (tf.Tensor3D | null)[];
@@ -71,11 +71,11 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
   private readonly zerosOI: tf.Tensor3D;
   private readonly zerosHE: tf.Tensor3D;
   /** For the rollout forward: the step matrices and G_in, G_state stacked ([P, I+O+S, S]). */
-  private cache: { versions: unknown[]; matrices: StepMatrices; full: tf.Tensor3D } | null = null;
+  private cache: { matrices: StepMatrices; full: tf.Tensor3D } | null = null;
   private state: RecurrentState | null = null;
   private batch = 1;
   private ext: Float32Array;
-  private buffers: { steps: number; ext: Float32Array; select: Float32Array; targets: Float32Array } | null = null;
+  private buffers: { steps: number; ext: Float32Array } | null = null;
 
   constructor(
     readonly archs: readonly NinePathwayArch[],
@@ -100,7 +100,6 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     this.hidden = H;
     this.S = I + O + H;
     this.ext = new Float32Array(P * (I + O));
-    const id = instances++;
 
     const values = PATHWAYS.map((p) => new Float32Array(P * this.padded(p, 0) * this.padded(p, 1)));
     const maskValues = PATHWAYS.map((p) => new Float32Array(P * this.padded(p, 0) * this.padded(p, 1)));
@@ -118,12 +117,12 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
         }
       });
     });
-    this.variables = PATHWAYS.map((p, k) => {
-      const initial = tf.tensor3d(values[k], [P, this.padded(p, 0), this.padded(p, 1)]);
-      const variable = tf.variable(initial, true, `prnn/nine-pathway/${id}/${p}`);
-      initial.dispose();
-      return variable;
-    });
+    this.parameters = {
+      names: [...PATHWAYS],
+      shapes: PATHWAYS.map((p) => [P, this.padded(p, 0), this.padded(p, 1)]),
+      values,
+      commit: () => this.disposeCache(),
+    };
     // A mask of all ones changes nothing: skip the multiply (the gradient is the same).
     this.masks = PATHWAYS.map((p, k) =>
       maskValues[k].every((v) => v === 1) ? null : tf.keep(tf.tensor3d(maskValues[k], [P, this.padded(p, 0), this.padded(p, 1)])),
@@ -146,11 +145,11 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     return layer === 'i' ? this.inputs : layer === 'h' ? this.hidden : this.outputs;
   }
 
-  private maskedWeights(): Weights {
+  private maskedWeights(params: readonly tf.Tensor[]): Weights {
     const w = {} as Weights;
     PATHWAYS.forEach((p, k) => {
       const mask = this.masks[k];
-      w[p] = (mask ? tf.mul(this.variables[k], mask) : this.variables[k]) as tf.Tensor3D;
+      w[p] = (mask ? tf.mul(params[k], mask) : params[k]) as tf.Tensor3D;
     });
     return w;
   }
@@ -167,18 +166,17 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     return { input, state, ho: w.ho };
   }
 
-  /** The step matrices for the current variable values (rebuilt when an optimiser or import replaced one). */
+  /** The step matrices for the current parameter values (rebuilt after each commit). */
   private matrices(): { matrices: StepMatrices; full: tf.Tensor3D } {
-    const versions = this.variables.map((v) => v.dataId);
-    if (this.cache && this.cache.versions.every((d, k) => d === versions[k])) return this.cache;
-    this.disposeCache();
+    if (this.cache) return this.cache;
+    const { values, shapes } = this.parameters;
     const built = tf.tidy(() => {
-      const m = this.buildMatrices(this.maskedWeights());
+      const m = this.buildMatrices(this.maskedWeights(values.map((v, k) => tf.tensor(v, shapes[k] as number[]))));
       // W_ho may be the variable itself; clone so the cache owns what it disposes.
       return { input: m.input, state: m.state, ho: tf.clone(m.ho), full: tf.concat([m.input, m.state], 1) as tf.Tensor3D };
     });
     const { full, ...matrices } = built;
-    this.cache = { versions, matrices, full };
+    this.cache = { matrices, full };
     return this.cache;
   }
 
@@ -228,97 +226,42 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     }
   }
 
-  lossAndGradients(records: EpisodeRecords): { losses: Float32Array; gradients: tf.Tensor[] } {
+  unroll(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D {
     const { population: P, inputs: I, outputs: O } = this;
-    const T = records.steps;
-    if (records.population !== P) throw new PrnnError(`records.population must be ${P} (got ${records.population})`);
-    const expect = (name: string, got: number, want: number): void => {
-      if (got !== want) throw new PrnnError(`records.${name} must have ${want} values (got ${got})`);
-    };
-    expect('obs', records.obs.length, T * P * I);
-    expect('actions', records.actions.length, T * P);
-    expect('targets', records.targets.length, T * P);
-    expect('tieNoise', records.tieNoise.length, T * P * O);
-    expect('lengths', records.lengths.length, P);
-    let steps = 0;
-    for (let n = 0; n < P; n++) {
-      const len = records.lengths[n];
-      if (!Number.isInteger(len) || len < 0 || len > T) {
-        throw new PrnnError(`records.lengths[${n}] must be an integer from 0 to ${T} (got ${len})`);
-      }
-      steps = Math.max(steps, len);
-    }
-    if (steps === 0) {
-      return { losses: new Float32Array(P), gradients: this.variables.map((v) => tf.zerosLike(v)) };
-    }
-
-    // Inputs network-major [n][t][s | noise] (for one matmul over all steps); selection and targets
-    // time-major [t][n]. Entries past a network's length are zeroed so that whatever the rollout left there
-    // cannot reach the loss.
+    // Inputs network-major [n][t][s | noise] (for one matmul over all steps). Entries past a network's
+    // length are zeroed so that whatever the rollout left there cannot reach its outputs.
     const E = I + O;
-    const { ext, select, targets } = this.learningBuffers(steps);
+    const ext = this.learningBuffer(steps);
     for (let t = 0; t < steps; t++) {
       for (let n = 0; n < P; n++) {
-        if (t >= records.lengths[n]) continue;
+        if (t >= episode.lengths[n]) continue;
         const row = t * P + n;
         const at = (n * steps + t) * E;
-        for (let j = 0; j < I; j++) ext[at + j] = records.obs[row * I + j];
-        for (let k = 0; k < O; k++) ext[at + I + k] = records.tieNoise[row * O + k];
-        const a = records.actions[row];
-        if (!Number.isInteger(a) || a < 0 || a >= O) {
-          throw new PrnnError(`records.actions[${row}] must be an integer from 0 to ${O - 1} (got ${a})`);
-        }
-        select[row * O + a] = 1;
-        targets[row] = records.targets[row];
+        for (let j = 0; j < I; j++) ext[at + j] = episode.obs[row * I + j];
+        for (let k = 0; k < O; k++) ext[at + I + k] = episode.tieNoise[row * O + k];
       }
     }
-
-    let lossesKept: tf.Tensor | null = null;
-    const gradients = tf.tidy(() => {
-      const extT = tf.tensor3d(ext, [P, steps, E]);
-      const selectT = tf.tensor3d(select, [steps * P, 1, O]);
-      const targetsT = tf.tensor2d(targets, [steps * P, 1]);
-      const { grads } = tf.variableGrads(() => {
-        const m = this.buildMatrices(this.maskedWeights());
-        // Time-major before splitting: slices along the leading axis are single block copies.
-        const fromInput = tf.transpose(tf.matMul(extT, m.input), [1, 0, 2]);
-        const r = (steps > 1 ? tf.split(fromInput, steps, 0) : [fromInput]).map((x) => tf.reshape(x, [P, 1, this.S]) as tf.Tensor3D);
-        const q: tf.Tensor3D[] = [];
-        let s = this.finishStep(r[0], m.ho);
-        q.push(s.o);
-        for (let t = 1; t < steps; t++) {
-          s = this.finishStep(tf.add(r[t], tf.matMul(tf.concat([s.x, s.o, s.h], 2), m.state)) as tf.Tensor3D, m.ho);
-          q.push(s.o);
-        }
-        const chosen = tf.sum(tf.mul(steps > 1 ? tf.concat(q, 0) : q[0], selectT), 2);
-        const losses = tf.sum(tf.reshape(tf.square(tf.sub(chosen, targetsT)), [steps, P]), 0);
-        lossesKept = tf.keep(losses);
-        return tf.sum(losses) as tf.Scalar;
-      }, this.variables);
-      // From the zero state, a one-step episode never reaches the recurrent pathways: no gradient means 0.
-      return this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    });
-    const losses = Float32Array.from(lossesKept!.dataSync());
-    lossesKept!.dispose();
-    return { losses, gradients };
+    const extT = tf.tensor3d(ext, [P, steps, E]);
+    const m = this.buildMatrices(this.maskedWeights(params));
+    // Time-major before splitting: slices along the leading axis are single block copies.
+    const fromInput = tf.transpose(tf.matMul(extT, m.input), [1, 0, 2]);
+    const r = (steps > 1 ? tf.split(fromInput, steps, 0) : [fromInput]).map((x) => tf.reshape(x, [P, 1, this.S]) as tf.Tensor3D);
+    const q: tf.Tensor3D[] = [];
+    let s = this.finishStep(r[0], m.ho);
+    q.push(s.o);
+    for (let t = 1; t < steps; t++) {
+      s = this.finishStep(tf.add(r[t], tf.matMul(tf.concat([s.x, s.o, s.h], 2), m.state)) as tf.Tensor3D, m.ho);
+      q.push(s.o);
+    }
+    return tf.reshape(steps > 1 ? tf.concat(q, 0) : q[0], [steps, P, O]) as tf.Tensor3D;
   }
 
-  /** Zeroed input buffers of the learning pass, reused while the episode length stays the same. */
-  private learningBuffers(steps: number): { ext: Float32Array; select: Float32Array; targets: Float32Array } {
+  /** The zeroed input buffer of the learning pass, reused while the episode length stays the same. */
+  private learningBuffer(steps: number): Float32Array {
     const { population: P, inputs: I, outputs: O } = this;
-    if (this.buffers?.steps === steps) {
-      this.buffers.ext.fill(0);
-      this.buffers.select.fill(0);
-      this.buffers.targets.fill(0);
-    } else {
-      this.buffers = {
-        steps,
-        ext: new Float32Array(P * steps * (I + O)),
-        select: new Float32Array(steps * P * O),
-        targets: new Float32Array(steps * P),
-      };
-    }
-    return this.buffers;
+    if (this.buffers?.steps === steps) this.buffers.ext.fill(0);
+    else this.buffers = { steps, ext: new Float32Array(P * steps * (I + O)) };
+    return this.buffers.ext;
   }
 
   exportWeights(n: number): Record<string, Float32Array> {
@@ -327,9 +270,11 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     PATHWAYS.forEach((p, k) => {
       if (!hasPathway(arch, p)) return;
       const [a, b] = pathwayShape(arch, p);
-      const slice = tf.slice(this.variables[k], [n, 0, 0], [1, a, b]);
-      out[p] = Float32Array.from(slice.dataSync());
-      slice.dispose();
+      const [, , B] = this.parameters.shapes[k];
+      const A = this.parameters.shapes[k][1];
+      const w = new Float32Array(a * b);
+      for (let r = 0; r < a; r++) w.set(this.parameters.values[k].subarray((n * A + r) * B, (n * A + r) * B + b), r * b);
+      out[p] = w;
     });
     return out;
   }
@@ -354,13 +299,12 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     PATHWAYS.forEach((p, k) => {
       if (!hasPathway(arch, p)) return;
       const [a, b] = pathwayShape(arch, p);
-      const v = this.variables[k];
-      const [, A, B] = v.shape;
-      const data = Float32Array.from(v.dataSync());
+      const [, A, B] = this.parameters.shapes[k];
+      const data = this.parameters.values[k];
       const w = weights[p];
       for (let r = 0; r < a; r++) data.set(w.subarray(r * b, (r + 1) * b), (n * A + r) * B);
-      tf.tidy(() => v.assign(tf.tensor3d(data, [this.population, A, B])));
     });
+    this.parameters.commit();
   }
 
   private member(n: number): NinePathwayArch {
@@ -391,7 +335,6 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
   dispose(): void {
     this.disposeState();
     this.disposeCache();
-    for (const v of this.variables) v.dispose();
     for (const m of this.masks) m?.dispose();
     this.eyeInputs.dispose();
     this.noiseRows.dispose();

@@ -52,6 +52,22 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
 }
 
 /**
+ * A registry lookup in a worker: the worker loads plugins by name only (prnn.config.json and the parent's
+ * plugin specs), so a plugin the parent was handed as an object is missing here — say how to fix that.
+ */
+function inWorker<T>(lookup: () => T): T {
+  try {
+    return lookup();
+  } catch (err) {
+    if (!(err instanceof PrnnError)) throw err;
+    throw new PrnnError(
+      `${err.message} (in a worker thread, which loads plugins by package name only: name the plugin in prnn.config.json ` +
+        `or pass its package or path in plugins.extra; a plugin passed as an object works with workers: 1)`,
+    );
+  }
+}
+
+/**
  * Worker entry (piscina): rebuilds the registry from the same plugins as the parent, then trains the slice
  * with the named learner exactly as the parent would in-process.
  */
@@ -65,12 +81,14 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
   try {
     const backend = await initBackend(req.backend);
     const registry = await loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] });
-    const learner = registry.learner(req.learner);
-    const architecture = registry.architecture(req.family);
+    const learner = inWorker(() => registry.learner(req.learner));
+    const architecture = inWorker(() => registry.architecture(req.family));
     const result = await learner.train(
       {
         task: req.task,
+        taskSource: req.taskSource !== undefined ? inWorker(() => registry.task(req.taskSource!)) : undefined,
         architecture,
+        kernels: registry.kernels(req.family),
         members: req.members,
         config: req.config,
         runSeed: req.runSeed,
@@ -89,12 +107,12 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
 export async function benchTrainInWorker(req: BenchTrainThreadRequest): Promise<unknown> {
   await initBackend(req.backend);
   const registry = await loadPlugins({ cwd: req.cwd });
-  return benchTrainThread(registry.architecture(req.family), req);
+  return benchTrainThread(registry.architecture(req.family), registry.kernels(req.family), req);
 }
 
 /** Worker entry for `benchSweep` with workers: one thread's rates on one task. */
 export async function benchSweepInWorker(req: SweepThreadRequest): Promise<SweepThreadRates> {
   await initBackend(req.backend);
   const registry = await loadPlugins({ cwd: req.cwd });
-  return measureSweepThread(registry.architecture(req.family), req);
+  return measureSweepThread(registry.architecture(req.family), registry.kernels(req.family), req);
 }

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskOptions } from '@prnn/env';
-import type { LearningPath, PopulationMember } from '../../sdk/architecture.js';
+import type { PopulationMember } from '../../sdk/architecture.js';
 import type { LearnerConfig, LearnerState, NetworkResult } from '../../sdk/learner.js';
 
 /**
@@ -13,6 +13,8 @@ export const WORKER_PROTOCOL = 2;
 /** One slice of a population to train in a worker thread (plain data: it crosses the thread boundary). */
 export interface SliceRequest {
   readonly task: TaskOptions;
+  /** Registry key of the plugin task (absent: the built-in mazes). */
+  readonly taskSource?: string;
   /** Registry keys: the architecture family and the learner. */
   readonly family: string;
   readonly learner: string;
@@ -20,7 +22,7 @@ export interface SliceRequest {
   /** Already configured and validated by the learner in the parent. */
   readonly config: LearnerConfig;
   readonly runSeed: number;
-  readonly path?: LearningPath;
+  readonly path?: string;
   /** Where the worker looks up configured plugins (prnn.config.json / package.json), and `extra` plugin specs. */
   readonly cwd: string;
   readonly plugins?: readonly string[];

@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng, median } from '@prnn/env';
 import { allocateEpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../family.js';
 import { PopulationOptimizer } from '../../../training/population-optimizer.js';
 import { FusedPopulation } from './fused-population.js';
+import { fusedSquaredErrorKernel } from './fused-kernels.js';
 
 export interface BenchFusedOptions {
   /** Architecture spec (parseArch), default `fc`; `paper` = the paper's 128 + ff-large, repeated to fill the population. */
@@ -31,7 +31,7 @@ export interface BenchFusedResult {
   readonly repeats: number;
   /** Kernel only: 2 rollout forwards per step + the learning pass. */
   readonly kernel: EpisodeRate;
-  /** Through the PopulationModel: forward + lossAndGradients (tf.customGrad, gradient tensors). */
+  /** Through the PopulationModel and the registered learning kernel (`fusedSquaredErrorKernel.run`). */
   readonly model: EpisodeRate;
   /** Model plus per-network clip + Adam (`PopulationOptimizer`): a whole DQN update minus the environment. */
   readonly withOptimizer: EpisodeRate;
@@ -76,7 +76,7 @@ export function benchFused(opts: BenchFusedOptions = {}): BenchFusedResult {
   const grads = PATHWAYS.map((_, k) => new Float32Array(model.kernel.paddedSize(k)));
   const kernel = model.kernel;
   const settings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 10 };
-  const optimizer = new PopulationOptimizer(model.variables, P, settings);
+  const optimizer = new PopulationOptimizer(model.parameters, P, settings);
 
   const rollout = (): void => {
     model.resetState(1);
@@ -94,13 +94,12 @@ export function benchFused(opts: BenchFusedOptions = {}): BenchFusedResult {
     },
     model: () => {
       rollout();
-      tf.dispose(model.lossAndGradients(records).gradients);
+      fusedSquaredErrorKernel.run(model, records, losses, grads);
     },
     optimizer: () => {
       rollout();
-      const { gradients } = model.lossAndGradients(records);
-      optimizer.step(gradients);
-      tf.dispose(gradients);
+      fusedSquaredErrorKernel.run(model, records, losses, grads);
+      optimizer.step(grads);
     },
   };
   const wall: Record<string, number[]> = { kernel: [], model: [], optimizer: [] };
@@ -122,7 +121,6 @@ export function benchFused(opts: BenchFusedOptions = {}): BenchFusedResult {
       }
     }
   } finally {
-    optimizer.dispose();
     model.dispose();
   }
   const rate = (mode: string): EpisodeRate => ({ wall: median(wall[mode]), cpu: median(cpu[mode]) });

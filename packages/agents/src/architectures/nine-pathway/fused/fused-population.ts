@@ -1,30 +1,26 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng } from '@prnn/env';
-import type { EpisodeRecords, PopulationModel } from '../../../sdk/population-model.js';
+import type { PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
+import { NINE_PATHWAY_FAMILY } from '../names.js';
 import { FusedKernel } from './kernel.js';
 
-let instances = 0;
-
 /**
- * The 9-pathway population on the fused typed-array kernel. Weights are tfjs variables, one per pathway in
- * canonical order (`variables[k]` is PATHWAYS[k], shape [P, A, B] with H padded to the largest hidden size;
- * absent pathways and padded units stay zero because their gradient is zero), so the optimiser stays tfjs.
- * The learning pass is one `tf.customGrad` op whose forward and gradient both come from the kernel — like
- * TensorFlow's fused cuDNN RNN kernel; `forward` runs the kernel on a mirror of the variables that is
- * refreshed whenever a variable has been assigned (its dataId changes on `assign`; so change weights with
- * `assign`, as optimisers do, never by writing into a `dataSync()` array).
+ * The 9-pathway population on the fused typed-array kernel (registered as kernel `fused` of the family).
+ * Its parameters are typed arrays, one per pathway in canonical order (`values[k]` is PATHWAYS[k], shape
+ * [P, A, B] with H padded to the largest hidden size; absent pathways and padded units stay zero because
+ * their gradient is zero); `commit()` reloads the kernel's float64 mirror from them. No tfjs is involved:
+ * the optimiser steps the same arrays, and the learning pass is the kernel's (`fusedLearningKernel`).
  */
 export class FusedPopulation implements PopulationModel {
+  readonly family = NINE_PATHWAY_FAMILY;
+  readonly implementation = 'fused';
   readonly population: number;
   readonly inputs: number;
   readonly outputs: number;
-  readonly variables: readonly tf.Variable[];
+  readonly parameters: PopulationParameters;
   readonly kernel: FusedKernel;
   private readonly archs: readonly NinePathwayArch[];
-  private readonly mirrorIds: unknown[];
-  private readonly losses: Float32Array;
   private disposed = false;
 
   constructor(archs: readonly NinePathwayArch[], seeds: readonly number[]) {
@@ -45,16 +41,13 @@ export class FusedPopulation implements PopulationModel {
       const w = initWeights(archs[n], Rng.derive(seeds[n], STREAM.init));
       this.writeMember(padded, n, w);
     }
-    const id = instances++;
-    this.variables = PATHWAYS.map((p, k) => {
-      const [a, b] = this.kernel.paddedShapes[k];
-      const initial = tf.tensor3d(padded[k], [P, a, b]);
-      const v = tf.variable(initial, true, `prnn/nine-pathway-fused/${id}/${p}`);
-      initial.dispose();
-      return v;
-    });
-    this.mirrorIds = this.variables.map(() => null);
-    this.losses = new Float32Array(P);
+    this.parameters = {
+      names: [...PATHWAYS],
+      shapes: PATHWAYS.map((_, k) => [P, ...this.kernel.paddedShapes[k]]),
+      values: padded,
+      commit: () => this.kernel.loadPadded(padded),
+    };
+    this.kernel.loadPadded(padded);
   }
 
   private writeMember(padded: Float32Array[], n: number, w: Partial<Record<Pathway, ArrayLike<number>>>): void {
@@ -72,79 +65,23 @@ export class FusedPopulation implements PopulationModel {
     });
   }
 
-  /** Refreshes the kernel's weight mirror if any variable was assigned since the last refresh. */
-  private syncMirror(): void {
-    this.syncMirrorFrom(this.variables);
-  }
-
-  /** Loads the mirror from `tensors` (the 9 pathways) unless it already holds exactly their data. */
-  private syncMirrorFrom(tensors: readonly tf.Tensor[]): void {
-    let stale = false;
-    for (let k = 0; k < tensors.length; k++) if (tensors[k].dataId !== this.mirrorIds[k]) stale = true;
-    if (!stale) return;
-    this.kernel.loadPadded(tensors.map((t) => t.dataSync() as Float32Array));
-    for (let k = 0; k < tensors.length; k++) this.mirrorIds[k] = tensors[k].dataId;
-  }
-
   private checkAlive(): void {
     if (this.disposed) throw new PrnnError('this population model has been disposed');
   }
 
   resetState(batch: number): void {
     this.checkAlive();
-    this.syncMirror();
     this.kernel.resetState(batch);
   }
 
-  forward(obs: Float32Array, tieNoise: Float32Array | null, q: Float32Array, advance: boolean): void {
+  forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
     this.checkAlive();
-    this.syncMirror();
-    this.kernel.forwardStep(obs, tieNoise, q, advance);
-  }
-
-  /**
-   * The learning pass as a differentiable tfjs op: (the 9 pathway tensors, i.e. `variables`) → losses [P].
-   * Its forward and gradient come from the kernel; the gradient of network n is scaled by dy[n].
-   */
-  lossFunction(records: EpisodeRecords): (...weights: tf.Tensor[]) => tf.Tensor1D {
-    const P = this.population;
-    const kernel = this.kernel;
-    const op = tf.customGrad((...args: unknown[]) => {
-      const inputs = args.slice(0, PATHWAYS.length) as tf.Tensor[];
-      this.syncMirrorFrom(inputs);
-      // fresh buffers: the gradient tensors take ownership of them
-      const grads = PATHWAYS.map((_, k) => new Float32Array(kernel.paddedSize(k)));
-      kernel.learn(records, this.losses, grads);
-      const value = tf.tensor1d(this.losses.slice());
-      const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
-        const d = (Array.isArray(dy) ? dy[0] : dy).dataSync();
-        const scaled = !d.every((v) => v === 1);
-        return grads.map((g, k) => {
-          const [a, b] = kernel.paddedShapes[k];
-          if (scaled) {
-            for (let n = 0; n < P; n++) for (let i = n * a * b; i < (n + 1) * a * b; i++) g[i] *= d[n];
-          }
-          return tf.tensor3d(g, [P, a, b]);
-        });
-      };
-      return { value, gradFunc };
-    });
-    return op as unknown as (...weights: tf.Tensor[]) => tf.Tensor1D;
-  }
-
-  lossAndGradients(records: EpisodeRecords): { losses: Float32Array; gradients: tf.Tensor[] } {
-    this.checkAlive();
-    const f = this.lossFunction(records);
-    // valueAndGrads seeds dy = ones([P]) itself, so no tfjs gradient registrations are needed
-    const { value, grads } = tf.valueAndGrads((...vs: tf.Tensor[]) => f(...vs))([...this.variables]);
-    value.dispose();
-    return { losses: this.losses.slice(), gradients: grads };
+    this.kernel.forwardStep(obs, noise, q, advance);
   }
 
   exportWeights(n: number): Record<string, Float32Array> {
     this.checkAlive();
     this.checkMember(n);
-    this.syncMirror();
     return this.kernel.memberWeights(n) as Record<string, Float32Array>;
   }
 
@@ -163,12 +100,8 @@ export class FusedPopulation implements PopulationModel {
         throw new PrnnError(`weights for ${arch.name} must include pathway ${p}`);
       }
     }
-    const padded = this.variables.map((v) => (v.dataSync() as Float32Array).slice());
-    this.writeMember(padded, n, weights);
-    this.variables.forEach((v, k) => {
-      const [a, b] = this.kernel.paddedShapes[k];
-      tf.tidy(() => v.assign(tf.tensor3d(padded[k], [this.population, a, b])));
-    });
+    this.writeMember(this.parameters.values as Float32Array[], n, weights);
+    this.parameters.commit();
   }
 
   private checkMember(n: number): void {
@@ -180,7 +113,6 @@ export class FusedPopulation implements PopulationModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const v of this.variables) v.dispose();
   }
 }
 

@@ -72,7 +72,7 @@ function outerAcc(g: Float64Array, go: number, u: Float64Array, uo: number, rows
  *
  * Weights live in a compact double-precision mirror, each member's present pathways back to back as row-major
  * [A, B] with the member's own hidden size; `loadPadded` fills it from the population layout [P, A, Bpad]
- * (H padded to the population's largest hidden size) that the tfjs variables use. Activations and gradients are
+ * (H padded to the population's largest hidden size) that the population's parameters use. Activations and gradients are
  * accumulated in double precision; float32 weights are exact in it, so results match `referenceStep`.
  *
  * Each member runs either generated straight-line code for its architecture (codegen.ts) or the typed-array

@@ -1,0 +1,2 @@
+export * from './record-trials.js';
+export * from './measure-run.js';

@@ -1,0 +1,39 @@
+import { encodeOnnxModel, OnnxDataType, type NodeSpec, type TensorSpec } from './onnx-proto-writer.js';
+import { ONNX_IR_VERSION, ONNX_OPSET, POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from './policy-contract.js';
+
+/**
+ * An ONNX policy model (contract prnn-policy/1): the graph's nodes and initialisers between the contract's
+ * inputs obs [batch, I], state [batch, S] and outputs q [batch, 5], state_out [batch, S].
+ */
+export function encodePolicyModel(o: {
+  readonly graphName: string;
+  readonly docString: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly nodes: readonly NodeSpec[];
+  readonly initializers: readonly TensorSpec[];
+  readonly obsSize: number;
+  readonly stateSize: number;
+}): Uint8Array {
+  const { obsSize: I, stateSize: S } = o;
+  return encodeOnnxModel({
+    irVersion: ONNX_IR_VERSION,
+    opsetVersion: ONNX_OPSET,
+    producerName: 'prnn',
+    producerVersion: '0.1.0',
+    docString: o.docString,
+    metadata: o.metadata,
+    graph: {
+      name: o.graphName.replace(/[^A-Za-z0-9_]/g, '_'),
+      nodes: o.nodes,
+      initializers: o.initializers,
+      inputs: [
+        { name: POLICY_INPUTS.obs, elemType: OnnxDataType.FLOAT, shape: ['batch', I] },
+        { name: POLICY_INPUTS.state, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
+      ],
+      outputs: [
+        { name: POLICY_OUTPUTS.q, elemType: OnnxDataType.FLOAT, shape: ['batch', POLICY_ACTIONS] },
+        { name: POLICY_OUTPUTS.stateOut, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
+      ],
+    },
+  });
+}

@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PrnnError } from '@prnn/env';
+import { registerGradients } from '../tfjs-gradients.js';
+import type { KernelSet } from './kernel.js';
+import type { EpisodeRecords, PopulationModel } from './population-model.js';
+
+/**
+ * A learner's loss over one episode, as a named operation (the way tfjs names ops): `loss` is its generic
+ * definition — per-network losses [P] from the outputs of every step, time-major [steps, P, O] — which
+ * tfjs differentiates; a LearningKernel registered for (family, `operation`) computes the same faster.
+ */
+export interface LossOperation<R extends EpisodeRecords = EpisodeRecords> {
+  readonly operation: string;
+  loss(outputs: tf.Tensor3D, records: R, steps: number): tf.Tensor1D;
+}
+
+/** Checks an episode's records against the model's sizes; returns the longest episode length. */
+export function checkEpisodeRecords(model: PopulationModel, records: EpisodeRecords): number {
+  const { population: P, inputs: I, outputs: O } = model;
+  const T = records.steps;
+  if (records.population !== P) throw new PrnnError(`records.population must be ${P} (got ${records.population})`);
+  const expect = (name: string, got: number, want: number): void => {
+    if (got !== want) throw new PrnnError(`records.${name} must have ${want} values (got ${got})`);
+  };
+  expect('obs', records.obs.length, T * P * I);
+  expect('actions', records.actions.length, T * P);
+  expect('targets', records.targets.length, T * P);
+  expect('tieNoise', records.tieNoise.length, T * P * O);
+  expect('lengths', records.lengths.length, P);
+  let steps = 0;
+  for (let n = 0; n < P; n++) {
+    const len = records.lengths[n];
+    if (!Number.isInteger(len) || len < 0 || len > T) throw new PrnnError(`records.lengths[${n}] must be an integer from 0 to ${T} (got ${len})`);
+    steps = Math.max(steps, len);
+  }
+  for (let t = 0; t < steps; t++) {
+    for (let n = 0; n < P; n++) {
+      if (t >= records.lengths[n]) continue;
+      const a = records.actions[t * P + n];
+      if (!Number.isInteger(a) || a < 0 || a >= O) throw new PrnnError(`records.actions[${t * P + n}] must be an integer from 0 to ${O - 1} (got ${a})`);
+    }
+  }
+  return steps;
+}
+
+/** The generic learning pass: tfjs autodiff of `op.loss` over `model.unroll` (BPTT from the zero state). */
+export function autodiffLearningPass<R extends EpisodeRecords>(
+  model: PopulationModel,
+  op: LossOperation<R>,
+  records: R,
+  losses: Float32Array,
+  gradients: Float32Array[],
+): void {
+  const steps = checkEpisodeRecords(model, records);
+  for (const g of gradients) g.fill(0);
+  if (steps === 0) {
+    losses.fill(0);
+    return;
+  }
+  if (!model.unroll) {
+    throw new PrnnError(`the ${model.implementation} population of family ${model.family} has no kernel for ${op.operation} and cannot be differentiated generically`);
+  }
+  registerGradients();
+  const { names, shapes, values } = model.parameters;
+  // engine().gradients with allowNoGradients: a parameter the loss does not reach (e.g. a recurrent
+  // pathway in a one-step episode) gets a zero gradient instead of an error
+  const engine = tf.engine() as unknown as {
+    gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
+  };
+  let perNetwork: tf.Tensor | null = null;
+  tf.tidy(() => {
+    const params = values.map((v, k) => tf.tensor(v, shapes[k] as number[]));
+    const { grads } = engine.gradients(
+      () => {
+        const l = op.loss(model.unroll!(params, records, steps), records, steps);
+        perNetwork = tf.keep(l);
+        return tf.sum(l);
+      },
+      params,
+      undefined,
+      true,
+    );
+    grads.forEach((g, k) => {
+      if (!g) return;
+      if (g.size !== gradients[k].length) throw new PrnnError(`gradient of parameter ${names[k]} has ${g.size} values, expected ${gradients[k].length}`);
+      gradients[k].set(g.dataSync() as Float32Array);
+    });
+  });
+  const kept = perNetwork as tf.Tensor | null;
+  if (kept) {
+    losses.set(kept.dataSync() as Float32Array);
+    kept.dispose();
+  }
+}
+
+/**
+ * One learning pass of `op`: a LearningKernel registered for the model's family when one runs on this
+ * model, else tfjs autodiff. Fills per-network `losses` and `gradients` (aligned with `model.parameters`).
+ */
+export function learningPass<R extends EpisodeRecords>(
+  model: PopulationModel,
+  kernels: KernelSet | undefined,
+  op: LossOperation<R>,
+  records: R,
+  losses: Float32Array,
+  gradients: Float32Array[],
+): void {
+  if (losses.length !== model.population) throw new PrnnError(`losses must have ${model.population} values (got ${losses.length})`);
+  if (gradients.length !== model.parameters.values.length) {
+    throw new PrnnError(`expected ${model.parameters.values.length} gradient arrays (got ${gradients.length})`);
+  }
+  for (const kernel of kernels?.learning(op.operation) ?? []) {
+    if (kernel.run(model, records, losses, gradients)) return;
+  }
+  autodiffLearningPass(model, op, records, losses, gradients);
+}

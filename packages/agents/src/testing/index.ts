@@ -1,0 +1,2 @@
+// @prnn/agents/testing: the conformance suite for plugin authors.
+export * from './conformance.js';

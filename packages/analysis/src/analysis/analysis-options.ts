@@ -1,0 +1,19 @@
+import type { Registry } from '@prnn/agents';
+import type { ForestOptions } from '../predict/random-forest-cv.js';
+
+export interface AnalysisOptions {
+  /** Test mazes per network (default 1 000, SPEC §4). */
+  readonly mazes?: number;
+  /** Sensor-noise levels of the sweep (default the paper's 21 levels 0, 0.025, …, 0.5). */
+  readonly noise?: readonly number[];
+  /** Measures to compute (default all of MEASURE_NAMES). */
+  readonly metrics?: readonly string[];
+  /** Random forests of the prediction study (folds 10, trees 100, depth 9, seed 0). */
+  readonly forest?: ForestOptions;
+  /** The plugin registry: architecture families (ONNX export of plugin families) and metrics (default: built-ins). */
+  readonly registry?: Registry;
+  /** Central-difference step for networks without exact Jacobians (default FD_STEP). */
+  readonly fdStep?: number;
+  /** Called after each network: networks done, total, the network's id. */
+  readonly onProgress?: (done: number, total: number, id: string) => void;
+}

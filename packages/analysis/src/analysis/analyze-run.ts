@@ -1,0 +1,171 @@
+import { basename } from 'node:path';
+import { PrnnError } from '@prnn/env';
+import {
+  loadRun,
+  OnnxPolicy,
+  PAPER_NOISE_SPEC,
+  parseNoiseSpec,
+  PolicyEvaluator,
+  PAPER_FITNESS_NOISE,
+  readNetworkWeights,
+  runNetworkArch,
+  runNetworkOnnx,
+  TEST_SET_SEED_OFFSET,
+  trainedNetworks,
+  builtinPlugins,
+  createContainer,
+  type Architecture,
+  type Registry,
+  type LoadedRun,
+  type RunNetwork,
+} from '@prnn/agents';
+import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
+import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
+import { analysisMetricsPlugin, type AnalysisMetricInput } from '../plugin/analysis-metrics.js';
+import type { AnalysisOptions } from './analysis-options.js';
+import { measureNetwork, pluginMetricNames, type TestEvaluators } from './measure-network.js';
+import type { NetworkAnalysis } from './network-analysis.js';
+import { checkStoredResult, checkStoredWeights } from './stored-results.js';
+import { summarizeAnalysis, type Analysis, type AnalysisSource } from './summarize.js';
+import { storedSweep } from './stored-sweep.js';
+
+export function analysisLevels(options: AnalysisOptions): number[] {
+  return [...(options.noise ?? parseNoiseSpec(PAPER_NOISE_SPEC))];
+}
+
+export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: number, mazeSeed: number, noise: readonly number[]): TestEvaluators {
+  return {
+    sweep: new PolicyEvaluator({ task, mazes, mazeSeed, noise }),
+    record: new PolicyEvaluator({ task, mazes, mazeSeed, noise: [PAPER_FITNESS_NOISE] }),
+  };
+}
+
+/**
+ * The registry an analysis computes with: the given one, or the built-ins; @prnn/analysis's metrics plugin is
+ * added when the registry does not already hold it.
+ */
+export function analysisRegistry(options: AnalysisOptions): Registry {
+  const base = options.registry;
+  if (base?.plugins.some((p) => p.manifest.name === analysisMetricsPlugin.manifest.name)) return base;
+  return createContainer([...(base?.plugins ?? builtinPlugins()), analysisMetricsPlugin]);
+}
+
+export function checkMazes(mazes: number): number {
+  if (!Number.isInteger(mazes) || mazes < 1 || mazes > 1_000_000) throw new PrnnError(`mazes must be an integer in [1, 1000000] (got ${mazes})`);
+  return mazes;
+}
+
+async function loadTrainedRun(dir: string): Promise<{ run: LoadedRun; networks: RunNetwork[] }> {
+  const run = await loadRun(dir);
+  const networks = trainedNetworks(run);
+  if (networks.length === 0) {
+    throw new PrnnError(`run ${dir} holds no results (no trained network has networks/<id>/result.json): train it first with prnn train --out ${dir}`);
+  }
+  for (const net of networks) checkStoredResult(net.result, `network ${net.entry.id} of run ${dir}`);
+  return { run, networks };
+}
+
+/**
+ * Analyses the trained networks of one or more runs of one task (SPEC §4): for every network the noise
+ * sweep, robustness, sample efficiency, input sensitivity, memory M_k and capacity, weight norms and
+ * parameter count, on each run's own test set (runSeed + TEST_SET_SEED_OFFSET) with the network's own
+ * evaluation seed; then per architecture the medians and the tests against FC, the paper's headline table
+ * and the random-forest prediction study. Reads the runs only (an `eval.json` with the same sweep is reused).
+ */
+export async function analyzeRuns(dirs: readonly string[], options: AnalysisOptions = {}): Promise<Analysis> {
+  if (dirs.length === 0) throw new PrnnError('runs must list at least one run directory');
+  const started = performance.now();
+  const registry = analysisRegistry(options);
+  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES, pluginMetricNames(registry)));
+  const mazes = checkMazes(options.mazes ?? 1000);
+  const noise = analysisLevels(options);
+  const loaded = [];
+  for (const dir of dirs) loaded.push(await loadTrainedRun(dir));
+  const task = loaded[0].run.manifest.task;
+  for (const { run } of loaded) {
+    if (JSON.stringify(run.manifest.task) !== JSON.stringify(task)) {
+      throw new PrnnError(`runs must share one task: ${run.dir} differs from ${loaded[0].run.dir} (${JSON.stringify(run.manifest.task)})`);
+    }
+  }
+  const total = loaded.reduce((n, l) => n + l.networks.length, 0);
+  const networks: NetworkAnalysis[] = [];
+  const sources: AnalysisSource[] = [];
+  const several = loaded.length > 1;
+  for (const { run, networks: nets } of loaded) {
+    const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
+    const ev = testEvaluators(task, mazes, mazeSeed, noise);
+    const stored = await storedSweep(run, mazes, noise);
+    sources.push({
+      kind: 'run',
+      path: run.dir,
+      learner: run.manifest.learner,
+      runSeed: run.manifest.runSeed,
+      config: run.manifest.config,
+      networks: nets.length,
+      mazeSeed,
+      reusedEval: stored !== undefined,
+    });
+    for (const net of nets) {
+      const arch = runNetworkArch(net);
+      const where = `network ${net.entry.id} of run ${run.dir}`;
+      const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
+      checkStoredWeights(weights, where);
+      const architecture = registry.architecture(arch.family);
+      const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
+      let measured;
+      try {
+        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
+          measures,
+          storedSweep: stored?.get(net.entry.id),
+          fdStep: options.fdStep,
+          ninePathway:
+            arch.family === 'nine-pathway'
+              ? { weights, inputs: 4 * task.channels, hidden: arch.hidden, outputs: 5 }
+              : undefined,
+        });
+      } finally {
+        await policy.release();
+      }
+      networks.push({
+        source: run.dir,
+        id: several ? `${basename(run.dir)}/${net.entry.id}` : net.entry.id,
+        family: arch.family,
+        arch: arch.name,
+        seed: net.entry.seed,
+        hidden: arch.hidden,
+        parameters: arch.parameters,
+        flags: { ...(arch.flags ?? {}) },
+        storedFitness: net.result.fitness as number,
+        ...measured,
+        sampleEfficiency: Number.NaN,
+        trainingCurve: net.result.trainingCurve.map((v) => v as number),
+      });
+      options.onProgress?.(networks.length, total, net.entry.id);
+    }
+  }
+  let threshold = Number.NaN;
+  if (measures.has('sample-efficiency')) {
+    threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
+    const metric = registry.metric('sample-efficiency');
+    for (const n of networks) {
+      const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
+      n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(input)) as number) : Number.NaN;
+    }
+  }
+  return summarizeAnalysis({
+    task,
+    mazes,
+    noise,
+    measures: [...measures],
+    sources,
+    networks,
+    sampleEfficiencyThreshold: threshold,
+    forest: options.forest,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+/** Analyses one run directory (see analyzeRuns). */
+export function analyzeRun(dir: string, options: AnalysisOptions = {}): Promise<Analysis> {
+  return analyzeRuns([dir], options);
+}

@@ -1,0 +1,110 @@
+import { PAPER_FITNESS_NOISE, type ArchInfo, type PolicyEvaluator, type QEngine, type Registry } from '@prnn/agents';
+import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';
+import { NinePathwayJacobian } from '../jacobian/nine-pathway-jacobian.js';
+import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
+import { MEASURE_NAMES, type MeasureName } from '../measures/measure-names.js';
+import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
+import { recordTrials } from '../trials/recorded-trials.js';
+
+/** The test-set evaluators of one task: the noise sweep and the recording of trials at σs = 0.05. */
+export interface TestEvaluators {
+  readonly sweep: PolicyEvaluator;
+  readonly record: PolicyEvaluator;
+}
+
+export interface MeasureNetworkOptions {
+  /** Built-in measures plus the names of plugin metrics to compute. */
+  readonly measures: ReadonlySet<string>;
+  /** Exact Jacobians for a 9-pathway network (weights and sizes); otherwise finite differences through `engine`. */
+  readonly ninePathway?: { weights: Readonly<Record<string, Float32Array>>; inputs: number; hidden: number; outputs: number };
+  /** Stored noise-sweep fitness to reuse instead of evaluating (aligned with the sweep's levels). */
+  readonly storedSweep?: readonly number[];
+  readonly fdStep?: number;
+}
+
+export interface NetworkMeasures {
+  fitness: number;
+  fitnessByNoise: number[];
+  robustness: number;
+  inputSensitivity: number;
+  memory: number[];
+  memoryCapacity: number;
+  weightNorms: Record<string, number>;
+  /** Plugin metrics by name (named numbers flattened as `name.key`). */
+  extra: Record<string, number>;
+  jacobian: 'exact' | 'finite-difference' | 'none';
+}
+
+const nan = Number.NaN;
+const TRIAL_MEASURES = ['input-sensitivity', 'memory', 'memory-capacity'];
+
+/** Names of the registry's metrics that are not built-in measures of the analysis. */
+export function pluginMetricNames(registry: Registry): string[] {
+  return registry.metrics().map((m) => m.name).filter((n) => !(MEASURE_NAMES as string[]).includes(n));
+}
+
+function flatten(name: string, value: number | Record<string, number>, into: Record<string, number>): void {
+  if (typeof value === 'number') into[name] = value;
+  else for (const [key, v] of Object.entries(value)) into[`${name}.${key}`] = v;
+}
+
+/**
+ * Greedy test behaviour of one network through a QEngine — noise sweep and, along the recorded trials at
+ * σs = 0.05, the sensitivity profile — then every requested measure through the registry's metrics (the
+ * analysis' own are metric plugins too). Plugin metrics get the same input and land in `extra`.
+ */
+export async function measureNetwork(
+  engine: QEngine,
+  seed: number,
+  ev: TestEvaluators,
+  registry: Registry,
+  base: { arch: ArchInfo; weights: Readonly<Record<string, Float32Array>>; parameterNames?: readonly string[] },
+  options: MeasureNetworkOptions,
+): Promise<NetworkMeasures> {
+  const want = options.measures;
+  const has = (m: MeasureName | string) => want.has(m);
+  const out: NetworkMeasures = {
+    fitness: nan,
+    fitnessByNoise: [],
+    robustness: nan,
+    inputSensitivity: nan,
+    memory: [],
+    memoryCapacity: nan,
+    weightNorms: {},
+    extra: {},
+    jacobian: 'none',
+  };
+  const levels = ev.sweep.noise;
+  const plugins = [...want].filter((m) => !(MEASURE_NAMES as string[]).includes(m));
+  if (has('noise-sweep') || has('robustness') || has('fitness') || has('sample-efficiency') || plugins.length > 0) {
+    if (options.storedSweep) {
+      out.fitnessByNoise = [...options.storedSweep];
+    } else {
+      const r = await ev.sweep.evaluate(engine, seed);
+      out.fitnessByNoise = r.fitness.map((v) => v ?? nan);
+    }
+    const at = levels.indexOf(PAPER_FITNESS_NOISE);
+    out.fitness = at >= 0 ? out.fitnessByNoise[at] : nan;
+  }
+  let profile: SensitivityProfile | undefined;
+  if (TRIAL_MEASURES.some(has) || plugins.length > 0) {
+    const { trials, evaluation } = await recordTrials(ev.record, engine, seed);
+    if (Number.isNaN(out.fitness)) out.fitness = evaluation.fitness[0] ?? nan;
+    if (options.ninePathway) {
+      const np = options.ninePathway;
+      profile = new NinePathwayJacobian(np.weights, np, trials.steps).run(trials);
+      out.jacobian = 'exact';
+    } else {
+      profile = (await finiteDifferenceSensitivity(engine, trials, { step: options.fdStep })).profile;
+      out.jacobian = 'finite-difference';
+    }
+  }
+  const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
+  if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;
+  if (has('input-sensitivity')) out.inputSensitivity = (await registry.metric('input-sensitivity').measure(input)) as number;
+  if (has('memory')) out.memory = Object.values((await registry.metric('memory').measure(input)) as Record<string, number>);
+  if (has('memory-capacity')) out.memoryCapacity = (await registry.metric('memory-capacity').measure(input)) as number;
+  if (has('weight-norms') && Object.keys(base.weights).length > 0) out.weightNorms = (await registry.metric('weight-norms').measure(input)) as Record<string, number>;
+  for (const name of plugins) flatten(name, await registry.metric(name).measure(input), out.extra);
+  return out;
+}

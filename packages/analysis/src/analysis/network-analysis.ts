@@ -1,0 +1,30 @@
+import type { RunNetworkEntry } from '@prnn/agents';
+
+/** Everything measured of one network (one row of networks.csv). NaN: not computed or undefined. */
+export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch' | 'seed' | 'hidden' | 'parameters'> {
+  /** The run directory it came from (or the policy file). */
+  readonly source: string;
+  /** Unique within the analysis (`<run>/<id>` when several runs are analysed). */
+  readonly id: string;
+  /** The 7 optional-pathway flags (9-pathway family; empty otherwise). */
+  readonly flags: Readonly<Record<string, boolean>>;
+  /** Fitness as `prnn train` stored it (NaN for a policy file). */
+  readonly storedFitness: number;
+  /** Fitness at σs = 0.05 on the analysis' test mazes. */
+  fitness: number;
+  /** Fitness at each level of the analysis' noise sweep. */
+  fitnessByNoise: number[];
+  robustness: number;
+  sampleEfficiency: number;
+  inputSensitivity: number;
+  /** M_k for k = 0, −1, … (one per lag the task allows). */
+  memory: number[];
+  memoryCapacity: number;
+  /** Frobenius norms of the 9 pathways (canonical order), 0 when absent; empty when unknown. */
+  weightNorms: Record<string, number>;
+  readonly trainingCurve: number[];
+  /** Plugin metrics by name (a named-number metric as `name.key`). */
+  extra: Record<string, number>;
+  /** How the Jacobians were obtained: exact (fused forward mode), finite differences, or not at all. */
+  jacobian: 'exact' | 'finite-difference' | 'none';
+}

@@ -1,0 +1,90 @@
+import { median, PrnnError, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
+import { buildNinePathwayOnnx, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
+import { autodiffJacobians } from '../jacobian/autodiff-jacobian.js';
+import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';
+import { NinePathwayJacobian } from '../jacobian/nine-pathway-jacobian.js';
+import { ninePathwayTfjsStep } from '../jacobian/nine-pathway-tfjs-step.js';
+import { allocateProfile } from '../jacobian/sensitivity-profile.js';
+import { inputSensitivity, memoryProfile } from '../measures/memory.js';
+import { recordTrials } from '../trials/recorded-trials.js';
+
+export interface BenchSensitivityOptions {
+  readonly arch?: string;
+  readonly task?: TaskOptions;
+  /** Recorded test trials (default 1 000). */
+  readonly trials?: number;
+  /** Timed repeats of the fused path (median reported; default 5). */
+  readonly repeats?: number;
+  /** Trials timed one by one in the reference style (default 20), projected to all trials. */
+  readonly referenceTrials?: number;
+  readonly seed?: number;
+}
+
+export interface BenchSensitivityResult {
+  readonly arch: string;
+  readonly task: string;
+  readonly trials: number;
+  readonly steps: number;
+  /** Input sensitivity + memory of one network from its recorded trials: exact fused Jacobians, one core. */
+  readonly fusedSeconds: number;
+  readonly fusedRepeats: number[];
+  /** Batched central finite differences through onnxruntime (the path for foreign ONNX policies). */
+  readonly finiteDifferenceSeconds: number;
+  /** Reference style: one reverse-mode pass per time point and output, trial by trial (tfjs autodiff), projected. */
+  readonly perTimepointSeconds: number;
+  readonly speedup: number;
+}
+
+/**
+ * Speed of the memory analysis of one network: greedy test trials recorded once, then input sensitivity and
+ * memory M_k from exact fused Jacobians (median of repeats), next to finite differences through onnxruntime
+ * and to the reference style of one autodiff backward pass per time point and output, trial by trial.
+ */
+export async function benchSensitivity(options: BenchSensitivityOptions = {}): Promise<BenchSensitivityResult> {
+  const archSpec = options.arch ?? 'fc';
+  const arch = parseArch(archSpec);
+  const task = options.task ?? resolveTaskOptions('track', {});
+  const count = options.trials ?? 1000;
+  const repeats = options.repeats ?? 5;
+  const referenceTrials = Math.min(options.referenceTrials ?? 20, count);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new PrnnError(`repeats must be an integer ≥ 1 (got ${repeats})`);
+  const seed = options.seed ?? 0;
+  const weights = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
+  const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
+  try {
+    const evaluator = new PolicyEvaluator({ task, mazes: count, mazeSeed: seed, noise: [PAPER_FITNESS_NOISE] });
+    const { trials } = await recordTrials(evaluator, policy, seed);
+    const sizes = { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs };
+    const profile = allocateProfile(trials);
+    const fusedRepeats: number[] = [];
+    for (let r = 0; r <= repeats; r++) {
+      const started = performance.now();
+      new NinePathwayJacobian(weights, sizes, trials.steps).run(trials, profile);
+      inputSensitivity(profile);
+      memoryProfile(profile);
+      if (r > 0) fusedRepeats.push((performance.now() - started) / 1000); // r = 0 warms up
+    }
+    let started = performance.now();
+    await finiteDifferenceSensitivity(policy, trials);
+    const finiteDifferenceSeconds = (performance.now() - started) / 1000;
+    const net = ninePathwayTfjsStep(weights, sizes);
+    const subset = { ...trials, count: referenceTrials, lengths: trials.lengths.subarray(0, referenceTrials) };
+    started = performance.now();
+    autodiffJacobians(net, subset, { chunk: 1 });
+    const perTimepointSeconds = ((performance.now() - started) / 1000) * (count / referenceTrials);
+    const fusedSeconds = median(fusedRepeats);
+    return {
+      arch: arch.name,
+      task: task.kind,
+      trials: count,
+      steps: task.steps,
+      fusedSeconds,
+      fusedRepeats,
+      finiteDifferenceSeconds,
+      perTimepointSeconds,
+      speedup: perTimepointSeconds / fusedSeconds,
+    };
+  } finally {
+    await policy.release();
+  }
+}

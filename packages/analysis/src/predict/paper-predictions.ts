@@ -1,0 +1,67 @@
+import { OPTIONAL_PATHWAYS, PATHWAYS } from '@prnn/agents';
+import { crossValidatedForest, type CrossValidatedRmse, type ForestOptions } from './random-forest-cv.js';
+
+/** What the random forests see of a network (SPEC §4, prediction). */
+export interface PredictionSample {
+  readonly flags: Readonly<Record<string, boolean>>;
+  readonly weightNorms: Readonly<Record<string, number>>;
+  readonly inputSensitivity: number;
+  readonly memoryCapacity: number;
+  readonly fitness: number;
+  readonly sampleEfficiency: number;
+  readonly robustness: number;
+}
+
+export const PREDICTION_FEATURES = ['flags', 'weight norms', 'input sensitivity', 'memory capacity', 'all'] as const;
+export const PREDICTION_TARGETS = ['fitness', 'sampleEfficiency', 'robustness'] as const;
+export type PredictionFeatureSet = (typeof PREDICTION_FEATURES)[number];
+export type PredictionTarget = (typeof PREDICTION_TARGETS)[number];
+
+export interface PredictionResult extends CrossValidatedRmse {
+  readonly target: PredictionTarget;
+  readonly features: PredictionFeatureSet;
+  /** The target values the forest was scored on (aligned with `predictions`). */
+  readonly truth: number[];
+}
+
+function featureRow(s: PredictionSample, set: PredictionFeatureSet): number[] {
+  const flags = OPTIONAL_PATHWAYS.map((p) => (s.flags[p] ? 1 : 0));
+  const norms = PATHWAYS.map((p) => s.weightNorms[p] ?? 0);
+  switch (set) {
+    case 'flags':
+      return flags;
+    case 'weight norms':
+      return norms;
+    case 'input sensitivity':
+      return [s.inputSensitivity];
+    case 'memory capacity':
+      return [s.memoryCapacity];
+    case 'all':
+      return [...flags, ...norms, s.inputSensitivity, s.memoryCapacity];
+  }
+}
+
+/**
+ * The paper's prediction study: fitness, sample efficiency and robustness each predicted from (a) the 7
+ * flags, (b) the 9 weight norms, (c) input sensitivity, (d) memory capacity, (e) all of them. Samples with a
+ * non-finite value in what a forest needs are left out of that forest.
+ */
+export function paperPredictions(samples: readonly PredictionSample[], options: ForestOptions = {}): PredictionResult[] {
+  const results: PredictionResult[] = [];
+  for (const target of PREDICTION_TARGETS) {
+    for (const features of PREDICTION_FEATURES) {
+      const rows: number[][] = [];
+      const y: number[] = [];
+      for (const s of samples) {
+        const row = featureRow(s, features);
+        if (Number.isFinite(s[target]) && row.every(Number.isFinite)) {
+          rows.push(row);
+          y.push(s[target]);
+        }
+      }
+      if (y.length < 2) continue;
+      results.push({ target, features, truth: y, ...crossValidatedForest(rows, y, options) });
+    }
+  }
+  return results;
+}

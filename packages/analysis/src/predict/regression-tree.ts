@@ -1,0 +1,146 @@
+import { PrnnError } from '@prnn/env';
+
+export interface TreeOptions {
+  /** Maximum depth (the root is depth 0; SPEC §4: 9). */
+  readonly maxDepth: number;
+  /** A node with fewer samples is a leaf (default 2). */
+  readonly minSamplesSplit?: number;
+}
+
+/**
+ * A CART regression tree (squared-error splits, thresholds at midpoints between distinct values), stored
+ * in flat arrays. Fitting presorts every feature once and keeps each node's samples as one contiguous
+ * range of every sorted order (stable partition per split), so a level costs O(features · samples) and a
+ * tree O(features · n log n + depth · features · n) — not the quadratic split search of naive CART.
+ */
+export class RegressionTree {
+  private constructor(
+    private readonly feature: Int32Array,
+    private readonly threshold: Float64Array,
+    private readonly left: Int32Array,
+    private readonly right: Int32Array,
+    private readonly value: Float64Array,
+  ) {}
+
+  /**
+   * Fits a tree to the samples `rows` (indices into X, repeats allowed: a bootstrap sample) of the
+   * row-major matrix X [n × features] and targets y.
+   */
+  static fit(X: Float64Array, features: number, y: Float64Array, rows: Int32Array, options: TreeOptions): RegressionTree {
+    const m = rows.length;
+    const F = features;
+    if (m < 1) throw new PrnnError('a regression tree needs at least one sample');
+    const minSplit = Math.max(2, options.minSamplesSplit ?? 2);
+    // order[f·m + k]: the k-th sample position (into rows) in ascending order of feature f
+    const order = new Int32Array(F * m);
+    const keys = new Float64Array(m);
+    const positions = Array.from({ length: m }, (_, k) => k);
+    for (let f = 0; f < F; f++) {
+      for (let p = 0; p < m; p++) keys[p] = X[rows[p] * F + f];
+      positions.sort((a, b) => keys[a] - keys[b] || a - b);
+      order.set(positions, f * m);
+    }
+    const target = new Float64Array(m);
+    for (let p = 0; p < m; p++) target[p] = y[rows[p]];
+    const goesLeft = new Uint8Array(m);
+    const scratch = new Int32Array(m);
+    const nodes = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
+    const newNode = () => {
+      nodes.feature.push(-1);
+      nodes.threshold.push(0);
+      nodes.left.push(-1);
+      nodes.right.push(-1);
+      nodes.value.push(0);
+      return nodes.feature.length - 1;
+    };
+    const grow = (node: number, lo: number, hi: number, depth: number): void => {
+      const n = hi - lo;
+      let sum = 0;
+      let sumSq = 0;
+      for (let k = lo; k < hi; k++) {
+        const v = target[order[k]];
+        sum += v;
+        sumSq += v * v;
+      }
+      nodes.value[node] = sum / n;
+      const sse = sumSq - (sum * sum) / n;
+      if (depth >= options.maxDepth || n < minSplit || sse <= 1e-12 * Math.max(1, sumSq)) return;
+      let bestScore = sse;
+      let bestFeature = -1;
+      let bestThreshold = 0;
+      for (let f = 0; f < F; f++) {
+        const base = f * m;
+        let leftSum = 0;
+        let leftSq = 0;
+        for (let k = lo; k < hi - 1; k++) {
+          const p = order[base + k];
+          const v = target[p];
+          leftSum += v;
+          leftSq += v * v;
+          const x = X[rows[p] * F + f];
+          const next = X[rows[order[base + k + 1]] * F + f];
+          if (next === x) continue; // no threshold between equal values
+          const nl = k - lo + 1;
+          const nr = n - nl;
+          const rightSum = sum - leftSum;
+          const score = leftSq - (leftSum * leftSum) / nl + (sumSq - leftSq) - (rightSum * rightSum) / nr;
+          if (score < bestScore - 1e-12) {
+            bestScore = score;
+            bestFeature = f;
+            bestThreshold = (x + next) / 2;
+          }
+        }
+      }
+      if (bestFeature < 0) return;
+      let nLeft = 0;
+      for (let k = lo; k < hi; k++) {
+        const p = order[bestFeature * m + k];
+        const l = X[rows[p] * F + bestFeature] <= bestThreshold ? 1 : 0;
+        goesLeft[p] = l;
+        nLeft += l;
+      }
+      // stable partition of every feature's order: left samples first, each side still sorted
+      for (let f = 0; f < F; f++) {
+        const base = f * m;
+        let a = 0;
+        let b = nLeft;
+        for (let k = lo; k < hi; k++) {
+          const p = order[base + k];
+          if (goesLeft[p] === 1) scratch[a++] = p;
+          else scratch[b++] = p;
+        }
+        order.set(scratch.subarray(0, n), base + lo);
+      }
+      nodes.feature[node] = bestFeature;
+      nodes.threshold[node] = bestThreshold;
+      const l = newNode();
+      const r = newNode();
+      nodes.left[node] = l;
+      nodes.right[node] = r;
+      grow(l, lo, lo + nLeft, depth + 1);
+      grow(r, lo + nLeft, hi, depth + 1);
+    };
+    // every order shares the node ranges; the target sums may be taken from any one of them (feature 0)
+    grow(newNode(), 0, m, 0);
+    return new RegressionTree(
+      Int32Array.from(nodes.feature),
+      Float64Array.from(nodes.threshold),
+      Int32Array.from(nodes.left),
+      Int32Array.from(nodes.right),
+      Float64Array.from(nodes.value),
+    );
+  }
+
+  /** Prediction for the sample at row `row` of the row-major X [· × features]. */
+  predict(X: Float64Array, features: number, row: number): number {
+    let node = 0;
+    while (this.feature[node] >= 0) {
+      node = X[row * features + this.feature[node]] <= this.threshold[node] ? this.left[node] : this.right[node];
+    }
+    return this.value[node];
+  }
+
+  get nodes(): number {
+    return this.feature.length;
+  }
+}

@@ -1,0 +1,74 @@
+import { OPTIONAL_PATHWAYS, PATHWAYS } from '@prnn/agents';
+import { COMPARED_MEASURES, type Analysis } from '../analysis/summarize.js';
+
+export interface Table {
+  readonly columns: string[];
+  readonly rows: Record<string, unknown>[];
+}
+
+/** One row per network with every measure (networks.csv). */
+export function networkTable(a: Analysis): Table {
+  const extras = [...new Set(a.networks.flatMap((n) => Object.keys(n.extra)))];
+  const lags = Array.from({ length: a.task.steps }, (_, k) => `M_${k === 0 ? 0 : -k}`);
+  const columns = [
+    'id', 'source', 'family', 'arch', 'seed', 'hidden', 'parameters',
+    ...OPTIONAL_PATHWAYS.map((p) => `flag_${p}`),
+    'stored_fitness', 'fitness', 'robustness', 'sample_efficiency', 'input_sensitivity', 'memory_capacity', ...lags,
+    ...PATHWAYS.map((p) => `norm_${p}`),
+    ...a.noise.map((s) => `fitness_at_${s}`),
+    ...extras,
+    'jacobian',
+  ];
+  const rows = a.networks.map((n) => ({
+    id: n.id, source: n.source, family: n.family, arch: n.arch, seed: n.seed, hidden: n.hidden, parameters: n.parameters,
+    ...Object.fromEntries(OPTIONAL_PATHWAYS.map((p) => [`flag_${p}`, n.flags[p] === undefined ? '' : n.flags[p] ? 1 : 0])),
+    stored_fitness: n.storedFitness, fitness: n.fitness, robustness: n.robustness, sample_efficiency: n.sampleEfficiency,
+    input_sensitivity: n.inputSensitivity, memory_capacity: n.memoryCapacity,
+    ...Object.fromEntries(lags.map((l, k) => [l, n.memory[k]])),
+    ...Object.fromEntries(PATHWAYS.map((p) => [`norm_${p}`, n.weightNorms[p]])),
+    ...Object.fromEntries(a.noise.map((s, k) => [`fitness_at_${s}`, n.fitnessByNoise[k]])),
+    ...Object.fromEntries(extras.map((e) => [e, n.extra[e]])),
+    jacobian: n.jacobian,
+  }));
+  return { columns, rows };
+}
+
+const SNAKE: Record<string, string> = {
+  fitness: 'fitness', robustness: 'robustness', sampleEfficiency: 'sample_efficiency', inputSensitivity: 'input_sensitivity', memoryCapacity: 'memory_capacity',
+};
+
+/** One row per architecture: medians, IQRs, BH-adjusted one-sided p-values vs FC, significance (architectures.csv). */
+export function architectureTable(a: Analysis): Table {
+  const columns = ['arch', 'family', 'parameters', 'networks'];
+  for (const m of COMPARED_MEASURES) {
+    const s = SNAKE[m];
+    columns.push(`${s}_median`, `${s}_q1`, `${s}_q3`, `${s}_n`, `${s}_p_higher`, `${s}_p_lower`, `${s}_vs_fc`);
+  }
+  const rows = a.architectures.map((arch) => {
+    const row: Record<string, unknown> = { arch: arch.arch, family: arch.family, parameters: arch.parameters, networks: arch.networks };
+    for (const m of COMPARED_MEASURES) {
+      const c = arch.measures[m];
+      const s = SNAKE[m];
+      Object.assign(row, {
+        [`${s}_median`]: c.median, [`${s}_q1`]: c.q1, [`${s}_q3`]: c.q3, [`${s}_n`]: c.n,
+        [`${s}_p_higher`]: c.pHigher, [`${s}_p_lower`]: c.pLower, [`${s}_vs_fc`]: c.significance,
+      });
+    }
+    return row;
+  });
+  return { columns, rows };
+}
+
+export function predictionTable(a: Analysis): Table {
+  return {
+    columns: ['target', 'features', 'rmse', 'baseline_rmse', 'ratio', 'samples', 'folds'],
+    rows: a.predictions.map((p) => ({
+      target: p.target, features: p.features, rmse: p.rmse, baseline_rmse: p.baselineRmse,
+      ratio: p.baselineRmse > 0 ? p.rmse / p.baselineRmse : Number.NaN, samples: p.samples, folds: p.folds,
+    })),
+  };
+}
+
+export function headlineCsvTable(a: Analysis): Table {
+  return { columns: ['measure', 'paper', 'prnn', 'networks'], rows: a.headline.map((r) => ({ ...r })) };
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '@prnn/env';
+import {
+  benjaminiHochberg,
+  compareToReference,
+  crossValidatedForest,
+  mannWhitneyU,
+  mean,
+  RandomForest,
+  RegressionTree,
+  sampleEfficiency,
+  sampleEfficiencyThreshold,
+  smallestAttainableP,
+  summarize,
+} from '../src/index.js';
+
+function sample(seed: number, n: number, shift: number): number[] {
+  const rng = Rng.derive(seed, 1);
+  return Array.from({ length: n }, () => rng.normal() + shift);
+}
+
+describe('compareToReference', () => {
+  it('flags groups that are significantly higher / lower than the reference after BH', () => {
+    const groups = new Map([
+      ['fc', sample(1, 30, 0)],
+      ['up', sample(2, 30, 3)],
+      ['same', sample(3, 30, 0)],
+      ['down', sample(4, 30, -3)],
+      ['empty', [Number.NaN]],
+    ]);
+    const rows = compareToReference(groups, 'fc');
+    const by = Object.fromEntries(rows.map((r) => [r.group, r]));
+    expect(by.fc.significance).toBe('reference');
+    expect(by.up.significance).toBe('higher');
+    expect(by.down.significance).toBe('lower');
+    expect(by.same.significance).toBe('n.s.');
+    expect(by.empty.significance).toBe('n/a');
+    // the adjusted p-values are BH over the three tested groups of the one-sided tests
+    const raw = ['up', 'same', 'down'].map((g) => mannWhitneyU(groups.get(g)!, groups.get('fc')!, 'greater').p);
+    expect(['up', 'same', 'down'].map((g) => by[g].pHigher)).toEqual(benjaminiHochberg(raw));
+    expect(by.up.n).toBe(30);
+    expect(by.up.median).toBeCloseTo(summarize(groups.get('up')!).median, 12);
+  });
+
+  it('knows when too few networks make significance unreachable', () => {
+    // 4 vs 4, no ties: U = 16, σ² = 16·9/12 → z = 7.5/√12, p ≈ 0.0152 > 0.01; 5 vs 5 reaches it
+    expect(smallestAttainableP(4, 4)).toBeCloseTo(0.015191410988288, 9);
+    expect(smallestAttainableP(5, 5)).toBeLessThan(0.01);
+  });
+
+  it('names a missing reference', () => {
+    expect(() => compareToReference(new Map([['a', [1]]]), 'fc')).toThrow(/reference group "fc"/);
+  });
+});
+
+describe('summary statistics', () => {
+  it('quartiles by linear interpolation (numpy default)', () => {
+    expect(summarize([4, 1, 3, 2, Number.NaN])).toEqual({ median: 2.5, q1: 1.75, q3: 3.25, n: 4 });
+  });
+});
+
+describe('sample efficiency (SPEC §4)', () => {
+  it('100 − first index reaching θ when at least two points reach it, else 0', () => {
+    const curve = Array.from({ length: 100 }, (_, k) => (k >= 30 ? 0.9 : 0.2));
+    expect(sampleEfficiency(curve, 0.85)).toBe(70);
+    const once = Array.from({ length: 100 }, (_, k) => (k === 50 ? 0.9 : 0.2));
+    expect(sampleEfficiency(once, 0.85)).toBe(0);
+    expect(sampleEfficiencyThreshold([0.5, 0.9, 1.0])).toBeCloseTo(0.81, 12);
+  });
+});
+
+describe('crossValidatedForest', () => {
+  it('beats the mean baseline on a learnable target; baseline has the leave-one-out closed form', () => {
+    const rng = Rng.derive(5, 1);
+    const X = Array.from({ length: 60 }, () => [rng.float(), rng.float()]);
+    const y = X.map(([a, b]) => 3 * a + (b > 0.5 ? 1 : 0));
+    const r = crossValidatedForest(X, y, { folds: 10, trees: 20, seed: 3 });
+    expect(r.rmse).toBeLessThan(0.5 * r.baselineRmse);
+    expect(crossValidatedForest(X, y, { folds: 10, trees: 20, seed: 3 }).predictions).toEqual(r.predictions);
+    // leave-one-out: the baseline error of sample i is n/(n−1)·(y_i − ȳ)
+    const n = y.length;
+    const mean = y.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+    const loo = crossValidatedForest(X, y, { folds: n, trees: 5, seed: 1 });
+    expect(loo.baselineRmse).toBeCloseTo((n / (n - 1)) * sd, 10);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => crossValidatedForest([[1]], [1])).toThrow(/at least 2 samples/);
+    expect(() => crossValidatedForest([[1], [Number.NaN]], [1, 2])).toThrow(/finite numbers/);
+  });
+});
+
+describe('RegressionTree / RandomForest', () => {
+  it('a depth-1 tree takes the split a brute-force search finds (squared error, midpoint threshold)', () => {
+    const rng = Rng.derive(9, 1);
+    const n = 40;
+    const F = 3;
+    const X = new Float64Array(n * F).map(() => Math.round(rng.float() * 20) / 20);
+    const y = Float64Array.from({ length: n }, (_, i) => X[i * F + 1] * 2 + rng.normal() * 0.1);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    const tree = RegressionTree.fit(X, F, y, rows, { maxDepth: 1 });
+    // brute force over every feature and every midpoint between distinct values
+    let best = { score: Infinity, f: -1, t: 0 };
+    for (let f = 0; f < F; f++) {
+      const values = [...new Set(Array.from({ length: n }, (_, i) => X[i * F + f]))].sort((a, b) => a - b);
+      for (let k = 0; k + 1 < values.length; k++) {
+        const t = (values[k] + values[k + 1]) / 2;
+        const sides = [[], []] as number[][];
+        for (let i = 0; i < n; i++) sides[X[i * F + f] <= t ? 0 : 1].push(y[i]);
+        const sse = sides.reduce((s, side) => {
+          const m = side.reduce((a, b) => a + b, 0) / side.length;
+          return s + side.reduce((a, v) => a + (v - m) ** 2, 0);
+        }, 0);
+        if (sse < best.score - 1e-12) best = { score: sse, f, t };
+      }
+    }
+    expect(best.f).toBe(1);
+    const leftMean = mean(Array.from({ length: n }, (_, i) => i).filter((i) => X[i * F + 1] <= best.t).map((i) => y[i]));
+    const probe = new Float64Array([0.5, best.t - 1e-9, 0.5]);
+    expect(tree.predict(probe, F, 0)).toBeCloseTo(leftMean, 12);
+    expect(tree.nodes).toBe(3);
+  });
+
+  it('a deep tree fits distinct training points exactly; a forest is deterministic in its seed', () => {
+    const X = Float64Array.from({ length: 16 }, (_, i) => i);
+    const y = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const rows = Int32Array.from({ length: 16 }, (_, i) => i);
+    const tree = RegressionTree.fit(X, 1, y, rows, { maxDepth: 9 });
+    for (let i = 0; i < 16; i++) expect(tree.predict(X, 1, i)).toBeCloseTo(y[i], 12);
+    const a = RandomForest.fit(X, 1, y, rows, { trees: 5, maxDepth: 3, seed: 4 });
+    const b = RandomForest.fit(X, 1, y, rows, { trees: 5, maxDepth: 3, seed: 4 });
+    expect(a.predict(X, 3)).toBe(b.predict(X, 3));
+  });
+});

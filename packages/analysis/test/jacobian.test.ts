@@ -1,0 +1,151 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '@prnn/env';
+import { buildNinePathwayOnnx, initBackend, initWeights, OnnxPolicy, parseArch, ReferenceEngine, type NinePathwayArch } from '@prnn/agents';
+import {
+  allocateTrials,
+  autodiffJacobians,
+  finiteDifferenceSensitivity,
+  inputSensitivity,
+  memoryProfile,
+  NinePathwayJacobian,
+  ninePathwayTfjsStep,
+  profileOfJacobians,
+  allocateJacobians,
+  type RecordedTrials,
+} from '../src/index.js';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+/** Initial weights scaled up so that the dynamics are far from linear (ReLUs switch, softmax saturates). */
+function weightsOf(arch: NinePathwayArch, seed: number, scale = 3): Record<string, Float32Array> {
+  const w = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
+  for (const m of Object.values(w)) for (let k = 0; k < m.length; k++) m[k] *= scale;
+  return w;
+}
+
+function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
+  const trials = allocateTrials(count, steps, 8);
+  const rng = Rng.derive(seed, 2);
+  for (let n = 0; n < count; n++) {
+    trials.lengths[n] = n === 0 ? steps : 1 + rng.int(steps);
+    for (let t = 0; t < trials.lengths[n]; t++) for (let j = 0; j < 8; j++) trials.obs[(n * steps + t) * 8 + j] = rng.float();
+  }
+  return trials;
+}
+
+const sizes = (arch: NinePathwayArch) => ({ inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs });
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+  return worst;
+}
+
+function maxAbs(a: Float64Array): number {
+  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+const ARCHS = ['fc', 'hh+oh', 'ii+oi', 'oo+io+hi', 'ff'];
+
+describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
+  it('equal tfjs reverse-mode autodiff of the same forward (written in tfjs ops)', () => {
+    for (const spec of ARCHS) {
+      const arch = parseArch(spec);
+      const weights = weightsOf(arch, 7);
+      const trials = randomTrials(12, 6, 8);
+      const fused = allocateJacobians(trials, 5);
+      new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, fused);
+      const auto = autodiffJacobians(ninePathwayTfjsStep(weights, sizes(arch)), trials);
+      expect(maxAbs(fused.j)).toBeGreaterThan(1e-2);
+      // tfjs computes in float32; the fused kernel in float64
+      expect(maxAbsDiff(fused.j, auto.j), spec).toBeLessThan(2e-5);
+    }
+  });
+
+  it('equal central finite differences of the reference step (float32, h = 1e-3)', async () => {
+    for (const spec of ARCHS) {
+      const arch = parseArch(spec);
+      const weights = weightsOf(arch, 11);
+      const trials = randomTrials(10, 6, 12);
+      const fused = allocateJacobians(trials, 5);
+      const profile = new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, fused);
+      const fd = await finiteDifferenceSensitivity(new ReferenceEngine(arch, weights), trials, { full: true });
+      expect(maxAbsDiff(fused.j, fd.jacobians!.j), spec).toBeLessThan(2e-3 * Math.max(1, maxAbs(fused.j)));
+      expect(maxAbsDiff(profile.s, fd.profile.s), spec).toBeLessThan(3e-3 * Math.max(1, maxAbs(profile.s)));
+    }
+  });
+
+  it('the profile is the Frobenius norm of each block; a feed-forward network has no memory', () => {
+    const arch = parseArch('ff');
+    const weights = weightsOf(arch, 3);
+    const trials = randomTrials(20, 6, 4);
+    const jac = allocateJacobians(trials, 5);
+    const profile = new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, jac);
+    expect(maxAbsDiff(profile.s, profileOfJacobians(jac, trials.lengths).s)).toBeLessThan(1e-12);
+    const m = memoryProfile(profile);
+    expect(m.memory[0]).toBe(1);
+    for (const v of m.memory.slice(1)) expect(v).toBe(0);
+    expect(m.capacity).toBe(1);
+    expect(inputSensitivity(profile)).toBeGreaterThan(0);
+  });
+
+  it('a linear recurrence has the known Jacobian', () => {
+    // hh only, H = 1 … not expressible; instead: ii pathway alone feeds x_t = s_t + W_ii x_{t−1}, so
+    // ∂x_t/∂s_τ = (W_iiᵀ)^(t−τ). With W_ii = a·Id and output fixed by W_ih, W_ho, the ratio
+    // S(t, −1)/S(t, 0) equals |a| whenever all hidden units stay active (positive weights, positive inputs).
+    const arch = parseArch('ii');
+    const a = 0.5;
+    const I = 8;
+    const w: Record<string, Float32Array> = {
+      ii: new Float32Array(I * I),
+      ih: new Float32Array(I * arch.hidden).fill(0.1),
+      ho: new Float32Array(arch.hidden * 5).map((_, k) => (k % 5) * 0.3),
+    };
+    for (let j = 0; j < I; j++) w.ii[j * I + j] = a;
+    const trials = randomTrials(5, 6, 9);
+    for (let k = 0; k < trials.lengths.length; k++) trials.lengths[k] = 6;
+    for (let k = 0; k < trials.obs.length; k++) trials.obs[k] = 0.2 + 0.5 * ((k * 7919) % 13) / 13;
+    const jac = allocateJacobians(trials, 5);
+    new NinePathwayJacobian(w, sizes(arch), 6).run(trials, undefined, jac);
+    // ∂o_t/∂s_τ = D_t·W_hoᵀ·W_ihᵀ·a^(t−τ): each lag multiplies the block by a exactly.
+    const T = 6;
+    const block = 5 * I;
+    for (let n = 0; n < 5; n++) {
+      for (let t = 1; t < T; t++) {
+        for (let q = 0; q < block; q++) {
+          const now = jac.j[((n * T + t) * T + t) * block + q];
+          const before = jac.j[((n * T + t) * T + (t - 1)) * block + q];
+          expect(before).toBeCloseTo(a * now, 12);
+        }
+      }
+    }
+  });
+});
+
+describe('finite differences through onnxruntime (any ONNX policy)', () => {
+  it('an exported built-in matches the exact Jacobian; error vs step size', async () => {
+    const errors: Record<string, number> = {};
+    for (const spec of ['fc', 'hh+oh']) {
+      const arch = parseArch(spec);
+      const weights = weightsOf(arch, 5);
+      const trials = randomTrials(16, 6, 6);
+      const exact = allocateJacobians(trials, 5);
+      new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, exact);
+      const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
+      try {
+        for (const h of [1e-1, 1e-3, 1e-5]) {
+          const fd = await finiteDifferenceSensitivity(policy, trials, { step: h, full: true, chunk: 5 });
+          errors[`${spec} h=${h}`] = maxAbsDiff(exact.j, fd.jacobians!.j) / maxAbs(exact.j);
+        }
+      } finally {
+        await policy.release();
+      }
+      // the default step: relative error ≤ 1e-3; too large a step (curvature) and too small (float32 rounding) are worse
+      expect(errors[`${spec} h=0.001`], JSON.stringify(errors)).toBeLessThan(1e-3);
+      expect(errors[`${spec} h=0.1`]).toBeGreaterThan(errors[`${spec} h=0.001`]);
+      expect(errors[`${spec} h=0.00001`]).toBeGreaterThan(errors[`${spec} h=0.001`]);
+    }
+  });
+});

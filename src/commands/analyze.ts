@@ -1,0 +1,133 @@
+import { Flags } from '@oclif/core';
+import { loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
+import {
+  analysisRegistry,
+  analyzePolicy,
+  analyzeRuns,
+  checkMeasures,
+  checkReportDirectory,
+  COMPARED_MEASURES,
+  MEASURE_NAMES,
+  pluginMetricNames,
+  writeReport,
+  type Analysis,
+} from '@prnn/analysis';
+import { BaseCommand } from '../cli/base-command.js';
+import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
+import { ProgressBar } from '../cli/progress-bar.js';
+import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
+
+const nullable = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** What `prnn analyze --json` prints: the per-network and per-architecture summary and where the report went. */
+export function analyzeJson(a: Analysis, out: string, files: string[]) {
+  return {
+    out,
+    files,
+    task: a.task,
+    mazes: a.mazes,
+    seconds: a.seconds,
+    headline: a.headline,
+    networks: a.networks.map((n) => ({
+      id: n.id,
+      arch: n.arch,
+      seed: n.seed,
+      parameters: nullable(n.parameters),
+      fitness: nullable(n.fitness),
+      robustness: nullable(n.robustness),
+      sampleEfficiency: nullable(n.sampleEfficiency),
+      inputSensitivity: nullable(n.inputSensitivity),
+      memory: n.memory.map(nullable),
+      memoryCapacity: nullable(n.memoryCapacity),
+      weightNorms: n.weightNorms,
+      extra: n.extra,
+      jacobian: n.jacobian,
+    })),
+    architectures: a.architectures.map((arch) => ({
+      arch: arch.arch,
+      parameters: nullable(arch.parameters),
+      networks: arch.networks,
+      ...Object.fromEntries(
+        COMPARED_MEASURES.map((m) => {
+          const c = arch.measures[m];
+          return [m, { median: nullable(c.median), q1: nullable(c.q1), q3: nullable(c.q3), n: c.n, pHigher: nullable(c.pHigher), pLower: nullable(c.pLower), significance: c.significance }];
+        }),
+      ),
+    })),
+    predictions: a.predictions.map((p) => ({ target: p.target, features: p.features, rmse: p.rmse, baselineRmse: p.baselineRmse, samples: p.samples })),
+  };
+}
+
+export default class Analyze extends BaseCommand {
+  static override summary = "The paper's measures, statistics, prediction and figures for trained runs or an ONNX policy; writes a report.";
+  static override description =
+    'Reads what `prnn train` stored in one or more run directories (or takes one ONNX policy of the prnn policy ' +
+    'contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
+    'robustness (trapezoid area), sample efficiency (θ = 0.9 × the median fitness of all networks analysed), ' +
+    'input sensitivity and memory M_k for every lag from the Jacobians ∂o_t/∂s_{t+k} along the recorded greedy ' +
+    'test trials (exact for the 9-pathway family; central finite differences through onnxruntime otherwise), ' +
+    'the 9 weight norms and the parameter count (SPEC §4). Then per architecture the medians and IQRs, two ' +
+    'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01), random-forest ' +
+    'predictions (10-fold CV RMSE vs the mean), and the SPEC §5 headline table next to the paper. Writes ' +
+    'report.html (self-contained), report.md, CSV tables, analysis.json and figures (SVG + PNG) to --out, which ' +
+    'must be missing, empty or an earlier report; nothing is written when anything fails.';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %> --run runs/demo --out runs/demo/report', description: 'The demo run: report in runs/demo/report/report.html.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/a --run runs/b --out report --json', description: 'Two runs of one task analysed together; summary as JSON.' },
+    { command: '<%= config.bin %> <%= command.id %> --policy model.onnx --maze track --mazes 200 --out report-onnx', description: 'An ONNX policy (e.g. from PyTorch): Jacobians by finite differences.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/demo --metrics fitness,robustness,memory --out quick', description: 'Only some measures.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    run: Flags.string({ description: 'A run directory of `prnn train` (repeat for several runs of one task).', multiple: true, exactlyOne: ['run', 'policy'] }),
+    policy: Flags.string({ description: 'An ONNX policy file (prnn policy contract); its task comes from the task flags.', exactlyOne: ['run', 'policy'] }),
+    out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
+    mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
+    noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
+    metrics: Flags.string({
+      description: `Measures to compute, comma-separated (default all: ${MEASURE_NAMES.join(', ')}); names of plugin metrics add them as extra columns.`,
+    }),
+    trees: Flags.integer({ description: 'Trees per random forest.', default: 100, min: 1, max: 10_000 }),
+    folds: Flags.integer({ description: 'Cross-validation folds of the prediction study.', default: 10, min: 2, max: 1000 }),
+    seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
+    ...taskFlags,
+  };
+
+  async run(): Promise<ReturnType<typeof analyzeJson>> {
+    const { flags } = await this.parse(Analyze);
+    const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
+    const registry = analysisRegistry({ registry: await loadPlugins({ cwd: process.cwd() }) });
+    const metrics =
+      flags.metrics === undefined
+        ? undefined
+        : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean), pluginMetricNames(registry)));
+    await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
+    const started = performance.now();
+    const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
+    const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);
+    const common = { mazes: flags.mazes, noise, metrics, registry, forest: { trees: flags.trees, folds: flags.folds, seed: flags.seed }, onProgress };
+    let analysis: Analysis;
+    try {
+      if (flags.policy !== undefined) {
+        const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
+        analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
+      } else {
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], common));
+      }
+    } finally {
+      bar.finish();
+    }
+    const written = await withFlagAsync('--out', 'out', () => writeReport(analysis, flags.out));
+    if (!this.jsonEnabled()) {
+      const width = Math.max(...analysis.headline.map((r) => r.measure.length));
+      this.log(`${analysis.networks.length} networks, ${analysis.architectures.length} architectures, ${analysis.mazes} test mazes each (${analysis.seconds.toFixed(1)} s)`);
+      this.log(`${'measure'.padEnd(width)}  ${'paper'.padEnd(28)}  prnn (networks)`);
+      for (const r of analysis.headline) this.log(`${r.measure.padEnd(width)}  ${r.paper.padEnd(28)}  ${r.prnn} (${r.networks})`);
+      this.log(`Report written to ${written.dir}/report.html`);
+    }
+    return analyzeJson(analysis, written.dir, written.files);
+  }
+}
