@@ -30,3 +30,20 @@ export async function withFlagAsync<T>(flag: string, parameter: string | undefin
     throw nameFlag(error, flag, parameter);
   }
 }
+
+/**
+ * Runs `fn`; a PrnnError whose message starts with one of `parameters` (a library's parameter names that
+ * are also the flags' names without dashes, e.g. `max-running`) gets the flag's dashes: `--max-running must …`.
+ * `aliases` maps other parameter wordings to a flag name (e.g. `sweep name` → `name`).
+ */
+export async function withParameterFlags<T>(parameters: readonly string[], fn: () => Promise<T> | T, aliases: Readonly<Record<string, string>> = {}): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof PrnnError)) throw error;
+    const words = [...parameters, ...Object.keys(aliases)].sort((a, b) => b.length - a.length);
+    const hit = words.find((w) => error.message.startsWith(w) && !/[\w-]/.test(error.message.charAt(w.length)));
+    if (hit === undefined) throw error;
+    throw new PrnnError(`--${aliases[hit] ?? hit}${error.message.slice(hit.length)}`);
+  }
+}

@@ -57,7 +57,8 @@ const FLAG_OF_PARAMETER: Readonly<Record<string, string>> = {
   curvePoints: '--curve-points',
 };
 
-function configureWithFlagNames<T>(configure: () => T): T {
+/** Runs a learner's configure, naming the flag (e.g. --episodes) instead of the parameter in its errors. */
+export function configureWithFlagNames<T>(configure: () => T): T {
   try {
     return configure();
   } catch (error) {

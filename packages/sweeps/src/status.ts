@@ -1,0 +1,103 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readLock, lockHeld } from './chunk-lock.js';
+import { pathExists } from './path-exists.js';
+import { readPlan, type SweepPlan } from './plan.js';
+import { WORK_DIR } from './run-sweep.js';
+import { publishedShards } from './shards.js';
+import { ResultsStore, STORE_FILE } from './store.js';
+
+export type ChunkState = 'done' | 'unmerged' | 'running' | 'interrupted' | 'missing';
+
+export interface ChunkStatus {
+  readonly index: number;
+  readonly state: ChunkState;
+  readonly networks: number;
+  /** Networks of the chunk in the store. */
+  readonly stored: number;
+}
+
+export interface SweepStatus {
+  readonly dir: string;
+  readonly sweep: string;
+  readonly planHash: string;
+  /** Networks planned, stored in the store, and waiting in published shards. */
+  readonly planned: number;
+  readonly done: number;
+  readonly unmerged: number;
+  readonly chunks: { readonly total: number } & Readonly<Record<ChunkState, number>>;
+  /** Stored networks per second between the first and the last stored network (null with fewer than 2). */
+  readonly networksPerSecond: number | null;
+  /** Seconds left at that rate for the networks not stored or waiting in shards (null when unknown). */
+  readonly etaSeconds: number | null;
+  readonly perChunk: readonly ChunkStatus[];
+  readonly store: string;
+  readonly journalMode: string | null;
+}
+
+
+/**
+ * Where a sweep stands: per chunk done (in the store), unmerged (a published shard), running (a live lock),
+ * interrupted (a work directory with a checkpoint but no live process) or missing; networks per second from
+ * the store's finish times and an ETA for the rest.
+ */
+export async function sweepStatus(dir: string, options: { store?: string; workDir?: string } = {}): Promise<SweepStatus> {
+  const plan: SweepPlan = await readPlan(dir);
+  const storePath = options.store ?? join(dir, STORE_FILE);
+  const workDir = options.workDir ?? join(dir, WORK_DIR);
+  let byChunk = new Map<number, number>();
+  let times: number[] = [];
+  let journalMode: string | null = null;
+  if (await pathExists(storePath)) {
+    // read-only: status never takes the write lock, so it runs beside the writers (and on read-only copies)
+    const store = ResultsStore.open(storePath, { create: false, readonly: true });
+    try {
+      if (store.sweeps().length > 0) store.bindPlan(plan);
+      byChunk = store.countByChunk(plan.sweep);
+      times = store.finishTimes(plan.sweep);
+      journalMode = store.journalMode;
+    } finally {
+      store.close();
+    }
+  }
+  const shards = new Set((await publishedShards(dir, plan)).map((s) => s.chunk));
+  const work = new Set(await readdir(workDir).catch(() => [] as string[]));
+  const perChunk: ChunkStatus[] = [];
+  const counts: Record<ChunkState, number> = { done: 0, unmerged: 0, running: 0, interrupted: 0, missing: 0 };
+  let done = 0;
+  let unmerged = 0;
+  for (const c of plan.chunks) {
+    const networks = c.to - c.from;
+    const stored = byChunk.get(c.index) ?? 0;
+    done += stored;
+    let state: ChunkState;
+    if (stored === networks) state = 'done';
+    else if (shards.has(c.index)) state = 'unmerged';
+    else {
+      const lock = work.has(`chunk-${c.index}.lock`) ? await readLock(join(workDir, `chunk-${c.index}.lock`)) : undefined;
+      state = lock && lockHeld(lock) ? 'running' : work.has(`chunk-${c.index}`) ? 'interrupted' : 'missing';
+    }
+    if (state === 'unmerged') unmerged += networks - stored;
+    counts[state]++;
+    perChunk.push({ index: c.index, state, networks, stored });
+  }
+  const planned = plan.networks.length;
+  const span = times.length >= 2 ? (times[times.length - 1] - times[0]) / 1000 : 0;
+  const networksPerSecond = span > 0 ? (times.length - 1) / span : null;
+  const left = planned - done - unmerged;
+  const etaSeconds = left === 0 ? 0 : networksPerSecond ? left / networksPerSecond : null;
+  return {
+    dir,
+    sweep: plan.sweep,
+    planHash: plan.hash,
+    planned,
+    done,
+    unmerged,
+    chunks: { total: plan.chunks.length, ...counts },
+    networksPerSecond,
+    etaSeconds,
+    perChunk,
+    store: storePath,
+    journalMode,
+  };
+}

@@ -1,0 +1,24 @@
+import type { Registry } from '@prnn/agents';
+import { analyzeRuns, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
+
+export type { AnalysisHeadlineRow };
+
+export interface AnalysisStepResult {
+  readonly headline: readonly AnalysisHeadlineRow[];
+  readonly report: string;
+  readonly files: readonly string[];
+}
+
+/**
+ * The analysis step of `prnn reproduce`: @prnn/analysis's `analyzeRuns` over the sweep's run directories
+ * (DIR/runs/chunk-<i>) and its `writeReport` into `out` (DIR/report).
+ */
+export async function analysisStep(
+  runDirs: readonly string[],
+  out: string,
+  options: { mazes: number; noise: readonly number[]; registry: Registry; onProgress?: (done: number, total: number) => void },
+): Promise<AnalysisStepResult> {
+  const result = await analyzeRuns(runDirs, { mazes: options.mazes, noise: options.noise, registry: options.registry, onProgress: options.onProgress });
+  const written = await writeReport(result, out);
+  return { headline: result.headline, report: written.dir, files: written.files };
+}

@@ -1,0 +1,97 @@
+import { basename, resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { PrnnError } from '@prnn/env';
+import { parseNoiseSpec, type Registry } from '@prnn/agents';
+import { buildSweepPlan, sweepPreset, type SweepPlan, type SweepPreset } from '@prnn/sweeps';
+import { configureWithFlagNames, resolveArchList } from '../commands/train.js';
+import { withFlag, withParameterFlags } from './flag-errors.js';
+import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from './task-flags.js';
+
+const { maze: _mazeWithDefault, ...otherTaskFlags } = taskFlags;
+void _mazeWithDefault;
+
+/** The flags that describe a sweep; unset ones come from --preset (or, without one, `prnn train`'s defaults). */
+export const sweepPlanFlags = {
+  preset: Flags.option({ options: ['paper-track', 'paper-general', 'small', 'smoke'] as const, description: 'Start from a named sweep (flags given as well override it).' })(),
+  name: Flags.string({ description: 'Sweep name, the key of its networks in the store (default: the directory\'s name).' }),
+  arch: Flags.string({ description: 'Architectures: names, reference indices 0–127, or all (the 128 + ff-large).' }),
+  seeds: Flags.integer({ description: 'Networks per architecture (seeds --seed-offset …).', min: 1 }),
+  'seed-offset': Flags.integer({ description: 'First network seed (default 0).', min: 0, max: 0xffffffff }),
+  seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', min: 0, max: 0xffffffff }),
+  episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
+  learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin.' }),
+  'test-mazes': Flags.integer({ description: 'Test mazes of the curve, the final fitness and the noise sweep (default 1000).' }),
+  'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
+  noise: Flags.string({ description: 'Noise-sweep levels σs: a level, a list or from:to:count (default 0:0.5:21).' }),
+  metric: Flags.string({ description: 'Metric plugins to measure per network (repeatable; default parameters and weight-norms).', multiple: true }),
+  'chunk-size': Flags.integer({ description: 'Networks per chunk: one population, one job (default 256).', min: 1 }),
+  'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes inside a chunk (default: a tenth of the run).', min: 1 }),
+  path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation (default fused).' })(),
+  maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default: the preset\'s, else track).', helpGroup: 'TASK' })(),
+  ...otherTaskFlags,
+};
+
+export interface SweepPlanFlagValues extends Omit<TaskFlagValues, 'maze'> {
+  preset?: SweepPreset['name'];
+  name?: string;
+  arch?: string;
+  seeds?: number;
+  'seed-offset'?: number;
+  seed?: number;
+  episodes?: number;
+  learner?: string;
+  'test-mazes'?: number;
+  'curve-points'?: number;
+  noise?: string;
+  metric?: string[];
+  'chunk-size'?: number;
+  'checkpoint-every'?: number;
+  path?: 'generic' | 'fused';
+  maze?: TaskFlagValues['maze'];
+}
+
+/** A sweep name from a directory: its base name with anything but letters, digits, '.', '_', '-' replaced. */
+export function sweepNameOf(dir: string): string {
+  const name = basename(resolve(dir)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  return name === '' ? 'sweep' : name;
+}
+
+/** The plan the flags describe (a preset with overrides, or explicit flags). */
+export async function planFromFlags(registry: Registry, dir: string, flags: SweepPlanFlagValues, preset?: SweepPreset): Promise<SweepPlan> {
+  const base = preset ?? (flags.preset ? sweepPreset(flags.preset) : undefined);
+  const arch = flags.arch ?? base?.arch;
+  if (arch === undefined) throw new PrnnError('--arch is required without --preset (e.g. --arch all, or --preset smoke)');
+  const task = taskOptionsFromFlags({ ...flags, maze: flags.maze ?? base?.maze ?? 'track' });
+  const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner ?? 'dqn'));
+  const episodes = flags.episodes ?? base?.episodes ?? learner.defaults(task).episodes;
+  const config = configureWithFlagNames(() =>
+    learner.configure(task, {
+      episodes,
+      testMazes: flags['test-mazes'] ?? base?.testMazes,
+      curvePoints: flags['curve-points'] ?? base?.curvePoints ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
+    }),
+  );
+  const archs = resolveArchList(registry, arch, { channels: task.channels, hidden: config.hidden });
+  const metrics = flags.metric ?? base?.metrics ?? ['parameters', 'weight-norms'];
+  for (const m of metrics) withFlag('--metric', undefined, () => registry.metric(m));
+  const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise ?? base?.noise ?? '0:0.5:21'));
+  return withParameterFlags(['seeds', 'seed-offset', 'chunk-size', 'checkpoint-every', 'test-mazes'], () =>
+    buildSweepPlan({
+      sweep: flags.name ?? sweepNameOf(dir),
+      preset: flags.preset ?? base?.name,
+      task,
+      learner: learner.name,
+      config: config as unknown as Record<string, unknown> & { episodes: number },
+      archs,
+      seeds: flags.seeds ?? base?.seeds ?? 1,
+      seedOffset: flags['seed-offset'],
+      runSeed: flags.seed,
+      path: flags.path ?? 'fused',
+      chunkSize: flags['chunk-size'] ?? base?.chunkSize ?? 256,
+      checkpointEvery: flags['checkpoint-every'] ?? base?.checkpointEvery,
+      measures: { noise, testMazes: config.testMazes, metrics },
+    }),
+    { 'sweep name': 'name' },
+  );
+}
+

@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { PrnnError } from '@prnn/env';
+import { benchSweep, initBackend, loadPlugins } from '@prnn/agents';
+import {
+  chunkRunDirs,
+  createSweepDir,
+  mergeShards,
+  publishedShards,
+  readPlan,
+  runSweep,
+  submitSlurm,
+  sweepPreset,
+  sweepStatus,
+  writeSlurmScripts,
+  type HeadlineRow,
+} from '@prnn/sweeps';
+import { prnnCommand } from '../cli/prnn-command.js';
+import { analysisStep } from '../cli/analysis-step.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
+import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
+import { secondsFlag } from '../cli/seconds-flag.js';
+import { StopSignals } from '../cli/stop-signals.js';
+import { planFromFlags } from '../cli/sweep-plan-flags.js';
+import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
+
+const SCALES = ['smoke', 'small', 'paper'] as const;
+type Scale = (typeof SCALES)[number];
+
+/** Noise-sweep levels × test mazes per network: the part of the sweep's tests that bench sweep does not project. */
+function noiseSweepHours(networks: number, levels: number, mazes: number, trialsPerSecond: number): number {
+  return (networks * levels * mazes) / trialsPerSecond / 3600;
+}
+
+export default class Reproduce extends BaseCommand {
+  static override summary = "Reproduce the paper's experiment: plan → run → analyse → report.";
+  static override description =
+    'Plans the sweep of --scale in --dir (smoke: 8 networks in seconds; small: the 129 configurations × 4 ' +
+    "seeds at the paper's 100 000 episodes, under an hour on 2 cores; paper: 6 450 networks), runs every chunk " +
+    'not stored yet on all cores (or, with --slurm, writes and submits the Slurm arrays and the merge job), ' +
+    "and prints the headline table: prnn's median fitness next to the paper's (SPEC §5). paper prints its " +
+    'projected wall time (measured as prnn bench sweep does) and starts only with --yes. Running it again ' +
+    'continues where it stopped; SIGINT/SIGTERM checkpoint and exit.';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %> --scale smoke', description: 'Everything end to end in seconds.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 4 seeds (under an hour on 2 cores).' },
+    { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected wall time and stops.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    scale: Flags.option({ options: SCALES, description: 'smoke, small or paper.', required: true })(),
+    task: Flags.option({ options: ['track', 'general'] as const, description: "Task: track (the seed paper's) or general (the authors' later study).", default: 'track' as const })(),
+    dir: Flags.string({ description: 'Sweep directory (default reproduce/<scale>-<task>).' }),
+    workers: workersFlag({ description: 'Worker threads (default: the number of cores).' }),
+    yes: Flags.boolean({ description: 'Start the paper-scale sweep (after its projected wall time is printed).', default: false }),
+    slurm: Flags.boolean({ description: 'Write the Slurm arrays and the merge job and submit them when sbatch is on PATH, instead of running here.', default: false }),
+    partition: Flags.string({ description: 'With --slurm: partition.' }),
+    account: Flags.string({ description: 'With --slurm: account.' }),
+    time: Flags.string({ description: 'With --slurm: time limit per task.', default: '04:00:00' }),
+    'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
+    'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the measurement behind the paper-scale projection.', default: 4 }),
+    backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+  };
+
+  async run(): Promise<Record<string, unknown>> {
+    const { flags } = await this.parse(Reproduce);
+    const scale: Scale = flags.scale;
+    const preset = sweepPreset(scale === 'paper' ? `paper-${flags.task}` : scale, flags.task);
+    const dir = flags.dir ?? join('reproduce', `${scale}-${flags.task}`);
+    const json = this.jsonEnabled();
+    const say = (line: string) => {
+      if (!json) this.log(line);
+    };
+    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const workers = flags.workers ?? defaultWorkers();
+    const plan = await planFromFlags(registry, dir, { name: `${scale}-${flags.task}` }, preset);
+    const state = await createSweepDir(dir, plan);
+    say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
+
+    if (scale === 'paper') {
+      const seconds = flags['bench-seconds'];
+      const bench = await benchSweep({ architecture: registry.architecture(plan.family), workers, seconds, warmupSeconds: Math.min(2, seconds), cwd: process.cwd() });
+      const t = flags.task === 'track' ? bench.track : bench.general;
+      const hours = t.hours + noiseSweepHours(plan.networks.length, plan.measures.noise.length, plan.measures.testMazes, t.evalTrialsPerSecond);
+      say(`projected wall time on this machine (${workers} worker${workers === 1 ? '' : 's'}, as prnn bench sweep measures): ${hours.toFixed(1)} h (${(hours * workers).toFixed(0)} CPU-h)`);
+      if (!flags.yes) {
+        say(`not started: pass --yes to start it${flags.slurm ? '' : ', or --slurm --yes to run it on a cluster'}`);
+        return { dir, plan: plan.hash, started: false, projectedHours: hours };
+      }
+    }
+
+    if (flags.slurm) {
+      const prnn = prnnCommand(this.config.root);
+      const scripts = await withParameterFlags(['max-running', 'time', 'partition', 'account'], () =>
+        writeSlurmScripts({ dir, prnn, partition: flags.partition, account: flags.account, time: flags.time, cpus: workers, maxRunning: flags['max-running'] }),
+      );
+      const jobs = await submitSlurm(scripts).catch((error: unknown) => {
+        if (error instanceof PrnnError && /needs sbatch on PATH/.test(error.message)) return undefined;
+        throw error;
+      });
+      say(
+        jobs
+          ? `submitted array job${jobs.arrays.length === 1 ? '' : 's'} ${jobs.arrays.join(', ')} and merge job ${jobs.merge}; when the merge has run, the same prnn reproduce command prints the report`
+          : `sbatch is not on PATH: submit ${scripts.arrays.map((a) => a.file).join(', ')} and then ${scripts.merge} (--dependency=afterany) on the cluster`,
+      );
+      return { dir, plan: plan.hash, started: true, slurm: { scripts, jobs: jobs ?? null } };
+    }
+
+    // results of array tasks that are waiting in shards count as stored
+    if ((await publishedShards(dir, await readPlan(dir))).length > 0) {
+      const merged = await mergeShards(dir);
+      say(`merge: ${merged.added} networks from ${merged.shards.length} shards`);
+    }
+    const stop = new StopSignals(json);
+    const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
+    const started = performance.now();
+    let interrupted = false;
+    try {
+      const r = await runSweep({
+        dir,
+        registry,
+        backend,
+        workers,
+        pluginsCwd: process.cwd(),
+        signal: stop.signal,
+        onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
+      });
+      interrupted = r.interrupted;
+    } finally {
+      bar.finish();
+      stop.dispose();
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const status = await sweepStatus(dir);
+    if (interrupted) {
+      process.stderr.write(`stopped by ${stop.received ?? 'a signal'}: checkpoint written; run the same command to continue\n`);
+      process.exitCode = stop.exitCode;
+      return { dir, plan: plan.hash, interrupted: true, planned: status.planned, done: status.done };
+    }
+    say(`run: ${status.done} of ${status.planned} networks stored in ${dir}/results.sqlite (${formatSeconds(wallSeconds)} in this call)`);
+    if (status.done < status.planned) {
+      say(`${status.planned - status.done} networks are not stored yet (chunks held by another process?); see prnn sweep status ${dir}`);
+      return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds };
+    }
+    const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
+    let analysis;
+    try {
+      analysis = await analysisStep(await chunkRunDirs(dir), join(dir, 'report'), {
+        mazes: plan.measures.testMazes,
+        noise: plan.measures.noise,
+        registry,
+        onProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
+      });
+    } finally {
+      analysisBar.finish();
+    }
+    say('');
+    const rows: HeadlineRow[] = analysis.headline.map((r) => ({ label: r.measure, paper: r.paper, prnn: r.prnn, networks: r.networks }));
+    say(formatHeadline(rows));
+    say('');
+    say(`report: ${analysis.report} (${analysis.files.length} files)`);
+    return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
+  }
+}
+
+function formatHeadline(rows: readonly HeadlineRow[]): string {
+  const w = [Math.max(...rows.map((r) => r.label.length), 7), Math.max(...rows.map((r) => r.paper.length), 5), Math.max(...rows.map((r) => r.prnn.length), 4)];
+  const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c.padEnd(w[2])}  ${d}`;
+  return [line('measure', 'paper', 'prnn', 'networks'), ...rows.map((r) => line(r.label, r.paper, r.prnn, String(r.networks)))].join('\n');
+}

@@ -1,0 +1,96 @@
+import { Args, Flags } from '@oclif/core';
+import { initBackend, loadPlugins } from '@prnn/agents';
+import { runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
+import { BaseCommand } from '../../cli/base-command.js';
+import { withFlagAsync } from '../../cli/flag-errors.js';
+import { ProgressBar } from '../../cli/progress-bar.js';
+import { StopSignals } from '../../cli/stop-signals.js';
+import { storeFlags } from '../../cli/sweep-flags.js';
+import { defaultWorkers, workersFlag } from '../../cli/workers-flag.js';
+
+
+export default class SweepRun extends BaseCommand {
+  static override summary = 'Train, measure and store the chunks of a sweep that are not stored yet.';
+  static override description =
+    'Each chunk trains as one population in DIR/work/chunk-<i> (checkpointed every checkpointEvery episodes ' +
+    'of the plan), then every network is measured (noise sweep, metrics) and written to the store in its own ' +
+    'transaction, and the chunk\'s run directory moves to DIR/runs/chunk-<i>. Which chunks: --chunk, --chunks, else the Slurm array task ' +
+    '(SLURM_ARRAY_TASK_ID + --chunk-offset), else all. SIGINT or SIGTERM stops at the next checkpoint and exits ' +
+    '(130/143) with one line; kill -9 loses at most the episodes since the last checkpoint. Running the same ' +
+    'command again continues with results identical to an uninterrupted run; stored chunks are skipped. ' +
+    '--shard-dir writes each chunk to a shard on node-local storage and publishes it to DIR/shards for ' +
+    'prnn sweep merge (what the Slurm scripts do).';
+
+  static override examples = [
+    { command: '<%= config.bin %> <%= command.id %> sweeps/smoke', description: 'Every chunk not stored yet, on every core.' },
+    { command: '<%= config.bin %> <%= command.id %> sweeps/paper --chunks 0-9 --workers 2', description: 'Chunks 0 to 9.' },
+    { command: 'SLURM_ARRAY_TASK_ID=3 <%= config.bin %> <%= command.id %> sweeps/paper --shard-dir /tmp/prnn', description: 'As a Slurm array task: chunk 3 into a node-local shard.' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    dir: Args.string({ description: 'Sweep directory (made by prnn sweep plan).', required: true }),
+  };
+
+  static override flags = {
+    chunk: Flags.integer({ description: 'Run this chunk only.', min: 0 }),
+    chunks: Flags.string({ description: 'Run these chunks: i-j, or a comma-separated list of indices and ranges (0-3,7).' }),
+    'chunk-offset': Flags.integer({ description: 'Added to SLURM_ARRAY_TASK_ID (for arrays split by MaxArraySize).', default: 0, min: 0 }),
+    workers: workersFlag({ description: 'Worker threads per chunk (default: the number of cores).' }),
+    'shard-dir': Flags.string({ description: 'Write each chunk into a shard in this (node-local) directory, published to DIR/shards when done.' }),
+    'work-dir': Flags.string({ description: 'Where chunks keep checkpoints until stored (default DIR/work).' }),
+    backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    ...storeFlags,
+  };
+
+  async run(): Promise<Record<string, unknown>> {
+    const { args, flags } = await this.parse(SweepRun);
+    const chunks = selectChunks({ chunk: flags.chunk, chunks: flags.chunks, offset: flags['chunk-offset'], env: process.env });
+    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const json = this.jsonEnabled();
+    const stop = new StopSignals(json);
+    const bar = new ProgressBar('sweep', 'net-episodes', !json && process.stderr.isTTY === true);
+    const line = (r: ChunkReport) => {
+      bar.finish();
+      if (json) return;
+      const what =
+        r.outcome === 'stored' ? `stored ${r.stored} of ${r.networks} networks in ${r.seconds.toFixed(1)} s`
+        : r.outcome === 'skipped' ? 'already stored'
+        : r.outcome === 'busy' ? `being run by ${r.heldBy ?? 'another process'}; skipped`
+        : 'interrupted; checkpoint written';
+      this.log(`chunk ${r.chunk}: ${what}`);
+    };
+    let result;
+    try {
+      result = await runSweep({
+        dir: args.dir,
+        chunks,
+        registry,
+        backend,
+        workers: flags.workers ?? defaultWorkers(),
+        pluginsCwd: process.cwd(),
+        store: flags.store,
+        shardDir: flags['shard-dir'],
+        workDir: flags['work-dir'],
+        journal: flags.journal,
+        busyTimeoutMs: flags['busy-timeout'],
+        signal: stop.signal,
+        onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk}`),
+        onChunk: line,
+      });
+    } finally {
+      bar.finish();
+      stop.dispose();
+    }
+    const stored = result.chunks.reduce((n, c) => n + c.stored, 0);
+    if (result.interrupted) {
+      process.stderr.write(`stopped by ${stop.received ?? 'a signal'}: checkpoint written; run the same command to continue\n`);
+      process.exitCode = stop.exitCode;
+    } else if (!json) {
+      this.log(`sweep ${result.plan.sweep}: ${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'} handled, ${stored} network${stored === 1 ? '' : 's'} stored; see prnn sweep status ${args.dir}`);
+    }
+    return { sweep: result.plan.sweep, interrupted: result.interrupted, stored, chunks: result.chunks };
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+import { rowCounts, tempDirs } from './sweep-helpers.js';
+
+const tmp = tempDirs('prnn-reproduce-');
+
+describe('prnn reproduce', () => {
+  it('--scale smoke plans, runs, stores, analyses and prints the headline table; a second call reuses everything', () => {
+    const dir = join(tmp(), 'smoke');
+    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ planned: 8, done: 8 });
+    // the analysis step: @prnn/analysis's report over the chunks' run directories
+    expect(out.analysis.report).toBe(join(dir, 'report'));
+    expect(existsSync(join(dir, 'report', 'analysis.json'))).toBe(true);
+    expect(out.headline.length).toBeGreaterThanOrEqual(5);
+    expect(out.headline[0]).toMatchObject({ label: 'fully connected, median fitness', paper: '0.93 ± 0.01', networks: 2 });
+    expect(rowCounts(join(dir, 'results.sqlite'))).toEqual({ rows: 8, distinct: 8 });
+    // the fc row is the median of the two stored fc networks
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
+    expect(plan).toMatchObject({ sweep: 'smoke-track', preset: 'smoke' });
+    const again = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1']);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^plan: reusing /m);
+    expect(again.stdout).toMatch(/^run: 8 of 8 networks stored/m);
+    expect(again.stdout).toMatch(/^fully connected, median fitness +0\.93 ± 0\.01 +0\.\d{2}.* +2$/m);
+    expect(again.stdout).toMatch(/^report: .*report \(\d+ files\)$/m);
+  });
+
+  it('--scale paper prints its projected wall time and starts nothing without --yes', () => {
+    const dir = join(tmp(), 'paper');
+    const r = runCli(['reproduce', '--scale', 'paper', '--dir', dir, '--workers', '1', '--bench-seconds', '0.2', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.started).toBe(false);
+    expect(out.projectedHours).toBeGreaterThan(0.1);
+    expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')).networks).toHaveLength(6450);
+    expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
+    expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+});
