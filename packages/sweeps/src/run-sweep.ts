@@ -12,6 +12,7 @@ import {
   type LearnerConfig,
   type Registry,
   type RunNetworkEvaluation,
+  TrainingInterrupted,
 } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
 import { pathExists } from './path-exists.js';
@@ -100,7 +101,7 @@ export function checkChunks(plan: SweepPlan, chunks: readonly number[]): void {
 
 
 function stoppedBySignal(error: unknown): boolean {
-  return error instanceof Error && /^training stopped at episode/.test(error.message);
+  return error instanceof TrainingInterrupted || (error instanceof Error && /^training stopped at episode/.test(error.message));
 }
 
 /** Trains, measures and stores one chunk; its run directory is `runDir`, its results go to `store`. */
