@@ -1,4 +1,4 @@
-import type { MazeSet } from '@prnn/env';
+import { openRegion, type MazeSet } from '@prnn/env';
 import { channelColour } from './colours.js';
 
 /** Width the grid is drawn at (px); cells are scaled to fit, at most MAX_CELL. */
@@ -30,23 +30,7 @@ export class MazeView {
     const C = set.channels;
     this.size = S;
     const base = m * S * S;
-    let r0 = S;
-    let r1 = -1;
-    let c0 = S;
-    let c1 = -1;
-    for (let cell = 0; cell < S * S; cell++) {
-      if (set.walls[base + cell] === 1) continue;
-      const r = Math.floor(cell / S);
-      const c = cell % S;
-      r0 = Math.min(r0, r);
-      r1 = Math.max(r1, r);
-      c0 = Math.min(c0, c);
-      c1 = Math.max(c1, c);
-    }
-    r0 = Math.max(0, r0 - 1);
-    c0 = Math.max(0, c0 - 1);
-    r1 = Math.min(S - 1, r1 + 1);
-    c1 = Math.min(S - 1, c1 + 1);
+    const { r0, r1, c0, c1 } = openRegion(set, m);
     this.row0 = r0;
     this.col0 = c0;
     const CELL = Math.max(4, Math.min(MAX_CELL, Math.floor(WIDTH / (c1 - c0 + 1))));
