@@ -87,3 +87,31 @@ describe('evaluatePolicy', () => {
     expect(() => new PolicyEvaluator({ task: track, noise: [0.1, 0.05] })).toThrow(/strictly increasing/);
   });
 });
+
+describe('batching the noise sweep (issue #12 item 3)', () => {
+  test('all levels × all mazes in one batch give every trial the same fitness as one level per batch', async () => {
+    for (const [spec, task] of [
+      ['fc', track],
+      ['ii+hh+oi', general],
+    ] as const) {
+      const arch = parseArch(spec);
+      const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(21, 1))));
+      const set = generateMazeSet(task, { count: 50, seed: 8 });
+      const noise = [0, 0.025, 0.05, 0.2, 0.5];
+      const trials = async (levels: readonly number[]): Promise<Float64Array> => {
+        let kept = new Float64Array(0);
+        await new PolicyEvaluator({ task, mazes: set, noise: levels }).evaluate(policy, 4, { end: (_env, fitness) => (kept = Float64Array.from(fitness)) });
+        return kept;
+      };
+      const batched = await trials(noise);
+      expect(batched).toHaveLength(noise.length * 50);
+      for (let level = 0; level < noise.length; level++) {
+        const alone = await trials([noise[level]]);
+        expect(Array.from(batched.subarray(level * 50, (level + 1) * 50))).toEqual(Array.from(alone));
+      }
+      // the trials are not all alike (the comparison can fail)
+      expect(new Set(Array.from(batched).filter((v) => v === v)).size).toBeGreaterThan(3);
+      await policy.release();
+    }
+  });
+});
