@@ -238,6 +238,15 @@ describe('prnn bench sweep', () => {
       expect(t.evalHours).toBeCloseTo((6450 * 101 * 1000) / t.evalTrialsPerSecond / 3600, 6);
     }
     expect(json.general.trainHours).toBeGreaterThan(json.track.trainHours);
+    // ratios from the recorded reference: Track 3.65 ms per mixed episode, General 12.0 ms per FC episode; 0.85 / 2.6 ms per trial
+    for (const [task, episodeMs, trialMs, episodes] of [['track', 3.65, 0.85, 100_000], ['general', 12, 2.6, 400_000]] as const) {
+      const t = json[task];
+      expect(t).toMatchObject({ referenceMsPerEpisode: episodeMs, referenceMsPerTrial: trialMs });
+      expect(t.trainSpeedupPerCore).toBeCloseTo((t.trainNetEpisodesPerSecond * episodeMs) / 1000, 6);
+      expect(t.evalSpeedupPerCore).toBeCloseTo((t.evalTrialsPerSecond * trialMs) / 1000, 6);
+      expect(t.referenceHours).toBeCloseTo((6450 * (episodes * episodeMs + 101 * 1000 * trialMs)) / 1000 / 3600, 6);
+    }
+    expect(json.referenceMachine).toMatch(/issue #12/);
   });
 
   it('rejects --workers 0 with one line', () => {
