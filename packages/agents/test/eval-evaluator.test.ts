@@ -4,6 +4,8 @@ import { initWeights, parseArch } from '../src/architectures/nine-pathway/family
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { evaluatePolicy, PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import { ReferenceEngine } from '../src/eval/reference-engine.js';
+import { evaluateSweepInWorkers, levelChunks } from '../src/eval/evaluate-in-workers.js';
+import { TrainWorkerPool } from '../src/training/workers/train-in-workers.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { constantPolicy, gradientFollower } from './onnx-test-models.js';
 
@@ -114,4 +116,28 @@ describe('batching the noise sweep (issue #12 item 3)', () => {
       await policy.release();
     }
   });
+});
+
+describe('the sweep on worker threads', () => {
+  test('levels cut into one chunk per worker give exactly the one-thread sweep, robustness included', async () => {
+    expect(levelChunks(21, 2)).toEqual([[0, 10], [10, 21]]);
+    expect(levelChunks(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(levelChunks(5, 3)).toEqual([[0, 1], [1, 3], [3, 5]]);
+    const arch = parseArch('hh+oh');
+    const bytes = buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(6, 1)));
+    const noise = [0, 0.05, 0.1, 0.3, 0.5];
+    const policy = await OnnxPolicy.load(bytes);
+    const alone = await new PolicyEvaluator({ task: general, mazes: 80, mazeSeed: 12, noise }).evaluate(policy, 7);
+    await policy.release();
+    const pool = new TrainWorkerPool(2);
+    try {
+      const shared = await evaluateSweepInWorkers(pool, { bytes, label: 'hh+oh', task: general, mazes: 80, mazeSeed: 12, noise, seed: 7, intraOpNumThreads: 1 });
+      expect(shared.fitness).toEqual(alone.fitness);
+      expect(shared.robustness).toBe(alone.robustness);
+      expect(shared.noise).toEqual(noise);
+      expect(new Set(alone.fitness).size).toBeGreaterThan(1);
+    } finally {
+      await pool.destroy();
+    }
+  }, 60_000);
 });

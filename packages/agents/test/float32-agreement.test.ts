@@ -41,5 +41,8 @@ describe('one precision: prnn eval --run reproduces every stored fitness (issue 
     expect(worst).toBeLessThanOrEqual(0.002);
     // the stored fitness is measured through the same float32 arithmetic, so in fact all agree exactly
     expect(equal).toBe(129);
+    // on two worker threads (networks evaluated at once, each in its own session and maze world): the same numbers
+    const parallel = await evaluateRun(out, { architecture: () => architecture, noise: [0.05], workers: 2, write: false });
+    expect(parallel.networks.map((n) => [n.id, n.fitness])).toEqual(evaluation.networks.map((n) => [n.id, n.fitness]));
   }, 300_000);
 });

@@ -3,6 +3,7 @@ import { PrnnError, resolveTaskOptions } from '@prnn/env';
 import { benchEval, PAPER_NOISE_SPEC, parseNoiseSpec, type BenchEvalResult } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
 import { nameFlag, withFlag } from '../../cli/flag-errors.js';
+import { workersFlag } from '../../cli/workers-flag.js';
 
 export default class BenchEval extends BaseCommand {
   static override summary = 'Speed of ONNX evaluation: seconds per network for the paper\'s noise sweep.';
@@ -19,6 +20,7 @@ export default class BenchEval extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %>', description: 'Five FC networks, the paper\'s sweep.' },
     { command: '<%= config.bin %> <%= command.id %> --networks 3 --mazes 200 --json', description: 'A smaller run, JSON on stdout.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --levels-per-batch 1,3,7,21', description: 'The General sweep, and how it scales with the batch width.' },
+    { command: '<%= config.bin %> <%= command.id %> --maze general --workers 2', description: 'Each sweep shared by two worker threads (both cores).' },
   ];
 
   static override enableJsonFlag = true;
@@ -30,6 +32,7 @@ export default class BenchEval extends BaseCommand {
     maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default task options).', default: 'track' as const })(),
     arch: Flags.string({ description: 'Architecture of the benchmarked networks.', default: 'fc' }),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads.', default: 1, min: 1, max: 256 }),
+    workers: workersFlag({ description: 'Worker threads sharing each network\'s sweep (its levels cut into one batch per worker).', default: 1 }),
     'levels-per-batch': Flags.string({ description: 'Also time the sweep cut into batches of these many levels (comma-separated, e.g. 1,7,21).' }),
   };
 
@@ -49,12 +52,16 @@ export default class BenchEval extends BaseCommand {
       arch: flags.arch,
       intraOpNumThreads: flags.threads,
       levelsPerBatch,
+      workers: flags.workers,
     }).catch((error: unknown) => {
       // an unknown --arch is reported by the library as "unknown architecture …"
       throw error instanceof Error && /^(unknown )?architecture\b/.test(error.message) ? nameFlag(error, '--arch') : error;
     });
     const s = (x: number) => `${x.toFixed(3)} s`;
-    this.log(`${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ${flags.threads} thread(s), median of ${result.networks}:`);
+    this.log(
+      `${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ${flags.threads} onnxruntime thread(s)` +
+        `${result.workers > 1 ? ` in each of ${result.workers} workers` : ''}, median of ${result.networks}:`,
+    );
     this.log(`  sweep per network:            ${s(result.secondsPerNetwork)}`);
     this.log(`  model + session per network:  ${s(result.loadSecondsPerNetwork)}`);
     this.log(`  total per network:            ${s(result.totalSecondsPerNetwork)}`);

@@ -7,6 +7,8 @@ import { STREAM } from '../sdk/streams.js';
 import { parseNoiseSpec, PAPER_NOISE_SPEC } from './noise-spec.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator } from './policy-evaluator.js';
+import { evaluateSweepInWorkers } from './evaluate-in-workers.js';
+import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 
 /** Issue #12's targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
 export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
@@ -24,6 +26,11 @@ export interface BenchEvalOptions {
    * where widening the batch stops paying; e.g. [1, 3, 7, 21].
    */
   readonly levelsPerBatch?: readonly number[];
+  /**
+   * Worker threads sharing each network's sweep (default 1: this thread): its levels cut into one batch per
+   * worker, each worker with its own session and maze world. The sweep's time then includes opening the sessions.
+   */
+  readonly workers?: number;
 }
 
 /** Seconds per network of the sweep cut into batches of `levelsPerBatch` levels (rows = levels × mazes). */
@@ -39,6 +46,7 @@ export interface BenchEvalResult {
   readonly mazes: number;
   readonly levels: number;
   readonly networks: number;
+  readonly workers: number;
   /** Median seconds per network of the sweep itself (batched rollout through one session). */
   readonly secondsPerNetwork: number;
   /** Median seconds per network to build its ONNX model and open its session. */
@@ -80,16 +88,33 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   const sweep: number[] = [];
   const load: number[] = [];
   const total: number[] = [];
-  for (let k = -1; k < networks; k++) {
-    const seed = k + 1;
+  const workers = checkWorkers(options.workers ?? 1);
+  const pool = workers > 1 ? new TrainWorkerPool(workers) : undefined;
+  const threads = options.intraOpNumThreads ?? 1;
+  // the pool's first call starts its threads: warm them up with one untimed network each
+  for (let k = pool ? -workers : -1; k < networks; k++) {
+    const seed = Math.max(0, k + 1);
     const t0 = performance.now();
     const bytes = buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init)));
-    const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: options.intraOpNumThreads ?? 1 });
-    const t1 = performance.now();
-    try {
-      await evaluator.evaluate(policy, seed);
-    } finally {
-      await policy.release();
+    let t1: number;
+    if (pool) {
+      t1 = performance.now();
+      try {
+        await evaluateSweepInWorkers(pool, {
+          bytes, label: arch.name, task: evaluator.task, mazes: evaluator.set.count, mazeSeed: 1, noise: evaluator.noise, seed, intraOpNumThreads: threads,
+        });
+      } catch (error) {
+        await pool.destroy();
+        throw error;
+      }
+    } else {
+      const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: threads });
+      t1 = performance.now();
+      try {
+        await evaluator.evaluate(policy, seed);
+      } finally {
+        await policy.release();
+      }
     }
     const t2 = performance.now();
     if (k < 0) continue; // warm-up
@@ -97,6 +122,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     sweep.push((t2 - t1) / 1000);
     total.push((t2 - t0) / 1000);
   }
+  await pool?.destroy();
   const totalSeconds = median(total);
   const batching: BatchTiming[] = [];
   for (const k of options.levelsPerBatch ?? []) {
@@ -116,6 +142,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     mazes: evaluator.set.count,
     levels: evaluator.noise.length,
     networks,
+    workers,
     secondsPerNetwork: sweepSeconds,
     loadSecondsPerNetwork: median(load),
     totalSecondsPerNetwork: totalSeconds,
