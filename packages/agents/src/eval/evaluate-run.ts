@@ -209,7 +209,8 @@ async function evaluateInWorkers(
   let done = 0;
   const lane = async (): Promise<void> => {
     while (next < networks.length) {
-      const net = networks[next++];
+      const k = next++;
+      const net = networks[k];
       const family = net.result.arch?.family ?? net.entry.family;
       const architecture = o.architecture(family);
       if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
@@ -233,7 +234,7 @@ async function evaluateInWorkers(
         ...(o.noise.length > 1 ? { robustness: jsonNumber(trapezoidArea(o.noise, means)) } : {}),
         seconds: (performance.now() - started) / 1000,
       };
-      entries[networks.indexOf(net)] = entry;
+      entries[k] = entry;
       o.onNetwork?.(++done, networks.length, entry);
     }
   };

@@ -1,4 +1,4 @@
-import type { MazeSet } from '@prnn/env';
+import { PrnnError, type MazeSet } from '@prnn/env';
 import { OnnxPolicy } from '../eval/onnx-policy.js';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { FINAL_EVALUATION_STREAM } from '../sdk/streams.js';
@@ -20,7 +20,7 @@ export async function onnxFinalFitness(
   sensorNoise: number,
 ): Promise<Float64Array> {
   const exportOnnx = architecture.exportOnnx;
-  if (!exportOnnx) throw new Error(`architecture family ${architecture.family} has no exportOnnx`);
+  if (!exportOnnx) throw new PrnnError(`architecture family ${architecture.family} has no exportOnnx`);
   const evaluator = new GreedyEvaluator(testSet, 1);
   const fitness = new Float64Array(members.length);
   for (let n = 0; n < members.length; n++) {
