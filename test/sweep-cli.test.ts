@@ -98,7 +98,10 @@ describe('prnn sweep plan / run / status / export', () => {
     expect(s.networksPerSecond).toBeGreaterThan(0);
     expect(s.etaSeconds).toBe(0);
     const text = runCli(['sweep', 'status', dir]);
-    expect(text.stdout).toMatch(/8 of 8 networks stored/);
+    expect(text.stdout).toMatch(/100\.0% 8\/8 stored/);
+    const watched = runCli(['sweep', 'status', dir, '--watch', '1']);
+    expect(watched.status).toBe(0);
+    expect(watched.stdout).toMatch(/100\.0% 8\/8 stored, 0 chunks running/);
   });
 
   it('exports CSV, JSON and Parquet with one row per network; all three agree with the store', async () => {
