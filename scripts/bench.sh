@@ -9,6 +9,8 @@ echo "train fused:  $(prnn bench train --json --workers 1)"
 echo "train 2 cores:$(prnn bench train --json --population 128 --workers 2)"
 echo "train generic:$(prnn bench train --json --path generic --workers 1)"
 echo "eval:         $(prnn bench eval --json)"
+echo "eval general: $(prnn bench eval --maze general --levels-per-batch 1,7,21 --json)"
+echo "eval 2 cores: $(prnn bench eval --maze general --workers 2 --json)"
 echo "sweep:        $(prnn bench sweep --json)"
 echo "analyze:      $(prnn bench analyze --json)"
 # the browser viewer (needs Chromium at /usr/bin/chromium): four networks of a short run

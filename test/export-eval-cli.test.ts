@@ -115,8 +115,21 @@ describe('prnn export / prnn eval', () => {
     const out = runCli(['bench', 'eval', '--networks', '1', '--mazes', '50', '--noise', '0:0.5:3', '--json']);
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);
-    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, referenceSecondsPerNetwork: 225 });
+    // the recorded reference: 0.85 ms per Track test trial → 3 levels × 50 mazes = 0.1275 s
+    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, referenceMsPerTrial: 0.85 });
+    expect(json.referenceSecondsPerNetwork).toBeCloseTo(0.1275, 12);
     expect(json.secondsPerNetwork).toBeGreaterThan(0);
     expect(json.totalSecondsPerNetwork).toBeGreaterThanOrEqual(json.secondsPerNetwork);
+    expect(json.speedup).toBeCloseTo(0.1275 / json.totalSecondsPerNetwork, 9);
+    expect(json.sweepSpeedup).toBeCloseTo(0.1275 / json.secondsPerNetwork, 9);
+    // not the paper's 21 × 1 000 sweep: no target; FC Track forward = 2 × 441 + 8 + 8 + 20 = 918 FLOP, 6 steps, 150 trials
+    expect(json.targetSeconds).toBeUndefined();
+    expect(json.roofline.flopsPerSweep).toBe(150 * 6 * 918);
+    expect(json.roofline.gflopsPerSecond).toBeCloseTo((150 * 6 * 918) / json.secondsPerNetwork / 1e9, 9);
+    expect(json.batching).toBeUndefined();
+    const general = JSON.parse(runCli(['bench', 'eval', '--maze', 'general', '--networks', '1', '--mazes', '20', '--noise', '0:0.5:4', '--levels-per-batch', '1,4', '--json']).stdout);
+    expect(general.referenceSecondsPerNetwork).toBeCloseTo((2.6 * 4 * 20) / 1000, 12);
+    expect(general.batching.map((b: { levelsPerBatch: number; rows: number }) => [b.levelsPerBatch, b.rows])).toEqual([[1, 20], [4, 80]]);
+    expect(oneErrorLine(runCli(['bench', 'eval', '--levels-per-batch', '0,x']))).toBe('Error: --levels-per-batch must be comma-separated integers ≥ 1 (got "0,x")');
   });
 });

@@ -141,7 +141,10 @@ describe('prnn train', () => {
   });
 });
 
-const BENCH_KEYS = ['arch', 'backend', 'netEpisodesPerSecond', 'netEpisodesPerSecondPerCore', 'path', 'population', 'workers'];
+const BENCH_KEYS = [
+  'arch', 'backend', 'memory', 'memory256', 'netEpisodesPerSecond', 'netEpisodesPerSecondPerCore', 'path', 'paths', 'population', 'reference', 'roofline',
+  'speedup', 'tried', 'workers',
+];
 
 describe('prnn bench train', () => {
   it('--json: FC episodes per second per core at the given population, fused by default', () => {
@@ -153,6 +156,41 @@ describe('prnn bench train', () => {
     expect(json).toMatchObject({ arch: 'fc', population: 8, path: 'fused', workers: 1 });
     expect(json.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
     expect(json.netEpisodesPerSecond).toBe(json.netEpisodesPerSecondPerCore);
+    // the recorded reference of issue #12 (12.0 ms per General FC episode), and ratios computed from it
+    const rate = json.netEpisodesPerSecondPerCore;
+    expect(json.reference).toMatchObject({ task: 'general', arch: 'fc', msPerEpisode: 12 });
+    expect(json.reference.episodesPerSecond).toBeCloseTo(83.3333, 3);
+    expect(json.reference.machine).toMatch(/one core, PyTorch with one thread/);
+    expect(json.speedup).toBeCloseTo((rate * 12) / 1000, 9);
+    // FC, General, 20 steps: 441 weights → 918 FLOP per forward, 1 764 per backward, 6 615 for clip + Adam;
+    // 20 × (2 × 918 + 1 764) + 6 615 = 78 615 (with a recomputed learning forward 20 × (3 × 918 + 1 764) + 6 615 = 96 975)
+    expect(json.roofline).toMatchObject({ flopsPerEpisode: 78_615, flopsPerEpisodeRecomputed: 96_975, peakGflopsPerSecond: 8 });
+    expect(json.roofline.gflopsPerSecond).toBeCloseTo((78_615 * rate) / 1e9, 9);
+    expect(json.roofline.microsecondsPerEpisode).toBeCloseTo(1e6 / rate, 6);
+    expect(json.roofline.fractionOfPeak).toBeCloseTo((78_615 * rate) / 8e9, 9);
+    expect(json.roofline.episodesPerSecondAtPeak).toBeCloseTo(8e9 / 78_615, 6);
+    // every registered path, generic first, each at the chosen population; the default path's rate is the headline
+    const names = json.paths.map((p: { path: string }) => p.path);
+    expect(names[0]).toBe('generic');
+    expect(names).toContain('fused');
+    for (const p of json.paths) {
+      expect(p.population).toBe(8);
+      expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
+      expect(p.speedup).toBeCloseTo((p.netEpisodesPerSecondPerCore * 12) / 1000, 9);
+    }
+    expect(json.paths.find((p: { path: string }) => p.path === 'fused').netEpisodesPerSecondPerCore).toBe(rate);
+    // bytes per network; 256 FC networks train in ≤ 64 MB (the greedy test on 1 000 mazes comes on top)
+    expect(json.memory).toMatchObject({ population: 8, testMazes: 1000 });
+    expect(json.memory.trainingBytesPerNetwork).toBeCloseTo(json.memory.trainingBytes / 8, 6);
+    expect(json.memory256.population).toBe(256);
+    expect(json.memory256.trainingBytes).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(json.memory256.withTestsBytes).toBeGreaterThan(json.memory256.trainingBytes);
+  });
+
+  it('--no-compare measures the chosen path only', () => {
+    const r = runCli(['bench', 'train', '--population', '2', '--seconds', '0.3', '--repeats', '1', '--warmup', '0', '--no-compare', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).paths).toEqual([]);
   });
 
   it('--path generic --workers 2: the total over both threads and per core', () => {
@@ -200,6 +238,15 @@ describe('prnn bench sweep', () => {
       expect(t.evalHours).toBeCloseTo((6450 * 101 * 1000) / t.evalTrialsPerSecond / 3600, 6);
     }
     expect(json.general.trainHours).toBeGreaterThan(json.track.trainHours);
+    // ratios from the recorded reference: Track 3.65 ms per mixed episode, General 12.0 ms per FC episode; 0.85 / 2.6 ms per trial
+    for (const [task, episodeMs, trialMs, episodes] of [['track', 3.65, 0.85, 100_000], ['general', 12, 2.6, 400_000]] as const) {
+      const t = json[task];
+      expect(t).toMatchObject({ referenceMsPerEpisode: episodeMs, referenceMsPerTrial: trialMs });
+      expect(t.trainSpeedupPerCore).toBeCloseTo((t.trainNetEpisodesPerSecond * episodeMs) / 1000, 6);
+      expect(t.evalSpeedupPerCore).toBeCloseTo((t.evalTrialsPerSecond * trialMs) / 1000, 6);
+      expect(t.referenceHours).toBeCloseTo((6450 * (episodes * episodeMs + 101 * 1000 * trialMs)) / 1000 / 3600, 6);
+    }
+    expect(json.referenceMachine).toMatch(/issue #12/);
   });
 
   it('rejects --workers 0 with one line', () => {

@@ -22,7 +22,7 @@ import {
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
-import { formatBytes } from '../cli/workers-flag.js';
+import { formatBytes, workersFlag } from '../cli/workers-flag.js';
 import { checkOutputFile, writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
@@ -106,6 +106,7 @@ export default class Eval extends BaseCommand {
     }),
     engine: Flags.option({ options: EVAL_ENGINES, description: 'onnx (onnxruntime) or tfjs (the networks\' tfjs model; --run only).', default: 'onnx' as EvalEngineName })(),
     backend: Flags.string({ description: 'tfjs backend for --engine tfjs: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    workers: workersFlag({ description: 'With --run and --engine onnx: networks evaluated at once, each on its own worker thread (same results).', default: 1 }),
     ...taskFlags,
     maze: Flags.option({
       options: ['track', 'general', 'h'] as const,
@@ -192,6 +193,7 @@ export default class Eval extends BaseCommand {
         testSeed: flags['test-seed'],
         engine,
         architecture,
+        workers: flags.workers,
         write: false,
         canonical: (spec) => registry.canonicalName(spec),
         taskSource: (id) => registry.task(id),

@@ -15,6 +15,7 @@ export { fusedPopulationKernel, fusedSquaredErrorKernel } from './architectures/
 export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';
+export * from './bench/index.js';
 export * from './onnx/index.js';
 // Measures: recorded test trials and running metric plugins over a run.
 export * from './metrics/index.js';

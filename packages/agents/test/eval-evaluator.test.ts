@@ -4,6 +4,8 @@ import { initWeights, parseArch } from '../src/architectures/nine-pathway/family
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { evaluatePolicy, PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import { ReferenceEngine } from '../src/eval/reference-engine.js';
+import { evaluateSweepInWorkers, levelChunks } from '../src/eval/evaluate-in-workers.js';
+import { TrainWorkerPool } from '../src/training/workers/train-in-workers.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { constantPolicy, gradientFollower } from './onnx-test-models.js';
 
@@ -86,4 +88,56 @@ describe('evaluatePolicy', () => {
     expect(() => new PolicyEvaluator({ task: track, mazes: 0 })).toThrow(/mazes must be an integer in \[1, 1000000\] \(got 0\)/);
     expect(() => new PolicyEvaluator({ task: track, noise: [0.1, 0.05] })).toThrow(/strictly increasing/);
   });
+});
+
+describe('batching the noise sweep (issue #12 item 3)', () => {
+  test('all levels × all mazes in one batch give every trial the same fitness as one level per batch', async () => {
+    for (const [spec, task] of [
+      ['fc', track],
+      ['ii+hh+oi', general],
+    ] as const) {
+      const arch = parseArch(spec);
+      const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(21, 1))));
+      const set = generateMazeSet(task, { count: 50, seed: 8 });
+      const noise = [0, 0.025, 0.05, 0.2, 0.5];
+      const trials = async (levels: readonly number[]): Promise<Float64Array> => {
+        let kept = new Float64Array(0);
+        await new PolicyEvaluator({ task, mazes: set, noise: levels }).evaluate(policy, 4, { end: (_env, fitness) => (kept = Float64Array.from(fitness)) });
+        return kept;
+      };
+      const batched = await trials(noise);
+      expect(batched).toHaveLength(noise.length * 50);
+      for (let level = 0; level < noise.length; level++) {
+        const alone = await trials([noise[level]]);
+        expect(Array.from(batched.subarray(level * 50, (level + 1) * 50))).toEqual(Array.from(alone));
+      }
+      // the trials are not all alike (the comparison can fail)
+      expect(new Set(Array.from(batched).filter((v) => v === v)).size).toBeGreaterThan(3);
+      await policy.release();
+    }
+  });
+});
+
+describe('the sweep on worker threads', () => {
+  test('levels cut into one chunk per worker give exactly the one-thread sweep, robustness included', async () => {
+    expect(levelChunks(21, 2)).toEqual([[0, 10], [10, 21]]);
+    expect(levelChunks(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(levelChunks(5, 3)).toEqual([[0, 1], [1, 3], [3, 5]]);
+    const arch = parseArch('hh+oh');
+    const bytes = buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(6, 1)));
+    const noise = [0, 0.05, 0.1, 0.3, 0.5];
+    const policy = await OnnxPolicy.load(bytes);
+    const alone = await new PolicyEvaluator({ task: general, mazes: 80, mazeSeed: 12, noise }).evaluate(policy, 7);
+    await policy.release();
+    const pool = new TrainWorkerPool(2);
+    try {
+      const shared = await evaluateSweepInWorkers(pool, { bytes, label: 'hh+oh', task: general, mazes: 80, mazeSeed: 12, noise, seed: 7, intraOpNumThreads: 1 });
+      expect(shared.fitness).toEqual(alone.fitness);
+      expect(shared.robustness).toBe(alone.robustness);
+      expect(shared.noise).toEqual(noise);
+      expect(new Set(alone.fitness).size).toBeGreaterThan(1);
+    } finally {
+      await pool.destroy();
+    }
+  }, 60_000);
 });

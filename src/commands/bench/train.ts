@@ -1,19 +1,16 @@
 import { Flags } from '@oclif/core';
-import { benchTrain, initBackend, loadPlugins, REFERENCE_EPISODES_PER_SECOND } from '@prnn/agents';
+import { benchTrain, initBackend, loadPlugins, type BenchTrainResult } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { secondsFlag } from '../../cli/seconds-flag.js';
 import { workersFlag } from '../../cli/workers-flag.js';
 
-export interface BenchTrainOutput {
-  netEpisodesPerSecondPerCore: number;
-  netEpisodesPerSecond: number;
-  population: number;
-  arch: 'fc';
-  backend: string;
-  path: string;
-  workers: number;
-}
+export type BenchTrainOutput = Pick<
+  BenchTrainResult,
+  'netEpisodesPerSecondPerCore' | 'netEpisodesPerSecond' | 'population' | 'arch' | 'backend' | 'path' | 'workers' | 'tried' | 'speedup' | 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'
+>;
+
+const MB = 1024 * 1024;
 
 export default class BenchTrain extends BaseCommand {
   static override summary = 'Training speed: FC network-episodes per second per core (General maze, 20 steps).';
@@ -23,8 +20,11 @@ export default class BenchTrain extends BaseCommand {
     'size that is fastest per core among 1, 32, 128 and 256 (or at --population). On the fused kernel by ' +
     'default (--path generic: tfjs ops). Each size is first warmed up (at least --warmup seconds, until the rate ' +
     'is steady) so that V8 has optimised the generated kernel code. With --workers N, N threads measure at ' +
-    'once, each its own population: the total rate and the rate per core. The reference code needs 40.6 ms ' +
-    `per FC episode (${REFERENCE_EPISODES_PER_SECOND}/s).`;
+    'once, each its own population: the total rate and the rate per core. Then every path registered for the family ' +
+    '(generic and each kernel, --no-compare to skip) is measured at that population on this thread. Printed next ' +
+    'to the recorded reference (the authors\' code, 12.0 ms per General FC episode on one core of this machine kind, ' +
+    'issue #12), the roofline (FLOP per network-episode ÷ measured time, against a recorded 8 GFLOP/s per core) and ' +
+    'the estimated bytes per network (at the measured population and at 256).';
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %>', description: 'Try the population sizes on one core, print the fastest.' },
@@ -43,6 +43,7 @@ export default class BenchTrain extends BaseCommand {
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),
     repeats: Flags.integer({ description: 'Timed runs per population size; the median is reported.', default: 5, min: 1, max: 1000 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    compare: Flags.boolean({ description: 'Also measure every path registered for the family at the chosen population.', default: true, allowNo: true }),
   };
 
   async run(): Promise<BenchTrainOutput> {
@@ -60,17 +61,32 @@ export default class BenchTrain extends BaseCommand {
       repeats: flags.repeats,
       workers: flags.workers,
       warmupSeconds: flags.warmup,
+      comparePaths: flags.compare,
       cwd: process.cwd(),
     });
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
     for (const t of r.tried) {
       this.log(`population ${String(t.population).padStart(5)}: ${fmt(t.netEpisodesPerSecondPerCore)} FC episodes/s per core (median of ${flags.repeats})`);
     }
+    const ref = r.reference;
     this.log(
       `fastest: population ${r.population}, ${fmt(r.netEpisodesPerSecondPerCore)} episodes/s per core = ${r.speedup.toFixed(1)}× the reference ` +
-        `(${REFERENCE_EPISODES_PER_SECOND}/s); ${r.path} path on ${r.backend}` +
+        `(${ref.msPerEpisode} ms per episode = ${ref.episodesPerSecond.toFixed(1)}/s, recorded: ${ref.machine}); ${r.path} path on ${r.backend}` +
         (r.workers > 1 ? `; ${fmt(r.netEpisodesPerSecond)} episodes/s on ${r.workers} workers` : ''),
     );
+    const roof = r.roofline;
+    this.log(
+      `roofline: ${fmt(roof.flopsPerEpisode)} FLOP per network-episode (${fmt(roof.flopsPerEpisodeRecomputed)} with the learning forward recomputed) ` +
+        `in ${roof.microsecondsPerEpisode.toFixed(1)} µs = ${roof.gflopsPerSecond.toFixed(2)} GFLOP/s, ${(100 * roof.fractionOfPeak).toFixed(1)} % of ` +
+        `${roof.peakGflopsPerSecond} GFLOP/s per core (${fmt(roof.episodesPerSecondAtPeak)} episodes/s at that rate)`,
+    );
+    for (const p of r.paths) {
+      this.log(`path ${p.path.padEnd(10)} population ${p.population}: ${fmt(p.netEpisodesPerSecondPerCore)} episodes/s per core = ${p.speedup.toFixed(1)}× the reference`);
+    }
+    const mem = (m: BenchTrainResult['memory']) =>
+      m ? `${m.population} networks: ${(m.trainingBytes / MB).toFixed(1)} MB training (${(m.trainingBytesPerNetwork / 1024).toFixed(0)} KB per network), ` +
+        `${(m.withTestsBytes / MB).toFixed(1)} MB with tests on ${m.testMazes} mazes (${(m.withTestsBytesPerNetwork / MB).toFixed(2)} MB per network)` : 'no estimate';
+    this.log(`memory (estimated): ${mem(r.memory)}${r.memory256 && r.population !== r.memory256.population ? `; ${mem(r.memory256)}` : ''}`);
     return {
       netEpisodesPerSecondPerCore: r.netEpisodesPerSecondPerCore,
       netEpisodesPerSecond: r.netEpisodesPerSecond,
@@ -79,6 +95,13 @@ export default class BenchTrain extends BaseCommand {
       backend: r.backend,
       path: r.path,
       workers: r.workers,
+      tried: r.tried,
+      speedup: r.speedup,
+      reference: r.reference,
+      roofline: r.roofline,
+      paths: r.paths,
+      memory: r.memory,
+      memory256: r.memory256,
     };
   }
 }

@@ -1,13 +1,17 @@
 import { PrnnError, median, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
-import { initWeights, parseArch } from '../architectures/nine-pathway/family.js';
+import { initWeights, parameterCount, parseArch, type NinePathwayArch } from '../architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../onnx/nine-pathway-onnx.js';
+import { episodeFlops } from '../bench/episode-flops.js';
+import { PEAK_FLOPS_PER_CORE, REFERENCE_MACHINE, REFERENCE_TEST_TRIAL_MS, referenceSweepSeconds } from '../bench/reference-figures.js';
 import { STREAM } from '../sdk/streams.js';
 import { parseNoiseSpec, PAPER_NOISE_SPEC } from './noise-spec.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator } from './policy-evaluator.js';
+import { evaluateSweepInWorkers } from './evaluate-in-workers.js';
+import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 
-/** The authors' reference code needs about this long for one network's 21-level × 1 000-maze sweep. */
-export const REFERENCE_SWEEP_SECONDS = 225;
+/** Issue #12's targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
+export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
 
 export interface BenchEvalOptions {
   /** Timed networks (default 5); one more, untimed, warms up the JIT first. */
@@ -17,6 +21,23 @@ export interface BenchEvalOptions {
   readonly task?: TaskOptions;
   readonly arch?: string;
   readonly intraOpNumThreads?: number;
+  /**
+   * Also time the sweep cut into batches of these many levels (all mazes of a level in one batch), to show
+   * where widening the batch stops paying; e.g. [1, 3, 7, 21].
+   */
+  readonly levelsPerBatch?: readonly number[];
+  /**
+   * Worker threads sharing each network's sweep (default 1: this thread): its levels cut into one batch per
+   * worker, each worker with its own session and maze world. The sweep's time then includes opening the sessions.
+   */
+  readonly workers?: number;
+}
+
+/** Seconds per network of the sweep cut into batches of `levelsPerBatch` levels (rows = levels × mazes). */
+export interface BatchTiming {
+  readonly levelsPerBatch: number;
+  readonly rows: number;
+  readonly secondsPerNetwork: number;
 }
 
 export interface BenchEvalResult {
@@ -25,15 +46,26 @@ export interface BenchEvalResult {
   readonly mazes: number;
   readonly levels: number;
   readonly networks: number;
+  readonly workers: number;
   /** Median seconds per network of the sweep itself (batched rollout through one session). */
   readonly secondsPerNetwork: number;
   /** Median seconds per network to build its ONNX model and open its session. */
   readonly loadSecondsPerNetwork: number;
   /** Median of the two together. */
   readonly totalSecondsPerNetwork: number;
+  /** The recorded reference figure: ms per test trial on this task, and for this sweep (trials × that). */
+  readonly referenceMsPerTrial: number;
   readonly referenceSecondsPerNetwork: number;
+  readonly referenceMachine: string;
   /** referenceSecondsPerNetwork / totalSecondsPerNetwork. */
   readonly speedup: number;
+  /** referenceSecondsPerNetwork / secondsPerNetwork (the sweep without building the model). */
+  readonly sweepSpeedup: number;
+  /** Issue #12's target for the 21 × 1 000 sweep on this task (seconds, sweep itself), when there is one. */
+  readonly targetSeconds?: number;
+  /** FLOP of the sweep's forwards (every trial running all its steps: an upper bound) ÷ the sweep's seconds. */
+  readonly roofline: { readonly flopsPerSweep: number; readonly gflopsPerSecond: number; readonly fractionOfPeak: number };
+  readonly batching?: readonly BatchTiming[];
 }
 
 /**
@@ -56,16 +88,33 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   const sweep: number[] = [];
   const load: number[] = [];
   const total: number[] = [];
-  for (let k = -1; k < networks; k++) {
-    const seed = k + 1;
+  const workers = checkWorkers(options.workers ?? 1);
+  const pool = workers > 1 ? new TrainWorkerPool(workers) : undefined;
+  const threads = options.intraOpNumThreads ?? 1;
+  // the pool's first call starts its threads: warm them up with one untimed network each
+  for (let k = pool ? -workers : -1; k < networks; k++) {
+    const seed = Math.max(0, k + 1);
     const t0 = performance.now();
     const bytes = buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init)));
-    const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: options.intraOpNumThreads ?? 1 });
-    const t1 = performance.now();
-    try {
-      await evaluator.evaluate(policy, seed);
-    } finally {
-      await policy.release();
+    let t1: number;
+    if (pool) {
+      t1 = performance.now();
+      try {
+        await evaluateSweepInWorkers(pool, {
+          bytes, label: arch.name, task: evaluator.task, mazes: evaluator.set.count, mazeSeed: 1, noise: evaluator.noise, seed, intraOpNumThreads: threads,
+        });
+      } catch (error) {
+        await pool.destroy();
+        throw error;
+      }
+    } else {
+      const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: threads });
+      t1 = performance.now();
+      try {
+        await evaluator.evaluate(policy, seed);
+      } finally {
+        await policy.release();
+      }
     }
     const t2 = performance.now();
     if (k < 0) continue; // warm-up
@@ -73,17 +122,62 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     sweep.push((t2 - t1) / 1000);
     total.push((t2 - t0) / 1000);
   }
+  await pool?.destroy();
   const totalSeconds = median(total);
+  const batching: BatchTiming[] = [];
+  for (const k of options.levelsPerBatch ?? []) {
+    if (!Number.isInteger(k) || k < 1) throw new PrnnError(`levelsPerBatch must hold integers ≥ 1 (got ${k})`);
+    batching.push({ levelsPerBatch: k, rows: Math.min(k, evaluator.noise.length) * evaluator.set.count, secondsPerNetwork: await timeCutSweep(arch, evaluator, k, networks, options.intraOpNumThreads ?? 1) });
+  }
+  const levels = evaluator.noise.length;
+  const mazes = evaluator.set.count;
+  const referenceSeconds = referenceSweepSeconds(task.kind, levels, mazes);
+  const sweepSeconds = median(sweep);
+  const flopsPerSweep = levels * mazes * episodeFlops({ inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs, weights: parameterCount(arch) }, task.steps).trial;
+  const paperSweep = levels === 21 && mazes === 1000 && arch.name === 'fc';
+  const target = task.kind === 'general' ? EVAL_TARGET_SECONDS.general : task.kind === 'track' ? EVAL_TARGET_SECONDS.track : undefined;
   return {
     arch: arch.name,
     task: task.kind,
     mazes: evaluator.set.count,
     levels: evaluator.noise.length,
     networks,
-    secondsPerNetwork: median(sweep),
+    workers,
+    secondsPerNetwork: sweepSeconds,
     loadSecondsPerNetwork: median(load),
     totalSecondsPerNetwork: totalSeconds,
-    referenceSecondsPerNetwork: REFERENCE_SWEEP_SECONDS,
-    speedup: REFERENCE_SWEEP_SECONDS / totalSeconds,
+    referenceMsPerTrial: task.kind === 'general' ? REFERENCE_TEST_TRIAL_MS.general : REFERENCE_TEST_TRIAL_MS.track,
+    referenceSecondsPerNetwork: referenceSeconds,
+    referenceMachine: REFERENCE_MACHINE,
+    speedup: referenceSeconds / totalSeconds,
+    sweepSpeedup: referenceSeconds / sweepSeconds,
+    ...(paperSweep && target !== undefined ? { targetSeconds: target } : {}),
+    roofline: {
+      flopsPerSweep,
+      gflopsPerSecond: flopsPerSweep / sweepSeconds / 1e9,
+      fractionOfPeak: flopsPerSweep / sweepSeconds / PEAK_FLOPS_PER_CORE,
+    },
+    ...(batching.length > 0 ? { batching } : {}),
   };
+}
+
+/** Median seconds per network of the sweep run as batches of `k` levels each (same networks and seeds as the bench). */
+async function timeCutSweep(arch: NinePathwayArch, full: PolicyEvaluator, k: number, networks: number, threads: number): Promise<number> {
+  const groups: PolicyEvaluator[] = [];
+  for (let from = 0; from < full.noise.length; from += k) {
+    groups.push(new PolicyEvaluator({ task: full.task, mazes: full.set, noise: full.noise.slice(from, from + k) }));
+  }
+  const times: number[] = [];
+  for (let n = -1; n < networks; n++) {
+    const seed = n + 1;
+    const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init))), { intraOpNumThreads: threads });
+    try {
+      const t0 = performance.now();
+      for (const g of groups) await g.evaluate(policy, seed);
+      if (n >= 0) times.push((performance.now() - t0) / 1000);
+    } finally {
+      await policy.release();
+    }
+  }
+  return median(times);
 }

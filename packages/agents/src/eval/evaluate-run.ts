@@ -9,6 +9,10 @@ import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
 import { PopulationEngine } from './population-engine.js';
+import { trapezoidArea } from './noise-spec.js';
+import type { LevelsRequest, LevelsResult } from './evaluate-in-workers.js';
+import { jsonNumber } from '../run/json-number.js';
+import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 import type { QEngine } from './q-engine.js';
 
 export type EvalEngineName = 'onnx' | 'tfjs';
@@ -40,6 +44,11 @@ export interface RunEvaluationOptions {
   /** Maps a user's architecture spec in `select` to its canonical name (e.g. `oh+hh` → `hh+oh`). */
   readonly canonical?: (spec: string) => string | undefined;
   readonly intraOpNumThreads?: number;
+  /**
+   * Worker threads (default 1: this thread): with the onnx engine on a built-in maze kind, up to this many
+   * networks are evaluated at once, each in a worker with its own session and maze world (same results).
+   */
+  readonly workers?: number;
   /** Write the results (default true), to `file` (default `<run>/eval.json`). */
   readonly write?: boolean;
   readonly file?: string;
@@ -143,8 +152,13 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
   const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture;
-  const results: RunNetworkEvaluation[] = [];
-  for (const net of networks) {
+  const workers = checkWorkers(options.workers ?? 1);
+  if (workers > 1 && engine !== 'onnx') throw new PrnnError(`workers > 1 needs the onnx engine (got engine ${engine} with ${workers} workers)`);
+  const results: RunNetworkEvaluation[] =
+    workers > 1 && !source && networks.length > 1
+      ? await evaluateInWorkers(run, networks, workers, { ...options, task, count, mazeSeed, noise: [...evaluator.noise] })
+      : [];
+  for (const net of workers > 1 && results.length > 0 ? [] : networks) {
     const { engine: q, release } = await engineFor(run, net, engine, architectureOf, options.intraOpNumThreads ?? 1);
     let r: EvaluationResult;
     try {
@@ -180,4 +194,54 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   const file = options.file ?? join(runDir, RUN_EVALUATION_FILE);
   await writeJsonAtomic(file, { ...evaluation, file: undefined });
   return { ...evaluation, file };
+}
+
+/** The networks of a run on `workers` threads at once, each whole (all levels) in one worker; results in run order. */
+async function evaluateInWorkers(
+  run: Awaited<ReturnType<typeof loadRun>>,
+  networks: readonly RunNetwork[],
+  workers: number,
+  o: RunEvaluationOptions & { task: TaskOptions; count: number; mazeSeed: number; noise: number[] },
+): Promise<RunNetworkEvaluation[]> {
+  const pool = new TrainWorkerPool(workers);
+  const entries = new Array<RunNetworkEvaluation>(networks.length);
+  let next = 0;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (next < networks.length) {
+      const k = next++;
+      const net = networks[k];
+      const family = net.result.arch?.family ?? net.entry.family;
+      const architecture = o.architecture(family);
+      if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
+      const request: LevelsRequest = {
+        bytes: await runNetworkOnnx(run, net, architecture),
+        label: net.entry.id,
+        task: o.task,
+        mazes: o.count,
+        mazeSeed: o.mazeSeed,
+        noise: o.noise,
+        seed: o.seed ?? net.entry.seed,
+        intraOpNumThreads: o.intraOpNumThreads ?? 1,
+      };
+      const started = performance.now();
+      const { means } = await pool.call<LevelsResult>('evaluateLevelsInWorker', request);
+      const entry: RunNetworkEvaluation = {
+        id: net.entry.id,
+        arch: net.entry.arch,
+        seed: net.entry.seed,
+        fitness: means.map(jsonNumber),
+        ...(o.noise.length > 1 ? { robustness: jsonNumber(trapezoidArea(o.noise, means)) } : {}),
+        seconds: (performance.now() - started) / 1000,
+      };
+      entries[k] = entry;
+      o.onNetwork?.(++done, networks.length, entry);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, networks.length) }, lane));
+  } finally {
+    await pool.destroy();
+  }
+  return entries;
 }

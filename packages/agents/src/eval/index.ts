@@ -10,3 +10,4 @@ export * from './reference-engine.js';
 export * from './evaluate-run.js';
 export * from './bench-eval.js';
 export * from './eval-memory.js';
+export * from './evaluate-in-workers.js';

@@ -22,6 +22,7 @@ import { selectedSquaredError } from './selected-squared-error.js';
 import { jsonNumber } from '../run/json-number.js';
 import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
+import { onnxFinalFitness } from '../training/onnx-final-fitness.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
 import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
 
@@ -333,11 +334,13 @@ export class TrainingCurves {
   private readonly seeds: number[];
   private readonly evaluator: GreedyEvaluator;
   private readonly policy: GreedyPolicy;
+  private readonly job: TrainJob;
   private point = 0;
 
   constructor(job: TrainJob, model: PopulationModel) {
     const { task, config, members } = job;
     this.config = config;
+    this.job = job;
     this.seeds = members.map((m) => m.seed);
     const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
     this.evaluator = new GreedyEvaluator(testSet, members.length);
@@ -356,8 +359,16 @@ export class TrainingCurves {
     }
   }
 
-  /** Every network's final greedy fitness. */
-  async finalFitness(): Promise<Float64Array> {
+  /**
+   * Every network's final greedy fitness: with the networks' `weights`, through their exported ONNX policies
+   * when the family can export one (the arithmetic `prnn eval` uses, see onnxFinalFitness), else through the
+   * population model.
+   */
+  async finalFitness(weights?: readonly Record<string, Float32Array>[]): Promise<Float64Array> {
+    const { architecture, members } = this.job;
+    if (weights && architecture.exportOnnx) {
+      return onnxFinalFitness(architecture, members, weights, this.evaluator.set, this.config.sensorNoise);
+    }
     const { fitness } = await this.evaluator.evaluate(this.policy, this.seeds, { sensorNoise: this.config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
     return fitness;
   }
@@ -370,12 +381,13 @@ export async function finalNetworkResults(
   curves: TrainingCurves,
   episodes: number,
 ): Promise<NetworkResult[]> {
-  const fitness = await curves.finalFitness();
-  return members.map((member, n) => {
-    const weights = model.exportWeights(n);
-    assertFiniteWeights(weights, member);
-    return { member, weights, fitness: fitness[n], trainingCurve: curves.values[n], episodes };
+  const weights = members.map((member, n) => {
+    const w = model.exportWeights(n);
+    assertFiniteWeights(w, member);
+    return w;
   });
+  const fitness = await curves.finalFitness(weights);
+  return members.map((member, n) => ({ member, weights: weights[n], fitness: fitness[n], trainingCurve: curves.values[n], episodes }));
 }
 
 /** Lets signal handlers and messages run (a training loop otherwise never leaves the microtask queue). */

@@ -4,6 +4,7 @@ import type { ArchInfo, Architecture, PopulationMember } from '../sdk/architectu
 import type { KernelSet } from '../sdk/kernel.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { DEFAULT_EPISODES } from '../learners/dqn-config.js';
+import { REFERENCE_MACHINE, REFERENCE_TEST_TRIAL_MS, REFERENCE_TRAINING_EPISODE_MS } from '../bench/reference-figures.js';
 import { createBenchPopulation, measureEpisodeRate, type BenchPopulation } from './bench-episode.js';
 import { GreedyEvaluator, populationPolicy } from './evaluate-greedy.js';
 import { DEFAULT_POPULATION, trainingPath } from './train-run.js';
@@ -56,6 +57,17 @@ export interface SweepTaskProjection {
   readonly hours: number;
   readonly trainHours: number;
   readonly evalHours: number;
+  /**
+   * The recorded reference (issue #12, one core): ms per training episode — Track: the 128 mixed; General:
+   * FC (the mixed were not recorded; FF takes 7.4 ms, so this is the reference's slow end) — and per test trial.
+   */
+  readonly referenceMsPerEpisode: number;
+  readonly referenceMsPerTrial: number;
+  /** Measured rate per core ÷ the reference's, for training the 128 and for test trials. */
+  readonly trainSpeedupPerCore: number;
+  readonly evalSpeedupPerCore: number;
+  /** The same sweep by the reference on as many cores, at its recorded rates (ff-large at the mixed rate). */
+  readonly referenceHours: number;
 }
 
 export interface BenchSweepResult {
@@ -67,6 +79,7 @@ export interface BenchSweepResult {
   readonly path: string;
   readonly track: SweepTaskProjection;
   readonly general: SweepTaskProjection;
+  readonly referenceMachine: string;
 }
 
 export interface SweepThreadRequest {
@@ -208,6 +221,10 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
         trainSeconds += (E * largest) / rate;
         evalSeconds += (tests * largest * PAPER_SWEEP.testMazes) / test;
       }
+      const refEpisode = kind === 'track' ? REFERENCE_TRAINING_EPISODE_MS.track.mixed : REFERENCE_TRAINING_EPISODE_MS.general.fc;
+      const refTrial = REFERENCE_TEST_TRIAL_MS[kind];
+      const cores = threads.length;
+      const referenceSeconds = (networks * (E * refEpisode + tests * PAPER_SWEEP.testMazes * refTrial)) / 1000 / cores;
       return {
         task: kind,
         steps: resolveTaskOptions(kind, {}).steps,
@@ -221,11 +238,16 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
         hours: (trainSeconds + evalSeconds) / 3600,
         trainHours: trainSeconds / 3600,
         evalHours: evalSeconds / 3600,
+        referenceMsPerEpisode: refEpisode,
+        referenceMsPerTrial: refTrial,
+        trainSpeedupPerCore: (train * refEpisode) / 1000,
+        evalSpeedupPerCore: (test * refTrial) / 1000,
+        referenceHours: referenceSeconds / 3600,
       };
     };
     const track = await measure('track');
     const general = await measure('general');
-    return { workers, population, slice, backend: tf.getBackend(), path, track, general };
+    return { workers, population, slice, backend: tf.getBackend(), path, track, general, referenceMachine: REFERENCE_MACHINE };
   } finally {
     await pool?.destroy();
   }

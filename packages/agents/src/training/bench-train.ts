@@ -2,12 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, resolveTaskOptions } from '@prnn/env';
 import type { Architecture } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
+import { benchPopulationMemory, type PopulationMemory } from '../bench/bench-memory.js';
+import { episodeFlops } from '../bench/episode-flops.js';
+import { PEAK_FLOPS_PER_CORE, REFERENCE_MACHINE, REFERENCE_TRAINING_EPISODE_MS } from '../bench/reference-figures.js';
+import { GENERIC_PATH } from '../sdk/kernel.js';
 import { createBenchPopulation, measureEpisodeRate } from './bench-episode.js';
 import { trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
 
-/** The reference's speed on this task: 40.6 ms per FC episode (24.6 episodes/s). */
-export const REFERENCE_EPISODES_PER_SECOND = 24.6;
+/** The reference's speed on this task (issue #12, one core): 12.0 ms per General FC episode. */
+export const REFERENCE_EPISODES_PER_SECOND = 1000 / REFERENCE_TRAINING_EPISODE_MS.general.fc;
+/** The population whose memory the bench always reports (issue #12: 256 FC networks must fit in 64 MB). */
+export const MEMORY_REPORT_POPULATION = 256;
 /** Population sizes tried when none is given. */
 export const BENCH_POPULATIONS = [1, 32, 128, 256] as const;
 
@@ -29,6 +35,40 @@ export interface BenchTrainOptions {
   readonly cwd?: string;
   /** Minimum warm-up per population size, in seconds (default 2). */
   readonly warmupSeconds?: number;
+  /** Also measure every path registered for the family (generic and each population kernel) on this thread (default true). */
+  readonly comparePaths?: boolean;
+}
+
+/** The reference figure a rate is compared with (recorded, not measured here). */
+export interface TrainReference {
+  readonly task: 'general';
+  readonly arch: 'fc';
+  readonly msPerEpisode: number;
+  readonly episodesPerSecond: number;
+  readonly machine: string;
+}
+
+/** Achieved arithmetic rate: the FLOP a network-episode needs ÷ the measured time per network-episode. */
+export interface TrainRoofline {
+  /** FLOP per FC General network-episode (learning forward reused from the rollout, as the fused path does). */
+  readonly flopsPerEpisode: number;
+  /** The same counting a recomputed learning forward (3 forwards per step, as the reference runs it). */
+  readonly flopsPerEpisodeRecomputed: number;
+  readonly microsecondsPerEpisode: number;
+  readonly gflopsPerSecond: number;
+  /** The recorded sustained rate of one core on this work (issue #12's WebAssembly SIMD probe). */
+  readonly peakGflopsPerSecond: number;
+  readonly fractionOfPeak: number;
+  /** Network-episodes per second per core at that peak. */
+  readonly episodesPerSecondAtPeak: number;
+}
+
+/** One path's rate at the chosen population, on this thread. */
+export interface PathRate {
+  readonly path: string;
+  readonly population: number;
+  readonly netEpisodesPerSecondPerCore: number;
+  readonly speedup: number;
 }
 
 export interface BenchTrainResult {
@@ -44,8 +84,35 @@ export interface BenchTrainResult {
   readonly workers: number;
   /** Median rate per core of every population size tried. */
   readonly tried: readonly { population: number; netEpisodesPerSecondPerCore: number }[];
-  /** Ratio to the reference's 24.6 FC episodes per second. */
+  /** netEpisodesPerSecondPerCore / reference.episodesPerSecond. */
   readonly speedup: number;
+  readonly reference: TrainReference;
+  readonly roofline: TrainRoofline;
+  /** Every path registered for the family, in registry order (empty with comparePaths false). */
+  readonly paths: readonly PathRate[];
+  /** Estimated memory at the measured population and at MEMORY_REPORT_POPULATION (undefined: no estimate). */
+  readonly memory?: PopulationMemory;
+  readonly memory256?: PopulationMemory;
+}
+
+export function trainReference(): TrainReference {
+  const ms = REFERENCE_TRAINING_EPISODE_MS.general.fc;
+  return { task: 'general', arch: 'fc', msPerEpisode: ms, episodesPerSecond: 1000 / ms, machine: REFERENCE_MACHINE };
+}
+
+/** The roofline figures of a measured FC General rate (network-episodes per second on one core). */
+export function trainRoofline(netEpisodesPerSecondPerCore: number, fc: { hidden: number; parameters: number }, channels: number, steps: number): TrainRoofline {
+  const flops = episodeFlops({ inputs: 4 * channels, hidden: fc.hidden, outputs: 5, weights: fc.parameters }, steps);
+  const rate = flops.episode * netEpisodesPerSecondPerCore;
+  return {
+    flopsPerEpisode: flops.episode,
+    flopsPerEpisodeRecomputed: flops.episodeRecomputed,
+    microsecondsPerEpisode: 1e6 / netEpisodesPerSecondPerCore,
+    gflopsPerSecond: rate / 1e9,
+    peakGflopsPerSecond: PEAK_FLOPS_PER_CORE / 1e9,
+    fractionOfPeak: rate / PEAK_FLOPS_PER_CORE,
+    episodesPerSecondAtPeak: PEAK_FLOPS_PER_CORE / flops.episode,
+  };
 }
 
 
@@ -83,9 +150,10 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   if (workers === 1) {
     const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, path, seconds, repeats, warmupSeconds });
-    return { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers };
+    return withFigures(opts, { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers }, { seconds, repeats, warmupSeconds });
   }
   const pool = new TrainWorkerPool(workers);
+  let measured: Measured;
   try {
     const request: BenchTrainThreadRequest = {
       family: opts.architecture.family,
@@ -104,7 +172,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       netEpisodesPerSecondPerCore: threads.reduce((s, r) => s + r.tried[k].netEpisodesPerSecondPerCore, 0) / workers,
     }));
     const best = tried.reduce((a, b) => (b.netEpisodesPerSecondPerCore > a.netEpisodesPerSecondPerCore ? b : a));
-    return {
+    measured = {
       netEpisodesPerSecondPerCore: best.netEpisodesPerSecondPerCore,
       netEpisodesPerSecond: best.netEpisodesPerSecondPerCore * workers,
       population: best.population,
@@ -118,9 +186,44 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   } finally {
     await pool.destroy();
   }
+  return withFigures(opts, measured, { seconds, repeats, warmupSeconds });
 }
 
-type ThreadResult = Omit<BenchTrainResult, 'netEpisodesPerSecond' | 'path' | 'workers'>;
+type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'>;
+type ThreadResult = Omit<Measured, 'netEpisodesPerSecond' | 'path' | 'workers'>;
+
+/**
+ * Adds the recorded reference, the roofline, each registered path's rate at the chosen population (measured
+ * on this thread, one after the other) and the memory estimates.
+ */
+async function withFigures(
+  opts: BenchTrainOptions,
+  r: Measured,
+  budget: { seconds: number; repeats: number; warmupSeconds: number },
+): Promise<BenchTrainResult> {
+  const task = resolveTaskOptions('general', {});
+  const fc = opts.architecture.resolve('fc', { channels: task.channels, hidden: 8 });
+  if (!fc) throw new PrnnError(`architecture family ${opts.architecture.family} has no "fc" network to benchmark`);
+  const paths: PathRate[] = [];
+  if (opts.comparePaths ?? true) {
+    const names = opts.kernels?.paths() ?? [GENERIC_PATH];
+    for (const name of names) {
+      const rate =
+        name === r.path && r.workers === 1
+          ? r.netEpisodesPerSecondPerCore
+          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
+      paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / REFERENCE_EPISODES_PER_SECOND });
+    }
+  }
+  return {
+    ...r,
+    reference: trainReference(),
+    roofline: trainRoofline(r.netEpisodesPerSecondPerCore, fc, task.channels, task.steps),
+    paths,
+    memory: benchPopulationMemory(opts.architecture, opts.kernels, fc, task, r.path, r.population),
+    memory256: benchPopulationMemory(opts.architecture, opts.kernels, fc, task, r.path, MEMORY_REPORT_POPULATION),
+  };
+}
 
 /** One thread's measurement (what each worker runs). */
 export async function benchTrainThread(

@@ -4,6 +4,7 @@ import { loadPlugins } from '../../sdk/loader.js';
 import type { TrainHooks } from '../../sdk/learner.js';
 import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train.js';
 import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep.js';
+import { evaluateLevels, type LevelsRequest, type LevelsResult } from '../../eval/evaluate-in-workers.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 
 export { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage };
@@ -125,4 +126,9 @@ export async function benchSweepInWorker(req: SweepThreadRequest): Promise<Sweep
   await initBackend(req.backend);
   const registry = await loadPlugins({ cwd: req.cwd });
   return measureSweepThread(registry.architecture(req.family), registry.kernels(req.family), req);
+}
+
+/** Worker entry for evaluations on worker threads: one network on some noise levels. */
+export async function evaluateLevelsInWorker(req: LevelsRequest): Promise<LevelsResult> {
+  return evaluateLevels(req);
 }
