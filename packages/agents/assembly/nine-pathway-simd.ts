@@ -441,3 +441,55 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
     }
   }
 }
+
+/**
+ * One Adam step over `arrays` parameter arrays ([P, per] float32 each; the table holds per array its values,
+ * gradients, first and second moments addresses and `per`, as 5 i32s), gradient of network n scaled by
+ * coef[n]: the float32 operations of PopulationOptimizer in its order, so the results are the same bits.
+ */
+export function adam(arrays: i32, table: usize, coef: usize, P: i32, b1: f32, b2: f32, omb1: f32, omb2: f32, omAcc1: f32, omAcc2: f32, eps: f32, negLr: f32): void {
+  const vb1 = f32x4.splat(b1);
+  const vb2 = f32x4.splat(b2);
+  const vomb1 = f32x4.splat(omb1);
+  const vomb2 = f32x4.splat(omb2);
+  const va1 = f32x4.splat(omAcc1);
+  const va2 = f32x4.splat(omAcc2);
+  const veps = f32x4.splat(eps);
+  const vlr = f32x4.splat(negLr);
+  for (let i = 0; i < arrays; i++) {
+    const row = table + ((<usize>(i * 5)) << 2);
+    const value = <usize>load<i32>(row);
+    const grad = <usize>load<i32>(row, 4);
+    const m = <usize>load<i32>(row, 8);
+    const v = <usize>load<i32>(row, 12);
+    const per = load<i32>(row, 16);
+    for (let n = 0; n < P; n++) {
+      const c = load<f32>(coef + ((<usize>n) << 2));
+      const vc = f32x4.splat(c);
+      let j = n * per;
+      const end = j + per;
+      for (; j + 4 <= end; j += 4) {
+        const o = (<usize>j) << 2;
+        const gj = f32x4.mul(v128.load(grad + o), vc);
+        const mj = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gj, vomb1));
+        const vj = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gj, gj), vomb2));
+        v128.store(m + o, mj);
+        v128.store(v + o, vj);
+        const mHat = f32x4.div(mj, va1);
+        const vHat = f32x4.div(vj, va2);
+        v128.store(value + o, f32x4.add(f32x4.mul(f32x4.div(mHat, f32x4.add(f32x4.sqrt(vHat), veps)), vlr), v128.load(value + o)));
+      }
+      for (; j < end; j++) {
+        const o = (<usize>j) << 2;
+        const gj: f32 = load<f32>(grad + o) * c;
+        const mj: f32 = load<f32>(m + o) * b1 + gj * omb1;
+        const vj: f32 = load<f32>(v + o) * b2 + gj * gj * omb2;
+        store<f32>(m + o, mj);
+        store<f32>(v + o, vj);
+        const mHat: f32 = mj / omAcc1;
+        const vHat: f32 = vj / omAcc2;
+        store<f32>(value + o, (mHat / (Mathf.sqrt(vHat) + eps)) * negLr + load<f32>(value + o));
+      }
+    }
+  }
+}

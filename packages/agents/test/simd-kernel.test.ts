@@ -58,3 +58,24 @@ describe('wasm-simd kernel vs the fused JavaScript kernel', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 });
+
+import { PopulationOptimizer } from '../src/training/population-optimizer.js';
+describe('adam', () => {
+  it('same bits as the JS optimizer', () => {
+    const archs = [parseArch('fc'), parseArch('ff'), parseArch('fc'), parseArch('hh'), parseArch('fc'), parseArch('fc'), parseArch('fc')];
+    const P = archs.length;
+    const { fused, simd, rng } = pair(archs, 7);
+    const settings = { lr: 0.01, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 1 };
+    const of = new PopulationOptimizer(fused.parameters, P, settings);
+    const os = new PopulationOptimizer(simd.parameters, P, settings);
+    for (let it = 0; it < 4; it++) {
+      const records = randomRecords(6, P, 8, 5, rng);
+      const gs = fused.parameters.values.map((v) => new Float32Array(v.length));
+      simd.learn(records, new Float32Array(P), gs);
+      of.step(gs);
+      os.step(gs);
+    }
+    for (let k = 0; k < 9; k++) expect(simd.parameters.values[k]).toEqual(fused.parameters.values[k]);
+    expect(os.getState()).toEqual(of.getState());
+  });
+});

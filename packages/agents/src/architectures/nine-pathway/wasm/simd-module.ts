@@ -1,8 +1,21 @@
 import { NINE_PATHWAY_SIMD_WASM_BASE64 } from './simd-binary.generated.js';
 
+/** The part of the WebAssembly JavaScript API used here (the project's lib settings declare none). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const decodeBase64 = (globalThis as { atob?: (s: string) => string }).atob;
+
 /** The exports of assembly/nine-pathway-simd.ts (addresses are byte offsets into `memory`). */
 export interface SimdExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   configure(inputs: number, outputs: number, maxHidden: number, population: number, groups: number, desc: number): void;
   heapBase(): number;
   forward(batch: number, obs: number, noise: number, q: number, cur: number, next: number, s: number, u: number): void;
@@ -13,15 +26,15 @@ export interface SimdExports {
   ): void;
   learnScratchBytes(T: number, maxGroupWeights: number): number;
   adam(
-    count: number, params: number, grads: number, m: number, v: number, coef: number, perNetwork: number,
+    arrays: number, table: number, coef: number, population: number,
     b1: number, b2: number, omb1: number, omb2: number, omAcc1: number, omAcc2: number, eps: number, negLr: number,
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: object | null | undefined;
 
 function decode(base64: string): Uint8Array {
-  const bin = atob(base64);
+  const bin = decodeBase64!(base64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;
@@ -32,14 +45,14 @@ function decode(base64: string): Uint8Array {
  * compiling it synchronously is not allowed. Compiled once per thread; each population instantiates it
  * with a memory of its own. Only WebAssembly and atob are used, so it loads in Node and in browsers alike.
  */
-export function simdModule(): WebAssembly.Module | null {
+export function simdModule(): object | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   try {
-    if (typeof WebAssembly !== 'object') return null;
+    if (wasmApi === undefined || decodeBase64 === undefined) return null;
     const bytes = decode(NINE_PATHWAY_SIMD_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) return null;
-    compiled = new WebAssembly.Module(bytes);
+    if (!wasmApi.validate(bytes)) return null;
+    compiled = new wasmApi.Module(bytes);
   } catch {
     compiled = null;
   }
@@ -54,5 +67,5 @@ export function simdAvailable(): boolean {
 export function instantiateSimd(): SimdExports {
   const mod = simdModule();
   if (mod === null) throw new Error('WebAssembly SIMD is not available in this runtime');
-  return new WebAssembly.Instance(mod, {}).exports as unknown as SimdExports;
+  return new wasmApi!.Instance(mod, {}).exports as SimdExports;
 }

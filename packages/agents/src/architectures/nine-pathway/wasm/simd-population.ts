@@ -1,5 +1,5 @@
 import { PrnnError, Rng } from '@prnn/env';
-import type { EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
+import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, hasPathway, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
 import { NINE_PATHWAY_FAMILY } from '../names.js';
@@ -31,6 +31,13 @@ export class SimdPopulation implements PopulationModel {
   readonly groups: readonly SimdGroup[];
   private readonly archs: readonly NinePathwayArch[];
   private readonly wasm: SimdExports;
+  /** A second instance whose memory holds the parameters, their gradients and Adam's moments (never grown again). */
+  private readonly store: SimdExports;
+  private readonly storeTable: number;
+  private readonly storeCoef: number;
+  private readonly storeGrads: Float32Array[];
+  private readonly storeM: Float32Array[];
+  private readonly storeV: Float32Array[];
   private readonly maxGroupWeights: number;
   // fixed region
   private readonly padWTable: number;
@@ -128,13 +135,40 @@ export class SimdPopulation implements PopulationModel {
     }
     this.wasm.configure(inputs, outputs, this.maxHidden, P, this.groups.length, desc);
 
-    const padded = PATHWAYS.map((_, k) => new Float32Array(paddedBytes(k) / 4));
+    this.store = instantiateSimd();
+    let st = align(this.store.heapBase());
+    this.storeTable = st;
+    st = align(st + 4 * 5 * 9);
+    this.storeCoef = st;
+    st = align(st + 4 * P);
+    const region = PATHWAYS.map((_, k) => {
+      const r = [st, st + align(paddedBytes(k)), st + 2 * align(paddedBytes(k)), st + 3 * align(paddedBytes(k))];
+      st += 4 * align(paddedBytes(k));
+      return r;
+    });
+    const smem = this.store.memory;
+    if (st > smem.buffer.byteLength) smem.grow(Math.ceil((st - smem.buffer.byteLength) / PAGE));
+    const view = (at: number, k: number): Float32Array => new Float32Array(smem.buffer, at, paddedBytes(k) / 4);
+    const padded = region.map(([a], k) => view(a, k));
+    this.storeGrads = region.map(([, a], k) => view(a, k));
+    this.storeM = region.map(([, , a], k) => view(a, k));
+    this.storeV = region.map(([, , , a], k) => view(a, k));
+    const table = new Int32Array(smem.buffer, this.storeTable, 5 * 9);
+    region.forEach((r, k) => table.set([...r, this.paddedShapes[k][0] * this.paddedShapes[k][1]], 5 * k));
     for (let n = 0; n < P; n++) this.writeMember(padded, n, initWeights(archs[n], Rng.derive(seeds[n], STREAM.init)));
+    const adam: AdamUpdate = {
+      allocateMoments: () => {
+        for (const a of [...this.storeM, ...this.storeV]) a.fill(0);
+        return { m: [...this.storeM], v: [...this.storeV] };
+      },
+      step: (gradients, m, v, coef, c) => this.adamStep(gradients, m, v, coef, c),
+    };
     this.parameters = {
       names: [...PATHWAYS],
       shapes: PATHWAYS.map((_, k) => [P, ...this.paddedShapes[k]]),
       values: padded,
       commit: () => this.loadWeights(),
+      adam,
     };
     this.loadWeights();
   }
@@ -186,6 +220,25 @@ export class SimdPopulation implements PopulationModel {
     this.work = at;
     this.reserve(at + this.wasm.learnScratchBytes(T, this.maxGroupWeights));
     this.capSteps = T;
+  }
+
+  /** Adam in the store instance; moments that are not its own are copied in and out. */
+  private adamStep(gradients: readonly Float32Array[], m: readonly Float32Array[], v: readonly Float32Array[], coef: Float32Array, c: AdamConstants): void {
+    this.checkPadded(gradients, 'gradient');
+    this.checkPadded(m, 'first moment');
+    this.checkPadded(v, 'second moment');
+    const own = (a: Float32Array, b: Float32Array): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+    for (let k = 0; k < 9; k++) {
+      if (!own(gradients[k], this.storeGrads[k])) this.storeGrads[k].set(gradients[k]);
+      if (!own(m[k], this.storeM[k])) this.storeM[k].set(m[k]);
+      if (!own(v[k], this.storeV[k])) this.storeV[k].set(v[k]);
+    }
+    new Float32Array(this.store.memory.buffer, this.storeCoef, this.population).set(coef.subarray(0, this.population));
+    this.store.adam(9, this.storeTable, this.storeCoef, this.population, c.b1, c.b2, c.omb1, c.omb2, c.omAcc1, c.omAcc2, c.eps, c.negLr);
+    for (let k = 0; k < 9; k++) {
+      if (!own(m[k], this.storeM[k])) m[k].set(this.storeM[k]);
+      if (!own(v[k], this.storeV[k])) v[k].set(this.storeV[k]);
+    }
   }
 
   private loadWeights(): void {
