@@ -117,44 +117,37 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
   const I = gI;
   const O = gO;
   const H = dget(g, 0);
-  memory.copy(x, s, (<usize>I) << 4);
-  if (!first) {
-    const wii = wptr(g, II);
-    if (wii != 0) matVecAcc(x, px, I, wii, I);
-    const woi = wptr(g, OI);
-    if (woi != 0) matVecAcc(x, po, O, woi, I);
-    const whi = wptr(g, HI);
-    if (whi != 0) matVecAcc(x, ph, H, whi, I);
-  }
-  zero(h, H);
-  matVecAcc(h, x, I, wptr(g, IH), H);
-  if (!first) {
-    const whh = wptr(g, HH);
-    if (whh != 0) matVecAcc(h, ph, H, whh, H);
-    const woh = wptr(g, OH);
-    if (woh != 0) matVecAcc(h, po, O, woh, H);
+  const wii = first ? 0 : wptr(g, II);
+  const woi = first ? 0 : wptr(g, OI);
+  const whi = first ? 0 : wptr(g, HI);
+  const wih = wptr(g, IH);
+  const whh = first ? 0 : wptr(g, HH);
+  const woh = first ? 0 : wptr(g, OH);
+  const who = wptr(g, HO);
+  const wio = wptr(g, IO);
+  const woo = first ? 0 : wptr(g, OO);
+  for (let j = 0; j < I; j++) {
+    let acc = v128.load(vAt(s, j));
+    if (wii != 0) acc = colDot(acc, px, I, wii, I, j);
+    if (woi != 0) acc = colDot(acc, po, O, woi, I, j);
+    if (whi != 0) acc = colDot(acc, ph, H, whi, I, j);
+    v128.store(vAt(x, j), acc);
   }
   const zv = f32x4.splat(0);
   for (let j = 0; j < H; j++) {
-    const p = vAt(h, j);
-    const v = v128.load(p);
-    v128.store(p, v128.and(v, f32x4.gt(v, zv)));
-  }
-  zero(o, O);
-  matVecAcc(o, h, H, wptr(g, HO), O);
-  const wio = wptr(g, IO);
-  if (wio != 0) matVecAcc(o, x, I, wio, O);
-  if (!first) {
-    const woo = wptr(g, OO);
-    if (woo != 0) matVecAcc(o, po, O, woo, O);
+    let acc = colDot(zv, x, I, wih, H, j);
+    if (whh != 0) acc = colDot(acc, ph, H, whh, H, j);
+    if (woh != 0) acc = colDot(acc, po, O, woh, H, j);
+    v128.store(vAt(h, j), v128.and(acc, f32x4.gt(acc, zv)));
   }
   let m = f32x4.splat(-Infinity);
   for (let j = 0; j < O; j++) {
-    const p = vAt(o, j);
-    let z = v128.load(p);
-    if (u != 0) z = f32x4.add(z, v128.load(vAt(u, j)));
-    v128.store(p, z);
-    m = f32x4.max(m, z);
+    let acc = colDot(zv, h, H, who, O, j);
+    if (wio != 0) acc = colDot(acc, x, I, wio, O, j);
+    if (woo != 0) acc = colDot(acc, po, O, woo, O, j);
+    if (u != 0) acc = f32x4.add(acc, v128.load(vAt(u, j)));
+    v128.store(vAt(o, j), acc);
+    m = f32x4.max(m, acc);
   }
   let sum = f32x4.splat(0);
   for (let j = 0; j < O; j++) {
@@ -167,6 +160,17 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
     const p = vAt(o, j);
     v128.store(p, f32x4.div(v128.load(p), sum));
   }
+}
+
+/** acc + Σ_a v[a]·W[a][col] (W has `cols` columns). */
+@inline function colDot(acc: v128, v: usize, rows: i32, w: usize, cols: i32, col: i32): v128 {
+  let p = vAt(w, col);
+  const step = (<usize>cols) << 4;
+  for (let a = 0; a < rows; a++) {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(vAt(v, a)), v128.load(p)));
+    p += step;
+  }
+  return acc;
 }
 
 /** dst[j] (v128) = lanes of src[row(l)*stride + j] for j < n, row(l) = base + member(l)·mul. */
@@ -266,9 +270,10 @@ export function loadWeights(table: usize): void {
  * int32 actions [T·P], lengths [P]): per network L_n = Σ_{t<len_n} (Q_t[a_t] − y_t)² into losses [P]; with
  * `grads` (address table of the 9 padded gradient arrays, 0 = losses only) dL_n/dθ_n by back-propagation
  * through time, scaled by scale [P] (float32, 0 = none). Padded entries of the gradient arrays are left
- * as they are (the caller zeroes them). `work` is scratch: see learnScratchBytes.
+ * as they are (the caller zeroes them). `work` is scratch: see learnScratchBytes. `hist` (0 = none) holds
+ * the rollout's states of these very steps ([t][group] blocks of x, h, o), which the forward then reuses.
  */
-export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets: usize, lengths: usize, losses: usize, grads: usize, scale: usize, work: usize): void {
+export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets: usize, lengths: usize, losses: usize, grads: usize, scale: usize, work: usize, hist: usize): void {
   const I = gI;
   const O = gO;
   const Hm = gHmax;
@@ -290,9 +295,9 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
   const dOn = vAt(dHn, Hm);
   const dz = vAt(dOn, O);
   const gr = vAt(dz, O);
-  const zv = f32x4.splat(0);
+  const tS = hist != 0 ? gGroups * S : S;
   for (let g = 0; g < gGroups; g++) {
-    const H = dget(g, 0);
+    const actG = hist != 0 ? vAt(hist, g * S) : act;
     const active = dget(g, 1);
     const m0 = member(g, 0);
     const m1 = member(g, 1);
@@ -309,6 +314,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
       v128.store(vAt(aIn, t), i32x4(load<i32>(actions + ((<usize>(e + m0)) << 2)), load<i32>(actions + ((<usize>(e + m1)) << 2)), load<i32>(actions + ((<usize>(e + m2)) << 2)), load<i32>(actions + ((<usize>(e + m3)) << 2))));
       v128.store(vAt(yIn, t), f32x4(load<f32>(targets + ((<usize>(e + m0)) << 2)), load<f32>(targets + ((<usize>(e + m1)) << 2)), load<f32>(targets + ((<usize>(e + m2)) << 2)), load<f32>(targets + ((<usize>(e + m3)) << 2))));
       v128.store(vAt(mIn, t), i32x4.gt_s(len, i32x4.splat(t)));
+      if (hist != 0) continue;
       const c = vAt(act, t * S);
       const p = vAt(act, (t > 0 ? t - 1 : 0) * S);
       stepGroup(g, t == 0, vAt(sIn, t * I), vAt(uIn, t * O), p, vAt(p, I), vAt(p, I + Hm), c, vAt(c, I), vAt(c, I + Hm));
@@ -316,7 +322,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
     // the loss, and err_t = 2·(Q_t[a_t] − y_t) masked to the lanes' lengths (kept in yIn)
     let loss = f32x4.splat(0);
     for (let t = 0; t < L; t++) {
-      const ao = vAt(act, t * S + I + Hm);
+      const ao = vAt(actG, t * tS + I + Hm);
       const a = v128.load(vAt(aIn, t));
       let qa = f32x4.splat(0);
       for (let j = 0; j < O; j++) qa = v128.bitselect(v128.load(vAt(ao, j)), qa, i32x4.eq(a, i32x4.splat(j)));
@@ -328,7 +334,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
     for (let l = 0; l < active; l++) store<f32>(losses + ((<usize>member(g, l)) << 2), load<f32>(dz + ((<usize>l) << 2)));
     if (grads == 0) continue;
     zero(gr, groupWeights(g));
-    backwardGroup(g, L, S, act, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, dz, gr);
+    backwardGroup(g, L, tS, actG, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, dz, gr);
     if (scale != 0) {
       const sc = f32x4(load<f32>(scale + ((<usize>m0) << 2)), load<f32>(scale + ((<usize>m1) << 2)), load<f32>(scale + ((<usize>m2) << 2)), load<f32>(scale + ((<usize>m3) << 2)));
       const n = groupWeights(g);
@@ -353,8 +359,8 @@ export function learnScratchBytes(T: i32, maxGroupWeights: i32): i32 {
 }
 
 /**
- * Back-propagation through time over steps L−1 … 0 of group g, from its activations (act, stride S per
- * step: x, h, o), actions aIn and masked output errors eIn; accumulates dL/dW into gr (the group's lane
+ * Back-propagation through time over steps L−1 … 0 of group g, from its activations (act, stride S v128s
+ * per step: x, h, o), actions aIn and masked output errors eIn; accumulates dL/dW into gr (the group's lane
  * layout, from 0).
  */
 function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usize, dX: usize, dH: usize, dO: usize, dXn: usize, dHn: usize, dOn: usize, dz: usize, gr: usize): void {

@@ -147,6 +147,36 @@ describe.runIf(simdAvailable())('wasm-simd kernel = fused JavaScript kernel = ge
     expect(restored.getState()).toEqual(os.getState());
   });
 
+  it('the learning pass reuses the rollout\'s activations when the records are what the rollout saw, with the same results', () => {
+    const archs = ['fc', 'ff', 'fc', 'oo+oh', 'fc', 'fc'].map((a) => parseArch(a));
+    const P = archs.length;
+    const { simd, rng } = three(archs, 21);
+    const fresh = createSimdPopulation(archs, archs.map((_, n) => 21 + n), 2);
+    for (let k = 0; k < 9; k++) fresh.parameters.values[k].set(simd.parameters.values[k]);
+    fresh.parameters.commit();
+    const T = 7;
+    const records = randomRecords(T, P, 8, 5, rng, [7, 3, 5, 7, 1, 6]);
+    const q = new Float32Array(P * 5);
+    simd.resetState(1);
+    for (let t = 0; t < T; t++) {
+      simd.forward(records.obs.subarray(t * P * 8, (t + 1) * P * 8), records.tieNoise.subarray(t * P * 5, (t + 1) * P * 5), q, true);
+      simd.forward(records.obs.subarray(0, P * 8), null, q, false); // a Q' forward that does not advance
+    }
+    const reused = lossAndGradients(simd, records, kernels);
+    expect(simd.reusedRollout).toBe(true);
+    const recomputed = lossAndGradients(fresh, records, kernels);
+    expect(fresh.reusedRollout).toBe(false);
+    expect(reused).toEqual(recomputed);
+    // other records, or weights changed since the rollout: recomputed
+    records.obs[3] += 0.5;
+    lossAndGradients(simd, records, kernels);
+    expect(simd.reusedRollout).toBe(false);
+    records.obs[3] -= 0.5;
+    simd.parameters.commit();
+    lossAndGradients(simd, records, kernels);
+    expect(simd.reusedRollout).toBe(false);
+  });
+
   it('same seeds, same bytes', () => {
     const archs = ['fc', 'ff', 'fc', 'fc', 'hi+oh'].map((a) => parseArch(a));
     const run = () => {

@@ -22,7 +22,7 @@ export interface SimdExports {
   loadWeights(table: number): void;
   learn(
     T: number, obs: number, noise: number, actions: number, targets: number, lengths: number,
-    losses: number, grads: number, scale: number, work: number,
+    losses: number, grads: number, scale: number, work: number, hist: number,
   ): void;
   learnScratchBytes(T: number, maxGroupWeights: number): number;
   adam(

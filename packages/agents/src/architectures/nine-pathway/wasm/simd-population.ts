@@ -56,6 +56,15 @@ export class SimdPopulation implements PopulationModel {
   private sScratch = 0;
   private uScratch = 0;
   private batchEnd = 0;
+  // rollout history (batch 1): the states of the advancing forwards since resetState and their obs and noise
+  private capHist = 0;
+  private hist = 0;
+  private histObs = 0;
+  private histNoise = 0;
+  private histSteps = 0;
+  private histValid = false;
+  /** Whether the last learning pass reused the rollout's activations (diagnostics, tests). */
+  reusedRollout = false;
   // episode region
   private capSteps = 0;
   private recObs = 0;
@@ -184,14 +193,20 @@ export class SimdPopulation implements PopulationModel {
     }
   }
 
-  /** Lays out the batch and episode regions for `batch` environments and `steps`-step episodes. */
-  private layout(batch: number, steps: number): void {
-    if (batch <= this.capBatch && steps <= this.capSteps) return;
+  /**
+   * Lays out the variable regions after the fixed one: rollout state and buffers for `batch` environments,
+   * the rollout history of `history` steps (batch 1), then the episode records and learning scratch for
+   * `steps` steps. Growing a region moves only those after it (whose contents are rewritten before use).
+   */
+  private layout(batch: number, history: number, steps: number): void {
+    if (batch <= this.capBatch && history <= this.capHist && steps <= this.capSteps) return;
     const P = this.population;
     const I = this.inputs;
     const O = this.outputs;
     const S = I + this.maxHidden + O;
+    const G = this.groups.length;
     const B = Math.max(batch, this.capBatch);
+    const Th = Math.max(history, this.capHist);
     const T = Math.max(steps, this.capSteps);
     let at = this.fixedEnd;
     const take = (bytes: number): number => {
@@ -199,9 +214,10 @@ export class SimdPopulation implements PopulationModel {
       at = align(at + bytes);
       return a;
     };
-    if (B > this.capBatch) {
-      this.cur = take(this.groups.length * B * S * V128);
-      this.next = take(this.groups.length * B * S * V128);
+    const moved = B > this.capBatch;
+    if (moved) {
+      this.cur = take(G * B * S * V128);
+      this.next = take(G * B * S * V128);
       this.obsIn = take(4 * P * B * I);
       this.noiseIn = take(4 * P * B * O);
       this.qOut = take(4 * P * B * O);
@@ -209,8 +225,14 @@ export class SimdPopulation implements PopulationModel {
       this.uScratch = take(O * V128);
       this.batchEnd = at;
       this.capBatch = B;
+      this.histSteps = 0;
+      this.histValid = false;
     }
     at = this.batchEnd;
+    this.hist = take(Th * G * S * V128);
+    this.histObs = take(4 * Th * P * I);
+    this.histNoise = take(4 * Th * P * O);
+    this.capHist = Th;
     this.recObs = take(4 * T * P * I);
     this.recNoise = take(4 * T * P * O);
     this.recActions = take(4 * T * P);
@@ -244,6 +266,7 @@ export class SimdPopulation implements PopulationModel {
   private loadWeights(): void {
     const values = this.parameters.values;
     this.checkPadded(values, 'pathway');
+    this.histValid = false;
     for (let k = 0; k < 9; k++) this.f32.set(values[k], this.padW[k] / 4);
     this.wasm.loadWeights(this.padWTable);
   }
@@ -284,8 +307,10 @@ export class SimdPopulation implements PopulationModel {
   resetState(batch: number): void {
     this.checkAlive();
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
-    this.layout(batch, this.capSteps);
+    this.layout(batch, this.capHist, this.capSteps);
     this.batch = batch;
+    this.histValid = batch === 1;
+    this.histSteps = 0;
     const S = this.inputs + this.maxHidden + this.outputs;
     this.f32.fill(0, this.cur / 4, this.cur / 4 + (this.groups.length * batch * S * V128) / 4);
   }
@@ -307,11 +332,42 @@ export class SimdPopulation implements PopulationModel {
     if (noise !== null) f32.set(noise, this.noiseIn / 4);
     this.wasm.forward(B, this.obsIn, noise === null ? 0 : this.noiseIn, this.qOut, this.cur, this.next, this.sScratch, this.uScratch);
     q.set(f32.subarray(this.qOut / 4, this.qOut / 4 + P * B * O));
+    if (advance && this.histValid) this.remember(obs, noise);
     if (advance) {
       const c = this.cur;
       this.cur = this.next;
       this.next = c;
     }
+  }
+
+  /** Keeps the new state (before the swap) and its inputs as step `histSteps` of the rollout history. */
+  private remember(obs: Float32Array, noise: Float32Array | null): void {
+    const t = this.histSteps;
+    if (t === this.capHist) this.layout(this.capBatch, Math.max(8, 2 * this.capHist), this.capSteps);
+    const P = this.population;
+    const O = this.outputs;
+    const block = (this.groups.length * (this.inputs + this.maxHidden + this.outputs) * V128) / 4;
+    const f32 = this.f32;
+    f32.copyWithin(this.hist / 4 + t * block, this.next / 4, this.next / 4 + block);
+    f32.set(obs, this.histObs / 4 + t * obs.length);
+    if (noise === null) f32.fill(0, this.histNoise / 4 + t * P * O, this.histNoise / 4 + (t + 1) * P * O);
+    else f32.set(noise, this.histNoise / 4 + t * P * O);
+    this.histSteps = t + 1;
+  }
+
+  /** Whether the records' first `steps` steps hold exactly the obs and tie noise the rollout history saw. */
+  private historyMatches(records: EpisodeRecords, steps: number): boolean {
+    if (!this.histValid || steps > this.histSteps) return false;
+    const f32 = this.f32;
+    const nObs = steps * this.population * this.inputs;
+    const nNoise = steps * this.population * this.outputs;
+    const ho = this.histObs / 4;
+    const hn = this.histNoise / 4;
+    const obs = records.obs;
+    const noise = records.tieNoise;
+    for (let j = 0; j < nObs; j++) if (obs[j] !== f32[ho + j]) return false;
+    for (let j = 0; j < nNoise; j++) if (noise[j] !== f32[hn + j]) return false;
+    return true;
   }
 
   /**
@@ -335,7 +391,10 @@ export class SimdPopulation implements PopulationModel {
       if (!Number.isInteger(len) || len < 0 || len > T) throw new PrnnError(`lengths[${n}] must be an integer from 0 to ${T} (got ${len})`);
     }
     if (grads !== null) this.checkPadded(grads, 'gradient');
-    this.layout(Math.max(1, this.capBatch), T);
+    this.layout(Math.max(1, this.capBatch), this.capHist, T);
+    let steps = 0;
+    for (let n = 0; n < P; n++) steps = Math.max(steps, records.lengths[n]);
+    this.reusedRollout = this.historyMatches(records, steps);
     const f32 = this.f32;
     const i32 = this.i32;
     f32.set(records.obs, this.recObs / 4);
@@ -346,7 +405,7 @@ export class SimdPopulation implements PopulationModel {
     if (grads !== null) for (let k = 0; k < 9; k++) f32.fill(0, this.padG[k] / 4, this.padG[k] / 4 + grads[k].length);
     this.wasm.learn(
       T, this.recObs, this.recNoise, this.recActions, this.recTargets, this.recLengths, this.lossOut,
-      grads === null ? 0 : this.padGTable, 0, this.work,
+      grads === null ? 0 : this.padGTable, 0, this.work, this.reusedRollout ? this.hist : 0,
     );
     for (let n = 0; n < P; n++) losses[n] = f32[this.lossOut / 4 + n];
     if (grads !== null) for (let k = 0; k < 9; k++) grads[k].set(f32.subarray(this.padG[k] / 4, this.padG[k] / 4 + grads[k].length));
