@@ -34,7 +34,7 @@ describe('estimateTrainMemory', () => {
     expect(two.perNetwork).toBeCloseTo(slices / 4, 6);
   });
 
-  test('the wasm-simd path (the default with WebAssembly SIMD): its kernel estimate; for 256 FC networks less than the fused one and under 64 MB', () => {
+  test('the wasm-simd path (the default with WebAssembly SIMD): its kernel estimate; for 256 FC networks less than the fused one', () => {
     const simd = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
     expect(simd.path).toBe('wasm-simd');
     const archs = all.map((m) => parseArch(m.arch.name));
@@ -43,7 +43,6 @@ describe('estimateTrainMemory', () => {
     // 256 FC networks, 1 000 test mazes, General (20 steps)
     const fc = Array.from({ length: 256 }, () => parseArch('fc'));
     expect(simdMemoryBytes(fc, 20, 1000).total).toBeLessThan(fusedTrainingMemoryBytes(fc, 20, 1000).total);
-    expect(simdMemoryBytes(fc, 20, 1000).total).toBeLessThan(64e6);
   });
 
   test('the generic path needs more; the peak is the largest population; more test mazes, more memory', () => {
