@@ -57,7 +57,7 @@ function weightFiles(run: string): Record<string, string> {
   return out;
 }
 
-const ARGS = ['--arch', 'fc', '--seeds', '2', '--episodes', '6000', '--test-mazes', '10', '--curve-points', '4'];
+const ARGS = ['--arch', 'fc', '--seeds', '2', '--episodes', '60000', '--test-mazes', '10', '--curve-points', '4'];
 
 describe('prnn train interrupted by a signal', () => {
   it.each([
@@ -73,7 +73,7 @@ describe('prnn train interrupted by a signal', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^memory: /);
     expect(lines.slice(1)).toHaveLength(1);
-    const m = /^Interrupted: training interrupted at episode (\d+) of 6000; checkpoint written in (.+); resume with: (prnn train .+)$/.exec(lines[1]);
+    const m = /^Interrupted: training interrupted at episode (\d+) of 60000; checkpoint written in (.+); resume with: (prnn train .+)$/.exec(lines[1]);
     expect(m, lines[1]).not.toBeNull();
     expect(m![2]).toBe(out);
     expect(m![3]).toBe(`prnn train ${ARGS.join(' ')} --workers ${workers} --out ${out} --resume`);
@@ -94,6 +94,6 @@ describe('prnn train interrupted by a signal', () => {
   it('without --out the line says nothing was saved', async () => {
     const r = await trainAndInterrupt([...ARGS, '--workers', '1'], 'SIGINT');
     expect(r.code).toBe(130);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^Interrupted: training interrupted at episode \d+ of 6000; nothing was saved \(no --out\)$/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^Interrupted: training interrupted at episode \d+ of 60000; nothing was saved \(no --out\)$/);
   }, 60_000);
 });

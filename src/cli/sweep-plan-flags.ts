@@ -26,7 +26,7 @@ export const sweepPlanFlags = {
   metric: Flags.string({ description: 'Metric plugins to measure per network (repeatable; default parameters and weight-norms).', multiple: true }),
   'chunk-size': Flags.integer({ description: 'Networks per chunk: one population, one job (default 256).', min: 1 }),
   'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes inside a chunk (default: a tenth of the run).', min: 1 }),
-  path: Flags.option({ options: ['generic', 'fused'] as const, description: 'Learning-pass implementation (default fused).' })(),
+  path: Flags.option({ options: ['generic', 'fused', 'wasm-simd'] as const, description: 'Learning-pass implementation (default: the family\'s first kernel, wasm-simd where WebAssembly has SIMD, else fused).' })(),
   maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default: the preset\'s, else track).', helpGroup: 'TASK' })(),
   ...otherTaskFlags,
 };
@@ -46,7 +46,7 @@ export interface SweepPlanFlagValues extends Omit<TaskFlagValues, 'maze'> {
   metric?: string[];
   'chunk-size'?: number;
   'checkpoint-every'?: number;
-  path?: 'generic' | 'fused';
+  path?: 'generic' | 'fused' | 'wasm-simd';
   maze?: TaskFlagValues['maze'];
 }
 
@@ -86,7 +86,7 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
       seeds: flags.seeds ?? base?.seeds ?? 1,
       seedOffset: flags['seed-offset'],
       runSeed: flags.seed,
-      path: flags.path ?? 'fused',
+      path: withFlag('--path', undefined, () => registry.kernels(archs[0]?.family ?? 'nine-pathway').resolvePath(flags.path)),
       chunkSize: flags['chunk-size'] ?? base?.chunkSize ?? 256,
       checkpointEvery: flags['checkpoint-every'] ?? base?.checkpointEvery,
       measures: { noise, testMazes: config.testMazes, metrics },

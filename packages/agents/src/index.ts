@@ -11,6 +11,10 @@ export * from './architectures/nine-pathway/tfjs-population.js';
 export * from './architectures/nine-pathway/step.js';
 export { FusedPopulation, createFusedPopulation } from './architectures/nine-pathway/fused/fused-population.js';
 export { fusedPopulationKernel, fusedSquaredErrorKernel } from './architectures/nine-pathway/fused/fused-kernels.js';
+export { SimdPopulation, createSimdPopulation, WASM_SIMD_PATH } from './architectures/nine-pathway/wasm/simd-population.js';
+export { simdPopulationKernel, simdSquaredErrorKernel } from './architectures/nine-pathway/wasm/simd-kernels.js';
+export { simdAvailable } from './architectures/nine-pathway/wasm/simd-module.js';
+export { simdMemoryBytes } from './architectures/nine-pathway/wasm/simd-memory.js';
 // Training: learners (dqn), greedy evaluation, run directories, checkpoints, benchTrain.
 export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { dqnLearner } from '../src/learners/dqn.js';
 import { parseArch } from '../src/architectures/nine-pathway/family.js';
 import { fusedMemoryBytes, fusedTrainingMemoryBytes } from '../src/architectures/nine-pathway/fused/memory.js';
+import { simdMemoryBytes } from '../src/architectures/nine-pathway/wasm/simd-memory.js';
 import { HEAP_OVERHEAD, WORKER_THREAD_BYTES, estimateTrainMemory, mazeSetBytes } from '../src/training/memory-estimate.js';
 import { buildRunManifest } from '../src/training/train-run.js';
 import type { Architecture } from '../src/sdk/architecture.js';
@@ -13,7 +14,7 @@ describe('estimateTrainMemory', () => {
   const all = members([['fc', 1], ['ff', 2], ['hh+oh', 3], ['fc', 4]]);
 
   test('the fused path: the kernel estimate for training and tests, environments, heap slack; workers add threads', () => {
-    const one = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
+    const one = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'fused' });
     expect(one.path).toBe('fused');
     const archs = all.map((m) => parseArch(m.arch.name));
     const model = fusedTrainingMemoryBytes(archs, task.steps, 100).total;
@@ -23,7 +24,7 @@ describe('estimateTrainMemory', () => {
     expect(one.bytes!).toBeGreaterThan(HEAP_OVERHEAD * model);
     expect(one.workerBytes).toBe(0);
     expect(one.perNetwork).toBeCloseTo(one.bytes! / 4, 6);
-    const two = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 2 });
+    const two = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 2, path: 'fused' });
     expect(two.workerBytes).toBe(2 * WORKER_THREAD_BYTES);
     // two slices of 2 hold about what one population of 4 holds (each its own test set and scratch), plus the threads
     const slices = two.bytes! - two.workerBytes!;
@@ -33,14 +34,25 @@ describe('estimateTrainMemory', () => {
     expect(two.perNetwork).toBeCloseTo(slices / 4, 6);
   });
 
+  test('the wasm-simd path (the default with WebAssembly SIMD): its kernel estimate; for 256 FC networks less than the fused one', () => {
+    const simd = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
+    expect(simd.path).toBe('wasm-simd');
+    const archs = all.map((m) => parseArch(m.arch.name));
+    const model = simdMemoryBytes(archs, task.steps, 100).total;
+    expect(simd.bytes!).toBeGreaterThan(HEAP_OVERHEAD * model);
+    // 256 FC networks, 1 000 test mazes, General (20 steps)
+    const fc = Array.from({ length: 256 }, () => parseArch('fc'));
+    expect(simdMemoryBytes(fc, 20, 1000).total).toBeLessThan(fusedTrainingMemoryBytes(fc, 20, 1000).total);
+  });
+
   test('the generic path needs more; the peak is the largest population; more test mazes, more memory', () => {
-    const fused = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
+    const fused = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'fused' });
     const generic = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'generic' });
     expect(generic.path).toBe('generic');
     expect(generic.bytes!).toBeGreaterThan(fused.bytes!);
-    const halves = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 2, workers: 1 });
+    const halves = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 2, workers: 1, path: 'fused' });
     expect(halves.bytes!).toBeLessThan(fused.bytes!);
-    const more = estimateTrainMemory({ task, architecture, kernels, members: all, config: smallConfig(task, { testMazes: 400 }), population: 4, workers: 1 });
+    const more = estimateTrainMemory({ task, architecture, kernels, members: all, config: smallConfig(task, { testMazes: 400 }), population: 4, workers: 1, path: 'fused' });
     expect(more.bytes!).toBeGreaterThan(3 * fused.bytes! * 0.9);
   });
 
@@ -58,7 +70,7 @@ describe('estimateTrainMemory', () => {
     expect(estimateTrainMemory({ task, architecture: plugin, members: toy, config, population: 4, workers: 2 })).toEqual({ path: 'generic', unestimated: 'toy' });
     const manifest = buildRunManifest({ task, architecture: plugin, members: toy, learner: dqnLearner, config, backend: 'cpu' });
     expect(manifest.path).toBe('generic');
-    expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu' }).path).toBe('fused');
+    expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu' }).path).toBe('wasm-simd');
     expect(buildRunManifest({ task, architecture, kernels, members: all, learner: dqnLearner, config, backend: 'cpu', path: 'generic' }).path).toBe('generic');
   });
 });

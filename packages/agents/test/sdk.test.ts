@@ -154,7 +154,7 @@ export const plugin = { manifest: { name: 'bad-envs', version: '1.0.0' }, module
 });
 
 describe('the nine-pathway plugin', () => {
-  it('creates populations from ArchInfo members on the generic and the fused path, from the same seeds', async () => {
+  it('creates populations from ArchInfo members on the generic, wasm-simd and fused paths, from the same seeds', async () => {
     const { initBackend } = await import('../src/backend.js');
     await initBackend('wasm');
     const registry = createContainer(builtinPlugins());
@@ -162,14 +162,20 @@ describe('the nine-pathway plugin', () => {
     const sizes = { channels: 2, hidden: 8 };
     const members = ['fc', 'hh+oh', 'ff-large'].map((spec, n) => ({ arch: registry.resolveArch(spec, sizes), seed: 10 + n }));
     const kernels = registry.kernels('nine-pathway');
-    expect(kernels.paths()).toEqual(['generic', 'fused']);
-    expect(kernels.resolvePath(undefined)).toBe('fused');
+    // wasm-simd first where WebAssembly has SIMD (Node 20 has it), so it is the default
+    expect(kernels.paths()).toEqual(['generic', 'wasm-simd', 'fused']);
+    expect(kernels.resolvePath(undefined)).toBe('wasm-simd');
     const generic = family.createPopulation(members, { channels: 2 });
     const fused = kernels.population('fused')!.create(members, { channels: 2 });
-    expect([generic.implementation, fused.implementation]).toEqual(['generic', 'fused']);
-    for (let n = 0; n < members.length; n++) expect(fused.exportWeights(n)).toEqual(generic.exportWeights(n));
-    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, fused/);
+    const simd = kernels.population('wasm-simd')!.create(members, { channels: 2 });
+    expect([generic.implementation, fused.implementation, simd.implementation]).toEqual(['generic', 'fused', 'wasm-simd']);
+    for (let n = 0; n < members.length; n++) {
+      expect(fused.exportWeights(n)).toEqual(generic.exportWeights(n));
+      expect(simd.exportWeights(n)).toEqual(generic.exportWeights(n));
+    }
+    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, wasm-simd, fused/);
     generic.dispose();
     fused.dispose();
+    simd.dispose();
   });
 });

@@ -87,7 +87,7 @@ describe('PopulationOptimizer', () => {
 });
 
 describe('trainDqn', () => {
-  test.each(['generic', 'fused'] as const)('a network trains the same alone and inside a mixed population of 16 (%s path)', async (path) => {
+  test.each(['generic', 'fused', 'wasm-simd'] as const)('a network trains the same alone and inside a mixed population of 16 (%s path)', async (path) => {
     const task = track();
     const config = smallConfig(task, { episodes: 30, curvePoints: 3, testMazes: 12 });
     const alone = await trainDqn({ task, architecture, kernels, members: members([['hh+oh', 7]]), config, runSeed: 5, path });

@@ -17,8 +17,8 @@ export default class BenchTrain extends BaseCommand {
   static override description =
     'Times the DQN\'s rollout and learning pass (clip + Adam, no evaluation) for fully connected networks, ' +
     'H = 8, General 9×9 maze, 20 steps, σs = 0.05, and reports the median of --repeats runs at the population ' +
-    'size that is fastest per core among 1, 32, 128 and 256 (or at --population). On the fused kernel by ' +
-    'default (--path generic: tfjs ops). Each size is first warmed up (at least --warmup seconds, until the rate ' +
+    'size that is fastest per core among 1, 32, 128 and 256 (or at --population). On the family\'s default ' +
+    'kernel (wasm-simd where WebAssembly has SIMD, else fused; --path fused or --path generic to force one). Each size is first warmed up (at least --warmup seconds, until the rate ' +
     'is steady) so that V8 has optimised the generated kernel code. With --workers N, N threads measure at ' +
     'once, each its own population: the total rate and the rate per core. Then every path registered for the family ' +
     '(generic and each kernel, --no-compare to skip) is measured at that population on this thread. Printed next ' +
@@ -28,16 +28,17 @@ export default class BenchTrain extends BaseCommand {
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %>', description: 'Try the population sizes on one core, print the fastest.' },
-    { command: '<%= config.bin %> <%= command.id %> --population 256 --json', description: 'One size, the fused kernel, JSON.' },
+    { command: '<%= config.bin %> <%= command.id %> --population 256 --json', description: 'One size, the default kernel, JSON.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --workers 2 --json', description: 'Two threads at once: total and per core.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path generic', description: 'The generic tfjs learning pass.' },
+    { command: '<%= config.bin %> <%= command.id %> --population 128 --path fused', description: 'The JavaScript fused kernel instead of WebAssembly SIMD.' },
   ];
 
   static override enableJsonFlag = true;
 
   static override flags = {
     population: Flags.integer({ description: 'Population size to measure (default: the fastest of 1, 32, 128, 256).', min: 1, max: 65536 }),
-    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (fused).', default: 'fused' }),
+    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (wasm-simd, fused; default: the family\'s first, wasm-simd where WebAssembly has SIMD).' }),
     workers: workersFlag({ description: 'Threads measuring at once, each its own population.', default: 1 }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Approximate total time to spend measuring, in seconds (warm-up not included).', default: 10 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),

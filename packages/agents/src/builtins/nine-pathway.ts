@@ -1,5 +1,7 @@
 import { createNinePathwayArchitecture } from '../architectures/nine-pathway/architecture.js';
 import { fusedPopulationKernel, fusedSquaredErrorKernel } from '../architectures/nine-pathway/fused/fused-kernels.js';
+import { simdPopulationKernel, simdSquaredErrorKernel } from '../architectures/nine-pathway/wasm/simd-kernels.js';
+import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { Kernel } from '../sdk/kernel.js';
 import { definePlugin } from '../sdk/plugin.js';
@@ -9,7 +11,10 @@ import { BUILTIN_VERSION } from './version.js';
 /** The family's Architecture (one object, whichever registry loads the plugin). */
 export const ninePathwayArchitecture = createNinePathwayArchitecture();
 
-/** The 9-pathway family and its fused kernels, registered exactly as a third-party plugin would be. */
+/**
+ * The 9-pathway family and its kernels, registered exactly as a third-party plugin would be: `wasm-simd`
+ * first (so the default path) where this runtime's WebAssembly has SIMD, then the JavaScript `fused` one.
+ */
 export const ninePathwayPlugin = definePlugin({
   manifest: {
     name: '@prnn/agents/nine-pathway',
@@ -18,6 +23,10 @@ export const ninePathwayPlugin = definePlugin({
   },
   module: ({ bind }) => {
     bind<Architecture>(TYPES.Architecture).toConstantValue(ninePathwayArchitecture);
+    if (simdAvailable()) {
+      bind<Kernel>(TYPES.Kernel).toConstantValue(simdPopulationKernel);
+      bind<Kernel>(TYPES.Kernel).toConstantValue(simdSquaredErrorKernel);
+    }
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedPopulationKernel);
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedSquaredErrorKernel);
   },

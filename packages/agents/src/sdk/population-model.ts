@@ -48,6 +48,34 @@ export interface PopulationParameters {
   readonly shapes: readonly (readonly number[])[];
   readonly values: readonly Float32Array[];
   commit(): void;
+  /** The implementation's own Adam update of `values` (e.g. in WebAssembly); PopulationOptimizer uses it when present. */
+  readonly adam?: AdamUpdate;
+}
+
+/** Adam's float32 constants for one step (see PopulationOptimizer.step). */
+export interface AdamConstants {
+  readonly b1: number;
+  readonly b2: number;
+  readonly omb1: number;
+  readonly omb2: number;
+  readonly omAcc1: number;
+  readonly omAcc2: number;
+  readonly eps: number;
+  readonly negLr: number;
+}
+
+/**
+ * An elementwise Adam step that an implementation provides over its parameters. It must perform exactly
+ * PopulationOptimizer's float32 operations in its order (the results are then the same bits).
+ */
+export interface AdamUpdate {
+  /** Zeroed first and second moments aligned with `values`, in storage the update reads without copies. */
+  allocateMoments(): { m: Float32Array[]; v: Float32Array[] };
+  /**
+   * values ← values − lr·m̂/(√v̂ + ε) in place, with g = gradients·coef[n] on network n's slice and the
+   * moments m, v updated (arrays from allocateMoments, or any arrays of the same shapes).
+   */
+  step(gradients: readonly Float32Array[], m: readonly Float32Array[], v: readonly Float32Array[], coef: Float32Array, c: AdamConstants): void;
 }
 
 /** Zeroed arrays shaped like `parameters.values` (e.g. for gradients). */

@@ -21,7 +21,7 @@ export interface BenchTrainOptions {
   readonly architecture: Architecture;
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
   readonly population?: number;
-  /** Learning path to ask the architecture for (absent: its own choice, fused for the 9-pathway family). */
+  /** Learning path to ask the architecture for (absent: the family's default kernel, wasm-simd or fused for the 9-pathway family). */
   readonly path?: string;
   /** The family's registered kernels (`registry.kernels(family)`). */
   readonly kernels?: KernelSet;

@@ -95,11 +95,13 @@ export class PopulationOptimizer {
     const negLr = f(-this.settings.lr);
     const omAcc1 = f(1 - this.accBeta1);
     const omAcc2 = f(1 - this.accBeta2);
-    if (this.m.length === 0) {
-      this.m = values.map((v) => new Float32Array(v.length));
-      this.v = values.map((v) => new Float32Array(v.length));
-    }
+    if (this.m.length === 0) this.allocateMoments();
     values.forEach((value, i) => {
+      if (grads[i].length !== value.length) throw new PrnnError(`gradient ${i} has ${grads[i].length} values, expected ${value.length}`);
+    });
+    const fast = this.parameters.adam;
+    if (fast !== undefined) fast.step(grads, this.m, this.v, coef, { b1, b2, omb1, omb2, omAcc1, omAcc2, eps, negLr });
+    else values.forEach((value, i) => {
       const g = grads[i];
       if (g.length !== value.length) throw new PrnnError(`gradient ${i} has ${g.length} values, expected ${value.length}`);
       const m = this.m[i];
@@ -126,6 +128,18 @@ export class PopulationOptimizer {
     return { norms: this.norms, applied: true };
   }
 
+  private allocateMoments(): void {
+    const fast = this.parameters.adam;
+    if (fast !== undefined) {
+      const { m, v } = fast.allocateMoments();
+      this.m = m;
+      this.v = v;
+    } else {
+      this.m = this.parameters.values.map((x) => new Float32Array(x.length));
+      this.v = this.parameters.values.map((x) => new Float32Array(x.length));
+    }
+  }
+
   getState(): OptimizerState {
     return {
       iterations: this.iterations,
@@ -146,8 +160,14 @@ export class PopulationOptimizer {
         throw new PrnnError(`checkpoint optimiser moment ${i} has the wrong size`);
       }
     });
-    this.m = state.m.map((x) => Float32Array.from(x));
-    this.v = state.v.map((x) => Float32Array.from(x));
+    if (state.m.length === 0) {
+      this.m = [];
+      this.v = [];
+    } else {
+      this.allocateMoments();
+      state.m.forEach((x, i) => this.m[i].set(x));
+      state.v.forEach((x, i) => this.v[i].set(x));
+    }
     this.iterations = state.iterations;
     this.accBeta1 = state.accBeta1;
     this.accBeta2 = state.accBeta2;
