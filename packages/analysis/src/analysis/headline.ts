@@ -34,13 +34,23 @@ export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRo
   const fc = by.get('fc');
   const matching = tested.filter((a) => a.measures.fitness.significance !== 'lower').sort((a, b) => a.parameters - b.parameters);
   const fewest = matching[0];
+  // ff, io and ff-large have no recurrent pathway; the paper's frontier is among the partially recurrent ones
+  const recurrent = (a: ArchitectureSummary) => ['ii', 'hh', 'oo', 'oi', 'hi', 'oh'].some((f) => a.flags[f]);
+  const fewestRecurrent = matching.find(recurrent);
+  const weightsOf = (a: ArchitectureSummary) =>
+    `${a.arch}: ${a.parameters} weights = ${fmt(a.parameters / (fc?.parameters ?? Number.NaN))} of FC's ${fc?.parameters} (median fitness ${fmt(a.measures.fitness.median)} vs FC's ${fmt(fc?.measures.fitness.median ?? Number.NaN)})`;
   const ff = by.get('ff');
   const capacity = (a: ArchitectureSummary | undefined) => medianIqr(a?.measures.memoryCapacity);
-  // With few networks per architecture no test can reach α: say so instead of reporting "0 significant".
-  const unpowered = fc ? tested.filter((a) => smallestAttainableP(a.measures.fitness.n, fc.measures.fitness.n) > SIGNIFICANCE_LEVEL) : [];
-  const caveat = unpowered.length
-    ? ` (with ${unpowered[0].measures.fitness.n} vs ${fc!.measures.fitness.n} networks no test can reach α = ${SIGNIFICANCE_LEVEL}: train more seeds)`
-    : '';
+  // With few networks per architecture no test can reach α, or only when many architectures differ at
+  // once: BH multiplies the smallest attainable p by (tests ÷ rank), so a lone strong difference stays n.s.
+  const pMin = fc && tested.length > 0 ? Math.min(...tested.map((a) => smallestAttainableP(a.measures.fitness.n, fc.measures.fitness.n))) : 0;
+  const needed = Math.ceil((pMin * tested.length) / SIGNIFICANCE_LEVEL - 1e-12);
+  const n = tested[0]?.measures.fitness.n ?? 0;
+  const caveat =
+    !fc || tested.length === 0 || needed <= 1 ? ''
+    : pMin > SIGNIFICANCE_LEVEL
+      ? ` (with ${n} vs ${fc.measures.fitness.n} networks no test can reach α = ${SIGNIFICANCE_LEVEL}: train more seeds)`
+      : ` (with ${n} vs ${fc.measures.fitness.n} networks the smallest one-sided p is ${pMin.toPrecision(2)}: after Benjamini–Hochberg over ${tested.length} architectures a difference is significant only when at least ${needed} architectures differ as strongly — train more seeds)`;
   const faster = count('sampleEfficiency');
   const robust = count('robustness');
   return [
@@ -71,7 +81,8 @@ export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRo
       paper: 'about a quarter of FC',
       prnn:
         fc && fewest
-          ? `${fewest.arch}: ${fewest.parameters} weights = ${fmt(fewest.parameters / fc.parameters)} of FC's ${fc.parameters} (fitness not significantly below FC's)${caveat}`
+          ? `${weightsOf(fewest)}, fitness not significantly below FC's${caveat}` +
+            (fewestRecurrent && fewestRecurrent !== fewest ? `; with a recurrent pathway: ${weightsOf(fewestRecurrent)}` : '')
           : fc
             ? 'no architecture matches FC'
             : 'no FC networks to compare with',
