@@ -10,7 +10,7 @@ export default class BenchAnalyze extends BaseCommand {
   static override description =
     'Records --trials greedy test trials (σs = 0.05) of a randomly initialised network (--arch, default fc), then ' +
     'times input sensitivity and memory M_k from the exact fused Jacobians on one core (median of --repeats), ' +
-    'the same by batched central finite differences through onnxruntime (the path for foreign ONNX policies), ' +
+    'the same by exact batched autodiff through the family\'s NetworkStep (the path of plugin families), by batched central finite differences through onnxruntime (the path for foreign ONNX policies), ' +
     'and the reference style — one autodiff backward pass per time point and output, trial by trial (tfjs, ' +
     'projected from a few trials).';
 
@@ -37,6 +37,7 @@ export default class BenchAnalyze extends BaseCommand {
     const s = (x: number) => `${x.toFixed(3)} s`;
     this.log(`${result.arch} on ${result.task}, ${result.trials} trials × ${result.steps} steps, one core:`);
     this.log(`  exact fused Jacobians (median of ${result.fusedRepeats.length}): ${s(result.fusedSeconds)}`);
+    this.log(`  exact autodiff through the NetworkStep:    ${s(result.autodiffSeconds)}`);
     this.log(`  finite differences via onnxruntime:        ${s(result.finiteDifferenceSeconds)}`);
     this.log(`  per-time-point autodiff (reference style): ${s(result.perTimepointSeconds)} (${Math.round(result.speedup)}× the fused time)`);
     return result;

@@ -112,18 +112,19 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       checkStoredWeights(weights, where);
       const architecture = registry.architecture(arch.family);
       const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
+      const network = architecture.network?.(arch, weights, task.channels);
       let measured;
       try {
         measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
           measures,
           storedSweep: stored?.get(net.entry.id),
           fdStep: options.fdStep,
-          ninePathway:
-            arch.family === 'nine-pathway'
-              ? { weights, inputs: 4 * task.channels, hidden: arch.hidden, outputs: 5 }
-              : undefined,
+          network,
+          kernels: registry.kernels(arch.family),
+          jacobianPath: options.jacobianPath,
         });
       } finally {
+        network?.dispose();
         await policy.release();
       }
       networks.push({
