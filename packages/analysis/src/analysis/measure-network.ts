@@ -18,7 +18,7 @@ export interface MeasureNetworkOptions {
    * The network as a differentiable step and its family's kernels: exact Jacobians by a registered `jacobian`
    * kernel or autodiff through the step. Without either (a bare ONNX policy): finite differences through `engine`.
    */
-  readonly network?: NetworkStep;
+  readonly network?: NetworkStep | (() => NetworkStep);
   readonly kernels?: KernelSet;
   /** `autodiff` skips the family's jacobian kernels (see networkSensitivity). */
   readonly jacobianPath?: string;

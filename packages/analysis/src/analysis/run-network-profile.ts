@@ -15,6 +15,7 @@ import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { recordTrials, type RecordedTrials } from '../trials/recorded-trials.js';
 import { analysisRegistry, checkMazes } from './analyze-run.js';
+import { ensureBackend } from './ensure-backend.js';
 
 /**
  * One trained network of a run: its greedy test trials at σs = 0.05 on the run's test set (with its own
@@ -37,11 +38,12 @@ export async function runNetworkProfile(
     mazeSeed: run.manifest.runSeed + TEST_SET_SEED_OFFSET,
     noise: [PAPER_FITNESS_NOISE],
   });
+  await ensureBackend();
   const registry = analysisRegistry(options);
   const architecture = registry.architecture(arch.family);
   const weights = await readNetworkWeights(run.dir, id, net.result);
   const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: id });
-  const network = architecture.network?.(arch, weights, task.channels);
+  const network = architecture.network ? () => architecture.network!(arch, weights, task.channels) : undefined;
   try {
     const { trials, evaluation } = await recordTrials(evaluator, policy, net.entry.seed);
     const { profile, jacobian } = await networkSensitivity({ arch, weights, network, kernels: registry.kernels(arch.family) }, trials);
@@ -49,7 +51,6 @@ export async function runNetworkProfile(
     if (fitness === null) throw new PrnnError(`network ${id}: no test trial has a defined fitness`);
     return { trials, profile, fitness, jacobian };
   } finally {
-    network?.dispose();
     await policy.release();
   }
 }

@@ -1,5 +1,6 @@
 import { PrnnError } from '@prnn/env';
-import type { ArchInfo, KernelSet, NetworkStep, QEngine } from '@prnn/agents';
+import { ensureBackend } from '../analysis/ensure-backend.js';
+import { isJacobianKernel, type ArchInfo, type KernelSet, type NetworkStep, type QEngine, type Registry } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { finiteDifferenceSensitivity } from './finite-difference-jacobian.js';
 import { networkStepSensitivity } from './network-step-jacobian.js';
@@ -16,8 +17,11 @@ export interface SensitivitySource {
   readonly weights: Readonly<Record<string, Float32Array>>;
   /** The kernels registered for the family: a `jacobian` kernel that applies is used first. */
   readonly kernels?: KernelSet;
-  /** The network as a differentiable step (SDK v2): exact autodiff when no kernel applies. */
-  readonly network?: NetworkStep;
+  /**
+   * The network as a differentiable step (SDK v2): exact autodiff when no kernel applies. A function is called
+   * only then, and the step it makes is disposed after.
+   */
+  readonly network?: NetworkStep | (() => NetworkStep);
   /** Only for a network without a step (a bare ONNX policy): finite differences through it. */
   readonly engine?: QEngine;
 }
@@ -50,9 +54,25 @@ export async function networkSensitivity(
       if (kernel.sensitivity(source.arch, source.weights, trials, profile.s)) return { profile, jacobian: kernel.name };
     }
   }
-  if (source.network) return { profile: networkStepSensitivity(source.network, trials).profile, jacobian: AUTODIFF_JACOBIAN };
+  if (source.network) {
+    await ensureBackend();
+    const made = typeof source.network === 'function';
+    const network = typeof source.network === 'function' ? source.network() : source.network;
+    try {
+      return { profile: networkStepSensitivity(network, trials).profile, jacobian: AUTODIFF_JACOBIAN };
+    } finally {
+      if (made) network.dispose();
+    }
+  }
   if (source.engine && path === undefined) {
     return { profile: (await finiteDifferenceSensitivity(source.engine, trials, { step: options.fdStep })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN };
   }
   throw new PrnnError(`network ${source.arch.family}:${source.arch.name} has no Jacobians: its family offers no differentiable step (Architecture.network) and no jacobian kernel`);
+}
+
+/** `path` when it is `autodiff` or the name of a `jacobian` kernel some loaded plugin registers. */
+export function checkJacobianPath(registry: Registry, path: string): string {
+  const names = [AUTODIFF_JACOBIAN, ...new Set(registry.allKernels().filter(isJacobianKernel).map((k) => k.name))];
+  if (!names.includes(path)) throw new PrnnError(`jacobian must be one of ${names.join(', ')} (got ${JSON.stringify(path)})`);
+  return path;
 }
