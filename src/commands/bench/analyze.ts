@@ -3,7 +3,7 @@ import { resolveTaskOptions } from '@prnn/env';
 import { initBackend } from '@prnn/agents';
 import { benchSensitivity, type BenchSensitivityResult } from '@prnn/analysis';
 import { BaseCommand } from '../../cli/base-command.js';
-import { nameFlag } from '../../cli/flag-errors.js';
+import { nameFlag, withFlagAsync } from '../../cli/flag-errors.js';
 
 export default class BenchAnalyze extends BaseCommand {
   static override summary = 'Speed of the memory analysis: input sensitivity + memory of one network over its recorded test trials.';
@@ -17,6 +17,7 @@ export default class BenchAnalyze extends BaseCommand {
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %>', description: 'FC, 1 000 Track trials.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --json', description: 'The General maze (20 steps), JSON on stdout.' },
+    { command: '<%= config.bin %> <%= command.id %> --backend wasm', description: 'The autodiff paths on the wasm backend.' },
   ];
 
   static override enableJsonFlag = true;
@@ -25,12 +26,13 @@ export default class BenchAnalyze extends BaseCommand {
     arch: Flags.string({ description: 'Architecture of the benchmarked network.', default: 'fc' }),
     trials: Flags.integer({ description: 'Recorded test trials.', default: 1000, min: 1, max: 1_000_000 }),
     repeats: Flags.integer({ description: 'Timed repeats of the fused path (the median is reported).', default: 5, min: 1, max: 1000 }),
+    backend: Flags.string({ description: 'tfjs backend of the autodiff paths: tensorflow, wasm or cpu.', default: 'cpu' }),
     maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default task options).', default: 'track' as const })(),
   };
 
   async run(): Promise<BenchSensitivityResult> {
     const { flags } = await this.parse(BenchAnalyze);
-    await initBackend('cpu');
+    await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const result = await benchSensitivity({ arch: flags.arch, trials: flags.trials, repeats: flags.repeats, task: resolveTaskOptions(flags.maze, {}) }).catch((error: unknown) => {
       throw error instanceof Error && /^(unknown )?architecture\b/.test(error.message) ? nameFlag(error, '--arch') : error;
     });

@@ -54,7 +54,9 @@ export function networkStepSensitivity(
     let length = 0;
     for (let r = 0; r < rows; r++) length = Math.max(length, lengths[start + r]);
     sq.fill(0);
-    const grads = tf.tidy(() => {
+    // filled inside the tidy, which then returns nothing (it would walk returned typed arrays element by element)
+    const grads: Float32Array[] = [];
+    tf.tidy(() => {
       const inputs: tf.Tensor2D[] = [];
       for (let k = 0; k < length; k++) {
         const values = new Float32Array(rows * replicas * I);
@@ -75,7 +77,7 @@ export function networkStepSensitivity(
         }
         return total as tf.Scalar;
       };
-      return tf.grads(loss)(inputs).map((g) => g.dataSync() as Float32Array);
+      for (const g of tf.grads(loss)(inputs)) grads.push(g.dataSync() as Float32Array);
     });
     for (let tau = 0; tau < length; tau++) {
       const g = grads[tau];
