@@ -98,7 +98,10 @@ describe('prnn sweep plan / run / status / export', () => {
     expect(s.networksPerSecond).toBeGreaterThan(0);
     expect(s.etaSeconds).toBe(0);
     const text = runCli(['sweep', 'status', dir]);
-    expect(text.stdout).toMatch(/8 of 8 networks stored/);
+    expect(text.stdout).toMatch(/100\.0% 8\/8 stored/);
+    const watched = runCli(['sweep', 'status', dir, '--watch', '1']);
+    expect(watched.status).toBe(0);
+    expect(watched.stdout).toMatch(/100\.0% 8\/8 stored, 0 chunks running/);
   });
 
   it('exports CSV, JSON and Parquet with one row per network; all three agree with the store', async () => {
@@ -142,7 +145,7 @@ describe('prnn sweep plan presets', () => {
     const expected: [string, number, number, string, number][] = [
       ['paper-track', 6450, 26, 'track', 100_000],
       ['paper-general', 6450, 26, 'general', 400_000],
-      ['small', 516, 3, 'track', 100_000],
+      ['small', 1032, 5, 'track', 100_000],
     ];
     const parent = tmp();
     for (const [preset, networks, chunks, task, episodes] of expected) {
@@ -152,8 +155,8 @@ describe('prnn sweep plan presets', () => {
     }
     const small = JSON.parse(readFileSync(join(parent, 'small', 'plan.json'), 'utf8'));
     expect(new Set(small.networks.map((n: { arch: { name: string } }) => n.arch.name)).size).toBe(129);
-    const last = small.chunks[2];
-    expect(small.networks.slice(last.from, last.to).map((n: { id: string }) => n.id)).toEqual(['ff-large_seed0', 'ff-large_seed1', 'ff-large_seed2', 'ff-large_seed3']);
+    const last = small.chunks[4];
+    expect(small.networks.slice(last.from, last.to).map((n: { id: string }) => n.id)).toEqual(Array.from({ length: 8 }, (_, s) => `ff-large_seed${s}`));
     expect(small.measures).toMatchObject({ testMazes: 1000, metrics: ['parameters', 'weight-norms'] });
     expect(small.measures.noise).toHaveLength(21);
   });

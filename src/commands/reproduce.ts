@@ -36,7 +36,7 @@ function noiseSweepHours(networks: number, levels: number, mazes: number, trials
 export default class Reproduce extends BaseCommand {
   static override summary = "Reproduce the paper's experiment: plan → run → analyse → report.";
   static override description =
-    'Plans the sweep of --scale in --dir (smoke: 8 networks in seconds; small: the 129 configurations × 4 ' +
+    'Plans the sweep of --scale in --dir (smoke: 8 networks in seconds; small: the 129 configurations × 8 ' +
     "seeds at the paper's 100 000 episodes, under an hour on 2 cores; paper: 6 450 networks), runs every chunk " +
     'not stored yet on all cores (or, with --slurm, writes and submits the Slurm arrays and the merge job), ' +
     "and prints the headline table: prnn's median fitness next to the paper's (SPEC §5). paper prints its " +
@@ -45,7 +45,7 @@ export default class Reproduce extends BaseCommand {
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --scale smoke', description: 'Everything end to end in seconds.' },
-    { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 4 seeds (under an hour on 2 cores).' },
+    { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 8 seeds (under an hour on 2 cores).' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected wall time and stops.' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
   ];

@@ -5,6 +5,7 @@ export * from './store-schema.js';
 export * from './store.js';
 export * from './file-system.js';
 export * from './chunk-lock.js';
+export * from './chunk-progress.js';
 export * from './shards.js';
 export * from './run-sweep.js';
 export * from './status.js';

@@ -46,10 +46,10 @@ export const SWEEP_PRESETS: readonly SweepPreset[] = [
   },
   {
     name: 'small',
-    description: "the paper's 129 configurations × 4 seeds on the Track maze at the paper's 100 000 episodes (516 networks, under an hour on 2 cores)",
+    description: "the paper's 129 configurations × 8 seeds on the Track maze at the paper's 100 000 episodes (1 032 networks, under an hour on 2 cores)",
     maze: 'track',
     arch: 'all',
-    seeds: 4,
+    seeds: 8,
     noise: PAPER_NOISE_SPEC,
     chunkSize: 256,
     metrics: METRICS,

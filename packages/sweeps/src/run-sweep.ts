@@ -15,6 +15,7 @@ import {
   TrainingInterrupted,
 } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
+import { ChunkProgressWriter, chunkProgressPath } from './chunk-progress.js';
 import { pathExists } from './path-exists.js';
 import type { JournalChoice } from './file-system.js';
 import { chunkMembers, chunkNetworks, readPlan, type SweepPlan } from './plan.js';
@@ -114,6 +115,7 @@ async function runChunk(
   runDir: string,
   store: ResultsStore,
   lock: ChunkLock,
+  progress: ChunkProgressWriter,
 ): Promise<{ stored: number; interrupted: boolean }> {
   const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
@@ -147,6 +149,7 @@ async function runChunk(
     signal: o.signal,
     onProgress: (p) => {
       o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
+      progress.update('training', p.done, p.total, p.rate);
       beat();
     },
   };
@@ -163,8 +166,9 @@ async function runChunk(
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
     architecture: (family) => o.registry.architecture(family),
-    onNetwork: (_done, _total, e) => {
+    onNetwork: (done, total, e) => {
       evaluations.set(e.id, e);
+      progress.update('testing', done, total, 0);
       beat();
     },
   });
@@ -270,6 +274,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
       const runDir = join(workDir, `chunk-${chunk}`);
       let shard: ResultsStore | undefined;
       let outcome: { stored: number; interrupted: boolean };
+      const progress = new ChunkProgressWriter(chunkProgressPath(workDir, chunk), chunk);
       try {
         let store = shared;
         if (o.shardDir) {
@@ -277,10 +282,11 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
           shard.bindPlan(plan);
           store = shard;
         }
-        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock);
+        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress);
         if (shard && !outcome.interrupted) await publishShard(shard, o.dir, chunk);
       } finally {
         shard?.close();
+        await progress.remove();
         await lock.release();
       }
       if (outcome.interrupted) {

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLock, lockHeld } from './chunk-lock.js';
+import { chunkProgressPath, readChunkProgress, type ChunkProgress } from './chunk-progress.js';
 import { pathExists } from './path-exists.js';
 import { readPlan, type SweepPlan } from './plan.js';
 import { WORK_DIR } from './run-sweep.js';
@@ -15,6 +16,8 @@ export interface ChunkStatus {
   readonly networks: number;
   /** Networks of the chunk in the store. */
   readonly stored: number;
+  /** What a running chunk last reported (training or testing), when it has reported. */
+  readonly progress?: ChunkProgress;
 }
 
 export interface SweepStatus {
@@ -25,9 +28,21 @@ export interface SweepStatus {
   readonly planned: number;
   readonly done: number;
   readonly unmerged: number;
+  /**
+   * The running chunks' share done, in networks: each running chunk counts networks × its trained fraction
+   * (a chunk stores its networks only when all are trained and tested, so `done` alone moves in steps).
+   */
+  readonly inProgress: number;
   readonly chunks: { readonly total: number } & Readonly<Record<ChunkState, number>>;
-  /** Stored networks per second between the first and the last stored network (null with fewer than 2). */
+  /**
+   * Networks per second: while chunks run, their live training rates (network-episodes/s ÷ episodes per
+   * network, summed over running chunks); otherwise the stored networks over the time from the start of the
+   * earliest stored chunk (its first store time less its training and testing seconds) to the last store
+   * (null when nothing is stored).
+   */
   readonly networksPerSecond: number | null;
+  /** Where networksPerSecond came from. */
+  readonly rateSource: 'running' | 'store' | null;
   /** Seconds left at that rate for the networks not stored or waiting in shards (null when unknown). */
   readonly etaSeconds: number | null;
   readonly perChunk: readonly ChunkStatus[];
@@ -46,7 +61,7 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
   const storePath = options.store ?? join(dir, STORE_FILE);
   const workDir = options.workDir ?? join(dir, WORK_DIR);
   let byChunk = new Map<number, number>();
-  let times: number[] = [];
+  let spans: ReturnType<ResultsStore['chunkTimes']> = [];
   let journalMode: string | null = null;
   if (await pathExists(storePath)) {
     // read-only: status never takes the write lock, so it runs beside the writers (and on read-only copies)
@@ -54,7 +69,7 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
     try {
       if (store.sweeps().length > 0) store.bindPlan(plan);
       byChunk = store.countByChunk(plan.sweep);
-      times = store.finishTimes(plan.sweep);
+      spans = store.chunkTimes(plan.sweep);
       journalMode = store.journalMode;
     } finally {
       store.close();
@@ -66,6 +81,8 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
   const counts: Record<ChunkState, number> = { done: 0, unmerged: 0, running: 0, interrupted: 0, missing: 0 };
   let done = 0;
   let unmerged = 0;
+  let inProgress = 0;
+  let liveRate = 0;
   for (const c of plan.chunks) {
     const networks = c.to - c.from;
     const stored = byChunk.get(c.index) ?? 0;
@@ -79,13 +96,23 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
     }
     if (state === 'unmerged') unmerged += networks - stored;
     counts[state]++;
-    perChunk.push({ index: c.index, state, networks, stored });
+    const progress = state === 'running' ? await readChunkProgress(chunkProgressPath(workDir, c.index)) : undefined;
+    if (progress && progress.total > 0) {
+      const trained = progress.phase === 'testing' ? 1 : Math.min(1, progress.done / progress.total);
+      inProgress += (networks - stored) * trained;
+      if (progress.phase === 'training' && progress.rate > 0) liveRate += progress.rate / (progress.total / networks);
+    }
+    perChunk.push({ index: c.index, state, networks, stored, ...(progress ? { progress } : {}) });
   }
   const planned = plan.networks.length;
-  const span = times.length >= 2 ? (times[times.length - 1] - times[0]) / 1000 : 0;
-  const networksPerSecond = span > 0 ? (times.length - 1) / span : null;
+  // a chunk stores all its networks within a second: the span starts when the earliest stored chunk started
+  const started = Math.min(...spans.map((c) => c.firstStored - c.seconds * 1000));
+  const span = spans.length > 0 ? (Math.max(...spans.map((c) => c.lastStored)) - started) / 1000 : 0;
+  const storeRate = span > 0 ? done / span : null;
+  const rateSource = liveRate > 0 ? 'running' : storeRate !== null ? 'store' : null;
+  const networksPerSecond = liveRate > 0 ? liveRate : storeRate;
   const left = planned - done - unmerged;
-  const etaSeconds = left === 0 ? 0 : networksPerSecond ? left / networksPerSecond : null;
+  const etaSeconds = left === 0 ? 0 : networksPerSecond ? Math.max(0, left - inProgress) / networksPerSecond : null;
   return {
     dir,
     sweep: plan.sweep,
@@ -93,8 +120,10 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
     planned,
     done,
     unmerged,
+    inProgress,
     chunks: { total: plan.chunks.length, ...counts },
     networksPerSecond,
+    rateSource,
     etaSeconds,
     perChunk,
     store: storePath,

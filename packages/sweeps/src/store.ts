@@ -250,10 +250,17 @@ export class ResultsStore {
     return new Map(rows.map((r) => [r.chunk, r.n]));
   }
 
-  /** Finish times (ms since the epoch) of the stored networks, oldest first. */
-  finishTimes(sweep: string): number[] {
-    const rows = guard(this.path, 'reading it', () => this.#db.prepare('SELECT finished_at FROM networks WHERE sweep = ? ORDER BY finished_at').pluck().all(sweep) as string[]);
-    return rows.map((t) => Date.parse(t));
+  /**
+   * Per stored chunk: when its first and last network were stored (ms since the epoch) and the seconds it
+   * spent training and testing (the sums of its networks' shares), oldest first.
+   */
+  chunkTimes(sweep: string): { chunk: number; firstStored: number; lastStored: number; seconds: number }[] {
+    const rows = guard(this.path, 'reading it', () =>
+      this.#db
+        .prepare('SELECT chunk, MIN(finished_at) AS first, MAX(finished_at) AS last, TOTAL(train_seconds) + TOTAL(eval_seconds) AS seconds FROM networks WHERE sweep = ? GROUP BY chunk ORDER BY first')
+        .all(sweep) as { chunk: number; first: string; last: string; seconds: number }[],
+    );
+    return rows.map((r) => ({ chunk: r.chunk, firstStored: Date.parse(r.first), lastStored: Date.parse(r.last), seconds: r.seconds }));
   }
 
   /** Every stored network of a sweep, in id order. */
