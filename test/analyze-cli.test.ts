@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, OnnxDataType } from '@prnn/agents';
 import { oneErrorLine, runCli } from './run-cli.js';
+import { useTrainedRun } from './trained-run-fixture.js';
 
 const F = OnnxDataType.FLOAT;
 
@@ -38,35 +38,18 @@ function linearPolicy(w: Float32Array): Uint8Array {
 }
 
 // A tiny real run: `prnn train` (fc and ff, two seeds each, a few episodes), then `prnn analyze`.
-let dir: string;
-let run: string;
-
-beforeAll(() => {
-  return (async () => {
-    dir = await mkdtemp(join(tmpdir(), 'prnn-analyze-cli-'));
-    run = join(dir, 'run');
-    const train = runCli([
-      'train', '--arch', 'fc,ff', '--seeds', '2', '--episodes', '60', '--test-mazes', '24', '--curve-points', '4',
-      '--seed', '3', '--backend', 'cpu', '--out', run, '--json',
-    ]);
-    expect(train.status).toBe(0);
-  })();
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = useTrainedRun('prnn-analyze-cli-', { arch: 'fc,ff', seeds: 2, episodes: 60, testMazes: 24, curvePoints: 4, seed: 3 });
 
 describe('prnn analyze', () => {
   it('--run … --json: per-network and per-architecture summary; the report is written', async () => {
-    const out = join(dir, 'report');
-    const r = runCli(['analyze', '--run', run, '--mazes', '24', '--trees', '5', '--out', out, '--json']);
+    const out = join(fixture.dir, 'report');
+    const r = runCli(['analyze', '--run', fixture.run, '--mazes', '24', '--trees', '5', '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.networks.map((n: { id: string }) => n.id).sort()).toEqual(['fc_seed0', 'fc_seed1', 'ff_seed0', 'ff_seed1']);
     for (const n of json.networks) {
-      const stored = JSON.parse(await readFile(join(run, 'networks', n.id, 'result.json'), 'utf8')).fitness;
+      const stored = JSON.parse(await readFile(join(fixture.run, 'networks', n.id, 'result.json'), 'utf8')).fitness;
       expect(n.fitness).toBe(stored);
       expect(n.memory).toHaveLength(6);
     }
@@ -77,7 +60,7 @@ describe('prnn analyze', () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     // text mode: the headline table and where the report went
-    const text = runCli(['analyze', '--run', run, '--mazes', '24', '--trees', '5', '--metrics', 'fitness,memory', '--out', out]);
+    const text = runCli(['analyze', '--run', fixture.run, '--mazes', '24', '--trees', '5', '--metrics', 'fitness,memory', '--out', out]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/fully connected, median fitness\s+0\.93 ± 0\.01/);
     expect(text.stdout).toContain(`Report written to ${out}/report.html`);
@@ -91,9 +74,9 @@ describe('prnn analyze', () => {
   });
 
   it('--policy: an exported network analysed by finite differences', () => {
-    const file = join(dir, 'fc.onnx');
-    expect(runCli(['export', '--run', run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
-    const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0,0.05,0.1', '--out', join(dir, 'policy-report'), '--json']);
+    const file = join(fixture.dir, 'fc.onnx');
+    expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
+    const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0,0.05,0.1', '--out', join(fixture.dir, 'policy-report'), '--json']);
     expect(r.status).toBe(0);
     const [n] = JSON.parse(r.stdout).networks;
     expect(n).toMatchObject({ arch: 'fc', jacobian: 'finite-difference', sampleEfficiency: null });
@@ -101,9 +84,9 @@ describe('prnn analyze', () => {
   });
 
   it('--policy: a foreign stateless policy has no memory (M_k = 0 for k < 0, capacity 1)', async () => {
-    const file = join(dir, 'linear.onnx');
+    const file = join(fixture.dir, 'linear.onnx');
     await writeFile(file, linearPolicy(Float32Array.from({ length: 40 }, (_, k) => Math.sin(k + 1) * 3)));
-    const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0.05', '--out', join(dir, 'linear-report'), '--json']);
+    const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0.05', '--out', join(fixture.dir, 'linear-report'), '--json']);
     expect(r.stderr).toBe('');
     const [n] = JSON.parse(r.stdout).networks;
     expect(n.arch).toBe('policy');
@@ -114,24 +97,26 @@ describe('prnn analyze', () => {
   });
 
   it('bad input: one line, exit 2, nothing written under --out', async () => {
-    const out = join(dir, 'never');
-    const empty = join(dir, 'empty-run');
+    const out = join(fixture.dir, 'never');
+    const empty = join(fixture.dir, 'empty-run');
     await mkdir(empty);
-    await cp(join(run, 'run.json'), join(empty, 'run.json'));
-    const broken = join(dir, 'broken-run');
-    await cp(run, broken, { recursive: true });
+    await cp(join(fixture.run, 'run.json'), join(empty, 'run.json'));
+    const broken = join(fixture.dir, 'broken-run');
+    await cp(fixture.run, broken, { recursive: true });
     const resultFile = join(broken, 'networks', 'ff_seed0', 'result.json');
     const result = JSON.parse(await readFile(resultFile, 'utf8'));
     await writeFile(resultFile, JSON.stringify({ ...result, trainingCurve: [0.2, null, 0.3, 0.3] }));
-    const notOnnx = join(dir, 'not-a-policy.onnx');
+    const notOnnx = join(fixture.dir, 'not-a-policy.onnx');
     await writeFile(notOnnx, 'this is not a model');
-    const notPolicy = join(dir, 'not-a-policy-model.onnx');
+    const notPolicy = join(fixture.dir, 'not-a-policy-model.onnx');
     await writeFile(notPolicy, identityModel());
     const cases: [string[], RegExp][] = [
       [['--run', empty], /^Error: --run: run .* holds no results/],
       [['--run', broken], /^Error: --run: network ff_seed0 of run .*: stored training curve point 1 is not a number \(null\)$/],
-      [['--run', run, '--metrics', 'fitness,wiring'], /^Error: --metrics: unknown metric "wiring": use one or more of /],
-      [['--run', run, '--mazes', '0'], /^Error: --mazes/],
+      [['--run', fixture.run, '--metrics', 'fitness,wiring'], /^Error: --metrics: unknown metric "wiring": use one or more of /],
+      [['--run', fixture.run, '--mazes', '0'], /^Error: --mazes/],
+      [['--run', fixture.run, '--jacobian', 'nope'], /^Error: --jacobian must be one of autodiff, fused \(got "nope"\)$/],
+      [['--policy', notPolicy, '--jacobian', 'autodiff'], /^Error: .*--jacobian.*--policy|--policy.*--jacobian/],
       [['--policy', notOnnx], /^Error: --policy not-a-policy\.onnx is not an ONNX model/],
       [['--policy', notPolicy], /^Error: --policy .*not-a-policy-model\.onnx does not follow the prnn-policy\/1 contract: missing input obs/],
     ];
@@ -140,11 +125,11 @@ describe('prnn analyze', () => {
       expect(oneErrorLine(r), args.join(' ')).toMatch(expected);
       expect(existsSync(out), args.join(' ')).toBe(false);
     }
-    expect((await readdir(dir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
-    const busy = join(dir, 'busy');
+    expect((await readdir(fixture.dir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
+    const busy = join(fixture.dir, 'busy');
     await mkdir(busy);
     await writeFile(join(busy, 'mine.txt'), 'x');
-    expect(oneErrorLine(runCli(['analyze', '--run', run, '--out', busy]))).toMatch(/^Error: --out .* is not empty and holds no prnn report/);
+    expect(oneErrorLine(runCli(['analyze', '--run', fixture.run, '--out', busy]))).toMatch(/^Error: --out .* is not empty and holds no prnn report/);
     expect(await readdir(busy)).toEqual(['mine.txt']);
   });
 });

@@ -20,6 +20,8 @@ const cases: [string, string[], RegExp][] = [
   ['SVG path that is a directory', ['env', 'render', '--svg', '/tmp'], /^Error: --svg: cannot write \/tmp: it is a directory$/],
   ['bad backend (bench train)', ['bench', 'train', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['bad backend (bench sweep)', ['bench', 'sweep', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
+  ['bad backend (bench analyze)', ['bench', 'analyze', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
+  ['bad backend (analyze)', ['analyze', '--run', 'nowhere', '--out', 'nowhere-report', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['a billion seeds', ['train', '--arch', 'fc', '--seeds', '1000000000'], /^Error: --seeds 1000000000 × 1 architecture = 1000000000 networks; a run holds at most 100000 \(split a larger sweep into runs with --seed-offset\)$/],
   ['more memory than the machine has (--hidden)', ['train', '--arch', 'fc', '--hidden', '100000', '--out', '/tmp/prnn-never-created-8'], /^Error: training 1 network at once \(--population 256, --hidden 100000, --test-mazes 1000, --workers \d+\) needs about \d+ GB of memory, more than this machine's [\d.]+ [GT]B; lower --population, --hidden, --test-mazes or --workers$/],
   ['more memory than the machine has (--test-mazes)', ['train', '--arch', 'fc', '--test-mazes', '1000000000'], /^Error: training 1 network at once .*--test-mazes 1000000000.* needs about [\d.]+ TB of memory/],

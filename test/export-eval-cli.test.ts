@@ -1,42 +1,29 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { oneErrorLine, runCli } from './run-cli.js';
+import { useTrainedRun } from './trained-run-fixture.js';
 
 // A tiny real run: `prnn train` with a few episodes (fc and hh+oh, seed 0), then export and eval.
-let dir: string;
-let run: string;
+const fixture = useTrainedRun('prnn-export-eval-cli-', { arch: 'fc,hh+oh', seeds: 1, episodes: 20, testMazes: 24, curvePoints: 2, seed: 7 });
 let stored: Record<string, number | null>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'prnn-export-eval-cli-'));
-  run = join(dir, 'run');
-  const train = runCli([
-    'train', '--arch', 'fc,hh+oh', '--seeds', '1', '--episodes', '20', '--test-mazes', '24', '--curve-points', '2',
-    '--seed', '7', '--backend', 'cpu', '--out', run, '--json',
-  ]);
-  expect(train.stderr).toBe('');
-  expect(train.status).toBe(0);
   stored = {};
   for (const id of ['fc_seed0', 'hh+oh_seed0']) {
-    stored[id] = JSON.parse(await readFile(join(run, 'networks', id, 'result.json'), 'utf8')).fitness;
+    stored[id] = JSON.parse(await readFile(join(fixture.run, 'networks', id, 'result.json'), 'utf8')).fitness;
   }
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('prnn export / prnn eval', () => {
   it('exports one network as an ONNX file that prnn eval --policy evaluates', () => {
-    const file = join(dir, 'hh-oh.onnx');
-    const exp = runCli(['export', '--run', run, '--arch', 'hh+oh', '--out', file, '--json']);
+    const file = join(fixture.dir, 'hh-oh.onnx');
+    const exp = runCli(['export', '--run', fixture.run, '--arch', 'hh+oh', '--out', file, '--json']);
     expect(exp.status).toBe(0);
     expect(JSON.parse(exp.stdout)).toMatchObject({ id: 'hh+oh_seed0', arch: 'hh+oh', seed: 0, file, obsSize: 8, stateSize: 21 });
     expect(existsSync(file)).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(fixture.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
     const ev = runCli(['eval', '--policy', file, '--mazes', '24', '--noise', '0.05', '--seed', '0', '--json']);
     expect(ev.status).toBe(0);
@@ -48,19 +35,19 @@ describe('prnn export / prnn eval', () => {
   });
 
   it('eval --run: every network, results written into the run, onnx and tfjs engines identical, σs 0.05 = trained fitness', async () => {
-    const onnx = runCli(['eval', '--run', run, '--mazes', '24', '--noise', '0,0.05,0.2', '--json']);
+    const onnx = runCli(['eval', '--run', fixture.run, '--mazes', '24', '--noise', '0,0.05,0.2', '--json']);
     expect(onnx.stderr).toBe('');
     expect(onnx.status).toBe(0);
     const a = JSON.parse(onnx.stdout);
     expect(a.networks.map((n: { id: string }) => n.id)).toEqual(['fc_seed0', 'hh+oh_seed0']);
-    expect(a.file).toBe(join(run, 'eval.json'));
-    const written = JSON.parse(await readFile(join(run, 'eval.json'), 'utf8'));
+    expect(a.file).toBe(join(fixture.run, 'eval.json'));
+    const written = JSON.parse(await readFile(join(fixture.run, 'eval.json'), 'utf8'));
     expect(written.networks.map((n: { fitness: number[] }) => n.fitness)).toEqual(a.networks.map((n: { fitness: number[] }) => n.fitness));
     for (const n of a.networks) {
       expect(n.fitness[1]).toBe(stored[n.id]);
       expect(n.robustness).toBeGreaterThan(0);
     }
-    const tfjs = runCli(['eval', '--run', run, '--mazes', '24', '--noise', '0,0.05,0.2', '--engine', 'tfjs', '--backend', 'cpu', '--out', join(dir, 'eval-tfjs.json'), '--json']);
+    const tfjs = runCli(['eval', '--run', fixture.run, '--mazes', '24', '--noise', '0,0.05,0.2', '--engine', 'tfjs', '--backend', 'cpu', '--out', join(fixture.dir, 'eval-tfjs.json'), '--json']);
     expect(tfjs.status).toBe(0);
     const b = JSON.parse(tfjs.stdout);
     expect(b.engine).toBe('tfjs');
@@ -68,7 +55,7 @@ describe('prnn export / prnn eval', () => {
   });
 
   it('text output lists the levels and robustness', () => {
-    const out = runCli(['eval', '--run', run, '--mazes', '10', '--noise', '0:0.5:21', '--out', join(dir, 'eval-21.json')]);
+    const out = runCli(['eval', '--run', fixture.run, '--mazes', '10', '--noise', '0:0.5:21', '--out', join(fixture.dir, 'eval-21.json')]);
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/2 networks of .* on 10 track mazes \(engine onnx\)/);
     expect(out.stdout).toMatch(/fc_seed0 .*\d\.\d{4}/);
@@ -79,33 +66,33 @@ describe('prnn export / prnn eval', () => {
   });
 
   it('errors: one line, exit 2', async () => {
-    expect(oneErrorLine(runCli(['export', '--run', run, '--arch', 'ii', '--out', join(dir, 'x.onnx')]))).toMatch(
+    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--arch', 'ii', '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
       /^Error: no trained network matches --arch ii; run .* holds 2 trained networks: fc_seed0 \(--arch fc --seed 0\), hh\+oh_seed0 \(--arch hh\+oh --seed 0\)$/,
     );
-    expect(oneErrorLine(runCli(['export', '--run', run, '--out', join(dir, 'x.onnx')]))).toMatch(
+    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
       /^Error: no selection matches 2 networks; choose one with --arch and --seed; run .* holds 2 trained networks/,
     );
-    expect(oneErrorLine(runCli(['export', '--run', join(dir, 'missing'), '--arch', 'fc', '--out', join(dir, 'x.onnx')]))).toMatch(
+    expect(oneErrorLine(runCli(['export', '--run', join(fixture.dir, 'missing'), '--arch', 'fc', '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
       /^Error: --run: run manifest not found/,
     );
-    expect(oneErrorLine(runCli(['export', '--run', run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx']))).toMatch(
+    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx']))).toMatch(
       /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist$/,
     );
-    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'none.onnx')]))).toMatch(/^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/);
-    const junk = join(dir, 'junk.onnx');
+    expect(oneErrorLine(runCli(['eval', '--policy', join(fixture.dir, 'none.onnx')]))).toMatch(/^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/);
+    const junk = join(fixture.dir, 'junk.onnx');
     await writeFile(junk, 'not a model');
     expect(oneErrorLine(runCli(['eval', '--policy', junk]))).toMatch(/^Error: --policy junk\.onnx is not (an ONNX model|a valid ONNX model)/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', '0.1,-2']))).toMatch(/^Error: --noise levels must be finite numbers ≥ 0/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', 'lots']))).toMatch(/"lots" is not a number/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--run', run]))).toMatch(/^Error: .*(--policy|--run)/);
+    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--run', fixture.run]))).toMatch(/^Error: .*(--policy|--run)/);
     expect(oneErrorLine(runCli(['eval', '--policy', junk, '--engine', 'tfjs']))).toMatch(/^Error: --engine tfjs needs --run/);
     expect(oneErrorLine(runCli(['eval']))).toBe('Error: Exactly one of the following must be provided: --policy, --run');
     expect(oneErrorLine(runCli(['export', '--arch', 'fc']))).toBe('Error: Missing required flag --out; Missing required flag --run');
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--engine', 'tfjs', '--backend', 'gpu']))).toMatch(/^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/);
+    expect(oneErrorLine(runCli(['eval', '--run', fixture.run, '--engine', 'tfjs', '--backend', 'gpu']))).toMatch(/^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/);
     expect(oneErrorLine(runCli(['bench', 'eval', '--arch', 'nope', '--networks', '1', '--mazes', '2', '--noise', '0']))).toMatch(/^Error: --arch: unknown architecture "nope"/);
     expect(oneErrorLine(runCli(['bench', 'eval', '--noise', 'lots']))).toMatch(/^Error: --noise must be .*"lots" is not a number/);
-    const file = join(dir, 'fc.onnx');
-    expect(runCli(['export', '--run', run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
+    const file = join(fixture.dir, 'fc.onnx');
+    expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     expect(oneErrorLine(runCli(['eval', '--policy', file, '--channels', '3', '--mazes', '4']))).toMatch(
       /^Error: policy obs size must equal 4·C = 12 for the task's 3 channels \(got 8\)$/,
     );

@@ -56,6 +56,25 @@ describe('a plugin architecture from the CLI (the low-rank tanh RNN package)', (
     expect(Object.keys(values[0].values['weight-norms'])).toHaveLength(9);
     expect(existsSync(path.join(out, 'measures.json'))).toBe(true);
 
+    // Jacobian measures: fc by the 9-pathway family's fused kernel, lowrank-rnn by autodiff through its step
+    const memory = runCli(['measure', '--run', out, '--metric', 'input-sensitivity,memory-capacity', '--json'], { cwd });
+    expect(memory.stderr).toBe('');
+    for (const n of JSON.parse(memory.stdout).networks) {
+      expect(n.values['input-sensitivity'], n.id).toBeGreaterThan(0);
+      expect(n.values['memory-capacity'], n.id).toBeGreaterThanOrEqual(1);
+    }
+    const report = path.join(cwd, 'report');
+    const analyzed = runCli(['analyze', '--run', out, '--mazes', '12', '--trees', '3', '--folds', '2', '--out', report, '--json'], { cwd });
+    expect(analyzed.stderr).toBe('');
+    const networks = JSON.parse(analyzed.stdout).networks as { id: string; jacobian: string; memoryCapacity: number; inputSensitivity: number }[];
+    expect(Object.fromEntries(networks.map((n) => [n.id, n.jacobian]))).toEqual({
+      fc_seed0: 'fused', fc_seed1: 'fused', 'lowrank-r2_seed0': 'autodiff', 'lowrank-r2_seed1': 'autodiff',
+    });
+    const measuredNow = Object.fromEntries(JSON.parse(memory.stdout).networks.map((n: { id: string; values: Record<string, number> }) => [n.id, n.values]));
+    for (const n of networks) expect(n.memoryCapacity, n.id).toBeGreaterThanOrEqual(1);
+    // prnn measure replays the same test trials through the step (the run's test set at σs = 0.05)
+    expect(networks.find((n) => n.id === 'lowrank-r2_seed1')!.inputSensitivity).toBeCloseTo(measuredNow['lowrank-r2_seed1']['input-sensitivity'], 4);
+
     const archs = JSON.parse(runCli(['archs', '--json'], { cwd }).stdout);
     expect(archs.slice(-2)).toEqual([
       expect.objectContaining({ name: 'lowrank-r1', family: 'lowrank-rnn', plugin: '@prnn/plugin-lowrank-rnn' }),
@@ -149,6 +168,6 @@ export default definePlugin({
     const before = readdirSync(out).sort();
     expectOneLine(runCli(['measure', '--run', out, '--metric', 'parameters,fragile'], { cwd }), /^Error: metric fragile failed on network ff_seed0: no data$/);
     expect(readdirSync(out).sort()).toEqual(before);
-    expectOneLine(runCli(['measure', '--run', out, '--metric', 'nope'], { cwd }), /^Error: --metric: metric "nope" is registered by no loaded plugin; loaded: .*fragile$/);
+    expectOneLine(runCli(['measure', '--run', out, '--metric', 'nope'], { cwd }), /^Error: --metric: metric "nope" is registered by no loaded plugin; loaded: .*fragile, input-sensitivity, memory, memory-capacity, robustness, sample-efficiency$/);
   });
 });

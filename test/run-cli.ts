@@ -32,13 +32,26 @@ export function oneErrorLine(out: CliResult): string {
   return lines[0];
 }
 
-/** Trains fc and hh+oh (seeds 0 … seeds−1, default only 0) for a few episodes into `out` with `prnn train`, on the cpu backend. */
-export function trainTinyRunCli(out: string, options: { episodes?: number; seed?: number; seeds?: number } = {}): void {
+export interface TinyRunOptions {
+  /** Architectures (default fc,hh+oh). */
+  readonly arch?: string;
+  /** Seeds 0 … seeds−1 (default 1). */
+  readonly seeds?: number;
+  readonly episodes?: number;
+  readonly testMazes?: number;
+  readonly curvePoints?: number;
+  /** Run seed (default 7). */
+  readonly seed?: number;
+}
+
+/** Trains a tiny real run (default fc and hh+oh, seed 0, 20 episodes, 24 test mazes) into `out` with `prnn train` on the cpu backend. */
+export function trainTinyRunCli(out: string, options: TinyRunOptions = {}): void {
   const train = runCli([
-    'train', '--arch', 'fc,hh+oh', '--seeds', String(options.seeds ?? 1), '--episodes', String(options.episodes ?? 20), '--test-mazes', '24',
-    '--curve-points', '2', '--seed', String(options.seed ?? 7), '--backend', 'cpu', '--out', out, '--json',
+    'train', '--arch', options.arch ?? 'fc,hh+oh', '--seeds', String(options.seeds ?? 1), '--episodes', String(options.episodes ?? 20),
+    '--test-mazes', String(options.testMazes ?? 24), '--curve-points', String(options.curvePoints ?? 2), '--seed', String(options.seed ?? 7),
+    '--backend', 'cpu', '--out', out, '--json',
   ]);
-  if (train.status !== 0) throw new Error(`prnn train failed: ${train.stderr}`);
+  if (train.status !== 0 || train.stderr !== '') throw new Error(`prnn train failed (${train.status}): ${train.stderr}`);
 }
 
 /** Temporary directories made by `project`, for the caller's afterAll to remove. */

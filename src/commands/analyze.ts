@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
-import { loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
+import { initBackend, loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {
   analysisRegistry,
   analyzePolicy,
   analyzeRuns,
+  checkJacobianPath,
   checkMeasures,
   checkReportDirectory,
   COMPARED_MEASURES,
@@ -65,7 +66,8 @@ export default class Analyze extends BaseCommand {
     'contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
     'robustness (trapezoid area), sample efficiency (θ = 0.9 × the median fitness of all networks analysed), ' +
     'input sensitivity and memory M_k for every lag from the Jacobians ∂o_t/∂s_{t+k} along the recorded greedy ' +
-    'test trials (exact for the 9-pathway family; central finite differences through onnxruntime otherwise), ' +
+    'test trials (exact: the family\'s registered jacobian kernel, e.g. the fused 9-pathway one, else autodiff ' +
+    'through the family\'s differentiable step; central finite differences through onnxruntime for --policy), ' +
     'the 9 weight norms and the parameter count (SPEC §4). Then per architecture the medians and IQRs, two ' +
     'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01), random-forest ' +
     'predictions (10-fold CV RMSE vs the mean), and the SPEC §5 headline table next to the paper. Writes ' +
@@ -77,6 +79,7 @@ export default class Analyze extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --run runs/a --run runs/b --out report --json', description: 'Two runs of one task analysed together; summary as JSON.' },
     { command: '<%= config.bin %> <%= command.id %> --policy model.onnx --maze track --mazes 200 --out report-onnx', description: 'An ONNX policy (e.g. from PyTorch): Jacobians by finite differences.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/demo --metrics fitness,robustness,memory --out quick', description: 'Only some measures.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/demo --jacobian autodiff --out check', description: 'Jacobians by autodiff through the step even where a fused kernel is registered.' },
   ];
 
   static override enableJsonFlag = true;
@@ -92,6 +95,11 @@ export default class Analyze extends BaseCommand {
     }),
     trees: Flags.integer({ description: 'Trees per random forest.', default: 100, min: 1, max: 10_000 }),
     folds: Flags.integer({ description: 'Cross-validation folds of the prediction study.', default: 10, min: 2, max: 1000 }),
+    jacobian: Flags.string({
+      description: 'How --run networks get their Jacobians: autodiff (through every family\'s step) or a registered jacobian kernel (e.g. fused). Default: the family\'s kernel, else autodiff.',
+      exclusive: ['policy'],
+    }),
+    backend: Flags.string({ description: 'tfjs backend of autodiff and traced ONNX export: tensorflow, wasm or cpu (default: the fastest that loads).' }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
     ...taskFlags,
   };
@@ -99,11 +107,13 @@ export default class Analyze extends BaseCommand {
   async run(): Promise<ReturnType<typeof analyzeJson>> {
     const { flags } = await this.parse(Analyze);
     const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
+    await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = analysisRegistry({ registry: await loadPlugins({ cwd: process.cwd() }) });
     const metrics =
       flags.metrics === undefined
         ? undefined
         : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean), pluginMetricNames(registry)));
+    const jacobianPath = flags.jacobian === undefined ? undefined : withFlag('--jacobian', 'jacobian', () => checkJacobianPath(registry, flags.jacobian!));
     await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
@@ -115,7 +125,7 @@ export default class Analyze extends BaseCommand {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else {
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], common));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath }));
       }
     } finally {
       bar.finish();

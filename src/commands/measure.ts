@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { initBackend, loadPlugins, loadRun, measureRun, type RunMeasures } from '@prnn/agents';
+import { analysisMetricsPlugin } from '@prnn/analysis';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
@@ -33,7 +34,7 @@ export default class Measure extends BaseCommand {
     const { flags } = await this.parse(Measure);
     await withFlagAsync('--run', undefined, () => loadRun(flags.run));
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
+    const registry = await loadPlugins({ cwd: process.cwd(), extra: [analysisMetricsPlugin] });
     const names = flags.metric.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (names.length === 0) throw new PrnnError('--metric must name at least one metric (see prnn plugins)');
     const metrics = names.map((name) => withFlag('--metric', undefined, () => registry.metric(name)));
@@ -44,6 +45,7 @@ export default class Measure extends BaseCommand {
       result = await measureRun(flags.run, {
         metrics,
         architecture: (family) => registry.architecture(family),
+        kernels: (family) => registry.kernels(family),
         canonical: (spec) => registry.canonicalName(spec),
         taskSource: (id) => registry.task(id),
         mazes: flags.mazes,

@@ -179,3 +179,23 @@ describe('the nine-pathway plugin', () => {
     simd.dispose();
   });
 });
+
+describe('jacobian kernels', () => {
+  const kernelPlugin = (kernel: object) =>
+    definePlugin({ manifest: { name: 'jac', version: '1.0.0' }, module: ({ bind }) => bind(TYPES.Kernel).toConstantValue(kernel) });
+
+  it('are kept apart from the population and learning kernels of their family', () => {
+    const kernel = { family: 'nine-pathway', operation: 'jacobian', name: 'slow', description: 'test', sensitivity: () => false };
+    const kernels = createContainer([...builtinPlugins(), kernelPlugin(kernel)]).kernels('nine-pathway');
+    expect(kernels.jacobian()).toEqual([kernel]);
+    expect(kernels.paths()).toEqual(['generic', 'fused']);
+    expect(kernels.learning('jacobian')).toEqual([]);
+    expect(kernels.learning('selected-squared-error').map((k) => k.name)).toEqual(['fused']);
+  });
+
+  it('without sensitivity(): the plugin is refused, naming what is missing', () => {
+    expect(() => createContainer([kernelPlugin({ family: 'x', operation: 'jacobian', name: 'k', description: 'd', run: () => true })])).toThrow(
+      /^plugin jac registered a malformed kernel "x\/jacobian\/k": sensitivity must be a function$/,
+    );
+  });
+});

@@ -6,9 +6,10 @@ export * from './stats/benjamini-hochberg.js';
 export * from './trials/recorded-trials.js';
 export * from './jacobian/sensitivity-profile.js';
 export * from './jacobian/nine-pathway-jacobian.js';
-export * from './jacobian/differentiable-step.js';
-export * from './jacobian/nine-pathway-tfjs-step.js';
+export * from './jacobian/nine-pathway-jacobian-kernel.js';
+export * from './jacobian/network-step-jacobian.js';
 export * from './jacobian/autodiff-jacobian.js';
+export * from './jacobian/network-sensitivity.js';
 export * from './jacobian/finite-difference-jacobian.js';
 // Measures of one network (SPEC §4).
 export * from './measures/summary.js';

@@ -48,7 +48,8 @@ describe('analyzeRun on a real trained run', () => {
 
   it('memory: feed-forward networks have none, recurrent ones some; exact Jacobians; norms 0 where absent', () => {
     for (const n of analysis.networks) {
-      expect(n.jacobian).toBe('exact');
+      // the family's registered jacobian kernel (fused forward mode)
+      expect(n.jacobian).toBe('fused');
       expect(n.memory).toHaveLength(6);
       expect(n.memory[0]).toBe(1);
       expect(n.inputSensitivity).toBeGreaterThan(0);
@@ -62,6 +63,17 @@ describe('analyzeRun on a real trained run', () => {
       }
     }
     expect(analysis.architectures.map((a) => a.arch)).toEqual(['ff', 'hh+oh', 'fc']);
+  });
+
+  it('the fused kernel\'s measures equal those of autodiff through the family\'s NetworkStep (jacobianPath: autodiff)', async () => {
+    const generic = await analyzeRun(run, { mazes: FIXTURE_TEST_MAZES, metrics: ['input-sensitivity', 'memory', 'memory-capacity'], jacobianPath: 'autodiff' });
+    expect(generic.networks).toHaveLength(analysis.networks.length);
+    for (const [k, n] of generic.networks.entries()) {
+      const fused = analysis.networks[k];
+      expect(n.jacobian).toBe('autodiff');
+      expect(Math.abs(n.inputSensitivity - fused.inputSensitivity) / fused.inputSensitivity).toBeLessThan(1e-5);
+      expect(Math.abs(n.memoryCapacity - fused.memoryCapacity) / fused.memoryCapacity).toBeLessThan(1e-4);
+    }
   });
 
   it('the ONNX path (finite differences through onnxruntime) agrees with the exact Jacobians of the run', async () => {

@@ -1,14 +1,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@prnn/env';
-import { buildNinePathwayOnnx, initBackend, initWeights, OnnxPolicy, parseArch, ReferenceEngine, type NinePathwayArch } from '@prnn/agents';
+import {
+  archInfo,
+  buildNinePathwayOnnx,
+  createNinePathwayArchitecture,
+  initBackend,
+  initWeights,
+  OnnxPolicy,
+  parseArch,
+  ReferenceEngine,
+  type NinePathwayArch,
+} from '@prnn/agents';
 import {
   allocateTrials,
   autodiffJacobians,
   finiteDifferenceSensitivity,
   inputSensitivity,
   memoryProfile,
+  networkStepSensitivity,
   NinePathwayJacobian,
-  ninePathwayTfjsStep,
   profileOfJacobians,
   allocateJacobians,
   type RecordedTrials,
@@ -48,19 +58,46 @@ function maxAbs(a: Float64Array): number {
 }
 
 const ARCHS = ['fc', 'hh+oh', 'ii+oi', 'oo+io+hi', 'ff'];
+const family = createNinePathwayArchitecture();
 
 describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
-  it('equal tfjs reverse-mode autodiff of the same forward (written in tfjs ops)', () => {
+  it('equal tfjs reverse-mode autodiff through the family\'s NetworkStep (batched, and per time point)', () => {
     for (const spec of ARCHS) {
       const arch = parseArch(spec);
       const weights = weightsOf(arch, 7);
       const trials = randomTrials(12, 6, 8);
       const fused = allocateJacobians(trials, 5);
       new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, fused);
-      const auto = autodiffJacobians(ninePathwayTfjsStep(weights, sizes(arch)), trials);
-      expect(maxAbs(fused.j)).toBeGreaterThan(1e-2);
-      // tfjs computes in float32; the fused kernel in float64
-      expect(maxAbsDiff(fused.j, auto.j), spec).toBeLessThan(2e-5);
+      const net = family.network!(archInfo(arch), weights, 2);
+      try {
+        // rows: 40 → one trial per backward pass at T·O = 30, so chunking is exercised too
+        const batched = networkStepSensitivity(net, trials, { full: true, rows: spec === 'fc' ? 40 : undefined });
+        const reference = autodiffJacobians(net, trials);
+        expect(maxAbs(fused.j)).toBeGreaterThan(1e-2);
+        // tfjs computes in float32; the fused kernel in float64
+        expect(maxAbsDiff(fused.j, batched.jacobians!.j), spec).toBeLessThan(2e-5);
+        expect(maxAbsDiff(fused.j, reference.j), spec).toBeLessThan(2e-5);
+        expect(maxAbsDiff(profileOfJacobians(fused, trials.lengths).s, batched.profile.s), spec).toBeLessThan(2e-5);
+      } finally {
+        net.dispose();
+      }
+    }
+  });
+
+  it('autodiff through the NetworkStep equals central finite differences of the reference step', async () => {
+    for (const spec of ['fc', 'hh+oh']) {
+      const arch = parseArch(spec);
+      const weights = weightsOf(arch, 13);
+      const trials = randomTrials(10, 6, 14);
+      const net = family.network!(archInfo(arch), weights, 2);
+      try {
+        const auto = networkStepSensitivity(net, trials, { full: true });
+        const fd = await finiteDifferenceSensitivity(new ReferenceEngine(arch, weights), trials, { full: true });
+        expect(maxAbs(auto.jacobians!.j)).toBeGreaterThan(1e-2);
+        expect(maxAbsDiff(auto.jacobians!.j, fd.jacobians!.j), spec).toBeLessThan(2e-3 * Math.max(1, maxAbs(auto.jacobians!.j)));
+      } finally {
+        net.dispose();
+      }
     }
   });
 

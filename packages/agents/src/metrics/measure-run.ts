@@ -8,6 +8,7 @@ import { writeJsonAtomic } from '../run/atomic-write.js';
 import { jsonNumber } from '../run/json-number.js';
 import { loadRun, readNetworkWeights } from '../run/run-dir.js';
 import type { Architecture } from '../sdk/architecture.js';
+import type { KernelSet } from '../sdk/kernel.js';
 import type { Metric, MetricInput, RecordedTrials } from '../sdk/metric.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { registerGradients } from '../tfjs-gradients.js';
@@ -42,6 +43,8 @@ export interface RunMeasures {
 export interface MeasureRunOptions {
   readonly metrics: readonly Metric[];
   readonly architecture: (family: string) => Architecture;
+  /** The kernels registered for a family (handed to metrics; absent: none). */
+  readonly kernels?: (family: string) => KernelSet;
   /** Test mazes of the recorded trials (default: the run's testMazes). */
   readonly mazes?: number;
   /** σs of the recorded trials (default: the run's training σs, as the stored fitness). */
@@ -112,6 +115,7 @@ export async function measureRun(runDir: string, o: MeasureRunOptions): Promise<
       weights,
       parameterNames: architecture.parameterNames?.(),
       network,
+      kernels: o.kernels?.(arch.family),
       task,
       trials: network
         ? () => (recorded ??= recordTrials(network, { task, mazes, mazeSeed, sensorNoise, seed: net.entry.seed, set: testSet() }))

@@ -211,7 +211,8 @@ function malformed(kind: ServiceKind, service: unknown): string | undefined {
   const missing = REQUIRED_METHODS[kind].filter((m) => typeof s[m] !== 'function');
   if (kind === 'kernel') {
     if (s.operation === 'population' && typeof s.create !== 'function') missing.push('create');
-    if (s.operation !== 'population' && typeof s.run !== 'function') missing.push('run');
+    if (s.operation === 'jacobian' && typeof s.sensitivity !== 'function') missing.push('sensitivity');
+    if (s.operation !== 'population' && s.operation !== 'jacobian' && typeof s.run !== 'function') missing.push('run');
   }
   if (missing.length) return `${missing.join(', ')} must be ${missing.length === 1 ? 'a function' : 'functions'}`;
   return undefined;

@@ -1,5 +1,5 @@
 import { PrnnError } from '@prnn/env';
-import type { PopulationMember, PopulationMemoryOptions } from './architecture.js';
+import type { ArchInfo, PopulationMember, PopulationMemoryOptions } from './architecture.js';
 import type { EpisodeRecords, PopulationModel } from './population-model.js';
 
 /** The implementation that every family has: its differentiable step, trained by tfjs autodiff. */
@@ -7,6 +7,9 @@ export const GENERIC_PATH = 'generic';
 
 /** The operation a population kernel implements: building (and running) a whole population model. */
 export const POPULATION_OPERATION = 'population';
+
+/** The operation a Jacobian kernel implements: the sensitivity profile of one network along recorded trials. */
+export const JACOBIAN_OPERATION = 'jacobian';
 
 /**
  * A fast implementation of one operation for one architecture family (a plugin contract, bound to
@@ -38,10 +41,37 @@ export interface LearningKernel extends KernelBase {
   run(model: PopulationModel, records: EpisodeRecords, losses: Float32Array, gradients: Float32Array[]): boolean;
 }
 
-export type Kernel = PopulationKernel | LearningKernel;
+/**
+ * Inputs of recorded test trials, trial-major: s_t of trial n at obs[(n·T + t)·I + j] for t < lengths[n]
+ * (what Jacobian measures replay through a network).
+ */
+export interface TrialInputs {
+  readonly count: number;
+  readonly steps: number;
+  readonly inputs: number;
+  readonly obs: Float32Array;
+  readonly lengths: Int32Array;
+}
+
+/**
+ * Operation `jacobian`: exact S(t, k) = ‖∂o_t/∂s_{t+k}‖_F (SPEC §4) of one network along recorded trials,
+ * faster than autodiff through the family's step (e.g. the 9-pathway family's fused forward mode). Writes
+ * s[(n·T + t)·T + (−k)] for t < lengths[n], −k ≤ t (zero elsewhere); returns false when it does not apply
+ * to this network, and measures then differentiate the family's step.
+ */
+export interface JacobianKernel extends KernelBase {
+  readonly operation: typeof JACOBIAN_OPERATION;
+  sensitivity(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, trials: TrialInputs, s: Float64Array): boolean;
+}
+
+export type Kernel = PopulationKernel | LearningKernel | JacobianKernel;
 
 export function isPopulationKernel(k: Kernel): k is PopulationKernel {
   return k.operation === POPULATION_OPERATION;
+}
+
+export function isJacobianKernel(k: Kernel): k is JacobianKernel {
+  return k.operation === JACOBIAN_OPERATION;
 }
 
 /** The kernels of one family, as a learner receives them in a TrainJob. */
@@ -73,6 +103,11 @@ export class KernelSet {
 
   /** Learning kernels for `operation`, in registration order. */
   learning(operation: string): LearningKernel[] {
-    return this.kernels.filter((k): k is LearningKernel => !isPopulationKernel(k) && k.operation === operation);
+    return this.kernels.filter((k): k is LearningKernel => !isPopulationKernel(k) && !isJacobianKernel(k) && k.operation === operation);
+  }
+
+  /** Jacobian kernels, in registration order. */
+  jacobian(): JacobianKernel[] {
+    return this.kernels.filter(isJacobianKernel);
   }
 }

@@ -1,5 +1,6 @@
 import type { TaskOptions } from '@prnn/env';
 import type { ArchInfo, NetworkStep } from './architecture.js';
+import type { KernelSet } from './kernel.js';
 
 /**
  * Greedy test trials of one network as they ran (N trials, T = the task's steps), time-major:
@@ -59,6 +60,8 @@ export interface MetricInput {
   /** Every parameter name the family can have (e.g. the 9 pathways), for measures that report absent ones. */
   readonly parameterNames?: readonly string[];
   readonly network?: NetworkStep;
+  /** The kernels registered for the network's family (e.g. a `jacobian` kernel faster than autodiff of `network`). */
+  readonly kernels?: KernelSet;
   readonly task?: TaskOptions;
   /** The run's test trials (recorded on first call, at the training σs, the trials behind the stored fitness). */
   trials?(): Promise<RecordedTrials>;

@@ -12,7 +12,12 @@ export interface AnalysisOptions {
   readonly forest?: ForestOptions;
   /** The plugin registry: architecture families (ONNX export of plugin families) and metrics (default: built-ins). */
   readonly registry?: Registry;
-  /** Central-difference step for networks without exact Jacobians (default FD_STEP). */
+  /**
+   * `autodiff`: exact Jacobians through every family's step, skipping registered `jacobian` kernels (e.g. to
+   * check the fused 9-pathway kernel); a kernel's name: that kernel only. Default: the fastest exact path.
+   */
+  readonly jacobianPath?: string;
+  /** Central-difference step for bare ONNX policies, which have no differentiable step (default FD_STEP). */
   readonly fdStep?: number;
   /** Called after each network: networks done, total, the network's id. */
   readonly onProgress?: (done: number, total: number, id: string) => void;

@@ -23,6 +23,7 @@ import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
 import { analysisMetricsPlugin, type AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import type { AnalysisOptions } from './analysis-options.js';
+import { ensureBackend } from './ensure-backend.js';
 import { measureNetwork, pluginMetricNames, type TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
 import { checkStoredResult, checkStoredWeights } from './stored-results.js';
@@ -75,6 +76,7 @@ async function loadTrainedRun(dir: string): Promise<{ run: LoadedRun; networks: 
 export async function analyzeRuns(dirs: readonly string[], options: AnalysisOptions = {}): Promise<Analysis> {
   if (dirs.length === 0) throw new PrnnError('runs must list at least one run directory');
   const started = performance.now();
+  await ensureBackend();
   const registry = analysisRegistry(options);
   const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES, pluginMetricNames(registry)));
   const mazes = checkMazes(options.mazes ?? 1000);
@@ -112,16 +114,16 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       checkStoredWeights(weights, where);
       const architecture = registry.architecture(arch.family);
       const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
+      const network = architecture.network ? () => architecture.network!(arch, weights, task.channels) : undefined;
       let measured;
       try {
         measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
           measures,
           storedSweep: stored?.get(net.entry.id),
           fdStep: options.fdStep,
-          ninePathway:
-            arch.family === 'nine-pathway'
-              ? { weights, inputs: 4 * task.channels, hidden: arch.hidden, outputs: 5 }
-              : undefined,
+          network,
+          kernels: registry.kernels(arch.family),
+          jacobianPath: options.jacobianPath,
         });
       } finally {
         await policy.release();

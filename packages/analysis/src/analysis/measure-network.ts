@@ -1,6 +1,5 @@
-import { PAPER_FITNESS_NOISE, type ArchInfo, type PolicyEvaluator, type QEngine, type Registry } from '@prnn/agents';
-import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';
-import { NinePathwayJacobian } from '../jacobian/nine-pathway-jacobian.js';
+import { PAPER_FITNESS_NOISE, type ArchInfo, type KernelSet, type NetworkStep, type PolicyEvaluator, type QEngine, type Registry } from '@prnn/agents';
+import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { MEASURE_NAMES, type MeasureName } from '../measures/measure-names.js';
 import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
@@ -15,8 +14,14 @@ export interface TestEvaluators {
 export interface MeasureNetworkOptions {
   /** Built-in measures plus the names of plugin metrics to compute. */
   readonly measures: ReadonlySet<string>;
-  /** Exact Jacobians for a 9-pathway network (weights and sizes); otherwise finite differences through `engine`. */
-  readonly ninePathway?: { weights: Readonly<Record<string, Float32Array>>; inputs: number; hidden: number; outputs: number };
+  /**
+   * The network as a differentiable step and its family's kernels: exact Jacobians by a registered `jacobian`
+   * kernel or autodiff through the step. Without either (a bare ONNX policy): finite differences through `engine`.
+   */
+  readonly network?: NetworkStep | (() => NetworkStep);
+  readonly kernels?: KernelSet;
+  /** `autodiff` skips the family's jacobian kernels (see networkSensitivity). */
+  readonly jacobianPath?: string;
   /** Stored noise-sweep fitness to reuse instead of evaluating (aligned with the sweep's levels). */
   readonly storedSweep?: readonly number[];
   readonly fdStep?: number;
@@ -32,7 +37,8 @@ export interface NetworkMeasures {
   weightNorms: Record<string, number>;
   /** Plugin metrics by name (named numbers flattened as `name.key`). */
   extra: Record<string, number>;
-  jacobian: 'exact' | 'finite-difference' | 'none';
+  /** How the Jacobians were computed (see NetworkAnalysis.jacobian). */
+  jacobian: string;
 }
 
 const nan = Number.NaN;
@@ -90,14 +96,8 @@ export async function measureNetwork(
   if (TRIAL_MEASURES.some(has) || plugins.length > 0) {
     const { trials, evaluation } = await recordTrials(ev.record, engine, seed);
     if (Number.isNaN(out.fitness)) out.fitness = evaluation.fitness[0] ?? nan;
-    if (options.ninePathway) {
-      const np = options.ninePathway;
-      profile = new NinePathwayJacobian(np.weights, np, trials.steps).run(trials);
-      out.jacobian = 'exact';
-    } else {
-      profile = (await finiteDifferenceSensitivity(engine, trials, { step: options.fdStep })).profile;
-      out.jacobian = 'finite-difference';
-    }
+    const source = { ...base, network: options.network, kernels: options.kernels, engine };
+    ({ profile, jacobian: out.jacobian } = await networkSensitivity(source, trials, { path: options.jacobianPath, fdStep: options.fdStep }));
   }
   const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
   if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;

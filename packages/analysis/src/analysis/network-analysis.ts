@@ -25,6 +25,10 @@ export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch'
   readonly trainingCurve: number[];
   /** Plugin metrics by name (a named-number metric as `name.key`). */
   extra: Record<string, number>;
-  /** How the Jacobians were obtained: exact (fused forward mode), finite differences, or not at all. */
-  jacobian: 'exact' | 'finite-difference' | 'none';
+  /**
+   * How the Jacobians were computed: the name of the family's registered `jacobian` kernel (exact, e.g.
+   * `fused` for the 9-pathway family), `autodiff` (exact, through the family's NetworkStep),
+   * `finite-difference` (a bare ONNX policy), or `none`.
+   */
+  jacobian: string;
 }

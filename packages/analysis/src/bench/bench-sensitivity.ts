@@ -1,9 +1,9 @@
 import { median, PrnnError, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
-import { buildNinePathwayOnnx, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
+import { archInfo, buildNinePathwayOnnx, createNinePathwayArchitecture, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
 import { autodiffJacobians } from '../jacobian/autodiff-jacobian.js';
 import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';
-import { NinePathwayJacobian } from '../jacobian/nine-pathway-jacobian.js';
-import { ninePathwayTfjsStep } from '../jacobian/nine-pathway-tfjs-step.js';
+import { networkStepSensitivity } from '../jacobian/network-step-jacobian.js';
+import { ninePathwayJacobianKernel } from '../jacobian/nine-pathway-jacobian-kernel.js';
 import { allocateProfile } from '../jacobian/sensitivity-profile.js';
 import { inputSensitivity, memoryProfile } from '../measures/memory.js';
 import { recordTrials } from '../trials/recorded-trials.js';
@@ -28,6 +28,8 @@ export interface BenchSensitivityResult {
   /** Input sensitivity + memory of one network from its recorded trials: exact fused Jacobians, one core. */
   readonly fusedSeconds: number;
   readonly fusedRepeats: number[];
+  /** The same by exact autodiff through the family's NetworkStep (the path of every family without a kernel). */
+  readonly autodiffSeconds: number;
   /** Batched central finite differences through onnxruntime (the path for foreign ONNX policies). */
   readonly finiteDifferenceSeconds: number;
   /** Reference style: one reverse-mode pass per time point and output, trial by trial (tfjs autodiff), projected. */
@@ -37,8 +39,9 @@ export interface BenchSensitivityResult {
 
 /**
  * Speed of the memory analysis of one network: greedy test trials recorded once, then input sensitivity and
- * memory M_k from exact fused Jacobians (median of repeats), next to finite differences through onnxruntime
- * and to the reference style of one autodiff backward pass per time point and output, trial by trial.
+ * memory M_k from exact fused Jacobians (the family's registered `jacobian` kernel, median of repeats), next
+ * to batched autodiff through its NetworkStep, finite differences through onnxruntime, and the reference
+ * style of one autodiff backward pass per time point and output, trial by trial.
  */
 export async function benchSensitivity(options: BenchSensitivityOptions = {}): Promise<BenchSensitivityResult> {
   const archSpec = options.arch ?? 'fc';
@@ -54,36 +57,46 @@ export async function benchSensitivity(options: BenchSensitivityOptions = {}): P
   try {
     const evaluator = new PolicyEvaluator({ task, mazes: count, mazeSeed: seed, noise: [PAPER_FITNESS_NOISE] });
     const { trials } = await recordTrials(evaluator, policy, seed);
-    const sizes = { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs };
+    const info = archInfo(arch);
     const profile = allocateProfile(trials);
     const fusedRepeats: number[] = [];
     for (let r = 0; r <= repeats; r++) {
       const started = performance.now();
-      new NinePathwayJacobian(weights, sizes, trials.steps).run(trials, profile);
+      ninePathwayJacobianKernel.sensitivity(info, weights, trials, profile.s);
       inputSensitivity(profile);
       memoryProfile(profile);
       if (r > 0) fusedRepeats.push((performance.now() - started) / 1000); // r = 0 warms up
     }
-    let started = performance.now();
-    await finiteDifferenceSensitivity(policy, trials);
-    const finiteDifferenceSeconds = (performance.now() - started) / 1000;
-    const net = ninePathwayTfjsStep(weights, sizes);
-    const subset = { ...trials, count: referenceTrials, lengths: trials.lengths.subarray(0, referenceTrials) };
-    started = performance.now();
-    autodiffJacobians(net, subset, { chunk: 1 });
-    const perTimepointSeconds = ((performance.now() - started) / 1000) * (count / referenceTrials);
-    const fusedSeconds = median(fusedRepeats);
-    return {
-      arch: arch.name,
-      task: task.kind,
-      trials: count,
-      steps: task.steps,
-      fusedSeconds,
-      fusedRepeats,
-      finiteDifferenceSeconds,
-      perTimepointSeconds,
-      speedup: perTimepointSeconds / fusedSeconds,
-    };
+    const net = createNinePathwayArchitecture().network!(info, weights, task.channels);
+    try {
+      let started = performance.now();
+      const auto = networkStepSensitivity(net, trials).profile;
+      inputSensitivity(auto);
+      memoryProfile(auto);
+      const autodiffSeconds = (performance.now() - started) / 1000;
+      started = performance.now();
+      await finiteDifferenceSensitivity(policy, trials);
+      const finiteDifferenceSeconds = (performance.now() - started) / 1000;
+      const subset = { ...trials, count: referenceTrials, lengths: trials.lengths.subarray(0, referenceTrials) };
+      started = performance.now();
+      autodiffJacobians(net, subset, { chunk: 1 });
+      const perTimepointSeconds = ((performance.now() - started) / 1000) * (count / referenceTrials);
+      const fusedSeconds = median(fusedRepeats);
+      return {
+        arch: arch.name,
+        task: task.kind,
+        trials: count,
+        steps: task.steps,
+        fusedSeconds,
+        fusedRepeats,
+        autodiffSeconds,
+        finiteDifferenceSeconds,
+        perTimepointSeconds,
+        speedup: perTimepointSeconds / fusedSeconds,
+      };
+    } finally {
+      net.dispose();
+    }
   } finally {
     await policy.release();
   }

@@ -12,6 +12,31 @@ const SIGNIFICANCE_COLOURS = {
 };
 const num = (v: number) => (Number.isFinite(v) ? v : null);
 
+interface Axis {
+  readonly field: string;
+  readonly title: string;
+  readonly domain?: [number, number];
+}
+
+/**
+ * A 420×280 figure of every network in grey (lines joined per `detail`, or points) behind `summary` layers
+ * (the networks' architectures in colour): the shape of the noise and the wiring figures.
+ */
+function networksInGrey(title: string, values: object[], grey: { mark: 'line' | 'point'; x: Axis; y: Axis; detail?: string }, summary: object[]): TopLevelSpec {
+  const mark = grey.mark === 'line' ? { type: 'line', color: '#bbbbbb', strokeWidth: 0.6, opacity: 0.6 } : { type: 'point', color: '#bbbbbb', size: 12, opacity: 0.6 };
+  const axis = ({ field, title: t, domain }: Axis) => ({ field, type: 'quantitative', title: t, ...(domain ? { scale: { domain } } : {}) });
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 420,
+    height: 280,
+    layer: [
+      { data: { values }, mark, encoding: { x: axis(grey.x), y: axis(grey.y), ...(grey.detail ? { detail: { field: grey.detail } } : {}) } },
+      ...summary,
+    ],
+  } as TopLevelSpec;
+}
+
 /** Architectures drawn in colour: fc, ff, io, ff-large when present, then the best by median fitness (up to 6). */
 export function highlightedArchitectures(analysis: Analysis, count = 6): string[] {
   const present = new Set(analysis.architectures.map((a) => a.arch));
@@ -37,32 +62,18 @@ export function noiseFigure(analysis: Analysis): TopLevelSpec {
         return { arch: a.arch, noise, fitness: num(summarize(values).median) };
       }),
     );
-  return {
-    $schema: SCHEMA,
-    title: 'Fitness vs sensor noise',
-    width: 420,
-    height: 280,
-    layer: [
-      {
-        data: { values: networks },
-        mark: { type: 'line', color: '#bbbbbb', strokeWidth: 0.6, opacity: 0.6 },
-        encoding: {
-          x: { field: 'noise', type: 'quantitative', title: 'sensor noise σs' },
-          y: { field: 'fitness', type: 'quantitative', title: 'fitness', scale: { domain: [0, 1] } },
-          detail: { field: 'id' },
-        },
+  const grey = { mark: 'line' as const, x: { field: 'noise', title: 'sensor noise σs' }, y: { field: 'fitness', title: 'fitness', domain: [0, 1] as [number, number] }, detail: 'id' };
+  return networksInGrey('Fitness vs sensor noise', networks, grey, [
+    {
+      data: { values: medians },
+      mark: { type: 'line', strokeWidth: 2.2, point: true },
+      encoding: {
+        x: { field: 'noise', type: 'quantitative' },
+        y: { field: 'fitness', type: 'quantitative' },
+        color: { field: 'arch', type: 'nominal', title: 'median of', sort: highlight },
       },
-      {
-        data: { values: medians },
-        mark: { type: 'line', strokeWidth: 2.2, point: true },
-        encoding: {
-          x: { field: 'noise', type: 'quantitative' },
-          y: { field: 'fitness', type: 'quantitative' },
-          color: { field: 'arch', type: 'nominal', title: 'median of', sort: highlight },
-        },
-      },
-    ],
-  };
+    },
+  ]);
 }
 
 /** Architectures ranked by their median of `measure`, IQR whiskers, coloured by significance against FC. */
@@ -192,36 +203,22 @@ export function wiringFigure(analysis: Analysis): TopLevelSpec {
     .filter((a) => Number.isFinite(a.measures.fitness.median))
     .map((a) => ({ arch: a.arch, parameters: a.parameters, median: a.measures.fitness.median, significance: a.measures.fitness.significance }));
   const fc = analysis.architectures.find((a) => a.arch === 'fc');
-  const spec: TopLevelSpec = {
-    $schema: SCHEMA,
-    title: 'Fitness vs number of weights (wiring cost)',
-    width: 420,
-    height: 280,
-    layer: [
-      {
-        data: { values: points },
-        mark: { type: 'point', color: '#bbbbbb', size: 12, opacity: 0.6 },
-        encoding: {
-          x: { field: 'parameters', type: 'quantitative', title: 'weights' },
-          y: { field: 'fitness', type: 'quantitative', title: 'fitness' },
-        },
+  const grey = { mark: 'point' as const, x: { field: 'parameters', title: 'weights' }, y: { field: 'fitness', title: 'fitness' } };
+  return networksInGrey('Fitness vs number of weights (wiring cost)', points, grey, [
+    {
+      data: { values: medians },
+      mark: { type: 'point', filled: true, size: 45 },
+      encoding: {
+        x: { field: 'parameters', type: 'quantitative' },
+        y: { field: 'median', type: 'quantitative' },
+        color: { field: 'significance', type: 'nominal', scale: SIGNIFICANCE_COLOURS, title: 'fitness vs FC' },
+        tooltip: [{ field: 'arch' }, { field: 'parameters' }, { field: 'median', format: '.3f' }],
       },
-      {
-        data: { values: medians },
-        mark: { type: 'point', filled: true, size: 45 },
-        encoding: {
-          x: { field: 'parameters', type: 'quantitative' },
-          y: { field: 'median', type: 'quantitative' },
-          color: { field: 'significance', type: 'nominal', scale: SIGNIFICANCE_COLOURS, title: 'fitness vs FC' },
-          tooltip: [{ field: 'arch' }, { field: 'parameters' }, { field: 'median', format: '.3f' }],
-        },
-      },
-      ...(fc && Number.isFinite(fc.measures.fitness.median)
-        ? [{ data: { values: [{ y: fc.measures.fitness.median }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#000000' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } }]
-        : []),
-    ],
-  } as TopLevelSpec;
-  return spec;
+    },
+    ...(fc && Number.isFinite(fc.measures.fitness.median)
+      ? [{ data: { values: [{ y: fc.measures.fitness.median }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#000000' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } }]
+      : []),
+  ]);
 }
 
 /** Random-forest out-of-fold predictions against the truth, one panel per target (features: all). */

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerGradients } from '@prnn/agents';
+import { registerGradients, type NetworkStep } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
-import type { DifferentiableStep } from './differentiable-step.js';
 import { allocateJacobians, type TrialJacobians } from './sensitivity-profile.js';
 
 /**
- * Exact Jacobians ∂o_t/∂s_τ of any DifferentiableStep along recorded trials by reverse-mode autodiff
- * (tf.grads), all trials of a chunk in one batch: for each step t and output a, one backward pass of
- * Σ_n o_t[n, a] gives ∂o_t[n, a]/∂s_τ[n, ·] for every trial n and τ ≤ t (trials do not interact).
+ * Exact Jacobians ∂o_t/∂s_τ of a NetworkStep in the reference style: for each step t and output a, one
+ * backward pass (tf.grads) of Σ_n o_t[n, a] over the prefix s_0 … s_t, the trials of a chunk in one batch.
+ * What `networkStepSensitivity` replaces (one pass per chunk); kept as the benchmark's reference.
  */
-export function autodiffJacobians(net: DifferentiableStep, trials: RecordedTrials, options: { chunk?: number } = {}): TrialJacobians {
+export function autodiffJacobians(net: NetworkStep, trials: RecordedTrials, options: { chunk?: number } = {}): TrialJacobians {
   registerGradients();
   const { count: N, steps: T, inputs: I } = trials;
   const O = net.outputs;
@@ -30,7 +29,7 @@ export function autodiffJacobians(net: DifferentiableStep, trials: RecordedTrial
         const f = (...s: tf.Tensor[]): tf.Scalar => {
           let state = net.initialState(rows);
           let o: tf.Tensor2D | undefined;
-          for (let k = 0; k <= t; k++) ({ o, state } = net.step(s[k] as tf.Tensor2D, state));
+          for (let k = 0; k <= t; k++) ({ output: o, state } = net.step(state, s[k] as tf.Tensor2D, null));
           // 0·Σ s_τ keeps every input connected, so inputs the output does not depend on get a zero gradient
           const connected = s.reduce<tf.Tensor>((acc, x) => tf.add(acc, tf.sum(x)), tf.scalar(0));
           return tf.add(tf.sum(tf.matMul(o as tf.Tensor2D, pick)), tf.mul(connected, 0)) as tf.Scalar;

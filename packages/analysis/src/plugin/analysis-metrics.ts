@@ -1,8 +1,11 @@
 import { PrnnError } from '@prnn/env';
-import { definePlugin, TYPES, trapezoidArea, type Metric, type MetricInput } from '@prnn/agents';
+import { definePlugin, TYPES, trapezoidArea, type Kernel, type Metric, type MetricInput } from '@prnn/agents';
+import { networkSensitivity } from '../jacobian/network-sensitivity.js';
+import { ninePathwayJacobianKernel } from '../jacobian/nine-pathway-jacobian-kernel.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { inputSensitivity, memoryProfile } from '../measures/memory.js';
 import { sampleEfficiency } from '../measures/sample-efficiency.js';
+import { trialsOfRecording } from '../trials/recorded-trials.js';
 
 /**
  * What @prnn/analysis hands a metric besides the network's architecture and weights: the sensitivity
@@ -23,17 +26,38 @@ function need<T>(value: T | undefined, metric: string, what: string): T {
   return value;
 }
 
+const computed = new WeakMap<MetricInput, Promise<{ profile: SensitivityProfile; jacobian: string }>>();
+
+/**
+ * The sensitivity profile a Jacobian measure works on: the one the analysis passes, else computed once per
+ * input (shared by the three measures) from the recorded trials — by the family's registered `jacobian`
+ * kernel when one applies, else exactly by autodiff through the network's step.
+ */
+export async function metricSensitivity(input: AnalysisMetricInput, metric: string): Promise<{ profile: SensitivityProfile; jacobian: string | undefined }> {
+  if (input.profile) return { profile: input.profile, jacobian: undefined };
+  let pending = computed.get(input);
+  if (!pending) {
+    if (!input.trials || !(input.network || input.kernels?.jacobian().length)) {
+      throw new PrnnError(`metric ${metric} needs recorded test trials and a differentiable step: family ${input.arch.family} offers neither a step nor a jacobian kernel`);
+    }
+    const trials = input.trials;
+    pending = (async () => networkSensitivity({ arch: input.arch, weights: input.weights, kernels: input.kernels, network: input.network }, trialsOfRecording(await trials())))();
+    computed.set(input, pending);
+  }
+  return pending;
+}
+
 export const inputSensitivityMetric: Metric = {
   name: 'input-sensitivity',
   description: 'mean over recorded test trials and steps of ‖∂o_t/∂s_t‖_F (SPEC §4)',
-  measure: (input: AnalysisMetricInput) => inputSensitivity(need(input.profile, 'input-sensitivity', 'recorded test trials (a sensitivity profile)')),
+  measure: async (input: AnalysisMetricInput) => inputSensitivity((await metricSensitivity(input, 'input-sensitivity')).profile),
 };
 
 export const memoryMetric: Metric = {
   name: 'memory',
   description: 'M_k = mean of S(t,k)/S(t,0) for every lag k the task allows (SPEC §4)',
-  measure: (input: AnalysisMetricInput) => {
-    const m = memoryProfile(need(input.profile, 'memory', 'recorded test trials (a sensitivity profile)'));
+  measure: async (input: AnalysisMetricInput) => {
+    const m = memoryProfile((await metricSensitivity(input, 'memory')).profile);
     return Object.fromEntries(m.lags.map((lag, k) => [`M_${lag}`, m.memory[k]]));
   },
 };
@@ -41,7 +65,7 @@ export const memoryMetric: Metric = {
 export const memoryCapacityMetric: Metric = {
   name: 'memory-capacity',
   description: 'Σ_k M_k (SPEC §4)',
-  measure: (input: AnalysisMetricInput) => memoryProfile(need(input.profile, 'memory-capacity', 'recorded test trials (a sensitivity profile)')).capacity,
+  measure: async (input: AnalysisMetricInput) => memoryProfile((await metricSensitivity(input, 'memory-capacity')).profile).capacity,
 };
 
 export const robustnessMetric: Metric = {
@@ -63,15 +87,19 @@ export const sampleEfficiencyMetric: Metric = {
 
 export const ANALYSIS_METRICS: readonly Metric[] = [inputSensitivityMetric, memoryMetric, memoryCapacityMetric, robustnessMetric, sampleEfficiencyMetric];
 
-/** @prnn/analysis's measures as metric plugins: registered exactly like a third-party plugin's metrics. */
+/**
+ * @prnn/analysis's measures as metric plugins, and the 9-pathway family's `jacobian` kernel: registered exactly
+ * like a third-party plugin's metrics and kernels.
+ */
 export const analysisMetricsPlugin = definePlugin({
   manifest: {
     name: '@prnn/analysis/metrics',
     version: '0.1.0',
     package: '@prnn/analysis',
-    description: 'the paper\'s measures from recorded test trials, noise sweeps and training curves',
+    description: 'the paper\'s measures from recorded test trials, noise sweeps and training curves; the 9-pathway family\'s fused Jacobians',
   },
   module: ({ bind }) => {
     for (const metric of ANALYSIS_METRICS) bind<Metric>(TYPES.Metric).toConstantValue(metric);
+    bind<Kernel>(TYPES.Kernel).toConstantValue(ninePathwayJacobianKernel);
   },
 });

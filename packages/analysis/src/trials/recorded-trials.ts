@@ -1,5 +1,5 @@
 import { PrnnError } from '@prnn/env';
-import type { EvaluationResult, PolicyEvaluator, QEngine } from '@prnn/agents';
+import type { EvaluationResult, PolicyEvaluator, QEngine, RecordedTrials as RecordedStepTrials } from '@prnn/agents';
 
 /**
  * Greedy test trials of one network as the network saw them: the sensed input s_t (after noise, clipping and
@@ -48,4 +48,15 @@ export async function recordTrials(
     }
   } });
   return { trials, evaluation };
+}
+
+/** The inputs of an SDK metric's recorded trials (time-major, see `RecordedStepTrials`) as RecordedTrials. */
+export function trialsOfRecording(r: RecordedStepTrials): RecordedTrials {
+  const trials = allocateTrials(r.trials, r.steps, r.inputs);
+  const { trials: N, steps: T, inputs: I } = r;
+  for (let n = 0; n < N; n++) {
+    trials.lengths[n] = r.lengths[n];
+    for (let t = 0; t < r.lengths[n]; t++) trials.obs.set(r.observations.subarray((t * N + n) * I, (t * N + n + 1) * I), (n * T + t) * I);
+  }
+  return trials;
 }

@@ -1,0 +1,78 @@
+import { PrnnError } from '@prnn/env';
+import { ensureBackend } from '../analysis/ensure-backend.js';
+import { isJacobianKernel, type ArchInfo, type KernelSet, type NetworkStep, type QEngine, type Registry } from '@prnn/agents';
+import type { RecordedTrials } from '../trials/recorded-trials.js';
+import { finiteDifferenceSensitivity } from './finite-difference-jacobian.js';
+import { networkStepSensitivity } from './network-step-jacobian.js';
+import { allocateProfile, type SensitivityProfile } from './sensitivity-profile.js';
+
+/** The generic exact path: reverse-mode autodiff through the family's `NetworkStep`. */
+export const AUTODIFF_JACOBIAN = 'autodiff';
+/** Central finite differences through an engine (a bare ONNX policy, which has no differentiable step). */
+export const FINITE_DIFFERENCE_JACOBIAN = 'finite-difference';
+
+/** What one network offers for its Jacobians, fastest first: registered kernels, its step, an engine. */
+export interface SensitivitySource {
+  readonly arch: ArchInfo;
+  readonly weights: Readonly<Record<string, Float32Array>>;
+  /** The kernels registered for the family: a `jacobian` kernel that applies is used first. */
+  readonly kernels?: KernelSet;
+  /**
+   * The network as a differentiable step (SDK v2): exact autodiff when no kernel applies. A function is called
+   * only then, and the step it makes is disposed after.
+   */
+  readonly network?: NetworkStep | (() => NetworkStep);
+  /** Only for a network without a step (a bare ONNX policy): finite differences through it. */
+  readonly engine?: QEngine;
+}
+
+export interface SensitivityOptions {
+  /** `autodiff` skips the kernels (as `--path generic` does in training); a kernel's name requires it. */
+  readonly path?: string;
+  readonly fdStep?: number;
+}
+
+/**
+ * The sensitivity profile S(t, k) of one network along recorded trials and how it was computed: a registered
+ * `jacobian` kernel of its family (its name, e.g. `fused`), `autodiff` through its NetworkStep, or
+ * `finite-difference` through its engine when it has no step. The first two are exact.
+ */
+export async function networkSensitivity(
+  source: SensitivitySource,
+  trials: RecordedTrials,
+  options: SensitivityOptions = {},
+): Promise<{ profile: SensitivityProfile; jacobian: string }> {
+  const { path } = options;
+  if (path !== AUTODIFF_JACOBIAN) {
+    const kernels = (source.kernels?.jacobian() ?? []).filter((k) => path === undefined || k.name === path);
+    if (path !== undefined && kernels.length === 0) {
+      const names = [AUTODIFF_JACOBIAN, ...(source.kernels?.jacobian() ?? []).map((k) => k.name)];
+      throw new PrnnError(`jacobian path ${JSON.stringify(path)} is not available for family ${source.arch.family}: available: ${names.join(', ')}`);
+    }
+    for (const kernel of kernels) {
+      const profile = allocateProfile(trials);
+      if (kernel.sensitivity(source.arch, source.weights, trials, profile.s)) return { profile, jacobian: kernel.name };
+    }
+  }
+  if (source.network) {
+    await ensureBackend();
+    const made = typeof source.network === 'function';
+    const network = typeof source.network === 'function' ? source.network() : source.network;
+    try {
+      return { profile: networkStepSensitivity(network, trials).profile, jacobian: AUTODIFF_JACOBIAN };
+    } finally {
+      if (made) network.dispose();
+    }
+  }
+  if (source.engine && path === undefined) {
+    return { profile: (await finiteDifferenceSensitivity(source.engine, trials, { step: options.fdStep })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN };
+  }
+  throw new PrnnError(`network ${source.arch.family}:${source.arch.name} has no Jacobians: its family offers no differentiable step (Architecture.network) and no jacobian kernel`);
+}
+
+/** `path` when it is `autodiff` or the name of a `jacobian` kernel some loaded plugin registers. */
+export function checkJacobianPath(registry: Registry, path: string): string {
+  const names = [AUTODIFF_JACOBIAN, ...new Set(registry.allKernels().filter(isJacobianKernel).map((k) => k.name))];
+  if (!names.includes(path)) throw new PrnnError(`jacobian must be one of ${names.join(', ')} (got ${JSON.stringify(path)})`);
+  return path;
+}
