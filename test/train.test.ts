@@ -173,12 +173,13 @@ describe('prnn bench train', () => {
     const names = json.paths.map((p: { path: string }) => p.path);
     expect(names[0]).toBe('generic');
     expect(names).toContain('fused');
+    expect(names).toContain('wasm-simd');
     for (const p of json.paths) {
       expect(p.population).toBe(8);
       expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
       expect(p.speedup).toBeCloseTo((p.netEpisodesPerSecondPerCore * 12) / 1000, 9);
     }
-    expect(json.paths.find((p: { path: string }) => p.path === 'fused').netEpisodesPerSecondPerCore).toBe(rate);
+    expect(json.paths.find((p: { path: string }) => p.path === 'wasm-simd').netEpisodesPerSecondPerCore).toBe(rate);
     // bytes per network; 256 FC networks train in ≤ 64 MB (the greedy test on 1 000 mazes comes on top)
     expect(json.memory).toMatchObject({ population: 8, testMazes: 1000 });
     expect(json.memory.trainingBytesPerNetwork).toBeCloseTo(json.memory.trainingBytes / 8, 6);
