@@ -3,6 +3,7 @@ import type { PopulationModel, PopulationParameters } from '../../../sdk/populat
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
 import { NINE_PATHWAY_FAMILY } from '../names.js';
+import { checkChannels } from '../population-checks.js';
 import { FusedKernel } from './kernel.js';
 
 /**
@@ -121,11 +122,6 @@ export class FusedPopulation implements PopulationModel {
  * (member n: `initWeights(archs[n], Rng.derive(seeds[n], STREAM.init))`). `channels` must match the archs.
  */
 export function createFusedPopulation(archs: readonly NinePathwayArch[], seeds: readonly number[], channels: number): FusedPopulation {
-  if (!Number.isInteger(channels) || channels < 1) throw new PrnnError(`channels must be an integer ≥ 1 (got ${channels})`);
-  for (const a of archs) {
-    if (a.inputs !== 4 * channels) {
-      throw new PrnnError(`architecture ${a.name} has ${a.inputs} inputs but channels = ${channels} needs ${4 * channels}`);
-    }
-  }
+  checkChannels(archs, channels);
   return new FusedPopulation(archs, seeds);
 }

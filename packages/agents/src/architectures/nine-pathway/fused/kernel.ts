@@ -1,4 +1,5 @@
 import { PrnnError } from '@prnn/env';
+import { populationShape } from '../population-checks.js';
 import type { EpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, hasPathway, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
 import { MAX_UNROLLED_PARAMETERS, compileMember, signature, type CompiledMember } from './codegen.js';
@@ -142,16 +143,7 @@ export class FusedKernel {
   private readonly dz: Float64Array;
 
   constructor(archs: readonly NinePathwayArch[], options: FusedKernelOptions = {}) {
-    if (archs.length === 0) throw new PrnnError('population must have at least 1 network (got 0)');
-    const { inputs, outputs } = archs[0];
-    for (const a of archs) {
-      if (a.inputs !== inputs || a.outputs !== outputs) {
-        throw new PrnnError(
-          `all networks of a population must have the same inputs and outputs (got ${a.inputs}×${a.outputs} ` +
-            `for ${a.name}, expected ${inputs}×${outputs})`,
-        );
-      }
-    }
+    const { inputs, outputs } = populationShape(archs);
     this.archs = archs;
     this.population = archs.length;
     this.inputs = inputs;

@@ -1,4 +1,5 @@
 import { PrnnError, Rng } from '@prnn/env';
+import { checkChannels, populationShape } from '../population-checks.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, hasPathway, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
@@ -79,20 +80,11 @@ export class SimdPopulation implements PopulationModel {
   private disposed = false;
 
   constructor(archs: readonly NinePathwayArch[], seeds: readonly number[]) {
-    if (archs.length === 0) throw new PrnnError('population must have at least 1 network (got 0)');
+    const { inputs, outputs } = populationShape(archs);
     if (archs.length !== seeds.length) {
       throw new PrnnError(`seeds must have one entry per network (got ${seeds.length} for ${archs.length} networks)`);
     }
     for (const s of seeds) if (!Number.isInteger(s)) throw new PrnnError(`seeds must be integers (got ${s})`);
-    const { inputs, outputs } = archs[0];
-    for (const a of archs) {
-      if (a.inputs !== inputs || a.outputs !== outputs) {
-        throw new PrnnError(
-          `all networks of a population must have the same inputs and outputs (got ${a.inputs}×${a.outputs} ` +
-            `for ${a.name}, expected ${inputs}×${outputs})`,
-        );
-      }
-    }
     this.archs = archs;
     this.population = archs.length;
     this.inputs = inputs;
@@ -456,11 +448,6 @@ export class SimdPopulation implements PopulationModel {
 
 /** P networks of the 9-pathway family on the SIMD kernel, initialised exactly like the other paths. */
 export function createSimdPopulation(archs: readonly NinePathwayArch[], seeds: readonly number[], channels: number): SimdPopulation {
-  if (!Number.isInteger(channels) || channels < 1) throw new PrnnError(`channels must be an integer ≥ 1 (got ${channels})`);
-  for (const a of archs) {
-    if (a.inputs !== 4 * channels) {
-      throw new PrnnError(`architecture ${a.name} has ${a.inputs} inputs but channels = ${channels} needs ${4 * channels}`);
-    }
-  }
+  checkChannels(archs, channels);
   return new SimdPopulation(archs, seeds);
 }
