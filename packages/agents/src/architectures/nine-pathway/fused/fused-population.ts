@@ -1,9 +1,9 @@
 import { PrnnError, Rng } from '@prnn/env';
 import type { PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
-import { PATHWAYS, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
+import { PATHWAYS, initWeights, type NinePathwayArch, type Pathway } from '../family.js';
 import { NINE_PATHWAY_FAMILY } from '../names.js';
-import { checkChannels } from '../population-checks.js';
+import { checkChannels, writePaddedMember } from '../population-layout.js';
 import { FusedKernel } from './kernel.js';
 
 /**
@@ -52,18 +52,7 @@ export class FusedPopulation implements PopulationModel {
   }
 
   private writeMember(padded: Float32Array[], n: number, w: Partial<Record<Pathway, ArrayLike<number>>>): void {
-    const arch = this.archs[n];
-    PATHWAYS.forEach((p, k) => {
-      const src = w[p];
-      if (src === undefined) return;
-      const [A, B] = pathwayShape(arch, p);
-      if (src.length !== A * B) {
-        throw new PrnnError(`weights of pathway ${p} for ${arch.name} must have ${A * B} values (got ${src.length})`);
-      }
-      const [Ap, Bp] = this.kernel.paddedShapes[k];
-      const base = n * Ap * Bp;
-      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) padded[k][base + a * Bp + b] = src[a * B + b];
-    });
+    writePaddedMember(padded, this.kernel.paddedShapes, this.archs[n], n, w);
   }
 
   private checkAlive(): void {

@@ -1,5 +1,5 @@
 import { PrnnError } from '@prnn/env';
-import { populationShape } from '../population-checks.js';
+import { checkForwardBuffers, populationShape } from '../population-layout.js';
 import type { EpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, hasPathway, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
 import { MAX_UNROLLED_PARAMETERS, compileMember, signature, type CompiledMember } from './codegen.js';
@@ -341,12 +341,7 @@ export class FusedKernel {
     const I = this.inputs;
     const O = this.outputs;
     const Hm = this.maxHidden;
-    if (B === 0) throw new PrnnError('resetState(batch) must be called before forward');
-    if (obs.length !== P * B * I) throw new PrnnError(`obs must have ${P * B * I} values (got ${obs.length})`);
-    if (q.length !== P * B * O) throw new PrnnError(`q must have ${P * B * O} values (got ${q.length})`);
-    if (tieNoise !== null && tieNoise.length !== P * B * O) {
-      throw new PrnnError(`tieNoise must have ${P * B * O} values (got ${tieNoise.length})`);
-    }
+    checkForwardBuffers(P, B, I, O, obs, tieNoise, q);
     const sx = this.stateX;
     const sh = this.stateH;
     const so = this.stateO;

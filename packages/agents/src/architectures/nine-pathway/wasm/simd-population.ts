@@ -1,5 +1,5 @@
 import { PrnnError, Rng } from '@prnn/env';
-import { checkChannels, populationShape } from '../population-checks.js';
+import { checkChannels, checkForwardBuffers, populationShape, writePaddedMember } from '../population-layout.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, hasPathway, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
@@ -272,18 +272,7 @@ export class SimdPopulation implements PopulationModel {
   }
 
   private writeMember(padded: Float32Array[], n: number, w: Partial<Record<Pathway, ArrayLike<number>>>): void {
-    const arch = this.archs[n];
-    PATHWAYS.forEach((p, k) => {
-      const src = w[p];
-      if (src === undefined) return;
-      const [A, B] = pathwayShape(arch, p);
-      if (src.length !== A * B) {
-        throw new PrnnError(`weights of pathway ${p} for ${arch.name} must have ${A * B} values (got ${src.length})`);
-      }
-      const [Ap, Bp] = this.paddedShapes[k];
-      const base = n * Ap * Bp;
-      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) padded[k][base + a * Bp + b] = src[a * B + b];
-    });
+    writePaddedMember(padded, this.paddedShapes, this.archs[n], n, w);
   }
 
   private checkAlive(): void {
@@ -313,12 +302,7 @@ export class SimdPopulation implements PopulationModel {
     const B = this.batch;
     const I = this.inputs;
     const O = this.outputs;
-    if (B === 0) throw new PrnnError('resetState(batch) must be called before forward');
-    if (obs.length !== P * B * I) throw new PrnnError(`obs must have ${P * B * I} values (got ${obs.length})`);
-    if (q.length !== P * B * O) throw new PrnnError(`q must have ${P * B * O} values (got ${q.length})`);
-    if (noise !== null && noise.length !== P * B * O) {
-      throw new PrnnError(`tieNoise must have ${P * B * O} values (got ${noise.length})`);
-    }
+    checkForwardBuffers(P, B, I, O, obs, noise, q);
     const f32 = this.f32;
     f32.set(obs, this.obsIn / 4);
     if (noise !== null) f32.set(noise, this.noiseIn / 4);
