@@ -34,13 +34,12 @@ export async function readChunkProgress(path: string): Promise<ChunkProgress | u
 const WRITE_EVERY_MS = 2_000;
 
 /**
- * Writes a chunk's progress file at most every WRITE_EVERY_MS, atomically and in order (one write at a
- * time, the newest value wins); a failed write is dropped — progress is advisory, the store is the truth.
+ * Writes a chunk's progress file at most every WRITE_EVERY_MS (and always at the end), atomically and in
+ * order (one write at a time); a failed write is dropped — progress is advisory, the store is the truth.
  */
 export class ChunkProgressWriter {
   private last = 0;
   private pending: Promise<void> = Promise.resolve();
-  private latest: ChunkProgress | undefined;
 
   constructor(
     readonly path: string,
@@ -48,11 +47,10 @@ export class ChunkProgressWriter {
   ) {}
 
   update(phase: ChunkProgress['phase'], done: number, total: number, rate: number): void {
-    this.latest = { chunk: this.chunk, phase, done, total, rate, host: hostname(), pid: process.pid, updatedAt: new Date().toISOString() };
     const now = Date.now();
     if (now - this.last < WRITE_EVERY_MS && done < total) return;
     this.last = now;
-    const value = this.latest;
+    const value: ChunkProgress = { chunk: this.chunk, phase, done, total, rate, host: hostname(), pid: process.pid, updatedAt: new Date(now).toISOString() };
     this.pending = this.pending.then(() => writeFileAtomic(this.path, JSON.stringify(value)).catch(() => undefined));
   }
 
