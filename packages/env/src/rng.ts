@@ -46,6 +46,11 @@ const zigRatio = new Float64Array(ZIG_LAYERS);
   for (let i = 0; i < ZIG_LAYERS; i++) zigRatio[i] = zigX[i + 1] / zigX[i];
 }
 const INV_TWO_POW_23 = 1 / 8388608;
+
+/** Copies of the ziggurat's tables, for a WebAssembly port of `normal` that must give the same bits. */
+export function zigguratTables(): { x: Float64Array; f: Float64Array; ratio: Float64Array } {
+  return { x: zigX.slice(), f: zigF.slice(), ratio: zigRatio.slice() };
+}
 /** Where normal() receives a sample from the slow path (avoids returning a double from an out-of-line call). */
 const slowResult = new Float64Array(1);
 
@@ -122,6 +127,24 @@ export class Rng {
     this.s2 = restored.s2;
     this.s3 = restored.s3;
     return this;
+  }
+
+  /**
+   * Writes the four state words to words[offset … offset + 4), and `loadWords` reads them back: how
+   * VectorEnv's WebAssembly path hands a stream to its module for one call and takes it back afterwards.
+   */
+  saveWords(words: Int32Array, offset: number): void {
+    words[offset] = this.s0;
+    words[offset + 1] = this.s1;
+    words[offset + 2] = this.s2;
+    words[offset + 3] = this.s3;
+  }
+
+  loadWords(words: Int32Array, offset: number): void {
+    this.s0 = words[offset];
+    this.s1 = words[offset + 1];
+    this.s2 = words[offset + 2];
+    this.s3 = words[offset + 3];
   }
 
   /** An independent copy that continues the same sequence. */

@@ -4,7 +4,8 @@ import {
 } from './actions.js';
 import { PrnnError, describeValue } from './errors.js';
 import type { MazeSet } from './maze-set.js';
-import { Rng } from './rng.js';
+import { Rng, zigguratTables } from './rng.js';
+import { instantiateVectorEnv, type VectorEnvExports } from './vector-env-wasm.js';
 
 /**
  * What happens to an env whose episode has ended when `step` is called again:
@@ -19,6 +20,24 @@ const ENV_SEED_STREAM = 0x454e5653; // 'ENVS'
 export type AutoresetMode = 'none' | 'next-step';
 export const AUTORESET_MODES: readonly AutoresetMode[] = ['none', 'next-step'];
 
+/**
+ * Where `step` and `sense` run: 'wasm' (WebAssembly, the default where it is available) or 'js' (the
+ * JavaScript reference). Both give the same bits. The environment variable PRNN_VECTOR_ENV=js makes 'js'
+ * the default (for same-run comparisons).
+ */
+export type VectorEnvBackend = 'wasm' | 'js';
+export const VECTOR_ENV_BACKENDS: readonly VectorEnvBackend[] = ['wasm', 'js'];
+
+/** Mazes of up to this many cells (11 × 11: every default task) run on the WebAssembly path. */
+const WASM_MAZE_CELLS = 121;
+/** The WebAssembly path is not used when its memory would exceed this (very large batches run in JavaScript). */
+const WASM_MEMORY_LIMIT = 256 * 1024 * 1024;
+
+function defaultBackend(): VectorEnvBackend {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.PRNN_VECTOR_ENV === 'js' ? 'js' : 'wasm';
+}
+
 export interface VectorEnvOptions {
   numEnvs: number;
   /** Cue channels C of the sets this env will run (default 2); observations have 4·C values per env. */
@@ -30,7 +49,80 @@ export interface VectorEnvOptions {
   /** Seed of env i's sensor-noise stream: `seeds[i]` when given, else drawn from the stream (seed, "ENVS", i). */
   seed?: number;
   seeds?: ArrayLike<number>;
+  /** 'wasm' (default, falls back to 'js' where WebAssembly is missing) or 'js'. */
+  backend?: VectorEnvBackend;
 }
+
+/** The typed arrays of a VectorEnv: views of its module's memory on the WebAssembly path. */
+interface VectorEnvArrays {
+  observations: Float32Array;
+  rewards: Float32Array;
+  fitness: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  done: Uint8Array;
+  select: Uint8Array;
+  mask: Uint8Array;
+  position: Int32Array;
+  stepIndex: Int32Array;
+  mazeIndex: Int32Array;
+  actions: Int32Array;
+  goal: Int32Array;
+  limit: Int32Array;
+  fastest: Int32Array;
+  size: Int32Array;
+  sigma: Float64Array;
+  startProgress: Float64Array;
+  rngWords: Int32Array;
+  walls: Uint8Array;
+  cues: Float32Array;
+  progress: Float32Array;
+}
+
+/** Lays the arrays out in one buffer (8-byte aligned) from `base`; returns the bytes needed when `buffer` is null. */
+function layArrays(n: number, channels: number, cells: number, buffer: ArrayBuffer | null, base: number): { bytes: number; arrays: VectorEnvArrays | null; offsets: number[] } {
+  let at = base;
+  const offsets: number[] = [];
+  const take = <T>(make: (buf: ArrayBuffer, offset: number, length: number) => T, length: number, width: number): T => {
+    at = (at + 7) & ~7;
+    const offset = at;
+    offsets.push(offset);
+    at += length * width;
+    return buffer === null ? (null as T) : make(buffer, offset, length);
+  };
+  const f32 = (b: ArrayBuffer, o: number, l: number) => new Float32Array(b, o, l);
+  const f64 = (b: ArrayBuffer, o: number, l: number) => new Float64Array(b, o, l);
+  const i32 = (b: ArrayBuffer, o: number, l: number) => new Int32Array(b, o, l);
+  const u8 = (b: ArrayBuffer, o: number, l: number) => new Uint8Array(b, o, l);
+  const obsSize = SENSOR_COUNT * channels;
+  const arrays: VectorEnvArrays = {
+    observations: take(f32, n * obsSize, 4),
+    rewards: take(f32, n, 4),
+    fitness: take(f32, n, 4),
+    terminated: take(u8, n, 1),
+    truncated: take(u8, n, 1),
+    done: take(u8, n, 1),
+    select: take(u8, n, 1),
+    mask: take(u8, n * channels, 1),
+    position: take(i32, n, 4),
+    stepIndex: take(i32, n, 4),
+    mazeIndex: take(i32, n, 4),
+    actions: take(i32, n, 4),
+    goal: take(i32, n, 4),
+    limit: take(i32, n, 4),
+    fastest: take(i32, n, 4),
+    size: take(i32, n, 4),
+    sigma: take(f64, n, 8),
+    startProgress: take(f64, n, 8),
+    rngWords: take(i32, 4 * n, 4),
+    walls: take(u8, n * cells, 1),
+    cues: take(f32, n * cells * channels, 4),
+    progress: take(f32, n * cells, 4),
+  };
+  return { bytes: at - base, arrays: buffer === null ? null : arrays, offsets };
+}
+
+const ZIGGURAT_BYTES = 8 * (257 + 257 + 256);
 
 /**
  * N maze envs stepped in lockstep over preallocated buffers (the hot path: `step` and `sense`
@@ -61,6 +153,8 @@ export class VectorEnv {
   readonly mazeIndex: Int32Array;
 
   private readonly sets: (MazeSet | undefined)[];
+  /** How many envs have been reset at least once. */
+  private resetCount = 0;
   private readonly envSeeds: Float64Array;
   private readonly rngs: Rng[];
   private readonly sigma: Float64Array;
@@ -78,6 +172,18 @@ export class VectorEnv {
   private readonly noise: Float64Array;
   private readonly progressReward: boolean;
   private readonly autoresetNext: boolean;
+
+  /** The WebAssembly path's module (null on the JavaScript path) and its views. */
+  private wasm: VectorEnvExports | null = null;
+  private readonly select: Uint8Array;
+  private readonly wasmActions: Int32Array;
+  /** Env i's stream words, [4N], handed to the module for the length of one call. */
+  private readonly rngWords: Int32Array;
+  /** Each env's copy of its current maze (slots of WASM_MAZE_CELLS cells) and its side length. */
+  private readonly slotWalls: Uint8Array;
+  private readonly slotCues: Float32Array;
+  private readonly slotProgress: Float32Array;
+  private readonly slotSize: Int32Array;
 
   constructor(options: VectorEnvOptions) {
     const n = options.numEnvs;
@@ -97,28 +203,41 @@ export class VectorEnv {
     this.autoreset = autoreset;
     this.progressReward = this.reward === 'progress';
     this.autoresetNext = autoreset === 'next-step';
+    const backend = options.backend ?? defaultBackend();
+    if (!(VECTOR_ENV_BACKENDS as readonly unknown[]).includes(backend)) {
+      throw new PrnnError(`backend must be one of ${VECTOR_ENV_BACKENDS.join(', ')} (got ${describeValue(backend)})`);
+    }
     this.numEnvs = n;
     this.channels = channels;
     this.observationSize = SENSOR_COUNT * channels;
 
-    this.observations = new Float32Array(n * this.observationSize);
-    this.rewards = new Float32Array(n);
-    this.terminated = new Uint8Array(n);
-    this.truncated = new Uint8Array(n);
-    this.position = new Int32Array(n);
-    this.stepIndex = new Int32Array(n);
-    this.done = new Uint8Array(n);
-    this.fitness = new Float32Array(n).fill(Number.NaN);
-    this.mazeIndex = new Int32Array(n);
+    const arrays = backend === 'wasm' ? this.instantiate(n, channels) : null;
+    const a = arrays ?? layArrays(n, channels, 0, new ArrayBuffer(layArrays(n, channels, 0, null, 0).bytes), 0).arrays!;
+    this.observations = a.observations;
+    this.rewards = a.rewards;
+    this.terminated = a.terminated;
+    this.truncated = a.truncated;
+    this.position = a.position;
+    this.stepIndex = a.stepIndex;
+    this.done = a.done;
+    this.fitness = a.fitness.fill(Number.NaN);
+    this.mazeIndex = a.mazeIndex;
+    this.sigma = a.sigma.fill(sigma);
+    this.goal = a.goal;
+    this.limit = a.limit;
+    this.fastest = a.fastest;
+    this.startProgress = a.startProgress;
+    this.mask = a.mask;
+    this.select = a.select;
+    this.wasmActions = a.actions;
+    this.rngWords = a.rngWords;
+    this.slotWalls = a.walls;
+    this.slotCues = a.cues;
+    this.slotProgress = a.progress;
+    this.slotSize = a.size;
     this.sets = new Array<MazeSet | undefined>(n).fill(undefined);
-    this.sigma = new Float64Array(n).fill(sigma);
     this.cellBase = new Int32Array(n);
-    this.goal = new Int32Array(n);
-    this.limit = new Int32Array(n);
-    this.fastest = new Int32Array(n);
-    this.startProgress = new Float64Array(n);
     this.offsets = new Int32Array(n * ACTION_COUNT);
-    this.mask = new Uint8Array(n * channels);
     this.noise = new Float64Array(this.observationSize);
 
     if (options.seeds !== undefined && options.seeds.length !== n) {
@@ -132,6 +251,48 @@ export class VectorEnv {
       this.envSeeds[i] = s;
       this.rngs.push(Rng.derive(s, SENSOR_NOISE_STREAM));
     }
+  }
+
+  /** Where `step` and `sense` run: 'wasm' or 'js' (the same bits either way). */
+  get backend(): VectorEnvBackend {
+    return this.wasm === null ? 'js' : 'wasm';
+  }
+
+  /** A module with room for the arrays of n envs and the ziggurat's tables, or null (then the JavaScript path runs). */
+  private instantiate(n: number, channels: number): VectorEnvArrays | null {
+    const bytes = layArrays(n, channels, WASM_MAZE_CELLS, null, 0).bytes + ZIGGURAT_BYTES + 16;
+    if (bytes > WASM_MEMORY_LIMIT) return null;
+    const wasm = instantiateVectorEnv(bytes);
+    if (wasm === null) return null;
+    const buffer = wasm.memory.buffer;
+    const zigBase = (wasm.heapBase() + 7) & ~7;
+    const zig = zigguratTables();
+    new Float64Array(buffer, zigBase, 257).set(zig.x);
+    new Float64Array(buffer, zigBase + 8 * 257, 257).set(zig.f);
+    new Float64Array(buffer, zigBase + 16 * 257, 256).set(zig.ratio);
+    const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES);
+    const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
+      limit, fastest, size, sigma, startProgress, rng, walls, cues, progress] = offsets;
+    wasm.configure(
+      n, channels, WASM_MAZE_CELLS, this.progressReward ? 1 : 0, this.autoresetNext ? 1 : 0,
+      zigBase, zigBase + 8 * 257, zigBase + 16 * 257,
+      obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, actions, goal, limit,
+      fastest, size, sigma, startProgress, rng, walls, cues, progress,
+    );
+    this.wasm = wasm;
+    return arrays;
+  }
+
+  /** Hands the streams of envs [0, n) to the module (before a call) … */
+  private lendStreams(): void {
+    const { rngs, rngWords } = this;
+    for (let i = 0; i < this.numEnvs; i++) rngs[i].saveWords(rngWords, 4 * i);
+  }
+
+  /** … and takes them back (after it), so that `noiseRng(i)` is always the stream itself. */
+  private reclaimStreams(): void {
+    const { rngs, rngWords } = this;
+    for (let i = 0; i < this.numEnvs; i++) rngs[i].loadWords(rngWords, 4 * i);
   }
 
   /** The seed of env i's sensor-noise stream (a MazeEnv reset with this seed draws the same noise). */
@@ -178,7 +339,12 @@ export class VectorEnv {
     }
     set.checkIndex(mazeIndex);
     const size = set.size;
+    if (this.sets[i] === undefined) this.resetCount++;
+    // a maze too large for the module's slots moves this VectorEnv to the JavaScript path for good (both
+    // paths work on the same arrays, so nothing has to be moved)
+    if (set.cellCount > WASM_MAZE_CELLS) this.wasm = null;
     this.sets[i] = set;
+    this.slotSize[i] = size;
     this.mazeIndex[i] = mazeIndex;
     const o = i * ACTION_COUNT;
     this.offsets[o] = -1;
@@ -215,7 +381,30 @@ export class VectorEnv {
     this.truncated[i] = 0;
     this.rewards[i] = 0;
     this.fitness[i] = Number.NaN;
-    this.senseEnv(i, set);
+    const wasm = this.wasm;
+    if (wasm === null) {
+      this.senseEnv(i, set);
+      return;
+    }
+    this.copyMazeToSlot(i, set, mazeIndex);
+    this.rngs[i].saveWords(this.rngWords, 4 * i);
+    wasm.senseOne(i);
+    this.rngs[i].loadWords(this.rngWords, 4 * i);
+  }
+
+  /** Env i's copy of maze `mazeIndex` for the module: walls, cues and progress (the only maze data it reads). */
+  private copyMazeToSlot(i: number, set: MazeSet, mazeIndex: number): void {
+    const cells = set.cellCount;
+    const C = this.channels;
+    const from = mazeIndex * cells;
+    const to = i * WASM_MAZE_CELLS;
+    const { walls, progress, cues } = set;
+    const { slotWalls, slotProgress, slotCues } = this;
+    for (let k = 0; k < cells; k++) {
+      slotWalls[to + k] = walls[from + k];
+      slotProgress[to + k] = progress[from + k];
+    }
+    for (let k = 0, src = from * C, dst = to * C, end = cells * C; k < end; k++) slotCues[dst + k] = cues[src + k];
   }
 
   /**
@@ -228,13 +417,49 @@ export class VectorEnv {
     if (actions.length < n) {
       throw new PrnnError(`actions must have numEnvs = ${n} entries (got ${actions.length})`);
     }
-    for (let i = 0; i < n; i++) {
+    if (this.wasm !== null) {
+      this.stepWasm(this.wasm, actions);
+      return;
+    }
+    this.checkActions(actions);
+    this.stepJs(actions);
+  }
+
+  /** Refuses the step unless every action is valid and every env has been reset (before any env moves). */
+  private checkActions(actions: Int32Array): void {
+    for (let i = 0; i < this.numEnvs; i++) {
       const a = actions[i];
       if ((a >>> 0) !== a || a > 4) {
         throw new PrnnError(`actions[${i}] must be an integer in [0, 4] (0 Left, 1 Right, 2 Up, 3 Down, 4 Stay) (got ${actions[i]})`);
       }
       if (this.sets[i] === undefined) throw new PrnnError(`env ${i} must be reset (resetEnv/resetAll) before step`);
     }
+  }
+
+  private stepWasm(wasm: VectorEnvExports, actions: Int32Array): void {
+    const n = this.numEnvs;
+    const own = this.wasmActions;
+    if (actions.length === n) own.set(actions);
+    else for (let i = 0; i < n; i++) own[i] = actions[i];
+    const exact = actions instanceof Int32Array; // anything else may lose a bad value in the copy
+    if (!exact || wasm.firstBadAction() >= 0 || this.resetCount < n) this.checkActions(actions);
+    this.lendStreams();
+    const pending = wasm.step();
+    this.reclaimStreams();
+    if (pending === 0) return;
+    // 'next-step' autoreset: the envs whose episode had ended start on their next maze
+    const select = this.select;
+    for (let i = 0; i < n; i++) {
+      if (select[i] === 1) {
+        const set = this.sets[i] as MazeSet;
+        this.restart(i, set, (this.mazeIndex[i] + n) % set.count);
+      }
+    }
+  }
+
+  /** The JavaScript step (the reference of the module's). */
+  private stepJs(actions: Int32Array): void {
+    const n = this.numEnvs;
     const { position, stepIndex, done, rewards, terminated, truncated, fitness, offsets, cellBase, goal, limit } = this;
     for (let i = 0; i < n; i++) {
       const set = this.sets[i] as MazeSet;
@@ -280,13 +505,48 @@ export class VectorEnv {
       this.checkEnv(i);
       const set = this.sets[i];
       if (set === undefined) throw new PrnnError(`env ${i} must be reset (resetEnv/resetAll) before sense`);
-      this.senseEnv(i, set);
+      const wasm = this.wasm;
+      if (wasm === null) {
+        this.senseEnv(i, set);
+        return;
+      }
+      this.rngs[i].saveWords(this.rngWords, 4 * i);
+      wasm.senseOne(i);
+      this.rngs[i].loadWords(this.rngWords, 4 * i);
       return;
     }
-    for (let e = 0; e < this.numEnvs; e++) {
-      const set = this.sets[e];
-      if (set !== undefined) this.senseEnv(e, set);
+    const select = this.select;
+    for (let e = 0; e < this.numEnvs; e++) select[e] = this.sets[e] === undefined ? 0 : 1;
+    this.senseSelected();
+  }
+
+  /**
+   * Senses again with fresh noise every env i with `which[i]` ≠ 0 (e.g. the envs whose episode is still
+   * running), the same numbers as `sense(i)` for each of them. Every selected env must have been reset.
+   */
+  senseWhere(which: Uint8Array): void {
+    const n = this.numEnvs;
+    if (which.length !== n) throw new PrnnError(`senseWhere needs numEnvs = ${n} flags (got ${which.length})`);
+    if (this.resetCount < n) {
+      for (let i = 0; i < n; i++) {
+        if (which[i] !== 0 && this.sets[i] === undefined) throw new PrnnError(`env ${i} must be reset (resetEnv/resetAll) before sense`);
+      }
     }
+    this.select.set(which);
+    this.senseSelected();
+  }
+
+  /** Senses the envs flagged in `select`. */
+  private senseSelected(): void {
+    const wasm = this.wasm;
+    const select = this.select;
+    if (wasm !== null) {
+      this.lendStreams();
+      wasm.senseSelected();
+      this.reclaimStreams();
+      return;
+    }
+    for (let e = 0; e < this.numEnvs; e++) if (select[e] !== 0) this.senseEnv(e, this.sets[e] as MazeSet);
   }
 
   private senseEnv(i: number, set: MazeSet): void {

@@ -1,0 +1,273 @@
+// VectorEnv's hot path (AssemblyScript, plain WebAssembly, built by scripts/build-wasm.mjs): stepping and
+// sensing every env in one call. The JavaScript VectorEnv owns the memory layout, passes it to `configure`,
+// and keeps its arrays as views of this memory, so the JavaScript path (the fallback and the test oracle)
+// and this one work on the same state. Every number is computed with the same float64 operations in the
+// same order as src/vector-env.ts and src/rng.ts, so both paths give the same bits.
+//
+// Each env has its own copy of its current maze (a "slot" of `cap` cells), written by the JavaScript side
+// when the env is reset.
+
+// The ziggurat's rare slow path uses the JavaScript Math functions, so its numbers are the same bits.
+@external("env", "exp")
+declare function jsExp(x: f64): f64;
+@external("env", "log")
+declare function jsLog(x: f64): f64;
+
+const INV_TWO_POW_32: f64 = 1.0 / 4294967296.0;
+const INV_TWO_POW_23: f64 = 1.0 / 8388608.0;
+const ZIG_R: f64 = 3.6541528853610088;
+const SENSORS: i32 = 4;
+
+let gN: i32 = 0;
+let gC: i32 = 0;
+let gCap: i32 = 0;
+let gProgressReward: bool = false;
+let gAutoresetNext: bool = false;
+/** zigX f64[257], zigF f64[257], zigRatio f64[256]. */
+let pZigX: usize = 0;
+let pZigF: usize = 0;
+let pZigRatio: usize = 0;
+let pObs: usize = 0; // f32[N·4C]
+let pRewards: usize = 0; // f32[N]
+let pFitness: usize = 0; // f32[N]
+let pTerminated: usize = 0; // u8[N]
+let pTruncated: usize = 0; // u8[N]
+let pDone: usize = 0; // u8[N]
+let pSelect: usize = 0; // u8[N]: which envs `senseWhere` senses; `step` marks the envs to autoreset here
+let pMask: usize = 0; // u8[N·C]
+let pPosition: usize = 0; // i32[N]
+let pStepIndex: usize = 0; // i32[N]
+let pActions: usize = 0; // i32[N]
+let pGoal: usize = 0; // i32[N]
+let pLimit: usize = 0; // i32[N]
+let pFastest: usize = 0; // i32[N]
+let pSize: usize = 0; // i32[N]
+let pSigma: usize = 0; // f64[N]
+let pStartProgress: usize = 0; // f64[N]
+let pRng: usize = 0; // i32[4N], xoshiro128** words s0..s3 per env
+let pWalls: usize = 0; // u8[N·cap]
+let pCues: usize = 0; // f32[N·cap·C]
+let pProgress: usize = 0; // f32[N·cap]
+
+export function configure(
+  n: i32, channels: i32, cap: i32, progressReward: i32, autoresetNext: i32,
+  zigX: usize, zigF: usize, zigRatio: usize,
+  obs: usize, rewards: usize, fitness: usize, terminated: usize, truncated: usize, done: usize, select: usize,
+  mask: usize, position: usize, stepIndex: usize, actions: usize, goal: usize, limit: usize, fastest: usize,
+  size: usize, sigma: usize, startProgress: usize, rng: usize, walls: usize, cues: usize, progress: usize,
+): void {
+  gN = n;
+  gC = channels;
+  gCap = cap;
+  gProgressReward = progressReward != 0;
+  gAutoresetNext = autoresetNext != 0;
+  pZigX = zigX;
+  pZigF = zigF;
+  pZigRatio = zigRatio;
+  pObs = obs;
+  pRewards = rewards;
+  pFitness = fitness;
+  pTerminated = terminated;
+  pTruncated = truncated;
+  pDone = done;
+  pSelect = select;
+  pMask = mask;
+  pPosition = position;
+  pStepIndex = stepIndex;
+  pActions = actions;
+  pGoal = goal;
+  pLimit = limit;
+  pFastest = fastest;
+  pSize = size;
+  pSigma = sigma;
+  pStartProgress = startProgress;
+  pRng = rng;
+  pWalls = walls;
+  pCues = cues;
+  pProgress = progress;
+}
+
+// ---- xoshiro128** and the ziggurat, on env i's state words (kept in locals by the callers' loops) ----
+let s0: i32 = 0;
+let s1: i32 = 0;
+let s2: i32 = 0;
+let s3: i32 = 0;
+
+@inline function nextInt32(): i32 {
+  const a = s1;
+  const scrambled = a * 5;
+  const result = rotl<i32>(scrambled, 7) * 9;
+  const t = a << 9;
+  const b = s2 ^ s0;
+  const c = s3 ^ a;
+  s1 = a ^ b;
+  s0 = s0 ^ c;
+  s2 = b ^ t;
+  s3 = rotl<i32>(c, 11);
+  return result;
+}
+
+@inline function nextFloat(): f64 {
+  return <f64>(<u32>nextInt32()) * INV_TWO_POW_32;
+}
+
+function normalTail(): f64 {
+  while (true) {
+    const a = -jsLog(1 - nextFloat()) / ZIG_R;
+    const b = -jsLog(1 - nextFloat());
+    if (b + b > a * a) return ZIG_R + a;
+  }
+}
+
+/** The ziggurat's wedges and tail, as Rng.normalSlow. */
+function normalSlow(layer: i32, bits: u32, sign: i32): f64 {
+  while (true) {
+    const ux = <f64>bits * INV_TWO_POW_23;
+    const x = ux * load<f64>(pZigX + (<usize>layer << 3));
+    if (ux < load<f64>(pZigRatio + (<usize>layer << 3))) return sign == 0 ? x : -x;
+    if (layer == 0) {
+      const tail = normalTail();
+      return sign == 0 ? tail : -tail;
+    }
+    const f0 = load<f64>(pZigF + (<usize>layer << 3));
+    const f1 = load<f64>(pZigF + (<usize>(layer + 1) << 3));
+    const y = f0 + nextFloat() * (f1 - f0);
+    if (y < jsExp(-0.5 * x * x)) return sign == 0 ? x : -x;
+    const u = nextInt32();
+    layer = u & 255;
+    bits = <u32>u >>> 9;
+    sign = u & 256;
+  }
+}
+
+@inline function normal(): f64 {
+  const u = nextInt32();
+  const layer = u & 255;
+  const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
+  if (ux < load<f64>(pZigRatio + (<usize>layer << 3))) {
+    const x = ux * load<f64>(pZigX + (<usize>layer << 3));
+    return (u & 256) == 0 ? x : -x;
+  }
+  return normalSlow(layer, <u32>u >>> 9, u & 256);
+}
+
+@inline function clamp01(v: f64): f64 {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/** Env i's observation at its position, with fresh noise when σ > 0 (as VectorEnv.senseEnv). */
+function senseEnv(i: i32): void {
+  const C = gC;
+  const sigma = load<f64>(pSigma + (<usize>i << 3));
+  const size = load<i32>(pSize + (<usize>i << 2));
+  const cell = i * gCap + load<i32>(pPosition + (<usize>i << 2));
+  const mask = pMask + <usize>(i * C);
+  let o = pObs + (<usize>(i * SENSORS * C) << 2);
+  if (sigma > 0) {
+    const r = pRng + (<usize>i << 4);
+    s0 = load<i32>(r);
+    s1 = load<i32>(r, 4);
+    s2 = load<i32>(r, 8);
+    s3 = load<i32>(r, 12);
+    for (let d = 0; d < SENSORS; d++) {
+      const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
+      const cue = pCues + (<usize>(neighbour * C) << 2);
+      for (let c = 0; c < C; c++) {
+        const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * normal();
+        store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
+        o += 4;
+      }
+    }
+    store<i32>(r, s0);
+    store<i32>(r, s1, 4);
+    store<i32>(r, s2, 8);
+    store<i32>(r, s3, 12);
+    return;
+  }
+  // σ = 0 draws nothing; cues lie in [0, 1] already
+  for (let d = 0; d < SENSORS; d++) {
+    const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
+    const cue = pCues + (<usize>(neighbour * C) << 2);
+    for (let c = 0; c < C; c++) {
+      const v = <f64>load<f32>(cue + (<usize>c << 2));
+      store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
+      o += 4;
+    }
+  }
+}
+
+/** Senses env i alone. */
+export function senseOne(i: i32): void {
+  senseEnv(i);
+}
+
+/** Senses every env i with select[i] ≠ 0. */
+export function senseSelected(): void {
+  for (let i = 0; i < gN; i++) if (load<u8>(pSelect + <usize>i) != 0) senseEnv(i);
+}
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** The first env whose action is not in [0, 4], or −1. */
+export function firstBadAction(): i32 {
+  for (let i = 0; i < gN; i++) {
+    if (<u32>load<i32>(pActions + (<usize>i << 2)) > 4) return i;
+  }
+  return -1;
+}
+
+/**
+ * One step of every env (as VectorEnv.step). An env whose episode had ended either stays frozen (autoreset
+ * 'none') or, for 'next-step', is marked in `select` for the JavaScript side to restart on its next maze;
+ * returns how many were marked.
+ */
+export function step(): i32 {
+  let pending = 0;
+  const cap = gCap;
+  for (let i = 0; i < gN; i++) {
+    const i1 = <usize>i;
+    const i4 = i1 << 2;
+    if (load<u8>(pDone + i1) == 1) {
+      if (gAutoresetNext) {
+        store<u8>(pSelect + i1, 1);
+        pending++;
+      } else {
+        store<u8>(pSelect + i1, 0);
+        store<f32>(pRewards + i4, 0);
+        store<f32>(pFitness + i4, NaN);
+      }
+      continue;
+    }
+    store<u8>(pSelect + i1, 0);
+    const a = load<i32>(pActions + i4);
+    const size = load<i32>(pSize + i4);
+    const base = i * cap;
+    let pos = load<i32>(pPosition + i4);
+    const target = pos + (a == 0 ? -1 : a == 1 ? 1 : a == 2 ? -size : a == 3 ? size : 0);
+    if (load<u8>(pWalls + <usize>(base + target)) == 0) pos = target;
+    store<i32>(pPosition + i4, pos);
+    const t = load<i32>(pStepIndex + i4);
+    store<i32>(pStepIndex + i4, t + 1);
+    const reached = pos == load<i32>(pGoal + i4);
+    const steps = load<i32>(pLimit + i4);
+    const progress = <f64>load<f32>(pProgress + (<usize>(base + pos) << 2));
+    const reward: f64 = gProgressReward
+      ? 2 * (progress - load<f64>(pStartProgress + (i1 << 3)))
+      : reached ? 1 : 0;
+    store<f32>(pRewards + i4, <f32>reward);
+    if (reached || t + 1 >= steps) {
+      store<u8>(pDone + i1, 1);
+      store<u8>(pTerminated + i1, reached ? 1 : 0);
+      store<u8>(pTruncated + i1, reached ? 0 : 1);
+      const fs = load<i32>(pFastest + i4);
+      const span = steps - 1 - fs;
+      store<f32>(pFitness + i4, span == 0 ? NaN : <f32>((1 - <f64>(t - fs) / <f64>span + progress) / 2));
+    } else {
+      store<f32>(pFitness + i4, NaN);
+    }
+    senseEnv(i);
+  }
+  return pending;
+}

@@ -1,0 +1,79 @@
+import { VECTOR_ENV_WASM_BASE64 } from './vector-env-wasm.generated.js';
+
+/** The part of the WebAssembly JavaScript API used here (the project's lib settings declare none). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const decodeBase64 = (globalThis as { atob?: (s: string) => string }).atob;
+
+/** The exports of assembly/vector-env.ts (addresses are byte offsets into `memory`). */
+export interface VectorEnvExports {
+  readonly memory: WasmMemory;
+  heapBase(): number;
+  configure(
+    n: number, channels: number, cap: number, progressReward: number, autoresetNext: number,
+    zigX: number, zigF: number, zigRatio: number,
+    obs: number, rewards: number, fitness: number, terminated: number, truncated: number, done: number, select: number,
+    mask: number, position: number, stepIndex: number, actions: number, goal: number, limit: number, fastest: number,
+    size: number, sigma: number, startProgress: number, rng: number, walls: number, cues: number, progress: number,
+  ): void;
+  senseOne(i: number): void;
+  senseSelected(): void;
+  firstBadAction(): number;
+  step(): number;
+}
+
+let compiled: object | null | undefined;
+
+function decode(base64: string): Uint8Array {
+  const bin = decodeBase64!(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled module, or null where there is no WebAssembly (or compiling synchronously is refused). */
+function vectorEnvModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    if (wasmApi === undefined || decodeBase64 === undefined) return null;
+    const bytes = decode(VECTOR_ENV_WASM_BASE64);
+    if (!wasmApi.validate(bytes)) return null;
+    compiled = new wasmApi.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Whether VectorEnv's WebAssembly path can run here. */
+export function vectorEnvWasmAvailable(): boolean {
+  return vectorEnvModule() !== null;
+}
+
+/**
+ * A fresh instance with a memory of its own of at least `bytes` bytes past the module's static data, or
+ * null when WebAssembly is missing or the memory cannot be had. The memory never grows afterwards, so views
+ * of it stay valid.
+ */
+export function instantiateVectorEnv(bytes: number): VectorEnvExports | null {
+  const mod = vectorEnvModule();
+  if (mod === null) return null;
+  try {
+    const exports = new wasmApi!.Instance(mod, { env: { exp: Math.exp, log: Math.log } }).exports as VectorEnvExports;
+    const needed = exports.heapBase() + bytes;
+    const have = exports.memory.buffer.byteLength;
+    if (needed > have) exports.memory.grow(Math.ceil((needed - have) / 65536));
+    return exports;
+  } catch {
+    return null;
+  }
+}

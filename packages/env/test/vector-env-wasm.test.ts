@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  PrnnError, Rng, VectorEnv, generateMazeSet, resolveTaskOptions, type AutoresetMode, type MazeKind, type RewardMode,
+} from '../src/index.js';
+import { vectorEnvWasmAvailable } from '../src/vector-env-wasm.js';
+
+/** The bits of a float32 array (so −0 and NaN patterns count too). */
+const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+/** Every observable of a VectorEnv, bit for bit, streams included. */
+function snapshot(vec: VectorEnv) {
+  return {
+    observations: bits(vec.observations),
+    rewards: bits(vec.rewards),
+    fitness: bits(vec.fitness),
+    terminated: Array.from(vec.terminated),
+    truncated: Array.from(vec.truncated),
+    done: Array.from(vec.done),
+    position: Array.from(vec.position),
+    stepIndex: Array.from(vec.stepIndex),
+    mazeIndex: Array.from(vec.mazeIndex),
+    streams: Array.from({ length: vec.numEnvs }, (_, i) => vec.noiseRng(i).state()),
+  };
+}
+
+describe('VectorEnv WebAssembly path', () => {
+  test('WebAssembly is available in Node, and the JavaScript path can be asked for', () => {
+    expect(vectorEnvWasmAvailable()).toBe(true);
+    expect(new VectorEnv({ numEnvs: 3 }).backend).toBe('wasm');
+    expect(new VectorEnv({ numEnvs: 3, backend: 'js' }).backend).toBe('js');
+    expect(() => new VectorEnv({ numEnvs: 3, backend: 'gpu' as never })).toThrow(/backend must be one of wasm, js \(got "gpu"\)/);
+  });
+
+  test('gives the same bits as the JavaScript path: observations, rewards, flags, fitness and noise streams', () => {
+    const arb = fc.record({
+      kind: fc.constantFrom<MazeKind>('general', 'track', 'h'),
+      n: fc.integer({ min: 1, max: 9 }),
+      seed: fc.nat(),
+      channels: fc.integer({ min: 2, max: 4 }),
+      maskBits: fc.nat(15),
+      reward: fc.constantFrom<RewardMode>('goal', 'progress'),
+      autoreset: fc.constantFrom<AutoresetMode>('none', 'next-step'),
+      sigmas: fc.array(fc.constantFrom(0, 0.05, 0.3, 2.5, 1e-300), { minLength: 9, maxLength: 9 }),
+      steps: fc.integer({ min: 1, max: 30 }),
+      ops: fc.array(fc.nat(99), { minLength: 40, maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ kind, n, seed, channels, maskBits, reward, autoreset, sigmas, steps, ops }) => {
+        const activeChannels = Array.from({ length: channels }, (_, c) => (c === 0 || ((maskBits >> c) & 1) === 1 ? 1 : 0));
+        const task = resolveTaskOptions(kind, { channels, activeChannels, mazeNoise: 0.2, steps });
+        const set = generateMazeSet(task, { count: 5, seed });
+        const make = (backend: 'wasm' | 'js') => new VectorEnv({ numEnvs: n, channels, seed, reward, autoreset, backend });
+        const wasm = make('wasm');
+        const js = make('js');
+        expect(wasm.backend).toBe('wasm');
+        const both = (f: (v: VectorEnv) => void): void => {
+          f(wasm);
+          f(js);
+          expect(snapshot(wasm)).toEqual(snapshot(js));
+        };
+        both((v) => {
+          for (let i = 0; i < n; i++) v.setSensorNoise(i, sigmas[i]);
+          v.resetAll(set, Array.from({ length: n }, (_, i) => (i + seed) % set.count));
+        });
+        const rng = new Rng(seed);
+        const actions = new Int32Array(n);
+        const which = new Uint8Array(n);
+        for (const op of ops) {
+          if (op < 70) {
+            for (let i = 0; i < n; i++) actions[i] = rng.int(5);
+            both((v) => v.step(actions));
+          } else if (op < 80) {
+            for (let i = 0; i < n; i++) which[i] = rng.int(2);
+            both((v) => v.senseWhere(which));
+          } else if (op < 85) {
+            both((v) => v.sense());
+          } else if (op < 90) {
+            const i = rng.int(n);
+            both((v) => v.sense(i));
+          } else if (op < 95) {
+            const i = rng.int(n);
+            const m = rng.int(set.count);
+            both((v) => v.resetEnv(i, set, m));
+          } else {
+            // a checkpoint's restore of one stream, and a re-seed, between calls
+            const i = rng.int(n);
+            const state = new Rng(op).state();
+            const s = rng.nextUint32();
+            both((v) => {
+              v.noiseRng(i).setState(state);
+              v.seedEnv((i + 1) % n, s);
+            });
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('draws the ziggurat slow path and tail exactly as Rng.normal (many draws, one env)', () => {
+    const set = generateMazeSet(resolveTaskOptions('general', {}), { count: 1, seed: 3 });
+    const vec = new VectorEnv({ numEnvs: 1, seeds: [77], sensorNoise: 1e-300 });
+    vec.resetAll(set, [0]);
+    const oracle = vec.noiseRng(0).clone();
+    // σ so small that the clamp never bites: each observation is the cue plus σ·z, so the stream's count shows in the state
+    for (let k = 0; k < 20000; k++) vec.sense(0);
+    for (let k = 0; k < 20000 * 8; k++) oracle.normal();
+    expect(vec.noiseRng(0).state()).toEqual(oracle.state());
+  });
+
+  test('a maze larger than the module\'s slots moves the env to the JavaScript path, with the same numbers', () => {
+    const task = resolveTaskOptions('general', { size: 13 });
+    const set = generateMazeSet(task, { count: 3, seed: 5 });
+    const wasm = new VectorEnv({ numEnvs: 3, seed: 1, sensorNoise: 0.1, autoreset: 'next-step' });
+    const js = new VectorEnv({ numEnvs: 3, seed: 1, sensorNoise: 0.1, autoreset: 'next-step', backend: 'js' });
+    const rng = new Rng(2);
+    const actions = new Int32Array(3);
+    for (const v of [wasm, js]) v.resetAll(set, [0, 1, 2]);
+    expect(wasm.backend).toBe('js');
+    for (let t = 0; t < 50; t++) {
+      for (let i = 0; i < 3; i++) actions[i] = rng.int(5);
+      wasm.step(actions);
+      js.step(actions);
+      expect(snapshot(wasm)).toEqual(snapshot(js));
+    }
+  });
+
+  test('bad input to senseWhere and step is refused before anything moves, naming what is allowed', () => {
+    const set = generateMazeSet(resolveTaskOptions('general', {}), { count: 2, seed: 1 });
+    const vec = new VectorEnv({ numEnvs: 2, seed: 4 });
+    expect(() => vec.senseWhere(new Uint8Array(3))).toThrow(/senseWhere needs numEnvs = 2 flags \(got 3\)/);
+    vec.resetEnv(0, set, 0);
+    expect(() => vec.senseWhere(Uint8Array.of(1, 1))).toThrow(/env 1 must be reset/);
+    vec.resetEnv(1, set, 1);
+    const before = snapshot(vec);
+    expect(() => vec.step(Int32Array.of(0, -1))).toThrow(PrnnError);
+    expect(() => vec.step(Int32Array.of(5, 0))).toThrow(/actions\[0\] must be an integer in \[0, 4\]/);
+    expect(snapshot(vec)).toEqual(before);
+  });
+});
