@@ -48,6 +48,7 @@ let pRng: usize = 0; // i32[4N], xoshiro128** words s0..s3 per env
 let pWalls: usize = 0; // u8[N·cap]
 let pCues: usize = 0; // f32[N·cap·C]
 let pProgress: usize = 0; // f32[N·cap]
+let pNoise: usize = 0; // f64[4C], one observation's samples
 
 export function configure(
   n: i32, channels: i32, cap: i32, progressReward: i32, autoresetNext: i32,
@@ -85,6 +86,7 @@ export function configure(
   pWalls = walls;
   pCues = cues;
   pProgress = progress;
+  pNoise = zigRatio + 256 * 8;
 }
 
 // ---- xoshiro128** and the ziggurat, on env i's state words (kept in locals by the callers' loops) ----
@@ -140,19 +142,16 @@ function normalSlow(layer: i32, bits: u32, sign: i32): f64 {
   }
 }
 
-@inline function normal(): f64 {
-  const u = nextInt32();
-  const layer = u & 255;
-  const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
-  if (ux < load<f64>(pZigRatio + (<usize>layer << 3))) {
-    const x = ux * load<f64>(pZigX + (<usize>layer << 3));
-    return (u & 256) == 0 ? x : -x;
-  }
-  return normalSlow(layer, <u32>u >>> 9, u & 256);
-}
-
+/**
+ * v < 0 ? 0 : v > 1 ? 1 : v, exactly as VectorEnv (−0 and NaN included), as integer selects on the bits:
+ * V8 compiles those without a branch, and noisy values sit on either side of a cue of 0 or 1, so a branch
+ * would be mispredicted half the time.
+ */
 @inline function clamp01(v: f64): f64 {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+  let bits = reinterpret<i64>(v);
+  bits = select<i64>(0, bits, v < 0);
+  bits = select<i64>(0x3ff0000000000000, bits, v > 1);
+  return reinterpret<f64>(bits);
 }
 
 /** Env i's observation at its position, with fresh noise when σ > 0 (as VectorEnv.senseEnv). */
@@ -164,24 +163,58 @@ function senseEnv(i: i32): void {
   const mask = pMask + <usize>(i * C);
   let o = pObs + (<usize>(i * SENSORS * C) << 2);
   if (sigma > 0) {
+    // one flat loop over the 4·C values, the stream's words in locals (xoshiro128** and the ziggurat's
+    // one-draw case written out; the rare slow path takes the words through the globals)
+    const count = SENSORS * C;
     const r = pRng + (<usize>i << 4);
-    s0 = load<i32>(r);
-    s1 = load<i32>(r, 4);
-    s2 = load<i32>(r, 8);
-    s3 = load<i32>(r, 12);
-    for (let d = 0; d < SENSORS; d++) {
-      const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
-      const cue = pCues + (<usize>(neighbour * C) << 2);
-      for (let c = 0; c < C; c++) {
-        const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * normal();
-        store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
-        o += 4;
+    let w0 = load<i32>(r);
+    let w1 = load<i32>(r, 4);
+    let w2 = load<i32>(r, 8);
+    let w3 = load<i32>(r, 12);
+    const ratio = pZigRatio;
+    const edge = pZigX;
+    let d = 0;
+    let c = 0;
+    let cue = pCues + (<usize>((cell - 1) * C) << 2);
+    for (let k = 0; k < count; k++) {
+      const u = rotl<i32>(w1 * 5, 7) * 9;
+      const t = w1 << 9;
+      const b = w2 ^ w0;
+      const e = w3 ^ w1;
+      w1 = w1 ^ b;
+      w0 = w0 ^ e;
+      w2 = b ^ t;
+      w3 = rotl<i32>(e, 11);
+      const layer = <usize>(u & 255) << 3;
+      const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
+      let z: f64;
+      if (ux < load<f64>(ratio + layer)) {
+        // −x when bit 8 is set, as a flip of the sign bit (a branch on a random bit would be mispredicted)
+        z = reinterpret<f64>(reinterpret<i64>(ux * load<f64>(edge + layer)) ^ (<i64>(u & 256) << 55));
+      } else {
+        s0 = w0;
+        s1 = w1;
+        s2 = w2;
+        s3 = w3;
+        z = normalSlow(u & 255, <u32>u >>> 9, u & 256);
+        w0 = s0;
+        w1 = s1;
+        w2 = s2;
+        w3 = s3;
+      }
+      const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * z;
+      store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
+      o += 4;
+      if (++c == C) {
+        c = 0;
+        d++;
+        cue = pCues + (<usize>((cell + (d == 1 ? 1 : d == 2 ? -size : size)) * C) << 2);
       }
     }
-    store<i32>(r, s0);
-    store<i32>(r, s1, 4);
-    store<i32>(r, s2, 8);
-    store<i32>(r, s3, 12);
+    store<i32>(r, w0);
+    store<i32>(r, w1, 4);
+    store<i32>(r, w2, 8);
+    store<i32>(r, w3, 12);
     return;
   }
   // σ = 0 draws nothing; cues lie in [0, 1] already

@@ -123,6 +123,8 @@ function layArrays(n: number, channels: number, cells: number, buffer: ArrayBuff
 }
 
 const ZIGGURAT_BYTES = 8 * (257 + 257 + 256);
+/** The module's scratch for one observation's samples (after the tables), up to 64 channels. */
+const NOISE_SCRATCH_BYTES = 8 * SENSOR_COUNT * 64;
 
 /**
  * N maze envs stepped in lockstep over preallocated buffers (the hot path: `step` and `sense`
@@ -177,8 +179,11 @@ export class VectorEnv {
   private wasm: VectorEnvExports | null = null;
   private readonly select: Uint8Array;
   private readonly wasmActions: Int32Array;
-  /** Env i's stream words, [4N], handed to the module for the length of one call. */
+  /** Env i's stream words, [4N], where the module keeps them between calls. */
   private readonly rngWords: Int32Array;
+  /** heldByJs[i] = 1 while env i's stream is in its Rng (rngs[i]) rather than in rngWords; heldCount of them. */
+  private readonly heldByJs: Uint8Array;
+  private heldCount: number;
   /** Each env's copy of its current maze (slots of WASM_MAZE_CELLS cells) and its side length. */
   private readonly slotWalls: Uint8Array;
   private readonly slotCues: Float32Array;
@@ -239,6 +244,8 @@ export class VectorEnv {
     this.cellBase = new Int32Array(n);
     this.offsets = new Int32Array(n * ACTION_COUNT);
     this.noise = new Float64Array(this.observationSize);
+    this.heldByJs = new Uint8Array(n).fill(1);
+    this.heldCount = n;
 
     if (options.seeds !== undefined && options.seeds.length !== n) {
       throw new PrnnError(`seeds must have numEnvs = ${n} entries (got ${options.seeds.length})`);
@@ -260,7 +267,7 @@ export class VectorEnv {
 
   /** A module with room for the arrays of n envs and the ziggurat's tables, or null (then the JavaScript path runs). */
   private instantiate(n: number, channels: number): VectorEnvArrays | null {
-    const bytes = layArrays(n, channels, WASM_MAZE_CELLS, null, 0).bytes + ZIGGURAT_BYTES + 16;
+    const bytes = layArrays(n, channels, WASM_MAZE_CELLS, null, 0).bytes + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES + 16;
     if (bytes > WASM_MEMORY_LIMIT) return null;
     const wasm = instantiateVectorEnv(bytes);
     if (wasm === null) return null;
@@ -270,7 +277,7 @@ export class VectorEnv {
     new Float64Array(buffer, zigBase, 257).set(zig.x);
     new Float64Array(buffer, zigBase + 8 * 257, 257).set(zig.f);
     new Float64Array(buffer, zigBase + 16 * 257, 256).set(zig.ratio);
-    const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES);
+    const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES);
     const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
       limit, fastest, size, sigma, startProgress, rng, walls, cues, progress] = offsets;
     wasm.configure(
@@ -283,16 +290,34 @@ export class VectorEnv {
     return arrays;
   }
 
-  /** Hands the streams of envs [0, n) to the module (before a call) … */
+  /**
+   * Hands the module the streams that JavaScript holds (before a call into it). On the WebAssembly path a
+   * stream's words live in the module between calls; `noiseRng(i)` takes env i's back into its Rng.
+   */
   private lendStreams(): void {
-    const { rngs, rngWords } = this;
-    for (let i = 0; i < this.numEnvs; i++) rngs[i].saveWords(rngWords, 4 * i);
+    if (this.heldCount === 0) return;
+    const { rngs, rngWords, heldByJs } = this;
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (heldByJs[i] === 1) {
+        rngs[i].saveWords(rngWords, 4 * i);
+        heldByJs[i] = 0;
+      }
+    }
+    this.heldCount = 0;
   }
 
-  /** … and takes them back (after it), so that `noiseRng(i)` is always the stream itself. */
-  private reclaimStreams(): void {
-    const { rngs, rngWords } = this;
-    for (let i = 0; i < this.numEnvs; i++) rngs[i].loadWords(rngWords, 4 * i);
+  /** Takes env i's stream back from the module (when it has it). */
+  private reclaimStream(i: number): void {
+    if (this.heldByJs[i] === 1) return;
+    this.rngs[i].loadWords(this.rngWords, 4 * i);
+    this.heldByJs[i] = 1;
+    this.heldCount++;
+  }
+
+  /** Leaves the WebAssembly path for good: every stream back into its Rng. */
+  private dropWasm(): void {
+    for (let i = 0; i < this.numEnvs; i++) this.reclaimStream(i);
+    this.wasm = null;
   }
 
   /** The seed of env i's sensor-noise stream (a MazeEnv reset with this seed draws the same noise). */
@@ -304,13 +329,19 @@ export class VectorEnv {
   /** Restarts env i's sensor-noise stream from `seed`. */
   seedEnv(i: number, seed: number): void {
     this.checkEnv(i);
+    this.reclaimStream(i);
     this.rngs[i] = Rng.derive(seed, SENSOR_NOISE_STREAM);
     this.envSeeds[i] = seed;
   }
 
-  /** Env i's sensor-noise generator (shared, not a copy). */
+  /**
+   * Env i's sensor-noise generator (shared, not a copy), current when this returns; what is done to it
+   * (setState, reseed, draws) counts from the next call on. Take it again after a step, sense or reset:
+   * on the WebAssembly path the stream lives in the module while the env runs.
+   */
   noiseRng(i: number): Rng {
     this.checkEnv(i);
+    this.reclaimStream(i);
     return this.rngs[i];
   }
 
@@ -342,7 +373,7 @@ export class VectorEnv {
     if (this.sets[i] === undefined) this.resetCount++;
     // a maze too large for the module's slots moves this VectorEnv to the JavaScript path for good (both
     // paths work on the same arrays, so nothing has to be moved)
-    if (set.cellCount > WASM_MAZE_CELLS) this.wasm = null;
+    if (set.cellCount > WASM_MAZE_CELLS && this.wasm !== null) this.dropWasm();
     this.sets[i] = set;
     this.slotSize[i] = size;
     this.mazeIndex[i] = mazeIndex;
@@ -387,9 +418,8 @@ export class VectorEnv {
       return;
     }
     this.copyMazeToSlot(i, set, mazeIndex);
-    this.rngs[i].saveWords(this.rngWords, 4 * i);
+    this.lendStreams();
     wasm.senseOne(i);
-    this.rngs[i].loadWords(this.rngWords, 4 * i);
   }
 
   /** Env i's copy of maze `mazeIndex` for the module: walls, cues and progress (the only maze data it reads). */
@@ -398,13 +428,10 @@ export class VectorEnv {
     const C = this.channels;
     const from = mazeIndex * cells;
     const to = i * WASM_MAZE_CELLS;
-    const { walls, progress, cues } = set;
-    const { slotWalls, slotProgress, slotCues } = this;
-    for (let k = 0; k < cells; k++) {
-      slotWalls[to + k] = walls[from + k];
-      slotProgress[to + k] = progress[from + k];
-    }
-    for (let k = 0, src = from * C, dst = to * C, end = cells * C; k < end; k++) slotCues[dst + k] = cues[src + k];
+    // memcpy-speed copies (the three views are the only allocation, once per env and episode)
+    this.slotWalls.set(set.walls.subarray(from, from + cells), to);
+    this.slotProgress.set(set.progress.subarray(from, from + cells), to);
+    this.slotCues.set(set.cues.subarray(from * C, (from + cells) * C), to * C);
   }
 
   /**
@@ -445,7 +472,6 @@ export class VectorEnv {
     if (!exact || wasm.firstBadAction() >= 0 || this.resetCount < n) this.checkActions(actions);
     this.lendStreams();
     const pending = wasm.step();
-    this.reclaimStreams();
     if (pending === 0) return;
     // 'next-step' autoreset: the envs whose episode had ended start on their next maze
     const select = this.select;
@@ -510,9 +536,8 @@ export class VectorEnv {
         this.senseEnv(i, set);
         return;
       }
-      this.rngs[i].saveWords(this.rngWords, 4 * i);
+      this.lendStreams();
       wasm.senseOne(i);
-      this.rngs[i].loadWords(this.rngWords, 4 * i);
       return;
     }
     const select = this.select;
@@ -543,7 +568,6 @@ export class VectorEnv {
     if (wasm !== null) {
       this.lendStreams();
       wasm.senseSelected();
-      this.reclaimStreams();
       return;
     }
     for (let e = 0; e < this.numEnvs; e++) if (select[e] !== 0) this.senseEnv(e, this.sets[e] as MazeSet);

@@ -108,13 +108,8 @@ export function allocateTransitionRecords(steps: number, population: number, inp
 /** u ~ U(0, amplitude) for every active network's outputs; zeros (and no draws) for finished ones. */
 function drawTieNoise(tie: Float32Array, active: Uint8Array, rngs: Rng[], outputs: number, amplitude: number): void {
   for (let n = 0; n < active.length; n++) {
-    const base = n * outputs;
-    if (active[n] === 1) {
-      const rng = rngs[n];
-      for (let k = 0; k < outputs; k++) tie[base + k] = rng.float() * amplitude;
-    } else {
-      for (let k = 0; k < outputs; k++) tie[base + k] = 0;
-    }
+    if (active[n] === 1) rngs[n].fillFloat(tie, n * outputs, outputs, amplitude);
+    else tie.fill(0, n * outputs, (n + 1) * outputs);
   }
 }
 
@@ -163,7 +158,7 @@ export function rollout(
   let running = P;
   for (let t = 0; t < T && running > 0; t++) {
     // 1. sense s_t (s_0 was sensed by the reset)
-    if (t > 0) for (let n = 0; n < P; n++) if (active[n] === 1) env.sense(n);
+    if (t > 0) env.senseWhere(active);
     // 2–3. Q_t from the current state, state moves on; s_t and u_t are recorded for the learning pass
     drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
     model.forward(obs, tie, q, true);
