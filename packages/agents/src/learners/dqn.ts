@@ -213,7 +213,9 @@ export interface LearningScratch {
 }
 
 export function allocateLearningScratch(model: PopulationModel): LearningScratch {
-  return { losses: new Float32Array(model.population), gradients: allocateLike(model.parameters) };
+  // gradients where the optimiser's Adam reads them, when it says where (saves a copy per episode)
+  const gradients = model.parameters.adam?.allocateGradients?.() ?? allocateLike(model.parameters);
+  return { losses: new Float32Array(model.population), gradients };
 }
 
 /**

@@ -71,6 +71,8 @@ export interface AdamConstants {
 export interface AdamUpdate {
   /** Zeroed first and second moments aligned with `values`, in storage the update reads without copies. */
   allocateMoments(): { m: Float32Array[]; v: Float32Array[] };
+  /** Gradient arrays aligned with `values`, in storage `step` reads without copies (when it has such storage). */
+  allocateGradients?(): Float32Array[];
   /**
    * values ← values − lr·m̂/(√v̂ + ε) in place, with g = gradients·coef[n] on network n's slice and the
    * moments m, v updated (arrays from allocateMoments, or any arrays of the same shapes).

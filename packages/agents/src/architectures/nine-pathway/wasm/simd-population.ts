@@ -162,6 +162,7 @@ export class SimdPopulation implements PopulationModel {
         for (const a of [...this.storeM, ...this.storeV]) a.fill(0);
         return { m: [...this.storeM], v: [...this.storeV] };
       },
+      allocateGradients: () => [...this.storeGrads],
       step: (gradients, m, v, coef, c) => this.adamStep(gradients, m, v, coef, c),
     };
     this.parameters = {
