@@ -4,8 +4,8 @@
 // and this one work on the same state. Every number is computed with the same float64 operations in the
 // same order as src/vector-env.ts and src/rng.ts, so both paths give the same bits.
 //
-// Each env has its own copy of its current maze (a "slot" of `cap` cells), written by the JavaScript side
-// when the env is reset.
+// The mazes the envs run on are copied into "slots" of `cap` cells by the JavaScript side when an env is
+// reset (envs on the same maze share a slot); slot[i] is env i's.
 
 // The ziggurat's rare slow path uses the JavaScript Math functions, so its numbers are the same bits.
 @external("env", "exp")
@@ -42,6 +42,7 @@ let pGoal: usize = 0; // i32[N]
 let pLimit: usize = 0; // i32[N]
 let pFastest: usize = 0; // i32[N]
 let pSize: usize = 0; // i32[N]
+let pSlot: usize = 0; // i32[N]
 let pSigma: usize = 0; // f64[N]
 let pStartProgress: usize = 0; // f64[N]
 let pRng: usize = 0; // i32[4N], xoshiro128** words s0..s3 per env
@@ -55,7 +56,7 @@ export function configure(
   zigX: usize, zigF: usize, zigRatio: usize,
   obs: usize, rewards: usize, fitness: usize, terminated: usize, truncated: usize, done: usize, select: usize,
   mask: usize, position: usize, stepIndex: usize, actions: usize, goal: usize, limit: usize, fastest: usize,
-  size: usize, sigma: usize, startProgress: usize, rng: usize, walls: usize, cues: usize, progress: usize,
+  size: usize, slot: usize, sigma: usize, startProgress: usize, rng: usize, walls: usize, cues: usize, progress: usize,
 ): void {
   gN = n;
   gC = channels;
@@ -80,6 +81,7 @@ export function configure(
   pLimit = limit;
   pFastest = fastest;
   pSize = size;
+  pSlot = slot;
   pSigma = sigma;
   pStartProgress = startProgress;
   pRng = rng;
@@ -159,7 +161,7 @@ function senseEnv(i: i32): void {
   const C = gC;
   const sigma = load<f64>(pSigma + (<usize>i << 3));
   const size = load<i32>(pSize + (<usize>i << 2));
-  const cell = i * gCap + load<i32>(pPosition + (<usize>i << 2));
+  const cell = load<i32>(pSlot + (<usize>i << 2)) * gCap + load<i32>(pPosition + (<usize>i << 2));
   const mask = pMask + <usize>(i * C);
   let o = pObs + (<usize>(i * SENSORS * C) << 2);
   if (sigma > 0) {
@@ -276,7 +278,7 @@ export function step(): i32 {
     store<u8>(pSelect + i1, 0);
     const a = load<i32>(pActions + i4);
     const size = load<i32>(pSize + i4);
-    const base = i * cap;
+    const base = load<i32>(pSlot + i4) * cap;
     let pos = load<i32>(pPosition + i4);
     const target = pos + (a == 0 ? -1 : a == 1 ? 1 : a == 2 ? -size : a == 3 ? size : 0);
     if (load<u8>(pWalls + <usize>(base + target)) == 0) pos = target;

@@ -22,7 +22,7 @@ export interface VectorEnvExports {
     zigX: number, zigF: number, zigRatio: number,
     obs: number, rewards: number, fitness: number, terminated: number, truncated: number, done: number, select: number,
     mask: number, position: number, stepIndex: number, actions: number, goal: number, limit: number, fastest: number,
-    size: number, sigma: number, startProgress: number, rng: number, walls: number, cues: number, progress: number,
+    size: number, slot: number, sigma: number, startProgress: number, rng: number, walls: number, cues: number, progress: number,
   ): void;
   senseOne(i: number): void;
   senseSelected(): void;

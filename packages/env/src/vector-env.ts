@@ -71,6 +71,7 @@ interface VectorEnvArrays {
   limit: Int32Array;
   fastest: Int32Array;
   size: Int32Array;
+  slot: Int32Array;
   sigma: Float64Array;
   startProgress: Float64Array;
   rngWords: Int32Array;
@@ -112,6 +113,7 @@ function layArrays(n: number, channels: number, cells: number, buffer: ArrayBuff
     limit: take(i32, n, 4),
     fastest: take(i32, n, 4),
     size: take(i32, n, 4),
+    slot: take(i32, n, 4),
     sigma: take(f64, n, 8),
     startProgress: take(f64, n, 8),
     rngWords: take(i32, 4 * n, 4),
@@ -184,11 +186,22 @@ export class VectorEnv {
   /** heldByJs[i] = 1 while env i's stream is in its Rng (rngs[i]) rather than in rngWords; heldCount of them. */
   private readonly heldByJs: Uint8Array;
   private heldCount: number;
-  /** Each env's copy of its current maze (slots of WASM_MAZE_CELLS cells) and its side length. */
+  /**
+   * The module's copies of the mazes the envs run on: slots of WASM_MAZE_CELLS cells, one per distinct
+   * (set, maze) in use (envs on one maze share it, which keeps a large batch's copies in cache); envSlot[i]
+   * is env i's, slotUsers[s] counts the envs on slot s, freeSlots[0 … freeCount) are unused ones.
+   */
   private readonly slotWalls: Uint8Array;
   private readonly slotCues: Float32Array;
   private readonly slotProgress: Float32Array;
   private readonly slotSize: Int32Array;
+  private readonly envSlot: Int32Array;
+  private readonly slotUsers: Int32Array;
+  private readonly freeSlots: Int32Array;
+  private freeCount: number;
+  private readonly slotSet: (MazeSet | undefined)[];
+  private readonly slotMaze: Int32Array;
+  private readonly slotsBySet = new Map<MazeSet, Map<number, number>>();
 
   constructor(options: VectorEnvOptions) {
     const n = options.numEnvs;
@@ -240,6 +253,12 @@ export class VectorEnv {
     this.slotCues = a.cues;
     this.slotProgress = a.progress;
     this.slotSize = a.size;
+    this.envSlot = a.slot.fill(-1);
+    this.slotUsers = new Int32Array(n);
+    this.freeSlots = Int32Array.from({ length: n }, (_, k) => n - 1 - k);
+    this.freeCount = n;
+    this.slotSet = new Array<MazeSet | undefined>(n).fill(undefined);
+    this.slotMaze = new Int32Array(n);
     this.sets = new Array<MazeSet | undefined>(n).fill(undefined);
     this.cellBase = new Int32Array(n);
     this.offsets = new Int32Array(n * ACTION_COUNT);
@@ -279,12 +298,12 @@ export class VectorEnv {
     new Float64Array(buffer, zigBase + 16 * 257, 256).set(zig.ratio);
     const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES);
     const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
-      limit, fastest, size, sigma, startProgress, rng, walls, cues, progress] = offsets;
+      limit, fastest, size, slot, sigma, startProgress, rng, walls, cues, progress] = offsets;
     wasm.configure(
       n, channels, WASM_MAZE_CELLS, this.progressReward ? 1 : 0, this.autoresetNext ? 1 : 0,
       zigBase, zigBase + 8 * 257, zigBase + 16 * 257,
       obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, actions, goal, limit,
-      fastest, size, sigma, startProgress, rng, walls, cues, progress,
+      fastest, size, slot, sigma, startProgress, rng, walls, cues, progress,
     );
     this.wasm = wasm;
     return arrays;
@@ -422,16 +441,51 @@ export class VectorEnv {
     wasm.senseOne(i);
   }
 
-  /** Env i's copy of maze `mazeIndex` for the module: walls, cues and progress (the only maze data it reads). */
+  /**
+   * Puts env i on the module's copy of maze `mazeIndex` of `set`: the slot other envs on that maze use, or a
+   * free one. The copy is refreshed on every reset onto it, so the module reads a maze as it is when an env
+   * is reset (a set must not change under running envs).
+   */
   private copyMazeToSlot(i: number, set: MazeSet, mazeIndex: number): void {
+    let slot = this.envSlot[i];
+    if (slot < 0 || this.slotSet[slot] !== set || this.slotMaze[slot] !== mazeIndex) {
+      if (slot >= 0) this.leaveSlot(slot);
+      let bySet = this.slotsBySet.get(set);
+      if (bySet === undefined) {
+        bySet = new Map<number, number>();
+        this.slotsBySet.set(set, bySet);
+      }
+      const shared = bySet.get(mazeIndex);
+      if (shared === undefined) {
+        slot = this.freeSlots[--this.freeCount];
+        bySet.set(mazeIndex, slot);
+        this.slotSet[slot] = set;
+        this.slotMaze[slot] = mazeIndex;
+      } else {
+        slot = shared;
+      }
+      this.slotUsers[slot]++;
+      this.envSlot[i] = slot;
+    }
     const cells = set.cellCount;
     const C = this.channels;
     const from = mazeIndex * cells;
-    const to = i * WASM_MAZE_CELLS;
+    const to = slot * WASM_MAZE_CELLS;
     // memcpy-speed copies (the three views are the only allocation, once per env and episode)
     this.slotWalls.set(set.walls.subarray(from, from + cells), to);
     this.slotProgress.set(set.progress.subarray(from, from + cells), to);
     this.slotCues.set(set.cues.subarray(from * C, (from + cells) * C), to * C);
+  }
+
+  /** One env fewer on `slot`; the last one out frees it. */
+  private leaveSlot(slot: number): void {
+    if (--this.slotUsers[slot] > 0) return;
+    const set = this.slotSet[slot] as MazeSet;
+    const bySet = this.slotsBySet.get(set)!;
+    bySet.delete(this.slotMaze[slot]);
+    if (bySet.size === 0) this.slotsBySet.delete(set);
+    this.slotSet[slot] = undefined;
+    this.freeSlots[this.freeCount++] = slot;
   }
 
   /**
