@@ -8,10 +8,12 @@ import { sliceBounds } from './workers/train-in-workers.js';
 /**
  * Bytes of one environment of a VectorEnv: its typed-array slots (observation, reward, flags, position,
  * step, fitness, maze, noise level, cell base, goal, limits, start progress, move offsets, channel mask,
- * seed) and its sensor-noise Rng object.
+ * seed), its sensor-noise Rng object, and what the WebAssembly path adds (action, maze slot, selection and
+ * hand-over flags, the stream's words: 34 bytes). The module's maze copies are one per distinct maze in use
+ * (about a MazeSet of those mazes); the slots no env uses are never touched, so they cost no resident memory.
  */
 export function vectorEnvBytesPerEnv(channels: number): number {
-  return 4 * 4 * channels + channels + 161 + 64;
+  return 4 * 4 * channels + channels + 161 + 64 + 34;
 }
 
 /** Bytes of a MazeSet of `count` mazes (walls, cues, distances, progress per cell; per-maze fields). */
