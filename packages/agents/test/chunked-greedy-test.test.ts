@@ -8,8 +8,9 @@ import { architecture, cpuBackend, kernels, members, track } from './training-he
 describe('ChunkedGreedyTest', () => {
   const task = track();
   const set = generateMazeSet(task, { count: 7, seed: 11 });
-  // mixed architectures; the zero-weight network ties all five Q-values at every step (its tie stream matters)
-  const population = members([['fc', 3], ['ff', 8], ['hh+oh', 5], ['fc', 21], ['ff', 2]]);
+  // mixed architectures, ff-large padding the whole population to H = 34 but not every chunk; the zero-weight
+  // network ties all five Q-values at every step (its tie stream matters)
+  const population = members([['fc', 3], ['ff', 8], ['hh+oh', 5], ['fc', 21], ['ff-large', 2]]);
   const seeds = population.map((m) => m.seed);
 
   for (const path of ['wasm-simd', 'fused', 'generic']) {

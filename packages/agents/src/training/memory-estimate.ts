@@ -71,8 +71,8 @@ export interface TrainMemoryEstimate {
  * Memory that `trainRun` needs at its peak: for the largest population, the sum over its slices (trained
  * at once, one per worker) of the architecture's population model (`populationMemoryBytes`), the training
  * environments, the greedy test (ChunkedGreedyTest: one chunk's model and chunk × M environments, every
- * trial's score; the final test's M environments) and the test set (times HEAP_OVERHEAD), the final test's
- * onnxruntime sessions (ONNX_SESSIONS_BYTES) and each worker thread's own runtime.
+ * trial's score; the final test's M environments) and the test set (times HEAP_OVERHEAD), the tests' runtime
+ * allowance (TEST_RUNTIME_BYTES) and each worker thread's own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
   if (o.members.length === 0) return { path: (o.kernels ?? new KernelSet(o.architecture.family, [])).resolvePath(o.path) };
