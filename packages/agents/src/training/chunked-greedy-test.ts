@@ -21,7 +21,8 @@ export type ChunkModelFactory = (members: readonly PopulationMember[]) => Popula
 /**
  * The greedy test of a trained population (GreedyEvaluator) run a chunk of networks at a time, so that its
  * memory is that of `chunk` networks' P × M environments and test rollout state, not the population's.
- * Each chunk copies its networks' weights out of the trained model into a model of the chunk's members
+ * A population that fits in one chunk is tested in the trained model itself. Otherwise each chunk copies its
+ * networks' weights out of the trained model into a model of the chunk's members
  * (built by `createModel`, reused by the following chunks of the same architectures, disposed at the end of
  * the test) and tests it. A network's score never depends on its population
  * (its noise streams and tie-breaking derive from its own seed, and every implementation computes a network's
@@ -51,6 +52,8 @@ export class ChunkedGreedyTest {
     const M = this.set.count;
     if (model.population !== P) throw new PrnnError(`model must hold the test's ${P} networks (got ${model.population})`);
     if (seeds.length !== P) throw new PrnnError(`seeds must have one entry per network (${P}, got ${seeds.length})`);
+    // one chunk: the trained model itself (no copy)
+    if (this.chunk >= P) return this.evaluator(P).evaluate(populationPolicy(model), seeds, opts);
     const fitness = new Float64Array(P);
     const trials = new Float32Array(P * M);
     // consecutive chunks of the same architectures reuse one model (a model's memory, e.g. a WebAssembly

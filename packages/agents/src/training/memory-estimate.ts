@@ -70,9 +70,10 @@ export interface TrainMemoryEstimate {
 /**
  * Memory that `trainRun` needs at its peak: for the largest population, the sum over its slices (trained
  * at once, one per worker) of the architecture's population model (`populationMemoryBytes`), the training
- * environments, the greedy test (ChunkedGreedyTest: one chunk's model and chunk × M environments, every
- * trial's score; the final test's M environments) and the test set (times HEAP_OVERHEAD), the tests' runtime
- * allowance (TEST_RUNTIME_BYTES) and each worker thread's own runtime.
+ * environments, the greedy test (ChunkedGreedyTest: one chunk's model — the trained one when the slice fits
+ * in a chunk — and chunk × M environments, every trial's score; the final test's M environments) and the
+ * test set (times HEAP_OVERHEAD), the tests' runtime allowance (TEST_RUNTIME_BYTES) and each worker thread's
+ * own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
   if (o.members.length === 0) return { path: (o.kernels ?? new KernelSet(o.architecture.family, [])).resolvePath(o.path) };
@@ -101,9 +102,13 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
       const P = slice.length;
       const chunk = greedyTestChunk(P, M);
       const shape = { channels: o.task.channels, steps: o.task.steps };
+      // one chunk: the trained model runs the test; several: a chunk-sized model does
+      const models =
+        chunk >= P
+          ? modelBytes(slice, { ...shape, testBatch: M })
+          : modelBytes(slice, { ...shape, testBatch: 1 }) + modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M });
       const parts =
-        modelBytes(slice, { ...shape, testBatch: 1 }) +
-        modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M }) +
+        models +
         envBytes * (P + chunk * M + M) +
         28 * chunk * M +
         4 * P * M +
