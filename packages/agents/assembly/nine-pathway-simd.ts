@@ -126,27 +126,31 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
   const who = wptr(g, HO);
   const wio = wptr(g, IO);
   const woo = first ? 0 : wptr(g, OO);
-  for (let j = 0; j < I; j++) {
-    let acc = v128.load(vAt(s, j));
-    if (wii != 0) acc = colDot(acc, px, I, wii, I, j);
-    if (woi != 0) acc = colDot(acc, po, O, woi, I, j);
-    if (whi != 0) acc = colDot(acc, ph, H, whi, I, j);
-    v128.store(vAt(x, j), acc);
-  }
+  // each pre-activation sums its pathways in the order ii, oi, hi / ih, hh, oh / ho, io, oo (+ u), rows in order
+  memory.copy(x, s, (<usize>I) << 4);
+  if (wii != 0) colsAcc(x, px, I, wii, I);
+  if (woi != 0) colsAcc(x, po, O, woi, I);
+  if (whi != 0) colsAcc(x, ph, H, whi, I);
   const zv = f32x4.splat(0);
+  zero(h, H);
+  colsAcc(h, x, I, wih, H);
+  if (whh != 0) colsAcc(h, ph, H, whh, H);
+  if (woh != 0) colsAcc(h, po, O, woh, H);
   for (let j = 0; j < H; j++) {
-    let acc = colDot(zv, x, I, wih, H, j);
-    if (whh != 0) acc = colDot(acc, ph, H, whh, H, j);
-    if (woh != 0) acc = colDot(acc, po, O, woh, H, j);
-    v128.store(vAt(h, j), v128.and(acc, f32x4.gt(acc, zv)));
+    const p = vAt(h, j);
+    const acc = v128.load(p);
+    v128.store(p, v128.and(acc, f32x4.gt(acc, zv)));
   }
+  zero(o, O);
+  colsAcc(o, h, H, who, O);
+  if (wio != 0) colsAcc(o, x, I, wio, O);
+  if (woo != 0) colsAcc(o, po, O, woo, O);
   let m = f32x4.splat(-Infinity);
   for (let j = 0; j < O; j++) {
-    let acc = colDot(zv, h, H, who, O, j);
-    if (wio != 0) acc = colDot(acc, x, I, wio, O, j);
-    if (woo != 0) acc = colDot(acc, po, O, woo, O, j);
+    const p = vAt(o, j);
+    let acc = v128.load(p);
     if (u != 0) acc = f32x4.add(acc, v128.load(vAt(u, j)));
-    v128.store(vAt(o, j), acc);
+    v128.store(p, acc);
     m = f32x4.max(m, acc);
   }
   let sum = f32x4.splat(0);
@@ -159,6 +163,39 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
   for (let j = 0; j < O; j++) {
     const p = vAt(o, j);
     v128.store(p, f32x4.div(v128.load(p), sum));
+  }
+}
+
+/**
+ * dst[c] += Σ_a v[a]·W[a][c] for every column c < cols, rows added in order (the same sums as colDot), four
+ * columns at a time so that four independent chains of adds are in flight (the step is latency-bound).
+ */
+@inline function colsAcc(dst: usize, v: usize, rows: i32, w: usize, cols: i32): void {
+  const step = (<usize>cols) << 4;
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const d = vAt(dst, c);
+    let a0 = v128.load(d);
+    let a1 = v128.load(d, 16);
+    let a2 = v128.load(d, 32);
+    let a3 = v128.load(d, 48);
+    let p = vAt(w, c);
+    for (let a = 0; a < rows; a++) {
+      const va = v128.load(vAt(v, a));
+      a0 = f32x4.add(a0, f32x4.mul(va, v128.load(p)));
+      a1 = f32x4.add(a1, f32x4.mul(va, v128.load(p, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(va, v128.load(p, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(va, v128.load(p, 48)));
+      p += step;
+    }
+    v128.store(d, a0);
+    v128.store(d, a1, 16);
+    v128.store(d, a2, 32);
+    v128.store(d, a3, 48);
+  }
+  for (; c < cols; c++) {
+    const d = vAt(dst, c);
+    v128.store(d, colDot(v128.load(d), v, rows, w, cols, c));
   }
 }
 
