@@ -317,7 +317,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
   const P = gP;
   const S = I + Hm + O;
   // scratch: activations ax/ah/ao per step [T][S]; inputs s [T][I], u [T][O]; actions [T] (i32x4),
-  // targets [T], lane masks [T]; deltas; one group's gradient
+  // targets [T], lane masks [T]; deltas; the per-step deltas [T][S] of backwardGroup; one group's gradient
   const act = work;
   const sIn = vAt(act, T * S);
   const uIn = vAt(sIn, T * I);
@@ -331,7 +331,8 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
   const dHn = vAt(dXn, I);
   const dOn = vAt(dHn, Hm);
   const dz = vAt(dOn, O);
-  const gr = vAt(dz, O);
+  const deltas = vAt(dz, O);
+  const gr = vAt(deltas, T * S);
   const tS = hist != 0 ? gGroups * S : S;
   for (let g = 0; g < gGroups; g++) {
     const actG = hist != 0 ? vAt(hist, g * S) : act;
@@ -371,7 +372,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
     for (let l = 0; l < active; l++) store<f32>(losses + ((<usize>member(g, l)) << 2), load<f32>(dz + ((<usize>l) << 2)));
     if (grads == 0) continue;
     zero(gr, groupWeights(g));
-    backwardGroup(g, L, tS, actG, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, dz, gr);
+    backwardGroup(g, L, tS, actG, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, deltas, gr);
     if (scale != 0) {
       const sc = f32x4(load<f32>(scale + ((<usize>m0) << 2)), load<f32>(scale + ((<usize>m1) << 2)), load<f32>(scale + ((<usize>m2) << 2)), load<f32>(scale + ((<usize>m3) << 2)));
       const n = groupWeights(g);
@@ -392,18 +393,20 @@ function groupWeights(g: i32): i32 {
 /** Bytes of `work` that learn needs for T steps. */
 export function learnScratchBytes(T: i32, maxGroupWeights: i32): i32 {
   const S = gI + gHmax + gO;
-  return (T * S + T * (gI + gO) + 3 * T + 2 * S + gO + maxGroupWeights) << 4;
+  return (T * S + T * (gI + gO) + 3 * T + 2 * S + gO + maxGroupWeights + T * S) << 4;
 }
 
 /**
  * Back-propagation through time over steps L−1 … 0 of group g, from its activations (act, stride S v128s
  * per step: x, h, o), actions aIn and masked output errors eIn; accumulates dL/dW into gr (the group's lane
- * layout, from 0).
+ * layout, from 0). The deltas of every step are kept in `deltas` ([t] blocks of dX, dH, dz; stride
+ * I + Hmax + O) and the weight gradients summed from them afterwards (see gradSum).
  */
-function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usize, dX: usize, dH: usize, dO: usize, dXn: usize, dHn: usize, dOn: usize, dz: usize, gr: usize): void {
+function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usize, dX: usize, dH: usize, dO: usize, dXn: usize, dHn: usize, dOn: usize, deltas: usize, gr: usize): void {
   const I = gI;
   const O = gO;
   const Hm = gHmax;
+  const D = I + Hm + O;
   const H = dget(g, 0);
   const w0 = wptr(g, IH);
   const wHO = wptr(g, HO);
@@ -414,8 +417,6 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
   const wOI = wptr(g, OI);
   const wHI = wptr(g, HI);
   const wOH = wptr(g, OH);
-  const gIH = gr;
-  const gHO = gr + (wHO - w0);
   const zv = f32x4.splat(0);
   zero(dXn, I);
   zero(dHn, H);
@@ -424,6 +425,9 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
     const x = vAt(act, t * S);
     const h = vAt(x, I);
     const o = vAt(x, I + Hm);
+    const dXt = vAt(deltas, t * D);
+    const dHt = vAt(dXt, I);
+    const dz = vAt(dXt, I + Hm);
     const a = v128.load(vAt(aIn, t));
     const err = v128.load(vAt(eIn, t));
     // dL/do_t (the loss at t plus what step t+1 sent back), then through the softmax
@@ -442,45 +446,84 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
     memory.copy(dX, dXn, (<usize>I) << 4);
     zero(dXn, I);
     const last = t == 0;
-    const px = vAt(act, (last ? 0 : t - 1) * S);
-    const ph = vAt(px, I);
-    const po = vAt(px, I + Hm);
-    outerAcc(gHO, h, H, dz, O);
     matTVecAcc(dH, wHO, H, O, dz);
-    if (wIO != 0) {
-      outerAcc(gr + (wIO - w0), x, I, dz, O);
-      matTVecAcc(dX, wIO, I, O, dz);
-    }
-    if (!last && wOO != 0) {
-      outerAcc(gr + (wOO - w0), po, O, dz, O);
-      matTVecAcc(dOn, wOO, O, O, dz);
-    }
+    if (wIO != 0) matTVecAcc(dX, wIO, I, O, dz);
+    if (!last && wOO != 0) matTVecAcc(dOn, wOO, O, O, dz);
     for (let j = 0; j < H; j++) {
       const p = vAt(dH, j);
-      v128.store(p, v128.and(v128.load(p), f32x4.gt(v128.load(vAt(h, j)), zv)));
+      v128.store(vAt(dHt, j), v128.and(v128.load(p), f32x4.gt(v128.load(vAt(h, j)), zv)));
     }
-    outerAcc(gIH, x, I, dH, H);
-    matTVecAcc(dX, w0, I, H, dH);
+    matTVecAcc(dX, w0, I, H, dHt);
+    memory.copy(dXt, dX, (<usize>I) << 4);
     if (last) continue;
-    if (wHH != 0) {
-      outerAcc(gr + (wHH - w0), ph, H, dH, H);
-      matTVecAcc(dHn, wHH, H, H, dH);
+    if (wHH != 0) matTVecAcc(dHn, wHH, H, H, dHt);
+    if (wOH != 0) matTVecAcc(dOn, wOH, O, H, dHt);
+    if (wII != 0) matTVecAcc(dXn, wII, I, I, dXt);
+    if (wOI != 0) matTVecAcc(dOn, wOI, O, I, dXt);
+    if (wHI != 0) matTVecAcc(dHn, wHI, H, I, dXt);
+  }
+  // G_k[a][b] = Σ_t u_t[a]·d_t[b], t from L−1 down (down to 1 for the pathways from the previous step): the
+  // sums outerAcc formed step by step, in the same order
+  const dzs = vAt(deltas, I + Hm);
+  const dHs = vAt(deltas, I);
+  const xs = act;
+  const hs = vAt(act, I);
+  const os = vAt(act, I + Hm);
+  gradSum(gr + (wHO - w0), hs, S, 0, H, dzs, D, O, L, 0);
+  if (wIO != 0) gradSum(gr + (wIO - w0), xs, S, 0, I, dzs, D, O, L, 0);
+  if (wOO != 0) gradSum(gr + (wOO - w0), os, S, 1, O, dzs, D, O, L, 1);
+  gradSum(gr, xs, S, 0, I, dHs, D, H, L, 0);
+  if (wHH != 0) gradSum(gr + (wHH - w0), hs, S, 1, H, dHs, D, H, L, 1);
+  if (wOH != 0) gradSum(gr + (wOH - w0), os, S, 1, O, dHs, D, H, L, 1);
+  if (wII != 0) gradSum(gr + (wII - w0), xs, S, 1, I, deltas, D, I, L, 1);
+  if (wOI != 0) gradSum(gr + (wOI - w0), os, S, 1, O, deltas, D, I, L, 1);
+  if (wHI != 0) gradSum(gr + (wHI - w0), hs, S, 1, H, deltas, D, I, L, 1);
+}
+
+/**
+ * G[a][b] += Σ_{t = L−1 … lo} u_{t−lag}[a]·d_t[b] (u_t at us + t·uStride, d_t at ds + t·dStride, in v128s),
+ * four columns of G in registers at a time.
+ */
+function gradSum(gp: usize, us: usize, uStride: i32, lag: i32, rows: i32, ds: usize, dStride: i32, cols: i32, L: i32, lo: i32): void {
+  const uStep = (<usize>uStride) << 4;
+  const dStep = (<usize>dStride) << 4;
+  for (let a = 0; a < rows; a++) {
+    const r = vAt(gp, a * cols);
+    const u0 = vAt(us, (L - 1 - lag) * uStride + a);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const p = vAt(r, c);
+      let a0 = v128.load(p);
+      let a1 = v128.load(p, 16);
+      let a2 = v128.load(p, 32);
+      let a3 = v128.load(p, 48);
+      let pu = u0;
+      let pd = vAt(ds, (L - 1) * dStride + c);
+      for (let t = L - 1; t >= lo; t--) {
+        const ua = v128.load(pu);
+        a0 = f32x4.add(a0, f32x4.mul(ua, v128.load(pd)));
+        a1 = f32x4.add(a1, f32x4.mul(ua, v128.load(pd, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(ua, v128.load(pd, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(ua, v128.load(pd, 48)));
+        pu -= uStep;
+        pd -= dStep;
+      }
+      v128.store(p, a0);
+      v128.store(p, a1, 16);
+      v128.store(p, a2, 32);
+      v128.store(p, a3, 48);
     }
-    if (wOH != 0) {
-      outerAcc(gr + (wOH - w0), po, O, dH, H);
-      matTVecAcc(dOn, wOH, O, H, dH);
-    }
-    if (wII != 0) {
-      outerAcc(gr + (wII - w0), px, I, dX, I);
-      matTVecAcc(dXn, wII, I, I, dX);
-    }
-    if (wOI != 0) {
-      outerAcc(gr + (wOI - w0), po, O, dX, I);
-      matTVecAcc(dOn, wOI, O, I, dX);
-    }
-    if (wHI != 0) {
-      outerAcc(gr + (wHI - w0), ph, H, dX, I);
-      matTVecAcc(dHn, wHI, H, I, dX);
+    for (; c < cols; c++) {
+      const p = vAt(r, c);
+      let acc = v128.load(p);
+      let pu = u0;
+      let pd = vAt(ds, (L - 1) * dStride + c);
+      for (let t = L - 1; t >= lo; t--) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(pu), v128.load(pd)));
+        pu -= uStep;
+        pd -= dStep;
+      }
+      v128.store(p, acc);
     }
   }
 }
