@@ -282,15 +282,26 @@ function copyGroup(g: i32, lanes: usize, table: usize, toLanes: bool): void {
     const Ap = layerSize(fromLayer(k), gHmax);
     const Bp = layerSize(toLayer(k), gHmax);
     const pk = <usize>load<i32>(table + ((<usize>k) << 2));
-    for (let l = 0; l < 4; l++) {
-      if (!toLanes && l >= active) break;
-      const pm = pk + ((<usize>(member(g, l) * Ap * Bp)) << 2);
-      for (let a = 0; a < A; a++) {
-        for (let b = 0; b < B; b++) {
-          const pp = pm + ((<usize>(a * Bp + b)) << 2);
-          const lp = vAt(lk, a * B + b) + ((<usize>l) << 2);
-          if (toLanes) store<f32>(lp, load<f32>(pp));
-          else store<f32>(pp, load<f32>(lp));
+    const m0 = pk + ((<usize>(member(g, 0) * Ap * Bp)) << 2);
+    const m1 = pk + ((<usize>(member(g, 1) * Ap * Bp)) << 2);
+    const m2 = pk + ((<usize>(member(g, 2) * Ap * Bp)) << 2);
+    const m3 = pk + ((<usize>(member(g, 3) * Ap * Bp)) << 2);
+    for (let a = 0; a < A; a++) {
+      for (let b = 0; b < B; b++) {
+        const o = (<usize>(a * Bp + b)) << 2;
+        const lp = vAt(lk, a * B + b);
+        if (toLanes) {
+          let v = f32x4.splat(load<f32>(m0 + o));
+          v = f32x4.replace_lane(v, 1, load<f32>(m1 + o));
+          v = f32x4.replace_lane(v, 2, load<f32>(m2 + o));
+          v = f32x4.replace_lane(v, 3, load<f32>(m3 + o));
+          v128.store(lp, v);
+        } else {
+          const v = v128.load(lp);
+          store<f32>(m0 + o, f32x4.extract_lane(v, 0));
+          if (active > 1) store<f32>(m1 + o, f32x4.extract_lane(v, 1));
+          if (active > 2) store<f32>(m2 + o, f32x4.extract_lane(v, 2));
+          if (active > 3) store<f32>(m3 + o, f32x4.extract_lane(v, 3));
         }
       }
     }
