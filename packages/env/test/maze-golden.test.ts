@@ -25,16 +25,21 @@ const CASES: readonly GoldenCase[] = [
   { name: 'general 13 walls+noise', kind: 'general', options: { size: 13, wallSparsity: 0.1, mazeNoise: 0.1 }, count: 1000, seed: 10 },
   { name: 'general 9 one channel, sparse', kind: 'general', options: { channels: 1, cueSparsity: 0.5 }, count: 2000, seed: 11 },
   { name: 'general 11 three channels, no sparsity', kind: 'general', options: { size: 11, channels: 3, cueSparsity: 0 }, count: 1000, seed: 12 },
+  { name: 'general 9 reference, walls, noise', kind: 'general', options: { compat: 'reference', wallSparsity: 0.05, mazeNoise: 0.05 }, count: 2000, seed: 14 },
   { name: 'general 21 wall sparsity 0.3', kind: 'general', options: { size: 21, wallSparsity: 0.3 }, count: 300, seed: 13 },
+  { name: 'general 41 (d_max beyond the cached rows)', kind: 'general', options: { size: 41 }, count: 200, seed: 15 },
+  { name: 'general 31 reference, two channels of noise', kind: 'general', options: { size: 31, compat: 'reference', mazeNoise: 0.02 }, count: 200, seed: 16 },
   { name: 'track default', kind: 'track', options: {}, count: 2000, seed: 1 },
   { name: 'track default, seed 99', kind: 'track', options: {}, count: 2000, seed: 99 },
   { name: 'track 11 gap 0 noise', kind: 'track', options: { gap: 0, mazeNoise: 0.1 }, count: 2000, seed: 2 },
   { name: 'track 7', kind: 'track', options: { size: 7 }, count: 2000, seed: 3 },
   { name: 'track 15 gap 3 three channels', kind: 'track', options: { size: 15, gap: 3, channels: 3 }, count: 2000, seed: 4 },
+  { name: 'track 13 gap 2 noise 0.2', kind: 'track', options: { size: 13, gap: 2, mazeNoise: 0.2 }, count: 2000, seed: 6 },
   { name: 'track 11 one channel', kind: 'track', options: { channels: 1 }, count: 2000, seed: 5 },
   { name: 'h default', kind: 'h', options: {}, count: 2000, seed: 1 },
   { name: 'h 13 gap 2 noise', kind: 'h', options: { size: 13, gap: 2, mazeNoise: 0.05 }, count: 2000, seed: 2 },
   { name: 'h 11 three channels', kind: 'h', options: { channels: 3 }, count: 2000, seed: 3 },
+  { name: 'h 11 three channels noise 0.1', kind: 'h', options: { channels: 3, mazeNoise: 0.1 }, count: 2000, seed: 5 },
   { name: 'h 7 gap 0', kind: 'h', options: { size: 7, gap: 0 }, count: 2000, seed: 4 },
 ];
 
@@ -126,11 +131,29 @@ const GOLDEN: Record<string, Golden> = {
     rng: [1231381665, 3555564593, 2717095546, 2402993882],
     reused: { walls: 592218702, cues: 2613450747, distance: 2574644030, progress: 1607052285, dMax: 3565939953, start: 4237390747, goal: 746246944, fastestSolution: 2313285799, rng: 3457185428 },
   },
+  'general 9 reference, walls, noise': {
+    set: { walls: 590822218, cues: 2625827124, distance: 508203239, progress: 2530343559, dMax: 2527458668, start: 797403866, goal: 2778008052, fastestSolution: 2155728992 },
+    stream: { walls: 545016839, cues: 1720428567, distance: 3142816171, progress: 741196105, dMax: 3269050996, start: 3052252064, goal: 174696077, fastestSolution: 3902785974 },
+    rng: [182166650, 4022907116, 2183346066, 2396859879],
+    reused: { walls: 40855155, cues: 3882186388, distance: 3741053840, progress: 2123439729, dMax: 124712772, start: 124712772, goal: 2485587205, fastestSolution: 1687870788, rng: 1227453488 },
+  },
   'general 21 wall sparsity 0.3': {
     set: { walls: 2643816365, cues: 191435656, distance: 991021107, progress: 1207230937, dMax: 3475010261, start: 641498694, goal: 2489476122, fastestSolution: 931640872 },
     stream: { walls: 2787937711, cues: 67262020, distance: 2293919232, progress: 4002186318, dMax: 1170106918, start: 2326137701, goal: 1404852676, fastestSolution: 865210009 },
     rng: [593770102, 4069747520, 3418016254, 3674239231],
     reused: { walls: 1525809844, cues: 574126013, distance: 4186418892, progress: 1421757145, dMax: 115976899, start: 3238133443, goal: 4062345514, fastestSolution: 1334769952, rng: 1323264564 },
+  },
+  'general 41 (d_max beyond the cached rows)': {
+    set: { walls: 2828053342, cues: 2142632980, distance: 3790211534, progress: 508209703, dMax: 2330856256, start: 94072272, goal: 3078356677, fastestSolution: 1600567384 },
+    stream: { walls: 4147989978, cues: 1774683794, distance: 3400206500, progress: 3755144497, dMax: 993636584, start: 3593758847, goal: 1821666335, fastestSolution: 3877853997 },
+    rng: [1518100834, 3891437495, 2436558684, 1004594159],
+    reused: { walls: 1153629851, cues: 3001190922, distance: 1079832278, progress: 2035889589, dMax: 402073700, start: 832057784, goal: 787690921, fastestSolution: 632381751, rng: 777284836 },
+  },
+  'general 31 reference, two channels of noise': {
+    set: { walls: 1085668653, cues: 1969697529, distance: 3286610735, progress: 2328594194, dMax: 2194905169, start: 1375211825, goal: 2241627093, fastestSolution: 3716253813 },
+    stream: { walls: 1034132709, cues: 1435271695, distance: 1056281086, progress: 960645243, dMax: 1885364726, start: 14680001, goal: 3557743662, fastestSolution: 1624005059 },
+    rng: [631151968, 597283196, 4226309354, 3502545941],
+    reused: { walls: 4260764654, cues: 3030846592, distance: 3370114572, progress: 1711880872, dMax: 2896448847, start: 2639026130, goal: 3765451646, fastestSolution: 3754539119, rng: 3274777397 },
   },
   'track default': {
     set: { walls: 1056154994, cues: 2540317804, distance: 158768130, progress: 696494704, dMax: 1467268026, start: 392755857, goal: 578528710, fastestSolution: 947885944 },
@@ -162,6 +185,12 @@ const GOLDEN: Record<string, Golden> = {
     rng: [2954240910, 2150371116, 2916606601, 2134456016],
     reused: { walls: 1660599001, cues: 1903515052, distance: 3198349813, progress: 1440282101, dMax: 746246944, start: 3615840255, goal: 989755932, fastestSolution: 859162635, rng: 614597797 },
   },
+  'track 13 gap 2 noise 0.2': {
+    set: { walls: 1034930648, cues: 2937412832, distance: 3559338911, progress: 2675710078, dMax: 3179539565, start: 2538633415, goal: 1477391691, fastestSolution: 1154761099 },
+    stream: { walls: 1034930648, cues: 3555864708, distance: 2828194105, progress: 675244756, dMax: 3179539565, start: 2538633415, goal: 313558638, fastestSolution: 1154761099 },
+    rng: [44641930, 3594180119, 4112690641, 90664241],
+    reused: { walls: 2433912856, cues: 1173122360, distance: 3820627440, progress: 521905756, dMax: 3927300775, start: 2864266067, goal: 834416258, fastestSolution: 4288661653, rng: 2345283417 },
+  },
   'track 11 one channel': {
     set: { walls: 1056154994, cues: 538658650, distance: 1096923476, progress: 2837860952, dMax: 1467268026, start: 392755857, goal: 104779522, fastestSolution: 947885944 },
     stream: { walls: 1056154994, cues: 3986540399, distance: 1646325196, progress: 3213785080, dMax: 1467268026, start: 392755857, goal: 594797452, fastestSolution: 947885944 },
@@ -185,6 +214,12 @@ const GOLDEN: Record<string, Golden> = {
     stream: { walls: 408340597, cues: 965540491, distance: 3815077444, progress: 3499839396, dMax: 1882542040, start: 392755857, goal: 1439246332, fastestSolution: 920665751 },
     rng: [1144270841, 3247429775, 222207502, 3708331242],
     reused: { walls: 1345365045, cues: 1756902763, distance: 3930289226, progress: 3011625234, dMax: 124712772, start: 2847375453, goal: 2200238526, fastestSolution: 1896927094, rng: 3878827718 },
+  },
+  'h 11 three channels noise 0.1': {
+    set: { walls: 1952800739, cues: 2445584073, distance: 451711497, progress: 2196833644, dMax: 1882542040, start: 392755857, goal: 4163846516, fastestSolution: 920665751 },
+    stream: { walls: 1678144009, cues: 2023057562, distance: 134920390, progress: 893001553, dMax: 1882542040, start: 392755857, goal: 2995477421, fastestSolution: 920665751 },
+    rng: [2541813493, 1976158540, 1909287735, 1315334198],
+    reused: { walls: 315922578, cues: 1368696399, distance: 1144016783, progress: 434035080, dMax: 124712772, start: 2847375453, goal: 4237390747, fastestSolution: 1896927094, rng: 2668605343 },
   },
   'h 7 gap 0': {
     set: { walls: 3557595701, cues: 2157523898, distance: 3423828315, progress: 2650439232, dMax: 1467268026, start: 1829379078, goal: 1853542412, fastestSolution: 947885944 },
