@@ -126,27 +126,31 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
   const who = wptr(g, HO);
   const wio = wptr(g, IO);
   const woo = first ? 0 : wptr(g, OO);
-  for (let j = 0; j < I; j++) {
-    let acc = v128.load(vAt(s, j));
-    if (wii != 0) acc = colDot(acc, px, I, wii, I, j);
-    if (woi != 0) acc = colDot(acc, po, O, woi, I, j);
-    if (whi != 0) acc = colDot(acc, ph, H, whi, I, j);
-    v128.store(vAt(x, j), acc);
-  }
+  // each pre-activation sums its pathways in the order ii, oi, hi / ih, hh, oh / ho, io, oo (+ u), rows in order
+  memory.copy(x, s, (<usize>I) << 4);
+  if (wii != 0) colsAcc(x, px, I, wii, I);
+  if (woi != 0) colsAcc(x, po, O, woi, I);
+  if (whi != 0) colsAcc(x, ph, H, whi, I);
   const zv = f32x4.splat(0);
+  zero(h, H);
+  colsAcc(h, x, I, wih, H);
+  if (whh != 0) colsAcc(h, ph, H, whh, H);
+  if (woh != 0) colsAcc(h, po, O, woh, H);
   for (let j = 0; j < H; j++) {
-    let acc = colDot(zv, x, I, wih, H, j);
-    if (whh != 0) acc = colDot(acc, ph, H, whh, H, j);
-    if (woh != 0) acc = colDot(acc, po, O, woh, H, j);
-    v128.store(vAt(h, j), v128.and(acc, f32x4.gt(acc, zv)));
+    const p = vAt(h, j);
+    const acc = v128.load(p);
+    v128.store(p, v128.and(acc, f32x4.gt(acc, zv)));
   }
+  zero(o, O);
+  colsAcc(o, h, H, who, O);
+  if (wio != 0) colsAcc(o, x, I, wio, O);
+  if (woo != 0) colsAcc(o, po, O, woo, O);
   let m = f32x4.splat(-Infinity);
   for (let j = 0; j < O; j++) {
-    let acc = colDot(zv, h, H, who, O, j);
-    if (wio != 0) acc = colDot(acc, x, I, wio, O, j);
-    if (woo != 0) acc = colDot(acc, po, O, woo, O, j);
+    const p = vAt(o, j);
+    let acc = v128.load(p);
     if (u != 0) acc = f32x4.add(acc, v128.load(vAt(u, j)));
-    v128.store(vAt(o, j), acc);
+    v128.store(p, acc);
     m = f32x4.max(m, acc);
   }
   let sum = f32x4.splat(0);
@@ -159,6 +163,39 @@ function stepGroup(g: i32, first: bool, s: usize, u: usize, px: usize, ph: usize
   for (let j = 0; j < O; j++) {
     const p = vAt(o, j);
     v128.store(p, f32x4.div(v128.load(p), sum));
+  }
+}
+
+/**
+ * dst[c] += Σ_a v[a]·W[a][c] for every column c < cols, rows added in order (the same sums as colDot), four
+ * columns at a time so that four independent chains of adds are in flight (the step is latency-bound).
+ */
+@inline function colsAcc(dst: usize, v: usize, rows: i32, w: usize, cols: i32): void {
+  const step = (<usize>cols) << 4;
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const d = vAt(dst, c);
+    let a0 = v128.load(d);
+    let a1 = v128.load(d, 16);
+    let a2 = v128.load(d, 32);
+    let a3 = v128.load(d, 48);
+    let p = vAt(w, c);
+    for (let a = 0; a < rows; a++) {
+      const va = v128.load(vAt(v, a));
+      a0 = f32x4.add(a0, f32x4.mul(va, v128.load(p)));
+      a1 = f32x4.add(a1, f32x4.mul(va, v128.load(p, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(va, v128.load(p, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(va, v128.load(p, 48)));
+      p += step;
+    }
+    v128.store(d, a0);
+    v128.store(d, a1, 16);
+    v128.store(d, a2, 32);
+    v128.store(d, a3, 48);
+  }
+  for (; c < cols; c++) {
+    const d = vAt(dst, c);
+    v128.store(d, colDot(v128.load(d), v, rows, w, cols, c));
   }
 }
 
@@ -245,15 +282,26 @@ function copyGroup(g: i32, lanes: usize, table: usize, toLanes: bool): void {
     const Ap = layerSize(fromLayer(k), gHmax);
     const Bp = layerSize(toLayer(k), gHmax);
     const pk = <usize>load<i32>(table + ((<usize>k) << 2));
-    for (let l = 0; l < 4; l++) {
-      if (!toLanes && l >= active) break;
-      const pm = pk + ((<usize>(member(g, l) * Ap * Bp)) << 2);
-      for (let a = 0; a < A; a++) {
-        for (let b = 0; b < B; b++) {
-          const pp = pm + ((<usize>(a * Bp + b)) << 2);
-          const lp = vAt(lk, a * B + b) + ((<usize>l) << 2);
-          if (toLanes) store<f32>(lp, load<f32>(pp));
-          else store<f32>(pp, load<f32>(lp));
+    const m0 = pk + ((<usize>(member(g, 0) * Ap * Bp)) << 2);
+    const m1 = pk + ((<usize>(member(g, 1) * Ap * Bp)) << 2);
+    const m2 = pk + ((<usize>(member(g, 2) * Ap * Bp)) << 2);
+    const m3 = pk + ((<usize>(member(g, 3) * Ap * Bp)) << 2);
+    for (let a = 0; a < A; a++) {
+      for (let b = 0; b < B; b++) {
+        const o = (<usize>(a * Bp + b)) << 2;
+        const lp = vAt(lk, a * B + b);
+        if (toLanes) {
+          let v = f32x4.splat(load<f32>(m0 + o));
+          v = f32x4.replace_lane(v, 1, load<f32>(m1 + o));
+          v = f32x4.replace_lane(v, 2, load<f32>(m2 + o));
+          v = f32x4.replace_lane(v, 3, load<f32>(m3 + o));
+          v128.store(lp, v);
+        } else {
+          const v = v128.load(lp);
+          store<f32>(m0 + o, f32x4.extract_lane(v, 0));
+          if (active > 1) store<f32>(m1 + o, f32x4.extract_lane(v, 1));
+          if (active > 2) store<f32>(m2 + o, f32x4.extract_lane(v, 2));
+          if (active > 3) store<f32>(m3 + o, f32x4.extract_lane(v, 3));
         }
       }
     }
@@ -280,7 +328,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
   const P = gP;
   const S = I + Hm + O;
   // scratch: activations ax/ah/ao per step [T][S]; inputs s [T][I], u [T][O]; actions [T] (i32x4),
-  // targets [T], lane masks [T]; deltas; one group's gradient
+  // targets [T], lane masks [T]; deltas; the per-step deltas [T][S] of backwardGroup; one group's gradient
   const act = work;
   const sIn = vAt(act, T * S);
   const uIn = vAt(sIn, T * I);
@@ -294,7 +342,8 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
   const dHn = vAt(dXn, I);
   const dOn = vAt(dHn, Hm);
   const dz = vAt(dOn, O);
-  const gr = vAt(dz, O);
+  const deltas = vAt(dz, O);
+  const gr = vAt(deltas, T * S);
   const tS = hist != 0 ? gGroups * S : S;
   for (let g = 0; g < gGroups; g++) {
     const actG = hist != 0 ? vAt(hist, g * S) : act;
@@ -334,7 +383,7 @@ export function learn(T: i32, obs: usize, noise: usize, actions: usize, targets:
     for (let l = 0; l < active; l++) store<f32>(losses + ((<usize>member(g, l)) << 2), load<f32>(dz + ((<usize>l) << 2)));
     if (grads == 0) continue;
     zero(gr, groupWeights(g));
-    backwardGroup(g, L, tS, actG, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, dz, gr);
+    backwardGroup(g, L, tS, actG, aIn, yIn, dX, dH, dO, dXn, dHn, dOn, deltas, gr);
     if (scale != 0) {
       const sc = f32x4(load<f32>(scale + ((<usize>m0) << 2)), load<f32>(scale + ((<usize>m1) << 2)), load<f32>(scale + ((<usize>m2) << 2)), load<f32>(scale + ((<usize>m3) << 2)));
       const n = groupWeights(g);
@@ -355,18 +404,20 @@ function groupWeights(g: i32): i32 {
 /** Bytes of `work` that learn needs for T steps. */
 export function learnScratchBytes(T: i32, maxGroupWeights: i32): i32 {
   const S = gI + gHmax + gO;
-  return (T * S + T * (gI + gO) + 3 * T + 2 * S + gO + maxGroupWeights) << 4;
+  return (T * S + T * (gI + gO) + 3 * T + 2 * S + gO + maxGroupWeights + T * S) << 4;
 }
 
 /**
  * Back-propagation through time over steps L−1 … 0 of group g, from its activations (act, stride S v128s
  * per step: x, h, o), actions aIn and masked output errors eIn; accumulates dL/dW into gr (the group's lane
- * layout, from 0).
+ * layout, from 0). The deltas of every step are kept in `deltas` ([t] blocks of dX, dH, dz; stride
+ * I + Hmax + O) and the weight gradients summed from them afterwards (see gradSum).
  */
-function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usize, dX: usize, dH: usize, dO: usize, dXn: usize, dHn: usize, dOn: usize, dz: usize, gr: usize): void {
+function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usize, dX: usize, dH: usize, dO: usize, dXn: usize, dHn: usize, dOn: usize, deltas: usize, gr: usize): void {
   const I = gI;
   const O = gO;
   const Hm = gHmax;
+  const D = I + Hm + O;
   const H = dget(g, 0);
   const w0 = wptr(g, IH);
   const wHO = wptr(g, HO);
@@ -377,8 +428,6 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
   const wOI = wptr(g, OI);
   const wHI = wptr(g, HI);
   const wOH = wptr(g, OH);
-  const gIH = gr;
-  const gHO = gr + (wHO - w0);
   const zv = f32x4.splat(0);
   zero(dXn, I);
   zero(dHn, H);
@@ -387,6 +436,9 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
     const x = vAt(act, t * S);
     const h = vAt(x, I);
     const o = vAt(x, I + Hm);
+    const dXt = vAt(deltas, t * D);
+    const dHt = vAt(dXt, I);
+    const dz = vAt(dXt, I + Hm);
     const a = v128.load(vAt(aIn, t));
     const err = v128.load(vAt(eIn, t));
     // dL/do_t (the loss at t plus what step t+1 sent back), then through the softmax
@@ -405,45 +457,84 @@ function backwardGroup(g: i32, L: i32, S: i32, act: usize, aIn: usize, eIn: usiz
     memory.copy(dX, dXn, (<usize>I) << 4);
     zero(dXn, I);
     const last = t == 0;
-    const px = vAt(act, (last ? 0 : t - 1) * S);
-    const ph = vAt(px, I);
-    const po = vAt(px, I + Hm);
-    outerAcc(gHO, h, H, dz, O);
     matTVecAcc(dH, wHO, H, O, dz);
-    if (wIO != 0) {
-      outerAcc(gr + (wIO - w0), x, I, dz, O);
-      matTVecAcc(dX, wIO, I, O, dz);
-    }
-    if (!last && wOO != 0) {
-      outerAcc(gr + (wOO - w0), po, O, dz, O);
-      matTVecAcc(dOn, wOO, O, O, dz);
-    }
+    if (wIO != 0) matTVecAcc(dX, wIO, I, O, dz);
+    if (!last && wOO != 0) matTVecAcc(dOn, wOO, O, O, dz);
     for (let j = 0; j < H; j++) {
       const p = vAt(dH, j);
-      v128.store(p, v128.and(v128.load(p), f32x4.gt(v128.load(vAt(h, j)), zv)));
+      v128.store(vAt(dHt, j), v128.and(v128.load(p), f32x4.gt(v128.load(vAt(h, j)), zv)));
     }
-    outerAcc(gIH, x, I, dH, H);
-    matTVecAcc(dX, w0, I, H, dH);
+    matTVecAcc(dX, w0, I, H, dHt);
+    memory.copy(dXt, dX, (<usize>I) << 4);
     if (last) continue;
-    if (wHH != 0) {
-      outerAcc(gr + (wHH - w0), ph, H, dH, H);
-      matTVecAcc(dHn, wHH, H, H, dH);
+    if (wHH != 0) matTVecAcc(dHn, wHH, H, H, dHt);
+    if (wOH != 0) matTVecAcc(dOn, wOH, O, H, dHt);
+    if (wII != 0) matTVecAcc(dXn, wII, I, I, dXt);
+    if (wOI != 0) matTVecAcc(dOn, wOI, O, I, dXt);
+    if (wHI != 0) matTVecAcc(dHn, wHI, H, I, dXt);
+  }
+  // G_k[a][b] = Σ_t u_t[a]·d_t[b], t from L−1 down (down to 1 for the pathways from the previous step): the
+  // sums outerAcc formed step by step, in the same order
+  const dzs = vAt(deltas, I + Hm);
+  const dHs = vAt(deltas, I);
+  const xs = act;
+  const hs = vAt(act, I);
+  const os = vAt(act, I + Hm);
+  gradSum(gr + (wHO - w0), hs, S, 0, H, dzs, D, O, L, 0);
+  if (wIO != 0) gradSum(gr + (wIO - w0), xs, S, 0, I, dzs, D, O, L, 0);
+  if (wOO != 0) gradSum(gr + (wOO - w0), os, S, 1, O, dzs, D, O, L, 1);
+  gradSum(gr, xs, S, 0, I, dHs, D, H, L, 0);
+  if (wHH != 0) gradSum(gr + (wHH - w0), hs, S, 1, H, dHs, D, H, L, 1);
+  if (wOH != 0) gradSum(gr + (wOH - w0), os, S, 1, O, dHs, D, H, L, 1);
+  if (wII != 0) gradSum(gr + (wII - w0), xs, S, 1, I, deltas, D, I, L, 1);
+  if (wOI != 0) gradSum(gr + (wOI - w0), os, S, 1, O, deltas, D, I, L, 1);
+  if (wHI != 0) gradSum(gr + (wHI - w0), hs, S, 1, H, deltas, D, I, L, 1);
+}
+
+/**
+ * G[a][b] += Σ_{t = L−1 … lo} u_{t−lag}[a]·d_t[b] (u_t at us + t·uStride, d_t at ds + t·dStride, in v128s),
+ * four columns of G in registers at a time.
+ */
+function gradSum(gp: usize, us: usize, uStride: i32, lag: i32, rows: i32, ds: usize, dStride: i32, cols: i32, L: i32, lo: i32): void {
+  const uStep = (<usize>uStride) << 4;
+  const dStep = (<usize>dStride) << 4;
+  for (let a = 0; a < rows; a++) {
+    const r = vAt(gp, a * cols);
+    const u0 = vAt(us, (L - 1 - lag) * uStride + a);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const p = vAt(r, c);
+      let a0 = v128.load(p);
+      let a1 = v128.load(p, 16);
+      let a2 = v128.load(p, 32);
+      let a3 = v128.load(p, 48);
+      let pu = u0;
+      let pd = vAt(ds, (L - 1) * dStride + c);
+      for (let t = L - 1; t >= lo; t--) {
+        const ua = v128.load(pu);
+        a0 = f32x4.add(a0, f32x4.mul(ua, v128.load(pd)));
+        a1 = f32x4.add(a1, f32x4.mul(ua, v128.load(pd, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(ua, v128.load(pd, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(ua, v128.load(pd, 48)));
+        pu -= uStep;
+        pd -= dStep;
+      }
+      v128.store(p, a0);
+      v128.store(p, a1, 16);
+      v128.store(p, a2, 32);
+      v128.store(p, a3, 48);
     }
-    if (wOH != 0) {
-      outerAcc(gr + (wOH - w0), po, O, dH, H);
-      matTVecAcc(dOn, wOH, O, H, dH);
-    }
-    if (wII != 0) {
-      outerAcc(gr + (wII - w0), px, I, dX, I);
-      matTVecAcc(dXn, wII, I, I, dX);
-    }
-    if (wOI != 0) {
-      outerAcc(gr + (wOI - w0), po, O, dX, I);
-      matTVecAcc(dOn, wOI, O, I, dX);
-    }
-    if (wHI != 0) {
-      outerAcc(gr + (wHI - w0), ph, H, dX, I);
-      matTVecAcc(dHn, wHI, H, I, dX);
+    for (; c < cols; c++) {
+      const p = vAt(r, c);
+      let acc = v128.load(p);
+      let pu = u0;
+      let pd = vAt(ds, (L - 1) * dStride + c);
+      for (let t = L - 1; t >= lo; t--) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(pu), v128.load(pd)));
+        pu -= uStep;
+        pd -= dStep;
+      }
+      v128.store(p, acc);
     }
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng, resolveTaskOptions } from '@prnn/env';
 import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../src/architectures/nine-pathway/family.js';
 import { createFusedPopulation } from '../src/architectures/nine-pathway/fused/fused-population.js';
 import { createTfjsPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';
@@ -12,6 +12,10 @@ import type { PopulationModel } from '../src/sdk/population-model.js';
 import { PopulationOptimizer } from '../src/training/population-optimizer.js';
 import { diffNorm, lossAndGradients, norm, randomRecords, randomWeights } from './fused-helpers.js';
 import { kernels } from './training-helpers.js';
+import { createBenchPopulation } from '../src/training/bench-episode.js';
+import { createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+
+const nine = createNinePathwayArchitecture();
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -195,6 +199,31 @@ describe.runIf(simdAvailable())('wasm-simd kernel = fused JavaScript kernel = ge
     const a = run();
     const b = run();
     a.forEach((x, i) => expect(x.equals(b[i])).toBe(true));
+  });
+
+  it('known-answer bits: 30 DQN episodes of 37 mixed networks give the weights the kernel gave before its step and gradient sums were reorganised', () => {
+    // Recorded from the kernel as it was before the four-column step and the deferred gradient sums (which
+    // keep every sum's terms and order): a change of arithmetic order or of any stream shows here.
+    const names = ['fc', 'ff', 'hh+oh', 'ii+oo', 'io', 'oi+hi'];
+    const hashOf = (maze: 'general' | 'track') => {
+      const task = resolveTaskOptions(maze, {});
+      const members = Array.from({ length: 37 }, (_, n) => ({ arch: nine.resolve(names[n % names.length], { channels: task.channels, hidden: 8 })!, seed: n }));
+      const bench = createBenchPopulation(nine, kernels, members, task, 'wasm-simd');
+      try {
+        for (let e = 0; e < 30; e++) bench.episode();
+        let h = 0;
+        for (let n = 0; n < members.length; n++) {
+          for (const w of Object.values(bench.model.exportWeights(n))) {
+            for (const x of new Uint32Array(w.buffer, w.byteOffset, w.length)) h = (Math.imul(h ^ x, 0x9e3779b1) + 7) | 0;
+          }
+        }
+        return h >>> 0;
+      } finally {
+        bench.dispose();
+      }
+    };
+    expect(hashOf('general')).toBe(1373241441);
+    expect(hashOf('track')).toBe(2558804172);
   });
 
   it('rejects bad input with the parameter named', () => {

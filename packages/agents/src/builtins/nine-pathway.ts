@@ -2,6 +2,7 @@ import { createNinePathwayArchitecture } from '../architectures/nine-pathway/arc
 import { fusedPopulationKernel, fusedSquaredErrorKernel } from '../architectures/nine-pathway/fused/fused-kernels.js';
 import { simdPopulationKernel, simdSquaredErrorKernel } from '../architectures/nine-pathway/wasm/simd-kernels.js';
 import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
+import { ninePathwayWeightFedKernel } from '../onnx/nine-pathway-weight-fed.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { Kernel } from '../sdk/kernel.js';
 import { definePlugin } from '../sdk/plugin.js';
@@ -13,7 +14,8 @@ export const ninePathwayArchitecture = createNinePathwayArchitecture();
 
 /**
  * The 9-pathway family and its kernels, registered exactly as a third-party plugin would be: `wasm-simd`
- * first (so the default path) where this runtime's WebAssembly has SIMD, then the JavaScript `fused` one.
+ * first (so the default path) where this runtime's WebAssembly has SIMD, then the JavaScript `fused` one, and
+ * the weight-fed ONNX model that tests a population in one onnxruntime session per architecture.
  */
 export const ninePathwayPlugin = definePlugin({
   manifest: {
@@ -29,5 +31,6 @@ export const ninePathwayPlugin = definePlugin({
     }
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedPopulationKernel);
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedSquaredErrorKernel);
+    bind<Kernel>(TYPES.Kernel).toConstantValue(ninePathwayWeightFedKernel);
   },
 });

@@ -21,7 +21,7 @@ import { createPopulationModel } from '../training/create-population.js';
 import { selectedSquaredError } from './selected-squared-error.js';
 import { jsonNumber } from '../run/json-number.js';
 import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
-import { GreedyEvaluator, populationPolicy, type GreedyPolicy } from '../training/evaluate-greedy.js';
+import { ChunkedGreedyTest } from '../training/chunked-greedy-test.js';
 import { onnxFinalFitness } from '../training/onnx-final-fitness.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
 import { curvePointEpisode, epsilonAt, resolveDqnConfig, dqnDefaults, type DqnConfig } from './dqn-config.js';
@@ -332,8 +332,8 @@ export class TrainingCurves {
   readonly values: number[][];
   private readonly config: LearnerConfig;
   private readonly seeds: number[];
-  private readonly evaluator: GreedyEvaluator;
-  private readonly policy: GreedyPolicy;
+  private readonly evaluator: ChunkedGreedyTest;
+  private readonly model: PopulationModel;
   private readonly job: TrainJob;
   private point = 0;
 
@@ -343,8 +343,9 @@ export class TrainingCurves {
     this.job = job;
     this.seeds = members.map((m) => m.seed);
     const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
-    this.evaluator = new GreedyEvaluator(testSet, members.length);
-    this.policy = populationPolicy(model);
+    // tested a chunk of networks at a time, each chunk in a model of the trained population's implementation
+    this.evaluator = new ChunkedGreedyTest(testSet, members, (chunk) => createPopulationModel({ ...job, members: chunk }));
+    this.model = model;
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
   }
 
@@ -353,7 +354,7 @@ export class TrainingCurves {
     const { config } = this;
     while (this.point < config.curvePoints && curvePointEpisode(config, this.point) < episode) this.point++;
     while (this.point < config.curvePoints && curvePointEpisode(config, this.point) === episode) {
-      const { fitness } = await this.evaluator.evaluate(this.policy, this.seeds, { sensorNoise: config.sensorNoise, streamId: this.point });
+      const { fitness } = await this.evaluator.evaluate(this.model, this.seeds, { sensorNoise: config.sensorNoise, streamId: this.point });
       for (let n = 0; n < fitness.length; n++) this.values[n][this.point] = fitness[n];
       this.point++;
     }
@@ -367,9 +368,9 @@ export class TrainingCurves {
   async finalFitness(weights?: readonly Record<string, Float32Array>[]): Promise<Float64Array> {
     const { architecture, members } = this.job;
     if (weights && architecture.exportOnnx) {
-      return onnxFinalFitness(architecture, members, weights, this.evaluator.set, this.config.sensorNoise);
+      return onnxFinalFitness(architecture, members, weights, this.evaluator.set, this.config.sensorNoise, this.job.kernels);
     }
-    const { fitness } = await this.evaluator.evaluate(this.policy, this.seeds, { sensorNoise: this.config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
+    const { fitness } = await this.evaluator.evaluate(this.model, this.seeds, { sensorNoise: this.config.sensorNoise, streamId: FINAL_EVALUATION_STREAM });
     return fitness;
   }
 }

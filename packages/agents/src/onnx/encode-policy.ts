@@ -13,6 +13,8 @@ export function encodePolicyModel(o: {
   readonly initializers: readonly TensorSpec[];
   readonly obsSize: number;
   readonly stateSize: number;
+  /** Float inputs after obs and state (a weight-fed model's weights); absent for a prnn-policy/1 model. */
+  readonly weightInputs?: readonly { readonly name: string; readonly dims: readonly number[] }[];
 }): Uint8Array {
   const { obsSize: I, stateSize: S } = o;
   return encodeOnnxModel({
@@ -29,6 +31,7 @@ export function encodePolicyModel(o: {
       inputs: [
         { name: POLICY_INPUTS.obs, elemType: OnnxDataType.FLOAT, shape: ['batch', I] },
         { name: POLICY_INPUTS.state, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
+        ...(o.weightInputs ?? []).map((w) => ({ name: w.name, elemType: OnnxDataType.FLOAT, shape: w.dims })),
       ],
       outputs: [
         { name: POLICY_OUTPUTS.q, elemType: OnnxDataType.FLOAT, shape: ['batch', POLICY_ACTIONS] },

@@ -3,4 +3,5 @@ export * from './policy-contract.js';
 export * from './onnx-proto-writer.js';
 export * from './onnx-metadata-reader.js';
 export * from './nine-pathway-onnx.js';
+export * from './nine-pathway-weight-fed.js';
 export * from './export-run.js';

@@ -76,6 +76,28 @@ export function buildNinePathwayOnnx(
   metadata: OnnxMetadata = {},
 ): Uint8Array {
   checkWeights(arch, weights);
+  return ninePathwayModel(arch, weights, metadata);
+}
+
+/**
+ * The same graph as buildNinePathwayOnnx with each present pathway's weights as a graph input `W_<pathway>`
+ * [A, B] instead of an initialiser, so that one session runs any network of `arch` (WeightFedPolicy).
+ * Not a prnn-policy/1 model (it has extra inputs); for in-process evaluation only.
+ */
+export function buildNinePathwayWeightFedOnnx(arch: NinePathwayArch): Uint8Array {
+  return ninePathwayModel(arch, null, {});
+}
+
+/** Names and shapes of the weight inputs of buildNinePathwayWeightFedOnnx(arch), in graph order. */
+export function ninePathwayWeightInputs(arch: NinePathwayArch): { readonly name: string; readonly pathway: Pathway; readonly dims: [number, number] }[] {
+  return PATHWAYS.filter((p) => hasPathway(arch, p)).map((p) => ({ name: `W_${p}`, pathway: p, dims: pathwayShape(arch, p) as [number, number] }));
+}
+
+function ninePathwayModel(
+  arch: NinePathwayArch,
+  weights: NinePathwayWeights | Readonly<Record<string, Float32Array>> | null,
+  metadata: OnnxMetadata,
+): Uint8Array {
   const { inputs: I, hidden: H, outputs: O } = arch;
   if (O !== POLICY_ACTIONS) throw new PrnnError(`outputs must be ${POLICY_ACTIONS} (got ${O})`);
   const S = I + H + O;
@@ -107,7 +129,7 @@ export function buildNinePathwayOnnx(
   const matmul = (from: string, p: Pathway): string => {
     const [a, b] = pathwayShape(arch, p);
     const wName = `W_${p}`;
-    initializers.push({ name: wName, dims: [a, b], data: weights[p] as Float32Array }); // encodeOnnxModel copies it into the model
+    if (weights) initializers.push({ name: wName, dims: [a, b], data: weights[p] as Float32Array }); // encodeOnnxModel copies it into the model
     const out = `${from}_${wName}`;
     nodes.push({ opType: 'MatMul', name: `matmul_${out}`, inputs: [from, wName], outputs: [out] });
     return out;
@@ -179,6 +201,7 @@ export function buildNinePathwayOnnx(
     initializers,
     obsSize: I,
     stateSize: S,
+    ...(weights ? {} : { weightInputs: ninePathwayWeightInputs(arch).map(({ name, dims }) => ({ name, dims })) }),
   });
 }
 

@@ -7,7 +7,7 @@ import type { Architecture, ArchInfo, ArchSizeOptions } from './architecture.js'
 import type { Environment, RegisterEnvironment } from './environment.js';
 import type { Learner } from './learner.js';
 import type { Metric } from './metric.js';
-import { KernelSet, type Kernel } from './kernel.js';
+import { KernelSet, WEIGHT_FED_ONNX_OPERATION, type Kernel } from './kernel.js';
 import type { TaskSource } from './task-source.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
@@ -212,7 +212,9 @@ function malformed(kind: ServiceKind, service: unknown): string | undefined {
   if (kind === 'kernel') {
     if (s.operation === 'population' && typeof s.create !== 'function') missing.push('create');
     if (s.operation === 'jacobian' && typeof s.sensitivity !== 'function') missing.push('sensitivity');
-    if (s.operation !== 'population' && s.operation !== 'jacobian' && typeof s.run !== 'function') missing.push('run');
+    if (s.operation === WEIGHT_FED_ONNX_OPERATION && typeof s.model !== 'function') missing.push('model');
+    const known = ['population', 'jacobian', WEIGHT_FED_ONNX_OPERATION];
+    if (!known.includes(s.operation as string) && typeof s.run !== 'function') missing.push('run');
   }
   if (missing.length) return `${missing.join(', ')} must be ${missing.length === 1 ? 'a function' : 'functions'}`;
   return undefined;

@@ -64,7 +64,38 @@ export interface JacobianKernel extends KernelBase {
   sensitivity(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, trials: TrialInputs, s: Float64Array): boolean;
 }
 
-export type Kernel = PopulationKernel | LearningKernel | JacobianKernel;
+/** The operation of a weight-fed ONNX kernel: one model per architecture, the weights fed as graph inputs. */
+export const WEIGHT_FED_ONNX_OPERATION = 'onnx-weight-fed';
+
+/** One weight input of a weight-fed model: its graph input name, the network's values and their shape. */
+export interface WeightFeed {
+  readonly name: string;
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** A weight-fed ONNX model for every network of one architecture (inputs obs, state and the weight feeds). */
+export interface WeightFedOnnxModel {
+  readonly bytes: Uint8Array;
+  /** Networks whose models have the same key share one model (and one session). */
+  readonly key: string;
+  /** The weight inputs for one network's weights (as exportWeights gives them). */
+  feeds(weights: Readonly<Record<string, Float32Array>>): WeightFeed[];
+}
+
+/**
+ * Operation `onnx-weight-fed`: an ONNX model that computes, for any network of an architecture, exactly
+ * (bit for bit) what that network's exported policy (`Architecture.exportOnnx`) computes, with the weights
+ * as inputs. A population's ONNX test then opens one onnxruntime session per architecture instead of one per
+ * network (onnxruntime-node frees a released session's memory only when V8 collects it). Returns undefined
+ * for networks it does not cover (they are tested through their exported policies).
+ */
+export interface WeightFedOnnxKernel extends KernelBase {
+  readonly operation: typeof WEIGHT_FED_ONNX_OPERATION;
+  model(arch: ArchInfo, channels: number): WeightFedOnnxModel | undefined;
+}
+
+export type Kernel = PopulationKernel | LearningKernel | JacobianKernel | WeightFedOnnxKernel;
 
 export function isPopulationKernel(k: Kernel): k is PopulationKernel {
   return k.operation === POPULATION_OPERATION;
@@ -72,6 +103,10 @@ export function isPopulationKernel(k: Kernel): k is PopulationKernel {
 
 export function isJacobianKernel(k: Kernel): k is JacobianKernel {
   return k.operation === JACOBIAN_OPERATION;
+}
+
+export function isWeightFedOnnxKernel(k: Kernel): k is WeightFedOnnxKernel {
+  return k.operation === WEIGHT_FED_ONNX_OPERATION;
 }
 
 /** The kernels of one family, as a learner receives them in a TrainJob. */
@@ -103,7 +138,14 @@ export class KernelSet {
 
   /** Learning kernels for `operation`, in registration order. */
   learning(operation: string): LearningKernel[] {
-    return this.kernels.filter((k): k is LearningKernel => !isPopulationKernel(k) && !isJacobianKernel(k) && k.operation === operation);
+    return this.kernels.filter(
+      (k): k is LearningKernel => !isPopulationKernel(k) && !isJacobianKernel(k) && !isWeightFedOnnxKernel(k) && k.operation === operation,
+    );
+  }
+
+  /** Weight-fed ONNX kernels, in registration order. */
+  weightFedOnnx(): WeightFedOnnxKernel[] {
+    return this.kernels.filter(isWeightFedOnnxKernel);
   }
 
   /** Jacobian kernels, in registration order. */

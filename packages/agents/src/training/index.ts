@@ -6,6 +6,7 @@ export * from './create-population.js';
 export * from './populations.js';
 export * from '../builtins/learners.js';
 export * from './evaluate-greedy.js';
+export * from './chunked-greedy-test.js';
 export * from './population-optimizer.js';
 export * from './train-run.js';
 export * from './bench-train.js';

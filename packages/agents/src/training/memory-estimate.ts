@@ -4,6 +4,7 @@ import { KernelSet } from '../sdk/kernel.js';
 import type { LearnerConfig } from '../sdk/learner.js';
 import { familyParts, familyPaths, populationRanges, type FamilyResolver } from './populations.js';
 import { sliceBounds } from './workers/train-in-workers.js';
+import { greedyTestChunk } from './chunked-greedy-test.js';
 
 /**
  * Bytes of one environment of a VectorEnv: its typed-array slots (observation, reward, flags, position,
@@ -27,6 +28,14 @@ export function mazeSetBytes(task: TaskOptions, count: number): number {
  * ff-large's H = 34.
  */
 export const HEAP_OVERHEAD = 1.27;
+
+/**
+ * What the greedy tests leave resident beyond the parts counted here: V8 growing its heap under the tests'
+ * allocation rate, and memory that onnxruntime-node sessions and WebAssembly instances return only when V8
+ * collects their wrappers. Measured (test/train-memory.test.ts): 256 FC networks on Track peak ~60 MiB above
+ * a one-network run, of which the parts account for ~14 MiB; 64 networks ~28 MiB. Scaled by min(networks, 64) / 64.
+ */
+export const TEST_RUNTIME_BYTES = 32 * 1024 * 1024;
 
 /** A worker thread's own V8 isolate, tfjs backend and loaded modules (measured: about 36 MiB idle). */
 export const WORKER_THREAD_BYTES = 48 * 1024 * 1024;
@@ -61,8 +70,10 @@ export interface TrainMemoryEstimate {
 /**
  * Memory that `trainRun` needs at its peak: for the largest population, the sum over its slices (trained
  * at once, one per worker) of the architecture's population model (`populationMemoryBytes`), the training
- * environments, the greedy test's P × M environments and the test set (times HEAP_OVERHEAD), and each worker
- * thread's own runtime.
+ * environments, the greedy test (ChunkedGreedyTest: one chunk's model — the trained one when the slice fits
+ * in a chunk — and chunk × M environments, every trial's score; the final test's M environments) and the
+ * test set (times HEAP_OVERHEAD), the tests' runtime allowance (TEST_RUNTIME_BYTES) and each worker thread's
+ * own runtime.
  */
 export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate {
   if (o.members.length === 0) return { path: (o.kernels ?? new KernelSet(o.architecture.family, [])).resolvePath(o.path) };
@@ -89,12 +100,20 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
     for (const [a, b] of slices) {
       const slice = members.slice(a, b);
       const P = slice.length;
+      const chunk = greedyTestChunk(P, M);
+      const shape = { channels: o.task.channels, steps: o.task.steps };
+      // one chunk: the trained model runs the test; several: a chunk-sized model does
+      const models =
+        chunk >= P
+          ? modelBytes(slice, { ...shape, testBatch: M })
+          : modelBytes(slice, { ...shape, testBatch: 1 }) + modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M });
       const parts =
-        modelBytes(slice, { channels: o.task.channels, steps: o.task.steps, testBatch: M }) +
-        envBytes * P * (M + 1) +
-        28 * P * M +
+        models +
+        envBytes * (P + chunk * M + M) +
+        28 * chunk * M +
+        4 * P * M +
         mazeSetBytes(o.task, M + P);
-      bytes += HEAP_OVERHEAD * parts;
+      bytes += HEAP_OVERHEAD * parts + (TEST_RUNTIME_BYTES * Math.min(P, 64)) / 64;
     }
     if (bytes + threads > peak) {
       peak = bytes + threads;

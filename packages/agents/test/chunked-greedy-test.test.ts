@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'vitest';
+import { generateMazeSet } from '@prnn/env';
+import { ChunkedGreedyTest, GREEDY_TEST_ROWS, greedyTestChunk } from '../src/training/chunked-greedy-test.js';
+import { GreedyEvaluator, populationPolicy } from '../src/training/evaluate-greedy.js';
+import { createPopulationModel } from '../src/training/create-population.js';
+import { architecture, cpuBackend, kernels, members, track } from './training-helpers.js';
+
+describe('ChunkedGreedyTest', () => {
+  const task = track();
+  const set = generateMazeSet(task, { count: 7, seed: 11 });
+  // mixed architectures, ff-large padding the whole population to H = 34 but not every chunk; the zero-weight
+  // network ties all five Q-values at every step (its tie stream matters)
+  const population = members([['fc', 3], ['ff', 8], ['hh+oh', 5], ['fc', 21], ['ff-large', 2]]);
+  const seeds = population.map((m) => m.seed);
+
+  for (const path of ['wasm-simd', 'fused', 'generic']) {
+    test(`${path}: chunks of 2 networks give every trial exactly what the whole population gives at once`, async () => {
+      await cpuBackend();
+      const create = (m: typeof population) => createPopulationModel({ architecture, kernels, members: m, task, path });
+      const model = create(population);
+      try {
+        const zero = Object.fromEntries(Object.entries(model.exportWeights(3)).map(([k, w]) => [k, new Float32Array(w.length)]));
+        model.importWeights(3, zero);
+        const chunked = new ChunkedGreedyTest(set, population, create, 14);
+        expect(chunked.chunk).toBe(2); // chunks [0, 2), [2, 4), [4, 5)
+        for (const streamId of [0, 5]) {
+          const got = await chunked.evaluate(model, seeds, { sensorNoise: 0.1, streamId });
+          // the oracle: today's one-batch test of the whole population
+          const want = await new GreedyEvaluator(set, population.length).evaluate(populationPolicy(model), seeds, { sensorNoise: 0.1, streamId });
+          expect(Array.from(got.trials)).toEqual(Array.from(want.trials));
+          expect(Array.from(got.fitness)).toEqual(Array.from(want.fitness));
+          expect(got.trials.some((v) => v === v)).toBe(true);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  test('chunk sizes: bounded by the rows, at least 1 network, at most the population; bad input is named', () => {
+    expect(greedyTestChunk(256, 1000)).toBe(Math.floor(GREEDY_TEST_ROWS / 1000));
+    expect(greedyTestChunk(4, 1000)).toBe(4);
+    expect(greedyTestChunk(256, 100_000)).toBe(1);
+    expect(() => greedyTestChunk(4, 10, 0)).toThrow(/rows must be an integer ≥ 1/);
+    const create = () => {
+      throw new Error('not called');
+    };
+    expect(() => new ChunkedGreedyTest(set, [], create)).toThrow(/members must name at least one network/);
+  });
+});
