@@ -19,9 +19,11 @@
  * carry nothing when C > 2; maze noise (clipped at 0 from below) is added to the open cells before the gap.
  * Distances as in §1.1: d(start) = N − 3, fs = N − 4 (7 for N = 11, within the default 12 steps).
  */
+import { buildCorridorLayouts, copyCorridorLayout, layoutsMatch, type CorridorLayouts } from './corridor-layouts.js';
 import { addCorridorNoise, clearCues, clearSlot, corridorScratch, placeStartAndGoal, setCue } from './corridor-maze.js';
 import type { MazeSet } from './maze-set.js';
 import type { Rng } from './rng.js';
+import type { TaskOptions } from './task-options.js';
 
 /** The four goal corners, in the order of the `corner` argument: top-left, top-right, bottom-left, bottom-right. */
 export function hMazeCorner(size: number, corner: number): number {
@@ -32,9 +34,17 @@ export function hMazeCorner(size: number, corner: number): number {
 
 /**
  * Generates an H maze into `slot`: goal `corner` (0–3, see hMazeCorner), row channel `rowChannel` (A),
- * `orientation` 0 (upright) or 1 (turned on its side).
+ * `orientation` 0 (upright) or 1 (turned on its side). Copies one of the task's 8·C prebuilt layouts
+ * (corridor-layouts.ts) where they are small enough to keep.
  */
 export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: number, rowChannel: number, orientation: number): void {
+  const layouts = hLayouts(set.options);
+  if (layouts === undefined) buildHMaze(set, slot, rng, corner, rowChannel, orientation);
+  else copyCorridorLayout(layouts, set, slot, (corner * set.channels + rowChannel) * 2 + orientation, rng);
+}
+
+/** The same maze as generateHMaze, built cell by cell (the layouts' builder, and the path for large tasks). */
+export function buildHMaze(set: MazeSet, slot: number, rng: Rng, corner: number, rowChannel: number, orientation: number): void {
   const { size, channels, gap } = set.options;
   const v = corridorScratch(size).h;
   const m = (size - 3) / 2;
@@ -73,10 +83,61 @@ export function generateHMaze(set: MazeSet, slot: number, rng: Rng, corner: numb
 
   addCorridorNoise(set, slot, rng);
 
-  for (let j = 1; j <= gap; j++) clearCues(set, slot, goalDown ? size - 2 - j : 1 + j, goalCol); // 5.
+  for (let j = 1; j <= gap; j++) clearCues(set, slot, hGapRow(size, goalDown, j), goalCol); // 5.
 
   if (orientation === 1) turnOnSide(set, slot, goalRight !== goalDown);
   placeStartAndGoal(set, slot, mid * size + mid, hMazeCorner(size, corner));
+}
+
+/** Row of the j-th gap cell (j = 1 … gap, counted from the goal towards the crossbar) in the upright H. */
+function hGapRow(size: number, goalDown: boolean, j: number): number {
+  return goalDown ? size - 2 - j : 1 + j;
+}
+
+/** Where upright cell (row, col) ends up: itself, or turned on its side as turnOnSide moves it. */
+function placedCell(size: number, row: number, col: number, orientation: number, antiDiagonal: boolean): number {
+  if (orientation === 0) return row * size + col;
+  return antiDiagonal ? (size - 1 - col) * size + (size - 1 - row) : col * size + row;
+}
+
+let cachedLayouts: CorridorLayouts | undefined;
+
+/**
+ * The 8·C H layouts of `options` (layout (corner·C + rowChannel)·2 + orientation), built on first use;
+ * undefined when too large. Maze noise goes to the open cells in the upright H's order, wherever the turn puts them.
+ */
+function hLayouts(options: TaskOptions): CorridorLayouts | undefined {
+  if (layoutsMatch(cachedLayouts, options)) return cachedLayouts;
+  const { size, channels, gap } = options;
+  const mid = (size - 1) / 2;
+  const labels = (v: number) => {
+    const corner = Math.floor(v / (2 * channels));
+    return { corner, rowChannel: Math.floor(v / 2) % channels, orientation: v % 2, antiDiagonal: ((corner & 1) === 1) !== corner >= 2 };
+  };
+  const layouts = buildCorridorLayouts(options, {
+    count: 8 * channels,
+    build: (set, slot, v, rng) => {
+      const { corner, rowChannel, orientation } = labels(v);
+      buildHMaze(set, slot, rng, corner, rowChannel, orientation);
+    },
+    noiseCells: (v) => {
+      const { orientation, antiDiagonal } = labels(v);
+      const cells: number[] = [];
+      for (let row = 1; row < size - 1; row++) {
+        for (let col = 1; col < size - 1; col++) {
+          if (row === mid || col === 1 || col === size - 2) cells.push(placedCell(size, row, col, orientation, antiDiagonal));
+        }
+      }
+      return Int32Array.from(cells);
+    },
+    gapCells: (v) => {
+      const { corner, orientation, antiDiagonal } = labels(v);
+      const goalCol = (corner & 1) === 1 ? size - 2 : 1;
+      return Int32Array.from({ length: gap }, (_, k) => placedCell(size, hGapRow(size, corner >= 2, k + 1), goalCol, orientation, antiDiagonal));
+    },
+  });
+  if (layouts !== undefined) cachedLayouts = layouts;
+  return layouts;
 }
 
 /**
