@@ -186,6 +186,8 @@ export class VectorEnv {
   /** heldByJs[i] = 1 while env i's stream is in its Rng (rngs[i]) rather than in rngWords; heldCount of them. */
   private readonly heldByJs: Uint8Array;
   private heldCount: number;
+  /** heldList[0 … heldCount): the envs with heldByJs 1 (so that lending costs what is held, not N). */
+  private readonly heldList: Int32Array;
   /**
    * The module's copies of the mazes the envs run on: slots of WASM_MAZE_CELLS cells, one per distinct
    * (set, maze) in use (envs on one maze share it, which keeps a large batch's copies in cache); envSlot[i]
@@ -265,6 +267,8 @@ export class VectorEnv {
     this.noise = new Float64Array(this.observationSize);
     this.heldByJs = new Uint8Array(n).fill(1);
     this.heldCount = n;
+    this.heldList = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.heldList[i] = i;
 
     if (options.seeds !== undefined && options.seeds.length !== n) {
       throw new PrnnError(`seeds must have numEnvs = ${n} entries (got ${options.seeds.length})`);
@@ -315,12 +319,11 @@ export class VectorEnv {
    */
   private lendStreams(): void {
     if (this.heldCount === 0) return;
-    const { rngs, rngWords, heldByJs } = this;
-    for (let i = 0; i < this.numEnvs; i++) {
-      if (heldByJs[i] === 1) {
-        rngs[i].saveWords(rngWords, 4 * i);
-        heldByJs[i] = 0;
-      }
+    const { rngs, rngWords, heldByJs, heldList } = this;
+    for (let k = 0; k < this.heldCount; k++) {
+      const i = heldList[k];
+      rngs[i].saveWords(rngWords, 4 * i);
+      heldByJs[i] = 0;
     }
     this.heldCount = 0;
   }
@@ -330,7 +333,7 @@ export class VectorEnv {
     if (this.heldByJs[i] === 1) return;
     this.rngs[i].loadWords(this.rngWords, 4 * i);
     this.heldByJs[i] = 1;
-    this.heldCount++;
+    this.heldList[this.heldCount++] = i;
   }
 
   /** Leaves the WebAssembly path for good: every stream back into its Rng. */
