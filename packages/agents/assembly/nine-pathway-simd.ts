@@ -590,3 +590,42 @@ export function adam(arrays: i32, table: usize, coef: usize, P: i32, b1: f32, b2
     }
   }
 }
+
+/**
+ * Per-network global gradient norms before clipping, into out[n] (float32): over the `arrays` gradient
+ * arrays in table order (the same 5-i32 rows as adam), the float32 sum of each array's slice sum, a
+ * slice summed in float64 of float32 squares; then the float32 square root. PopulationOptimizer's
+ * operations in its order, so the same bits.
+ */
+export function gradNorms(arrays: i32, table: usize, P: i32, out: usize): void {
+  for (let n = 0; n < P; n++) store<f32>(out + ((<usize>n) << 2), 0);
+  for (let i = 0; i < arrays; i++) {
+    const row = table + ((<usize>(i * 5)) << 2);
+    const grad = <usize>load<i32>(row, 4);
+    const per = load<i32>(row, 16);
+    for (let n = 0; n < P; n++) {
+      let p = grad + ((<usize>(n * per)) << 2);
+      const end = p + ((<usize>per) << 2);
+      let sum: f64 = 0;
+      for (; p < end; p += 4) {
+        const g = load<f32>(p);
+        sum += <f64>(g * g);
+      }
+      const o = out + ((<usize>n) << 2);
+      store<f32>(o, load<f32>(o) + <f32>sum);
+    }
+  }
+  for (let n = 0; n < P; n++) {
+    const o = out + ((<usize>n) << 2);
+    store<f32>(o, Mathf.sqrt(load<f32>(o)));
+  }
+}
+
+/** 1 when the `bytes` bytes (a multiple of 4) at a and b are the same bits, else 0. */
+export function sameBits(a: usize, b: usize, bytes: i32): i32 {
+  const n = <usize>bytes;
+  let i: usize = 0;
+  for (; i + 16 <= n; i += 16) if (v128.any_true(v128.xor(v128.load(a + i), v128.load(b + i)))) return 0;
+  for (; i < n; i += 4) if (load<i32>(a + i) != load<i32>(b + i)) return 0;
+  return 1;
+}

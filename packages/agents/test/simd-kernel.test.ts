@@ -120,7 +120,7 @@ describe.runIf(simdAvailable())('wasm-simd kernel = fused JavaScript kernel = ge
     for (const m of [simd, fused, generic]) m.dispose();
   });
 
-  it('weights after a few clipped Adam steps: the same as the fused path within float32 tolerance, and Adam gives the same bits as the JavaScript optimiser', () => {
+  it('weights after a few clipped Adam steps: the same as the fused path within float32 tolerance, and Adam and the clip norms give the same bits as the JavaScript optimiser', () => {
     const archs = ['fc', 'ff', 'fc', 'hh', 'fc', 'ff-large', 'fc'].map((a) => parseArch(a));
     const P = archs.length;
     const { simd, fused, rng } = three(archs, 7);
@@ -130,14 +130,19 @@ describe.runIf(simdAvailable())('wasm-simd kernel = fused JavaScript kernel = ge
     // the JavaScript optimiser on plain copies of the SIMD population's parameters (no `adam` hook)
     const plain = simd.parameters.values.map((v) => Float32Array.from(v));
     const oj = new PopulationOptimizer({ ...simd.parameters, values: plain, adam: undefined, commit: () => {} }, P, settings);
+    let clipped = 0;
     for (let it = 0; it < 5; it++) {
       const records = randomRecords(6, P, 8, 5, rng);
       const s = lossAndGradients(simd, records, kernels);
       const f = lossAndGradients(fused, records, kernels);
-      os.step(s.gradients);
-      oj.step(s.gradients);
+      // the clip's norms computed in WebAssembly are the JavaScript optimiser's bits
+      const wasmNorms = Float32Array.from(os.step(s.gradients).norms);
+      const jsNorms = Float32Array.from(oj.step(s.gradients).norms);
+      expect(wasmNorms).toEqual(jsNorms);
+      clipped += jsNorms.filter((x) => x > settings.clip).length;
       of.step(f.gradients);
     }
+    expect(clipped).toBeGreaterThan(0);
     for (let k = 0; k < 9; k++) expect(simd.parameters.values[k]).toEqual(plain[k]);
     expect(os.getState()).toEqual(oj.getState());
     let worst = 0;

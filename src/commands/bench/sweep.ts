@@ -9,7 +9,8 @@ export default class BenchSweep extends BaseCommand {
   static override summary = 'Project the wall time of the paper\'s full sweep (Track and General) on this machine.';
   static override description =
     'Measures, for each task, the DQN training rate and the greedy-test rate of the paper\'s 128 architectures ' +
-    'mixed, and the training rate of ff-large alone, with --workers threads at once (each a slice of a --population ' +
+    '(sampled in runs of 4 consecutive seeds per architecture, as the sweep lays out 50), and the training rate of ' +
+    'ff-large alone, with --workers threads at once (each a slice of a --population ' +
     'population, as prnn train cuts it), after a warm-up, then projects the wall time of the paper\'s sweep ' +
     '(laid out as prnn train --arch all --seeds 50 lays it out): ' +
     '6 450 networks (129 configurations × 50 seeds), Track: 100 000 episodes of 6 steps, General: 400 000 ' +

@@ -78,6 +78,11 @@ export interface AdamUpdate {
    * moments m, v updated (arrays from allocateMoments, or any arrays of the same shapes).
    */
   step(gradients: readonly Float32Array[], m: readonly Float32Array[], v: readonly Float32Array[], coef: Float32Array, c: AdamConstants): void;
+  /**
+   * Each network's global gradient norm before clipping, into norms[n], with PopulationOptimizer's float32
+   * operations in its order (optional: the optimiser computes it in JavaScript otherwise).
+   */
+  gradientNorms?(gradients: readonly Float32Array[], norms: Float32Array): void;
 }
 
 /** Zeroed arrays shaped like `parameters.values` (e.g. for gradients). */

@@ -87,9 +87,11 @@ export interface SweepThreadRequest {
   readonly backend: string;
   readonly cwd: string;
   readonly kind: 'track' | 'general';
-  /** Networks of this thread's population: the paper's architectures in reference order from `offset`. */
+  /** Networks of this thread's slice, which starts at network `offset` of the measured population (see sampleMembers). */
   readonly networks: number;
   readonly offset: number;
+  /** Runs of SAMPLE_RUN seeds in all threads' slices together. */
+  readonly blocks: number;
   readonly path: string;
   readonly seconds: number;
   readonly warmupSeconds: number;
@@ -100,11 +102,22 @@ export interface SweepThreadRequest {
 const LARGE = 'ff-large';
 
 /**
- * `count` members cycling through `archs` from `offset` (seeds offset, offset + 1, …), as `--arch all`
- * lists them in reference order.
+ * Seeds per architecture in a measured slice. The sweep lays out 50 consecutive seeds of each architecture
+ * (`--arch all --seeds 50`), so a kernel that packs networks of one architecture together (wasm-simd: four
+ * per v128) finds them together; runs of 4 keep that while a slice still samples 32 architectures. (The
+ * sweep's runs of 50 also have ragged ends, 50 = 12 × 4 + 2, cut again at population and slice borders:
+ * a few per cent more lane groups than the sample, which the projection does not add.)
  */
-function cycleMembers(archs: readonly ArchInfo[], count: number, offset: number): PopulationMember[] {
-  return Array.from({ length: count }, (_, n) => ({ arch: archs[(offset + n) % archs.length], seed: offset + n }));
+export const SAMPLE_RUN = 4;
+
+/**
+ * `count` members of a thread whose slice starts at network `offset` of the measured population: runs of
+ * SAMPLE_RUN consecutive seeds (offset, offset + 1, …) per architecture, the `blocks` runs of all threads
+ * spread evenly over `archs` (reference order) when there are fewer runs than architectures, else cycling.
+ */
+export function sampleMembers(archs: readonly ArchInfo[], count: number, offset: number, blocks: number): PopulationMember[] {
+  const archOf = (b: number) => archs[blocks >= archs.length ? b % archs.length : Math.floor((b * archs.length) / blocks)];
+  return Array.from({ length: count }, (_, n) => ({ arch: archOf(Math.floor((offset + n) / SAMPLE_RUN)), seed: offset + n }));
 }
 
 /** Median network-episodes per second of `members` training on `task`, after the warm-up. */
@@ -127,7 +140,8 @@ function measureTraining(
 }
 
 /**
- * What one thread measures on a task: the training rate of a slice of the 128 architectures mixed (then the
+ * What one thread measures on a task: the training rate of a slice sampling the 128 architectures (runs of
+ * SAMPLE_RUN seeds each, see sampleMembers; then the
  * greedy-test rate of that slice), and the training rate of a slice of ff-large networks alone.
  */
 export async function measureSweepThread(architecture: Architecture, kernels: KernelSet | undefined, req: Omit<SweepThreadRequest, 'family' | 'backend' | 'cwd'>): Promise<SweepThreadRates> {
@@ -138,11 +152,11 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
   if (small.length === 0) throw new PrnnError(`architecture family ${architecture.family} lists no architectures to measure`);
   let largeRate = Number.NaN;
   if (large.length > 0) {
-    const m = measureTraining(architecture, kernels, cycleMembers(large, req.networks, req.offset), task, req.path, req.seconds / 4, req.warmupSeconds);
+    const m = measureTraining(architecture, kernels, sampleMembers(large, req.networks, req.offset, req.blocks), task, req.path, req.seconds / 4, req.warmupSeconds);
     m.bench.dispose();
     largeRate = m.rate;
   }
-  const members = cycleMembers(small, req.networks, req.offset);
+  const members = sampleMembers(small, req.networks, req.offset, req.blocks);
   const { rate, bench } = measureTraining(architecture, kernels, members, task, req.path, req.seconds, req.warmupSeconds);
   try {
     const repeats = 3;
@@ -167,8 +181,8 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
  * Projects the wall time of the paper's sweep on this machine: 6 450 networks (129 configurations × 50
  * seeds), Track (100 000 episodes of 6 steps) and General (400 000 episodes of 20 steps), each network with
  * a 100-point training curve and the final test on 1 000 test mazes. Each task is measured briefly with
- * `workers` threads at once, each training a slice of a population of the 128 architectures mixed (as
- * `prnn train` cuts populations) and a slice of ff-large networks; then the sweep's populations are laid out
+ * `workers` threads at once, each training a slice of a population (as `prnn train` cuts populations) that
+ * samples the 128 architectures in runs of SAMPLE_RUN consecutive seeds, as the sweep lays them out and a slice of ff-large networks; then the sweep's populations are laid out
  * as `prnn train --arch all --seeds 50` makes them (the 128 × 50 first, ff-large × 50 last): a population
  * takes as long as its largest slice (training, plus 101 greedy tests of its networks on 1 000 mazes).
  */
@@ -189,7 +203,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
   const pool = workers > 1 ? new TrainWorkerPool(workers) : undefined;
   try {
     const measure = async (kind: 'track' | 'general'): Promise<SweepTaskProjection> => {
-      const base = { kind, networks: slice, path, seconds, warmupSeconds, testMazes };
+      const base = { kind, networks: slice, path, seconds, warmupSeconds, testMazes, blocks: Math.ceil((slice * slices) / SAMPLE_RUN) };
       const threads: SweepThreadRates[] = pool
         ? await Promise.all(
             Array.from({ length: workers }, (_, k) =>

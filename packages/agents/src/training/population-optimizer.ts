@@ -69,18 +69,22 @@ export class PopulationOptimizer {
     const f = Math.fround;
     const P = this.population;
     const grads = gradients;
-    // per-network squared norm: Σ over parameters (float32 adds) of Σ over the slice (double accumulation)
     const sq = this.norms;
-    sq.fill(0);
-    for (const g of grads) {
-      const per = g.length / P;
-      for (let n = 0; n < P; n++) {
-        let sum = 0;
-        for (let j = n * per, end = j + per; j < end; j++) sum += f(g[j] * g[j]);
-        sq[n] = f(sq[n] + f(sum));
+    const fast = this.parameters.adam;
+    if (fast?.gradientNorms !== undefined) fast.gradientNorms(grads, sq);
+    else {
+      // per-network squared norm: Σ over parameters (float32 adds) of Σ over the slice (double accumulation)
+      sq.fill(0);
+      for (const g of grads) {
+        const per = g.length / P;
+        for (let n = 0; n < P; n++) {
+          let sum = 0;
+          for (let j = n * per, end = j + per; j < end; j++) sum += f(g[j] * g[j]);
+          sq[n] = f(sq[n] + f(sum));
+        }
       }
+      for (let n = 0; n < P; n++) sq[n] = f(Math.sqrt(sq[n]));
     }
-    for (let n = 0; n < P; n++) sq[n] = f(Math.sqrt(sq[n]));
     if (!this.allFinite()) return { norms: this.norms, applied: false };
     const coef = this.coef;
     const clip = f(this.settings.clip);
@@ -99,7 +103,6 @@ export class PopulationOptimizer {
     values.forEach((value, i) => {
       if (grads[i].length !== value.length) throw new PrnnError(`gradient ${i} has ${grads[i].length} values, expected ${value.length}`);
     });
-    const fast = this.parameters.adam;
     if (fast !== undefined) fast.step(grads, this.m, this.v, coef, { b1, b2, omb1, omb2, omAcc1, omAcc2, eps, negLr });
     else values.forEach((value, i) => {
       const g = grads[i];

@@ -29,6 +29,8 @@ export interface SimdExports {
     arrays: number, table: number, coef: number, population: number,
     b1: number, b2: number, omb1: number, omb2: number, omAcc1: number, omAcc2: number, eps: number, negLr: number,
   ): void;
+  gradNorms(arrays: number, table: number, population: number, out: number): void;
+  sameBits(a: number, b: number, bytes: number): number;
 }
 
 let compiled: object | null | undefined;

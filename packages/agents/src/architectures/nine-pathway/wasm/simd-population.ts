@@ -164,6 +164,7 @@ export class SimdPopulation implements PopulationModel {
       },
       allocateGradients: () => [...this.storeGrads],
       step: (gradients, m, v, coef, c) => this.adamStep(gradients, m, v, coef, c),
+      gradientNorms: (gradients, norms) => this.gradientNorms(gradients, norms),
     };
     this.parameters = {
       names: [...PATHWAYS],
@@ -256,6 +257,19 @@ export class SimdPopulation implements PopulationModel {
     }
   }
 
+  /** The clip's per-network norms in the store instance (gradients not its own are copied in). */
+  private gradientNorms(gradients: readonly Float32Array[], norms: Float32Array): void {
+    this.checkPadded(gradients, 'gradient');
+    if (norms.length < this.population) throw new PrnnError(`norms must have at least ${this.population} values (got ${norms.length})`);
+    for (let k = 0; k < 9; k++) {
+      const g = gradients[k];
+      const own = g.buffer === this.storeGrads[k].buffer && g.byteOffset === this.storeGrads[k].byteOffset;
+      if (!own) this.storeGrads[k].set(g);
+    }
+    this.store.gradNorms(9, this.storeTable, this.population, this.storeCoef);
+    norms.set(new Float32Array(this.store.memory.buffer, this.storeCoef, this.population));
+  }
+
   private loadWeights(): void {
     const values = this.parameters.values;
     this.checkPadded(values, 'pathway');
@@ -332,19 +346,17 @@ export class SimdPopulation implements PopulationModel {
     this.histSteps = t + 1;
   }
 
-  /** Whether the records' first `steps` steps hold exactly the obs and tie noise the rollout history saw. */
-  private historyMatches(records: EpisodeRecords, steps: number): boolean {
+  /**
+   * Whether the records' first `steps` steps (already copied in at recObs, recNoise) hold bit for bit the
+   * obs and tie noise the rollout history saw: then the history's states are those of these very steps.
+   */
+  private historyMatches(steps: number): boolean {
     if (!this.histValid || steps > this.histSteps) return false;
-    const f32 = this.f32;
-    const nObs = steps * this.population * this.inputs;
-    const nNoise = steps * this.population * this.outputs;
-    const ho = this.histObs / 4;
-    const hn = this.histNoise / 4;
-    const obs = records.obs;
-    const noise = records.tieNoise;
-    for (let j = 0; j < nObs; j++) if (obs[j] !== f32[ho + j]) return false;
-    for (let j = 0; j < nNoise; j++) if (noise[j] !== f32[hn + j]) return false;
-    return true;
+    const P = this.population;
+    return (
+      this.wasm.sameBits(this.recObs, this.histObs, 4 * steps * P * this.inputs) === 1 &&
+      this.wasm.sameBits(this.recNoise, this.histNoise, 4 * steps * P * this.outputs) === 1
+    );
   }
 
   /**
@@ -371,7 +383,6 @@ export class SimdPopulation implements PopulationModel {
     this.layout(Math.max(1, this.capBatch), this.capHist, T);
     let steps = 0;
     for (let n = 0; n < P; n++) steps = Math.max(steps, records.lengths[n]);
-    this.reusedRollout = this.historyMatches(records, steps);
     const f32 = this.f32;
     const i32 = this.i32;
     f32.set(records.obs, this.recObs / 4);
@@ -379,7 +390,8 @@ export class SimdPopulation implements PopulationModel {
     i32.set(records.actions.subarray(0, T * P), this.recActions / 4);
     f32.set(records.targets.subarray(0, T * P), this.recTargets / 4);
     i32.set(records.lengths, this.recLengths / 4);
-    if (grads !== null) for (let k = 0; k < 9; k++) f32.fill(0, this.padG[k] / 4, this.padG[k] / 4 + grads[k].length);
+    this.reusedRollout = this.historyMatches(steps);
+    // (the padded gradient arrays' padding entries are zero from the start: learn never writes them)
     this.wasm.learn(
       T, this.recObs, this.recNoise, this.recActions, this.recTargets, this.recLengths, this.lossOut,
       grads === null ? 0 : this.padGTable, 0, this.work, this.reusedRollout ? this.hist : 0,
