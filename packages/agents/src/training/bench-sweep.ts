@@ -182,7 +182,8 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
  * seeds), Track (100 000 episodes of 6 steps) and General (400 000 episodes of 20 steps), each network with
  * a 100-point training curve and the final test on 1 000 test mazes. Each task is measured briefly with
  * `workers` threads at once, each training a slice of a population (as `prnn train` cuts populations) that
- * samples the 128 architectures in runs of SAMPLE_RUN consecutive seeds, as the sweep lays them out and a slice of ff-large networks; then the sweep's populations are laid out
+ * samples the 128 architectures in runs of SAMPLE_RUN consecutive seeds, as the sweep lays them out, and a
+ * slice of ff-large networks; then the sweep's populations are laid out
  * as `prnn train --arch all --seeds 50` makes them (the 128 × 50 first, ff-large × 50 last): a population
  * takes as long as its largest slice (training, plus 101 greedy tests of its networks on 1 000 mazes).
  */
