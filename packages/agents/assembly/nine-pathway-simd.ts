@@ -543,8 +543,12 @@ function gradSum(gp: usize, us: usize, uStride: i32, lag: i32, rows: i32, ds: us
  * One Adam step over `arrays` parameter arrays ([P, per] float32 each; the table holds per array its values,
  * gradients, first and second moments addresses and `per`, as 5 i32s), gradient of network n scaled by
  * coef[n]: the float32 operations of PopulationOptimizer in its order, so the results are the same bits.
+ * `shapes` ([arrays][P] i32) says which entries of network n's slice of array i hold weights: SLICE_FULL all
+ * of them, 0 none (an absent pathway), else (rows << 16) | cols of a [rows, cols] block at the top left of
+ * the slice's [per / padCols[i], padCols[i]] rows. The other entries are zero with zero gradients, which
+ * Adam leaves as they are, so they are skipped.
  */
-export function adam(arrays: i32, table: usize, coef: usize, P: i32, b1: f32, b2: f32, omb1: f32, omb2: f32, omAcc1: f32, omAcc2: f32, eps: f32, negLr: f32): void {
+export function adam(arrays: i32, table: usize, coef: usize, P: i32, b1: f32, b2: f32, omb1: f32, omb2: f32, omAcc1: f32, omAcc2: f32, eps: f32, negLr: f32, shapes: usize, padCols: usize): void {
   const vb1 = f32x4.splat(b1);
   const vb2 = f32x4.splat(b2);
   const vomb1 = f32x4.splat(omb1);
@@ -560,56 +564,75 @@ export function adam(arrays: i32, table: usize, coef: usize, P: i32, b1: f32, b2
     const m = <usize>load<i32>(row, 8);
     const v = <usize>load<i32>(row, 12);
     const per = load<i32>(row, 16);
+    const pc = load<i32>(padCols + ((<usize>i) << 2));
     for (let n = 0; n < P; n++) {
+      const shape = load<i32>(shapes + ((<usize>(i * P + n)) << 2));
+      if (shape == 0) continue;
       const c = load<f32>(coef + ((<usize>n) << 2));
       const vc = f32x4.splat(c);
-      let j = n * per;
-      const end = j + per;
-      for (; j + 4 <= end; j += 4) {
-        const o = (<usize>j) << 2;
-        const gj = f32x4.mul(v128.load(grad + o), vc);
-        const mj = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gj, vomb1));
-        const vj = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gj, gj), vomb2));
-        v128.store(m + o, mj);
-        v128.store(v + o, vj);
-        const mHat = f32x4.div(mj, va1);
-        const vHat = f32x4.div(vj, va2);
-        v128.store(value + o, f32x4.add(f32x4.mul(f32x4.div(mHat, f32x4.add(f32x4.sqrt(vHat), veps)), vlr), v128.load(value + o)));
-      }
-      for (; j < end; j++) {
-        const o = (<usize>j) << 2;
-        const gj: f32 = load<f32>(grad + o) * c;
-        const mj: f32 = load<f32>(m + o) * b1 + gj * omb1;
-        const vj: f32 = load<f32>(v + o) * b2 + gj * gj * omb2;
-        store<f32>(m + o, mj);
-        store<f32>(v + o, vj);
-        const mHat: f32 = mj / omAcc1;
-        const vHat: f32 = vj / omAcc2;
-        store<f32>(value + o, (mHat / (Mathf.sqrt(vHat) + eps)) * negLr + load<f32>(value + o));
+      const rows = shape == SLICE_FULL ? 1 : shape >>> 16;
+      const cols = shape == SLICE_FULL ? per : shape & 0xffff;
+      for (let r = 0; r < rows; r++) {
+        let j = n * per + r * pc;
+        const end = j + cols;
+        for (; j + 4 <= end; j += 4) {
+          const o = (<usize>j) << 2;
+          const gj = f32x4.mul(v128.load(grad + o), vc);
+          const mj = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gj, vomb1));
+          const vj = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gj, gj), vomb2));
+          v128.store(m + o, mj);
+          v128.store(v + o, vj);
+          const mHat = f32x4.div(mj, va1);
+          const vHat = f32x4.div(vj, va2);
+          v128.store(value + o, f32x4.add(f32x4.mul(f32x4.div(mHat, f32x4.add(f32x4.sqrt(vHat), veps)), vlr), v128.load(value + o)));
+        }
+        for (; j < end; j++) {
+          const o = (<usize>j) << 2;
+          const gj: f32 = load<f32>(grad + o) * c;
+          const mj: f32 = load<f32>(m + o) * b1 + gj * omb1;
+          const vj: f32 = load<f32>(v + o) * b2 + gj * gj * omb2;
+          store<f32>(m + o, mj);
+          store<f32>(v + o, vj);
+          const mHat: f32 = mj / omAcc1;
+          const vHat: f32 = vj / omAcc2;
+          store<f32>(value + o, (mHat / (Mathf.sqrt(vHat) + eps)) * negLr + load<f32>(value + o));
+        }
       }
     }
   }
 }
 
+/** `shapes` entry of a slice whose entries all hold weights (see adam). */
+const SLICE_FULL: i32 = -1;
+
 /**
  * Per-network global gradient norms before clipping, into out[n] (float32): over the `arrays` gradient
  * arrays in table order (the same 5-i32 rows as adam), the float32 sum of each array's slice sum, a
- * slice summed in float64 of float32 squares; then the float32 square root. PopulationOptimizer's
- * operations in its order, so the same bits.
+ * slice summed in float64 of float32 squares in row-major order; then the float32 square root.
+ * PopulationOptimizer's operations in its order, so the same bits: the entries `shapes` skips (see adam)
+ * have zero gradients, and adding their zero squares changes no sum.
  */
-export function gradNorms(arrays: i32, table: usize, P: i32, out: usize): void {
+export function gradNorms(arrays: i32, table: usize, P: i32, out: usize, shapes: usize, padCols: usize): void {
   for (let n = 0; n < P; n++) store<f32>(out + ((<usize>n) << 2), 0);
   for (let i = 0; i < arrays; i++) {
     const row = table + ((<usize>(i * 5)) << 2);
     const grad = <usize>load<i32>(row, 4);
     const per = load<i32>(row, 16);
+    const pc = load<i32>(padCols + ((<usize>i) << 2));
     for (let n = 0; n < P; n++) {
-      let p = grad + ((<usize>(n * per)) << 2);
-      const end = p + ((<usize>per) << 2);
+      const shape = load<i32>(shapes + ((<usize>(i * P + n)) << 2));
       let sum: f64 = 0;
-      for (; p < end; p += 4) {
-        const g = load<f32>(p);
-        sum += <f64>(g * g);
+      if (shape != 0) {
+        const rows = shape == SLICE_FULL ? 1 : shape >>> 16;
+        const cols = shape == SLICE_FULL ? per : shape & 0xffff;
+        for (let r = 0; r < rows; r++) {
+          let p = grad + ((<usize>(n * per + r * pc)) << 2);
+          const end = p + ((<usize>cols) << 2);
+          for (; p < end; p += 4) {
+            const g = load<f32>(p);
+            sum += <f64>(g * g);
+          }
+        }
       }
       const o = out + ((<usize>n) << 2);
       store<f32>(o, load<f32>(o) + <f32>sum);

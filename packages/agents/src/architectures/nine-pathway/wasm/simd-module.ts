@@ -28,8 +28,9 @@ export interface SimdExports {
   adam(
     arrays: number, table: number, coef: number, population: number,
     b1: number, b2: number, omb1: number, omb2: number, omAcc1: number, omAcc2: number, eps: number, negLr: number,
+    shapes: number, padCols: number,
   ): void;
-  gradNorms(arrays: number, table: number, population: number, out: number): void;
+  gradNorms(arrays: number, table: number, population: number, out: number, shapes: number, padCols: number): void;
   sameBits(a: number, b: number, bytes: number): number;
 }
 

@@ -10,6 +10,8 @@ import { DESC_INTS, LANES, laneWeightBytes, simdGroups, type SimdGroup } from '.
 export const WASM_SIMD_PATH = 'wasm-simd';
 
 const V128 = 16;
+/** The store's shapes entry of a padded slice that is all weights (assembly/nine-pathway-simd.ts, adam). */
+const SLICE_FULL = -1;
 const PAGE = 65536;
 const align = (x: number): number => Math.ceil(x / V128) * V128;
 
@@ -36,6 +38,8 @@ export class SimdPopulation implements PopulationModel {
   private readonly store: SimdExports;
   private readonly storeTable: number;
   private readonly storeCoef: number;
+  private readonly storeShapes: number;
+  private readonly storePadCols: number;
   private readonly storeGrads: Float32Array[];
   private readonly storeM: Float32Array[];
   private readonly storeV: Float32Array[];
@@ -142,6 +146,11 @@ export class SimdPopulation implements PopulationModel {
     st = align(st + 4 * 5 * 9);
     this.storeCoef = st;
     st = align(st + 4 * P);
+    // which entries of each network's padded slices hold weights (Adam and the clip norms skip the rest)
+    this.storeShapes = st;
+    st = align(st + 4 * 9 * P);
+    this.storePadCols = st;
+    st = align(st + 4 * 9);
     const region = PATHWAYS.map((_, k) => {
       const r = [st, st + align(paddedBytes(k)), st + 2 * align(paddedBytes(k)), st + 3 * align(paddedBytes(k))];
       st += 4 * align(paddedBytes(k));
@@ -156,6 +165,16 @@ export class SimdPopulation implements PopulationModel {
     this.storeV = region.map(([, , , a], k) => view(a, k));
     const table = new Int32Array(smem.buffer, this.storeTable, 5 * 9);
     region.forEach((r, k) => table.set([...r, this.paddedShapes[k][0] * this.paddedShapes[k][1]], 5 * k));
+    const shapes = new Int32Array(smem.buffer, this.storeShapes, 9 * P);
+    const padCols = new Int32Array(smem.buffer, this.storePadCols, 9);
+    PATHWAYS.forEach((p, k) => {
+      const [Ap, Bp] = this.paddedShapes[k];
+      padCols[k] = Bp;
+      for (let n = 0; n < P; n++) {
+        const [A, B] = pathwayShape(archs[n], p);
+        shapes[k * P + n] = !hasPathway(archs[n], p) ? 0 : A === Ap && B === Bp ? SLICE_FULL : (A << 16) | B;
+      }
+    });
     for (let n = 0; n < P; n++) this.writeMember(padded, n, initWeights(archs[n], Rng.derive(seeds[n], STREAM.init)));
     const adam: AdamUpdate = {
       allocateMoments: () => {
@@ -250,7 +269,7 @@ export class SimdPopulation implements PopulationModel {
       if (!own(v[k], this.storeV[k])) this.storeV[k].set(v[k]);
     }
     new Float32Array(this.store.memory.buffer, this.storeCoef, this.population).set(coef.subarray(0, this.population));
-    this.store.adam(9, this.storeTable, this.storeCoef, this.population, c.b1, c.b2, c.omb1, c.omb2, c.omAcc1, c.omAcc2, c.eps, c.negLr);
+    this.store.adam(9, this.storeTable, this.storeCoef, this.population, c.b1, c.b2, c.omb1, c.omb2, c.omAcc1, c.omAcc2, c.eps, c.negLr, this.storeShapes, this.storePadCols);
     for (let k = 0; k < 9; k++) {
       if (!own(m[k], this.storeM[k])) m[k].set(this.storeM[k]);
       if (!own(v[k], this.storeV[k])) v[k].set(this.storeV[k]);
@@ -266,7 +285,7 @@ export class SimdPopulation implements PopulationModel {
       const own = g.buffer === this.storeGrads[k].buffer && g.byteOffset === this.storeGrads[k].byteOffset;
       if (!own) this.storeGrads[k].set(g);
     }
-    this.store.gradNorms(9, this.storeTable, this.population, this.storeCoef);
+    this.store.gradNorms(9, this.storeTable, this.population, this.storeCoef, this.storeShapes, this.storePadCols);
     norms.set(new Float32Array(this.store.memory.buffer, this.storeCoef, this.population));
   }
 
