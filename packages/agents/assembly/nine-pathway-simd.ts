@@ -287,7 +287,42 @@ function copyGroup(g: i32, lanes: usize, table: usize, toLanes: bool): void {
     const m2 = pk + ((<usize>(member(g, 2) * Ap * Bp)) << 2);
     const m3 = pk + ((<usize>(member(g, 3) * Ap * Bp)) << 2);
     for (let a = 0; a < A; a++) {
-      for (let b = 0; b < B; b++) {
+      let b = 0;
+      // four columns of the four members at a time: a 4 × 4 transpose in registers
+      if (toLanes || active == 4) {
+        for (; b + 4 <= B; b += 4) {
+          const o = (<usize>(a * Bp + b)) << 2;
+          const lp = vAt(lk, a * B + b);
+          if (toLanes) {
+            const r0 = v128.load(m0 + o);
+            const r1 = v128.load(m1 + o);
+            const r2 = v128.load(m2 + o);
+            const r3 = v128.load(m3 + o);
+            const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+            v128.store(lp, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+            v128.store(lp, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
+            v128.store(lp, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
+            v128.store(lp, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+          } else {
+            const c0 = v128.load(lp);
+            const c1 = v128.load(lp, 16);
+            const c2 = v128.load(lp, 32);
+            const c3 = v128.load(lp, 48);
+            const t0 = v128.shuffle<i32>(c0, c1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<i32>(c0, c1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<i32>(c2, c3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<i32>(c2, c3, 2, 6, 3, 7);
+            v128.store(m0 + o, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+            v128.store(m1 + o, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+            v128.store(m2 + o, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+            v128.store(m3 + o, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+          }
+        }
+      }
+      for (; b < B; b++) {
         const o = (<usize>(a * Bp + b)) << 2;
         const lp = vAt(lk, a * B + b);
         if (toLanes) {
