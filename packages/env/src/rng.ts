@@ -96,7 +96,12 @@ export class Rng {
     return this.reseedFrom(seed, ids);
   }
 
-  private reseedFrom(seed: number, ids: readonly number[]): this {
+  /** As `reseed(seed, ...ids)`, the ids from an array (nothing allocated: for per-trial streams in hot loops). */
+  reseedIds(seed: number, ids: ArrayLike<number>): this {
+    return this.reseedFrom(seed, ids);
+  }
+
+  private reseedFrom(seed: number, ids: ArrayLike<number>): this {
     let hash = absorb(0x6a09e667, seed);
     hash = absorb(hash, ids.length);
     for (let i = 0; i < ids.length; i++) hash = absorb(hash, ids[i]);

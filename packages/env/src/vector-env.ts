@@ -128,11 +128,15 @@ const ZIGGURAT_BYTES = 8 * (257 + 257 + 256);
 /** The module's scratch for one observation's samples (after the tables), up to 64 channels. */
 const NOISE_SCRATCH_BYTES = 8 * SENSOR_COUNT * 64;
 
+/** The ids of an env's sensor-noise stream after its seed (Rng.derive(seed, SENSOR_NOISE_STREAM)). */
+const SENSOR_NOISE_IDS: readonly number[] = [SENSOR_NOISE_STREAM];
+
 /**
  * N maze envs stepped in lockstep over preallocated buffers (the hot path: `step` and `sense`
  * allocate nothing). Env i draws its sensor noise from its own stream, so it behaves exactly like a
  * MazeEnv reset with seed `envSeed(i)` on the same maze.
  */
+
 export class VectorEnv {
   readonly numEnvs: number;
   readonly channels: number;
@@ -199,6 +203,11 @@ export class VectorEnv {
   private readonly slotSize: Int32Array;
   private readonly envSlot: Int32Array;
   private readonly slotUsers: Int32Array;
+  /** The reset round in which each slot's copy was last refreshed (see copyMazeToSlot). */
+  private readonly slotRound: Float64Array;
+  private copyRound = 0;
+  /** Seeds a lent stream's words in place (seedEnv). */
+  private readonly seedScratch = new Rng(0);
   private readonly freeSlots: Int32Array;
   private freeCount: number;
   private readonly slotSet: (MazeSet | undefined)[];
@@ -257,6 +266,7 @@ export class VectorEnv {
     this.slotSize = a.size;
     this.envSlot = a.slot.fill(-1);
     this.slotUsers = new Int32Array(n);
+    this.slotRound = new Float64Array(n);
     this.freeSlots = Int32Array.from({ length: n }, (_, k) => n - 1 - k);
     this.freeCount = n;
     this.slotSet = new Array<MazeSet | undefined>(n).fill(undefined);
@@ -351,9 +361,13 @@ export class VectorEnv {
   /** Restarts env i's sensor-noise stream from `seed`. */
   seedEnv(i: number, seed: number): void {
     this.checkEnv(i);
-    this.reclaimStream(i);
-    this.rngs[i] = Rng.derive(seed, SENSOR_NOISE_STREAM);
     this.envSeeds[i] = seed;
+    if (this.wasm !== null && this.heldByJs[i] === 0) {
+      // the stream lives in the module: its new words go straight there (no Rng made per reseed)
+      this.seedScratch.reseedIds(seed, SENSOR_NOISE_IDS).saveWords(this.rngWords, 4 * i);
+      return;
+    }
+    this.rngs[i] = Rng.derive(seed, SENSOR_NOISE_STREAM);
   }
 
   /**
@@ -386,6 +400,11 @@ export class VectorEnv {
 
   /** Puts env i at the start of maze `mazeIndex` of `set` and senses its first observation. */
   resetEnv(i: number, set: MazeSet, mazeIndex: number): void {
+    this.copyRound++;
+    this.resetOne(i, set, mazeIndex);
+  }
+
+  private resetOne(i: number, set: MazeSet, mazeIndex: number): void {
     this.checkEnv(i);
     if (set.channels !== this.channels) {
       throw new PrnnError(`maze set channels must equal the VectorEnv's channels = ${this.channels} (got ${set.channels})`);
@@ -416,7 +435,9 @@ export class VectorEnv {
     if (mazeIndices.length !== this.numEnvs) {
       throw new PrnnError(`mazeIndices must have numEnvs = ${this.numEnvs} entries (got ${mazeIndices.length})`);
     }
-    for (let i = 0; i < this.numEnvs; i++) this.resetEnv(i, set, mazeIndices[i]);
+    // one round: the module copies each maze once, however many envs it starts
+    this.copyRound++;
+    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i]);
   }
 
   private restart(i: number, set: MazeSet, mazeIndex: number): void {
@@ -464,12 +485,16 @@ export class VectorEnv {
         bySet.set(mazeIndex, slot);
         this.slotSet[slot] = set;
         this.slotMaze[slot] = mazeIndex;
+        this.slotRound[slot] = 0;
       } else {
         slot = shared;
       }
       this.slotUsers[slot]++;
       this.envSlot[i] = slot;
     }
+    // (a reset refreshes the copy once per round: resetEnv, resetAll, or a step's autoresets)
+    if (this.slotRound[slot] === this.copyRound) return;
+    this.slotRound[slot] = this.copyRound;
     const cells = set.cellCount;
     const C = this.channels;
     const from = mazeIndex * cells;
@@ -531,6 +556,7 @@ export class VectorEnv {
     const pending = wasm.step();
     if (pending === 0) return;
     // 'next-step' autoreset: the envs whose episode had ended start on their next maze
+    this.copyRound++;
     const select = this.select;
     for (let i = 0; i < n; i++) {
       if (select[i] === 1) {

@@ -56,6 +56,11 @@ export class GreedyEvaluator {
   private readonly actions: Int32Array;
   private readonly trials: Float32Array;
   private readonly tieRngs: Rng[];
+  /** Env i runs maze i mod M. */
+  private readonly mazeOfEnv: Int32Array;
+  /** The trial streams' ids after the seed, and the generator that derives their first words. */
+  private readonly trialIds = new Float64Array(3);
+  private readonly trialRng = new Rng(0);
 
   constructor(
     readonly set: MazeSet,
@@ -72,6 +77,7 @@ export class GreedyEvaluator {
     this.q = new Float32Array(n * OUTPUTS);
     this.actions = new Int32Array(n);
     this.trials = new Float32Array(n);
+    this.mazeOfEnv = Int32Array.from({ length: n }, (_, i) => i % set.count);
     this.tieRngs = [];
     for (let p = 0; p < population; p++) this.tieRngs.push(new Rng(0));
   }
@@ -83,15 +89,20 @@ export class GreedyEvaluator {
     if (seeds.length !== P) throw new PrnnError(`seeds must have one entry per network (${P}, got ${seeds.length})`);
     const streamId = opts.streamId ?? 0;
     const { env, q, actions, trials, set } = this;
+    const ids = this.trialIds;
+    ids[0] = STREAM.evalNoise;
+    ids[1] = streamId;
     for (let n = 0; n < P; n++) {
       this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
       for (let m = 0; m < M; m++) {
         const i = n * M + m;
-        env.seedEnv(i, Rng.derive(seeds[n], STREAM.evalNoise, streamId, 1 + m).nextUint32());
+        ids[2] = 1 + m;
+        env.seedEnv(i, this.trialRng.reseedIds(seeds[n], ids).nextUint32());
         env.setSensorNoise(i, opts.sensorNoise);
-        env.resetEnv(i, set, m);
       }
     }
+    // one reset of all P × M envs: each maze is copied into the maze world once, not once per network
+    env.resetAll(set, this.mazeOfEnv);
     trials.fill(Number.NaN);
     policy.reset(M);
     const steps = set.options.steps;
