@@ -1,4 +1,4 @@
-import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, SENSOR_NOISE_STREAM, VectorEnv, type TaskOptions } from '@prnn/env';
+import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, VectorEnv, type TaskOptions } from '@prnn/env';
 import { jsonNumber } from '../run/json-number.js';
 import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { argmaxWithTies } from '../training/evaluate-greedy.js';
@@ -166,7 +166,7 @@ export class PolicyEvaluator {
     for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
     for (let m = 0; m < M; m++) {
       const envSeed = Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32();
-      for (let level = 0; level < levels; level++) env.noiseRng(level * M + m).reseed(envSeed, SENSOR_NOISE_STREAM);
+      for (let level = 0; level < levels; level++) env.seedEnv(level * M + m, envSeed);
     }
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
