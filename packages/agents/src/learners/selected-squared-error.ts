@@ -39,4 +39,21 @@ export const selectedSquaredError: LossOperation<EpisodeRecords> = {
     const chosen = tf.sum(tf.mul(outputs, tf.tensor3d(s.select, [steps, P, O])), 2);
     return tf.sum(tf.square(tf.sub(chosen, tf.tensor2d(s.targets, [steps, P]))), 0) as tf.Tensor1D;
   },
+  // dL/do_t[k] = 2·(o_t[a_t] − y_t) for k = a_t, else 0; the loss sums the squares in step order (float32)
+  cotangents(outputs, records, steps, cotangents, losses) {
+    const P = records.population;
+    const O = outputs.length / (steps * P);
+    cotangents.fill(0, 0, steps * P * O);
+    losses.fill(0);
+    for (let t = 0; t < steps; t++) {
+      for (let n = 0; n < P; n++) {
+        if (t >= records.lengths[n]) continue;
+        const row = t * P + n;
+        const at = row * O + records.actions[row];
+        const e = Math.fround(outputs[at] - records.targets[row]);
+        losses[n] = Math.fround(losses[n] + Math.fround(e * e));
+        cotangents[at] = Math.fround(2 * e);
+      }
+    }
+  },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/env';
 import { registerGradients } from '../tfjs-gradients.js';
-import type { KernelSet } from './kernel.js';
+import { GENERIC_PATH, type KernelSet } from './kernel.js';
 import type { EpisodeRecords, PopulationModel } from './population-model.js';
 
 /**
@@ -12,6 +12,13 @@ import type { EpisodeRecords, PopulationModel } from './population-model.js';
 export interface LossOperation<R extends EpisodeRecords = EpisodeRecords> {
   readonly operation: string;
   loss(outputs: tf.Tensor3D, records: R, steps: number): tf.Tensor1D;
+  /**
+   * The same loss in plain arithmetic, for models with a vector-Jacobian product (`PopulationModel.vjp`):
+   * from the outputs of every step (time-major [steps, P, O]) writes each network's loss into `losses` and
+   * dL/d(outputs) into `cotangents` ([steps, P, O]; every entry written, zero past a network's length).
+   * With it, the loss trains on every implementation that has a VJP, with no kernel of its own.
+   */
+  cotangents?(outputs: Float32Array, records: R, steps: number, cotangents: Float32Array, losses: Float32Array): void;
 }
 
 /** Checks an episode's records against the model's sizes; returns the longest episode length. */
@@ -95,7 +102,8 @@ export function autodiffLearningPass<R extends EpisodeRecords>(
 
 /**
  * One learning pass of `op`: a LearningKernel registered for the model's family when one runs on this
- * model, else tfjs autodiff. Fills per-network `losses` and `gradients` (aligned with `model.parameters`).
+ * model; else the model's vector-Jacobian product with the loss's cotangents (compiled and hand kernels);
+ * else tfjs autodiff (the generic path). Fills per-network `losses` and `gradients` (aligned with `model.parameters`).
  */
 export function learningPass<R extends EpisodeRecords>(
   model: PopulationModel,
@@ -112,5 +120,45 @@ export function learningPass<R extends EpisodeRecords>(
   for (const kernel of kernels?.learning(op.operation) ?? []) {
     if (kernel.run(model, records, losses, gradients)) return;
   }
-  autodiffLearningPass(model, op, records, losses, gradients);
+  // the generic path differentiates the loss on one tape (its VJP would run the forward twice); every other
+  // implementation with a VJP trains any loss that defines cotangents
+  const useVjp = model.vjp !== undefined && op.cotangents !== undefined && (model.implementation !== GENERIC_PATH || !model.unroll);
+  if (useVjp) vjpLearningPass(model, op, records, losses, gradients);
+  else autodiffLearningPass(model, op, records, losses, gradients);
+}
+
+/** Scratch of `vjpLearningPass`, per model: grown to the longest episode, never shrunk. */
+const vjpScratch = new WeakMap<PopulationModel, { outputs: Float32Array; cotangents: Float32Array }>();
+
+/**
+ * The loss-agnostic learning pass: the model's vector-Jacobian product (`model.vjp`) with the loss's own
+ * `cotangents`. Fills per-network `losses` and `gradients` (aligned with `model.parameters`).
+ */
+export function vjpLearningPass<R extends EpisodeRecords>(
+  model: PopulationModel,
+  op: LossOperation<R>,
+  records: R,
+  losses: Float32Array,
+  gradients: Float32Array[],
+): void {
+  const vjp = model.vjp;
+  if (!vjp) throw new PrnnError(`the ${model.implementation} population of family ${model.family} has no vector-Jacobian product`);
+  if (!op.cotangents) throw new PrnnError(`loss ${op.operation} defines no cotangents, so it cannot train through a vector-Jacobian product`);
+  const steps = checkEpisodeRecords(model, records);
+  if (steps === 0) {
+    for (const g of gradients) g.fill(0);
+    losses.fill(0);
+    return;
+  }
+  const need = steps * model.population * model.outputs;
+  let s = vjpScratch.get(model);
+  if (!s || s.outputs.length < need) {
+    s = { outputs: new Float32Array(need), cotangents: new Float32Array(need) };
+    vjpScratch.set(model, s);
+  }
+  const outputs = s.outputs.subarray(0, need);
+  const cotangents = s.cotangents.subarray(0, need);
+  vjp.forward(records, steps, outputs);
+  op.cotangents(outputs, records, steps, cotangents, losses);
+  vjp.backward(cotangents, gradients);
 }

@@ -100,6 +100,35 @@ export function copyParameters(from: PopulationParameters, to: PopulationParamet
 }
 
 /**
+ * Reverse-mode differentiation of a population over one episode: a vector-Jacobian product (VJP), the seam
+ * between architectures and learners. The architecture runs the episode and, given dL/d(outputs) at every
+ * step, returns dL/d(parameters) through time; the learner owns the loss and turns it into those
+ * cotangents (see `LossOperation.cotangents`). Any loss then trains on any implementation that has a VJP —
+ * the generic tfjs path, a compiled kernel or a hand kernel — without a kernel per loss.
+ *
+ * Layouts are time-major like `EpisodeInputs`: outputs and cotangents are [steps, P, O] with O =
+ * `PopulationModel.outputs`, element (t·P + n)·O + k. Rows t ≥ lengths[n] are not part of network n's
+ * episode: `forward` may write anything there and their cotangents must be zero.
+ *
+ * Usage, one episode: `forward(episode, steps, outputs)`, compute cotangents from `outputs`, then
+ * `backward(cotangents, gradients)` (once; a second `backward` needs a new `forward`).
+ */
+export interface EpisodeVjp {
+  /**
+   * Runs every network from the zero state over the first `steps` steps of `episode` (obs and tie noise as
+   * recorded) and writes each step's outputs into `outputs` ([steps, P, O], at least steps·P·O long); keeps
+   * what `backward` needs.
+   */
+  forward(episode: EpisodeInputs, steps: number, outputs: Float32Array): void;
+  /**
+   * dL/dθ for the last `forward`, where dL/d(outputs) = `cotangents` ([steps, P, O]): writes the gradient
+   * of every parameter into `gradients` (aligned with `parameters.values`, same lengths), overwriting them.
+   * Padding entries and absent parameters get zero.
+   */
+  backward(cotangents: Float32Array, gradients: readonly Float32Array[]): void;
+}
+
+/**
  * P networks of one architecture family, run in lockstep. The architecture computes outputs only: the
  * learner draws the noise, chooses actions and defines the loss. Implementations: the generic one built
  * from a family's differentiable step (tfjs autodiff), or a kernel registered for the family (e.g. the
@@ -128,6 +157,12 @@ export interface PopulationModel {
    * Absent on implementations that only run registered kernels.
    */
   unroll?(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D;
+  /**
+   * The population's vector-Jacobian product over an episode (see `EpisodeVjp`): how every loss-agnostic
+   * learning pass differentiates this model. Absent: learners fall back to registered learning kernels or
+   * to tfjs autodiff through `unroll`.
+   */
+  readonly vjp?: EpisodeVjp;
   /** Network n's weights by name (for the 9-pathway family: pathway name → row-major [A, B]). */
   exportWeights(n: number): Record<string, Float32Array>;
   importWeights(n: number, weights: Record<string, Float32Array>): void;

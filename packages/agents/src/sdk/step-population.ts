@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng } from '@prnn/env';
 import type { ArchInfo, PopulationMember } from './architecture.js';
 import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from './define-architecture.js';
-import type { EpisodeInputs, PopulationModel, PopulationParameters } from './population-model.js';
+import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';
+import { registerGradients } from '../tfjs-gradients.js';
 import { STREAM } from './streams.js';
 
 function size(shape: readonly number[]): number {
@@ -241,6 +242,54 @@ export class StepPopulation implements PopulationModel {
     const joined = outputs.length > 1 ? tf.concat(outputs, 1) : outputs[0];
     return (this.order ? tf.gather(joined, this.order, 1) : joined) as tf.Tensor3D;
   }
+
+  /** The last `vjp.forward`'s episode and length, which `vjp.backward` differentiates. */
+  private vjpEpisode: { episode: EpisodeInputs; steps: number } | null = null;
+
+  /**
+   * The generic vector-Jacobian product: tfjs autodiff through `unroll` with dL/d(outputs) as the seed
+   * (backward runs the episode's forward again under the tape: the reference, not the fast path).
+   */
+  readonly vjp: EpisodeVjp = {
+    forward: (episode, steps, outputs) => {
+      this.check();
+      const n = steps * this.population * this.outputs;
+      if (outputs.length < n) throw new PrnnError(`outputs must have at least steps·P·O = ${n} values (got ${outputs.length})`);
+      tf.tidy(() => {
+        const params = this.parameters.values.map((v, k) => tf.tensor(v, this.parameters.shapes[k] as number[]));
+        outputs.set(this.unroll(params, episode, steps).dataSync() as Float32Array);
+      });
+      this.vjpEpisode = { episode, steps };
+    },
+    backward: (cotangents, gradients) => {
+      this.check();
+      const last = this.vjpEpisode;
+      if (!last) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
+      this.vjpEpisode = null;
+      const { episode, steps } = last;
+      const { names, shapes, values } = this.parameters;
+      if (gradients.length !== values.length) throw new PrnnError(`expected ${values.length} gradient arrays (got ${gradients.length})`);
+      const n = steps * this.population * this.outputs;
+      if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
+      registerGradients();
+      const engine = tf.engine() as unknown as {
+        gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
+      };
+      tf.tidy(() => {
+        const params = values.map((v, k) => tf.tensor(v, shapes[k] as number[]));
+        const dy = tf.tensor3d(cotangents.subarray(0, n), [steps, this.population, this.outputs]);
+        const { grads } = engine.gradients(() => this.unroll(params, episode, steps), params, dy, true);
+        grads.forEach((g, k) => {
+          if (!g) {
+            gradients[k].fill(0);
+            return;
+          }
+          if (g.size !== gradients[k].length) throw new PrnnError(`gradient of parameter ${names[k]} has ${g.size} values, expected ${gradients[k].length}`);
+          gradients[k].set(g.dataSync() as Float32Array);
+        });
+      });
+    },
+  };
 
   private memberIndex(n: number): void {
     if (!Number.isInteger(n) || n < 0 || n >= this.population) {
