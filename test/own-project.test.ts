@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeBlocks } from './readme-blocks.js';
+import { codeBlocks, readDoc } from './readme-blocks.js';
 import { REPO_ROOT } from './run-cli.js';
 
-const SECTION = '## Use prnn from your own project';
+const GUIDE = 'docs/guides/own-project.md';
+const SECTION = '# Using prnn from your own project';
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let root: string | undefined;
 afterAll(() => {
@@ -27,9 +28,9 @@ function run(cmd: string, args: string[], cwd: string): { status: number | null;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('README: Use prnn from your own project', () => {
+describe('docs/guides/own-project.md: use prnn from your own project', () => {
   it('packs the workspace, installs the tarballs in a folder outside the repository, and runs its examples there', (ctx) => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const readme = readDoc(GUIDE);
     const [install, cli] = codeBlocks(readme, SECTION, 'sh');
     const scripts = codeBlocks(readme, SECTION, 'js');
     const [config] = codeBlocks(readme, SECTION, 'json');
@@ -47,7 +48,7 @@ describe('README: Use prnn from your own project', () => {
     mkdirSync(study);
     writeFileSync(join(study, 'package.json'), `${JSON.stringify({ name: 'my-study', version: '1.0.0', type: 'module' })}\n`);
     writeFileSync(join(study, '.npmrc'), 'onnxruntime-node-install=skip\n');
-    // the README's install line, with the tarballs it names; the third-party packages come from npm's cache
+    // the guide's install line, with the tarballs it names; the third-party packages come from npm's cache
     const tarballs = /npm install (.+)$/m.exec(install)![1].split(' ').map((t) => join(study, t));
     // registry down: --offline fails at once (ENOTCACHED) on the first package the cache lacks, instead of retrying
     const installed = run(npm, ['install', registryUp ? '--prefer-offline' : '--offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], study);
