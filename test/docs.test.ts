@@ -75,3 +75,54 @@ describe('CLI reference (docs/cli.md)', () => {
     }
   });
 });
+
+describe('commands shown in the documentation', () => {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const topics = new Set(Object.keys(pkg.oclif.topics));
+
+  /** Every `prnn …` command line of a markdown text: lines of sh blocks, and inline code in prose. */
+  function shownCommands(text: string): { line: number; words: string[] }[] {
+    const found: { line: number; words: string[] }[] = [];
+    let fence: string | undefined;
+    for (const [i, line] of text.split('\n').entries()) {
+      if (line.startsWith('```')) {
+        fence = fence === undefined ? line.slice(3).trim() : undefined;
+        continue;
+      }
+      if (fence !== undefined && fence !== 'sh') continue;
+      const candidates = fence === 'sh' ? (line.trim().startsWith('#') ? [] : [line]) : [...line.matchAll(/`((?:npx )?prnn [^`]+)`/g)].map((m) => m[1]);
+      for (const candidate of candidates) {
+        const at = candidate.search(/(?:^|\s)(?:npx prnn|prnn|node bin\/run\.js) /);
+        if (at < 0) continue;
+        const words = candidate.slice(at).replace(/\s+#.*$/, '').trim().split(/\s+/).filter((w) => w !== 'npx');
+        found.push({ line: i + 1, words: words.slice(words[0] === 'node' ? 2 : 1) });
+      }
+    }
+    return found;
+  }
+
+  it('name real commands and only flags those commands have', () => {
+    const files = ['README.md', 'BENCHMARKS.md', ...markdownFiles(REPO_ROOT).map((f: string) => f.slice(REPO_ROOT.length + 1)).filter((f: string) => f.startsWith('docs/guides/') || f.startsWith('docs/reference/'))];
+    const problems: string[] = [];
+    let checked = 0;
+    for (const file of files) {
+      for (const { line, words } of shownCommands(readFileSync(join(REPO_ROOT, file), 'utf8'))) {
+        const id = [words.slice(0, 2).join(':'), words[0]].find((candidate) => manifest.commands[candidate]);
+        if (id === undefined) {
+          if (!topics.has(words[0]) && !['help', '…'].includes(words[0])) problems.push(`${file}:${line}: no command prnn ${words.slice(0, 2).join(' ')}`);
+          continue;
+        }
+        checked += 1;
+        const flags = manifest.commands[id].flags as Record<string, { allowNo?: boolean }>;
+        for (const word of words) {
+          const flag = /^--([a-z][a-z0-9-]*)/.exec(word)?.[1];
+          if (flag === undefined || flag === 'help') continue;
+          if (!flags[flag] && !(flag.startsWith('no-') && flags[flag.slice(3)]?.allowNo)) problems.push(`${file}:${line}: prnn ${id.replace(':', ' ')} has no --${flag}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+});
