@@ -47,6 +47,38 @@ describe('README', () => {
 
 });
 
+describe('README: the five-minute tour', () => {
+  it('runs as written, at a tiny size: train, export, evaluate, analyse', async () => {
+    const text = await readme();
+    const commands = ['### 2. Train', '### 3. Export and evaluate', '### 4. Analyse']
+      .flatMap((heading) => codeBlocks(text, heading, 'sh'))
+      .flatMap((block) => block.trim().split('\n'));
+    expect(commands.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['prnn train', 'prnn export', 'prnn eval', 'prnn analyze']);
+    const dir = await mkdtemp(join(tmpdir(), 'prnn-readme-tour-'));
+    try {
+      // the tour's own flags, with the training and the test sets shrunk
+      const shrink: Record<string, string[]> = {
+        train: ['--episodes', '60', '--test-mazes', '24', '--curve-points', '4', '--seeds', '2', '--backend', 'cpu'],
+        eval: ['--mazes', '24'],
+        analyze: ['--mazes', '24'],
+      };
+      for (const command of commands) {
+        const words = command.split(' ').slice(1);
+        const extra = shrink[words[0]] ?? [];
+        // drop the tour's value of every flag the shrunk set gives again
+        const given = extra.filter((w) => w.startsWith('--'));
+        const kept = words.filter((_, k) => !given.includes(words[k]) && !given.includes(words[k - 1]));
+        const out = runCli([...kept, ...extra], { cwd: dir });
+        expect(out.status, `${command}\n${out.stderr}`).toBe(0);
+      }
+      expect(existsSync(join(dir, 'fc.onnx'))).toBe(true);
+      expect(existsSync(join(dir, 'runs', 'tour', 'report', 'report.html'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 describe('docs/guides/getting-started.md', () => {
   it('shows the H mazes and the statistics that its commands print', async () => {
     const text = readDoc('docs/guides/getting-started.md');
