@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark behind the README's "Measured figures", one JSON line each (medians of repeats).
+# Every benchmark behind BENCHMARKS.md, one JSON line each (medians of repeats).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 prnn() { node bin/run.js "$@"; }

@@ -77,8 +77,8 @@ describe('prnn plugins', () => {
     expect(table).toMatch(/^metric\s+sparsity\s+prnn-plugin-sparsity\s+prnn-plugin-sparsity\s+0\.3\.0$/m);
   });
 
-  it('loads the metric plugin of the README as written there', () => {
-    const doc = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  it('loads the metric plugin of docs/guides/writing-plugins.md as written there', () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'guides', 'writing-plugins.md'), 'utf8');
     const example = /```js\n\/\/ prnn-plugin-sparsity\/index\.js.*\n([\s\S]*?)```/.exec(doc);
     expect(example).not.toBeNull();
     const cwd = project({ 'package.json': JSON.stringify({ name: 'study', prnn: { plugins: ['./sparsity.mjs'] } }), 'sparsity.mjs': example![1] });

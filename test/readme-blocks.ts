@@ -1,10 +1,18 @@
-// Fenced code blocks of a README section, for tests that run what the README shows.
+// Fenced code blocks of a section of the README or of a guide under docs/, for tests that run what they show.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './run-cli.js';
 
-/** The fenced blocks of `language` ('' = no language) in the README section that starts with `heading`. */
+/** The text of a markdown file of the repository, by its path from the root (e.g. 'docs/guides/training.md'). */
+export function readDoc(path: string): string {
+  return readFileSync(join(REPO_ROOT, path), 'utf8');
+}
+
+/** The fenced blocks of `language` ('' = no language) in the section of `text` that starts with the line `heading`. */
 export function codeBlocks(text: string, heading: string, language: string): string[] {
   const lines = text.split('\n');
   const start = lines.indexOf(heading);
-  if (start < 0) throw new Error(`README has no section ${heading}`);
+  if (start < 0) throw new Error(`no section ${heading}`);
   const level = heading.split(' ')[0];
   const blocks: string[] = [];
   let open: { language: string; body: string[] } | undefined;

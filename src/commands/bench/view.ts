@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
-import { benchViewer, CHROMIUM_MISSING, findChromium, MAX_POLICIES, openViewerSource, type BenchViewerResult } from '@prnn/viewer';
+import { benchViewer, CHROMIUM_MISSING, checkPlaywright, findChromium, MAX_POLICIES, openViewerSource, type BenchViewerResult } from '@prnn/viewer';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../../cli/flag-errors.js';
 
@@ -33,6 +33,7 @@ export default class BenchView extends BaseCommand {
   async run(): Promise<BenchViewerResult> {
     const { flags } = await this.parse(BenchView);
     if (!findChromium()) throw new PrnnError(CHROMIUM_MISSING);
+    await checkPlaywright();
     const policies = flags.policy ?? [];
     if (!flags.run && policies.length === 0) throw new PrnnError('give --run DIR or at least one --policy FILE.onnx');
     if (policies.length > MAX_POLICIES) throw new PrnnError(`--policy: at most ${MAX_POLICIES} policies (got ${policies.length})`);

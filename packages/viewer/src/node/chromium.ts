@@ -16,6 +16,26 @@ export function findChromium(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
+/** The message when playwright-core (an optional peer of @prnn/viewer, used only to drive Chromium) is missing. */
+export const PLAYWRIGHT_MISSING =
+  'prnn bench view drives Chromium with playwright-core, which is not installed here: install it with `npm install playwright-core@1.65.1` (an optional dependency of @prnn/viewer)';
+
+async function importPlaywright(): Promise<typeof import('playwright-core')> {
+  try {
+    return await import('playwright-core');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new PrnnError(PLAYWRIGHT_MISSING);
+    throw error;
+  }
+}
+
+/** Throws a PrnnError saying how to install playwright-core when it cannot be imported (check before work starts). */
+export async function checkPlaywright(): Promise<void> {
+  await importPlaywright();
+}
+
+/** A headless Chromium browser context and the function that closes it and removes its profile. */
 export interface LaunchedChromium {
   readonly context: BrowserContext;
   close(): Promise<void>;
@@ -28,7 +48,7 @@ export interface LaunchedChromium {
 export async function launchChromium(): Promise<LaunchedChromium> {
   const executablePath = findChromium();
   if (!executablePath) throw new PrnnError(CHROMIUM_MISSING);
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await importPlaywright();
   const profile = await mkdtemp(join(tmpdir(), 'prnn-chromium-'));
   let context: BrowserContext;
   try {
