@@ -43,6 +43,7 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       weightNorms: n.weightNorms,
       extra: n.extra,
       jacobian: n.jacobian,
+      ...(n.jacobianNote !== undefined ? { jacobianNote: n.jacobianNote } : {}),
     })),
     architectures: a.architectures.map((arch) => ({
       arch: arch.arch,

@@ -11,6 +11,8 @@ export * from './jacobian/network-step-jacobian.js';
 export * from './jacobian/autodiff-jacobian.js';
 export * from './jacobian/network-sensitivity.js';
 export * from './jacobian/finite-difference-jacobian.js';
+export * from './jacobian/onnx-interpreter.js';
+export * from './jacobian/onnx-jacobian.js';
 // Measures of one network (SPEC §4).
 export * from './measures/summary.js';
 export * from './measures/memory.js';

@@ -25,6 +25,8 @@ export interface MeasureNetworkOptions {
   /** Stored noise-sweep fitness to reuse instead of evaluating (aligned with the sweep's levels). */
   readonly storedSweep?: readonly number[];
   readonly fdStep?: number;
+  /** A bare ONNX policy's model bytes and state size: exact Jacobians by interpreting its graph (see networkSensitivity). */
+  readonly onnx?: { readonly bytes: Uint8Array; readonly stateSize: number };
 }
 
 export interface NetworkMeasures {
@@ -39,6 +41,8 @@ export interface NetworkMeasures {
   extra: Record<string, number>;
   /** How the Jacobians were computed (see NetworkAnalysis.jacobian). */
   jacobian: string;
+  /** Which Jacobian path ran and why, when there was a choice (ONNX policies). */
+  jacobianNote?: string;
 }
 
 const nan = Number.NaN;
@@ -96,8 +100,11 @@ export async function measureNetwork(
   if (TRIAL_MEASURES.some(has) || plugins.length > 0) {
     const { trials, evaluation } = await recordTrials(ev.record, engine, seed);
     if (Number.isNaN(out.fitness)) out.fitness = evaluation.fitness[0] ?? nan;
-    const source = { ...base, network: options.network, kernels: options.kernels, engine };
-    ({ profile, jacobian: out.jacobian } = await networkSensitivity(source, trials, { path: options.jacobianPath, fdStep: options.fdStep }));
+    const source = { ...base, network: options.network, kernels: options.kernels, engine, onnx: options.onnx };
+    const r = await networkSensitivity(source, trials, { path: options.jacobianPath, fdStep: options.fdStep });
+    profile = r.profile;
+    out.jacobian = r.jacobian;
+    if (r.note !== undefined) out.jacobianNote = r.note;
   }
   const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
   if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;

@@ -18,6 +18,7 @@ export function networkTable(a: Analysis): Table {
     ...a.noise.map((s) => `fitness_at_${s}`),
     ...extras,
     'jacobian',
+    'jacobian_note',
   ];
   const rows = a.networks.map((n) => ({
     id: n.id, source: n.source, family: n.family, arch: n.arch, seed: n.seed, hidden: n.hidden, parameters: n.parameters,
@@ -29,6 +30,7 @@ export function networkTable(a: Analysis): Table {
     ...Object.fromEntries(a.noise.map((s, k) => [`fitness_at_${s}`, n.fitnessByNoise[k]])),
     ...Object.fromEntries(extras.map((e) => [e, n.extra[e]])),
     jacobian: n.jacobian,
+    jacobian_note: n.jacobianNote ?? '',
   }));
   return { columns, rows };
 }

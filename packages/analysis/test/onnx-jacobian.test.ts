@@ -1,0 +1,255 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '@prnn/env';
+import {
+  buildNinePathwayOnnx,
+  builtinPlugins,
+  contractMetadata,
+  createContainer,
+  encodePolicyModel,
+  initBackend,
+  initWeights,
+  OnnxPolicy,
+  parseArch,
+  readOnnxGraph,
+  type NinePathwayArch,
+  type NodeSpec,
+  type TensorSpec,
+} from '@prnn/agents';
+import lowRankPlugin, { LOWRANK_FAMILY, lowRankDefinition } from '@prnn/plugin-lowrank-rnn';
+import {
+  allocateTrials,
+  networkSensitivity,
+  networkStepSensitivity,
+  NinePathwayJacobian,
+  onnxExactSensitivity,
+  onnxProgram,
+  ONNX_EXACT_JACOBIAN,
+  FINITE_DIFFERENCE_JACOBIAN,
+  allocateProfile,
+  type OnnxProgram,
+  type RecordedTrials,
+} from '../src/index.js';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+const I = 8;
+const O = 5;
+
+// Few trials (12–16 instead of the analysis' 1 000): every (trial, step, lag) entry is compared, and trials of
+// every length 1 … T occur, so more trials would only repeat the same arithmetic more slowly.
+function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
+  const trials = allocateTrials(count, steps, I);
+  const rng = Rng.derive(seed, 2);
+  for (let n = 0; n < count; n++) {
+    trials.lengths[n] = n === 0 ? steps : 1 + rng.int(steps);
+    for (let t = 0; t < trials.lengths[n]; t++) for (let j = 0; j < I; j++) trials.obs[(n * steps + t) * I + j] = rng.float();
+  }
+  return trials;
+}
+
+/** Initial weights scaled up: ReLUs switch and the softmax saturates, so lagged Jacobians span decades. */
+function weightsOf(arch: NinePathwayArch, seed: number, scale = 3): Record<string, Float32Array> {
+  const w = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
+  for (const m of Object.values(w)) for (let k = 0; k < m.length; k++) m[k] *= scale;
+  return w;
+}
+
+function program(bytes: Uint8Array): OnnxProgram {
+  const made = onnxProgram(bytes);
+  if (!('program' in made)) throw new Error(made.reason);
+  return made.program;
+}
+
+/** max over entries of |a − b| / (|b| + floor): relative error, with `floor` for entries that are exactly 0. */
+function maxRelDiff(a: Float64Array, b: Float64Array, floor = 1e-30): number {
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / (Math.abs(b[k]) + floor));
+  return worst;
+}
+
+describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)', () => {
+  it("equal the fused kernel's on prnn's exported 9-pathway networks, entry by entry to 1e-5 relative", async () => {
+    for (const spec of ['fc', 'hh+oh', 'ff', 'ii+oi', 'oo+io+hi']) {
+      const arch = parseArch(spec);
+      const weights = weightsOf(arch, 7);
+      const trials = randomTrials(14, 6, 8);
+      const fused = allocateProfile(trials);
+      new NinePathwayJacobian(weights, { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs }, 6).run(trials, fused);
+      const bytes = buildNinePathwayOnnx(arch, weights);
+      const policy = await OnnxPolicy.load(bytes);
+      try {
+        const r = await onnxExactSensitivity(program(bytes), policy.stateSize, trials, { engine: policy, chunk: 5 });
+        expect(r.forwardDeviation, spec).toBeLessThan(1e-5);
+        // the fused kernel is float64 with float32 weights, like the interpreter: they agree to rounding
+        expect(maxRelDiff(r.profile.s, fused.s), spec).toBeLessThan(1e-5);
+        // and the comparison is not vacuous: deep lags are non-zero for recurrent networks
+        const deep = fused.s[(0 * 6 + 5) * 6 + 5];
+        if (spec !== 'ff') expect(deep, spec).toBeGreaterThan(0);
+        else expect(deep).toBe(0);
+      } finally {
+        await policy.release();
+      }
+    }
+  });
+
+  it('equal tfjs autodiff of the lowrank-r2 plugin family, exported by its traced ONNX exporter', async () => {
+    const registry = createContainer([...builtinPlugins(), lowRankPlugin]);
+    const family = registry.architecture(LOWRANK_FAMILY);
+    const arch = registry.resolveArch('lowrank-r2', { channels: 2, hidden: 8 });
+    const weights = lowRankDefinition.init(arch, { channels: 2, inputs: I, outputs: O }, Rng.derive(21, 1));
+    for (const m of Object.values(weights)) for (let k = 0; k < m.length; k++) m[k] *= 2.5;
+    const trials = randomTrials(9, 6, 22);
+    const net = family.network!(arch, weights, 2);
+    const bytes = family.exportOnnx!(arch, weights, {}, 2);
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const auto = networkStepSensitivity(net, trials, { rows: 64 }).profile.s;
+      const r = await onnxExactSensitivity(program(bytes), policy.stateSize, trials, { engine: policy });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      // autodiff runs in float32: compare relative to the largest entry, as its own test against an oracle does
+      const scale = auto.reduce((m, v) => Math.max(m, v), 0);
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(maxRelDiff(r.profile.s, auto, scale)).toBeLessThan(1e-5);
+      expect(r.profile.s[(0 * 6 + 5) * 6 + 3]).toBeGreaterThan(1e-4);
+    } finally {
+      net.dispose();
+      await policy.release();
+    }
+  });
+});
+
+// ---- a policy laid out as PyTorch's exporter lays out an Elman RNN cell with a linear read-out ----
+// h = tanh(obs·W_ihᵀ + b_ih + h⁻·W_hhᵀ + b_hh) (Gemm with transB = 1), q = softmax(h·W_oᵀ + b_o),
+// state = [h, step counter]; the state is split with Slice (starts/ends/axes/steps inputs), the outputs are
+// joined with Concat, and the counter goes through Split + Identity + Add of a Constant.
+const H = 6;
+const S = H + 1;
+
+function torchStyleWeights(seed: number) {
+  const rng = Rng.derive(seed, 5);
+  const u = (n: number, k: number) => Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
+  return { wih: u(H * I, 1.2), bih: u(H, 0.5), whh: u(H * H, 1.1), bhh: u(H, 0.5), wo: u(O * H, 2.5), bo: u(O, 0.5) };
+}
+
+function torchStyleModel(w: ReturnType<typeof torchStyleWeights>, extraOp?: string): Uint8Array {
+  const i64 = (name: string, v: number[]): TensorSpec => ({ name, dims: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+  const f32 = (name: string, dims: number[], data: Float32Array): TensorSpec => ({ name, dims, data });
+  const initializers: TensorSpec[] = [
+    f32('rnn.weight_ih', [H, I], w.wih), f32('rnn.bias_ih', [H], w.bih),
+    f32('rnn.weight_hh', [H, H], w.whh), f32('rnn.bias_hh', [H], w.bhh),
+    f32('head.weight', [O, H], w.wo), f32('head.bias', [O], w.bo),
+    i64('onnx::Slice_0', [0]), i64('onnx::Slice_h', [H]), i64('onnx::Slice_axes', [1]), i64('onnx::Slice_steps', [1]),
+    i64('onnx::Slice_end', [S]), i64('split_sizes', [1]),
+  ];
+  const nodes: NodeSpec[] = [
+    { opType: 'Slice', name: '/Slice', inputs: ['state', 'onnx::Slice_0', 'onnx::Slice_h', 'onnx::Slice_axes', 'onnx::Slice_steps'], outputs: ['/Slice_output_0'] },
+    { opType: 'Slice', name: '/Slice_1', inputs: ['state', 'onnx::Slice_h', 'onnx::Slice_end', 'onnx::Slice_axes', 'onnx::Slice_steps'], outputs: ['/Slice_1_output_0'] },
+    { opType: 'Gemm', name: '/rnn/Gemm', inputs: ['obs', 'rnn.weight_ih', 'rnn.bias_ih'], outputs: ['/rnn/Gemm_output_0'], attributes: [{ name: 'alpha', value: 1, float: true }, { name: 'beta', value: 1, float: true }, { name: 'transB', value: 1 }] },
+    { opType: 'Gemm', name: '/rnn/Gemm_1', inputs: ['/Slice_output_0', 'rnn.weight_hh', 'rnn.bias_hh'], outputs: ['/rnn/Gemm_1_output_0'], attributes: [{ name: 'alpha', value: 1, float: true }, { name: 'beta', value: 1, float: true }, { name: 'transB', value: 1 }] },
+    { opType: 'Add', name: '/rnn/Add', inputs: ['/rnn/Gemm_output_0', '/rnn/Gemm_1_output_0'], outputs: ['/rnn/Add_output_0'] },
+    { opType: extraOp ?? 'Tanh', name: '/rnn/Tanh', inputs: ['/rnn/Add_output_0'], outputs: ['/rnn/Tanh_output_0'] },
+    { opType: 'Gemm', name: '/head/Gemm', inputs: ['/rnn/Tanh_output_0', 'head.weight', 'head.bias'], outputs: ['/head/Gemm_output_0'], attributes: [{ name: 'alpha', value: 1, float: true }, { name: 'beta', value: 1, float: true }, { name: 'transB', value: 1 }] },
+    { opType: 'Softmax', name: '/Softmax', inputs: ['/head/Gemm_output_0'], outputs: ['q'], attributes: [{ name: 'axis', value: -1 }] },
+    { opType: 'Split', name: '/Split', inputs: ['/Slice_1_output_0', 'split_sizes'], outputs: ['/Split_output_0'], attributes: [{ name: 'axis', value: 1 }] },
+    { opType: 'Identity', name: '/Identity', inputs: ['/Split_output_0'], outputs: ['/Identity_output_0'] },
+    { opType: 'Concat', name: '/Concat', inputs: ['/rnn/Tanh_output_0', '/Identity_output_0'], outputs: ['state_out'], attributes: [{ name: 'axis', value: 1 }] },
+  ];
+  return encodePolicyModel({ graphName: 'main_graph', docString: 'a PyTorch-style Elman cell', metadata: contractMetadata(I, S), nodes, initializers, obsSize: I, stateSize: S });
+}
+
+/** The oracle: the cell written out in float64 from its definition. */
+function torchStyleOutputs(w: ReturnType<typeof torchStyleWeights>, s: Float64Array, T: number): Float64Array {
+  const out = new Float64Array(T * O);
+  let h = new Float64Array(H);
+  for (let t = 0; t < T; t++) {
+    const next = new Float64Array(H);
+    for (let j = 0; j < H; j++) {
+      let z = w.bih[j] + w.bhh[j];
+      for (let e = 0; e < I; e++) z += s[t * I + e] * w.wih[j * I + e];
+      for (let k = 0; k < H; k++) z += h[k] * w.whh[j * H + k];
+      next[j] = Math.tanh(z);
+    }
+    h = next;
+    const z = new Float64Array(O);
+    for (let a = 0; a < O; a++) {
+      z[a] = w.bo[a];
+      for (let j = 0; j < H; j++) z[a] += h[j] * w.wo[a * H + j];
+    }
+    const max = Math.max(...z);
+    let sum = 0;
+    for (let a = 0; a < O; a++) sum += (z[a] = Math.exp(z[a] - max));
+    for (let a = 0; a < O; a++) out[t * O + a] = z[a] / sum;
+  }
+  return out;
+}
+
+describe('a policy prnn did not write (PyTorch-style Gemm / Tanh / Softmax / Concat / Slice / Split graph)', () => {
+  it('is decoded with its ops in file order', () => {
+    const graph = readOnnxGraph(torchStyleModel(torchStyleWeights(3)));
+    expect(graph.opset).toBe(17);
+    expect(graph.nodes.map((n) => n.opType)).toEqual(['Slice', 'Slice', 'Gemm', 'Gemm', 'Add', 'Tanh', 'Gemm', 'Softmax', 'Split', 'Identity', 'Concat']);
+    expect(graph.nodes[2].attributes.transB).toEqual({ kind: 'int', value: 1 });
+    expect(graph.initializers.get('rnn.weight_ih')!.dims).toEqual([H, I]);
+  });
+
+  it("is analysed exactly: forward equal to onnxruntime's, Jacobians equal to float64 central differences of an independent forward", async () => {
+    const w = torchStyleWeights(3);
+    const bytes = torchStyleModel(w);
+    const T = 6;
+    const trials = randomTrials(10, T, 4);
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const r = await onnxExactSensitivity(program(bytes), S, trials, { engine: policy, full: true, chunk: 4 });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      const j = r.jacobians!.j;
+      let worst = 0;
+      let scale = 0;
+      const step = 1e-6;
+      for (let n = 0; n < trials.count; n++) {
+        const L = trials.lengths[n];
+        const s = Float64Array.from(trials.obs.subarray(n * T * I, (n * T + L) * I));
+        for (let tau = 0; tau < L; tau++) {
+          for (let e = 0; e < I; e++) {
+            const x = s[tau * I + e];
+            s[tau * I + e] = x + step;
+            const plus = torchStyleOutputs(w, s, L);
+            s[tau * I + e] = x - step;
+            const minus = torchStyleOutputs(w, s, L);
+            s[tau * I + e] = x;
+            for (let t = tau; t < L; t++) {
+              for (let a = 0; a < O; a++) {
+                const oracle = (plus[t * O + a] - minus[t * O + a]) / (2 * step);
+                scale = Math.max(scale, Math.abs(oracle));
+                worst = Math.max(worst, Math.abs(j[((((n * T + t) * T + tau) * O + a) * I) + e] - oracle));
+              }
+            }
+          }
+        }
+      }
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(worst / scale).toBeLessThan(1e-6);
+    } finally {
+      await policy.release();
+    }
+  });
+
+  it('with an op outside the interpreter falls back to finite differences and says why', async () => {
+    const bytes = torchStyleModel(torchStyleWeights(3), 'Elu');
+    expect(onnxProgram(bytes)).toEqual({ reason: 'ops outside the interpreter: Elu' });
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const trials = randomTrials(4, 6, 4);
+      const source = { arch: { family: 'onnx', name: 'policy', hidden: Number.NaN, parameters: Number.NaN }, weights: {}, engine: policy, onnx: { bytes, stateSize: S } };
+      const r = await networkSensitivity(source, trials);
+      expect(r.jacobian).toBe(FINITE_DIFFERENCE_JACOBIAN);
+      expect(r.note).toMatch(/finite differences .* because ops outside the interpreter: Elu/);
+      const exact = await networkSensitivity({ ...source, engine: await OnnxPolicy.load(torchStyleModel(torchStyleWeights(3))), onnx: { bytes: torchStyleModel(torchStyleWeights(3)), stateSize: S } }, trials);
+      expect(exact.jacobian).toBe(ONNX_EXACT_JACOBIAN);
+      expect(exact.note).toMatch(/^exact: forward-mode/);
+    } finally {
+      await policy.release();
+    }
+  });
+});
