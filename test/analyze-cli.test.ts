@@ -73,13 +73,14 @@ describe('prnn analyze', () => {
     }
   });
 
-  it('--policy: an exported network analysed by finite differences', () => {
+  it('--policy: an exported network analysed exactly (its graph interpreted)', () => {
     const file = join(fixture.dir, 'fc.onnx');
     expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0,0.05,0.1', '--out', join(fixture.dir, 'policy-report'), '--json']);
     expect(r.status).toBe(0);
     const [n] = JSON.parse(r.stdout).networks;
-    expect(n).toMatchObject({ arch: 'fc', jacobian: 'finite-difference', sampleEfficiency: null });
+    expect(n).toMatchObject({ arch: 'fc', jacobian: 'onnx-exact', sampleEfficiency: null });
+    expect(n.jacobianNote).toMatch(/^exact: forward-mode differentiation of the ONNX graph in float64/);
     expect(n.inputSensitivity).toBeGreaterThan(0);
   });
 
