@@ -2,6 +2,7 @@
 export * from './stats/normal.js';
 export * from './stats/mann-whitney-u.js';
 export * from './stats/benjamini-hochberg.js';
+export * from './stats/effect-size.js';
 // Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
 export * from './trials/recorded-trials.js';
 export * from './jacobian/sensitivity-profile.js';

@@ -40,7 +40,13 @@ export interface ReportTables {
   readonly networks: Table;
 }
 
-const ARCH_COLUMNS = ['arch', 'parameters', 'networks', 'fitness_median', 'fitness_vs_fc', 'robustness_median', 'robustness_vs_fc', 'sample_efficiency_median', 'sample_efficiency_vs_fc', 'memory_capacity_median', 'memory_capacity_vs_fc'];
+const ARCH_COLUMNS = [
+  'arch', 'parameters', 'networks',
+  'fitness_median', 'fitness_vs_fc', 'fitness_effect',
+  'robustness_median', 'robustness_vs_fc', 'robustness_effect',
+  'sample_efficiency_median', 'sample_efficiency_vs_fc', 'sample_efficiency_effect',
+  'memory_capacity_median', 'memory_capacity_vs_fc', 'memory_capacity_effect',
+];
 
 /** report.md: the headline table first, then settings, figures (PNG links), architectures and predictions. */
 export function reportMarkdown(a: Analysis, tables: ReportTables, figures: readonly RenderedFigure[]): string {
@@ -62,7 +68,7 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
     ...figures.flatMap((f) => [`![${f.name}](figures/${f.name}.png)`, '', `*${f.caption}* ([SVG](figures/${f.name}.svg))`, '']),
     '## Architectures',
     '',
-    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01. All columns: architectures.csv.',
+    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01; "effect": the Hodges–Lehmann shift vs FC (median of the architecture − FC differences) with its 95 % confidence interval. Cliff\'s delta and all other columns: architectures.csv.',
     '',
     markdownTable(tables.architectures, ARCH_COLUMNS),
     '',

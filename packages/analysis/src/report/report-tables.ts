@@ -35,16 +35,26 @@ export function networkTable(a: Analysis): Table {
   return { columns, rows };
 }
 
+const short = (v: number) => (Number.isFinite(v) ? v.toPrecision(3) : '—');
+
+/** "shift [low, high]" of a Hodges–Lehmann estimate for the report (empty when not tested). */
+export function effectText(shift: number, low: number, high: number): string {
+  return Number.isFinite(shift) ? `${short(shift)} [${short(low)}, ${short(high)}]` : '';
+}
+
 const SNAKE: Record<string, string> = {
   fitness: 'fitness', robustness: 'robustness', sampleEfficiency: 'sample_efficiency', inputSensitivity: 'input_sensitivity', memoryCapacity: 'memory_capacity',
 };
 
-/** One row per architecture: medians, IQRs, BH-adjusted one-sided p-values vs FC, significance (architectures.csv). */
+/**
+ * One row per architecture: medians, IQRs, BH-adjusted one-sided p-values vs FC, significance, and the effect
+ * size of each comparison — Hodges–Lehmann shift vs FC with its 95 % interval and Cliff's delta (architectures.csv).
+ */
 export function architectureTable(a: Analysis): Table {
   const columns = ['arch', 'family', 'parameters', 'networks'];
   for (const m of COMPARED_MEASURES) {
     const s = SNAKE[m];
-    columns.push(`${s}_median`, `${s}_q1`, `${s}_q3`, `${s}_n`, `${s}_p_higher`, `${s}_p_lower`, `${s}_vs_fc`);
+    columns.push(`${s}_median`, `${s}_q1`, `${s}_q3`, `${s}_n`, `${s}_p_higher`, `${s}_p_lower`, `${s}_vs_fc`, `${s}_shift`, `${s}_shift_ci_low`, `${s}_shift_ci_high`, `${s}_cliff_delta`);
   }
   const rows = a.architectures.map((arch) => {
     const row: Record<string, unknown> = { arch: arch.arch, family: arch.family, parameters: arch.parameters, networks: arch.networks };
@@ -54,6 +64,8 @@ export function architectureTable(a: Analysis): Table {
       Object.assign(row, {
         [`${s}_median`]: c.median, [`${s}_q1`]: c.q1, [`${s}_q3`]: c.q3, [`${s}_n`]: c.n,
         [`${s}_p_higher`]: c.pHigher, [`${s}_p_lower`]: c.pLower, [`${s}_vs_fc`]: c.significance,
+        [`${s}_shift`]: c.shift, [`${s}_shift_ci_low`]: c.shiftLow, [`${s}_shift_ci_high`]: c.shiftHigh, [`${s}_cliff_delta`]: c.cliffDelta,
+        [`${s}_effect`]: effectText(c.shift, c.shiftLow, c.shiftHigh),
       });
     }
     return row;
