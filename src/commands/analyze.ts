@@ -45,6 +45,21 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       extra: n.extra,
       jacobian: n.jacobian,
       ...(n.jacobianNote !== undefined ? { jacobianNote: n.jacobianNote } : {}),
+      ...(n.memoryDiagnostics
+        ? {
+            memoryDiagnostics: {
+              lags: n.memoryDiagnostics.lags,
+              meanOfRatios: n.memoryDiagnostics.meanOfRatios.map(nullable),
+              ratioOfMeans: n.memoryDiagnostics.ratioOfMeans.map(nullable),
+              medianRatio: n.memoryDiagnostics.medianRatio.map(nullable),
+              pairs: n.memoryDiagnostics.pairs,
+              floor: nullable(n.memoryDiagnostics.floor),
+              belowFloor: n.memoryDiagnostics.belowFloor,
+              topShare: n.memoryDiagnostics.topShare.map(nullable),
+              flagged: n.memoryDiagnostics.flagged,
+            },
+          }
+        : {}),
     })),
     architectures: a.architectures.map((arch) => ({
       arch: arch.arch,

@@ -2,6 +2,7 @@ import { PAPER_FITNESS_NOISE, type ArchInfo, type KernelSet, type NetworkStep, t
 import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { MEASURE_NAMES, type MeasureName } from '../measures/measure-names.js';
+import { memoryDiagnostics, type MemoryDiagnostics } from '../measures/memory.js';
 import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import { recordTrials } from '../trials/recorded-trials.js';
 
@@ -43,6 +44,8 @@ export interface NetworkMeasures {
   jacobian: string;
   /** Which Jacobian path ran and why, when there was a choice (ONNX policies). */
   jacobianNote?: string;
+  /** What lies behind each M_k (ratio of means, median ratio, pairs, pairs below the floor, flags). */
+  memoryDiagnostics?: MemoryDiagnostics;
 }
 
 const nan = Number.NaN;
@@ -109,7 +112,10 @@ export async function measureNetwork(
   const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
   if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;
   if (has('input-sensitivity')) out.inputSensitivity = (await registry.metric('input-sensitivity').measure(input)) as number;
-  if (has('memory')) out.memory = Object.values((await registry.metric('memory').measure(input)) as Record<string, number>);
+  if (has('memory')) {
+    out.memory = Object.values((await registry.metric('memory').measure(input)) as Record<string, number>);
+    if (profile) out.memoryDiagnostics = memoryDiagnostics(profile);
+  }
   if (has('memory-capacity')) out.memoryCapacity = (await registry.metric('memory-capacity').measure(input)) as number;
   if (has('weight-norms') && Object.keys(base.weights).length > 0) out.weightNorms = (await registry.metric('weight-norms').measure(input)) as Record<string, number>;
   for (const name of plugins) flatten(name, await registry.metric(name).measure(input), out.extra);

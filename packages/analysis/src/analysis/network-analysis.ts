@@ -1,4 +1,5 @@
 import type { RunNetworkEntry } from '@prnn/agents';
+import type { MemoryDiagnostics } from '../measures/memory.js';
 
 /** Everything measured of one network (one row of networks.csv). NaN: not computed or undefined. */
 export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch' | 'seed' | 'hidden' | 'parameters'> {
@@ -34,4 +35,6 @@ export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch'
   jacobian: string;
   /** Which Jacobian path ran and why (ONNX policies). */
   jacobianNote?: string;
+  /** What lies behind each M_k (see memoryDiagnostics); absent when memory was not measured. */
+  memoryDiagnostics?: MemoryDiagnostics;
 }

@@ -50,6 +50,12 @@ ${htmlTable(tables.architectures, ARCH_COLUMNS, glyph)}
 <h2>Prediction</h2>
 <p>Random forests (max depth 9), 10-fold shuffled cross-validated RMSE next to the RMSE of predicting the mean.</p>
 ${tables.predictions.rows.length ? htmlTable(tables.predictions) : '<p>Not enough networks for the prediction study.</p>'}
+<h2>Memory: what lies behind M_k</h2>
+<p>M_k (the paper's measure) is the mean over (trial, step) pairs of S(t,k)/S(t,0). Beside it: the ratio of means, the median ratio, the pairs behind each lag and how many had S(t,0) below the floor (10⁻³ × the network's median S(t,0)). Flagged lags (their largest 1 % of ratios hold more than half the sum) are listed here; every lag is in memory.csv.</p>
+${(() => {
+  const flagged = { columns: tables.memory.columns, rows: tables.memory.rows.filter((r) => r.flagged === 1).slice(0, 200) };
+  return flagged.rows.length ? htmlTable(flagged) : `<p>No lag is flagged${tables.memory.rows.length ? '' : ' (memory was not measured)'}.</p>`;
+})()}
 <details><summary>Every network (${a.networks.length})</summary>
 ${htmlTable(tables.networks)}
 </details>

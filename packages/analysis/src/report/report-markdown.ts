@@ -38,6 +38,7 @@ export interface ReportTables {
   readonly architectures: Table;
   readonly predictions: Table;
   readonly networks: Table;
+  readonly memory: Table;
 }
 
 const ARCH_COLUMNS = [
@@ -76,7 +77,36 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
     '',
     tables.predictions.rows.length ? markdownTable(tables.predictions) : 'Not enough networks for the prediction study.',
     '',
+    '## Memory: what lies behind M_k',
+    '',
+    ...memoryLines(a),
+    '',
     'Per-network values: networks.csv.',
     '',
   ].join('\n');
+}
+
+/**
+ * The memory section: the paper's M_k is a mean of ratios S(t,k)/S(t,0); where S(t,0) is tiny the ratios
+ * explode. Lists the networks with lags whose mean is carried by a few pairs (memory.csv has every lag).
+ */
+export function memoryLines(a: Analysis): string[] {
+  const withDiagnostics = a.networks.filter((n) => n.memoryDiagnostics);
+  if (withDiagnostics.length === 0) return ['Memory was not measured.'];
+  const lines = [
+    'M_k (the headline, as in the paper) is the mean over (trial, step) pairs of S(t,k)/S(t,0). Beside it memory.csv gives the ratio of means ΣS(t,k)/ΣS(t,0), the median ratio, the pairs behind each lag and how many had S(t,0) below the floor (10⁻³ × the network\'s median S(t,0)). A lag is flagged when its largest 1 % of ratios hold more than half their sum (at least 10 pairs).',
+    '',
+  ];
+  const flagged = withDiagnostics.filter((n) => n.memoryDiagnostics!.flagged.length > 0);
+  if (flagged.length === 0) return [...lines, `No lag is flagged in any of the ${withDiagnostics.length} networks.`];
+  lines.push(`${flagged.length} of ${withDiagnostics.length} networks have flagged lags:`, '');
+  lines.push('| network | flagged lags | M_k (mean of ratios) | ratio of means | median ratio | pairs below floor |', '| --- | --- | --- | --- | --- | --- |');
+  for (const n of flagged.slice(0, 20)) {
+    const d = n.memoryDiagnostics!;
+    const at = d.flagged.map((lag) => d.lags.indexOf(lag));
+    const list = (v: number[]) => at.map((k) => fmt(v[k])).join(', ');
+    lines.push(`| ${n.id} | ${d.flagged.join(', ')} | ${list(d.meanOfRatios)} | ${list(d.ratioOfMeans)} | ${list(d.medianRatio)} | ${at.map((k) => `${d.belowFloor[k]}/${d.pairs[k]}`).join(', ')} |`);
+  }
+  if (flagged.length > 20) lines.push('', `… and ${flagged.length - 20} more (memory.csv).`);
+  return lines;
 }

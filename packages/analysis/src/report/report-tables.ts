@@ -73,6 +73,28 @@ export function architectureTable(a: Analysis): Table {
   return { columns, rows };
 }
 
+/**
+ * One row per (network, lag k ≤ −1) of what lies behind M_k (memory.csv): the mean of ratios (the paper's
+ * M_k), the ratio of means, the median ratio, the pairs behind it, how many had S(t,0) below the floor, the
+ * share of the sum held by the largest 1 % of ratios, and whether the lag is flagged as carried by a few pairs.
+ */
+export function memoryTable(a: Analysis): Table {
+  const columns = ['id', 'arch', 'lag', 'mean_of_ratios', 'ratio_of_means', 'median_ratio', 'pairs', 'floor', 'below_floor', 'top_share', 'flagged'];
+  const rows = a.networks.flatMap((n) => {
+    const d = n.memoryDiagnostics;
+    if (!d) return [];
+    return d.lags.flatMap((lag, k) =>
+      lag === 0
+        ? []
+        : [{
+            id: n.id, arch: n.arch, lag, mean_of_ratios: d.meanOfRatios[k], ratio_of_means: d.ratioOfMeans[k], median_ratio: d.medianRatio[k],
+            pairs: d.pairs[k], floor: d.floor, below_floor: d.belowFloor[k], top_share: d.topShare[k], flagged: d.flagged.includes(lag) ? 1 : 0,
+          }],
+    );
+  });
+  return { columns, rows };
+}
+
 export function predictionTable(a: Analysis): Table {
   return {
     columns: ['target', 'features', 'rmse', 'baseline_rmse', 'ratio', 'samples', 'folds'],
