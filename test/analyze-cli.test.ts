@@ -55,6 +55,21 @@ describe('prnn analyze', () => {
     }
     expect(json.architectures.map((a: { arch: string }) => a.arch)).toEqual(['ff', 'fc']);
     expect(json.architectures[0].fitness.significance).toMatch(/^(higher|lower|n\.s\.)$/);
+    // the effect size beside the test, recomputed by hand from the 2 × 2 fitness differences ff − fc
+    const fitness = (arch: string) => json.networks.filter((n: { arch: string }) => n.arch === arch).map((n: { fitness: number }) => n.fitness);
+    const d = fitness('ff').flatMap((a: number) => fitness('fc').map((b: number) => a - b)).sort((a: number, b: number) => a - b);
+    const effect = json.architectures[0].fitness.effect;
+    expect(effect.shift).toBeCloseTo((d[1] + d[2]) / 2, 12);
+    // 2 vs 2 networks: P(U = 0) = 1/6 > 0.025, so the 95 % interval is the whole range of differences
+    expect([effect.ciLow, effect.ciHigh]).toEqual([d[0], d[3]]);
+    expect(effect.confidence).toBe(0.95);
+    expect(effect.cliffDelta).toBeCloseTo((d.filter((v: number) => v > 0).length - d.filter((v: number) => v < 0).length) / 4, 12);
+    expect(json.architectures[1].fitness.effect.shift).toBeNull();
+    // what lies behind M_k
+    const md = json.networks[0].memoryDiagnostics;
+    expect(md.lags).toEqual([0, -1, -2, -3, -4, -5]);
+    md.meanOfRatios.forEach((m: number, k: number) => expect(m).toBeCloseTo(json.networks[0].memory[k], 12));
+    expect(md.pairs[0]).toBeGreaterThanOrEqual(md.pairs[1]);
     expect(json.headline[0]).toMatchObject({ measure: 'fully connected, median fitness', paper: '0.93 ± 0.01', networks: 2 });
     for (const f of ['report.html', 'report.md', 'networks.csv', 'architectures.csv', 'figures/memory.png', 'figures/memory.svg']) {
       expect(existsSync(join(out, f)), f).toBe(true);
