@@ -32,6 +32,7 @@ export * from './analysis/measure-network.js';
 export * from './analysis/headline.js';
 export * from './analysis/summarize.js';
 export * from './analysis/analyze-run.js';
+export * from './analysis/analyze-stored.js';
 export * from './analysis/analyze-policy.js';
 export * from './analysis/run-network-profile.js';
 // Figures (Vega-Lite → SVG headless, PNG by resvg) and the report.

@@ -17,9 +17,9 @@ export const MEASURE_LABELS: Record<ComparedMeasure, string> = {
   memoryCapacity: 'memory capacity',
 };
 
-/** Where the networks came from: a run directory (with its settings) or a policy file. */
+/** Where the networks came from: a run directory (with its settings), a sweep's results store, or a policy file. */
 export interface AnalysisSource {
-  readonly kind: 'run' | 'policy';
+  readonly kind: 'run' | 'store' | 'policy';
   readonly path: string;
   readonly learner?: string;
   readonly runSeed?: number;
