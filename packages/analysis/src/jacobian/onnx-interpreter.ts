@@ -193,11 +193,14 @@ function softmax(node: OnnxNode, x: Value, D: number, opset: number, log: boolea
     for (let o = 0; o < outer; o++) {
       for (let q = 0; q < inner; q++) {
         const base = o * n * inner + q;
-        let s = 0;
-        for (let j = 0; j < n; j++) s += y[base + j * inner] * x.t[off + base + j * inner];
+        // dx_j − Σ_i y_i·dx_i written as Σ_i y_i·(dx_j − dx_i) (Σ y_i = 1): no cancellation when one output
+        // saturates (y_m ≈ 1), so tiny sensitivities keep full relative precision
         for (let j = 0; j < n; j++) {
-          const i = base + j * inner;
-          t[off + i] = log ? x.t[off + i] - s : y[i] * (x.t[off + i] - s);
+          const q = base + j * inner;
+          const dj = x.t[off + q];
+          let c = 0;
+          for (let k = 0; k < n; k++) c += y[base + k * inner] * (dj - x.t[off + base + k * inner]);
+          t[off + q] = log ? c : y[q] * c;
         }
       }
     }

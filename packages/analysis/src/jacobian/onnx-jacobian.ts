@@ -20,8 +20,13 @@ export interface OnnxJacobianOptions {
   readonly chunk?: number;
   /** Also return the full Jacobians (tests). */
   readonly full?: boolean;
-  /** onnxruntime's engine of the same model: the forward pass is compared with it step by step. */
-  readonly engine?: QEngine;
+  /**
+   * onnxruntime's engine of the same model: the forward pass is compared with it step by step. When the engine
+   * exposes its recurrent state (SessionPolicy, OnnxPolicy), its state_out is compared too and then replaced by
+   * the interpreter's, so every step is checked from the same state: a recurrent policy whose float32
+   * trajectory drifts away from the float64 one (chaotic dynamics) is not mistaken for a wrong op.
+   */
+  readonly engine?: QEngine & { readonly state?: Float32Array };
 }
 
 export interface OnnxJacobianResult {
@@ -106,13 +111,18 @@ export async function onnxExactSensitivity(
         for (let r = 0; r < B; r++) engineObs.set(obs.subarray(((start + r) * T + t) * I, ((start + r) * T + t + 1) * I), r * I);
         const pending = engine.step(engineObs, engineQ);
         if (pending) await pending;
+        const engineState = engine.state;
         for (let r = 0; r < B; r++) {
           if (t >= lengths[start + r]) continue;
           for (let a = 0; a < O; a++) {
             const ref = engineQ[r * O + a];
             deviation = Math.max(deviation, Math.abs(q.v[r * O + a] - ref) / Math.max(1, Math.abs(ref)));
           }
+          if (engineState && engineState.length === B * S) {
+            for (let k = r * S; k < (r + 1) * S; k++) deviation = Math.max(deviation, Math.abs(next.v[k] - engineState[k]) / Math.max(1, Math.abs(engineState[k])));
+          }
         }
+        if (engineState && engineState.length === B * S) for (let k = 0; k < B * S; k++) engineState[k] = next.v[k];
       }
       const n = B * O;
       for (let r = 0; r < B; r++) {
