@@ -288,17 +288,28 @@ describe('a policy prnn did not write (PyTorch-style Gemm / Tanh / Softmax / Con
     const bytes = torchStyleModel(torchStyleWeights(3), 'Elu');
     expect(onnxProgram(bytes)).toEqual({ reason: 'ops outside the interpreter: Elu' });
     const policy = await OnnxPolicy.load(bytes);
+    const good = await OnnxPolicy.load(torchStyleModel(torchStyleWeights(3)));
+    const w = torchStyleWeights(3);
+    const other = { ...w, wo: w.wo.map((v, k) => (k === 0 ? v * 1.01 + 0.01 : v)) };
+    const bad = await OnnxPolicy.load(torchStyleModel(other));
     try {
       const trials = randomTrials(4, 6, 4);
       const source = { arch: { family: 'onnx', name: 'policy', hidden: Number.NaN, parameters: Number.NaN }, weights: {}, engine: policy, onnx: { bytes, stateSize: S } };
       const r = await networkSensitivity(source, trials);
       expect(r.jacobian).toBe(FINITE_DIFFERENCE_JACOBIAN);
       expect(r.note).toMatch(/finite differences .* because ops outside the interpreter: Elu/);
-      const exact = await networkSensitivity({ ...source, engine: await OnnxPolicy.load(torchStyleModel(torchStyleWeights(3))), onnx: { bytes: torchStyleModel(torchStyleWeights(3)), stateSize: S } }, trials);
+      const exact = await networkSensitivity({ ...source, engine: good, onnx: { bytes: torchStyleModel(w), stateSize: S } }, trials);
       expect(exact.jacobian).toBe(ONNX_EXACT_JACOBIAN);
       expect(exact.note).toMatch(/^exact: forward-mode/);
+      // the forward check: onnxruntime running a model whose head differs by 1 % in one weight is caught, and the
+      // analysis falls back to finite differences through onnxruntime's model
+      const mismatch = await networkSensitivity({ ...source, engine: bad, onnx: { bytes: torchStyleModel(w), stateSize: S } }, trials);
+      expect(mismatch.jacobian).toBe(FINITE_DIFFERENCE_JACOBIAN);
+      expect(mismatch.note).toMatch(/because the interpreter's forward pass differs from onnxruntime's by .* more than 0\.0001/);
     } finally {
       await policy.release();
+      await good.release();
+      await bad.release();
     }
   });
 });

@@ -8,10 +8,12 @@ import { allocateJacobians, allocateProfile, type SensitivityProfile, type Trial
 export const ONNX_EXACT_JACOBIAN = 'onnx-exact';
 
 /**
- * How close the interpreter's forward pass must be to onnxruntime's before its Jacobians are trusted:
- * max |q_interp − q_ort| / max(1, |q_ort|) over every recorded step. onnxruntime computes in float32 and the
- * interpreter in float64, so agreement is at float32 rounding (about 1e-7 per op); 1e-4 leaves room for
- * long chains of ops and still catches any op whose semantics differ.
+ * How close the interpreter's forward pass must be to onnxruntime's before its Jacobians are trusted: the
+ * largest |q_interp − q_ort| and |state_interp − state_ort| over every recorded step, each divided by the
+ * largest magnitude entering that row's step (obs and state, at least 1; for the state at least |state_ort|).
+ * onnxruntime computes in float32 and the interpreter in float64, so they agree at float32 rounding (about
+ * 1e-7 per op, growing with the magnitudes involved — hence the scaling); 1e-4 leaves room for long chains of
+ * ops and still catches any op whose semantics differ (an O(1) deviation).
  */
 export const ONNX_FORWARD_TOLERANCE = 1e-4;
 
@@ -114,12 +116,13 @@ export async function onnxExactSensitivity(
         const engineState = engine.state;
         for (let r = 0; r < B; r++) {
           if (t >= lengths[start + r]) continue;
-          for (let a = 0; a < O; a++) {
-            const ref = engineQ[r * O + a];
-            deviation = Math.max(deviation, Math.abs(q.v[r * O + a] - ref) / Math.max(1, Math.abs(ref)));
-          }
+          // onnxruntime rounds in float32, so its error grows with the magnitudes that enter the step
+          let scale = 1;
+          for (let k = r * I; k < (r + 1) * I; k++) scale = Math.max(scale, Math.abs(obsV[k]));
+          for (let k = r * S; k < (r + 1) * S; k++) scale = Math.max(scale, Math.abs(state.v[k]));
+          for (let a = 0; a < O; a++) deviation = Math.max(deviation, Math.abs(q.v[r * O + a] - engineQ[r * O + a]) / scale);
           if (engineState && engineState.length === B * S) {
-            for (let k = r * S; k < (r + 1) * S; k++) deviation = Math.max(deviation, Math.abs(next.v[k] - engineState[k]) / Math.max(1, Math.abs(engineState[k])));
+            for (let k = r * S; k < (r + 1) * S; k++) deviation = Math.max(deviation, Math.abs(next.v[k] - engineState[k]) / Math.max(scale, Math.abs(engineState[k])));
           }
         }
         if (engineState && engineState.length === B * S) for (let k = 0; k < B * S; k++) engineState[k] = next.v[k];
