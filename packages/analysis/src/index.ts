@@ -14,6 +14,7 @@ export * from './jacobian/network-sensitivity.js';
 export * from './jacobian/finite-difference-jacobian.js';
 export * from './jacobian/onnx-interpreter.js';
 export * from './jacobian/onnx-jacobian.js';
+export * from './jacobian/onnx-double.js';
 // Measures of one network (SPEC §4).
 export * from './measures/summary.js';
 export * from './measures/memory.js';

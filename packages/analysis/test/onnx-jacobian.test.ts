@@ -25,6 +25,7 @@ import {
   onnxProgram,
   ONNX_EXACT_JACOBIAN,
   FINITE_DIFFERENCE_JACOBIAN,
+  finiteDifferenceSensitivity,
   allocateProfile,
   type OnnxProgram,
   type RecordedTrials,
@@ -209,7 +210,7 @@ function torchStyleModel(w: ReturnType<typeof torchStyleWeights>, extraOp?: stri
 }
 
 /** The oracle: the cell written out in float64 from its definition. */
-function torchStyleOutputs(w: ReturnType<typeof torchStyleWeights>, s: Float64Array, T: number): Float64Array {
+function torchStyleOutputs(w: ReturnType<typeof torchStyleWeights>, s: Float64Array, T: number, activation: (x: number) => number = Math.tanh): Float64Array {
   const out = new Float64Array(T * O);
   let h = new Float64Array(H);
   for (let t = 0; t < T; t++) {
@@ -218,7 +219,7 @@ function torchStyleOutputs(w: ReturnType<typeof torchStyleWeights>, s: Float64Ar
       let z = w.bih[j] + w.bhh[j];
       for (let e = 0; e < I; e++) z += s[t * I + e] * w.wih[j * I + e];
       for (let k = 0; k < H; k++) z += h[k] * w.whh[j * H + k];
-      next[j] = Math.tanh(z);
+      next[j] = activation(z);
     }
     h = next;
     const z = new Float64Array(O);
@@ -284,6 +285,49 @@ describe('a policy prnn did not write (PyTorch-style Gemm / Tanh / Softmax / Con
     }
   });
 
+  it('with an op outside the interpreter falls back to finite differences in float64 (graph rewritten for onnxruntime)', async () => {
+    const w = torchStyleWeights(3);
+    const bytes = torchStyleModel(w, 'Abs');
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const T = 6;
+      const trials = randomTrials(8, T, 5);
+      const source = { arch: { family: 'onnx', name: 'policy', hidden: Number.NaN, parameters: Number.NaN }, weights: {}, engine: policy, onnx: { bytes, stateSize: S } };
+      const r = await networkSensitivity(source, trials);
+      expect(r.jacobian).toBe(FINITE_DIFFERENCE_JACOBIAN);
+      expect(r.note).toBe('approximate: central finite differences through onnxruntime in float64 (h = 0.00001) because ops outside the interpreter: Abs');
+      // oracle: S(t,k) from float64 central differences of the cell written out in the test (|·| for tanh)
+      const oracle = new Float64Array(trials.count * T * T);
+      const step = 1e-6;
+      for (let n = 0; n < trials.count; n++) {
+        const L = trials.lengths[n];
+        const s = Float64Array.from(trials.obs.subarray(n * T * I, (n * T + L) * I));
+        const sq = new Float64Array(T * T);
+        for (let tau = 0; tau < L; tau++) {
+          for (let e = 0; e < I; e++) {
+            const x = s[tau * I + e];
+            s[tau * I + e] = x + step;
+            const plus = torchStyleOutputs(w, s, L, Math.abs);
+            s[tau * I + e] = x - step;
+            const minus = torchStyleOutputs(w, s, L, Math.abs);
+            s[tau * I + e] = x;
+            for (let t = tau; t < L; t++) for (let a = 0; a < O; a++) sq[t * T + (t - tau)] += ((plus[t * O + a] - minus[t * O + a]) / (2 * step)) ** 2;
+          }
+        }
+        for (let k = 0; k < T * T; k++) oracle[n * T * T + k] = Math.sqrt(sq[k]);
+      }
+      const scale = oracle.reduce((m, v) => Math.max(m, v), 0);
+      const err64 = oracle.reduce((m, v, k) => Math.max(m, Math.abs(r.profile.s[k] - v)), 0) / scale;
+      const fd32 = await finiteDifferenceSensitivity(policy, trials);
+      const err32 = oracle.reduce((m, v, k) => Math.max(m, Math.abs(fd32.profile.s[k] - v)), 0) / scale;
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(err64).toBeLessThan(1e-7);
+      expect(err32).toBeGreaterThan(10 * err64);
+    } finally {
+      await policy.release();
+    }
+  });
+
   it('with an op outside the interpreter falls back to finite differences and says why', async () => {
     const bytes = torchStyleModel(torchStyleWeights(3), 'Elu');
     expect(onnxProgram(bytes)).toEqual({ reason: 'ops outside the interpreter: Elu' });
@@ -297,7 +341,8 @@ describe('a policy prnn did not write (PyTorch-style Gemm / Tanh / Softmax / Con
       const source = { arch: { family: 'onnx', name: 'policy', hidden: Number.NaN, parameters: Number.NaN }, weights: {}, engine: policy, onnx: { bytes, stateSize: S } };
       const r = await networkSensitivity(source, trials);
       expect(r.jacobian).toBe(FINITE_DIFFERENCE_JACOBIAN);
-      expect(r.note).toMatch(/finite differences .* because ops outside the interpreter: Elu/);
+      // onnxruntime has no float64 Elu: float32 differences, and the note says both reasons
+      expect(r.note).toMatch(/^approximate: central finite differences through onnxruntime in float32 \(h = 0\.001\) because ops outside the interpreter: Elu; float64 not possible: onnxruntime cannot run the policy in float64/);
       const exact = await networkSensitivity({ ...source, engine: good, onnx: { bytes: torchStyleModel(w), stateSize: S } }, trials);
       expect(exact.jacobian).toBe(ONNX_EXACT_JACOBIAN);
       expect(exact.note).toMatch(/^exact: forward-mode/);

@@ -14,6 +14,8 @@ export interface OnnxTensor {
   readonly name: string;
   readonly dims: number[];
   readonly dtype: 'float' | 'int';
+  /** TensorProto.DataType of the stored tensor (1 FLOAT, 6 INT32, 7 INT64, 9 BOOL, 11 DOUBLE, …). */
+  readonly type: number;
   readonly data: Float64Array;
 }
 
@@ -38,6 +40,8 @@ export interface OnnxNode {
 
 export interface OnnxGraph {
   readonly opset: number;
+  /** The model's IR version. */
+  readonly irVersion: number;
   readonly nodes: OnnxNode[];
   readonly initializers: Map<string, OnnxTensor>;
   /** Graph input names in order (initialisers listed as inputs, as old exporters do, included). */
@@ -120,7 +124,7 @@ function readTensor(r: protobuf.Reader, end: number): OnnxTensor {
     data = Float64Array.from(values, (v) => (type === 10 ? halfToFloat(v) : v));
   }
   if (data.length !== count) throw new PrnnError(`ONNX tensor ${name}: dims [${dims.join(', ')}] hold ${count} values, found ${data.length}`);
-  return { name, dims, dtype: FLOAT_TYPES.has(type) ? 'float' : 'int', data };
+  return { name, dims, dtype: FLOAT_TYPES.has(type) ? 'float' : 'int', type, data };
 }
 
 function readAttribute(r: protobuf.Reader, end: number): [string, OnnxAttribute] {
@@ -225,5 +229,5 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
     if (e instanceof PrnnError) throw e;
     throw new PrnnError(`ONNX graph cannot be decoded (${(e as Error).message})`);
   }
-  return { opset: header.opsetVersion ?? 1, nodes, initializers, inputs, outputs };
+  return { opset: header.opsetVersion ?? 1, irVersion: header.irVersion, nodes, initializers, inputs, outputs };
 }

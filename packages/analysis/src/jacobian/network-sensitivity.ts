@@ -2,7 +2,8 @@ import { PrnnError } from '@prnn/env';
 import { ensureBackend } from '../analysis/ensure-backend.js';
 import { isJacobianKernel, type ArchInfo, type KernelSet, type NetworkStep, type QEngine, type Registry } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
-import { FD_STEP, finiteDifferenceSensitivity } from './finite-difference-jacobian.js';
+import { FD_STEP, FD_STEP_FLOAT64, finiteDifferenceSensitivity, finiteDifferenceSensitivity64 } from './finite-difference-jacobian.js';
+import { DoubleSession } from './onnx-double.js';
 import { ONNX_EXACT_JACOBIAN, onnxExactSensitivity, onnxProgram } from './onnx-jacobian.js';
 import { networkStepSensitivity } from './network-step-jacobian.js';
 import { allocateProfile, type SensitivityProfile } from './sensitivity-profile.js';
@@ -85,6 +86,25 @@ export async function networkSensitivity(
     } else why = made.reason;
   }
   if (source.engine && path === undefined) {
+    if (source.onnx) {
+      // float64 differences through onnxruntime when the graph can be rewritten to double precision
+      let session: DoubleSession | undefined;
+      try {
+        session = await DoubleSession.open(source.onnx.bytes, source.engine.obsSize, source.onnx.stateSize);
+      } catch (e) {
+        if (!(e instanceof PrnnError)) throw e;
+        why += `; float64 not possible: ${e.message}`;
+      }
+      if (session) {
+        try {
+          const h = options.fdStep ?? FD_STEP_FLOAT64;
+          const note = `approximate: central finite differences through onnxruntime in float64 (h = ${h}) because ${why}`;
+          return { profile: (await finiteDifferenceSensitivity64(session, trials, { step: h })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN, note };
+        } finally {
+          await session.release();
+        }
+      }
+    }
     const h = options.fdStep ?? FD_STEP;
     const note = `approximate: central finite differences through onnxruntime in float32 (h = ${h}) because ${why}`;
     return { profile: (await finiteDifferenceSensitivity(source.engine, trials, { step: options.fdStep })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN, note };
