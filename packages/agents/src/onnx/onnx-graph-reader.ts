@@ -29,6 +29,7 @@ export type OnnxAttribute =
   | { readonly kind: 'ints'; readonly value: number[] }
   | { readonly kind: 'other' };
 
+/** A decoded node: op, domain, name, input and output value names, attributes by name. */
 export interface OnnxNode {
   readonly opType: string;
   readonly domain: string;
@@ -38,6 +39,7 @@ export interface OnnxNode {
   readonly attributes: Record<string, OnnxAttribute>;
 }
 
+/** A decoded graph: what the interpreter and the float64 rewrite need. */
 export interface OnnxGraph {
   readonly opset: number;
   /** The model's IR version. */

@@ -17,6 +17,7 @@ export const ONNX_EXACT_JACOBIAN = 'onnx-exact';
  */
 export const ONNX_FORWARD_TOLERANCE = 1e-4;
 
+/** Options of onnxExactSensitivity. */
 export interface OnnxJacobianOptions {
   /** Trials per batch (default 64). */
   readonly chunk?: number;
@@ -31,6 +32,7 @@ export interface OnnxJacobianOptions {
   readonly engine?: QEngine & { readonly state?: Float32Array };
 }
 
+/** The profile (and full Jacobians on request) of onnxExactSensitivity, with the forward check's deviation. */
 export interface OnnxJacobianResult {
   readonly profile: SensitivityProfile;
   readonly jacobians?: TrialJacobians;

@@ -70,6 +70,7 @@ export const MEMORY_FLOOR_RELATIVE = 1e-3;
 
 /** A lag is flagged when its largest ⌈MEMORY_TOP_FRACTION·pairs⌉ ratios hold more than MEMORY_TOP_SHARE of their sum. */
 export const MEMORY_TOP_FRACTION = 0.01;
+/** Share of the sum of ratios above which the largest ratios "carry" a lag (see MEMORY_TOP_FRACTION). */
 export const MEMORY_TOP_SHARE = 0.5;
 /** Fewest pairs a lag needs to be flagged. */
 export const MEMORY_MIN_PAIRS = 10;

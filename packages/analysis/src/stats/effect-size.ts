@@ -7,6 +7,7 @@ export const EFFECT_CONFIDENCE = 0.95;
 /** Largest n1·n2 for which the interval uses the exact null distribution of U (50 vs 50 networks: 2 500). */
 export const EXACT_U_LIMIT = 2500;
 
+/** The effect size of one comparison of x against y (see hodgesLehmann). */
 export interface EffectSize {
   /** Hodges–Lehmann shift: the median of the n1·n2 differences x_i − y_j (positive: x tends to be larger). */
   readonly shift: number;
