@@ -63,6 +63,7 @@ describe('prnn analyze', () => {
     // 2 vs 2 networks: P(U = 0) = 1/6 > 0.025, so the 95 % interval is the whole range of differences
     expect([effect.ciLow, effect.ciHigh]).toEqual([d[0], d[3]]);
     expect(effect.confidence).toBe(0.95);
+    expect(effect.coverage).toBeCloseTo(1 - 2 / 6, 12);
     expect(effect.cliffDelta).toBeCloseTo((d.filter((v: number) => v > 0).length - d.filter((v: number) => v < 0).length) / 4, 12);
     expect(json.architectures[1].fitness.effect.shift).toBeNull();
     // what lies behind M_k

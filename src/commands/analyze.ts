@@ -70,7 +70,7 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       ...Object.fromEntries(
         COMPARED_MEASURES.map((m) => {
           const c = arch.measures[m];
-          return [m, { median: nullable(c.median), q1: nullable(c.q1), q3: nullable(c.q3), n: c.n, pHigher: nullable(c.pHigher), pLower: nullable(c.pLower), significance: c.significance, effect: { shift: nullable(c.shift), ciLow: nullable(c.shiftLow), ciHigh: nullable(c.shiftHigh), confidence: EFFECT_CONFIDENCE, cliffDelta: nullable(c.cliffDelta) } }];
+          return [m, { median: nullable(c.median), q1: nullable(c.q1), q3: nullable(c.q3), n: c.n, pHigher: nullable(c.pHigher), pLower: nullable(c.pLower), significance: c.significance, effect: { shift: nullable(c.shift), ciLow: nullable(c.shiftLow), ciHigh: nullable(c.shiftHigh), confidence: EFFECT_CONFIDENCE, coverage: nullable(c.shiftCoverage), cliffDelta: nullable(c.cliffDelta) } }];
         }),
       ),
     })),

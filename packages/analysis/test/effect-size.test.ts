@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareToReference, hodgesLehmann, mannWhitneyNullDistribution, normalQuantileUpper } from '../src/index.js';
+import { compareToReference, effectText, hodgesLehmann, mannWhitneyNullDistribution, normalQuantileUpper } from '../src/index.js';
 
 /** The null distribution of U by brute force: every way to choose which m of the m + n ranks are x's. */
 function bruteForceNull(m: number, n: number): number[] {
@@ -85,5 +85,13 @@ describe('Hodges–Lehmann shift, its confidence interval and Cliff\'s delta', (
     expect(a.shift).toBeCloseTo(3.0, 12);
     expect([a.shiftLow, a.shiftHigh]).toEqual([expect.closeTo(-0.7, 12), expect.closeTo(6.8, 12)]);
     expect(a.cliffDelta).toBeCloseTo(0.76, 12);
+    expect(a.shiftCoverage).toBeCloseTo(1 - 8 / 252, 12);
+  });
+
+  it('the report text shows the coverage only when it falls short of 95 %', () => {
+    expect(effectText(3, -0.7, 6.8, 1 - 8 / 252)).toBe('3.00 [-0.700, 6.80]');
+    // 2 vs 2 networks: the whole range of the 4 differences covers with probability 1 − 2/6
+    expect(effectText(0.0488, 0.0225, 0.075, 1 - 2 / 6)).toBe('0.0488 [0.0225, 0.0750] (67 %)');
+    expect(effectText(Number.NaN, Number.NaN, Number.NaN)).toBe('');
   });
 });

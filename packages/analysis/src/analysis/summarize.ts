@@ -88,7 +88,7 @@ export function summarizeAnalysis(input: SummarizeInput): Analysis {
     const groups = new Map([...byArch].map(([arch, list]) => [arch, list.map((n) => n[m])]));
     const rows = reference
       ? compareToReference(groups, reference)
-      : [...groups].map(([group, values]) => ({ group, ...summarize(values), pHigher: Number.NaN, pLower: Number.NaN, significance: 'n/a' as const, shift: Number.NaN, shiftLow: Number.NaN, shiftHigh: Number.NaN, cliffDelta: Number.NaN }));
+      : [...groups].map(([group, values]) => ({ group, ...summarize(values), pHigher: Number.NaN, pLower: Number.NaN, significance: 'n/a' as const, shift: Number.NaN, shiftLow: Number.NaN, shiftHigh: Number.NaN, shiftCoverage: Number.NaN, cliffDelta: Number.NaN }));
     comparisons[m] = new Map(rows.map((r) => [r.group, r]));
   }
   const steps = input.task.steps;

@@ -45,7 +45,7 @@ ${htmlTable(tables.headline)}
 <h2>Figures</h2>
 ${figures.map((f) => `<figure id="${f.name}">${f.svg}<figcaption>${escape(f.caption)}</figcaption></figure>`).join('\n')}
 <h2>Architectures</h2>
-<p>Medians and quartiles over each architecture's networks; "vs_fc": higher / lower / n.s. after Benjamini–Hochberg at α = ${a.alpha}; "effect": Hodges–Lehmann shift vs FC with its 95 % confidence interval (Cliff's delta in architectures.csv). The glyph shows the pathways: W_ih and W_ho in black, optional pathways in blue (self-loops above a layer, backward pathways below).</p>
+<p>Medians and quartiles over each architecture's networks; "vs_fc": higher / lower / n.s. after Benjamini–Hochberg at α = ${a.alpha}; "effect": Hodges–Lehmann shift vs FC with its 95 % confidence interval, its actual coverage in brackets when too few networks allow 95 % (Cliff's delta in architectures.csv). The glyph shows the pathways: W_ih and W_ho in black, optional pathways in blue (self-loops above a layer, backward pathways below).</p>
 ${htmlTable(tables.architectures, ARCH_COLUMNS, glyph)}
 <h2>Prediction</h2>
 <p>Random forests (max depth 9), 10-fold shuffled cross-validated RMSE next to the RMSE of predicting the mean.</p>

@@ -69,7 +69,7 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
     ...figures.flatMap((f) => [`![${f.name}](figures/${f.name}.png)`, '', `*${f.caption}* ([SVG](figures/${f.name}.svg))`, '']),
     '## Architectures',
     '',
-    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01; "effect": the Hodges–Lehmann shift vs FC (median of the architecture − FC differences) with its 95 % confidence interval. Cliff\'s delta and all other columns: architectures.csv.',
+    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01; "effect": the Hodges–Lehmann shift vs FC (median of the architecture − FC differences) with its 95 % confidence interval (its actual coverage in brackets when too few networks allow 95 %). Cliff\'s delta and all other columns: architectures.csv.',
     '',
     markdownTable(tables.architectures, ARCH_COLUMNS),
     '',

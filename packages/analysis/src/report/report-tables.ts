@@ -1,5 +1,6 @@
 import { OPTIONAL_PATHWAYS, PATHWAYS } from '@prnn/agents';
 import { COMPARED_MEASURES, type Analysis } from '../analysis/summarize.js';
+import { EFFECT_CONFIDENCE } from '../stats/effect-size.js';
 
 export interface Table {
   readonly columns: string[];
@@ -37,9 +38,14 @@ export function networkTable(a: Analysis): Table {
 
 const short = (v: number) => (Number.isFinite(v) ? v.toPrecision(3) : '—');
 
-/** "shift [low, high]" of a Hodges–Lehmann estimate for the report (empty when not tested). */
-export function effectText(shift: number, low: number, high: number): string {
-  return Number.isFinite(shift) ? `${short(shift)} [${short(low)}, ${short(high)}]` : '';
+/**
+ * "shift [low, high]" of a Hodges–Lehmann estimate for the report (empty when not tested), followed by the
+ * interval's actual coverage when too few networks make it less than EFFECT_CONFIDENCE: "… (67 %)".
+ */
+export function effectText(shift: number, low: number, high: number, coverage = EFFECT_CONFIDENCE): string {
+  if (!Number.isFinite(shift)) return '';
+  const text = `${short(shift)} [${short(low)}, ${short(high)}]`;
+  return coverage < EFFECT_CONFIDENCE - 1e-9 ? `${text} (${Math.round(coverage * 100)} %)` : text;
 }
 
 const SNAKE: Record<string, string> = {
@@ -54,7 +60,7 @@ export function architectureTable(a: Analysis): Table {
   const columns = ['arch', 'family', 'parameters', 'networks'];
   for (const m of COMPARED_MEASURES) {
     const s = SNAKE[m];
-    columns.push(`${s}_median`, `${s}_q1`, `${s}_q3`, `${s}_n`, `${s}_p_higher`, `${s}_p_lower`, `${s}_vs_fc`, `${s}_shift`, `${s}_shift_ci_low`, `${s}_shift_ci_high`, `${s}_cliff_delta`);
+    columns.push(`${s}_median`, `${s}_q1`, `${s}_q3`, `${s}_n`, `${s}_p_higher`, `${s}_p_lower`, `${s}_vs_fc`, `${s}_shift`, `${s}_shift_ci_low`, `${s}_shift_ci_high`, `${s}_shift_ci_coverage`, `${s}_cliff_delta`);
   }
   const rows = a.architectures.map((arch) => {
     const row: Record<string, unknown> = { arch: arch.arch, family: arch.family, parameters: arch.parameters, networks: arch.networks };
@@ -64,8 +70,8 @@ export function architectureTable(a: Analysis): Table {
       Object.assign(row, {
         [`${s}_median`]: c.median, [`${s}_q1`]: c.q1, [`${s}_q3`]: c.q3, [`${s}_n`]: c.n,
         [`${s}_p_higher`]: c.pHigher, [`${s}_p_lower`]: c.pLower, [`${s}_vs_fc`]: c.significance,
-        [`${s}_shift`]: c.shift, [`${s}_shift_ci_low`]: c.shiftLow, [`${s}_shift_ci_high`]: c.shiftHigh, [`${s}_cliff_delta`]: c.cliffDelta,
-        [`${s}_effect`]: effectText(c.shift, c.shiftLow, c.shiftHigh),
+        [`${s}_shift`]: c.shift, [`${s}_shift_ci_low`]: c.shiftLow, [`${s}_shift_ci_high`]: c.shiftHigh, [`${s}_shift_ci_coverage`]: c.shiftCoverage, [`${s}_cliff_delta`]: c.cliffDelta,
+        [`${s}_effect`]: effectText(c.shift, c.shiftLow, c.shiftHigh, c.shiftCoverage),
       });
     }
     return row;

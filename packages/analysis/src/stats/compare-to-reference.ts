@@ -27,6 +27,8 @@ export interface GroupComparison {
   readonly shift: number;
   readonly shiftLow: number;
   readonly shiftHigh: number;
+  /** The interval's actual coverage: below EFFECT_CONFIDENCE when there are too few networks (see hodgesLehmann). */
+  readonly shiftCoverage: number;
   readonly cliffDelta: number;
 }
 
@@ -84,7 +86,7 @@ export function compareToReference(
     const nan = Number.NaN;
     return {
       group: name, n: s.n, median: s.median, q1: s.q1, q3: s.q3, pHigher, pLower, significance,
-      shift: e?.shift ?? nan, shiftLow: e?.low ?? nan, shiftHigh: e?.high ?? nan, cliffDelta: e?.cliffDelta ?? nan,
+      shift: e?.shift ?? nan, shiftLow: e?.low ?? nan, shiftHigh: e?.high ?? nan, shiftCoverage: e?.coverage ?? nan, cliffDelta: e?.cliffDelta ?? nan,
     };
   });
 }
