@@ -26,6 +26,8 @@ import {
   ONNX_EXACT_JACOBIAN,
   FINITE_DIFFERENCE_JACOBIAN,
   finiteDifferenceSensitivity,
+  finiteDifferenceSensitivity64,
+  DoubleSession,
   allocateProfile,
   type OnnxProgram,
   type RecordedTrials,
@@ -355,6 +357,85 @@ describe('a policy prnn did not write (PyTorch-style Gemm / Tanh / Softmax / Con
       await policy.release();
       await good.release();
       await bad.release();
+    }
+  });
+});
+
+// ---- every op of the interpreter in one policy ----
+function kitchenSinkModel(seed: number): Uint8Array {
+  const rng = Rng.derive(seed, 9);
+  const u = (n: number, k = 1) => Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
+  const i64 = (name: string, dims: number[], v: number[]): TensorSpec => ({ name, dims, data: BigInt64Array.from(v.map(BigInt)) });
+  const SS = 6;
+  const initializers: TensorSpec[] = [
+    { name: 'W1', dims: [6, 8], data: u(48, 1.5) }, { name: 'b1', dims: [6], data: u(6) },
+    { name: 'W2', dims: [2, 4], data: u(8, 1.5) }, { name: 'W3', dims: [21, 5], data: u(105, 1.5) },
+    { name: 'c5', dims: [5], data: u(5) }, { name: 'W4', dims: [21, 6], data: u(126, 1.2) },
+    i64('zero', [], [0]), i64('axes0', [1], [0]), i64('axes2', [1], [2]), i64('axis1', [1], [1]), i64('tail', [2], [2, 3]),
+    i64('s0', [1], [0]), i64('s6', [1], [SS]), i64('split', [2], [2, 4]), i64('pick', [3], [3, 0, 5]),
+  ];
+  const n = (opType: string, inputs: string[], outputs: string[], attributes: NodeSpec['attributes'] = []): NodeSpec => ({ opType, name: outputs[0], inputs, outputs, attributes });
+  const nodes: NodeSpec[] = [
+    n('Gemm', ['obs', 'W1', 'b1'], ['a'], [{ name: 'transB', value: 1 }, { name: 'alpha', value: 0.7, float: true }, { name: 'beta', value: 0.5, float: true }]),
+    n('Shape', ['obs'], ['shape']),
+    n('Gather', ['shape', 'zero'], ['batch'], [{ name: 'axis', value: 0 }]),
+    n('Unsqueeze', ['batch', 'axes0'], ['batch1']),
+    n('Concat', ['batch1', 'tail'], ['newshape'], [{ name: 'axis', value: 0 }]),
+    n('Reshape', ['a', 'newshape'], ['r']),
+    n('Transpose', ['r'], ['tr'], [{ name: 'perm', value: [0, 2, 1] }]),
+    n('MatMul', ['tr', 'W2'], ['m']),
+    n('Sigmoid', ['m'], ['sg']),
+    n('Flatten', ['sg'], ['fl'], [{ name: 'axis', value: 1 }]),
+    n('Slice', ['state', 's0', 's6', 'axis1'], ['p']),
+    n('Split', ['p', 'split'], ['p1', 'p2'], [{ name: 'axis', value: 1 }]),
+    n('Constant', [], ['half'], [{ name: 'value', value: { name: 'half', dims: [], data: Float32Array.of(0.5) } }]),
+    n('Mul', ['p1', 'half'], ['p1h']),
+    n('Exp', ['p1h'], ['e']),
+    n('Unsqueeze', ['e', 'axes2'], ['eu']),
+    n('Squeeze', ['eu', 'axes2'], ['es']),
+    n('Neg', ['p2'], ['np2']),
+    n('Gather', ['obs', 'pick'], ['g'], [{ name: 'axis', value: 1 }]),
+    n('Relu', ['g'], ['gr']),
+    n('Concat', ['fl', 'es', 'np2', 'gr'], ['cat'], [{ name: 'axis', value: 1 }]),
+    n('MatMul', ['cat', 'W3'], ['z0']),
+    n('Sub', ['z0', 'c5'], ['z1']),
+    n('Constant', [], ['k'], [{ name: 'value_float', value: 1.5, float: true }]),
+    n('Div', ['z1', 'k'], ['z']),
+    n('LogSoftmax', ['z'], ['ls'], [{ name: 'axis', value: -1 }]),
+    n('Tanh', ['z'], ['tz']),
+    n('Add', ['ls', 'tz'], ['y']),
+    n('Softmax', ['y'], ['q'], [{ name: 'axis', value: 1 }]),
+    n('Gemm', ['cat', 'W4'], ['hp']),
+    n('Tanh', ['hp'], ['h']),
+    n('Cast', ['h'], ['hc'], [{ name: 'to', value: 1 }]),
+    n('Identity', ['hc'], ['state_out']),
+  ];
+  return encodePolicyModel({ graphName: 'kitchen_sink', docString: 'every op of the interpreter', metadata: contractMetadata(I, SS), nodes, initializers, obsSize: I, stateSize: SS });
+}
+
+describe('every op of the interpreter in one policy', () => {
+  it("forward equal to onnxruntime's; Jacobians equal to float64 central differences through onnxruntime's float64 run of the graph", async () => {
+    const bytes = kitchenSinkModel(13);
+    const made = onnxProgram(bytes);
+    expect(made).toHaveProperty('program');
+    const T = 5;
+    const trials = randomTrials(10, T, 14);
+    const policy = await OnnxPolicy.load(bytes);
+    const double = await DoubleSession.open(bytes, I, 6);
+    try {
+      const r = await onnxExactSensitivity(program(bytes), 6, trials, { engine: policy, full: true, chunk: 3 });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      // the oracle differentiates onnxruntime's own (float64) semantics of every op, not the interpreter's
+      const fd = await finiteDifferenceSensitivity64(double, trials, { full: true, chunk: 4 });
+      const scale = fd.jacobians!.j.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = fd.jacobians!.j.reduce((m, v, k) => Math.max(m, Math.abs(r.jacobians!.j[k] - v)), 0) / scale;
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(err).toBeLessThan(1e-7);
+      // lagged entries exist: the state carries earlier inputs forward
+      expect(r.profile.s[(0 * T + 4) * T + 3]).toBeGreaterThan(1e-4);
+    } finally {
+      await policy.release();
+      await double.release();
     }
   });
 });
