@@ -5,6 +5,8 @@ import {
   builtinPlugins,
   contractMetadata,
   createContainer,
+  encodeOnnxModel,
+  OnnxDataType,
   encodePolicyModel,
   initBackend,
   initWeights,
@@ -433,6 +435,60 @@ describe('every op of the interpreter in one policy', () => {
       expect(err).toBeLessThan(1e-7);
       // lagged entries exist: the state carries earlier inputs forward
       expect(r.profile.s[(0 * T + 4) * T + 3]).toBeGreaterThan(1e-4);
+    } finally {
+      await policy.release();
+      await double.release();
+    }
+  });
+});
+
+describe('an opset-11 policy (attributes where later opsets take inputs)', () => {
+  it('Unsqueeze / Squeeze / Split with attributes and Softmax with its default axis run as onnxruntime runs them', async () => {
+    const rng = Rng.derive(31, 9);
+    const u = (k: number) => Float32Array.from({ length: k }, () => (2 * rng.float() - 1) * 1.5);
+    const F = OnnxDataType.FLOAT;
+    const bytes = encodeOnnxModel({
+      irVersion: 6,
+      opsetVersion: 11,
+      producerName: 'test',
+      producerVersion: '0',
+      metadata: contractMetadata(I, 4),
+      graph: {
+        name: 'opset11',
+        nodes: [
+          { opType: 'MatMul', inputs: ['obs', 'W'], outputs: ['a'] },
+          { opType: 'Split', inputs: ['state'], outputs: ['s1', 's2'], attributes: [{ name: 'axis', value: 1 }, { name: 'split', value: [1, 3] }] },
+          { opType: 'Unsqueeze', inputs: ['s2'], outputs: ['s2u'], attributes: [{ name: 'axes', value: [1] }] },
+          { opType: 'Squeeze', inputs: ['s2u'], outputs: ['s2s'], attributes: [{ name: 'axes', value: [1] }] },
+          { opType: 'MatMul', inputs: ['s2s', 'R'], outputs: ['b'] },
+          { opType: 'Add', inputs: ['a', 'b'], outputs: ['pre'] },
+          { opType: 'Tanh', inputs: ['pre'], outputs: ['h'] },
+          { opType: 'MatMul', inputs: ['h', 'V'], outputs: ['z'] },
+          { opType: 'Softmax', inputs: ['z'], outputs: ['q'] },
+          { opType: 'Concat', inputs: ['s1', 'h'], outputs: ['state_out'], attributes: [{ name: 'axis', value: 1 }] },
+        ],
+        initializers: [
+          { name: 'W', dims: [I, 3], data: u(3 * I) },
+          { name: 'R', dims: [3, 3], data: u(9) },
+          { name: 'V', dims: [3, O], data: u(3 * O) },
+        ],
+        inputs: [{ name: 'obs', elemType: F, shape: ['batch', I] }, { name: 'state', elemType: F, shape: ['batch', 4] }],
+        outputs: [{ name: 'q', elemType: F, shape: ['batch', O] }, { name: 'state_out', elemType: F, shape: ['batch', 4] }],
+      },
+    });
+    const T = 5;
+    const trials = randomTrials(6, T, 32);
+    const policy = await OnnxPolicy.load(bytes);
+    const double = await DoubleSession.open(bytes, I, 4);
+    try {
+      const r = await onnxExactSensitivity(program(bytes), 4, trials, { engine: policy, full: true });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      const fd = await finiteDifferenceSensitivity64(double, trials, { full: true });
+      const scale = fd.jacobians!.j.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = fd.jacobians!.j.reduce((m, v, k) => Math.max(m, Math.abs(r.jacobians!.j[k] - v)), 0) / scale;
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(err).toBeLessThan(1e-7);
+      expect(r.profile.s[(0 * T + 4) * T + 2]).toBeGreaterThan(1e-5);
     } finally {
       await policy.release();
       await double.release();
