@@ -81,15 +81,17 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
 export default class Analyze extends BaseCommand {
   static override summary = "The paper's measures, statistics, prediction and figures for trained runs or an ONNX policy; writes a report.";
   static override description =
-    'Reads what `prnn train` stored in one or more run directories (or takes one ONNX policy of the prnn policy ' +
-    'contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
+    'Reads what `prnn train` stored in one or more run directories (or every network of a sweep\'s results store ' +
+    'with --sweep, or one ONNX policy of the prnn policy contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
     'robustness (trapezoid area), sample efficiency (θ = 0.9 × the median fitness of all networks analysed), ' +
     'input sensitivity and memory M_k for every lag from the Jacobians ∂o_t/∂s_{t+k} along the recorded greedy ' +
     'test trials (exact: the family\'s registered jacobian kernel, e.g. the fused 9-pathway one, else autodiff ' +
     'through the family\'s differentiable step; for --policy the exact Jacobians of its ONNX graph, interpreted ' +
     'in float64 and checked against onnxruntime, with central finite differences only for unsupported ops), ' +
-    'the 9 weight norms and the parameter count (SPEC §4). Then per architecture the medians and IQRs, two ' +
-    'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01), random-forest ' +
+    'the 9 weight norms and the parameter count (SPEC §4); beside M_k the ratio of means, the median ratio and ' +
+    'flags for lags carried by a few pairs. Then per architecture the medians and IQRs, two ' +
+    'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01) with Hodges–Lehmann ' +
+    'shifts, their 95 % intervals and Cliff\'s delta beside them, random-forest ' +
     'predictions (10-fold CV RMSE vs the mean), and the SPEC §5 headline table next to the paper. Writes ' +
     'report.html (self-contained), report.md, CSV tables, analysis.json and figures (SVG + PNG) to --out, which ' +
     'must be missing, empty or an earlier report; nothing is written when anything fails.';
