@@ -55,6 +55,22 @@ describe('prnn analyze', () => {
     }
     expect(json.architectures.map((a: { arch: string }) => a.arch)).toEqual(['ff', 'fc']);
     expect(json.architectures[0].fitness.significance).toMatch(/^(higher|lower|n\.s\.)$/);
+    // the effect size beside the test, recomputed by hand from the 2 × 2 fitness differences ff − fc
+    const fitness = (arch: string) => json.networks.filter((n: { arch: string }) => n.arch === arch).map((n: { fitness: number }) => n.fitness);
+    const d = fitness('ff').flatMap((a: number) => fitness('fc').map((b: number) => a - b)).sort((a: number, b: number) => a - b);
+    const effect = json.architectures[0].fitness.effect;
+    expect(effect.shift).toBeCloseTo((d[1] + d[2]) / 2, 12);
+    // 2 vs 2 networks: P(U = 0) = 1/6 > 0.025, so the 95 % interval is the whole range of differences
+    expect([effect.ciLow, effect.ciHigh]).toEqual([d[0], d[3]]);
+    expect(effect.confidence).toBe(0.95);
+    expect(effect.coverage).toBeCloseTo(1 - 2 / 6, 12);
+    expect(effect.cliffDelta).toBeCloseTo((d.filter((v: number) => v > 0).length - d.filter((v: number) => v < 0).length) / 4, 12);
+    expect(json.architectures[1].fitness.effect.shift).toBeNull();
+    // what lies behind M_k
+    const md = json.networks[0].memoryDiagnostics;
+    expect(md.lags).toEqual([0, -1, -2, -3, -4, -5]);
+    md.meanOfRatios.forEach((m: number, k: number) => expect(m).toBeCloseTo(json.networks[0].memory[k], 12));
+    expect(md.pairs[0]).toBeGreaterThanOrEqual(md.pairs[1]);
     expect(json.headline[0]).toMatchObject({ measure: 'fully connected, median fitness', paper: '0.93 ± 0.01', networks: 2 });
     for (const f of ['report.html', 'report.md', 'networks.csv', 'architectures.csv', 'figures/memory.png', 'figures/memory.svg']) {
       expect(existsSync(join(out, f)), f).toBe(true);
@@ -73,13 +89,14 @@ describe('prnn analyze', () => {
     }
   });
 
-  it('--policy: an exported network analysed by finite differences', () => {
+  it('--policy: an exported network analysed exactly (its graph interpreted)', () => {
     const file = join(fixture.dir, 'fc.onnx');
     expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     const r = runCli(['analyze', '--policy', file, '--mazes', '24', '--noise', '0,0.05,0.1', '--out', join(fixture.dir, 'policy-report'), '--json']);
     expect(r.status).toBe(0);
     const [n] = JSON.parse(r.stdout).networks;
-    expect(n).toMatchObject({ arch: 'fc', jacobian: 'finite-difference', sampleEfficiency: null });
+    expect(n).toMatchObject({ arch: 'fc', jacobian: 'onnx-exact', sampleEfficiency: null });
+    expect(n.jacobianNote).toMatch(/^exact: forward-mode differentiation of the ONNX graph in float64/);
     expect(n.inputSensitivity).toBeGreaterThan(0);
   });
 

@@ -4,16 +4,19 @@ import {
   analysisRegistry,
   analyzePolicy,
   analyzeRuns,
+  analyzeStoredNetworks,
   checkJacobianPath,
   checkMeasures,
   checkReportDirectory,
   COMPARED_MEASURES,
+  EFFECT_CONFIDENCE,
   MEASURE_NAMES,
   pluginMetricNames,
   writeReport,
   type Analysis,
 } from '@prnn/analysis';
 import { BaseCommand } from '../cli/base-command.js';
+import { readSweepStore } from '../cli/sweep-store-networks.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
@@ -43,6 +46,22 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       weightNorms: n.weightNorms,
       extra: n.extra,
       jacobian: n.jacobian,
+      ...(n.jacobianNote !== undefined ? { jacobianNote: n.jacobianNote } : {}),
+      ...(n.memoryDiagnostics
+        ? {
+            memoryDiagnostics: {
+              lags: n.memoryDiagnostics.lags,
+              meanOfRatios: n.memoryDiagnostics.meanOfRatios.map(nullable),
+              ratioOfMeans: n.memoryDiagnostics.ratioOfMeans.map(nullable),
+              medianRatio: n.memoryDiagnostics.medianRatio.map(nullable),
+              pairs: n.memoryDiagnostics.pairs,
+              floor: nullable(n.memoryDiagnostics.floor),
+              belowFloor: n.memoryDiagnostics.belowFloor,
+              topShare: n.memoryDiagnostics.topShare.map(nullable),
+              flagged: n.memoryDiagnostics.flagged,
+            },
+          }
+        : {}),
     })),
     architectures: a.architectures.map((arch) => ({
       arch: arch.arch,
@@ -51,7 +70,7 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
       ...Object.fromEntries(
         COMPARED_MEASURES.map((m) => {
           const c = arch.measures[m];
-          return [m, { median: nullable(c.median), q1: nullable(c.q1), q3: nullable(c.q3), n: c.n, pHigher: nullable(c.pHigher), pLower: nullable(c.pLower), significance: c.significance }];
+          return [m, { median: nullable(c.median), q1: nullable(c.q1), q3: nullable(c.q3), n: c.n, pHigher: nullable(c.pHigher), pLower: nullable(c.pLower), significance: c.significance, effect: { shift: nullable(c.shift), ciLow: nullable(c.shiftLow), ciHigh: nullable(c.shiftHigh), confidence: EFFECT_CONFIDENCE, coverage: nullable(c.shiftCoverage), cliffDelta: nullable(c.cliffDelta) } }];
         }),
       ),
     })),
@@ -62,14 +81,17 @@ export function analyzeJson(a: Analysis, out: string, files: string[]) {
 export default class Analyze extends BaseCommand {
   static override summary = "The paper's measures, statistics, prediction and figures for trained runs or an ONNX policy; writes a report.";
   static override description =
-    'Reads what `prnn train` stored in one or more run directories (or takes one ONNX policy of the prnn policy ' +
-    'contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
+    'Reads what `prnn train` stored in one or more run directories (or every network of a sweep\'s results store ' +
+    'with --sweep, or one ONNX policy of the prnn policy contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
     'robustness (trapezoid area), sample efficiency (θ = 0.9 × the median fitness of all networks analysed), ' +
     'input sensitivity and memory M_k for every lag from the Jacobians ∂o_t/∂s_{t+k} along the recorded greedy ' +
     'test trials (exact: the family\'s registered jacobian kernel, e.g. the fused 9-pathway one, else autodiff ' +
-    'through the family\'s differentiable step; central finite differences through onnxruntime for --policy), ' +
-    'the 9 weight norms and the parameter count (SPEC §4). Then per architecture the medians and IQRs, two ' +
-    'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01), random-forest ' +
+    'through the family\'s differentiable step; for --policy the exact Jacobians of its ONNX graph, interpreted ' +
+    'in float64 and checked against onnxruntime, with central finite differences only for unsupported ops), ' +
+    'the 9 weight norms and the parameter count (SPEC §4); beside M_k the ratio of means, the median ratio and ' +
+    'flags for lags carried by a few pairs. Then per architecture the medians and IQRs, two ' +
+    'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01) with Hodges–Lehmann ' +
+    'shifts, their 95 % intervals and Cliff\'s delta beside them, random-forest ' +
     'predictions (10-fold CV RMSE vs the mean), and the SPEC §5 headline table next to the paper. Writes ' +
     'report.html (self-contained), report.md, CSV tables, analysis.json and figures (SVG + PNG) to --out, which ' +
     'must be missing, empty or an earlier report; nothing is written when anything fails.';
@@ -77,7 +99,8 @@ export default class Analyze extends BaseCommand {
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --run runs/demo --out runs/demo/report', description: 'The demo run: report in runs/demo/report/report.html.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/a --run runs/b --out report --json', description: 'Two runs of one task analysed together; summary as JSON.' },
-    { command: '<%= config.bin %> <%= command.id %> --policy model.onnx --maze track --mazes 200 --out report-onnx', description: 'An ONNX policy (e.g. from PyTorch): Jacobians by finite differences.' },
+    { command: '<%= config.bin %> <%= command.id %> --sweep sweeps/track --out sweeps/track/report', description: 'Every network a sweep stored in its results.sqlite (no run directories needed).' },
+    { command: '<%= config.bin %> <%= command.id %> --policy model.onnx --maze track --mazes 200 --out report-onnx', description: 'An ONNX policy (e.g. from PyTorch): exact Jacobians of its graph (finite differences only for ops outside the interpreter).' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/demo --metrics fitness,robustness,memory --out quick', description: 'Only some measures.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/demo --jacobian autodiff --out check', description: 'Jacobians by autodiff through the step even where a fused kernel is registered.' },
   ];
@@ -85,8 +108,12 @@ export default class Analyze extends BaseCommand {
   static override enableJsonFlag = true;
 
   static override flags = {
-    run: Flags.string({ description: 'A run directory of `prnn train` (repeat for several runs of one task).', multiple: true, exactlyOne: ['run', 'policy'] }),
-    policy: Flags.string({ description: 'An ONNX policy file (prnn policy contract); its task comes from the task flags.', exactlyOne: ['run', 'policy'] }),
+    run: Flags.string({ description: 'A run directory of `prnn train` (repeat for several runs of one task).', multiple: true, exactlyOne: ['run', 'policy', 'sweep'] }),
+    policy: Flags.string({ description: 'An ONNX policy file (prnn policy contract); its task comes from the task flags.', exactlyOne: ['run', 'policy', 'sweep'] }),
+    sweep: Flags.string({
+      description: 'A sweep directory (or its results.sqlite): its stored networks are analysed from the store alone, without run directories.',
+      exactlyOne: ['run', 'policy', 'sweep'],
+    }),
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
     mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
@@ -124,6 +151,9 @@ export default class Analyze extends BaseCommand {
       if (flags.policy !== undefined) {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
+      } else if (flags.sweep !== undefined) {
+        const stored = withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
+        analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath }));
       } else {
         analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath }));
       }

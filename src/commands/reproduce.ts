@@ -13,7 +13,6 @@ import {
   sweepPreset,
   sweepStatus,
   writeSlurmScripts,
-  type HeadlineRow,
 } from '@prnn/sweeps';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { analysisStep } from '../cli/analysis-step.js';
@@ -167,6 +166,14 @@ export default class Reproduce extends BaseCommand {
     say(`report: ${analysis.report} (${analysis.files.length} files)`);
     return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
   }
+}
+
+/** One line of the printed headline table (the analysis' headline row, `measure` as `label`). */
+interface HeadlineRow {
+  readonly label: string;
+  readonly paper: string;
+  readonly prnn: string;
+  readonly networks: number;
 }
 
 function formatHeadline(rows: readonly HeadlineRow[]): string {

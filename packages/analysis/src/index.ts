@@ -2,6 +2,7 @@
 export * from './stats/normal.js';
 export * from './stats/mann-whitney-u.js';
 export * from './stats/benjamini-hochberg.js';
+export * from './stats/effect-size.js';
 // Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
 export * from './trials/recorded-trials.js';
 export * from './jacobian/sensitivity-profile.js';
@@ -11,6 +12,9 @@ export * from './jacobian/network-step-jacobian.js';
 export * from './jacobian/autodiff-jacobian.js';
 export * from './jacobian/network-sensitivity.js';
 export * from './jacobian/finite-difference-jacobian.js';
+export * from './jacobian/onnx-interpreter.js';
+export * from './jacobian/onnx-jacobian.js';
+export * from './jacobian/onnx-double.js';
 // Measures of one network (SPEC §4).
 export * from './measures/summary.js';
 export * from './measures/memory.js';
@@ -29,6 +33,7 @@ export * from './analysis/measure-network.js';
 export * from './analysis/headline.js';
 export * from './analysis/summarize.js';
 export * from './analysis/analyze-run.js';
+export * from './analysis/analyze-stored.js';
 export * from './analysis/analyze-policy.js';
 export * from './analysis/run-network-profile.js';
 // Figures (Vega-Lite → SVG headless, PNG by resvg) and the report.

@@ -76,19 +76,22 @@ describe('analyzeRun on a real trained run', () => {
     }
   });
 
-  it('the ONNX path (finite differences through onnxruntime) agrees with the exact Jacobians of the run', async () => {
+  it('the ONNX path (exact: the interpreted graph) gives the run path\'s sensitivity, M_k and capacity (1e-4 relative)', async () => {
     const file = join(dir, 'fc.onnx');
     await exportRunNetwork(run, { arch: 'fc', seed: 0 }, file, { architecture: createContainer(builtinPlugins()).architecture('nine-pathway') });
     const viaOnnx = await analyzePolicy(file, { task: analysis.task, mazes: FIXTURE_TEST_MAZES, seed: 0, forest: { trees: 5 } });
     const exact = analysis.networks.find((n) => n.id === 'fc_seed0')!;
-    const fd = viaOnnx.networks[0];
-    expect(fd.jacobian).toBe('finite-difference');
-    expect(fd.arch).toBe('fc');
-    expect(fd.fitness).toBe(exact.fitness);
-    expect(fd.robustness).toBeCloseTo(exact.robustness, 12);
-    expect(Math.abs(fd.inputSensitivity - exact.inputSensitivity) / exact.inputSensitivity).toBeLessThan(1e-3);
-    for (let k = 0; k < 6; k++) expect(Math.abs(fd.memory[k] - exact.memory[k])).toBeLessThan(2e-3);
-    expect(Number.isNaN(fd.sampleEfficiency)).toBe(true);
+    const p = viaOnnx.networks[0];
+    expect(p.jacobian).toBe('onnx-exact');
+    expect(p.jacobianNote).toMatch(/^exact: forward-mode/);
+    expect(p.arch).toBe('fc');
+    expect(p.fitness).toBe(exact.fitness);
+    expect(p.robustness).toBeCloseTo(exact.robustness, 12);
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+    expect(rel(p.inputSensitivity, exact.inputSensitivity)).toBeLessThan(1e-4);
+    for (let k = 0; k < 6; k++) expect(rel(p.memory[k], exact.memory[k]), `M_${-k}`).toBeLessThan(1e-4);
+    expect(rel(p.memoryCapacity, exact.memoryCapacity)).toBeLessThan(1e-4);
+    expect(Number.isNaN(p.sampleEfficiency)).toBe(true);
   });
 
   it('headline table: the SPEC §5 rows with the paper\'s values and the networks behind each', () => {
@@ -144,6 +147,30 @@ describe('writeReport', () => {
     expect(csv[0].split(',')).toContain('memory_capacity');
     const archs = (await readFile(join(out, 'architectures.csv'), 'utf8')).trim().split('\n');
     expect(archs).toHaveLength(4);
+    // effect sizes beside every test: the Hodges–Lehmann shift is the median of all pairwise differences and
+    // Cliff's delta the balance of their signs, recomputed here by brute force from the networks' fitness
+    const header = archs[0].split(',');
+    const fcFitness = analysis.networks.filter((n) => n.arch === 'fc').map((n) => n.fitness);
+    for (const line of archs.slice(1)) {
+      const row = Object.fromEntries(line.split(',').map((v, k) => [header[k], v]));
+      if (row.arch === 'fc') {
+        expect(row.fitness_shift).toBe('');
+        continue;
+      }
+      const x = analysis.networks.filter((n) => n.arch === row.arch).map((n) => n.fitness);
+      const d = x.flatMap((a) => fcFitness.map((b) => a - b)).sort((a, b) => a - b);
+      const median = d.length % 2 ? d[(d.length - 1) / 2] : (d[d.length / 2 - 1] + d[d.length / 2]) / 2;
+      expect(Number(row.fitness_shift)).toBeCloseTo(median, 12);
+      expect(Number(row.fitness_cliff_delta)).toBeCloseTo((d.filter((v) => v > 0).length - d.filter((v) => v < 0).length) / d.length, 12);
+      expect(Number(row.fitness_shift_ci_low)).toBeLessThanOrEqual(median);
+      expect(Number(row.fitness_shift_ci_high)).toBeGreaterThanOrEqual(median);
+      expect(d).toContain(Number(row.fitness_shift_ci_low));
+    }
+    expect(md).toMatch(/fitness_effect/);
+    expect(md).toContain('## Memory: what lies behind M_k');
+    const memory = (await readFile(join(out, 'memory.csv'), 'utf8')).trim().split('\n');
+    expect(memory[0]).toBe('id,arch,lag,mean_of_ratios,ratio_of_means,median_ratio,pairs,floor,below_floor,top_share,flagged');
+    expect(memory).toHaveLength(1 + 9 * 5);
     const png = await readFile(join(out, 'figures', 'fitness-vs-noise.png'));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     expect((await readdir(dir)).filter((e) => e.includes('.tmp-'))).toEqual([]);

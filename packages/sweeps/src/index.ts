@@ -13,4 +13,3 @@ export * from './merge.js';
 export * from './export.js';
 export * from './slurm.js';
 export * from './chunk-selection.js';
-export * from './headline.js';

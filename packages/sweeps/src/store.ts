@@ -233,6 +233,12 @@ export class ResultsStore {
     );
   }
 
+  /** The plan a sweep recorded in the store (bindPlan), as stored; undefined for an unknown sweep. */
+  storedPlan(sweep: string): SweepPlan | undefined {
+    const text = guard(this.path, 'reading its sweeps', () => this.#db.prepare('SELECT plan FROM sweeps WHERE sweep = ?').pluck().get(sweep) as string | undefined);
+    return text === undefined ? undefined : (JSON.parse(text) as SweepPlan);
+  }
+
   /** Stores one finished network in its own transaction; false when it was stored already. */
   insert(record: NetworkRecord): boolean {
     const row = rowOf(record);

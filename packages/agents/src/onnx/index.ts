@@ -5,3 +5,5 @@ export * from './onnx-metadata-reader.js';
 export * from './nine-pathway-onnx.js';
 export * from './nine-pathway-weight-fed.js';
 export * from './export-run.js';
+export * from './onnx-graph-reader.js';
+export * from './encode-policy.js';

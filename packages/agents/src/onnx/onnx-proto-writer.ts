@@ -8,16 +8,17 @@ import { GRAPH_CRC32_KEY, graphChecksum } from './onnx-metadata-reader.js';
  */
 
 /** TensorProto.DataType values used here. */
-export const OnnxDataType = { FLOAT: 1, INT64: 7 } as const;
+export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
 export type OnnxDataTypeValue = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** AttributeProto.AttributeType values used here. */
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
 export interface TensorSpec {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array | BigInt64Array;
+  /** FLOAT, DOUBLE, INT32 or INT64 by the array's type. */
+  readonly data: Float32Array | Float64Array | Int32Array | BigInt64Array;
 }
 
 /** A dimension is a fixed size or a symbolic name such as `batch`. */
@@ -29,12 +30,12 @@ export interface ValueInfoSpec {
   readonly shape: readonly DimSpec[];
 }
 
-export type AttributeValue = number | string | readonly number[];
+export type AttributeValue = number | string | readonly number[] | TensorSpec;
 
 export interface AttributeSpec {
   readonly name: string;
   readonly value: AttributeValue;
-  /** Forces FLOAT for a number (default: INT when the number is an integer). */
+  /** Forces FLOAT for a number, FLOATS for a list (default: INT / INTS when the numbers are integers). */
   readonly float?: boolean;
 }
 
@@ -102,14 +103,20 @@ function encodeTensor(w: Writer, t: TensorSpec): void {
     for (const d of t.dims) w.int64(d);
     w.ldelim();
   }
-  tag(w, 2, WIRE_VARINT).int32(t.data instanceof Float32Array ? OnnxDataType.FLOAT : OnnxDataType.INT64);
+  const d = t.data;
+  const type = d instanceof Float32Array ? OnnxDataType.FLOAT : d instanceof Float64Array ? OnnxDataType.DOUBLE : d instanceof Int32Array ? OnnxDataType.INT32 : OnnxDataType.INT64;
+  tag(w, 2, WIRE_VARINT).int32(type);
   writeString(w, 8, t.name);
-  const bytes = new Uint8Array(t.data.byteLength);
+  const bytes = new Uint8Array(d.byteLength);
   const view = new DataView(bytes.buffer);
-  if (t.data instanceof Float32Array) {
-    for (let i = 0; i < t.data.length; i++) view.setFloat32(4 * i, t.data[i], true);
+  if (d instanceof Float32Array) {
+    for (let i = 0; i < d.length; i++) view.setFloat32(4 * i, d[i], true);
+  } else if (d instanceof Float64Array) {
+    for (let i = 0; i < d.length; i++) view.setFloat64(8 * i, d[i], true);
+  } else if (d instanceof Int32Array) {
+    for (let i = 0; i < d.length; i++) view.setInt32(4 * i, d[i], true);
   } else {
-    for (let i = 0; i < t.data.length; i++) view.setBigInt64(8 * i, t.data[i], true);
+    for (let i = 0; i < d.length; i++) view.setBigInt64(8 * i, d[i], true);
   }
   tag(w, 9, WIRE_LENGTH).bytes(bytes);
 }
@@ -148,8 +155,16 @@ function encodeAttribute(w: Writer, a: AttributeSpec): void {
       writeInt64(w, 3, v);
       tag(w, 20, WIRE_VARINT).int32(AttributeType.INT);
     }
+  } else if (!Array.isArray(v)) {
+    // AttributeProto.t = 5
+    writeMessage(w, 5, (tw) => encodeTensor(tw, v as TensorSpec));
+    tag(w, 20, WIRE_VARINT).int32(AttributeType.TENSOR);
+  } else if (a.float || (v as readonly number[]).some((x) => !Number.isInteger(x))) {
+    // AttributeProto.floats = 7 (one fixed32 per value)
+    for (const x of v as readonly number[]) tag(w, 7, WIRE_FIXED32).float(x);
+    tag(w, 20, WIRE_VARINT).int32(AttributeType.FLOATS);
   } else {
-    for (const x of v) writeInt64(w, 8, x);
+    for (const x of v as readonly number[]) writeInt64(w, 8, x);
     tag(w, 20, WIRE_VARINT).int32(AttributeType.INTS);
   }
 }

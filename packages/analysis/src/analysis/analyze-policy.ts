@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import { META, OnnxPolicy, TEST_SET_SEED_OFFSET } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
@@ -22,7 +24,9 @@ export interface PolicyAnalysisOptions extends AnalysisOptions {
 
 /**
  * Analyses one ONNX policy of the prnn policy contract (from prnn or from PyTorch, JAX, …): noise sweep,
- * robustness, input sensitivity and memory by batched central finite differences through onnxruntime.
+ * robustness, input sensitivity and memory from exact Jacobians of its graph (the float64 interpreter of
+ * onnx-interpreter.ts, checked against onnxruntime's forward pass), or — when the graph has ops the
+ * interpreter does not run — by batched central finite differences through onnxruntime.
  * Sample efficiency and weight norms need what `prnn train` stores and are not computed.
  */
 export async function analyzePolicy(file: string, options: PolicyAnalysisOptions): Promise<Analysis> {
@@ -32,7 +36,13 @@ export async function analyzePolicy(file: string, options: PolicyAnalysisOptions
   const mazes = checkMazes(options.mazes ?? 1000);
   const noise = analysisLevels(options);
   const seed = options.seed ?? 0;
-  const policy = await OnnxPolicy.load(file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new PrnnError(`policy file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const policy = await OnnxPolicy.load(bytes, { label: basename(file) });
   try {
     if (policy.obsSize !== 4 * options.task.channels) {
       throw new PrnnError(`policy ${file} reads ${policy.obsSize} inputs but the task's ${options.task.channels} channels give ${4 * options.task.channels} (set --channels)`);
@@ -46,7 +56,11 @@ export async function analyzePolicy(file: string, options: PolicyAnalysisOptions
       hidden: Number(meta[META.hidden] ?? Number.NaN),
       parameters: Number(meta[META.parameters] ?? Number.NaN),
     };
-    const measured = await measureNetwork(policy, seed, ev, registry, { arch, weights: {} }, { measures, fdStep: options.fdStep });
+    const measured = await measureNetwork(policy, seed, ev, registry, { arch, weights: {} }, {
+      measures,
+      fdStep: options.fdStep,
+      onnx: { bytes, stateSize: policy.stateSize },
+    });
     const flags = flagsOfMetadata(meta[META.flags]);
     const network = {
       source: file,

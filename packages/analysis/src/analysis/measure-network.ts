@@ -2,6 +2,7 @@ import { PAPER_FITNESS_NOISE, type ArchInfo, type KernelSet, type NetworkStep, t
 import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { MEASURE_NAMES, type MeasureName } from '../measures/measure-names.js';
+import { memoryDiagnostics, type MemoryDiagnostics } from '../measures/memory.js';
 import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import { recordTrials } from '../trials/recorded-trials.js';
 
@@ -25,6 +26,8 @@ export interface MeasureNetworkOptions {
   /** Stored noise-sweep fitness to reuse instead of evaluating (aligned with the sweep's levels). */
   readonly storedSweep?: readonly number[];
   readonly fdStep?: number;
+  /** A bare ONNX policy's model bytes and state size: exact Jacobians by interpreting its graph (see networkSensitivity). */
+  readonly onnx?: { readonly bytes: Uint8Array; readonly stateSize: number };
 }
 
 export interface NetworkMeasures {
@@ -39,6 +42,10 @@ export interface NetworkMeasures {
   extra: Record<string, number>;
   /** How the Jacobians were computed (see NetworkAnalysis.jacobian). */
   jacobian: string;
+  /** Which Jacobian path ran and why, when there was a choice (ONNX policies). */
+  jacobianNote?: string;
+  /** What lies behind each M_k (ratio of means, median ratio, pairs, pairs below the floor, flags). */
+  memoryDiagnostics?: MemoryDiagnostics;
 }
 
 const nan = Number.NaN;
@@ -96,13 +103,19 @@ export async function measureNetwork(
   if (TRIAL_MEASURES.some(has) || plugins.length > 0) {
     const { trials, evaluation } = await recordTrials(ev.record, engine, seed);
     if (Number.isNaN(out.fitness)) out.fitness = evaluation.fitness[0] ?? nan;
-    const source = { ...base, network: options.network, kernels: options.kernels, engine };
-    ({ profile, jacobian: out.jacobian } = await networkSensitivity(source, trials, { path: options.jacobianPath, fdStep: options.fdStep }));
+    const source = { ...base, network: options.network, kernels: options.kernels, engine, onnx: options.onnx };
+    const r = await networkSensitivity(source, trials, { path: options.jacobianPath, fdStep: options.fdStep });
+    profile = r.profile;
+    out.jacobian = r.jacobian;
+    if (r.note !== undefined) out.jacobianNote = r.note;
   }
   const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
   if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;
   if (has('input-sensitivity')) out.inputSensitivity = (await registry.metric('input-sensitivity').measure(input)) as number;
-  if (has('memory')) out.memory = Object.values((await registry.metric('memory').measure(input)) as Record<string, number>);
+  if (has('memory')) {
+    out.memory = Object.values((await registry.metric('memory').measure(input)) as Record<string, number>);
+    if (profile) out.memoryDiagnostics = memoryDiagnostics(profile);
+  }
   if (has('memory-capacity')) out.memoryCapacity = (await registry.metric('memory-capacity').measure(input)) as number;
   if (has('weight-norms') && Object.keys(base.weights).length > 0) out.weightNorms = (await registry.metric('weight-norms').measure(input)) as Record<string, number>;
   for (const name of plugins) flatten(name, await registry.metric(name).measure(input), out.extra);

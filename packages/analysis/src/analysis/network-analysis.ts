@@ -1,4 +1,5 @@
 import type { RunNetworkEntry } from '@prnn/agents';
+import type { MemoryDiagnostics } from '../measures/memory.js';
 
 /** Everything measured of one network (one row of networks.csv). NaN: not computed or undefined. */
 export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch' | 'seed' | 'hidden' | 'parameters'> {
@@ -28,7 +29,12 @@ export interface NetworkAnalysis extends Pick<RunNetworkEntry, 'family' | 'arch'
   /**
    * How the Jacobians were computed: the name of the family's registered `jacobian` kernel (exact, e.g.
    * `fused` for the 9-pathway family), `autodiff` (exact, through the family's NetworkStep),
-   * `finite-difference` (a bare ONNX policy), or `none`.
+   * `onnx-exact` (a bare ONNX policy whose graph the interpreter runs), `finite-difference` (one it cannot
+   * run), or `none`.
    */
   jacobian: string;
+  /** Which Jacobian path ran and why (ONNX policies). */
+  jacobianNote?: string;
+  /** What lies behind each M_k (see memoryDiagnostics); absent when memory was not measured. */
+  memoryDiagnostics?: MemoryDiagnostics;
 }

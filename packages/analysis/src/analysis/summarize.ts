@@ -17,9 +17,9 @@ export const MEASURE_LABELS: Record<ComparedMeasure, string> = {
   memoryCapacity: 'memory capacity',
 };
 
-/** Where the networks came from: a run directory (with its settings) or a policy file. */
+/** Where the networks came from: a run directory (with its settings), a sweep's results store, or a policy file. */
 export interface AnalysisSource {
-  readonly kind: 'run' | 'policy';
+  readonly kind: 'run' | 'store' | 'policy';
   readonly path: string;
   readonly learner?: string;
   readonly runSeed?: number;
@@ -88,7 +88,7 @@ export function summarizeAnalysis(input: SummarizeInput): Analysis {
     const groups = new Map([...byArch].map(([arch, list]) => [arch, list.map((n) => n[m])]));
     const rows = reference
       ? compareToReference(groups, reference)
-      : [...groups].map(([group, values]) => ({ group, ...summarize(values), pHigher: Number.NaN, pLower: Number.NaN, significance: 'n/a' as const }));
+      : [...groups].map(([group, values]) => ({ group, ...summarize(values), pHigher: Number.NaN, pLower: Number.NaN, significance: 'n/a' as const, shift: Number.NaN, shiftLow: Number.NaN, shiftHigh: Number.NaN, shiftCoverage: Number.NaN, cliffDelta: Number.NaN }));
     comparisons[m] = new Map(rows.map((r) => [r.group, r]));
   }
   const steps = input.task.steps;

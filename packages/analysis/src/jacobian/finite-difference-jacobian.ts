@@ -30,7 +30,35 @@ export async function finiteDifferenceSensitivity(
   trials: RecordedTrials,
   options: FiniteDifferenceOptions = {},
 ): Promise<{ profile: SensitivityProfile; jacobians?: TrialJacobians }> {
-  const h = options.step ?? FD_STEP;
+  return centralDifferences(engine, trials, options.step ?? FD_STEP, options, (n) => new Float32Array(n));
+}
+
+/** Central-difference step of the float64 path: rounding about 1e-16 / h, truncation about h². */
+export const FD_STEP_FLOAT64 = 1e-5;
+
+/** An engine that steps in double precision (see DoubleSession). */
+export interface Float64Engine {
+  readonly obsSize: number;
+  reset(batch: number): void;
+  step(obs: Float64Array, q: Float64Array): Promise<void> | void;
+}
+
+/** finiteDifferenceSensitivity through an engine that computes in float64 (default step FD_STEP_FLOAT64). */
+export async function finiteDifferenceSensitivity64(
+  engine: Float64Engine,
+  trials: RecordedTrials,
+  options: FiniteDifferenceOptions = {},
+): Promise<{ profile: SensitivityProfile; jacobians?: TrialJacobians }> {
+  return centralDifferences(engine, trials, options.step ?? FD_STEP_FLOAT64, options, (n) => new Float64Array(n));
+}
+
+async function centralDifferences<A extends Float32Array | Float64Array>(
+  engine: { readonly obsSize: number; reset(batch: number): void; step(obs: A, q: A): Promise<void> | void },
+  trials: RecordedTrials,
+  h: number,
+  options: FiniteDifferenceOptions,
+  alloc: (n: number) => A,
+): Promise<{ profile: SensitivityProfile; jacobians?: TrialJacobians }> {
   if (!(h > 0 && h < 1)) throw new PrnnError(`finite-difference step must be a number in (0, 1) (got ${h})`);
   const chunk = options.chunk ?? 128;
   if (!Number.isInteger(chunk) || chunk < 1) throw new PrnnError(`chunk must be an integer ≥ 1 (got ${chunk})`);
@@ -41,14 +69,14 @@ export async function finiteDifferenceSensitivity(
   const jacobians = options.full ? allocateJacobians(trials, O) : undefined;
   const perTrial = T * I * 2;
   const maxRows = Math.min(chunk, N) * perTrial;
-  const batchObs = new Float32Array(maxRows * I);
-  const q = new Float32Array(maxRows * O);
+  const batchObs = alloc(maxRows * I);
+  const q = alloc(maxRows * O);
   const sq = new Float64Array(Math.min(chunk, N) * T * T);
   for (let start = 0; start < N; start += chunk) {
     const trialsNow = Math.min(chunk, N - start);
     const rows = trialsNow * perTrial;
-    const o = rows === maxRows ? batchObs : batchObs.subarray(0, rows * I);
-    const qv = rows === maxRows ? q : q.subarray(0, rows * O);
+    const o = (rows === maxRows ? batchObs : batchObs.subarray(0, rows * I)) as A;
+    const qv = (rows === maxRows ? q : q.subarray(0, rows * O)) as A;
     engine.reset(rows);
     sq.fill(0);
     let maxLength = 0;

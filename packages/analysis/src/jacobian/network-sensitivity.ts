@@ -2,7 +2,9 @@ import { PrnnError } from '@prnn/env';
 import { ensureBackend } from '../analysis/ensure-backend.js';
 import { isJacobianKernel, type ArchInfo, type KernelSet, type NetworkStep, type QEngine, type Registry } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
-import { finiteDifferenceSensitivity } from './finite-difference-jacobian.js';
+import { FD_STEP, FD_STEP_FLOAT64, finiteDifferenceSensitivity, finiteDifferenceSensitivity64 } from './finite-difference-jacobian.js';
+import { DoubleSession } from './onnx-double.js';
+import { ONNX_EXACT_JACOBIAN, onnxExactSensitivity, onnxProgram } from './onnx-jacobian.js';
 import { networkStepSensitivity } from './network-step-jacobian.js';
 import { allocateProfile, type SensitivityProfile } from './sensitivity-profile.js';
 
@@ -24,6 +26,11 @@ export interface SensitivitySource {
   readonly network?: NetworkStep | (() => NetworkStep);
   /** Only for a network without a step (a bare ONNX policy): finite differences through it. */
   readonly engine?: QEngine;
+  /**
+   * The ONNX model the engine runs (a bare policy): its graph is interpreted for exact Jacobians when every op
+   * is supported and the forward pass matches the engine's; otherwise finite differences through the engine.
+   */
+  readonly onnx?: { readonly bytes: Uint8Array; readonly stateSize: number };
 }
 
 export interface SensitivityOptions {
@@ -41,7 +48,7 @@ export async function networkSensitivity(
   source: SensitivitySource,
   trials: RecordedTrials,
   options: SensitivityOptions = {},
-): Promise<{ profile: SensitivityProfile; jacobian: string }> {
+): Promise<{ profile: SensitivityProfile; jacobian: string; note?: string }> {
   const { path } = options;
   if (path !== AUTODIFF_JACOBIAN) {
     const kernels = (source.kernels?.jacobian() ?? []).filter((k) => path === undefined || k.name === path);
@@ -64,8 +71,43 @@ export async function networkSensitivity(
       if (made) network.dispose();
     }
   }
+  let why = 'no ONNX graph was given';
+  if (source.onnx && source.engine && path === undefined) {
+    const made = onnxProgram(source.onnx.bytes);
+    if ('program' in made) {
+      try {
+        const r = await onnxExactSensitivity(made.program, source.onnx.stateSize, trials, { engine: source.engine });
+        const note = `exact: forward-mode differentiation of the ONNX graph in float64 (forward pass within ${r.forwardDeviation.toExponential(1)} of onnxruntime's)`;
+        return { profile: r.profile, jacobian: ONNX_EXACT_JACOBIAN, note };
+      } catch (e) {
+        if (!(e instanceof PrnnError)) throw e;
+        why = e.message;
+      }
+    } else why = made.reason;
+  }
   if (source.engine && path === undefined) {
-    return { profile: (await finiteDifferenceSensitivity(source.engine, trials, { step: options.fdStep })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN };
+    if (source.onnx) {
+      // float64 differences through onnxruntime when the graph can be rewritten to double precision
+      let session: DoubleSession | undefined;
+      try {
+        session = await DoubleSession.open(source.onnx.bytes, source.engine.obsSize, source.onnx.stateSize);
+      } catch (e) {
+        if (!(e instanceof PrnnError)) throw e;
+        why += `; float64 not possible: ${e.message}`;
+      }
+      if (session) {
+        try {
+          const h = options.fdStep ?? FD_STEP_FLOAT64;
+          const note = `approximate: central finite differences through onnxruntime in float64 (h = ${h}) because ${why}`;
+          return { profile: (await finiteDifferenceSensitivity64(session, trials, { step: h })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN, note };
+        } finally {
+          await session.release();
+        }
+      }
+    }
+    const h = options.fdStep ?? FD_STEP;
+    const note = `approximate: central finite differences through onnxruntime in float32 (h = ${h}) because ${why}`;
+    return { profile: (await finiteDifferenceSensitivity(source.engine, trials, { step: options.fdStep })).profile, jacobian: FINITE_DIFFERENCE_JACOBIAN, note };
   }
   throw new PrnnError(`network ${source.arch.family}:${source.arch.name} has no Jacobians: its family offers no differentiable step (Architecture.network) and no jacobian kernel`);
 }

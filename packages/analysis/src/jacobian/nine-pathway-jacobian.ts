@@ -40,6 +40,7 @@ export class NinePathwayJacobian {
   private readonly mask: Float64Array;
   private readonly tangents: Float64Array;
   private readonly scratch: Float64Array;
+  private readonly softmaxTangent: Float64Array;
 
   constructor(
     weights: Readonly<Record<string, Float32Array>>,
@@ -69,6 +70,7 @@ export class NinePathwayJacobian {
     this.mask = new Float64Array(H);
     this.tangents = new Float64Array(steps * I * this.S);
     this.scratch = new Float64Array(this.S);
+    this.softmaxTangent = new Float64Array(this.O);
   }
 
   /**
@@ -113,10 +115,17 @@ export class NinePathwayJacobian {
       }
       for (let j = 0; j < O; j++) out[oo + j] /= sum;
     } else {
-      // d softmax = o ⊙ (dz − o·dz), with o the step's recorded output (this.next)
-      let dot = 0;
-      for (let j = 0; j < O; j++) dot += o[oo + j] * out[oo + j];
-      for (let j = 0; j < O; j++) out[oo + j] = o[oo + j] * (out[oo + j] - dot);
+      // d softmax = o ⊙ (dz − o·dz), with o the step's recorded output (this.next), written as
+      // o_j·Σ_i o_i·(dz_j − dz_i) (Σ o_i = 1): for a saturated output (o_m ≈ 1) dz_m − o·dz cancels to rounding,
+      // while the terms o_i·(dz_m − dz_i) keep full relative precision however small S(t, 0) becomes
+      const d = this.softmaxTangent;
+      for (let j = 0; j < O; j++) {
+        const dj = out[oo + j];
+        let c = 0;
+        for (let i = 0; i < O; i++) c += o[oo + i] * (dj - out[oo + i]);
+        d[j] = o[oo + j] * c;
+      }
+      for (let j = 0; j < O; j++) out[oo + j] = d[j];
     }
   }
 

@@ -59,3 +59,98 @@ export function memoryProfile(profile: SensitivityProfile): MemoryProfile {
   }
   return { lags, memory, pairs: Array.from(pairs), capacity };
 }
+
+/**
+ * The floor below which S(t, 0) counts as "tiny", relative to the network's median S(t, 0) over all executed
+ * steps: pairs with S(t, 0) < MEMORY_FLOOR_RELATIVE × median are counted (not dropped) by memoryDiagnostics.
+ * A ratio S(t, k)/S(t, 0) over such a pair is large for a reason that has nothing to do with memory (e.g. a
+ * saturated softmax late in a trial), and a handful of them can carry the mean of ratios.
+ */
+export const MEMORY_FLOOR_RELATIVE = 1e-3;
+
+/** A lag is flagged when its largest ⌈MEMORY_TOP_FRACTION·pairs⌉ ratios hold more than MEMORY_TOP_SHARE of their sum. */
+export const MEMORY_TOP_FRACTION = 0.01;
+/** Share of the sum of ratios above which the largest ratios "carry" a lag (see MEMORY_TOP_FRACTION). */
+export const MEMORY_TOP_SHARE = 0.5;
+/** Fewest pairs a lag needs to be flagged. */
+export const MEMORY_MIN_PAIRS = 10;
+
+/** What lies behind each M_k: robust companions of the mean of ratios and how concentrated it is. */
+export interface MemoryDiagnostics {
+  readonly lags: number[];
+  /** M_k, the paper's mean of ratios (the headline; as memoryProfile). */
+  readonly meanOfRatios: number[];
+  /** Σ S(t,k) / Σ S(t,0) over the same pairs: not carried by pairs with a tiny S(t,0). */
+  readonly ratioOfMeans: number[];
+  /** Median of the ratios S(t,k)/S(t,0). */
+  readonly medianRatio: number[];
+  /** (trial, step) pairs behind each lag (t + k ≥ 0, S(t,0) > 0). */
+  readonly pairs: number[];
+  /** The floor: MEMORY_FLOOR_RELATIVE × the median S(t, 0). */
+  readonly floor: number;
+  /** Pairs behind each lag whose S(t,0) is below the floor. */
+  readonly belowFloor: number[];
+  /** Share of the sum of ratios held by the largest ⌈1 %⌉ of them (at least one pair). */
+  readonly topShare: number[];
+  /** Lags k (≤ −1) whose mean is carried by a few pairs: topShare > MEMORY_TOP_SHARE. */
+  readonly flagged: number[];
+}
+
+function medianOf(v: Float64Array): number {
+  if (v.length === 0) return Number.NaN;
+  const s = Float64Array.from(v).sort();
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * M_k as the paper defines it (mean of ratios) together with the ratio of means, the median ratio, the pairs
+ * behind each lag, how many of them had S(t, 0) below the floor, and which lags are carried by a few pairs.
+ */
+export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostics {
+  const { count: N, steps: T, s, lengths } = profile;
+  const s0: number[] = [];
+  for (let trial = 0; trial < N; trial++) for (let t = 0; t < lengths[trial]; t++) s0.push(s[(trial * T + t) * T]);
+  const floor = MEMORY_FLOOR_RELATIVE * medianOf(Float64Array.from(s0));
+  const ratios: number[][] = Array.from({ length: T }, () => []);
+  const num = new Float64Array(T);
+  const den = new Float64Array(T);
+  const below = new Array<number>(T).fill(0);
+  for (let trial = 0; trial < N; trial++) {
+    for (let t = 0; t < lengths[trial]; t++) {
+      const row = (trial * T + t) * T;
+      const base = s[row];
+      if (!(base > 0)) continue;
+      for (let lag = 0; lag <= t; lag++) {
+        ratios[lag].push(s[row + lag] / base);
+        num[lag] += s[row + lag];
+        den[lag] += base;
+        if (base < floor) below[lag]++;
+      }
+    }
+  }
+  const lags: number[] = [];
+  const meanOfRatios: number[] = [];
+  const ratioOfMeans: number[] = [];
+  const medianRatio: number[] = [];
+  const topShare: number[] = [];
+  const flagged: number[] = [];
+  for (let lag = 0; lag < T; lag++) {
+    const k = lag === 0 ? 0 : -lag;
+    lags.push(k);
+    const r = Float64Array.from(ratios[lag]).sort();
+    let sum = 0;
+    for (const v of r) sum += v;
+    meanOfRatios.push(r.length ? sum / r.length : Number.NaN);
+    ratioOfMeans.push(r.length ? num[lag] / den[lag] : Number.NaN);
+    medianRatio.push(medianOf(r));
+    const top = Math.max(1, Math.ceil(MEMORY_TOP_FRACTION * r.length));
+    let topSum = 0;
+    for (let q = r.length - top; q < r.length; q++) if (q >= 0) topSum += r[q];
+    const share = r.length && sum > 0 ? topSum / sum : Number.NaN;
+    topShare.push(share);
+    // below MEMORY_MIN_PAIRS pairs a single pair holding half the sum says little: not flagged
+    if (lag > 0 && r.length >= MEMORY_MIN_PAIRS && share > MEMORY_TOP_SHARE) flagged.push(k);
+  }
+  return { lags, meanOfRatios, ratioOfMeans, medianRatio, pairs: ratios.map((r) => r.length), floor, belowFloor: below, topShare, flagged };
+}

@@ -20,7 +20,13 @@ table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}th,td{border:
 th{background:#f2f2f2}td.higher{color:#1b7e5f;font-weight:bold}td.lower{color:#c2460b;font-weight:bold}
 figure{margin:1em 0 2em}figcaption{font-size:13px;color:#555;max-width:900px}code,li{font-size:13px}details{margin:1em 0}`;
 
-const ARCH_COLUMNS = ['arch', 'parameters', 'networks', 'fitness_median', 'fitness_q1', 'fitness_q3', 'fitness_vs_fc', 'robustness_median', 'robustness_vs_fc', 'sample_efficiency_median', 'sample_efficiency_vs_fc', 'input_sensitivity_median', 'memory_capacity_median', 'memory_capacity_vs_fc'];
+const ARCH_COLUMNS = [
+  'arch', 'parameters', 'networks',
+  'fitness_median', 'fitness_q1', 'fitness_q3', 'fitness_vs_fc', 'fitness_effect',
+  'robustness_median', 'robustness_vs_fc', 'robustness_effect',
+  'sample_efficiency_median', 'sample_efficiency_vs_fc', 'sample_efficiency_effect',
+  'input_sensitivity_median', 'memory_capacity_median', 'memory_capacity_vs_fc', 'memory_capacity_effect',
+];
 
 /** report.html: self-contained (figures as inline SVG, glyphs inline, no external resource). */
 export function reportHtml(a: Analysis, tables: ReportTables, figures: readonly RenderedFigure[]): string {
@@ -39,11 +45,17 @@ ${htmlTable(tables.headline)}
 <h2>Figures</h2>
 ${figures.map((f) => `<figure id="${f.name}">${f.svg}<figcaption>${escape(f.caption)}</figcaption></figure>`).join('\n')}
 <h2>Architectures</h2>
-<p>Medians and quartiles over each architecture's networks; "vs_fc": higher / lower / n.s. after Benjamini–Hochberg at α = ${a.alpha}. The glyph shows the pathways: W_ih and W_ho in black, optional pathways in blue (self-loops above a layer, backward pathways below).</p>
+<p>Medians and quartiles over each architecture's networks; "vs_fc": higher / lower / n.s. after Benjamini–Hochberg at α = ${a.alpha}; "effect": Hodges–Lehmann shift vs FC with its 95 % confidence interval, its actual coverage in brackets when too few networks allow 95 % (Cliff's delta in architectures.csv). The glyph shows the pathways: W_ih and W_ho in black, optional pathways in blue (self-loops above a layer, backward pathways below).</p>
 ${htmlTable(tables.architectures, ARCH_COLUMNS, glyph)}
 <h2>Prediction</h2>
 <p>Random forests (max depth 9), 10-fold shuffled cross-validated RMSE next to the RMSE of predicting the mean.</p>
 ${tables.predictions.rows.length ? htmlTable(tables.predictions) : '<p>Not enough networks for the prediction study.</p>'}
+<h2>Memory: what lies behind M_k</h2>
+<p>M_k (the paper's measure) is the mean over (trial, step) pairs of S(t,k)/S(t,0). Beside it: the ratio of means, the median ratio, the pairs behind each lag and how many had S(t,0) below the floor (10⁻³ × the network's median S(t,0)). Flagged lags (their largest 1 % of ratios hold more than half the sum) are listed here; every lag is in memory.csv.</p>
+${(() => {
+  const flagged = { columns: tables.memory.columns, rows: tables.memory.rows.filter((r) => r.flagged === 1).slice(0, 200) };
+  return flagged.rows.length ? htmlTable(flagged) : `<p>No lag is flagged${tables.memory.rows.length ? '' : ' (memory was not measured)'}.</p>`;
+})()}
 <details><summary>Every network (${a.networks.length})</summary>
 ${htmlTable(tables.networks)}
 </details>

@@ -25,8 +25,8 @@ export function settingsLines(a: Analysis): string[] {
   ];
   for (const s of a.sources) {
     lines.push(
-      s.kind === 'run'
-        ? `run ${s.path}: learner ${s.learner}, run seed ${s.runSeed}, ${s.networks} trained networks, test-set seed ${s.mazeSeed}${s.reusedEval ? ' (noise sweep from its eval.json)' : ''}; config ${JSON.stringify(s.config)}`
+      s.kind !== 'policy'
+        ? `${s.kind} ${s.path}: learner ${s.learner}, run seed ${s.runSeed}, ${s.networks} trained networks, test-set seed ${s.mazeSeed}${s.reusedEval ? ' (noise sweep from its eval.json)' : ''}; config ${JSON.stringify(s.config)}`
         : `policy ${s.path}, test-set seed ${s.mazeSeed}`,
     );
   }
@@ -38,9 +38,16 @@ export interface ReportTables {
   readonly architectures: Table;
   readonly predictions: Table;
   readonly networks: Table;
+  readonly memory: Table;
 }
 
-const ARCH_COLUMNS = ['arch', 'parameters', 'networks', 'fitness_median', 'fitness_vs_fc', 'robustness_median', 'robustness_vs_fc', 'sample_efficiency_median', 'sample_efficiency_vs_fc', 'memory_capacity_median', 'memory_capacity_vs_fc'];
+const ARCH_COLUMNS = [
+  'arch', 'parameters', 'networks',
+  'fitness_median', 'fitness_vs_fc', 'fitness_effect',
+  'robustness_median', 'robustness_vs_fc', 'robustness_effect',
+  'sample_efficiency_median', 'sample_efficiency_vs_fc', 'sample_efficiency_effect',
+  'memory_capacity_median', 'memory_capacity_vs_fc', 'memory_capacity_effect',
+];
 
 /** report.md: the headline table first, then settings, figures (PNG links), architectures and predictions. */
 export function reportMarkdown(a: Analysis, tables: ReportTables, figures: readonly RenderedFigure[]): string {
@@ -62,7 +69,7 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
     ...figures.flatMap((f) => [`![${f.name}](figures/${f.name}.png)`, '', `*${f.caption}* ([SVG](figures/${f.name}.svg))`, '']),
     '## Architectures',
     '',
-    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01. All columns: architectures.csv.',
+    'Medians over each architecture\'s networks; "vs_fc": higher / lower / n.s. after BH at α = 0.01; "effect": the Hodges–Lehmann shift vs FC (median of the architecture − FC differences) with its 95 % confidence interval (its actual coverage in brackets when too few networks allow 95 %). Cliff\'s delta and all other columns: architectures.csv.',
     '',
     markdownTable(tables.architectures, ARCH_COLUMNS),
     '',
@@ -70,7 +77,36 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
     '',
     tables.predictions.rows.length ? markdownTable(tables.predictions) : 'Not enough networks for the prediction study.',
     '',
+    '## Memory: what lies behind M_k',
+    '',
+    ...memoryLines(a),
+    '',
     'Per-network values: networks.csv.',
     '',
   ].join('\n');
+}
+
+/**
+ * The memory section: the paper's M_k is a mean of ratios S(t,k)/S(t,0); where S(t,0) is tiny the ratios
+ * explode. Lists the networks with lags whose mean is carried by a few pairs (memory.csv has every lag).
+ */
+export function memoryLines(a: Analysis): string[] {
+  const withDiagnostics = a.networks.filter((n) => n.memoryDiagnostics);
+  if (withDiagnostics.length === 0) return ['Memory was not measured.'];
+  const lines = [
+    'M_k (the headline, as in the paper) is the mean over (trial, step) pairs of S(t,k)/S(t,0). Beside it memory.csv gives the ratio of means ΣS(t,k)/ΣS(t,0), the median ratio, the pairs behind each lag and how many had S(t,0) below the floor (10⁻³ × the network\'s median S(t,0)). A lag is flagged when its largest 1 % of ratios hold more than half their sum (at least 10 pairs).',
+    '',
+  ];
+  const flagged = withDiagnostics.filter((n) => n.memoryDiagnostics!.flagged.length > 0);
+  if (flagged.length === 0) return [...lines, `No lag is flagged in any of the ${withDiagnostics.length} networks.`];
+  lines.push(`${flagged.length} of ${withDiagnostics.length} networks have flagged lags:`, '');
+  lines.push('| network | flagged lags | M_k (mean of ratios) | ratio of means | median ratio | pairs below floor |', '| --- | --- | --- | --- | --- | --- |');
+  for (const n of flagged.slice(0, 20)) {
+    const d = n.memoryDiagnostics!;
+    const at = d.flagged.map((lag) => d.lags.indexOf(lag));
+    const list = (v: number[]) => at.map((k) => fmt(v[k])).join(', ');
+    lines.push(`| ${n.id} | ${d.flagged.join(', ')} | ${list(d.meanOfRatios)} | ${list(d.ratioOfMeans)} | ${list(d.medianRatio)} | ${at.map((k) => `${d.belowFloor[k]}/${d.pairs[k]}`).join(', ')} |`);
+  }
+  if (flagged.length > 20) lines.push('', `… and ${flagged.length - 20} more (memory.csv).`);
+  return lines;
 }

@@ -6,7 +6,7 @@ import { toCsv } from './csv.js';
 import { renderReportFigures } from './report-figures.js';
 import { reportHtml } from './report-html.js';
 import { reportMarkdown, type ReportTables } from './report-markdown.js';
-import { architectureTable, headlineCsvTable, networkTable, predictionTable } from './report-tables.js';
+import { architectureTable, headlineCsvTable, memoryTable, networkTable, predictionTable } from './report-tables.js';
 
 /** Marks a directory as a prnn report (so that a later report may replace it). */
 export const REPORT_FILE = 'analysis.json';
@@ -36,7 +36,7 @@ export async function checkReportDirectory(out: string): Promise<boolean> {
 
 /**
  * Writes the report of `analysis` into `out`: report.html (self-contained), report.md, networks.csv,
- * architectures.csv, predictions.csv, headline.csv, analysis.json and figures/*.svg|png. Everything is
+ * architectures.csv, predictions.csv, headline.csv, memory.csv, analysis.json and figures/*.svg|png. Everything is
  * written into a sibling temporary directory first, which then replaces `out` in one rename, so `out`
  * never holds a half-written report. `out` must be missing, empty, or an earlier prnn report.
  */
@@ -48,6 +48,7 @@ export async function writeReport(analysis: Analysis, out: string): Promise<{ di
     architectures: architectureTable(analysis),
     predictions: predictionTable(analysis),
     networks: networkTable(analysis),
+    memory: memoryTable(analysis),
   };
   const figures = await renderReportFigures(analysis);
   const files: [string, string | Uint8Array][] = [
@@ -57,6 +58,7 @@ export async function writeReport(analysis: Analysis, out: string): Promise<{ di
     ['networks.csv', toCsv(tables.networks.columns, tables.networks.rows)],
     ['architectures.csv', toCsv(tables.architectures.columns, tables.architectures.rows)],
     ['predictions.csv', toCsv(tables.predictions.columns, tables.predictions.rows)],
+    ['memory.csv', toCsv(tables.memory.columns, tables.memory.rows)],
     ...figures.flatMap((f): [string, string | Uint8Array][] => [
       [join('figures', `${f.name}.svg`), f.svg],
       [join('figures', `${f.name}.png`), f.png],

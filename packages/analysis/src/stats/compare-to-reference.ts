@@ -1,6 +1,7 @@
 import { PrnnError } from '@prnn/env';
 import { summarize } from '../measures/summary.js';
 import { benjaminiHochberg } from './benjamini-hochberg.js';
+import { EFFECT_CONFIDENCE, hodgesLehmann } from './effect-size.js';
 import { mannWhitneyU } from './mann-whitney-u.js';
 
 /** SPEC §4: significant at 0.01 after Benjamini–Hochberg. */
@@ -19,6 +20,16 @@ export interface GroupComparison {
   readonly pHigher: number;
   readonly pLower: number;
   readonly significance: Significance;
+  /**
+   * Effect size against the reference: Hodges–Lehmann shift (median of group − reference differences) with
+   * its EFFECT_CONFIDENCE interval, and Cliff's delta (see hodgesLehmann). NaN when not tested.
+   */
+  readonly shift: number;
+  readonly shiftLow: number;
+  readonly shiftHigh: number;
+  /** The interval's actual coverage: below EFFECT_CONFIDENCE when there are too few networks (see hodgesLehmann). */
+  readonly shiftCoverage: number;
+  readonly cliffDelta: number;
 }
 
 /**
@@ -36,8 +47,9 @@ export function smallestAttainableP(n1: number, n2: number): number {
 /**
  * Every group against the reference group (SPEC §4: every architecture vs fully connected): two one-sided
  * Mann–Whitney U tests ('greater': the group's values tend to be higher), each direction's p-values
- * BH-corrected across the groups tested, significant when the adjusted p ≤ alpha. Groups with no finite
- * value are not tested ('n/a').
+ * BH-corrected across the groups tested, significant when the adjusted p ≤ alpha, and beside each test its
+ * effect size (Hodges–Lehmann shift with a 95 % interval, Cliff's delta). Groups with no finite value are not
+ * tested ('n/a').
  */
 export function compareToReference(
   groups: ReadonlyMap<string, readonly number[]>,
@@ -50,6 +62,7 @@ export function compareToReference(
   const finite = (v: readonly number[]) => v.filter((x) => Number.isFinite(x));
   const refValues = finite(ref);
   const tested: string[] = [];
+  const effects = new Map<string, ReturnType<typeof hodgesLehmann>>();
   const higher: number[] = [];
   const lower: number[] = [];
   for (const [name, values] of groups) {
@@ -58,6 +71,7 @@ export function compareToReference(
     tested.push(name);
     higher.push(mannWhitneyU(x, refValues, 'greater').p);
     lower.push(mannWhitneyU(x, refValues, 'less').p);
+    effects.set(name, hodgesLehmann(x, refValues, EFFECT_CONFIDENCE));
   }
   const qHigher = benjaminiHochberg(higher);
   const qLower = benjaminiHochberg(lower);
@@ -68,6 +82,11 @@ export function compareToReference(
     const pLower = k < 0 ? Number.NaN : qLower[k];
     const significance: Significance =
       name === reference ? 'reference' : k < 0 ? 'n/a' : pHigher <= alpha ? 'higher' : pLower <= alpha ? 'lower' : 'n.s.';
-    return { group: name, n: s.n, median: s.median, q1: s.q1, q3: s.q3, pHigher, pLower, significance };
+    const e = effects.get(name);
+    const nan = Number.NaN;
+    return {
+      group: name, n: s.n, median: s.median, q1: s.q1, q3: s.q3, pHigher, pLower, significance,
+      shift: e?.shift ?? nan, shiftLow: e?.low ?? nan, shiftHigh: e?.high ?? nan, shiftCoverage: e?.coverage ?? nan, cliffDelta: e?.cliffDelta ?? nan,
+    };
   });
 }

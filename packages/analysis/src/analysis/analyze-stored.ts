@@ -1,0 +1,123 @@
+import { PrnnError, type TaskOptions } from '@prnn/env';
+import { OnnxPolicy, TEST_SET_SEED_OFFSET, type ArchInfo } from '@prnn/agents';
+import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
+import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
+import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
+import { ensureBackend } from './ensure-backend.js';
+import { analysisLevels, analysisRegistry, checkMazes, testEvaluators } from './analyze-run.js';
+import type { AnalysisOptions } from './analysis-options.js';
+import { measureNetwork, pluginMetricNames } from './measure-network.js';
+import type { NetworkAnalysis } from './network-analysis.js';
+import { checkStoredWeights } from './stored-results.js';
+import { summarizeAnalysis, type Analysis } from './summarize.js';
+
+/** One trained network as a results store holds it (a row of a sweep's results.sqlite). */
+export interface StoredNetwork {
+  readonly id: string;
+  readonly arch: ArchInfo;
+  readonly seed: number;
+  /** Test fitness after the last episode (null: undefined on every maze). */
+  readonly fitness: number | null;
+  readonly trainingCurve: readonly (number | null)[];
+  /** The noise sweep evaluated when the network was stored, on the sweep's test set. */
+  readonly noiseLevels: readonly number[];
+  readonly noiseFitness: readonly (number | null)[];
+  readonly weights: Readonly<Record<string, Float32Array>>;
+}
+
+/** A sweep's networks and what decides their test set, read from its store alone (no run directories). */
+export interface StoredNetworks {
+  /** Where they came from (the store's path), for the report. */
+  readonly path: string;
+  readonly task: TaskOptions;
+  /** The sweep's run seed: every chunk's test set is runSeed + TEST_SET_SEED_OFFSET. */
+  readonly runSeed: number;
+  readonly learner: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Test mazes the stored noise sweeps used (reused when the analysis asks for the same mazes and levels). */
+  readonly testMazes: number;
+  readonly networks: readonly StoredNetwork[];
+}
+
+/**
+ * Analyses the networks of a results store (see analyzeRuns for the measures): each network's policy is
+ * exported from its stored weights by its family, its stored noise sweep is reused when the analysis asks
+ * for the same test mazes and levels, and its stored training curve gives sample efficiency.
+ */
+export async function analyzeStoredNetworks(input: StoredNetworks, options: AnalysisOptions = {}): Promise<Analysis> {
+  if (input.networks.length === 0) throw new PrnnError(`store ${input.path} holds no finished network: run the sweep first`);
+  const started = performance.now();
+  await ensureBackend();
+  const registry = analysisRegistry(options);
+  const measures = new Set(checkMeasures(options.metrics ?? MEASURE_NAMES, pluginMetricNames(registry)));
+  const mazes = checkMazes(options.mazes ?? 1000);
+  const noise = analysisLevels(options);
+  const { task } = input;
+  const mazeSeed = input.runSeed + TEST_SET_SEED_OFFSET;
+  const ev = testEvaluators(task, mazes, mazeSeed, noise);
+  const reuse = (n: StoredNetwork) =>
+    mazes === input.testMazes && JSON.stringify(n.noiseLevels) === JSON.stringify(noise) && n.noiseFitness.every((v) => typeof v === 'number');
+  const networks: NetworkAnalysis[] = [];
+  let reused = 0;
+  for (const net of input.networks) {
+    const where = `network ${net.id} of store ${input.path}`;
+    if (typeof net.fitness !== 'number' || !Number.isFinite(net.fitness)) {
+      throw new PrnnError(`${where}: stored fitness is not a number (${JSON.stringify(net.fitness)}); retrain it or remove it from the store`);
+    }
+    checkStoredWeights(net.weights, where);
+    const architecture = registry.architecture(net.arch.family);
+    if (!architecture.exportOnnx) throw new PrnnError(`${where}: family ${net.arch.family} cannot export an ONNX policy, which the analysis runs`);
+    const policy = await OnnxPolicy.load(architecture.exportOnnx(net.arch, { ...net.weights }, {}, task.channels), { label: net.id });
+    const network = architecture.network ? () => architecture.network!(net.arch, net.weights, task.channels) : undefined;
+    const stored = reuse(net) ? (net.noiseFitness as number[]) : undefined;
+    if (stored) reused++;
+    let measured;
+    try {
+      measured = await measureNetwork(policy, net.seed, ev, registry, { arch: net.arch, weights: net.weights, parameterNames: architecture.parameterNames?.() }, {
+        measures,
+        storedSweep: stored,
+        fdStep: options.fdStep,
+        network,
+        kernels: registry.kernels(net.arch.family),
+        jacobianPath: options.jacobianPath,
+      });
+    } finally {
+      await policy.release();
+    }
+    networks.push({
+      source: input.path,
+      id: net.id,
+      family: net.arch.family,
+      arch: net.arch.name,
+      seed: net.seed,
+      hidden: net.arch.hidden,
+      parameters: net.arch.parameters,
+      flags: { ...(net.arch.flags ?? {}) },
+      storedFitness: net.fitness,
+      ...measured,
+      sampleEfficiency: Number.NaN,
+      trainingCurve: net.trainingCurve.map((v) => (typeof v === 'number' ? v : Number.NaN)),
+    });
+    options.onProgress?.(networks.length, input.networks.length, net.id);
+  }
+  let threshold = Number.NaN;
+  if (measures.has('sample-efficiency')) {
+    threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
+    const metric = registry.metric('sample-efficiency');
+    for (const n of networks) {
+      const m: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
+      n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(m)) as number) : Number.NaN;
+    }
+  }
+  return summarizeAnalysis({
+    task,
+    mazes,
+    noise,
+    measures: [...measures],
+    sources: [{ kind: 'store', path: input.path, learner: input.learner, runSeed: input.runSeed, config: input.config, networks: networks.length, mazeSeed, reusedEval: reused === networks.length }],
+    networks,
+    sampleEfficiencyThreshold: threshold,
+    forest: options.forest,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
