@@ -83,9 +83,13 @@ export interface TrainHooks {
     save(state: LearnerState): Promise<void> | void;
   };
   /**
-   * When aborted, training stops with a PrnnError after the episode in progress, handing `checkpoint.save` the
-   * state at that point first (when checkpointing); an abort during the last episode lets the run finish.
+   * The stop protocol: asked after every episode (after the event loop had a turn); when it answers true,
+   * training stops after the episode in progress by throwing a `TrainingStopped` error, handing
+   * `checkpoint.save` the state at that point first (when checkpointing). A request during the last episode
+   * lets the run finish (its results are complete).
    */
+  shouldStop?(): boolean;
+  /** Same as `shouldStop: () => signal.aborted` (either one stops training). */
   signal?: AbortSignal;
 }
 

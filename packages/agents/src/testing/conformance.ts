@@ -29,6 +29,8 @@ import { allocateEpisodeRecords, allocateLike, type PopulationModel } from '../s
 import type { TaskSource } from '../sdk/task-source.js';
 import { TYPES } from '../sdk/tokens.js';
 import { trainRun } from '../training/train-run.js';
+import { TrainingInterrupted } from '../training/training-interrupted.js';
+import { isTrainingStopped } from '../sdk/training-stopped.js';
 
 export interface ConformanceReport {
   /** What was checked, e.g. `architecture lowrank-rnn`. */
@@ -138,7 +140,7 @@ async function tinyCycle(
           throw new PrnnError('training did not stop when aborted');
         },
         (err: unknown) => {
-          if (!(err instanceof Error) || !/training (interrupted|stopped) at episode/.test(err.message)) throw err;
+          if (!(err instanceof TrainingInterrupted) && !isTrainingStopped(err)) throw err;
         },
       );
       await trainRun({ ...base, out: resumed, resume: true });
