@@ -17,4 +17,4 @@ export * from './define-architecture.js';
 export * from './step-population.js';
 export * from './step-onnx.js';
 // What plugins need from @prnn/env, so that a plugin can depend on the SDK alone.
-export { PrnnError, Rng, parameterError, type PrnnErrorOptions } from '@prnn/env';
+export { MazeSet, PrnnError, Rng, VectorEnv, describeValue, parameterError, type PrnnErrorOptions, type TaskOptions } from '@prnn/env';
