@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readNetworkWeights } from '@prnn/agents';
@@ -55,5 +55,20 @@ describe('prnn train with a plugin learner', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('prnn sweep plan with a plugin learner', () => {
+  it('--learner es --learner-param writes the learner and its checked parameters into the plan', () => {
+    const dir = path.join(cwd, 'sweep-es');
+    const r = runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--learner', 'es', '--learner-param', 'pairs=3', '--learner-param', 'episodes=12'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const plan = JSON.parse(readFileSync(path.join(dir, 'plan.json'), 'utf8')) as { learner: string; config: Record<string, unknown> };
+    expect(plan.learner).toBe('es');
+    expect(plan.config).toMatchObject({ pairs: 3, episodes: 12, sigma: 0.1 });
+    const bad = runCli(['sweep', 'plan', path.join(cwd, 'sweep-bad'), '--preset', 'smoke', '--learner', 'es', '--learner-param', 'sigma=-1'], { cwd });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('Error: --learner-param sigma must be a number in (0, ∞) (got -1)');
   });
 });
