@@ -22,7 +22,9 @@ import {
   Rng,
   STREAM,
   VectorEnv,
+  allocateEpisodeScratch,
   defineLearner,
+  runEpisode,
   integerAtLeast,
   numberInRange,
   type LearnerConfig,
@@ -32,6 +34,7 @@ import {
   type PopulationMember,
   type PopulationModel,
   type StateTensor,
+  type StepPolicy,
   type TaskOptions,
 } from '@prnn/agents';
 
@@ -193,28 +196,20 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const noiseRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.noiseSeeds));
   const mazes = MazeSet.allocate(task, P);
   const env = new VectorEnv({ numEnvs: P * C, channels: task.channels, sensorNoise: config.sensorNoise, reward: 'progress', autoreset: 'none' });
-  const mazeOfEnv = Int32Array.from({ length: P * C }, (_, j) => Math.floor(j / C));
-  const out = new Float32Array(P * C * O);
-  const actions = new Int32Array(P * C);
+  const scratch = allocateEpisodeScratch(P * C, O, Int32Array.from({ length: P * C }, (_, j) => Math.floor(j / C)));
   const returns = new Float64Array(P * C);
   const ranks = new Float64Array(P * C);
   const order = new Int32Array(C);
+  // a perturbed copy acts greedily: no noise, no exploration (the perturbations explore)
+  const greedy: StepPolicy = {
+    act(_t, _obs, outputs, active, actions) {
+      for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
+    },
+  };
 
   /** One greedy episode of every copy; returns[j] = its fitness (0 when it has none). */
   const evaluate = (): void => {
-    env.resetAll(mazes, mazeOfEnv);
-    population.resetState(1);
-    for (let t = 0; t < T; t++) {
-      population.forward(env.observations, null, out, true);
-      let running = 0;
-      for (let j = 0; j < P * C; j++) {
-        if (env.done[j] === 1) continue;
-        actions[j] = argmax(out, j * O, O);
-        running++;
-      }
-      if (running === 0) break;
-      env.step(actions);
-    }
+    runEpisode(population, env, mazes, T, greedy, scratch);
     for (let j = 0; j < P * C; j++) returns[j] = env.fitness[j] === env.fitness[j] ? env.fitness[j] : 0;
   };
 

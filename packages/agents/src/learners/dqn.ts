@@ -18,7 +18,7 @@ import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type Populat
 import { selectedSquaredError } from './selected-squared-error.js';
 import { FINAL_EVALUATION_STREAM, STREAM } from '../sdk/streams.js';
 import { PopulationOptimizer } from '../training/population-optimizer.js';
-import { defineLearner, type LearnerRun, type LearnerSession, type LearnerStatePart, type StateTensor } from '../training/learner-runtime.js';
+import { allocateEpisodeScratch, defineLearner, runEpisode, type EpisodeScratch, type LearnerRun, type LearnerSession, type LearnerStatePart, type StepPolicy, type StateTensor } from '../training/learner-runtime.js';
 import { DQN_CHECKS, epsilonAt, dqnDefaults, validateDqnConfig, type DqnConfig } from './dqn-config.js';
 
 export { FINAL_EVALUATION_STREAM };
@@ -53,20 +53,18 @@ export function createTrainingEnv(task: TaskOptions, config: DqnConfig, seeds: r
 
 /** Buffers the rollout reuses every episode (nothing is allocated per step). */
 export interface RolloutScratch {
-  readonly q: Float32Array;
   readonly qNext: Float32Array;
   readonly tie: Float32Array;
-  readonly actions: Int32Array;
-  readonly active: Uint8Array;
+  /** The runtime's episode buffers (Q_t is `episode.outputs`). */
+  readonly episode: EpisodeScratch;
 }
 
+/** The rollout's buffers for `population` networks of `outputs` outputs. */
 export function allocateRolloutScratch(population: number, outputs: number): RolloutScratch {
   return {
-    q: new Float32Array(population * outputs),
     qNext: new Float32Array(population * outputs),
     tie: new Float32Array(population * outputs),
-    actions: new Int32Array(population),
-    active: new Uint8Array(population),
+    episode: allocateEpisodeScratch(population, outputs),
   };
 }
 
@@ -122,10 +120,11 @@ export function dqnTarget(
 }
 
 /**
- * One population-episode on the mazes of `mazes` (network n on maze n), filling `records`.
- * `env` has one env per network, reward 'progress', each with the network's own sensor-noise stream.
- * The env senses s_0 on reset and s'_t after each step; we sense s_t (t ≥ 1) explicitly, so every
- * network draws s_0, s'_0, s_1, s'_1, … from its stream as SPEC §3 orders them.
+ * One population-episode on the mazes of `mazes` (network n on maze n), filling `records`: the runtime's
+ * `runEpisode` with the DQN's step policy. `env` has one env per network, reward 'progress', each with the
+ * network's own sensor-noise stream. The env senses s_0 on reset and s'_t after each step; the policy senses
+ * s_t (t ≥ 1) explicitly, so every network draws s_0, s'_0, s_1, s'_1, … from its stream as docs/spec.md §3
+ * orders them.
  */
 export function rollout(
   model: PopulationModel,
@@ -137,64 +136,67 @@ export function rollout(
   settings: RolloutSettings,
   transitions?: TransitionRecords,
 ): void {
+  records.lengths.fill(0);
+  runEpisode(model, env, mazes, records.steps, dqnStepPolicy(model, records, streams, scratch, settings, transitions), scratch.episode);
+}
+
+/**
+ * The DQN's step policy: tie noise u_t on Q_t; s_t and u_t recorded; ε-greedy on Q_t; after the move,
+ * Q'_t on s'_t with fresh tie noise (the state not moved on) and the target y_t = r_t + γ·max Q'_t − 0.1.
+ */
+export function dqnStepPolicy(
+  model: PopulationModel,
+  records: EpisodeRecords,
+  streams: RolloutStreams,
+  scratch: RolloutScratch,
+  settings: RolloutSettings,
+  transitions?: TransitionRecords,
+): StepPolicy {
   const P = records.population;
-  const T = records.steps;
   const I = model.inputs;
   const O = model.outputs;
-  const { q, qNext, tie, actions, active } = scratch;
-  const obs = env.observations;
-  model.resetState(1);
-  for (let n = 0; n < P; n++) {
-    env.resetEnv(n, mazes, n);
-    active[n] = 1;
-    records.lengths[n] = 0;
-    actions[n] = 4;
-  }
-  let running = P;
-  for (let t = 0; t < T && running > 0; t++) {
-    // 1. sense s_t (s_0 was sensed by the reset)
-    if (t > 0) env.senseWhere(active);
-    // 2–3. Q_t from the current state, state moves on; s_t and u_t are recorded for the learning pass
-    drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
-    model.forward(obs, tie, q, true);
-    records.obs.set(obs, t * P * I);
-    records.tieNoise.set(tie, t * P * O);
-    // ε-greedy on Q_t
-    for (let n = 0; n < P; n++) {
-      if (active[n] === 0) continue;
-      const rng = streams.exploration[n];
-      let a: number;
-      if (rng.float() < settings.epsilon) {
-        a = rng.int(O);
-      } else {
-        a = n * O;
-        for (let k = 1; k < O; k++) if (q[n * O + k] > q[a]) a = n * O + k;
-        a -= n * O;
+  const { qNext, tie } = scratch;
+  return {
+    resense: true,
+    noise(_t, active) {
+      drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+      return tie;
+    },
+    act(t, obs, q, active, actions) {
+      records.obs.set(obs, t * P * I);
+      records.tieNoise.set(tie, t * P * O);
+      // ε-greedy on Q_t
+      for (let n = 0; n < P; n++) {
+        if (active[n] === 0) continue;
+        const rng = streams.exploration[n];
+        let a: number;
+        if (rng.float() < settings.epsilon) {
+          a = rng.int(O);
+        } else {
+          a = n * O;
+          for (let k = 1; k < O; k++) if (q[n * O + k] > q[a]) a = n * O + k;
+          a -= n * O;
+        }
+        actions[n] = a;
+        records.actions[t * P + n] = a;
       }
-      actions[n] = a;
-      records.actions[t * P + n] = a;
-    }
-    // 4. act (the env senses s'_t with fresh noise after the move)
-    env.step(actions);
-    // 5. Q'_t from the new state on s'_t, without moving the state; target y_t = r_t + γ·max Q'_t − 0.1
-    drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
-    model.forward(obs, tie, qNext, false);
-    if (transitions) {
-      transitions.nextObs.set(obs, t * P * I);
-      transitions.nextTieNoise.set(tie, t * P * O);
-      for (let n = 0; n < P; n++) transitions.rewards[t * P + n] = env.rewards[n];
-    }
-    for (let n = 0; n < P; n++) {
-      if (active[n] === 0) continue;
-      records.targets[t * P + n] = dqnTarget(env.rewards[n], qNext, n * O, O, settings);
-      records.lengths[n] = t + 1;
-      // 6. stop when the goal was reached (the step limit ends the loop anyway)
-      if (env.terminated[n] === 1) {
-        active[n] = 0;
-        running--;
+    },
+    record(t, env, active) {
+      const obs = env.observations;
+      drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+      model.forward(obs, tie, qNext, false);
+      if (transitions) {
+        transitions.nextObs.set(obs, t * P * I);
+        transitions.nextTieNoise.set(tie, t * P * O);
+        for (let n = 0; n < P; n++) transitions.rewards[t * P + n] = env.rewards[n];
       }
-    }
-  }
+      for (let n = 0; n < P; n++) {
+        if (active[n] === 0) continue;
+        records.targets[t * P + n] = dqnTarget(env.rewards[n], qNext, n * O, O, settings);
+        records.lengths[n] = t + 1;
+      }
+    },
+  };
 }
 
 function describeMember(m: PopulationMember): string {

@@ -12,7 +12,7 @@
  * `hooks.signal`) and answers with a {@link TrainingStopped} error, after a checkpoint of exactly that point.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import { PrnnError, type MazeSet, type TaskOptions, type VectorEnv } from '@prnn/env';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { PopulationModel } from '../sdk/population-model.js';
@@ -159,6 +159,74 @@ export async function runLearner<Config extends LearnerConfig>(
     session?.dispose?.();
     for (const m of models) m.dispose();
   }
+}
+
+/**
+ * How a learner acts and what it records, step by step, in {@link runEpisode}. Networks that finished
+ * (terminated) are not active: act and record skip them.
+ */
+export interface StepPolicy {
+  /** Sense s_t afresh before each step t ≥ 1 (the DQN: s_t and s'_{t−1} are two noisy readings). Default: no. */
+  readonly resense?: boolean;
+  /** The noise the model adds to its outputs at step t, drawn for the active networks (null or absent: none). */
+  noise?(t: number, active: Uint8Array): Float32Array | null;
+  /** Chooses `actions[n]` for every active network n from the step's outputs ([N·O]), recording s_t and a_t as it needs. */
+  act(t: number, obs: Float32Array, outputs: Float32Array, active: Uint8Array, actions: Int32Array): void;
+  /** After the env moved on step t: records what the update needs (r_t, s'_t, targets…), before finished networks drop out. */
+  record?(t: number, env: VectorEnv, active: Uint8Array): void;
+}
+
+/** Buffers of {@link runEpisode}, reused every episode (nothing is allocated per step). */
+export interface EpisodeScratch {
+  /** The model's outputs of the step, [N·O]. */
+  readonly outputs: Float32Array;
+  readonly actions: Int32Array;
+  /** 1 while env n's episode runs. */
+  readonly active: Uint8Array;
+  /** The maze (of the set passed to runEpisode) each env starts on. */
+  readonly mazeOfEnv: Int32Array;
+}
+
+/** Scratch for `envs` envs and `outputs` outputs per network; env n starts on maze `mazeOfEnv[n]` (default n). */
+export function allocateEpisodeScratch(envs: number, outputs: number, mazeOfEnv?: ArrayLike<number>): EpisodeScratch {
+  return {
+    outputs: new Float32Array(envs * outputs),
+    actions: new Int32Array(envs),
+    active: new Uint8Array(envs),
+    mazeOfEnv: mazeOfEnv ? Int32Array.from(mazeOfEnv) : Int32Array.from({ length: envs }, (_, n) => n),
+  };
+}
+
+/**
+ * One episode of every env, network n of `model` acting in env n: resets (env n on maze `mazeOfEnv[n]` of
+ * `mazes`, the model's state to zero), then per step t < `steps` while any network runs: (re)sense, the
+ * policy's noise, the forward pass (state advancing), the policy's actions, the env step, the policy's
+ * record; a network whose env terminated drops out. Returns the number of steps run.
+ */
+export function runEpisode(model: PopulationModel, env: VectorEnv, mazes: MazeSet, steps: number, policy: StepPolicy, scratch: EpisodeScratch): number {
+  const { outputs, actions, active, mazeOfEnv } = scratch;
+  const N = env.numEnvs;
+  model.resetState(1);
+  env.resetAll(mazes, mazeOfEnv);
+  active.fill(1);
+  actions.fill(4);
+  let running = N;
+  let t = 0;
+  for (; t < steps && running > 0; t++) {
+    if (t > 0 && policy.resense === true) env.senseWhere(active);
+    const noise = policy.noise ? policy.noise(t, active) : null;
+    model.forward(env.observations, noise, outputs, true);
+    policy.act(t, env.observations, outputs, active, actions);
+    env.step(actions);
+    policy.record?.(t, env, active);
+    for (let n = 0; n < N; n++) {
+      if (active[n] === 1 && env.terminated[n] === 1) {
+        active[n] = 0;
+        running--;
+      }
+    }
+  }
+  return t;
 }
 
 /** What the runtime stores of every learner: the networks, their parameters and the curve so far. */
