@@ -48,10 +48,12 @@ export const ES_STREAM = {
 
 /** The ES hyper-parameters. */
 export interface EsConfig extends LearnerConfig {
-  /** Generations (updates) per network; each runs 2·pairs episodes per network. */
+  /** Generations (updates) per network; each runs 2·pairs·evalMazes episodes per network. */
   readonly episodes: number;
   /** Antithetic pairs K per generation. */
   readonly pairs: number;
+  /** Mazes each copy is evaluated on per generation (its return is the mean fitness). */
+  readonly evalMazes: number;
   /** Standard deviation σ of the perturbations. */
   readonly sigma: number;
   /** Adam step size, β1, β2, ε. */
@@ -80,6 +82,7 @@ export function esDefaults(task: TaskOptions): EsConfig {
   return {
     episodes: Math.ceil(DEFAULT_EPISODES[task.kind] / (2 * DEFAULT_PAIRS)),
     pairs: DEFAULT_PAIRS,
+    evalMazes: 1,
     sigma: 0.1,
     lr: 0.03,
     beta1: 0.9,
@@ -99,6 +102,7 @@ const positive = numberInRange(0, Infinity, { min: true, max: true });
 export const ES_CHECKS = {
   episodes: integerAtLeast(10),
   pairs: integerAtLeast(1),
+  evalMazes: integerAtLeast(1),
   sigma: positive,
   lr: positive,
   beta1: numberInRange(0, 1, { max: true }),
@@ -207,19 +211,17 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
     },
   };
 
-  /** One greedy episode of every copy; returns[j] = its fitness (0 when it has none). */
+  /** One greedy episode of every copy; adds its fitness (0 when it has none) to returns[j]. */
   const evaluate = (): void => {
     runEpisode(population, env, mazes, T, greedy, scratch);
-    for (let j = 0; j < P * C; j++) returns[j] = env.fitness[j] === env.fitness[j] ? env.fitness[j] : 0;
+    for (let j = 0; j < P * C; j++) returns[j] += env.fitness[j] === env.fitness[j] ? env.fitness[j] : 0;
   };
 
   return {
     episode() {
       const { sigma, lr, beta1, beta2, adamEpsilon, weightDecay } = config;
-      // 1–2. the generation's maze and noise seed, directions and perturbed copies
+      // 1. directions and perturbed copies
       for (let n = 0; n < P; n++) {
-        taskSource.generateInto(mazes, n, mazeRngs[n]);
-        const noiseSeed = noiseRngs[n].nextUint32();
         const D = layouts[n].size;
         perturbRngs[n].fillNormal(eps[n], 0, K * D);
         for (let c = 0; c < C; c++) {
@@ -231,11 +233,20 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
           const e = eps[n];
           for (let d = 0; d < D; d++) w[d] = th[d] + sign * e[k * D + d];
           population.importWeights(j, copyRecords[j]);
-          env.seedEnv(j, noiseSeed);
         }
       }
-      // 3. every copy of every network at once
-      evaluate();
+      // 2–3. every copy of every network at once, on evalMazes mazes in turn (each maze and noise seed common
+      // to all copies of a network); a copy's return is its mean fitness
+      returns.fill(0);
+      for (let r = 0; r < config.evalMazes; r++) {
+        for (let n = 0; n < P; n++) {
+          taskSource.generateInto(mazes, n, mazeRngs[n]);
+          const noiseSeed = noiseRngs[n].nextUint32();
+          for (let c = 0; c < C; c++) env.seedEnv(n * C + c, noiseSeed);
+        }
+        evaluate();
+      }
+      if (config.evalMazes > 1) for (let j = 0; j < P * C; j++) returns[j] /= config.evalMazes;
       // 4. centred ranks, the gradient estimate, one Adam ascent step per network
       step++;
       const bc1 = 1 - beta1 ** step;
@@ -269,7 +280,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
         model.importWeights(n, thetaRecords[n]);
         for (let c = 0; c < C; c++) meanReturn += returns[n * C + c];
       }
-      // the "loss" reported in progress: 1 − the mean fitness of the perturbed copies
+      // the "loss" reported in progress: 1 − the mean return of the perturbed copies
       return 1 - meanReturn / (P * C);
     },
 

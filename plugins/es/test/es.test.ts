@@ -24,7 +24,7 @@ describe('@prnn/plugin-es', () => {
   test('registers the learner es; typed parameters with defaults and checks naming the parameter', () => {
     const r = createContainer([...builtinPlugins(), plugin]);
     expect(r.learner('es')).toBe(esLearner);
-    expect(esDefaults(task)).toMatchObject({ episodes: 3125, pairs: 16, sigma: 0.1, lr: 0.03, weightDecay: 0.005, hidden: 8, curvePoints: 100, testMazes: 1000 });
+    expect(esDefaults(task)).toMatchObject({ episodes: 3125, pairs: 16, evalMazes: 1, sigma: 0.1, lr: 0.03, weightDecay: 0.005, hidden: 8, curvePoints: 100, testMazes: 1000 });
     expect(() => esLearner.configure(task, { pairs: 0 })).toThrow(expect.objectContaining({ parameter: 'pairs', message: 'pairs must be an integer ≥ 1 (got 0)' }));
     expect(() => esLearner.configure(task, { sigma: -1 })).toThrow(expect.objectContaining({ parameter: 'sigma' }));
     expect(() => esLearner.configure(task, { gamma: 0.9 })).toThrow(/unknown es parameter "gamma"/);
@@ -53,8 +53,8 @@ describe('@prnn/plugin-es', () => {
     }
   });
 
-  test('resuming from a checkpoint gives the uninterrupted weights, curve and fitness bit for bit', async () => {
-    const config = small();
+  test('resuming from a checkpoint gives the uninterrupted weights, curve and fitness bit for bit (2 mazes per evaluation)', async () => {
+    const config = small({ evalMazes: 2 });
     const job = { task, architecture, kernels, members: members([['fc', 4], ['hh+oh', 5]]), config, runSeed: 1 };
     const full = await esLearner.train(job);
     const states: LearnerState[] = [];
