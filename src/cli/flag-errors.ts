@@ -7,6 +7,8 @@ import { PrnnError } from '@prnn/env';
  */
 export function nameFlag(error: unknown, flag: string, parameter?: string): unknown {
   if (!(error instanceof PrnnError) || error.message.includes(flag)) return error;
+  // an error that carries its parameter is relabelled through that field
+  if (error.parameter !== undefined && error.parameter === parameter) return new PrnnError(`${flag} ${error.requirement}`);
   const message = parameter !== undefined && new RegExp(`^${parameter}\\b`).test(error.message)
     ? flag + error.message.slice(parameter.length)
     : `${flag}: ${error.message}`;
@@ -41,6 +43,10 @@ export async function withParameterFlags<T>(parameters: readonly string[], fn: (
     return await fn();
   } catch (error) {
     if (!(error instanceof PrnnError)) throw error;
+    // an error that carries its parameter is relabelled through that field
+    if (error.parameter !== undefined && (parameters.includes(error.parameter) || error.parameter in aliases)) {
+      throw new PrnnError(`--${aliases[error.parameter] ?? error.parameter} ${error.requirement}`);
+    }
     const words = [...parameters, ...Object.keys(aliases)].sort((a, b) => b.length - a.length);
     const hit = words.find((w) => error.message.startsWith(w) && !/[\w-]/.test(error.message.charAt(w.length)));
     if (hit === undefined) throw error;

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
 import { parseNoiseSpec, type Registry } from '@prnn/agents';
 import { buildSweepPlan, sweepPreset, type SweepPlan, type SweepPreset } from '@prnn/sweeps';
-import { configureWithFlagNames, resolveArchList } from '../commands/train.js';
+import { configureWithFlagNames, parseLearnerParams, resolveArchList } from '../commands/train.js';
 import { withFlag, withParameterFlags } from './flag-errors.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from './task-flags.js';
 
@@ -20,6 +20,7 @@ export const sweepPlanFlags = {
   seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', min: 0, max: 0xffffffff }),
   episodes: Flags.integer({ description: 'Training episodes per network (default per task: track 100000, general 400000).' }),
   learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin.' }),
+  'learner-param': Flags.string({ description: 'A learner parameter as key=value (repeatable), checked by the learner (e.g. pairs=8 for es).', multiple: true }),
   'test-mazes': Flags.integer({ description: 'Test mazes of the curve, the final fitness and the noise sweep (default 1000).' }),
   'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
   noise: Flags.string({ description: 'Noise-sweep levels σs: a level, a list or from:to:count (default 0:0.5:21).' }),
@@ -40,6 +41,7 @@ export interface SweepPlanFlagValues extends Omit<TaskFlagValues, 'maze'> {
   seed?: number;
   episodes?: number;
   learner?: string;
+  'learner-param'?: string[];
   'test-mazes'?: number;
   'curve-points'?: number;
   noise?: string;
@@ -63,12 +65,17 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
   if (arch === undefined) throw new PrnnError('--arch is required without --preset (e.g. --arch all, or --preset smoke)');
   const task = taskOptionsFromFlags({ ...flags, maze: flags.maze ?? base?.maze ?? 'track' });
   const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner ?? 'dqn'));
-  const episodes = flags.episodes ?? base?.episodes ?? learner.defaults(task).episodes;
+  const params = withFlag('--learner-param', undefined, () => parseLearnerParams(flags['learner-param'] ?? [], learner.defaults(task), learner.name));
+  for (const [key, flag] of [['episodes', 'episodes'], ['testMazes', 'test-mazes'], ['curvePoints', 'curve-points']] as const) {
+    if (key in params && flags[flag] !== undefined) throw new PrnnError(`--learner-param ${key} and --${flag} both set ${key}; give it once`);
+  }
+  const episodes = (params.episodes as number | undefined) ?? flags.episodes ?? base?.episodes ?? learner.defaults(task).episodes;
   const config = configureWithFlagNames(() =>
     learner.configure(task, {
-      episodes,
       testMazes: flags['test-mazes'] ?? base?.testMazes,
       curvePoints: flags['curve-points'] ?? base?.curvePoints ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
+      ...params,
+      episodes,
     }),
   );
   const archs = resolveArchList(registry, arch, { channels: task.channels, hidden: config.hidden });

@@ -64,13 +64,17 @@ export default class Reproduce extends BaseCommand {
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
     'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the measurement behind the paper-scale projection.', default: 4 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    learner: Flags.string({ description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory.', default: 'dqn' }),
+    'learner-param': Flags.string({ description: 'A learner parameter as key=value (repeatable), checked by the learner.', multiple: true }),
   };
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Reproduce);
     const scale: Scale = flags.scale;
     const preset = sweepPreset(scale === 'paper' ? `paper-${flags.task}` : scale, flags.task);
-    const dir = flags.dir ?? join('reproduce', `${scale}-${flags.task}`);
+    // the paper's learner keeps the names it always had; another learner's sweep is a sweep of its own
+    const name = flags.learner === 'dqn' ? `${scale}-${flags.task}` : `${scale}-${flags.task}-${flags.learner}`;
+    const dir = flags.dir ?? join('reproduce', name);
     const json = this.jsonEnabled();
     const say = (line: string) => {
       if (!json) this.log(line);
@@ -78,7 +82,7 @@ export default class Reproduce extends BaseCommand {
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
-    const plan = await planFromFlags(registry, dir, { name: `${scale}-${flags.task}` }, preset);
+    const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
     const state = await createSweepDir(dir, plan);
     say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 

@@ -62,9 +62,9 @@ export function configureWithFlagNames<T>(configure: () => T): T {
   try {
     return configure();
   } catch (error) {
-    if (!(error instanceof PrnnError)) throw error;
-    const message = error.message.replace(/\b(episodes|hidden|sensorNoise|lr|gamma|epsilonStart|epsilonEnd|clip|testMazes|curvePoints)\b/g, (p) => FLAG_OF_PARAMETER[p] ?? p);
-    throw new PrnnError(message);
+    if (!(error instanceof PrnnError) || error.parameter === undefined) throw error;
+    const flag = FLAG_OF_PARAMETER[error.parameter] ?? `--learner-param ${error.parameter}`;
+    throw new PrnnError(`${flag} ${error.requirement}`);
   }
 }
 
@@ -192,6 +192,13 @@ export default class Train extends BaseCommand {
       // the paper's 100 points, or one per episode for runs shorter than that
       curvePoints: flags['curve-points'] ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
     };
+    // a flag sets a parameter of the learner's own: a learner without it (e.g. --gamma for one with no discount) refuses it
+    const declared = learner.defaults(task) as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(fromFlags)) {
+      if (value !== undefined && !(key in declared) && key !== 'curvePoints') {
+        throw new PrnnError(`${FLAG_OF_PARAMETER[key]} does not apply to learner ${learner.name} (it has no ${key} parameter; its parameters: ${Object.keys(declared).join(', ')})`);
+      }
+    }
     for (const key of Object.keys(learnerParams)) {
       const flag = FLAG_OF_PARAMETER[key];
       if (flag !== undefined && key !== 'hidden' && key !== 'curvePoints' && fromFlags[key] !== undefined) {

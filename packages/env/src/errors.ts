@@ -1,12 +1,40 @@
+/** Options of a {@link PrnnError}. */
+export interface PrnnErrorOptions {
+  /**
+   * The library parameter the error is about (e.g. `gamma`); the message must then start with it, so a
+   * front end can replace it by what the user typed (`--gamma`) through {@link PrnnError.requirement}.
+   */
+  readonly parameter?: string;
+}
+
 /**
  * The one error type for bad input anywhere in prnn. Its message names the parameter and what is
  * allowed, e.g. `size must be an odd integer ≥ 5 (got 8)`; the CLI prints it on one line, no stack.
+ * An error about one parameter carries it as a field (`parameter`), so a front end maps it to its flag
+ * without parsing the message.
  */
 export class PrnnError extends Error {
-  constructor(message: string) {
+  /** The parameter the message starts with, when the error is about one (see PrnnErrorOptions). */
+  readonly parameter?: string;
+
+  constructor(message: string, options: PrnnErrorOptions = {}) {
     super(message);
     this.name = 'PrnnError';
+    if (options.parameter !== undefined) {
+      if (!message.startsWith(options.parameter)) throw new Error(`PrnnError: the message must start with its parameter ${options.parameter}: ${message}`);
+      this.parameter = options.parameter;
+    }
   }
+
+  /** What the parameter must be: the message after the parameter's name (the whole message without one). */
+  get requirement(): string {
+    return this.parameter === undefined ? this.message : this.message.slice(this.parameter.length).trimStart();
+  }
+}
+
+/** A PrnnError about one named parameter: `${parameter} ${requirement}`. */
+export function parameterError(parameter: string, requirement: string): PrnnError {
+  return new PrnnError(`${parameter} ${requirement}`, { parameter });
 }
 
 /** Formats a user-supplied value for an error message. */

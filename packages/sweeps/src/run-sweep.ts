@@ -2,6 +2,7 @@ import { cp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PrnnError, makeDirectories } from '@prnn/env';
 import {
+  isTrainingStopped,
   PRNN_VERSION,
   evaluateRun,
   loadRun,
@@ -102,7 +103,7 @@ export function checkChunks(plan: SweepPlan, chunks: readonly number[]): void {
 
 
 function stoppedBySignal(error: unknown): boolean {
-  return error instanceof TrainingInterrupted || (error instanceof Error && /^training stopped at episode/.test(error.message));
+  return error instanceof TrainingInterrupted || isTrainingStopped(error);
 }
 
 /** Trains, measures and stores one chunk; its run directory is `runDir`, its results go to `store`. */

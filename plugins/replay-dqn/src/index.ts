@@ -12,7 +12,7 @@ export const plugin = definePlugin({
     description: 'learner replay-dqn: DQN with an episode replay buffer and a target network (Mnih et al. 2013)',
   },
   module: ({ bind }) => {
-    bind<Learner>(TYPES.Learner).toConstantValue(replayDqnLearner as unknown as Learner);
+    bind<Learner>(TYPES.Learner).toConstantValue(replayDqnLearner);
   },
 });
 

@@ -11,26 +11,21 @@
  */
 import { MazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
 import {
+  DQN_CHECKS,
   PopulationOptimizer,
   allocateLearningScratch,
   copyParameters,
-  createPopulationModel,
-  mazeTaskSource,
-  tf,
-  TrainHookRunner,
-  TrainingCurves,
+  defineLearner,
   allocateEpisodeRecords,
   allocateRolloutScratch,
   allocateTransitionRecords,
-  applyConfigOverrides,
-  captureDqnState,
+  captureDqnPart,
   createTrainingEnv,
   dqnDefaults,
   dqnTarget,
-  finalNetworkResults,
   integerAtLeast,
   learnFromEpisode,
-  restoreDqnState,
+  restoreDqnPart,
   rollout,
   rolloutSettings,
   rolloutStreams,
@@ -38,9 +33,12 @@ import {
   type DqnConfig,
   type DqnParts,
   type EpisodeRecords,
-  type Learner,
+  type LearnerRun,
+  type LearnerSession,
   type LearnerState,
+  type LearnerStatePart,
   type PopulationModel,
+  type StateTensor,
   type TrainHooks,
   type TrainJob,
   type TrainResult,
@@ -66,13 +64,8 @@ export function replayDqnDefaults(task: TaskOptions): ReplayDqnConfig {
   return { ...dqnDefaults(task), bufferEpisodes: 1000, targetUpdateEvery: 100, learningStarts: 10, updatesPerEpisode: 1 };
 }
 
-const REPLAY_KEYS = ['bufferEpisodes', 'targetUpdateEvery', 'learningStarts', 'updatesPerEpisode'] as const;
-
 export function resolveReplayDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): ReplayDqnConfig {
-  const config = applyConfigOverrides(replayDqnDefaults(task), overrides, REPLAY_DQN);
-  for (const key of REPLAY_KEYS) integerAtLeast(1)(key, config[key]);
-  validateDqnConfig(config);
-  return config;
+  return replayDqnLearner.configure(task, overrides);
 }
 
 /** dst[d … d+len) = src[s … s+len), without allocating views. */
@@ -191,39 +184,21 @@ function targetsFromTargetNetwork(
 }
 
 
-export async function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const { task, config, members } = job;
-  if (members.length < 1) throw new PrnnError('a population needs at least one network');
-  // Online and target networks (same seeds → same initial weights) and the optimiser, disposed whatever happens.
-  const model = createPopulationModel(job);
-  const target = createPopulationModel(job);
-  const optimizer = new PopulationOptimizer(model.parameters, members.length, config);
-  try {
-    return await trainWithReplay(job, hooks, model, target, optimizer);
-  } finally {
-    model.dispose();
-    target.dispose();
-  }
-}
-
-/** The training loop of `trainReplayDqn`: the reference DQN's, but each update learns from replayed episodes. */
-async function trainWithReplay(
-  job: TrainJob<ReplayDqnConfig>,
-  hooks: TrainHooks,
-  model: PopulationModel,
-  target: PopulationModel,
-  optimizer: PopulationOptimizer,
-): Promise<TrainResult> {
-  const { task, config, members } = job;
+/**
+ * The replay DQN's session: the reference DQN's rollout, but each update learns from replayed episodes
+ * whose targets come from the target network.
+ */
+export function startReplayDqn(run: LearnerRun<ReplayDqnConfig>): LearnerSession {
+  const { task, config, members, seeds, model, taskSource, job } = run;
   const P = members.length;
   const T = task.steps;
-  const E = config.episodes;
   const I = model.inputs;
   const O = model.outputs;
-  const seeds = members.map((m) => m.seed);
+  // Online and target networks (same seeds → same initial weights) and the optimiser.
+  const target = run.createModel();
+  const optimizer = new PopulationOptimizer(model.parameters, P, config);
   const streams = rolloutStreams(seeds);
   const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
-  const source = job.taskSource ?? mazeTaskSource;
   const trainingMazes = MazeSet.allocate(task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, I, O);
@@ -241,47 +216,32 @@ async function trainWithReplay(
     nextObs: stepViews(batchNext.nextObs, T),
     nextTie: stepViews(batchNext.nextTieNoise, T),
   };
-
-  const curves = new TrainingCurves(job, model);
-  const parts: DqnParts = { members, model, optimizer, streams, env, curves: curves.values };
+  const parts: DqnParts = { members, model, optimizer, streams, env };
   const replay: ReplayParts = { target, buffer, replayRngs };
-
-  let startEpisode = 0;
-  if (job.resume) {
-    startEpisode = restoreDqnState(job.resume, { ...parts, config }, REPLAY_DQN);
-    restoreReplayState(job.resume, replay);
-  }
-
-  const progress = new TrainHookRunner(hooks, E, P);
-  const capture = (done: number) => captureReplayState(done, parts, replay);
   let loss = Number.NaN;
-  for (let episode = startEpisode; episode < E; episode++) {
-    await curves.measureDue(episode);
-    progress.startEpisode();
-
-    // Collect one episode per network with the online network; store it.
-    for (let n = 0; n < P; n++) source.generateInto(trainingMazes, n, streams.mazes[n]);
-    rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
-    buffer.store(records, transitions);
-
-    // Replay: each network samples one stored episode; targets from the target network.
-    if (episode + 1 >= config.learningStarts) {
-      for (let u = 0; u < config.updatesPerEpisode; u++) {
-        for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
-        buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
-        targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
-        loss = learnFromEpisode(model, job.kernels, optimizer, batch, members, episode, config.lr, learning);
-      }
-    }
-    if ((episode + 1) % config.targetUpdateEvery === 0) copyParameters(model.parameters, target.parameters);
-
-    await progress.endEpisode(episode + 1, loss, capture);
-  }
-
   return {
-    networks: await finalNetworkResults(model, members, curves, E),
-    netEpisodesPerSecond: progress.netEpisodesPerSecond(),
-    backend: tf.getBackend(),
+    episode(episode) {
+      // Collect one episode per network with the online network; store it.
+      for (let n = 0; n < P; n++) taskSource.generateInto(trainingMazes, n, streams.mazes[n]);
+      rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
+      buffer.store(records, transitions);
+      // Replay: each network samples one stored episode; targets from the target network.
+      if (episode + 1 >= config.learningStarts) {
+        for (let u = 0; u < config.updatesPerEpisode; u++) {
+          for (let n = 0; n < P; n++) picks[n] = replayRngs[n].int(buffer.size[n]);
+          buffer.gather(picks, batch, batchNext.nextObs, batchNext.nextTieNoise, batchNext.rewards);
+          targetsFromTargetNetwork(target, batch, views, batchNext.rewards, qTarget, config);
+          loss = learnFromEpisode(model, job.kernels, optimizer, batch, members, episode, config.lr, learning);
+        }
+      }
+      if ((episode + 1) % config.targetUpdateEvery === 0) copyParameters(model.parameters, target.parameters);
+      return loss;
+    },
+    capture: () => captureReplayPart(captureDqnPart(parts), replay),
+    restore: (state, bad) => {
+      restoreDqnPart(state, parts, bad);
+      restoreReplayState(state, replay, bad);
+    },
   };
 }
 
@@ -291,10 +251,9 @@ interface ReplayParts {
   readonly replayRngs: Rng[];
 }
 
-function captureReplayState(episode: number, parts: DqnParts, replay: ReplayParts): LearnerState {
-  const base = captureDqnState(episode, parts, REPLAY_DQN);
+function captureReplayPart(base: LearnerStatePart, replay: ReplayParts): LearnerStatePart {
   const { target, buffer, replayRngs } = replay;
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = { ...(base.tensors as Record<string, { shape: number[]; data: Float32Array }>) };
+  const tensors: Record<string, StateTensor> = { ...base.tensors };
   target.parameters.values.forEach((v, i) => {
     tensors[`target/${i}`] = { shape: [...target.parameters.shapes[i]], data: Float32Array.from(v) };
   });
@@ -308,15 +267,13 @@ function captureReplayState(episode: number, parts: DqnParts, replay: ReplayPart
   flat('actions', Float32Array.from(buffer.actions));
   flat('lengths', Float32Array.from(buffer.lengths));
   return {
-    ...base,
     json: { ...base.json, replay: { size: [...buffer.size], next: [...buffer.next], rng: replayRngs.map((r) => r.state()) } },
     tensors,
   };
 }
 
-function restoreReplayState(state: LearnerState, replay: ReplayParts): void {
+function restoreReplayState(state: LearnerState, replay: ReplayParts, bad: (what: string) => PrnnError): void {
   const { target, buffer, replayRngs } = replay;
-  const bad = (what: string) => new PrnnError(`checkpoint does not match this run: ${what}`);
   const json = state.json.replay as { size: number[]; next: number[]; rng: number[][] } | undefined;
   if (!json || json.size.length !== buffer.population) throw bad('its replay buffer state is missing');
   target.parameters.values.forEach((v, i) => {
@@ -342,10 +299,17 @@ function restoreReplayState(state: LearnerState, replay: ReplayParts): void {
   replayRngs.forEach((r, n) => r.setState(json.rng[n]));
 }
 
-export const replayDqnLearner: Learner<ReplayDqnConfig> = {
+/** The `replay-dqn` learner, run by the learner runtime. */
+export const replayDqnLearner = defineLearner<ReplayDqnConfig>({
   name: REPLAY_DQN,
   description: 'DQN with a replay buffer of whole episodes and a target network (Mnih et al. 2013), BPTT per replayed episode',
   defaults: replayDqnDefaults,
-  configure: resolveReplayDqnConfig,
-  train: trainReplayDqn,
-};
+  checks: { ...DQN_CHECKS, bufferEpisodes: integerAtLeast(1), targetUpdateEvery: integerAtLeast(1), learningStarts: integerAtLeast(1), updatesPerEpisode: integerAtLeast(1) },
+  validate: validateDqnConfig,
+  start: startReplayDqn,
+});
+
+/** Trains the job's population with the replay DQN. */
+export function trainReplayDqn(job: TrainJob<ReplayDqnConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
+  return replayDqnLearner.train(job, hooks);
+}

@@ -8,7 +8,7 @@ import { BUILTIN_VERSION } from './version.js';
 export const learnersPlugin = definePlugin({
   manifest: { name: '@prnn/agents/learners', version: BUILTIN_VERSION, package: '@prnn/agents', description: 'built-in learners: dqn (the reference DQN)' },
   module: ({ bind }) => {
-    bind<Learner>(TYPES.Learner).toConstantValue(dqnLearner as unknown as Learner);
+    bind<Learner>(TYPES.Learner).toConstantValue(dqnLearner);
   },
 });
 

@@ -1,4 +1,4 @@
-import { PrnnError, describeValue, type TaskOptions } from '@prnn/env';
+import { PrnnError, describeValue, parameterError, type TaskOptions } from '@prnn/env';
 import type { LearnerConfig } from '../sdk/learner.js';
 
 /** The reference DQN's hyper-parameters (SPEC §3). Every default is the paper's. */
@@ -61,12 +61,13 @@ export type ConfigCheck = (name: string, value: unknown) => void;
 export function integerAtLeast(min: number): ConfigCheck {
   return (name, value) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      throw new PrnnError(`${name} must be an integer ≥ ${min} (got ${describeValue(value)})`);
+      throw parameterError(name, `must be an integer ≥ ${min} (got ${describeValue(value)})`);
     }
   };
 }
 
-function range(min: number, max: number, open: { min?: boolean; max?: boolean } = {}): ConfigCheck {
+/** A finite number in [min, max] (ends open as `open` says). */
+export function numberInRange(min: number, max: number, open: { min?: boolean; max?: boolean } = {}): ConfigCheck {
   return (name, value) => {
     const ok =
       typeof value === 'number' &&
@@ -76,38 +77,39 @@ function range(min: number, max: number, open: { min?: boolean; max?: boolean } 
     if (!ok) {
       const lo = open.min ? `(${min}` : `[${min}`;
       const hi = max === Infinity ? '∞)' : open.max ? `${max})` : `${max}]`;
-      throw new PrnnError(`${name} must be a number in ${lo}, ${hi} (got ${describeValue(value)})`);
+      throw parameterError(name, `must be a number in ${lo}, ${hi} (got ${describeValue(value)})`);
     }
   };
 }
 
-const CHECKS: Readonly<Record<keyof DqnConfig, ConfigCheck>> = {
+/** One check per DQN parameter. */
+export const DQN_CHECKS: { readonly [K in keyof DqnConfig]-?: ConfigCheck } = {
   episodes: integerAtLeast(10),
-  gamma: range(0, 1),
-  lr: range(0, Infinity, { min: true, max: true }),
-  beta1: range(0, 1, { max: true }),
-  beta2: range(0, 1, { max: true }),
-  adamEpsilon: range(0, Infinity, { min: true, max: true }),
-  clip: range(0, Infinity, { min: true, max: true }),
+  gamma: numberInRange(0, 1),
+  lr: numberInRange(0, Infinity, { min: true, max: true }),
+  beta1: numberInRange(0, 1, { max: true }),
+  beta2: numberInRange(0, 1, { max: true }),
+  adamEpsilon: numberInRange(0, Infinity, { min: true, max: true }),
+  clip: numberInRange(0, Infinity, { min: true, max: true }),
   hidden: integerAtLeast(1),
-  sensorNoise: range(0, Infinity, { max: true }),
-  epsilonStart: range(0, 1),
-  epsilonEnd: range(0, 1),
+  sensorNoise: numberInRange(0, Infinity, { max: true }),
+  epsilonStart: numberInRange(0, 1),
+  epsilonEnd: numberInRange(0, 1),
   epsilonBlocks: integerAtLeast(1),
-  stepPenalty: range(-Infinity, Infinity, { min: true, max: true }),
-  tieNoise: range(0, Infinity, { max: true }),
+  stepPenalty: numberInRange(-Infinity, Infinity, { min: true, max: true }),
+  tieNoise: numberInRange(0, Infinity, { max: true }),
   curvePoints: integerAtLeast(1),
   testMazes: integerAtLeast(1),
 };
 
 /** Checks every field of a complete configuration; throws a PrnnError naming the first bad one. */
 export function validateDqnConfig(config: DqnConfig): DqnConfig {
-  for (const key of Object.keys(CHECKS) as (keyof DqnConfig)[]) CHECKS[key](key, config[key]);
+  for (const key of Object.keys(DQN_CHECKS) as (keyof DqnConfig)[]) DQN_CHECKS[key](key, config[key]);
   if (config.curvePoints > config.episodes) {
-    throw new PrnnError(`curvePoints must be ≤ episodes (got ${config.curvePoints} > ${config.episodes})`);
+    throw parameterError('curvePoints', `must be ≤ episodes (got ${config.curvePoints} > ${config.episodes})`);
   }
   if (config.epsilonBlocks > config.episodes) {
-    throw new PrnnError(`epsilonBlocks must be ≤ episodes (got ${config.epsilonBlocks} > ${config.episodes})`);
+    throw parameterError('epsilonBlocks', `must be ≤ episodes (got ${config.epsilonBlocks} > ${config.episodes})`);
   }
   return config;
 }

@@ -7,6 +7,7 @@ export * from './population-model.js';
 export * from './metric.js';
 export * from './environment.js';
 export * from './learner.js';
+export * from './training-stopped.js';
 export * from './streams.js';
 export * from './loader.js';
 export * from './kernel.js';
@@ -16,4 +17,4 @@ export * from './define-architecture.js';
 export * from './step-population.js';
 export * from './step-onnx.js';
 // What plugins need from @prnn/env, so that a plugin can depend on the SDK alone.
-export { PrnnError, Rng } from '@prnn/env';
+export { MazeSet, PrnnError, Rng, VectorEnv, describeValue, parameterError, type PrnnErrorOptions, type TaskOptions } from '@prnn/env';

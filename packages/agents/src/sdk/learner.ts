@@ -9,8 +9,10 @@ import type { TaskSource } from './task-source.js';
  * with its own seed — and returns every network's final weights, fitness and training curve.
  *
  * Learners are written CleanRL-style: one file that reads top to bottom, hyper-parameters in one typed
- * object whose defaults are the paper's. The generic parts every learner needs (the greedy evaluation on
- * the run's test set, per-network clipping, checkpoint storage) live in `training/` and are exported.
+ * object whose defaults are the paper's. Write one with `defineLearner` (training/learner-runtime.ts): the
+ * learner runtime does what every learner needs (population set-up, the rollout loop, training curves,
+ * hooks and the stop protocol, checkpoint framing, the final ONNX fitness) and the learner supplies its typed
+ * parameters and a session (act, record, update); see docs/guides/learners.md.
  */
 export interface Learner<Config extends LearnerConfig = LearnerConfig> {
   /** Registry key, e.g. `dqn` or `replay-dqn`; what `--learner` and run.json name. */
@@ -19,8 +21,8 @@ export interface Learner<Config extends LearnerConfig = LearnerConfig> {
   /** The paper's hyper-parameters for this task (episodes depend on the task, SPEC §0). */
   defaults(task: TaskOptions): Config;
   /**
-   * Merges user overrides into the defaults and validates them; throws a PrnnError naming the parameter.
-   * Unknown keys are an error.
+   * Merges user overrides into the defaults and validates them; throws a PrnnError carrying the parameter
+   * (`PrnnError.parameter`). Unknown keys are an error.
    */
   configure(task: TaskOptions, overrides: Readonly<Record<string, unknown>>): Config;
   /** Trains the job's population; resumes from `job.resume` when given. */
@@ -83,9 +85,13 @@ export interface TrainHooks {
     save(state: LearnerState): Promise<void> | void;
   };
   /**
-   * When aborted, training stops with a PrnnError after the episode in progress, handing `checkpoint.save` the
-   * state at that point first (when checkpointing); an abort during the last episode lets the run finish.
+   * The stop protocol: asked after every episode (after the event loop had a turn); when it answers true,
+   * training stops after the episode in progress by throwing a `TrainingStopped` error, handing
+   * `checkpoint.save` the state at that point first (when checkpointing). A request during the last episode
+   * lets the run finish (its results are complete).
    */
+  shouldStop?(): boolean;
+  /** Same as `shouldStop: () => signal.aborted` (either one stops training). */
   signal?: AbortSignal;
 }
 

@@ -9,7 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng, resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { defineArchitecture } from '../sdk/define-architecture.js';
 import { builtinPlugins } from '../builtins/index.js';
 import { dqnLearner } from '../learners/dqn.js';
 import { selectedSquaredError } from '../learners/selected-squared-error.js';
@@ -29,6 +31,8 @@ import { allocateEpisodeRecords, allocateLike, type PopulationModel } from '../s
 import type { TaskSource } from '../sdk/task-source.js';
 import { TYPES } from '../sdk/tokens.js';
 import { trainRun } from '../training/train-run.js';
+import { TrainingInterrupted } from '../training/training-interrupted.js';
+import { isTrainingStopped } from '../sdk/training-stopped.js';
 
 export interface ConformanceReport {
   /** What was checked, e.g. `architecture lowrank-rnn`. */
@@ -138,7 +142,7 @@ async function tinyCycle(
           throw new PrnnError('training did not stop when aborted');
         },
         (err: unknown) => {
-          if (!(err instanceof Error) || !/training (interrupted|stopped) at episode/.test(err.message)) throw err;
+          if (!(err instanceof TrainingInterrupted) && !isTrainingStopped(err)) throw err;
         },
       );
       await trainRun({ ...base, out: resumed, resume: true });
@@ -333,8 +337,37 @@ export async function checkLearner(learner: Learner, o: CheckOptions = {}): Prom
     { arch: registry.resolveArch('ff', sizes), seed: 2 },
   ];
   await tinyCycle(c, registry, { members, learner, task, episodes: o.episodes ?? 10 });
+  // a family other than the 9-pathway one (defined from its step alone): the learner must not assume its layout
+  const withElman = registryWith([...(o.plugins ?? []), elmanPlugin], TYPES.Learner, learner, learner.name);
+  const elman = [{ arch: withElman.resolveArch(ELMAN_FAMILY, { channels: task.channels, hidden: 4 }), seed: 5 }];
+  await tinyCycle(c, withElman, { members: elman, learner, task, episodes: o.episodes ?? 10 });
   return c.report();
 }
+
+/** The family of the second cycle of checkLearner: an Elman network h_t = tanh(s_t·W_in + h_{t−1}·W_hh), q_t = softmax(h_t·W_out + u_t). */
+export const ELMAN_FAMILY = 'conformance-elman';
+
+const elmanArchitecture = defineArchitecture({
+  family: ELMAN_FAMILY,
+  description: 'an Elman network (the non-9-pathway family of the learner conformance check)',
+  list: ({ channels, hidden }) => [{ family: ELMAN_FAMILY, name: ELMAN_FAMILY, hidden, parameters: 4 * channels * hidden + hidden * hidden + hidden * 5 }],
+  resolve: (spec, { channels, hidden }) =>
+    spec.trim() === ELMAN_FAMILY ? { family: ELMAN_FAMILY, name: ELMAN_FAMILY, hidden, parameters: 4 * channels * hidden + hidden * hidden + hidden * 5 } : undefined,
+  parameters: (arch, { inputs, outputs }) => ({ w_in: [inputs, arch.hidden], w_hh: [arch.hidden, arch.hidden], w_out: [arch.hidden, outputs] }),
+  init(arch, { inputs, outputs }, rng) {
+    const H = arch.hidden;
+    const u = (n: number, k: number) => Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
+    return { w_in: u(inputs * H, Math.sqrt(1 / inputs)), w_hh: u(H * H, Math.sqrt(1 / H)), w_out: u(H * outputs, Math.sqrt(1 / H)) };
+  },
+  stateSize: (arch) => arch.hidden,
+  step(p, state, obs, noise) {
+    const h = tf.tanh(tf.add(tf.matMul(obs, p.w_in as tf.Tensor3D), tf.matMul(state, p.w_hh as tf.Tensor3D))) as tf.Tensor3D;
+    const z = tf.matMul(h, p.w_out as tf.Tensor3D);
+    return { output: tf.softmax(noise ? tf.add(z, noise) : z) as tf.Tensor3D, state: h };
+  },
+});
+
+const elmanPlugin = pluginOf(TYPES.Architecture, elmanArchitecture, ELMAN_FAMILY);
 
 /** A metric: name and description, then values on a tiny trained run (numbers, the same twice). */
 export async function checkMetric(metric: Metric, o: CheckOptions = {}): Promise<ConformanceReport> {

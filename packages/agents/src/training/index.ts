@@ -1,6 +1,7 @@
 // Public API of training: learners, the greedy evaluation, run directories and checkpoints.
 export * from '../learners/dqn-config.js';
 export * from '../learners/dqn.js';
+export * from './learner-runtime.js';
 export * from '../learners/selected-squared-error.js';
 export * from './create-population.js';
 export * from './populations.js';

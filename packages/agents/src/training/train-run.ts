@@ -7,6 +7,7 @@ import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, T
 import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
 import { TrainingInterrupted } from './training-interrupted.js';
+import { isTrainingStopped } from '../sdk/training-stopped.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -151,9 +152,9 @@ async function planSlices(o: TrainRunOptions, ids: readonly string[], runFrom: n
   return ranges.map(([a, b]) => ({ from: a, to: b, slot: slotOf(a, b), ids: ids.slice(a, b) }));
 }
 
-/** Whether `error` is a learner's answer to a stop request ("training stopped at episode …"). */
+/** Whether `error` is a learner's answer to a stop request (a TrainingStopped, also from a worker thread). */
 function isStop(error: unknown): boolean {
-  return error instanceof Error && /^training stopped at episode/.test(error.message);
+  return isTrainingStopped(error);
 }
 
 /** The error to report when slices fail: a real failure before a requested stop. */
@@ -165,7 +166,7 @@ function firstFailure(settled: readonly PromiseSettledResult<unknown>[]): unknow
 /** The TrainingInterrupted error of a run stopped on request; `stop` is the learner's stop error (if any). */
 function interrupted(o: TrainRunOptions, stop: unknown): unknown {
   if (stop !== undefined && !isStop(stop)) return stop;
-  const where = stop instanceof Error ? (/at episode \d+ of \d+/.exec(stop.message)?.[0] ?? '') : 'between populations';
+  const where = isTrainingStopped(stop) ? `at episode ${stop.episode} of ${stop.episodes}` : 'between populations';
   if (!o.out) return new TrainingInterrupted(`training interrupted ${where}; nothing was saved (no --out)`, false);
   const what = stop === undefined ? 'finished networks are stored' : 'checkpoint written';
   return new TrainingInterrupted(`training interrupted ${where}; ${what} in ${o.out}`, true);
@@ -292,7 +293,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           const hooks: TrainHooks = {
             onProgress: (p) => report(k, p.episode, p.loss),
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
-            signal: o.signal,
+            shouldStop: () => o.signal?.aborted === true,
           };
           const job = { task: o.task, taskSource: o.taskSource, architecture, kernels, members: members.slice(slice.from, slice.to), config: o.config, runSeed: manifest.runSeed, path, resume: slice.resume };
           results.push(await o.learner.train(job, hooks).catch((error: unknown) => Promise.reject(o.signal?.aborted ? interrupted(o, error) : error)));

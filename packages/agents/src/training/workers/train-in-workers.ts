@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { PrnnError } from '@prnn/env';
+import { TrainingStopped } from '../../sdk/training-stopped.js';
 import type { LearnerState, NetworkResult, TrainResult } from '../../sdk/learner.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 
@@ -148,6 +149,7 @@ export class TrainWorkerPool {
       if (result.protocol !== WORKER_PROTOCOL) {
         throw new PrnnError(`the compiled training worker is out of date (protocol ${result.protocol}, expected ${WORKER_PROTOCOL}): run npm run build`);
       }
+      if (result.stopped) throw TrainingStopped.from(result.stopped);
       return result;
     } finally {
       port1.close();

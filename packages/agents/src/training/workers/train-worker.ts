@@ -1,7 +1,8 @@
 import { PrnnError } from '@prnn/env';
 import { initBackend } from '../../backend.js';
 import { loadPlugins } from '../../sdk/loader.js';
-import type { TrainHooks } from '../../sdk/learner.js';
+import type { Learner, TrainHooks, TrainJob, TrainResult } from '../../sdk/learner.js';
+import { isTrainingStopped, type TrainingStopped } from '../../sdk/training-stopped.js';
 import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train.js';
 import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep.js';
 import { evaluateLevels, type LevelsRequest, type LevelsResult } from '../../eval/evaluate-in-workers.js';
@@ -9,24 +10,12 @@ import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResul
 
 export { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage };
 
-/** TrainHooks that report to the parent over `port` and stop when the parent sets `stop`. */
+/** TrainHooks that report to the parent over `port` and stop (the `shouldStop` hook) when the parent sets `stop`. */
 function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
   const port = req.port;
-  if (!port) return { hooks: {}, close: () => {} };
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const nativeAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
-  const isAborted = (): boolean => (nativeAborted ? nativeAborted.call(signal) === true : false);
-  const checkStop = (): void => {
-    if (req.stop && Atomics.load(req.stop, 0) === 1 && !isAborted()) controller.abort();
-  };
-  // `aborted` reads the parent's stop flag itself, so a stop is seen at the end of the episode in progress
-  Object.defineProperty(signal, 'aborted', {
-    get: () => {
-      checkStop();
-      return isAborted();
-    },
-  });
+  const stopFlag = req.stop;
+  const shouldStop = stopFlag ? () => Atomics.load(stopFlag, 0) === 1 : undefined;
+  if (!port) return { hooks: { shouldStop }, close: () => {} };
   let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
   port.on('message', (m: ParentMessage) => {
     const p = pending;
@@ -37,7 +26,6 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
   });
   const hooks: TrainHooks = {
     onProgress: (p) => {
-      checkStop();
       port.postMessage({ type: 'progress', episode: p.episode, loss: p.loss } satisfies WorkerMessage);
     },
     checkpoint:
@@ -46,20 +34,24 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
             everyEpisodes: req.checkpointEvery,
             save: (state) =>
               new Promise<void>((resolve, reject) => {
-                pending = {
-                  resolve: () => {
-                    checkStop();
-                    resolve();
-                  },
-                  reject,
-                };
+                pending = { resolve, reject };
                 port.postMessage({ type: 'checkpoint', state } satisfies WorkerMessage);
               }),
           }
         : undefined,
-    signal,
+    shouldStop,
   };
   return { hooks, close: () => port.close() };
+}
+
+/** Trains; a TrainingStopped is returned instead of thrown (every other error is thrown). */
+async function trainOrStop(learner: Learner, job: TrainJob, hooks: TrainHooks): Promise<TrainResult | TrainingStopped> {
+  try {
+    return await learner.train(job, hooks);
+  } catch (error) {
+    if (isTrainingStopped(error)) return error;
+    throw error;
+  }
 }
 
 /**
@@ -94,7 +86,7 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
     const registry = await loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] });
     const learner = inWorker(() => registry.learner(req.learner));
     const architecture = inWorker(() => registry.architecture(req.family));
-    const result = await learner.train(
+    const result = await trainOrStop(learner, 
       {
         task: req.task,
         taskSource: req.taskSource !== undefined ? inWorker(() => registry.task(req.taskSource!)) : undefined,
@@ -108,6 +100,8 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
       },
       hooks,
     );
+    // a stop crosses the thread boundary as plain data (an Error would lose its class and fields)
+    if (isTrainingStopped(result)) return { networks: [], netEpisodesPerSecond: 0, backend, protocol: WORKER_PROTOCOL, stopped: result.toMarker() };
     return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL };
   } finally {
     close();

@@ -2,13 +2,14 @@ import type { MessagePort } from 'node:worker_threads';
 import type { TaskOptions } from '@prnn/env';
 import type { PopulationMember } from '../../sdk/architecture.js';
 import type { LearnerConfig, LearnerState, NetworkResult } from '../../sdk/learner.js';
+import type { TrainingStoppedMarker } from '../../sdk/training-stopped.js';
 
 /**
  * Version of the messages between `trainRun` and this worker. The worker runs the compiled dist/, so a
  * parent running newer sources with an old build finds out at once (instead of waiting for messages the
  * old worker never sends).
  */
-export const WORKER_PROTOCOL = 2;
+export const WORKER_PROTOCOL = 3;
 
 /** One slice of a population to train in a worker thread (plain data: it crosses the thread boundary). */
 export interface SliceRequest {
@@ -45,6 +46,8 @@ export interface SliceResult {
   readonly netEpisodesPerSecond: number;
   readonly backend: string;
   readonly protocol: number;
+  /** Present when the slice stopped on request (`networks` is then empty): the parent throws `TrainingStopped.from(stopped)`. */
+  readonly stopped?: TrainingStoppedMarker;
 }
 
 /** Worker → parent. */
