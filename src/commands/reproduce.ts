@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { benchSweep, initBackend, loadPlugins } from '@prnn/agents';
+import { StageStopwatch, addPhaseTimes, benchSweep, initBackend, loadPlugins, phaseProfile, type PhaseTimes } from '@prnn/agents';
 import {
   chunkRunDirs,
   createSweepDir,
@@ -19,6 +19,7 @@ import { prnnCommand } from '../cli/prnn-command.js';
 import { analysisStep } from '../cli/analysis-step.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
+import { formatPhaseProfile } from '../cli/phase-table.js';
 import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
 import { secondsFlag } from '../cli/seconds-flag.js';
 import { StopSignals } from '../cli/stop-signals.js';
@@ -69,6 +70,10 @@ export default class Reproduce extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Reproduce);
+    // the whole call, every thread: the profile's total
+    const whole = new StageStopwatch();
+    let phases: PhaseTimes = {};
+    const profile = () => phaseProfile(phases, whole.elapsed);
     const scale: Scale = flags.scale;
     const preset = sweepPreset(scale === 'paper' ? `paper-${flags.task}` : scale, flags.task);
     const dir = flags.dir ?? join('reproduce', `${scale}-${flags.task}`);
@@ -132,6 +137,7 @@ export default class Reproduce extends BaseCommand {
         onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
       });
       interrupted = r.interrupted;
+      phases = r.phases;
     } finally {
       bar.finish();
       stop.dispose();
@@ -141,12 +147,12 @@ export default class Reproduce extends BaseCommand {
     if (interrupted) {
       process.stderr.write(`stopped by ${stop.received ?? 'a signal'}: checkpoint written; run the same command to continue\n`);
       process.exitCode = stop.exitCode;
-      return { dir, plan: plan.hash, interrupted: true, planned: status.planned, done: status.done };
+      return { dir, plan: plan.hash, interrupted: true, planned: status.planned, done: status.done, profile: profile() };
     }
     say(`run: ${status.done} of ${status.planned} networks stored in ${dir}/results.sqlite (${formatSeconds(wallSeconds)} in this call)`);
     if (status.done < status.planned) {
       say(`${status.planned - status.done} networks are not stored yet (chunks held by another process?); see prnn sweep status ${dir}`);
-      return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds };
+      return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, profile: profile() };
     }
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
     let analysis;
@@ -160,12 +166,26 @@ export default class Reproduce extends BaseCommand {
     } finally {
       analysisBar.finish();
     }
+    phases = addPhaseTimes(phases, analysis.phases);
+    const profiled = profile();
     say('');
     const rows: HeadlineRow[] = analysis.headline.map((r) => ({ label: r.measure, paper: r.paper, prnn: r.prnn, networks: r.networks }));
     say(formatHeadline(rows));
     say('');
     say(`report: ${analysis.report} (${analysis.files.length} files)`);
-    return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, headline: rows, analysis: { report: analysis.report, files: analysis.files } };
+    say('');
+    say(`profile of this call (wall and CPU seconds by phase, all threads; docs/guides/performance.md):`);
+    say(formatPhaseProfile(profiled));
+    return {
+      dir,
+      plan: plan.hash,
+      planned: status.planned,
+      done: status.done,
+      wallSeconds,
+      headline: rows,
+      analysis: { report: analysis.report, files: analysis.files },
+      profile: profiled,
+    };
   }
 }
 

@@ -13,6 +13,11 @@ import {
   type Registry,
   type RunNetworkEvaluation,
   TrainingInterrupted,
+  StageStopwatch,
+  addPhaseTimes,
+  splitStage,
+  type PhaseTime,
+  type PhaseTimes,
 } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
 import { ChunkProgressWriter, chunkProgressPath } from './chunk-progress.js';
@@ -88,6 +93,11 @@ export interface RunSweepResult {
   readonly chunks: readonly ChunkReport[];
   /** True when a signal stopped the run (a checkpoint was written). */
   readonly interrupted: boolean;
+  /**
+   * Wall and CPU time of the chunks run in this call by phase: `training`, `curveTests`, `finalTests`
+   * (measured in the training threads and taken out of training) and `noiseSweeps`.
+   */
+  readonly phases: PhaseTimes;
 }
 
 /** `--chunk` values are checked against the plan: a clear error names the allowed range. */
@@ -116,7 +126,7 @@ async function runChunk(
   store: ResultsStore,
   lock: ChunkLock,
   progress: ChunkProgressWriter,
-): Promise<{ stored: number; interrupted: boolean }> {
+): Promise<{ stored: number; interrupted: boolean; phases: PhaseTimes }> {
   const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
   // a directory without run.json is what a kill left while it was being created: start it afresh
@@ -153,14 +163,19 @@ async function runChunk(
       beat();
     },
   };
+  const training = new StageStopwatch();
+  let trained;
   try {
-    await trainRun(options);
+    trained = await trainRun(options);
   } catch (error) {
-    if (stoppedBySignal(error)) return { stored: 0, interrupted: true };
+    if (stoppedBySignal(error)) return { stored: 0, interrupted: true, phases: {} };
     throw error;
   }
   const trainSeconds = (performance.now() - started) / 1000;
+  // the learner's tests ran inside training (on its threads): what they took is not training
+  const phases: Record<string, PhaseTime> = splitStage(training.elapsed, 'training', trained.phases);
   const evaluations = new Map<string, RunNetworkEvaluation>();
+  const sweeping = new StageStopwatch();
   await evaluateRun(runDir, {
     noise: plan.measures.noise,
     mazes: plan.measures.testMazes,
@@ -172,6 +187,7 @@ async function runChunk(
       beat();
     },
   });
+  phases.noiseSweeps = sweeping.elapsed;
   const run = await loadRun(runDir);
   const metrics = plan.measures.metrics.map((name) => o.registry.metric(name));
   const host = hostName();
@@ -213,7 +229,7 @@ async function runChunk(
     };
     if (store.insert(record)) stored++;
   }
-  return { stored, interrupted: false };
+  return { stored, interrupted: false, phases };
 }
 
 /**
@@ -243,6 +259,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   }
   const shared = o.shardDir ? undefined : ResultsStore.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });
   const reports: ChunkReport[] = [];
+  let phases: PhaseTimes = {};
   let interrupted = false;
   try {
     shared?.bindPlan(plan);
@@ -273,7 +290,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
       }
       const runDir = join(workDir, `chunk-${chunk}`);
       let shard: ResultsStore | undefined;
-      let outcome: { stored: number; interrupted: boolean };
+      let outcome: { stored: number; interrupted: boolean; phases: PhaseTimes };
       const progress = new ChunkProgressWriter(chunkProgressPath(workDir, chunk), chunk);
       try {
         let store = shared;
@@ -283,6 +300,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
           store = shard;
         }
         outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress);
+        phases = addPhaseTimes(phases, outcome.phases);
         if (shard && !outcome.interrupted) await publishShard(shard, o.dir, chunk);
       } finally {
         shard?.close();
@@ -301,7 +319,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   } finally {
     shared?.close();
   }
-  return { plan, chunks: reports, interrupted };
+  return { plan, chunks: reports, interrupted, phases };
 }
 
 /** Copies a finished shard next to the sweep (DIR/shards/chunk-<i>.sqlite) without ever exposing half a file. */

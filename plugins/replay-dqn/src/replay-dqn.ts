@@ -282,6 +282,7 @@ async function trainWithReplay(
     networks: await finalNetworkResults(model, members, curves, E),
     netEpisodesPerSecond: progress.netEpisodesPerSecond(),
     backend: tf.getBackend(),
+    phases: curves.phases(),
   };
 }
 

@@ -108,7 +108,7 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
       },
       hooks,
     );
-    return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL };
+    return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL, ...(result.phases ? { phases: result.phases } : {}) };
   } finally {
     close();
   }

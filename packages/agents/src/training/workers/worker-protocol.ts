@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskOptions } from '@prnn/env';
 import type { PopulationMember } from '../../sdk/architecture.js';
+import type { PhaseTimes } from '../../profile/phase-times.js';
 import type { LearnerConfig, LearnerState, NetworkResult } from '../../sdk/learner.js';
 
 /**
@@ -45,6 +46,8 @@ export interface SliceResult {
   readonly netEpisodesPerSecond: number;
   readonly backend: string;
   readonly protocol: number;
+  /** The learner's phase times (TrainResult.phases), measured in the worker thread. */
+  readonly phases?: PhaseTimes;
 }
 
 /** Worker → parent. */

@@ -1,0 +1,1 @@
+export * from './phase-times.js';
