@@ -72,6 +72,16 @@ describe('prnn reproduce', () => {
     const out = JSON.parse(r.stdout);
     expect(out.started).toBe(false);
     expect(out.projectedHours).toBeGreaterThan(0.1);
+    // the projection is per phase, from the same model as the profile: the phases add up to its total
+    const { phases, total } = out.projection as { phases: Record<string, { wallSeconds: number; cpuSeconds: number }>; total: { wallSeconds: number; cpuSeconds: number } };
+    expect(Object.keys(phases)).toEqual(['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report']);
+    for (const t of Object.values(phases)) {
+      expect(t.wallSeconds).toBeGreaterThan(0);
+      // one worker: every phase waits for all of its CPU time
+      expect(t.cpuSeconds).toBeCloseTo(t.wallSeconds, 6);
+    }
+    expect(Object.values(phases).reduce((s, t) => s + t.wallSeconds, 0)).toBeCloseTo(total.wallSeconds, 6);
+    expect(out.projectedHours).toBeCloseTo(total.wallSeconds / 3600, 9);
     expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')).networks).toHaveLength(6450);
     expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
     expect(existsSync(join(dir, 'work'))).toBe(false);

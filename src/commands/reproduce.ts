@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { StageStopwatch, addPhaseTimes, benchSweep, initBackend, loadPlugins, phaseProfile, type PhaseTimes } from '@prnn/agents';
+import { StageStopwatch, addPhaseTimes, initBackend, loadPlugins, phaseProfile, projectPhases, type PhaseProjection, type PhaseTimes } from '@prnn/agents';
+import { measurePhaseRates } from '@prnn/analysis';
 import {
   chunkRunDirs,
   createSweepDir,
   mergeShards,
+  projectionShape,
   publishedShards,
   readPlan,
   runSweep,
@@ -19,7 +21,7 @@ import { prnnCommand } from '../cli/prnn-command.js';
 import { analysisStep } from '../cli/analysis-step.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
-import { formatPhaseProfile } from '../cli/phase-table.js';
+import { formatPhaseProfile, formatPhaseProjection } from '../cli/phase-table.js';
 import { ProgressBar, formatSeconds } from '../cli/progress-bar.js';
 import { secondsFlag } from '../cli/seconds-flag.js';
 import { StopSignals } from '../cli/stop-signals.js';
@@ -29,11 +31,6 @@ import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
 const SCALES = ['smoke', 'small', 'paper'] as const;
 type Scale = (typeof SCALES)[number];
 
-/** Noise-sweep levels × test mazes per network: the part of the sweep's tests that bench sweep does not project. */
-function noiseSweepHours(networks: number, levels: number, mazes: number, trialsPerSecond: number): number {
-  return (networks * levels * mazes) / trialsPerSecond / 3600;
-}
-
 export default class Reproduce extends BaseCommand {
   static override summary = "Reproduce the paper's experiment: plan → run → analyse → report.";
   static override description =
@@ -41,13 +38,15 @@ export default class Reproduce extends BaseCommand {
     "seeds at the paper's 100 000 episodes, under an hour on 2 cores; paper: 6 450 networks), runs every chunk " +
     'not stored yet on all cores (or, with --slurm, writes and submits the Slurm arrays and the merge job), ' +
     "and prints the headline table: prnn's median fitness next to the paper's (SPEC §5). paper prints its " +
-    'projected wall time (measured as prnn bench sweep does) and starts only with --yes. Running it again ' +
-    'continues where it stopped; SIGINT/SIGTERM checkpoint and exit.';
+    'projected wall and CPU time per phase (each phase measured briefly on this machine) and starts only with ' +
+    '--yes. At the end it prints the wall and CPU seconds of every phase of the call (training, curve tests, ' +
+    'final tests, noise sweeps, analysis, report; --json: profile). Running it again continues where it ' +
+    'stopped; SIGINT/SIGTERM checkpoint and exit.';
 
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --scale smoke', description: 'Everything end to end in seconds.' },
     { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 8 seeds (under an hour on 2 cores).' },
-    { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected wall time and stops.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected time of every phase and stops.' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
   ];
 
@@ -64,7 +63,7 @@ export default class Reproduce extends BaseCommand {
     account: Flags.string({ description: 'With --slurm: account.' }),
     time: Flags.string({ description: 'With --slurm: time limit per task.', default: '04:00:00' }),
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
-    'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the measurement behind the paper-scale projection.', default: 4 }),
+    'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the training measurement behind the paper-scale projection.', default: 4 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
   };
 
@@ -88,15 +87,30 @@ export default class Reproduce extends BaseCommand {
     const state = await createSweepDir(dir, plan);
     say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
+    let projection: (PhaseProjection & { rates: Record<string, number> }) | undefined;
     if (scale === 'paper') {
       const seconds = flags['bench-seconds'];
-      const bench = await benchSweep({ architecture: registry.architecture(plan.family), workers, seconds, warmupSeconds: Math.min(2, seconds), cwd: process.cwd() });
-      const t = flags.task === 'track' ? bench.track : bench.general;
-      const hours = t.hours + noiseSweepHours(plan.networks.length, plan.measures.noise.length, plan.measures.testMazes, t.evalTrialsPerSecond);
-      say(`projected wall time on this machine (${workers} worker${workers === 1 ? '' : 's'}, as prnn bench sweep measures): ${hours.toFixed(1)} h (${(hours * workers).toFixed(0)} CPU-h)`);
+      say(`calibrating the projection: every phase measured briefly on this machine (${workers} worker${workers === 1 ? '' : 's'}) …`);
+      const rates = await measurePhaseRates({
+        registry,
+        family: plan.family,
+        task: plan.task,
+        path: plan.path,
+        hidden: typeof plan.config.hidden === 'number' ? plan.config.hidden : undefined,
+        noise: plan.measures.noise,
+        archs: [...new Map(plan.networks.map((n) => [n.arch.name, n.arch])).values()],
+        workers,
+        seconds,
+        warmupSeconds: Math.min(2, seconds),
+        cwd: process.cwd(),
+      });
+      projection = { ...projectPhases(rates, projectionShape(plan, { workers })), rates: { ...rates } };
+      const hours = projection.total.wallSeconds / 3600;
+      say(`projected on this machine (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
+      say(formatPhaseProjection(projection));
       if (!flags.yes) {
         say(`not started: pass --yes to start it${flags.slurm ? '' : ', or --slurm --yes to run it on a cluster'}`);
-        return { dir, plan: plan.hash, started: false, projectedHours: hours };
+        return { dir, plan: plan.hash, started: false, projectedHours: hours, projection };
       }
     }
 
@@ -175,7 +189,7 @@ export default class Reproduce extends BaseCommand {
     say(`report: ${analysis.report} (${analysis.files.length} files)`);
     say('');
     say(`profile of this call (wall and CPU seconds by phase, all threads; docs/guides/performance.md):`);
-    say(formatPhaseProfile(profiled));
+    say(formatPhaseProfile(profiled, projection));
     return {
       dir,
       plan: plan.hash,
@@ -185,6 +199,7 @@ export default class Reproduce extends BaseCommand {
       headline: rows,
       analysis: { report: analysis.report, files: analysis.files },
       profile: profiled,
+      ...(projection ? { projection } : {}),
     };
   }
 }

@@ -14,3 +14,4 @@ export * from './export.js';
 export * from './slurm.js';
 export * from './chunk-selection.js';
 export * from './headline.js';
+export * from './projection-shape.js';
