@@ -13,7 +13,7 @@ export interface AnalysisStepResult {
 
 /**
  * The analysis step of `prnn reproduce`: @prnn/analysis's `analyzeRuns` over the sweep's run directories
- * (DIR/runs/chunk-<i>) and its `writeReport` into `out` (DIR/report).
+ * (DIR/runs/chunk-<i>), its networks on `workers` threads, and its `writeReport` into `out` (DIR/report).
  */
 export async function analysisStep(
   runDirs: readonly string[],
@@ -21,7 +21,14 @@ export async function analysisStep(
   options: { mazes: number; noise: readonly number[]; registry: Registry; workers?: number; onProgress?: (done: number, total: number) => void },
 ): Promise<AnalysisStepResult> {
   const analysing = new StageStopwatch();
-  const result = await analyzeRuns(runDirs, { mazes: options.mazes, noise: options.noise, registry: options.registry, onProgress: options.onProgress });
+  const result = await analyzeRuns(runDirs, {
+    mazes: options.mazes,
+    noise: options.noise,
+    registry: options.registry,
+    workers: options.workers,
+    plugins: { cwd: process.cwd() },
+    onProgress: options.onProgress,
+  });
   const analysis = analysing.elapsed;
   const reporting = new StageStopwatch();
   const written = await writeReport(result, out);

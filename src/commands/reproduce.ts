@@ -56,7 +56,7 @@ export default class Reproduce extends BaseCommand {
     scale: Flags.option({ options: SCALES, description: 'smoke, small or paper.', required: true })(),
     task: Flags.option({ options: ['track', 'general'] as const, description: "Task: track (the seed paper's) or general (the authors' later study).", default: 'track' as const })(),
     dir: Flags.string({ description: 'Sweep directory (default reproduce/<scale>-<task>).' }),
-    workers: workersFlag({ description: 'Worker threads (default: the number of cores).' }),
+    workers: workersFlag({ description: 'Worker threads of training and analysis (default: the number of cores).' }),
     yes: Flags.boolean({ description: 'Start the paper-scale sweep (after its projected wall time is printed).', default: false }),
     slurm: Flags.boolean({ description: 'Write the Slurm arrays and the merge job and submit them when sbatch is on PATH, instead of running here.', default: false }),
     partition: Flags.string({ description: 'With --slurm: partition.' }),
@@ -104,7 +104,7 @@ export default class Reproduce extends BaseCommand {
         warmupSeconds: Math.min(2, seconds),
         cwd: process.cwd(),
       });
-      projection = { ...projectPhases(rates, projectionShape(plan, { workers })), rates: { ...rates } };
+      projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates } };
       const hours = projection.total.wallSeconds / 3600;
       say(`projected on this machine (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
       say(formatPhaseProjection(projection));
@@ -175,6 +175,7 @@ export default class Reproduce extends BaseCommand {
         mazes: plan.measures.testMazes,
         noise: plan.measures.noise,
         registry,
+        workers,
         onProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
       });
     } finally {

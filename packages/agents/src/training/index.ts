@@ -15,7 +15,7 @@ export * from '../run/run-dir.js';
 export * from '../run/checkpoint.js';
 export * from './memory-estimate.js';
 export * from './bench-sweep.js';
-export { TrainWorkerPool, checkWorkers, sliceBounds, trainInWorkers, type TrainInWorkersOptions } from './workers/train-in-workers.js';
+export { TrainWorkerPool, checkBuildIsCurrent, checkWorkers, sliceBounds, trainInWorkers, workerExecArgv, type TrainInWorkersOptions } from './workers/train-in-workers.js';
 export { WORKER_PROTOCOL, type SliceRequest, type SliceResult } from './workers/worker-protocol.js';
 export * from './training-interrupted.js';
 export * from './memory-limit.js';

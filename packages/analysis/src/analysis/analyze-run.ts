@@ -1,20 +1,15 @@
-import { basename } from 'node:path';
 import { PrnnError } from '@prnn/env';
 import {
   loadRun,
-  OnnxPolicy,
   PAPER_NOISE_SPEC,
   parseNoiseSpec,
   PolicyEvaluator,
   PAPER_FITNESS_NOISE,
-  readNetworkWeights,
-  runNetworkArch,
-  runNetworkOnnx,
   TEST_SET_SEED_OFFSET,
   trainedNetworks,
   builtinPlugins,
   createContainer,
-  type Architecture,
+  checkWorkers,
   type Registry,
   type LoadedRun,
   type RunNetwork,
@@ -24,9 +19,11 @@ import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
 import { analysisMetricsPlugin, type AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import type { AnalysisOptions } from './analysis-options.js';
 import { ensureBackend } from './ensure-backend.js';
-import { measureNetwork, pluginMetricNames, type TestEvaluators } from './measure-network.js';
+import { pluginMetricNames, type TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
-import { checkStoredResult, checkStoredWeights } from './stored-results.js';
+import { checkStoredResult } from './stored-results.js';
+import { analyzeRunNetwork } from './run-network-analysis.js';
+import { AnalysisWorkerPool, type AnalysisJob } from './analysis-workers.js';
 import { summarizeAnalysis, type Analysis, type AnalysisSource } from './summarize.js';
 import { storedSweep } from './stored-sweep.js';
 
@@ -91,6 +88,10 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
   }
   const total = loaded.reduce((n, l) => n + l.networks.length, 0);
   const networks: NetworkAnalysis[] = [];
+  // with workers, the networks are measured on worker threads (each rebuilds the registry from options.plugins)
+  const workers = checkWorkers(options.workers ?? 1, 'workers');
+  const parallel = workers > 1 && total > 1;
+  const jobs: AnalysisJob[] = [];
   const sources: AnalysisSource[] = [];
   const several = loaded.length > 1;
   for (const { run, networks: nets } of loaded) {
@@ -107,42 +108,21 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       mazeSeed,
       reusedEval: stored !== undefined,
     });
+    if (parallel) {
+      jobs.push(...nets.map((net) => ({ dir: run.dir, id: net.entry.id, several })));
+      continue;
+    }
     for (const net of nets) {
-      const arch = runNetworkArch(net);
-      const where = `network ${net.entry.id} of run ${run.dir}`;
-      const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
-      checkStoredWeights(weights, where);
-      const architecture = registry.architecture(arch.family);
-      const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
-      const network = architecture.network ? () => architecture.network!(arch, weights, task.channels) : undefined;
-      let measured;
-      try {
-        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
-          measures,
-          storedSweep: stored?.get(net.entry.id),
-          fdStep: options.fdStep,
-          network,
-          kernels: registry.kernels(arch.family),
-          jacobianPath: options.jacobianPath,
-        });
-      } finally {
-        await policy.release();
-      }
-      networks.push({
-        source: run.dir,
-        id: several ? `${basename(run.dir)}/${net.entry.id}` : net.entry.id,
-        family: arch.family,
-        arch: arch.name,
-        seed: net.entry.seed,
-        hidden: arch.hidden,
-        parameters: arch.parameters,
-        flags: { ...(arch.flags ?? {}) },
-        storedFitness: net.result.fitness as number,
-        ...measured,
-        sampleEfficiency: Number.NaN,
-        trainingCurve: net.result.trainingCurve.map((v) => v as number),
-      });
+      networks.push(await analyzeRunNetwork(run, net, { task, registry, measures, evaluators: ev, storedSweep: stored?.get(net.entry.id), several, fdStep: options.fdStep, jacobianPath: options.jacobianPath }));
       options.onProgress?.(networks.length, total, net.entry.id);
+    }
+  }
+  if (parallel) {
+    const pool = new AnalysisWorkerPool(Math.min(workers, total), { mazes, noise, measures: [...measures], fdStep: options.fdStep, jacobianPath: options.jacobianPath, plugins: options.plugins ?? {} });
+    try {
+      networks.push(...(await pool.analyze(jobs, (done, id) => options.onProgress?.(done, total, id))));
+    } finally {
+      await pool.destroy();
     }
   }
   let threshold = Number.NaN;

@@ -81,7 +81,7 @@ export function workerFile(): string {
  * The parent's Node flags minus export conditions: a parent running the TypeScript sources (the `source`
  * condition, as the tests do) must not make the compiled worker import TypeScript.
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
