@@ -12,7 +12,7 @@ export interface SweepThreads {
  * The shape of a planned sweep for projectPhases: its networks in chunks (one population each, its slices on
  * `workers` threads at once), the learner's episodes, curve points and test set, the noise sweep's levels and
  * mazes. Networks wider than the plan's `hidden` (ff-large) train at the large rate; `--arch all` puts them last.
- * The noise sweeps of runSweep run in the calling thread.
+ * The noise sweeps of runSweep run on the `workers` threads, one network per thread at a time.
  */
 export function projectionShape(plan: SweepPlan, threads: SweepThreads): ProjectionShape {
   const number = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -27,7 +27,7 @@ export function projectionShape(plan: SweepPlan, threads: SweepThreads): Project
     noiseLevels: plan.measures.noise.length,
     population: Math.max(1, ...plan.chunks.map((c) => c.to - c.from)),
     trainingThreads: threads.workers,
-    noiseSweepThreads: 1,
+    noiseSweepThreads: threads.workers,
     analysisThreads: threads.analysis ?? 1,
   };
 }

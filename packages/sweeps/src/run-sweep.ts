@@ -13,6 +13,7 @@ import {
   type Registry,
   type RunNetworkEvaluation,
   TrainingInterrupted,
+  TrainWorkerPool,
   StageStopwatch,
   addPhaseTimes,
   splitStage,
@@ -126,6 +127,7 @@ async function runChunk(
   store: ResultsStore,
   lock: ChunkLock,
   progress: ChunkProgressWriter,
+  pool: TrainWorkerPool | undefined,
 ): Promise<{ stored: number; interrupted: boolean; phases: PhaseTimes }> {
   const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
@@ -151,6 +153,7 @@ async function runChunk(
     population: networks.length,
     path: plan.path,
     workers: o.workers,
+    workerPool: pool,
     plugins: { cwd: o.pluginsCwd ?? process.cwd() },
     backend: o.backend,
     out: runDir,
@@ -181,6 +184,10 @@ async function runChunk(
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
     architecture: (family) => o.registry.architecture(family),
+    // every network's sweep on its own worker thread (the same numbers as in this thread)
+    workers: o.workers,
+    workerPool: pool,
+    plugins: { cwd: o.pluginsCwd ?? process.cwd() },
     onNetwork: (done, total, e) => {
       evaluations.set(e.id, e);
       progress.update('testing', done, total, 0);
@@ -261,6 +268,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   const reports: ChunkReport[] = [];
   let phases: PhaseTimes = {};
   let interrupted = false;
+  // one set of worker threads for every chunk's training and noise sweeps (started with the first chunk run)
+  let pool: TrainWorkerPool | undefined;
   try {
     shared?.bindPlan(plan);
     const published = new Set((await publishedShards(o.dir, plan)).map((s) => s.chunk));
@@ -299,7 +308,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
           shard.bindPlan(plan);
           store = shard;
         }
-        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress);
+        pool ??= (o.workers ?? 1) > 1 ? new TrainWorkerPool(o.workers!, { keepAlive: true }) : undefined;
+        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress, pool);
         phases = addPhaseTimes(phases, outcome.phases);
         if (shard && !outcome.interrupted) await publishShard(shard, o.dir, chunk);
       } finally {
@@ -318,6 +328,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     }
   } finally {
     shared?.close();
+    await pool?.destroy();
   }
   return { plan, chunks: reports, interrupted, phases };
 }
