@@ -43,13 +43,13 @@ describe('projectPhases: known answers worked by hand', () => {
     expect(p.phases.finalTests.cpuSeconds).toBeCloseTo(0.025, 12);
     // noise sweeps on one thread: 10 × 3 × 40 / 50 000
     expect(p.phases.noiseSweeps).toEqual({ wallSeconds: 0.024, cpuSeconds: 0.024 });
-    // analysis: 10 × 40 / 100 = 4 s of networks on 2 threads, then forests 2 · (10 log2 10)/(4 log2 4) on one
+    // analysis: 10 × 40 / 100 = 4 s of networks, then forests 2 · (10 log2 10)/(4 log2 4), both on 2 threads
     const forest = (2 * 10 * Math.log2(10)) / 8;
-    expect(p.phases.analysis.wallSeconds).toBeCloseTo(2 + forest, 12);
+    expect(p.phases.analysis.wallSeconds).toBeCloseTo((4 + forest) / 2, 12);
     expect(p.phases.analysis.cpuSeconds).toBeCloseTo(4 + forest, 12);
     // report: 3 s for 5 networks, 10 networks
     expect(p.phases.report).toEqual({ wallSeconds: 6, cpuSeconds: 6 });
-    expect(p.total.wallSeconds).toBeCloseTo(0.6 + 0.05 + 0.0125 + 0.024 + 2 + forest + 6, 12);
+    expect(p.total.wallSeconds).toBeCloseTo(0.6 + 0.05 + 0.0125 + 0.024 + (4 + forest) / 2 + 6, 12);
     expect(p.total.cpuSeconds).toBeCloseTo(1.2 + 0.1 + 0.025 + 0.024 + 4 + forest + 6, 12);
   });
 

@@ -33,6 +33,8 @@ describe('analyzeRuns on worker threads', () => {
     const seen: string[] = [];
     const two = await analyzeRuns(runs, { ...options, workers: 2, onProgress: (_done, total, id) => seen.push(`${id}/${total}`) });
     expect(one.networks).toHaveLength(18);
+    // the prediction study's 15 forests (3 targets × 5 feature sets) ran on the workers too
+    expect(two.predictions).toHaveLength(15);
     expect(results(two)).toBe(results(one));
     expect(seen).toHaveLength(18);
     expect(seen.every((s) => s.endsWith('/18'))).toBe(true);

@@ -90,7 +90,8 @@ export function forestSeconds(seconds: number, sampleRows: number, rows: number)
  * The per-phase projection: populations of `population` networks one after another, each cut into one
  * slice per training thread, all slices at once (a population takes as long as its largest slice: its
  * training, its `curvePoints` greedy tests and its final test on `testMazes` mazes); then every network's
- * noise sweep (levels × `sweepMazes` trials) and analysis (`sweepMazes` recorded trials) spread over their threads; the forests on one thread;
+ * noise sweep (levels × `sweepMazes` trials) and analysis (`sweepMazes` recorded trials), then the forests of
+ * the prediction study, spread over their threads;
  * the report (in proportion to the networks). CPU seconds count every thread's work; wall seconds what the run waits for.
  */
 export function projectPhases(rates: PhaseRates, shape: ProjectionShape): PhaseProjection {
@@ -120,7 +121,7 @@ export function projectPhases(rates: PhaseRates, shape: ProjectionShape): PhaseP
     curveTests: { wallSeconds: wall.curveTests, cpuSeconds: cpu.curveTests },
     finalTests: { wallSeconds: wall.finalTests, cpuSeconds: cpu.finalTests },
     noiseSweeps: { wallSeconds: sweepCpu / Math.min(shape.noiseSweepThreads, Math.max(1, networks)), cpuSeconds: sweepCpu },
-    analysis: { wallSeconds: perNetwork / Math.min(shape.analysisThreads, Math.max(1, networks)) + forest, cpuSeconds: perNetwork + forest },
+    analysis: { wallSeconds: (perNetwork + forest) / Math.min(shape.analysisThreads, Math.max(1, networks)), cpuSeconds: perNetwork + forest },
     report: { wallSeconds: report, cpuSeconds: report },
   };
   let w = 0;

@@ -8,6 +8,8 @@ import { initBackend, loadPlugins, loadRun, trainedNetworks, TEST_SET_SEED_OFFSE
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerSetup } from './analysis-workers.js';
 import { analysisRegistry, testEvaluators } from './analyze-run.js';
 import type { TestEvaluators } from './measure-network.js';
+import type { NetworkAnalysis } from './network-analysis.js';
+import { crossValidatedForest, type CrossValidatedRmse } from '../predict/random-forest-cv.js';
 import { analyzeRunNetwork } from './run-network-analysis.js';
 import { storedSweep } from './stored-sweep.js';
 
@@ -35,7 +37,7 @@ async function runContext(dir: string): Promise<RunContext> {
   };
 }
 
-async function analyze(req: AnalysisRequest): Promise<AnalysisReply> {
+async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Promise<NetworkAnalysis> {
   registry ??= (async () => {
     await initBackend(setup.backend);
     const base = await loadPlugins({ cwd: setup.plugins.cwd, extra: setup.plugins.extra ? [...setup.plugins.extra] : [] });
@@ -46,7 +48,7 @@ async function analyze(req: AnalysisRequest): Promise<AnalysisReply> {
   const c = await runs.get(req.dir)!;
   const net = c.networks.get(req.id);
   if (!net) throw new PrnnError(`network ${req.id} of run ${req.dir} has no result`);
-  const network = await analyzeRunNetwork(c.run, net, {
+  return analyzeRunNetwork(c.run, net, {
     task: c.run.manifest.task,
     registry: reg,
     measures: new Set(setup.measures),
@@ -56,13 +58,16 @@ async function analyze(req: AnalysisRequest): Promise<AnalysisReply> {
     fdStep: setup.fdStep,
     jacobianPath: setup.jacobianPath,
   });
-  return { k: req.k, network };
 }
 
-// one network at a time: the parent hands out the next when this one is answered
+async function answer(req: AnalysisRequest): Promise<NetworkAnalysis | CrossValidatedRmse> {
+  return req.kind === 'network' ? analyze(req) : crossValidatedForest(req.rows, req.y, req.options);
+}
+
+// one request at a time: the parent hands out the next when this one is answered
 port.on('message', (req: AnalysisRequest) => {
-  analyze(req).then(
-    (reply) => port.postMessage(reply),
+  answer(req).then(
+    (value) => port.postMessage({ k: req.k, value } satisfies AnalysisReply),
     (error: unknown) => port.postMessage({ k: req.k, error: error instanceof Error ? error.message : String(error), prnn: error instanceof PrnnError } satisfies AnalysisReply),
   );
 });

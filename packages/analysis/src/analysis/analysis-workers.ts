@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/env';
 import { checkBuildIsCurrent, workerExecArgv } from '@prnn/agents';
 import type { NetworkAnalysis } from './network-analysis.js';
+import type { CrossValidatedRmse, ForestOptions } from '../predict/random-forest-cv.js';
 
 /** What every analysis worker is set up with (plain data). */
 export interface AnalysisWorkerSetup {
@@ -27,15 +28,23 @@ export interface AnalysisJob {
   readonly several: boolean;
 }
 
-/** Parent → worker. */
-export interface AnalysisRequest extends AnalysisJob {
-  readonly k: number;
-}
+/** Parent → worker: a network to analyse, or one forest of the prediction study. */
+export type AnalysisRequest =
+  | ({ readonly kind: 'network'; readonly k: number } & AnalysisJob)
+  | { readonly kind: 'forest'; readonly k: number; readonly rows: number[][]; readonly y: number[]; readonly options: ForestOptions };
 
 /** Worker → parent. */
 export type AnalysisReply =
-  | { readonly k: number; readonly network: NetworkAnalysis }
+  | { readonly k: number; readonly value: NetworkAnalysis | CrossValidatedRmse }
   | { readonly k: number; readonly error: string; readonly prnn: boolean };
+
+type Request = AnalysisRequest extends infer R ? (R extends { k: number } ? Omit<R, 'k'> : never) : never;
+
+interface Waiting {
+  readonly request: Request;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
 
 /** The compiled worker module; from the TypeScript sources (tests), the compiled copy in dist/, which must be current. */
 function analysisWorkerFile(): string {
@@ -53,11 +62,17 @@ function analysisWorkerFile(): string {
 }
 
 /**
- * Worker threads that each analyse one network at a time (analyzeRunNetwork), networks handed out in
- * order as threads free up; results come back in job order, so they do not depend on the number of threads.
+ * Worker threads that each analyse one network, or compute one forest, at a time: requests are handed out
+ * in order as threads free up, and every answer goes to its own request, so results do not depend on the
+ * number of threads.
  */
 export class AnalysisWorkerPool {
   private readonly threads: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: Waiting[] = [];
+  private readonly running = new Map<number, Waiting>();
+  private next = 0;
+  private failure: Error | undefined;
 
   constructor(
     readonly workers: number,
@@ -66,56 +81,70 @@ export class AnalysisWorkerPool {
     const file = analysisWorkerFile();
     const workerData: AnalysisWorkerSetup = { ...setup, backend: setup.backend ?? (tf.getBackend() || undefined) };
     this.threads = Array.from({ length: workers }, () => new Worker(file, { workerData, execArgv: workerExecArgv() }));
+    this.idle = [...this.threads];
+    for (const worker of this.threads) {
+      worker.on('message', (m: AnalysisReply) => this.answer(worker, m));
+      worker.on('error', (error: Error) => this.fail(error));
+      worker.on('exit', (code: number) => this.fail(new Error(`an analysis worker stopped (exit code ${code})`)));
+    }
   }
 
-  /** Analyses `jobs` on the threads; `onDone(done, id)` after each network. */
+  private answer(worker: Worker, m: AnalysisReply): void {
+    const waiting = this.running.get(m.k);
+    this.running.delete(m.k);
+    this.idle.push(worker);
+    if (waiting) {
+      if ('error' in m) waiting.reject(m.prnn ? new PrnnError(m.error) : new Error(m.error));
+      else waiting.resolve(m.value);
+    }
+    this.pump();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const w of [...this.running.values(), ...this.queue.splice(0)]) w.reject(error);
+    this.running.clear();
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.shift()!;
+      const waiting = this.queue.shift()!;
+      const k = this.next++;
+      this.running.set(k, waiting);
+      worker.postMessage({ ...waiting.request, k } as AnalysisRequest);
+    }
+  }
+
+  private run<T>(request: Request): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ request, resolve: resolve as (v: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /** Analyses `jobs` on the threads, results in job order; `onDone(done, id)` after each network. */
   async analyze(jobs: readonly AnalysisJob[], onDone?: (done: number, id: string) => void): Promise<NetworkAnalysis[]> {
-    const out = new Array<NetworkAnalysis>(jobs.length);
-    let next = 0;
     let done = 0;
-    const lane = (worker: Worker) =>
-      new Promise<void>((resolve, reject) => {
-        const give = () => {
-          if (next >= jobs.length) {
-            cleanup();
-            resolve();
-            return;
-          }
-          const k = next++;
-          worker.postMessage({ ...jobs[k], k } satisfies AnalysisRequest);
-        };
-        const onMessage = (m: AnalysisReply) => {
-          if ('error' in m) {
-            cleanup();
-            next = jobs.length;
-            reject(m.prnn ? new PrnnError(m.error) : new Error(m.error));
-            return;
-          }
-          out[m.k] = m.network;
-          onDone?.(++done, jobs[m.k].id);
-          give();
-        };
-        const onError = (error: Error) => {
-          cleanup();
-          next = jobs.length;
-          reject(error);
-        };
-        const onExit = (code: number) => onError(new Error(`an analysis worker stopped (exit code ${code})`));
-        const cleanup = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        give();
-      });
-    await Promise.all(this.threads.map(lane));
-    return out;
+    return Promise.all(
+      jobs.map((job) =>
+        this.run<NetworkAnalysis>({ kind: 'network', ...job }).then((n) => {
+          onDone?.(++done, job.id);
+          return n;
+        }),
+      ),
+    );
+  }
+
+  /** crossValidatedForest on a thread. */
+  forest(rows: number[][], y: number[], options: ForestOptions): Promise<CrossValidatedRmse> {
+    return this.run<CrossValidatedRmse>({ kind: 'forest', rows, y, options });
   }
 
   async destroy(): Promise<void> {
+    this.fail(new Error('the analysis workers were stopped'));
     await Promise.all(this.threads.map((w) => w.terminate()));
   }
 }

@@ -24,7 +24,8 @@ import type { NetworkAnalysis } from './network-analysis.js';
 import { checkStoredResult } from './stored-results.js';
 import { analyzeRunNetwork } from './run-network-analysis.js';
 import { AnalysisWorkerPool, type AnalysisJob } from './analysis-workers.js';
-import { summarizeAnalysis, type Analysis, type AnalysisSource } from './summarize.js';
+import { predictionSamples, summarizeAnalysis, type Analysis, type AnalysisSource, type SummarizeInput } from './summarize.js';
+import { paperPredictionsWith } from '../predict/paper-predictions.js';
 import { storedSweep } from './stored-sweep.js';
 
 export function analysisLevels(options: AnalysisOptions): number[] {
@@ -117,34 +118,38 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       options.onProgress?.(networks.length, total, net.entry.id);
     }
   }
-  if (parallel) {
-    const pool = new AnalysisWorkerPool(Math.min(workers, total), { mazes, noise, measures: [...measures], fdStep: options.fdStep, jacobianPath: options.jacobianPath, plugins: options.plugins ?? {} });
-    try {
-      networks.push(...(await pool.analyze(jobs, (done, id) => options.onProgress?.(done, total, id))));
-    } finally {
-      await pool.destroy();
+  const pool = parallel
+    ? new AnalysisWorkerPool(Math.min(workers, total), { mazes, noise, measures: [...measures], fdStep: options.fdStep, jacobianPath: options.jacobianPath, plugins: options.plugins ?? {} })
+    : undefined;
+  try {
+    if (pool) networks.push(...(await pool.analyze(jobs, (done, id) => options.onProgress?.(done, total, id))));
+    let threshold = Number.NaN;
+    if (measures.has('sample-efficiency')) {
+      threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
+      const metric = registry.metric('sample-efficiency');
+      for (const n of networks) {
+        const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
+        n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(input)) as number) : Number.NaN;
+      }
     }
+    const input: SummarizeInput = {
+      task,
+      mazes,
+      noise,
+      measures: [...measures],
+      sources,
+      networks,
+      sampleEfficiencyThreshold: threshold,
+      forest: options.forest,
+      seconds: (performance.now() - started) / 1000,
+    };
+    // with workers, the prediction study's forests are computed on them too, all at once
+    const samples = pool ? predictionSamples(input) : undefined;
+    const predictions = samples && pool ? await paperPredictionsWith(samples, options.forest ?? {}, (rows, y, o) => pool.forest(rows, y, o)) : undefined;
+    return summarizeAnalysis(predictions ? { ...input, predictions } : input);
+  } finally {
+    await pool?.destroy();
   }
-  let threshold = Number.NaN;
-  if (measures.has('sample-efficiency')) {
-    threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
-    const metric = registry.metric('sample-efficiency');
-    for (const n of networks) {
-      const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
-      n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(input)) as number) : Number.NaN;
-    }
-  }
-  return summarizeAnalysis({
-    task,
-    mazes,
-    noise,
-    measures: [...measures],
-    sources,
-    networks,
-    sampleEfficiencyThreshold: threshold,
-    forest: options.forest,
-    seconds: (performance.now() - started) / 1000,
-  });
 }
 
 /** Analyses one run directory (see analyzeRuns). */
