@@ -56,7 +56,7 @@ export default class Reproduce extends BaseCommand {
     scale: Flags.option({ options: SCALES, description: 'smoke, small or paper.', required: true })(),
     task: Flags.option({ options: ['track', 'general'] as const, description: "Task: track (the seed paper's) or general (the authors' later study).", default: 'track' as const })(),
     dir: Flags.string({ description: 'Sweep directory (default reproduce/<scale>-<task>).' }),
-    workers: workersFlag({ description: 'Worker threads of training and analysis (default: the number of cores).' }),
+    workers: workersFlag({ description: 'Worker threads of training, noise sweeps and analysis (default: the number of cores).' }),
     yes: Flags.boolean({ description: 'Start the paper-scale sweep (after its projected wall time is printed).', default: false }),
     slurm: Flags.boolean({ description: 'Write the Slurm arrays and the merge job and submit them when sbatch is on PATH, instead of running here.', default: false }),
     partition: Flags.string({ description: 'With --slurm: partition.' }),
