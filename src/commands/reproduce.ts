@@ -108,6 +108,11 @@ export default class Reproduce extends BaseCommand {
       const hours = projection.total.wallSeconds / 3600;
       say(`projected on this machine (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
       say(formatPhaseProjection(projection));
+      if (rates.threadShare < 0.9) {
+        // every rate was measured by the wall clock while other work shared the cores
+        const share = rates.threadShare;
+        say(`the calibration ran ${(100 * share).toFixed(0)} % of its wall time (a loaded machine): on an idle one about ${(hours * share).toFixed(2)} h wall, ${((projection.total.cpuSeconds / 3600) * share).toFixed(2)} CPU-h`);
+      }
       if (!flags.yes) {
         say(`not started: pass --yes to start it${flags.slurm ? '' : ', or --slurm --yes to run it on a cluster'}`);
         return { dir, plan: plan.hash, started: false, projectedHours: hours, projection };

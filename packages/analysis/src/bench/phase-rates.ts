@@ -9,6 +9,7 @@ import {
   PAPER_FITNESS_NOISE,
   PolicyEvaluator,
   PopulationEngine,
+  PhaseStopwatch,
   TEST_SET_SEED_OFFSET,
   type ArchInfo,
   type PhaseRates,
@@ -48,9 +49,13 @@ export interface MeasurePhaseRatesOptions {
 
 /** The measured rates, and the rows the forest and report times were measured at. */
 export interface MeasuredPhaseRates extends PhaseRates {
-  readonly reportSampleRows: number;
   /** Seconds the calibration took. */
   readonly calibrationSeconds: number;
+  /**
+   * CPU time ÷ wall time of the calibration's work in this thread: about 1 on an idle machine, less on a
+   * loaded one, whose rates (all measured by the wall clock) are lower by about this factor.
+   */
+  readonly threadShare: number;
 }
 
 /** `count` architectures spread over the list (stride 41, as benchSweep samples them), seeds 0, 1, …. */
@@ -58,12 +63,15 @@ function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMe
   return Array.from({ length: count }, (_, k) => ({ arch: archs[(k * 41) % archs.length], seed: k }));
 }
 
-/** Seconds of `work` (after one untimed warm-up call when `warm` is given). */
+/** Every timed part of the calibration in this thread: wall and this thread's CPU. */
+const timed = new PhaseStopwatch();
+
+/** Wall seconds of `work` (after one untimed warm-up call when `warm` is given). */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const t0 = performance.now();
-  await work();
-  return (performance.now() - t0) / 1000;
+  const before = timed.elapsed.wallSeconds;
+  await timed.time(work);
+  return timed.elapsed.wallSeconds - before;
 }
 
 /**
@@ -75,6 +83,7 @@ async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknow
  */
 export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<MeasuredPhaseRates> {
   const started = performance.now();
+  const timed0 = timed.elapsed;
   if (o.task.kind !== 'track' && o.task.kind !== 'general') throw new PrnnError(`the projection measures track and general tasks (got ${o.task.kind})`);
   const architecture = o.registry.architecture(o.family);
   const kernels = o.registry.kernels(o.family);
@@ -191,5 +200,6 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
     reportSeconds,
     reportSampleRows: sampleRows,
     calibrationSeconds: (performance.now() - started) / 1000,
+    threadShare: Math.min(1, (timed.elapsed.cpuSeconds - timed0.cpuSeconds) / (timed.elapsed.wallSeconds - timed0.wallSeconds)),
   };
 }
