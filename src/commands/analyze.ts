@@ -13,6 +13,7 @@ import {
   writeReport,
   type Analysis,
 } from '@prnn/analysis';
+import { workersFlag } from '../cli/workers-flag.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
@@ -100,6 +101,7 @@ export default class Analyze extends BaseCommand {
       exclusive: ['policy'],
     }),
     backend: Flags.string({ description: 'tfjs backend of autodiff and traced ONNX export: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    workers: workersFlag({ description: 'With --run: worker threads measuring networks and computing the forests (same results).', default: 1 }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
     ...taskFlags,
   };
@@ -125,7 +127,7 @@ export default class Analyze extends BaseCommand {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else {
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath }));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
       }
     } finally {
       bar.finish();
