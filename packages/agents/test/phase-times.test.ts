@@ -58,8 +58,8 @@ describe('thread CPU clock', () => {
     const thread = threadCpuSeconds() - thread0;
     const whole = processCpuSeconds() - process0;
     expect(thread).toBeGreaterThan(0);
-    // the process clock ticks in microseconds, the thread clock in nanoseconds
-    expect(thread).toBeLessThanOrEqual(whole + 1e-3);
+    // two kernel accountings (getrusage for the process, the scheduler's for the thread) differ by a few ms
+    expect(thread).toBeLessThanOrEqual(whole * 1.05 + 0.01);
   });
 
   it("leaves out another thread's work: a worker's busy loop counts for the process, not for this thread", async () => {
