@@ -31,6 +31,39 @@ describe('prnn reproduce', () => {
     expect(again.stdout).toMatch(/^report: .*report \(\d+ files\)$/m);
   });
 
+  it('--workers 2: the profile has every phase, finite and ≥ 0, each within the total, adding up to it; the table is printed', () => {
+    const dir = join(tmp(), 'profile');
+    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const { profile } = JSON.parse(r.stdout) as { profile: { phases: Record<string, { wallSeconds: number; cpuSeconds: number }>; total: { wallSeconds: number; cpuSeconds: number } } };
+    const names = ['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report', 'other'];
+    expect(Object.keys(profile.phases)).toEqual(names);
+    let wall = 0;
+    let cpu = 0;
+    for (const name of names) {
+      const p = profile.phases[name];
+      for (const v of [p.wallSeconds, p.cpuSeconds]) {
+        expect(Number.isFinite(v), name).toBe(true);
+        expect(v, name).toBeGreaterThanOrEqual(0);
+      }
+      expect(p.wallSeconds, name).toBeLessThanOrEqual(profile.total.wallSeconds);
+      expect(p.cpuSeconds, name).toBeLessThanOrEqual(profile.total.cpuSeconds);
+      // every phase of the experiment ran in this call
+      if (name !== 'other') expect(p.wallSeconds, name).toBeGreaterThan(0);
+      wall += p.wallSeconds;
+      cpu += p.cpuSeconds;
+    }
+    expect(wall).toBeCloseTo(profile.total.wallSeconds, 6);
+    expect(cpu).toBeCloseTo(profile.total.cpuSeconds, 6);
+    // the second call trains nothing: no training, curve or final tests, no noise sweeps in its profile
+    const again = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^phase +wall s +CPU s +cores +of wall$/m);
+    for (const label of ['training', 'curve tests', 'final tests', 'noise sweeps']) expect(again.stdout).toMatch(new RegExp(`^${label} +0\\.00 +0\\.00 +– +0\\.0 %$`, 'm'));
+    expect(again.stdout).toMatch(/^analysis +\d/m);
+    expect(again.stdout).toMatch(/^total +\d/m);
+  });
+
   it('--scale paper prints its projected wall time and starts nothing without --yes', () => {
     const dir = join(tmp(), 'paper');
     const r = runCli(['reproduce', '--scale', 'paper', '--dir', dir, '--workers', '1', '--bench-seconds', '0.2', '--json']);
@@ -39,6 +72,16 @@ describe('prnn reproduce', () => {
     const out = JSON.parse(r.stdout);
     expect(out.started).toBe(false);
     expect(out.projectedHours).toBeGreaterThan(0.1);
+    // the projection is per phase, from the same model as the profile: the phases add up to its total
+    const { phases, total } = out.projection as { phases: Record<string, { wallSeconds: number; cpuSeconds: number }>; total: { wallSeconds: number; cpuSeconds: number } };
+    expect(Object.keys(phases)).toEqual(['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report']);
+    for (const t of Object.values(phases)) {
+      expect(t.wallSeconds).toBeGreaterThan(0);
+      // one worker: every phase waits for all of its CPU time
+      expect(t.cpuSeconds).toBeCloseTo(t.wallSeconds, 6);
+    }
+    expect(Object.values(phases).reduce((s, t) => s + t.wallSeconds, 0)).toBeCloseTo(total.wallSeconds, 6);
+    expect(out.projectedHours).toBeCloseTo(total.wallSeconds / 3600, 9);
     expect(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')).networks).toHaveLength(6450);
     expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
     expect(existsSync(join(dir, 'work'))).toBe(false);

@@ -15,6 +15,7 @@ import {
   writeReport,
   type Analysis,
 } from '@prnn/analysis';
+import { workersFlag } from '../cli/workers-flag.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { readSweepStore } from '../cli/sweep-store-networks.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
@@ -127,6 +128,7 @@ export default class Analyze extends BaseCommand {
       exclusive: ['policy'],
     }),
     backend: Flags.string({ description: 'tfjs backend of autodiff and traced ONNX export: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    workers: workersFlag({ description: 'With --run: worker threads measuring networks and computing the forests (same results).', default: 1 }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
     ...taskFlags,
   };
@@ -155,7 +157,7 @@ export default class Analyze extends BaseCommand {
         const stored = withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
         analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath }));
       } else {
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath }));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
       }
     } finally {
       bar.finish();

@@ -106,7 +106,7 @@ export default class Eval extends BaseCommand {
     }),
     engine: Flags.option({ options: EVAL_ENGINES, description: 'onnx (onnxruntime) or tfjs (the networks\' tfjs model; --run only).', default: 'onnx' as EvalEngineName })(),
     backend: Flags.string({ description: 'tfjs backend for --engine tfjs: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    workers: workersFlag({ description: 'With --run and --engine onnx: networks evaluated at once, each on its own worker thread (same results).', default: 1 }),
+    workers: workersFlag({ description: 'With --run: networks evaluated at once, each on its own worker thread (same results).', default: 1 }),
     ...taskFlags,
     maze: Flags.option({
       options: ['track', 'general', 'h'] as const,

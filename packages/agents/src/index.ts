@@ -20,6 +20,8 @@ export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';
 export * from './bench/index.js';
+// Wall and CPU time by phase (prnn reproduce's profile).
+export * from './profile/index.js';
 export * from './onnx/index.js';
 // Measures: recorded test trials and running metric plugins over a run.
 export * from './metrics/index.js';

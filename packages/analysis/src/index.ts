@@ -47,4 +47,5 @@ export * from './report/report-markdown.js';
 export * from './report/report-html.js';
 export * from './report/write-report.js';
 export * from './bench/bench-sensitivity.js';
+export * from './bench/phase-rates.js';
 export * from './plugin/analysis-metrics.js';

@@ -13,3 +13,4 @@ export * from './merge.js';
 export * from './export.js';
 export * from './slurm.js';
 export * from './chunk-selection.js';
+export * from './projection-shape.js';

@@ -14,6 +14,12 @@ import {
   type Registry,
   type RunNetworkEvaluation,
   TrainingInterrupted,
+  TrainWorkerPool,
+  StageStopwatch,
+  addPhaseTimes,
+  splitStage,
+  type PhaseTime,
+  type PhaseTimes,
 } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
 import { ChunkProgressWriter, chunkProgressPath } from './chunk-progress.js';
@@ -89,6 +95,11 @@ export interface RunSweepResult {
   readonly chunks: readonly ChunkReport[];
   /** True when a signal stopped the run (a checkpoint was written). */
   readonly interrupted: boolean;
+  /**
+   * Wall and CPU time of the chunks run in this call by phase: `training`, `curveTests`, `finalTests`
+   * (measured in the training threads and taken out of training) and `noiseSweeps`.
+   */
+  readonly phases: PhaseTimes;
 }
 
 /** `--chunk` values are checked against the plan: a clear error names the allowed range. */
@@ -117,7 +128,8 @@ async function runChunk(
   store: ResultsStore,
   lock: ChunkLock,
   progress: ChunkProgressWriter,
-): Promise<{ stored: number; interrupted: boolean }> {
+  pool: TrainWorkerPool | undefined,
+): Promise<{ stored: number; interrupted: boolean; phases: PhaseTimes }> {
   const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
   // a directory without run.json is what a kill left while it was being created: start it afresh
@@ -142,6 +154,7 @@ async function runChunk(
     population: networks.length,
     path: plan.path,
     workers: o.workers,
+    workerPool: pool,
     plugins: { cwd: o.pluginsCwd ?? process.cwd() },
     backend: o.backend,
     out: runDir,
@@ -154,25 +167,35 @@ async function runChunk(
       beat();
     },
   };
+  const training = new StageStopwatch();
+  let trained;
   try {
-    await trainRun(options);
+    trained = await trainRun(options);
   } catch (error) {
-    if (stoppedBySignal(error)) return { stored: 0, interrupted: true };
+    if (stoppedBySignal(error)) return { stored: 0, interrupted: true, phases: {} };
     throw error;
   }
   const trainSeconds = (performance.now() - started) / 1000;
+  // the learner's tests ran inside training (on its threads): what they took is not training
+  const phases: Record<string, PhaseTime> = splitStage(training.elapsed, 'training', trained.phases);
   const evaluations = new Map<string, RunNetworkEvaluation>();
+  const sweeping = new StageStopwatch();
   await evaluateRun(runDir, {
     noise: plan.measures.noise,
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
     architecture: (family) => o.registry.architecture(family),
+    // every network's sweep on its own worker thread (the same numbers as in this thread)
+    workers: o.workers,
+    workerPool: pool,
+    plugins: { cwd: o.pluginsCwd ?? process.cwd() },
     onNetwork: (done, total, e) => {
       evaluations.set(e.id, e);
       progress.update('testing', done, total, 0);
       beat();
     },
   });
+  phases.noiseSweeps = sweeping.elapsed;
   const run = await loadRun(runDir);
   const metrics = plan.measures.metrics.map((name) => o.registry.metric(name));
   const host = hostName();
@@ -214,7 +237,7 @@ async function runChunk(
     };
     if (store.insert(record)) stored++;
   }
-  return { stored, interrupted: false };
+  return { stored, interrupted: false, phases };
 }
 
 /**
@@ -244,7 +267,10 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   }
   const shared = o.shardDir ? undefined : ResultsStore.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });
   const reports: ChunkReport[] = [];
+  let phases: PhaseTimes = {};
   let interrupted = false;
+  // one set of worker threads for every chunk's training and noise sweeps (started with the first chunk run)
+  let pool: TrainWorkerPool | undefined;
   try {
     shared?.bindPlan(plan);
     const published = new Set((await publishedShards(o.dir, plan)).map((s) => s.chunk));
@@ -274,7 +300,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
       }
       const runDir = join(workDir, `chunk-${chunk}`);
       let shard: ResultsStore | undefined;
-      let outcome: { stored: number; interrupted: boolean };
+      let outcome: { stored: number; interrupted: boolean; phases: PhaseTimes };
       const progress = new ChunkProgressWriter(chunkProgressPath(workDir, chunk), chunk);
       try {
         let store = shared;
@@ -283,7 +309,9 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
           shard.bindPlan(plan);
           store = shard;
         }
-        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress);
+        pool ??= (o.workers ?? 1) > 1 ? new TrainWorkerPool(o.workers!, { keepAlive: true }) : undefined;
+        outcome = await runChunk(o, plan, learner, config, chunk, runDir, store!, lock, progress, pool);
+        phases = addPhaseTimes(phases, outcome.phases);
         if (shard && !outcome.interrupted) await publishShard(shard, o.dir, chunk);
       } finally {
         shard?.close();
@@ -301,8 +329,9 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     }
   } finally {
     shared?.close();
+    await pool?.destroy();
   }
-  return { plan, chunks: reports, interrupted };
+  return { plan, chunks: reports, interrupted, phases };
 }
 
 /** Copies a finished shard next to the sweep (DIR/shards/chunk-<i>.sqlite) without ever exposing half a file. */

@@ -3,6 +3,8 @@ import { jsonNumber } from '../run/json-number.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { trapezoidArea } from './noise-spec.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
+import { PopulationEngine } from './population-engine.js';
+import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 
 /** One network's evaluation on some noise levels, as plain data for a worker thread. */
 export interface LevelsRequest {
@@ -19,6 +21,21 @@ export interface LevelsRequest {
   readonly intraOpNumThreads: number;
 }
 
+/**
+ * One network's evaluation by its architecture's population model (engine `tfjs`) on some noise levels, as
+ * plain data for a worker thread, which rebuilds the registry to find the architecture.
+ */
+export interface ModelLevelsRequest extends Omit<LevelsRequest, 'bytes' | 'intraOpNumThreads'> {
+  readonly family: string;
+  readonly arch: ArchInfo;
+  readonly weights: Record<string, Float32Array>;
+  /** The tfjs backend of the caller (so the worker computes with the same one). */
+  readonly backend: string;
+  /** Where the worker loads plugins: the directory of prnn.config.json, and more plugin specs. */
+  readonly cwd: string;
+  readonly plugins?: readonly string[];
+}
+
 export interface LevelsResult {
   /** Mean fitness per level (NaN where no trial is defined). */
   readonly means: number[];
@@ -29,6 +46,18 @@ const evaluators = new Map<string, PolicyEvaluator>();
 
 /** Evaluates one network on `req.noise` in this thread (what a worker runs). */
 export async function evaluateLevels(req: LevelsRequest): Promise<LevelsResult> {
+  const evaluator = evaluatorFor(req);
+  const policy = await OnnxPolicy.load(req.bytes, { label: req.label, intraOpNumThreads: req.intraOpNumThreads });
+  try {
+    const r = await evaluator.evaluate(policy, req.seed);
+    return { means: r.fitness.map((v) => (v === null ? Number.NaN : v)) };
+  } finally {
+    await policy.release();
+  }
+}
+
+/** The evaluator of a sweep shape in this thread (kept across calls). */
+function evaluatorFor(req: Omit<LevelsRequest, 'bytes' | 'intraOpNumThreads'>): PolicyEvaluator {
   const key = JSON.stringify([req.task, req.mazes, req.mazeSeed, req.noise, req.streamId ?? null]);
   let evaluator = evaluators.get(key);
   if (!evaluator) {
@@ -36,12 +65,17 @@ export async function evaluateLevels(req: LevelsRequest): Promise<LevelsResult> 
     evaluator = new PolicyEvaluator({ task: req.task, mazes: req.mazes, mazeSeed: req.mazeSeed, noise: req.noise, streamId: req.streamId });
     evaluators.set(key, evaluator);
   }
-  const policy = await OnnxPolicy.load(req.bytes, { label: req.label, intraOpNumThreads: req.intraOpNumThreads });
+  return evaluator;
+}
+
+/** Evaluates one network by its architecture's population model on `req.noise` in this thread (what a worker runs). */
+export async function evaluateModelLevels(req: ModelLevelsRequest, architecture: Architecture): Promise<LevelsResult> {
+  const engine = PopulationEngine.create(architecture, req.arch, req.weights, req.task.channels, { seed: req.seed });
   try {
-    const r = await evaluator.evaluate(policy, req.seed);
+    const r = await evaluatorFor(req).evaluate(engine, req.seed);
     return { means: r.fitness.map((v) => (v === null ? Number.NaN : v)) };
   } finally {
-    await policy.release();
+    engine.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
 import { loadRun, readNetworkWeights, type RunManifest } from '../run/run-dir.js';
@@ -10,7 +11,7 @@ import { OnnxPolicy } from './onnx-policy.js';
 import { PolicyEvaluator, type EvaluationResult } from './policy-evaluator.js';
 import { PopulationEngine } from './population-engine.js';
 import { trapezoidArea } from './noise-spec.js';
-import type { LevelsRequest, LevelsResult } from './evaluate-in-workers.js';
+import type { LevelsRequest, LevelsResult, ModelLevelsRequest } from './evaluate-in-workers.js';
 import { jsonNumber } from '../run/json-number.js';
 import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 import type { QEngine } from './q-engine.js';
@@ -45,10 +46,14 @@ export interface RunEvaluationOptions {
   readonly canonical?: (spec: string) => string | undefined;
   readonly intraOpNumThreads?: number;
   /**
-   * Worker threads (default 1: this thread): with the onnx engine on a built-in maze kind, up to this many
-   * networks are evaluated at once, each in a worker with its own session and maze world (same results).
+   * Worker threads (default 1: this thread): on a built-in maze kind, up to this many networks are evaluated
+   * at once, each in a worker with its own session (onnx) or population model (tfjs) and maze world (same results).
    */
   readonly workers?: number;
+  /** Worker threads owned by the caller (kept alive across runs); absent: a pool of `workers` threads for this call. */
+  readonly workerPool?: TrainWorkerPool;
+  /** With the tfjs engine on workers: where the workers load plugins (the directory of prnn.config.json), and more specs. */
+  readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
   /** Write the results (default true), to `file` (default `<run>/eval.json`). */
   readonly write?: boolean;
   readonly file?: string;
@@ -152,8 +157,7 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
   const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture;
-  const workers = checkWorkers(options.workers ?? 1);
-  if (workers > 1 && engine !== 'onnx') throw new PrnnError(`workers > 1 needs the onnx engine (got engine ${engine} with ${workers} workers)`);
+  const workers = checkWorkers(options.workers ?? options.workerPool?.workers ?? 1);
   const results: RunNetworkEvaluation[] =
     workers > 1 && !source && networks.length > 1
       ? await evaluateInWorkers(run, networks, workers, { ...options, task, count, mazeSeed, noise: [...evaluator.noise] })
@@ -203,7 +207,7 @@ async function evaluateInWorkers(
   workers: number,
   o: RunEvaluationOptions & { task: TaskOptions; count: number; mazeSeed: number; noise: number[] },
 ): Promise<RunNetworkEvaluation[]> {
-  const pool = new TrainWorkerPool(workers);
+  const pool = o.workerPool ?? new TrainWorkerPool(workers);
   const entries = new Array<RunNetworkEvaluation>(networks.length);
   let next = 0;
   let done = 0;
@@ -214,18 +218,24 @@ async function evaluateInWorkers(
       const family = net.result.arch?.family ?? net.entry.family;
       const architecture = o.architecture(family);
       if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
-      const request: LevelsRequest = {
-        bytes: await runNetworkOnnx(run, net, architecture),
-        label: net.entry.id,
-        task: o.task,
-        mazes: o.count,
-        mazeSeed: o.mazeSeed,
-        noise: o.noise,
-        seed: o.seed ?? net.entry.seed,
-        intraOpNumThreads: o.intraOpNumThreads ?? 1,
-      };
+      const common = { label: net.entry.id, task: o.task, mazes: o.count, mazeSeed: o.mazeSeed, noise: o.noise, seed: o.seed ?? net.entry.seed };
       const started = performance.now();
-      const { means } = await pool.call<LevelsResult>('evaluateLevelsInWorker', request);
+      let means: number[];
+      if ((o.engine ?? 'onnx') === 'onnx') {
+        const request: LevelsRequest = { ...common, bytes: await runNetworkOnnx(run, net, architecture), intraOpNumThreads: o.intraOpNumThreads ?? 1 };
+        ({ means } = await pool.call<LevelsResult>('evaluateLevelsInWorker', request));
+      } else {
+        const request: ModelLevelsRequest = {
+          ...common,
+          family,
+          arch: runNetworkArch(net),
+          weights: await readNetworkWeights(run.dir, net.entry.id, net.result),
+          backend: tf.getBackend(),
+          cwd: o.plugins?.cwd ?? process.cwd(),
+          plugins: o.plugins?.extra,
+        };
+        ({ means } = await pool.call<LevelsResult>('evaluateModelLevelsInWorker', request));
+      }
       const entry: RunNetworkEvaluation = {
         id: net.entry.id,
         arch: net.entry.arch,
@@ -241,7 +251,7 @@ async function evaluateInWorkers(
   try {
     await Promise.all(Array.from({ length: Math.min(workers, networks.length) }, lane));
   } finally {
-    await pool.destroy();
+    if (!o.workerPool) await pool.destroy();
   }
   return entries;
 }

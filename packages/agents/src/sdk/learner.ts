@@ -2,6 +2,7 @@ import type { TaskOptions } from '@prnn/env';
 import type { Architecture, PopulationMember } from './architecture.js';
 import type { KernelSet } from './kernel.js';
 import type { TaskSource } from './task-source.js';
+import type { PhaseTimes } from '../profile/phase-times.js';
 
 /**
  * A learning algorithm (a plugin contract, bound to `TYPES.Learner`). Built-in: `dqn`, the reference's
@@ -124,4 +125,9 @@ export interface TrainResult {
   readonly netEpisodesPerSecond: number;
   /** The tfjs backend that ran it (`tensorflow`, `wasm`, `cpu`). */
   readonly backend: string;
+  /**
+   * Time spent in phases other than training proper, measured in the training thread (PHASES names:
+   * `curveTests`, `finalTests`); absent when the learner does not time them.
+   */
+  readonly phases?: PhaseTimes;
 }

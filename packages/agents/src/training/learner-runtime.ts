@@ -23,6 +23,7 @@ import { jsonNumber } from '../run/json-number.js';
 import { ChunkedGreedyTest } from './chunked-greedy-test.js';
 import { createPopulationModel } from './create-population.js';
 import { onnxFinalFitness } from './onnx-final-fitness.js';
+import { PhaseStopwatch, type PhaseTimes } from '../profile/phase-times.js';
 import { applyConfigOverrides, curvePointEpisode, type ConfigCheck } from '../learners/dqn-config.js';
 
 /** A named float32 tensor of a learner's state. */
@@ -154,6 +155,7 @@ export async function runLearner<Config extends LearnerConfig>(
       networks: await finalNetworkResults(model, members, curves, E),
       netEpisodesPerSecond: progress.netEpisodesPerSecond(),
       backend: tf.getBackend(),
+      phases: curves.phases(),
     };
   } finally {
     session?.dispose?.();
@@ -313,6 +315,9 @@ export class TrainingCurves {
   private readonly model: PopulationModel;
   private readonly job: TrainJob;
   private point = 0;
+  /** Time spent measuring curve points, and in the final test (this thread's clock). */
+  readonly curveTime = new PhaseStopwatch();
+  readonly finalTime = new PhaseStopwatch();
 
   constructor(job: TrainJob, model: PopulationModel) {
     const { task, config, members } = job;
@@ -326,12 +331,17 @@ export class TrainingCurves {
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
   }
 
+  /** The time spent in curve points and the final test so far, this thread's clock (TrainResult.phases). */
+  phases(): PhaseTimes {
+    return { curveTests: this.curveTime.elapsed, finalTests: this.finalTime.elapsed };
+  }
+
   /** Measures the points due before `episode`; points of earlier episodes (measured before a resume) are skipped. */
   async measureDue(episode: number): Promise<void> {
     const { config } = this;
     while (this.point < config.curvePoints && curvePointEpisode(config, this.point) < episode) this.point++;
     while (this.point < config.curvePoints && curvePointEpisode(config, this.point) === episode) {
-      const { fitness } = await this.evaluator.evaluate(this.model, this.seeds, { sensorNoise: config.sensorNoise, streamId: this.point });
+      const { fitness } = await this.curveTime.time(() => this.evaluator.evaluate(this.model, this.seeds, { sensorNoise: config.sensorNoise, streamId: this.point }));
       for (let n = 0; n < fitness.length; n++) this.values[n][this.point] = fitness[n];
       this.point++;
     }
@@ -343,6 +353,10 @@ export class TrainingCurves {
    * population model.
    */
   async finalFitness(weights?: readonly Record<string, Float32Array>[]): Promise<Float64Array> {
+    return this.finalTime.time(() => this.finalFitnessUntimed(weights));
+  }
+
+  private async finalFitnessUntimed(weights?: readonly Record<string, Float32Array>[]): Promise<Float64Array> {
     const { architecture, members } = this.job;
     if (weights && architecture.exportOnnx) {
       return onnxFinalFitness(architecture, members, weights, this.evaluator.set, this.config.sensorNoise, this.job.kernels);

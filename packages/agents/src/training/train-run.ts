@@ -8,6 +8,7 @@ import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveC
 import { jsonNumber } from '../run/json-number.js';
 import { TrainingInterrupted } from './training-interrupted.js';
 import { isTrainingStopped } from '../sdk/training-stopped.js';
+import { addPhaseTimes, concurrentPhaseTimes, type PhaseTimes } from '../profile/phase-times.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -99,6 +100,11 @@ export interface TrainRunResult {
   readonly out?: string;
   /** The full results (weights included) of the networks trained in this call. */
   readonly trained: readonly NetworkResult[];
+  /**
+   * Time the learner spent in this call outside training proper (`curveTests`, `finalTests`), summed over
+   * populations; slices trained at once add their CPU time, and their longest slice gives the wall time.
+   */
+  readonly phases: PhaseTimes;
 }
 
 /** A network's summary: its run.json entry with its fitness and training curve. */
@@ -242,6 +248,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let trainingSeconds = 0;
   const started = performance.now();
   let backend = o.backend;
+  let phases: PhaseTimes = {};
   let pool: TrainWorkerPool | undefined;
   const ownPool = o.workerPool === undefined;
 
@@ -356,6 +363,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         backend: results[0].backend,
       };
       backend = result.backend;
+      const slicePhases = results.map((r) => r.phases);
+      phases = addPhaseTimes(phases, parallel > 1 ? concurrentPhaseTimes(slicePhases) : addPhaseTimes(...slicePhases));
       const count = work.reduce((sum, w) => sum + w, 0);
       trainedEpisodes += count;
       if (result.netEpisodesPerSecond > 0) trainingSeconds += count / result.netEpisodesPerSecond;
@@ -384,5 +393,6 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     backend,
     out: o.out,
     trained,
+    phases,
   };
 }

@@ -19,6 +19,14 @@ export interface AnalysisOptions {
   readonly jacobianPath?: string;
   /** Central-difference step for bare ONNX policies, which have no differentiable step (default FD_STEP). */
   readonly fdStep?: number;
+  /**
+   * Worker threads for the per-network measures (default 1: this thread). Each worker rebuilds the registry
+   * from `plugins` (plugins by name only) and analyses one network at a time; the results do not depend on
+   * the number of workers.
+   */
+  readonly workers?: number;
+  /** Where analysis workers load plugins: the directory of prnn.config.json (default process.cwd()), and more specs. */
+  readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
   /** Called after each network: networks done, total, the network's id. */
   readonly onProgress?: (done: number, total: number, id: string) => void;
 }

@@ -1,20 +1,15 @@
-import { basename } from 'node:path';
 import { PrnnError } from '@prnn/env';
 import {
   loadRun,
-  OnnxPolicy,
   PAPER_NOISE_SPEC,
   parseNoiseSpec,
   PolicyEvaluator,
   PAPER_FITNESS_NOISE,
-  readNetworkWeights,
-  runNetworkArch,
-  runNetworkOnnx,
   TEST_SET_SEED_OFFSET,
   trainedNetworks,
   builtinPlugins,
   createContainer,
-  type Architecture,
+  checkWorkers,
   type Registry,
   type LoadedRun,
   type RunNetwork,
@@ -24,10 +19,13 @@ import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
 import { analysisMetricsPlugin, type AnalysisMetricInput } from '../plugin/analysis-metrics.js';
 import type { AnalysisOptions } from './analysis-options.js';
 import { ensureBackend } from './ensure-backend.js';
-import { measureNetwork, pluginMetricNames, type TestEvaluators } from './measure-network.js';
+import { pluginMetricNames, type TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
-import { checkStoredResult, checkStoredWeights } from './stored-results.js';
-import { summarizeAnalysis, type Analysis, type AnalysisSource } from './summarize.js';
+import { checkStoredResult } from './stored-results.js';
+import { analyzeRunNetwork } from './run-network-analysis.js';
+import { AnalysisWorkerPool, type AnalysisJob } from './analysis-workers.js';
+import { predictionSamples, summarizeAnalysis, type Analysis, type AnalysisSource, type SummarizeInput } from './summarize.js';
+import { paperPredictionsWith } from '../predict/paper-predictions.js';
 import { storedSweep } from './stored-sweep.js';
 
 export function analysisLevels(options: AnalysisOptions): number[] {
@@ -91,6 +89,10 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
   }
   const total = loaded.reduce((n, l) => n + l.networks.length, 0);
   const networks: NetworkAnalysis[] = [];
+  // with workers, the networks are measured on worker threads (each rebuilds the registry from options.plugins)
+  const workers = checkWorkers(options.workers ?? 1, 'workers');
+  const parallel = workers > 1 && total > 1;
+  const jobs: AnalysisJob[] = [];
   const sources: AnalysisSource[] = [];
   const several = loaded.length > 1;
   for (const { run, networks: nets } of loaded) {
@@ -107,64 +109,47 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
       mazeSeed,
       reusedEval: stored !== undefined,
     });
+    if (parallel) {
+      jobs.push(...nets.map((net) => ({ dir: run.dir, id: net.entry.id, several })));
+      continue;
+    }
     for (const net of nets) {
-      const arch = runNetworkArch(net);
-      const where = `network ${net.entry.id} of run ${run.dir}`;
-      const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
-      checkStoredWeights(weights, where);
-      const architecture = registry.architecture(arch.family);
-      const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
-      const network = architecture.network ? () => architecture.network!(arch, weights, task.channels) : undefined;
-      let measured;
-      try {
-        measured = await measureNetwork(policy, net.entry.seed, ev, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
-          measures,
-          storedSweep: stored?.get(net.entry.id),
-          fdStep: options.fdStep,
-          network,
-          kernels: registry.kernels(arch.family),
-          jacobianPath: options.jacobianPath,
-        });
-      } finally {
-        await policy.release();
-      }
-      networks.push({
-        source: run.dir,
-        id: several ? `${basename(run.dir)}/${net.entry.id}` : net.entry.id,
-        family: arch.family,
-        arch: arch.name,
-        seed: net.entry.seed,
-        hidden: arch.hidden,
-        parameters: arch.parameters,
-        flags: { ...(arch.flags ?? {}) },
-        storedFitness: net.result.fitness as number,
-        ...measured,
-        sampleEfficiency: Number.NaN,
-        trainingCurve: net.result.trainingCurve.map((v) => v as number),
-      });
+      networks.push(await analyzeRunNetwork(run, net, { task, registry, measures, evaluators: ev, storedSweep: stored?.get(net.entry.id), several, fdStep: options.fdStep, jacobianPath: options.jacobianPath }));
       options.onProgress?.(networks.length, total, net.entry.id);
     }
   }
-  let threshold = Number.NaN;
-  if (measures.has('sample-efficiency')) {
-    threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
-    const metric = registry.metric('sample-efficiency');
-    for (const n of networks) {
-      const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
-      n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(input)) as number) : Number.NaN;
+  const pool = parallel
+    ? new AnalysisWorkerPool(Math.min(workers, total), { mazes, noise, measures: [...measures], fdStep: options.fdStep, jacobianPath: options.jacobianPath, plugins: options.plugins ?? {} })
+    : undefined;
+  try {
+    if (pool) networks.push(...(await pool.analyze(jobs, (done, id) => options.onProgress?.(done, total, id))));
+    let threshold = Number.NaN;
+    if (measures.has('sample-efficiency')) {
+      threshold = sampleEfficiencyThreshold(networks.map((n) => n.fitness));
+      const metric = registry.metric('sample-efficiency');
+      for (const n of networks) {
+        const input: AnalysisMetricInput = { arch: { family: n.family, name: n.arch, hidden: n.hidden, parameters: n.parameters }, weights: {}, trainingCurve: n.trainingCurve, sampleEfficiencyThreshold: threshold };
+        n.sampleEfficiency = n.trainingCurve.length > 0 ? ((await metric.measure(input)) as number) : Number.NaN;
+      }
     }
+    const input: SummarizeInput = {
+      task,
+      mazes,
+      noise,
+      measures: [...measures],
+      sources,
+      networks,
+      sampleEfficiencyThreshold: threshold,
+      forest: options.forest,
+      seconds: (performance.now() - started) / 1000,
+    };
+    // with workers, the prediction study's forests are computed on them too, all at once
+    const samples = pool ? predictionSamples(input) : undefined;
+    const predictions = samples && pool ? await paperPredictionsWith(samples, options.forest ?? {}, (rows, y, o) => pool.forest(rows, y, o)) : undefined;
+    return summarizeAnalysis(predictions ? { ...input, predictions } : input);
+  } finally {
+    await pool?.destroy();
   }
-  return summarizeAnalysis({
-    task,
-    mazes,
-    noise,
-    measures: [...measures],
-    sources,
-    networks,
-    sampleEfficiencyThreshold: threshold,
-    forest: options.forest,
-    seconds: (performance.now() - started) / 1000,
-  });
 }
 
 /** Analyses one run directory (see analyzeRuns). */

@@ -1,6 +1,6 @@
 import type { TaskOptions } from '@prnn/env';
 import { summarize } from '../measures/summary.js';
-import { paperPredictions, type PredictionResult } from '../predict/paper-predictions.js';
+import { paperPredictions, type PredictionResult, type PredictionSample } from '../predict/paper-predictions.js';
 import type { ForestOptions } from '../predict/random-forest-cv.js';
 import { compareToReference, SIGNIFICANCE_LEVEL, type GroupComparison } from '../stats/compare-to-reference.js';
 import { headlineTable, type HeadlineRow } from './headline.js';
@@ -71,6 +71,15 @@ export interface SummarizeInput {
   readonly sampleEfficiencyThreshold: number;
   readonly forest?: ForestOptions;
   readonly seconds: number;
+  /** The prediction study, when computed elsewhere (e.g. on worker threads) from `predictionSamples(input)`. */
+  readonly predictions?: PredictionResult[];
+}
+
+/** What the prediction study's forests see of the networks, or undefined when the analysis makes no prediction. */
+export function predictionSamples(input: SummarizeInput): PredictionSample[] | undefined {
+  const { networks } = input;
+  const wantPrediction = networks.length >= 2 && ['fitness', 'robustness', 'sample-efficiency'].some((m) => input.measures.includes(m));
+  return wantPrediction ? networks.map((n) => ({ ...n, weightNorms: n.weightNorms })) : undefined;
 }
 
 /** Per-architecture summaries, tests against FC, the headline table and the prediction study. */
@@ -109,13 +118,8 @@ export function summarizeAnalysis(input: SummarizeInput): Analysis {
     };
   });
   architectures.sort((a, b) => a.parameters - b.parameters || a.arch.localeCompare(b.arch));
-  const wantPrediction = networks.length >= 2 && ['fitness', 'robustness', 'sample-efficiency'].some((m) => input.measures.includes(m));
-  const predictions = wantPrediction
-    ? paperPredictions(
-        networks.map((n) => ({ ...n, weightNorms: n.weightNorms })),
-        input.forest,
-      )
-    : [];
+  const samples = predictionSamples(input);
+  const predictions = input.predictions ?? (samples ? paperPredictions(samples, input.forest) : []);
   return {
     format: 'prnn-analysis',
     version: 1,

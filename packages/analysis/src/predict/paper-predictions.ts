@@ -47,7 +47,20 @@ function featureRow(s: PredictionSample, set: PredictionFeatureSet): number[] {
  * non-finite value in what a forest needs are left out of that forest.
  */
 export function paperPredictions(samples: readonly PredictionSample[], options: ForestOptions = {}): PredictionResult[] {
-  const results: PredictionResult[] = [];
+  return predictionTasks(samples).map((t) => ({ target: t.target, features: t.features, truth: t.y, ...crossValidatedForest(t.rows, t.y, options) }));
+}
+
+/** One forest of the prediction study: what it predicts, from which features, and its data. */
+export interface PredictionTask {
+  readonly target: PredictionTarget;
+  readonly features: PredictionFeatureSet;
+  readonly rows: number[][];
+  readonly y: number[];
+}
+
+/** The forests of the prediction study (see paperPredictions), in its order, each with its samples. */
+export function predictionTasks(samples: readonly PredictionSample[]): PredictionTask[] {
+  const tasks: PredictionTask[] = [];
   for (const target of PREDICTION_TARGETS) {
     for (const features of PREDICTION_FEATURES) {
       const rows: number[][] = [];
@@ -59,9 +72,20 @@ export function paperPredictions(samples: readonly PredictionSample[], options: 
           y.push(s[target]);
         }
       }
-      if (y.length < 2) continue;
-      results.push({ target, features, truth: y, ...crossValidatedForest(rows, y, options) });
+      if (y.length >= 2) tasks.push({ target, features, rows, y });
     }
   }
-  return results;
+  return tasks;
+}
+
+/**
+ * paperPredictions with each forest computed by `forest` (e.g. on a worker thread), all at once; the same
+ * results in the same order when `forest` computes what crossValidatedForest does.
+ */
+export async function paperPredictionsWith(
+  samples: readonly PredictionSample[],
+  options: ForestOptions,
+  forest: (rows: number[][], y: number[], options: ForestOptions) => Promise<CrossValidatedRmse>,
+): Promise<PredictionResult[]> {
+  return Promise.all(predictionTasks(samples).map(async (t) => ({ target: t.target, features: t.features, truth: t.y, ...(await forest(t.rows, t.y, options)) })));
 }

@@ -82,7 +82,7 @@ export function workerFile(): string {
  * The parent's Node flags minus export conditions: a parent running the TypeScript sources (the `source`
  * condition, as the tests do) must not make the compiled worker import TypeScript.
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
@@ -116,9 +116,14 @@ export class TrainWorkerPool {
   private readonly pool: Piscina;
   private readonly failed: Promise<never>;
 
-  constructor(workers: number) {
+  /**
+   * `keepAlive`: the threads stay up until `destroy` (their loaded modules and caches with them), for a
+   * caller that hands them work phase after phase; otherwise an idle thread exits after a second.
+   */
+  constructor(workers: number, options: { readonly keepAlive?: boolean } = {}) {
     this.workers = checkWorkers(workers);
-    this.pool = new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: workers, idleTimeout: 1000, execArgv: workerExecArgv() });
+    const idle = { minThreads: options.keepAlive ? workers : 0, idleTimeout: 1000 };
+    this.pool = new Piscina({ filename: workerFile(), maxThreads: workers, ...idle, execArgv: workerExecArgv() });
     this.failed = new Promise<never>((_, reject) => this.pool.on('error', (err: unknown) => reject(err)));
     this.failed.catch(() => {});
   }

@@ -5,7 +5,7 @@ import type { Learner, TrainHooks, TrainJob, TrainResult } from '../../sdk/learn
 import { isTrainingStopped, type TrainingStopped } from '../../sdk/training-stopped.js';
 import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train.js';
 import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep.js';
-import { evaluateLevels, type LevelsRequest, type LevelsResult } from '../../eval/evaluate-in-workers.js';
+import { evaluateLevels, evaluateModelLevels, type LevelsRequest, type LevelsResult, type ModelLevelsRequest } from '../../eval/evaluate-in-workers.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 
 export { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage };
@@ -102,7 +102,7 @@ export default async function trainSlice(req: SliceRequest): Promise<SliceResult
     );
     // a stop crosses the thread boundary as plain data (an Error would lose its class and fields)
     if (isTrainingStopped(result)) return { networks: [], netEpisodesPerSecond: 0, backend, protocol: WORKER_PROTOCOL, stopped: result.toMarker() };
-    return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL };
+    return { networks: result.networks, netEpisodesPerSecond: result.netEpisodesPerSecond, backend, protocol: WORKER_PROTOCOL, ...(result.phases ? { phases: result.phases } : {}) };
   } finally {
     close();
   }
@@ -121,6 +121,18 @@ export async function benchSweepInWorker(req: SweepThreadRequest): Promise<Sweep
   const registry = await loadPlugins({ cwd: req.cwd });
   return measureSweepThread(registry.architecture(req.family), registry.kernels(req.family), req);
 }
+
+/** Worker entry for evaluations by the population model (engine tfjs): one network on some noise levels. */
+export async function evaluateModelLevelsInWorker(req: ModelLevelsRequest): Promise<LevelsResult> {
+  await initBackend(req.backend);
+  const key = JSON.stringify([req.cwd, req.plugins ?? []]);
+  if (!registries.has(key)) registries.set(key, loadPlugins({ cwd: req.cwd, extra: req.plugins ? [...req.plugins] : [] }));
+  const registry = await registries.get(key)!;
+  return evaluateModelLevels(req, inWorker(() => registry.architecture(req.family)));
+}
+
+/** The registries this worker has built, by plugin settings (a sweep's networks share one). */
+const registries = new Map<string, ReturnType<typeof loadPlugins>>();
 
 /** Worker entry for evaluations on worker threads: one network on some noise levels. */
 export async function evaluateLevelsInWorker(req: LevelsRequest): Promise<LevelsResult> {

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { TaskOptions } from '@prnn/env';
 import type { PopulationMember } from '../../sdk/architecture.js';
+import type { PhaseTimes } from '../../profile/phase-times.js';
 import type { LearnerConfig, LearnerState, NetworkResult } from '../../sdk/learner.js';
 import type { TrainingStoppedMarker } from '../../sdk/training-stopped.js';
 
@@ -48,6 +49,8 @@ export interface SliceResult {
   readonly protocol: number;
   /** Present when the slice stopped on request (`networks` is then empty): the parent throws `TrainingStopped.from(stopped)`. */
   readonly stopped?: TrainingStoppedMarker;
+  /** The learner's phase times (TrainResult.phases), measured in the worker thread. */
+  readonly phases?: PhaseTimes;
 }
 
 /** Worker → parent. */

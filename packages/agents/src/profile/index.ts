@@ -1,0 +1,2 @@
+export * from './phase-times.js';
+export * from './projection.js';

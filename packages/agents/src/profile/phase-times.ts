@@ -1,0 +1,168 @@
+/**
+ * Wall and CPU time of the phases of an experiment (docs/guides/performance.md): what each phase cost, so
+ * that a run can say where its time went and a projection can be checked against it.
+ *
+ * Two clocks: `PhaseStopwatch` times work done in one thread (this thread's CPU), for phases interleaved
+ * with others in a training worker (curve tests, the final test); `StageStopwatch` times a stretch of the
+ * whole process (every thread's CPU, worker threads included), for phases that follow one another.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The phases of `prnn reproduce`, in the order they run. */
+export const PHASES = ['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report'] as const;
+export type PhaseName = (typeof PHASES)[number];
+/** What is left of the total when the named phases are taken out (planning, storing, merging, …). */
+export const OTHER_PHASE = 'other';
+
+/** Time spent in one phase. */
+export interface PhaseTime {
+  /** Wall-clock seconds the phase kept the run waiting. */
+  readonly wallSeconds: number;
+  /** CPU seconds (user + system) spent in it, summed over every thread that worked on it. */
+  readonly cpuSeconds: number;
+}
+
+/** Times by phase name (a phase that did not run is absent). */
+export type PhaseTimes = Readonly<Record<string, PhaseTime>>;
+
+export const ZERO_TIME: PhaseTime = { wallSeconds: 0, cpuSeconds: 0 };
+
+type CpuReader = () => number;
+
+/** The first reader of this thread's CPU seconds that works here, or undefined. */
+function threadCpuReader(): CpuReader | undefined {
+  const native = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof native === 'function') {
+    return () => {
+      const u = native.call(process);
+      return (u.user + u.system) / 1e6;
+    };
+  }
+  // Linux: the calling thread's time on a CPU, in nanoseconds (readFileSync runs in the calling thread)
+  const schedstat = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e9;
+  try {
+    if (Number.isFinite(schedstat())) return schedstat;
+  } catch {
+    // not Linux, or no scheduler statistics
+  }
+  return undefined;
+}
+
+let reader: CpuReader | null | undefined;
+
+/**
+ * CPU seconds this thread has used, or NaN where no per-thread clock exists (then a thread's phases count
+ * their wall time as CPU time: the work in a training thread is single-threaded).
+ */
+export function threadCpuSeconds(): number {
+  if (reader === undefined) reader = threadCpuReader() ?? null;
+  return reader ? reader() : Number.NaN;
+}
+
+/** CPU seconds (user + system) the whole process has used: every thread, worker threads included. */
+export function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Accumulates the wall and CPU time of stretches of work done in this thread (e.g. every curve test of a slice). */
+export class PhaseStopwatch {
+  private wall = 0;
+  private cpu = 0;
+
+  /** Runs `work` and adds its time. */
+  async time<T>(work: () => Promise<T>): Promise<T> {
+    const wall0 = performance.now();
+    const cpu0 = threadCpuSeconds();
+    try {
+      return await work();
+    } finally {
+      const wall = (performance.now() - wall0) / 1000;
+      const cpu = threadCpuSeconds() - cpu0;
+      this.wall += wall;
+      this.cpu += Number.isFinite(cpu) ? Math.max(0, cpu) : wall;
+    }
+  }
+
+  get elapsed(): PhaseTime {
+    return { wallSeconds: this.wall, cpuSeconds: this.cpu };
+  }
+}
+
+/** Measures a stretch of the whole process: wall time, and the CPU time of all its threads. */
+export class StageStopwatch {
+  private readonly wall0 = performance.now();
+  private readonly cpu0 = processCpuSeconds();
+
+  get elapsed(): PhaseTime {
+    return { wallSeconds: (performance.now() - this.wall0) / 1000, cpuSeconds: Math.max(0, processCpuSeconds() - this.cpu0) };
+  }
+}
+
+/** Phase times of stretches that ran one after another: every phase's wall and CPU added. */
+export function addPhaseTimes(...all: readonly (PhaseTimes | undefined)[]): Record<string, PhaseTime> {
+  const out: Record<string, PhaseTime> = {};
+  for (const times of all) {
+    for (const [name, t] of Object.entries(times ?? {})) {
+      const s = out[name] ?? ZERO_TIME;
+      out[name] = { wallSeconds: s.wallSeconds + t.wallSeconds, cpuSeconds: s.cpuSeconds + t.cpuSeconds };
+    }
+  }
+  return out;
+}
+
+/**
+ * Phase times of slices that ran at the same time on different threads: CPU adds up, while the wall time is
+ * the longest slice's (the others' ran meanwhile).
+ */
+export function concurrentPhaseTimes(all: readonly (PhaseTimes | undefined)[]): Record<string, PhaseTime> {
+  const out: Record<string, PhaseTime> = {};
+  for (const times of all) {
+    for (const [name, t] of Object.entries(times ?? {})) {
+      const s = out[name] ?? ZERO_TIME;
+      out[name] = { wallSeconds: Math.max(s.wallSeconds, t.wallSeconds), cpuSeconds: s.cpuSeconds + t.cpuSeconds };
+    }
+  }
+  return out;
+}
+
+/**
+ * A stage's time split into its `nested` phases and `rest`, the part of the stage none of them took (never
+ * negative): e.g. a training stage of which curve tests and final tests took some.
+ */
+export function splitStage(stage: PhaseTime, rest: string, nested: PhaseTimes): Record<string, PhaseTime> {
+  let wall = stage.wallSeconds;
+  let cpu = stage.cpuSeconds;
+  for (const t of Object.values(nested)) {
+    wall -= t.wallSeconds;
+    cpu -= t.cpuSeconds;
+  }
+  return { ...nested, [rest]: { wallSeconds: Math.max(0, wall), cpuSeconds: Math.max(0, cpu) } };
+}
+
+/** A run's profile: every phase of PHASES (zero when it did not run), `other`, and the total they add up to. */
+export interface PhaseProfile {
+  readonly phases: Readonly<Record<PhaseName | typeof OTHER_PHASE, PhaseTime>>;
+  readonly total: PhaseTime;
+}
+
+/**
+ * The profile of a run that took `total` in all, of which the named phases took `times`: `other` is the
+ * rest, so the phases add up to the total (a phase measured on its own thread's clock may make the named
+ * ones exceed the total by rounding; `other` is then 0 and the total is raised to their sum).
+ */
+export function phaseProfile(times: PhaseTimes, total: PhaseTime): PhaseProfile {
+  const phases = {} as Record<PhaseName | typeof OTHER_PHASE, PhaseTime>;
+  const clamp = (t: PhaseTime): PhaseTime => ({ wallSeconds: Math.max(0, t.wallSeconds), cpuSeconds: Math.max(0, t.cpuSeconds) });
+  for (const name of PHASES) phases[name] = clamp(times[name] ?? ZERO_TIME);
+  // phases of other names (and `other` itself) count as other
+  const extra = addPhaseTimes(...Object.entries(times).filter(([name]) => !(PHASES as readonly string[]).includes(name)).map(([, t]) => ({ [OTHER_PHASE]: clamp(t) })))[OTHER_PHASE] ?? ZERO_TIME;
+  let wall = extra.wallSeconds;
+  let cpu = extra.cpuSeconds;
+  for (const name of PHASES) {
+    wall += phases[name].wallSeconds;
+    cpu += phases[name].cpuSeconds;
+  }
+  phases[OTHER_PHASE] = { wallSeconds: extra.wallSeconds + Math.max(0, total.wallSeconds - wall), cpuSeconds: extra.cpuSeconds + Math.max(0, total.cpuSeconds - cpu) };
+  return { phases, total: { wallSeconds: Math.max(total.wallSeconds, wall), cpuSeconds: Math.max(total.cpuSeconds, cpu) } };
+}

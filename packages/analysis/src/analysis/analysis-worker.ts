@@ -1,0 +1,73 @@
+/**
+ * Worker thread of AnalysisWorkerPool: rebuilds the registry from the caller's plugins, then analyses the
+ * networks it is handed, one at a time, exactly as analyzeRuns does in the calling thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PrnnError } from '@prnn/env';
+import { initBackend, loadPlugins, loadRun, trainedNetworks, TEST_SET_SEED_OFFSET, type LoadedRun, type Registry, type RunNetwork } from '@prnn/agents';
+import type { AnalysisReply, AnalysisRequest, AnalysisWorkerSetup } from './analysis-workers.js';
+import { analysisRegistry, testEvaluators } from './analyze-run.js';
+import type { TestEvaluators } from './measure-network.js';
+import type { NetworkAnalysis } from './network-analysis.js';
+import { crossValidatedForest, type CrossValidatedRmse } from '../predict/random-forest-cv.js';
+import { analyzeRunNetwork } from './run-network-analysis.js';
+import { storedSweep } from './stored-sweep.js';
+
+const setup = workerData as AnalysisWorkerSetup;
+const port = parentPort!;
+
+interface RunContext {
+  readonly run: LoadedRun;
+  readonly networks: Map<string, RunNetwork>;
+  readonly evaluators: TestEvaluators;
+  readonly stored: Map<string, number[]> | undefined;
+}
+
+let registry: Promise<Registry> | undefined;
+const runs = new Map<string, Promise<RunContext>>();
+
+async function runContext(dir: string): Promise<RunContext> {
+  const run = await loadRun(dir);
+  const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
+  return {
+    run,
+    networks: new Map(trainedNetworks(run).map((n) => [n.entry.id, n])),
+    evaluators: testEvaluators(run.manifest.task, setup.mazes, mazeSeed, setup.noise),
+    stored: await storedSweep(run, setup.mazes, setup.noise),
+  };
+}
+
+async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Promise<NetworkAnalysis> {
+  registry ??= (async () => {
+    await initBackend(setup.backend);
+    const base = await loadPlugins({ cwd: setup.plugins.cwd, extra: setup.plugins.extra ? [...setup.plugins.extra] : [] });
+    return analysisRegistry({ registry: base });
+  })();
+  const reg = await registry;
+  if (!runs.has(req.dir)) runs.set(req.dir, runContext(req.dir));
+  const c = await runs.get(req.dir)!;
+  const net = c.networks.get(req.id);
+  if (!net) throw new PrnnError(`network ${req.id} of run ${req.dir} has no result`);
+  return analyzeRunNetwork(c.run, net, {
+    task: c.run.manifest.task,
+    registry: reg,
+    measures: new Set(setup.measures),
+    evaluators: c.evaluators,
+    storedSweep: c.stored?.get(req.id),
+    several: req.several,
+    fdStep: setup.fdStep,
+    jacobianPath: setup.jacobianPath,
+  });
+}
+
+async function answer(req: AnalysisRequest): Promise<NetworkAnalysis | CrossValidatedRmse> {
+  return req.kind === 'network' ? analyze(req) : crossValidatedForest(req.rows, req.y, req.options);
+}
+
+// one request at a time: the parent hands out the next when this one is answered
+port.on('message', (req: AnalysisRequest) => {
+  answer(req).then(
+    (value) => port.postMessage({ k: req.k, value } satisfies AnalysisReply),
+    (error: unknown) => port.postMessage({ k: req.k, error: error instanceof Error ? error.message : String(error), prnn: error instanceof PrnnError } satisfies AnalysisReply),
+  );
+});

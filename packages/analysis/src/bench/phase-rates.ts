@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateMazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
+import {
+  benchSweep,
+  OnnxPolicy,
+  onnxFinalFitness,
+  PAPER_FITNESS_NOISE,
+  PolicyEvaluator,
+  PopulationEngine,
+  PhaseStopwatch,
+  TEST_SET_SEED_OFFSET,
+  type ArchInfo,
+  type PhaseRates,
+  type PopulationMember,
+  type Registry,
+} from '@prnn/agents';
+import { analysisRegistry, testEvaluators } from '../analysis/analyze-run.js';
+import { measureNetwork } from '../analysis/measure-network.js';
+import type { NetworkAnalysis } from '../analysis/network-analysis.js';
+import { summarizeAnalysis } from '../analysis/summarize.js';
+import { MEASURE_NAMES } from '../measures/measure-names.js';
+import { writeReport } from '../report/write-report.js';
+
+export interface MeasurePhaseRatesOptions {
+  readonly registry: Registry;
+  /** The architecture family, the task, the training path and the measures of the sweep to project. */
+  readonly family: string;
+  readonly task: TaskOptions;
+  readonly path: string;
+  /** Hidden units of the family's listed architectures (the learner's `hidden`, default 8). */
+  readonly hidden?: number;
+  readonly noise: readonly number[];
+  /** The architectures of the sweep (their names, flags and sizes go into the report's calibration). */
+  readonly archs: readonly ArchInfo[];
+  /** Threads training measures with, as the sweep trains (default 1). */
+  readonly workers?: number;
+  /** Seconds of timed training per task and thread (benchSweep; default 4). */
+  readonly seconds?: number;
+  readonly warmupSeconds?: number;
+  /** Networks timed in the tests, sweeps and analysis (default 4) and the mazes they run on (default 200). */
+  readonly networks?: number;
+  readonly mazes?: number;
+  /** Rows of the forests' and report's calibration (default 2 per architecture, at most 512). */
+  readonly sampleRows?: number;
+  readonly cwd?: string;
+}
+
+/** The measured rates, and the rows the forest and report times were measured at. */
+export interface MeasuredPhaseRates extends PhaseRates {
+  /** Seconds the calibration took. */
+  readonly calibrationSeconds: number;
+  /**
+   * CPU time ÷ wall time of the calibration's work in this thread: about 1 on an idle machine, less on a
+   * loaded one, whose rates (all measured by the wall clock) are lower by about this factor.
+   */
+  readonly threadShare: number;
+}
+
+/** `count` architectures spread over the list (stride 41, as benchSweep samples them), seeds 0, 1, …. */
+function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMember[] {
+  return Array.from({ length: count }, (_, k) => ({ arch: archs[(k * 41) % archs.length], seed: k }));
+}
+
+/** Every timed part of the calibration in this thread: wall and this thread's CPU. */
+const timed = new PhaseStopwatch();
+
+/** Wall seconds of `work` (after one untimed warm-up call when `warm` is given). */
+async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
+  if (warm) await warm();
+  const before = timed.elapsed.wallSeconds;
+  await timed.time(work);
+  return timed.elapsed.wallSeconds - before;
+}
+
+/**
+ * A short calibration of the per-phase model (projectPhases) on this machine, each phase measured through
+ * the code the sweep runs: training and curve tests as `prnn bench sweep` measures them (with the sweep's
+ * kernels and path); the final test (onnxFinalFitness), the noise sweep (the population engine, as the
+ * sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures) of a few
+ * freshly initialised networks; the forests and the report over a synthetic analysis of `sampleRows` networks.
+ */
+export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<MeasuredPhaseRates> {
+  const started = performance.now();
+  const timed0 = timed.elapsed;
+  if (o.task.kind !== 'track' && o.task.kind !== 'general') throw new PrnnError(`the projection measures track and general tasks (got ${o.task.kind})`);
+  const architecture = o.registry.architecture(o.family);
+  const kernels = o.registry.kernels(o.family);
+  const workers = o.workers ?? 1;
+  const bench = await benchSweep({ architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, cwd: o.cwd });
+  const measured = o.task.kind === 'track' ? bench.track : bench.general;
+  const threads = bench.workers;
+
+  const count = o.networks ?? 4;
+  const mazes = o.mazes ?? 200;
+  const listed = architecture.list({ channels: o.task.channels, hidden: o.hidden ?? 8 }).filter((a) => a.name !== 'ff-large');
+  const members = sampleNetworks(listed, count);
+  const model = architecture.createPopulation(members, { channels: o.task.channels });
+  const weights = members.map((_, n) => model.exportWeights(n));
+  model.dispose();
+  const mazeSeed = TEST_SET_SEED_OFFSET;
+  const testSet = generateMazeSet(o.task, { count: mazes, seed: mazeSeed });
+
+  // the final test: one network at a time through its ONNX policy
+  const final = () => onnxFinalFitness(architecture, members, weights, testSet, PAPER_FITNESS_NOISE, kernels);
+  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), testSet, PAPER_FITNESS_NOISE, kernels));
+
+  // the noise sweep as the sweep runs it: each network alone in the population engine, all levels × mazes
+  const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
+  const sweepOne = async (n: number) => {
+    const engine = PopulationEngine.create(architecture, members[n].arch, weights[n], o.task.channels, { seed: members[n].seed });
+    try {
+      await sweep.evaluate(engine, members[n].seed);
+    } finally {
+      engine.dispose();
+    }
+  };
+  const sweepSeconds = await seconds(async () => {
+    for (let n = 0; n < count; n++) await sweepOne(n);
+  }, () => sweepOne(0));
+
+  // the analysis of a network, its noise sweep reused (as reproduce's analysis reuses eval.json)
+  const registry = analysisRegistry({ registry: o.registry });
+  const evaluators = testEvaluators(o.task, mazes, mazeSeed, o.noise);
+  const stored = o.noise.map(() => 0.5);
+  const rows: NetworkAnalysis[] = [];
+  const analyseOne = async (n: number) => {
+    const arch = members[n].arch;
+    if (!architecture.exportOnnx) throw new PrnnError(`architecture family ${o.family} has no exportOnnx: its analysis cannot be projected`);
+    const policy = await OnnxPolicy.load(architecture.exportOnnx(arch, weights[n], {}, o.task.channels), { label: arch.name });
+    try {
+      const network = architecture.network ? () => architecture.network!(arch, weights[n], o.task.channels) : undefined;
+      const m = await measureNetwork(policy, members[n].seed, evaluators, registry, { arch, weights: weights[n], parameterNames: architecture.parameterNames?.() }, {
+        measures: new Set(MEASURE_NAMES),
+        storedSweep: stored,
+        network,
+        kernels: registry.kernels(o.family),
+      });
+      return m;
+    } finally {
+      await policy.release();
+    }
+  };
+  const measuredRows: Awaited<ReturnType<typeof analyseOne>>[] = [];
+  const analysisSeconds = await seconds(async () => {
+    for (let n = 0; n < count; n++) measuredRows.push(await analyseOne(n));
+  }, () => analyseOne(0));
+
+  // forests and report over a synthetic analysis: the sweep's architectures, the measured rows jittered
+  const sampleRows = Math.max(2, o.sampleRows ?? Math.min(512, 2 * o.archs.length));
+  const rng = new Rng(7);
+  for (let k = 0; k < sampleRows; k++) {
+    const arch = o.archs[k % o.archs.length];
+    const m = measuredRows[k % measuredRows.length];
+    const jitter = (v: number) => (Number.isFinite(v) ? v * (0.5 + rng.float()) : v);
+    rows.push({
+      source: 'calibration',
+      id: `${arch.name}_seed${Math.floor(k / o.archs.length)}`,
+      family: arch.family,
+      arch: arch.name,
+      seed: Math.floor(k / o.archs.length),
+      hidden: arch.hidden,
+      parameters: arch.parameters,
+      flags: { ...(arch.flags ?? {}) },
+      storedFitness: rng.float(),
+      fitness: rng.float(),
+      fitnessByNoise: o.noise.map(() => rng.float()),
+      robustness: rng.float(),
+      sampleEfficiency: rng.float(),
+      inputSensitivity: jitter(m.inputSensitivity),
+      memory: m.memory.map(jitter),
+      memoryCapacity: jitter(m.memoryCapacity),
+      weightNorms: Object.fromEntries(Object.entries(m.weightNorms).map(([p, v]) => [p, jitter(v)])),
+      trainingCurve: [rng.float(), rng.float()],
+      extra: {},
+      jacobian: m.jacobian,
+    });
+  }
+  let analysis: ReturnType<typeof summarizeAnalysis> | undefined;
+  const forestSeconds = await seconds(async () => {
+    analysis = summarizeAnalysis({ task: o.task, mazes, noise: [...o.noise], measures: [...MEASURE_NAMES], sources: [], networks: rows, sampleEfficiencyThreshold: 0.5, seconds: 0 });
+  });
+  const out = await mkdtemp(join(tmpdir(), 'prnn-calibration-'));
+  let reportSeconds: number;
+  try {
+    reportSeconds = await seconds(() => writeReport(analysis!, join(out, 'report')));
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+  return {
+    trainNetEpisodesPerSecond: measured.trainNetEpisodesPerSecond / threads,
+    largeTrainNetEpisodesPerSecond: measured.largeTrainNetEpisodesPerSecond / threads,
+    curveTrialsPerSecond: measured.evalTrialsPerSecond / threads,
+    finalTrialsPerSecond: (count * mazes) / finalSeconds,
+    noiseSweepTrialsPerSecond: (count * o.noise.length * mazes) / sweepSeconds,
+    analysisTrialsPerSecond: (count * mazes) / analysisSeconds,
+    forestSeconds,
+    forestSampleRows: sampleRows,
+    reportSeconds,
+    reportSampleRows: sampleRows,
+    calibrationSeconds: (performance.now() - started) / 1000,
+    threadShare: Math.min(1, (timed.elapsed.cpuSeconds - timed0.cpuSeconds) / (timed.elapsed.wallSeconds - timed0.wallSeconds)),
+  };
+}
