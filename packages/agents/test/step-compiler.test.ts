@@ -39,3 +39,22 @@ describe('the step compiler: a family step compiled to a population kernel with 
     }
   });
 });
+
+describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () => {
+  const sizes = { channels: 2, hidden: 6 };
+  it('lowrank-r1 and lowrank-r2 mixed, P = 7: compiled forward and VJP equal the generic path', async () => {
+    const { lowRankDefinition } = await import('@prnn/plugin-lowrank-rnn');
+    const members = ['lowrank-r1', 'lowrank-r2', 'lowrank-r2', 'lowrank-r1', 'lowrank-r2', 'lowrank-r2', 'lowrank-r2'].map((s, n) => ({ arch: lowRankDefinition.resolve(s, sizes)!, seed: n }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(lowRankDefinition, members, 2, engine, Rng.derive(7, 2), 1.0);
+  });
+  it('GRU, P = 5: compiled forward and VJP equal the generic path', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const members = [0, 1, 2, 3, 4].map((seed) => ({ arch: gruDefinition.resolve('gru', sizes)!, seed }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(gruDefinition, members, 2, engine, Rng.derive(8, 2), 1.0);
+  });
+  it('masked RNN, ring and ring with Dale\'s law mixed: compiled forward and VJP equal the generic path', async () => {
+    const { maskedRnnDefinition } = await import('@prnn/plugin-masked-rnn');
+    const members = ['masked-ring1', 'masked-ring2-dale', 'masked-ring1'].map((s, n) => ({ arch: maskedRnnDefinition.resolve(s, sizes)!, seed: n }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(maskedRnnDefinition, members, 2, engine, Rng.derive(9, 2), 1.0);
+  });
+});

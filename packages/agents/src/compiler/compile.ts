@@ -15,8 +15,16 @@ export const COMPILE_CACHE_ENV = 'PRNN_COMPILE_CACHE';
 /** Counts of what `compileStep` did since the process started (for tests and `prnn bench`). */
 export const compilerStats = { emitted: 0, memoryHits: 0, diskHits: 0, emitMs: 0 };
 
+/** The part of the WebAssembly JavaScript API used here (the project's lib settings declare none). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface CachedModule {
-  readonly module: WebAssembly.Module;
+  readonly module: object;
   readonly reserved: number;
 }
 
@@ -49,7 +57,7 @@ function wasmModule(p: StepProgram): CachedModule {
     try {
       const bytes = readFileSync(file);
       const reserved = bytes.readUInt32LE(0);
-      cached = { module: new WebAssembly.Module(bytes.subarray(4)), reserved };
+      cached = { module: new wasm.Module(bytes.subarray(4)), reserved };
       compilerStats.diskHits++;
     } catch {
       cached = null; // a damaged file is rebuilt below
@@ -58,7 +66,7 @@ function wasmModule(p: StepProgram): CachedModule {
   if (!cached) {
     const t0 = performance.now();
     const { bytes, reserved } = emitWasm(p);
-    cached = { module: new WebAssembly.Module(bytes), reserved };
+    cached = { module: new wasm.Module(bytes), reserved };
     compilerStats.emitted++;
     compilerStats.emitMs += performance.now() - t0;
     if (file) {
@@ -87,8 +95,8 @@ export function clearCompileMemoryCache(): void {
 export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): StepKernel {
   if (engine === 'interpreter') return interpretedKernel(p);
   const { module, reserved } = wasmModule(p);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(reserved / 65536) + 1 });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const memory = new wasm.Memory({ initial: Math.ceil(reserved / 65536) + 1 });
+  const instance = new wasm.Instance(module, { env: { memory } });
   const exp = instance.exports as {
     forward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
