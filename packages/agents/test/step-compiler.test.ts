@@ -14,6 +14,7 @@ import type { PopulationMember } from '../src/sdk/architecture.js';
 import { CompiledPopulation } from '../src/compiler/compiled-population.js';
 import { COMPILE_CACHE_ENV, clearCompileMemoryCache, compilerStats } from '../src/compiler/compile.js';
 import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
+import { compiledPopulationKernel } from '../src/compiler/kernel.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
@@ -56,5 +57,115 @@ describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () =>
     const { maskedRnnDefinition } = await import('@prnn/plugin-masked-rnn');
     const members = ['masked-ring1', 'masked-ring2-dale', 'masked-ring1'].map((s, n) => ({ arch: maskedRnnDefinition.resolve(s, sizes)!, seed: n }));
     for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(maskedRnnDefinition, members, 2, engine, Rng.derive(9, 2), 1.0);
+  });
+});
+
+describe('fallback, cache, registration, training', () => {
+  const eluFamily: ArchitectureDefinition = {
+    family: 'elu-test',
+    description: 'a tanh-free RNN whose step uses tf.elu (a kernel the compiler does not know)',
+    list: () => [],
+    resolve: () => undefined,
+    parameters: (arch, { inputs, outputs }) => ({ w_in: [inputs, arch.hidden], w_out: [arch.hidden, outputs] }),
+    init: (arch, { inputs, outputs }) => ({ w_in: new Float32Array(inputs * arch.hidden).fill(0.1), w_out: new Float32Array(arch.hidden * outputs).fill(0.1) }),
+    stateSize: (arch) => arch.hidden,
+    step: (p, h, obs, noise) => {
+      const next = tf.elu(tf.add(tf.matMul(obs, p.w_in as tf.Tensor3D), h)) as tf.Tensor3D;
+      const z = tf.matMul(next, p.w_out as tf.Tensor3D);
+      return { output: tf.softmax(noise ? tf.add(z, noise) : z) as tf.Tensor3D, state: next };
+    },
+  };
+  const eluArch = { family: 'elu-test', name: 'elu', hidden: 3, parameters: 0 };
+
+  it('a step with an unknown kernel (tf.elu) is refused by the lowering, and the compiled kernel falls back to generic saying so once on stderr', () => {
+    expect(() => lowerStep(eluFamily, { arch: eluArch, shapes: { w_in: [8, 3], w_out: [3, 5] }, sizes: { channels: 2, inputs: 8, outputs: 5 }, stateSize: 3 })).toThrow(UnsupportedStepError);
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      const kernel = compiledPopulationKernel(eluFamily);
+      for (let k = 0; k < 2; k++) {
+        const model = kernel.create([{ arch: eluArch, seed: 1 }], { channels: 2 });
+        expect(model.implementation).toBe('generic');
+        model.dispose();
+      }
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines).toEqual(['prnn: family elu-test: the step compiler does not know tfjs kernel Elu; it trains on the generic tfjs path\n']);
+  });
+
+  it('the cache: the same program is emitted once, then served from memory; a new process (memory cleared) reads it from disk', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 5 })!;
+    const before = { ...compilerStats };
+    const a = new CompiledPopulation(gruDefinition, [{ arch, seed: 1 }], 2);
+    const b = new CompiledPopulation(gruDefinition, [{ arch, seed: 2 }, { arch, seed: 3 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(1);
+    expect(compilerStats.memoryHits - before.memoryHits).toBe(1);
+    expect(readdirSync(cacheDir).some((f) => f.endsWith('.wasm'))).toBe(true);
+    clearCompileMemoryCache();
+    const c = new CompiledPopulation(gruDefinition, [{ arch, seed: 1 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(1);
+    expect(compilerStats.diskHits - before.diskHits).toBe(1);
+    // the module read back computes what the emitted one did
+    const obs = Float32Array.from({ length: 8 }, (_, j) => j / 8);
+    const qa = new Float32Array(5);
+    const qc = new Float32Array(5);
+    for (const [m, q] of [[a, qa], [c, qc]] as const) {
+      m.resetState(1);
+      m.forward(obs, null, q, true);
+      m.forward(obs, null, q, true);
+    }
+    expect(qc).toEqual(qa);
+    // another hidden size is another program
+    const d = new CompiledPopulation(gruDefinition, [{ arch: gruDefinition.resolve('gru', { channels: 2, hidden: 4 })!, seed: 1 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(2);
+    for (const m of [a, b, c, d]) m.dispose();
+  });
+
+  it('registration: a family defined by its step gets the compiled path first (its default); the 9-pathway family keeps its kernels', async () => {
+    const { createContainer } = await import('../src/sdk/container.js');
+    const { builtinPlugins } = await import('../src/builtins/index.js');
+    const { plugin } = await import('@prnn/plugin-gru');
+    const registry = createContainer([...builtinPlugins(), plugin]);
+    expect(registry.kernels('gru').paths()).toEqual(['generic', 'compiled']);
+    expect(registry.kernels('gru').resolvePath(undefined)).toBe('compiled');
+    expect(registry.kernels('nine-pathway').paths()).not.toContain('compiled');
+  });
+});
+
+describe('training on the compiled path', () => {
+  it('lowrank-r2 and GRU: a short DQN run on the compiled path ends with the weights of the generic path (same seeds)', async () => {
+    const { resolveTaskOptions } = await import('@prnn/env');
+    const { trainRun } = await import('../src/training/train-run.js');
+    const { dqnLearner } = await import('../src/learners/dqn.js');
+    const { KernelSet } = await import('../src/sdk/kernel.js');
+    const { lowRankArchitecture } = await import('@prnn/plugin-lowrank-rnn');
+    const { gruArchitecture } = await import('@prnn/plugin-gru');
+    const task = resolveTaskOptions('track', {});
+    for (const architecture of [lowRankArchitecture, gruArchitecture]) {
+      const kernels = new KernelSet(architecture.family, [compiledPopulationKernel(architecture.definition)]);
+      const spec = architecture === lowRankArchitecture ? 'lowrank-r2' : 'gru';
+      const members = [0, 1, 2, 3, 4].map((seed) => ({ arch: architecture.resolve(spec, { channels: task.channels, hidden: 8 })!, seed }));
+      const config = dqnLearner.configure(task, { episodes: 10, curvePoints: 1, testMazes: 4 });
+      const base = { task, architecture, kernels, members, learner: dqnLearner, config, runSeed: 3, backend: 'cpu', population: 5 };
+      const compiled = await trainRun({ ...base, path: 'compiled' });
+      const generic = await trainRun({ ...base, path: 'generic' });
+      compiled.trained.forEach((r, n) => {
+        const g = generic.trained[n];
+        for (const [name, w] of Object.entries(g.weights)) {
+          let moved = 0;
+          let diff = 0;
+          const init = architecture.createPopulation([members[n]], { channels: task.channels }).exportWeights(0)[name];
+          for (let j = 0; j < w.length; j++) {
+            moved = Math.max(moved, Math.abs(w[j] - init[j]));
+            diff = Math.max(diff, Math.abs(r.weights[name][j] - w[j]));
+          }
+          expect(moved, `${spec} network ${n} ${name} trained`).toBeGreaterThan(1e-4);
+          expect(diff, `${spec} network ${n} ${name}`).toBeLessThan(1e-4 * Math.max(1, moved));
+        }
+      });
+    }
   });
 });
