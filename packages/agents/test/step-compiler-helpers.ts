@@ -11,11 +11,11 @@ import { diffNorm, norm, randomRecords } from './fused-helpers.js';
 /**
  * Random parameters (Uniform(−scale, scale)) in a generic and a compiled population of the same members;
  * the compiled forward (inference, batch 2, two steps) and VJP over a random episode must equal the generic
- * tfjs path's within float32 tolerance.
+ * tfjs path's within float32 tolerance. `tapeBytes` 0: the backward recomputes every step's forward.
  */
-export function expectSameVjp(def: ArchitectureDefinition, members: PopulationMember[], channels: number, engine: StepEngine, rng: Rng, scale: number): void {
+export function expectSameVjp(def: ArchitectureDefinition, members: PopulationMember[], channels: number, engine: StepEngine, rng: Rng, scale: number, tapeBytes?: number): void {
   const generic = new StepPopulation(def, members, channels);
-  const compiled = new CompiledPopulation(def, members, channels, engine);
+  const compiled = new CompiledPopulation(def, members, channels, engine, { tapeBytes });
   try {
     expect(compiled.engine).toBe(engine);
     expect(compiled.parameters.names).toEqual(generic.parameters.names);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { programKey, type StepProgram } from './program.js';
-import { interpretedKernel, type StepKernel } from './step-kernel.js';
+import { SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
 import { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
 
 /** Which engine runs a compiled step: WebAssembly SIMD (the fast path) or the reference interpreter. */
@@ -98,13 +98,14 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
   const memory = new wasm.Memory({ initial: Math.ceil(reserved / 65536) + 1 });
   const instance = new wasm.Instance(module, { env: { memory } });
   const exp = instance.exports as {
-    forward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
-    backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    forward: (a: number, b: number, c: number, d: number, e: number, f: number, reg: number) => void;
+    backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, reg: number) => void;
   };
   let view = new Float32Array(memory.buffer);
   return {
     engine: 'wasm-simd',
     reserved,
+    registerBytes: (p.ops.length / 4) * SLOT,
     view: () => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer))),
     grow(bytes) {
       const have = memory.buffer.byteLength;

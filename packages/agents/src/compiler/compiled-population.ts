@@ -9,6 +9,9 @@ import { lowerStep } from './lower.js';
 import type { StepProgram } from './program.js';
 import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 
+/** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
+const TAPE_BYTES = 128 * 1024 * 1024;
+
 /** The implementation name of compiled populations (the `--path` that selects them). */
 export const COMPILED_PATH = 'compiled';
 
@@ -27,6 +30,8 @@ interface Group {
   /** Parameter scalar i of the layout lives in values[srcArray[i]] at n·padSize + srcOffset[i]. */
   readonly srcArray: Int32Array;
   readonly srcOffset: Int32Array;
+  /** Runs of parameter scalars [from, to) stored in one array k (the layout's parameters in order). */
+  readonly runs: readonly { k: number; from: number; to: number }[];
   readonly params: number;
   readonly grad: number;
   /** Offsets of the per-batch and per-episode areas (laid out by `layout`). */
@@ -40,6 +45,10 @@ interface Areas {
   inferObs: number;
   inferNoise: number;
   inferOut: number;
+  inferReg: number;
+  /** One register area per (chunk, step) when `taped`, else one area the backward recomputes into. */
+  tape: number;
+  taped: boolean;
   states: number;
   obs: number;
   noise: number;
@@ -71,8 +80,14 @@ export class CompiledPopulation implements PopulationModel {
   private current = 0;
   private vjpSteps = -1;
   private disposed = false;
+  private readonly tapeBytes: number;
 
-  constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd') {
+  /**
+   * `engine`: `wasm-simd` (default) or the reference `interpreter`; `tapeBytes`: the largest tape of forward
+   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step).
+   */
+  constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd', opts: { tapeBytes?: number } = {}) {
+    this.tapeBytes = opts.tapeBytes ?? TAPE_BYTES;
     this.inner = new StepPopulation(def, members, channels);
     this.family = def.family;
     this.population = members.length;
@@ -122,12 +137,18 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
+      const runs: { k: number; from: number; to: number }[] = [];
+      for (let j = 0; j < NP; j++) {
+        const last = runs[runs.length - 1];
+        if (last && last.k === srcArray[j]) last.to = j + 1;
+        else runs.push({ k: srcArray[j], from: j, to: j + 1 });
+      }
       const chunks = Math.ceil(list.length / LANES);
       const params = kernel.reserved;
       const grad = params + chunks * NP * SLOT;
       const group: Group = {
-        members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, params, grad,
-        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
+        members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
       };
       this.layout(group, 1, 0);
       return group;
@@ -155,6 +176,8 @@ export class CompiledPopulation implements PopulationModel {
       return r;
     };
     const inferState: [number, number] = [take(C * B * S), take(C * B * S)];
+    const regSlots = g.kernel.registerBytes / SLOT;
+    const taped = C * T * g.kernel.registerBytes <= this.tapeBytes;
     // growing the batch keeps nothing of the inference state: resetState zeroes it anyway
     g.area = {
       batch: B,
@@ -163,6 +186,9 @@ export class CompiledPopulation implements PopulationModel {
       inferObs: take(C * B * I),
       inferNoise: take(C * B * O),
       inferOut: take(C * B * O),
+      inferReg: take(regSlots),
+      tape: take(taped ? C * T * regSlots : regSlots),
+      taped,
       states: take(C * (T + 1) * S),
       obs: take(C * T * I),
       noise: take(C * T * O),
@@ -189,13 +215,17 @@ export class CompiledPopulation implements PopulationModel {
     for (const g of this.groups) {
       const f = g.kernel.view();
       f.fill(0, g.params / 4, (g.params + g.chunks * g.NP * SLOT) / 4);
-      g.members.forEach((n, j) => {
-        const at = g.params / 4 + (j >> 2) * g.NP * LANES + (j & 3);
-        for (let i = 0; i < g.NP; i++) {
-          const k = g.srcArray[i];
-          f[at + i * LANES] = values[k][n * this.padSize[k] + g.srcOffset[i]];
+      const off = g.srcOffset;
+      const members = g.members;
+      for (const { k, from, to } of g.runs) {
+        const v = values[k];
+        const ps = this.padSize[k];
+        for (let j = 0; j < members.length; j++) {
+          const at = g.params / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+          const src = members[j] * ps;
+          for (let i = from; i < to; i++) f[at + i * LANES] = v[src + off[i]];
         }
-      });
+      }
     }
     this.dirty = false;
   }
@@ -244,7 +274,7 @@ export class CompiledPopulation implements PopulationModel {
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           const cb = c * B + b;
-          g.kernel.forward(g.params + c * g.NP * SLOT, a.inferState[cur] + cb * g.S * SLOT, a.inferObs + cb * I * SLOT, a.inferNoise + cb * O * SLOT, a.inferOut + cb * O * SLOT, a.inferState[1 - cur] + cb * g.S * SLOT);
+          g.kernel.forward(g.params + c * g.NP * SLOT, a.inferState[cur] + cb * g.S * SLOT, a.inferObs + cb * I * SLOT, a.inferNoise + cb * O * SLOT, a.inferOut + cb * O * SLOT, a.inferState[1 - cur] + cb * g.S * SLOT, a.inferReg);
         }
       }
       const fq = g.kernel.view();
@@ -300,7 +330,8 @@ export class CompiledPopulation implements PopulationModel {
           f.fill(0, states / 4, states / 4 + g.S * LANES);
           const lanes = Math.min(LANES, g.members.length - c * LANES);
           for (let t = 0; t < steps; t++) {
-            g.kernel.forward(g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT, a.out, states + (t + 1) * g.S * SLOT);
+            const reg = a.taped ? a.tape + (c * a.steps + t) * g.kernel.registerBytes : a.tape;
+            g.kernel.forward(g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT, a.out, states + (t + 1) * g.S * SLOT, reg);
             for (let l = 0; l < lanes; l++) {
               const m = g.members[c * LANES + l];
               for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[a.out / 4 + k * LANES + l];
@@ -341,17 +372,25 @@ export class CompiledPopulation implements PopulationModel {
               const m = g.members[c * LANES + l];
               for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
             }
-            g.kernel.backward(g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT);
+            const args = [g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT] as const;
+            let reg = a.tape;
+            if (a.taped) reg += (c * a.steps + t) * g.kernel.registerBytes;
+            else g.kernel.forward(...args, a.out, states + (t + 1) * g.S * SLOT, reg); // recompute (rewrites the same next state)
+            g.kernel.backward(...args, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
             [adjIn, adjOut] = [adjOut, adjIn];
           }
         }
-        g.members.forEach((m, j) => {
-          const at = g.grad / 4 + (j >> 2) * g.NP * LANES + (j & 3);
-          for (let i = 0; i < g.NP; i++) {
-            const k = g.srcArray[i];
-            gradients[k][m * this.padSize[k] + g.srcOffset[i]] = f[at + i * LANES];
+        const off = g.srcOffset;
+        const members = g.members;
+        for (const { k, from, to } of g.runs) {
+          const out = gradients[k];
+          const ps = this.padSize[k];
+          for (let j = 0; j < members.length; j++) {
+            const at = g.grad / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+            const dst = members[j] * ps;
+            for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
           }
-        });
+        }
       }
     },
   };

@@ -8,22 +8,26 @@ export const SLOT = 4 * LANES;
 /**
  * A compiled step over 4 networks at once, in its own linear memory where every scalar is a 16-byte slot of
  * 4 lanes. Arguments are byte offsets of slot arrays: parameters [params], state [S], obs [I], noise [O],
- * out [O], next state [S]; gradients are accumulated (+=) into `grad` [params], dL/d(previous state) is
+ * out [O], next state [S], and `reg`, where the forward leaves the step's computed values (`registerBytes`
+ * long) for the backward; gradients are accumulated (+=) into `grad` [params], dL/d(previous state) is
  * written (overwritten) into `stateAdjOut` [S]. The first `reserved` bytes belong to the kernel.
  */
 export interface StepKernel {
   readonly engine: 'wasm-simd' | 'interpreter';
   readonly reserved: number;
+  /** Bytes of one step's computed values (the `reg` area). */
+  readonly registerBytes: number;
   /** The memory as float32 (a new view after `grow`). */
   view(): Float32Array;
   /** Makes the memory at least `bytes` long (existing contents kept). */
   grow(bytes: number): void;
-  forward(params: number, state: number, obs: number, noise: number, out: number, stateOut: number): void;
+  forward(params: number, state: number, obs: number, noise: number, out: number, stateOut: number, reg: number): void;
   /**
-   * Runs the step's forward again from `state`, then its reverse mode: with dL/d(out) at `outAdj` and
-   * dL/d(next state) at `stateAdjIn`, adds dL/dθ into `grad` and writes dL/d(state) to `stateAdjOut`.
+   * The step's reverse mode over what `forward` left at `reg` (with the same params, state, obs, noise):
+   * with dL/d(out) at `outAdj` and dL/d(next state) at `stateAdjIn`, adds dL/dθ into `grad` and writes
+   * dL/d(state) to `stateAdjOut`.
    */
-  backward(params: number, state: number, obs: number, noise: number, outAdj: number, stateAdjIn: number, stateAdjOut: number, grad: number): void;
+  backward(params: number, state: number, obs: number, noise: number, outAdj: number, stateAdjIn: number, stateAdjOut: number, grad: number, reg: number): void;
 }
 
 /**
@@ -34,9 +38,9 @@ export function interpretedKernel(p: StepProgram): StepKernel {
   const base = inputCount(p.inputs);
   const n = opCount(p);
   const active = activeReferences(p);
-  const reserved = 2 * n * SLOT;
-  const regBase = 0;
-  const adjBase = n * SLOT;
+  const reserved = n * SLOT;
+  let regBase = 0;
+  const adjBase = 0;
   let f = new Float32Array(Math.max(reserved, 1024) / 4);
   const { params: NP, state: S, obs: NI } = p.inputs;
   const fr = Math.fround;
@@ -99,6 +103,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
   return {
     engine: 'interpreter',
     reserved,
+    registerBytes: n * SLOT,
     view: () => f,
     grow(bytes) {
       if (bytes <= f.byteLength) return;
@@ -106,15 +111,16 @@ export function interpretedKernel(p: StepProgram): StepKernel {
       g.set(f);
       f = g;
     },
-    forward(params, state, obs, noise, out, stateOut) {
+    forward(params, state, obs, noise, out, stateOut, reg) {
       ptr.set([params, state, obs, noise]);
+      regBase = reg;
       run();
       copyOut(p.outputs, out);
       copyOut(p.nextState, stateOut);
     },
-    backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad) {
+    backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) {
       ptr.set([params, state, obs, noise]);
-      run();
+      regBase = reg;
       f.fill(0, adjBase / 4, (adjBase + n * SLOT) / 4);
       f.fill(0, stateAdjOut / 4, stateAdjOut / 4 + S * LANES);
       const seed = (refs: Int32Array, from: number): void => {

@@ -1,14 +1,16 @@
-import { OP, activeReferences, inputCount, opCount, type StepProgram } from './program.js';
+import { ARITY, OP, activeReferences, inputCount, opCount, type StepProgram } from './program.js';
 import { SLOT } from './step-kernel.js';
 
 /*
  * WebAssembly SIMD for a StepProgram, written as bytes: every scalar of the program is a v128 holding
  * 4 networks of one layout (lane l = network l of the chunk). Computed values live in linear memory at
- * REG + 16k, their adjoints at ADJ + 16k; inputs are read where the caller's pointers say.
+ * reg + 16k (reg: an argument, so the forward can leave each step's values on a tape for the backward),
+ * their adjoints at 16k; inputs are read where the caller's pointers say; constants are v128.const at
+ * their uses; sum chains stay on the operand stack (see stackResident).
  *
- * Exports: forward(params, state, obs, noise, out, stateOut) and
- * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad) (see StepKernel). The memory
- * is imported (env.memory) so the host can grow it.
+ * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
+ * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) (see StepKernel). The
+ * memory is imported (env.memory) so the host can grow it.
  *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
  * polynomial of e^r (truncation error below 1e-8 relative), scaled by 2^n built in the exponent bits;
@@ -18,7 +20,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 1;
+export const EMITTER_VERSION = 2;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -139,77 +141,122 @@ function expBody(minusOne: boolean): Body {
 const FN_EXP = 0;
 const FN_EXPM1 = 1;
 
-/** The WebAssembly module of `p` (bytes). Returns also the bytes its kernel reserves at the start of memory. */
+/**
+ * Ops whose value stays on the wasm operand stack for the next op instead of a round trip through memory:
+ * single-use values that the next op reads first and whose backward needs neither value (sum chains of a
+ * matrix product: c + a·b, a + b, a − b). In the backward pass their adjoint is the next op's, so it stays
+ * in a local too.
+ */
+export function stackResident(p: StepProgram): Uint8Array {
+  const base = inputCount(p.inputs);
+  const n = opCount(p);
+  const uses = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const op = p.ops[4 * k];
+    for (let j = 0; j < ARITY[op]; j++) {
+      const r = p.ops[4 * k + 1 + j];
+      if (r >= base) uses[r - base]++;
+    }
+  }
+  for (const r of p.outputs) if (r >= base) uses[r - base] += 2;
+  for (const r of p.nextState) if (r >= base) uses[r - base] += 2;
+  const on = new Uint8Array(n);
+  const needsOwnValue = new Set<number>([OP.const, OP.div, OP.tanh, OP.sigmoid, OP.exp, OP.sqrt]);
+  for (let k = 0; k + 1 < n; k++) {
+    if (uses[k] !== 1 || needsOwnValue.has(p.ops[4 * k])) continue;
+    const next = p.ops[4 * (k + 1)];
+    const r = base + k;
+    if ((next === OP.fma && p.ops[4 * (k + 1) + 3] === r) || ((next === OP.add || next === OP.sub) && p.ops[4 * (k + 1) + 1] === r)) on[k] = 1;
+  }
+  return on;
+}
+
+/** The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the adjoints). */
 export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number } {
   const base = inputCount(p.inputs);
   const n = opCount(p);
   const { params: NP, state: NS, obs: NI } = p.inputs;
-  const REG = 0;
-  const ADJ = n * SLOT;
-  const reserved = 2 * n * SLOT;
+  const ADJ = 0;
+  const reserved = n * SLOT;
   const active = activeReferences(p);
+  const onStack = stackResident(p);
+  const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
 
-  // operand r: [local or -1 for absolute, offset]
-  const addr = (r: number): [number, number] => {
-    if (r >= base) return [-1, REG + (r - base) * SLOT];
+  // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
+  const addr = (r: number, reg: number): [number, number] => {
+    if (r >= base) return [reg, (r - base) * SLOT];
     if (r < NP) return [0, r * SLOT];
     if (r < NP + NS) return [1, (r - NP) * SLOT];
     if (r < NP + NS + NI) return [2, (r - NP - NS) * SLOT];
     return [3, (r - NP - NS - NI) * SLOT];
   };
   const push = (b: Body, [l]: [number, number]): Body => (l < 0 ? b.i32(0) : b.localGet(l));
-  const load = (b: Body, r: number): Body => {
-    const a = addr(r);
-    return push(b, a).load(a[1]);
-  };
 
-  /** The forward ops into REG (tmp: a v128 local). */
-  const forwardOps = (b: Body, tmp: number): void => {
+  /** The forward ops into the registers at local `reg` (tmp: a v128 local). */
+  const forwardOps = (b: Body, reg: number, tmp: number): void => {
+    const load = (r: number): Body => {
+      if (isConst(r)) return b.splat(p.constants[r - base]);
+      const a = addr(r, reg);
+      return push(b, a).load(a[1]);
+    };
     for (let k = 0; k < n; k++) {
       const op = p.ops[4 * k];
+      if (op === OP.const) continue;
       const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-      b.i32(0);
+      const chained = k > 0 && onStack[k - 1] === 1;
+      if (!chained) b.localGet(reg); // the address of the store that ends this chain
+      const first = (r: number): void => void (chained ? b : load(r));
       switch (op) {
-        case OP.const: b.splat(p.constants[k]); break;
-        case OP.add: load(b, ra); load(b, rb).simd(S.add); break;
-        case OP.sub: load(b, ra); load(b, rb).simd(S.sub); break;
-        case OP.mul: load(b, ra); load(b, rb).simd(S.mul); break;
-        case OP.div: load(b, ra); load(b, rb).simd(S.div); break;
-        case OP.max: load(b, ra); load(b, rb).simd(S.max); break;
-        case OP.min: load(b, ra); load(b, rb).simd(S.min); break;
-        case OP.fma: load(b, rc); load(b, ra); load(b, rb).simd(S.mul).simd(S.add); break;
-        case OP.neg: load(b, ra).simd(S.neg); break;
-        case OP.abs: load(b, ra).simd(S.abs); break;
-        case OP.sqrt: load(b, ra).simd(S.sqrt); break;
-        case OP.tanh: load(b, ra).splat(2).simd(S.mul).call(FN_EXPM1).localTee(tmp).localGet(tmp).splat(2).simd(S.add).simd(S.div); break;
-        case OP.sigmoid: b.splat(1); load(b, ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
-        case OP.relu: load(b, ra).splat(0).simd(S.max); break;
-        case OP.exp: load(b, ra).call(FN_EXP); break;
-        default: load(b, ra); // stop
+        case OP.add: first(ra); load(rb).simd(S.add); break;
+        case OP.sub: first(ra); load(rb).simd(S.sub); break;
+        case OP.mul: load(ra); load(rb).simd(S.mul); break;
+        case OP.div: load(ra); load(rb).simd(S.div); break;
+        case OP.max: load(ra); load(rb).simd(S.max); break;
+        case OP.min: load(ra); load(rb).simd(S.min); break;
+        case OP.fma: first(rc); load(ra); load(rb).simd(S.mul).simd(S.add); break;
+        case OP.neg: load(ra).simd(S.neg); break;
+        case OP.abs: load(ra).simd(S.abs); break;
+        case OP.sqrt: load(ra).simd(S.sqrt); break;
+        case OP.tanh: load(ra).splat(2).simd(S.mul).call(FN_EXPM1).localTee(tmp).localGet(tmp).splat(2).simd(S.add).simd(S.div); break;
+        case OP.sigmoid: b.splat(1); load(ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
+        case OP.relu: load(ra).splat(0).simd(S.max); break;
+        case OP.exp: load(ra).call(FN_EXP); break;
+        default: load(ra); // stop
       }
-      b.store(REG + k * SLOT);
+      if (!onStack[k]) b.store(k * SLOT);
     }
   };
 
-  // forward(params, state, obs, noise, out, stateOut); local 6: v128 tmp
+  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp
   const fwd = new Body();
-  forwardOps(fwd, 6);
+  forwardOps(fwd, 6, 7);
   const copy = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => {
       fwd.localGet(local);
-      load(fwd, r).store(j * SLOT);
+      if (isConst(r)) fwd.splat(p.constants[r - base]);
+      else {
+        const a = addr(r, 6);
+        push(fwd, a).load(a[1]);
+      }
+      fwd.store(j * SLOT);
     });
   };
   copy(p.outputs, 4);
   copy(p.nextState, 5);
 
-  // backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad); locals 8: g, 9: tmp
+  // backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) over the registers the
+  // forward left at `reg`; locals 9: g
   const bwd = new Body();
-  const G = 8;
-  forwardOps(bwd, 9);
+  const REG = 8;
+  const G = 9;
+  const load = (b: Body, r: number): Body => {
+    if (isConst(r)) return b.splat(p.constants[r - base]);
+    const a = addr(r, REG);
+    return push(b, a).load(a[1]);
+  };
   if (n > 0) bwd.i32(ADJ).i32(0).i32(n * SLOT).fill();
   if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
-  /** Adjoint slot of r: [local or -1, offset], or null when r has none. */
+  /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
   const adjAddr = (r: number): [number, number] | null => {
     if (!active[r]) return null;
     if (r >= base) return [-1, ADJ + (r - base) * SLOT];
@@ -219,6 +266,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   };
   /** adj(r) ← adj(r) ± (what `term` pushes). */
   const accumulate = (r: number, term: (b: Body) => void, subtract = false): void => {
+    if (r >= base && onStack[r - base]) return; // its adjoint is this op's: it stays in g
     const a = adjAddr(r);
     if (!a) return;
     push(bwd, a);
@@ -227,7 +275,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     bwd.simd(subtract ? S.sub : S.add).store(a[1]);
   };
   const g = (b: Body): Body => b.localGet(G);
-  const y = (k: number) => (b: Body): Body => b.i32(0).load(REG + k * SLOT);
+  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(k * SLOT);
   const seed = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => accumulate(r, (b) => b.localGet(local).load(j * SLOT)));
   };
@@ -237,7 +285,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (!active[base + k]) continue;
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    bwd.i32(0).load(ADJ + k * SLOT).localSet(G);
+    if (!onStack[k]) bwd.i32(0).load(ADJ + k * SLOT).localSet(G);
     const la = (b: Body): Body => load(b, ra);
     const lb = (b: Body): Body => load(b, rb);
     switch (op) {
@@ -254,9 +302,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
         accumulate(rb, (b) => la(g(b)).simd(S.mul));
         break;
       case OP.fma:
-        accumulate(rc, g);
         accumulate(ra, (b) => lb(g(b)).simd(S.mul));
         accumulate(rb, (b) => la(g(b)).simd(S.mul));
+        accumulate(rc, g);
         break;
       case OP.div:
         accumulate(ra, (b) => lb(g(b)).simd(S.div));
@@ -302,8 +350,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   };
   const types = new Bytes().u32(3);
   types.byte(0x60).u32(1).byte(V128).u32(1).byte(V128);
-  types.byte(0x60).u32(6).bytes(new Array(6).fill(I32)).u32(0);
-  types.byte(0x60).u32(8).bytes(new Array(8).fill(I32)).u32(0);
+  types.byte(0x60).u32(7).bytes(new Array(7).fill(I32)).u32(0);
+  types.byte(0x60).u32(9).bytes(new Array(9).fill(I32)).u32(0);
   section(1, types);
   const name = (b: Bytes, s: string): Bytes => b.u32(s.length).bytes(Array.from(s, (c) => c.charCodeAt(0)));
   const imports = new Bytes().u32(1);
@@ -324,7 +372,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[3, V128]], expBody(false));
   fn([[3, V128]], expBody(true));
   fn([[1, V128]], fwd);
-  fn([[2, V128]], bwd);
+  fn([[1, V128]], bwd);
   section(10, code);
   return { bytes: m.done(), reserved };
 }
