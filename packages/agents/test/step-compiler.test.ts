@@ -171,3 +171,32 @@ describe('training on the compiled path', () => {
     }
   });
 });
+
+describe('the compiled population\'s Adam update (WebAssembly)', () => {
+  it('gives the same bits as PopulationOptimizer\'s JavaScript Adam, with clipping, over several steps', async () => {
+    const { PopulationOptimizer } = await import('../src/training/population-optimizer.js');
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 4 })!;
+    const model = new CompiledPopulation(gruDefinition, [0, 1, 2].map((seed) => ({ arch, seed })), 2);
+    try {
+      expect(model.parameters.adam).toBeDefined();
+      const plain = { names: model.parameters.names, shapes: model.parameters.shapes, values: model.parameters.values.map((v) => v.slice()), commit: () => {} };
+      const settings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 1 };
+      const fast = new PopulationOptimizer(model.parameters, 3, settings);
+      const slow = new PopulationOptimizer(plain, 3, settings);
+      const rng = Rng.derive(11, 1);
+      const fastGrads = model.parameters.adam!.allocateGradients!();
+      for (let step = 0; step < 4; step++) {
+        const grads = model.parameters.values.map((v) => Float32Array.from(v, () => (2 * rng.float() - 1) * (step === 2 ? 5 : 0.1)));
+        grads.forEach((g, k) => fastGrads[k].set(g));
+        fast.step(fastGrads);
+        slow.step(grads);
+        model.parameters.values.forEach((v, k) => expect(v).toEqual(plain.values[k]));
+      }
+      // and the weights a network exports are the updated ones
+      expect(model.exportWeights(1).w_h).not.toEqual(new StepPopulation(gruDefinition, [{ arch, seed: 1 }], 2).exportWeights(0).w_h);
+    } finally {
+      model.dispose();
+    }
+  });
+});

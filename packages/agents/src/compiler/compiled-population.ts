@@ -4,6 +4,7 @@ import type { PopulationMember } from '../sdk/architecture.js';
 import { checkedShapes, stepSizes, type ArchitectureDefinition, type StepSizes } from '../sdk/define-architecture.js';
 import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
+import { createAdamStore } from './adam-wasm.js';
 import { compileStep, type StepEngine } from './compile.js';
 import { lowerStep } from './lower.js';
 import type { StepProgram } from './program.js';
@@ -62,8 +63,9 @@ interface Areas {
  * and lowered once per layout, compiled to a kernel that runs 4 networks in the lanes of each scalar, and
  * differentiated by the compiled reverse mode (BPTT: the forward keeps each step's state, the backward
  * recomputes each step from it and walks back). Parameters are StepPopulation's (same names, [P, ...padded]
- * shapes, same initial values), so optimisers, checkpoints and weight files work unchanged; `unroll` stays
- * available for losses without cotangents.
+ * shapes, same initial values), so optimisers, checkpoints and weight files work unchanged; they live in the
+ * memory of a WebAssembly Adam update (`parameters.adam`, the optimiser's float32 operations in its order).
+ * `unroll` stays available for losses without cotangents.
  */
 export class CompiledPopulation implements PopulationModel {
   readonly family: string;
@@ -94,16 +96,20 @@ export class CompiledPopulation implements PopulationModel {
     const sizes: StepSizes = stepSizes(channels);
     this.inputs = sizes.inputs;
     this.outputs = sizes.outputs;
-    const { names, shapes, values } = this.inner.parameters;
+    const { names, shapes } = this.inner.parameters;
     this.padSize = shapes.map((s) => size(s.slice(1)));
+    // the values live in the WebAssembly memory of the Adam update (StepPopulation's arrays are synced to them on demand)
+    const store = createAdamStore(this.inner.parameters.values.map((v) => v.length), members.length);
+    const values = store.values;
+    values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
     this.parameters = {
       names,
       shapes,
       values,
       commit: () => {
-        this.inner.parameters.commit();
         this.dirty = true;
       },
+      adam: store.adam,
     };
     const byLayout = new Map<string, number[]>();
     const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
@@ -396,11 +402,14 @@ export class CompiledPopulation implements PopulationModel {
   };
 
   exportWeights(n: number): Record<string, Float32Array> {
+    this.inner.parameters.values.forEach((v, k) => v.set(this.parameters.values[k]));
     return this.inner.exportWeights(n);
   }
 
   importWeights(n: number, weights: Record<string, Float32Array>): void {
+    this.inner.parameters.values.forEach((v, k) => v.set(this.parameters.values[k]));
     this.inner.importWeights(n, weights);
+    this.parameters.values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
     this.dirty = true;
   }
 
