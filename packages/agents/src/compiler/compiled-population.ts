@@ -259,12 +259,17 @@ export class CompiledPopulation implements PopulationModel {
     const cur = this.current;
     for (const g of this.groups) {
       const a = g.area;
-      const f = g.kernel.view();
+      const kernel = g.kernel;
+      const f = kernel.view();
       const fo = a.inferObs / 4;
       const fu = a.inferNoise / 4;
-      f.fill(0, fo, fo + g.chunks * B * I * LANES);
-      f.fill(0, fu, fu + g.chunks * B * O * LANES);
-      g.members.forEach((n, j) => {
+      const members = g.members;
+      const G = members.length;
+      // lanes past the last network read zeros; without noise every lane does
+      if (G % LANES !== 0) f.fill(0, fo + (g.chunks - 1) * B * I * LANES, fo + g.chunks * B * I * LANES);
+      if (!noise || G % LANES !== 0) f.fill(0, noise ? fu + (g.chunks - 1) * B * O * LANES : fu, fu + g.chunks * B * O * LANES);
+      for (let j = 0; j < G; j++) {
+        const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
@@ -273,26 +278,31 @@ export class CompiledPopulation implements PopulationModel {
           for (let x = 0; x < I; x++) f[ob + x * LANES] = obs[src + x];
           if (noise) {
             const ub = fu + (c * B + b) * O * LANES + l;
-            for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[(n * B + b) * O + k];
+            const us = (n * B + b) * O;
+            for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[us + k];
           }
         }
-      });
+      }
+      const stride = g.NP * SLOT;
+      const from = a.inferState[cur];
+      const to = a.inferState[1 - cur];
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           const cb = c * B + b;
-          g.kernel.forward(g.params + c * g.NP * SLOT, a.inferState[cur] + cb * g.S * SLOT, a.inferObs + cb * I * SLOT, a.inferNoise + cb * O * SLOT, a.inferOut + cb * O * SLOT, a.inferState[1 - cur] + cb * g.S * SLOT, a.inferReg);
+          kernel.forward(g.params + c * stride, from + cb * g.S * SLOT, a.inferObs + cb * I * SLOT, a.inferNoise + cb * O * SLOT, a.inferOut + cb * O * SLOT, to + cb * g.S * SLOT, a.inferReg);
         }
       }
-      const fq = g.kernel.view();
       const qo = a.inferOut / 4;
-      g.members.forEach((n, j) => {
+      for (let j = 0; j < G; j++) {
+        const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
           const src = qo + (c * B + b) * O * LANES + l;
-          for (let k = 0; k < O; k++) q[(n * B + b) * O + k] = fq[src + k * LANES];
+          const dst = (n * B + b) * O;
+          for (let k = 0; k < O; k++) q[dst + k] = f[src + k * LANES];
         }
-      });
+      }
     }
     if (advance) this.current = 1 - cur;
   }
