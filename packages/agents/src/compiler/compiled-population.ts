@@ -388,11 +388,14 @@ export class CompiledPopulation implements PopulationModel {
               const m = g.members[c * LANES + l];
               for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
             }
-            const args = [g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT] as const;
+            const params = g.params + c * g.NP * SLOT;
+            const state = states + t * g.S * SLOT;
+            const obs = a.obs + (c * steps + t) * I * SLOT;
+            const noise = a.noise + (c * steps + t) * O * SLOT;
             let reg = a.tape;
             if (a.taped) reg += (c * a.steps + t) * g.kernel.registerBytes;
-            else g.kernel.forward(...args, a.out, states + (t + 1) * g.S * SLOT, reg); // recompute (rewrites the same next state)
-            g.kernel.backward(...args, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
+            else g.kernel.forward(params, state, obs, noise, a.out, states + (t + 1) * g.S * SLOT, reg); // recompute (rewrites the same next state)
+            g.kernel.backward(params, state, obs, noise, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
             [adjIn, adjOut] = [adjOut, adjIn];
           }
         }
