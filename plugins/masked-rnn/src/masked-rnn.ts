@@ -95,8 +95,9 @@ export function connectivityOf(name: string, hidden: number): Connectivity {
 
 function info(name: string, hidden: number, channels: number): ArchInfo {
   if (!Number.isInteger(hidden) || hidden < 1) throw new PrnnError(`hidden must be an integer ≥ 1 (got ${hidden})`);
-  const c = connectivityOf(name, hidden);
-  return { family: MASKED_FAMILY, name, hidden, parameters: 4 * channels * hidden + c.connections + hidden + hidden * 5 };
+  connectivityOf(name, hidden); // checks the mask now
+  // parameters counts the stored weights (W_hh whole); the connections the mask keeps are what trains
+  return { family: MASKED_FAMILY, name, hidden, parameters: 4 * channels * hidden + hidden * hidden + hidden + hidden * 5 };
 }
 
 function uniform(n: number, k: number, rng: Rng): Float32Array {
