@@ -32,7 +32,7 @@ interface Group {
   readonly srcArray: Int32Array;
   readonly srcOffset: Int32Array;
   /** Runs of parameter scalars [from, to) stored in one array k (the layout's parameters in order). */
-  readonly runs: readonly { k: number; from: number; to: number }[];
+  readonly runs: readonly { k: number; from: number; to: number; contiguous: boolean }[];
   readonly params: number;
   readonly grad: number;
   /** Offsets of the per-batch and per-episode areas (laid out by `layout`). */
@@ -143,12 +143,14 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
-      const runs: { k: number; from: number; to: number }[] = [];
+      const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
       for (let j = 0; j < NP; j++) {
         const last = runs[runs.length - 1];
         if (last && last.k === srcArray[j]) last.to = j + 1;
-        else runs.push({ k: srcArray[j], from: j, to: j + 1 });
+        else runs.push({ k: srcArray[j], from: j, to: j + 1, contiguous: true });
       }
+      // a run whose member shape is the padded shape reads its array's slice in order
+      for (const r of runs) r.contiguous = srcOffset.subarray(r.from, r.to).every((o, i) => o === i);
       const chunks = Math.ceil(list.length / LANES);
       const params = kernel.reserved;
       const grad = params + chunks * NP * SLOT;
@@ -220,16 +222,21 @@ export class CompiledPopulation implements PopulationModel {
     const values = this.parameters.values;
     for (const g of this.groups) {
       const f = g.kernel.view();
-      f.fill(0, g.params / 4, (g.params + g.chunks * g.NP * SLOT) / 4);
-      const off = g.srcOffset;
       const members = g.members;
-      for (const { k, from, to } of g.runs) {
+      // spare lanes of the last chunk hold zeros
+      if (members.length % LANES !== 0) f.fill(0, g.params / 4 + (g.chunks - 1) * g.NP * LANES, (g.params + g.chunks * g.NP * SLOT) / 4);
+      const off = g.srcOffset;
+      for (const { k, from, to, contiguous } of g.runs) {
         const v = values[k];
         const ps = this.padSize[k];
         for (let j = 0; j < members.length; j++) {
           const at = g.params / 4 + (j >> 2) * g.NP * LANES + (j & 3);
           const src = members[j] * ps;
-          for (let i = from; i < to; i++) f[at + i * LANES] = v[src + off[i]];
+          if (contiguous) {
+            for (let i = from, x = src, y = at + from * LANES; i < to; i++, x++, y += LANES) f[y] = v[x];
+          } else {
+            for (let i = from; i < to; i++) f[at + i * LANES] = v[src + off[i]];
+          }
         }
       }
     }
