@@ -6,12 +6,24 @@ import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters }
 import { StepPopulation } from '../sdk/step-population.js';
 import { createAdamStore } from './adam-wasm.js';
 import { compileStep, type StepEngine } from './compile.js';
-import { lowerStep } from './lower.js';
+import { lowerStep, type LoweringLayout } from './lower.js';
 import type { StepProgram } from './program.js';
 import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 
 /** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
 const TAPE_BYTES = 128 * 1024 * 1024;
+
+/** Programs already lowered, per family definition and layout (populations are made per chunk and per run). */
+const lowered = new WeakMap<ArchitectureDefinition, Map<string, StepProgram>>();
+
+function loweredStep(def: ArchitectureDefinition, layout: LoweringLayout): StepProgram {
+  let byLayout = lowered.get(def);
+  if (!byLayout) lowered.set(def, (byLayout = new Map()));
+  const key = JSON.stringify([layout.arch, layout.shapes, layout.sizes, layout.stateSize]);
+  let program = byLayout.get(key);
+  if (!program) byLayout.set(key, (program = lowerStep(def, layout)));
+  return program;
+}
 
 /** The implementation name of compiled populations (the `--path` that selects them). */
 export const COMPILED_PATH = 'compiled';
@@ -123,7 +135,7 @@ export class CompiledPopulation implements PopulationModel {
       const arch = members[list[0]].arch;
       const layoutShapes = memberShapes[list[0]];
       const S = def.stateSize(arch, sizes);
-      const program = lowerStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
+      const program = loweredStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
       const kernel = compileStep(program, engine);
       const NP = program.inputs.params;
       const srcArray = new Int32Array(NP);
