@@ -29,18 +29,19 @@ export function expectSameVjp(def: ArchitectureDefinition, members: PopulationMe
     }
     const P = members.length;
     const { inputs: I, outputs: O } = generic;
-    // inference: batch 2, two steps with state
-    const B = 2;
-    generic.resetState(B);
-    compiled.resetState(B);
-    for (let step = 0; step < 3; step++) {
-      const obs = Float32Array.from({ length: P * B * I }, () => rng.float());
-      const noise = step === 1 ? null : Float32Array.from({ length: P * B * O }, () => 0.01 * rng.float());
-      const qg = new Float32Array(P * B * O);
-      const qc = new Float32Array(P * B * O);
-      generic.forward(obs, noise, qg, step !== 2);
-      compiled.forward(obs, noise, qc, step !== 2);
-      expect(diffNorm(qc, qg), `inference step ${step}`).toBeLessThan(2e-6 * Math.max(1, norm(qg)));
+    // inference: batch 2, then batch 1 (the recorded rollout), steps with state, one without advancing
+    for (const B of [2, 1]) {
+      generic.resetState(B);
+      compiled.resetState(B);
+      for (let step = 0; step < 4; step++) {
+        const obs = Float32Array.from({ length: P * B * I }, () => rng.float());
+        const noise = step === 1 ? null : Float32Array.from({ length: P * B * O }, () => 0.01 * rng.float());
+        const qg = new Float32Array(P * B * O);
+        const qc = new Float32Array(P * B * O);
+        generic.forward(obs, noise, qg, step !== 2);
+        compiled.forward(obs, noise, qc, step !== 2);
+        expect(diffNorm(qc, qg), `inference batch ${B} step ${step}`).toBeLessThan(2e-6 * Math.max(1, norm(qg)));
+      }
     }
     // the VJP over an episode with lengths that differ per network
     const T = 7;

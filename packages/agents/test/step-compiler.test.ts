@@ -200,3 +200,60 @@ describe('the compiled population\'s Adam update (WebAssembly)', () => {
     }
   });
 });
+
+describe('the rollout reused by the VJP', () => {
+  it('a batch-1 rollout is recorded on the tape; vjp.forward over the same episode reuses it, with the same outputs and gradients as computing it afresh', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const { allocateLike } = await import('../src/sdk/population-model.js');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 5 })!;
+    const members = [0, 1, 2, 3, 4].map((seed) => ({ arch, seed }));
+    const P = members.length;
+    const rng = Rng.derive(21, 1);
+    const T = 6;
+    const records = {
+      steps: T,
+      population: P,
+      obs: Float32Array.from({ length: T * P * 8 }, () => rng.float()),
+      tieNoise: Float32Array.from({ length: T * P * 5 }, () => 0.01 * rng.float()),
+      lengths: new Int32Array(P).fill(T),
+    };
+    const cot = Float32Array.from({ length: T * P * 5 }, () => 2 * rng.float() - 1);
+    const run = (rollout: boolean, tamper: boolean) => {
+      const model = new CompiledPopulation(gruDefinition, members, 2);
+      try {
+        for (let episode = 0; episode < 2; episode++) {
+          // the first episode grows the recording; the second is recorded
+          model.resetState(1);
+          if (rollout) {
+            const q = new Float32Array(P * 5);
+            for (let t = 0; t < T; t++) {
+              model.forward(records.obs.subarray(t * P * 8, (t + 1) * P * 8), records.tieNoise.subarray(t * P * 5, (t + 1) * P * 5), q, true);
+              // a Q' forward without advancing, as the DQN runs between steps
+              model.forward(Float32Array.from({ length: P * 8 }, () => rng.float()), null, q, false);
+            }
+          }
+        }
+        const episode = tamper ? { ...records, obs: records.obs.map((x, j) => (j === 17 ? x + 1 : x)) } : records;
+        const outputs = new Float32Array(T * P * 5);
+        model.vjp.forward(episode, T, outputs);
+        const reused = model.reused;
+        const gradients = allocateLike(model.parameters);
+        model.vjp.backward(cot, gradients);
+        return { outputs, gradients, reused };
+      } finally {
+        model.dispose();
+      }
+    };
+    const fresh = run(false, false);
+    const reused = run(true, false);
+    const tampered = run(true, true);
+    const freshTampered = run(false, true);
+    expect(fresh.reused).toBe(false);
+    expect(reused.reused).toBe(true);
+    expect(tampered.reused).toBe(false);
+    expect(reused.outputs).toEqual(fresh.outputs);
+    reused.gradients.forEach((g, k) => expect(g).toEqual(fresh.gradients[k]));
+    expect(tampered.outputs).toEqual(freshTampered.outputs);
+    tampered.gradients.forEach((g, k) => expect(g).toEqual(freshTampered.gradients[k]));
+  });
+});

@@ -59,6 +59,8 @@ interface Areas {
   inferNoise: number;
   inferOut: number;
   inferReg: number;
+  /** Each step's outputs of the episode. */
+  outs: number;
   /** One register area per (chunk, step) when `taped`, else one area the backward recomputes into. */
   tape: number;
   taped: boolean;
@@ -94,6 +96,12 @@ export class CompiledPopulation implements PopulationModel {
   private current = 0;
   private vjpSteps = -1;
   private disposed = false;
+  /** Bumped whenever the parameter values may have changed. */
+  private version = 0;
+  /** The rollout being recorded at batch 1 since resetState (steps so far, at parameter version). */
+  private rollout: { steps: number; version: number } | null = null;
+  /** Whether the last vjp.forward reused the recorded rollout (for tests). */
+  reused = false;
   private readonly tapeBytes: number;
 
   /**
@@ -120,6 +128,7 @@ export class CompiledPopulation implements PopulationModel {
       values,
       commit: () => {
         this.dirty = true;
+        this.version++;
       },
       adam: store.adam,
     };
@@ -168,7 +177,7 @@ export class CompiledPopulation implements PopulationModel {
       const grad = params + chunks * NP * SLOT;
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
-        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
       };
       this.layout(group, 1, 0);
       return group;
@@ -195,10 +204,10 @@ export class CompiledPopulation implements PopulationModel {
       at += slots * SLOT;
       return r;
     };
+    // the inference state comes first: its place depends on the batch only, so growing the episode keeps it
     const inferState: [number, number] = [take(C * B * S), take(C * B * S)];
     const regSlots = g.kernel.registerBytes / SLOT;
     const taped = C * T * g.kernel.registerBytes <= this.tapeBytes;
-    // growing the batch keeps nothing of the inference state: resetState zeroes it anyway
     g.area = {
       batch: B,
       steps: T,
@@ -212,16 +221,30 @@ export class CompiledPopulation implements PopulationModel {
       states: take(C * (T + 1) * S),
       obs: take(C * T * I),
       noise: take(C * T * O),
+      outs: take(C * T * O),
       out: take(O),
       outAdj: take(O),
       stateAdj: [take(S), take(S)],
     };
     g.kernel.grow(at);
-    if (a.batch === B && a.batch > 0) {
-      // the batch did not change: keep the running inference state where it now lives
-      const f = g.kernel.view();
-      for (const k of [0, 1]) f.copyWithin(inferState[k] / 4, a.inferState[k] / 4, a.inferState[k] / 4 + C * B * S * LANES);
-    }
+  }
+
+  // Episode areas, indexed by chunk and step at the capacity `area.steps`: what the rollout records and
+  // what vjp.forward and vjp.backward read.
+  private obsAt(g: Group, c: number, t: number): number {
+    return g.area.obs + (c * g.area.steps + t) * this.inputs * SLOT;
+  }
+  private noiseAt(g: Group, c: number, t: number): number {
+    return g.area.noise + (c * g.area.steps + t) * this.outputs * SLOT;
+  }
+  private outsAt(g: Group, c: number, t: number): number {
+    return g.area.outs + (c * g.area.steps + t) * this.outputs * SLOT;
+  }
+  private stateAt(g: Group, c: number, t: number): number {
+    return g.area.states + (c * (g.area.steps + 1) + t) * g.S * SLOT;
+  }
+  private regAt(g: Group, c: number, t: number): number {
+    return g.area.taped ? g.area.tape + (c * g.area.steps + t) * g.kernel.registerBytes : g.area.tape;
   }
 
   private check(): void {
@@ -265,6 +288,23 @@ export class CompiledPopulation implements PopulationModel {
       const f = g.kernel.view();
       const n = g.chunks * batch * g.S * LANES;
       f.fill(0, g.area.inferState[0] / 4, g.area.inferState[0] / 4 + n);
+      if (batch === 1) for (let c = 0; c < g.chunks; c++) f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
+    }
+    // at batch 1 the rollout is recorded where vjp.forward would compute it (while the tape fits)
+    this.rollout = batch === 1 && this.groups.every((g) => g.area.taped || g.area.steps === 0) ? { steps: 0, version: this.version } : null;
+  }
+
+  /** Leaves recording: the state reached moves to the inference state buffers. */
+  private stopRollout(): void {
+    const r = this.rollout;
+    if (!r) return;
+    this.rollout = null;
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      for (let c = 0; c < g.chunks; c++) {
+        const from = this.stateAt(g, c, r.steps) / 4;
+        f.copyWithin((g.area.inferState[this.current] + c * g.S * SLOT) / 4, from, from + g.S * LANES);
+      }
     }
   }
 
@@ -275,62 +315,107 @@ export class CompiledPopulation implements PopulationModel {
     if (q.length !== P * B * O) throw new PrnnError(`q must have P·batch·O = ${P * B * O} values (got ${q.length})`);
     if (noise && noise.length !== P * B * O) throw new PrnnError(`noise must have P·batch·O = ${P * B * O} values (got ${noise.length})`);
     this.pack();
+    const r = this.rollout;
+    if (r && (r.version !== this.version || this.groups.some((g) => r.steps + 1 > g.area.steps || !g.area.taped))) {
+      // the episode outgrew the recording (or the parameters changed): grow for the next one, step as usual
+      this.stopRollout();
+      for (const g of this.groups) this.layout(g, B, Math.max(r.steps + 1, 2 * g.area.steps, 32));
+    }
+    const recording = this.rollout !== null;
     const cur = this.current;
     for (const g of this.groups) {
       const a = g.area;
       const kernel = g.kernel;
-      const f = kernel.view();
-      const fo = a.inferObs / 4;
-      const fu = a.inferNoise / 4;
       const members = g.members;
       const G = members.length;
-      // lanes past the last network read zeros; without noise every lane does
-      if (G % LANES !== 0) f.fill(0, fo + (g.chunks - 1) * B * I * LANES, fo + g.chunks * B * I * LANES);
-      if (!noise || G % LANES !== 0) f.fill(0, noise ? fu + (g.chunks - 1) * B * O * LANES : fu, fu + g.chunks * B * O * LANES);
+      const t = this.rollout?.steps ?? 0;
+      // where this step reads and writes: the recorded episode (recording, advancing) or the inference buffers
+      const intoEpisode = recording && advance;
+      const obsBase = (c: number, b: number) => (intoEpisode ? this.obsAt(g, c, t) : a.inferObs + (c * B + b) * I * SLOT);
+      const noiseBase = (c: number, b: number) => (intoEpisode ? this.noiseAt(g, c, t) : a.inferNoise + (c * B + b) * O * SLOT);
+      const outBase = (c: number, b: number) => (intoEpisode ? this.outsAt(g, c, t) : a.inferOut + (c * B + b) * O * SLOT);
+      const f = kernel.view();
+      for (let c = 0; c < g.chunks; c++) {
+        for (let b = 0; b < B; b++) {
+          // lanes past the last network read zeros; without noise every lane does
+          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, obsBase(c, b) / 4, obsBase(c, b) / 4 + I * LANES);
+          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, noiseBase(c, b) / 4, noiseBase(c, b) / 4 + O * LANES);
+        }
+      }
       for (let j = 0; j < G; j++) {
         const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const ob = fo + (c * B + b) * I * LANES + l;
+          const ob = obsBase(c, b) / 4 + l;
           const src = (n * B + b) * I;
           for (let x = 0; x < I; x++) f[ob + x * LANES] = obs[src + x];
           if (noise) {
-            const ub = fu + (c * B + b) * O * LANES + l;
+            const ub = noiseBase(c, b) / 4 + l;
             const us = (n * B + b) * O;
             for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[us + k];
           }
         }
       }
       const stride = g.NP * SLOT;
-      const from = a.inferState[cur];
-      const to = a.inferState[1 - cur];
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           const cb = c * B + b;
-          kernel.forward(g.params + c * stride, from + cb * g.S * SLOT, a.inferObs + cb * I * SLOT, a.inferNoise + cb * O * SLOT, a.inferOut + cb * O * SLOT, to + cb * g.S * SLOT, a.inferReg);
+          const from = recording ? this.stateAt(g, c, t) : a.inferState[cur] + cb * g.S * SLOT;
+          const to = intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + cb * g.S * SLOT;
+          const reg = intoEpisode ? this.regAt(g, c, t) : a.inferReg;
+          kernel.forward(g.params + c * stride, from, obsBase(c, b), noiseBase(c, b), outBase(c, b), to, reg);
         }
       }
-      const qo = a.inferOut / 4;
       for (let j = 0; j < G; j++) {
         const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const src = qo + (c * B + b) * O * LANES + l;
+          const src = outBase(c, b) / 4 + l;
           const dst = (n * B + b) * O;
           for (let k = 0; k < O; k++) q[dst + k] = f[src + k * LANES];
         }
       }
     }
-    if (advance) this.current = 1 - cur;
+    if (advance) {
+      if (this.rollout) this.rollout.steps++;
+      else this.current = 1 - cur;
+    }
   }
 
   unroll(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D {
     return this.inner.unroll(params, episode, steps);
   }
 
-  /** The compiled vector-Jacobian product (see EpisodeVjp). */
+  /** Whether the recorded rollout is `episode`'s first `steps` steps (same obs and noise bits, same parameters). */
+  private recorded(episode: EpisodeInputs, steps: number): boolean {
+    const r = this.rollout;
+    if (!r || r.version !== this.version || r.steps < steps) return false;
+    const { population: P, inputs: I, outputs: O } = this;
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      for (let j = 0; j < g.members.length; j++) {
+        const m = g.members[j];
+        const c = j >> 2;
+        const l = j & 3;
+        for (let t = 0; t < steps; t++) {
+          const ob = this.obsAt(g, c, t) / 4 + l;
+          const src = (t * P + m) * I;
+          for (let x = 0; x < I; x++) if (!Object.is(f[ob + x * LANES], episode.obs[src + x])) return false;
+          const ub = this.noiseAt(g, c, t) / 4 + l;
+          const us = (t * P + m) * O;
+          for (let k = 0; k < O; k++) if (!Object.is(f[ub + k * LANES], episode.tieNoise[us + k])) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The compiled vector-Jacobian product (see EpisodeVjp). When the episode is the rollout this model just
+   * ran at batch 1 (checked value by value), its forward values are already on the tape and are reused.
+   */
   readonly vjp: EpisodeVjp = {
     forward: (episode, steps, outputs) => {
       this.check();
@@ -340,36 +425,44 @@ export class CompiledPopulation implements PopulationModel {
       if (episode.population !== P) throw new PrnnError(`episode.population must be ${P} (got ${episode.population})`);
       if (!Number.isInteger(steps) || steps < 0 || steps > episode.steps) throw new PrnnError(`steps must be an integer from 0 to ${episode.steps} (got ${steps})`);
       this.pack();
+      const reuse = this.recorded(episode, steps);
+      if (!reuse) {
+        this.stopRollout();
+        for (const g of this.groups) this.layout(g, this.batch, steps);
+      }
+      this.reused = reuse;
       for (const g of this.groups) {
-        this.layout(g, this.batch, steps);
-        const a = g.area;
         const f = g.kernel.view();
         const C = g.chunks;
-        // lane-interleave the episode: obs[c][t][j][lane], noise likewise; states[c][0] = 0
-        f.fill(0, a.obs / 4, a.obs / 4 + C * steps * I * LANES);
-        f.fill(0, a.noise / 4, a.noise / 4 + C * steps * O * LANES);
-        g.members.forEach((m, j) => {
-          const c = j >> 2;
-          const l = j & 3;
-          for (let t = 0; t < steps; t++) {
-            const ob = a.obs / 4 + (c * steps + t) * I * LANES + l;
-            const src = (t * P + m) * I;
-            for (let x = 0; x < I; x++) f[ob + x * LANES] = episode.obs[src + x];
-            const ub = a.noise / 4 + (c * steps + t) * O * LANES + l;
-            const us = (t * P + m) * O;
-            for (let k = 0; k < O; k++) f[ub + k * LANES] = episode.tieNoise[us + k];
+        if (!reuse) {
+          // lane-interleave the episode; states[c][0] = 0
+          for (let c = 0; c < C; c++) {
+            f.fill(0, this.obsAt(g, c, 0) / 4, this.obsAt(g, c, steps) / 4);
+            f.fill(0, this.noiseAt(g, c, 0) / 4, this.noiseAt(g, c, steps) / 4);
+            f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
           }
-        });
+          for (let j = 0; j < g.members.length; j++) {
+            const m = g.members[j];
+            const c = j >> 2;
+            const l = j & 3;
+            for (let t = 0; t < steps; t++) {
+              const ob = this.obsAt(g, c, t) / 4 + l;
+              const src = (t * P + m) * I;
+              for (let x = 0; x < I; x++) f[ob + x * LANES] = episode.obs[src + x];
+              const ub = this.noiseAt(g, c, t) / 4 + l;
+              const us = (t * P + m) * O;
+              for (let k = 0; k < O; k++) f[ub + k * LANES] = episode.tieNoise[us + k];
+            }
+          }
+        }
         for (let c = 0; c < C; c++) {
-          const states = a.states + c * (steps + 1) * g.S * SLOT;
-          f.fill(0, states / 4, states / 4 + g.S * LANES);
           const lanes = Math.min(LANES, g.members.length - c * LANES);
           for (let t = 0; t < steps; t++) {
-            const reg = a.taped ? a.tape + (c * a.steps + t) * g.kernel.registerBytes : a.tape;
-            g.kernel.forward(g.params + c * g.NP * SLOT, states + t * g.S * SLOT, a.obs + (c * steps + t) * I * SLOT, a.noise + (c * steps + t) * O * SLOT, a.out, states + (t + 1) * g.S * SLOT, reg);
+            const out = this.outsAt(g, c, t);
+            if (!reuse) g.kernel.forward(g.params + c * g.NP * SLOT, this.stateAt(g, c, t), this.obsAt(g, c, t), this.noiseAt(g, c, t), out, this.stateAt(g, c, t + 1), this.regAt(g, c, t));
             for (let l = 0; l < lanes; l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[a.out / 4 + k * LANES + l];
+              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[out / 4 + k * LANES + l];
             }
           }
         }
@@ -381,7 +474,7 @@ export class CompiledPopulation implements PopulationModel {
       const steps = this.vjpSteps;
       if (steps < 0) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
       this.vjpSteps = -1;
-      const { population: P, inputs: I, outputs: O } = this;
+      const { population: P, outputs: O } = this;
       const values = this.parameters.values;
       if (gradients.length !== values.length) throw new PrnnError(`expected ${values.length} gradient arrays (got ${gradients.length})`);
       gradients.forEach((g, k) => {
@@ -396,7 +489,6 @@ export class CompiledPopulation implements PopulationModel {
         const C = g.chunks;
         f.fill(0, g.grad / 4, (g.grad + C * g.NP * SLOT) / 4);
         for (let c = 0; c < C; c++) {
-          const states = a.states + c * (steps + 1) * g.S * SLOT;
           const lanes = Math.min(LANES, g.members.length - c * LANES);
           let adjIn = a.stateAdj[0];
           let adjOut = a.stateAdj[1];
@@ -408,12 +500,12 @@ export class CompiledPopulation implements PopulationModel {
               for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
             }
             const params = g.params + c * g.NP * SLOT;
-            const state = states + t * g.S * SLOT;
-            const obs = a.obs + (c * steps + t) * I * SLOT;
-            const noise = a.noise + (c * steps + t) * O * SLOT;
-            let reg = a.tape;
-            if (a.taped) reg += (c * a.steps + t) * g.kernel.registerBytes;
-            else g.kernel.forward(params, state, obs, noise, a.out, states + (t + 1) * g.S * SLOT, reg); // recompute (rewrites the same next state)
+            const state = this.stateAt(g, c, t);
+            const obs = this.obsAt(g, c, t);
+            const noise = this.noiseAt(g, c, t);
+            const reg = this.regAt(g, c, t);
+            // without a tape, recompute the step (it rewrites the same next state)
+            if (!a.taped) g.kernel.forward(params, state, obs, noise, a.out, this.stateAt(g, c, t + 1), reg);
             g.kernel.backward(params, state, obs, noise, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
             [adjIn, adjOut] = [adjOut, adjIn];
           }
@@ -443,6 +535,7 @@ export class CompiledPopulation implements PopulationModel {
     this.inner.importWeights(n, weights);
     this.parameters.values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
     this.dirty = true;
+    this.version++;
   }
 
   dispose(): void {
