@@ -247,6 +247,18 @@ export class CompiledPopulation implements PopulationModel {
     return g.area.taped ? g.area.tape + (c * g.area.steps + t) * g.kernel.registerBytes : g.area.tape;
   }
 
+  // Where a rollout step of chunk c, environment b reads and writes: the recorded episode at step t, or the
+  // inference buffers.
+  private stepObs(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.obsAt(g, c, t) : g.area.inferObs + (c * this.batch + b) * this.inputs * SLOT;
+  }
+  private stepNoise(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.noiseAt(g, c, t) : g.area.inferNoise + (c * this.batch + b) * this.outputs * SLOT;
+  }
+  private stepOut(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.outsAt(g, c, t) : g.area.inferOut + (c * this.batch + b) * this.outputs * SLOT;
+  }
+
   private check(): void {
     if (this.disposed) throw new PrnnError('this population model has been disposed');
   }
@@ -316,7 +328,9 @@ export class CompiledPopulation implements PopulationModel {
     if (noise && noise.length !== P * B * O) throw new PrnnError(`noise must have P·batch·O = ${P * B * O} values (got ${noise.length})`);
     this.pack();
     const r = this.rollout;
-    if (r && (r.version !== this.version || this.groups.some((g) => r.steps + 1 > g.area.steps || !g.area.taped))) {
+    let outgrown = false;
+    for (const g of this.groups) if (r && (r.steps + 1 > g.area.steps || !g.area.taped)) outgrown = true;
+    if (r && (r.version !== this.version || outgrown)) {
       // the episode outgrew the recording (or the parameters changed): grow for the next one, step as usual
       this.stopRollout();
       for (const g of this.groups) this.layout(g, B, Math.max(r.steps + 1, 2 * g.area.steps, 32));
@@ -331,15 +345,14 @@ export class CompiledPopulation implements PopulationModel {
       const t = this.rollout?.steps ?? 0;
       // where this step reads and writes: the recorded episode (recording, advancing) or the inference buffers
       const intoEpisode = recording && advance;
-      const obsBase = (c: number, b: number) => (intoEpisode ? this.obsAt(g, c, t) : a.inferObs + (c * B + b) * I * SLOT);
-      const noiseBase = (c: number, b: number) => (intoEpisode ? this.noiseAt(g, c, t) : a.inferNoise + (c * B + b) * O * SLOT);
-      const outBase = (c: number, b: number) => (intoEpisode ? this.outsAt(g, c, t) : a.inferOut + (c * B + b) * O * SLOT);
       const f = kernel.view();
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           // lanes past the last network read zeros; without noise every lane does
-          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, obsBase(c, b) / 4, obsBase(c, b) / 4 + I * LANES);
-          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, noiseBase(c, b) / 4, noiseBase(c, b) / 4 + O * LANES);
+          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4;
+          const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4;
+          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, ob, ob + I * LANES);
+          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, ub, ub + O * LANES);
         }
       }
       for (let j = 0; j < G; j++) {
@@ -347,11 +360,11 @@ export class CompiledPopulation implements PopulationModel {
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const ob = obsBase(c, b) / 4 + l;
+          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4 + l;
           const src = (n * B + b) * I;
           for (let x = 0; x < I; x++) f[ob + x * LANES] = obs[src + x];
           if (noise) {
-            const ub = noiseBase(c, b) / 4 + l;
+            const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4 + l;
             const us = (n * B + b) * O;
             for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[us + k];
           }
@@ -364,7 +377,7 @@ export class CompiledPopulation implements PopulationModel {
           const from = recording ? this.stateAt(g, c, t) : a.inferState[cur] + cb * g.S * SLOT;
           const to = intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + cb * g.S * SLOT;
           const reg = intoEpisode ? this.regAt(g, c, t) : a.inferReg;
-          kernel.forward(g.params + c * stride, from, obsBase(c, b), noiseBase(c, b), outBase(c, b), to, reg);
+          kernel.forward(g.params + c * stride, from, this.stepObs(g, intoEpisode, t, c, b), this.stepNoise(g, intoEpisode, t, c, b), this.stepOut(g, intoEpisode, t, c, b), to, reg);
         }
       }
       for (let j = 0; j < G; j++) {
@@ -372,7 +385,7 @@ export class CompiledPopulation implements PopulationModel {
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const src = outBase(c, b) / 4 + l;
+          const src = this.stepOut(g, intoEpisode, t, c, b) / 4 + l;
           const dst = (n * B + b) * O;
           for (let k = 0; k < O; k++) q[dst + k] = f[src + k * LANES];
         }
