@@ -19,6 +19,7 @@ const cases: [string, string[], RegExp][] = [
   ['SVG path under a file (the message names the file, not its temporary)', ['env', 'render', '--svg', '/etc/hostname/x.svg'], /^Error: --svg: cannot write \/etc\/hostname\/x\.svg: a part of its path is a file$/],
   ['SVG path that is a directory', ['env', 'render', '--svg', '/tmp'], /^Error: --svg: cannot write \/tmp: it is a directory$/],
   ['bad backend (bench train)', ['bench', 'train', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
+  ['unknown network to benchmark (bench train --arch)', ['bench', 'train', '--arch', 'nope'], /^Error: --arch: unknown architecture "nope"; families: nine-pathway \(e\.g\. /],
   ['bad backend (bench sweep)', ['bench', 'sweep', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['bad backend (bench analyze)', ['bench', 'analyze', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
   ['bad backend (analyze)', ['analyze', '--run', 'nowhere', '--out', 'nowhere-report', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],

@@ -26,7 +26,7 @@ describe('a plugin architecture from the CLI (the low-rank tanh RNN package)', (
     const trained = JSON.parse(train.stdout);
     expect(trained.networks.map((n: { arch: string }) => n.arch)).toEqual(['fc', 'fc', 'lowrank-r2', 'lowrank-r2']);
     const manifest = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
-    expect(manifest.paths).toEqual({ 'nine-pathway': 'wasm-simd', 'lowrank-rnn': 'generic' });
+    expect(manifest.paths).toEqual({ 'nine-pathway': 'wasm-simd', 'lowrank-rnn': 'compiled' });
     const result = JSON.parse(readFileSync(path.join(out, 'networks', 'lowrank-r2_seed1', 'result.json'), 'utf8'));
     expect(result.weights.map((w: { name: string; shape: number[] }) => [w.name, w.shape])).toEqual([
       ['w_in', [8, 8]],
@@ -169,5 +169,18 @@ export default definePlugin({
     expectOneLine(runCli(['measure', '--run', out, '--metric', 'parameters,fragile'], { cwd }), /^Error: metric fragile failed on network ff_seed0: no data$/);
     expect(readdirSync(out).sort()).toEqual(before);
     expectOneLine(runCli(['measure', '--run', out, '--metric', 'nope'], { cwd }), /^Error: --metric: metric "nope" is registered by no loaded plugin; loaded: .*fragile, input-sensitivity, memory, memory-capacity, robustness, sample-efficiency$/);
+  });
+});
+
+describe('prnn bench train --arch: a plugin family on its compiled step', () => {
+  it('measures the GRU plugin\'s network on the compiled path (its default) and names it', () => {
+    const cwd = project({ 'prnn.config.json': config(['@prnn/plugin-gru']) });
+    const r = runCli(['bench', 'train', '--arch', 'gru', '--population', '4', '--seconds', '0.3', '--repeats', '1', '--warmup', '0', '--json'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ arch: 'gru', population: 4, path: 'compiled' });
+    expect(json.paths.map((p: { path: string }) => p.path)).toEqual(['generic', 'compiled']);
+    for (const p of json.paths) expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
   });
 });

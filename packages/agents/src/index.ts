@@ -16,6 +16,7 @@ export { simdPopulationKernel, simdSquaredErrorKernel } from './architectures/ni
 export { simdAvailable } from './architectures/nine-pathway/wasm/simd-module.js';
 export { simdMemoryBytes } from './architectures/nine-pathway/wasm/simd-memory.js';
 // Training: learners (dqn), greedy evaluation, run directories, checkpoints, benchTrain.
+export * from './compiler/index.js';
 export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';

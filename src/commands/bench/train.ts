@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { benchTrain, initBackend, loadPlugins, type BenchTrainResult } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
-import { withFlagAsync } from '../../cli/flag-errors.js';
+import { withFlag, withFlagAsync } from '../../cli/flag-errors.js';
+import { resolveTaskOptions } from '@prnn/env';
 import { secondsFlag } from '../../cli/seconds-flag.js';
 import { workersFlag } from '../../cli/workers-flag.js';
 
@@ -31,6 +32,7 @@ export default class BenchTrain extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --population 256 --json', description: 'One size, the default kernel, JSON.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --workers 2 --json', description: 'Two threads at once: total and per core.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path generic', description: 'The generic tfjs learning pass.' },
+    { command: '<%= config.bin %> <%= command.id %> --population 128 --arch lowrank-r2 --path compiled', description: 'A plugin family\'s network on its compiled step (the plugin named in prnn.config.json).' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path fused', description: 'The JavaScript fused kernel instead of WebAssembly SIMD.' },
   ];
 
@@ -44,6 +46,7 @@ export default class BenchTrain extends BaseCommand {
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),
     repeats: Flags.integer({ description: 'Timed runs per population size; the median is reported.', default: 5, min: 1, max: 1000 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
+    arch: Flags.string({ description: 'Network to measure instead of FC (H = 8), any family\'s member, e.g. lowrank-r2 from a plugin (family:spec when two families claim it).' }),
     compare: Flags.boolean({ description: 'Also measure every path registered for the family at the chosen population.', default: true, allowNo: true }),
   };
 
@@ -51,11 +54,14 @@ export default class BenchTrain extends BaseCommand {
     const { flags } = await this.parse(BenchTrain);
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const architecture = registry.architecture('nine-pathway');
-    const kernels = registry.kernels('nine-pathway');
+    const arch = flags.arch === undefined ? undefined : withFlag('--arch', 'arch', () => registry.resolveArch(flags.arch!, { channels: resolveTaskOptions('general', {}).channels, hidden: 8 }));
+    const family = arch?.family ?? 'nine-pathway';
+    const architecture = registry.architecture(family);
+    const kernels = registry.kernels(family);
     const r = await benchTrain({
       architecture,
       kernels,
+      arch,
       population: flags.population,
       path: flags.path,
       seconds: flags.seconds,
@@ -67,7 +73,7 @@ export default class BenchTrain extends BaseCommand {
     });
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
     for (const t of r.tried) {
-      this.log(`population ${String(t.population).padStart(5)}: ${fmt(t.netEpisodesPerSecondPerCore)} FC episodes/s per core (median of ${flags.repeats})`);
+      this.log(`population ${String(t.population).padStart(5)}: ${fmt(t.netEpisodesPerSecondPerCore)} ${r.arch === 'fc' ? 'FC' : r.arch} episodes/s per core (median of ${flags.repeats})`);
     }
     const ref = r.reference;
     this.log(
@@ -92,7 +98,7 @@ export default class BenchTrain extends BaseCommand {
       netEpisodesPerSecondPerCore: r.netEpisodesPerSecondPerCore,
       netEpisodesPerSecond: r.netEpisodesPerSecond,
       population: r.population,
-      arch: 'fc',
+      arch: r.arch,
       backend: r.backend,
       path: r.path,
       workers: r.workers,

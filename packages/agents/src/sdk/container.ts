@@ -9,6 +9,7 @@ import type { Learner } from './learner.js';
 import type { Metric } from './metric.js';
 import { KernelSet, WEIGHT_FED_ONNX_OPERATION, type Kernel } from './kernel.js';
 import type { TaskSource } from './task-source.js';
+import { withCompiledPath } from '../compiler/kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
 
@@ -103,9 +104,14 @@ export class Registry {
   allKernels(): Kernel[] {
     return this.#all('kernel');
   }
-  /** The kernels registered for `family` (what a TrainJob carries). */
+  /**
+   * The kernels of `family` (what a TrainJob carries): those registered for it, plus the `compiled` path for a
+   * family defined by its step that has no population kernel (see compiler/kernel.ts).
+   */
   kernels(family: string): KernelSet {
-    return new KernelSet(family, this.allKernels().filter((k) => k.family === family));
+    const registered = this.allKernels().filter((k) => k.family === family);
+    const architecture = this.#byKind.get('architecture')!.get(family)?.service as Architecture | undefined;
+    return new KernelSet(family, withCompiledPath(architecture, registered));
   }
   /** The plugin that registered a service. */
   pluginOf(kind: ServiceKind, name: string): RegistryEntry | undefined {

@@ -4,6 +4,7 @@ import type { ArchInfo, OnnxMetadata } from './architecture.js';
 import { checkedShapes, singleNetworkParams, stepSizes, type ArchitectureDefinition } from './define-architecture.js';
 import type { NodeSpec, TensorSpec } from '../onnx/onnx-proto-writer.js';
 import { encodePolicyModel } from '../onnx/encode-policy.js';
+import { traceKernels as trace, type TracedInput } from './step-trace.js';
 import { contractMetadata, META, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
 
 /*
@@ -20,53 +21,6 @@ import { contractMetadata, META, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/p
 
 /** Batch size of the trace; no other dimension of a step should equal it. */
 const TRACE_BATCH = 7919;
-
-/** A kernel input as it was when the kernel ran (ops dispose the tensors they made from numbers). */
-interface TracedInput {
-  readonly id: number;
-  readonly shape: number[];
-  readonly rank: number;
-  readonly dtype: string;
-  readonly data: Float32Array | null;
-}
-
-interface Recorded {
-  readonly kernel: string;
-  readonly inputs: TracedInput[];
-  readonly attrs: Record<string, unknown>;
-  readonly outputs: tf.Tensor[];
-}
-
-type RunKernel = (kernel: string, inputs: Record<string, tf.Tensor | tf.Tensor[]>, attrs?: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-/** Runs `f` recording the kernels it calls at the top level (kernels called by kernels are not seen). */
-function trace<T>(f: () => T): { result: T; recorded: Recorded[] } {
-  const engine = tf.engine() as unknown as { runKernel: RunKernel };
-  const original = engine.runKernel;
-  const recorded: Recorded[] = [];
-  let depth = 0;
-  engine.runKernel = function (kernel, inputs, attrs) {
-    depth++;
-    let out: tf.Tensor | tf.Tensor[];
-    try {
-      out = original.call(this, kernel, inputs, attrs);
-    } finally {
-      depth--;
-    }
-    if (depth === 0) {
-      const ins = Object.values(inputs)
-        .flatMap((v) => (Array.isArray(v) ? v : [v]))
-        .map((t) => ({ id: t.id, shape: [...t.shape], rank: t.rank, dtype: t.dtype, data: t.dtype === 'float32' ? Float32Array.from(t.dataSync() as Float32Array) : null }));
-      recorded.push({ kernel, inputs: ins, attrs: { ...(attrs ?? {}) }, outputs: Array.isArray(out) ? out : [out] });
-    }
-    return out;
-  };
-  try {
-    return { result: f(), recorded };
-  } finally {
-    engine.runKernel = original;
-  }
-}
 
 const SAME_NAME: Record<string, string> = {
   Add: 'Add', AddV2: 'Add', Sub: 'Sub', Multiply: 'Mul', RealDiv: 'Div', Maximum: 'Max', Minimum: 'Min',

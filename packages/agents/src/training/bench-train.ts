@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, resolveTaskOptions } from '@prnn/env';
-import type { Architecture } from '../sdk/architecture.js';
+import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { benchPopulationMemory, type PopulationMemory } from '../bench/bench-memory.js';
 import { episodeFlops } from '../bench/episode-flops.js';
@@ -33,6 +33,11 @@ export interface BenchTrainOptions {
   readonly workers?: number;
   /** Workers rebuild the registry: from prnn.config.json in `cwd` (default process.cwd()). */
   readonly cwd?: string;
+  /**
+   * The network measured (default: the family's `fc` at H = 8). Any member of the family, e.g. a plugin's
+   * `lowrank-r2`; the reference stays FC's, the roofline counts this network's weights as FC-like layers.
+   */
+  readonly arch?: ArchInfo;
   /** Minimum warm-up per population size, in seconds (default 2). */
   readonly warmupSeconds?: number;
   /** Also measure every path registered for the family (generic and each population kernel) on this thread (default true). */
@@ -78,7 +83,8 @@ export interface BenchTrainResult {
   readonly netEpisodesPerSecond: number;
   /** Networks per population (per worker). */
   readonly population: number;
-  readonly arch: 'fc';
+  /** The network measured (`fc` by default). */
+  readonly arch: string;
   readonly backend: string;
   readonly path: string;
   readonly workers: number;
@@ -122,6 +128,7 @@ export interface BenchTrainThreadRequest {
   readonly backend: string;
   readonly cwd: string;
   readonly population?: number;
+  readonly arch?: ArchInfo;
   readonly path: string;
   readonly seconds: number;
   readonly repeats: number;
@@ -149,7 +156,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const workers = checkWorkers(opts.workers ?? 1);
   const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   if (workers === 1) {
-    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, path, seconds, repeats, warmupSeconds });
+    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds });
     return withFigures(opts, { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers }, { seconds, repeats, warmupSeconds });
   }
   const pool = new TrainWorkerPool(workers);
@@ -160,6 +167,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       backend: tf.getBackend(),
       cwd: opts.cwd ?? process.cwd(),
       population: opts.population,
+      arch: opts.arch,
       path,
       seconds,
       repeats,
@@ -176,7 +184,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       netEpisodesPerSecondPerCore: best.netEpisodesPerSecondPerCore,
       netEpisodesPerSecond: best.netEpisodesPerSecondPerCore * workers,
       population: best.population,
-      arch: 'fc',
+      arch: opts.arch?.name ?? 'fc',
       backend: threads[0].backend,
       path,
       workers,
@@ -202,8 +210,8 @@ async function withFigures(
   budget: { seconds: number; repeats: number; warmupSeconds: number },
 ): Promise<BenchTrainResult> {
   const task = resolveTaskOptions('general', {});
-  const fc = opts.architecture.resolve('fc', { channels: task.channels, hidden: 8 });
-  if (!fc) throw new PrnnError(`architecture family ${opts.architecture.family} has no "fc" network to benchmark`);
+  const fc = opts.arch ?? opts.architecture.resolve('fc', { channels: task.channels, hidden: 8 });
+  if (!fc) throw new PrnnError(`architecture family ${opts.architecture.family} has no "fc" network to benchmark: name one with arch`);
   const paths: PathRate[] = [];
   if (opts.comparePaths ?? true) {
     const names = opts.kernels?.paths() ?? [GENERIC_PATH];
@@ -211,7 +219,7 @@ async function withFigures(
       const rate =
         name === r.path && r.workers === 1
           ? r.netEpisodesPerSecondPerCore
-          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
+          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
       paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / REFERENCE_EPISODES_PER_SECOND });
     }
   }
@@ -229,13 +237,13 @@ async function withFigures(
 export async function benchTrainThread(
   architecture: Architecture,
   kernels: KernelSet | undefined,
-  opts: { population?: number; path: string; seconds: number; repeats: number; warmupSeconds: number },
+  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number },
 ): Promise<ThreadResult> {
   const { seconds, repeats } = opts;
   const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
   const task = resolveTaskOptions('general', {});
-  const fc = architecture.resolve('fc', { channels: task.channels, hidden: 8 });
-  if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark`);
+  const fc = opts.arch ?? architecture.resolve('fc', { channels: task.channels, hidden: 8 });
+  if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark: name one with arch`);
   const budgetMs = (seconds * 1000) / sizes.length;
   const tried: { population: number; netEpisodesPerSecondPerCore: number }[] = [];
 
@@ -252,7 +260,7 @@ export async function benchTrainThread(
   return {
     netEpisodesPerSecondPerCore: best.netEpisodesPerSecondPerCore,
     population: best.population,
-    arch: 'fc',
+    arch: fc.name,
     backend: tf.getBackend(),
     tried,
     speedup: best.netEpisodesPerSecondPerCore / REFERENCE_EPISODES_PER_SECOND,

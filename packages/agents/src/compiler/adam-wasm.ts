@@ -1,0 +1,213 @@
+import type { AdamConstants, AdamUpdate } from '../sdk/population-model.js';
+
+/*
+ * PopulationOptimizer's Adam step in WebAssembly (scalar f32, written as bytes), over parameter, gradient
+ * and moment arrays that live in one WebAssembly memory: the same float32 operations in the same order as
+ * the optimiser's JavaScript (a float32 operation rounded once equals the double operation rounded to
+ * float32 for +, −, ×, ÷ and √), so the result is the same bits.
+ */
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+function u32(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+/**
+ * adam(table, count, coef, P, b1, b2, omb1, omb2, omAcc1, omAcc2, eps, negLr): for each of `count` arrays
+ * (table entry k: five i32 = values, grads, m, v byte offsets and `per`, the values per network) and each
+ * network n (clip coefficient coef[n]), the optimiser's update of every element.
+ */
+function adamModule(): Uint8Array {
+  const F32 = 0x7d;
+  const I32 = 0x7f;
+  // params 0 table, 1 count, 2 coef, 3 P, 4 b1, 5 b2, 6 omb1, 7 omb2, 8 omAcc1, 9 omAcc2, 10 eps, 11 negLr
+  // i32 locals 12 k, 13 n, 14 j, 15 val, 16 gr, 17 mm, 18 vv, 19 per, 20 o, 21 t; f32 locals 22 c, 23 gj, 24 mj, 25 vj
+  const [k, n, j, val, gr, mm, vv, per, o, t] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const [c, gj, mj, vj] = [22, 23, 24, 25];
+  const b: number[] = [];
+  const get = (i: number) => b.push(0x20, i);
+  const set = (i: number) => b.push(0x21, i);
+  const i32c = (v: number) => (b.push(0x41), u32(b, v)); // small non-negative constants only
+  const i32load = (off: number) => (b.push(0x28, 2), u32(b, off));
+  const f32load = () => b.push(0x2a, 2, 0);
+  const f32store = () => b.push(0x38, 2, 0);
+  const [add, mul, geu] = [0x6a, 0x6c, 0x4f];
+  const [fadd, fmul, fdiv, fsqrt] = [0x92, 0x94, 0x95, 0x91];
+  const loop = (counter: number, limit: number, body: () => void): void => {
+    i32c(0);
+    set(counter);
+    b.push(0x02, 0x40, 0x03, 0x40); // block, loop
+    get(counter);
+    get(limit);
+    b.push(geu, 0x0d, 1); // br_if out of the block
+    body();
+    get(counter);
+    i32c(1);
+    b.push(add);
+    set(counter);
+    b.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
+  };
+  loop(k, 1, () => {
+    get(0);
+    get(k);
+    i32c(20);
+    b.push(mul, add);
+    set(t);
+    for (const [local, off] of [[val, 0], [gr, 4], [mm, 8], [vv, 12], [per, 16]]) {
+      get(t);
+      i32load(off);
+      set(local);
+    }
+    loop(n, 3, () => {
+      get(2);
+      get(n);
+      i32c(4);
+      b.push(mul, add);
+      f32load();
+      set(c);
+      loop(j, per, () => {
+        // o ← (n·per + j)·4
+        get(n);
+        get(per);
+        b.push(mul);
+        get(j);
+        b.push(add);
+        i32c(4);
+        b.push(mul);
+        set(o);
+        const at = (base: number) => {
+          get(base);
+          get(o);
+          b.push(add);
+        };
+        // gj = g·c
+        at(gr);
+        f32load();
+        get(c);
+        b.push(fmul);
+        set(gj);
+        // mj = m·b1 + gj·omb1
+        at(mm);
+        f32load();
+        get(4);
+        b.push(fmul);
+        get(gj);
+        get(6);
+        b.push(fmul, fadd);
+        set(mj);
+        // vj = v·b2 + (gj·gj)·omb2
+        at(vv);
+        f32load();
+        get(5);
+        b.push(fmul);
+        get(gj);
+        get(gj);
+        b.push(fmul);
+        get(7);
+        b.push(fmul, fadd);
+        set(vj);
+        at(mm);
+        get(mj);
+        f32store();
+        at(vv);
+        get(vj);
+        f32store();
+        // value = ((mj/omAcc1) / (√(vj/omAcc2) + eps))·negLr + value
+        at(val);
+        get(mj);
+        get(8);
+        b.push(fdiv);
+        get(vj);
+        get(9);
+        b.push(fdiv, fsqrt);
+        get(10);
+        b.push(fadd, fdiv);
+        get(11);
+        b.push(fmul);
+        at(val);
+        f32load();
+        b.push(fadd);
+        f32store();
+      });
+    });
+  });
+  const body = [2, 10, I32, 4, F32, ...b, 0x0b];
+  const code: number[] = [1];
+  u32(code, body.length);
+  code.push(...body);
+  const type = [1, 0x60, 12, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0];
+  const imports = [1, 3, ...'env'.split('').map((ch) => ch.charCodeAt(0)), 6, ...'memory'.split('').map((ch) => ch.charCodeAt(0)), 0x02, 0x00, 0];
+  const exports = [1, 4, ...'adam'.split('').map((ch) => ch.charCodeAt(0)), 0x00, 0];
+  const section = (id: number, content: number[]): number[] => {
+    const out = [id];
+    u32(out, content.length);
+    return [...out, ...content];
+  };
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, type), ...section(2, imports), ...section(3, [1, 0]), ...section(7, exports), ...section(10, code)]);
+}
+
+let compiled: object | null = null;
+
+/** Parameter, gradient and moment arrays in one WebAssembly memory, and the Adam update over them. */
+export interface AdamStore {
+  readonly values: Float32Array[];
+  readonly adam: AdamUpdate;
+}
+
+/** Storage for arrays of `lengths` floats (P networks each) and its AdamUpdate. */
+export function createAdamStore(lengths: readonly number[], population: number): AdamStore {
+  compiled ??= new wasm.Module(adamModule());
+  const count = lengths.length;
+  const tableBytes = 20 * count;
+  const coefBytes = 4 * population;
+  const floats = lengths.reduce((s, l) => s + l, 0);
+  const bytes = tableBytes + coefBytes + 16 * floats;
+  const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+  const { adam } = new wasm.Instance(compiled, { env: { memory } }).exports as {
+    adam(table: number, count: number, coef: number, P: number, ...c: number[]): void;
+  };
+  const buffer = memory.buffer;
+  const table = new Int32Array(buffer, 0, 5 * count);
+  const coefAt = tableBytes;
+  const coefView = new Float32Array(buffer, coefAt, population);
+  let at = tableBytes + coefBytes;
+  const take = (l: number): Float32Array => {
+    const v = new Float32Array(buffer, at, l);
+    at += 4 * l;
+    return v;
+  };
+  const values = lengths.map(take);
+  const grads = lengths.map(take);
+  const m = lengths.map(take);
+  const v = lengths.map(take);
+  lengths.forEach((l, k) => table.set([values[k].byteOffset, grads[k].byteOffset, m[k].byteOffset, v[k].byteOffset, l / population], 5 * k));
+  const update: AdamUpdate = {
+    allocateMoments: () => {
+      for (const a of [...m, ...v]) a.fill(0);
+      return { m: [...m], v: [...v] };
+    },
+    allocateGradients: () => [...grads],
+    step(gradients, mIn, vIn, coef, c: AdamConstants) {
+      // arrays that are not this store's own are copied in (and the moments back out)
+      gradients.forEach((g, k) => g !== grads[k] && grads[k].set(g));
+      mIn.forEach((a, k) => a !== m[k] && m[k].set(a));
+      vIn.forEach((a, k) => a !== v[k] && v[k].set(a));
+      coefView.set(coef);
+      adam(0, count, coefAt, population, c.b1, c.b2, c.omb1, c.omb2, c.omAcc1, c.omAcc2, c.eps, c.negLr);
+      mIn.forEach((a, k) => a !== m[k] && a.set(m[k]));
+      vIn.forEach((a, k) => a !== v[k] && a.set(v[k]));
+    },
+  };
+  return { values, adam: update };
+}

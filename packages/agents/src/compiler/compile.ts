@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { programKey, type StepProgram } from './program.js';
+import { SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
+import { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
+
+/** Which engine runs a compiled step: WebAssembly SIMD (the fast path) or the reference interpreter. */
+export type StepEngine = 'wasm-simd' | 'interpreter';
+
+/** Environment variable naming the on-disk cache directory of compiled modules (`off` disables it). */
+export const COMPILE_CACHE_ENV = 'PRNN_COMPILE_CACHE';
+
+/** Counts of what `compileStep` did since the process started (for tests and `prnn bench`). */
+export const compilerStats = { emitted: 0, memoryHits: 0, diskHits: 0, emitMs: 0 };
+
+/** The part of the WebAssembly JavaScript API used here (the project's lib settings declare none). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface CachedModule {
+  readonly module: object;
+  readonly reserved: number;
+}
+
+const modules = new Map<string, CachedModule>();
+
+/** The cache directory: $PRNN_COMPILE_CACHE, else $XDG_CACHE_HOME/prnn/step-compiler, else ~/.cache/prnn/step-compiler. */
+export function compileCacheDir(): string | null {
+  const env = process.env[COMPILE_CACHE_ENV];
+  if (env === 'off') return null;
+  if (env) return env;
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'prnn', 'step-compiler');
+}
+
+/** The hash modules are cached by: the lowered program and the emitter's version. */
+export function programHash(p: StepProgram): string {
+  return createHash('sha256').update(`prnn-step-compiler/${EMITTER_VERSION}\n`).update(programKey(p)).digest('hex').slice(0, 32);
+}
+
+function wasmModule(p: StepProgram): CachedModule {
+  const hash = programHash(p);
+  const seen = modules.get(hash);
+  if (seen) {
+    compilerStats.memoryHits++;
+    return seen;
+  }
+  const dir = compileCacheDir();
+  const file = dir ? path.join(dir, `${hash}.wasm`) : null;
+  let cached: CachedModule | null = null;
+  if (file && existsSync(file)) {
+    try {
+      const bytes = readFileSync(file);
+      const reserved = bytes.readUInt32LE(0);
+      cached = { module: new wasm.Module(bytes.subarray(4)), reserved };
+      compilerStats.diskHits++;
+    } catch {
+      cached = null; // a damaged file is rebuilt below
+    }
+  }
+  if (!cached) {
+    const t0 = performance.now();
+    const { bytes, reserved } = emitWasm(p);
+    cached = { module: new wasm.Module(bytes), reserved };
+    compilerStats.emitted++;
+    compilerStats.emitMs += performance.now() - t0;
+    if (file) {
+      try {
+        mkdirSync(dir!, { recursive: true });
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(reserved, 0);
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, Buffer.concat([head, bytes]));
+        renameSync(tmp, file);
+      } catch {
+        // an unwritable cache directory only costs the next process a compile
+      }
+    }
+  }
+  modules.set(hash, cached);
+  return cached;
+}
+
+/** Drops the in-memory cache (the disk cache stays): the next compile of a program reads disk or emits. */
+export function clearCompileMemoryCache(): void {
+  modules.clear();
+}
+
+/** A kernel for `p` on `engine`: wasm modules come from the cache (memory, then disk) or are emitted once. */
+export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): StepKernel {
+  if (engine === 'interpreter') return interpretedKernel(p);
+  const { module, reserved } = wasmModule(p);
+  const memory = new wasm.Memory({ initial: Math.ceil(reserved / 65536) + 1 });
+  const instance = new wasm.Instance(module, { env: { memory } });
+  const exp = instance.exports as {
+    forward: (a: number, b: number, c: number, d: number, e: number, f: number, reg: number) => void;
+    backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, reg: number) => void;
+  };
+  let view = new Float32Array(memory.buffer);
+  return {
+    engine: 'wasm-simd',
+    reserved,
+    registerBytes: (p.ops.length / 4) * SLOT,
+    view: () => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer))),
+    grow(bytes) {
+      const have = memory.buffer.byteLength;
+      if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+    },
+    forward: exp.forward,
+    backward: exp.backward,
+  };
+}

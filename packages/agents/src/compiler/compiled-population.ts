@@ -1,0 +1,559 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { PrnnError } from '@prnn/env';
+import type { PopulationMember } from '../sdk/architecture.js';
+import { checkedShapes, stepSizes, type ArchitectureDefinition, type StepSizes } from '../sdk/define-architecture.js';
+import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from '../sdk/population-model.js';
+import { StepPopulation } from '../sdk/step-population.js';
+import { createAdamStore } from './adam-wasm.js';
+import { compileStep, type StepEngine } from './compile.js';
+import { lowerStep, type LoweringLayout } from './lower.js';
+import type { StepProgram } from './program.js';
+import { LANES, SLOT, type StepKernel } from './step-kernel.js';
+
+/** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
+const TAPE_BYTES = 128 * 1024 * 1024;
+
+/** Programs already lowered, per family definition and layout (populations are made per chunk and per run). */
+const lowered = new WeakMap<ArchitectureDefinition, Map<string, StepProgram>>();
+
+function loweredStep(def: ArchitectureDefinition, layout: LoweringLayout): StepProgram {
+  let byLayout = lowered.get(def);
+  if (!byLayout) lowered.set(def, (byLayout = new Map()));
+  const key = JSON.stringify([layout.arch, layout.shapes, layout.sizes, layout.stateSize]);
+  let program = byLayout.get(key);
+  if (!program) byLayout.set(key, (program = lowerStep(def, layout)));
+  return program;
+}
+
+/** The implementation name of compiled populations (the `--path` that selects them). */
+export const COMPILED_PATH = 'compiled';
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Networks of one layout: one program, one kernel, chunks of 4 networks in the 4 lanes. */
+interface Group {
+  readonly members: readonly number[];
+  readonly program: StepProgram;
+  readonly kernel: StepKernel;
+  readonly chunks: number;
+  readonly NP: number;
+  readonly S: number;
+  /** Parameter scalar i of the layout lives in values[srcArray[i]] at n·padSize + srcOffset[i]. */
+  readonly srcArray: Int32Array;
+  readonly srcOffset: Int32Array;
+  /** Runs of parameter scalars [from, to) stored in one array k (the layout's parameters in order). */
+  readonly runs: readonly { k: number; from: number; to: number; contiguous: boolean }[];
+  readonly params: number;
+  readonly grad: number;
+  /** Offsets of the per-batch and per-episode areas (laid out by `layout`). */
+  area: Areas;
+}
+
+interface Areas {
+  batch: number;
+  steps: number;
+  inferState: [number, number];
+  inferObs: number;
+  inferNoise: number;
+  inferOut: number;
+  inferReg: number;
+  /** Each step's outputs of the episode. */
+  outs: number;
+  /** One register area per (chunk, step) when `taped`, else one area the backward recomputes into. */
+  tape: number;
+  taped: boolean;
+  states: number;
+  obs: number;
+  noise: number;
+  out: number;
+  outAdj: number;
+  stateAdj: [number, number];
+}
+
+/**
+ * A family's population run by its compiled step (see docs/guides/step-compiler.md): the step is traced
+ * and lowered once per layout, compiled to a kernel that runs 4 networks in the lanes of each scalar, and
+ * differentiated by the compiled reverse mode (BPTT: the forward keeps each step's state, the backward
+ * recomputes each step from it and walks back). Parameters are StepPopulation's (same names, [P, ...padded]
+ * shapes, same initial values), so optimisers, checkpoints and weight files work unchanged; they live in the
+ * memory of a WebAssembly Adam update (`parameters.adam`, the optimiser's float32 operations in its order).
+ * `unroll` stays available for losses without cotangents.
+ */
+export class CompiledPopulation implements PopulationModel {
+  readonly family: string;
+  readonly implementation = COMPILED_PATH;
+  readonly population: number;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly parameters: PopulationParameters;
+  private readonly inner: StepPopulation;
+  private readonly groups: Group[];
+  private readonly padSize: number[];
+  private dirty = true;
+  private batch = 1;
+  private current = 0;
+  private vjpSteps = -1;
+  private disposed = false;
+  /** Bumped whenever the parameter values may have changed. */
+  private version = 0;
+  /** The rollout being recorded at batch 1 since resetState (steps so far, at parameter version). */
+  private rollout: { steps: number; version: number } | null = null;
+  /** Whether the last vjp.forward reused the recorded rollout (for tests). */
+  reused = false;
+  private readonly tapeBytes: number;
+
+  /**
+   * `engine`: `wasm-simd` (default) or the reference `interpreter`; `tapeBytes`: the largest tape of forward
+   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step).
+   */
+  constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd', opts: { tapeBytes?: number } = {}) {
+    this.tapeBytes = opts.tapeBytes ?? TAPE_BYTES;
+    this.inner = new StepPopulation(def, members, channels);
+    this.family = def.family;
+    this.population = members.length;
+    const sizes: StepSizes = stepSizes(channels);
+    this.inputs = sizes.inputs;
+    this.outputs = sizes.outputs;
+    const { names, shapes } = this.inner.parameters;
+    this.padSize = shapes.map((s) => size(s.slice(1)));
+    // the values live in the WebAssembly memory of the Adam update (StepPopulation's arrays are synced to them on demand)
+    const store = createAdamStore(this.inner.parameters.values.map((v) => v.length), members.length);
+    const values = store.values;
+    values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
+    this.parameters = {
+      names,
+      shapes,
+      values,
+      commit: () => {
+        this.dirty = true;
+        this.version++;
+      },
+      adam: store.adam,
+    };
+    const byLayout = new Map<string, number[]>();
+    const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
+    members.forEach((m, n) => {
+      const key = JSON.stringify([m.arch.name, m.arch.hidden, memberShapes[n], def.stateSize(m.arch, sizes)]);
+      const list = byLayout.get(key);
+      if (list) list.push(n);
+      else byLayout.set(key, [n]);
+    });
+    this.groups = [...byLayout.values()].map((list) => {
+      const arch = members[list[0]].arch;
+      const layoutShapes = memberShapes[list[0]];
+      const S = def.stateSize(arch, sizes);
+      const program = loweredStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
+      const kernel = compileStep(program, engine);
+      const NP = program.inputs.params;
+      const srcArray = new Int32Array(NP);
+      const srcOffset = new Int32Array(NP);
+      let i = 0;
+      for (const [name, shape] of Object.entries(layoutShapes)) {
+        const k = names.indexOf(name);
+        const padded = shapes[k].slice(1);
+        const ps = padded.map((_, j) => size(padded.slice(j + 1)));
+        const c = new Array<number>(shape.length).fill(0);
+        for (let e = 0; e < size(shape); e++) {
+          srcArray[i] = k;
+          srcOffset[i++] = c.reduce((s, cj, j) => s + cj * ps[j], 0);
+          for (let j = shape.length - 1; j >= 0; j--) {
+            if (++c[j] < shape[j]) break;
+            c[j] = 0;
+          }
+        }
+      }
+      const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
+      for (let j = 0; j < NP; j++) {
+        const last = runs[runs.length - 1];
+        if (last && last.k === srcArray[j]) last.to = j + 1;
+        else runs.push({ k: srcArray[j], from: j, to: j + 1, contiguous: true });
+      }
+      // a run whose member shape is the padded shape reads its array's slice in order
+      for (const r of runs) r.contiguous = srcOffset.subarray(r.from, r.to).every((o, i) => o === i);
+      const chunks = Math.ceil(list.length / LANES);
+      const params = kernel.reserved;
+      const grad = params + chunks * NP * SLOT;
+      const group: Group = {
+        members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
+      };
+      this.layout(group, 1, 0);
+      return group;
+    });
+  }
+
+  /** The engine every group runs on (`wasm-simd` or `interpreter`). */
+  get engine(): string {
+    return this.groups[0].kernel.engine;
+  }
+
+  /** Lays out (and grows) a group's memory for `batch` environments and episodes of `steps` steps. */
+  private layout(g: Group, batch: number, steps: number): void {
+    const a = g.area;
+    if (batch <= a.batch && steps <= a.steps) return;
+    const B = Math.max(batch, a.batch);
+    const T = Math.max(steps, a.steps, 0);
+    const { chunks: C, S } = g;
+    const I = this.inputs;
+    const O = this.outputs;
+    let at = g.grad + C * g.NP * SLOT;
+    const take = (slots: number): number => {
+      const r = at;
+      at += slots * SLOT;
+      return r;
+    };
+    // the inference state comes first: its place depends on the batch only, so growing the episode keeps it
+    const inferState: [number, number] = [take(C * B * S), take(C * B * S)];
+    const regSlots = g.kernel.registerBytes / SLOT;
+    const taped = C * T * g.kernel.registerBytes <= this.tapeBytes;
+    g.area = {
+      batch: B,
+      steps: T,
+      inferState,
+      inferObs: take(C * B * I),
+      inferNoise: take(C * B * O),
+      inferOut: take(C * B * O),
+      inferReg: take(regSlots),
+      tape: take(taped ? C * T * regSlots : regSlots),
+      taped,
+      states: take(C * (T + 1) * S),
+      obs: take(C * T * I),
+      noise: take(C * T * O),
+      outs: take(C * T * O),
+      out: take(O),
+      outAdj: take(O),
+      stateAdj: [take(S), take(S)],
+    };
+    g.kernel.grow(at);
+  }
+
+  // Episode areas, indexed by chunk and step at the capacity `area.steps`: what the rollout records and
+  // what vjp.forward and vjp.backward read.
+  private obsAt(g: Group, c: number, t: number): number {
+    return g.area.obs + (c * g.area.steps + t) * this.inputs * SLOT;
+  }
+  private noiseAt(g: Group, c: number, t: number): number {
+    return g.area.noise + (c * g.area.steps + t) * this.outputs * SLOT;
+  }
+  private outsAt(g: Group, c: number, t: number): number {
+    return g.area.outs + (c * g.area.steps + t) * this.outputs * SLOT;
+  }
+  private stateAt(g: Group, c: number, t: number): number {
+    return g.area.states + (c * (g.area.steps + 1) + t) * g.S * SLOT;
+  }
+  private regAt(g: Group, c: number, t: number): number {
+    return g.area.taped ? g.area.tape + (c * g.area.steps + t) * g.kernel.registerBytes : g.area.tape;
+  }
+
+  // Where a rollout step of chunk c, environment b reads and writes: the recorded episode at step t, or the
+  // inference buffers.
+  private stepObs(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.obsAt(g, c, t) : g.area.inferObs + (c * this.batch + b) * this.inputs * SLOT;
+  }
+  private stepNoise(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.noiseAt(g, c, t) : g.area.inferNoise + (c * this.batch + b) * this.outputs * SLOT;
+  }
+  private stepOut(g: Group, episode: boolean, t: number, c: number, b: number): number {
+    return episode ? this.outsAt(g, c, t) : g.area.inferOut + (c * this.batch + b) * this.outputs * SLOT;
+  }
+
+  private check(): void {
+    if (this.disposed) throw new PrnnError('this population model has been disposed');
+  }
+
+  /** Copies the parameter values into each group's lanes when they changed. */
+  private pack(): void {
+    if (!this.dirty) return;
+    const values = this.parameters.values;
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      const members = g.members;
+      // spare lanes of the last chunk hold zeros
+      if (members.length % LANES !== 0) f.fill(0, g.params / 4 + (g.chunks - 1) * g.NP * LANES, (g.params + g.chunks * g.NP * SLOT) / 4);
+      const off = g.srcOffset;
+      for (const { k, from, to, contiguous } of g.runs) {
+        const v = values[k];
+        const ps = this.padSize[k];
+        for (let j = 0; j < members.length; j++) {
+          const at = g.params / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+          const src = members[j] * ps;
+          if (contiguous) {
+            for (let i = from, x = src, y = at + from * LANES; i < to; i++, x++, y += LANES) f[y] = v[x];
+          } else {
+            for (let i = from; i < to; i++) f[at + i * LANES] = v[src + off[i]];
+          }
+        }
+      }
+    }
+    this.dirty = false;
+  }
+
+  resetState(batch: number): void {
+    this.check();
+    if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
+    this.batch = batch;
+    this.current = 0;
+    for (const g of this.groups) {
+      this.layout(g, batch, 0);
+      const f = g.kernel.view();
+      const n = g.chunks * batch * g.S * LANES;
+      f.fill(0, g.area.inferState[0] / 4, g.area.inferState[0] / 4 + n);
+      if (batch === 1) for (let c = 0; c < g.chunks; c++) f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
+    }
+    // at batch 1 the rollout is recorded where vjp.forward would compute it (while the tape fits)
+    this.rollout = batch === 1 && this.groups.every((g) => g.area.taped || g.area.steps === 0) ? { steps: 0, version: this.version } : null;
+  }
+
+  /** Leaves recording: the state reached moves to the inference state buffers. */
+  private stopRollout(): void {
+    const r = this.rollout;
+    if (!r) return;
+    this.rollout = null;
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      for (let c = 0; c < g.chunks; c++) {
+        const from = this.stateAt(g, c, r.steps) / 4;
+        f.copyWithin((g.area.inferState[this.current] + c * g.S * SLOT) / 4, from, from + g.S * LANES);
+      }
+    }
+  }
+
+  forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
+    this.check();
+    const { population: P, batch: B, inputs: I, outputs: O } = this;
+    if (obs.length !== P * B * I) throw new PrnnError(`obs must have P·batch·I = ${P * B * I} values (got ${obs.length})`);
+    if (q.length !== P * B * O) throw new PrnnError(`q must have P·batch·O = ${P * B * O} values (got ${q.length})`);
+    if (noise && noise.length !== P * B * O) throw new PrnnError(`noise must have P·batch·O = ${P * B * O} values (got ${noise.length})`);
+    this.pack();
+    const r = this.rollout;
+    let outgrown = false;
+    for (const g of this.groups) if (r && (r.steps + 1 > g.area.steps || !g.area.taped)) outgrown = true;
+    if (r && (r.version !== this.version || outgrown)) {
+      // the episode outgrew the recording (or the parameters changed): grow for the next one, step as usual
+      this.stopRollout();
+      for (const g of this.groups) this.layout(g, B, Math.max(r.steps + 1, 2 * g.area.steps, 32));
+    }
+    const recording = this.rollout !== null;
+    const cur = this.current;
+    for (const g of this.groups) {
+      const a = g.area;
+      const kernel = g.kernel;
+      const members = g.members;
+      const G = members.length;
+      const t = this.rollout?.steps ?? 0;
+      // where this step reads and writes: the recorded episode (recording, advancing) or the inference buffers
+      const intoEpisode = recording && advance;
+      const f = kernel.view();
+      for (let c = 0; c < g.chunks; c++) {
+        for (let b = 0; b < B; b++) {
+          // lanes past the last network read zeros; without noise every lane does
+          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4;
+          const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4;
+          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, ob, ob + I * LANES);
+          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, ub, ub + O * LANES);
+        }
+      }
+      for (let j = 0; j < G; j++) {
+        const n = members[j];
+        const c = j >> 2;
+        const l = j & 3;
+        for (let b = 0; b < B; b++) {
+          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4 + l;
+          const src = (n * B + b) * I;
+          for (let x = 0; x < I; x++) f[ob + x * LANES] = obs[src + x];
+          if (noise) {
+            const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4 + l;
+            const us = (n * B + b) * O;
+            for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[us + k];
+          }
+        }
+      }
+      const stride = g.NP * SLOT;
+      for (let c = 0; c < g.chunks; c++) {
+        for (let b = 0; b < B; b++) {
+          const cb = c * B + b;
+          const from = recording ? this.stateAt(g, c, t) : a.inferState[cur] + cb * g.S * SLOT;
+          const to = intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + cb * g.S * SLOT;
+          const reg = intoEpisode ? this.regAt(g, c, t) : a.inferReg;
+          kernel.forward(g.params + c * stride, from, this.stepObs(g, intoEpisode, t, c, b), this.stepNoise(g, intoEpisode, t, c, b), this.stepOut(g, intoEpisode, t, c, b), to, reg);
+        }
+      }
+      for (let j = 0; j < G; j++) {
+        const n = members[j];
+        const c = j >> 2;
+        const l = j & 3;
+        for (let b = 0; b < B; b++) {
+          const src = this.stepOut(g, intoEpisode, t, c, b) / 4 + l;
+          const dst = (n * B + b) * O;
+          for (let k = 0; k < O; k++) q[dst + k] = f[src + k * LANES];
+        }
+      }
+    }
+    if (advance) {
+      if (this.rollout) this.rollout.steps++;
+      else this.current = 1 - cur;
+    }
+  }
+
+  unroll(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D {
+    return this.inner.unroll(params, episode, steps);
+  }
+
+  /** Whether the recorded rollout is `episode`'s first `steps` steps (same obs and noise bits, same parameters). */
+  private recorded(episode: EpisodeInputs, steps: number): boolean {
+    const r = this.rollout;
+    if (!r || r.version !== this.version || r.steps < steps) return false;
+    const { population: P, inputs: I, outputs: O } = this;
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      for (let j = 0; j < g.members.length; j++) {
+        const m = g.members[j];
+        const c = j >> 2;
+        const l = j & 3;
+        for (let t = 0; t < steps; t++) {
+          const ob = this.obsAt(g, c, t) / 4 + l;
+          const src = (t * P + m) * I;
+          for (let x = 0; x < I; x++) if (!Object.is(f[ob + x * LANES], episode.obs[src + x])) return false;
+          const ub = this.noiseAt(g, c, t) / 4 + l;
+          const us = (t * P + m) * O;
+          for (let k = 0; k < O; k++) if (!Object.is(f[ub + k * LANES], episode.tieNoise[us + k])) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The compiled vector-Jacobian product (see EpisodeVjp). When the episode is the rollout this model just
+   * ran at batch 1 (checked value by value), its forward values are already on the tape and are reused.
+   */
+  readonly vjp: EpisodeVjp = {
+    forward: (episode, steps, outputs) => {
+      this.check();
+      const { population: P, inputs: I, outputs: O } = this;
+      const n = steps * P * O;
+      if (outputs.length < n) throw new PrnnError(`outputs must have at least steps·P·O = ${n} values (got ${outputs.length})`);
+      if (episode.population !== P) throw new PrnnError(`episode.population must be ${P} (got ${episode.population})`);
+      if (!Number.isInteger(steps) || steps < 0 || steps > episode.steps) throw new PrnnError(`steps must be an integer from 0 to ${episode.steps} (got ${steps})`);
+      this.pack();
+      const reuse = this.recorded(episode, steps);
+      if (!reuse) {
+        this.stopRollout();
+        for (const g of this.groups) this.layout(g, this.batch, steps);
+      }
+      this.reused = reuse;
+      for (const g of this.groups) {
+        const f = g.kernel.view();
+        const C = g.chunks;
+        if (!reuse) {
+          // lane-interleave the episode; states[c][0] = 0
+          for (let c = 0; c < C; c++) {
+            f.fill(0, this.obsAt(g, c, 0) / 4, this.obsAt(g, c, steps) / 4);
+            f.fill(0, this.noiseAt(g, c, 0) / 4, this.noiseAt(g, c, steps) / 4);
+            f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
+          }
+          for (let j = 0; j < g.members.length; j++) {
+            const m = g.members[j];
+            const c = j >> 2;
+            const l = j & 3;
+            for (let t = 0; t < steps; t++) {
+              const ob = this.obsAt(g, c, t) / 4 + l;
+              const src = (t * P + m) * I;
+              for (let x = 0; x < I; x++) f[ob + x * LANES] = episode.obs[src + x];
+              const ub = this.noiseAt(g, c, t) / 4 + l;
+              const us = (t * P + m) * O;
+              for (let k = 0; k < O; k++) f[ub + k * LANES] = episode.tieNoise[us + k];
+            }
+          }
+        }
+        for (let c = 0; c < C; c++) {
+          const lanes = Math.min(LANES, g.members.length - c * LANES);
+          for (let t = 0; t < steps; t++) {
+            const out = this.outsAt(g, c, t);
+            if (!reuse) g.kernel.forward(g.params + c * g.NP * SLOT, this.stateAt(g, c, t), this.obsAt(g, c, t), this.noiseAt(g, c, t), out, this.stateAt(g, c, t + 1), this.regAt(g, c, t));
+            for (let l = 0; l < lanes; l++) {
+              const m = g.members[c * LANES + l];
+              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[out / 4 + k * LANES + l];
+            }
+          }
+        }
+      }
+      this.vjpSteps = steps;
+    },
+    backward: (cotangents, gradients) => {
+      this.check();
+      const steps = this.vjpSteps;
+      if (steps < 0) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
+      this.vjpSteps = -1;
+      const { population: P, outputs: O } = this;
+      const values = this.parameters.values;
+      if (gradients.length !== values.length) throw new PrnnError(`expected ${values.length} gradient arrays (got ${gradients.length})`);
+      gradients.forEach((g, k) => {
+        if (g.length !== values[k].length) throw new PrnnError(`gradients[${k}] must have ${values[k].length} values (got ${g.length})`);
+        g.fill(0);
+      });
+      const n = steps * P * O;
+      if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
+      for (const g of this.groups) {
+        const a = g.area;
+        const f = g.kernel.view();
+        const C = g.chunks;
+        f.fill(0, g.grad / 4, (g.grad + C * g.NP * SLOT) / 4);
+        for (let c = 0; c < C; c++) {
+          const lanes = Math.min(LANES, g.members.length - c * LANES);
+          let adjIn = a.stateAdj[0];
+          let adjOut = a.stateAdj[1];
+          f.fill(0, adjIn / 4, adjIn / 4 + g.S * LANES);
+          f.fill(0, a.outAdj / 4, a.outAdj / 4 + O * LANES);
+          for (let t = steps - 1; t >= 0; t--) {
+            for (let l = 0; l < lanes; l++) {
+              const m = g.members[c * LANES + l];
+              for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
+            }
+            const params = g.params + c * g.NP * SLOT;
+            const state = this.stateAt(g, c, t);
+            const obs = this.obsAt(g, c, t);
+            const noise = this.noiseAt(g, c, t);
+            const reg = this.regAt(g, c, t);
+            // without a tape, recompute the step (it rewrites the same next state)
+            if (!a.taped) g.kernel.forward(params, state, obs, noise, a.out, this.stateAt(g, c, t + 1), reg);
+            g.kernel.backward(params, state, obs, noise, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
+            [adjIn, adjOut] = [adjOut, adjIn];
+          }
+        }
+        const off = g.srcOffset;
+        const members = g.members;
+        for (const { k, from, to } of g.runs) {
+          const out = gradients[k];
+          const ps = this.padSize[k];
+          for (let j = 0; j < members.length; j++) {
+            const at = g.grad / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+            const dst = members[j] * ps;
+            for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
+          }
+        }
+      }
+    },
+  };
+
+  exportWeights(n: number): Record<string, Float32Array> {
+    this.inner.parameters.values.forEach((v, k) => v.set(this.parameters.values[k]));
+    return this.inner.exportWeights(n);
+  }
+
+  importWeights(n: number, weights: Record<string, Float32Array>): void {
+    this.inner.parameters.values.forEach((v, k) => v.set(this.parameters.values[k]));
+    this.inner.importWeights(n, weights);
+    this.parameters.values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
+    this.dirty = true;
+    this.version++;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.inner.dispose();
+  }
+}

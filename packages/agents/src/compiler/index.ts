@@ -1,0 +1,9 @@
+// The step compiler: a family's traced step lowered to scalar programs, compiled to WebAssembly SIMD
+// population kernels with a vector-Jacobian product (docs/guides/step-compiler.md).
+export { OP, ProgramBuilder, activeReferences, programKey, type StepProgram, type ProgramInputs, type OpCode } from './program.js';
+export { COMPILED_KERNELS, UnsupportedStepError, lowerStep, type LoweringLayout } from './lower.js';
+export { LANES, SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
+export { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
+export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileStep, compilerStats, programHash, type StepEngine } from './compile.js';
+export { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
+export { compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';

@@ -1,0 +1,56 @@
+import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { ArchitectureDefinition } from '../sdk/define-architecture.js';
+import { isPopulationKernel, POPULATION_OPERATION, type Kernel, type PopulationKernel } from '../sdk/kernel.js';
+import type { PopulationModel } from '../sdk/population-model.js';
+import { StepPopulation } from '../sdk/step-population.js';
+import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
+import { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
+import { UnsupportedStepError } from './lower.js';
+
+/** Families (and kernel lists) already reported on stderr as falling back to the generic path. */
+const reported = new Set<string>();
+
+/**
+ * A population of `def` on the compiled path; when its step uses kernels the compiler does not know (or the
+ * runtime has no WebAssembly SIMD) the generic population, after one stderr line saying why.
+ */
+export function createCompiledPopulation(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number): PopulationModel {
+  const generic = (why: string): PopulationModel => {
+    const line = `prnn: family ${def.family}: ${why}; it trains on the generic tfjs path`;
+    if (!reported.has(line)) {
+      reported.add(line);
+      process.stderr.write(`${line}\n`);
+    }
+    return def.createPopulation ? def.createPopulation(members, { channels }) : new StepPopulation(def, members, channels);
+  };
+  if (!simdAvailable()) return generic('this runtime has no WebAssembly SIMD for the compiled step');
+  try {
+    return new CompiledPopulation(def, members, channels);
+  } catch (e) {
+    if (e instanceof UnsupportedStepError) return generic(`the step compiler does not know tfjs kernel${e.kernels.length > 1 ? 's' : ''} ${e.kernels.join(', ')}`);
+    throw e;
+  }
+}
+
+/** The `compiled` population kernel of a family defined by its step. */
+export function compiledPopulationKernel(def: ArchitectureDefinition): PopulationKernel {
+  return {
+    family: def.family,
+    operation: POPULATION_OPERATION,
+    name: COMPILED_PATH,
+    description: `${def.family}'s step compiled to WebAssembly SIMD (4 networks per lane group) with a compiled vector-Jacobian product`,
+    create: (members, opts) => createCompiledPopulation(def, members, opts.channels),
+    ...(def.populationMemoryBytes ? { memoryBytes: (m: readonly PopulationMember[], o: Parameters<NonNullable<ArchitectureDefinition['populationMemoryBytes']>>[1]) => def.populationMemoryBytes!(m, o) } : {}),
+  };
+}
+
+/**
+ * The kernels a family trains with: its registered ones, plus the `compiled` path when the family was defined
+ * by its step (`defineArchitecture`) and has no population kernel or own population of its own. The compiled
+ * path then comes first, so it is the family's default.
+ */
+export function withCompiledPath(architecture: Architecture | undefined, registered: readonly Kernel[]): Kernel[] {
+  const def = (architecture as { definition?: ArchitectureDefinition } | undefined)?.definition;
+  if (!def || def.createPopulation || registered.some(isPopulationKernel)) return [...registered];
+  return [compiledPopulationKernel(def), ...registered];
+}

@@ -1,0 +1,378 @@
+import { ARITY, OP, activeReferences, inputCount, opCount, type StepProgram } from './program.js';
+import { SLOT } from './step-kernel.js';
+
+/*
+ * WebAssembly SIMD for a StepProgram, written as bytes: every scalar of the program is a v128 holding
+ * 4 networks of one layout (lane l = network l of the chunk). Computed values live in linear memory at
+ * reg + 16k (reg: an argument, so the forward can leave each step's values on a tape for the backward),
+ * their adjoints at 16k; inputs are read where the caller's pointers say; constants are v128.const at
+ * their uses; sum chains stay on the operand stack (see stackResident).
+ *
+ * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
+ * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) (see StepKernel). The
+ * memory is imported (env.memory) so the host can grow it.
+ *
+ * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
+ * polynomial of e^r (truncation error below 1e-8 relative), scaled by 2^n built in the exponent bits;
+ * x is clamped to [−87.3, 88.3] so 2^n stays a normal float. tanh(x) = m/(m + 2) with m = e^{2x} − 1
+ * computed as q·2^n + (2^n − 1) (q = e^r − 1), which keeps tanh's relative accuracy near 0;
+ * sigmoid(x) = 1/(1 + e^{−x}).
+ */
+
+/** Bumped whenever the emitted code changes (part of the cache key). */
+export const EMITTER_VERSION = 2;
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+class Bytes {
+  buf = new Uint8Array(1 << 16);
+  length = 0;
+  byte(b: number): this {
+    if (this.length === this.buf.length) {
+      const g = new Uint8Array(this.buf.length * 2);
+      g.set(this.buf);
+      this.buf = g;
+    }
+    this.buf[this.length++] = b;
+    return this;
+  }
+  bytes(bs: ArrayLike<number>): this {
+    for (let i = 0; i < bs.length; i++) this.byte(bs[i]);
+    return this;
+  }
+  u32(v: number): this {
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.byte(b);
+    } while (v !== 0);
+    return this;
+  }
+  s32(v: number): this {
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return this.byte(b);
+      this.byte(b | 0x80);
+    }
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+// SIMD opcodes (after the 0xfd prefix)
+const S = {
+  load: 0x00, store: 0x0b, const: 0x0c,
+  f32ge: 70, f32gt: 68, f32le: 69,
+  and: 78, andnot: 79, bitselect: 82,
+  nearest: 106, i32shl: 171, i32add: 174,
+  abs: 224, neg: 225, sqrt: 227, add: 228, sub: 229, mul: 230, div: 231, min: 232, max: 233,
+  truncSat: 248,
+};
+
+/** A function body being written. */
+class Body extends Bytes {
+  simd(op: number): this {
+    return this.byte(0xfd).u32(op);
+  }
+  localGet(i: number): this {
+    return this.byte(0x20).u32(i);
+  }
+  localSet(i: number): this {
+    return this.byte(0x21).u32(i);
+  }
+  localTee(i: number): this {
+    return this.byte(0x22).u32(i);
+  }
+  i32(v: number): this {
+    return this.byte(0x41).s32(v);
+  }
+  load(offset: number): this {
+    return this.simd(S.load).u32(4).u32(offset);
+  }
+  store(offset: number): this {
+    return this.simd(S.store).u32(4).u32(offset);
+  }
+  splat(x: number): this {
+    const f = new Float32Array([x, x, x, x]);
+    return this.simd(S.const).bytes(new Uint8Array(f.buffer));
+  }
+  splatI32(x: number): this {
+    const f = new Int32Array([x, x, x, x]);
+    return this.simd(S.const).bytes(new Uint8Array(f.buffer));
+  }
+  call(f: number): this {
+    return this.byte(0x10).u32(f);
+  }
+  fill(): this {
+    return this.byte(0xfc).u32(11).byte(0);
+  }
+}
+
+const LN2_HI = 0.693359375;
+const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
+
+/** exp (minusOne false) or e^x − 1 (true) of the v128 in local 0; locals 1–3 are v128 scratch. */
+function expBody(minusOne: boolean): Body {
+  const b = new Body();
+  const [x, n, q, s] = [0, 1, 2, 3];
+  // x ← clamp(x); n ← nearest(x·log2 e)
+  b.localGet(x).splat(-87.3).simd(S.max).splat(88.3).simd(S.min).localSet(x);
+  b.localGet(x).splat(Math.LOG2E).simd(S.mul).simd(S.nearest).localSet(n);
+  // r ← x − n·ln2_hi − n·ln2_lo (into x)
+  b.localGet(x).localGet(n).splat(LN2_HI).simd(S.mul).simd(S.sub).localGet(n).splat(LN2_LO).simd(S.mul).simd(S.sub).localSet(x);
+  // q ← r·(1 + r·(1/2 + r·(1/6 + … + r/5040))) by Horner from the highest coefficient
+  const coef = [1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
+  b.splat(coef[6]);
+  for (let k = 5; k >= 0; k--) b.localGet(x).simd(S.mul).splat(coef[k]).simd(S.add);
+  b.localGet(x).simd(S.mul).localSet(q);
+  // s ← 2^n from the exponent bits
+  b.localGet(n).simd(S.truncSat).splatI32(127).simd(S.i32add).i32(23).simd(S.i32shl).localSet(s);
+  // q·s + s (exp) or q·s + (s − 1)
+  b.localGet(q).localGet(s).simd(S.mul).localGet(s);
+  if (minusOne) b.splat(1).simd(S.sub);
+  b.simd(S.add);
+  return b;
+}
+
+const FN_EXP = 0;
+const FN_EXPM1 = 1;
+
+/**
+ * Ops whose value stays on the wasm operand stack for the next op instead of a round trip through memory:
+ * single-use values that the next op reads first and whose backward needs neither value (sum chains of a
+ * matrix product: c + a·b, a + b, a − b). In the backward pass their adjoint is the next op's, so it stays
+ * in a local too.
+ */
+export function stackResident(p: StepProgram): Uint8Array {
+  const base = inputCount(p.inputs);
+  const n = opCount(p);
+  const uses = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const op = p.ops[4 * k];
+    for (let j = 0; j < ARITY[op]; j++) {
+      const r = p.ops[4 * k + 1 + j];
+      if (r >= base) uses[r - base]++;
+    }
+  }
+  for (const r of p.outputs) if (r >= base) uses[r - base] += 2;
+  for (const r of p.nextState) if (r >= base) uses[r - base] += 2;
+  const on = new Uint8Array(n);
+  const needsOwnValue = new Set<number>([OP.const, OP.div, OP.tanh, OP.sigmoid, OP.exp, OP.sqrt]);
+  for (let k = 0; k + 1 < n; k++) {
+    if (uses[k] !== 1 || needsOwnValue.has(p.ops[4 * k])) continue;
+    const next = p.ops[4 * (k + 1)];
+    const r = base + k;
+    if ((next === OP.fma && p.ops[4 * (k + 1) + 3] === r) || ((next === OP.add || next === OP.sub) && p.ops[4 * (k + 1) + 1] === r)) on[k] = 1;
+  }
+  return on;
+}
+
+/** The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the adjoints). */
+export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number } {
+  const base = inputCount(p.inputs);
+  const n = opCount(p);
+  const { params: NP, state: NS, obs: NI } = p.inputs;
+  const ADJ = 0;
+  const reserved = n * SLOT;
+  const active = activeReferences(p);
+  const onStack = stackResident(p);
+  const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
+
+  // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
+  const addr = (r: number, reg: number): [number, number] => {
+    if (r >= base) return [reg, (r - base) * SLOT];
+    if (r < NP) return [0, r * SLOT];
+    if (r < NP + NS) return [1, (r - NP) * SLOT];
+    if (r < NP + NS + NI) return [2, (r - NP - NS) * SLOT];
+    return [3, (r - NP - NS - NI) * SLOT];
+  };
+  const push = (b: Body, [l]: [number, number]): Body => (l < 0 ? b.i32(0) : b.localGet(l));
+
+  /** The forward ops into the registers at local `reg` (tmp: a v128 local). */
+  const forwardOps = (b: Body, reg: number, tmp: number): void => {
+    const load = (r: number): Body => {
+      if (isConst(r)) return b.splat(p.constants[r - base]);
+      const a = addr(r, reg);
+      return push(b, a).load(a[1]);
+    };
+    for (let k = 0; k < n; k++) {
+      const op = p.ops[4 * k];
+      if (op === OP.const) continue;
+      const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
+      const chained = k > 0 && onStack[k - 1] === 1;
+      if (!chained) b.localGet(reg); // the address of the store that ends this chain
+      const first = (r: number): void => void (chained ? b : load(r));
+      switch (op) {
+        case OP.add: first(ra); load(rb).simd(S.add); break;
+        case OP.sub: first(ra); load(rb).simd(S.sub); break;
+        case OP.mul: load(ra); load(rb).simd(S.mul); break;
+        case OP.div: load(ra); load(rb).simd(S.div); break;
+        case OP.max: load(ra); load(rb).simd(S.max); break;
+        case OP.min: load(ra); load(rb).simd(S.min); break;
+        case OP.fma: first(rc); load(ra); load(rb).simd(S.mul).simd(S.add); break;
+        case OP.neg: load(ra).simd(S.neg); break;
+        case OP.abs: load(ra).simd(S.abs); break;
+        case OP.sqrt: load(ra).simd(S.sqrt); break;
+        case OP.tanh: load(ra).splat(2).simd(S.mul).call(FN_EXPM1).localTee(tmp).localGet(tmp).splat(2).simd(S.add).simd(S.div); break;
+        case OP.sigmoid: b.splat(1); load(ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
+        case OP.relu: load(ra).splat(0).simd(S.max); break;
+        case OP.exp: load(ra).call(FN_EXP); break;
+        default: load(ra); // stop
+      }
+      if (!onStack[k]) b.store(k * SLOT);
+    }
+  };
+
+  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp
+  const fwd = new Body();
+  forwardOps(fwd, 6, 7);
+  const copy = (refs: Int32Array, local: number): void => {
+    refs.forEach((r, j) => {
+      fwd.localGet(local);
+      if (isConst(r)) fwd.splat(p.constants[r - base]);
+      else {
+        const a = addr(r, 6);
+        push(fwd, a).load(a[1]);
+      }
+      fwd.store(j * SLOT);
+    });
+  };
+  copy(p.outputs, 4);
+  copy(p.nextState, 5);
+
+  // backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) over the registers the
+  // forward left at `reg`; locals 9: g
+  const bwd = new Body();
+  const REG = 8;
+  const G = 9;
+  const load = (b: Body, r: number): Body => {
+    if (isConst(r)) return b.splat(p.constants[r - base]);
+    const a = addr(r, REG);
+    return push(b, a).load(a[1]);
+  };
+  if (n > 0) bwd.i32(ADJ).i32(0).i32(n * SLOT).fill();
+  if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
+  /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
+  const adjAddr = (r: number): [number, number] | null => {
+    if (!active[r]) return null;
+    if (r >= base) return [-1, ADJ + (r - base) * SLOT];
+    if (r < NP) return [7, r * SLOT];
+    if (r < NP + NS) return [6, (r - NP) * SLOT];
+    return null;
+  };
+  /** adj(r) ← adj(r) ± (what `term` pushes). */
+  const accumulate = (r: number, term: (b: Body) => void, subtract = false): void => {
+    if (r >= base && onStack[r - base]) return; // its adjoint is this op's: it stays in g
+    const a = adjAddr(r);
+    if (!a) return;
+    push(bwd, a);
+    push(bwd, a).load(a[1]);
+    term(bwd);
+    bwd.simd(subtract ? S.sub : S.add).store(a[1]);
+  };
+  const g = (b: Body): Body => b.localGet(G);
+  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(k * SLOT);
+  const seed = (refs: Int32Array, local: number): void => {
+    refs.forEach((r, j) => accumulate(r, (b) => b.localGet(local).load(j * SLOT)));
+  };
+  seed(p.outputs, 4);
+  seed(p.nextState, 5);
+  for (let k = n - 1; k >= 0; k--) {
+    if (!active[base + k]) continue;
+    const op = p.ops[4 * k];
+    const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
+    if (!onStack[k]) bwd.i32(0).load(ADJ + k * SLOT).localSet(G);
+    const la = (b: Body): Body => load(b, ra);
+    const lb = (b: Body): Body => load(b, rb);
+    switch (op) {
+      case OP.add:
+        accumulate(ra, g);
+        accumulate(rb, g);
+        break;
+      case OP.sub:
+        accumulate(ra, g);
+        accumulate(rb, g, true);
+        break;
+      case OP.mul:
+        accumulate(ra, (b) => lb(g(b)).simd(S.mul));
+        accumulate(rb, (b) => la(g(b)).simd(S.mul));
+        break;
+      case OP.fma:
+        accumulate(ra, (b) => lb(g(b)).simd(S.mul));
+        accumulate(rb, (b) => la(g(b)).simd(S.mul));
+        accumulate(rc, g);
+        break;
+      case OP.div:
+        accumulate(ra, (b) => lb(g(b)).simd(S.div));
+        accumulate(rb, (b) => lb(y(k)(g(b)).simd(S.mul)).simd(S.div), true);
+        break;
+      case OP.max:
+      case OP.min: {
+        const cmp = op === OP.max ? S.f32ge : S.f32le;
+        accumulate(ra, (b) => lb(la(g(b))).simd(cmp).simd(S.and));
+        accumulate(rb, (b) => lb(la(g(b))).simd(cmp).simd(S.andnot));
+        break;
+      }
+      case OP.neg:
+        accumulate(ra, g, true);
+        break;
+      case OP.tanh:
+        accumulate(ra, (b) => y(k)(y(k)(g(b).splat(1))).simd(S.mul).simd(S.sub).simd(S.mul));
+        break;
+      case OP.sigmoid:
+        accumulate(ra, (b) => y(k)(y(k)(g(b)).simd(S.mul).splat(1)).simd(S.sub).simd(S.mul));
+        break;
+      case OP.relu:
+        accumulate(ra, (b) => la(g(b)).splat(0).simd(S.f32gt).simd(S.and));
+        break;
+      case OP.exp:
+        accumulate(ra, (b) => y(k)(g(b)).simd(S.mul));
+        break;
+      case OP.abs:
+        accumulate(ra, (b) => la(g(g(b)).simd(S.neg)).splat(0).simd(S.f32gt).simd(S.bitselect));
+        break;
+      case OP.sqrt:
+        accumulate(ra, (b) => y(k)(g(b)).splat(2).simd(S.mul).simd(S.div));
+        break;
+      default:
+        break;
+    }
+  }
+
+  const m = new Bytes();
+  m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const section = (id: number, content: Bytes): void => {
+    m.byte(id).u32(content.length).bytes(content.buf.subarray(0, content.length));
+  };
+  const types = new Bytes().u32(3);
+  types.byte(0x60).u32(1).byte(V128).u32(1).byte(V128);
+  types.byte(0x60).u32(7).bytes(new Array(7).fill(I32)).u32(0);
+  types.byte(0x60).u32(9).bytes(new Array(9).fill(I32)).u32(0);
+  section(1, types);
+  const name = (b: Bytes, s: string): Bytes => b.u32(s.length).bytes(Array.from(s, (c) => c.charCodeAt(0)));
+  const imports = new Bytes().u32(1);
+  name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
+  section(2, imports);
+  section(3, new Bytes().u32(4).u32(0).u32(0).u32(1).u32(2));
+  const exports = new Bytes().u32(2);
+  name(exports, 'forward').byte(0x00).u32(2);
+  name(exports, 'backward').byte(0x00).u32(3);
+  section(7, exports);
+  const code = new Bytes().u32(4);
+  const fn = (locals: [number, number][], body: Body): void => {
+    const f = new Bytes().u32(locals.length);
+    for (const [count, type] of locals) f.u32(count).byte(type);
+    f.bytes(body.buf.subarray(0, body.length)).byte(0x0b);
+    code.u32(f.length).bytes(f.buf.subarray(0, f.length));
+  };
+  fn([[3, V128]], expBody(false));
+  fn([[3, V128]], expBody(true));
+  fn([[1, V128]], fwd);
+  fn([[1, V128]], bwd);
+  section(10, code);
+  return { bytes: m.done(), reserved };
+}

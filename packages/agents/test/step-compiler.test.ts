@@ -1,0 +1,259 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Rng } from '@prnn/env';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { ninePathwayDefinition } from '../src/architectures/nine-pathway/architecture.js';
+import { parseArch } from '../src/architectures/nine-pathway/family.js';
+import { archInfo } from '../src/architectures/nine-pathway/arch-info.js';
+import { StepPopulation } from '../src/sdk/step-population.js';
+import type { ArchitectureDefinition } from '../src/sdk/define-architecture.js';
+import type { PopulationMember } from '../src/sdk/architecture.js';
+import { CompiledPopulation } from '../src/compiler/compiled-population.js';
+import { COMPILE_CACHE_ENV, clearCompileMemoryCache, compilerStats } from '../src/compiler/compile.js';
+import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
+import { compiledPopulationKernel } from '../src/compiler/kernel.js';
+import { expectSameVjp } from './step-compiler-helpers.js';
+
+const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
+const savedEnv = process.env[COMPILE_CACHE_ENV];
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  process.env[COMPILE_CACHE_ENV] = cacheDir;
+});
+afterAll(() => {
+  if (savedEnv === undefined) delete process.env[COMPILE_CACHE_ENV];
+  else process.env[COMPILE_CACHE_ENV] = savedEnv;
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const nine = (specs: string[], seed = 10): PopulationMember[] => specs.map((s, n) => ({ arch: archInfo(parseArch(s)), seed: seed + n }));
+
+describe('the step compiler: a family step compiled to a population kernel with a VJP', () => {
+  it('9-pathway fc and hh+oh mixed, P = 6 (not a multiple of 4): forward and VJP equal the generic tfjs path on both engines', () => {
+    const members = nine(['fc', 'hh+oh', 'fc', 'hh+oh', 'fc', 'ii+oo+hi']);
+    for (const engine of ['interpreter', 'wasm-simd'] as const) {
+      expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 1), 2.0);
+    }
+  });
+});
+
+describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () => {
+  const sizes = { channels: 2, hidden: 6 };
+  it('lowrank-r1 and lowrank-r2 mixed, P = 7: compiled forward and VJP equal the generic path', async () => {
+    const { lowRankDefinition } = await import('@prnn/plugin-lowrank-rnn');
+    const members = ['lowrank-r1', 'lowrank-r2', 'lowrank-r2', 'lowrank-r1', 'lowrank-r2', 'lowrank-r2', 'lowrank-r2'].map((s, n) => ({ arch: lowRankDefinition.resolve(s, sizes)!, seed: n }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(lowRankDefinition, members, 2, engine, Rng.derive(7, 2), 1.0);
+  });
+  it('GRU, P = 5: compiled forward and VJP equal the generic path', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const members = [0, 1, 2, 3, 4].map((seed) => ({ arch: gruDefinition.resolve('gru', sizes)!, seed }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(gruDefinition, members, 2, engine, Rng.derive(8, 2), 1.0);
+    // without a tape: the backward recomputes each step from the stored state
+    expectSameVjp(gruDefinition, members, 2, 'wasm-simd', Rng.derive(8, 3), 1.0, 0);
+  });
+  it('masked RNN, ring and ring with Dale\'s law mixed: compiled forward and VJP equal the generic path', async () => {
+    const { maskedRnnDefinition } = await import('@prnn/plugin-masked-rnn');
+    const members = ['masked-ring1', 'masked-ring2-dale', 'masked-ring1'].map((s, n) => ({ arch: maskedRnnDefinition.resolve(s, sizes)!, seed: n }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(maskedRnnDefinition, members, 2, engine, Rng.derive(9, 2), 1.0);
+  });
+});
+
+describe('fallback, cache, registration, training', () => {
+  const eluFamily: ArchitectureDefinition = {
+    family: 'elu-test',
+    description: 'a tanh-free RNN whose step uses tf.elu (a kernel the compiler does not know)',
+    list: () => [],
+    resolve: () => undefined,
+    parameters: (arch, { inputs, outputs }) => ({ w_in: [inputs, arch.hidden], w_out: [arch.hidden, outputs] }),
+    init: (arch, { inputs, outputs }) => ({ w_in: new Float32Array(inputs * arch.hidden).fill(0.1), w_out: new Float32Array(arch.hidden * outputs).fill(0.1) }),
+    stateSize: (arch) => arch.hidden,
+    step: (p, h, obs, noise) => {
+      const next = tf.elu(tf.add(tf.matMul(obs, p.w_in as tf.Tensor3D), h)) as tf.Tensor3D;
+      const z = tf.matMul(next, p.w_out as tf.Tensor3D);
+      return { output: tf.softmax(noise ? tf.add(z, noise) : z) as tf.Tensor3D, state: next };
+    },
+  };
+  const eluArch = { family: 'elu-test', name: 'elu', hidden: 3, parameters: 0 };
+
+  it('a step with an unknown kernel (tf.elu) is refused by the lowering, and the compiled kernel falls back to generic saying so once on stderr', () => {
+    expect(() => lowerStep(eluFamily, { arch: eluArch, shapes: { w_in: [8, 3], w_out: [3, 5] }, sizes: { channels: 2, inputs: 8, outputs: 5 }, stateSize: 3 })).toThrow(UnsupportedStepError);
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      const kernel = compiledPopulationKernel(eluFamily);
+      for (let k = 0; k < 2; k++) {
+        const model = kernel.create([{ arch: eluArch, seed: 1 }], { channels: 2 });
+        expect(model.implementation).toBe('generic');
+        model.dispose();
+      }
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines).toEqual(['prnn: family elu-test: the step compiler does not know tfjs kernel Elu; it trains on the generic tfjs path\n']);
+  });
+
+  it('the cache: the same program is emitted once, then served from memory; a new process (memory cleared) reads it from disk', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 5 })!;
+    const before = { ...compilerStats };
+    const a = new CompiledPopulation(gruDefinition, [{ arch, seed: 1 }], 2);
+    const b = new CompiledPopulation(gruDefinition, [{ arch, seed: 2 }, { arch, seed: 3 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(1);
+    expect(compilerStats.memoryHits - before.memoryHits).toBe(1);
+    expect(readdirSync(cacheDir).some((f) => f.endsWith('.wasm'))).toBe(true);
+    clearCompileMemoryCache();
+    const c = new CompiledPopulation(gruDefinition, [{ arch, seed: 1 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(1);
+    expect(compilerStats.diskHits - before.diskHits).toBe(1);
+    // the module read back computes what the emitted one did
+    const obs = Float32Array.from({ length: 8 }, (_, j) => j / 8);
+    const qa = new Float32Array(5);
+    const qc = new Float32Array(5);
+    for (const [m, q] of [[a, qa], [c, qc]] as const) {
+      m.resetState(1);
+      m.forward(obs, null, q, true);
+      m.forward(obs, null, q, true);
+    }
+    expect(qc).toEqual(qa);
+    // another hidden size is another program
+    const d = new CompiledPopulation(gruDefinition, [{ arch: gruDefinition.resolve('gru', { channels: 2, hidden: 4 })!, seed: 1 }], 2);
+    expect(compilerStats.emitted - before.emitted).toBe(2);
+    for (const m of [a, b, c, d]) m.dispose();
+  });
+
+  it('registration: a family defined by its step gets the compiled path first (its default); the 9-pathway family keeps its kernels', async () => {
+    const { createContainer } = await import('../src/sdk/container.js');
+    const { builtinPlugins } = await import('../src/builtins/index.js');
+    const { plugin } = await import('@prnn/plugin-gru');
+    const registry = createContainer([...builtinPlugins(), plugin]);
+    expect(registry.kernels('gru').paths()).toEqual(['generic', 'compiled']);
+    expect(registry.kernels('gru').resolvePath(undefined)).toBe('compiled');
+    expect(registry.kernels('nine-pathway').paths()).not.toContain('compiled');
+  });
+});
+
+describe('training on the compiled path', () => {
+  it('lowrank-r2 and GRU: a short DQN run on the compiled path ends with the weights of the generic path (same seeds)', async () => {
+    const { resolveTaskOptions } = await import('@prnn/env');
+    const { trainRun } = await import('../src/training/train-run.js');
+    const { dqnLearner } = await import('../src/learners/dqn.js');
+    const { KernelSet } = await import('../src/sdk/kernel.js');
+    const { lowRankArchitecture } = await import('@prnn/plugin-lowrank-rnn');
+    const { gruArchitecture } = await import('@prnn/plugin-gru');
+    const task = resolveTaskOptions('track', {});
+    for (const architecture of [lowRankArchitecture, gruArchitecture]) {
+      const kernels = new KernelSet(architecture.family, [compiledPopulationKernel(architecture.definition)]);
+      const spec = architecture === lowRankArchitecture ? 'lowrank-r2' : 'gru';
+      const members = [0, 1, 2, 3, 4].map((seed) => ({ arch: architecture.resolve(spec, { channels: task.channels, hidden: 8 })!, seed }));
+      const config = dqnLearner.configure(task, { episodes: 10, curvePoints: 1, testMazes: 4 });
+      const base = { task, architecture, kernels, members, learner: dqnLearner, config, runSeed: 3, backend: 'cpu', population: 5 };
+      const compiled = await trainRun({ ...base, path: 'compiled' });
+      const generic = await trainRun({ ...base, path: 'generic' });
+      compiled.trained.forEach((r, n) => {
+        const g = generic.trained[n];
+        for (const [name, w] of Object.entries(g.weights)) {
+          let moved = 0;
+          let diff = 0;
+          const init = architecture.createPopulation([members[n]], { channels: task.channels }).exportWeights(0)[name];
+          for (let j = 0; j < w.length; j++) {
+            moved = Math.max(moved, Math.abs(w[j] - init[j]));
+            diff = Math.max(diff, Math.abs(r.weights[name][j] - w[j]));
+          }
+          expect(moved, `${spec} network ${n} ${name} trained`).toBeGreaterThan(1e-4);
+          expect(diff, `${spec} network ${n} ${name}`).toBeLessThan(1e-4 * Math.max(1, moved));
+        }
+      });
+    }
+  });
+});
+
+describe('the compiled population\'s Adam update (WebAssembly)', () => {
+  it('gives the same bits as PopulationOptimizer\'s JavaScript Adam, with clipping, over several steps', async () => {
+    const { PopulationOptimizer } = await import('../src/training/population-optimizer.js');
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 4 })!;
+    const model = new CompiledPopulation(gruDefinition, [0, 1, 2].map((seed) => ({ arch, seed })), 2);
+    try {
+      expect(model.parameters.adam).toBeDefined();
+      const plain = { names: model.parameters.names, shapes: model.parameters.shapes, values: model.parameters.values.map((v) => v.slice()), commit: () => {} };
+      const settings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 1 };
+      const fast = new PopulationOptimizer(model.parameters, 3, settings);
+      const slow = new PopulationOptimizer(plain, 3, settings);
+      const rng = Rng.derive(11, 1);
+      const fastGrads = model.parameters.adam!.allocateGradients!();
+      for (let step = 0; step < 4; step++) {
+        const grads = model.parameters.values.map((v) => Float32Array.from(v, () => (2 * rng.float() - 1) * (step === 2 ? 5 : 0.1)));
+        grads.forEach((g, k) => fastGrads[k].set(g));
+        fast.step(fastGrads);
+        slow.step(grads);
+        model.parameters.values.forEach((v, k) => expect(v).toEqual(plain.values[k]));
+      }
+      // and the weights a network exports are the updated ones
+      expect(model.exportWeights(1).w_h).not.toEqual(new StepPopulation(gruDefinition, [{ arch, seed: 1 }], 2).exportWeights(0).w_h);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('the rollout reused by the VJP', () => {
+  it('a batch-1 rollout is recorded on the tape; vjp.forward over the same episode reuses it, with the same outputs and gradients as computing it afresh', async () => {
+    const { gruDefinition } = await import('@prnn/plugin-gru');
+    const { allocateLike } = await import('../src/sdk/population-model.js');
+    const arch = gruDefinition.resolve('gru', { channels: 2, hidden: 5 })!;
+    const members = [0, 1, 2, 3, 4].map((seed) => ({ arch, seed }));
+    const P = members.length;
+    const rng = Rng.derive(21, 1);
+    const T = 6;
+    const records = {
+      steps: T,
+      population: P,
+      obs: Float32Array.from({ length: T * P * 8 }, () => rng.float()),
+      tieNoise: Float32Array.from({ length: T * P * 5 }, () => 0.01 * rng.float()),
+      lengths: new Int32Array(P).fill(T),
+    };
+    const cot = Float32Array.from({ length: T * P * 5 }, () => 2 * rng.float() - 1);
+    const run = (rollout: boolean, tamper: boolean) => {
+      const model = new CompiledPopulation(gruDefinition, members, 2);
+      try {
+        for (let episode = 0; episode < 2; episode++) {
+          // the first episode grows the recording; the second is recorded
+          model.resetState(1);
+          if (rollout) {
+            const q = new Float32Array(P * 5);
+            for (let t = 0; t < T; t++) {
+              model.forward(records.obs.subarray(t * P * 8, (t + 1) * P * 8), records.tieNoise.subarray(t * P * 5, (t + 1) * P * 5), q, true);
+              // a Q' forward without advancing, as the DQN runs between steps
+              model.forward(Float32Array.from({ length: P * 8 }, () => rng.float()), null, q, false);
+            }
+          }
+        }
+        const episode = tamper ? { ...records, obs: records.obs.map((x, j) => (j === 17 ? x + 1 : x)) } : records;
+        const outputs = new Float32Array(T * P * 5);
+        model.vjp.forward(episode, T, outputs);
+        const reused = model.reused;
+        const gradients = allocateLike(model.parameters);
+        model.vjp.backward(cot, gradients);
+        return { outputs, gradients, reused };
+      } finally {
+        model.dispose();
+      }
+    };
+    const fresh = run(false, false);
+    const reused = run(true, false);
+    const tampered = run(true, true);
+    const freshTampered = run(false, true);
+    expect(fresh.reused).toBe(false);
+    expect(reused.reused).toBe(true);
+    expect(tampered.reused).toBe(false);
+    expect(reused.outputs).toEqual(fresh.outputs);
+    reused.gradients.forEach((g, k) => expect(g).toEqual(fresh.gradients[k]));
+    expect(tampered.outputs).toEqual(freshTampered.outputs);
+    tampered.gradients.forEach((g, k) => expect(g).toEqual(freshTampered.gradients[k]));
+  });
+});
