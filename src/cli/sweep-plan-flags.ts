@@ -14,7 +14,7 @@ void _mazeWithDefault;
 export const sweepPlanFlags = {
   preset: Flags.option({ options: ['paper-track', 'paper-general', 'small', 'smoke'] as const, description: 'Start from a named sweep (flags given as well override it).' })(),
   name: Flags.string({ description: 'Sweep name, the key of its networks in the store (default: the directory\'s name).' }),
-  arch: Flags.string({ description: 'Architectures: names, reference indices 0–127, or all (the 128 + ff-large).' }),
+  arch: Flags.string({ description: 'Architectures: names, reference indices 0–127, all (the paper\'s 128 + ff-large, whatever plugins are loaded), or family:NAME (every architecture of a family; a sweep may mix families, one family per chunk).' }),
   seeds: Flags.integer({ description: 'Networks per architecture (seeds --seed-offset …).', min: 1 }),
   'seed-offset': Flags.integer({ description: 'First network seed (default 0).', min: 0, max: 0xffffffff }),
   seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', min: 0, max: 0xffffffff }),
@@ -72,6 +72,9 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
     }),
   );
   const archs = resolveArchList(registry, arch, { channels: task.channels, hidden: config.hidden });
+  // the implementation of every family, each checked against --path
+  const paths: Record<string, string> = {};
+  for (const family of new Set(archs.map((a) => a.family))) paths[family] = withFlag('--path', undefined, () => registry.kernels(family).resolvePath(flags.path));
   const metrics = flags.metric ?? base?.metrics ?? ['parameters', 'weight-norms'];
   for (const m of metrics) withFlag('--metric', undefined, () => registry.metric(m));
   const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise ?? base?.noise ?? '0:0.5:21'));
@@ -86,7 +89,8 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
       seeds: flags.seeds ?? base?.seeds ?? 1,
       seedOffset: flags['seed-offset'],
       runSeed: flags.seed,
-      path: withFlag('--path', undefined, () => registry.kernels(archs[0]?.family ?? 'nine-pathway').resolvePath(flags.path)),
+      path: paths[archs[0]?.family ?? 'nine-pathway'] ?? withFlag('--path', undefined, () => registry.kernels('nine-pathway').resolvePath(flags.path)),
+      paths,
       chunkSize: flags['chunk-size'] ?? base?.chunkSize ?? 256,
       checkpointEvery: flags['checkpoint-every'] ?? base?.checkpointEvery,
       measures: { noise, testMazes: config.testMazes, metrics },

@@ -9,10 +9,17 @@ import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
 
-/** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
+/** The architecture family of the paper's 128 architectures and ff-large. */
+export const PAPER_FAMILY = 'nine-pathway';
+
+/**
+ * `--arch`: comma-separated names or reference indices, `all` (the paper's 129 configurations: the 128 +
+ * ff-large, whatever plugins are loaded), or `family:NAME` (every architecture of family NAME, e.g. a
+ * plugin's `family:lowrank-rnn`). A name two families share is written `FAMILY:NAME`.
+ */
 export function resolveArchList(registry: Registry, spec: string, sizes: { channels: number; hidden: number }): ArchInfo[] {
   const parts = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new PrnnError('--arch must name at least one architecture (e.g. fc, ff, hh+oh, 127, all)');
+  if (parts.length === 0) throw new PrnnError('--arch must name at least one architecture (e.g. fc, ff, hh+oh, 127, all, family:NAME)');
   const out: ArchInfo[] = [];
   const seen = new Set<string>();
   const add = (a: ArchInfo) => {
@@ -22,17 +29,22 @@ export function resolveArchList(registry: Registry, spec: string, sizes: { chann
       out.push(a);
     }
   };
+  const familyList = (family: string): ArchInfo[] => {
+    const known = registry.architectures().map((a) => a.family);
+    if (!known.includes(family)) {
+      throw new PrnnError(`--arch: no architecture family ${JSON.stringify(family)} is loaded (loaded: ${known.join(', ')}; plugins are listed by prnn plugins)`);
+    }
+    return withFlag('--arch', undefined, () => registry.architecture(family).list(sizes));
+  };
   for (const part of parts) {
-    if (part.toLowerCase() === 'all') {
-      for (const family of registry.architectures()) family.list(sizes).forEach(add);
-      // The paper's sweep includes the large feed-forward network (H = 34).
-      if (!out.some((a) => a.name === 'ff-large')) {
-        try {
-          add(registry.resolveArch('ff-large', sizes));
-        } catch {
-          // a registry without the 9-pathway family has no ff-large
-        }
-      }
+    const lower = part.toLowerCase();
+    if (lower === 'all') {
+      // the paper's sweep: its 128 architectures and the large feed-forward network (H = 34), never a plugin's
+      familyList(PAPER_FAMILY).forEach(add);
+    } else if (lower.startsWith('family:')) {
+      const family = part.slice('family:'.length).trim();
+      if (family.length === 0) throw new PrnnError('--arch family: needs a family name (e.g. family:nine-pathway)');
+      familyList(family).forEach(add);
     } else {
       const arch = withFlag('--arch', undefined, () => registry.resolveArch(part, sizes));
       // ff-large is the paper's H = 34 network whatever --hidden says: take the family's canonical entry
@@ -129,7 +141,7 @@ export default class Train extends BaseCommand {
   static override enableJsonFlag = true;
 
   static override flags = {
-    arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
+    arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, all (the paper\'s 128 + ff-large, whatever plugins are loaded), or family:NAME (every architecture of a family, e.g. family:lowrank-rnn).', required: true }),
     seeds: Flags.integer({ description: `Networks per architecture; network k has seed --seed-offset + k (a run holds at most ${MAX_RUN_NETWORKS} networks).`, default: 1, min: 1 }),
     'seed-offset': Flags.integer({ description: 'First network seed (default 0).', default: 0, min: 0, max: 0xffffffff }),
     seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', default: 0, min: 0, max: 0xffffffff }),

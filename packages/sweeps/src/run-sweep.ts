@@ -117,8 +117,10 @@ async function runChunk(
   lock: ChunkLock,
   progress: ChunkProgressWriter,
 ): Promise<{ stored: number; interrupted: boolean }> {
-  const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
+  // every chunk holds one family (a sweep may mix them)
+  const family = networks[0]?.arch.family ?? plan.family;
+  const architecture = o.registry.architecture(family);
   // a directory without run.json is what a kill left while it was being created: start it afresh
   if ((await pathExists(runDir)) && !(await pathExists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
   // the lock's heartbeat tells jobs on other machines that this one is alive (STALE_LOCK_MS)
@@ -139,7 +141,7 @@ async function runChunk(
     config,
     runSeed: plan.runSeed,
     population: networks.length,
-    path: plan.path,
+    path: plan.paths?.[family] ?? plan.path,
     workers: o.workers,
     plugins: { cwd: o.pluginsCwd ?? process.cwd() },
     backend: o.backend,
@@ -229,7 +231,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   checkChunks(plan, chunks);
   const learner = o.registry.learner(plan.learner);
   const config = learner.configure(plan.task, plan.config);
-  o.registry.architecture(plan.family);
+  for (const family of new Set([plan.family, ...plan.networks.map((n) => n.arch.family)])) o.registry.architecture(family);
   for (const name of plan.measures.metrics) o.registry.metric(name);
   const workDir = o.workDir ?? join(o.dir, WORK_DIR);
   try {
