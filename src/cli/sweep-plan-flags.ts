@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { parseNoiseSpec, type Registry } from '@prnn/agents';
+import { checkFinalTestExport, parseNoiseSpec, type Registry } from '@prnn/agents';
 import { buildSweepPlan, sweepPreset, type SweepPlan, type SweepPreset } from '@prnn/sweeps';
 import { configureWithFlagNames, resolveArchList } from '../commands/train.js';
 import { withFlag, withParameterFlags } from './flag-errors.js';
@@ -72,6 +72,8 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
     }),
   );
   const archs = resolveArchList(registry, arch, { channels: task.channels, hidden: config.hidden });
+  // every network must be able to take the final test (its family exports ONNX): refused now, not after training
+  checkFinalTestExport(archs.map((a) => ({ arch: a, seed: 0 })), (family) => ({ architecture: registry.architecture(family), kernels: registry.kernels(family) }), task.channels);
   // the implementation of every family, each checked against --path
   const paths: Record<string, string> = {};
   for (const family of new Set(archs.map((a) => a.family))) paths[family] = withFlag('--path', undefined, () => registry.kernels(family).resolvePath(flags.path));

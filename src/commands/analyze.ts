@@ -1,4 +1,7 @@
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import { probeWritableDirectory } from '@prnn/env';
+import { existingAncestor } from '../cli/disk-space.js';
 import { initBackend, loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {
   analysisRegistry,
@@ -88,6 +91,7 @@ export default class Analyze extends BaseCommand {
     run: Flags.string({ description: 'A run directory of `prnn train` (repeat for several runs of one task).', multiple: true, exactlyOne: ['run', 'policy'] }),
     policy: Flags.string({ description: 'An ONNX policy file (prnn policy contract); its task comes from the task flags.', exactlyOne: ['run', 'policy'] }),
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
+    'allow-mixed': Flags.boolean({ description: 'Analyse --run directories together although their training differs (learner, episodes, …); they must still share one task.', default: false }),
     mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
     metrics: Flags.string({
@@ -115,6 +119,8 @@ export default class Analyze extends BaseCommand {
         : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean), pluginMetricNames(registry)));
     const jacobianPath = flags.jacobian === undefined ? undefined : withFlag('--jacobian', 'jacobian', () => checkJacobianPath(registry, flags.jacobian!));
     await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
+    // the report is written beside --out first, then renamed: that directory must take files, now, not after the analysis
+    await probeWritableDirectory(existingAncestor(dirname(resolve(flags.out))), '--out');
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);
@@ -125,7 +131,7 @@ export default class Analyze extends BaseCommand {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else {
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath }));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, allowMixed: flags['allow-mixed'] }));
       }
     } finally {
       bar.finish();

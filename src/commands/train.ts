@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError, quantile } from '@prnn/env';
 import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
+import { checkDiskSpace, trainRunBytes } from '../cli/disk-space.js';
 import { INTERRUPT_EXIT_CODE, abortOnInterrupt, resumeCommand } from '../cli/interrupt.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
@@ -239,7 +242,24 @@ export default class Train extends BaseCommand {
           );
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
+    if (flags.resume) {
+      // a mistyped --out must not start a fresh run in a new directory
+      if (flags.out === undefined) throw new PrnnError('--resume needs --out (the run directory to continue)');
+      if (!existsSync(join(flags.out, 'run.json'))) {
+        throw new PrnnError(
+          existsSync(flags.out)
+            ? `--out ${flags.out}: nothing to resume (no run.json there); check the path, or drop --resume to start a new run`
+            : `--out ${flags.out}: nothing to resume (the directory does not exist); check the path, or drop --resume to start a new run`,
+        );
+      }
+    }
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
+    if (flags.out !== undefined) {
+      await checkDiskSpace('--out', flags.out, trainRunBytes(members.map((m) => m.arch.parameters)), `training ${members.length} network${members.length === 1 ? '' : 's'}`).catch(async (error: unknown) => {
+        await removeEmptyDirectories(createdDirectories);
+        throw error;
+      });
+    }
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
     const interrupt = abortOnInterrupt();

@@ -19,3 +19,4 @@ export { TrainWorkerPool, checkWorkers, sliceBounds, trainInWorkers, type TrainI
 export { WORKER_PROTOCOL, type SliceRequest, type SliceResult } from './workers/worker-protocol.js';
 export * from './training-interrupted.js';
 export * from './memory-limit.js';
+export * from './preflight.js';

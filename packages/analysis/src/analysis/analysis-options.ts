@@ -19,6 +19,12 @@ export interface AnalysisOptions {
   readonly jacobianPath?: string;
   /** Central-difference step for bare ONNX policies, which have no differentiable step (default FD_STEP). */
   readonly fdStep?: number;
+  /**
+   * Analyse runs together whose training differs (learner or its configuration, e.g. episodes); by default
+   * such runs are refused before any work, since their architectures would be compared on unequal footing.
+   * Runs must share their task either way.
+   */
+  readonly allowMixed?: boolean;
   /** Called after each network: networks done, total, the network's id. */
   readonly onProgress?: (done: number, total: number, id: string) => void;
 }
