@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrnnError, writeFileAtomic } from '@prnn/env';
+import { PrnnError, systemErrorMessage, writeFileAtomic } from '@prnn/env';
 
 /** Writes a command's output file via temp file + rename; failures become one clear PrnnError naming the flag. */
 export async function writeOutputFile(flag: string, path: string, data: Uint8Array | string): Promise<void> {
@@ -8,13 +8,10 @@ export async function writeOutputFile(flag: string, path: string, data: Uint8Arr
     await writeFileAtomic(path, data);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? (existsSync(dirname(path)) ? 'files cannot be created in its directory (ENOENT)' : 'its directory does not exist')
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'EISDIR' ? 'it is a directory'
-      : code === 'ENOTDIR' ? 'a part of its path is a file'
-      : (error as Error).message;
-    throw new PrnnError(`${flag}: cannot write ${path}: ${reason}`);
+    if (code === 'ENOENT') {
+      throw new PrnnError(`${flag}: cannot write ${path}: ${existsSync(dirname(path)) ? 'files cannot be created in its directory (ENOENT)' : 'its directory does not exist'}; check the path given to ${flag}`);
+    }
+    throw new PrnnError(systemErrorMessage(error, { flag, path }) ?? `${flag}: cannot write ${path}: ${(error as Error).message}`);
   }
 }
 

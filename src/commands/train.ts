@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError, quantile } from '@prnn/env';
-import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
+import { errorMessageLine } from '../cli/error-line.js';
+import { systemErrorLine } from '../cli/system-error-line.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
 import { checkDiskSpace, trainRunBytes } from '../cli/disk-space.js';
@@ -308,6 +310,11 @@ export default class Train extends BaseCommand {
         this.exit(INTERRUPT_EXIT_CODE);
       }
       await removeEmptyDirectories(createdDirectories);
+      // a failure after training began (the final test, a full disk): the checkpoints keep what was trained
+      if (flags.out !== undefined && !(error instanceof PrnnError && /checked before training/.test(error.message)) && (await listCheckpoints(flags.out).catch(() => [])).length > 0) {
+        const line = systemErrorLine(error, this.argv, Train) ?? errorMessageLine(error);
+        throw Object.assign(new PrnnError(`${line}; what was trained is kept in ${join(flags.out, 'checkpoint')}: fix the cause, then run the same command with --resume to finish`), { cause: error });
+      }
       throw error;
     } finally {
       interrupt.release();

@@ -1,6 +1,6 @@
 import { cp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories } from '@prnn/env';
+import { PrnnError, makeDirectories, systemErrorInfo } from '@prnn/env';
 import {
   PRNN_VERSION,
   evaluateRun,
@@ -241,6 +241,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
       await makeDirectories(join(o.dir, SHARDS_DIR));
     }
   } catch (error) {
+    // a file-system error keeps its code and path, so that the CLI names the flag that gave the path
+    if (systemErrorInfo(error)) throw error;
     throw new PrnnError(`cannot create the sweep's work directories under ${o.dir}: ${(error as Error).message}`);
   }
   const shared = o.shardDir ? undefined : ResultsStore.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });

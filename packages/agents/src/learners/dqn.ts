@@ -423,9 +423,11 @@ export class TrainHookRunner {
     // a request during the last episode lets the run finish (its results are complete)
     if (hooks.signal) await yieldToEventLoop();
     const stop = hooks.signal?.aborted === true && done < E;
-    if (hooks.checkpoint && done < E && (stop || done % hooks.checkpoint.everyEpisodes === 0)) {
+    // the last episode is checkpointed too: should the final test fail, the trained weights are kept and
+    // --resume finishes the run without training again
+    if (hooks.checkpoint && (stop || done % hooks.checkpoint.everyEpisodes === 0 || done === E)) {
       await hooks.checkpoint.save(capture(done));
-      if (stop || hooks.signal?.aborted) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
+      if (stop || (done < E && hooks.signal?.aborted)) throw new PrnnError(`training stopped at episode ${done} of ${E} (checkpoint written)`);
     } else if (stop) {
       throw new PrnnError(`training stopped at episode ${done} of ${E}`);
     }
