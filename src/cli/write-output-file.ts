@@ -20,8 +20,8 @@ export async function writeOutputFile(flag: string, path: string, data: Uint8Arr
  * directory, or a path whose directory does not exist. (Other failures still surface when writing.)
  */
 export function checkOutputFile(flag: string, path: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: it is a directory`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: it is a directory; give ${flag} a file name`);
   const dir = dirname(path);
-  if (!existsSync(dir)) throw new PrnnError(`${flag}: cannot write ${path}: its directory does not exist`);
-  if (!statSync(dir).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: a part of its path is a file`);
+  if (!existsSync(dir)) throw new PrnnError(`${flag}: cannot write ${path}: its directory does not exist; check the path given to ${flag}`);
+  if (!statSync(dir).isDirectory()) throw new PrnnError(`${flag}: cannot write ${path}: a part of the path is a file, not a directory; check the path given to ${flag}`);
 }

@@ -59,9 +59,6 @@ function verbOf(syscall: string | undefined): string {
       return 'write';
     case 'read':
     case 'scandir':
-    case 'stat':
-    case 'lstat':
-    case 'access':
       return 'read';
     case 'unlink':
     case 'rmdir':
@@ -72,20 +69,35 @@ function verbOf(syscall: string | undefined): string {
   }
 }
 
+/** The parts of a file-system error's line: what failed on which path, why, and what to do. */
+export interface SystemErrorParts {
+  readonly verb: string;
+  readonly path?: string;
+  readonly reason: string;
+  readonly advice?: string;
+}
+
+/** {@link SystemErrorParts} of the file-system error in `error` (undefined when there is none). */
+export function systemErrorParts(error: unknown, where: { readonly flag?: string; readonly path?: string } = {}): SystemErrorParts | undefined {
+  const info = systemErrorInfo(error);
+  if (!info) return undefined;
+  const path = info.path ?? where.path;
+  const meaning = MEANING[info.code];
+  const verb = verbOf(info.syscall);
+  if (!meaning) return { verb, path, reason: (error as Error).message.split('\n')[0] };
+  return { verb, path, reason: meaning.reason, advice: meaning.advice.replaceAll('{flag}', where.flag ?? 'location') };
+}
+
 /**
  * One line for a file-system error: the flag that named the path (when known), the path, what went wrong and
  * what to do, e.g. `--out: cannot write runs/a/run.json: no space left on the device; free space there or
  * choose another --out, then run the command again`. Undefined when `error` holds no file-system error.
  */
 export function systemErrorMessage(error: unknown, where: { readonly flag?: string; readonly path?: string } = {}): string | undefined {
-  const info = systemErrorInfo(error);
-  if (!info) return undefined;
-  const path = info.path ?? where.path;
-  const meaning = MEANING[info.code];
-  const flagWord = where.flag ?? 'location';
-  const head = `${where.flag ? `${where.flag}: ` : ''}cannot ${verbOf(info.syscall)} ${path ?? 'a file'}`;
-  if (!meaning) return `${head}: ${(error as Error).message.split('\n')[0]}`;
-  return `${head}: ${meaning.reason}; ${meaning.advice.replaceAll('{flag}', flagWord)}`;
+  const parts = systemErrorParts(error, where);
+  if (!parts) return undefined;
+  const head = `${where.flag ? `${where.flag}: ` : ''}cannot ${parts.verb} ${parts.path ?? 'a file'}`;
+  return `${head}: ${parts.reason}${parts.advice ? `; ${parts.advice}` : ''}`;
 }
 
 /** `error` as a PrnnError of {@link systemErrorMessage} when it is a file-system error, else unchanged. */

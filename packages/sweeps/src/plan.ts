@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, systemErrorParts, type TaskOptions } from '@prnn/env';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 export const PLAN_FORMAT = 'prnn-sweep-plan';
@@ -265,7 +265,8 @@ export async function createSweepDir(dir: string, plan: SweepPlan): Promise<'cre
     await makeDirectories(dir);
     await writePlan(dir, plan);
   } catch (error) {
-    throw new PrnnError(`cannot write the sweep directory ${dir}: ${reason(error)}`);
+    const why = systemErrorParts(error, { flag: 'DIR' });
+    throw new PrnnError(`cannot write the sweep directory ${dir}: ${why ? `${why.reason}${why.advice ? `; ${why.advice}` : ''}` : reason(error)}`);
   }
   return 'created';
 }
