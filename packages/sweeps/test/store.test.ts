@@ -50,7 +50,7 @@ describe('results store', () => {
     old.exec(STORE_MIGRATIONS[0]);
     old.pragma('user_version = 1');
     old.prepare('INSERT INTO sweeps VALUES (?, ?, ?, ?, ?)').run('test', plan.hash, '0.1.0', '{}', 'then');
-    old.prepare(`INSERT INTO networks VALUES ('test', 'fc_seed0', 0, 'nine-pathway', 'fc', 0, 8, 441, 20, 0.75, '[]', '[]', '[]', NULL, '{}', x'00000000', 'float32', '[]', NULL, NULL, 'cpu', '0.1.0', ?, 'then')`).run(plan.hash);
+    old.prepare(`INSERT INTO networks VALUES ('test', 'fc_seed0', 0, 'nine-pathway', 'fc', 0, 8, 441, 20, 0.75, '[]', '[]', '[]', NULL, '{}', x'00000000', 'float32', '[{"name":"w","shape":[1],"offset":0}]', NULL, NULL, 'cpu', '0.1.0', ?, 'then')`).run(plan.hash);
     old.close();
     const store = ResultsStore.open(path);
     store.bindPlan(plan);
