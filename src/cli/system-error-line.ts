@@ -48,6 +48,6 @@ export function flagOfPath(path: string, argv: readonly string[], shape: Command
 export function systemErrorLine(error: unknown, argv: readonly string[], shape: CommandShape): string | undefined {
   const info = systemErrorInfo(error);
   if (!info) return undefined;
-  const flag = info.path === undefined ? undefined : flagOfPath(info.path, argv, shape);
+  const flag = info.path === undefined ? undefined : flagOfPath(info.path.replace(/\.tmp-[0-9a-z-]+$/i, ''), argv, shape);
   return systemErrorMessage(error, { flag });
 }

@@ -17,8 +17,8 @@ const MEANING: Readonly<Record<string, { readonly reason: string; readonly advic
   EROFS: { reason: 'the file system is read-only', advice: 'choose a writable {flag}' },
   EACCES: { reason: 'permission denied', advice: 'choose a {flag} you may write, or change its permissions' },
   EPERM: { reason: 'operation not permitted', advice: 'choose a {flag} you may write, or change its permissions' },
-  ENOENT: { reason: 'no such file or directory (or it cannot be created there)', advice: 'check the path given to {flag}' },
-  ENOTDIR: { reason: 'a part of the path is a file, not a directory', advice: 'check the path given to {flag}' },
+  ENOENT: { reason: 'no such file or directory (or it cannot be created there)', advice: 'check the path{given}' },
+  ENOTDIR: { reason: 'a part of the path is a file, not a directory', advice: 'check the path{given}' },
   EISDIR: { reason: 'it is a directory', advice: 'give {flag} a file name' },
   EEXIST: { reason: 'it already exists', advice: 'remove it or choose another {flag}' },
   EMFILE: { reason: 'too many open files', advice: 'raise the limit (ulimit -n) or use fewer --workers' },
@@ -81,11 +81,13 @@ export interface SystemErrorParts {
 export function systemErrorParts(error: unknown, where: { readonly flag?: string; readonly path?: string } = {}): SystemErrorParts | undefined {
   const info = systemErrorInfo(error);
   if (!info) return undefined;
-  const path = info.path ?? where.path;
+  // prnn writes `<path>.tmp-…` and renames it: the user named <path>
+  const path = (info.path ?? where.path)?.replace(/\.tmp-[0-9a-z-]+$/i, '');
   const meaning = MEANING[info.code];
   const verb = verbOf(info.syscall);
   if (!meaning) return { verb, path, reason: (error as Error).message.split('\n')[0] };
-  return { verb, path, reason: meaning.reason, advice: meaning.advice.replaceAll('{flag}', where.flag ?? 'location') };
+  const advice = meaning.advice.replaceAll('{given}', where.flag ? ` given to ${where.flag}` : '').replaceAll('{flag}', where.flag ?? 'location');
+  return { verb, path, reason: meaning.reason, advice };
 }
 
 /**
