@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { PrnnError, quantile } from '@prnn/env';
+import { PrnnError, quantile, testFaultPoint } from '@prnn/env';
 import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { errorMessageLine } from '../cli/error-line.js';
@@ -287,6 +287,7 @@ export default class Train extends BaseCommand {
         checkpointEvery: flags['checkpoint-every'],
         // said once the flags and --out are accepted, so that bad input still gets exactly one line
         onStart: () => {
+          testFaultPoint('start');
           if (json) return;
           if (memoryWarning) process.stderr.write(`warning: ${memoryWarning}\n`);
           const networksAtOnce = Math.min(flags.population, members.length);

@@ -3,5 +3,6 @@
 export * from './browser.js';
 export * from './write-file-atomic.js';
 export * from './system-errors.js';
+export * from './test-fault.js';
 export * from './make-directories.js';
 export * from './maze-file.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, testFaultPoint } from '@prnn/env';
 import type { WeightEntry } from '@prnn/agents';
 import { JOURNAL_CHOICES, journalModeFor, type JournalChoice } from './file-system.js';
 import type { SweepPlan } from './plan.js';
@@ -323,7 +323,9 @@ export class ResultsStore {
   /** Stores one finished network in its own transaction; false when it was stored already. */
   insert(record: NetworkRecord): boolean {
     const row = rowOf(record);
-    return guard(this.path, `storing network ${record.id}`, () => this.#db.transaction(() => this.#insert.run(row).changes === 1).immediate());
+    const added = guard(this.path, `storing network ${record.id}`, () => this.#db.transaction(() => this.#insert.run(row).changes === 1).immediate());
+    testFaultPoint('store');
+    return added;
   }
 
   /** Ids of the stored networks of a sweep. */
