@@ -85,4 +85,48 @@ describe('results store', () => {
     expect(forced.journalMode).toBe('delete');
     forced.close();
   });
+
+  it('a hand-edited row is named by table, row and column; a missing table is named', async () => {
+    const plan = await testPlan(['fc']);
+    const edits: [string, RegExp][] = [
+      ['robustness = -5', /column robustness holds -5, not a number in \[0, 0\.5\]/],
+      ['fitness = NULL', /column fitness is NULL although the noise sweep has values/],
+      ["weights = x'00'", /column weights holds 1 bytes, but weights_layout describes 3 float32 values \(12 bytes\)/],
+      ["training_curve = '[0.1 0.2]'", /column training_curve is not valid JSON \(/],
+      ["noise_fitness = '[0.5]'", /column noise_fitness holds 1 values for 2 noise levels/],
+      ["measures = '[1]'", /column measures is not an object of numbers/],
+      ['seed = -1', /column seed holds -1, not an integer ≥ 0/],
+    ];
+    for (const [edit, message] of edits) {
+      const path = join(tmp(), 'edited.sqlite');
+      const store = ResultsStore.open(path);
+      store.bindPlan(plan);
+      store.insert(record(plan.hash, 'fc_seed0', 0.5));
+      store.insert(record(plan.hash, 'fc_seed1', 0.6));
+      store.close();
+      const raw = new Database(path);
+      raw.prepare(`UPDATE networks SET ${edit} WHERE id = 'fc_seed1'`).run();
+      raw.close();
+      const reopened = ResultsStore.open(path, { readonly: true });
+      let caught: unknown;
+      try {
+        [...reopened.records('test')];
+      } catch (error) {
+        caught = error;
+      } finally {
+        reopened.close();
+      }
+      expect(caught, edit).toBeInstanceOf(PrnnError);
+      expect((caught as Error).message, edit).toMatch(new RegExp(`^store ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: table networks, row test/fc_seed1, `));
+      expect((caught as Error).message, edit).toMatch(message);
+    }
+    const path = join(tmp(), 'no-table.sqlite');
+    const store = ResultsStore.open(path);
+    store.bindPlan(plan);
+    store.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE networks');
+    raw.close();
+    expect(() => ResultsStore.open(path, { readonly: true })).toThrow(/has no table networks .*not a prnn results store/);
+  });
 });
