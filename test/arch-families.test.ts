@@ -69,7 +69,8 @@ describe('--arch all and the paper presets with an architecture plugin loaded', 
     // fc × 2 fill one chunk; the four low-rank networks take two chunks of their own (3 + 1)
     expect(p.chunks.map((c) => c.to - c.from)).toEqual([2, 3, 1]);
     for (const c of p.chunks) expect(new Set(p.networks.slice(c.from, c.to).map((n) => n.arch.family)).size).toBe(1);
-    const run = runCli(['sweep', 'run', dir, '--workers', '1', '--backend', 'cpu'], { cwd });
+    // one thread on the default backend: a chunk of two low-rank layouts trains by autodiff there too
+    const run = runCli(['sweep', 'run', dir, '--workers', '1'], { cwd });
     expect(run.status, run.stderr).toBe(0);
     const exported = path.join(cwd, 'mixed.json');
     expect(runCli(['sweep', 'export', dir, '--format', 'json', '--out', exported], { cwd }).status).toBe(0);
