@@ -131,6 +131,6 @@ describe('wrong inputs across the commands', () => {
     writeFileSync(path.join(cwd, 'prnn.config.json'), JSON.stringify({ plugins: ['./gone.mjs'] }));
     expect(errorLine(runCli(['train', '--arch', 'fc'], { cwd }), 'missing plugin')).toBe(`plugin "./gone.mjs" could not be imported: no such file or directory: ${path.join(cwd, 'gone.mjs')}`);
     writeFileSync(path.join(cwd, 'prnn.config.json'), '{"plugins": ["./gone.mjs"');
-    expect(errorLine(runCli(['sweep', 'plan', path.join(cwd, 's'), '--preset', 'smoke'], { cwd }), 'bad config')).toMatch(new RegExp(`^${esc(path.join(cwd, 'prnn.config.json'))} is not valid JSON`));
+    expect(errorLine(runCli(['sweep', 'plan', path.join(cwd, 's'), '--preset', 'smoke'], { cwd }), 'bad config')).toMatch(new RegExp(`^${esc(path.join(cwd, 'prnn.config.json'))} is not valid JSON at line 1, column 26: Expected ',' or ']' after array element; fix or restore the file$`));
   });
 });

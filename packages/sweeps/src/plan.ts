@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories, systemErrorParts, type TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts, type TaskOptions } from '@prnn/env';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 export const PLAN_FORMAT = 'prnn-sweep-plan';
@@ -213,11 +213,7 @@ export async function readPlan(dir: string): Promise<SweepPlan> {
     throw new PrnnError(code === 'ENOENT' ? `${dir} is not a sweep directory (no ${PLAN_FILE}; make one with prnn sweep plan)` : `cannot read ${file}: ${(error as Error).message}`);
   }
   let plan: Partial<SweepPlan>;
-  try {
-    plan = JSON.parse(text) as Partial<SweepPlan>;
-  } catch {
-    throw new PrnnError(`${file} is not valid JSON`);
-  }
+  plan = parseJsonFile(text, file) as Partial<SweepPlan>;
   if (plan.format !== PLAN_FORMAT || typeof plan.version !== 'number') {
     throw new PrnnError(`${file} is not a prnn sweep plan (format ${JSON.stringify(plan.format)})`);
   }

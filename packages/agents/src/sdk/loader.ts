@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, parseJsonFile } from '@prnn/env';
 import { createContainer, type Registry } from './container.js';
 import { builtinPlugins } from '../builtins/index.js';
 import type { PrnnPlugin } from './plugin.js';
@@ -11,11 +11,7 @@ import type { PrnnPlugin } from './plugin.js';
 export const CONFIG_FILE = 'prnn.config.json';
 
 function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new PrnnError(`${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  return parseJsonFile(readFileSync(file, 'utf8'), file);
 }
 
 function checkNames(value: unknown, where: string): string[] {
