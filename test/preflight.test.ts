@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, oneErrorLine, project, projectDirs, runCli, trainTinyRunCli } from './run-cli.js';
+import { spawnCli } from './sweep-helpers.js';
 
 afterAll(() => {
   for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
@@ -174,10 +175,12 @@ const canMount = (() => {
 
 describe.skipIf(!canMount)('a full disk and a read-only file system', () => {
   let full: string | undefined;
+  let roomy: string | undefined;
   let readOnly: string | undefined;
   let run: string;
   beforeAll(() => {
     full = mountTmpfs('size=24k');
+    roomy = mountTmpfs('size=512k');
     readOnly = mountTmpfs('ro,size=16k');
     const dir = mkdtempSync(path.join(tmpdir(), 'prnn-disk-'));
     projectDirs.push(dir);
@@ -186,6 +189,7 @@ describe.skipIf(!canMount)('a full disk and a read-only file system', () => {
   });
   afterAll(() => {
     unmount(full);
+    unmount(roomy);
     unmount(readOnly);
   });
 
@@ -206,18 +210,31 @@ describe.skipIf(!canMount)('a full disk and a read-only file system', () => {
     expect(existsSync(path.join(full!, 'big'))).toBe(false);
   });
 
-  it('a disk that fills up during training is named with the file and the flag; what was written before is kept', () => {
+  it('a disk that fills up during training is named with the file and the flag; what was written before is kept', async () => {
     const dir = path.join(path.dirname(run), 'sweep');
     expect(runCli(['sweep', 'plan', dir, '--arch', 'fc,hh+oh', '--seeds', '4', '--episodes', '20', '--test-mazes', '10', '--noise', '0,0.5', '--chunk-size', '4', '--checkpoint-every', '5']).status).toBe(0);
     const plan = readFileSync(path.join(dir, 'plan.json'), 'utf8');
-    const work = path.join(full!, 'work');
-    const line = oneErrorLine(runCli(['sweep', 'run', dir, '--work-dir', work, '--workers', '1']));
+    const work = path.join(roomy!, 'work');
+    // the work directory passes the pre-flight; the test hook freezes the run after its first checkpoint, the disk
+    // is then filled (another job's files), and the run continues
+    const running = spawnCli(['sweep', 'run', dir, '--work-dir', work, '--workers', '1'], { PRNN_TEST_FAULT: 'SIGSTOP@checkpoint:1' });
+    expect(await running.stopped()).toBe(true);
+    spawnSync('sh', ['-c', `head -c 10000000 /dev/zero > ${path.join(roomy!, 'filler')}`]);
+    running.kill('SIGCONT');
+    const r = await running.done;
+    const line = oneErrorLine({ status: r.code, stdout: r.stdout, stderr: r.stderr });
     expect(line).toMatch(new RegExp(`^Error: --work-dir: cannot write ${work}/chunk-0/\\S+: no space left on the device; free space there or choose another --work-dir, then run the command again$`));
     // the plan and the store written before the disk filled are whole
     expect(readFileSync(path.join(dir, 'plan.json'), 'utf8')).toBe(plan);
     const status = runCli(['sweep', 'status', dir, '--json']);
     expect(status.status, status.stderr).toBe(0);
-    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a work directory without room for a chunk is refused before training', () => {
+    const dir = path.join(path.dirname(run), 'sweep-small');
+    expect(runCli(['sweep', 'plan', dir, '--arch', 'fc,hh+oh', '--seeds', '4', '--episodes', '20', '--chunk-size', '8']).status).toBe(0);
+    const line = oneErrorLine(runCli(['sweep', 'run', dir, '--work-dir', path.join(full!, 'w')]));
+    expect(line).toMatch(new RegExp(`^Error: --work-dir: ${path.join(full!, 'w')} has [\\d.]+ kB free, and training chunk 0 \\(8 networks\\) needs about [\\d.]+ kB; free space there or choose another --work-dir$`));
   });
 
   it('an export to a full disk leaves the file already there as it was', () => {
