@@ -13,6 +13,7 @@ echo "eval general: $(prnn bench eval --maze general --levels-per-batch 1,7,21 -
 echo "eval 2 cores: $(prnn bench eval --maze general --workers 2 --json)"
 echo "sweep:        $(prnn bench sweep --json)"
 echo "analyze:      $(prnn bench analyze --json)"
+echo "train memory: $(node scripts/bench-train-memory.mjs)"
 # the browser viewer (needs Chromium at /usr/bin/chromium): four networks of a short run
 if [ -x "${PRNN_CHROMIUM:-/usr/bin/chromium}" ]; then
   [ -f runs/view/run.json ] || prnn train --arch fc,ff,hh+oh,ii+hh --seeds 1 --episodes 20000 --out runs/view --json >/dev/null

@@ -79,8 +79,8 @@ describe('evaluation reproduces training', () => {
     expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
     // an --out that cannot be written is refused before evaluating, not after
     const late = runCli(['eval', '--run', run, '--out', dir]);
-    expect(oneErrorLine(late)).toBe(`Error: --out: cannot write ${dir}: it is a directory`);
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json']))).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist');
+    expect(oneErrorLine(late)).toBe(`Error: --out: cannot write ${dir}: it is a directory; give --out a file name`);
+    expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json']))).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist; check the path given to --out');
   });
 
   it('a NaN written into weights.bin: eval --run and export refuse it naming the file, exit 2, nothing written', () => {

@@ -76,7 +76,7 @@ describe('prnn export / prnn eval', () => {
       /^Error: --run: run manifest not found/,
     );
     expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx']))).toMatch(
-      /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist$/,
+      /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist; check the path given to --out$/,
     );
     expect(oneErrorLine(runCli(['eval', '--policy', join(fixture.dir, 'none.onnx')]))).toMatch(/^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/);
     const junk = join(fixture.dir, 'junk.onnx');

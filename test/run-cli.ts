@@ -65,3 +65,22 @@ export function project(files: Record<string, string>, prefix = 'prnn-cli-'): st
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
+
+/**
+ * Runs many command lines of the compiled CLI in one node process (test/cli-batch.mjs), in order: each result
+ * is what `runCli` would give for a command that fails on bad input, without a process start per command.
+ */
+export function runCliBatch(cases: readonly string[][], options: { cwd?: string } = {}): CliResult[] {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'test', 'cli-batch.mjs')], {
+    cwd: options.cwd ?? REPO_ROOT,
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
+  if (result.error) throw result.error;
+  const output = (result.output as (string | null)[])[3];
+  if (result.status !== 0 || !output) throw new Error(`cli-batch failed (${result.status}): ${result.stderr}`);
+  return JSON.parse(output) as CliResult[];
+}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -65,6 +65,8 @@ export interface Spawned {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   kill(signal: NodeJS.Signals): void;
   readonly stderrSoFar: () => string;
+  /** Resolves once the process is stopped (SIGSTOP, e.g. from PRNN_TEST_FAULT=SIGSTOP@…) or has ended: true when stopped. */
+  readonly stopped: () => Promise<boolean>;
 }
 
 /** Starts the compiled CLI without waiting for it. */
@@ -82,7 +84,22 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Spaw
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr };
+  let ended = false;
+  void done.then(() => (ended = true), () => (ended = true));
+  // the process state from /proc (Linux): 'T' once it is stopped; waited for, not timed
+  const state = (): string | undefined => {
+    try {
+      return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  };
+  const stopped = async (): Promise<boolean> => {
+    // polled every few ms: a condition is awaited, no moment is aimed at
+    while (!ended && state() !== 'T') await new Promise((r) => setTimeout(r, 5));
+    return !ended;
+  };
+  return { done, kill: (signal) => child.kill(signal), stderrSoFar: () => stderr, stopped };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { sleep, spawnCli, storedRows, tempDirs } from './sweep-helpers.js';
+import { spawnCli, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-signals-');
 // one chunk of two networks, long enough to be stopped in the middle of training
@@ -11,14 +11,16 @@ const PLAN = ['--arch', 'fc,hh', '--seeds', '1', '--chunk-size', '2', '--episode
 async function stopAndResume(signal: 'SIGTERM' | 'SIGINT', code: number, reference: ReturnType<typeof storedRows>): Promise<void> {
   const dir = join(tmp(), signal);
   expect(runCli(['sweep', 'plan', dir, ...PLAN]).status).toBe(0);
-  const run = spawnCli(['sweep', 'run', dir, '--workers', '1']);
+  // the test hook freezes the run right after its second checkpoint (episode 200 of 20 000)
+  const run = spawnCli(['sweep', 'run', dir, '--workers', '1'], { PRNN_TEST_FAULT: 'SIGSTOP@checkpoint:2' });
+  expect(await run.stopped()).toBe(true);
   const manifest = join(dir, 'work', 'chunk-0', 'checkpoint', 'manifest.json');
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(manifest) && Date.now() < deadline) await sleep(20);
-  expect(existsSync(manifest)).toBe(true);
+  expect(JSON.parse(readFileSync(manifest, 'utf8')).episode).toBe(200);
   // while it trains, status sees the chunk running
   expect(JSON.parse(runCli(['sweep', 'status', dir, '--json']).stdout).chunks).toMatchObject({ running: 1, missing: 0 });
+  // the signal waits while the process is stopped, and is handled as soon as it continues
   run.kill(signal);
+  run.kill('SIGCONT');
   const r = await run.done;
   expect(r.code).toBe(code);
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');

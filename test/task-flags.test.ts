@@ -11,13 +11,16 @@ describe('task flags', () => {
   });
 
   it('map every flag onto its task option', () => {
-    const options = taskOptionsFromFlags({
-      maze: 'h', size: 13, channels: 3, gap: 2, 'cue-sparsity': 0.2, 'wall-sparsity': 0.3, 'maze-noise': 0.05, steps: 15,
-      compat: 'reference', 'active-channels': [1, 0, 1],
-    });
-    expect(options).toEqual(resolveTaskOptions('h', {
-      size: 13, channels: 3, gap: 2, cueSparsity: 0.2, wallSparsity: 0.3, mazeNoise: 0.05, steps: 15, compat: 'reference', activeChannels: [1, 0, 1],
-    }));
+    const h = taskOptionsFromFlags({ maze: 'h', size: 13, channels: 3, gap: 2, 'maze-noise': 0.05, steps: 15, compat: 'reference', 'active-channels': [1, 0, 1] });
+    expect(h).toEqual(resolveTaskOptions('h', { size: 13, channels: 3, gap: 2, mazeNoise: 0.05, steps: 15, compat: 'reference', activeChannels: [1, 0, 1] }));
+    const general = taskOptionsFromFlags({ maze: 'general', size: 11, 'cue-sparsity': 0.2, 'wall-sparsity': 0.3 });
+    expect(general).toEqual(resolveTaskOptions('general', { size: 11, cueSparsity: 0.2, wallSparsity: 0.3 }));
+  });
+
+  it('refuse a flag the maze kind has no use for, instead of ignoring it', () => {
+    expect(() => taskOptionsFromFlags({ maze: 'general', gap: 2 })).toThrow(/^--gap applies to the track and h mazes, not to --maze general/);
+    expect(() => taskOptionsFromFlags({ maze: 'track', 'cue-sparsity': 0.2 })).toThrow(/^--cue-sparsity applies to the general maze, not to --maze track/);
+    expect(() => taskOptionsFromFlags({ maze: 'h', 'wall-sparsity': 0.1 })).toThrow(/^--wall-sparsity applies to the general maze, not to --maze h/);
   });
 
   it('name the flag, not the option, in errors', () => {

@@ -1,5 +1,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
+import { PrnnError } from '@prnn/env';
 import { errorMessageLine } from './error-line.js';
+import { systemErrorLine, type CommandShape } from './system-error-line.js';
 
 /** `--debug` (read from argv: a parse error may come before the flags are parsed) or PRNN_DEBUG=1. */
 export function debugRequested(argv: readonly string[]): boolean {
@@ -34,7 +36,10 @@ export abstract class BaseCommand extends Command {
   protected override async catch(error: Error): Promise<void> {
     // `this.exit(n)` travels as an ExitError; let oclif end the process with that code.
     if (error instanceof Errors.ExitError) throw error;
-    const message = errorMessageLine(error);
+    // a file-system error (ENOSPC, EROFS, …) that no check turned into a PrnnError: the path, the flag that
+    // named it, what to do
+    const system = error instanceof PrnnError ? undefined : systemErrorLine(error, this.argv, this.ctor as CommandShape);
+    const message = system ?? errorMessageLine(error);
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { message } })}\n`);
     process.stderr.write(`Error: ${message}\n`);
     if (debugRequested(this.argv)) process.stderr.write(`${stackOf(error)}\n`);

@@ -1,12 +1,17 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError, systemErrorMessage } from '@prnn/env';
 
 /**
  * Makes a library error name the flag the user typed: `backend must be one of …` → `--backend must be one
  * of …` (when the message starts with the library's parameter name), otherwise `--flag: <message>`.
- * Only PrnnErrors (bad input) are relabelled; a message that already names the flag is kept.
+ * Only PrnnErrors (bad input) are relabelled; a message that already names the flag is kept. A file-system
+ * error (ENOSPC, EROFS, …) becomes the PrnnError of `systemErrorMessage`: flag, path, what to do.
  */
 export function nameFlag(error: unknown, flag: string, parameter?: string): unknown {
-  if (!(error instanceof PrnnError) || error.message.includes(flag)) return error;
+  if (!(error instanceof PrnnError)) {
+    const system = systemErrorMessage(error, { flag });
+    return system === undefined ? error : Object.assign(new PrnnError(system), { cause: error });
+  }
+  if (error.message.includes(flag)) return error;
   // an error that carries its parameter is relabelled through that field
   if (error.parameter !== undefined && error.parameter === parameter) return new PrnnError(`${flag} ${error.requirement}`);
   const message = parameter !== undefined && new RegExp(`^${parameter}\\b`).test(error.message)

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError } from '@prnn/env';
-import { parseNoiseSpec, type Registry } from '@prnn/agents';
+import { checkFinalTestExport, parseNoiseSpec, type Registry } from '@prnn/agents';
 import { buildSweepPlan, sweepPreset, type SweepPlan, type SweepPreset } from '@prnn/sweeps';
 import { configureWithFlagNames, parseLearnerParams, resolveArchList } from '../commands/train.js';
 import { withFlag, withParameterFlags } from './flag-errors.js';
@@ -14,7 +14,7 @@ void _mazeWithDefault;
 export const sweepPlanFlags = {
   preset: Flags.option({ options: ['paper-track', 'paper-general', 'small', 'smoke'] as const, description: 'Start from a named sweep (flags given as well override it).' })(),
   name: Flags.string({ description: 'Sweep name, the key of its networks in the store (default: the directory\'s name).' }),
-  arch: Flags.string({ description: 'Architectures: names, reference indices 0–127, or all (the 128 + ff-large).' }),
+  arch: Flags.string({ description: 'Architectures: names, reference indices 0–127, all (the paper\'s 128 + ff-large, whatever plugins are loaded), or family:NAME (every architecture of a family; a sweep may mix families, one family per chunk).' }),
   seeds: Flags.integer({ description: 'Networks per architecture (seeds --seed-offset …).', min: 1 }),
   'seed-offset': Flags.integer({ description: 'First network seed (default 0).', min: 0, max: 0xffffffff }),
   seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', min: 0, max: 0xffffffff }),
@@ -79,6 +79,11 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
     }),
   );
   const archs = resolveArchList(registry, arch, { channels: task.channels, hidden: config.hidden });
+  // every network must be able to take the final test (its family exports ONNX): refused now, not after training
+  checkFinalTestExport(archs.map((a) => ({ arch: a, seed: 0 })), (family) => ({ architecture: registry.architecture(family), kernels: registry.kernels(family) }), task.channels);
+  // the implementation of every family, each checked against --path
+  const paths: Record<string, string> = {};
+  for (const family of new Set(archs.map((a) => a.family))) paths[family] = withFlag('--path', undefined, () => registry.kernels(family).resolvePath(flags.path));
   const metrics = flags.metric ?? base?.metrics ?? ['parameters', 'weight-norms'];
   for (const m of metrics) withFlag('--metric', undefined, () => registry.metric(m));
   const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise ?? base?.noise ?? '0:0.5:21'));
@@ -93,7 +98,8 @@ export async function planFromFlags(registry: Registry, dir: string, flags: Swee
       seeds: flags.seeds ?? base?.seeds ?? 1,
       seedOffset: flags['seed-offset'],
       runSeed: flags.seed,
-      path: withFlag('--path', undefined, () => registry.kernels(archs[0]?.family ?? 'nine-pathway').resolvePath(flags.path)),
+      path: paths[archs[0]?.family ?? 'nine-pathway'] ?? withFlag('--path', undefined, () => registry.kernels('nine-pathway').resolvePath(flags.path)),
+      paths,
       chunkSize: flags['chunk-size'] ?? base?.chunkSize ?? 256,
       checkpointEvery: flags['checkpoint-every'] ?? base?.checkpointEvery,
       measures: { noise, testMazes: config.testMazes, metrics },

@@ -101,7 +101,24 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
  * e.g. `--cue-sparsity must be a probability in [0, 1] (got 2)`.
  */
 export function taskOptionsFromFlags(flags: TaskFlagValues): TaskOptions {
+  checkFlagsBelongToMaze(flags);
   return withTaskFlagNames(() => resolveTaskOptions(flags.maze, partialFromFlags(flags)));
+}
+
+/** The maze kinds each kind-specific task flag applies to. */
+const KINDS_OF_FLAG: ReadonlyArray<readonly [keyof TaskFlagValues, readonly MazeKind[]]> = [
+  ['gap', ['track', 'h']],
+  ['cue-sparsity', ['general']],
+  ['wall-sparsity', ['general']],
+];
+
+/** A task flag the chosen maze kind has no use for is refused (it would be ignored without a word). */
+function checkFlagsBelongToMaze(flags: TaskFlagValues): void {
+  for (const [flag, kinds] of KINDS_OF_FLAG) {
+    if (flags[flag] !== undefined && !kinds.includes(flags.maze)) {
+      throw new PrnnError(`--${flag} applies to the ${kinds.join(' and ')} maze${kinds.length > 1 ? 's' : ''}, not to --maze ${flags.maze}; drop it or choose --maze ${kinds[0]}`);
+    }
+  }
 }
 
 /**

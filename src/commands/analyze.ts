@@ -1,4 +1,7 @@
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import { probeWritableDirectory } from '@prnn/env';
+import { existingAncestor } from '../cli/disk-space.js';
 import { initBackend, loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {
   analysisRegistry,
@@ -116,6 +119,7 @@ export default class Analyze extends BaseCommand {
       exactlyOne: ['run', 'policy', 'sweep'],
     }),
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
+    'allow-mixed': Flags.boolean({ description: 'Analyse --run directories together although their training differs (learner, episodes, …); they must still share one task.', default: false }),
     mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
     metrics: Flags.string({
@@ -144,6 +148,8 @@ export default class Analyze extends BaseCommand {
         : withFlag('--metrics', 'metrics', () => checkMeasures(flags.metrics!.split(',').map((m) => m.trim()).filter(Boolean), pluginMetricNames(registry)));
     const jacobianPath = flags.jacobian === undefined ? undefined : withFlag('--jacobian', 'jacobian', () => checkJacobianPath(registry, flags.jacobian!));
     await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
+    // the report is written beside --out first, then renamed: that directory must take files, now, not after the analysis
+    await probeWritableDirectory(existingAncestor(dirname(resolve(flags.out))), '--out');
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);
@@ -157,7 +163,7 @@ export default class Analyze extends BaseCommand {
         const stored = withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
         analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath }));
       } else {
-        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
+        analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() }, allowMixed: flags['allow-mixed'] }));
       }
     } finally {
       bar.finish();

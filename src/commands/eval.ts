@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
 import { formatBytes, workersFlag } from '../cli/workers-flag.js';
-import { checkOutputFile, writeOutputFile } from '../cli/write-output-file.js';
+import { checkOutputFile, checkOutputLocation, writeOutputFile } from '../cli/write-output-file.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { runTask } from '../cli/run-task.js';
@@ -177,7 +177,11 @@ export default class Eval extends BaseCommand {
     const evalTask = task ?? manifest.task;
     checkEvalMemory(evalTask, flags.mazes ?? settings.mazes, noise.length, 4 * evalTask.channels + largest + 5);
     const file = flags.out ?? join(runDir, RUN_EVALUATION_FILE);
-    if (flags.out !== undefined) checkOutputFile('--out', flags.out);
+    if (flags.out !== undefined) {
+      // its directory must exist (eval makes none) and take files
+      checkOutputFile('--out', flags.out);
+      await checkOutputLocation('--out', flags.out);
+    }
     if (flags.out === undefined && existsSync(file)) {
       throw new PrnnError(`--run ${runDir} already holds ${RUN_EVALUATION_FILE} from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${file} to replace it)`);
     }

@@ -1,18 +1,30 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { PrnnError, quantile } from '@prnn/env';
-import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { PrnnError, quantile, testFaultPoint } from '@prnn/env';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
+import { errorMessageLine } from '../cli/error-line.js';
+import { systemErrorLine } from '../cli/system-error-line.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
+import { checkDiskSpace, trainRunBytes } from '../cli/disk-space.js';
 import { INTERRUPT_EXIT_CODE, abortOnInterrupt, resumeCommand } from '../cli/interrupt.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
 
-/** `--arch`: comma-separated names or reference indices, or `all` (the 128 + ff-large). */
+/** The architecture family of the paper's 128 architectures and ff-large. */
+export const PAPER_FAMILY = 'nine-pathway';
+
+/**
+ * `--arch`: comma-separated names or reference indices, `all` (the paper's 129 configurations: the 128 +
+ * ff-large, whatever plugins are loaded), or `family:NAME` (every architecture of family NAME, e.g. a
+ * plugin's `family:lowrank-rnn`). A name two families share is written `FAMILY:NAME`.
+ */
 export function resolveArchList(registry: Registry, spec: string, sizes: { channels: number; hidden: number }): ArchInfo[] {
   const parts = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new PrnnError('--arch must name at least one architecture (e.g. fc, ff, hh+oh, 127, all)');
+  if (parts.length === 0) throw new PrnnError('--arch must name at least one architecture (e.g. fc, ff, hh+oh, 127, all, family:NAME)');
   const out: ArchInfo[] = [];
   const seen = new Set<string>();
   const add = (a: ArchInfo) => {
@@ -22,17 +34,22 @@ export function resolveArchList(registry: Registry, spec: string, sizes: { chann
       out.push(a);
     }
   };
+  const familyList = (family: string): ArchInfo[] => {
+    const known = registry.architectures().map((a) => a.family);
+    if (!known.includes(family)) {
+      throw new PrnnError(`--arch: no architecture family ${JSON.stringify(family)} is loaded (loaded: ${known.join(', ')}; plugins are listed by prnn plugins)`);
+    }
+    return withFlag('--arch', undefined, () => registry.architecture(family).list(sizes));
+  };
   for (const part of parts) {
-    if (part.toLowerCase() === 'all') {
-      for (const family of registry.architectures()) family.list(sizes).forEach(add);
-      // The paper's sweep includes the large feed-forward network (H = 34).
-      if (!out.some((a) => a.name === 'ff-large')) {
-        try {
-          add(registry.resolveArch('ff-large', sizes));
-        } catch {
-          // a registry without the 9-pathway family has no ff-large
-        }
-      }
+    const lower = part.toLowerCase();
+    if (lower === 'all') {
+      // the paper's sweep: its 128 architectures and the large feed-forward network (H = 34), never a plugin's
+      familyList(PAPER_FAMILY).forEach(add);
+    } else if (lower.startsWith('family:')) {
+      const family = part.slice('family:'.length).trim();
+      if (family.length === 0) throw new PrnnError('--arch family: needs a family name (e.g. family:nine-pathway)');
+      familyList(family).forEach(add);
     } else {
       const arch = withFlag('--arch', undefined, () => registry.resolveArch(part, sizes));
       // ff-large is the paper's H = 34 network whatever --hidden says: take the family's canonical entry
@@ -129,7 +146,7 @@ export default class Train extends BaseCommand {
   static override enableJsonFlag = true;
 
   static override flags = {
-    arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, or all (the 128 + ff-large).', required: true }),
+    arch: Flags.string({ description: 'Architectures: comma-separated names (fc, ff, hh+oh, ff-large), reference indices 0–127, all (the paper\'s 128 + ff-large, whatever plugins are loaded), or family:NAME (every architecture of a family, e.g. family:lowrank-rnn).', required: true }),
     seeds: Flags.integer({ description: `Networks per architecture; network k has seed --seed-offset + k (a run holds at most ${MAX_RUN_NETWORKS} networks).`, default: 1, min: 1 }),
     'seed-offset': Flags.integer({ description: 'First network seed (default 0).', default: 0, min: 0, max: 0xffffffff }),
     seed: Flags.integer({ description: 'Run seed: fixes the shared test set (default 0).', default: 0, min: 0, max: 0xffffffff }),
@@ -234,7 +251,24 @@ export default class Train extends BaseCommand {
           );
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
+    if (flags.resume) {
+      // a mistyped --out must not start a fresh run in a new directory
+      if (flags.out === undefined) throw new PrnnError('--resume needs --out (the run directory to continue)');
+      if (!existsSync(join(flags.out, 'run.json'))) {
+        throw new PrnnError(
+          existsSync(flags.out)
+            ? `--out ${flags.out}: nothing to resume (no run.json there); check the path, or drop --resume to start a new run`
+            : `--out ${flags.out}: nothing to resume (the directory does not exist); check the path, or drop --resume to start a new run`,
+        );
+      }
+    }
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
+    if (flags.out !== undefined) {
+      await checkDiskSpace('--out', flags.out, trainRunBytes(members.map((m) => m.arch.parameters)), `training ${members.length} network${members.length === 1 ? '' : 's'}`).catch(async (error: unknown) => {
+        await removeEmptyDirectories(createdDirectories);
+        throw error;
+      });
+    }
     const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
     let result: TrainRunResult;
     const interrupt = abortOnInterrupt();
@@ -260,6 +294,7 @@ export default class Train extends BaseCommand {
         checkpointEvery: flags['checkpoint-every'],
         // said once the flags and --out are accepted, so that bad input still gets exactly one line
         onStart: () => {
+          testFaultPoint('start');
           if (json) return;
           if (memoryWarning) process.stderr.write(`warning: ${memoryWarning}\n`);
           const networksAtOnce = Math.min(flags.population, members.length);
@@ -283,6 +318,11 @@ export default class Train extends BaseCommand {
         this.exit(INTERRUPT_EXIT_CODE);
       }
       await removeEmptyDirectories(createdDirectories);
+      // a failure after training began (the final test, a full disk): the checkpoints keep what was trained
+      if (flags.out !== undefined && !(error instanceof PrnnError && /checked before training/.test(error.message)) && (await listCheckpoints(flags.out).catch(() => [])).length > 0) {
+        const line = systemErrorLine(error, this.argv, Train) ?? errorMessageLine(error);
+        throw Object.assign(new PrnnError(`${line}; what was trained is kept in ${join(flags.out, 'checkpoint')}: fix the cause, then run the same command with --resume to finish`), { cause: error });
+      }
       throw error;
     } finally {
       interrupt.release();

@@ -28,10 +28,21 @@ async function register(name: BackendName): Promise<void> {
   }
 }
 
+let activated = false;
+
 async function activate(name: BackendName): Promise<void> {
   await register(name);
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise backend "${name}"`);
   await tf.ready();
+  activated = true;
+}
+
+/**
+ * The backend already chosen, or (when none was) the fastest that loads, as `initBackend()` chooses: for
+ * library entry points (e.g. the conformance checks) that a caller may reach without calling `initBackend`.
+ */
+export async function ensureBackend(): Promise<string> {
+  return activated ? tf.getBackend() : initBackend();
 }
 
 /**

@@ -98,8 +98,26 @@ describe('exportRunNetwork / evaluateRun on a trained run directory', () => {
       write: false,
     });
     expect(longer.task.steps).toBe(10);
-    expect(longer.networks[0].fitness[0]).toBeGreaterThanOrEqual(0);
-    expect(own0.networks[0].fitness[0]).toBeGreaterThanOrEqual(0);
+    // an independent path for each: the network exported to ONNX and evaluated on the run's test set
+    // (runSeed 7 + 1 000 003) with the given evaluation seed and task
+    const direct = async (id: string, seed: number, task: typeof loaded.manifest.task): Promise<number> => {
+      const file = join(dir, `${id}-direct.onnx`);
+      await exportRunNetwork(run, { id }, file, plugins);
+      const policy = await OnnxPolicy.load(file);
+      try {
+        return (await evaluatePolicy(policy, { task, mazes: 20, noise: [0.05], seed, mazeSeed: 7 + 1_000_003 })).fitness[0];
+      } finally {
+        await policy.release();
+      }
+    };
+    // fc_seed1 with seed 0 imposed is fc_seed1's policy evaluated with seed 0
+    expect(imposed.networks[0].fitness[0]).toBe(await direct('fc_seed1', 0, loaded.manifest.task));
+    // fc_seed0 with its own seed (0), on the run's task and on the 10-step task
+    expect(own0.networks[0].fitness[0]).toBe(await direct('fc_seed0', 0, loaded.manifest.task));
+    expect(longer.networks[0].fitness[0]).toBe(await direct('fc_seed0', 0, { ...loaded.manifest.task, steps: 10 }));
+    // the imposed seed changes the draws: fc_seed1 with its own seed (1) is another evaluation of the same policy
+    const own1 = await evaluateRun(run, { ...plugins, select: { arch: 'fc', seed: 1 }, mazes: 20, noise: [0.05], write: false });
+    expect(own1.networks[0].fitness[0]).toBe(await direct('fc_seed1', 1, loaded.manifest.task));
     await expect(evaluateRun(run, { ...plugins, task: { ...loaded.manifest.task, channels: 3, activeChannels: [1, 1, 1] } })).rejects.toThrow(
       /channels must be the run's 2 \(got 3\)/,
     );

@@ -43,3 +43,23 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
   return String(value);
 }
+
+/**
+ * `JSON.parse(text)`, a syntax error becoming a PrnnError that names `file` and the line and column
+ * (`runs/a/run.json is not valid JSON at line 3, column 14: Expected ',' or '}' …`).
+ */
+export function parseJsonFile(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(message);
+    let where = '';
+    if (position) {
+      const before = text.slice(0, Number(position[1]));
+      const line = before.split('\n').length;
+      where = ` at line ${line}, column ${Number(position[1]) - before.lastIndexOf('\n')}`;
+    }
+    throw new PrnnError(`${file} is not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '')}; fix or restore the file`);
+  }
+}

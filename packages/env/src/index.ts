@@ -2,5 +2,7 @@
 // file system.
 export * from './browser.js';
 export * from './write-file-atomic.js';
+export * from './system-errors.js';
+export * from './test-fault.js';
 export * from './make-directories.js';
 export * from './maze-file.js';

@@ -34,6 +34,7 @@ function renamed(error: unknown, temporary: string, path: string): unknown {
   if (!(error instanceof Error)) return error;
   const e = error as NodeJS.ErrnoException;
   e.message = e.message.split(temporary).join(path);
-  if (e.path === temporary) e.path = path;
+  // a failed write (ENOSPC) names no path: name the file being written
+  if (e.path === temporary || e.path === undefined) e.path = path;
   return e;
 }

@@ -54,6 +54,11 @@ export class ChunkProgressWriter {
     this.pending = this.pending.then(() => writeFileAtomic(this.path, JSON.stringify(value)).catch(() => undefined));
   }
 
+  /** Resolves when every write asked for so far is on disk (or has failed, which is ignored). */
+  flushed(): Promise<void> {
+    return this.pending;
+  }
+
   /** Waits for the writes in flight and removes the file (the chunk is stored or stopped). */
   async remove(): Promise<void> {
     await this.pending;

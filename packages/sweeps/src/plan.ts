@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts, type TaskOptions } from '@prnn/env';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 export const PLAN_FORMAT = 'prnn-sweep-plan';
@@ -44,6 +44,7 @@ export interface SweepPlan {
   /** The preset it was made from, or `custom`. */
   readonly preset: string;
   readonly task: TaskOptions;
+  /** The family of the first network (a sweep may mix families: every chunk holds one family). */
   readonly family: string;
   readonly learner: string;
   /** The learner's complete, validated hyper-parameters. */
@@ -51,6 +52,11 @@ export interface SweepPlan {
   /** Fixes the shared test set of every chunk. */
   readonly runSeed: number;
   readonly path: string;
+  /**
+   * The implementation each family trains with, by family: present only in a sweep of several families
+   * (a one-family plan, and its hash, stay as they were); `path` is then the first family's.
+   */
+  readonly paths?: Readonly<Record<string, string>>;
   /** Checkpoint every this many episodes inside a chunk. */
   readonly checkpointEvery: number;
   readonly measures: PlanMeasures;
@@ -70,7 +76,10 @@ export interface BuildPlanOptions {
   readonly seeds: number;
   readonly seedOffset?: number;
   readonly runSeed?: number;
+  /** The implementation the first family trains with. */
   readonly path: string;
+  /** By family, for a sweep of several families (every family must be listed). */
+  readonly paths?: Readonly<Record<string, string>>;
   /** Networks per chunk (one population). */
   readonly chunkSize: number;
   readonly checkpointEvery?: number;
@@ -87,6 +96,7 @@ function hashedBody(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'h
     config: p.config,
     runSeed: p.runSeed,
     path: p.path,
+    ...(p.paths ? { paths: p.paths } : {}),
     checkpointEvery: p.checkpointEvery,
     measures: p.measures,
     chunks: p.chunks.map((c) => [c.from, c.to]),
@@ -102,16 +112,21 @@ const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * The deterministic plan of a sweep: every architecture × seed, in architecture order, cut into chunks of
- * `chunkSize` networks. Networks of different hidden sizes never share a chunk (a population pads every
- * network to its largest hidden layer, so ff-large would slow a chunk of H = 8 networks down fourfold).
+ * `chunkSize` networks. Networks of different families, or of different hidden sizes, never share a chunk
+ * (a population trains one family, and pads every network to its largest hidden layer, so ff-large would
+ * slow a chunk of H = 8 networks down fourfold).
  */
 export function buildSweepPlan(o: BuildPlanOptions): SweepPlan {
   if (!SWEEP_NAME.test(o.sweep)) {
     throw new PrnnError(`sweep name must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit (got ${JSON.stringify(o.sweep)})`);
   }
   if (o.archs.length === 0) throw new PrnnError('arch must name at least one architecture');
-  const families = new Set(o.archs.map((a) => a.family));
-  if (families.size > 1) throw new PrnnError(`arch mixes architecture families (${[...families].join(', ')}); plan one family per sweep`);
+  const families = [...new Set(o.archs.map((a) => a.family))];
+  const paths = families.length > 1 ? o.paths : undefined;
+  if (families.length > 1) {
+    const missing = families.filter((f) => o.paths?.[f] === undefined);
+    if (missing.length > 0) throw new PrnnError(`a sweep of several families needs the path of each: none given for ${missing.join(', ')}`);
+  }
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new PrnnError(`seeds must be an integer ≥ 1 (got ${o.seeds})`);
   const seedOffset = o.seedOffset ?? 0;
   if (!Number.isInteger(seedOffset) || seedOffset < 0 || seedOffset + o.seeds - 1 > 0xffffffff) {
@@ -126,8 +141,11 @@ export function buildSweepPlan(o: BuildPlanOptions): SweepPlan {
   if (!Number.isInteger(o.measures.testMazes) || o.measures.testMazes < 1) {
     throw new PrnnError(`test-mazes must be an integer ≥ 1 (got ${o.measures.testMazes})`);
   }
-  const byHidden = new Map<number, ArchInfo[]>();
-  for (const a of o.archs) byHidden.set(a.hidden, [...(byHidden.get(a.hidden) ?? []), a]);
+  const byHidden = new Map<string, ArchInfo[]>();
+  for (const a of o.archs) {
+    const key = `${a.family}\u0000${a.hidden}`;
+    byHidden.set(key, [...(byHidden.get(key) ?? []), a]);
+  }
   const networks: PlanNetwork[] = [];
   const chunks: PlanChunk[] = [];
   const ids = new Set<string>();
@@ -154,6 +172,7 @@ export function buildSweepPlan(o: BuildPlanOptions): SweepPlan {
     config: { ...o.config },
     runSeed: o.runSeed ?? 0,
     path: o.path,
+    ...(paths ? { paths: Object.fromEntries(families.map((f) => [f, paths[f]])) } : {}),
     checkpointEvery,
     measures: { noise: [...o.measures.noise], testMazes: o.measures.testMazes, metrics: [...o.measures.metrics] },
     chunks,
@@ -194,11 +213,7 @@ export async function readPlan(dir: string): Promise<SweepPlan> {
     throw new PrnnError(code === 'ENOENT' ? `${dir} is not a sweep directory (no ${PLAN_FILE}; make one with prnn sweep plan)` : `cannot read ${file}: ${(error as Error).message}`);
   }
   let plan: Partial<SweepPlan>;
-  try {
-    plan = JSON.parse(text) as Partial<SweepPlan>;
-  } catch {
-    throw new PrnnError(`${file} is not valid JSON`);
-  }
+  plan = parseJsonFile(text, file) as Partial<SweepPlan>;
   if (plan.format !== PLAN_FORMAT || typeof plan.version !== 'number') {
     throw new PrnnError(`${file} is not a prnn sweep plan (format ${JSON.stringify(plan.format)})`);
   }
@@ -246,7 +261,8 @@ export async function createSweepDir(dir: string, plan: SweepPlan): Promise<'cre
     await makeDirectories(dir);
     await writePlan(dir, plan);
   } catch (error) {
-    throw new PrnnError(`cannot write the sweep directory ${dir}: ${reason(error)}`);
+    const why = systemErrorParts(error, { flag: 'DIR' });
+    throw new PrnnError(`cannot write the sweep directory ${dir}: ${why ? `${why.reason}${why.advice ? `; ${why.advice}` : ''}` : reason(error)}`);
   }
   return 'created';
 }

@@ -1,6 +1,6 @@
 import { cp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories } from '@prnn/env';
+import { PrnnError, makeDirectories, systemErrorInfo } from '@prnn/env';
 import {
   isTrainingStopped,
   PRNN_VERSION,
@@ -130,8 +130,10 @@ async function runChunk(
   progress: ChunkProgressWriter,
   pool: TrainWorkerPool | undefined,
 ): Promise<{ stored: number; interrupted: boolean; phases: PhaseTimes }> {
-  const architecture = o.registry.architecture(plan.family);
   const networks = chunkNetworks(plan, chunk);
+  // every chunk holds one family (a sweep may mix them)
+  const family = networks[0]?.arch.family ?? plan.family;
+  const architecture = o.registry.architecture(family);
   // a directory without run.json is what a kill left while it was being created: start it afresh
   if ((await pathExists(runDir)) && !(await pathExists(join(runDir, 'run.json')))) await rm(runDir, { recursive: true, force: true });
   // the lock's heartbeat tells jobs on other machines that this one is alive (STALE_LOCK_MS)
@@ -152,7 +154,7 @@ async function runChunk(
     config,
     runSeed: plan.runSeed,
     population: networks.length,
-    path: plan.path,
+    path: plan.paths?.[family] ?? plan.path,
     workers: o.workers,
     workerPool: pool,
     plugins: { cwd: o.pluginsCwd ?? process.cwd() },
@@ -253,7 +255,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
   checkChunks(plan, chunks);
   const learner = o.registry.learner(plan.learner);
   const config = learner.configure(plan.task, plan.config);
-  o.registry.architecture(plan.family);
+  for (const family of new Set([plan.family, ...plan.networks.map((n) => n.arch.family)])) o.registry.architecture(family);
   for (const name of plan.measures.metrics) o.registry.metric(name);
   const workDir = o.workDir ?? join(o.dir, WORK_DIR);
   try {
@@ -263,6 +265,8 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
       await makeDirectories(join(o.dir, SHARDS_DIR));
     }
   } catch (error) {
+    // a file-system error keeps its code and path, so that the CLI names the flag that gave the path
+    if (systemErrorInfo(error)) throw error;
     throw new PrnnError(`cannot create the sweep's work directories under ${o.dir}: ${(error as Error).message}`);
   }
   const shared = o.shardDir ? undefined : ResultsStore.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });

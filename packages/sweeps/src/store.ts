@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, testFaultPoint } from '@prnn/env';
 import type { WeightEntry } from '@prnn/agents';
 import { JOURNAL_CHOICES, journalModeFor, type JournalChoice } from './file-system.js';
 import type { SweepPlan } from './plan.js';
@@ -73,7 +73,11 @@ export function storeError(path: string, error: unknown, doing: string): PrnnErr
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || code === 'SQLITE_IOERR_WRITE') {
     return new PrnnError(`store ${path} cannot be opened for writing while ${doing} (${message}); check that its directory exists and is writable`);
   }
-  if (code.startsWith('SQLITE_FULL')) return new PrnnError(`store ${path}: the disk is full while ${doing}`);
+  if (code.startsWith('SQLITE_FULL')) return new PrnnError(`store ${path}: no space left on the device while ${doing}; free space there (or give --store another location) and run the command again`);
+  const missing = /no such (table|column): (\S+)/.exec(message);
+  if (missing) {
+    return new PrnnError(`store ${path} has no ${missing[1]} ${missing[2]} (while ${doing}): it is not a prnn results store, or it was changed outside prnn; restore it from a backup or rebuild it with prnn sweep merge from the shards`);
+  }
   if (error instanceof PrnnError) return error;
   return new PrnnError(`store ${path}: ${message} while ${doing}`);
 }
@@ -118,35 +122,118 @@ function rowOf(r: NetworkRecord): Record<string, unknown> {
   };
 }
 
-function recordOf(row: Record<string, unknown>): NetworkRecord {
-  const blob = row.weights as Buffer;
+/** A store row that does not hold what prnn wrote: names the table, the row and the column. */
+class CorruptCell extends Error {
+  constructor(
+    readonly column: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNullableNumber = (v: unknown): v is number | null => v === null || isNumber(v);
+
+function text(row: Record<string, unknown>, column: string): string {
+  const v = row[column];
+  if (typeof v !== 'string' || v.length === 0) throw new CorruptCell(column, `holds ${v === null ? 'NULL' : typeof v === 'string' ? 'an empty text' : `a ${typeof v}`} instead of a text`);
+  return v;
+}
+
+function integer(row: Record<string, unknown>, column: string, min: number): number {
+  const v = row[column];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new CorruptCell(column, `holds ${JSON.stringify(v ?? null)}, not an integer ≥ ${min}`);
+  return v;
+}
+
+function inRange(row: Record<string, unknown>, column: string, max: number, nullable: boolean): number | null {
+  const v = row[column];
+  if (v === null && nullable) return null;
+  if (!isNumber(v) || v < 0 || v > max) throw new CorruptCell(column, `holds ${v === null ? 'NULL' : JSON.stringify(v)}, not a number in [0, ${max}]`);
+  return v;
+}
+
+function jsonCell<T>(row: Record<string, unknown>, column: string, check: (v: unknown) => v is T, expected: string): T {
+  const raw = text(row, column);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new CorruptCell(column, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (!check(value)) throw new CorruptCell(column, `is not ${expected}`);
+  return value;
+}
+
+const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNumber);
+const isNullableNumberList = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.every(isNullableNumber);
+const isMeasures = (v: unknown): v is Record<string, MeasureValue> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((m) => isNumber(m) || (m !== null && typeof m === 'object' && !Array.isArray(m) && Object.values(m).every(isNumber)));
+const isLayout = (v: unknown): v is WeightEntry[] =>
+  Array.isArray(v) &&
+  v.every((e) => e !== null && typeof e === 'object' && typeof e.name === 'string' && Array.isArray(e.shape) && e.shape.every((d: unknown) => Number.isInteger(d) && (d as number) > 0) && Number.isInteger(e.offset) && e.offset >= 0);
+
+/** A row of `networks` as a NetworkRecord, every column checked against what prnn writes. */
+function checkedRecord(row: Record<string, unknown>): NetworkRecord {
+  const blob = row.weights;
+  if (!(blob instanceof Uint8Array)) throw new CorruptCell('weights', `holds ${blob === null ? 'NULL' : `a ${typeof blob}`} instead of a blob`);
+  const weightsLayout = jsonCell(row, 'weights_layout', isLayout, 'a list of {name, shape, offset} entries');
+  const floats = weightsLayout.reduce((end, e) => Math.max(end, e.offset + e.shape.reduce((a, b) => a * b, 1)), 0);
+  if (blob.byteLength !== 4 * floats) throw new CorruptCell('weights', `holds ${blob.byteLength} bytes, but weights_layout describes ${floats} float32 values (${4 * floats} bytes)`);
+  const weightsDtype = text(row, 'weights_dtype');
+  if (weightsDtype !== 'float32') throw new CorruptCell('weights_dtype', `holds ${JSON.stringify(weightsDtype)}, not "float32"`);
+  const noiseLevels = jsonCell(row, 'noise_levels', isNumberList, 'a list of numbers');
+  const noiseFitness = jsonCell(row, 'noise_fitness', isNullableNumberList, 'a list of numbers or nulls');
+  if (noiseFitness.length !== noiseLevels.length) throw new CorruptCell('noise_fitness', `holds ${noiseFitness.length} values for ${noiseLevels.length} noise levels`);
+  if (noiseFitness.some((f) => f !== null && (f < 0 || f > 1))) throw new CorruptCell('noise_fitness', 'holds a value outside [0, 1]');
+  const fitness = inRange(row, 'fitness', 1, true);
+  // fitness is undefined only when every test maze is (then so is every noise level's)
+  if (fitness === null && noiseFitness.some((f) => f !== null)) throw new CorruptCell('fitness', 'is NULL although the noise sweep has values');
+  const trainingCurve = jsonCell(row, 'training_curve', isNullableNumberList, 'a list of numbers or nulls');
+  const episodes = integer(row, 'episodes', 0);
   return {
-    sweep: row.sweep as string,
-    id: row.id as string,
-    chunk: row.chunk as number,
-    family: row.family as string,
-    arch: row.arch as string,
-    seed: row.seed as number,
-    hidden: row.hidden as number,
-    parameters: row.parameters as number,
-    episodes: row.episodes as number,
-    fitness: row.fitness as number | null,
-    trainingCurve: JSON.parse(row.training_curve as string) as (number | null)[],
-    noiseLevels: JSON.parse(row.noise_levels as string) as number[],
-    noiseFitness: JSON.parse(row.noise_fitness as string) as (number | null)[],
-    robustness: row.robustness as number | null,
-    measures: JSON.parse(row.measures as string) as Record<string, MeasureValue>,
+    sweep: text(row, 'sweep'),
+    id: text(row, 'id'),
+    chunk: integer(row, 'chunk', 0),
+    family: text(row, 'family'),
+    arch: text(row, 'arch'),
+    seed: integer(row, 'seed', 0),
+    hidden: integer(row, 'hidden', 1),
+    parameters: integer(row, 'parameters', 1),
+    episodes,
+    fitness,
+    trainingCurve,
+    noiseLevels,
+    noiseFitness,
+    // the trapezoid area under fitness(σs) ∈ [0, 1] over σs ∈ [0, 0.5]
+    robustness: inRange(row, 'robustness', 0.5, true),
+    measures: jsonCell(row, 'measures', isMeasures, 'an object of numbers (or of named numbers)'),
     weights: new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength),
-    weightsDtype: row.weights_dtype as 'float32',
-    weightsLayout: JSON.parse(row.weights_layout as string) as WeightEntry[],
-    trainSeconds: row.train_seconds as number | null,
-    evalSeconds: row.eval_seconds as number | null,
-    backend: row.backend as string,
-    prnnVersion: row.prnn_version as string,
-    planHash: row.plan_hash as string,
-    finishedAt: row.finished_at as string,
-    host: (row.host as string | null) ?? null,
+    weightsDtype: 'float32',
+    weightsLayout,
+    trainSeconds: row.train_seconds === null ? null : inRange(row, 'train_seconds', Number.MAX_VALUE, false),
+    evalSeconds: row.eval_seconds === null ? null : inRange(row, 'eval_seconds', Number.MAX_VALUE, false),
+    backend: text(row, 'backend'),
+    prnnVersion: text(row, 'prnn_version'),
+    planHash: text(row, 'plan_hash'),
+    finishedAt: text(row, 'finished_at'),
+    host: row.host === null || row.host === undefined ? null : text(row, 'host'),
   };
+}
+
+/** {@link checkedRecord}, a bad cell named as table, row (sweep/id) and column of the store at `path`. */
+function recordOf(row: Record<string, unknown>, path: string): NetworkRecord {
+  try {
+    return checkedRecord(row);
+  } catch (error) {
+    if (!(error instanceof CorruptCell)) throw error;
+    const key = `${String(row.sweep)}/${String(row.id)}`;
+    throw new PrnnError(
+      `store ${path}: table networks, row ${key}, column ${error.column} ${error.problem}; the store was changed outside prnn: ` +
+        'restore it from a backup, or delete that row and run prnn sweep run again to recompute it',
+    );
+  }
 }
 
 /**
@@ -242,7 +329,9 @@ export class ResultsStore {
   /** Stores one finished network in its own transaction; false when it was stored already. */
   insert(record: NetworkRecord): boolean {
     const row = rowOf(record);
-    return guard(this.path, `storing network ${record.id}`, () => this.#db.transaction(() => this.#insert.run(row).changes === 1).immediate());
+    const added = guard(this.path, `storing network ${record.id}`, () => this.#db.transaction(() => this.#insert.run(row).changes === 1).immediate());
+    testFaultPoint('store');
+    return added;
   }
 
   /** Ids of the stored networks of a sweep. */
@@ -272,7 +361,7 @@ export class ResultsStore {
   /** Every stored network of a sweep, in id order. */
   *records(sweep: string): IterableIterator<NetworkRecord> {
     const statement = guard(this.path, 'reading it', () => this.#db.prepare('SELECT * FROM networks WHERE sweep = ? ORDER BY id'));
-    for (const row of statement.iterate(sweep) as IterableIterator<Record<string, unknown>>) yield recordOf(row);
+    for (const row of statement.iterate(sweep) as IterableIterator<Record<string, unknown>>) yield recordOf(row, this.path);
   }
 
   /**

@@ -47,7 +47,7 @@ describe('sweep status of running chunks', () => {
     w.update('training', 10, 100, 5);
     w.update('training', 20, 100, 5); // within 2 s: not written
     w.update('training', 100, 100, 5); // the last one always is
-    await new Promise((r) => setTimeout(r, 50));
+    await w.flushed();
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ chunk: 3, phase: 'training', done: 100, total: 100, pid: process.pid });
     await w.remove();
     expect(existsSync(file)).toBe(false);

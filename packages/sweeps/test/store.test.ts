@@ -50,7 +50,7 @@ describe('results store', () => {
     old.exec(STORE_MIGRATIONS[0]);
     old.pragma('user_version = 1');
     old.prepare('INSERT INTO sweeps VALUES (?, ?, ?, ?, ?)').run('test', plan.hash, '0.1.0', '{}', 'then');
-    old.prepare(`INSERT INTO networks VALUES ('test', 'fc_seed0', 0, 'nine-pathway', 'fc', 0, 8, 441, 20, 0.75, '[]', '[]', '[]', NULL, '{}', x'00000000', 'float32', '[]', NULL, NULL, 'cpu', '0.1.0', ?, 'then')`).run(plan.hash);
+    old.prepare(`INSERT INTO networks VALUES ('test', 'fc_seed0', 0, 'nine-pathway', 'fc', 0, 8, 441, 20, 0.75, '[]', '[]', '[]', NULL, '{}', x'00000000', 'float32', '[{"name":"w","shape":[1],"offset":0}]', NULL, NULL, 'cpu', '0.1.0', ?, 'then')`).run(plan.hash);
     old.close();
     const store = ResultsStore.open(path);
     store.bindPlan(plan);
@@ -84,5 +84,49 @@ describe('results store', () => {
     const forced = ResultsStore.open(join(tmp(), 'd.sqlite'), { journal: 'delete' });
     expect(forced.journalMode).toBe('delete');
     forced.close();
+  });
+
+  it('a hand-edited row is named by table, row and column; a missing table is named', async () => {
+    const plan = await testPlan(['fc']);
+    const edits: [string, RegExp][] = [
+      ['robustness = -5', /column robustness holds -5, not a number in \[0, 0\.5\]/],
+      ['fitness = NULL', /column fitness is NULL although the noise sweep has values/],
+      ["weights = x'00'", /column weights holds 1 bytes, but weights_layout describes 3 float32 values \(12 bytes\)/],
+      ["training_curve = '[0.1 0.2]'", /column training_curve is not valid JSON \(/],
+      ["noise_fitness = '[0.5]'", /column noise_fitness holds 1 values for 2 noise levels/],
+      ["measures = '[1]'", /column measures is not an object of numbers/],
+      ['seed = -1', /column seed holds -1, not an integer ≥ 0/],
+    ];
+    for (const [edit, message] of edits) {
+      const path = join(tmp(), 'edited.sqlite');
+      const store = ResultsStore.open(path);
+      store.bindPlan(plan);
+      store.insert(record(plan.hash, 'fc_seed0', 0.5));
+      store.insert(record(plan.hash, 'fc_seed1', 0.6));
+      store.close();
+      const raw = new Database(path);
+      raw.prepare(`UPDATE networks SET ${edit} WHERE id = 'fc_seed1'`).run();
+      raw.close();
+      const reopened = ResultsStore.open(path, { readonly: true });
+      let caught: unknown;
+      try {
+        [...reopened.records('test')];
+      } catch (error) {
+        caught = error;
+      } finally {
+        reopened.close();
+      }
+      expect(caught, edit).toBeInstanceOf(PrnnError);
+      expect((caught as Error).message, edit).toMatch(new RegExp(`^store ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: table networks, row test/fc_seed1, `));
+      expect((caught as Error).message, edit).toMatch(message);
+    }
+    const path = join(tmp(), 'no-table.sqlite');
+    const store = ResultsStore.open(path);
+    store.bindPlan(plan);
+    store.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE networks');
+    raw.close();
+    expect(() => ResultsStore.open(path, { readonly: true })).toThrow(/has no table networks .*not a prnn results store/);
   });
 });

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { EXPORT_FORMATS, exportSweep, type ExportFormat, type ExportResult } from '@prnn/sweeps';
+import { checkOutputLocation } from '../../cli/write-output-file.js';
 import { BaseCommand } from '../../cli/base-command.js';
 
 export default class SweepExport extends BaseCommand {
@@ -29,6 +30,8 @@ export default class SweepExport extends BaseCommand {
 
   async run(): Promise<ExportResult> {
     const { args, flags } = await this.parse(SweepExport);
+    // the output location is checked before the store is read
+    if (flags.out !== undefined) await checkOutputLocation('--out', flags.out);
     const r = await exportSweep(args.dir, flags.format, { out: flags.out, store: flags.store });
     this.log(`wrote ${r.rows} row${r.rows === 1 ? '' : 's'} × ${r.columns.length} columns to ${r.file}`);
     return r;

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { loadPlugins } from '@prnn/agents';
+import { initBackend, loadPlugins } from '@prnn/agents';
 import { createSweepDir, PLAN_FILE } from '@prnn/sweeps';
 import { BaseCommand } from '../../cli/base-command.js';
 import { planFromFlags, sweepPlanFlags } from '../../cli/sweep-plan-flags.js';
@@ -32,6 +32,8 @@ export default class SweepPlan extends BaseCommand {
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(SweepPlan);
     const registry = await loadPlugins({ cwd: process.cwd() });
+    // tfjs runs only the ONNX pre-flight here (a family's step traced once): the pure-JavaScript backend does
+    await initBackend('cpu');
     const plan = await planFromFlags(registry, args.dir, flags);
     const state = await createSweepDir(args.dir, plan);
     const episodes = Number(plan.config.episodes);

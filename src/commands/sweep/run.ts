@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { initBackend, loadPlugins } from '@prnn/agents';
-import { runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
+import { join } from 'node:path';
+import { WORK_DIR, readPlan, runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
+import { checkDiskSpace, trainRunBytes } from '../../cli/disk-space.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { ProgressBar } from '../../cli/progress-bar.js';
@@ -49,6 +51,14 @@ export default class SweepRun extends BaseCommand {
     const chunks = selectChunks({ chunk: flags.chunk, chunks: flags.chunks, offset: flags['chunk-offset'], env: process.env });
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
+    // pre-flight: the work directory has room for the largest chunk's run (its checkpoints and results)
+    const plan = await readPlan(args.dir);
+    const largest = plan.chunks.reduce((most, c) => (c.to - c.from > most.to - most.from ? c : most), plan.chunks[0]);
+    if (largest !== undefined) {
+      const work = flags['work-dir'] ?? join(args.dir, WORK_DIR);
+      const networks = plan.networks.slice(largest.from, largest.to);
+      await checkDiskSpace(flags['work-dir'] === undefined ? 'DIR' : '--work-dir', work, trainRunBytes(networks.map((n) => n.arch.parameters)), `training chunk ${largest.index} (${networks.length} networks)`);
+    }
     const json = this.jsonEnabled();
     const stop = new StopSignals(json);
     const bar = new ProgressBar('sweep', 'net-episodes', !json && process.stderr.isTTY === true);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PrnnError, type MazeSet, type TaskOptions } from '@prnn/env';
 import { runTaskSource } from '../eval/evaluate-run.js';
 import type { TaskSource } from '../sdk/task-source.js';
-import { runNetworkArch, selectNetworks, type NetworkSelector } from '../onnx/export-run.js';
+import { runNetworkArch, selectNetworks, trainedNetworks, type NetworkSelector } from '../onnx/export-run.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';
 import { jsonNumber } from '../run/json-number.js';
 import { loadRun, readNetworkWeights } from '../run/run-dir.js';
@@ -96,7 +96,13 @@ export async function measureRun(runDir: string, o: MeasureRunOptions): Promise<
   const mazes = o.mazes ?? config.testMazes ?? 1000;
   const sensorNoise = o.sensorNoise ?? config.sensorNoise ?? 0.05;
   const networks = selectNetworks(run, o.select ?? {}, o.canonical);
-  if (networks.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to measure`);
+  if (networks.length === 0) {
+    const sel = o.select ?? {};
+    const picked = [sel.id !== undefined ? `--id ${sel.id}` : '', sel.arch !== undefined ? `--arch ${sel.arch}` : '', sel.seed !== undefined ? `--seed ${sel.seed}` : ''].filter(Boolean);
+    if (picked.length === 0) throw new PrnnError(`run ${runDir} holds no trained network to measure: train it first with prnn train --out ${runDir}`);
+    const held = trainedNetworks(run).map((n) => n.entry.id);
+    throw new PrnnError(`no trained network of run ${runDir} matches ${picked.join(' ')}; it holds ${held.length > 0 ? held.slice(0, 8).join(', ') + (held.length > 8 ? ', …' : '') : 'none'}`);
+  }
   const mazeSeed = m.runSeed + TEST_SET_SEED_OFFSET;
   const source = runTaskSource(m, o.taskSource);
   let set: MazeSet | undefined;

@@ -1,6 +1,6 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, crc32, writeFileAtomic } from '@prnn/env';
+import { PrnnError, crc32, testFaultPoint, writeFileAtomic } from '@prnn/env';
 import type { LearnerState } from '../sdk/learner.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 
@@ -72,6 +72,7 @@ export async function saveCheckpoint(runDir: string, identity: CheckpointIdentit
   for (const f of await readdir(dir)) {
     if (f.startsWith('state-') && f.endsWith('.bin') && f !== dataFile) await rm(join(dir, f), { force: true });
   }
+  testFaultPoint('checkpoint');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, crc32, writeFileAtomic, type TaskOptions } from '@prnn/env';
+import { PrnnError, crc32, parseJsonFile, writeFileAtomic, type TaskOptions } from '@prnn/env';
 import type { ArchInfo } from '../sdk/architecture.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 import { jsonNumber } from './json-number.js';
@@ -113,11 +113,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   } catch {
     throw new PrnnError(`${what} not found: ${path}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PrnnError(`${what} is not valid JSON: ${path}`);
-  }
+  return parseJsonFile(text, `${what} ${path}`);
 }
 
 /**

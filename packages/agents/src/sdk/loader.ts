@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, parseJsonFile } from '@prnn/env';
 import { createContainer, type Registry } from './container.js';
 import { builtinPlugins } from '../builtins/index.js';
 import type { PrnnPlugin } from './plugin.js';
@@ -10,11 +11,7 @@ import type { PrnnPlugin } from './plugin.js';
 export const CONFIG_FILE = 'prnn.config.json';
 
 function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new PrnnError(`${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  return parseJsonFile(readFileSync(file, 'utf8'), file);
 }
 
 function checkNames(value: unknown, where: string): string[] {
@@ -80,14 +77,33 @@ function resolveSpec(spec: string, cwd: string): string {
   return statSync(full).isDirectory() ? packageEntry(full) : full;
 }
 
+/**
+ * Where the syntax error of a JavaScript file is, as `file:line` or `file:line:column` (Node's import() of an
+ * ES module does not say): `node --check` parses the file and prints the place. Undefined when the file itself
+ * parses (the error is in a module it imports) or the check cannot run.
+ */
+function syntaxErrorLocation(file: string): string | undefined {
+  const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status === 0 || typeof r.stderr !== 'string') return undefined;
+  const lines = r.stderr.split('\n');
+  const at = /^(.*):(\d+)$/.exec(lines[0] ?? '');
+  if (!at) return undefined;
+  const caret = (lines[2] ?? '').indexOf('^');
+  return caret >= 0 && /\S/.test(lines[1] ?? '') ? `${at[1]}:${at[2]}:${caret + 1}` : `${at[1]}:${at[2]}`;
+}
+
 /** Imports one plugin (package name, or path relative to `cwd`) and checks that it exports a PrnnPlugin. */
 export async function importPlugin(spec: string, cwd: string): Promise<PrnnPlugin> {
   let exports: Record<string, unknown>;
+  let file: string | undefined;
   try {
-    exports = (await import(pathToFileURL(resolveSpec(spec, cwd)).href)) as Record<string, unknown>;
+    file = resolveSpec(spec, cwd);
+    exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw Object.assign(new PrnnError(`plugin ${JSON.stringify(spec)} could not be imported: ${reason}`), { cause: err });
+    const where = err instanceof SyntaxError && file !== undefined ? syntaxErrorLocation(file) : undefined;
+    const detail = where === undefined ? reason : `SyntaxError: ${reason} at ${where}; fix the file`;
+    throw Object.assign(new PrnnError(`plugin ${JSON.stringify(spec)} could not be imported: ${detail}`), { cause: err });
   }
   const plugin = (exports.default ?? exports.plugin) as PrnnPlugin | undefined;
   const manifest = plugin?.manifest;

@@ -42,6 +42,22 @@ interface Group {
 }
 
 /**
+ * Entries `list` of `t` along `axis`, like tf.gather, by slices and one concat: differentiable on every backend
+ * (the gradient of gather is UnsortedSegmentSum, which tfjs's wasm backend lacks) with the same values.
+ * Runs of consecutive indices are taken as one slice.
+ */
+function takeRows(t: tf.Tensor, list: readonly number[], axis: number): tf.Tensor {
+  const parts: tf.Tensor[] = [];
+  for (let a = 0; a < list.length; ) {
+    let b = a + 1;
+    while (b < list.length && list[b] === list[b - 1] + 1) b++;
+    parts.push(tf.slice(t, t.shape.map((_, k) => (k === axis ? list[a] : 0)), t.shape.map((d, k) => (k === axis ? b - a : d))));
+    a = b;
+  }
+  return parts.length === 1 ? parts[0] : tf.concat(parts, axis);
+}
+
+/**
  * The generic population of a family defined by its step: P networks, each parameter stored for the whole
  * population as [P, ...largest shape] (zero-padded; padding gets zero gradient, so optimisers never move
  * it). Networks of the same layout form a group whose step runs once for all of them (population
@@ -60,6 +76,8 @@ export class StepPopulation implements PopulationModel {
   private readonly groups: Group[];
   /** Position of each network in the groups' concatenated order (to put group outputs back in order). */
   private readonly order: tf.Tensor1D | null;
+  /** `order` as numbers (the learning path takes rows by slices, see takeRows). */
+  private readonly orderList: readonly number[] | null;
   private cache: Record<string, tf.Tensor>[] | null = null;
   private states: (tf.Tensor3D | null)[];
   private batch = 1;
@@ -134,6 +152,7 @@ export class StepPopulation implements PopulationModel {
     const position = new Int32Array(P);
     concatenated.forEach((n, at) => (position[n] = at));
     this.order = concatenated.every((n, at) => n === at) ? null : tf.keep(tf.tensor1d(position, 'int32'));
+    this.orderList = this.order ? [...position] : null;
     this.states = this.groups.map(() => null);
   }
 
@@ -148,7 +167,7 @@ export class StepPopulation implements PopulationModel {
     for (const [name, shape] of Object.entries(g.shapes)) {
       let t = full[name];
       if (!g.whole) {
-        t = tf.gather(t, g.index);
+        t = takeRows(t, g.members, 0);
         if (!shape.every((d, k) => d === this.padded[name][k])) t = tf.slice(t, [0, ...shape.map(() => 0)], [g.members.length, ...shape]);
       }
       out[name] = shape.length === 1 ? tf.reshape(t, [g.members.length, 1, shape[0]]) : t;
@@ -240,7 +259,7 @@ export class StepPopulation implements PopulationModel {
       return steps > 1 ? tf.concat(outs, 0) : outs[0];
     });
     const joined = outputs.length > 1 ? tf.concat(outputs, 1) : outputs[0];
-    return (this.order ? tf.gather(joined, this.order, 1) : joined) as tf.Tensor3D;
+    return (this.orderList ? takeRows(joined, this.orderList, 1) : joined) as tf.Tensor3D;
   }
 
   /** The last `vjp.forward`'s episode and length, which `vjp.backward` differentiates. */

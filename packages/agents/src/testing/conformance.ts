@@ -1,3 +1,4 @@
+import { ensureBackend } from '../backend.js';
 /**
  * The conformance suite for plugin authors (in the spirit of Gymnasium's env checker): each check runs a
  * tiny but real train → checkpoint/resume → export → ONNX parity → eval → measure cycle around the plugin
@@ -212,6 +213,8 @@ async function tinyCycle(
  * tiny cycle with the reference DQN.
  */
 export async function checkArchitecture(architecture: Architecture, o: CheckOptions = {}): Promise<ConformanceReport> {
+  // a plugin author's script need not call initBackend first
+  await ensureBackend();
   const c = new Checker(`architecture ${architecture?.family}`);
   const task = o.task ?? resolveTaskOptions('track', {});
   const sizes = { channels: task.channels, hidden: 8 };
@@ -311,6 +314,8 @@ export async function checkArchitecture(architecture: Architecture, o: CheckOpti
 
 /** A learner: defaults and configure (unknown keys refused), then the tiny cycle with a built-in family. */
 export async function checkLearner(learner: Learner, o: CheckOptions = {}): Promise<ConformanceReport> {
+  // a plugin author's script need not call initBackend first
+  await ensureBackend();
   const c = new Checker(`learner ${learner?.name}`);
   const task = o.task ?? resolveTaskOptions('track', {});
   let registry: Registry | undefined;
@@ -371,6 +376,8 @@ const elmanPlugin = pluginOf(TYPES.Architecture, elmanArchitecture, ELMAN_FAMILY
 
 /** A metric: name and description, then values on a tiny trained run (numbers, the same twice). */
 export async function checkMetric(metric: Metric, o: CheckOptions = {}): Promise<ConformanceReport> {
+  // a plugin author's script need not call initBackend first
+  await ensureBackend();
   const c = new Checker(`metric ${metric?.name}`);
   const task = o.task ?? resolveTaskOptions('track', {});
   let registry: Registry | undefined;
@@ -386,6 +393,8 @@ export async function checkMetric(metric: Metric, o: CheckOptions = {}): Promise
 
 /** A task: options, deterministic test sets (maze i independent of the count), training mazes, then the tiny cycle on it. */
 export async function checkTask(source: TaskSource, o: CheckOptions = {}): Promise<ConformanceReport> {
+  // a plugin author's script need not call initBackend first
+  await ensureBackend();
   const c = new Checker(`task ${source?.id}`);
   let registry: Registry | undefined;
   await c.check('registers', () => {

@@ -21,3 +21,4 @@ export { WORKER_PROTOCOL, type SliceRequest, type SliceResult } from './workers/
 export * from './training-interrupted.js';
 export * from './memory-limit.js';
 export * from './onnx-final-fitness.js';
+export * from './preflight.js';

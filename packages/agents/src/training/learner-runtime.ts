@@ -425,9 +425,11 @@ export class TrainHookRunner {
     // a request during the last episode lets the run finish (its results are complete)
     if (hooks.signal || hooks.shouldStop) await yieldToEventLoop();
     const stop = stopRequested(hooks) && done < E;
-    if (hooks.checkpoint && done < E && (stop || done % hooks.checkpoint.everyEpisodes === 0)) {
+    // the last episode is checkpointed too: should the final test fail, the trained weights are kept and
+    // --resume finishes the run without training again
+    if (hooks.checkpoint && (stop || done % hooks.checkpoint.everyEpisodes === 0 || done === E)) {
       await hooks.checkpoint.save(capture(done));
-      if (stop || stopRequested(hooks)) throw new TrainingStopped(done, E, true);
+      if (stop || (done < E && stopRequested(hooks))) throw new TrainingStopped(done, E, true);
     } else if (stop) {
       throw new TrainingStopped(done, E, false);
     }

@@ -9,6 +9,7 @@ import { jsonNumber } from '../run/json-number.js';
 import { TrainingInterrupted } from './training-interrupted.js';
 import { isTrainingStopped } from '../sdk/training-stopped.js';
 import { addPhaseTimes, concurrentPhaseTimes, type PhaseTimes } from '../profile/phase-times.js';
+import { checkFinalTestExport } from './preflight.js';
 import { TrainWorkerPool, checkWorkers, createStopFlag, parallelRate, sliceBounds } from './workers/train-in-workers.js';
 import {
   PRNN_VERSION,
@@ -233,6 +234,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.members.length === 0) throw new PrnnError('there are no networks to train (check --arch and --seeds)');
   const workers = checkWorkers(o.workers ?? o.workerPool?.workers ?? 1);
   const manifest = buildRunManifest(o);
+  // pre-flight: a network that could not take the final test is refused before its first episode
+  checkFinalTestExport(o.members, (family) => familyParts(o, family), o.task.channels);
   const E = o.config.episodes;
   const every = o.checkpointEvery ?? Math.max(1, Math.ceil(E / 10));
   if (!Number.isInteger(every) || every < 1) throw new PrnnError(`checkpoint-every must be an integer ≥ 1 (got ${every})`);

@@ -27,6 +27,12 @@ export interface AnalysisOptions {
   readonly workers?: number;
   /** Where analysis workers load plugins: the directory of prnn.config.json (default process.cwd()), and more specs. */
   readonly plugins?: { readonly cwd?: string; readonly extra?: readonly string[] };
+  /**
+   * Analyse runs together whose training differs (learner or its configuration, e.g. episodes); by default
+   * such runs are refused before any work, since their architectures would be compared on unequal footing.
+   * Runs must share their task either way.
+   */
+  readonly allowMixed?: boolean;
   /** Called after each network: networks done, total, the network's id. */
   readonly onProgress?: (done: number, total: number, id: string) => void;
 }

@@ -64,6 +64,38 @@ async function loadTrainedRun(dir: string): Promise<{ run: LoadedRun; networks: 
   return { run, networks };
 }
 
+/** The first field in which two values differ, as `path: a vs b` (undefined when equal). */
+function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (JSON.stringify(a) === JSON.stringify(b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(ra), ...Object.keys(rb)])]) {
+      const d = firstDifference(ra[key], rb[key], path ? `${path}.${key}` : key);
+      if (d !== undefined) return d;
+    }
+  }
+  return `${path} ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/**
+ * Checks, before any work, that runs analysed together are comparable: the same task always; the same
+ * learner and training configuration (episodes, learning rate, …) unless `allowMixed`. A difference is a
+ * PrnnError naming both run directories and the first field that differs.
+ */
+export function checkRunsComparable(runs: readonly LoadedRun[], allowMixed: boolean): void {
+  const first = runs[0];
+  for (const run of runs.slice(1)) {
+    const task = firstDifference(run.manifest.task, first.manifest.task, 'task');
+    if (task !== undefined) throw new PrnnError(`runs must share one task: ${run.dir} differs from ${first.dir} (${task})`);
+    if (allowMixed) continue;
+    const training = firstDifference({ learner: run.manifest.learner, ...run.manifest.config }, { learner: first.manifest.learner, ...first.manifest.config }, '');
+    if (training !== undefined) {
+      throw new PrnnError(`runs ${run.dir} and ${first.dir} were trained differently (${training}); analyse them separately, or pass --allow-mixed to compare them anyway`);
+    }
+  }
+}
+
 /**
  * Analyses the trained networks of one or more runs of one task (SPEC §4): for every network the noise
  * sweep, robustness, sample efficiency, input sensitivity, memory M_k and capacity, weight norms and
@@ -82,11 +114,7 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
   const loaded = [];
   for (const dir of dirs) loaded.push(await loadTrainedRun(dir));
   const task = loaded[0].run.manifest.task;
-  for (const { run } of loaded) {
-    if (JSON.stringify(run.manifest.task) !== JSON.stringify(task)) {
-      throw new PrnnError(`runs must share one task: ${run.dir} differs from ${loaded[0].run.dir} (${JSON.stringify(run.manifest.task)})`);
-    }
-  }
+  checkRunsComparable(loaded.map((l) => l.run), options.allowMixed ?? false);
   const total = loaded.reduce((n, l) => n + l.networks.length, 0);
   const networks: NetworkAnalysis[] = [];
   // with workers, the networks are measured on worker threads (each rebuilds the registry from options.plugins)

@@ -131,6 +131,9 @@ export class TrainWorkerPool {
   /** Trains one slice on a worker thread (queued when every thread is busy). */
   async run(request: Omit<SliceRequest, 'port' | 'stop' | 'protocol' | 'checkpointEvery'>, hooks: SliceHooks = {}): Promise<SliceResult> {
     const { port1, port2 } = new MessageChannel();
+    // a checkpoint this thread failed to write (e.g. ENOSPC) is the error to report, with its code and path,
+    // rather than the worker's copy of its message
+    let saveError: unknown;
     port1.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') {
         hooks.onProgress?.(m.episode, m.loss);
@@ -138,7 +141,10 @@ export class TrainWorkerPool {
         const save = hooks.saveCheckpoint ?? (async () => {});
         save(m.state).then(
           () => port1.postMessage({ type: 'saved' } satisfies ParentMessage),
-          (err: unknown) => port1.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies ParentMessage),
+          (err: unknown) => {
+            saveError ??= err;
+            port1.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies ParentMessage);
+          },
         );
       }
     });
@@ -150,7 +156,9 @@ export class TrainWorkerPool {
         stop: hooks.stop,
         checkpointEvery: hooks.saveCheckpoint ? hooks.checkpointEvery : undefined,
       };
-      const result = (await Promise.race([this.pool.run(task, { transferList: [port2] }), this.failed])) as SliceResult;
+      const result = (await Promise.race([this.pool.run(task, { transferList: [port2] }), this.failed]).catch((error: unknown) => {
+        throw saveError ?? error;
+      })) as SliceResult;
       if (result.protocol !== WORKER_PROTOCOL) {
         throw new PrnnError(`the compiled training worker is out of date (protocol ${result.protocol}, expected ${WORKER_PROTOCOL}): run npm run build`);
       }
