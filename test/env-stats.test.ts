@@ -32,7 +32,7 @@ describe('prnn env stats', () => {
     expect(other.fastestSolution.mean).not.toBe(expected.fastestSolution.mean);
   });
 
-  it('H mazes: fastest solution 7, dMax 16, 25 open cells; channel 0 as counted by hand from SPEC §1.2', () => {
+  it('H mazes: fastest solution 7, dMax 16, 25 open cells; channel 0 as counted by hand from docs/spec.md §1.2', () => {
     const out = runCli(['env', 'stats', '--maze', 'h', '--json']);
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);

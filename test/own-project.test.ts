@@ -35,7 +35,7 @@ describe('docs/guides/own-project.md: use prnn from your own project', () => {
     const scripts = codeBlocks(readme, SECTION, 'js');
     const [config] = codeBlocks(readme, SECTION, 'json');
     expect(install).toContain('npm run pack -- ../prnn-packs');
-    expect(install).toContain("echo 'onnxruntime-node-install=skip' >> .npmrc");
+    expect(install).toContain('npm pkg set allowScripts.onnxruntime-node=false --json');
 
     root = mkdtempSync(join(tmpdir(), 'prnn-own-project-'));
     expect(root.startsWith(REPO_ROOT)).toBe(false);
@@ -46,8 +46,8 @@ describe('docs/guides/own-project.md: use prnn from your own project', () => {
 
     const study = join(root, 'my-study');
     mkdirSync(study);
-    writeFileSync(join(study, 'package.json'), `${JSON.stringify({ name: 'my-study', version: '1.0.0', type: 'module' })}\n`);
-    writeFileSync(join(study, '.npmrc'), 'onnxruntime-node-install=skip\n');
+    // the guide's `npm init`, `npm pkg set type=module` and `npm pkg set allowScripts.onnxruntime-node=false --json`
+    writeFileSync(join(study, 'package.json'), `${JSON.stringify({ name: 'my-study', version: '1.0.0', type: 'module', allowScripts: { 'onnxruntime-node': false } })}\n`);
     // the guide's install line, with the tarballs it names; the third-party packages come from npm's cache
     const tarballs = /npm install (.+)$/m.exec(install)![1].split(' ').map((t) => join(study, t));
     // registry down: --offline fails at once (ENOTCACHED) on the first package the cache lacks, instead of retrying

@@ -28,7 +28,7 @@ describe('prnn train memory estimate', () => {
       });
     const full = estimate(256, 1000);
     expect(full.bytes).toBeDefined();
-    // issue #12's target: 256 FC networks in ≤ 64 MB
+    // the memory target: 256 FC networks in ≤ 64 MB
     expect(full.bytes!).toBeLessThanOrEqual(64 * 1024 * 1024);
     // an independent floor: every network holds its float32 weights and two Adam moments of the same size
     const weights = parameterCount(parseArch('fc'));

@@ -92,11 +92,11 @@ export default class Analyze extends BaseCommand {
     'test trials (exact: the family\'s registered jacobian kernel, e.g. the fused 9-pathway one, else autodiff ' +
     'through the family\'s differentiable step; for --policy the exact Jacobians of its ONNX graph, interpreted ' +
     'in float64 and checked against onnxruntime, with central finite differences only for unsupported ops), ' +
-    'the 9 weight norms and the parameter count (SPEC §4); beside M_k the ratio of means, the median ratio and ' +
+    'the 9 weight norms and the parameter count (docs/spec.md §4); beside M_k the ratio of means, the median ratio and ' +
     'flags for lags carried by a few pairs. Then per architecture the medians and IQRs, two ' +
     'one-sided Mann–Whitney U tests against FC with Benjamini–Hochberg correction (α = 0.01) with Hodges–Lehmann ' +
     'shifts, their 95 % intervals and Cliff\'s delta beside them, random-forest ' +
-    'predictions (10-fold CV RMSE vs the mean), and the SPEC §5 headline table next to the paper. Writes ' +
+    'predictions (10-fold CV RMSE vs the mean), and the docs/spec.md §5 headline table next to the paper. Writes ' +
     'report.html (self-contained), report.md, CSV tables, analysis.json and figures (SVG + PNG) to --out, which ' +
     'must be missing, empty or an earlier report; nothing is written when anything fails.';
 
@@ -120,7 +120,7 @@ export default class Analyze extends BaseCommand {
     }),
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
     'allow-mixed': Flags.boolean({ description: 'Analyse --run directories together although their training differs (learner, episodes, …); they must still share one task.', default: false }),
-    mazes: Flags.integer({ description: 'Test mazes per network (SPEC §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
+    mazes: Flags.integer({ description: 'Test mazes per network (docs/spec.md §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
     metrics: Flags.string({
       description: `Measures to compute, comma-separated (default all: ${MEASURE_NAMES.join(', ')}); names of plugin metrics add them as extra columns.`,

@@ -64,8 +64,8 @@ export default class Eval extends BaseCommand {
   static override description =
     'Runs the greedy policy (argmax q; exact ties broken by a seeded generator) on --mazes test mazes at every ' +
     'sensor-noise level of --noise, all mazes × levels of a network advancing as one batch through one ' +
-    'onnxruntime session. Prints the mean fitness per level (SPEC §1.5) and, with more than one level, the ' +
-    'robustness (trapezoid area under fitness(σs), SPEC §4). --policy takes any ONNX model that follows the ' +
+    'onnxruntime session. Prints the mean fitness per level (docs/spec.md §1.5) and, with more than one level, the ' +
+    'robustness (trapezoid area under fitness(σs), docs/spec.md §4). --policy takes any ONNX model that follows the ' +
     'prnn policy contract (README.md, section "ONNX policies"), e.g. one exported from PyTorch; its task is given by the task ' +
     'flags (default Track), or with --like DIR those of the run it was exported from (task, test set, its size ' +
     'and the network\'s noise seed: the training σs then reproduces its stored fitness). --run evaluates every ' +

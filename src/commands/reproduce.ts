@@ -36,7 +36,7 @@ export default class Reproduce extends BaseCommand {
     'Plans the sweep of --scale in --dir (smoke: 8 networks in seconds; small: the 129 configurations × 8 ' +
     "seeds at the paper's 100 000 episodes, under an hour on 2 cores; paper: 6 450 networks), runs every chunk " +
     'not stored yet on all cores (or, with --slurm, writes and submits the Slurm arrays and the merge job), ' +
-    "and prints the headline table: prnn's median fitness next to the paper's (SPEC §5). paper prints its " +
+    "and prints the headline table: prnn's median fitness next to the paper's (docs/spec.md §5). paper prints its " +
     'projected wall and CPU time per phase (each phase measured briefly on this machine) and starts only with ' +
     '--yes. At the end it prints the wall and CPU seconds of every phase of the call (training, curve tests, ' +
     'final tests, noise sweeps, analysis, report; --json: profile). Running it again continues where it ' +

@@ -123,7 +123,7 @@ const numberFlag = Flags.custom<number>({
 });
 
 export default class Train extends BaseCommand {
-  static override summary = 'Train networks with deep Q-learning (SPEC §3) and measure their test fitness.';
+  static override summary = 'Train networks with deep Q-learning (docs/spec.md §3) and measure their test fitness.';
   static override description =
     'Trains every architecture of --arch with --seeds seeds each, in populations of --population networks ' +
     'trained in lockstep. Each network gets a training curve (greedy test fitness at --curve-points points) and ' +

@@ -50,7 +50,7 @@ describe('evaluatePolicy', () => {
     await policy.release();
   });
 
-  test('fitness follows SPEC §1.5: a policy that always stays scores p(start)/2; robustness is the trapezoid area', async () => {
+  test('fitness follows docs/spec.md §1.5: a policy that always stays scores p(start)/2; robustness is the trapezoid area', async () => {
     const stay = await OnnxPolicy.load(constantPolicy(8, 4));
     const task = general;
     const set = generateMazeSet(task, { count: 30, seed: 77 });
@@ -73,7 +73,7 @@ describe('evaluatePolicy', () => {
     const noGap = resolveTaskOptions('track', { gap: 0 });
     const r = await evaluatePolicy(follower, { task: noGap, mazes: 20, noise: [0], seed: 1 });
     expect(r.fitness[0]).toBeCloseTo(1, 6);
-    // With the gap it turns back beside it (SPEC §1.2: why the task needs memory).
+    // With the gap it turns back beside it (docs/spec.md §1.2: why the task needs memory).
     const withGap = await evaluatePolicy(follower, { task: track, mazes: 20, noise: [0], seed: 1 });
     expect(withGap.fitness[0] as number).toBeLessThan(0.9);
     await follower.release();
@@ -90,7 +90,7 @@ describe('evaluatePolicy', () => {
   });
 });
 
-describe('batching the noise sweep (issue #12 item 3)', () => {
+describe('batching the noise sweep', () => {
   test('all levels × all mazes in one batch give every trial the same fitness as one level per batch', async () => {
     for (const [spec, task] of [
       ['fc', track],

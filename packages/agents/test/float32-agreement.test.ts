@@ -12,7 +12,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('one precision: prnn eval --run reproduces every stored fitness (issue #12 item 4)', () => {
+describe('one precision: prnn eval --run reproduces every stored fitness', () => {
   test('the 129 configurations, 1 000 test mazes, the fused path: every stored fitness equals onnxruntime\'s', async () => {
     await cpuBackend();
     const task = track();

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * S(t, k) = ‖∂o_t/∂s_{t+k}‖_F for one recorded trial (SPEC §4), by replaying the trial through the step from
+ * S(t, k) = ‖∂o_t/∂s_{t+k}‖_F for one recorded trial (docs/spec.md §4), by replaying the trial through the step from
  * the zero state with s_{t+k} as the variable: the example a sensitivity/memory measure builds on.
  */
 function sensitivity(network: NetworkStep, r: RecordedTrials, trial: number, t: number, k: number): number {

@@ -12,7 +12,7 @@ import { architecture, kernels, cpuBackend, maxAbsDiff, members, smallConfig, tr
 beforeAll(cpuBackend);
 
 describe('DqnConfig', () => {
-  test('defaults are the paper\'s (SPEC §3)', () => {
+  test('defaults are the paper\'s (docs/spec.md §3)', () => {
     const t = dqnDefaults(track());
     expect(t).toMatchObject({ episodes: 100_000, gamma: 0.9, lr: 1e-3, beta1: 0.9, beta2: 0.999, adamEpsilon: 1e-8, clip: 10, hidden: 8, sensorNoise: 0.05, stepPenalty: 0.1, curvePoints: 100, testMazes: 1000 });
     expect(dqnDefaults(resolveDqnConfig(track()) && { ...track(), kind: 'general' }).episodes).toBe(400_000);

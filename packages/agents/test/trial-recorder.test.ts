@@ -6,7 +6,7 @@ import { TrialRecorder } from '../src/eval/trial-recorder.js';
 import { gradientFollower } from './onnx-test-models.js';
 
 // The recorder sees what the evaluator played; checked against the maze itself: every step of the path is the
-// recorded action applied under the walls, the fitness is SPEC §1.5's trialFitness of where and when it ended,
+// recorded action applied under the walls, the fitness is docs/spec.md §1.5's trialFitness of where and when it ended,
 // and the recorded trials average to the evaluator's mean.
 describe('TrialRecorder', () => {
   it('records path, actions, observations and fitness consistent with the maze and the evaluator', async () => {

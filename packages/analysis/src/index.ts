@@ -1,4 +1,4 @@
-// Statistics (SPEC §4).
+// Statistics (docs/spec.md §4).
 export * from './stats/normal.js';
 export * from './stats/mann-whitney-u.js';
 export * from './stats/benjamini-hochberg.js';
@@ -15,7 +15,7 @@ export * from './jacobian/finite-difference-jacobian.js';
 export * from './jacobian/onnx-interpreter.js';
 export * from './jacobian/onnx-jacobian.js';
 export * from './jacobian/onnx-double.js';
-// Measures of one network (SPEC §4).
+// Measures of one network (docs/spec.md §4).
 export * from './measures/summary.js';
 export * from './measures/memory.js';
 export * from './measures/sample-efficiency.js';

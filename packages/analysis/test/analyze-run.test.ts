@@ -33,7 +33,7 @@ describe('analyzeRun on a real trained run', () => {
     }
   });
 
-  it('robustness is the trapezoid area of the sweep; sample efficiency follows SPEC §4', () => {
+  it('robustness is the trapezoid area of the sweep; sample efficiency follows docs/spec.md §4', () => {
     const fitness = analysis.networks.map((n) => n.fitness).sort((a, b) => a - b);
     const theta = 0.9 * (fitness[4]); // 9 networks: the median is the 5th
     expect(analysis.sampleEfficiencyThreshold).toBeCloseTo(theta, 12);
@@ -94,7 +94,7 @@ describe('analyzeRun on a real trained run', () => {
     expect(Number.isNaN(p.sampleEfficiency)).toBe(true);
   });
 
-  it('headline table: the SPEC §5 rows with the paper\'s values and the networks behind each', () => {
+  it('headline table: the docs/spec.md §5 rows with the paper\'s values and the networks behind each', () => {
     const rows = Object.fromEntries(analysis.headline.map((r) => [r.measure, r]));
     expect(rows['fully connected, median fitness']).toMatchObject({ paper: '0.93 ± 0.01', networks: 3 });
     expect(rows['feed-forward (H = 8)'].networks).toBe(3);

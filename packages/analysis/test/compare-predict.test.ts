@@ -59,7 +59,7 @@ describe('summary statistics', () => {
   });
 });
 
-describe('sample efficiency (SPEC §4)', () => {
+describe('sample efficiency (docs/spec.md §4)', () => {
   it('100 − first index reaching θ when at least two points reach it, else 0', () => {
     const curve = Array.from({ length: 100 }, (_, k) => (k >= 30 ? 0.9 : 0.2));
     expect(sampleEfficiency(curve, 0.85)).toBe(70);

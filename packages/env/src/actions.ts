@@ -1,6 +1,6 @@
 import { PrnnError, describeValue } from './errors.js';
 
-/** The five actions, in order (SPEC §1.4). The first four are also the sensor order (SPEC §1.3). */
+/** The five actions, in order (docs/spec.md §1.4). The first four are also the sensor order (docs/spec.md §1.3). */
 export const ACTION_NAMES = ['left', 'right', 'up', 'down', 'stay'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 export const ACTION_COUNT = 5;
@@ -8,7 +8,7 @@ export const SENSOR_COUNT = 4;
 /** Row / column deltas of the actions Left, Right, Up, Down, Stay. */
 export const ACTION_DELTAS: readonly (readonly [number, number])[] = [[0, -1], [0, 1], [-1, 0], [1, 0], [0, 0]];
 
-/** Sensor noise level used in training and evaluation unless told otherwise (SPEC §1.3). */
+/** Sensor noise level used in training and evaluation unless told otherwise (docs/spec.md §1.3). */
 export const DEFAULT_SENSOR_NOISE = 0.05;
 
 /** Stream id under an env seed for the sensor-noise generator (so MazeEnv and VectorEnv agree). */
@@ -16,7 +16,7 @@ export const SENSOR_NOISE_STREAM = 0x53454e53; // 'SENS'
 /** Stream id under an env seed for the generator that picks / generates mazes on reset. */
 export const MAZE_STREAM = 0x4d415a45; // 'MAZE'
 
-/** Reward of a step: 'goal' = 1 on reaching the goal else 0; 'progress' = 2·(p(pos) − p(start)) (SPEC §3). */
+/** Reward of a step: 'goal' = 1 on reaching the goal else 0; 'progress' = 2·(p(pos) − p(start)) (docs/spec.md §3). */
 export type RewardMode = 'goal' | 'progress';
 export const REWARD_MODES: readonly RewardMode[] = ['goal', 'progress'];
 

@@ -70,7 +70,7 @@ export function bfsDistances(
 }
 
 /**
- * Fills the derived fields of maze `slot` from its walls, start and goal (SPEC §1.1 steps 4–5):
+ * Fills the derived fields of maze `slot` from its walls, start and goal (docs/spec.md §1.1 steps 4–5):
  * distance map, dMax, progress p(x) = (dMax − d(x))/dMax (0 on walls and unreachable cells) and the
  * fastest solution fs = d(start) − 1. Returns the number of cells reached from the goal, which are left in
  * `queue[0 …]` (the goal first).

@@ -3,7 +3,7 @@ import type { MazeSet } from './maze-set.js';
 import type { Rng } from './rng.js';
 
 /**
- * What the corridor mazes (Track, H; SPEC §1.2) share: cue ramps from 0.1 to 0.5, a blank slot to carve
+ * What the corridor mazes (Track, H; docs/spec.md §1.2) share: cue ramps from 0.1 to 0.5, a blank slot to carve
  * into, start/goal with their distance fields, maze noise clipped at 0 from below, and cue-less gap cells.
  */
 

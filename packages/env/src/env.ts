@@ -74,7 +74,7 @@ export interface MazeInfo {
   progress: number;
   /** p(start), the reference point of the 'progress' reward. */
   startProgress: number;
-  /** Fitness of the episode (SPEC §1.5) once it has ended, NaN before. */
+  /** Fitness of the episode (docs/spec.md §1.5) once it has ended, NaN before. */
   fitness: number;
 }
 
@@ -210,7 +210,7 @@ export class MazeEnv implements Env<Float32Array, number, MazeInfo, MazeResetOpt
     return set.progress[this.index * set.cellCount + cell];
   }
 
-  /** Senses again at the current position with fresh noise (the DQN senses twice per step, SPEC §3). */
+  /** Senses again at the current position with fresh noise (the DQN senses twice per step, docs/spec.md §3). */
   sense(): Float32Array {
     this.checkOpen();
     const set = this.set;

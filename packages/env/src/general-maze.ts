@@ -145,7 +145,7 @@ function scratchFor(size: number, channels: number): GeneralScratch {
 }
 
 /**
- * SPEC §1.1 step 1 on the walls of one maze (all wall on entry): an Aldous–Broder walk over the rooms.
+ * docs/spec.md §1.1 step 1 on the walls of one maze (all wall on entry): an Aldous–Broder walk over the rooms.
  * Every room is visited, so all are opened up front; the walk opens the wall to each room it enters first.
  * With `skipLastRoom` (the reference quirk) the room entered last is closed again.
  */
@@ -174,7 +174,7 @@ function carveRooms(s: GeneralScratch, walls: Uint8Array, base: number, rng: Rng
 }
 
 /**
- * Generates a General maze (SPEC §1.1) into slot `slot` of `set`, drawing every random number from `rng`.
+ * Generates a General maze (docs/spec.md §1.1) into slot `slot` of `set`, drawing every random number from `rng`.
  * Order of draws: Aldous–Broder walk, wall sparsity, start/goal, maze noise, cue sparsity.
  */
 export function generateGeneralMaze(set: MazeSet, slot: number, rng: Rng): void {
@@ -210,7 +210,7 @@ export function generateGeneralMaze(set: MazeSet, slot: number, rng: Rng): void 
   set.start[slot] = openCorners[startIndex];
   set.goal[slot] = openCorners[goalIndex];
 
-  // 4–5. Distance map, progress, fastest solution (SPEC §1.1; as fillDistanceFields, with the divisions
+  // 4–5. Distance map, progress, fastest solution (docs/spec.md §1.1; as fillDistanceFields, with the divisions
   // looked up by distance)
   const queue = s.queue;
   const distance = set.distance;

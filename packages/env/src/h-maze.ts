@@ -1,5 +1,5 @@
 /*
- * H maze, the authors' layout (SPEC §1.2, step by step).
+ * H maze, the authors' layout (docs/spec.md §1.2, step by step).
  *
  * Built upright: the middle row r = (N−1)/2 (the crossbar) and the side columns 1 and N−2 are open; the
  * start is the centre, the goal a corner. With V = N − 3 values from 0.1 to 0.5, Gh its first half and Gv
@@ -66,7 +66,7 @@ export function buildHMaze(set: MazeSet, slot: number, rng: Rng, corner: number,
   }
 
   // Steps 1–4 never write the same cell and channel (step 2's 0 on the crossbar is the blank slot's, which
-  // step 3 may replace), so one loop over the distance j from the centre serves all four in SPEC's order.
+  // step 3 may replace), so one loop over the distance j from the centre serves all four in the order of docs/spec.md.
   for (let j = 1; j <= m; j++) {
     const gh = v[j - 1];
     const gv = v[m + j - 1];

@@ -1,7 +1,7 @@
 import type { MazeSet } from './maze-set.js';
 
 /**
- * The paper's score of one trial (SPEC §1.5), in [0, 1]:
+ * The paper's score of one trial (docs/spec.md §1.5), in [0, 1]:
  * (timeScore + pathScore)/2 with timeScore = 1 − (t − fs)/(steps − 1 − fs) and pathScore = p(final cell),
  * where t = `lastStep` is the 0-based index of the last step executed. NaN when undefined
  * (fs = steps − 1, so the time score is 0/0).

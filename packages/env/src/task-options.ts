@@ -1,10 +1,10 @@
 import { PrnnError, describeValue } from './errors.js';
 
-/** The three maze worlds (SPEC §1.1, §1.2). */
+/** The three maze worlds (docs/spec.md §1.1, §1.2). */
 export type MazeKind = 'general' | 'track' | 'h';
 export const MAZE_KINDS: readonly MazeKind[] = ['general', 'track', 'h'];
 
-/** `'reference'` reproduces the reference code's quirks (SPEC §1.1: the last carved room stays a wall). */
+/** `'reference'` reproduces the reference code's quirks (docs/spec.md §1.1: the last carved room stays a wall). */
 export type CompatMode = 'none' | 'reference';
 export const COMPAT_MODES: readonly CompatMode[] = ['none', 'reference'];
 
@@ -36,7 +36,7 @@ export interface TaskOptions {
 
 type Defaults = Omit<TaskOptions, 'kind' | 'activeChannels'>;
 
-/** The defaults of each kind (SPEC §0, §1). */
+/** The defaults of each kind (docs/spec.md §0, §1). */
 export const TASK_DEFAULTS: Readonly<Record<MazeKind, Readonly<Defaults>>> = {
   general: {
     size: 9, channels: 2, gap: 0, cueSparsity: 0.1, wallSparsity: 0, mazeNoise: 0, steps: 20, compat: 'none',

@@ -5,7 +5,7 @@ import type { Rng } from './rng.js';
 import type { TaskOptions } from './task-options.js';
 
 /**
- * Generates a Track maze (SPEC §1.2) into `slot`: the middle row is open, the start is its centre and the
+ * Generates a Track maze (docs/spec.md §1.2) into `slot`: the middle row is open, the start is its centre and the
  * goal its left (`goalRight` 0) or right (1) end. Channel `leading` carries G rising towards the goal on
  * the goal's half only; every other channel carries the mirror-symmetric misleading copy. Cues are not
  * divided by C. Noise (clipped below at 0) comes before the gap, so the gap cells end up exactly 0.

@@ -155,7 +155,7 @@ export class VectorEnv {
   /** Number of steps executed in the current episode. */
   readonly stepIndex: Int32Array;
   readonly done: Uint8Array;
-  /** Fitness (SPEC §1.5) of the episode that ended in the last `step`, NaN otherwise. */
+  /** Fitness (docs/spec.md §1.5) of the episode that ended in the last `step`, NaN otherwise. */
   readonly fitness: Float32Array;
   /** Maze index of each env within its set. */
   readonly mazeIndex: Int32Array;
@@ -597,7 +597,7 @@ export class VectorEnv {
         done[i] = 1;
         terminated[i] = reached ? 1 : 0;
         truncated[i] = reached ? 0 : 1;
-        // SPEC §1.5, inlined from trialFitness: t is the index of the last step executed
+        // docs/spec.md §1.5, inlined from trialFitness: t is the index of the last step executed
         const fs = this.fastest[i];
         const span = steps - 1 - fs;
         fitness[i] = span === 0 ? Number.NaN : (1 - (t - fs) / span + progress) / 2;

@@ -44,7 +44,7 @@ implements Env<Obs, Act, Info, ResetOptions> {
 }
 
 /**
- * The reference DQN's shaped reward (SPEC §3): r_t = 2·(p(position) − p(start)), progress since the
+ * The reference DQN's shaped reward (docs/spec.md §3): r_t = 2·(p(position) − p(start)), progress since the
  * start of the episode (not since the last step). The −0.1 of the DQN target is not part of it.
  */
 export class ProgressReward<Obs = Float32Array> extends Wrapper<Obs, number, MazeInfo, MazeResetOptions> {

@@ -21,7 +21,7 @@ function openEdges(set: MazeSet, m: number): number {
   return edges;
 }
 
-describe('General maze (SPEC §1.1)', () => {
+describe('General maze (docs/spec.md §1.1)', () => {
   test('wallSparsity 0 gives a perfect maze: open cells form a connected tree with 2k²−1 cells', () => {
     fc.assert(
       fc.property(sizeArb, seedArb, (size, seed) => {

@@ -10,7 +10,7 @@ const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
 const sizeArb = fc.constantFrom(7, 9, 11, 13);
 
 /*
- * Known answers, laid out by hand from SPEC §1.2's steps for N = 9 (r = 4, m = 3,
+ * Known answers, laid out by hand from docs/spec.md §1.2's steps for N = 9 (r = 4, m = 3,
  * V = 0.1, 0.18, 0.26, 0.34, 0.42, 0.5; Gh = V1…V3, Gv = V4…V6). One string per row, one character per
  * cell: '#' wall, '.' open without cue, k = V_k.
  */
@@ -150,8 +150,8 @@ function rowChannelOf(set: MazeSet, m: number): number {
   return silent[0];
 }
 
-describe('H maze, the authors\' layout (SPEC §1.2)', () => {
-  test('V: N − 3 evenly spaced values from 0.1 to 0.5 (SPEC: N = 11 gives Gh 0.1 … 0.271, Gv 0.329 … 0.5)', () => {
+describe('H maze, the authors\' layout (docs/spec.md §1.2)', () => {
+  test('V: N − 3 evenly spaced values from 0.1 to 0.5 (docs/spec.md: N = 11 gives Gh 0.1 … 0.271, Gv 0.329 … 0.5)', () => {
     const v = Array.from(hCueValues(11));
     expect(v).toHaveLength(8);
     const spec = [0.1, 0.157, 0.214, 0.271, 0.329, 0.386, 0.443, 0.5];
@@ -184,7 +184,7 @@ describe('H maze, the authors\' layout (SPEC §1.2)', () => {
     for (const c of openCells(set, 1)) expect(set.distance[81 + c]).toBe(ref[c]);
   });
 
-  test('SPEC\'s N = 11 figures: fs 7, dMax 16, 25 open cells, in both orientations and every corner', () => {
+  test('docs/spec.md: N = 11 figures: fs 7, dMax 16, 25 open cells, in both orientations and every corner', () => {
     const set = generateMazeSet(resolveTaskOptions('h'), { count: 16, seed: 3 });
     for (let m = 0; m < set.count; m++) {
       expect(set.fastestSolution[m]).toBe(7);

@@ -1,5 +1,5 @@
 /*
- * The fast maze generators against plain oracles: a General maze written the straightforward way from SPEC
+ * The fast maze generators against plain oracles: a General maze written the straightforward way from docs/spec.md
  * §1.1 (one rng.int per walk step, a queue BFS with bounds checks, a division per cell), and the Track/H
  * mazes built cell by cell (buildTrackMaze / buildHMaze) that the prebuilt layouts replace. Every array and
  * the Rng state afterwards must agree exactly.
@@ -10,7 +10,7 @@ import {
   MazeSet, Rng, buildHMaze, buildTrackMaze, generateGeneralMaze, generateHMaze, generateTrackMaze, resolveTaskOptions, type TaskOptions,
 } from '../src/index.js';
 
-/** SPEC §1.1, step by step, into slot `slot` (the order of draws the generator documents). */
+/** docs/spec.md §1.1, step by step, into slot `slot` (the order of draws the generator documents). */
 function oracleGeneralMaze(set: MazeSet, slot: number, rng: Rng): void {
   const { size: S, channels: C, wallSparsity, mazeNoise, cueSparsity, compat } = set.options;
   const cells = S * S;
@@ -105,7 +105,7 @@ function secondWordZero(s0: number, s2: number, s3: number): Rng {
   return Rng.fromState([s0 >>> 0, (s0 ^ s2) >>> 0, s2 >>> 0, s3 >>> 0]);
 }
 
-describe('General generator = the SPEC oracle', () => {
+describe('General generator = the oracle written from docs/spec.md', () => {
   const generalOptions = fc.record({
     size: fc.constantFrom(5, 7, 9, 11, 15, 35, 37),
     channels: fc.integer({ min: 1, max: 3 }),

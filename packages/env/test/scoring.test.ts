@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { generateMazeSet, meanFitness, resolveTaskOptions, trialFitness, type MazeKind } from '../src/index.js';
 import { openCells } from './helpers.js';
 
-describe('trialFitness (SPEC §1.5)', () => {
+describe('trialFitness (docs/spec.md §1.5)', () => {
   test('the shortest path scores 1; ending where the start was at the last step scores 0', () => {
     for (const kind of ['general', 'track', 'h'] as const) {
       const set = generateMazeSet(resolveTaskOptions(kind), { count: 20, seed: 2 });

@@ -40,7 +40,7 @@ describe('mazeSetStats', () => {
     expect(stats.cue.max).toBe(0.75);
   });
 
-  it('matches the Track maze of SPEC §1.2 (size 11, gap 1, no noise)', () => {
+  it('matches the Track maze of docs/spec.md §1.2 (size 11, gap 1, no noise)', () => {
     const stats = mazeSetStats(generateMazeSet(resolveTaskOptions('track'), { count: 200, seed: 5 }));
     expect(stats.count).toBe(200);
     expect(stats.fastestSolution).toEqual({ mean: 3, std: 0, min: 3, max: 3 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { PrnnError, TASK_DEFAULTS, resolveTaskOptions, type TaskOptions } from '../src/index.js';
 
 describe('resolveTaskOptions', () => {
-  test('applies the defaults of each kind (SPEC §0, DESIGN)', () => {
+  test('applies the defaults of each kind (docs/spec.md §0, DESIGN)', () => {
     expect(resolveTaskOptions('track')).toEqual({
       kind: 'track', size: 11, channels: 2, activeChannels: [1, 1], gap: 1, cueSparsity: 0, wallSparsity: 0,
       mazeNoise: 0, steps: 6, compat: 'none',

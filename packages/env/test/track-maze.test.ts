@@ -17,7 +17,7 @@ function describeTrack(set: MazeSet, m: number): { right: number; leading: numbe
   return { right, leading };
 }
 
-describe('Track maze (SPEC §1.2)', () => {
+describe('Track maze (docs/spec.md §1.2)', () => {
   test('G has (N−3)/2 evenly spaced values from 0.1 to 0.5', () => {
     const g = Array.from(trackCueValues(11));
     expect(g.length).toBe(4);

@@ -11,9 +11,9 @@ export const PLAN_FILE = 'plan.json';
 
 /** What is measured for every network once it is trained (besides its training fitness and curve). */
 export interface PlanMeasures {
-  /** Sensor-noise levels σs of the noise sweep (SPEC §4: 0, 0.025, …, 0.5). */
+  /** Sensor-noise levels σs of the noise sweep (docs/spec.md §4: 0, 0.025, …, 0.5). */
   readonly noise: readonly number[];
-  /** Test mazes of the noise sweep (the run's shared test set; SPEC §4: 1 000). */
+  /** Test mazes of the noise sweep (the run's shared test set; docs/spec.md §4: 1 000). */
   readonly testMazes: number;
   /** Metric plugins measured on the trained weights, by registry name (e.g. weight-norms). */
   readonly metrics: readonly string[];

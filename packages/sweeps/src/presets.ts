@@ -9,7 +9,7 @@ export interface SweepPreset {
   /** `--arch` syntax: names, indices or `all` (the 128 + ff-large). */
   readonly arch: string;
   readonly seeds: number;
-  /** Absent: the task's default (SPEC §0: Track 100 000, General 400 000). */
+  /** Absent: the task's default (docs/spec.md §0: Track 100 000, General 400 000). */
   readonly episodes?: number;
   readonly testMazes?: number;
   readonly curvePoints?: number;

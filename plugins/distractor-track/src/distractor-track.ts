@@ -1,5 +1,5 @@
 /**
- * The Track maze (SPEC §1.2) with one more cue channel that carries nothing: each open cell shows a random
+ * The Track maze (docs/spec.md §1.2) with one more cue channel that carries nothing: each open cell shows a random
  * bit in the last channel, drawn afresh for every maze. The first C − 1 channels are the Track's own, so
  * a network must learn to ignore the distractor. Mazes stay packed MazeSets (the batched hot path).
  */

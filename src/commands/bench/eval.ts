@@ -13,7 +13,7 @@ export default class BenchEval extends BaseCommand {
     'thread. Reports the median over --networks networks (after one untimed warm-up network) of the sweep ' +
     'itself, of building the model and opening its session, and of both, next to the recorded reference ' +
     '(the authors\' code: 2.6 ms per General test trial, 0.85 ms per Track trial on one core of this machine kind, ' +
-    'issue #12; × levels × mazes for the sweep) and the roofline (FLOP of the forwards ÷ sweep time). ' +
+    'BENCHMARKS.md; × levels × mazes for the sweep) and the roofline (FLOP of the forwards ÷ sweep time). ' +
     '--levels-per-batch 1,7,21 also times the sweep cut into batches of that many levels, to show where a wider batch stops paying.';
 
   static override examples = [
@@ -68,7 +68,7 @@ export default class BenchEval extends BaseCommand {
     this.log(
       `  reference (recorded):         ${result.referenceSecondsPerNetwork.toFixed(1)} s (${result.referenceMsPerTrial} ms per trial): ` +
         `${Math.round(result.sweepSpeedup)}× for the sweep, ${Math.round(result.speedup)}× with loading` +
-        (result.targetSeconds !== undefined ? `; issue #12 target ≤ ${result.targetSeconds} s` : ''),
+        (result.targetSeconds !== undefined ? `; target ≤ ${result.targetSeconds} s` : ''),
     );
     this.log(`  roofline:                     ${(result.roofline.flopsPerSweep / 1e6).toFixed(1)} MFLOP of forwards at most → ${result.roofline.gflopsPerSecond.toFixed(2)} GFLOP/s (${(100 * result.roofline.fractionOfPeak).toFixed(1)} % of 8 GFLOP/s)`);
     for (const b of result.batching ?? []) {

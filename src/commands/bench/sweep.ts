@@ -15,7 +15,7 @@ export default class BenchSweep extends BaseCommand {
     '(laid out as prnn train --arch all --seeds 50 lays it out): ' +
     '6 450 networks (129 configurations × 50 seeds), Track: 100 000 episodes of 6 steps, General: 400 000 ' +
     'episodes of 20 steps, each network with a 100-point training curve and the final test on 1 000 mazes. ' +
-    'Next to the reference\'s recorded rates (issue #12, one core: Track 3.65 ms per episode of the 128 mixed, ' +
+    'Next to the reference\'s recorded rates (BENCHMARKS.md, one core: Track 3.65 ms per episode of the 128 mixed, ' +
     'General 12.0 ms per FC episode; 0.85 / 2.6 ms per test trial).';
 
   static override examples = [

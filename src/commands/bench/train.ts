@@ -24,7 +24,7 @@ export default class BenchTrain extends BaseCommand {
     'once, each its own population: the total rate and the rate per core. Then every path registered for the family ' +
     '(generic and each kernel, --no-compare to skip) is measured at that population on this thread. Printed next ' +
     'to the recorded reference (the authors\' code, 12.0 ms per General FC episode on one core of this machine kind, ' +
-    'issue #12), the roofline (FLOP per network-episode ÷ measured time, against a recorded 8 GFLOP/s per core) and ' +
+    'BENCHMARKS.md), the roofline (FLOP per network-episode ÷ measured time, against a recorded 8 GFLOP/s per core) and ' +
     'the estimated bytes per network (at the measured population and at 256).';
 
   static override examples = [

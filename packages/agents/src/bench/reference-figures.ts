@@ -1,11 +1,11 @@
 /**
- * The reference code's speed (the authors' Python/PyTorch code), as recorded in issue #12: measured side by side
+ * The reference code's speed (the authors' Python/PyTorch code), as recorded in BENCHMARKS.md: measured side by side
  * with prnn on this project's machine kind — one core, PyTorch with one thread, idle machine, median of 6 runs
  * (single runs vary by ±30 %). They replace the earlier 40.6 ms per FC episode and ~10 ms per trial, which came
  * from a slower machine.
  */
 export const REFERENCE_MACHINE =
-  "the authors' PyTorch code on this project's machine kind: one core, PyTorch with one thread, idle machine, median of 6 runs (issue #12)";
+  "the authors' PyTorch code on this project's machine kind: one core, PyTorch with one thread, idle machine, median of 6 runs (BENCHMARKS.md)";
 
 /** Milliseconds of one training episode of one network (rollout, learning pass, Adam). */
 export const REFERENCE_TRAINING_EPISODE_MS = {
@@ -17,7 +17,7 @@ export const REFERENCE_TRAINING_EPISODE_MS = {
 /** Milliseconds of one greedy test trial (one network on one maze, a whole episode). */
 export const REFERENCE_TEST_TRIAL_MS = { general: 2.6, track: 0.85 } as const;
 
-/** The paper's noise sweep: 21 levels (SPEC §4). */
+/** The paper's noise sweep: 21 levels (docs/spec.md §4). */
 export const REFERENCE_SWEEP_LEVELS = 21;
 
 export type ReferenceTask = 'general' | 'track';

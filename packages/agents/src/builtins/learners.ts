@@ -4,7 +4,7 @@ import { definePlugin } from '../sdk/plugin.js';
 import { TYPES } from '../sdk/tokens.js';
 import { BUILTIN_VERSION } from './version.js';
 
-/** The built-in learners, registered exactly like a third-party plugin: `dqn` (SPEC §3). */
+/** The built-in learners, registered exactly like a third-party plugin: `dqn` (docs/spec.md §3). */
 export const learnersPlugin = definePlugin({
   manifest: { name: '@prnn/agents/learners', version: BUILTIN_VERSION, package: '@prnn/agents', description: 'built-in learners: dqn (the reference DQN)' },
   module: ({ bind }) => {

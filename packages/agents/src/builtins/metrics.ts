@@ -18,7 +18,7 @@ function frobenius(w: Float32Array | undefined): number {
   return Math.sqrt(sum);
 }
 
-/** SPEC §4: the Frobenius norm of each weight matrix, 0 for those the family has but the network lacks. */
+/** docs/spec.md §4: the Frobenius norm of each weight matrix, 0 for those the family has but the network lacks. */
 export const weightNormsMetric: Metric = {
   name: 'weight-norms',
   description: 'Frobenius norm of each weight matrix (9-pathway family: all 9 pathways, 0 when absent)',

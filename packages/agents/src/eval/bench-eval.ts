@@ -10,7 +10,7 @@ import { PolicyEvaluator } from './policy-evaluator.js';
 import { evaluateSweepInWorkers } from './evaluate-in-workers.js';
 import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 
-/** Issue #12's targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
+/** The speed targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
 export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
 
 export interface BenchEvalOptions {
@@ -61,7 +61,7 @@ export interface BenchEvalResult {
   readonly speedup: number;
   /** referenceSecondsPerNetwork / secondsPerNetwork (the sweep without building the model). */
   readonly sweepSpeedup: number;
-  /** Issue #12's target for the 21 × 1 000 sweep on this task (seconds, sweep itself), when there is one. */
+  /** The speed target for the 21 × 1 000 sweep on this task (seconds, sweep itself), when there is one. */
   readonly targetSeconds?: number;
   /** FLOP of the sweep's forwards (every trial running all its steps: an upper bound) ÷ the sweep's seconds. */
   readonly roofline: { readonly flopsPerSweep: number; readonly gflopsPerSecond: number; readonly fractionOfPeak: number };

@@ -1,8 +1,8 @@
 import { PrnnError } from '@prnn/env';
 
-/** SPEC §4: σs ∈ {0, 0.025, …, 0.5}. */
+/** docs/spec.md §4: σs ∈ {0, 0.025, …, 0.5}. */
 export const PAPER_NOISE_SPEC = '0:0.5:21';
-/** SPEC §4: a network's fitness is its fitness at σs = 0.05. */
+/** docs/spec.md §4: a network's fitness is its fitness at σs = 0.05. */
 export const PAPER_FITNESS_NOISE = 0.05;
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -75,7 +75,7 @@ export function checkNoiseLevels(levels: readonly number[]): void {
   }
 }
 
-/** Trapezoid area under fitness(σ) over the levels (SPEC §4 robustness); NaN levels are skipped. */
+/** Trapezoid area under fitness(σ) over the levels (docs/spec.md §4 robustness); NaN levels are skipped. */
 export function trapezoidArea(levels: readonly number[], values: readonly number[]): number {
   let area = 0;
   let prev = -1;

@@ -8,7 +8,7 @@ import type { QEngine } from './q-engine.js';
 
 export interface EvaluatorOptions {
   readonly task: TaskOptions;
-  /** Number of test mazes (default 1 000, SPEC §4), or a maze set to use as is. */
+  /** Number of test mazes (default 1 000, docs/spec.md §4), or a maze set to use as is. */
   readonly mazes?: number | MazeSet;
   /** Seed of the generated test set (a run's test set is runSeed + TEST_SET_SEED_OFFSET). */
   readonly mazeSeed?: number;
@@ -36,9 +36,9 @@ export interface EvaluationOptions extends EvaluatorOptions {
 
 export interface EvaluationResult {
   readonly noise: number[];
-  /** Mean fitness per noise level over the mazes whose score is defined (SPEC §1.5); null when none is. */
+  /** Mean fitness per noise level over the mazes whose score is defined (docs/spec.md §1.5); null when none is. */
   readonly fitness: (number | null)[];
-  /** Trapezoid area under fitness(σs) over the levels (SPEC §4); only with more than one level. */
+  /** Trapezoid area under fitness(σs) over the levels (docs/spec.md §4); only with more than one level. */
   readonly robustness?: number | null;
   readonly mazes: number;
   readonly engine: string;
@@ -81,7 +81,7 @@ function checkSeed(name: string, seed: number): number {
 }
 
 /**
- * Greedy evaluation of policies on one test set over a sweep of sensor-noise levels (SPEC §4).
+ * Greedy evaluation of policies on one test set over a sweep of sensor-noise levels (docs/spec.md §4).
  *
  * All trials of a network — mazes × levels, env i = level·M + maze — advance together as ONE batch per step.
  * Randomness follows the trainer's greedy evaluator (training/evaluate-greedy.ts) level by level: with the

@@ -16,7 +16,7 @@ export interface RecordedTrial {
   readonly states: Float32Array;
   readonly obsSize: number;
   readonly stateSize: number;
-  /** Trial fitness (SPEC §1.5); NaN when undefined. */
+  /** Trial fitness (docs/spec.md §1.5); NaN when undefined. */
   readonly fitness: number;
 }
 

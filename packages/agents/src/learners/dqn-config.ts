@@ -1,7 +1,7 @@
 import { PrnnError, describeValue, parameterError, type TaskOptions } from '@prnn/env';
 import type { LearnerConfig } from '../sdk/learner.js';
 
-/** The reference DQN's hyper-parameters (SPEC §3). Every default is the paper's. */
+/** The reference DQN's hyper-parameters (docs/spec.md §3). Every default is the paper's. */
 export interface DqnConfig extends LearnerConfig {
   /** Training episodes per network (Track 100 000, General 400 000). */
   readonly episodes: number;
@@ -30,7 +30,7 @@ export interface DqnConfig extends LearnerConfig {
   readonly testMazes: number;
 }
 
-/** Episodes per network by task kind (SPEC §0; H is not in the paper, it gets Track's budget). */
+/** Episodes per network by task kind (docs/spec.md §0; H is not in the paper, it gets Track's budget). */
 export const DEFAULT_EPISODES = { track: 100_000, general: 400_000, h: 100_000 } as const;
 
 export function dqnDefaults(task: TaskOptions): DqnConfig {
@@ -135,7 +135,7 @@ export function resolveDqnConfig(task: TaskOptions, overrides: Readonly<Record<s
   return validateDqnConfig(applyConfigOverrides(dqnDefaults(task), overrides, 'DQN'));
 }
 
-/** ε of the block that episode `episode` (0-based) of `episodes` falls in (SPEC §3: 0.95 − b·0.70/9). */
+/** ε of the block that episode `episode` (0-based) of `episodes` falls in (docs/spec.md §3: 0.95 − b·0.70/9). */
 export function epsilonAt(config: DqnConfig, episode: number): number {
   const blocks = config.epsilonBlocks;
   const block = Math.min(blocks - 1, Math.floor((episode * blocks) / config.episodes));

@@ -1,5 +1,5 @@
 /**
- * The reference DQN (SPEC §3), for a population of networks trained in lockstep.
+ * The reference DQN (docs/spec.md §3), for a population of networks trained in lockstep.
  *
  * Per population-episode: every network gets a fresh training maze from its own stream, acts ε-greedily
  * for up to `steps` steps (the rollout records s_t, a_t, u_t and the target y_t = r_t + γ·max Q'_t − 0.1),
@@ -344,7 +344,7 @@ export function startDqn(run: LearnerRun<DqnConfig>): LearnerSession {
 /** The built-in `dqn` learner (docs/spec.md §3). */
 export const dqnLearner = defineLearner<DqnConfig>({
   name: 'dqn',
-  description: 'The reference DQN (SPEC §3): one episode per update, BPTT over the episode, no replay, no target network.',
+  description: 'The reference DQN (docs/spec.md §3): one episode per update, BPTT over the episode, no replay, no target network.',
   defaults: (task: TaskOptions) => dqnDefaults(task),
   checks: DQN_CHECKS,
   validate: validateDqnConfig,

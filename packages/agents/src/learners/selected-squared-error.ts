@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossOperation } from '../sdk/learning-pass.js';
 import type { EpisodeRecords } from '../sdk/population-model.js';
 
-/** The loss of the reference DQN (SPEC §3) as an operation kernels can implement: Σ_t (o_t[a_t] − y_t)². */
+/** The loss of the reference DQN (docs/spec.md §3) as an operation kernels can implement: Σ_t (o_t[a_t] − y_t)². */
 export const SELECTED_SQUARED_ERROR = 'selected-squared-error';
 
 interface Scratch {

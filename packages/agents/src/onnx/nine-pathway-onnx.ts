@@ -62,7 +62,7 @@ function checkWeights(arch: NinePathwayArch, weights: Readonly<Record<string, Fl
 }
 
 /**
- * Builds the ONNX graph of one step of a 9-pathway network (SPEC §2 without the tie-breaking noise):
+ * Builds the ONNX graph of one step of a 9-pathway network (docs/spec.md §2 without the tie-breaking noise):
  *
  *     x = obs + x⁻·W_ii + o⁻·W_oi + h⁻·W_hi      h = relu(x·W_ih + h⁻·W_hh + o⁻·W_oh)
  *     q = softmax(h·W_ho + o⁻·W_oo + x·W_io)      state_out = [x, h, q]

@@ -37,11 +37,11 @@ export interface PopulationMemoryOptions {
   readonly testBatch: number;
 }
 
-/** Metadata written into an exported ONNX policy (SPEC §4 / README "policy contract"). */
+/** Metadata written into an exported ONNX policy (docs/spec.md §4 / README "policy contract"). */
 export type OnnxMetadata = Readonly<Record<string, string>>;
 
 /**
- * A family of network architectures (a plugin contract). Built-in: the 9-pathway family of SPEC §2.
+ * A family of network architectures (a plugin contract). Built-in: the 9-pathway family of docs/spec.md §2.
  */
 export interface Architecture {
   readonly family: string;
@@ -57,7 +57,7 @@ export interface Architecture {
   createPopulation(members: readonly PopulationMember[], opts: CreatePopulationOptions): PopulationModel;
   /**
    * One network as a callable, differentiable step (what metrics differentiate through time, e.g. the
-   * input sensitivity ‖∂o_t/∂s_{t+k}‖ of SPEC §4). Absent: the family offers no step to measures.
+   * input sensitivity ‖∂o_t/∂s_{t+k}‖ of docs/spec.md §4). Absent: the family offers no step to measures.
    */
   network?(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, channels: number): NetworkStep;
   /**

@@ -55,7 +55,7 @@ export interface ArchitectureDefinition {
   stateSize(arch: ArchInfo, sizes: StepSizes): number;
   /** Every parameter name members can have, when some members lack some (the 9 pathways). */
   readonly parameterNames?: readonly string[];
-  /** One step of G networks; the noise is the learner's (SPEC §2 adds it before the softmax). */
+  /** One step of G networks; the noise is the learner's (docs/spec.md §2 adds it before the softmax). */
   readonly step: StepFunction;
   /** A faster generic population than the step batched by `StepPopulation` (same arithmetic). */
   createPopulation?(members: readonly PopulationMember[], opts: CreatePopulationOptions): PopulationModel;

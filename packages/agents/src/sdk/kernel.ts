@@ -54,7 +54,7 @@ export interface TrialInputs {
 }
 
 /**
- * Operation `jacobian`: exact S(t, k) = ‖∂o_t/∂s_{t+k}‖_F (SPEC §4) of one network along recorded trials,
+ * Operation `jacobian`: exact S(t, k) = ‖∂o_t/∂s_{t+k}‖_F (docs/spec.md §4) of one network along recorded trials,
  * faster than autodiff through the family's step (e.g. the 9-pathway family's fused forward mode). Writes
  * s[(n·T + t)·T + (−k)] for t < lengths[n], −k ≤ t (zero elsewhere); returns false when it does not apply
  * to this network, and measures then differentiate the family's step.

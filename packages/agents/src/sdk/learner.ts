@@ -6,7 +6,7 @@ import type { PhaseTimes } from '../profile/phase-times.js';
 
 /**
  * A learning algorithm (a plugin contract, bound to `TYPES.Learner`). Built-in: `dqn`, the reference's
- * per-episode DQN (SPEC §3). A learner trains one population — P networks of one architecture family, each
+ * per-episode DQN (docs/spec.md §3). A learner trains one population — P networks of one architecture family, each
  * with its own seed — and returns every network's final weights, fitness and training curve.
  *
  * Learners are written CleanRL-style: one file that reads top to bottom, hyper-parameters in one typed
@@ -19,7 +19,7 @@ export interface Learner<Config extends LearnerConfig = LearnerConfig> {
   /** Registry key, e.g. `dqn` or `replay-dqn`; what `--learner` and run.json name. */
   readonly name: string;
   readonly description: string;
-  /** The paper's hyper-parameters for this task (episodes depend on the task, SPEC §0). */
+  /** The paper's hyper-parameters for this task (episodes depend on the task, docs/spec.md §0). */
   defaults(task: TaskOptions): Config;
   /**
    * Merges user overrides into the defaults and validates them; throws a PrnnError carrying the parameter
@@ -38,9 +38,9 @@ export interface LearnerConfig {
   readonly sensorNoise: number;
   /** Hidden units H of the networks (the architecture's own hidden size wins for e.g. ff-large). */
   readonly hidden: number;
-  /** Number of points of the training curve (SPEC §3: 100). */
+  /** Number of points of the training curve (docs/spec.md §3: 100). */
   readonly curvePoints: number;
-  /** Size of the run's shared test set (SPEC §4: 1 000). */
+  /** Size of the run's shared test set (docs/spec.md §4: 1 000). */
   readonly testMazes: number;
 }
 
@@ -112,9 +112,9 @@ export interface NetworkResult {
   readonly member: PopulationMember;
   /** Final weights by name (for the 9-pathway family: present pathways, row-major [A, B]). */
   readonly weights: Record<string, Float32Array>;
-  /** Greedy test fitness at the training sensor noise on the run's test set (SPEC §4). */
+  /** Greedy test fitness at the training sensor noise on the run's test set (docs/spec.md §4). */
   readonly fitness: number;
-  /** `curvePoints` test fitnesses, before episodes 0, E/points, 2E/points, … (SPEC §3). */
+  /** `curvePoints` test fitnesses, before episodes 0, E/points, 2E/points, … (docs/spec.md §3). */
   readonly trainingCurve: readonly number[];
   readonly episodes: number;
 }

@@ -81,7 +81,7 @@ export interface MetricRunContext {
 /**
  * What a measure gets: one trained network — its architecture, weights, and (when its family offers one)
  * the network as a callable differentiable step, so that a measure can take exact Jacobians through time
- * (e.g. ‖∂o_t/∂s_{t+k}‖ of SPEC §4 by replaying `trials()` through `network.step` under tf.grad) —
+ * (e.g. ‖∂o_t/∂s_{t+k}‖ of docs/spec.md §4 by replaying `trials()` through `network.step` under tf.grad) —
  * the task, recorded greedy test trials, and the run context.
  */
 export interface MetricInput {

@@ -10,14 +10,14 @@ export interface EpisodeInputs {
   readonly steps: number;
   readonly population: number;
   readonly obs: Float32Array;
-  /** The learner's output noise u_t (SPEC §2's tie-breaking noise), as it was drawn in the rollout. */
+  /** The learner's output noise u_t (docs/spec.md §2's tie-breaking noise), as it was drawn in the rollout. */
   readonly tieNoise: Float32Array;
   readonly lengths: Int32Array;
 }
 
 /**
  * One episode as the reference DQN's learning pass consumes it: the inputs plus the actions taken
- * (actions[t*P + n]) and the learner's regression targets (targets[t*P + n]; for the DQN of SPEC §3
+ * (actions[t*P + n]) and the learner's regression targets (targets[t*P + n]; for the DQN of docs/spec.md §3
  * y_t = r_t + γ·max Q'_t − 0.1). The learner fills it; the architecture never reads targets.
  */
 export interface EpisodeRecords extends EpisodeInputs {
@@ -146,7 +146,7 @@ export interface PopulationModel {
   resetState(batch: number): void;
   /**
    * Outputs of each network's step from its current state on `obs` ([P*batch*I], network-major), with
-   * the learner's `noise` ([P*batch*O]) where the family adds it (SPEC §2: before the softmax); writes `q`
+   * the learner's `noise` ([P*batch*O]) where the family adds it (docs/spec.md §2: before the softmax); writes `q`
    * ([P*batch*O]). With `advance` the state moves on to this step's state; without, it is left as it was.
    */
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void;

@@ -17,10 +17,10 @@ export interface TaskSource {
   generateSet(options: TaskOptions, o: { readonly count: number; readonly seed: number }): MazeSet;
 }
 
-/** The built-in mazes of SPEC §1 (Track, General, H; `--maze`) as a task source. */
+/** The built-in mazes of docs/spec.md §1 (Track, General, H; `--maze`) as a task source. */
 export const mazeTaskSource: TaskSource = {
   id: 'prnn/mazes',
-  description: 'the built-in Track, General and H mazes (SPEC §1), chosen with --maze',
+  description: 'the built-in Track, General and H mazes (docs/spec.md §1), chosen with --maze',
   options: (overrides) => resolveTaskOptions(overrides.kind ?? 'track', overrides),
   generateInto: (set, slot, rng) => generateMazeInto(set, slot, rng),
   generateSet: (options, o) => generateMazeSet(options, o),

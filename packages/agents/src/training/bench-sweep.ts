@@ -10,7 +10,7 @@ import { GreedyEvaluator, populationPolicy } from './evaluate-greedy.js';
 import { DEFAULT_POPULATION, trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers, sliceBounds } from './workers/train-in-workers.js';
 
-/** The paper's sweep (SPEC §5): 128 architectures + ff-large, 50 seeds each, 100-point curves on 1 000 mazes. */
+/** The paper's sweep (docs/spec.md §5): 128 architectures + ff-large, 50 seeds each, 100-point curves on 1 000 mazes. */
 export const PAPER_SWEEP = { configurations: 129, seeds: 50, curvePoints: 100, testMazes: 1000 } as const;
 
 export interface BenchSweepOptions {
@@ -58,7 +58,7 @@ export interface SweepTaskProjection {
   readonly trainHours: number;
   readonly evalHours: number;
   /**
-   * The recorded reference (issue #12, one core): ms per training episode — Track: the 128 mixed; General:
+   * The recorded reference (BENCHMARKS.md, one core): ms per training episode — Track: the 128 mixed; General:
    * FC (the mixed were not recorded; FF takes 7.4 ms, so this is the reference's slow end) — and per test trial.
    */
   readonly referenceMsPerEpisode: number;

@@ -10,9 +10,9 @@ import { createBenchPopulation, measureEpisodeRate } from './bench-episode.js';
 import { trainingPath } from './train-run.js';
 import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
 
-/** The reference's speed on this task (issue #12, one core): 12.0 ms per General FC episode. */
+/** The reference's speed on this task (BENCHMARKS.md, one core): 12.0 ms per General FC episode. */
 export const REFERENCE_EPISODES_PER_SECOND = 1000 / REFERENCE_TRAINING_EPISODE_MS.general.fc;
-/** The population whose memory the bench always reports (issue #12: 256 FC networks must fit in 64 MB). */
+/** The population whose memory the bench always reports (the memory target: 256 FC networks must fit in 64 MB). */
 export const MEMORY_REPORT_POPULATION = 256;
 /** Population sizes tried when none is given. */
 export const BENCH_POPULATIONS = [1, 32, 128, 256] as const;
@@ -61,7 +61,7 @@ export interface TrainRoofline {
   readonly flopsPerEpisodeRecomputed: number;
   readonly microsecondsPerEpisode: number;
   readonly gflopsPerSecond: number;
-  /** The recorded sustained rate of one core on this work (issue #12's WebAssembly SIMD probe). */
+  /** The recorded sustained rate of one core on this work (a WebAssembly SIMD probe, BENCHMARKS.md). */
   readonly peakGflopsPerSecond: number;
   readonly fractionOfPeak: number;
   /** Network-episodes per second per core at that peak. */

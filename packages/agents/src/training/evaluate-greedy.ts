@@ -24,7 +24,7 @@ export function populationPolicy(model: PopulationModel): GreedyPolicy {
 }
 
 export interface GreedyEvaluationOptions {
-  /** Sensor noise σs of every trial (SPEC §4: a network's fitness is measured at 0.05). */
+  /** Sensor noise σs of every trial (docs/spec.md §4: a network's fitness is measured at 0.05). */
   readonly sensorNoise: number;
   /**
    * Distinguishes repeated evaluations of the same networks (e.g. curve point k) so each gets its own
@@ -41,7 +41,7 @@ export interface GreedyEvaluation {
 }
 
 /**
- * Greedy test of P networks on every maze of a set (SPEC §4), batched as P × M lockstep environments.
+ * Greedy test of P networks on every maze of a set (docs/spec.md §4), batched as P × M lockstep environments.
  * Randomness, per network n with seed s_n (so a network's score never depends on its population):
  * trial (n, m) senses with its own stream seeded from Rng.derive(s_n, STREAM.evalNoise, streamId, 1 + m), and
  * exact ties in the argmax (e.g. an all-zero input gives equal Q-values) are broken uniformly by

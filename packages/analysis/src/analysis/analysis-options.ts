@@ -2,7 +2,7 @@ import type { Registry } from '@prnn/agents';
 import type { ForestOptions } from '../predict/random-forest-cv.js';
 
 export interface AnalysisOptions {
-  /** Test mazes per network (default 1 000, SPEC §4). */
+  /** Test mazes per network (default 1 000, docs/spec.md §4). */
   readonly mazes?: number;
   /** Sensor-noise levels of the sweep (default the paper's 21 levels 0, 0.025, …, 0.5). */
   readonly noise?: readonly number[];

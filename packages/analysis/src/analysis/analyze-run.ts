@@ -97,7 +97,7 @@ export function checkRunsComparable(runs: readonly LoadedRun[], allowMixed: bool
 }
 
 /**
- * Analyses the trained networks of one or more runs of one task (SPEC §4): for every network the noise
+ * Analyses the trained networks of one or more runs of one task (docs/spec.md §4): for every network the noise
  * sweep, robustness, sample efficiency, input sensitivity, memory M_k and capacity, weight norms and
  * parameter count, on each run's own test set (runSeed + TEST_SET_SEED_OFFSET) with the network's own
  * evaluation seed; then per architecture the medians and the tests against FC, the paper's headline table

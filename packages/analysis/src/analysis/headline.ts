@@ -1,7 +1,7 @@
 import { SIGNIFICANCE_LEVEL, smallestAttainableP, type GroupComparison } from '../stats/compare-to-reference.js';
 import type { ArchitectureSummary } from './summarize.js';
 
-/** One row of SPEC §5's table: the paper's value and prnn's, with the number of networks it rests on. */
+/** One row of docs/spec.md §5's table: the paper's value and prnn's, with the number of networks it rests on. */
 export interface HeadlineRow {
   readonly measure: string;
   readonly paper: string;
@@ -14,7 +14,7 @@ const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) :
 const medianIqr = (c: GroupComparison | undefined, digits = 2) =>
   c && c.n > 0 ? `${fmt(c.median, digits)} (IQR ${fmt(c.q1, digits)}–${fmt(c.q3, digits)})` : 'not in this analysis';
 
-/** The paper's headline results (SPEC §5, Track task) next to this analysis' values. */
+/** The paper's headline results (docs/spec.md §5, Track task) next to this analysis' values. */
 export function headlineTable(archs: readonly ArchitectureSummary[]): HeadlineRow[] {
   const by = new Map(archs.map((a) => [a.arch, a]));
   const fitnessRow = (measure: string, paper: string, arch: string): HeadlineRow => ({

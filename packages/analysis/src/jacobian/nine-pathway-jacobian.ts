@@ -23,7 +23,7 @@ function acc(out: Float64Array, oo: number, v: Float64Array, vo: number, rows: n
 }
 
 /**
- * Exact Jacobians ∂o_t/∂s_τ of a 9-pathway network (SPEC §2) along recorded trials, by forward-mode
+ * Exact Jacobians ∂o_t/∂s_τ of a 9-pathway network (docs/spec.md §2) along recorded trials, by forward-mode
  * differentiation through time in double precision: the forward pass records the ReLU mask and the softmax
  * output of each step, and the tangent of every earlier input (τ ≤ t, I directions each) is carried through
  * the step's linearisation. One instance holds all scratch and serves any number of trials; nothing is

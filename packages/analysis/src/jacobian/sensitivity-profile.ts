@@ -1,7 +1,7 @@
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 
 /**
- * S(t, k) = ‖∂o_t/∂s_{t+k}‖_F for every trial, step t < length and lag k = 0, −1, …, −t (SPEC §4), stored by
+ * S(t, k) = ‖∂o_t/∂s_{t+k}‖_F for every trial, step t < length and lag k = 0, −1, …, −t (docs/spec.md §4), stored by
  * lag magnitude: s[(n·T + t)·T + (−k)]; entries outside a trial (t ≥ length or t + k < 0) are 0.
  */
 export interface SensitivityProfile {

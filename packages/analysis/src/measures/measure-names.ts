@@ -1,6 +1,6 @@
 import { PrnnError } from '@prnn/env';
 
-/** The measures `analyzeRun` computes (SPEC §4), by registry name. */
+/** The measures `analyzeRun` computes (docs/spec.md §4), by registry name. */
 export const MEASURES = {
   fitness: 'mean greedy test fitness at σs = 0.05',
   'noise-sweep': 'fitness at each of the 21 sensor-noise levels σs = 0, 0.025, …, 0.5',

@@ -1,7 +1,7 @@
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 
 /**
- * Input sensitivity (SPEC §4): the mean of S(t, 0) = ‖∂o_t/∂s_t‖_F over all trials and executed steps.
+ * Input sensitivity (docs/spec.md §4): the mean of S(t, 0) = ‖∂o_t/∂s_t‖_F over all trials and executed steps.
  */
 export function inputSensitivity(profile: SensitivityProfile): number {
   const { count: N, steps: T, s, lengths } = profile;
@@ -28,7 +28,7 @@ export interface MemoryProfile {
 }
 
 /**
- * Memory M_k for every lag the task allows and memory capacity Σ_k M_k (SPEC §4), literally: the mean of the
+ * Memory M_k for every lag the task allows and memory capacity Σ_k M_k (docs/spec.md §4), literally: the mean of the
  * per-step ratios S(t,k)/S(t,0) — not a ratio of means — skipping pairs with S(t,0) = 0. A ratio can exceed
  * 1 (the output depends more on an earlier input than on the current one), and often does for a trained FC
  * network on the Track task.

@@ -1,7 +1,7 @@
 import { PrnnError } from '@prnn/env';
 import { summarize } from './summary.js';
 
-/** SPEC §4: θ = 0.9 × the median, over all networks of the sweep, of fitness at σs = 0.05. */
+/** docs/spec.md §4: θ = 0.9 × the median, over all networks of the sweep, of fitness at σs = 0.05. */
 export function sampleEfficiencyThreshold(fitness: readonly number[]): number {
   const finite = fitness.filter((v) => Number.isFinite(v));
   if (finite.length === 0) throw new PrnnError('fitness must hold at least one finite value to set the sample-efficiency threshold');
@@ -9,7 +9,7 @@ export function sampleEfficiencyThreshold(fitness: readonly number[]): number {
 }
 
 /**
- * Sample efficiency (0–100, SPEC §4): 100 − (index of the first training-curve point ≥ θ) when at least two
+ * Sample efficiency (0–100, docs/spec.md §4): 100 − (index of the first training-curve point ≥ θ) when at least two
  * points reach θ, else 0. With a curve of other than 100 points the index is rescaled to 100 points
  * (100 − 100·index/length), which is the same for the paper's 100.
  */

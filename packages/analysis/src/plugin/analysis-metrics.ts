@@ -17,7 +17,7 @@ export interface AnalysisMetricInput extends MetricInput {
   readonly noise?: readonly number[];
   readonly fitnessByNoise?: readonly number[];
   readonly trainingCurve?: readonly number[];
-  /** θ of SPEC §4 (0.9 × the median fitness of all networks analysed). */
+  /** θ of docs/spec.md §4 (0.9 × the median fitness of all networks analysed). */
   readonly sampleEfficiencyThreshold?: number;
 }
 
@@ -49,13 +49,13 @@ export async function metricSensitivity(input: AnalysisMetricInput, metric: stri
 
 export const inputSensitivityMetric: Metric = {
   name: 'input-sensitivity',
-  description: 'mean over recorded test trials and steps of ‖∂o_t/∂s_t‖_F (SPEC §4)',
+  description: 'mean over recorded test trials and steps of ‖∂o_t/∂s_t‖_F (docs/spec.md §4)',
   measure: async (input: AnalysisMetricInput) => inputSensitivity((await metricSensitivity(input, 'input-sensitivity')).profile),
 };
 
 export const memoryMetric: Metric = {
   name: 'memory',
-  description: 'M_k = mean of S(t,k)/S(t,0) for every lag k the task allows (SPEC §4)',
+  description: 'M_k = mean of S(t,k)/S(t,0) for every lag k the task allows (docs/spec.md §4)',
   measure: async (input: AnalysisMetricInput) => {
     const m = memoryProfile((await metricSensitivity(input, 'memory')).profile);
     return Object.fromEntries(m.lags.map((lag, k) => [`M_${lag}`, m.memory[k]]));
@@ -64,20 +64,20 @@ export const memoryMetric: Metric = {
 
 export const memoryCapacityMetric: Metric = {
   name: 'memory-capacity',
-  description: 'Σ_k M_k (SPEC §4)',
+  description: 'Σ_k M_k (docs/spec.md §4)',
   measure: async (input: AnalysisMetricInput) => memoryProfile((await metricSensitivity(input, 'memory-capacity')).profile).capacity,
 };
 
 export const robustnessMetric: Metric = {
   name: 'robustness',
-  description: 'trapezoid area under fitness(σs) over the noise sweep (SPEC §4)',
+  description: 'trapezoid area under fitness(σs) over the noise sweep (docs/spec.md §4)',
   measure: (input: AnalysisMetricInput) =>
     trapezoidArea(need(input.noise, 'robustness', 'a noise sweep'), need(input.fitnessByNoise, 'robustness', 'a noise sweep')),
 };
 
 export const sampleEfficiencyMetric: Metric = {
   name: 'sample-efficiency',
-  description: '100 − first training-curve point ≥ θ = 0.9 × the sweep\'s median fitness, 0 unless two reach it (SPEC §4)',
+  description: '100 − first training-curve point ≥ θ = 0.9 × the sweep\'s median fitness, 0 unless two reach it (docs/spec.md §4)',
   measure: (input: AnalysisMetricInput) =>
     sampleEfficiency(
       need(input.trainingCurve, 'sample-efficiency', 'a training curve'),

@@ -1,7 +1,7 @@
 import { OPTIONAL_PATHWAYS, PATHWAYS } from '@prnn/agents';
 import { crossValidatedForest, type CrossValidatedRmse, type ForestOptions } from './random-forest-cv.js';
 
-/** What the random forests see of a network (SPEC §4, prediction). */
+/** What the random forests see of a network (docs/spec.md §4, prediction). */
 export interface PredictionSample {
   readonly flags: Readonly<Record<string, boolean>>;
   readonly weightNorms: Readonly<Record<string, number>>;

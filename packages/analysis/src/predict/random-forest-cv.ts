@@ -6,7 +6,7 @@ export interface ForestOptions {
   readonly folds?: number;
   /** Trees per forest (default 100). */
   readonly trees?: number;
-  /** Maximum tree depth (SPEC §4: 9). */
+  /** Maximum tree depth (docs/spec.md §4: 9). */
   readonly maxDepth?: number;
   /** Seed of the fold shuffle and of the forests' bootstrap samples. */
   readonly seed?: number;
@@ -26,7 +26,7 @@ export interface CrossValidatedRmse {
 /**
  * Random-forest regression (RandomForest: bootstrap samples, all features at every split, max depth 9)
  * scored by k-fold cross-validation over a seeded shuffle of the samples, next to the mean-prediction baseline
- * (SPEC §4, prediction).
+ * (docs/spec.md §4, prediction).
  */
 export function crossValidatedForest(features: readonly (readonly number[])[], target: readonly number[], options: ForestOptions = {}): CrossValidatedRmse {
   const n = target.length;

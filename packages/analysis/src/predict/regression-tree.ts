@@ -1,7 +1,7 @@
 import { PrnnError } from '@prnn/env';
 
 export interface TreeOptions {
-  /** Maximum depth (the root is depth 0; SPEC §4: 9). */
+  /** Maximum depth (the root is depth 0; docs/spec.md §4: 9). */
   readonly maxDepth: number;
   /** A node with fewer samples is a leaf (default 2). */
   readonly minSamplesSplit?: number;

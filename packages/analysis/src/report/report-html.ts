@@ -37,7 +37,7 @@ export function reportHtml(a: Analysis, tables: ReportTables, figures: readonly 
 <head><meta charset="utf-8"><title>prnn analysis report</title><style>${STYLE}</style></head>
 <body>
 <h1>prnn analysis report</h1>
-<h2>Headline results (SPEC §5, Track task): prnn next to the paper</h2>
+<h2>Headline results (docs/spec.md §5, Track task): prnn next to the paper</h2>
 ${htmlTable(tables.headline)}
 <p>The paper rests on 50 networks per architecture; the last column says how many networks each prnn value rests on.</p>
 <h2>Settings</h2>

@@ -54,7 +54,7 @@ export function reportMarkdown(a: Analysis, tables: ReportTables, figures: reado
   return [
     '# prnn analysis report',
     '',
-    '## Headline results (SPEC §5, Track task): prnn next to the paper',
+    '## Headline results (docs/spec.md §5, Track task): prnn next to the paper',
     '',
     markdownTable(tables.headline),
     '',

@@ -4,7 +4,7 @@ import { benjaminiHochberg } from './benjamini-hochberg.js';
 import { EFFECT_CONFIDENCE, hodgesLehmann } from './effect-size.js';
 import { mannWhitneyU } from './mann-whitney-u.js';
 
-/** SPEC §4: significant at 0.01 after Benjamini–Hochberg. */
+/** docs/spec.md §4: significant at 0.01 after Benjamini–Hochberg. */
 export const SIGNIFICANCE_LEVEL = 0.01;
 
 export type Significance = 'higher' | 'lower' | 'n.s.' | 'reference' | 'n/a';
@@ -45,7 +45,7 @@ export function smallestAttainableP(n1: number, n2: number): number {
 }
 
 /**
- * Every group against the reference group (SPEC §4: every architecture vs fully connected): two one-sided
+ * Every group against the reference group (docs/spec.md §4: every architecture vs fully connected): two one-sided
  * Mann–Whitney U tests ('greater': the group's values tend to be higher), each direction's p-values
  * BH-corrected across the groups tested, significant when the adjusted p ≤ alpha, and beside each test its
  * effect size (Hodges–Lehmann shift with a 95 % interval, Cliff's delta). Groups with no finite value are not

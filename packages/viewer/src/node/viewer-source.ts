@@ -15,7 +15,7 @@ import {
 } from '@prnn/agents';
 import { MAX_POLICIES, VIEWER_CONFIG_FORMAT, VIEWER_CONFIG_VERSION, type ViewerConfig, type ViewerPolicyEntry } from '../shared/viewer-config.js';
 
-/** Where issue 10's analysis writes the report of a run. */
+/** Where the analysis writes the report of a run. */
 export const RUN_REPORT_PATH = join('report', 'report.html');
 
 export interface ViewerSourceOptions {

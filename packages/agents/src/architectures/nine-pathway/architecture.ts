@@ -14,7 +14,7 @@ export { archInfo, ninePathwayArch } from './arch-info.js';
 const SPEC_SHAPE = new RegExp(`^(ff|fc|ff-large|\\d+|(${OPTIONAL_PATHWAYS.join('|')})(\\+(${OPTIONAL_PATHWAYS.join('|')}))*)$`);
 
 /**
- * SPEC §2: the 128 partially recurrent networks (reference index order) and the large feed-forward one,
+ * docs/spec.md §2: the 128 partially recurrent networks (reference index order) and the large feed-forward one,
  * described like any family — parameters (the present pathways, [A, B]), the seeded init, and one step.
  * Its generic population is the padded tfjs model (one batch for any mix of members); the fused kernel is
  * registered separately (kernel `fused`, see builtins/nine-pathway.ts).

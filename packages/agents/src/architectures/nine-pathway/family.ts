@@ -78,7 +78,7 @@ export function parameterCount(arch: NinePathwayArch): number {
   }, 0);
 }
 
-/** Summed sizes of the layers that feed `layer` (SPEC §2, initialisation). */
+/** Summed sizes of the layers that feed `layer` (docs/spec.md §2, initialisation). */
 export function fanIn(arch: NinePathwayArch, layer: Layer): number {
   return presentPathways(arch)
     .filter((p) => toLayer(p) === layer)
@@ -152,7 +152,7 @@ export function paperArchitectures(opts: ArchOptions = {}): NinePathwayArch[] {
 export type NinePathwayWeights = Partial<Record<Pathway, Float32Array>>;
 
 /**
- * SPEC §2 initialisation: every matrix into layer b is Uniform(−k_b, k_b), k_b = sqrt(1 / fanIn_b).
+ * docs/spec.md §2 initialisation: every matrix into layer b is Uniform(−k_b, k_b), k_b = sqrt(1 / fanIn_b).
  * Matrices are drawn in canonical pathway order, row-major, from `rng`.
  */
 export function initWeights(arch: NinePathwayArch, rng: Rng): NinePathwayWeights {

@@ -1,2 +1,2 @@
-/** Registry key of the 9-pathway family (SPEC §2). */
+/** Registry key of the 9-pathway family (docs/spec.md §2). */
 export const NINE_PATHWAY_FAMILY = 'nine-pathway';

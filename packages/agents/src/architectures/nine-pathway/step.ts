@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { StepFunction } from '../../sdk/define-architecture.js';
 
 /**
- * One step of SPEC §2 for G networks of one architecture, in tfjs ops (state = [x, h, o]); a pathway is
+ * One step of docs/spec.md §2 for G networks of one architecture, in tfjs ops (state = [x, h, o]); a pathway is
  * present when its parameter is:
  *
  *   x_t = s_t + [ii] x·W_ii + [oi] o·W_oi + [hi] h·W_hi        h_t = relu(x_t·W_ih + [hh] h·W_hh + [oh] o·W_oh)

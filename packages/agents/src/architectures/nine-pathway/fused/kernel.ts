@@ -68,7 +68,7 @@ function outerAcc(g: Float64Array, go: number, u: Float64Array, uo: number, rows
 }
 
 /**
- * Allocation-free typed-array implementation of a population of 9-pathway networks (SPEC §2): the rollout
+ * Allocation-free typed-array implementation of a population of 9-pathway networks (docs/spec.md §2): the rollout
  * step and the learning pass (forward over recorded steps + back-propagation through time).
  *
  * Weights live in a compact double-precision mirror, each member's present pathways back to back as row-major
