@@ -18,6 +18,7 @@ import {
   type TensorSpec,
 } from '@prnn/agents';
 import lowRankPlugin, { LOWRANK_FAMILY, lowRankDefinition } from '@prnn/plugin-lowrank-rnn';
+import gruPlugin, { GRU_FAMILY, gruDefinition } from '@prnn/plugin-gru';
 import {
   allocateTrials,
   networkSensitivity,
@@ -42,8 +43,8 @@ beforeAll(async () => {
 const I = 8;
 const O = 5;
 
-// Few trials (12–16 instead of the analysis' 1 000): every (trial, step, lag) entry is compared, and trials of
-// every length 1 … T occur, so more trials would only repeat the same arithmetic more slowly.
+// Most tests use few trials (12–16): every (trial, step, lag) entry is compared, and trials of every length
+// 1 … T occur. One test runs the analysis' 1 000 trials of the Track task's length on FC.
 function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
   const trials = allocateTrials(count, steps, I);
   const rng = Rng.derive(seed, 2);
@@ -97,6 +98,26 @@ describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)',
       } finally {
         await policy.release();
       }
+    }
+  });
+
+  it("equal the fused kernel's on FC over the analysis' 1 000 trials of the Track task's 6 steps", async () => {
+    const arch = parseArch('fc');
+    const weights = weightsOf(arch, 11);
+    const trials = randomTrials(1000, 6, 12);
+    const fused = allocateProfile(trials);
+    new NinePathwayJacobian(weights, { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs }, 6).run(trials, fused);
+    const bytes = buildNinePathwayOnnx(arch, weights);
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const r = await onnxExactSensitivity(program(bytes), policy.stateSize, trials, { engine: policy });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      expect(maxRelDiff(r.profile.s, fused.s)).toBeLessThan(1e-5);
+      let nonZero = 0;
+      for (let k = 0; k < fused.s.length; k++) if (fused.s[k] > 0) nonZero++;
+      expect(nonZero).toBeGreaterThan(1000 * 6);
+    } finally {
+      await policy.release();
     }
   });
 
@@ -167,6 +188,30 @@ describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)',
       expect(scale).toBeGreaterThan(1e-2);
       expect(maxRelDiff(r.profile.s, auto, scale)).toBeLessThan(1e-5);
       expect(r.profile.s[(0 * 6 + 5) * 6 + 3]).toBeGreaterThan(1e-4);
+    } finally {
+      net.dispose();
+      await policy.release();
+    }
+  });
+
+  it('equal tfjs autodiff of the GRU plugin family, exported by its traced ONNX exporter', async () => {
+    const registry = createContainer([...builtinPlugins(), gruPlugin]);
+    const family = registry.architecture(GRU_FAMILY);
+    const arch = registry.resolveArch('gru', { channels: 2, hidden: 8 });
+    const weights = gruDefinition.init(arch, { channels: 2, inputs: I, outputs: O }, Rng.derive(31, 1));
+    for (const m of Object.values(weights)) for (let k = 0; k < m.length; k++) m[k] *= 2.5;
+    const trials = randomTrials(9, 6, 32);
+    const net = family.network!(arch, weights, 2);
+    const bytes = family.exportOnnx!(arch, weights, {}, 2);
+    const policy = await OnnxPolicy.load(bytes);
+    try {
+      const auto = networkStepSensitivity(net, trials, { rows: 64 }).profile.s;
+      const r = await onnxExactSensitivity(program(bytes), policy.stateSize, trials, { engine: policy });
+      expect(r.forwardDeviation).toBeLessThan(1e-5);
+      const scale = auto.reduce((m, v) => Math.max(m, v), 0);
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(maxRelDiff(r.profile.s, auto, scale)).toBeLessThan(1e-5);
+      expect(r.profile.s[(0 * 6 + 5) * 6 + 3]).toBeGreaterThan(1e-6);
     } finally {
       net.dispose();
       await policy.release();
