@@ -47,7 +47,7 @@ export function readSweepStore(dir: string): StoredNetworks {
         weights: weightsOf(r, path),
       });
     }
-    return { path, task: plan.task, runSeed: plan.runSeed, learner: plan.learner, config: plan.config, testMazes: plan.measures.testMazes, networks };
+    return { path, name: `sweep ${plan.sweep} (${STORE_FILE})`, task: plan.task, runSeed: plan.runSeed, learner: plan.learner, config: plan.config, testMazes: plan.measures.testMazes, networks };
   } finally {
     store.close();
   }

@@ -4,7 +4,6 @@ import { PrnnError } from '@prnn/env';
 import { StageStopwatch, addPhaseTimes, initBackend, loadPlugins, phaseProfile, projectPhases, type PhaseProjection, type PhaseTimes } from '@prnn/agents';
 import { measurePhaseRates } from '@prnn/analysis';
 import {
-  chunkRunDirs,
   createSweepDir,
   mergeShards,
   projectionShape,
@@ -179,11 +178,10 @@ export default class Reproduce extends BaseCommand {
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
     let analysis;
     try {
-      analysis = await analysisStep(await chunkRunDirs(dir), join(dir, 'report'), {
+      analysis = await analysisStep(dir, join(dir, 'report'), {
         mazes: plan.measures.testMazes,
         noise: plan.measures.noise,
         registry,
-        workers,
         onProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
       });
     } finally {

@@ -27,8 +27,13 @@ export interface StoredNetwork {
 
 /** A sweep's networks and what decides their test set, read from its store alone (no run directories). */
 export interface StoredNetworks {
-  /** Where they came from (the store's path), for the report. */
+  /** Where they came from (the store's path), for error messages. */
   readonly path: string;
+  /**
+   * How the report names the store (e.g. `sweep smoke-track (results.sqlite)`); default `path`. A name that does
+   * not depend on where the store lies makes a copied store give the same report as the original.
+   */
+  readonly name?: string;
   readonly task: TaskOptions;
   /** The sweep's run seed: every chunk's test set is runSeed + TEST_SET_SEED_OFFSET. */
   readonly runSeed: number;
@@ -57,6 +62,7 @@ export async function analyzeStoredNetworks(input: StoredNetworks, options: Anal
   const ev = testEvaluators(task, mazes, mazeSeed, noise);
   const reuse = (n: StoredNetwork) =>
     mazes === input.testMazes && JSON.stringify(n.noiseLevels) === JSON.stringify(noise) && n.noiseFitness.every((v) => typeof v === 'number');
+  const source = input.name ?? input.path;
   const networks: NetworkAnalysis[] = [];
   let reused = 0;
   for (const net of input.networks) {
@@ -85,7 +91,7 @@ export async function analyzeStoredNetworks(input: StoredNetworks, options: Anal
       await policy.release();
     }
     networks.push({
-      source: input.path,
+      source,
       id: net.id,
       family: net.arch.family,
       arch: net.arch.name,
@@ -114,7 +120,7 @@ export async function analyzeStoredNetworks(input: StoredNetworks, options: Anal
     mazes,
     noise,
     measures: [...measures],
-    sources: [{ kind: 'store', path: input.path, learner: input.learner, runSeed: input.runSeed, config: input.config, networks: networks.length, mazeSeed, reusedEval: reused === networks.length }],
+    sources: [{ kind: 'store', path: source, learner: input.learner, runSeed: input.runSeed, config: input.config, networks: networks.length, mazeSeed, reusedEval: reused === networks.length }],
     networks,
     sampleEfficiencyThreshold: threshold,
     forest: options.forest,
