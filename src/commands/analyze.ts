@@ -17,7 +17,7 @@ import {
 } from '@prnn/analysis';
 import { workersFlag } from '../cli/workers-flag.js';
 import { BaseCommand } from '../cli/base-command.js';
-import { readSweepStore } from '../cli/sweep-store-networks.js';
+import { readSweepStore } from '@prnn/sweeps';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
