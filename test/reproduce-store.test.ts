@@ -25,7 +25,8 @@ function analysisWithoutTiming(file: string): Record<string, unknown> {
 describe('the store is the source of truth: prnn analyze --sweep on a copied store alone = prnn reproduce', () => {
   it("a smoke reproduce's report (report.md, CSVs, analysis.json, headline; timing and figures aside) equals analyze --sweep on its results.sqlite copied without run directories", () => {
     const dir = join(tmp(), 'smoke');
-    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1', '--json']);
+    // reproduce analyses on 2 worker threads, analyze --sweep on one
+    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const reproduced = JSON.parse(r.stdout) as { headline: { label: string; paper: string; prnn: string; networks: number }[]; analysis: { report: string; files: string[] } };

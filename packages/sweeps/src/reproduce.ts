@@ -54,7 +54,7 @@ export interface ReproduceOptions {
   readonly registry: Registry;
   /** The tfjs backend in use. */
   readonly backend: string;
-  /** Worker threads of training, noise sweeps and the projection's calibration. */
+  /** Worker threads of training, noise sweeps, the analysis and the projection's calibration. */
   readonly workers: number;
   /** Start the paper-scale sweep (without it the paper scale prints its projection and stops). */
   readonly yes?: boolean;
@@ -80,16 +80,24 @@ export type ReproduceResult = Record<string, unknown> & { readonly dir: string; 
 /**
  * The analysis step of `reproduce`: the sweep's results store (DIR/results.sqlite) is the source of truth, read
  * as `prnn analyze --sweep DIR` reads it (weights, fitness, curves, stored noise sweeps), analysed by
- * @prnn/analysis's `analyzeStoredNetworks` and written by `writeReport` into `out`. The chunks' run
+ * @prnn/analysis's `analyzeStoredNetworks` (its networks and forests on `workers` threads) and written by
+ * `writeReport` into `out`. The chunks' run
  * directories are not read, so a store copied without them gives the same report.
  */
 export async function analyzeSweepStore(
   dir: string,
   out: string,
-  options: { mazes: number; noise: readonly number[]; registry: Registry; onProgress?: (done: number, total: number) => void },
+  options: { mazes: number; noise: readonly number[]; registry: Registry; workers?: number; pluginsCwd?: string; onProgress?: (done: number, total: number) => void },
 ): Promise<{ headline: readonly AnalysisHeadlineRow[]; report: string; files: readonly string[]; phases: { analysis: PhaseTime; report: PhaseTime } }> {
   const analysing = new StageStopwatch();
-  const result = await analyzeStoredNetworks(readSweepStore(dir), { mazes: options.mazes, noise: options.noise, registry: options.registry, onProgress: options.onProgress });
+  const result = await analyzeStoredNetworks(readSweepStore(dir), {
+    mazes: options.mazes,
+    noise: options.noise,
+    registry: options.registry,
+    workers: options.workers,
+    plugins: { cwd: options.pluginsCwd ?? process.cwd() },
+    onProgress: options.onProgress,
+  });
   const analysis = analysing.elapsed;
   const reporting = new StageStopwatch();
   const written = await writeReport(result, out);
@@ -190,6 +198,8 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       mazes: plan.measures.testMazes,
       noise: plan.measures.noise,
       registry,
+      workers,
+      pluginsCwd: o.pluginsCwd,
       onProgress: hooks.analysisProgress,
     });
   } finally {
