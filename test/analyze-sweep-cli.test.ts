@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
@@ -35,6 +35,19 @@ describe('prnn analyze --sweep: a results store alone', () => {
     }
     expect(json.architectures.map((a: { arch: string }) => a.arch).sort()).toEqual(['fc', 'ff', 'ff-large', 'io']);
     expect(json.architectures.find((a: { arch: string }) => a.arch === 'ff').fitness.effect.cliffDelta).not.toBeNull();
+  });
+
+  it('--workers 2: the networks and forests on worker threads give the same tables, byte for byte, as one thread', () => {
+    const args = ['analyze', '--sweep', alone, '--mazes', '100', '--noise', '0:0.5:11', '--trees', '5'];
+    const one = join(tmp(), 'one-thread');
+    const two = join(tmp(), 'two-threads');
+    expect(runCli([...args, '--out', one]).status).toBe(0);
+    const r = runCli([...args, '--workers', '2', '--out', two]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const f of ['networks.csv', 'architectures.csv', 'memory.csv', 'predictions.csv', 'headline.csv']) {
+      expect(readFileSync(join(two, f), 'utf8'), f).toBe(readFileSync(join(one, f), 'utf8'));
+    }
   });
 
   it('bad input: a directory without a store is one line naming --sweep', () => {

@@ -14,7 +14,7 @@ describe('prnn reproduce', () => {
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ planned: 8, done: 8 });
-    // the analysis step: @prnn/analysis's report over the chunks' run directories
+    // the analysis step: @prnn/sweeps' analyzeSweepStore over the sweep's results store
     expect(out.analysis.report).toBe(join(dir, 'report'));
     expect(existsSync(join(dir, 'report', 'analysis.json'))).toBe(true);
     expect(out.headline.length).toBeGreaterThanOrEqual(5);

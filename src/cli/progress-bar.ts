@@ -1,3 +1,7 @@
+import { formatSeconds } from '@prnn/sweeps';
+
+export { formatSeconds };
+
 /**
  * A one-line progress bar on stderr (only when stderr is a TTY): fraction, rate and ETA.
  * Redraws at most every 100 ms; `finish()` ends the line.
@@ -36,11 +40,3 @@ export class ProgressBar {
   }
 }
 
-/** A duration for an ETA, rounded up to whole seconds first (so 1679.5 s is 28m00s, never 27m60s). */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '?';
-  const t = Math.ceil(s);
-  if (t < 60) return `${t}s`;
-  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
-  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
-}

@@ -20,7 +20,7 @@ import {
 } from '@prnn/analysis';
 import { workersFlag } from '../cli/workers-flag.js';
 import { BaseCommand } from '../cli/base-command.js';
-import { readSweepStore } from '../cli/sweep-store-networks.js';
+import { readSweepStore } from '@prnn/sweeps';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
@@ -132,7 +132,7 @@ export default class Analyze extends BaseCommand {
       exclusive: ['policy'],
     }),
     backend: Flags.string({ description: 'tfjs backend of autodiff and traced ONNX export: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    workers: workersFlag({ description: 'With --run: worker threads measuring networks and computing the forests (same results).', default: 1 }),
+    workers: workersFlag({ description: 'With --run or --sweep: worker threads measuring networks and computing the forests (same results).', default: 1 }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
     ...taskFlags,
   };
@@ -161,7 +161,7 @@ export default class Analyze extends BaseCommand {
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else if (flags.sweep !== undefined) {
         const stored = withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
-        analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath }));
+        analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
       } else {
         analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() }, allowMixed: flags['allow-mixed'] }));
       }

@@ -14,3 +14,5 @@ export * from './export.js';
 export * from './slurm.js';
 export * from './chunk-selection.js';
 export * from './projection-shape.js';
+export * from './read-sweep-store.js';
+export * from './reproduce.js';

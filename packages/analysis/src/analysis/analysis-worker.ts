@@ -11,6 +11,7 @@ import type { TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
 import { crossValidatedForest, type CrossValidatedRmse } from '../predict/random-forest-cv.js';
 import { analyzeRunNetwork } from './run-network-analysis.js';
+import { analyzeStoredNetwork } from './analyze-stored.js';
 import { storedSweep } from './stored-sweep.js';
 
 const setup = workerData as AnalysisWorkerSetup;
@@ -37,13 +38,17 @@ async function runContext(dir: string): Promise<RunContext> {
   };
 }
 
-async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Promise<NetworkAnalysis> {
+function workerRegistry(): Promise<Registry> {
   registry ??= (async () => {
     await initBackend(setup.backend);
     const base = await loadPlugins({ cwd: setup.plugins.cwd, extra: setup.plugins.extra ? [...setup.plugins.extra] : [] });
     return analysisRegistry({ registry: base });
   })();
-  const reg = await registry;
+  return registry;
+}
+
+async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Promise<NetworkAnalysis> {
+  const reg = await workerRegistry();
   if (!runs.has(req.dir)) runs.set(req.dir, runContext(req.dir));
   const c = await runs.get(req.dir)!;
   const net = c.networks.get(req.id);
@@ -60,8 +65,31 @@ async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Prom
   });
 }
 
+// the test set of a store's networks: one per task and run seed
+const storeEvaluators = new Map<string, TestEvaluators>();
+
+async function analyzeStored(req: Extract<AnalysisRequest, { kind: 'stored' }>): Promise<NetworkAnalysis> {
+  const reg = await workerRegistry();
+  const key = JSON.stringify([req.task, req.runSeed]);
+  let evaluators = storeEvaluators.get(key);
+  if (!evaluators) storeEvaluators.set(key, (evaluators = testEvaluators(req.task, setup.mazes, req.runSeed + TEST_SET_SEED_OFFSET, setup.noise)));
+  return analyzeStoredNetwork(req.network, {
+    task: req.task,
+    registry: reg,
+    measures: new Set(setup.measures),
+    evaluators,
+    path: req.path,
+    source: req.source,
+    storedSweep: req.storedSweep,
+    fdStep: setup.fdStep,
+    jacobianPath: setup.jacobianPath,
+  });
+}
+
 async function answer(req: AnalysisRequest): Promise<NetworkAnalysis | CrossValidatedRmse> {
-  return req.kind === 'network' ? analyze(req) : crossValidatedForest(req.rows, req.y, req.options);
+  if (req.kind === 'network') return analyze(req);
+  if (req.kind === 'stored') return analyzeStored(req);
+  return crossValidatedForest(req.rows, req.y, req.options);
 }
 
 // one request at a time: the parent hands out the next when this one is answered

@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/env';
 import { checkBuildIsCurrent, workerExecArgv } from '@prnn/agents';
+import type { TaskOptions } from '@prnn/env';
 import type { NetworkAnalysis } from './network-analysis.js';
+import type { StoredNetwork } from './analyze-stored.js';
 import type { CrossValidatedRmse, ForestOptions } from '../predict/random-forest-cv.js';
 
 /** What every analysis worker is set up with (plain data). */
@@ -28,9 +30,23 @@ export interface AnalysisJob {
   readonly several: boolean;
 }
 
-/** Parent → worker: a network to analyse, or one forest of the prediction study. */
+/** One network of a results store to analyse, handed over with its stored data (weights, curve, noise sweep). */
+export interface StoredAnalysisJob {
+  readonly network: StoredNetwork;
+  readonly task: TaskOptions;
+  /** The sweep's run seed (the test set is runSeed + TEST_SET_SEED_OFFSET). */
+  readonly runSeed: number;
+  /** The store's path (error messages) and how the report names it. */
+  readonly path: string;
+  readonly source: string;
+  /** The stored noise sweep to reuse, if any. */
+  readonly storedSweep?: readonly number[];
+}
+
+/** Parent → worker: a network to analyse (of a run directory or of a store), or one forest of the prediction study. */
 export type AnalysisRequest =
   | ({ readonly kind: 'network'; readonly k: number } & AnalysisJob)
+  | ({ readonly kind: 'stored'; readonly k: number } & StoredAnalysisJob)
   | { readonly kind: 'forest'; readonly k: number; readonly rows: number[][]; readonly y: number[]; readonly options: ForestOptions };
 
 /** Worker → parent. */
@@ -132,6 +148,19 @@ export class AnalysisWorkerPool {
       jobs.map((job) =>
         this.run<NetworkAnalysis>({ kind: 'network', ...job }).then((n) => {
           onDone?.(++done, job.id);
+          return n;
+        }),
+      ),
+    );
+  }
+
+  /** Analyses stored networks on the threads, results in job order; `onDone(done, id)` after each network. */
+  async analyzeStored(jobs: readonly StoredAnalysisJob[], onDone?: (done: number, id: string) => void): Promise<NetworkAnalysis[]> {
+    let done = 0;
+    return Promise.all(
+      jobs.map((job) =>
+        this.run<NetworkAnalysis>({ kind: 'stored', ...job }).then((n) => {
+          onDone?.(++done, job.network.id);
           return n;
         }),
       ),

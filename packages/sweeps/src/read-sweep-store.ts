@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrnnError } from '@prnn/env';
 import type { StoredNetworks } from '@prnn/analysis';
-import { ResultsStore, STORE_FILE, type NetworkRecord, type SweepPlan } from '@prnn/sweeps';
+import type { SweepPlan } from './plan.js';
+import { ResultsStore, STORE_FILE, type NetworkRecord } from './store.js';
 
 /** The float32 weights of a stored network, by name (the layout's offsets are in float32 elements). */
 function weightsOf(r: NetworkRecord, path: string): Record<string, Float32Array> {
@@ -47,7 +48,7 @@ export function readSweepStore(dir: string): StoredNetworks {
         weights: weightsOf(r, path),
       });
     }
-    return { path, task: plan.task, runSeed: plan.runSeed, learner: plan.learner, config: plan.config, testMazes: plan.measures.testMazes, networks };
+    return { path, name: `sweep ${plan.sweep} (${STORE_FILE})`, task: plan.task, runSeed: plan.runSeed, learner: plan.learner, config: plan.config, testMazes: plan.measures.testMazes, networks };
   } finally {
     store.close();
   }
