@@ -235,7 +235,12 @@ export default class Train extends BaseCommand {
     // --out's missing directories are made here, one level at a time (and removed again, if still empty,
     // when training fails): Node's recursive mkdir never returns under /proc.
     const createdDirectories = flags.out === undefined ? [] : await prepareOutDirectory('--out', flags.out);
-    const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
+    const ownBar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
+    // a plugin may rebind the progress reporter (TYPES.ProgressReporter) and add loggers (TYPES.Logger)
+    const bar = registry.progressReporter({
+      update: (p) => ownBar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
+      finish: () => ownBar.finish(),
+    });
     let result: TrainRunResult;
     const interrupt = abortOnInterrupt();
     try {
@@ -272,7 +277,8 @@ export default class Train extends BaseCommand {
                   `${memory.path} path, ${workers} worker${workers === 1 ? '' : 's'})\n`,
           );
         },
-        onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
+        onProgress: (p) => bar.update(p),
+        loggers: registry.loggers(),
       });
     } catch (error) {
       bar.finish();

@@ -12,6 +12,7 @@ import type { TaskSource } from './task-source.js';
 import { withCompiledPath } from '../compiler/kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
+import type { ProgressReporter, TrainingLogger } from './services.js';
 
 /** One registered service, as `prnn plugins` lists it. */
 export interface RegistryEntry {
@@ -192,6 +193,21 @@ export class Registry {
       }
       if (!register) registeredWithEnv.add(key);
     }
+  }
+
+  /** The training loggers bound to `TYPES.Logger`, in load order (none by default). */
+  loggers(): TrainingLogger[] {
+    return this.container.isBound(TYPES.Logger) ? this.container.getAll<TrainingLogger>(TYPES.Logger) : [];
+  }
+
+  /**
+   * The progress reporter bound to `TYPES.ProgressReporter` (the last binding wins, so a plugin loaded later
+   * rebinds one loaded earlier), or `fallback` when none is bound.
+   */
+  progressReporter(fallback: ProgressReporter): ProgressReporter {
+    if (!this.container.isBound(TYPES.ProgressReporter)) return fallback;
+    const all = this.container.getAll<ProgressReporter>(TYPES.ProgressReporter);
+    return all[all.length - 1] ?? fallback;
   }
 
   /** Every registered service with the plugin that provided it, in load order. */

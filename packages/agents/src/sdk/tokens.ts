@@ -9,6 +9,10 @@ export const TYPES = {
   Environment: Symbol.for('prnn.Environment'),
   Kernel: Symbol.for('prnn.Kernel'),
   Task: Symbol.for('prnn.Task'),
+  /** Training loggers (`TrainingLogger`, services.ts); several may be bound. */
+  Logger: Symbol.for('prnn.Logger'),
+  /** The run's progress reporter (`ProgressReporter`); the last binding wins. */
+  ProgressReporter: Symbol.for('prnn.ProgressReporter'),
 } as const;
 
 export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';
