@@ -202,9 +202,12 @@ export class Registry {
 
   /**
    * The progress reporter bound to `TYPES.ProgressReporter` (the last binding wins, so a plugin loaded later
-   * rebinds one loaded earlier), or `fallback` when none is bound.
+   * rebinds one loaded earlier), or `fallback` when none is bound. `fallback` is bound first to
+   * `TYPES.DefaultProgressReporter`, so a plugin's reporter may wrap it (decorate) rather than replace it.
    */
   progressReporter(fallback: ProgressReporter): ProgressReporter {
+    if (this.container.isBound(TYPES.DefaultProgressReporter)) this.container.unbindSync(TYPES.DefaultProgressReporter);
+    this.container.bind<ProgressReporter>(TYPES.DefaultProgressReporter).toConstantValue(fallback);
     if (!this.container.isBound(TYPES.ProgressReporter)) return fallback;
     const all = this.container.getAll<ProgressReporter>(TYPES.ProgressReporter);
     return all[all.length - 1] ?? fallback;

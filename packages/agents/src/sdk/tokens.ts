@@ -13,6 +13,8 @@ export const TYPES = {
   Logger: Symbol.for('prnn.Logger'),
   /** The run's progress reporter (`ProgressReporter`); the last binding wins. */
   ProgressReporter: Symbol.for('prnn.ProgressReporter'),
+  /** The front end's own progress reporter, bound by it before it resolves `ProgressReporter`: what a decorator wraps. */
+  DefaultProgressReporter: Symbol.for('prnn.DefaultProgressReporter'),
 } as const;
 
 export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';
