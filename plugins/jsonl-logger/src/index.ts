@@ -1,5 +1,5 @@
 import { TYPES, definePlugin, type TrainingLogger } from '@prnn/agents';
-import { JsonlLogger, optionsFromEnv } from './jsonl-logger.js';
+import { JSONL_LOGGER_OPTIONS, JsonlLogger, optionsFromEnv, type JsonlLoggerOptions } from './jsonl-logger.js';
 
 export * from './jsonl-logger.js';
 
@@ -10,8 +10,10 @@ export * from './jsonl-logger.js';
 export const plugin = definePlugin({
   manifest: { name: '@prnn/plugin-jsonl-logger', version: '0.1.0', description: 'training events as JSON lines' },
   module: ({ bind }) => {
-    // a dynamic value: the environment is read when a run resolves its loggers, not when the plugin loads
-    bind<TrainingLogger>(TYPES.Logger).toDynamicValue(() => new JsonlLogger(optionsFromEnv())).inTransientScope();
+    // the container builds the logger (an @injectable class) with its options; both are made when a run
+    // resolves its loggers, so the environment is read then, not when the plugin loads
+    bind<JsonlLoggerOptions>(JSONL_LOGGER_OPTIONS).toDynamicValue(() => optionsFromEnv()).inTransientScope();
+    bind<TrainingLogger>(TYPES.Logger).to(JsonlLogger).inTransientScope();
   },
 });
 

@@ -1,11 +1,15 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { inject, injectable } from 'inversify';
 import { PrnnError, type CurvePointEvent, type FinalFitnessEvent, type LossEvent, type RunEndEvent, type RunStartEvent, type TrainingLogger } from '@prnn/agents';
 
 /** Environment variable naming the events file (absent: `<out>/events.jsonl`, or `events.jsonl` here without --out). */
 export const JSONL_PATH_ENV = 'PRNN_JSONL_LOG';
 /** Environment variable: log the loss after every this many episodes (absent: a tenth of the run). */
 export const JSONL_LOSS_EVERY_ENV = 'PRNN_JSONL_LOSS_EVERY';
+
+/** Service identifier of the {@link JsonlLoggerOptions} the plugin's logger is built with. */
+export const JSONL_LOGGER_OPTIONS = Symbol.for('prnn.plugin-jsonl-logger.Options');
 
 /** Options of {@link JsonlLogger}. */
 export interface JsonlLoggerOptions {
@@ -23,12 +27,13 @@ export interface JsonlLoggerOptions {
  * (a resumed run appends after them). The file is fsynced at the end of the run; after a power loss a
  * reader should drop a last line that has no newline.
  */
+@injectable()
 export class JsonlLogger implements TrainingLogger {
   readonly lossEvery?: number;
   #fd: number | undefined;
   #path: string | undefined;
 
-  constructor(private readonly options: JsonlLoggerOptions = {}) {
+  constructor(@inject(JSONL_LOGGER_OPTIONS) private readonly options: JsonlLoggerOptions = {}) {
     if (options.lossEvery !== undefined) this.lossEvery = options.lossEvery;
   }
 
