@@ -8,12 +8,13 @@ afterAll(() => {
 });
 
 /**
- * A user's plugin that decorates the CLI's progress reporter (TYPES.DefaultProgressReporter) and binds a
- * second logger next to the JSON-lines one; both record what they receive in files of the project.
+ * A user's plugin that decorates the CLI's progress reporter (TYPES.DefaultProgressReporter), rebinds the
+ * trainer runtime to a wrapper of the built-in one and binds a second logger next to the JSON-lines one; all
+ * record what they receive in files of the project.
  */
 const DECORATOR = `
 import { appendFileSync } from 'node:fs';
-import { TYPES, definePlugin } from '@prnn/agents';
+import { TYPES, definePlugin, trainRun } from '@prnn/agents';
 const record = (file, value) => appendFileSync(file, JSON.stringify(value) + '\\n');
 export default definePlugin({
   manifest: { name: 'decorating-plugin', version: '1.0.0' },
@@ -24,6 +25,14 @@ export default definePlugin({
         update(p) { record('progress.jsonl', { done: p.done, total: p.total, wrapped: typeof inner.update === 'function' }); inner.update(p); },
         finish() { record('progress.jsonl', { finish: true }); inner.finish(); },
       };
+    });
+    bind(TYPES.TrainerRuntime).toConstantValue({
+      async train(options) {
+        record('trainer.jsonl', { members: options.members.length, loggers: options.loggers.length });
+        const result = await trainRun(options);
+        record('trainer.jsonl', { fitness: result.networks.map((n) => n.fitness) });
+        return result;
+      },
     });
     bind(TYPES.Logger).toConstantValue({
       runStart: (e) => record('second.jsonl', { event: 'run-start', networks: e.networks.length }),
@@ -39,7 +48,7 @@ export default definePlugin({
 const read = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('services a plugin binds in the container, used by prnn train', () => {
-  it('a decorated progress reporter sees the whole run and several loggers all receive every event', () => {
+  it('a decorated progress reporter sees the whole run, a rebound trainer trains it, and several loggers all receive every event', () => {
     const cwd = project({
       'prnn.config.json': JSON.stringify({ plugins: ['@prnn/plugin-jsonl-logger', './decorate.mjs'] }),
       'decorate.mjs': DECORATOR,
@@ -57,6 +66,9 @@ describe('services a plugin binds in the container, used by prnn train', () => {
     expect(updates[updates.length - 1].done).toBe(24);
     for (let k = 1; k < updates.length; k++) expect(updates[k].done as number).toBeGreaterThanOrEqual(updates[k - 1].done as number);
     expect(progress.filter((p) => p.finish === true).length).toBeGreaterThanOrEqual(1);
+
+    // the CLI trained through the plugin's trainer, handing it both loggers
+    expect(read(path.join(cwd, 'trainer.jsonl'))).toEqual([{ members: 2, loggers: 2 }, { fitness: JSON.parse(r.stdout).networks.map((n: { fitness: number }) => n.fitness) }]);
 
     const jsonl = read(path.join(out, 'events.jsonl'));
     const second = read(path.join(cwd, 'second.jsonl'));

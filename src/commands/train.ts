@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { PrnnError, quantile } from '@prnn/env';
-import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { prepareOutDirectory, removeEmptyDirectories } from '../cli/out-directory.js';
@@ -244,7 +244,7 @@ export default class Train extends BaseCommand {
     let result: TrainRunResult;
     const interrupt = abortOnInterrupt();
     try {
-      result = await trainRun({
+      result = await registry.trainer().train({
         signal: interrupt.signal,
         task,
         architecture,

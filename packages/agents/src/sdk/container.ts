@@ -12,7 +12,7 @@ import type { TaskSource } from './task-source.js';
 import { withCompiledPath } from '../compiler/kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
-import type { ProgressReporter, TrainingLogger } from './services.js';
+import type { ProgressReporter, TrainerRuntime, TrainingLogger } from './services.js';
 
 /** One registered service, as `prnn plugins` lists it. */
 export interface RegistryEntry {
@@ -193,6 +193,13 @@ export class Registry {
       }
       if (!register) registeredWithEnv.add(key);
     }
+  }
+
+  /** The trainer runtime bound to `TYPES.TrainerRuntime` (the last binding wins; the built-in is `trainRun`). */
+  trainer(): TrainerRuntime {
+    if (!this.container.isBound(TYPES.TrainerRuntime)) throw new PrnnError('no trainer runtime is bound (TYPES.TrainerRuntime); load the built-in plugins');
+    const all = this.container.getAll<TrainerRuntime>(TYPES.TrainerRuntime);
+    return all[all.length - 1];
   }
 
   /** The training loggers bound to `TYPES.Logger`, in load order (none by default). */

@@ -1,8 +1,15 @@
 /**
  * Services of a training run that plugins may bind or rebind in the container (see docs/DESIGN.md,
  * "What is injected"): loggers of training events (`TYPES.Logger`, any number) and the progress reporter
- * (`TYPES.ProgressReporter`, at most one; absent: the CLI's own progress bar).
+ * (`TYPES.ProgressReporter`, at most one; absent: the CLI's own progress bar), and the trainer runtime
+ * (`TYPES.TrainerRuntime`, bound by the built-in learners plugin).
  */
+import type { TrainRunOptions, TrainRunResult } from '../training/train-run.js';
+
+/** What trains a run (the built-in: `trainRun`). A plugin may rebind it, e.g. to wrap `trainRun`. */
+export interface TrainerRuntime {
+  train(options: TrainRunOptions): Promise<TrainRunResult>;
+}
 
 /** A network of the run as loggers see it. */
 export interface LoggedNetwork {
