@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { project, projectDirs, runCli } from './run-cli.js';
@@ -76,5 +76,30 @@ describe('services a plugin binds in the container, used by prnn train', () => {
     const trained = JSON.parse(r.stdout) as { networks: { fitness: number; trainingCurve: number[] }[] };
     expect(second.filter((e) => e.event === 'final-fitness').map((e) => e.fitness)).toEqual([[trained.networks[0].fitness, trained.networks[1].fitness]]);
     expect(second.filter((e) => e.event === 'curve-point').map((e) => e.fitness)).toEqual([0, 1, 2].map((k) => trained.networks.map((n) => n.trainingCurve[k])));
+  });
+});
+
+describe('a logger that fails', () => {
+  it('fails the run with its one-line error, after closing every logger', () => {
+    const failing = `
+import { appendFileSync } from 'node:fs';
+import { PrnnError, TYPES, definePlugin } from '@prnn/agents';
+export default definePlugin({
+  manifest: { name: 'failing-logger', version: '1.0.0' },
+  module: ({ bind }) => {
+    bind(TYPES.Logger).toConstantValue({
+      curvePoint() { throw new PrnnError('tracker unreachable: check TRACKER_URL'); },
+      runEnd() { appendFileSync('ended', 'x'); },
+      close() { appendFileSync('closed', 'x'); },
+    });
+  },
+});
+`;
+    const cwd = project({ 'prnn.config.json': JSON.stringify({ plugins: ['./failing.mjs'] }), 'failing.mjs': failing });
+    const r = runCli(['train', '--arch', 'fc', '--seeds', '1', '--episodes', '10', '--test-mazes', '4', '--curve-points', '2', '--backend', 'cpu', '--json'], { cwd });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/tracker unreachable: check TRACKER_URL/)]);
+    expect(existsSync(path.join(cwd, 'closed'))).toBe(true);
+    expect(existsSync(path.join(cwd, 'ended'))).toBe(false);
   });
 });

@@ -251,10 +251,22 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const loggers = o.loggers ?? [];
   const lossEvery = loggers.length > 0 ? (o.lossEvery ?? Math.min(...loggers.map((l) => l.lossEvery ?? Math.max(1, Math.ceil(E / 10))))) : undefined;
   if (lossEvery !== undefined && (!Number.isInteger(lossEvery) || lossEvery < 1)) throw new PrnnError(`loss-every must be an integer ≥ 1 (got ${lossEvery})`);
-  // logger calls run one after another, in event order; a failing logger fails the run
+  // logger calls run one after another, in event order; the first that fails stops the logging and fails
+  // the run when the logs are next flushed (the error is held, never left as an unhandled rejection)
   let logged: Promise<void> = Promise.resolve();
+  let logFailure: { error: unknown } | undefined;
   const log = (call: (logger: TrainingLogger) => void | Promise<void>): void => {
-    for (const logger of loggers) logged = logged.then(() => call(logger));
+    for (const logger of loggers) {
+      logged = logged
+        .then(() => (logFailure ? undefined : call(logger)))
+        .catch((error: unknown) => {
+          logFailure ??= { error };
+        });
+    }
+  };
+  const flushLogs = async (): Promise<void> => {
+    await logged;
+    if (logFailure) throw logFailure.error;
   };
   log((l) => l.runStart?.({ learner: o.learner.name, runSeed: manifest.runSeed, config: { ...o.config }, networks: manifest.networks.map((n) => ({ id: n.id, arch: n.arch, seed: n.seed })), ...(o.out ? { out: o.out } : {}) }));
 
@@ -416,15 +428,15 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           log((l) => l.curvePoint?.({ point, episode, networks: ids, fitness: networks.map((r) => jsonNumber(r.trainingCurve[point])) }));
         }
         log((l) => l.finalFitness?.({ networks: ids, fitness: networks.map((r) => jsonNumber(r.fitness)) }));
-        await logged;
+        await flushLogs();
       }
     }
     const rate = trainingSeconds > 0 ? trainedEpisodes / trainingSeconds : Number.NaN;
     log((l) => l.runEnd?.({ networks: o.members.length, netEpisodesPerSecond: Number.isFinite(rate) ? rate : null, ...(o.out ? { out: o.out } : {}) }));
-    await logged;
+    await flushLogs();
   } finally {
     if (ownPool) await pool?.destroy();
-    await logged.catch(() => {});
+    await logged;
     for (const logger of loggers) await logger.close?.();
   }
   return {
