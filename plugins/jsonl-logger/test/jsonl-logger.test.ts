@@ -1,7 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { builtinPlugins, createContainer } from '@prnn/agents';
 import { project, projectDirs, runCli } from '../../../test/run-cli.js';
+import plugin, { JsonlLogger } from '../src/index.js';
 
 afterAll(() => {
   for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
@@ -34,6 +36,23 @@ function trainLogged(workers: number, env: Record<string, string> = {}): { out: 
   const text = readFileSync(env.PRNN_JSONL_LOG ?? path.join(out, 'events.jsonl'), 'utf8');
   return { out, text, lines: text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line) };
 }
+
+describe('@prnn/plugin-jsonl-logger in the container', () => {
+  it('the container builds the logger with the options it injects, read when a run resolves its loggers', () => {
+    const registry = createContainer([...builtinPlugins(), plugin]);
+    process.env.PRNN_JSONL_LOSS_EVERY = '7';
+    try {
+      const loggers = registry.loggers();
+      expect(loggers).toHaveLength(1);
+      expect(loggers[0]).toBeInstanceOf(JsonlLogger);
+      expect(loggers[0].lossEvery).toBe(7);
+    } finally {
+      delete process.env.PRNN_JSONL_LOSS_EVERY;
+    }
+    expect(registry.loggers()[0].lossEvery).toBeUndefined();
+    expect(createContainer(builtinPlugins()).loggers()).toEqual([]);
+  });
+});
 
 describe('@prnn/plugin-jsonl-logger from prnn train', () => {
   it('writes complete lines whose curve and final fitness are the run\'s stored results', () => {
