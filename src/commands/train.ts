@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PrnnError, quantile, testFaultPoint } from '@prnn/env';
-import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, trainRun, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
+import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { errorMessageLine } from '../cli/error-line.js';
 import { systemErrorLine } from '../cli/system-error-line.js';
@@ -269,11 +269,16 @@ export default class Train extends BaseCommand {
         throw error;
       });
     }
-    const bar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
+    const ownBar = new ProgressBar('train', 'net-episodes', !json && process.stderr.isTTY === true);
+    // a plugin may rebind the progress reporter (TYPES.ProgressReporter) and add loggers (TYPES.Logger)
+    const bar = registry.progressReporter({
+      update: (p) => ownBar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
+      finish: () => ownBar.finish(),
+    });
     let result: TrainRunResult;
     const interrupt = abortOnInterrupt();
     try {
-      result = await trainRun({
+      result = await registry.trainer().train({
         signal: interrupt.signal,
         task,
         architecture,
@@ -307,7 +312,8 @@ export default class Train extends BaseCommand {
                   `${memory.path} path, ${workers} worker${workers === 1 ? '' : 's'})\n`,
           );
         },
-        onProgress: (p) => bar.update(p.done, p.total, p.rate, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''),
+        onProgress: (p) => bar.update(p),
+        loggers: registry.loggers(),
       });
     } catch (error) {
       bar.finish();

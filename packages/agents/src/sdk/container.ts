@@ -12,6 +12,7 @@ import type { TaskSource } from './task-source.js';
 import { withCompiledPath } from '../compiler/kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
+import type { ProgressReporter, TrainerRuntime, TrainingLogger } from './services.js';
 
 /** One registered service, as `prnn plugins` lists it. */
 export interface RegistryEntry {
@@ -192,6 +193,31 @@ export class Registry {
       }
       if (!register) registeredWithEnv.add(key);
     }
+  }
+
+  /** The trainer runtime bound to `TYPES.TrainerRuntime` (the last binding wins; the built-in is `trainRun`). */
+  trainer(): TrainerRuntime {
+    if (!this.container.isBound(TYPES.TrainerRuntime)) throw new PrnnError('no trainer runtime is bound (TYPES.TrainerRuntime); load the built-in plugins');
+    const all = this.container.getAll<TrainerRuntime>(TYPES.TrainerRuntime);
+    return all[all.length - 1];
+  }
+
+  /** The training loggers bound to `TYPES.Logger`, in load order (none by default). */
+  loggers(): TrainingLogger[] {
+    return this.container.isBound(TYPES.Logger) ? this.container.getAll<TrainingLogger>(TYPES.Logger) : [];
+  }
+
+  /**
+   * The progress reporter bound to `TYPES.ProgressReporter` (the last binding wins, so a plugin loaded later
+   * rebinds one loaded earlier), or `fallback` when none is bound. `fallback` is bound first to
+   * `TYPES.DefaultProgressReporter`, so a plugin's reporter may wrap it (decorate) rather than replace it.
+   */
+  progressReporter(fallback: ProgressReporter): ProgressReporter {
+    if (this.container.isBound(TYPES.DefaultProgressReporter)) this.container.unbindSync(TYPES.DefaultProgressReporter);
+    this.container.bind<ProgressReporter>(TYPES.DefaultProgressReporter).toConstantValue(fallback);
+    if (!this.container.isBound(TYPES.ProgressReporter)) return fallback;
+    const all = this.container.getAll<ProgressReporter>(TYPES.ProgressReporter);
+    return all[all.length - 1] ?? fallback;
   }
 
   /** Every registered service with the plugin that provided it, in load order. */

@@ -1,6 +1,7 @@
 // The plugin SDK. container.js comes first: it loads the reflect-metadata polyfill that decorators need.
 export * from './container.js';
 export * from './tokens.js';
+export * from './services.js';
 export * from './plugin.js';
 export * from './architecture.js';
 export * from './population-model.js';

@@ -77,6 +77,8 @@ export interface TrainProgress {
 export interface TrainHooks {
   /** Called every few episodes (at least at each curve point and at the end). */
   onProgress?(progress: TrainProgress): void;
+  /** Call `onProgress` also after every this many episodes (absent: only as often as a display needs). */
+  readonly progressEvery?: number;
   /**
    * Checkpointing: every `everyEpisodes` episodes (and never mid-episode) the learner hands its complete
    * state to `save`; resuming from that state must give exactly the result of an uninterrupted run.

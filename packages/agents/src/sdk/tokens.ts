@@ -9,6 +9,14 @@ export const TYPES = {
   Environment: Symbol.for('prnn.Environment'),
   Kernel: Symbol.for('prnn.Kernel'),
   Task: Symbol.for('prnn.Task'),
+  /** The trainer runtime (`TrainerRuntime`) `prnn train` trains through; the last binding wins. */
+  TrainerRuntime: Symbol.for('prnn.TrainerRuntime'),
+  /** Training loggers (`TrainingLogger`, services.ts); several may be bound. */
+  Logger: Symbol.for('prnn.Logger'),
+  /** The run's progress reporter (`ProgressReporter`); the last binding wins. */
+  ProgressReporter: Symbol.for('prnn.ProgressReporter'),
+  /** The front end's own progress reporter, bound by it before it resolves `ProgressReporter`: what a decorator wraps. */
+  DefaultProgressReporter: Symbol.for('prnn.DefaultProgressReporter'),
 } as const;
 
 export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';

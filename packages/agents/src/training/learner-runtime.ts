@@ -434,7 +434,8 @@ export class TrainHookRunner {
       throw new TrainingStopped(done, E, false);
     }
     const now = performance.now();
-    if (hooks.onProgress && (now - this.lastReport > 200 || done === E)) {
+    const every = hooks.progressEvery;
+    if (hooks.onProgress && (now - this.lastReport > 200 || done === E || (every !== undefined && done % every === 0))) {
       this.lastReport = now;
       hooks.onProgress({ episode: done, episodes: E, population: this.population, elapsedMs: now - this.started, loss });
     }

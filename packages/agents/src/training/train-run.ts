@@ -7,6 +7,8 @@ import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, T
 import { checkpointDir, listCheckpoints, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { jsonNumber } from '../run/json-number.js';
 import { TrainingInterrupted } from './training-interrupted.js';
+import type { TrainingLogger } from '../sdk/services.js';
+import { curvePointEpisode } from '../learners/dqn-config.js';
 import { isTrainingStopped } from '../sdk/training-stopped.js';
 import { addPhaseTimes, concurrentPhaseTimes, type PhaseTimes } from '../profile/phase-times.js';
 import { checkFinalTestExport } from './preflight.js';
@@ -69,6 +71,13 @@ export interface TrainRunOptions {
   /** Checkpoint every this many episodes (default: a tenth of the run, at least 1). */
   readonly checkpointEvery?: number;
   readonly onProgress?: (p: RunProgress) => void;
+  /** Loggers of training events (the registry's `loggers()`); each receives every event, in order. */
+  readonly loggers?: readonly TrainingLogger[];
+  /**
+   * With loggers: log the loss after every this many episodes (default: the smallest `lossEvery` of the
+   * loggers, else a tenth of the run, at least 1).
+   */
+  readonly lossEvery?: number;
   /** Called once everything is checked and the run directory is ready, before the first population trains. */
   readonly onStart?: () => void;
   readonly signal?: AbortSignal;
@@ -242,6 +251,27 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.resume && !o.out) throw new PrnnError('--resume needs --out (the run directory to continue)');
   if (o.out) await prepareRunDir(o.out, manifest, { resume: o.resume ?? false });
   o.onStart?.();
+  const loggers = o.loggers ?? [];
+  const lossEvery = loggers.length > 0 ? (o.lossEvery ?? Math.min(...loggers.map((l) => l.lossEvery ?? Math.max(1, Math.ceil(E / 10))))) : undefined;
+  if (lossEvery !== undefined && (!Number.isInteger(lossEvery) || lossEvery < 1)) throw new PrnnError(`loss-every must be an integer ≥ 1 (got ${lossEvery})`);
+  // logger calls run one after another, in event order; the first that fails stops the logging and fails
+  // the run when the logs are next flushed (the error is held, never left as an unhandled rejection)
+  let logged: Promise<void> = Promise.resolve();
+  let logFailure: { error: unknown } | undefined;
+  const log = (call: (logger: TrainingLogger) => void | Promise<void>): void => {
+    for (const logger of loggers) {
+      logged = logged
+        .then(() => (logFailure ? undefined : call(logger)))
+        .catch((error: unknown) => {
+          logFailure ??= { error };
+        });
+    }
+  };
+  const flushLogs = async (): Promise<void> => {
+    await logged;
+    if (logFailure) throw logFailure.error;
+  };
+  log((l) => l.runStart?.({ learner: o.learner.name, runSeed: manifest.runSeed, config: { ...o.config }, networks: manifest.networks.map((n) => ({ id: n.id, arch: n.arch, seed: n.seed })), ...(o.out ? { out: o.out } : {}) }));
 
   const summaries = new Array<RunNetworkSummary | undefined>(o.members.length);
   const trained: NetworkResult[] = [];
@@ -286,6 +316,11 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const reached = [...starts];
       const report = (k: number, episode: number, loss: number | undefined) => {
         reached[k] = episode;
+        if (lossEvery !== undefined && episode % lossEvery === 0) {
+          const value = loss !== undefined && Number.isFinite(loss) ? loss : null;
+          const networks = slices[k].ids;
+          log((l) => l.loss?.({ episode, networks, loss: value }));
+        }
         if (!o.onProgress) return;
         let doneNow = base;
         let work = trainedEpisodes;
@@ -302,6 +337,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         for (const [k, slice] of slices.entries()) {
           const hooks: TrainHooks = {
             onProgress: (p) => report(k, p.episode, p.loss),
+            ...(lossEvery !== undefined ? { progressEvery: lossEvery } : {}),
             checkpoint: o.out ? { everyEpisodes: every, save: save(slice) } : undefined,
             shouldStop: () => o.signal?.aborted === true,
           };
@@ -340,6 +376,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
                     checkpointEvery: every,
                     saveCheckpoint: o.out ? save(slice) : undefined,
                     onProgress: (episode, loss) => report(k, episode, loss),
+                    ...(lossEvery !== undefined ? { progressEvery: lossEvery } : {}),
                   },
                 )
                 .catch((error: unknown) => {
@@ -386,9 +423,24 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         summaries[from + k] = summarize(e, jsonNumber(r.fitness), r.trainingCurve.map(jsonNumber));
       }
       if (o.out) await removeCheckpoint(o.out);
+      if (loggers.length > 0) {
+        const ids = entries.map((e) => e.id);
+        const networks = result.networks;
+        for (let point = 0; point < o.config.curvePoints; point++) {
+          const episode = curvePointEpisode(o.config, point);
+          log((l) => l.curvePoint?.({ point, episode, networks: ids, fitness: networks.map((r) => jsonNumber(r.trainingCurve[point])) }));
+        }
+        log((l) => l.finalFitness?.({ networks: ids, fitness: networks.map((r) => jsonNumber(r.fitness)) }));
+        await flushLogs();
+      }
     }
+    const rate = trainingSeconds > 0 ? trainedEpisodes / trainingSeconds : Number.NaN;
+    log((l) => l.runEnd?.({ networks: o.members.length, netEpisodesPerSecond: Number.isFinite(rate) ? rate : null, ...(o.out ? { out: o.out } : {}) }));
+    await flushLogs();
   } finally {
     if (ownPool) await pool?.destroy();
+    await logged;
+    for (const logger of loggers) await logger.close?.();
   }
   return {
     networks: summaries as RunNetworkSummary[],

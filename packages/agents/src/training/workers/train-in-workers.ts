@@ -100,6 +100,8 @@ export interface SliceHooks {
   /** Shared stop flag (`Int32Array` on a SharedArrayBuffer); 1 = stop after the next checkpoint. */
   readonly stop?: Int32Array;
   readonly checkpointEvery?: number;
+  /** Report progress also after every this many episodes. */
+  readonly progressEvery?: number;
 }
 
 /** A SharedArrayBuffer-backed stop flag for `SliceHooks.stop`. */
@@ -129,7 +131,7 @@ export class TrainWorkerPool {
   }
 
   /** Trains one slice on a worker thread (queued when every thread is busy). */
-  async run(request: Omit<SliceRequest, 'port' | 'stop' | 'protocol' | 'checkpointEvery'>, hooks: SliceHooks = {}): Promise<SliceResult> {
+  async run(request: Omit<SliceRequest, 'port' | 'stop' | 'protocol' | 'checkpointEvery' | 'progressEvery'>, hooks: SliceHooks = {}): Promise<SliceResult> {
     const { port1, port2 } = new MessageChannel();
     // a checkpoint this thread failed to write (e.g. ENOSPC) is the error to report, with its code and path,
     // rather than the worker's copy of its message
@@ -155,6 +157,7 @@ export class TrainWorkerPool {
         port: port2,
         stop: hooks.stop,
         checkpointEvery: hooks.saveCheckpoint ? hooks.checkpointEvery : undefined,
+        ...(hooks.progressEvery !== undefined ? { progressEvery: hooks.progressEvery } : {}),
       };
       const result = (await Promise.race([this.pool.run(task, { transferList: [port2] }), this.failed]).catch((error: unknown) => {
         throw saveError ?? error;
@@ -184,7 +187,7 @@ export class TrainWorkerPool {
  * networks in member order. A network's randomness comes only from its own seed and the run seed, and a
  * population computes every network as it would alone, so the result does not depend on `workers` or `slices`.
  */
-export async function trainInWorkers(request: Omit<SliceRequest, 'port' | 'stop' | 'protocol' | 'checkpointEvery'>, opts: TrainInWorkersOptions): Promise<TrainResult> {
+export async function trainInWorkers(request: Omit<SliceRequest, 'port' | 'stop' | 'protocol' | 'checkpointEvery' | 'progressEvery'>, opts: TrainInWorkersOptions): Promise<TrainResult> {
   const workers = checkWorkers(opts.workers);
   const slices = opts.slices ?? workers;
   if (!Number.isInteger(slices) || slices < 1) throw new PrnnError(`slices must be an integer ≥ 1 (got ${slices})`);

@@ -40,6 +40,7 @@ function parentHooks(req: SliceRequest): { hooks: TrainHooks; close(): void } {
           }
         : undefined,
     shouldStop,
+    ...(req.progressEvery !== undefined ? { progressEvery: req.progressEvery } : {}),
   };
   return { hooks, close: () => port.close() };
 }

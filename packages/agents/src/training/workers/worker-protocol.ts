@@ -36,6 +36,8 @@ export interface SliceRequest {
   readonly resume?: LearnerState;
   /** Hand a checkpoint to the parent every this many episodes (needs `port`). */
   readonly checkpointEvery?: number;
+  /** Report progress also after every this many episodes (for loggers of the loss). */
+  readonly progressEvery?: number;
   /** Channel to the parent: progress and checkpoints go up, acknowledgements come down. */
   readonly port?: MessagePort;
   /** Shared flag, set to 1 by the parent: stop after the next checkpoint (without checkpoints: at once). */

@@ -1,0 +1,90 @@
+/**
+ * Services of a training run that plugins may bind or rebind in the container (see docs/DESIGN.md,
+ * "What is injected"): loggers of training events (`TYPES.Logger`, any number) and the progress reporter
+ * (`TYPES.ProgressReporter`, at most one; absent: the CLI's own progress bar), and the trainer runtime
+ * (`TYPES.TrainerRuntime`, bound by the built-in learners plugin).
+ */
+import type { TrainRunOptions, TrainRunResult } from '../training/train-run.js';
+
+/** What trains a run (the built-in: `trainRun`). A plugin may rebind it, e.g. to wrap `trainRun`. */
+export interface TrainerRuntime {
+  train(options: TrainRunOptions): Promise<TrainRunResult>;
+}
+
+/** A network of the run as loggers see it. */
+export interface LoggedNetwork {
+  readonly id: string;
+  readonly arch: string;
+  readonly seed: number;
+}
+
+/** The run starts: its configuration and networks, in run order. */
+export interface RunStartEvent {
+  readonly learner: string;
+  readonly runSeed: number;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly networks: readonly LoggedNetwork[];
+  readonly out?: string;
+}
+
+/** One point of a population's training curve: greedy test fitness of each network before `episode`. */
+export interface CurvePointEvent {
+  readonly point: number;
+  readonly episode: number;
+  /** The networks of the population, and their fitness at this point (null: not finite), in the same order. */
+  readonly networks: readonly string[];
+  readonly fitness: readonly (number | null)[];
+}
+
+/** The mean loss of a population (or slice of it) after `episode` episodes. */
+export interface LossEvent {
+  readonly episode: number;
+  readonly networks: readonly string[];
+  /** null when the learner reports no loss (or it is not finite). */
+  readonly loss: number | null;
+}
+
+/** Final fitness of the networks of a population. */
+export interface FinalFitnessEvent {
+  readonly networks: readonly string[];
+  readonly fitness: readonly (number | null)[];
+}
+
+/** The run ends (all networks trained or already stored). */
+export interface RunEndEvent {
+  readonly networks: number;
+  /** Network-episodes per second of training (null when nothing was trained in this call). */
+  readonly netEpisodesPerSecond: number | null;
+  readonly out?: string;
+}
+
+/**
+ * A logger of training events, bound to `TYPES.Logger` (several may be bound; each receives every event).
+ * Every method is optional; a returned promise is awaited before training continues.
+ */
+export interface TrainingLogger {
+  /** Wants the loss after every this many episodes (the run uses the smallest asked; default: a tenth of the run). */
+  readonly lossEvery?: number;
+  runStart?(event: RunStartEvent): void | Promise<void>;
+  curvePoint?(event: CurvePointEvent): void | Promise<void>;
+  loss?(event: LossEvent): void | Promise<void>;
+  finalFitness?(event: FinalFitnessEvent): void | Promise<void>;
+  runEnd?(event: RunEndEvent): void | Promise<void>;
+  /** Called once after the run, also when it failed or was interrupted. */
+  close?(): void | Promise<void>;
+}
+
+/** Progress of a run, in network-episodes. */
+export interface ProgressUpdate {
+  readonly done: number;
+  readonly total: number;
+  /** Network-episodes per second. */
+  readonly rate: number;
+  readonly loss?: number;
+}
+
+/** What shows a run's progress (the CLI's default: a bar on stderr). Bound to `TYPES.ProgressReporter`. */
+export interface ProgressReporter {
+  update(progress: ProgressUpdate): void;
+  finish(): void;
+}
