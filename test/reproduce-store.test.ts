@@ -37,10 +37,11 @@ describe('the store is the source of truth: prnn analyze --sweep on a copied sto
     copyFileSync(join(dir, 'results.sqlite'), join(copy, 'results.sqlite'));
     expect(readdirSync(copy)).toEqual(['results.sqlite']);
 
-    // the analysis settings of reproduce: the plan's test mazes and noise levels
+    // no analysis flags: a store is analysed at its plan's test mazes and noise levels, as reproduce analysed it
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { measures: { testMazes: number; noise: number[] } };
+    expect(plan.measures.testMazes).not.toBe(1000);
     const out = join(tmp(), 'report');
-    const a = runCli(['analyze', '--sweep', copy, '--mazes', String(plan.measures.testMazes), '--noise', plan.measures.noise.join(','), '--out', out, '--json']);
+    const a = runCli(['analyze', '--sweep', copy, '--out', out, '--json']);
     expect(a.stderr).toBe('');
     expect(a.status).toBe(0);
     const analyzed = JSON.parse(a.stdout) as { headline: { measure: string; paper: string; prnn: string; networks: number }[]; files: string[]; seconds: number };

@@ -120,8 +120,8 @@ export default class Analyze extends BaseCommand {
     }),
     out: Flags.string({ description: 'Report directory (missing, empty, or an earlier report, which is replaced).', required: true }),
     'allow-mixed': Flags.boolean({ description: 'Analyse --run directories together although their training differs (learner, episodes, …); they must still share one task.', default: false }),
-    mazes: Flags.integer({ description: 'Test mazes per network (docs/spec.md §4: 1 000).', default: 1000, min: 1, max: 1_000_000 }),
-    noise: Flags.string({ description: 'Sensor-noise levels of the sweep: a list or from:to:count.', default: PAPER_NOISE_SPEC }),
+    mazes: Flags.integer({ description: 'Test mazes per network (docs/spec.md §4: 1 000). Default 1 000; with --sweep, the test mazes of the sweep\'s plan.', min: 1, max: 1_000_000 }),
+    noise: Flags.string({ description: `Sensor-noise levels of the sweep: a list or from:to:count. Default ${PAPER_NOISE_SPEC}; with --sweep, the levels of the sweep's plan.` }),
     metrics: Flags.string({
       description: `Measures to compute, comma-separated (default all: ${MEASURE_NAMES.join(', ')}); names of plugin metrics add them as extra columns.`,
     }),
@@ -139,7 +139,14 @@ export default class Analyze extends BaseCommand {
 
   async run(): Promise<ReturnType<typeof analyzeJson>> {
     const { flags } = await this.parse(Analyze);
-    const noise = withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise));
+    // a sweep's store is analysed by default at the test mazes and noise levels its plan measured (so its stored
+    // noise sweeps are reused and the report equals the one `prnn reproduce` wrote)
+    const stored = flags.sweep === undefined ? undefined : withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
+    const noise =
+      flags.noise === undefined && stored !== undefined && stored.networks.length > 0
+        ? [...stored.networks[0].noiseLevels]
+        : withFlag('--noise', 'noise', () => parseNoiseSpec(flags.noise ?? PAPER_NOISE_SPEC));
+    const mazes = flags.mazes ?? stored?.testMazes ?? 1000;
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = analysisRegistry({ registry: await loadPlugins({ cwd: process.cwd() }) });
     const metrics =
@@ -153,15 +160,14 @@ export default class Analyze extends BaseCommand {
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);
-    const common = { mazes: flags.mazes, noise, metrics, registry, forest: { trees: flags.trees, folds: flags.folds, seed: flags.seed }, onProgress };
+    const common = { mazes, noise, metrics, registry, forest: { trees: flags.trees, folds: flags.folds, seed: flags.seed }, onProgress };
     let analysis: Analysis;
     try {
       if (flags.policy !== undefined) {
         const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
         analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
       } else if (flags.sweep !== undefined) {
-        const stored = withFlag('--sweep', 'sweep', () => readSweepStore(flags.sweep as string));
-        analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored, { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
+        analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored!, { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
       } else {
         analysis = await withFlagAsync('--run', undefined, () => analyzeRuns(flags.run as string[], { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() }, allowMixed: flags['allow-mixed'] }));
       }
