@@ -46,11 +46,14 @@ export function compiledPopulationKernel(def: ArchitectureDefinition): Populatio
 
 /**
  * The kernels a family trains with: its registered ones, plus the `compiled` path when the family was defined
- * by its step (`defineArchitecture`) and has no population kernel or own population of its own. The compiled
+ * by its step (`defineArchitecture`, under the definition's own family name) and has no population kernel or own
+ * population of its own. The compiled
  * path then comes first, so it is the family's default.
  */
 export function withCompiledPath(architecture: Architecture | undefined, registered: readonly Kernel[]): Kernel[] {
   const def = (architecture as { definition?: ArchitectureDefinition } | undefined)?.definition;
-  if (!def || def.createPopulation || registered.some(isPopulationKernel)) return [...registered];
+  // an architecture that took a definition's methods under another family name (a wrapper) is not that
+  // definition's family: its own createPopulation decides, so it gets no compiled path
+  if (!def || def.family !== architecture?.family || def.createPopulation || registered.some(isPopulationKernel)) return [...registered];
   return [compiledPopulationKernel(def), ...registered];
 }
