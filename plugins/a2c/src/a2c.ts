@@ -5,22 +5,24 @@
  * the compiled WebAssembly path).
  *
  * Per episode, for every network n (its own streams, so it trains the same alone and in any population):
- *   1. one fresh training maze; one rollout sampling a_t ~ π_t = softmax(z_t) (z_t: the network's 5 outputs)
+ *   1. one fresh training maze; one rollout sampling a_t ~ π_t (the network's 5 outputs, a softmax in every family)
  *      with n's exploration stream, recording s_t, a_t and the progress reward r_t;
- *   2. the value head V_t = w_v·z_t + b_v (a learner-owned linear readout of the outputs, see below);
+ *   2. the value head V_t = w_v·π_t + b_v (a learner-owned linear readout of the outputs, see below);
  *      δ_t = r_t + γ·V_{t+1} − V_t (V = 0 after the last step), GAE advantages Â_t = Σ_l (γλ)^l·δ_{t+l} and
  *      returns R_t = Â_t + V_t (both constants for the gradient);
- *   3. loss (mean over the episode's steps) L = −Â_t·log π_t[a_t] + c_v·½(V_t − R_t)² − β·H(π_t);
- *      dL/dz_t is the cotangent the VJP takes back through time; dL/dw_v, dL/db_v train the head;
+ *   3. loss (mean over the episode's steps) L = −Â_t·log(π_t[a_t] + ε) + c_v·½(V_t − R_t)² − β·H(π_t);
+ *      dL/dπ_t is the cotangent the VJP takes back through time; dL/dw_v, dL/db_v train the head;
  *   4. a per-network gradient-norm clip and one Adam step (PopulationOptimizer) on the network; Adam on the head.
  *
- * The value head: the runtime's models expose only the policy's outputs, so the head reads those (z_t, which
- * is itself a linear readout of the recurrent state) rather than the state; its parameters are the learner's
+ * The value head: the runtime's models expose only the policy's outputs, so the head reads those (π_t, a
+ * softmax of a linear readout of the recurrent state) rather than the state itself; its parameters are the learner's
  * (checkpointed with it), and the exported ONNX policy is unchanged (the policy contract never sees the head).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   COMPILED_PATH,
+  KernelSet,
+  compiledPopulationKernel,
   DEFAULT_EPISODES,
   MazeSet,
   PopulationOptimizer,
@@ -37,6 +39,7 @@ import {
   rolloutStreams,
   runEpisode,
   vjpLearningPass,
+  type ArchitectureDefinition,
   type DqnConfig,
   type EpisodeRecords,
   type LearnerConfig,
@@ -138,13 +141,15 @@ export interface A2cLossSettings {
   readonly valueCoef: number;
 }
 
+/** log π is taken as log(π + LOG_FLOOR), so a probability that underflowed to 0 gives a finite loss. */
+export const LOG_FLOOR = 1e-6;
+
 /** The A2C loss as a named operation: plain-arithmetic cotangents, and the same loss in tfjs ops. */
 export function a2cLoss(s: A2cLossSettings, outputs: number, population: number, maxSteps: number): LossOperation<A2cRecords> {
   const O = outputs;
   const P = population;
   const values = new Float64Array(maxSteps + 1);
   const adv = new Float64Array(maxSteps);
-  const pi = new Float64Array(O);
   const logPi = new Float64Array(O);
   /** V_t = w_v·z + b_v of network n at row (t·P + n). */
   const value = (z: Float32Array, r: A2cRecords, n: number, row: number): number => {
@@ -177,16 +182,10 @@ export function a2cLoss(s: A2cLossSettings, outputs: number, population: number,
         let loss = 0;
         for (let t = 0; t < len; t++) {
           const row = t * P + n;
-          let max = -Infinity;
-          for (let k = 0; k < O; k++) max = Math.max(max, z[row * O + k]);
-          let sum = 0;
-          for (let k = 0; k < O; k++) sum += Math.exp(z[row * O + k] - max);
-          const logSum = Math.log(sum) + max;
           let entropy = 0;
           for (let k = 0; k < O; k++) {
-            logPi[k] = z[row * O + k] - logSum;
-            pi[k] = Math.exp(logPi[k]);
-            entropy -= pi[k] * logPi[k];
+            logPi[k] = Math.log(z[row * O + k] + LOG_FLOOR);
+            entropy -= z[row * O + k] * logPi[k];
           }
           const a = r.actions[row];
           const A = adv[t];
@@ -195,11 +194,13 @@ export function a2cLoss(s: A2cLossSettings, outputs: number, population: number,
           loss += -A * logPi[a] + s.valueCoef * 0.5 * (v - ret) ** 2 - s.entropyCoef * entropy;
           const dV = s.valueCoef * (v - ret) * inv;
           for (let k = 0; k < O; k++) {
-            // policy: −Â·(1[k=a] − π_k); entropy: −β·dH/dz_k = β·π_k·(log π_k + H); value: dL/dV·w_k
-            const policy = -A * ((k === a ? 1 : 0) - pi[k]);
-            const ent = s.entropyCoef * pi[k] * (logPi[k] + entropy);
+            const q = z[row * O + k];
+            // policy: −Â/(π_a + ε) on the action taken; entropy: −β·dH/dπ_k = β·(log(π_k + ε) + π_k/(π_k + ε));
+            // value: dL/dV·w_k (the head reads π)
+            const policy = k === a ? -A / (q + LOG_FLOOR) : 0;
+            const ent = s.entropyCoef * (logPi[k] + q / (q + LOG_FLOOR));
             cot[row * O + k] = (policy + ent) * inv + dV * r.head[n * (O + 1) + k];
-            r.headGradients[n * (O + 1) + k] += dV * z[row * O + k];
+            r.headGradients[n * (O + 1) + k] += dV * q;
           }
           r.headGradients[n * (O + 1) + O] += dV;
         }
@@ -227,8 +228,8 @@ export function a2cLoss(s: A2cLossSettings, outputs: number, population: number,
         }
         const w = tf.tensor2d(r.head, [P, O + 1]);
         const V = tf.add(tf.sum(tf.mul(zs, tf.expandDims(tf.slice(w, [0, 0], [P, O]), 0)), 2), tf.reshape(tf.slice(w, [0, O], [P, 1]), [1, P]));
-        const logPi = tf.logSoftmax(zs);
-        const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logPi), logPi), 2));
+        const logPi = tf.log(tf.add(zs, LOG_FLOOR));
+        const entropy = tf.neg(tf.sum(tf.mul(zs, logPi), 2));
         const logPiA = tf.sum(tf.mul(logPi, tf.tensor3d(onehot, [steps, P, O])), 2);
         const per = tf.add(
           tf.sub(tf.neg(tf.mul(tf.tensor2d(A, [steps, P]), logPiA)), tf.mul(s.entropyCoef, entropy)),
@@ -244,7 +245,7 @@ export function a2cLoss(s: A2cLossSettings, outputs: number, population: number,
 export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
   const { task, config, members, seeds, model, taskSource } = run;
   if (!model.vjp) {
-    throw new PrnnError(`learner a2c needs a population with a vector-Jacobian product; the ${model.implementation} path of family ${model.family} has none (use --path compiled or generic)`, { parameter: 'path' });
+    throw new PrnnError(`learner a2c needs a population with a vector-Jacobian product; the ${model.implementation} path of family ${model.family} has none (choose a path with a vector-Jacobian product, e.g. compiled)`);
   }
   const P = members.length;
   const O = model.outputs;
@@ -270,15 +271,13 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
         if (active[n] !== 1) continue;
         const row = t * P + n;
         records.obs.set(obs.subarray(n * I, (n + 1) * I), row * I);
-        // a ~ softmax(z) by inversion with the network's exploration stream
-        let max = -Infinity;
-        for (let k = 0; k < O; k++) max = Math.max(max, z[n * O + k]);
+        // a ~ π_t = the network's outputs (every family's outputs are a softmax), by inversion with its exploration stream
         let sum = 0;
-        for (let k = 0; k < O; k++) sum += Math.exp(z[n * O + k] - max);
+        for (let k = 0; k < O; k++) sum += z[n * O + k];
         let u = streams.exploration[n].float() * sum;
         let a = O - 1;
         for (let k = 0; k < O; k++) {
-          u -= Math.exp(z[n * O + k] - max);
+          u -= z[n * O + k];
           if (u < 0) {
             a = k;
             break;
@@ -357,19 +356,21 @@ const definition = defineLearner<A2cConfig>({
 });
 
 /**
- * The path a2c trains on when the job names none: the family's default when it has a VJP, else `compiled`
- * when registered (the 9-pathway family's default, the hand wasm-simd kernel, has no VJP), else `generic`.
+ * The job a2c trains: as given when it names a path or its family's default path has a VJP (a family defined by
+ * its step defaults to `compiled`); else — the 9-pathway family, whose default hand kernel (wasm-simd) has no
+ * VJP — the family's step on the `compiled` path, added to the job's kernels for this run.
  */
-export function a2cPath(job: TrainJob<A2cConfig>): string | undefined {
-  if (job.path !== undefined || !job.kernels) return job.path;
-  const paths = job.kernels.paths();
+export function a2cJob(job: TrainJob<A2cConfig>): TrainJob<A2cConfig> {
+  if (job.path !== undefined || !job.kernels) return job;
   const first = job.kernels.resolvePath(undefined);
-  if (first === 'generic' || first === COMPILED_PATH) return first;
-  return paths.includes(COMPILED_PATH) ? COMPILED_PATH : 'generic';
+  if (first === COMPILED_PATH) return job;
+  const def = (job.architecture as { definition?: ArchitectureDefinition }).definition;
+  if (!def) return job;
+  return { ...job, kernels: new KernelSet(job.kernels.family, [compiledPopulationKernel(def), ...job.kernels.kernels]), path: COMPILED_PATH };
 }
 
-/** The `a2c` learner, run by the learner runtime (on the path `a2cPath` chooses). */
+/** The `a2c` learner, run by the learner runtime (on the job `a2cJob` makes). */
 export const a2cLearner: typeof definition = {
   ...definition,
-  train: (job, hooks) => definition.train({ ...job, path: a2cPath(job) }, hooks),
+  train: (job, hooks) => definition.train(a2cJob(job), hooks),
 };
