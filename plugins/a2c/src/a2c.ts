@@ -21,6 +21,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   COMPILED_PATH,
+  GENERIC_PATH,
+  POPULATION_OPERATION,
   KernelSet,
   compiledPopulationKernel,
   DEFAULT_EPISODES,
@@ -356,17 +358,19 @@ const definition = defineLearner<A2cConfig>({
 });
 
 /**
- * The job a2c trains: as given when it names a path or its family's default path has a VJP (a family defined by
- * its step defaults to `compiled`); else — the 9-pathway family, whose default hand kernel (wasm-simd) has no
- * VJP — the family's step on the `compiled` path, added to the job's kernels for this run.
+ * The job a2c trains. Population kernels written by hand (the 9-pathway family's `wasm-simd` and `fused`, its
+ * default) have no VJP, so a job on one of them trains its family's step on the `compiled` path instead (added
+ * to the job's kernels for this run); `compiled` and `generic` are kept (a generic population without a VJP is
+ * refused when the run starts).
  */
 export function a2cJob(job: TrainJob<A2cConfig>): TrainJob<A2cConfig> {
-  if (job.path !== undefined || !job.kernels) return job;
-  const first = job.kernels.resolvePath(undefined);
-  if (first === COMPILED_PATH) return job;
+  if (!job.kernels) return job;
+  const path = job.kernels.resolvePath(job.path);
+  if (path === COMPILED_PATH || path === GENERIC_PATH) return job;
   const def = (job.architecture as { definition?: ArchitectureDefinition }).definition;
   if (!def) return job;
-  return { ...job, kernels: new KernelSet(job.kernels.family, [compiledPopulationKernel(def), ...job.kernels.kernels]), path: COMPILED_PATH };
+  const others = job.kernels.kernels.filter((k) => !(k.operation === POPULATION_OPERATION && k.name === COMPILED_PATH));
+  return { ...job, kernels: new KernelSet(job.kernels.family, [compiledPopulationKernel(def), ...others]), path: COMPILED_PATH };
 }
 
 /** The `a2c` learner, run by the learner runtime (on the job `a2cJob` makes). */
