@@ -269,10 +269,11 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
   const losses = new Float32Array(P);
   const policy: StepPolicy = {
     act(t, obs, z, active, actions) {
+      // every network's s_t, as the forward pass read it (so the VJP reuses the rollout's recorded forward)
+      records.obs.set(obs, t * P * I);
       for (let n = 0; n < P; n++) {
         if (active[n] !== 1) continue;
         const row = t * P + n;
-        records.obs.set(obs.subarray(n * I, (n + 1) * I), row * I);
         // a ~ π_t = the network's outputs (every family's outputs are a softmax), by inversion with its exploration stream
         let sum = 0;
         for (let k = 0; k < O; k++) sum += z[n * O + k];
