@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveTaskOptions } from '@prnn/env';
+import { Rng, resolveTaskOptions } from '@prnn/env';
 import {
   COMPILED_PATH,
   KernelSet,
@@ -29,8 +29,8 @@ const settings = { gamma: 0.9, gaeLambda: 0.8, entropyCoef: 0.05, valueCoef: 0.5
 
 /** A random episode of P networks, T steps, O outputs (a softmax per row), with ragged lengths. */
 function randomEpisode(T: number, P: number, I: number, O: number, seed: number): { records: A2cRecords; q: Float32Array } {
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rng = new Rng(seed);
+  const rnd = () => rng.float();
   const base = allocateEpisodeRecords(T, P, I, O);
   const records: A2cRecords = { ...base, rewards: new Float32Array(T * P), head: new Float32Array(P * (O + 1)), headGradients: new Float32Array(P * (O + 1)) };
   for (let i = 0; i < base.obs.length; i++) base.obs[i] = rnd();
@@ -43,7 +43,10 @@ function randomEpisode(T: number, P: number, I: number, O: number, seed: number)
   const q = new Float32Array(T * P * O);
   for (let r = 0; r < T * P; r++) {
     let sum = 0;
-    for (let k = 0; k < O; k++) sum += (q[r * O + k] = Math.exp(3 * rnd()));
+    for (let k = 0; k < O; k++) {
+      q[r * O + k] = Math.exp(3 * rnd());
+      sum += q[r * O + k];
+    }
     for (let k = 0; k < O; k++) q[r * O + k] /= sum;
   }
   return { records, q };
