@@ -81,8 +81,9 @@ export interface A2cConfig extends LearnerConfig {
 }
 
 /**
- * Defaults: the DQN's episode budget, discount, Adam, clip, hidden size, sensor noise, curve and test set
- * (docs/spec.md §3–4); GAE λ 0.95, entropy 0.01 and value weight 0.5 as in common A2C/PPO practice.
+ * Defaults: the DQN's episode budget, discount, Adam β and ε, clip, hidden size, sensor noise, curve and test
+ * set (docs/spec.md §3–4); GAE λ 0.95, entropy 0.01 and value weight 0.5 as in common A2C/PPO practice; step
+ * size 3e-4 (1e-3 and 3e-3 reach 0.8 on FC / Track and then collapse, see docs/guides/learners.md).
  */
 export function a2cDefaults(task: TaskOptions): A2cConfig {
   return {
@@ -91,7 +92,7 @@ export function a2cDefaults(task: TaskOptions): A2cConfig {
     gaeLambda: 0.95,
     entropyCoef: 0.01,
     valueCoef: 0.5,
-    lr: 1e-3,
+    lr: 3e-4,
     beta1: 0.9,
     beta2: 0.999,
     adamEpsilon: 1e-8,
