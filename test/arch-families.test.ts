@@ -45,7 +45,7 @@ describe('--arch all and the paper presets with an architecture plugin loaded', 
     const lowrank = path.join(cwd, 'lowrank');
     expect(runCli(['sweep', 'plan', lowrank, '--arch', 'family:lowrank-rnn', '--episodes', '20', '--json'], { cwd }).status).toBe(0);
     expect(readPlanJson(lowrank).networks.map((n) => `${n.arch.family}/${n.arch.name}`)).toEqual(['lowrank-rnn/lowrank-r1', 'lowrank-rnn/lowrank-r2']);
-    expect(readPlanJson(lowrank).path).toBe('generic');
+    expect(readPlanJson(lowrank).path).toBe('compiled');
   });
 
   it('an unknown family is one line naming --arch and the loaded families', () => {
@@ -65,7 +65,7 @@ describe('--arch all and the paper presets with an architecture plugin loaded', 
     );
     expect(plan.stderr).toBe('');
     const p = readPlanJson(dir);
-    expect(p.paths).toEqual({ 'nine-pathway': 'wasm-simd', 'lowrank-rnn': 'generic' });
+    expect(p.paths).toEqual({ 'nine-pathway': 'wasm-simd', 'lowrank-rnn': 'compiled' });
     // fc × 2 fill one chunk; the four low-rank networks take two chunks of their own (3 + 1)
     expect(p.chunks.map((c) => c.to - c.from)).toEqual([2, 3, 1]);
     for (const c of p.chunks) expect(new Set(p.networks.slice(c.from, c.to).map((n) => n.arch.family)).size).toBe(1);

@@ -48,8 +48,13 @@ describe('browser bundle', () => {
     expect(found.some((line) => line.startsWith('node:fs'))).toBe(true);
   });
 
-  it('the browser entry exports everything but the file-system helpers', () => {
-    const fsOnly = ['writeFileAtomic', 'makeDirectories', 'removeEmptyDirectories', 'saveMazeSet', 'loadMazeSet'];
+  it('the browser entry exports everything but the file-system and process helpers', () => {
+    const fsOnly = [
+      'writeFileAtomic', 'makeDirectories', 'removeEmptyDirectories', 'saveMazeSet', 'loadMazeSet',
+      // system-error lines, write probes and free space (node:fs), the test hook that signals the process
+      'EXPLAINED_SYSTEM_ERRORS', 'systemErrorInfo', 'systemErrorParts', 'systemErrorMessage', 'explainSystemError',
+      'probeWritableDirectory', 'availableBytes', 'testFaultPoint',
+    ];
     const missing = Object.keys(envNode).filter((name) => !(name in envBrowser));
     expect(missing.every((name) => fsOnly.includes(name))).toBe(true);
     expect(missing).toContain('writeFileAtomic');
