@@ -26,7 +26,7 @@ export function settingsLines(a: Analysis): string[] {
   for (const s of a.sources) {
     lines.push(
       s.kind !== 'policy'
-        ? `${s.kind} ${s.path}: learner ${s.learner}, run seed ${s.runSeed}, ${s.networks} trained networks, test-set seed ${s.mazeSeed}${s.reusedEval ? ' (noise sweep from its eval.json)' : ''}; config ${JSON.stringify(s.config)}`
+        ? `${s.kind} ${s.path}: learner ${s.learner}, run seed ${s.runSeed}, ${s.networks} trained networks, test-set seed ${s.mazeSeed}${s.reusedEval ? (s.kind === 'store' ? ' (noise sweeps as stored)' : ' (noise sweep from its eval.json)') : ''}; config ${JSON.stringify(s.config)}`
         : `policy ${s.path}, test-set seed ${s.mazeSeed}`,
     );
   }
