@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/env';
 import { registerGradients } from '../tfjs-gradients.js';
 import { GENERIC_PATH, type KernelSet } from './kernel.js';
-import type { EpisodeRecords, PopulationModel } from './population-model.js';
+import type { EpisodeRecords, PopulationModel, PopulationParameters } from './population-model.js';
 
 /**
  * A learner's loss over one episode, as a named operation (the way tfjs names ops): `loss` is its generic
@@ -50,6 +50,37 @@ export function checkEpisodeRecords(model: PopulationModel, records: EpisodeReco
   return steps;
 }
 
+/**
+ * tfjs autodiff of `f` with respect to a population's parameters (tensors made from `parameters.values`, in
+ * its order and shapes), seeded with `dy` (default: f is a scalar), into `gradients` (overwritten). A
+ * parameter `f` does not reach (e.g. a recurrent pathway in a one-step episode) gets zero, not an error.
+ */
+export function parameterGradients(
+  parameters: PopulationParameters,
+  f: (params: readonly tf.Tensor[]) => tf.Tensor,
+  gradients: readonly Float32Array[],
+  dy?: tf.Tensor,
+): void {
+  registerGradients();
+  const { names, shapes, values } = parameters;
+  if (gradients.length !== values.length) throw new PrnnError(`expected ${values.length} gradient arrays (got ${gradients.length})`);
+  const engine = tf.engine() as unknown as {
+    gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
+  };
+  tf.tidy(() => {
+    const params = values.map((v, k) => tf.tensor(v, shapes[k] as number[]));
+    const { grads } = engine.gradients(() => f(params), params, dy, true);
+    grads.forEach((g, k) => {
+      if (!g) {
+        gradients[k].fill(0);
+        return;
+      }
+      if (g.size !== gradients[k].length) throw new PrnnError(`gradient of parameter ${names[k]} has ${g.size} values, expected ${gradients[k].length}`);
+      gradients[k].set(g.dataSync() as Float32Array);
+    });
+  });
+}
+
 /** The generic learning pass: tfjs autodiff of `op.loss` over `model.unroll` (BPTT from the zero state). */
 export function autodiffLearningPass<R extends EpisodeRecords>(
   model: PopulationModel,
@@ -67,32 +98,16 @@ export function autodiffLearningPass<R extends EpisodeRecords>(
   if (!model.unroll) {
     throw new PrnnError(`the ${model.implementation} population of family ${model.family} has no kernel for ${op.operation} and cannot be differentiated generically`);
   }
-  registerGradients();
-  const { names, shapes, values } = model.parameters;
-  // engine().gradients with allowNoGradients: a parameter the loss does not reach (e.g. a recurrent
-  // pathway in a one-step episode) gets a zero gradient instead of an error
-  const engine = tf.engine() as unknown as {
-    gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
-  };
   let perNetwork: tf.Tensor | null = null;
-  tf.tidy(() => {
-    const params = values.map((v, k) => tf.tensor(v, shapes[k] as number[]));
-    const { grads } = engine.gradients(
-      () => {
-        const l = op.loss(model.unroll!(params, records, steps), records, steps);
-        perNetwork = tf.keep(l);
-        return tf.sum(l);
-      },
-      params,
-      undefined,
-      true,
-    );
-    grads.forEach((g, k) => {
-      if (!g) return;
-      if (g.size !== gradients[k].length) throw new PrnnError(`gradient of parameter ${names[k]} has ${g.size} values, expected ${gradients[k].length}`);
-      gradients[k].set(g.dataSync() as Float32Array);
-    });
-  });
+  parameterGradients(
+    model.parameters,
+    (params) => {
+      const l = op.loss(model.unroll!(params, records, steps), records, steps);
+      perNetwork = tf.keep(l);
+      return tf.sum(l);
+    },
+    gradients,
+  );
   const kept = perNetwork as tf.Tensor | null;
   if (kept) {
     losses.set(kept.dataSync() as Float32Array);

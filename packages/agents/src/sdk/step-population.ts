@@ -3,7 +3,7 @@ import { PrnnError, Rng } from '@prnn/env';
 import type { ArchInfo, PopulationMember } from './architecture.js';
 import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from './define-architecture.js';
 import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';
-import { registerGradients } from '../tfjs-gradients.js';
+import { parameterGradients } from './learning-pass.js';
 import { STREAM } from './streams.js';
 
 function size(shape: readonly number[]): number {
@@ -286,27 +286,14 @@ export class StepPopulation implements PopulationModel {
       if (!last) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
       this.vjpEpisode = null;
       const { episode, steps } = last;
-      const { names, shapes, values } = this.parameters;
-      if (gradients.length !== values.length) throw new PrnnError(`expected ${values.length} gradient arrays (got ${gradients.length})`);
       const n = steps * this.population * this.outputs;
       if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
-      registerGradients();
-      const engine = tf.engine() as unknown as {
-        gradients(f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean): { value: tf.Tensor; grads: (tf.Tensor | null | undefined)[] };
-      };
-      tf.tidy(() => {
-        const params = values.map((v, k) => tf.tensor(v, shapes[k] as number[]));
-        const dy = tf.tensor3d(cotangents.subarray(0, n), [steps, this.population, this.outputs]);
-        const { grads } = engine.gradients(() => this.unroll(params, episode, steps), params, dy, true);
-        grads.forEach((g, k) => {
-          if (!g) {
-            gradients[k].fill(0);
-            return;
-          }
-          if (g.size !== gradients[k].length) throw new PrnnError(`gradient of parameter ${names[k]} has ${g.size} values, expected ${gradients[k].length}`);
-          gradients[k].set(g.dataSync() as Float32Array);
-        });
-      });
+      const dy = tf.tensor3d(cotangents.subarray(0, n), [steps, this.population, this.outputs]);
+      try {
+        parameterGradients(this.parameters, (params) => this.unroll(params, episode, steps), gradients, dy);
+      } finally {
+        dy.dispose();
+      }
     },
   };
 
