@@ -6,6 +6,7 @@
 // usage: node scripts/ab-maze-generation.mjs BASELINE_ENV_DIST [kind …]  (a copy of packages/env/dist from the build before)
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
+const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 const kinds = process.argv.length > 3 ? process.argv.slice(3) : ['general', 'track', 'h'];
 const P = 128;
 const ROUNDS = 40;
@@ -14,7 +15,7 @@ const REPEATS = 31;
 function make(M, kind) {
   const task = M.resolveTaskOptions(kind, {});
   const set = M.MazeSet.allocate(task, P);
-  const rngs = Array.from({ length: P }, (_, n) => M.Rng.derive(n, 7));
+  const rngs = Array.from({ length: P }, (_, n) => (M.Rng ?? core.Rng).derive(n, 7));
   return { M, set, rngs };
 }
 

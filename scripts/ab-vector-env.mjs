@@ -2,6 +2,7 @@
 // usage: node scripts/ab-vector-env.mjs BASELINE_ENV_DIST [general|track]  (e.g. a copy of packages/env/dist from the build before)
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
+const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 const N = 21000, STEPS = 20;
 function make(M, kind) {
   const task = M.resolveTaskOptions(kind, {});
@@ -15,7 +16,7 @@ function make(M, kind) {
 const kind = process.argv[3] ?? 'general';
 const ea = make(A, kind), eb = make(B, kind);
 const acts = new Int32Array(N);
-const rng = new A.Rng(9);
+const rng = new (A.Rng ?? core.Rng)(9); // a baseline from before @prnn/core has its own Rng
 const run = (env, reps) => { const t0 = performance.now(); for (let r = 0; r < reps; r++) { for (let i = 0; i < N; i++) acts[i] = (i * 7 + r * 3) % 5; env.step(acts); } return (performance.now() - t0) / reps; };
 // equality check
 for (let r = 0; r < 50; r++) {

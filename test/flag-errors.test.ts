@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PrnnError, parameterError } from '@prnn/env';
+import { PrnnError, parameterError } from '@prnn/core';
 import { nameFlag, withParameterFlags } from '../src/cli/flag-errors.js';
 import { configureWithFlagNames } from '../src/commands/train.js';
 

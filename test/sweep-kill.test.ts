@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { rowCounts, spawnCli, storedRows, tempDirs } from './sweep-helpers.js';

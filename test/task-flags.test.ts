@@ -1,4 +1,5 @@
-import { PrnnError, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { describe, expect, it } from 'vitest';
 import { taskFlags, taskOptionsFromFlags } from '../src/cli/task-flags.js';
 

@@ -1,5 +1,5 @@
 import { Command, Errors, Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { errorMessageLine } from './error-line.js';
 import { systemErrorLine, type CommandShape } from './system-error-line.js';
 

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { PrnnError, availableBytes } from '@prnn/env';
+import { PrnnError, availableBytes } from '@prnn/core';
 import { formatBytes } from './workers-flag.js';
 
 /** The nearest existing directory at or above `path` (where a missing output directory would be made). */

@@ -1,4 +1,4 @@
-import { PrnnError, systemErrorMessage } from '@prnn/env';
+import { PrnnError, systemErrorMessage } from '@prnn/core';
 
 /**
  * Makes a library error name the flag the user typed: `backend must be one of …` → `--backend must be one

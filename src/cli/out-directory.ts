@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PrnnError, makeDirectories, probeWritableDirectory, systemErrorMessage } from '@prnn/env';
+import { PrnnError, makeDirectories, probeWritableDirectory, systemErrorMessage } from '@prnn/core';
 
-export { removeEmptyDirectories } from '@prnn/env';
+export { removeEmptyDirectories } from '@prnn/core';
 
 /**
  * Makes sure `path` (the value of `flag`) is a directory, creating the missing levels (`makeDirectories`).

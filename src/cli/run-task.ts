@@ -1,4 +1,5 @@
-import { PrnnError, resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { taskOptionsFromFlags, type TaskFlagValues } from './task-flags.js';
 
 const TASK_FLAG_NAMES = ['maze', 'size', 'channels', 'gap', 'cue-sparsity', 'wall-sparsity', 'maze-noise', 'steps', 'compat', 'active-channels'] as const;

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** A duration in seconds in [min, max] (min exclusive when `exclusiveMin`), rejected with the flag's name. */
 export function secondsFlag(min: number, max: number, exclusiveMin: boolean) {

@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { checkFinalTestExport, parseNoiseSpec, type Registry } from '@prnn/agents';
 import { buildSweepPlan, sweepPreset, type SweepPlan, type SweepPreset } from '@prnn/sweeps';
 import { configureWithFlagNames, parseLearnerParams, resolveArchList } from '../commands/train.js';

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { systemErrorInfo, systemErrorMessage } from '@prnn/env';
+import { systemErrorInfo, systemErrorMessage } from '@prnn/core';
 
 /** What a command declares: its flags (with their kind) and its positional arguments, in order. */
 export interface CommandShape {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { COMPAT_MODES, PrnnError, TASK_DEFAULTS, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { COMPAT_MODES, TASK_DEFAULTS, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { TaskSource } from '@prnn/agents';
 
 const GROUP = 'TASK';

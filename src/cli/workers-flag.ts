@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** `--workers N`: worker threads, an integer ≥ 1; default the machine's core count. */
 export const workersFlag = Flags.custom<number>({

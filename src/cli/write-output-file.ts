@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PrnnError, probeWritableDirectory, systemErrorMessage, systemErrorParts, writeFileAtomic } from '@prnn/env';
+import { PrnnError, probeWritableDirectory, systemErrorMessage, systemErrorParts, writeFileAtomic } from '@prnn/core';
 
 /** Writes a command's output file via temp file + rename; failures become one clear PrnnError naming the flag. */
 export async function writeOutputFile(flag: string, path: string, data: Uint8Array | string): Promise<void> {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { probeWritableDirectory } from '@prnn/env';
+import { probeWritableDirectory } from '@prnn/core';
 import { existingAncestor } from '../cli/disk-space.js';
 import { initBackend, loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import {
   EVAL_ENGINES,
   evaluatePolicy,

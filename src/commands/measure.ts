@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { initBackend, loadPlugins, loadRun, measureRun, type RunMeasures } from '@prnn/agents';
 import { analysisMetricsPlugin } from '@prnn/analysis';
 import { BaseCommand } from '../cli/base-command.js';

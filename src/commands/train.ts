@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { PrnnError, quantile, testFaultPoint } from '@prnn/env';
+import { PrnnError, quantile, testFaultPoint } from '@prnn/core';
 import { MAX_EPISODES, MAX_RUN_NETWORKS, TrainingInterrupted, listCheckpoints, checkMemoryFits, estimateTrainMemory, initBackend, loadPlugins, type ArchInfo, type Registry, type TrainRunResult } from '@prnn/agents';
 import { BaseCommand } from '../cli/base-command.js';
 import { errorMessageLine } from '../cli/error-line.js';

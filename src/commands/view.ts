@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Flags } from '@oclif/core';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { loadPlugins, loadRun, type Architecture } from '@prnn/agents';
 import { MAX_POLICIES, openViewerSource, startViewerServer, writeStaticViewer, type StaticViewerResult } from '@prnn/viewer';
 import { BaseCommand } from '../cli/base-command.js';

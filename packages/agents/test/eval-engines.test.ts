@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { generateMazeSet, resolveTaskOptions, Rng } from '@prnn/env';
+import { generateMazeSet, resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { initBackend } from '../src/backend.js';
 import { archInfo, createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
 import { initWeights, paperArchitectures, parseArch, referenceStep, zeroState } from '../src/architectures/nine-pathway/family.js';

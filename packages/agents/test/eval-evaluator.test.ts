@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { generateMazeSet, resolveTaskOptions, Rng } from '@prnn/env';
+import { generateMazeSet, resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { evaluatePolicy, PolicyEvaluator } from '../src/eval/policy-evaluator.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { parseNoiseSpec, trapezoidArea } from '../src/eval/noise-spec.js';
 
 describe('parseNoiseSpec', () => {

@@ -1,4 +1,4 @@
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { describe, expect, it } from 'vitest';
 import {
   PATHWAYS,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { PATHWAYS, paperArchitectures } from '../src/architectures/nine-pathway/family.js';
 import { createFusedPopulation } from '../src/architectures/nine-pathway/fused/fused-population.js';
 import { createTfjsPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';

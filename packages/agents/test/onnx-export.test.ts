@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import {
   initWeights,
   paperArchitectures,

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { OnnxDataType } from '../src/onnx/onnx-proto-writer.js';
 import { META } from '../src/onnx/policy-contract.js';

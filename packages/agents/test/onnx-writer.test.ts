@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import onnxProto from 'onnx-proto';
-import { Rng, crc32 } from '@prnn/env';
+import { Rng, crc32 } from '@prnn/core';
 import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { readOnnxModelHeader } from '../src/onnx/onnx-metadata-reader.js';

@@ -1,4 +1,5 @@
-import { Rng, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { archInfo } from '../src/architectures/nine-pathway/arch-info.js';
 import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';

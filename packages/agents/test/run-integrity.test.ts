@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { crc32 } from '@prnn/env';
+import { crc32 } from '@prnn/core';
 import { dqnLearner } from '../src/learners/dqn.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/run/checkpoint.js';
 import { loadRun, readNetworkWeights } from '../src/run/run-dir.js';

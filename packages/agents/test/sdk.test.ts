@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ContainerModule } from 'inversify';
-import { PrnnError, make, registeredEnvs } from '@prnn/env';
+import { make, registeredEnvs } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArch } from '../src/architectures/nine-pathway/family.js';
 import { archInfo } from '../src/architectures/nine-pathway/architecture.js';

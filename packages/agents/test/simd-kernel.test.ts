@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../src/architectures/nine-pathway/family.js';
 import { createFusedPopulation } from '../src/architectures/nine-pathway/fused/fused-population.js';
 import { createTfjsPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { PrnnError, parameterError } from '@prnn/env';
+import { PrnnError, parameterError } from '@prnn/core';
 import { trainDqn } from '../src/learners/dqn.js';
 import { resolveDqnConfig } from '../src/learners/dqn-config.js';
 import type { LearnerState } from '../src/sdk/learner.js';

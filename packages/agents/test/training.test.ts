@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { PrnnError } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import { trainDqn } from '../src/learners/dqn.js';
 import { epsilonAt, resolveDqnConfig, dqnDefaults } from '../src/learners/dqn-config.js';
 import type { LearnerState } from '../src/sdk/learner.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@prnn/env';
 import { PopulationOptimizer } from '../src/training/population-optimizer.js';
 import { argmaxWithTies } from '../src/training/evaluate-greedy.js';
 import { architecture, kernels, cpuBackend, maxAbsDiff, members, smallConfig, track } from './training-helpers.js';

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { generateMazeSet, Rng } from '@prnn/env';
+import { generateMazeSet } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { ninePathwayWeightFedKernel } from '../src/onnx/nine-pathway-weight-fed.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import {
   benjaminiHochberg,
   compareToReference,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import {
   buildNinePathwayOnnx,
   builtinPlugins,

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveTaskOptions, Rng } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import {
   builtinPlugins,
   createContainer,

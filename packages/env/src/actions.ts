@@ -1,4 +1,4 @@
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue } from '@prnn/core';
 
 /** The five actions, in order (docs/spec.md §1.4). The first four are also the sensor order (docs/spec.md §1.3). */
 export const ACTION_NAMES = ['left', 'right', 'up', 'down', 'stay'] as const;

@@ -1,8 +1,7 @@
 // The browser-safe entry of @prnn/env (the "browser" export condition): every module but those that touch the
-// file system (maze files, atomic writes, directory creation), which index.ts adds. A new module that imports no
+// file system (maze files), which index.ts adds. The shared utilities (errors, RNG, CRC, statistics) are
+// @prnn/core's. A new module that imports no
 // Node built-in belongs here; packages/viewer/test/browser-bundle.test.ts checks that this bundles for a browser.
-export * from './errors.js';
-export * from './rng.js';
 export * from './task-options.js';
 export * from './maze-set.js';
 export * from './bfs.js';
@@ -11,7 +10,6 @@ export * from './corridor-maze.js';
 export * from './track-maze.js';
 export * from './h-maze.js';
 export * from './generate.js';
-export * from './crc32.js';
 export * from './maze-codec.js';
 export * from './stats.js';
 export * from './render-ascii.js';
@@ -25,5 +23,3 @@ export * from './env.js';
 export * from './registry.js';
 export * from './vector-env.js';
 export * from './wrappers.js';
-export * from './bench.js';
-export * from './quantile.js';

@@ -1,5 +1,5 @@
 import { MazeSet, type MazeView } from './maze-set.js';
-import { Rng } from './rng.js';
+import { Rng } from '@prnn/core';
 import type { TaskOptions } from './task-options.js';
 
 /**

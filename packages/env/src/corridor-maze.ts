@@ -1,6 +1,6 @@
 import { fillDistanceFields } from './bfs.js';
 import type { MazeSet } from './maze-set.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@prnn/core';
 
 /**
  * What the corridor mazes (Track, H; docs/spec.md §1.2) share: cue ramps from 0.1 to 0.5, a blank slot to carve

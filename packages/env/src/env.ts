@@ -3,12 +3,11 @@ import {
   checkRewardMode, checkSensorNoise, type RewardMode,
 } from './actions.js';
 import type { Env, RenderMode, ResetArgs, ResetResult, StepResult } from './env-api.js';
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue, Rng } from '@prnn/core';
 import { generateMazeInto } from './generate.js';
 import { MazeSet } from './maze-set.js';
 import { renderAscii } from './render-ascii.js';
 import { renderSvg } from './render-svg.js';
-import { Rng } from './rng.js';
 import { trialFitness } from './scoring.js';
 import { Box, Discrete } from './spaces.js';
 import { OPTION_KEYS, resolveTaskOptions, type MazeKind, type TaskOptions } from './task-options.js';

@@ -1,7 +1,6 @@
 import { bfsFromGoal } from './bfs.js';
-import { PrnnError } from './errors.js';
+import { PrnnError, type Rng } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
-import type { Rng } from './rng.js';
 
 const TWO_POW_32 = 4294967296;
 /** Distance rows kept per scratch: every d_max of a 9×9 maze (≤ 80), 33 KB per table. */

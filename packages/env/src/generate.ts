@@ -1,8 +1,7 @@
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue, Rng } from '@prnn/core';
 import { generateGeneralMaze } from './general-maze.js';
 import { generateHMaze } from './h-maze.js';
 import { MazeSet } from './maze-set.js';
-import { Rng } from './rng.js';
 import type { TaskOptions } from './task-options.js';
 import { generateTrackMaze } from './track-maze.js';
 

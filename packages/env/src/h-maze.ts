@@ -22,7 +22,7 @@
 import { buildCorridorLayouts, copyCorridorLayout, layoutsMatch, type CorridorLayouts } from './corridor-layouts.js';
 import { addCorridorNoise, clearCues, clearSlot, corridorScratch, placeStartAndGoal, setCue } from './corridor-maze.js';
 import type { MazeSet } from './maze-set.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@prnn/core';
 import type { TaskOptions } from './task-options.js';
 
 /** The four goal corners, in the order of the `corner` argument: top-left, top-right, bottom-left, bottom-right. */

@@ -1,5 +1,4 @@
-import { crc32 } from './crc32.js';
-import { PrnnError, describeValue } from './errors.js';
+import { crc32, PrnnError, describeValue } from '@prnn/core';
 import { MazeSet } from './maze-set.js';
 import { resolveTaskOptions, type TaskOptions } from './task-options.js';
 

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { PrnnError } from './errors.js';
+import { PrnnError, writeFileAtomic } from '@prnn/core';
 import { decodeMazeSet, encodeMazeSet } from './maze-codec.js';
 import type { MazeSet } from './maze-set.js';
-import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Saves `set` to `path` in the maze-set file format (see maze-codec.ts), via a temporary file and a rename. */
 export async function saveMazeSet(set: MazeSet, path: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue } from '@prnn/core';
 import type { TaskOptions } from './task-options.js';
 
 /** One maze of a MazeSet: subarray views into the set's packed buffers (no copies). */

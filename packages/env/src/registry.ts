@@ -1,6 +1,6 @@
 import type { Env } from './env-api.js';
 import { MazeEnv, type MazeEnvOptions } from './env.js';
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue } from '@prnn/core';
 
 /** Builds an env from the options given to `make`. */
 export type EnvFactory = (options?: any) => Env<any, any, any, any>;

@@ -1,4 +1,4 @@
-import { PrnnError } from './errors.js';
+import { PrnnError } from '@prnn/core';
 
 // Argument checks shared by the ASCII and SVG renderers.
 

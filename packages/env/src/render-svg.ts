@@ -1,4 +1,4 @@
-import { PrnnError } from './errors.js';
+import { PrnnError } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
 import { checkCell, checkPath } from './render-checks.js';
 

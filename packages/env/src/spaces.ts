@@ -1,5 +1,4 @@
-import { PrnnError, describeValue } from './errors.js';
-import { Rng } from './rng.js';
+import { PrnnError, describeValue, Rng } from '@prnn/core';
 
 /**
  * What both spaces share: a default generator for `sample()` without an explicit Rng, seeded with 0 until

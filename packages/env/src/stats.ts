@@ -1,4 +1,4 @@
-import { PrnnError } from './errors.js';
+import { PrnnError } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
 
 /** Summary statistics of a maze set (`prnn env stats`). */

@@ -1,4 +1,4 @@
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue } from '@prnn/core';
 
 /** The three maze worlds (docs/spec.md §1.1, §1.2). */
 export type MazeKind = 'general' | 'track' | 'h';

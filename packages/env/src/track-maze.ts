@@ -1,7 +1,7 @@
 import { buildCorridorLayouts, copyCorridorLayout, layoutsMatch, type CorridorLayouts } from './corridor-layouts.js';
 import { addCorridorNoise, clearCues, clearSlot, corridorScratch, placeStartAndGoal } from './corridor-maze.js';
 import type { MazeSet } from './maze-set.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@prnn/core';
 import type { TaskOptions } from './task-options.js';
 
 /**

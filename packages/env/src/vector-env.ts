@@ -2,9 +2,8 @@ import {
   ACTION_COUNT, DEFAULT_SENSOR_NOISE, SENSOR_COUNT, SENSOR_NOISE_STREAM, checkRewardMode, checkSensorNoise,
   type RewardMode,
 } from './actions.js';
-import { PrnnError, describeValue } from './errors.js';
+import { PrnnError, describeValue, Rng, zigguratTables } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
-import { Rng, zigguratTables } from './rng.js';
 import { instantiateVectorEnv, type VectorEnvExports } from './vector-env-wasm.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Box, Discrete, MazeSet, PrnnError, Rng, generateMazeSet, make, resolveTaskOptions, type MazeEnv } from '../src/index.js';
+import { Box, Discrete, MazeSet, generateMazeSet, make, resolveTaskOptions, type MazeEnv } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 
 describe('make() task options', () => {
   test('flat task options are accepted and equal the nested form', () => {

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  MazeEnv, PrnnError, Rng, generateMazeSet, make, register, registeredEnvs, resolveTaskOptions, type MazeKind,
-  type TaskOptions,
-} from '../src/index.js';
+import { MazeEnv, generateMazeSet, make, register, registeredEnvs, resolveTaskOptions, type MazeKind, type TaskOptions } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 import { shortestPathAction } from './helpers.js';
 
 const kindArb = fc.constantFrom<MazeKind>('general', 'track', 'h');

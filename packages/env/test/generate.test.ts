@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  MazeSet, PrnnError, Rng, balancedLabels, fillMazeRange, generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeKind,
-  type TaskOptions,
-} from '../src/index.js';
+import { MazeSet, balancedLabels, fillMazeRange, generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeKind, type TaskOptions } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 
 const kindArb = fc.constantFrom<MazeKind>('general', 'track', 'h');
 

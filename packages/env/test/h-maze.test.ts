@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  generateHMaze, generateMazeInto, generateMazeSet, hCueValues, hMazeCorner, MazeSet, mazeSetStats, renderAscii, renderSvg,
-  resolveTaskOptions, Rng,
-} from '../src/index.js';
+import { generateHMaze, generateMazeInto, generateMazeSet, hCueValues, hMazeCorner, MazeSet, mazeSetStats, renderAscii, renderSvg, resolveTaskOptions } from '../src/index.js';
+import { Rng } from '@prnn/core';
 import { cueAt, openCells, referenceBfs, shortestPathAction } from './helpers.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 });

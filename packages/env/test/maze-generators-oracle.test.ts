@@ -6,9 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  MazeSet, Rng, buildHMaze, buildTrackMaze, generateGeneralMaze, generateHMaze, generateTrackMaze, resolveTaskOptions, type TaskOptions,
-} from '../src/index.js';
+import { MazeSet, buildHMaze, buildTrackMaze, generateGeneralMaze, generateHMaze, generateTrackMaze, resolveTaskOptions, type TaskOptions } from '../src/index.js';
+import { Rng } from '@prnn/core';
 
 /** docs/spec.md §1.1, step by step, into slot `slot` (the order of draws the generator documents). */
 function oracleGeneralMaze(set: MazeSet, slot: number, rng: Rng): void {

@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { MazeSet, Rng, crc32, generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeKind, type TaskOptions } from '../src/index.js';
+import { MazeSet, generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeKind, type TaskOptions } from '../src/index.js';
+import { Rng, crc32 } from '@prnn/core';
 
 interface GoldenCase {
   readonly name: string;

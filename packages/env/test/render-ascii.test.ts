@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PrnnError } from '../src/errors.js';
+import { PrnnError } from '@prnn/core';
 import { generateMazeSet } from '../src/generate.js';
 import { ASCII_SHADES, renderAscii } from '../src/render-ascii.js';
 import { resolveTaskOptions } from '../src/task-options.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Box, Discrete, PrnnError, Rng } from '../src/index.js';
+import { Box, Discrete } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 
 describe('spaces', () => {
   test('Box samples lie in the box and have its shape', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { PrnnError, TASK_DEFAULTS, resolveTaskOptions, type TaskOptions } from '../src/index.js';
+import { TASK_DEFAULTS, resolveTaskOptions, type TaskOptions } from '../src/index.js';
+import { PrnnError } from '@prnn/core';
 
 describe('resolveTaskOptions', () => {
   test('applies the defaults of each kind (docs/spec.md §0, DESIGN)', () => {

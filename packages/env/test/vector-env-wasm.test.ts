@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  PrnnError, Rng, VectorEnv, generateMazeSet, resolveTaskOptions, type AutoresetMode, type MazeKind, type RewardMode,
-} from '../src/index.js';
+import { VectorEnv, generateMazeSet, resolveTaskOptions, type AutoresetMode, type MazeKind, type RewardMode } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 import { vectorEnvWasmAvailable } from '../src/vector-env-wasm.js';
 
 /** The bits of a float32 array (so −0 and NaN patterns count too). */

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  MazeEnv, PrnnError, ProgressReward, Rng, VectorEnv, generateMazeSet, resolveTaskOptions, type MazeKind,
-  type RewardMode,
-} from '../src/index.js';
+import { MazeEnv, ProgressReward, VectorEnv, generateMazeSet, resolveTaskOptions, type MazeKind, type RewardMode } from '../src/index.js';
+import { PrnnError, Rng } from '@prnn/core';
 import { shortestPathAction } from './helpers.js';
 
 const kindArb = fc.constantFrom<MazeKind>('general', 'track', 'h');

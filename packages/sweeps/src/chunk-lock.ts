@@ -1,6 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { writeFileAtomic } from '@prnn/env';
+import { writeFileAtomic } from '@prnn/core';
 
 /** A heartbeat older than this means the process that held a lock on another machine is gone. */
 export const STALE_LOCK_MS = 15 * 60 * 1000;

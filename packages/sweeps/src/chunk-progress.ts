@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@prnn/env';
+import { writeFileAtomic } from '@prnn/core';
 
 /** What a running chunk last reported: network-episodes trained, then networks tested. */
 export interface ChunkProgress {

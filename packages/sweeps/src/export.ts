@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PrnnError, writeFileAtomic } from '@prnn/env';
+import { PrnnError, writeFileAtomic } from '@prnn/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readPlan } from './plan.js';
 import { ResultsStore, STORE_FILE, type NetworkRecord } from './store.js';

@@ -1,6 +1,6 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectories } from '@prnn/env';
+import { makeDirectories } from '@prnn/core';
 import { readPlan } from './plan.js';
 import { MERGED_DIR, SHARDS_DIR, publishedShards } from './shards.js';
 import { ResultsStore, STORE_FILE } from './store.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts } from '@prnn/core';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 export const PLAN_FORMAT = 'prnn-sweep-plan';

@@ -1,4 +1,5 @@
-import { PrnnError, type MazeKind } from '@prnn/env';
+import type { MazeKind } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { PAPER_NOISE_SPEC } from '@prnn/agents';
 
 /** A named sweep: what `prnn sweep plan --preset` and `prnn reproduce --scale` start from. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { StoredNetworks } from '@prnn/analysis';
 import type { SweepPlan } from './plan.js';
 import { ResultsStore, STORE_FILE, type NetworkRecord } from './store.js';

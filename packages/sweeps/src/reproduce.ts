@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { StageStopwatch, addPhaseTimes, phaseProfile, projectPhases, type PhaseProfile, type PhaseProjection, type PhaseTime, type PhaseTimes, type Registry } from '@prnn/agents';
 import { analyzeStoredNetworks, measurePhaseRates, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
 import { createSweepDir, readPlan, type SweepPlan } from './plan.js';

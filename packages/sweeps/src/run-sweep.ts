@@ -1,6 +1,6 @@
 import { cp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, makeDirectories, systemErrorInfo } from '@prnn/env';
+import { PrnnError, makeDirectories, systemErrorInfo } from '@prnn/core';
 import {
   isTrainingStopped,
   PRNN_VERSION,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve, join } from 'node:path';
 import { promisify } from 'node:util';
-import { PrnnError, makeDirectories, writeFileAtomic } from '@prnn/env';
+import { PrnnError, makeDirectories, writeFileAtomic } from '@prnn/core';
 import { readPlan } from './plan.js';
 
 const run = promisify(execFile);

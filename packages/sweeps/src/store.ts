@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { PrnnError, testFaultPoint } from '@prnn/env';
+import { PrnnError, testFaultPoint } from '@prnn/core';
 import type { WeightEntry } from '@prnn/agents';
 import { JOURNAL_CHOICES, journalModeFor, type JournalChoice } from './file-system.js';
 import type { SweepPlan } from './plan.js';

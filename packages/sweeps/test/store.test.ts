@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { ResultsStore, STORE_MIGRATIONS, STORE_SCHEMA_VERSION, mountOf, type NetworkRecord } from '../src/index.js';
 import { tempDirs, testPlan } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import {
   COMPILED_PATH,
   KernelSet,

@@ -3,7 +3,8 @@
  * bit in the last channel, drawn afresh for every maze. The first C − 1 channels are the Track's own, so
  * a network must learn to ignore the distractor. Mazes stay packed MazeSets (the batched hot path).
  */
-import { MazeSet, PrnnError, Rng, generateMazeInto, generateMazeSet, resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { MazeSet, generateMazeInto, generateMazeSet, resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { TaskSource } from '@prnn/agents';
 
 export const DISTRACTOR_TRACK = 'distractor/Track-v0';

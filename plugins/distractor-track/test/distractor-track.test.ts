@@ -1,4 +1,5 @@
-import { MazeSet, Rng, generateMazeInto, generateMazeSet, resolveTaskOptions } from '@prnn/env';
+import { MazeSet, generateMazeInto, generateMazeSet, resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { builtinPlugins, createContainer } from '@prnn/agents';
 import { describe, expect, it } from 'vitest';
 import plugin, { DISTRACTOR_TRACK, distractorTrack } from '../src/index.js';

@@ -9,7 +9,8 @@
  * so the two learners differ only in where the targets come from. Each network samples with its own Rng
  * from its own buffer, so its result does not depend on the population it is trained in.
  */
-import { MazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
+import { MazeSet, type TaskOptions } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import {
   DQN_CHECKS,
   PopulationOptimizer,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { PrnnError, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { benchEval, PAPER_NOISE_SPEC, parseNoiseSpec, type BenchEvalResult } from '@prnn/agents';
 import { BaseCommand } from '../../cli/base-command.js';
 import { nameFlag, withFlag } from '../../cli/flag-errors.js';

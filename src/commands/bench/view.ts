@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import { benchViewer, CHROMIUM_MISSING, checkPlaywright, findChromium, MAX_POLICIES, openViewerSource, type BenchViewerResult } from '@prnn/viewer';
 import { BaseCommand } from '../../cli/base-command.js';

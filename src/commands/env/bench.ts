@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { PrnnError, benchEnv } from '@prnn/env';
+import { benchEnv } from '@prnn/bench';
+import { PrnnError } from '@prnn/core';
 import { BaseCommand } from '../../cli/base-command.js';
 
 export interface EnvBenchOutput {

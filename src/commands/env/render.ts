@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { ASCII_LEGEND, ASCII_SHADES, PrnnError, renderAscii, renderSvg, shortestPath, type TaskOptions } from '@prnn/env';
+import { ASCII_LEGEND, ASCII_SHADES, renderAscii, renderSvg, shortestPath, type TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { OnnxPolicy, PolicyEvaluator, loadPlugins, loadRun, runNetworkOnnx, selectOneNetwork, META } from '@prnn/agents';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { BaseCommand } from '../../cli/base-command.js';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** A network's layer sizes and weight count (every weight used once per step, as in the 9-pathway family). */
 export interface FlopShape {

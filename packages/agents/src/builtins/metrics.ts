@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { forEachRecordedStep, type Metric, type MetricInput } from '../sdk/metric.js';
 import { definePlugin } from '../sdk/plugin.js';
 import { TYPES } from '../sdk/tokens.js';

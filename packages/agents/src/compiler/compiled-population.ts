@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import { checkedShapes, stepSizes, type ArchitectureDefinition, type StepSizes } from '../sdk/define-architecture.js';
 import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from '../sdk/population-model.js';

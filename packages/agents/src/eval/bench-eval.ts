@@ -1,4 +1,5 @@
-import { PrnnError, median, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { PrnnError, median, Rng } from '@prnn/core';
 import { initWeights, parameterCount, parseArch, type NinePathwayArch } from '../architectures/nine-pathway/family.js';
 import { buildNinePathwayOnnx } from '../onnx/nine-pathway-onnx.js';
 import { episodeFlops } from '../bench/episode-flops.js';

@@ -1,4 +1,5 @@
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { jsonNumber } from '../run/json-number.js';
 import { OnnxPolicy } from './onnx-policy.js';
 import { trapezoidArea } from './noise-spec.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { runNetworkArch, runNetworkOnnx, selectNetworks, type NetworkSelector, type RunNetwork } from '../onnx/export-run.js';
 import { loadRun, readNetworkWeights, type RunManifest } from '../run/run-dir.js';
 import { writeJsonAtomic } from '../run/atomic-write.js';

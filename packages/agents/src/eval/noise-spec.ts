@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** docs/spec.md §4: σs ∈ {0, 0.025, …, 0.5}. */
 export const PAPER_NOISE_SPEC = '0:0.5:21';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { SessionPolicy } from './session-policy.js';
 
 export interface OnnxPolicyOptions {

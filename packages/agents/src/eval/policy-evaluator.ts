@@ -1,4 +1,5 @@
-import { generateMazeSet, MazeSet, meanFitness, PrnnError, Rng, VectorEnv, type TaskOptions } from '@prnn/env';
+import { generateMazeSet, MazeSet, meanFitness, VectorEnv, type TaskOptions } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import { jsonNumber } from '../run/json-number.js';
 import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { argmaxWithTies } from '../training/evaluate-greedy.js';

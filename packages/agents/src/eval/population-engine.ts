@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';

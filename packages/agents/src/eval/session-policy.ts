@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { GRAPH_CRC32_KEY, graphChecksum, readOnnxModelHeader, type OnnxModelHeader } from '../onnx/onnx-metadata-reader.js';
 import {

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { WeightFedOnnxModel } from '../sdk/kernel.js';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
 import type { QEngine } from './q-engine.js';

@@ -1,4 +1,5 @@
-import { PrnnError, describeValue, parameterError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError, describeValue, parameterError } from '@prnn/core';
 import type { LearnerConfig } from '../sdk/learner.js';
 
 /** The reference DQN's hyper-parameters (docs/spec.md §3). Every default is the paper's. */

@@ -9,7 +9,8 @@
  * Every random number of network n comes from its own streams `Rng.derive(seed_n, STREAM.…)`, and the
  * batched ops work per network slice, so a network's result does not depend on the population it is in.
  */
-import { MazeSet, PrnnError, Rng, VectorEnv, type TaskOptions } from '@prnn/env';
+import { MazeSet, VectorEnv, type TaskOptions } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { LearnerState, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { KernelSet } from '../sdk/kernel.js';

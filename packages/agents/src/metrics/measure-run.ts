@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, type MazeSet, type TaskOptions } from '@prnn/env';
+import type { MazeSet, TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { runTaskSource } from '../eval/evaluate-run.js';
 import type { TaskSource } from '../sdk/task-source.js';
 import { runNetworkArch, selectNetworks, trainedNetworks, type NetworkSelector } from '../onnx/export-run.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, type MazeSet, type TaskOptions } from '@prnn/env';
+import type { MazeSet, TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { NetworkStep } from '../sdk/architecture.js';
 import type { RecordedTrials } from '../sdk/metric.js';
 import { PolicyEvaluator } from '../eval/policy-evaluator.js';

@@ -1,4 +1,4 @@
-import { PrnnError, writeFileAtomic } from '@prnn/env';
+import { PrnnError, writeFileAtomic } from '@prnn/core';
 import { loadRun, readNetworkWeights, type LoadedRun, type NetworkResultFile, type RunNetworkEntry } from '../run/run-dir.js';
 import type { Architecture, ArchInfo } from '../sdk/architecture.js';
 import { META } from './policy-contract.js';

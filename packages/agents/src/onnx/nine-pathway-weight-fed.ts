@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { WEIGHT_FED_ONNX_OPERATION, type WeightFedOnnxKernel, type WeightFedOnnxModel } from '../sdk/kernel.js';
 import type { ArchInfo } from '../sdk/architecture.js';
 import { buildNinePathwayWeightFedOnnx, ninePathwayArchFromInfo, ninePathwayWeightInputs } from './nine-pathway-onnx.js';

@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { readOnnxModelHeader } from './onnx-metadata-reader.js';
 
 /**

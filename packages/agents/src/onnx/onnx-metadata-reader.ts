@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import { crc32 } from '@prnn/env';
+import { crc32 } from '@prnn/core';
 
 /** metadata_props key of the CRC-32 (8 hex digits) of the serialised GraphProto (ModelProto field 7). */
 export const GRAPH_CRC32_KEY = 'prnn.graph_crc32';

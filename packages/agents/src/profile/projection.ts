@@ -3,7 +3,7 @@
  * machine, and the shape of the work, give every phase's wall and CPU seconds. The same phases as the
  * profile `prnn reproduce` prints at the end, so a projection can be checked phase by phase.
  */
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { sliceBounds } from '../training/workers/train-in-workers.js';
 import { PHASES, type PhaseName, type PhaseTime } from './phase-times.js';
 

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@prnn/env';
+import { writeFileAtomic } from '@prnn/core';
 
 /** Writes `value` as indented JSON with `writeFileAtomic`, creating the file's directory if needed. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, crc32, testFaultPoint, writeFileAtomic } from '@prnn/env';
+import { PrnnError, crc32, testFaultPoint, writeFileAtomic } from '@prnn/core';
 import type { LearnerState } from '../sdk/learner.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 

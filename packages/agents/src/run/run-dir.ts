@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrnnError, crc32, parseJsonFile, writeFileAtomic, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError, crc32, parseJsonFile, writeFileAtomic } from '@prnn/core';
 import type { ArchInfo } from '../sdk/architecture.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 import { jsonNumber } from './json-number.js';

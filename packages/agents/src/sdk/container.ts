@@ -2,7 +2,8 @@
 // plugin module is evaluated, and every way of building a registry passes through this file.
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { PrnnError, register as registerWithEnv } from '@prnn/env';
+import { register as registerWithEnv } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { Architecture, ArchInfo, ArchSizeOptions } from './architecture.js';
 import type { Environment, RegisterEnvironment } from './environment.js';
 import type { Learner } from './learner.js';

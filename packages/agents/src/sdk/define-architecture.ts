@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type {
   ArchInfo,
   ArchSizeOptions,

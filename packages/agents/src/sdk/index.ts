@@ -17,5 +17,6 @@ export * from './learning-pass.js';
 export * from './define-architecture.js';
 export * from './step-population.js';
 export * from './step-onnx.js';
-// What plugins need from @prnn/env, so that a plugin can depend on the SDK alone.
-export { MazeSet, PrnnError, Rng, VectorEnv, describeValue, parameterError, type PrnnErrorOptions, type TaskOptions } from '@prnn/env';
+// What plugins need from @prnn/env and @prnn/core, so that a plugin can depend on the SDK alone.
+export { MazeSet, VectorEnv, type TaskOptions } from '@prnn/env';
+export { PrnnError, Rng, describeValue, parameterError, type PrnnErrorOptions } from '@prnn/core';

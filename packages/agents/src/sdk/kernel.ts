@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { ArchInfo, PopulationMember, PopulationMemoryOptions } from './architecture.js';
 import type { EpisodeRecords, PopulationModel } from './population-model.js';
 

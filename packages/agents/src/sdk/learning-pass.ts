@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { registerGradients } from '../tfjs-gradients.js';
 import { GENERIC_PATH, type KernelSet } from './kernel.js';
 import type { EpisodeRecords, PopulationModel, PopulationParameters } from './population-model.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PrnnError, parseJsonFile } from '@prnn/env';
+import { PrnnError, parseJsonFile } from '@prnn/core';
 import { createContainer, type Registry } from './container.js';
 import { builtinPlugins } from '../builtins/index.js';
 import type { PrnnPlugin } from './plugin.js';

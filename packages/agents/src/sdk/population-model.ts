@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /**
  * What a learner feeds a population over one episode (T = steps, P = population, I = inputs, O = outputs).

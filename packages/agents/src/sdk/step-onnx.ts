@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { ArchInfo, OnnxMetadata } from './architecture.js';
 import { checkedShapes, singleNetworkParams, stepSizes, type ArchitectureDefinition } from './define-architecture.js';
 import type { NodeSpec, TensorSpec } from '../onnx/onnx-proto-writer.js';

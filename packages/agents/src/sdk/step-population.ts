@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { ArchInfo, PopulationMember } from './architecture.js';
 import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from './define-architecture.js';
 import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';

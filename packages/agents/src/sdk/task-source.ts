@@ -1,4 +1,5 @@
-import { generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeSet, type Rng, type TaskOptions } from '@prnn/env';
+import { generateMazeInto, generateMazeSet, resolveTaskOptions, type MazeSet, type TaskOptions } from '@prnn/env';
+import type { Rng } from '@prnn/core';
 
 /**
  * Where training and evaluation take their episodes from (a plugin contract, bound to `TYPES.Task`): the

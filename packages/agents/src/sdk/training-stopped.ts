@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** The brand of a TrainingStopped error (a registry-wide symbol: it holds across copies of this module). */
 const BRAND = Symbol.for('prnn.TrainingStopped');

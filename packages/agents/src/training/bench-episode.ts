@@ -1,4 +1,5 @@
-import { MazeSet, generateMazeInto, median, type TaskOptions } from '@prnn/env';
+import { MazeSet, generateMazeInto, type TaskOptions } from '@prnn/env';
+import { median } from '@prnn/core';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { allocateEpisodeRecords, type PopulationModel } from '../sdk/population-model.js';

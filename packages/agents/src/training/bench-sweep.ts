@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, generateMazeSet, median, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { generateMazeSet, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { PrnnError, median } from '@prnn/core';
 import type { ArchInfo, Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { benchPopulationMemory, type PopulationMemory } from '../bench/bench-memory.js';

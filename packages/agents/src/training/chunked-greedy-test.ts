@@ -1,4 +1,5 @@
-import { PrnnError, type MazeSet } from '@prnn/env';
+import type { MazeSet } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { GreedyEvaluator, populationPolicy, type GreedyEvaluation, type GreedyEvaluationOptions } from './evaluate-greedy.js';

@@ -1,4 +1,5 @@
-import { PrnnError, Rng, VectorEnv, type MazeSet } from '@prnn/env';
+import { VectorEnv, type MazeSet } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { STREAM } from '../sdk/streams.js';
 

@@ -12,7 +12,8 @@
  * `hooks.signal`) and answers with a {@link TrainingStopped} error, after a checkpoint of exactly that point.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, type MazeSet, type TaskOptions, type VectorEnv } from '@prnn/env';
+import type { MazeSet, TaskOptions, VectorEnv } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { PopulationModel } from '../sdk/population-model.js';

@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** The memory this process may use: the machine's RAM, or its cgroup limit when lower. */
 export function machineMemoryBytes(): number {

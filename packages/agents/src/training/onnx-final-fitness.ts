@@ -1,4 +1,5 @@
-import { PrnnError, type MazeSet } from '@prnn/env';
+import type { MazeSet } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { OnnxPolicy } from '../eval/onnx-policy.js';
 import { WeightFedPolicy } from '../eval/weight-fed-policy.js';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';

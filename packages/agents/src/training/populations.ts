@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { KernelSet } from '../sdk/kernel.js';
 

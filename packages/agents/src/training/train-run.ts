@@ -1,4 +1,5 @@
-import { PrnnError, makeDirectories, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError, makeDirectories } from '@prnn/core';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import { KernelSet } from '../sdk/kernel.js';
 import type { TaskSource } from '../sdk/task-source.js';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /**
  * A run stopped on request (TrainRunOptions.signal, e.g. Ctrl-C): every finished network is stored and, with

@@ -3,7 +3,7 @@
  * networks it is handed, one at a time, exactly as analyzeRuns does in the calling thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { initBackend, loadPlugins, loadRun, trainedNetworks, TEST_SET_SEED_OFFSET, type LoadedRun, type Registry, type RunNetwork } from '@prnn/agents';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerSetup } from './analysis-workers.js';
 import { analysisRegistry, testEvaluators } from './analyze-run.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { checkBuildIsCurrent, workerExecArgv } from '@prnn/agents';
 import type { TaskOptions } from '@prnn/env';
 import type { NetworkAnalysis } from './network-analysis.js';

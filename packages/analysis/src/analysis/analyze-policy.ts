@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { META, OnnxPolicy, TEST_SET_SEED_OFFSET } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { analysisLevels, analysisRegistry, checkMazes, testEvaluators } from './analyze-run.js';

@@ -1,4 +1,5 @@
-import { PrnnError, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { checkWorkers, OnnxPolicy, TEST_SET_SEED_OFFSET, type ArchInfo, type Registry } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';

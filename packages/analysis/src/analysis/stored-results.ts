@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { NetworkResultFile } from '@prnn/agents';
 
 /** A stored fitness, curve or weight must be a finite number: NaN/null means a broken or partial result. */

@@ -1,4 +1,5 @@
-import { median, PrnnError, resolveTaskOptions, Rng, type TaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { median, PrnnError, Rng } from '@prnn/core';
 import { archInfo, buildNinePathwayOnnx, createNinePathwayArchitecture, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
 import { autodiffJacobians } from '../jacobian/autodiff-jacobian.js';
 import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateMazeSet, PrnnError, Rng, type TaskOptions } from '@prnn/env';
+import { generateMazeSet, type TaskOptions } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import {
   benchSweep,
   OnnxPolicy,

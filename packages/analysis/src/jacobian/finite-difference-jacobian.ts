@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { POLICY_ACTIONS, type QEngine } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { allocateJacobians, allocateProfile, type SensitivityProfile, type TrialJacobians } from './sensitivity-profile.js';

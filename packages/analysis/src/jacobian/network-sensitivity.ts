@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { ensureBackend } from '../analysis/ensure-backend.js';
 import { isJacobianKernel, type ArchInfo, type KernelSet, type NetworkStep, type QEngine, type Registry } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { registerGradients, type NetworkStep } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { allocateJacobians, allocateProfile, type SensitivityProfile, type TrialJacobians } from './sensitivity-profile.js';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { allocateProfile, type SensitivityProfile, type TrialJacobians } from './sensitivity-profile.js';
 

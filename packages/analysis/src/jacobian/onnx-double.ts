@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import {
   encodeOnnxModel,
   OnnxDataType,

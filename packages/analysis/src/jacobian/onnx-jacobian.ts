@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS, readOnnxGraph, type QEngine } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { OnnxProgram, unsupportedOnnxOps, type Value } from './onnx-interpreter.js';

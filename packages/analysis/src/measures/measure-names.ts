@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** The measures `analyzeRun` computes (docs/spec.md §4), by registry name. */
 export const MEASURES = {

@@ -1,3 +1,4 @@
+import { median } from '@prnn/core';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 
 /**
@@ -96,13 +97,6 @@ export interface MemoryDiagnostics {
   readonly flagged: number[];
 }
 
-function medianOf(v: Float64Array): number {
-  if (v.length === 0) return Number.NaN;
-  const s = Float64Array.from(v).sort();
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
 /**
  * M_k as the paper defines it (mean of ratios) together with the ratio of means, the median ratio, the pairs
  * behind each lag, how many of them had S(t, 0) below the floor, and which lags are carried by a few pairs.
@@ -111,7 +105,7 @@ export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostic
   const { count: N, steps: T, s, lengths } = profile;
   const s0: number[] = [];
   for (let trial = 0; trial < N; trial++) for (let t = 0; t < lengths[trial]; t++) s0.push(s[(trial * T + t) * T]);
-  const floor = MEMORY_FLOOR_RELATIVE * medianOf(Float64Array.from(s0));
+  const floor = MEMORY_FLOOR_RELATIVE * median(s0);
   const ratios: number[][] = Array.from({ length: T }, () => []);
   const num = new Float64Array(T);
   const den = new Float64Array(T);
@@ -143,7 +137,7 @@ export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostic
     for (const v of r) sum += v;
     meanOfRatios.push(r.length ? sum / r.length : Number.NaN);
     ratioOfMeans.push(r.length ? num[lag] / den[lag] : Number.NaN);
-    medianRatio.push(medianOf(r));
+    medianRatio.push(median(r));
     const top = Math.max(1, Math.ceil(MEMORY_TOP_FRACTION * r.length));
     let topSum = 0;
     for (let q = r.length - top; q < r.length; q++) if (q >= 0) topSum += r[q];

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { summarize } from './summary.js';
 
 /** docs/spec.md §4: θ = 0.9 × the median, over all networks of the sweep, of fitness at σs = 0.05. */

@@ -1,12 +1,4 @@
-/** Quantile q of sorted values by linear interpolation between order statistics (numpy's default). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
+import { quantileSorted } from '@prnn/core';
 
 function sortedFinite(values: readonly number[]): number[] {
   return values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

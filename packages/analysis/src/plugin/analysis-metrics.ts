@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { definePlugin, TYPES, trapezoidArea, type Kernel, type Metric, type MetricInput } from '@prnn/agents';
 import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import { ninePathwayJacobianKernel } from '../jacobian/nine-pathway-jacobian-kernel.js';

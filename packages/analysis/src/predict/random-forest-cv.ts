@@ -1,4 +1,4 @@
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import { RandomForest } from './random-forest.js';
 
 export interface ForestOptions {

@@ -1,4 +1,4 @@
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import { RegressionTree } from './regression-tree.js';
 
 export interface RandomForestOptions {

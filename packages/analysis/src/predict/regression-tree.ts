@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 export interface TreeOptions {
   /** Maximum depth (the root is depth 0; docs/spec.md §4: 9). */

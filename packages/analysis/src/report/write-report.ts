@@ -1,6 +1,6 @@
 import { rename, rm, stat, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PrnnError, makeDirectories, writeFileAtomic } from '@prnn/env';
+import { PrnnError, makeDirectories, writeFileAtomic } from '@prnn/core';
 import type { Analysis } from '../analysis/summarize.js';
 import { toCsv } from './csv.js';
 import { renderReportFigures } from './report-figures.js';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /**
  * Benjamini–Hochberg adjusted p-values, in input order: q_(i) = min over j ≥ i of p_(j)·m/j (sorted

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { summarize } from '../measures/summary.js';
 import { benjaminiHochberg } from './benjamini-hochberg.js';
 import { EFFECT_CONFIDENCE, hodgesLehmann } from './effect-size.js';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { normalSf } from './normal.js';
 
 /** Confidence level of the Hodges–Lehmann intervals in tables and reports (two-sided). */

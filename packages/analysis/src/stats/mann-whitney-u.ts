@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { normalSf } from './normal.js';
 
 export type Alternative = 'two-sided' | 'less' | 'greater';

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { EvaluationResult, PolicyEvaluator, QEngine, RecordedTrials as RecordedStepTrials } from '@prnn/agents';
 
 /**

@@ -1,4 +1,5 @@
-import { PrnnError, resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type MazeKind, type TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { SeedMode, TrialParams } from './trial-runner.js';
 
 /** The form's fields that make the task (TaskOptions keys). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 
 /** The built page (packages/viewer/dist/app): from src/node and from dist/node alike, two levels up. */
 export function viewerAppDir(): string {

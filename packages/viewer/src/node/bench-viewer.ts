@@ -1,4 +1,4 @@
-import { median, PrnnError } from '@prnn/env';
+import { median, PrnnError } from '@prnn/core';
 import { launchChromium } from './chromium.js';
 import { startViewerServer } from './viewer-server.js';
 import type { ViewerSource } from './viewer-source.js';

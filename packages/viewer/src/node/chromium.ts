@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { BrowserContext } from 'playwright-core';
 
 /** Debian's `chromium` package (CI installs it: `apt-get install -y chromium`). */

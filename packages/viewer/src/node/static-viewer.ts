@@ -1,6 +1,6 @@
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PrnnError, makeDirectories } from '@prnn/env';
+import { PrnnError, makeDirectories } from '@prnn/core';
 import { VIEWER_CONFIG_FILE, VIEWER_CONFIG_FORMAT, type ViewerConfig } from '../shared/viewer-config.js';
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';

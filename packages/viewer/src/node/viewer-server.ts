@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { VIEWER_CONFIG_FILE } from '../shared/viewer-config.js';
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';

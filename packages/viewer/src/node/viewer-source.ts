@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PrnnError, resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import {
   loadRun,
   createNinePathwayArchitecture,

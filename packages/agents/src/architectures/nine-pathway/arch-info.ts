@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import type { ArchInfo } from '../../sdk/architecture.js';
 import { parameterCount, parseArch, type NinePathwayArch } from './family.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';

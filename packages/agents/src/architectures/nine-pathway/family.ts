@@ -1,4 +1,4 @@
-import { PrnnError, type Rng } from '@prnn/env';
+import { PrnnError, type Rng } from '@prnn/core';
 
 /** The 7 optional pathways in the reference's flag order (ii is the most significant bit of the index). */
 export const OPTIONAL_PATHWAYS = ['ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'] as const;

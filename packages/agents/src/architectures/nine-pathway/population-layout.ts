@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { PATHWAYS, pathwayShape, type NinePathwayArch, type Pathway } from './family.js';
 
 /** A population's networks: at least one, all with the same inputs and outputs (returned). */

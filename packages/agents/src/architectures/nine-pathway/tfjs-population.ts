@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { EpisodeInputs, PopulationModel, PopulationParameters } from '../../sdk/population-model.js';
 import { STREAM } from '../../sdk/streams.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';

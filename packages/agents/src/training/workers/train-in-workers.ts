@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { TrainingStopped } from '../../sdk/training-stopped.js';
 import type { LearnerState, NetworkResult, TrainResult } from '../../sdk/learner.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';

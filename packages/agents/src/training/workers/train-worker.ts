@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { initBackend } from '../../backend.js';
 import { loadPlugins } from '../../sdk/loader.js';
 import type { Learner, TrainHooks, TrainJob, TrainResult } from '../../sdk/learner.js';

@@ -1,4 +1,4 @@
-import { PrnnError, Rng, median } from '@prnn/env';
+import { PrnnError, Rng, median } from '@prnn/core';
 import { allocateEpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../family.js';
 import { PopulationOptimizer } from '../../../training/population-optimizer.js';

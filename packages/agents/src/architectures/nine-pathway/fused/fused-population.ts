@@ -1,4 +1,4 @@
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, initWeights, type NinePathwayArch, type Pathway } from '../family.js';

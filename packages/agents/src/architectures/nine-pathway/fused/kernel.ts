@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { checkForwardBuffers, populationShape } from '../population-layout.js';
 import type { EpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, hasPathway, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';

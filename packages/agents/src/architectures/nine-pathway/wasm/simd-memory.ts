@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/env';
+import { PrnnError } from '@prnn/core';
 import { PATHWAYS } from '../family.js';
 import type { NinePathwayArch } from '../family.js';
 import { LANES, laneWeightBytes, simdGroups } from './simd-layout.js';

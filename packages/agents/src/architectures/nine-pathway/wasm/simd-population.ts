@@ -1,4 +1,4 @@
-import { PrnnError, Rng } from '@prnn/env';
+import { PrnnError, Rng } from '@prnn/core';
 import { checkChannels, checkForwardBuffers, populationShape, writePaddedMember } from '../population-layout.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { PrnnError, benchEnv } from '../src/index.js';
+import { benchEnv } from '../src/index.js';
+import { PrnnError } from '@prnn/core';
 
 // Speed itself is checked by `prnn env bench`, never by a timed test; this only checks that the bench runs.
 describe('benchEnv', () => {

@@ -1,9 +1,5 @@
-import { PrnnError, describeValue } from './errors.js';
-import { generateMazeInto, generateMazeSet } from './generate.js';
-import { MazeSet } from './maze-set.js';
-import { Rng } from './rng.js';
-import { resolveTaskOptions } from './task-options.js';
-import { VectorEnv } from './vector-env.js';
+import { PrnnError, Rng, describeValue, median } from '@prnn/core';
+import { MazeSet, VectorEnv, generateMazeInto, generateMazeSet, resolveTaskOptions } from '@prnn/env';
 
 export interface BenchEnvOptions {
   /** Total wall time to spend, split over the repeats of both measurements (default 3). */
@@ -23,13 +19,6 @@ export interface BenchEnvResult {
   mazeRepeats: number[];
   stepRepeats: number[];
   numEnvs: number;
-}
-
-/** The median of `values` (the mean of the middle two for an even count), as benchmarks report repeats; `values` is left as is. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Runs `work(batch)` repeatedly for about `seconds`; returns units per second. */
