@@ -15,18 +15,16 @@ export { SimdPopulation, createSimdPopulation, WASM_SIMD_PATH } from './architec
 export { simdPopulationKernel, simdSquaredErrorKernel } from './architectures/nine-pathway/wasm/simd-kernels.js';
 export { simdAvailable } from './architectures/nine-pathway/wasm/simd-module.js';
 export { simdMemoryBytes } from './architectures/nine-pathway/wasm/simd-memory.js';
-// Training: learners (dqn), greedy evaluation, run directories, checkpoints, benchTrain.
+// Training: learners (dqn), greedy evaluation, run directories, checkpoints, one thread of the training benchmarks.
 export * from './compiler/index.js';
 export * from './training/index.js';
 // Evaluation (ONNX and in-process engines, noise sweeps) and ONNX export.
 export * from './eval/index.js';
-export * from './bench/index.js';
 // Wall and CPU time by phase (prnn reproduce's profile).
 export * from './profile/index.js';
 export * from './onnx/index.js';
 // Measures: recorded test trials and running metric plugins over a run.
 export * from './metrics/index.js';
-// The fused 9-pathway kernel's memory estimates and micro-benchmark; the generic path's estimate.
+// The fused 9-pathway kernel's memory estimates; the generic path's estimate.
 export { fusedMemoryBytes, fusedTrainingMemoryBytes, type FusedMemoryEstimate } from './architectures/nine-pathway/fused/memory.js';
-export { benchFused, type BenchFusedOptions, type BenchFusedResult } from './architectures/nine-pathway/fused/bench.js';
 export { tfjsMemoryBytes } from './architectures/nine-pathway/tfjs-memory.js';

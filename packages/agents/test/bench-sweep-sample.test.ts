@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { paperArchitectures, parameterCount } from '../src/architectures/nine-pathway/family.js';
 import { simdGroups } from '../src/architectures/nine-pathway/wasm/simd-layout.js';
-import { SAMPLE_RUN, SAMPLE_STRIDE, sampleMembers } from '../src/training/bench-sweep.js';
+import { SAMPLE_RUN, SAMPLE_STRIDE, sampleMembers } from '../src/training/bench-sweep-thread.js';
 
 const the128 = paperArchitectures({ channels: 2, hidden: 8 }).slice(0, 128);
 const indexOf = (m: { arch: unknown }) => the128.indexOf(m.arch as (typeof the128)[number]);

@@ -46,6 +46,4 @@ export * from './report/report-figures.js';
 export * from './report/report-markdown.js';
 export * from './report/report-html.js';
 export * from './report/write-report.js';
-export * from './bench/bench-sensitivity.js';
-export * from './bench/phase-rates.js';
 export * from './plugin/analysis-metrics.js';

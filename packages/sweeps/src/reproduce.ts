@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { PrnnError } from '@prnn/core';
 import { StageStopwatch, addPhaseTimes, phaseProfile, projectPhases, type PhaseProfile, type PhaseProjection, type PhaseTime, type PhaseTimes, type Registry } from '@prnn/agents';
-import { analyzeStoredNetworks, measurePhaseRates, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
+import { analyzeStoredNetworks, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
+import { measurePhaseRates } from '@prnn/bench';
 import { createSweepDir, readPlan, type SweepPlan } from './plan.js';
 import { projectionShape } from './projection-shape.js';
 import { readSweepStore } from './read-sweep-store.js';

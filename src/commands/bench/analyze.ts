@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { resolveTaskOptions } from '@prnn/env';
 import { initBackend } from '@prnn/agents';
-import { benchSensitivity, type BenchSensitivityResult } from '@prnn/analysis';
+import { benchSensitivity, type BenchSensitivityResult } from '@prnn/bench';
 import { BaseCommand } from '../../cli/base-command.js';
 import { nameFlag, withFlagAsync } from '../../cli/flag-errors.js';
 

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { resolveTaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import { benchEval, PAPER_NOISE_SPEC, parseNoiseSpec, type BenchEvalResult } from '@prnn/agents';
+import { PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
+import { benchEval, type BenchEvalResult } from '@prnn/bench';
 import { BaseCommand } from '../../cli/base-command.js';
 import { nameFlag, withFlag } from '../../cli/flag-errors.js';
 import { workersFlag } from '../../cli/workers-flag.js';

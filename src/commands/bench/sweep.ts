@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { benchSweep, initBackend, loadPlugins, type BenchSweepResult, type SweepTaskProjection } from '@prnn/agents';
+import { initBackend, loadPlugins } from '@prnn/agents';
+import { benchSweep, type BenchSweepResult, type SweepTaskProjection } from '@prnn/bench';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { secondsFlag } from '../../cli/seconds-flag.js';

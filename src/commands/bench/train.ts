@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { benchTrain, initBackend, loadPlugins, type BenchTrainResult } from '@prnn/agents';
+import { initBackend, loadPlugins } from '@prnn/agents';
+import { benchTrain, type BenchTrainResult } from '@prnn/bench';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlag, withFlagAsync } from '../../cli/flag-errors.js';
 import { resolveTaskOptions } from '@prnn/env';

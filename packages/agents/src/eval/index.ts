@@ -9,6 +9,5 @@ export * from './policy-evaluator.js';
 export * from './population-engine.js';
 export * from './reference-engine.js';
 export * from './evaluate-run.js';
-export * from './bench-eval.js';
 export * from './eval-memory.js';
 export * from './evaluate-in-workers.js';

@@ -3,8 +3,8 @@ import { initBackend } from '../../backend.js';
 import { loadPlugins } from '../../sdk/loader.js';
 import type { Learner, TrainHooks, TrainJob, TrainResult } from '../../sdk/learner.js';
 import { isTrainingStopped, type TrainingStopped } from '../../sdk/training-stopped.js';
-import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train.js';
-import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep.js';
+import { benchTrainThread, type BenchTrainThreadRequest } from '../bench-train-thread.js';
+import { measureSweepThread, type SweepThreadRates, type SweepThreadRequest } from '../bench-sweep-thread.js';
 import { evaluateLevels, evaluateModelLevels, type LevelsRequest, type LevelsResult, type ModelLevelsRequest } from '../../eval/evaluate-in-workers.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 

@@ -1,15 +1,11 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { PrnnError, median, Rng } from '@prnn/core';
-import { initWeights, parameterCount, parseArch, type NinePathwayArch } from '../architectures/nine-pathway/family.js';
-import { buildNinePathwayOnnx } from '../onnx/nine-pathway-onnx.js';
-import { episodeFlops } from '../bench/episode-flops.js';
-import { PEAK_FLOPS_PER_CORE, REFERENCE_MACHINE, REFERENCE_TEST_TRIAL_MS, referenceSweepSeconds } from '../bench/reference-figures.js';
-import { STREAM } from '../sdk/streams.js';
-import { parseNoiseSpec, PAPER_NOISE_SPEC } from './noise-spec.js';
-import { OnnxPolicy } from './onnx-policy.js';
-import { PolicyEvaluator } from './policy-evaluator.js';
-import { evaluateSweepInWorkers } from './evaluate-in-workers.js';
-import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
+import {
+  OnnxPolicy, PAPER_NOISE_SPEC, PolicyEvaluator, STREAM, TrainWorkerPool, buildNinePathwayOnnx, checkWorkers, evaluateSweepInWorkers, initWeights,
+  parameterCount, parseArch, parseNoiseSpec, type NinePathwayArch,
+} from '@prnn/agents';
+import { episodeFlops } from './episode-flops.js';
+import { describeRecorded, loadPeakFlops, loadReferenceCode, referenceSweepSeconds, type PeakFlopsFigure, type ReferenceCodeFigures } from './reference-figures.js';
 
 /** The speed targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
 export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
@@ -32,6 +28,10 @@ export interface BenchEvalOptions {
    * worker, each worker with its own session and maze world. The sweep's time then includes opening the sessions.
    */
   readonly workers?: number;
+  /** The reference code's recorded speed (default: reference/reference-code.json). */
+  readonly reference?: ReferenceCodeFigures;
+  /** The recorded peak rate of one core for the roofline (default: reference/peak-flops.json). */
+  readonly peak?: PeakFlopsFigure;
 }
 
 /** Seconds per network of the sweep cut into batches of `levelsPerBatch` levels (rows = levels × mazes). */
@@ -132,7 +132,9 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   }
   const levels = evaluator.noise.length;
   const mazes = evaluator.set.count;
-  const referenceSeconds = referenceSweepSeconds(task.kind, levels, mazes);
+  const reference = options.reference ?? loadReferenceCode();
+  const peakFlops = (options.peak ?? loadPeakFlops()).peakFlopsPerCore;
+  const referenceSeconds = referenceSweepSeconds(reference, task.kind, levels, mazes);
   const sweepSeconds = median(sweep);
   const flopsPerSweep = levels * mazes * episodeFlops({ inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs, weights: parameterCount(arch) }, task.steps).trial;
   const paperSweep = levels === 21 && mazes === 1000 && arch.name === 'fc';
@@ -147,16 +149,16 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     secondsPerNetwork: sweepSeconds,
     loadSecondsPerNetwork: median(load),
     totalSecondsPerNetwork: totalSeconds,
-    referenceMsPerTrial: task.kind === 'general' ? REFERENCE_TEST_TRIAL_MS.general : REFERENCE_TEST_TRIAL_MS.track,
+    referenceMsPerTrial: task.kind === 'general' ? reference.testTrialMs.general : reference.testTrialMs.track,
     referenceSecondsPerNetwork: referenceSeconds,
-    referenceMachine: REFERENCE_MACHINE,
+    referenceMachine: describeRecorded(reference),
     speedup: referenceSeconds / totalSeconds,
     sweepSpeedup: referenceSeconds / sweepSeconds,
     ...(paperSweep && target !== undefined ? { targetSeconds: target } : {}),
     roofline: {
       flopsPerSweep,
       gflopsPerSecond: flopsPerSweep / sweepSeconds / 1e9,
-      fractionOfPeak: flopsPerSweep / sweepSeconds / PEAK_FLOPS_PER_CORE,
+      fractionOfPeak: flopsPerSweep / sweepSeconds / peakFlops,
     },
     ...(batching.length > 0 ? { batching } : {}),
   };

@@ -1,22 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveTaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import type { ArchInfo, Architecture } from '../sdk/architecture.js';
-import type { KernelSet } from '../sdk/kernel.js';
-import { benchPopulationMemory, type PopulationMemory } from '../bench/bench-memory.js';
-import { episodeFlops } from '../bench/episode-flops.js';
-import { PEAK_FLOPS_PER_CORE, REFERENCE_MACHINE, REFERENCE_TRAINING_EPISODE_MS } from '../bench/reference-figures.js';
-import { GENERIC_PATH } from '../sdk/kernel.js';
-import { createBenchPopulation, measureEpisodeRate } from './bench-episode.js';
-import { trainingPath } from './train-run.js';
-import { TrainWorkerPool, checkWorkers } from './workers/train-in-workers.js';
+import {
+  GENERIC_PATH, TrainWorkerPool, benchTrainThread, checkWorkers, trainingPath,
+  type ArchInfo, type Architecture, type BenchTrainThreadRequest, type BenchTrainThreadResult, type KernelSet,
+} from '@prnn/agents';
+import { benchPopulationMemory, type PopulationMemory } from './bench-memory.js';
+import { episodeFlops } from './episode-flops.js';
+import { describeRecorded, loadPeakFlops, loadReferenceCode, type PeakFlopsFigure, type ReferenceCodeFigures } from './reference-figures.js';
 
-/** The reference's speed on this task (BENCHMARKS.md, one core): 12.0 ms per General FC episode. */
-export const REFERENCE_EPISODES_PER_SECOND = 1000 / REFERENCE_TRAINING_EPISODE_MS.general.fc;
 /** The population whose memory the bench always reports (the memory target: 256 FC networks must fit in 64 MB). */
 export const MEMORY_REPORT_POPULATION = 256;
-/** Population sizes tried when none is given. */
-export const BENCH_POPULATIONS = [1, 32, 128, 256] as const;
 
 export interface BenchTrainOptions {
   readonly architecture: Architecture;
@@ -43,6 +37,10 @@ export interface BenchTrainOptions {
   readonly warmupSeconds?: number;
   /** Also measure every path registered for the family (generic and each population kernel) on this thread (default true). */
   readonly comparePaths?: boolean;
+  /** The reference code's recorded speed (default: reference/reference-code.json). */
+  readonly reference?: ReferenceCodeFigures;
+  /** The recorded peak rate of one core for the roofline (default: reference/peak-flops.json). */
+  readonly peak?: PeakFlopsFigure;
 }
 
 /** The reference figure a rate is compared with (recorded, not measured here). */
@@ -62,7 +60,7 @@ export interface TrainRoofline {
   readonly flopsPerEpisodeRecomputed: number;
   readonly microsecondsPerEpisode: number;
   readonly gflopsPerSecond: number;
-  /** The recorded sustained rate of one core on this work (a WebAssembly SIMD probe, BENCHMARKS.md). */
+  /** The recorded sustained rate of one core on this work (a WebAssembly SIMD probe, reference/peak-flops.json). */
   readonly peakGflopsPerSecond: number;
   readonly fractionOfPeak: number;
   /** Network-episodes per second per core at that peak. */
@@ -102,13 +100,20 @@ export interface BenchTrainResult {
   readonly memory256?: PopulationMemory;
 }
 
-export function trainReference(): TrainReference {
-  const ms = REFERENCE_TRAINING_EPISODE_MS.general.fc;
-  return { task: 'general', arch: 'fc', msPerEpisode: ms, episodesPerSecond: 1000 / ms, machine: REFERENCE_MACHINE };
+export function trainReference(reference: ReferenceCodeFigures = loadReferenceCode()): TrainReference {
+  const ms = reference.trainingEpisodeMs.general.fc;
+  return { task: 'general', arch: 'fc', msPerEpisode: ms, episodesPerSecond: 1000 / ms, machine: describeRecorded(reference) };
 }
 
 /** The roofline figures of a measured FC General rate (network-episodes per second on one core). */
-export function trainRoofline(netEpisodesPerSecondPerCore: number, fc: { hidden: number; parameters: number }, channels: number, steps: number): TrainRoofline {
+export function trainRoofline(
+  netEpisodesPerSecondPerCore: number,
+  fc: { hidden: number; parameters: number },
+  channels: number,
+  steps: number,
+  peak: PeakFlopsFigure = loadPeakFlops(),
+): TrainRoofline {
+  const peakFlops = peak.peakFlopsPerCore;
   const flops = episodeFlops({ inputs: 4 * channels, hidden: fc.hidden, outputs: 5, weights: fc.parameters }, steps);
   const rate = flops.episode * netEpisodesPerSecondPerCore;
   return {
@@ -116,25 +121,12 @@ export function trainRoofline(netEpisodesPerSecondPerCore: number, fc: { hidden:
     flopsPerEpisodeRecomputed: flops.episodeRecomputed,
     microsecondsPerEpisode: 1e6 / netEpisodesPerSecondPerCore,
     gflopsPerSecond: rate / 1e9,
-    peakGflopsPerSecond: PEAK_FLOPS_PER_CORE / 1e9,
-    fractionOfPeak: rate / PEAK_FLOPS_PER_CORE,
-    episodesPerSecondAtPeak: PEAK_FLOPS_PER_CORE / flops.episode,
+    peakGflopsPerSecond: peakFlops / 1e9,
+    fractionOfPeak: rate / peakFlops,
+    episodesPerSecondAtPeak: peakFlops / flops.episode,
   };
 }
 
-
-/** What one thread measures (plain data, for worker threads). */
-export interface BenchTrainThreadRequest {
-  readonly family: string;
-  readonly backend: string;
-  readonly cwd: string;
-  readonly population?: number;
-  readonly arch?: ArchInfo;
-  readonly path: string;
-  readonly seconds: number;
-  readonly repeats: number;
-  readonly warmupSeconds: number;
-}
 
 /**
  * Training speed of the DQN (rollout + learning pass + clip + Adam; no evaluation) for FC, H = 8,
@@ -156,9 +148,11 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   if (!(warmupSeconds >= 0 && warmupSeconds <= 600)) throw new PrnnError(`warmupSeconds must be a number in [0, 600] (got ${warmupSeconds})`);
   const workers = checkWorkers(opts.workers ?? 1);
   const path = trainingPath(opts.architecture, opts.kernels, opts.path);
+  const reference = trainReference(opts.reference);
   if (workers === 1) {
     const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds });
-    return withFigures(opts, { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers }, { seconds, repeats, warmupSeconds });
+    const measured = { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers, speedup: r.netEpisodesPerSecondPerCore / reference.episodesPerSecond };
+    return withFigures(opts, measured, reference, { seconds, repeats, warmupSeconds });
   }
   const pool = new TrainWorkerPool(workers);
   let measured: Measured;
@@ -174,7 +168,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       repeats,
       warmupSeconds,
     };
-    const threads = await Promise.all(Array.from({ length: workers }, () => pool.call<ThreadResult>('benchTrainInWorker', request)));
+    const threads = await Promise.all(Array.from({ length: workers }, () => pool.call<BenchTrainThreadResult>('benchTrainInWorker', request)));
     // the population size whose rate summed over the threads is highest
     const tried = threads[0].tried.map((t, k) => ({
       population: t.population,
@@ -190,16 +184,15 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       path,
       workers,
       tried,
-      speedup: best.netEpisodesPerSecondPerCore / REFERENCE_EPISODES_PER_SECOND,
+      speedup: best.netEpisodesPerSecondPerCore / reference.episodesPerSecond,
     };
   } finally {
     await pool.destroy();
   }
-  return withFigures(opts, measured, { seconds, repeats, warmupSeconds });
+  return withFigures(opts, measured, reference, { seconds, repeats, warmupSeconds });
 }
 
 type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'>;
-type ThreadResult = Omit<Measured, 'netEpisodesPerSecond' | 'path' | 'workers'>;
 
 /**
  * Adds the recorded reference, the roofline, each registered path's rate at the chosen population (measured
@@ -208,6 +201,7 @@ type ThreadResult = Omit<Measured, 'netEpisodesPerSecond' | 'path' | 'workers'>;
 async function withFigures(
   opts: BenchTrainOptions,
   r: Measured,
+  reference: TrainReference,
   budget: { seconds: number; repeats: number; warmupSeconds: number },
 ): Promise<BenchTrainResult> {
   const task = resolveTaskOptions('general', {});
@@ -221,49 +215,15 @@ async function withFigures(
         name === r.path && r.workers === 1
           ? r.netEpisodesPerSecondPerCore
           : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
-      paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / REFERENCE_EPISODES_PER_SECOND });
+      paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / reference.episodesPerSecond });
     }
   }
   return {
     ...r,
-    reference: trainReference(),
-    roofline: trainRoofline(r.netEpisodesPerSecondPerCore, fc, task.channels, task.steps),
+    reference,
+    roofline: trainRoofline(r.netEpisodesPerSecondPerCore, fc, task.channels, task.steps, opts.peak),
     paths,
     memory: benchPopulationMemory(opts.architecture, opts.kernels, fc, task, r.path, r.population),
     memory256: benchPopulationMemory(opts.architecture, opts.kernels, fc, task, r.path, MEMORY_REPORT_POPULATION),
-  };
-}
-
-/** One thread's measurement (what each worker runs). */
-export async function benchTrainThread(
-  architecture: Architecture,
-  kernels: KernelSet | undefined,
-  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number },
-): Promise<ThreadResult> {
-  const { seconds, repeats } = opts;
-  const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
-  const task = resolveTaskOptions('general', {});
-  const fc = opts.arch ?? architecture.resolve('fc', { channels: task.channels, hidden: 8 });
-  if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark: name one with arch`);
-  const budgetMs = (seconds * 1000) / sizes.length;
-  const tried: { population: number; netEpisodesPerSecondPerCore: number }[] = [];
-
-  for (const P of sizes) {
-    const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
-    const bench = createBenchPopulation(architecture, kernels, members, task, opts.path);
-    try {
-      tried.push({ population: P, netEpisodesPerSecondPerCore: measureEpisodeRate(bench, budgetMs, repeats, opts.warmupSeconds) });
-    } finally {
-      bench.dispose();
-    }
-  }
-  const best = tried.reduce((a, b) => (b.netEpisodesPerSecondPerCore > a.netEpisodesPerSecondPerCore ? b : a));
-  return {
-    netEpisodesPerSecondPerCore: best.netEpisodesPerSecondPerCore,
-    population: best.population,
-    arch: fc.name,
-    backend: tf.getBackend(),
-    tried,
-    speedup: best.netEpisodesPerSecondPerCore / REFERENCE_EPISODES_PER_SECOND,
   };
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { generateMazeSet, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import {
-  benchSweep,
   OnnxPolicy,
   onnxFinalFitness,
   PAPER_FITNESS_NOISE,
@@ -17,12 +16,8 @@ import {
   type PopulationMember,
   type Registry,
 } from '@prnn/agents';
-import { analysisRegistry, testEvaluators } from '../analysis/analyze-run.js';
-import { measureNetwork } from '../analysis/measure-network.js';
-import type { NetworkAnalysis } from '../analysis/network-analysis.js';
-import { summarizeAnalysis } from '../analysis/summarize.js';
-import { MEASURE_NAMES } from '../measures/measure-names.js';
-import { writeReport } from '../report/write-report.js';
+import { benchSweep } from './bench-sweep.js';
+import { MEASURE_NAMES, analysisRegistry, measureNetwork, summarizeAnalysis, testEvaluators, writeReport, type NetworkAnalysis } from '@prnn/analysis';
 
 export interface MeasurePhaseRatesOptions {
   readonly registry: Registry;

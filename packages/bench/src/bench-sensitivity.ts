@@ -1,13 +1,10 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { median, PrnnError, Rng } from '@prnn/core';
 import { archInfo, buildNinePathwayOnnx, createNinePathwayArchitecture, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
-import { autodiffJacobians } from '../jacobian/autodiff-jacobian.js';
-import { finiteDifferenceSensitivity } from '../jacobian/finite-difference-jacobian.js';
-import { networkStepSensitivity } from '../jacobian/network-step-jacobian.js';
-import { ninePathwayJacobianKernel } from '../jacobian/nine-pathway-jacobian-kernel.js';
-import { allocateProfile } from '../jacobian/sensitivity-profile.js';
-import { inputSensitivity, memoryProfile } from '../measures/memory.js';
-import { recordTrials } from '../trials/recorded-trials.js';
+import {
+  allocateProfile, autodiffJacobians, finiteDifferenceSensitivity, inputSensitivity, memoryProfile, networkStepSensitivity, ninePathwayJacobianKernel,
+  recordTrials,
+} from '@prnn/analysis';
 
 export interface BenchSensitivityOptions {
   readonly arch?: string;

@@ -1,9 +1,8 @@
 import { PrnnError, Rng, median } from '@prnn/core';
-import { allocateEpisodeRecords } from '../../../sdk/population-model.js';
-import { PATHWAYS, paperArchitectures, parseArch, type NinePathwayArch } from '../family.js';
-import { PopulationOptimizer } from '../../../training/population-optimizer.js';
-import { FusedPopulation } from './fused-population.js';
-import { fusedSquaredErrorKernel } from './fused-kernels.js';
+import {
+  FusedPopulation, PATHWAYS, PopulationOptimizer, allocateEpisodeRecords, fusedSquaredErrorKernel, paperArchitectures, parseArch,
+  type NinePathwayArch,
+} from '@prnn/agents';
 
 export interface BenchFusedOptions {
   /** Architecture spec (parseArch), default `fc`; `paper` = the paper's 128 + ff-large, repeated to fill the population. */

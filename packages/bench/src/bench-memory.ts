@@ -1,8 +1,5 @@
 import type { TaskOptions } from '@prnn/env';
-import { dqnDefaults } from '../learners/dqn-config.js';
-import type { Architecture, ArchInfo } from '../sdk/architecture.js';
-import type { KernelSet } from '../sdk/kernel.js';
-import { estimateTrainMemory, HEAP_OVERHEAD, mazeSetBytes, vectorEnvBytesPerEnv } from '../training/memory-estimate.js';
+import { HEAP_OVERHEAD, dqnDefaults, estimateTrainMemory, mazeSetBytes, vectorEnvBytesPerEnv, type ArchInfo, type Architecture, type KernelSet } from '@prnn/agents';
 
 export interface PopulationMemory {
   readonly population: number;
