@@ -42,7 +42,7 @@ describe('docs/guides/own-project.md: use prnn from your own project', () => {
     const packs = join(root, 'prnn-packs');
     // `npm run pack` is `npm run build && node scripts/pack.mjs`; the build is current (npm test built it)
     const printed = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'pack.mjs'), packs], { encoding: 'utf8' }).trim().split('\n');
-    expect(printed.map((f) => f.slice(packs.length + 1))).toEqual(['prnn-env-0.1.0.tgz', 'prnn-agents-0.1.0.tgz', 'prnn-analysis-0.1.0.tgz', 'prnn-sweeps-0.1.0.tgz', 'prnn-viewer-0.1.0.tgz', 'prnn-0.1.0.tgz']);
+    expect(printed.map((f) => f.slice(packs.length + 1))).toEqual(['prnn-core-0.1.0.tgz', 'prnn-env-0.1.0.tgz', 'prnn-agents-0.1.0.tgz', 'prnn-analysis-0.1.0.tgz', 'prnn-bench-0.1.0.tgz', 'prnn-sweeps-0.1.0.tgz', 'prnn-viewer-0.1.0.tgz', 'prnn-0.1.0.tgz']);
 
     const study = join(root, 'my-study');
     mkdirSync(study);
@@ -57,7 +57,7 @@ describe('docs/guides/own-project.md: use prnn from your own project', () => {
       ctx.skip(SKIP_NOTE);
     }
     expect(installed.status, installed.stderr).toBe(0);
-    expect(readdirSync(join(study, 'node_modules', '@prnn')).sort()).toEqual(['agents', 'analysis', 'env', 'sweeps', 'viewer']);
+    expect(readdirSync(join(study, 'node_modules', '@prnn')).sort()).toEqual(['agents', 'analysis', 'bench', 'core', 'env', 'sweeps', 'viewer']);
 
     // each js block names its file in its first line
     for (const source of scripts) writeFileSync(join(study, /^\/\/ (\S+)/.exec(source)![1]), source);

@@ -72,7 +72,7 @@ function analysisWorkerFile(): string {
   if (!existsSync(file)) throw new PrnnError(`the analysis worker ${file} does not exist: build the packages first (npm run build)`);
   if (fromSources) {
     const analysis = path.resolve(path.dirname(here), '..', '..');
-    checkBuildIsCurrent([analysis, path.join(analysis, '..', 'agents'), path.join(analysis, '..', 'env')]);
+    checkBuildIsCurrent([analysis, path.join(analysis, '..', 'agents'), path.join(analysis, '..', 'env'), path.join(analysis, '..', 'core')]);
   }
   return file;
 }

@@ -42,7 +42,7 @@ function newestSource(dir: string): number {
 
 /**
  * When the caller runs the TypeScript sources (tests), the workers run the compiled dist/ of @prnn/agents
- * and @prnn/env: refuse a build older than its sources (tsc -b rewrites dist/.tsbuildinfo on every build,
+ * and of @prnn/env and @prnn/core: refuse a build older than its sources (tsc -b rewrites dist/.tsbuildinfo on every build,
  * even when no output changed) rather than train with stale code.
  */
 export function checkBuildIsCurrent(packageRoots: readonly string[]): void {
@@ -73,7 +73,7 @@ export function workerFile(): string {
   if (!existsSync(file)) throw new PrnnError(`the training worker ${file} does not exist: build the packages first (npm run build)`);
   if (fromSources) {
     const agents = path.resolve(path.dirname(here), '..', '..', '..');
-    checkBuildIsCurrent([agents, path.join(agents, '..', 'env')]);
+    checkBuildIsCurrent([agents, path.join(agents, '..', 'env'), path.join(agents, '..', 'core')]);
   }
   return file;
 }
