@@ -1,6 +1,7 @@
 // A2C on Track (gap 1): FC and FF, seeds 0–3, in one population; the training curve of every network, then
 // the network-episodes/s of a2c and dqn on a population of 128 FC networks (same process, alternating).
 // Usage: node scripts/a2c-measure.mjs [episodes] [lr] [speedEpisodes] [entropyCoef]
+import { median } from '@prnn/core';
 import { resolveTaskOptions } from '@prnn/env';
 import { builtinPlugins, createContainer, initBackend } from '@prnn/agents';
 import { a2cLearner } from '@prnn/plugin-a2c';
@@ -15,10 +16,6 @@ const architecture = registry.architecture('nine-pathway');
 const kernels = registry.kernels('nine-pathway');
 const task = resolveTaskOptions('track', {});
 const member = (spec, seed) => ({ arch: architecture.resolve(spec, { channels: 2, hidden: 8 }), seed });
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 if (episodes > 0) {
   const members = ['fc', 'ff'].flatMap((spec) => [0, 1, 2, 3].map((seed) => member(spec, seed)));

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/core';
+import { PrnnError, median } from '@prnn/core';
 import { normalSf } from './normal.js';
 
 /** Confidence level of the Hodges–Lehmann intervals in tables and reports (two-sided). */
@@ -100,7 +100,7 @@ export function hodgesLehmann(x: readonly number[], y: readonly number[], level:
     }
   }
   d.sort();
-  const median = N % 2 === 1 ? d[(N - 1) / 2] : (d[N / 2 - 1] + d[N / 2]) / 2;
+  const shift = median(d);
   const alpha = 1 - level;
   const pooled = Float64Array.from([...x, ...y]).sort();
   let tieTerm = 0;
@@ -133,5 +133,5 @@ export function hodgesLehmann(x: readonly number[], y: readonly number[], level:
     k = Math.round(N / 2 - normalQuantileUpper(alpha / 2) * sigma);
     k = Math.min(Math.max(k, 1), Math.ceil(N / 2));
   }
-  return { shift: median, low: d[k - 1], high: d[N - k], level, coverage, method, cliffDelta: (greater - less) / N };
+  return { shift, low: d[k - 1], high: d[N - k], level, coverage, method, cliffDelta: (greater - less) / N };
 }
