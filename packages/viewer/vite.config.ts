@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
 import { noNodeBuiltins } from './no-node-builtins.js';
 
-// The page is built from TypeScript sources of @prnn/env ("browser" condition: no file-system modules) and
+// The page is built from TypeScript sources of @prnn/core and @prnn/env ("browser" condition: no Node-only modules) and
 // @prnn/agents/browser; onnxruntime-web's wasm binary is emitted into the build (no CDN), base './' so the
 // static build works under any path (GitHub Pages).
 export const viewerConditions = ['browser', 'source', ...defaultClientConditions];
