@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts, type TaskOptions } from '@prnn/env';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
+/** Value of `format` in every plan.json. */
 export const PLAN_FORMAT = 'prnn-sweep-plan';
+/** Version of the plan.json layout this code writes and reads. */
 export const PLAN_VERSION = 1;
 /** The plan of a sweep directory. */
 export const PLAN_FILE = 'plan.json';
@@ -35,6 +37,10 @@ export interface PlanChunk {
   readonly to: number;
 }
 
+/**
+ * A sweep's plan (plan.json): task, learner config, measures, every network and the chunks they are split into; `hash`
+ * fingerprints everything that changes results.
+ */
 export interface SweepPlan {
   readonly format: typeof PLAN_FORMAT;
   readonly version: number;
@@ -66,6 +72,7 @@ export interface SweepPlan {
   readonly hash: string;
 }
 
+/** Inputs of a sweep plan: name, preset, task, learner and config, architectures, seeds and chunk size. */
 export interface BuildPlanOptions {
   readonly sweep: string;
   readonly preset?: string;
@@ -104,6 +111,10 @@ function hashedBody(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'h
   });
 }
 
+/**
+ * 16-hex-digit SHA-256 prefix of a plan's results-relevant body; shards and stores carry it so mismatched plans cannot
+ * be merged.
+ */
 export function planHash(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'hash'>): string {
   return createHash('sha256').update(hashedBody(p)).digest('hex').slice(0, 16);
 }
@@ -187,6 +198,7 @@ export function chunkMembers(plan: SweepPlan, chunk: number): PopulationMember[]
   return plan.networks.slice(c.from, c.to).map((n) => ({ arch: n.arch, seed: n.seed }));
 }
 
+/** The networks of one chunk of a plan, in plan order. */
 export function chunkNetworks(plan: SweepPlan, chunk: number): readonly PlanNetwork[] {
   const c = plan.chunks[chunk];
   return plan.networks.slice(c.from, c.to);

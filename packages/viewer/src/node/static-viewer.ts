@@ -5,6 +5,10 @@ import { VIEWER_CONFIG_FILE, VIEWER_CONFIG_FORMAT, type ViewerConfig } from '../
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';
 
+/**
+ * What `writeStaticViewer` wrote: the directory, the number of policies, total bytes and whether the run's report was
+ * copied.
+ */
 export interface StaticViewerResult {
   readonly dir: string;
   readonly policies: number;

@@ -2,7 +2,9 @@ import type { TaskOptions } from '@prnn/env';
 
 /** File name of the page's configuration, next to index.html (served by `prnn view`, written by `--static`). */
 export const VIEWER_CONFIG_FILE = 'config.json';
+/** Value of `format` in the viewer's config.json. */
 export const VIEWER_CONFIG_FORMAT = 'prnn-viewer';
+/** Version of the config.json layout the page reads. */
 export const VIEWER_CONFIG_VERSION = 1;
 /** Policies shown side by side. */
 export const MAX_POLICIES = 4;
