@@ -13,6 +13,10 @@ import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-work
 /** The speed targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
 export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
 
+/**
+ * Options of the evaluation benchmark: networks timed, test mazes, noise levels, task, architecture, threads and
+ * workers.
+ */
 export interface BenchEvalOptions {
   /** Timed networks (default 5); one more, untimed, warms up the JIT first. */
   readonly networks?: number;
@@ -40,6 +44,10 @@ export interface BatchTiming {
   readonly secondsPerNetwork: number;
 }
 
+/**
+ * Evaluation benchmark result: the setting, seconds per network (evaluation, loading, total) and the reference code's
+ * time for comparison.
+ */
 export interface BenchEvalResult {
   readonly arch: string;
   readonly task: string;

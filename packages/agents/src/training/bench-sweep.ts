@@ -13,6 +13,10 @@ import { TrainWorkerPool, checkWorkers, sliceBounds } from './workers/train-in-w
 /** The paper's sweep (docs/spec.md §5): 128 architectures + ff-large, 50 seeds each, 100-point curves on 1 000 mazes. */
 export const PAPER_SWEEP = { configurations: 129, seeds: 50, curvePoints: 100, testMazes: 1000 } as const;
 
+/**
+ * Options of the sweep projection benchmark: the family, workers, population, learning path, measured seconds and test
+ * mazes.
+ */
 export interface BenchSweepOptions {
   readonly architecture: Architecture;
   /** Worker threads, as `prnn train --workers` would use (default 1: this thread). */
@@ -42,6 +46,10 @@ export interface SweepThreadRates {
   readonly evalTrialsPerSecond: number;
 }
 
+/**
+ * Projected wall time of the paper's sweep on one maze kind: its size, the measured rates, and the training and
+ * evaluation hours.
+ */
 export interface SweepTaskProjection {
   readonly task: 'track' | 'general';
   readonly steps: number;
@@ -70,6 +78,7 @@ export interface SweepTaskProjection {
   readonly referenceHours: number;
 }
 
+/** Result of the sweep projection benchmark: the setting, the measured slice, and one projection per maze kind. */
 export interface BenchSweepResult {
   readonly workers: number;
   readonly population: number;
@@ -82,6 +91,10 @@ export interface BenchSweepResult {
   readonly referenceMachine: string;
 }
 
+/**
+ * What a worker thread of the sweep benchmark measures: family, backend, maze kind, its slice of networks, path and
+ * timing.
+ */
 export interface SweepThreadRequest {
   readonly family: string;
   readonly backend: string;

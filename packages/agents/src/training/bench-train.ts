@@ -17,6 +17,10 @@ export const MEMORY_REPORT_POPULATION = 256;
 /** Population sizes tried when none is given. */
 export const BENCH_POPULATIONS = [1, 32, 128, 256] as const;
 
+/**
+ * Options of the training benchmark: the family, population, learning path, measured seconds and repeats, workers, and
+ * whether to compare paths.
+ */
 export interface BenchTrainOptions {
   readonly architecture: Architecture;
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
@@ -76,6 +80,10 @@ export interface PathRate {
   readonly speedup: number;
 }
 
+/**
+ * Result of the training benchmark: network-episodes per second (total and per core), per path, and the memory
+ * estimates.
+ */
 export interface BenchTrainResult {
   /** netEpisodesPerSecond / workers. */
   readonly netEpisodesPerSecondPerCore: number;
@@ -101,6 +109,7 @@ export interface BenchTrainResult {
   readonly memory256?: PopulationMemory;
 }
 
+/** The reference code's measured training speed (General maze, fc), the yardstick of `prnn bench train`. */
 export function trainReference(): TrainReference {
   const ms = REFERENCE_TRAINING_EPISODE_MS.general.fc;
   return { task: 'general', arch: 'fc', msPerEpisode: ms, episodesPerSecond: 1000 / ms, machine: REFERENCE_MACHINE };
