@@ -2,7 +2,7 @@
 // usage: node scripts/ab-vector-env.mjs BASELINE_ENV_DIST [general|track]  (e.g. a copy of packages/env/dist from the build before)
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
-const N = 21000, STEPS = 20;
+const N = 21000;
 function make(M, kind) {
   const task = M.resolveTaskOptions(kind, {});
   const set = M.generateMazeSet(task, { count: 1000, seed: 3 });
