@@ -25,7 +25,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Reads a lock file; undefined when it is missing or not valid JSON (a lock being written or already released). */
+/** Reads a lock file; undefined when it is missing (already released) or not valid JSON. */
 export async function readLock(path: string): Promise<LockInfo | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as LockInfo;

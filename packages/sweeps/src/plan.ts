@@ -38,8 +38,8 @@ export interface PlanChunk {
 }
 
 /**
- * A sweep's plan (plan.json): task, learner config, measures, every network and the chunks they are split into; `hash`
- * fingerprints everything that changes results.
+ * A sweep's plan (plan.json): task, learner config, measures, every network and the chunks they are split into;
+ * `hash` fingerprints its content.
  */
 export interface SweepPlan {
   readonly format: typeof PLAN_FORMAT;
@@ -112,8 +112,8 @@ function hashedBody(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'h
 }
 
 /**
- * 16-hex-digit SHA-256 prefix of a plan's results-relevant body; shards and stores carry it so mismatched plans cannot
- * be merged.
+ * 16-hex-digit SHA-256 prefix of a plan's content (all but format, versions and the hash itself); shards and stores
+ * carry it, and merging checks it, so results of different plans are never mixed.
  */
 export function planHash(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'hash'>): string {
   return createHash('sha256').update(hashedBody(p)).digest('hex').slice(0, 16);

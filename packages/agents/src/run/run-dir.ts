@@ -11,7 +11,7 @@ export const RUN_FORMAT = 'prnn-run';
 export const RUN_VERSION = 1;
 /** Value of `format` in a network's result.json. */
 export const NETWORK_RESULT_FORMAT = 'prnn-network-result';
-/** prnn's version, written into run manifests, plans and ONNX metadata. */
+/** prnn's version, recorded in run manifests and sweep plans (a plan made by another version is refused). */
 export const PRNN_VERSION = '0.1.0';
 
 /** One network of a run, as listed in run.json. */

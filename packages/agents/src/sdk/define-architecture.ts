@@ -47,7 +47,7 @@ export interface ArchitectureDefinition {
   readonly description: string;
   /** Every member of the family at these sizes (what `prnn archs` lists and `--arch all` trains). */
   list(opts: ArchSizeOptions): ArchInfo[];
-  /** The member an architecture spec names (case-insensitive), or undefined when the spec is not of this family. */
+  /** The member an architecture spec names, or undefined when the spec is not of this family. */
   resolve(spec: string, opts: ArchSizeOptions): ArchInfo | undefined;
   /** The parameters of one network, in the order weight files store them. */
   parameters(arch: ArchInfo, sizes: StepSizes): ParameterShapes;

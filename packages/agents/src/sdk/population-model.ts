@@ -172,6 +172,6 @@ export interface PopulationModel {
    * length.
    */
   importWeights(n: number, weights: Record<string, Float32Array>): void;
-  /** Frees what the model holds (tensors, WebAssembly memory); later calls fail. */
+  /** Frees what the model holds (tensors, WebAssembly memory); the model is unusable afterwards. */
   dispose(): void;
 }

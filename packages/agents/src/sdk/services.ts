@@ -8,7 +8,7 @@ import type { TrainRunOptions, TrainRunResult } from '../training/train-run.js';
 
 /** What trains a run (the built-in: `trainRun`). A plugin may rebind it, e.g. to wrap `trainRun`. */
 export interface TrainerRuntime {
-  /** Trains a run and writes it to its run directory. */
+  /** Trains a run (writing its run directory when `out` is given). */
   train(options: TrainRunOptions): Promise<TrainRunResult>;
 }
 

@@ -39,7 +39,7 @@ export async function checkPlaywright(): Promise<void> {
 /** A headless Chromium browser context and the function that closes it and removes its profile. */
 export interface LaunchedChromium {
   readonly context: BrowserContext;
-  /** Closes the browser context and the Chromium process. */
+  /** Closes the browser context and removes its temporary profile directory. */
   close(): Promise<void>;
 }
 
