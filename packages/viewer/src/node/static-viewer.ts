@@ -10,9 +10,13 @@ import type { ViewerSource } from './viewer-source.js';
  * copied.
  */
 export interface StaticViewerResult {
+  /** The directory written. */
   readonly dir: string;
+  /** Policies written under `policies/`. */
   readonly policies: number;
+  /** Total bytes of the ONNX policies written (the app and report not counted). */
   readonly bytes: number;
+  /** Whether the run's analysis report was copied (under `report/`). */
   readonly report: boolean;
 }
 

@@ -25,12 +25,15 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export interface ViewerServerOptions {
   /** TCP port on 127.0.0.1 (0: any free port). */
   readonly port?: number;
+  /** Interface to listen on (default 127.0.0.1: local only). */
   readonly host?: string;
 }
 
 /** A running viewer server: its URL and port. */
 export interface ViewerServer {
+  /** Base URL of the page, e.g. `http://127.0.0.1:<port>/`. */
   readonly url: string;
+  /** TCP port the server listens on. */
   readonly port: number;
   /** Stops accepting connections and resolves when the server is closed. */
   close(): Promise<void>;

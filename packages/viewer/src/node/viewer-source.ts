@@ -40,6 +40,7 @@ export interface ViewerSourceOptions {
 
 /** What `prnn view` serves or `--static` writes: the page's configuration and the bytes of each policy. */
 export interface ViewerSource {
+  /** The page's configuration (config.json). */
   readonly config: ViewerConfig;
   /** The ONNX bytes of a listed policy: read from its file, or exported from the run on first request. */
   policyBytes(id: string): Promise<Uint8Array>;
