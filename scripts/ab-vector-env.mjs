@@ -3,7 +3,8 @@
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
 const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
-const N = 21000, STEPS = 20;
+const N = 21000;
+const STEPS = 20;
 function make(M, kind) {
   const task = M.resolveTaskOptions(kind, {});
   const set = M.generateMazeSet(task, { count: 1000, seed: 3 });

@@ -227,7 +227,7 @@ describe.skipIf(!chromium)('prnn view in Chromium', () => {
     }));
     await page.setInputFiles('#file-input', [notOnnx, misfit]);
     await page.waitForFunction(() => (window as unknown as { prnnViewer: Probe }).prnnViewer.messages().length >= 2);
-    const text = await page.locator('#messages').innerText();
+    const text = (await page.locator('#messages').textContent()) ?? '';
     expect(text).toContain('policy readme.onnx is not an ONNX model');
     expect(text).toMatch(/policy misfit\.onnx does not follow the prnn-policy\/1 contract: missing output q; extra output scores/);
     expect((await probe(page)).trials).toHaveLength(2);

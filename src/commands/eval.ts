@@ -144,7 +144,7 @@ export default class Eval extends BaseCommand {
       const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
       const mazeSeed = testSeed + TEST_SET_SEED_OFFSET;
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
-      let result;
+      let result: Awaited<ReturnType<typeof evaluatePolicy>>;
       try {
         checkEvalMemory(task, count, noise.length, policy.stateSize);
         const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
@@ -188,7 +188,7 @@ export default class Eval extends BaseCommand {
     }
     const architecture = (family: string): Architecture => registry.architecture(family);
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
-    let evaluation;
+    let evaluation: Awaited<ReturnType<typeof evaluateRun>>;
     try {
       evaluation = await evaluateRun(runDir, {
         task,

@@ -71,7 +71,7 @@ export default class Reproduce extends BaseCommand {
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
-    let result;
+    let result: Awaited<ReturnType<typeof reproduce>>;
     try {
       result = await reproduce({
         scale,
@@ -95,7 +95,10 @@ export default class Reproduce extends BaseCommand {
         pluginsCwd: process.cwd(),
         hooks: {
           say,
-          runStart: () => (stop = new StopSignals(json)).signal,
+          runStart: () => {
+            stop = new StopSignals(json);
+            return stop.signal;
+          },
           projection: (p) => say(formatPhaseProjection(p)),
           runProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
           runEnd: () => {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/core';
 
+/** The tfjs backends prnn can use, in the order `auto` tries them: tfjs-node, WebAssembly, plain JavaScript. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** One of {@link BACKENDS}. */
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Registers the backend with tfjs-core; throws with the reason when it cannot be loaded here. */

@@ -1,4 +1,4 @@
-import { Rng } from '@prnn/core';
+import type { Rng } from '@prnn/core';
 import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type PopulationModel } from '../src/sdk/population-model.js';
 import type { KernelSet } from '../src/sdk/kernel.js';
 import { learningPass } from '../src/sdk/learning-pass.js';

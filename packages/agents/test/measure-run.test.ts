@@ -60,7 +60,10 @@ describe('measureRun', () => {
         if (input.run!.id === 'hh+oh_seed0') captured = { trials, network: input.network!, weights: input.weights as Record<string, Float32Array> };
         let sum = 0;
         let n = 0;
-        for (let i = 0; i < trials.trials; i++) if (!Number.isNaN(trials.fitness[i])) (sum += trials.fitness[i]), n++;
+        for (let i = 0; i < trials.trials; i++) if (!Number.isNaN(trials.fitness[i])) {
+          sum += trials.fitness[i];
+          n++;
+        }
         // the step of the recorded trial: its outputs again from the recorded observations (checked below)
         return { fitness: sum / n, stored: input.run!.fitness ?? Number.NaN };
       },

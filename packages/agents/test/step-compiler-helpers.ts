@@ -1,4 +1,4 @@
-import { Rng } from '@prnn/core';
+import type { Rng } from '@prnn/core';
 import { expect } from 'vitest';
 import type { PopulationMember } from '../src/sdk/architecture.js';
 import type { ArchitectureDefinition } from '../src/sdk/define-architecture.js';

@@ -83,7 +83,10 @@ describe('fallback, cache, registration, training', () => {
     expect(() => lowerStep(eluFamily, { arch: eluArch, shapes: { w_in: [8, 3], w_out: [3, 5] }, sizes: { channels: 2, inputs: 8, outputs: 5 }, stateSize: 3 })).toThrow(UnsupportedStepError);
     const lines: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      lines.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const kernel = compiledPopulationKernel(eluFamily);
       for (let k = 0; k < 2; k++) {

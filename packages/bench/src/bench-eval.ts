@@ -10,6 +10,10 @@ import { describeRecorded, loadPeakFlops, loadReferenceCode, referenceSweepSecon
 /** The speed targets for one FC network's 21 × 1 000 sweep, seconds (≥ 600× the reference). */
 export const EVAL_TARGET_SECONDS = { general: 0.09, track: 0.03 } as const;
 
+/**
+ * Options of the evaluation benchmark: networks timed, test mazes, noise levels, task, architecture, threads and
+ * workers.
+ */
 export interface BenchEvalOptions {
   /** Timed networks (default 5); one more, untimed, warms up the JIT first. */
   readonly networks?: number;
@@ -41,6 +45,10 @@ export interface BatchTiming {
   readonly secondsPerNetwork: number;
 }
 
+/**
+ * Evaluation benchmark result: the setting, seconds per network (evaluation, loading, total) and the reference code's
+ * time for comparison.
+ */
 export interface BenchEvalResult {
   readonly arch: string;
   readonly task: string;

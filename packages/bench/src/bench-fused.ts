@@ -4,6 +4,7 @@ import {
   type NinePathwayArch,
 } from '@prnn/agents';
 
+/** Options of the fused-kernel benchmark: architecture spec, sizes, population, steps, episodes and repeats. */
 export interface BenchFusedOptions {
   /** Architecture spec (parseArch), default `fc`; `paper` = the paper's 128 + ff-large, repeated to fill the population. */
   readonly arch?: string;
@@ -23,6 +24,10 @@ export interface EpisodeRate {
   readonly cpu: number;
 }
 
+/**
+ * Fused-kernel benchmark result: the setting and episode rates of the kernel alone, the whole model, and the model with
+ * its optimiser.
+ */
 export interface BenchFusedResult {
   readonly arch: string;
   readonly population: number;

@@ -10,6 +10,10 @@ import { describeRecorded, loadReferenceCode, type ReferenceCodeFigures } from '
 /** The paper's sweep (docs/spec.md §5): 128 architectures + ff-large, 50 seeds each, 100-point curves on 1 000 mazes. */
 export const PAPER_SWEEP = { configurations: 129, seeds: 50, curvePoints: 100, testMazes: 1000 } as const;
 
+/**
+ * Options of the sweep projection benchmark: the family, workers, population, learning path, measured seconds and test
+ * mazes.
+ */
 export interface BenchSweepOptions {
   readonly architecture: Architecture;
   /** Worker threads, as `prnn train --workers` would use (default 1: this thread). */
@@ -31,6 +35,10 @@ export interface BenchSweepOptions {
   readonly reference?: ReferenceCodeFigures;
 }
 
+/**
+ * Projected wall time of the paper's sweep on one maze kind: its size, the measured rates, and the training and
+ * evaluation hours.
+ */
 export interface SweepTaskProjection {
   readonly task: 'track' | 'general';
   readonly steps: number;
@@ -59,6 +67,7 @@ export interface SweepTaskProjection {
   readonly referenceHours: number;
 }
 
+/** Result of the sweep projection benchmark: the setting, the measured slice, and one projection per maze kind. */
 export interface BenchSweepResult {
   readonly workers: number;
   readonly population: number;

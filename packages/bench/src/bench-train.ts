@@ -12,6 +12,10 @@ import { describeRecorded, loadPeakFlops, loadReferenceCode, type PeakFlopsFigur
 /** The population whose memory the bench always reports (the memory target: 256 FC networks must fit in 64 MB). */
 export const MEMORY_REPORT_POPULATION = 256;
 
+/**
+ * Options of the training benchmark: the family, population, learning path, measured seconds and repeats, workers, and
+ * whether to compare paths.
+ */
 export interface BenchTrainOptions {
   readonly architecture: Architecture;
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
@@ -75,6 +79,10 @@ export interface PathRate {
   readonly speedup: number;
 }
 
+/**
+ * Result of the training benchmark: network-episodes per second (total and per core), per path, and the memory
+ * estimates.
+ */
 export interface BenchTrainResult {
   /** netEpisodesPerSecond / workers. */
   readonly netEpisodesPerSecondPerCore: number;
@@ -100,6 +108,7 @@ export interface BenchTrainResult {
   readonly memory256?: PopulationMemory;
 }
 
+/** The reference code's measured training speed (General maze, fc), the yardstick of `prnn bench train`. */
 export function trainReference(reference: ReferenceCodeFigures = loadReferenceCode()): TrainReference {
   const ms = reference.trainingEpisodeMs.general.fc;
   return { task: 'general', arch: 'fc', msPerEpisode: ms, episodesPerSecond: 1000 / ms, machine: describeRecorded(reference) };

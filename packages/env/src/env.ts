@@ -50,6 +50,7 @@ function envTaskOptions(options: MazeEnvOptions): Partial<TaskOptions> {
   return task as Partial<TaskOptions>;
 }
 
+/** Options of {@link MazeEnv.reset}: the maze set and maze to play, and the sensor noise from this episode on. */
 export interface MazeResetOptions {
   /** Play this set for this episode (default: the env's set, or a freshly generated maze). */
   mazeSet?: MazeSet;
@@ -59,6 +60,10 @@ export interface MazeResetOptions {
   sensorNoise?: number;
 }
 
+/**
+ * Info of every reset and step of a {@link MazeEnv}: maze, agent cell, step count, distance and progress to the goal,
+ * and the episode's fitness.
+ */
 export interface MazeInfo {
   mazeIndex: number;
   /** Cell of the agent (row·size + col). */
@@ -119,6 +124,10 @@ export class MazeEnv implements Env<Float32Array, number, MazeInfo, MazeResetOpt
     this.observationSpace = new Box(0, 1, [SENSOR_COUNT * this.options.channels]);
   }
 
+  /**
+   * Starts an episode on a maze of the set (or a fresh maze) and returns the first noisy observation; `seed` re-seeds
+   * the noise and maze streams.
+   */
   reset(args: ResetArgs<MazeResetOptions> = {}): ResetResult<Float32Array, MazeInfo> {
     this.checkOpen();
     if (args.seed !== undefined) {
@@ -156,6 +165,10 @@ export class MazeEnv implements Env<Float32Array, number, MazeInfo, MazeResetOpt
     return { observation: this.sense(), info: this.info() };
   }
 
+  /**
+   * Moves the agent (a move into a wall stays put), then returns the observation of the new cell, the reward of the
+   * reward mode and the end flags.
+   */
   step(action: number): StepResult<Float32Array, MazeInfo> {
     this.checkOpen();
     checkAction(action);
@@ -194,6 +207,7 @@ export class MazeEnv implements Env<Float32Array, number, MazeInfo, MazeResetOpt
     throw new PrnnError(`render mode must be one of ansi, svg (got ${describeValue(mode)})`);
   }
 
+  /** Closes the env and drops its maze set; reset and step fail afterwards. */
   close(): void {
     this.closed = true;
     this.set = undefined;

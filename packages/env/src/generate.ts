@@ -12,6 +12,10 @@ const SIDE_LABELS = 0;
 const CHANNEL_LABELS = 1;
 const ORIENTATION_LABELS = 2;
 
+/**
+ * Options of maze-set generation: how many mazes, from which seed, and the index of the first maze within the whole
+ * set.
+ */
 export interface GenerateOptions {
   /** Number of mazes to generate. */
   count: number;

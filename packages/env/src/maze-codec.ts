@@ -23,7 +23,9 @@ import { resolveTaskOptions, type TaskOptions } from './task-options.js';
 // Every array of the MazeSet is stored as is, so decode(encode(set)) reproduces the set exactly and
 // encode(decode(bytes)) reproduces the bytes.
 
+/** The 8 ASCII bytes a maze file starts with. */
 export const MAZE_FILE_MAGIC = 'PRNNMAZE';
+/** Version of the maze file format this code writes and reads (docs/reference/maze-file-format.md). */
 export const MAZE_FILE_VERSION = 1;
 const FORMAT_NAME = 'prnn-maze-set';
 const PREFIX_BYTES = 24;

@@ -1,6 +1,7 @@
 import type { MazeSet } from './maze-set.js';
 import { checkCell, checkChannel, checkPath } from './render-checks.js';
 
+/** Overlays of the text rendering: an agent's path and cell, and cue shading of one channel. */
 export interface AsciiRenderOptions {
   /** Cells (row*size + col) visited by an agent, in order; marked `o`. */
   path?: ArrayLike<number>;

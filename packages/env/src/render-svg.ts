@@ -2,6 +2,7 @@ import { PrnnError } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
 import { checkCell, checkPath } from './render-checks.js';
 
+/** Overlays and size of the SVG rendering: an agent's path and cell, cell size in pixels, and cue shading. */
 export interface SvgRenderOptions {
   /** Cells (row*size + col) visited by an agent, in order; drawn as a line through cell centres. */
   path?: ArrayLike<number>;

@@ -14,6 +14,7 @@ abstract class SeededSpace {
     return [seed];
   }
 
+  /** `rng` when given, else the space's own generator (created with seed 0 on first use). */
   protected rng(rng: Rng | undefined): Rng {
     if (rng !== undefined) return rng;
     this.generator ??= new Rng(0);
@@ -63,6 +64,7 @@ export class Box extends SeededSpace {
     return out;
   }
 
+  /** Whether `x` is an array or typed array of this space's size whose values are all numbers within [low, high]. */
   contains(x: unknown): boolean {
     if (!(ArrayBuffer.isView(x) || Array.isArray(x))) return false;
     const values = x as ArrayLike<unknown>;
@@ -93,6 +95,7 @@ export class Discrete extends SeededSpace {
     return this.start + this.rng(rng).int(this.n);
   }
 
+  /** Whether `x` is an integer in [start, start + n). */
   contains(x: unknown): boolean {
     return typeof x === 'number' && Number.isInteger(x) && x >= this.start && x < this.start + this.n;
   }

@@ -2,10 +2,12 @@ import { PrnnError, describeValue } from '@prnn/core';
 
 /** The three maze worlds (docs/spec.md §1.1, §1.2). */
 export type MazeKind = 'general' | 'track' | 'h';
+/** Every {@link MazeKind}, for option validation. */
 export const MAZE_KINDS: readonly MazeKind[] = ['general', 'track', 'h'];
 
 /** `'reference'` reproduces the reference code's quirks (docs/spec.md §1.1: the last carved room stays a wall). */
 export type CompatMode = 'none' | 'reference';
+/** Every {@link CompatMode}, for option validation. */
 export const COMPAT_MODES: readonly CompatMode[] = ['none', 'reference'];
 
 /**
@@ -61,6 +63,7 @@ const MIN_CHANNELS: Readonly<Record<MazeKind, number>> = { general: 1, track: 1,
 /** Sizes above this make no sense for 4·C-sensor agents and would only risk huge allocations. */
 const MAX_SIZE = 1001;
 
+/** Whether `value` names a maze kind (`general`, `track` or `h`). */
 export function isMazeKind(value: unknown): value is MazeKind {
   return typeof value === 'string' && (MAZE_KINDS as readonly string[]).includes(value);
 }

@@ -16,7 +16,12 @@ import { instantiateVectorEnv, type VectorEnvExports } from './vector-env-wasm.j
 /** Stream id under the VectorEnv seed from which env i's seed is drawn: (seed, ENV_SEED_STREAM, i). */
 const ENV_SEED_STREAM = 0x454e5653; // 'ENVS'
 
+/**
+ * What happens when an env's episode ends: nothing until it is reset (`none`), or a new episode starts on its next step
+ * (`next-step`).
+ */
 export type AutoresetMode = 'none' | 'next-step';
+/** Every {@link AutoresetMode}, for option validation. */
 export const AUTORESET_MODES: readonly AutoresetMode[] = ['none', 'next-step'];
 
 /**
@@ -25,6 +30,7 @@ export const AUTORESET_MODES: readonly AutoresetMode[] = ['none', 'next-step'];
  * the default (for same-run comparisons).
  */
 export type VectorEnvBackend = 'wasm' | 'js';
+/** Every {@link VectorEnvBackend}, for option validation. */
 export const VECTOR_ENV_BACKENDS: readonly VectorEnvBackend[] = ['wasm', 'js'];
 
 /** Mazes of up to this many cells (11 × 11: every default task) run on the WebAssembly path. */
@@ -37,6 +43,10 @@ function defaultBackend(): VectorEnvBackend {
   return env?.PRNN_VECTOR_ENV === 'js' ? 'js' : 'wasm';
 }
 
+/**
+ * Options of a {@link VectorEnv}: number of envs, cue channels, sensor noise, reward mode, autoreset, seeds and
+ * backend.
+ */
 export interface VectorEnvOptions {
   numEnvs: number;
   /** Cue channels C of the sets this env will run (default 2); observations have 4·C values per env. */
@@ -386,6 +396,7 @@ export class VectorEnv {
     this.sigma[i] = checkSensorNoise(sigma);
   }
 
+  /** The sensor noise σs of env i. */
   sensorNoise(i: number): number {
     this.checkEnv(i);
     return this.sigma[i];

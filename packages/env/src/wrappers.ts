@@ -11,10 +11,12 @@ implements Env<Obs, Act, Info, ResetOptions> {
     this.env = env;
   }
 
+  /** The wrapped env's observation space. */
   get observationSpace(): Box {
     return this.env.observationSpace;
   }
 
+  /** The wrapped env's action space. */
   get actionSpace(): Discrete {
     return this.env.actionSpace;
   }
@@ -26,18 +28,22 @@ implements Env<Obs, Act, Info, ResetOptions> {
     return env;
   }
 
+  /** Resets the wrapped env. */
   reset(args?: ResetArgs<ResetOptions>): ResetResult<Obs, Info> {
     return this.env.reset(args);
   }
 
+  /** Steps the wrapped env. */
   step(action: Act): StepResult<Obs, Info> {
     return this.env.step(action);
   }
 
+  /** Renders the wrapped env. */
   render(mode?: RenderMode): string {
     return this.env.render(mode);
   }
 
+  /** Closes the wrapped env. */
   close(): void {
     this.env.close();
   }
@@ -50,12 +56,14 @@ implements Env<Obs, Act, Info, ResetOptions> {
 export class ProgressReward<Obs = Float32Array> extends Wrapper<Obs, number, MazeInfo, MazeResetOptions> {
   private startProgress = 0;
 
+  /** Resets the wrapped env and records p(start) of the new episode. */
   override reset(args?: ResetArgs<MazeResetOptions>): ResetResult<Obs, MazeInfo> {
     const result = this.env.reset(args);
     this.startProgress = result.info.progress;
     return result;
   }
 
+  /** Steps the wrapped env and replaces its reward by 2·(p(position) − p(start)). */
   override step(action: number): StepResult<Obs, MazeInfo> {
     const result = this.env.step(action);
     return { ...result, reward: 2 * (result.info.progress - this.startProgress) };

@@ -5,6 +5,10 @@ import { writeFileAtomic } from '@prnn/core';
 /** A heartbeat older than this means the process that held a lock on another machine is gone. */
 export const STALE_LOCK_MS = 15 * 60 * 1000;
 
+/**
+ * Contents of a chunk's lock file: the holder's host and pid, and ISO-8601 times of taking the lock and of its last
+ * heartbeat.
+ */
 export interface LockInfo {
   readonly host: string;
   readonly pid: number;
@@ -21,6 +25,7 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Reads a lock file; undefined when it is missing (already released) or not valid JSON. */
 export async function readLock(path: string): Promise<LockInfo | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as LockInfo;
@@ -65,10 +70,12 @@ export class ChunkLock {
     return (await readLock(path)) ?? { host: '?', pid: 0, startedAt: '', heartbeatAt: '' };
   }
 
+  /** Rewrites the lock with the current time as `heartbeatAt` (atomic), so other nodes do not take it as stale. */
   async heartbeat(): Promise<void> {
     await writeFileAtomic(this.path, JSON.stringify({ ...this.info, heartbeatAt: new Date().toISOString() }));
   }
 
+  /** Removes the lock file (no error when it is already gone). */
   async release(): Promise<void> {
     await rm(this.path, { force: true });
   }

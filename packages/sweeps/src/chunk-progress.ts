@@ -22,6 +22,7 @@ export function chunkProgressPath(workDir: string, chunk: number): string {
   return join(workDir, `chunk-${chunk}.progress.json`);
 }
 
+/** Reads a chunk's progress file; undefined when it is missing or not valid JSON. */
 export async function readChunkProgress(path: string): Promise<ChunkProgress | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as ChunkProgress;
@@ -46,6 +47,10 @@ export class ChunkProgressWriter {
     private readonly chunk: number,
   ) {}
 
+  /**
+   * Records progress; writes the file (atomic, in the background) at most every 2 s, and always when done reaches
+   * total.
+   */
   update(phase: ChunkProgress['phase'], done: number, total: number, rate: number): void {
     const now = Date.now();
     if (now - this.last < WRITE_EVERY_MS && done < total) return;

@@ -1,5 +1,6 @@
 import { PrnnError } from '@prnn/core';
 
+/** The chunk flags of `prnn sweep run`: one chunk, a list of ranges, or a Slurm array task id plus offset. */
 export interface ChunkSelection {
   /** `--chunk i`. */
   readonly chunk?: number;

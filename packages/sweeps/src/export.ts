@@ -4,7 +4,9 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readPlan } from './plan.js';
 import { ResultsStore, STORE_FILE, type NetworkRecord } from './store.js';
 
+/** File formats `prnn sweep export` writes. */
 export type ExportFormat = 'csv' | 'parquet' | 'json';
+/** Every {@link ExportFormat}, in the order help texts list them. */
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet', 'json'];
 
 type Scalar = string | number | null;
@@ -119,6 +121,7 @@ function toParquet(columns: readonly Column[], records: readonly NetworkRecord[]
   return new Uint8Array(buffer);
 }
 
+/** What an export wrote: the file, its format, the number of rows (networks) and the column names in order. */
 export interface ExportResult {
   readonly file: string;
   readonly format: ExportFormat;

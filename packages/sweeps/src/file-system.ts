@@ -11,6 +11,10 @@ const NETWORK_FILE_SYSTEMS = new Set([
   'beegfs', 'fuse.beegfs', 'fuse.sshfs', 'afs', 'pvfs2', 'orangefs', 'panfs', 'wekafs', '9p', 'virtiofs',
 ]);
 
+/**
+ * The file system holding a path (from /proc/self/mountinfo): its type, mount point and whether it is a network file
+ * system.
+ */
 export interface FileSystemInfo {
   readonly type: string;
   readonly mountPoint: string;
@@ -59,7 +63,9 @@ export function fileSystemOf(path: string): FileSystemInfo | undefined {
   return mountOf(mounts, at);
 }
 
+/** SQLite journal mode of a store: WAL, a rollback journal (DELETE), or `auto` (chosen by the file system). */
 export type JournalChoice = 'auto' | 'wal' | 'delete';
+/** Every {@link JournalChoice}, for flag validation. */
 export const JOURNAL_CHOICES: readonly JournalChoice[] = ['auto', 'wal', 'delete'];
 
 /** `auto`: WAL on a local disk, a rollback journal (DELETE) on a network file system. */

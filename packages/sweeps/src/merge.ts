@@ -6,6 +6,7 @@ import { MERGED_DIR, SHARDS_DIR, publishedShards } from './shards.js';
 import { ResultsStore, STORE_FILE } from './store.js';
 import type { JournalChoice } from './file-system.js';
 
+/** One shard of a merge: its file, the networks it added and the networks it held. */
 export interface MergeReport {
   readonly shard: string;
   readonly added: number;
@@ -13,6 +14,7 @@ export interface MergeReport {
   readonly present: number;
 }
 
+/** Outcome of merging shards into a sweep's store: the store path, one report per shard, and totals. */
 export interface MergeResult {
   readonly store: string;
   readonly shards: readonly MergeReport[];

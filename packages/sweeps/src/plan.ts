@@ -5,7 +5,9 @@ import type { TaskOptions } from '@prnn/env';
 import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts } from '@prnn/core';
 import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
+/** Value of `format` in every plan.json. */
 export const PLAN_FORMAT = 'prnn-sweep-plan';
+/** Version of the plan.json layout this code writes and reads. */
 export const PLAN_VERSION = 1;
 /** The plan of a sweep directory. */
 export const PLAN_FILE = 'plan.json';
@@ -36,6 +38,10 @@ export interface PlanChunk {
   readonly to: number;
 }
 
+/**
+ * A sweep's plan (plan.json): task, learner config, measures, every network and the chunks they are split into;
+ * `hash` fingerprints its content.
+ */
 export interface SweepPlan {
   readonly format: typeof PLAN_FORMAT;
   readonly version: number;
@@ -67,6 +73,7 @@ export interface SweepPlan {
   readonly hash: string;
 }
 
+/** Inputs of a sweep plan: name, preset, task, learner and config, architectures, seeds and chunk size. */
 export interface BuildPlanOptions {
   readonly sweep: string;
   readonly preset?: string;
@@ -105,6 +112,10 @@ function hashedBody(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'h
   });
 }
 
+/**
+ * 16-hex-digit SHA-256 prefix of a plan's content (all but format, versions and the hash itself); shards and stores
+ * carry it, and merging checks it, so results of different plans are never mixed.
+ */
 export function planHash(p: Omit<SweepPlan, 'format' | 'version' | 'prnnVersion' | 'hash'>): string {
   return createHash('sha256').update(hashedBody(p)).digest('hex').slice(0, 16);
 }
@@ -188,6 +199,7 @@ export function chunkMembers(plan: SweepPlan, chunk: number): PopulationMember[]
   return plan.networks.slice(c.from, c.to).map((n) => ({ arch: n.arch, seed: n.seed }));
 }
 
+/** The networks of one chunk of a plan, in plan order. */
 export function chunkNetworks(plan: SweepPlan, chunk: number): readonly PlanNetwork[] {
   const c = plan.chunks[chunk];
   return plan.networks.slice(c.from, c.to);

@@ -24,6 +24,9 @@ export interface SweepPreset {
 
 const METRICS = ['parameters', 'weight-norms'] as const;
 
+/**
+ * The named sweep presets (`--preset`): `paper-track` and `paper-general` (the paper's sweeps), `small` and `smoke`.
+ */
 export const SWEEP_PRESETS: readonly SweepPreset[] = [
   {
     name: 'paper-track',
@@ -71,6 +74,7 @@ export const SWEEP_PRESETS: readonly SweepPreset[] = [
   },
 ];
 
+/** The preset of that name, optionally on the other maze kind; a PrnnError lists the names when there is none. */
 export function sweepPreset(name: string, task?: 'track' | 'general'): SweepPreset {
   const preset = SWEEP_PRESETS.find((p) => p.name === name);
   if (!preset) throw new PrnnError(`preset must be one of ${SWEEP_PRESETS.map((p) => p.name).join(', ')} (got ${JSON.stringify(name)})`);

@@ -15,6 +15,7 @@ import { STORE_FILE } from './store.js';
 
 /** The scales of `reproduce`: smoke (8 networks), small (129 configurations × 8 seeds), paper (6 450 networks). */
 export const REPRODUCE_SCALES = ['smoke', 'small', 'paper'] as const;
+/** One of {@link REPRODUCE_SCALES}. */
 export type ReproduceScale = (typeof REPRODUCE_SCALES)[number];
 
 /** With `slurm`: write (and submit, when sbatch is on PATH) the Slurm arrays and the merge job instead of running. */
@@ -37,10 +38,13 @@ export interface ReproduceHooks {
   readonly projection?: (projection: PhaseProjection) => void;
   /** Training starts: the signal it returns stops training at a checkpoint (the CLI's SIGINT/SIGTERM handlers). */
   readonly runStart?: () => AbortSignal | undefined;
+  /** Training progress of the chunk being trained. */
   readonly runProgress?: (p: SweepRunProgress) => void;
   /** Training is over (stopped or not): e.g. a progress bar is closed. */
   readonly runEnd?: () => void;
+  /** Analysis progress: networks measured and to measure. */
   readonly analysisProgress?: (done: number, total: number) => void;
+  /** The analysis is over: e.g. its progress bar is closed. */
   readonly analysisEnd?: () => void;
   /** The profile of the call, to be printed as a table (after the report line). */
   readonly profile?: (profile: PhaseProfile, projection: PhaseProjection | undefined) => void;
@@ -193,7 +197,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     say(`${status.planned - status.done} networks are not stored yet (chunks held by another process?); see prnn sweep status ${dir}`);
     return { dir, plan: plan.hash, planned: status.planned, done: status.done, wallSeconds, profile: profile() };
   }
-  let analysis;
+  let analysis: Awaited<ReturnType<typeof analyzeSweepStore>>;
   try {
     analysis = await analyzeSweepStore(dir, join(dir, 'report'), {
       mazes: plan.measures.testMazes,

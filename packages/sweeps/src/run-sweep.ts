@@ -43,6 +43,7 @@ export async function chunkRunDirs(dir: string): Promise<string[]> {
     .map((n) => join(dir, RUNS_DIR, n));
 }
 
+/** Progress of `runSweep` within one chunk: network-episodes done and planned, and the training rate. */
 export interface SweepRunProgress {
   readonly chunk: number;
   /** Network-episodes done and planned in the chunk being trained. */
@@ -51,8 +52,15 @@ export interface SweepRunProgress {
   readonly rate: number;
 }
 
+/**
+ * What became of a chunk: stored, skipped (already stored or published), busy (locked by another live process) or
+ * interrupted by a signal.
+ */
 export type ChunkOutcome = 'stored' | 'skipped' | 'busy' | 'interrupted';
 
+/**
+ * Report of one chunk of `runSweep`: its outcome, size, networks stored, seconds taken and, when busy, the lock holder.
+ */
 export interface ChunkReport {
   readonly chunk: number;
   readonly outcome: ChunkOutcome;
@@ -64,6 +72,10 @@ export interface ChunkReport {
   readonly heldBy?: string;
 }
 
+/**
+ * Options of `runSweep`: the sweep directory, the chunks to run, plugins, engine and worker choices, and progress
+ * callbacks.
+ */
 export interface RunSweepOptions {
   readonly dir: string;
   /** Chunk indices to run (default: all). */
@@ -86,10 +98,13 @@ export interface RunSweepOptions {
   readonly journal?: JournalChoice;
   readonly busyTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Called with the training progress of the current chunk. */
   readonly onProgress?: (p: SweepRunProgress) => void;
+  /** Called once per chunk when it ends (stored, skipped, busy or interrupted). */
   readonly onChunk?: (r: ChunkReport) => void;
 }
 
+/** Outcome of `runSweep`: the plan, one report per chunk, whether a signal stopped it, and the phase times. */
 export interface RunSweepResult {
   readonly plan: SweepPlan;
   readonly chunks: readonly ChunkReport[];
@@ -170,7 +185,7 @@ async function runChunk(
     },
   };
   const training = new StageStopwatch();
-  let trained;
+  let trained: Awaited<ReturnType<typeof trainRun>>;
   try {
     trained = await trainRun(options);
   } catch (error) {

@@ -7,10 +7,12 @@ export const SHARDS_DIR = 'shards';
 /** Shards already merged into the store are moved here. */
 export const MERGED_DIR = 'merged';
 
+/** File name of a chunk's published shard: `chunk-<i>.sqlite`. */
 export function shardFileName(chunk: number): string {
   return `chunk-${chunk}.sqlite`;
 }
 
+/** A published shard: its chunk index and path. */
 export interface ShardFile {
   readonly chunk: number;
   readonly path: string;

@@ -11,6 +11,7 @@ export const DEFAULT_MAX_ARRAY_SIZE = 1001;
 /** Where `prnn sweep slurm` writes its scripts (and Slurm the jobs' logs, under logs/). */
 export const SLURM_DIR = 'slurm';
 
+/** Options of the generated Slurm scripts: sweep directory, the prnn command line, and sbatch resources. */
 export interface SlurmScriptOptions {
   readonly dir: string;
   /** The command that runs prnn on the compute nodes (default: this node and this bin/run.js). */
@@ -31,6 +32,7 @@ export interface SlurmScriptOptions {
   readonly extra?: readonly string[];
 }
 
+/** One generated job-array script and the chunks its tasks run. */
 export interface SlurmArray {
   readonly file: string;
   /** The first chunk of this array (its task k runs chunk offset + k) and the number of tasks. */
@@ -38,6 +40,9 @@ export interface SlurmArray {
   readonly tasks: number;
 }
 
+/**
+ * The scripts written for a sweep: the job arrays (sbatch limits the array size), the merge job, and the log directory.
+ */
 export interface SlurmScripts {
   readonly arrays: readonly SlurmArray[];
   readonly merge: string;
@@ -157,6 +162,7 @@ export async function writeSlurmScripts(o: SlurmScriptOptions): Promise<SlurmScr
   return { arrays, merge, logs };
 }
 
+/** Job ids returned by sbatch: one per array, and the merge job. */
 export interface SubmittedJobs {
   readonly arrays: readonly string[];
   readonly merge: string;

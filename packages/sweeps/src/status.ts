@@ -8,8 +8,13 @@ import { WORK_DIR } from './run-sweep.js';
 import { publishedShards } from './shards.js';
 import { ResultsStore, STORE_FILE } from './store.js';
 
+/**
+ * State of a chunk: in the store, published but not merged, locked by a live process, started and stopped, or not
+ * started.
+ */
 export type ChunkState = 'done' | 'unmerged' | 'running' | 'interrupted' | 'missing';
 
+/** Status of one chunk in `prnn sweep status`: its state, size, stored networks and, while running, its progress. */
 export interface ChunkStatus {
   readonly index: number;
   readonly state: ChunkState;
@@ -20,6 +25,10 @@ export interface ChunkStatus {
   readonly progress?: ChunkProgress;
 }
 
+/**
+ * Status of a sweep directory: plan identity, network counts (planned, stored, in shards), chunk states and a time
+ * estimate.
+ */
 export interface SweepStatus {
   readonly dir: string;
   readonly sweep: string;

@@ -43,6 +43,7 @@ export const STORE_MIGRATIONS: readonly string[] = [
    CREATE INDEX networks_by_chunk ON networks (sweep, chunk);`,
 ];
 
+/** Current schema version of a store (`PRAGMA user_version`): the number of migrations applied. */
 export const STORE_SCHEMA_VERSION = STORE_MIGRATIONS.length;
 
 /** The columns of `networks` in schema order (merge copies them by name). */

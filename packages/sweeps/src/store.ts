@@ -46,6 +46,7 @@ export interface NetworkRecord {
   readonly host: string | null;
 }
 
+/** Options of {@link ResultsStore.open}: create, journal mode, lock wait and read-only. */
 export interface OpenStoreOptions {
   /** Create the file when it does not exist (default true). */
   readonly create?: boolean;
@@ -255,6 +256,10 @@ export class ResultsStore {
     this.#insert = guard(path, 'preparing it', () => db.prepare(`INSERT OR IGNORE INTO networks (${columns}) VALUES (${values})`));
   }
 
+  /**
+   * Opens a store (creating it unless `create: false`), sets its journal mode and migrates an older schema; a PrnnError
+   * when its schema is newer than this prnn reads.
+   */
   static open(path: string, options: OpenStoreOptions = {}): ResultsStore {
     const choice = options.journal ?? 'auto';
     if (!JOURNAL_CHOICES.includes(choice)) throw new PrnnError(`journal must be one of ${JOURNAL_CHOICES.join(', ')} (got ${JSON.stringify(choice)})`);
@@ -399,6 +404,10 @@ export class ResultsStore {
     guard(this.path, `copying it to ${path}`, () => this.#db.prepare('VACUUM INTO ?').run(path));
   }
 
+  /**
+   * Checkpoints the WAL into the main file when no other reader holds it, then closes the database; a second call does
+   * nothing.
+   */
   close(): void {
     if (this.#db.open) {
       if (this.journalMode === 'wal') {

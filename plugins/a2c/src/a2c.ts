@@ -53,6 +53,7 @@ import {
   type TrainJob,
 } from '@prnn/agents';
 
+/** Learner name of the advantage actor-critic learner (`--learner a2c`). */
 export const A2C = 'a2c';
 
 /** The A2C hyper-parameters. */

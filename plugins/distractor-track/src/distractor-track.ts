@@ -7,6 +7,7 @@ import { MazeSet, generateMazeInto, generateMazeSet, resolveTaskOptions, type Ta
 import { PrnnError, Rng } from '@prnn/core';
 import type { TaskSource } from '@prnn/agents';
 
+/** Task id of the Track maze with one extra distractor channel of random cue bits (`--task distractor/Track-v0`). */
 export const DISTRACTOR_TRACK = 'distractor/Track-v0';
 /** Stream id of a test maze's distractor bits: Rng.derive(seed, DISTRACTOR_STREAM, maze). */
 export const DISTRACTOR_STREAM = 0x44495354;
@@ -32,6 +33,10 @@ function copyWithDistractor(src: MazeSet, from: number, dst: MazeSet, to: number
 
 const scratch = new WeakMap<MazeSet, MazeSet>();
 
+/**
+ * Task source of {@link DISTRACTOR_TRACK}: a Track maze on the informative channels plus a last channel of seeded
+ * random cue bits; channels default to 3 (2 informative + 1 distractor), at least 2.
+ */
 export const distractorTrack: TaskSource = {
   id: DISTRACTOR_TRACK,
   description: 'Track maze plus one distractor channel of random cue bits (default 3 channels: 2 informative + 1 distractor)',
@@ -43,7 +48,10 @@ export const distractorTrack: TaskSource = {
   },
   generateInto(set, slot, rng) {
     let inner = scratch.get(set);
-    if (!inner) scratch.set(set, (inner = MazeSet.allocate(trackOptions(set.options), 1)));
+    if (!inner) {
+      inner = MazeSet.allocate(trackOptions(set.options), 1);
+      scratch.set(set, inner);
+    }
     generateMazeInto(inner, 0, rng);
     copyWithDistractor(inner, 0, set, slot, rng);
   },

@@ -32,12 +32,12 @@ import {
   type LearnerSession,
   type LearnerState,
   type PopulationMember,
-  type PopulationModel,
   type StateTensor,
   type StepPolicy,
   type TaskOptions,
 } from '@prnn/agents';
 
+/** Learner name of the evolution-strategies learner (`--learner es`). */
 export const ES = 'es';
 
 /** Stream ids under a network's seed: Rng.derive(seed, ES_STREAM.x). */

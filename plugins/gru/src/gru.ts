@@ -10,6 +10,7 @@
  */
 import { PrnnError, defineArchitecture, tf, type ArchInfo, type ArchitectureDefinition, type Rng, type StepSizes } from '@prnn/agents';
 
+/** Family name of the gated-recurrent-unit architecture (one member, `gru`). */
 export const GRU_FAMILY = 'gru';
 
 function info(hidden: number, channels: number): ArchInfo {
@@ -22,6 +23,10 @@ function uniform(n: number, k: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
 }
 
+/**
+ * Definition of the GRU family: one member `gru` with hidden-size units, 3·H·(I+H+1) gate parameters plus a 5-action
+ * readout.
+ */
 export const gruDefinition: ArchitectureDefinition = {
   family: GRU_FAMILY,
   description: 'gated recurrent units (Cho et al. 2014): gru',
@@ -56,4 +61,5 @@ export const gruDefinition: ArchitectureDefinition = {
   },
 };
 
+/** The GRU family as a registrable architecture, built from {@link gruDefinition}. */
 export const gruArchitecture = defineArchitecture(gruDefinition);

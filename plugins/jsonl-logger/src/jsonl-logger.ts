@@ -42,24 +42,29 @@ export class JsonlLogger implements TrainingLogger {
     return this.#path;
   }
 
+  /** Opens (appends to) the events file of this run and writes the `run-start` event. */
   runStart(e: RunStartEvent): void {
     this.#path = path.resolve(this.options.path ?? (e.out !== undefined ? path.join(e.out, 'events.jsonl') : 'events.jsonl'));
     this.#fd = openSync(this.#path, 'a');
     this.#write('run-start', e);
   }
 
+  /** Writes a `curve-point` event (fitness on the learning curve). */
   curvePoint(e: CurvePointEvent): void {
     this.#write('curve-point', e);
   }
 
+  /** Writes a `loss` event (at most every `lossEvery` episodes). */
   loss(e: LossEvent): void {
     this.#write('loss', e);
   }
 
+  /** Writes a `final-fitness` event for one trained network. */
   finalFitness(e: FinalFitnessEvent): void {
     this.#write('final-fitness', e);
   }
 
+  /** Writes the `run-end` event and fsyncs the events file. */
   runEnd(e: RunEndEvent): void {
     this.#write('run-end', e);
     if (this.#fd !== undefined) fsyncSync(this.#fd);

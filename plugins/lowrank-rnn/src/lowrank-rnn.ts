@@ -10,6 +10,7 @@
  */
 import { PrnnError, defineArchitecture, tf, type ArchInfo, type ArchitectureDefinition, type Rng, type StepSizes } from '@prnn/agents';
 
+/** Family name of the low-rank tanh RNNs (members `lowrank-r1`, `lowrank-r2`). */
 export const LOWRANK_FAMILY = 'lowrank-rnn';
 const SPEC = /^lowrank(?:-r([12]))?$/;
 
@@ -29,6 +30,7 @@ function uniform(n: number, k: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
 }
 
+/** Definition of the low-rank family: tanh RNNs whose recurrent weights are m·nᵀ/H of rank 1 or 2. */
 export const lowRankDefinition: ArchitectureDefinition = {
   family: LOWRANK_FAMILY,
   description: 'tanh RNN with rank-1 or rank-2 recurrent weights m·nᵀ/H (Mastrogiuseppe & Ostojic 2018): lowrank-r1, lowrank-r2',
@@ -62,4 +64,5 @@ export const lowRankDefinition: ArchitectureDefinition = {
   },
 };
 
+/** The low-rank family as a registrable architecture, built from {@link lowRankDefinition}. */
 export const lowRankArchitecture = defineArchitecture(lowRankDefinition);

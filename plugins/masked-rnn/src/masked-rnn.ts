@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PrnnError, defineArchitecture, tf, type ArchInfo, type ArchitectureDefinition, type Rng, type StepSizes } from '@prnn/agents';
 
+/** Family name of the masked-connectivity tanh RNNs (`masked-ring<k>[-dale]`, `masked-file-<name>[-dale]`). */
 export const MASKED_FAMILY = 'masked-rnn';
 /** Environment variable naming the directory of mask files (default ./masks). */
 export const MASKS_ENV = 'PRNN_MASKS';
@@ -104,6 +105,10 @@ function uniform(n: number, k: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng.float() - 1) * k);
 }
 
+/**
+ * Definition of the masked family: tanh RNNs whose recurrent matrix is zero outside a ring-locality or file mask,
+ * optionally sign-constrained by Dale's law.
+ */
 export const maskedRnnDefinition: ArchitectureDefinition = {
   family: MASKED_FAMILY,
   description: 'tanh RNN with masked recurrent connectivity (ring locality or a JSON mask file; optional Dale\'s law): masked-ring<k>[-dale], masked-file-<name>',
@@ -138,4 +143,5 @@ export const maskedRnnDefinition: ArchitectureDefinition = {
   },
 };
 
+/** The masked family as a registrable architecture, built from {@link maskedRnnDefinition}. */
 export const maskedRnnArchitecture = defineArchitecture(maskedRnnDefinition);

@@ -5,6 +5,7 @@
  */
 import { PrnnError, forEachRecordedStep, type Metric } from '@prnn/agents';
 
+/** Metric `q-margin`: mean gap between the best and second-best Q-value over the steps of the recorded test trials. */
 export const qMarginMetric: Metric = {
   name: 'q-margin',
   description: 'mean margin between the best and the second-best Q-value over the recorded test trials',

@@ -46,10 +46,12 @@ import {
   type TransitionRecords,
 } from '@prnn/agents';
 
+/** Learner name of DQN with an episode replay buffer and a target network (`--learner replay-dqn`). */
 export const REPLAY_DQN = 'replay-dqn';
 /** Stream id of each network's replay-sampling generator: Rng.derive(seed, REPLAY_STREAM). */
 export const REPLAY_STREAM = 0x5245504c; // 'REPL'
 
+/** The replay-DQN hyper-parameters: the paper's DQN ones plus buffer size, target-update period and warm-up. */
 export interface ReplayDqnConfig extends DqnConfig {
   /** Episodes each network's buffer holds (oldest overwritten first). */
   readonly bufferEpisodes: number;
@@ -61,10 +63,15 @@ export interface ReplayDqnConfig extends DqnConfig {
   readonly updatesPerEpisode: number;
 }
 
+/**
+ * Replay-DQN defaults for a task: DQN's, a 1000-episode buffer, target copy every 100 episodes, 10 warm-up episodes, 1
+ * update per episode.
+ */
 export function replayDqnDefaults(task: TaskOptions): ReplayDqnConfig {
   return { ...dqnDefaults(task), bufferEpisodes: 1000, targetUpdateEvery: 100, learningStarts: 10, updatesPerEpisode: 1 };
 }
 
+/** Replay-DQN config of a task with overrides applied and checked (a PrnnError names the bad key). */
 export function resolveReplayDqnConfig(task: TaskOptions, overrides: Readonly<Record<string, unknown>> = {}): ReplayDqnConfig {
   return replayDqnLearner.configure(task, overrides);
 }

@@ -72,7 +72,7 @@ export default class SweepRun extends BaseCommand {
         : 'interrupted; checkpoint written';
       this.log(`chunk ${r.chunk}: ${what}`);
     };
-    let result;
+    let result: Awaited<ReturnType<typeof runSweep>>;
     try {
       result = await runSweep({
         dir: args.dir,

@@ -38,8 +38,14 @@ function adamModule(): Uint8Array {
   const b: number[] = [];
   const get = (i: number) => b.push(0x20, i);
   const set = (i: number) => b.push(0x21, i);
-  const i32c = (v: number) => (b.push(0x41), u32(b, v)); // small non-negative constants only
-  const i32load = (off: number) => (b.push(0x28, 2), u32(b, off));
+  const i32c = (v: number) => {
+    b.push(0x41); // small non-negative constants only
+    u32(b, v);
+  };
+  const i32load = (off: number) => {
+    b.push(0x28, 2);
+    u32(b, off);
+  };
   const f32load = () => b.push(0x2a, 2, 0);
   const f32store = () => b.push(0x38, 2, 0);
   const [add, mul, geu] = [0x6a, 0x6c, 0x4f];

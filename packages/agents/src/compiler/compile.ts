@@ -106,7 +106,10 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
     engine: 'wasm-simd',
     reserved,
     registerBytes: (p.ops.length / 4) * SLOT,
-    view: () => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer))),
+    view: () => {
+      if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
+      return view;
+    },
     grow(bytes) {
       const have = memory.buffer.byteLength;
       if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));

@@ -18,10 +18,16 @@ const lowered = new WeakMap<ArchitectureDefinition, Map<string, StepProgram>>();
 
 function loweredStep(def: ArchitectureDefinition, layout: LoweringLayout): StepProgram {
   let byLayout = lowered.get(def);
-  if (!byLayout) lowered.set(def, (byLayout = new Map()));
+  if (!byLayout) {
+    byLayout = new Map();
+    lowered.set(def, byLayout);
+  }
   const key = JSON.stringify([layout.arch, layout.shapes, layout.sizes, layout.stateSize]);
   let program = byLayout.get(key);
-  if (!program) byLayout.set(key, (program = lowerStep(def, layout)));
+  if (!program) {
+    program = lowerStep(def, layout);
+    byLayout.set(key, program);
+  }
   return program;
 }
 
@@ -543,6 +549,9 @@ export class CompiledPopulation implements PopulationModel {
     return this.inner.exportWeights(n);
   }
 
+  /**
+   * Sets network n's weights by parameter name (through the generic population, then copied into the compiled layout).
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     this.inner.parameters.values.forEach((v, k) => v.set(this.parameters.values[k]));
     this.inner.importWeights(n, weights);
@@ -551,6 +560,7 @@ export class CompiledPopulation implements PopulationModel {
     this.version++;
   }
 
+  /** Disposes the population and the generic population it wraps. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -28,6 +28,7 @@ export const OP = {
   /** Identity in the forward pass, no gradient (the max that softmax subtracts). */
   stop: 15,
 } as const;
+/** Code of one step-program op (a value of {@link OP}). */
 export type OpCode = (typeof OP)[keyof typeof OP];
 
 /** Number of operands each op reads. */
@@ -108,6 +109,7 @@ export class ProgramBuilder {
     return k >= 0 && this.ops[4 * k] === OP.const ? this.values[k] : undefined;
   }
 
+  /** Register of the float32 constant v, shared with earlier uses of the same value (−0 kept apart from 0). */
   constant(v: number): number {
     const x = f32(v);
     const key = Object.is(x, -0) ? -0.5e-45 : x; // keep −0 apart from 0
@@ -118,6 +120,7 @@ export class ProgramBuilder {
     return r;
   }
 
+  /** Register of op(a, b); folded to a constant when both operands are constants. */
   binary(op: number, a: number, b: number): number {
     const va = this.constantOf(a);
     const vb = this.constantOf(b);
@@ -153,6 +156,7 @@ export class ProgramBuilder {
     return this.emit(OP.fma, a, b, c);
   }
 
+  /** Register of op(a); folded to a constant when the operand is a constant. */
   unary(op: number, a: number): number {
     const va = this.constantOf(a);
     if (va !== undefined) return this.constant(foldUnary(op, va));

@@ -21,6 +21,10 @@ export interface StepKernel {
   view(): Float32Array;
   /** Makes the memory at least `bytes` long (existing contents kept). */
   grow(bytes: number): void;
+  /**
+   * The step's forward at the given byte offsets: writes the outputs to `out`, the next state to `stateOut`, and the
+   * values the backward needs to `reg`.
+   */
   forward(params: number, state: number, obs: number, noise: number, out: number, stateOut: number, reg: number): void;
   /**
    * The step's reverse mode over what `forward` left at `reg` (with the same params, state, obs, noise):

@@ -37,6 +37,7 @@ export interface ModelLevelsRequest extends Omit<LevelsRequest, 'bytes' | 'intra
   readonly plugins?: readonly string[];
 }
 
+/** A worker's answer for a range of noise levels. */
 export interface LevelsResult {
   /** Mean fitness per level (NaN where no trial is defined). */
   readonly means: number[];
@@ -83,6 +84,7 @@ export async function evaluateModelLevels(req: ModelLevelsRequest, architecture:
 /** Runs a named export of the worker module (a TrainWorkerPool). */
 export interface EvaluationWorkers {
   readonly workers: number;
+  /** Sends a named request to a free worker and resolves with its answer (rejects with the worker's error). */
   call<T>(name: string, request: unknown): Promise<T>;
 }
 

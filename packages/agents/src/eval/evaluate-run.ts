@@ -17,14 +17,19 @@ import { jsonNumber } from '../run/json-number.js';
 import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 import type { QEngine } from './q-engine.js';
 
+/** Engine that runs a run's networks in `evaluateRun`: onnxruntime on the exported model, or the tfjs population. */
 export type EvalEngineName = 'onnx' | 'tfjs';
+/** Every {@link EvalEngineName}, for flag validation. */
 export const EVAL_ENGINES: readonly EvalEngineName[] = ['onnx', 'tfjs'];
 
+/** Value of `format` in eval.json. */
 export const RUN_EVALUATION_FORMAT = 'prnn-eval';
+/** Version of the eval.json layout this code writes. */
 export const RUN_EVALUATION_VERSION = 1;
 /** Where `evaluateRun` writes its results inside the run directory. */
 export const RUN_EVALUATION_FILE = 'eval.json';
 
+/** Options of `evaluateRun`: task, test set, noise levels, networks, engine, workers and where to write. */
 export interface RunEvaluationOptions {
   /** Default: the run's task. */
   readonly task?: TaskOptions;
@@ -58,9 +63,11 @@ export interface RunEvaluationOptions {
   /** Write the results (default true), to `file` (default `<run>/eval.json`). */
   readonly write?: boolean;
   readonly file?: string;
+  /** Called after each network is evaluated, with the count done, the total and its result. */
   readonly onNetwork?: (done: number, total: number, network: RunNetworkEvaluation) => void;
 }
 
+/** One network's evaluation: its id, architecture, seed, fitness per noise level and robustness. */
 export interface RunNetworkEvaluation {
   readonly id: string;
   readonly arch: string;
@@ -70,6 +77,7 @@ export interface RunNetworkEvaluation {
   readonly seconds: number;
 }
 
+/** A run's evaluation (eval.json): the settings and one entry per network. */
 export interface RunEvaluation {
   readonly format: typeof RUN_EVALUATION_FORMAT;
   readonly version: number;
@@ -99,6 +107,10 @@ export interface RunEvaluationSettings {
   readonly sensorNoise: number;
 }
 
+/**
+ * The test settings a run was trained with (task, test mazes, test seed, σs), with the paper's defaults for missing
+ * config keys.
+ */
 export function runEvaluationSettings(m: RunManifest): RunEvaluationSettings {
   const number = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
   return { task: m.task, mazes: number(m.config.testMazes, 1000), testSeed: m.runSeed, sensorNoise: number(m.config.sensorNoise, 0.05) };

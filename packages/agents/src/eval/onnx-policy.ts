@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { PrnnError } from '@prnn/core';
 import { SessionPolicy } from './session-policy.js';
 
+/** Options of {@link OnnxPolicy.load}: onnxruntime threads and the name used in error messages. */
 export interface OnnxPolicyOptions {
   /** onnxruntime intra-op threads (default 1: evaluation batches are small matrices; sweeps parallelise over processes). */
   readonly intraOpNumThreads?: number;

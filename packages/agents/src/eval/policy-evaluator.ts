@@ -7,6 +7,10 @@ import { checkNoiseLevels, PAPER_FITNESS_NOISE, trapezoidArea } from './noise-sp
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
 import type { QEngine } from './q-engine.js';
 
+/**
+ * What an evaluator holds fixed: task, test mazes (count and seed, or a set), noise levels and the stream id of its
+ * generators.
+ */
 export interface EvaluatorOptions {
   readonly task: TaskOptions;
   /** Number of test mazes (default 1 000, docs/spec.md §4), or a maze set to use as is. */
@@ -30,11 +34,13 @@ export interface EvaluatorOptions {
 export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
 
 
+/** Options of one evaluation: the evaluator's plus the network's seed. */
 export interface EvaluationOptions extends EvaluatorOptions {
   /** The network's seed (its evaluation streams derive from it); also fixes the test set unless `mazeSeed`. */
   readonly seed?: number;
 }
 
+/** Result of evaluating one network: noise levels, mean fitness per level, robustness, and the mazes used. */
 export interface EvaluationResult {
   readonly noise: number[];
   /** Mean fitness per noise level over the mazes whose score is defined (docs/spec.md §1.5); null when none is. */
@@ -55,9 +61,11 @@ export interface EvaluationResult {
 export interface EvaluationObserver {
   /** Before the engine gets step t's observations (for recording test trials, analysis). */
   readonly beforeStep?: EvaluationStepObserver;
+  /** Called after the actions of step t are chosen, before the envs move. */
   step?(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void;
   /** After the move of step t (−1: right after the reset). */
   readonly afterStep?: (step: StepObservation) => void;
+  /** Called after the last step with every trial's fitness (NaN where undefined). */
   end?(env: VectorEnv, trialFitness: Float64Array): void;
 }
 
@@ -143,6 +151,7 @@ export class PolicyEvaluator {
     this.levelValues = new Float64Array(M);
   }
 
+  /** Observation values per env (4 per cue channel). */
   get observationSize(): number {
     return this.env.observationSize;
   }

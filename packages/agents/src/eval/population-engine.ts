@@ -47,6 +47,7 @@ export class PopulationEngine implements QEngine {
     this.model.forward(obs, null, q, true);
   }
 
+  /** Disposes the population model. */
   dispose(): void {
     this.model.dispose();
   }

@@ -19,6 +19,10 @@ export interface OrtRuntime {
   readonly InferenceSession: typeof InferenceSession;
 }
 
+/**
+ * Options of opening an ONNX policy session: label, onnxruntime session options, and whether outputs are preallocated
+ * or copied.
+ */
 export interface SessionPolicyOptions {
   /** Name used in error messages. */
   readonly label?: string;
@@ -127,6 +131,10 @@ export class SessionPolicy implements QEngine {
     return new SessionPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label, options.outputs);
   }
 
+  /**
+   * Opens an onnxruntime session on `bytes` and checks the model against the policy contract; PrnnError naming `label`
+   * when it does not follow it.
+   */
   protected static async open(ort: OrtRuntime, bytes: Uint8Array, options: SessionPolicyOptions) {
     const label = options.label ?? 'policy';
     let header: OnnxModelHeader;
@@ -273,6 +281,7 @@ export class SessionPolicy implements QEngine {
     return this.states[this.current];
   }
 
+  /** Releases the onnxruntime session. */
   async release(): Promise<void> {
     await this.session.release();
   }

@@ -52,6 +52,9 @@ export class TrialRecorder implements EvaluationObserver {
     this.acts = new Int32Array(maxSteps);
   }
 
+  /**
+   * Copies row `row`'s observation, Q-values, action and position of step t into the recording (t = 0 starts it anew).
+   */
   step(t: number, env: VectorEnv, q: Float32Array, actions: Int32Array): void {
     const r = this.row;
     if (t === 0) {

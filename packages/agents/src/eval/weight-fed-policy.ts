@@ -30,7 +30,7 @@ export class WeightFedPolicy implements QEngine {
   ) {
     const shape = (name: string): number => {
       const v = session.inputMetadata.find((m) => m.name === name);
-      const n = v && v.isTensor ? v.shape[1] : undefined;
+      const n = v?.isTensor ? v.shape[1] : undefined;
       if (typeof n !== 'number') throw new PrnnError(`weight-fed model ${label} must have input ${name} [batch, n]`);
       return n;
     };
@@ -38,6 +38,10 @@ export class WeightFedPolicy implements QEngine {
     this.stateSize = shape(POLICY_INPUTS.state);
   }
 
+  /**
+   * Opens an onnxruntime session on a weight-fed model (same session options as OnnxPolicy); PrnnError naming `label`
+   * when its inputs do not fit.
+   */
   static async open(model: WeightFedOnnxModel, options: { readonly label?: string } = {}): Promise<WeightFedPolicy> {
     const label = options.label ?? model.key;
     // the session options of OnnxPolicy, so both run the same kernels
@@ -101,6 +105,7 @@ export class WeightFedPolicy implements QEngine {
     this.current = 1 - this.current;
   }
 
+  /** Releases the onnxruntime session. */
   async release(): Promise<void> {
     await this.session.release();
   }

@@ -69,6 +69,10 @@ export function allocateRolloutScratch(population: number, outputs: number): Rol
   };
 }
 
+/**
+ * Per-episode settings of a DQN rollout: ε-greedy rate, discount γ, the step penalty in the target, and tie-breaking
+ * noise.
+ */
 export interface RolloutSettings {
   readonly epsilon: number;
   readonly gamma: number;
@@ -91,6 +95,9 @@ export interface TransitionRecords {
   readonly nextTieNoise: Float32Array;
 }
 
+/**
+ * Zeroed buffers of one episode's transitions for P networks: next observations, rewards and next tie-breaking noise.
+ */
 export function allocateTransitionRecords(steps: number, population: number, inputs: number, outputs: number): TransitionRecords {
   return {
     nextObs: new Float32Array(steps * population * inputs),
@@ -210,6 +217,7 @@ export interface LearningScratch {
   readonly gradients: Float32Array[];
 }
 
+/** Per-network losses and gradient buffers of a learning pass (in the optimiser's Adam memory when it provides one). */
 export function allocateLearningScratch(model: PopulationModel): LearningScratch {
   // gradients where the optimiser's Adam reads them, when it says where (saves a copy per episode)
   const gradients = model.parameters.adam?.allocateGradients?.() ?? allocateLike(model.parameters);

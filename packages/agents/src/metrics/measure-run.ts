@@ -15,11 +15,15 @@ import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { registerGradients } from '../tfjs-gradients.js';
 import { recordTrials } from './record-trials.js';
 
+/** Where `measureRun` merges its values inside the run directory. */
 export const MEASURES_FILE = 'measures.json';
+/** Value of `format` in measures.json. */
 export const MEASURES_FORMAT = 'prnn-measures';
 
+/** A metric value as stored in measures.json: a number, null (NaN), or named numbers. */
 export type StoredValue = number | null | Record<string, number | null>;
 
+/** One network's entry in measures.json: id, architecture, family, seed and metric values. */
 export interface NetworkMeasures {
   readonly id: string;
   readonly arch: string;
@@ -29,6 +33,7 @@ export interface NetworkMeasures {
   readonly values: Record<string, StoredValue>;
 }
 
+/** A run's measures.json: the trial settings and one entry per network. */
 export interface RunMeasures {
   readonly format: typeof MEASURES_FORMAT;
   readonly version: number;
@@ -41,8 +46,13 @@ export interface RunMeasures {
   readonly file?: string;
 }
 
+/**
+ * Options of `measureRun`: metrics, plugin look-ups, the recorded trials' settings, network selection and where to
+ * write.
+ */
 export interface MeasureRunOptions {
   readonly metrics: readonly Metric[];
+  /** The architecture plugin of a family. */
   readonly architecture: (family: string) => Architecture;
   /** The kernels registered for a family (handed to metrics; absent: none). */
   readonly kernels?: (family: string) => KernelSet;
@@ -51,11 +61,13 @@ export interface MeasureRunOptions {
   /** σs of the recorded trials (default: the run's training σs, as the stored fitness). */
   readonly sensorNoise?: number;
   readonly select?: NetworkSelector;
+  /** Canonical name of an architecture spec given in `select` (undefined when unknown). */
   readonly canonical?: (spec: string) => string | undefined;
   /** The task source of a run trained on a plugin task (run.json `taskSource`). */
   readonly taskSource?: (id: string) => TaskSource;
   /** Merge the values into `<run>/measures.json` (default true). */
   readonly write?: boolean;
+  /** Called after each network is measured. */
   readonly onNetwork?: (done: number, total: number) => void;
 }
 
@@ -107,7 +119,11 @@ export async function measureRun(runDir: string, o: MeasureRunOptions): Promise<
   const mazeSeed = m.runSeed + TEST_SET_SEED_OFFSET;
   const source = runTaskSource(m, o.taskSource);
   let set: MazeSet | undefined;
-  const testSet = () => (source ? (set ??= source.generateSet(task, { count: mazes, seed: mazeSeed })) : undefined);
+  const testSet = () => {
+    if (!source) return undefined;
+    set ??= source.generateSet(task, { count: mazes, seed: mazeSeed });
+    return set;
+  };
   // measures may differentiate through the step (tf.grad): every tfjs gradient must be registered
   registerGradients();
   const results: NetworkMeasures[] = [];

@@ -6,6 +6,7 @@ import type { RecordedTrials } from '../sdk/metric.js';
 import { PolicyEvaluator } from '../eval/policy-evaluator.js';
 import type { QEngine } from '../eval/q-engine.js';
 
+/** Settings of recorded test trials: task, test mazes (count and seed, or a set), σs and the evaluation seed. */
 export interface RecordTrialsOptions {
   readonly task: TaskOptions;
   /** Test mazes (maze i of the set seeded `mazeSeed`). */

@@ -10,6 +10,7 @@ export interface NetworkSelector {
   readonly seed?: number;
 }
 
+/** A trained network of a run: its run.json entry and its stored result (weights, fitness, curve). */
 export interface RunNetwork {
   readonly entry: RunNetworkEntry;
   readonly result: NetworkResultFile;
@@ -108,6 +109,7 @@ export async function runNetworkOnnx(run: LoadedRun, net: RunNetwork, architectu
   return architecture.exportOnnx(arch, weights, metadata, channels);
 }
 
+/** One exported policy: the network's id, architecture, seed and the written .onnx file. */
 export interface ExportedNetwork {
   readonly id: string;
   readonly arch: string;

@@ -9,11 +9,13 @@ import { GRAPH_CRC32_KEY, graphChecksum } from './onnx-metadata-reader.js';
 
 /** TensorProto.DataType values used here. */
 export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+/** One of the {@link OnnxDataType} codes. */
 export type OnnxDataTypeValue = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** AttributeProto.AttributeType values used here. */
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
+/** A tensor to serialise as a TensorProto: name, dimensions and data (its element type follows the array type). */
 export interface TensorSpec {
   readonly name: string;
   readonly dims: readonly number[];
@@ -24,14 +26,17 @@ export interface TensorSpec {
 /** A dimension is a fixed size or a symbolic name such as `batch`. */
 export type DimSpec = number | string;
 
+/** A graph input or output: name, element type and shape (fixed sizes or symbolic dimension names). */
 export interface ValueInfoSpec {
   readonly name: string;
   readonly elemType: OnnxDataTypeValue;
   readonly shape: readonly DimSpec[];
 }
 
+/** Value of a node attribute: number, string, list of numbers or tensor. */
 export type AttributeValue = number | string | readonly number[] | TensorSpec;
 
+/** A node attribute: name, value, and whether numbers are written as floats. */
 export interface AttributeSpec {
   readonly name: string;
   readonly value: AttributeValue;
@@ -39,6 +44,7 @@ export interface AttributeSpec {
   readonly float?: boolean;
 }
 
+/** A graph node: operator type, input and output value names, and attributes. */
 export interface NodeSpec {
   readonly opType: string;
   readonly inputs: readonly string[];
@@ -47,6 +53,7 @@ export interface NodeSpec {
   readonly attributes?: readonly AttributeSpec[];
 }
 
+/** A graph: its nodes (in topological order), initialisers, inputs and outputs. */
 export interface GraphSpec {
   readonly name: string;
   readonly nodes: readonly NodeSpec[];
@@ -56,6 +63,7 @@ export interface GraphSpec {
   readonly docString?: string;
 }
 
+/** A whole model: IR and opset versions, producer, the graph and metadata_props. */
 export interface ModelSpec {
   readonly irVersion: number;
   readonly opsetVersion: number;

@@ -7,14 +7,19 @@
  * are broken uniformly by the evaluator's seeded Rng. A stateless policy uses S = 1 and passes it through.
  */
 export const POLICY_CONTRACT_VERSION = 1;
+/** Name and version of the policy contract, as stored in a model's `prnn.contract` metadata. */
 export const POLICY_CONTRACT = `prnn-policy/${POLICY_CONTRACT_VERSION}`;
 
+/** Input names of a policy: observations `obs` [batch, obs_size] and recurrent state `state` [batch, state_size]. */
 export const POLICY_INPUTS = { obs: 'obs', state: 'state' } as const;
+/** Output names of a policy: Q-values `q` [batch, 5] and the next state `state_out` [batch, state_size]. */
 export const POLICY_OUTPUTS = { q: 'q', stateOut: 'state_out' } as const;
+/** Width of the `q` output: one Q-value per action. */
 export const POLICY_ACTIONS = 5;
 
 /** ONNX IR version and default-domain opset prnn writes (IR 8 is the IR of opsets 17/18). */
 export const ONNX_IR_VERSION = 8;
+/** Default-domain opset of the models prnn writes. */
 export const ONNX_OPSET = 17;
 
 /** metadata_props keys. `contract`, `obs_size`, `state_size` are written for every policy; the rest for prnn's own. */

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 
 /** The phases of `prnn reproduce`, in the order they run. */
 export const PHASES = ['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report'] as const;
+/** One of {@link PHASES}. */
 export type PhaseName = (typeof PHASES)[number];
 /** What is left of the total when the named phases are taken out (planning, storing, merging, …). */
 export const OTHER_PHASE = 'other';
@@ -25,6 +26,7 @@ export interface PhaseTime {
 /** Times by phase name (a phase that did not run is absent). */
 export type PhaseTimes = Readonly<Record<string, PhaseTime>>;
 
+/** Zero wall and CPU seconds. */
 export const ZERO_TIME: PhaseTime = { wallSeconds: 0, cpuSeconds: 0 };
 
 type CpuReader = () => number;
@@ -84,6 +86,7 @@ export class PhaseStopwatch {
     }
   }
 
+  /** Wall and CPU seconds summed over the timed stretches so far. */
   get elapsed(): PhaseTime {
     return { wallSeconds: this.wall, cpuSeconds: this.cpu };
   }
@@ -94,6 +97,7 @@ export class StageStopwatch {
   private readonly wall0 = performance.now();
   private readonly cpu0 = processCpuSeconds();
 
+  /** Wall and process CPU seconds since the stopwatch was created. */
   get elapsed(): PhaseTime {
     return { wallSeconds: (performance.now() - this.wall0) / 1000, cpuSeconds: Math.max(0, processCpuSeconds() - this.cpu0) };
   }

@@ -13,6 +13,7 @@ export function float32ToBytes(values: Float32Array): Uint8Array {
   return bytes;
 }
 
+/** `length` little-endian float32 values of `bytes` from byte `offset`, copied into a new array. */
 export function bytesToFloat32(bytes: Uint8Array, offset: number, length: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(length);

@@ -4,7 +4,9 @@ import { PrnnError, crc32, testFaultPoint, writeFileAtomic } from '@prnn/core';
 import type { LearnerState } from '../sdk/learner.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 
+/** Value of `format` in a checkpoint's state file. */
 export const CHECKPOINT_FORMAT = 'prnn-checkpoint';
+/** Version of the checkpoint layout this code writes and reads. */
 export const CHECKPOINT_VERSION = 1;
 
 /** Which run and which population a checkpoint belongs to. */
@@ -155,6 +157,7 @@ export async function listCheckpoints(runDir: string): Promise<{ slot?: string; 
   return out;
 }
 
+/** Deletes the run's checkpoint directory (no error when there is none). */
 export async function removeCheckpoint(runDir: string): Promise<void> {
   await rm(join(runDir, 'checkpoint'), { recursive: true, force: true });
 }

@@ -6,9 +6,13 @@ import type { ArchInfo } from '../sdk/architecture.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 import { jsonNumber } from './json-number.js';
 
+/** Value of `format` in run.json. */
 export const RUN_FORMAT = 'prnn-run';
+/** Newest run.json version this code reads (and the one it writes). */
 export const RUN_VERSION = 1;
+/** Value of `format` in a network's result.json. */
 export const NETWORK_RESULT_FORMAT = 'prnn-network-result';
+/** prnn's version, recorded in run manifests and sweep plans (a plan made by another version is refused). */
 export const PRNN_VERSION = '0.1.0';
 
 /** One network of a run, as listed in run.json. */
@@ -78,6 +82,7 @@ export interface NetworkResultFile {
 /** Version of result.json written now: 2 adds weightsCrc32. Version 1 files are still read. */
 export const NETWORK_RESULT_VERSION = 2;
 
+/** Id and directory name of a network in a run: `<arch>_seed<seed>`. */
 export function networkId(arch: string, seed: number): string {
   return `${arch}_seed${seed}`;
 }
@@ -143,6 +148,10 @@ export async function prepareRunDir(dir: string, manifest: RunManifest, opts: { 
   return 'new';
 }
 
+/**
+ * Reads `<dir>/run.json`; a PrnnError when it is not a prnn run manifest, is newer than this prnn reads, or lists no
+ * networks.
+ */
 export async function readRunManifest(dir: string): Promise<RunManifest> {
   const m = (await readJson(join(dir, 'run.json'), 'run manifest')) as Partial<RunManifest>;
   if (m.format !== RUN_FORMAT || typeof m.version !== 'number') {
@@ -155,6 +164,7 @@ export async function readRunManifest(dir: string): Promise<RunManifest> {
   return m as RunManifest;
 }
 
+/** A trained network as stored: id, architecture, seed, weights by name, fitness, training curve and episodes. */
 export interface StoredNetworkResult {
   readonly id: string;
   readonly arch: ArchInfo;
@@ -209,6 +219,10 @@ export async function writeNetworkResult(
   await writeJsonAtomic(join(netDir, 'result.json'), result);
 }
 
+/**
+ * Reads a network's result.json; undefined when the network is not trained yet, a PrnnError when the file is not a
+ * valid result.
+ */
 export async function readNetworkResult(dir: string, id: string): Promise<NetworkResultFile | undefined> {
   const path = join(dir, 'networks', id, 'result.json');
   if (!(await exists(path))) return undefined;
@@ -253,6 +267,7 @@ export async function readNetworkWeights(dir: string, id: string, stored?: Netwo
   return weights;
 }
 
+/** A run directory as loaded: its manifest and the results of the networks trained so far. */
 export interface LoadedRun {
   readonly dir: string;
   readonly manifest: RunManifest;

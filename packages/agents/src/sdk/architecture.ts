@@ -13,6 +13,7 @@ export interface ArchInfo {
   readonly flags?: Readonly<Record<string, boolean>>;
 }
 
+/** Sizes every member of a family is listed and resolved with: cue channels and hidden units. */
 export interface ArchSizeOptions {
   readonly channels: number;
   readonly hidden: number;
@@ -24,6 +25,7 @@ export interface PopulationMember {
   readonly seed: number;
 }
 
+/** Options of creating a population: the cue channels of the task (observations have 4 per channel). */
 export interface CreatePopulationOptions {
   readonly channels: number;
 }
@@ -87,7 +89,13 @@ export interface NetworkStep {
   readonly outputs: number;
   readonly stateSize: number;
   readonly params: Readonly<Record<string, tf.Tensor>>;
+  /** The initial recurrent state of `batch` independent trials, [batch, stateSize]. */
   initialState(batch: number): tf.Tensor2D;
+  /**
+   * One step of B trials: Q-values [B, O] and the next state [B, S]; `noise` [B, O], unless null, is the tie-breaking
+   * noise added to the outputs.
+   */
   step(state: tf.Tensor2D, obs: tf.Tensor2D, noise: tf.Tensor2D | null): { output: tf.Tensor2D; state: tf.Tensor2D };
+  /** Frees the bound weight tensors. */
   dispose(): void;
 }

@@ -72,33 +72,43 @@ export class Registry {
     return found.service as T;
   }
 
+  /** Every registered architecture family, in load order. */
   architectures(): Architecture[] {
     return this.#all('architecture');
   }
+  /** Every registered learner, in load order. */
   learners(): Learner[] {
     return this.#all('learner');
   }
+  /** Every registered metric, in load order. */
   metrics(): Metric[] {
     return this.#all('metric');
   }
+  /** Every registered environment plugin, in load order. */
   environments(): Environment[] {
     return this.#all('environment');
   }
+  /** The architecture of this family; a PrnnError listing the loaded families when there is none. */
   architecture(family: string): Architecture {
     return this.#one('architecture', family);
   }
+  /** The learner of this name; a PrnnError listing the loaded learners when there is none. */
   learner(name: string): Learner {
     return this.#one('learner', name);
   }
+  /** The metric of this name; a PrnnError listing the loaded metrics when there is none. */
   metric(name: string): Metric {
     return this.#one('metric', name);
   }
+  /** The environment plugin of this name; a PrnnError listing the loaded ones when there is none. */
   environment(name: string): Environment {
     return this.#one('environment', name);
   }
+  /** Every registered task source, in load order. */
   tasks(): TaskSource[] {
     return this.#all('task');
   }
+  /** The task source of this id; a PrnnError listing the loaded ones when there is none. */
   task(id: string): TaskSource {
     return this.#one('task', id);
   }

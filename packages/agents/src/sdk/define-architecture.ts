@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, Rng } from '@prnn/core';
+import { PrnnError, type Rng } from '@prnn/core';
 import type {
   ArchInfo,
   ArchSizeOptions,
@@ -45,7 +45,9 @@ export type StepFunction = (
 export interface ArchitectureDefinition {
   readonly family: string;
   readonly description: string;
+  /** Every member of the family at these sizes (what `prnn archs` lists and `--arch all` trains). */
   list(opts: ArchSizeOptions): ArchInfo[];
+  /** The member an architecture spec names, or undefined when the spec is not of this family. */
   resolve(spec: string, opts: ArchSizeOptions): ArchInfo | undefined;
   /** The parameters of one network, in the order weight files store them. */
   parameters(arch: ArchInfo, sizes: StepSizes): ParameterShapes;
@@ -59,13 +61,19 @@ export interface ArchitectureDefinition {
   readonly step: StepFunction;
   /** A faster generic population than the step batched by `StepPopulation` (same arithmetic). */
   createPopulation?(members: readonly PopulationMember[], opts: CreatePopulationOptions): PopulationModel;
+  /** Estimated bytes a population of these members holds while training (for the memory check before a run). */
   populationMemoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number;
   /** Own ONNX serialisation; absent: the step is traced to ONNX (see `step-onnx.ts` for the ops that map). */
   exportOnnx?(arch: ArchInfo, weights: Record<string, Float32Array>, metadata: OnnxMetadata, channels: number): Uint8Array;
 }
 
+/** Outputs of every network: one Q-value per action. */
 export const OUTPUTS_PER_ACTION = 5;
 
+/**
+ * Step sizes of a task with `channels` cue channels: 4·channels inputs and 5 outputs; a PrnnError unless channels is an
+ * integer ≥ 1.
+ */
 export function stepSizes(channels: number): StepSizes {
   if (!Number.isInteger(channels) || channels < 1) throw new PrnnError(`channels must be an integer ≥ 1 (got ${channels})`);
   return { channels, inputs: 4 * channels, outputs: OUTPUTS_PER_ACTION };

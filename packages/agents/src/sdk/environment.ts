@@ -13,5 +13,6 @@ export interface Environment {
   readonly description: string;
   /** The Gymnasium-style ids it registers, e.g. `acme/SpiralMaze-v0`. */
   readonly ids: readonly string[];
+  /** Registers the plugin's environments under its ids (called once when the registry is built). */
   register(register: RegisterEnvironment): void;
 }

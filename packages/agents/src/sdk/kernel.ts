@@ -26,6 +26,7 @@ export interface KernelBase {
 /** Operation `population`: a population model of the family, e.g. weights in typed arrays and a fused step. */
 export interface PopulationKernel extends KernelBase {
   readonly operation: typeof POPULATION_OPERATION;
+  /** A population model of these members on this kernel's implementation. */
   create(members: readonly PopulationMember[], opts: { readonly channels: number }): PopulationModel;
   /** Estimated bytes the model holds while training (see Architecture.populationMemoryBytes). */
   memoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number;
@@ -38,6 +39,7 @@ export interface PopulationKernel extends KernelBase {
  * its loss generically.
  */
 export interface LearningKernel extends KernelBase {
+  /** Fills `losses` [P] and `gradients` for one episode; false when it does not run on this model. */
   run(model: PopulationModel, records: EpisodeRecords, losses: Float32Array, gradients: Float32Array[]): boolean;
 }
 
@@ -61,6 +63,7 @@ export interface TrialInputs {
  */
 export interface JacobianKernel extends KernelBase {
   readonly operation: typeof JACOBIAN_OPERATION;
+  /** Writes the sensitivity profile of one network into `s`; false when it does not apply to this network. */
   sensitivity(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, trials: TrialInputs, s: Float64Array): boolean;
 }
 
@@ -92,19 +95,24 @@ export interface WeightFedOnnxModel {
  */
 export interface WeightFedOnnxKernel extends KernelBase {
   readonly operation: typeof WEIGHT_FED_ONNX_OPERATION;
+  /** The weight-fed ONNX model of this architecture, or undefined when the kernel does not cover it. */
   model(arch: ArchInfo, channels: number): WeightFedOnnxModel | undefined;
 }
 
+/** Any registered kernel, told apart by its `operation`. */
 export type Kernel = PopulationKernel | LearningKernel | JacobianKernel | WeightFedOnnxKernel;
 
+/** Whether the kernel builds population models (operation `population`). */
 export function isPopulationKernel(k: Kernel): k is PopulationKernel {
   return k.operation === POPULATION_OPERATION;
 }
 
+/** Whether the kernel computes sensitivity profiles (operation `jacobian`). */
 export function isJacobianKernel(k: Kernel): k is JacobianKernel {
   return k.operation === JACOBIAN_OPERATION;
 }
 
+/** Whether the kernel provides weight-fed ONNX models (operation `onnx-weight-fed`). */
 export function isWeightFedOnnxKernel(k: Kernel): k is WeightFedOnnxKernel {
   return k.operation === WEIGHT_FED_ONNX_OPERATION;
 }
@@ -132,6 +140,7 @@ export class KernelSet {
     throw new PrnnError(`path ${JSON.stringify(requested)} is not available for family ${this.family}: available: ${this.paths().join(', ')}`);
   }
 
+  /** The population kernel named `path`, or undefined when the family has none of that name. */
   population(path: string): PopulationKernel | undefined {
     return this.kernels.find((k): k is PopulationKernel => isPopulationKernel(k) && k.name === path);
   }

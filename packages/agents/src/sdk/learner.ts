@@ -63,6 +63,7 @@ export interface TrainJob<Config extends LearnerConfig = LearnerConfig> {
   readonly resume?: LearnerState;
 }
 
+/** Progress of training: episodes done and planned per network, the population size, elapsed ms and the latest loss. */
 export interface TrainProgress {
   /** Episodes completed per network so far (the population moves in lockstep). */
   readonly episode: number;
@@ -74,6 +75,7 @@ export interface TrainProgress {
   readonly loss?: number;
 }
 
+/** What a learner calls back during training: progress, checkpoints, and the stop protocol (`shouldStop`, `signal`). */
 export interface TrainHooks {
   /** Called every few episodes (at least at each curve point and at the end). */
   onProgress?(progress: TrainProgress): void;
@@ -85,6 +87,7 @@ export interface TrainHooks {
    */
   checkpoint?: {
     readonly everyEpisodes: number;
+    /** Persists the learner's state (the run's checkpoint); training waits for it. */
     save(state: LearnerState): Promise<void> | void;
   };
   /**
@@ -110,6 +113,7 @@ export interface LearnerState {
   readonly tensors: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array }>>;
 }
 
+/** One trained network: its member, final weights, test fitness and training curve. */
 export interface NetworkResult {
   readonly member: PopulationMember;
   /** Final weights by name (for the 9-pathway family: present pathways, row-major [A, B]). */
@@ -121,6 +125,7 @@ export interface NetworkResult {
   readonly episodes: number;
 }
 
+/** Result of training a population: every network's result, the training rate, the tfjs backend and the phase times. */
 export interface TrainResult {
   readonly networks: readonly NetworkResult[];
   /** Network-episodes per wall-clock second of training (evaluation excluded). */

@@ -11,6 +11,10 @@ import type { EpisodeRecords, PopulationModel, PopulationParameters } from './po
  */
 export interface LossOperation<R extends EpisodeRecords = EpisodeRecords> {
   readonly operation: string;
+  /**
+   * Per-network losses [P] of one episode from the outputs of every step (time-major [steps, P, O]), as tfjs ops that
+   * autodiff can differentiate.
+   */
   loss(outputs: tf.Tensor3D, records: R, steps: number): tf.Tensor1D;
   /**
    * The same loss in plain arithmetic, for models with a vector-Jacobian product (`PopulationModel.vjp`):

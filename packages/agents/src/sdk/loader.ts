@@ -8,6 +8,10 @@ import { createContainer, type Registry } from './container.js';
 import { builtinPlugins } from '../builtins/index.js';
 import type { PrnnPlugin } from './plugin.js';
 
+/**
+ * The project file that lists the plugins to load (read from the working directory; package.json's `prnn` key also
+ * works).
+ */
 export const CONFIG_FILE = 'prnn.config.json';
 
 function readJson(file: string): unknown {
@@ -119,6 +123,7 @@ export async function importPlugin(spec: string, cwd: string): Promise<PrnnPlugi
   return plugin;
 }
 
+/** Options of `loadPlugins`: where the configuration is read, and extra plugins to load after it. */
 export interface LoadPluginsOptions {
   /** Where prnn.config.json / package.json are read and relative plugin paths resolve (default: process.cwd()). */
   readonly cwd?: string;

@@ -103,6 +103,7 @@ export interface MetricInput {
   readonly run?: MetricRunContext;
 }
 
+/** What a metric returns: one number, or named numbers (stored as `name.key`). */
 export type MetricValue = number | Record<string, number>;
 
 /** A measure of a trained network (a plugin contract, bound to `TYPES.Metric`). */

@@ -1,5 +1,6 @@
 import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 
+/** Who a plugin is: name, version and description, shown by `prnn plugins`. */
 export interface PluginManifest {
   /** Usually the npm package name; what `prnn plugins` shows and error messages name. */
   readonly name: string;
@@ -18,6 +19,7 @@ export interface PrnnPlugin {
   readonly module: ContainerModule;
 }
 
+/** The synchronous function that binds a plugin's services (the body of an inversify ContainerModule). */
 export type PluginBindings = (options: ContainerModuleLoadOptions) => void;
 
 /**

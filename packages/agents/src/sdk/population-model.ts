@@ -25,6 +25,7 @@ export interface EpisodeRecords extends EpisodeInputs {
   readonly targets: Float32Array;
 }
 
+/** Zeroed episode buffers for `population` networks over `steps` steps (time-major, [steps, P, …]). */
 export function allocateEpisodeRecords(steps: number, population: number, inputs: number, outputs: number): EpisodeRecords {
   return {
     steps,
@@ -47,6 +48,7 @@ export interface PopulationParameters {
   readonly names: readonly string[];
   readonly shapes: readonly (readonly number[])[];
   readonly values: readonly Float32Array[];
+  /** Tells the implementation that `values` changed, so it refreshes what it derives from them. */
   commit(): void;
   /** The implementation's own Adam update of `values` (e.g. in WebAssembly); PopulationOptimizer uses it when present. */
   readonly adam?: AdamUpdate;
@@ -165,6 +167,11 @@ export interface PopulationModel {
   readonly vjp?: EpisodeVjp;
   /** Network n's weights by name (for the 9-pathway family: pathway name → row-major [A, B]). */
   exportWeights(n: number): Record<string, Float32Array>;
+  /**
+   * Sets network n's weights by name (the layout `exportWeights` returns); a PrnnError on an unknown name or a wrong
+   * length.
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void;
+  /** Frees what the model holds (tensors, WebAssembly memory); the model is unusable afterwards. */
   dispose(): void;
 }

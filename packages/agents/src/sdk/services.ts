@@ -8,6 +8,7 @@ import type { TrainRunOptions, TrainRunResult } from '../training/train-run.js';
 
 /** What trains a run (the built-in: `trainRun`). A plugin may rebind it, e.g. to wrap `trainRun`. */
 export interface TrainerRuntime {
+  /** Trains a run (writing its run directory when `out` is given). */
   train(options: TrainRunOptions): Promise<TrainRunResult>;
 }
 
@@ -65,10 +66,15 @@ export interface RunEndEvent {
 export interface TrainingLogger {
   /** Wants the loss after every this many episodes (the run uses the smallest asked; default: a tenth of the run). */
   readonly lossEvery?: number;
+  /** The run starts: its settings and networks. */
   runStart?(event: RunStartEvent): void | Promise<void>;
+  /** A point of a network's learning curve (greedy test fitness). */
   curvePoint?(event: CurvePointEvent): void | Promise<void>;
+  /** The learning-pass losses, every `lossEvery` episodes. */
   loss?(event: LossEvent): void | Promise<void>;
+  /** A network's final test fitness. */
   finalFitness?(event: FinalFitnessEvent): void | Promise<void>;
+  /** The run ended: networks trained and the training rate. */
   runEnd?(event: RunEndEvent): void | Promise<void>;
   /** Called once after the run, also when it failed or was interrupted. */
   close?(): void | Promise<void>;
@@ -85,6 +91,8 @@ export interface ProgressUpdate {
 
 /** What shows a run's progress (the CLI's default: a bar on stderr). Bound to `TYPES.ProgressReporter`. */
 export interface ProgressReporter {
+  /** Shows the current progress of the run. */
   update(progress: ProgressUpdate): void;
+  /** The run is over: e.g. the progress bar is closed. */
   finish(): void;
 }

@@ -138,7 +138,7 @@ export class StepPopulation implements PopulationModel {
       const shapes = this.memberShapes[list[0]];
       const whole =
         list.length === P &&
-        names.every((name) => shapes[name] !== undefined && shapes[name].every((d, k) => d === padded[name][k]));
+        names.every((name) => shapes[name]?.every((d, k) => d === padded[name][k]) === true);
       return {
         members: list,
         arch: members[list[0]].arch,
@@ -315,6 +315,10 @@ export class StepPopulation implements PopulationModel {
     return out;
   }
 
+  /**
+   * Sets network n's parameters by name (unpadded, as `exportWeights` returns them); a PrnnError on an unknown name or
+   * a wrong length.
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     this.memberIndex(n);
     const shapes = this.memberShapes[n];
@@ -345,6 +349,7 @@ export class StepPopulation implements PopulationModel {
     this.states = this.groups.map(() => null);
   }
 
+  /** Disposes the population's cached tensors and states; later calls fail. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -19,4 +19,5 @@ export const TYPES = {
   DefaultProgressReporter: Symbol.for('prnn.DefaultProgressReporter'),
 } as const;
 
+/** Kind of a registered service: what `Registry` look-ups are keyed by. */
 export type ServiceKind = 'architecture' | 'learner' | 'metric' | 'environment' | 'kernel' | 'task';

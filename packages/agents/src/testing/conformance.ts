@@ -36,6 +36,10 @@ import { trainRun } from '../training/train-run.js';
 import { TrainingInterrupted } from '../training/training-interrupted.js';
 import { isTrainingStopped } from '../sdk/training-stopped.js';
 
+/**
+ * Outcome of a conformance check of a plugin: what was checked, every problem found, the checks that passed, and
+ * whether it conforms.
+ */
 export interface ConformanceReport {
   /** What was checked, e.g. `architecture lowrank-rnn`. */
   readonly subject: string;
@@ -46,6 +50,10 @@ export interface ConformanceReport {
   readonly ok: boolean;
 }
 
+/**
+ * Options of a conformance check: the task and episodes of the tiny training cycle, and the other plugins the subject
+ * needs.
+ */
 export interface CheckOptions {
   /** The task of the tiny cycle (default: the Track maze). */
   readonly task?: TaskOptions;
@@ -66,7 +74,7 @@ class Checker {
   constructor(readonly subject: string) {}
 
   /** Runs one check; a thrown error or a false result is recorded as a problem. */
-  async check(name: string, f: () => Promise<string | void> | string | void): Promise<void> {
+  async check(name: string, f: () => unknown): Promise<void> {
     try {
       const problem = await f();
       if (typeof problem === 'string') this.problems.push(`${name}: ${problem}`);
@@ -283,7 +291,8 @@ export async function checkArchitecture(architecture: Architecture, o: CheckOpti
       a.forward(obs, null, q, false);
       a.forward(obs, null, q2, false);
       if (maxDiff(q, q2) !== 0) return 'a forward without advance changed the state';
-      if (maxDiff(q.subarray(O, 2 * O), (b.forward(obs.subarray(I, 2 * I), null, qb, false), qb)) > 1e-6) return 'a network computes differently alone and in a population';
+      b.forward(obs.subarray(I, 2 * I), null, qb, false);
+      if (maxDiff(q.subarray(O, 2 * O), qb) > 1e-6) return 'a network computes differently alone and in a population';
     } finally {
       a.dispose();
       b.dispose();

@@ -24,6 +24,7 @@ export function populationPolicy(model: PopulationModel): GreedyPolicy {
   };
 }
 
+/** Settings of a greedy test of a population: the sensor noise and the stream id that tells repeated tests apart. */
 export interface GreedyEvaluationOptions {
   /** Sensor noise σs of every trial (docs/spec.md §4: a network's fitness is measured at 0.05). */
   readonly sensorNoise: number;
@@ -34,6 +35,7 @@ export interface GreedyEvaluationOptions {
   readonly streamId?: number;
 }
 
+/** Result of a greedy test: mean fitness per network and the fitness of every trial. */
 export interface GreedyEvaluation {
   /** Mean fitness per network over the set, ignoring undefined trials (NaN when none is defined). */
   readonly fitness: Float64Array;

@@ -410,6 +410,7 @@ export class TrainHookRunner {
     private readonly population: number,
   ) {}
 
+  /** Marks the start of an episode (for the episode's timing in progress reports). */
   startEpisode(): void {
     this.episodeStarted = performance.now();
   }

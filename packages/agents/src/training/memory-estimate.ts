@@ -42,6 +42,10 @@ export const TEST_RUNTIME_BYTES = 32 * 1024 * 1024;
 /** A worker thread's own V8 isolate, tfjs backend and loaded modules (measured: about 36 MiB idle). */
 export const WORKER_THREAD_BYTES = 48 * 1024 * 1024;
 
+/**
+ * What a training run's memory estimate depends on: task, family, members, learner config, population, workers and
+ * path.
+ */
 export interface TrainMemoryOptions {
   readonly task: TaskOptions;
   readonly architecture: Architecture;
@@ -56,6 +60,9 @@ export interface TrainMemoryOptions {
   readonly families?: FamilyResolver;
 }
 
+/**
+ * Estimated memory of a training run: peak bytes, bytes per network, the workers' own runtime, and the path estimated.
+ */
 export interface TrainMemoryEstimate {
   /** Peak bytes of the populations trained at the same time (undefined: the architecture gives no estimate). */
   readonly bytes?: number;

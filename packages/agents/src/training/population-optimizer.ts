@@ -1,6 +1,7 @@
 import { PrnnError } from '@prnn/core';
 import type { PopulationParameters } from '../sdk/population-model.js';
 
+/** Adam's hyper-parameters: learning rate, β1, β2 and ε. */
 export interface AdamSettings {
   readonly lr: number;
   readonly beta1: number;
@@ -143,6 +144,7 @@ export class PopulationOptimizer {
     }
   }
 
+  /** A copy of the optimiser's state (step count, bias-correction products and moments) for a checkpoint. */
   getState(): OptimizerState {
     return {
       iterations: this.iterations,
@@ -153,6 +155,10 @@ export class PopulationOptimizer {
     };
   }
 
+  /**
+   * Restores a state from {@link PopulationOptimizer.getState}; a PrnnError when its moments do not match the
+   * parameters.
+   */
   setState(state: OptimizerState): void {
     const values = this.parameters.values;
     if (state.m.length !== 0 && (state.m.length !== values.length || state.v.length !== values.length)) {

@@ -4,7 +4,9 @@ import { KernelSet } from '../sdk/kernel.js';
 
 /** Where a run finds each family's Architecture and kernels (the Registry is one). */
 export interface FamilyResolver {
+  /** The architecture plugin of a family. */
   architecture(family: string): Architecture;
+  /** The kernels registered for a family. */
   kernels(family: string): KernelSet;
 }
 

@@ -30,6 +30,10 @@ import {
 /** Default number of networks trained in lockstep. */
 export const DEFAULT_POPULATION = 256;
 
+/**
+ * Options of `trainRun`: task, family and members, learner and config, run seed, population, path, workers, backend,
+ * output directory, resume, checkpoints, hooks and loggers.
+ */
 export interface TrainRunOptions {
   readonly task: TaskOptions;
   /** The architecture family (from the Registry) and the networks to train, in run order. */
@@ -71,6 +75,7 @@ export interface TrainRunOptions {
   readonly resume?: boolean;
   /** Checkpoint every this many episodes (default: a tenth of the run, at least 1). */
   readonly checkpointEvery?: number;
+  /** Called with the run's progress in network-episodes. */
   readonly onProgress?: (p: RunProgress) => void;
   /** Loggers of training events (the registry's `loggers()`); each receives every event, in order. */
   readonly loggers?: readonly TrainingLogger[];
@@ -84,6 +89,7 @@ export interface TrainRunOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Progress of `trainRun`: network-episodes done and planned, and the training rate. */
 export interface RunProgress {
   /** Network-episodes done, out of `total`. */
   readonly done: number;
@@ -93,6 +99,7 @@ export interface RunProgress {
   readonly loss?: number;
 }
 
+/** One trained network of a run: id, architecture, seed, sizes, fitness and training curve. */
 export interface RunNetworkSummary {
   readonly id: string;
   readonly arch: string;
@@ -103,6 +110,10 @@ export interface RunNetworkSummary {
   readonly trainingCurve: readonly (number | null)[];
 }
 
+/**
+ * Result of `trainRun`: every network's summary, the training rate, the backend, the run directory and the trained
+ * weights.
+ */
 export interface TrainRunResult {
   readonly networks: readonly RunNetworkSummary[];
   /** Network-episodes per second of training in this call (NaN when everything was already trained). */

@@ -1,6 +1,10 @@
 import type { Registry } from '@prnn/agents';
 import type { ForestOptions } from '../predict/random-forest-cv.js';
 
+/**
+ * Options shared by every analysis: test mazes, noise sweep, metrics, plugins, Jacobian path and finite-difference
+ * step, workers and the random-forest settings.
+ */
 export interface AnalysisOptions {
   /** Test mazes per network (default 1 000, docs/spec.md §4). */
   readonly mazes?: number;

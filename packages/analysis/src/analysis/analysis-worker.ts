@@ -72,7 +72,10 @@ async function analyzeStored(req: Extract<AnalysisRequest, { kind: 'stored' }>):
   const reg = await workerRegistry();
   const key = JSON.stringify([req.task, req.runSeed]);
   let evaluators = storeEvaluators.get(key);
-  if (!evaluators) storeEvaluators.set(key, (evaluators = testEvaluators(req.task, setup.mazes, req.runSeed + TEST_SET_SEED_OFFSET, setup.noise)));
+  if (!evaluators) {
+    evaluators = testEvaluators(req.task, setup.mazes, req.runSeed + TEST_SET_SEED_OFFSET, setup.noise);
+    storeEvaluators.set(key, evaluators);
+  }
   return analyzeStoredNetwork(req.network, {
     task: req.task,
     registry: reg,

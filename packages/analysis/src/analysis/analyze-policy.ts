@@ -17,6 +17,7 @@ function flagsOfMetadata(text: string | undefined): Record<string, boolean> {
   return Object.fromEntries(list.map((p, k) => [p, bits[k] === '1']));
 }
 
+/** Options of analysing one ONNX policy: the analysis options plus its task and the evaluation seed. */
 export interface PolicyAnalysisOptions extends AnalysisOptions {
   readonly task: TaskOptions;
   /** Evaluation seed: sensor noise, tie-breaking and the test set (default 0, as `prnn eval --policy`). */

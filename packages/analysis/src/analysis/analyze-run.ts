@@ -28,10 +28,15 @@ import { predictionSamples, summarizeAnalysis, type Analysis, type AnalysisSourc
 import { paperPredictionsWith } from '../predict/paper-predictions.js';
 import { storedSweep } from './stored-sweep.js';
 
+/** The noise levels of an analysis: `options.noise`, else the paper's 21 levels 0, 0.025, …, 0.5. */
 export function analysisLevels(options: AnalysisOptions): number[] {
   return [...(options.noise ?? parseNoiseSpec(PAPER_NOISE_SPEC))];
 }
 
+/**
+ * The two evaluators of a network's test: one over the noise sweep, one recording trials at the paper's fitness noise;
+ * both on the same seeded test mazes.
+ */
 export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: number, mazeSeed: number, noise: readonly number[]): TestEvaluators {
   return {
     sweep: new PolicyEvaluator({ task, mazes, mazeSeed, noise }),
@@ -49,6 +54,7 @@ export function analysisRegistry(options: AnalysisOptions): Registry {
   return createContainer([...(base?.plugins ?? builtinPlugins()), analysisMetricsPlugin]);
 }
 
+/** Returns `mazes` when it is an integer in [1, 1 000 000]; otherwise a PrnnError naming `mazes`. */
 export function checkMazes(mazes: number): number {
   if (!Number.isInteger(mazes) || mazes < 1 || mazes > 1_000_000) throw new PrnnError(`mazes must be an integer in [1, 1000000] (got ${mazes})`);
   return mazes;

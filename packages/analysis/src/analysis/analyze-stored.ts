@@ -74,7 +74,7 @@ export async function analyzeStoredNetwork(net: StoredNetwork, c: StoredNetworkC
   if (!architecture.exportOnnx) throw new PrnnError(`${where}: family ${net.arch.family} cannot export an ONNX policy, which the analysis runs`);
   const policy = await OnnxPolicy.load(architecture.exportOnnx(net.arch, { ...net.weights }, {}, c.task.channels), { label: net.id });
   const network = architecture.network ? () => architecture.network!(net.arch, net.weights, c.task.channels) : undefined;
-  let measured;
+  let measured: Awaited<ReturnType<typeof measureNetwork>>;
   try {
     measured = await measureNetwork(policy, net.seed, c.evaluators, c.registry, { arch: net.arch, weights: net.weights, parameterNames: architecture.parameterNames?.() }, {
       measures: c.measures as Set<string>,

@@ -12,6 +12,10 @@ export interface TestEvaluators {
   readonly record: PolicyEvaluator;
 }
 
+/**
+ * Options of `measureNetwork`: which measures, the differentiable step (or the engine for finite differences), and the
+ * inputs stored measures reuse.
+ */
 export interface MeasureNetworkOptions {
   /** Built-in measures plus the names of plugin metrics to compute. */
   readonly measures: ReadonlySet<string>;
@@ -30,6 +34,10 @@ export interface MeasureNetworkOptions {
   readonly onnx?: { readonly bytes: Uint8Array; readonly stateSize: number };
 }
 
+/**
+ * Everything measured of one network: fitness (overall and per noise level), robustness, input sensitivity, memory M_k
+ * and capacity, weight norms and plugin metrics.
+ */
 export interface NetworkMeasures {
   fitness: number;
   fitnessByNoise: number[];

@@ -34,7 +34,7 @@ export async function analyzeRunNetwork(run: LoadedRun, net: RunNetwork, c: RunN
   const architecture = registry.architecture(arch.family);
   const policy = await OnnxPolicy.load(await runNetworkOnnx(run, net, architecture), { label: net.entry.id });
   const network = architecture.network ? () => architecture.network!(arch, weights, task.channels) : undefined;
-  let measured;
+  let measured: Awaited<ReturnType<typeof measureNetwork>>;
   try {
     measured = await measureNetwork(policy, net.entry.seed, c.evaluators, registry, { arch, weights, parameterNames: architecture.parameterNames?.() }, {
       measures: c.measures,

@@ -8,7 +8,9 @@ import type { NetworkAnalysis } from './network-analysis.js';
 
 /** Scalar measures compared across architectures (each against FC). */
 export const COMPARED_MEASURES = ['fitness', 'robustness', 'sampleEfficiency', 'inputSensitivity', 'memoryCapacity'] as const;
+/** Name of each of {@link COMPARED_MEASURES}. */
 export type ComparedMeasure = (typeof COMPARED_MEASURES)[number];
+/** Table and figure label of each compared measure. */
 export const MEASURE_LABELS: Record<ComparedMeasure, string> = {
   fitness: 'fitness',
   robustness: 'robustness',
@@ -42,6 +44,10 @@ export interface ArchitectureSummary {
   readonly memory: { median: number; q1: number; q3: number }[];
 }
 
+/**
+ * An analysis (analysis.json): its settings, every network's measures, per-architecture comparisons against FC,
+ * predictions and the headline rows.
+ */
 export interface Analysis {
   readonly format: 'prnn-analysis';
   readonly version: 1;
@@ -61,6 +67,7 @@ export interface Analysis {
   readonly seconds: number;
 }
 
+/** Input of `summarizeAnalysis`: the settings and the measured networks of one or more sources. */
 export interface SummarizeInput {
   readonly task: TaskOptions;
   readonly mazes: number;

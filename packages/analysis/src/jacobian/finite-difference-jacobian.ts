@@ -10,6 +10,7 @@ import { allocateJacobians, allocateProfile, type SensitivityProfile, type Trial
  */
 export const FD_STEP = 1e-3;
 
+/** Options of the finite-difference sensitivity: step, trials per batch and whether to keep the full Jacobians. */
 export interface FiniteDifferenceOptions {
   /** Step h of the central differences (default FD_STEP). */
   readonly step?: number;
@@ -39,7 +40,12 @@ export const FD_STEP_FLOAT64 = 1e-5;
 /** An engine that steps in double precision (see DoubleSession). */
 export interface Float64Engine {
   readonly obsSize: number;
+  /**
+   * A policy engine that computes in float64: `reset` sets the batch and zeroes the state, `step` writes the Q-values
+   * of one observation batch and advances the state.
+   */
   reset(batch: number): void;
+  /** Starts `batch` trials from the zero state. */
   step(obs: Float64Array, q: Float64Array): Promise<void> | void;
 }
 

@@ -33,6 +33,10 @@ export interface SensitivitySource {
   readonly onnx?: { readonly bytes: Uint8Array; readonly stateSize: number };
 }
 
+/**
+ * How a network's sensitivity is computed: the Jacobian path (a kernel name or `autodiff`) and the finite-difference
+ * step.
+ */
 export interface SensitivityOptions {
   /** `autodiff` skips the kernels (as `--path generic` does in training); a kernel's name requires it. */
   readonly path?: string;

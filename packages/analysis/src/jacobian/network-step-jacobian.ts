@@ -4,6 +4,10 @@ import { registerGradients, type NetworkStep } from '@prnn/agents';
 import type { RecordedTrials } from '../trials/recorded-trials.js';
 import { allocateJacobians, allocateProfile, type SensitivityProfile, type TrialJacobians } from './sensitivity-profile.js';
 
+/**
+ * Options of autodiff Jacobians through a network's step: backward-pass rows per batch and whether to keep the full
+ * Jacobians.
+ */
 export interface NetworkStepJacobianOptions {
   /** Backward-pass rows per batch, at most (default 8192): a chunk holds ⌊rows / (T·O)⌋ trials, at least 1. */
   readonly rows?: number;

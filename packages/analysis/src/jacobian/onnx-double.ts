@@ -107,11 +107,16 @@ export class DoubleSession implements Float64Engine {
     return new DoubleSession(session, obsSize, stateSize);
   }
 
+  /** Starts `batch` trials from the zero state. */
   reset(batch: number): void {
     this.batch = batch;
     this.state = new Float64Array(batch * this.stateSize);
   }
 
+  /**
+   * Runs the float64 model on one observation batch ([batch, obsSize]): writes the Q-values into `q` and keeps the new
+   * state.
+   */
   async step(obs: Float64Array, q: Float64Array): Promise<void> {
     const B = this.batch;
     const feeds = {
@@ -123,6 +128,7 @@ export class DoubleSession implements Float64Engine {
     this.state = Float64Array.from(out[POLICY_OUTPUTS.stateOut].data as Float64Array);
   }
 
+  /** Releases the onnxruntime session. */
   async release(): Promise<void> {
     await this.session.release();
   }

@@ -11,6 +11,7 @@ export interface SensitivityProfile {
   readonly lengths: Int32Array;
 }
 
+/** A zeroed sensitivity profile for these trials: S(t, k) for every trial and pair of steps (count × T × T). */
 export function allocateProfile(trials: RecordedTrials): SensitivityProfile {
   const { count, steps } = trials;
   return { count, steps, s: new Float64Array(count * steps * steps), lengths: trials.lengths };
@@ -28,6 +29,7 @@ export interface TrialJacobians {
   readonly j: Float64Array;
 }
 
+/** Zeroed full Jacobians for these trials: an outputs × inputs block for every trial and pair of steps. */
 export function allocateJacobians(trials: RecordedTrials, outputs: number): TrialJacobians {
   const { count, steps, inputs } = trials;
   return { count, steps, outputs, inputs, j: new Float64Array(count * steps * steps * outputs * inputs) };

@@ -13,7 +13,9 @@ export const MEASURES = {
   parameters: 'number of weights',
 } as const;
 
+/** Name of a built-in measure (a key of the measure table). */
 export type MeasureName = keyof typeof MEASURES;
+/** Every built-in measure name, in table order (the default of `--metrics`). */
 export const MEASURE_NAMES = Object.keys(MEASURES) as MeasureName[];
 
 /**

@@ -17,6 +17,7 @@ export function inputSensitivity(profile: SensitivityProfile): number {
   return n === 0 ? Number.NaN : sum / n;
 }
 
+/** A network's memory profile: M_k at every lag k, the pairs behind each, and the capacity Σ_k M_k. */
 export interface MemoryProfile {
   /** Lags k = 0, −1, …, −(T−1). */
   readonly lags: number[];

@@ -10,6 +10,7 @@ export function summarize(values: readonly number[]): { median: number; q1: numb
   return { median: quantileSorted(s, 0.5), q1: quantileSorted(s, 0.25), q3: quantileSorted(s, 0.75), n: s.length };
 }
 
+/** Mean of the finite values (NaN and ±Infinity are skipped); NaN when there is none. */
 export function mean(values: readonly number[]): number {
   let sum = 0;
   let n = 0;

@@ -47,12 +47,14 @@ export async function metricSensitivity(input: AnalysisMetricInput, metric: stri
   return pending;
 }
 
+/** Metric `input-sensitivity`: mean ‖∂o_t/∂s_t‖_F over the recorded test trials and steps (docs/spec.md §4). */
 export const inputSensitivityMetric: Metric = {
   name: 'input-sensitivity',
   description: 'mean over recorded test trials and steps of ‖∂o_t/∂s_t‖_F (docs/spec.md §4)',
   measure: async (input: AnalysisMetricInput) => inputSensitivity((await metricSensitivity(input, 'input-sensitivity')).profile),
 };
 
+/** Metric `memory`: M_k for every lag the task allows, as named numbers `M_<lag>` (docs/spec.md §4). */
 export const memoryMetric: Metric = {
   name: 'memory',
   description: 'M_k = mean of S(t,k)/S(t,0) for every lag k the task allows (docs/spec.md §4)',
@@ -62,12 +64,14 @@ export const memoryMetric: Metric = {
   },
 };
 
+/** Metric `memory-capacity`: Σ_k M_k (docs/spec.md §4). */
 export const memoryCapacityMetric: Metric = {
   name: 'memory-capacity',
   description: 'Σ_k M_k (docs/spec.md §4)',
   measure: async (input: AnalysisMetricInput) => memoryProfile((await metricSensitivity(input, 'memory-capacity')).profile).capacity,
 };
 
+/** Metric `robustness`: trapezoid area under fitness over the noise sweep (docs/spec.md §4). */
 export const robustnessMetric: Metric = {
   name: 'robustness',
   description: 'trapezoid area under fitness(σs) over the noise sweep (docs/spec.md §4)',
@@ -75,6 +79,10 @@ export const robustnessMetric: Metric = {
     trapezoidArea(need(input.noise, 'robustness', 'a noise sweep'), need(input.fitnessByNoise, 'robustness', 'a noise sweep')),
 };
 
+/**
+ * Metric `sample-efficiency`: 100 minus the first training-curve point reaching 0.9 × the sweep's median fitness
+ * (docs/spec.md §4).
+ */
 export const sampleEfficiencyMetric: Metric = {
   name: 'sample-efficiency',
   description: '100 − first training-curve point ≥ θ = 0.9 × the sweep\'s median fitness, 0 unless two reach it (docs/spec.md §4)',
@@ -85,6 +93,7 @@ export const sampleEfficiencyMetric: Metric = {
     ),
 };
 
+/** The five measures above, in registration order. */
 export const ANALYSIS_METRICS: readonly Metric[] = [inputSensitivityMetric, memoryMetric, memoryCapacityMetric, robustnessMetric, sampleEfficiencyMetric];
 
 /**

@@ -12,11 +12,19 @@ export interface PredictionSample {
   readonly robustness: number;
 }
 
+/**
+ * Feature sets the random forests predict from (docs/spec.md §4): the pathway flags, weight norms, input sensitivity,
+ * memory capacity, or all of them.
+ */
 export const PREDICTION_FEATURES = ['flags', 'weight norms', 'input sensitivity', 'memory capacity', 'all'] as const;
+/** Measures the random forests predict. */
 export const PREDICTION_TARGETS = ['fitness', 'sampleEfficiency', 'robustness'] as const;
+/** One of {@link PREDICTION_FEATURES}. */
 export type PredictionFeatureSet = (typeof PREDICTION_FEATURES)[number];
+/** One of {@link PREDICTION_TARGETS}. */
 export type PredictionTarget = (typeof PREDICTION_TARGETS)[number];
 
+/** Cross-validated RMSE of predicting one target from one feature set, with the true values. */
 export interface PredictionResult extends CrossValidatedRmse {
   readonly target: PredictionTarget;
   readonly features: PredictionFeatureSet;

@@ -1,6 +1,7 @@
 import { PrnnError, Rng } from '@prnn/core';
 import { RandomForest } from './random-forest.js';
 
+/** Settings of the cross-validated random forest: folds, trees, depth and seed (defaults docs/spec.md §4). */
 export interface ForestOptions {
   /** Folds of the shuffled cross-validation (default 10; at most the number of samples). */
   readonly folds?: number;
@@ -12,6 +13,7 @@ export interface ForestOptions {
   readonly seed?: number;
 }
 
+/** Result of a cross-validated forest: its RMSE, the mean-predictor baseline RMSE, and every out-of-fold prediction. */
 export interface CrossValidatedRmse {
   /** RMSE of the forest's out-of-fold predictions. */
   readonly rmse: number;

@@ -1,6 +1,7 @@
 import { PrnnError, Rng } from '@prnn/core';
 import { RegressionTree } from './regression-tree.js';
 
+/** Settings of a random forest: number of trees, maximum depth and the bootstrap seed. */
 export interface RandomForestOptions {
   readonly trees: number;
   readonly maxDepth: number;
@@ -34,6 +35,7 @@ export class RandomForest {
     return new RandomForest(trees, features);
   }
 
+  /** Mean of the trees' predictions for row `row` of the row-major feature matrix X. */
   predict(X: Float64Array, row: number): number {
     let sum = 0;
     for (const tree of this.trees) sum += tree.predict(X, this.features, row);

@@ -1,5 +1,6 @@
 import { PrnnError } from '@prnn/core';
 
+/** Settings of a regression tree: maximum depth and the smallest node that is still split. */
 export interface TreeOptions {
   /** Maximum depth (the root is depth 0; docs/spec.md §4: 9). */
   readonly maxDepth: number;
@@ -140,6 +141,7 @@ export class RegressionTree {
     return this.value[node];
   }
 
+  /** Number of nodes of the fitted tree (leaves included). */
   get nodes(): number {
     return this.feature.length;
   }

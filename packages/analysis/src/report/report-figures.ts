@@ -3,6 +3,7 @@ import { COMPARED_MEASURES, type Analysis } from '../analysis/summarize.js';
 import { learningCurveFigure, memoryFigure, noiseFigure, predictionFigure, rankingFigure, wiringFigure } from '../figures/figure-specs.js';
 import { renderSvg, svgToPng } from '../figures/render.js';
 
+/** A report figure: file stem, caption, and the SVG and PNG renderings. */
 export interface RenderedFigure {
   /** File stem under figures/, e.g. `fitness-vs-noise`. */
   readonly name: string;

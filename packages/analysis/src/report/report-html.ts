@@ -4,13 +4,13 @@ import type { RenderedFigure } from './report-figures.js';
 import { settingsLines, type ReportTables } from './report-markdown.js';
 import type { Table } from './report-tables.js';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : '—') : String(v ?? ''));
 
 function htmlTable(t: Table, columns: readonly string[] = t.columns, extra?: (row: Record<string, unknown>) => string): string {
-  const head = `<tr>${extra ? '<th></th>' : ''}${columns.map((c) => `<th>${escape(c)}</th>`).join('')}</tr>`;
+  const head = `<tr>${extra ? '<th></th>' : ''}${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
   const body = t.rows
-    .map((r) => `<tr>${extra ? `<td>${extra(r)}</td>` : ''}${columns.map((c) => `<td class="${escape(String(r[c] ?? ''))}">${escape(fmt(r[c]))}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${extra ? `<td>${extra(r)}</td>` : ''}${columns.map((c) => `<td class="${escapeHtml(String(r[c] ?? ''))}">${escapeHtml(fmt(r[c]))}</td>`).join('')}</tr>`)
     .join('\n');
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
@@ -41,9 +41,9 @@ export function reportHtml(a: Analysis, tables: ReportTables, figures: readonly 
 ${htmlTable(tables.headline)}
 <p>The paper rests on 50 networks per architecture; the last column says how many networks each prnn value rests on.</p>
 <h2>Settings</h2>
-<ul>${settingsLines(a).map((l) => `<li><code>${escape(l)}</code></li>`).join('\n')}</ul>
+<ul>${settingsLines(a).map((l) => `<li><code>${escapeHtml(l)}</code></li>`).join('\n')}</ul>
 <h2>Figures</h2>
-${figures.map((f) => `<figure id="${f.name}">${f.svg}<figcaption>${escape(f.caption)}</figcaption></figure>`).join('\n')}
+${figures.map((f) => `<figure id="${f.name}">${f.svg}<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`).join('\n')}
 <h2>Architectures</h2>
 <p>Medians and quartiles over each architecture's networks; "vs_fc": higher / lower / n.s. after Benjamini–Hochberg at α = ${a.alpha}; "effect": Hodges–Lehmann shift vs FC with its 95 % confidence interval, its actual coverage in brackets when too few networks allow 95 % (Cliff's delta in architectures.csv). The glyph shows the pathways: W_ih and W_ho in black, optional pathways in blue (self-loops above a layer, backward pathways below).</p>
 ${htmlTable(tables.architectures, ARCH_COLUMNS, glyph)}

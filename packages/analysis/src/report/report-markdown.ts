@@ -4,6 +4,10 @@ import type { Table } from './report-tables.js';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : '—') : String(v ?? ''));
 
+/**
+ * A table as GitHub markdown (the given columns, `|` escaped): non-integers to 4 significant digits, non-finite numbers
+ * as —.
+ */
 export function markdownTable(t: Table, columns: readonly string[] = t.columns): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
@@ -33,6 +37,10 @@ export function settingsLines(a: Analysis): string[] {
   return lines;
 }
 
+/**
+ * The tables of a report: headline, per-architecture comparisons, predictions, per-network measures and memory
+ * profiles.
+ */
 export interface ReportTables {
   readonly headline: Table;
   readonly architectures: Table;

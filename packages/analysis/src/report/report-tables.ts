@@ -2,6 +2,7 @@ import { OPTIONAL_PATHWAYS, PATHWAYS } from '@prnn/agents';
 import { COMPARED_MEASURES, type Analysis } from '../analysis/summarize.js';
 import { EFFECT_CONFIDENCE } from '../stats/effect-size.js';
 
+/** A table of a report: column names in order and one record per row. */
 export interface Table {
   readonly columns: string[];
   readonly rows: Record<string, unknown>[];
@@ -101,6 +102,9 @@ export function memoryTable(a: Analysis): Table {
   return { columns, rows };
 }
 
+/**
+ * One row per (target, feature set) prediction: RMSE, baseline RMSE, their ratio, samples and folds (predictions.csv).
+ */
 export function predictionTable(a: Analysis): Table {
   return {
     columns: ['target', 'features', 'rmse', 'baseline_rmse', 'ratio', 'samples', 'folds'],
@@ -111,6 +115,7 @@ export function predictionTable(a: Analysis): Table {
   };
 }
 
+/** The headline rows (paper value, prnn value, networks per measure) as a table (headline.csv). */
 export function headlineCsvTable(a: Analysis): Table {
   return { columns: ['measure', 'paper', 'prnn', 'networks'], rows: a.headline.map((r) => ({ ...r })) };
 }

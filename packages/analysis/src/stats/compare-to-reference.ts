@@ -7,8 +7,16 @@ import { mannWhitneyU } from './mann-whitney-u.js';
 /** docs/spec.md §4: significant at 0.01 after Benjamini–Hochberg. */
 export const SIGNIFICANCE_LEVEL = 0.01;
 
+/**
+ * Outcome of comparing a group with the reference: significantly higher, lower, not significant, the reference itself,
+ * or not tested.
+ */
 export type Significance = 'higher' | 'lower' | 'n.s.' | 'reference' | 'n/a';
 
+/**
+ * One group against the reference: its quartiles, one-sided Mann-Whitney p-values, Hodges-Lehmann shift with its
+ * interval, and Cliff's δ.
+ */
 export interface GroupComparison {
   readonly group: string;
   /** Finite values behind the summary. */

@@ -1,7 +1,9 @@
 import { PrnnError } from '@prnn/core';
 import { normalSf } from './normal.js';
 
+/** Alternative hypothesis of the Mann-Whitney U test about the first sample against the second. */
 export type Alternative = 'two-sided' | 'less' | 'greater';
+/** Every {@link Alternative}, for argument validation. */
 export const ALTERNATIVES: readonly Alternative[] = ['two-sided', 'less', 'greater'];
 
 function checkSample(name: string, v: readonly number[]): void {

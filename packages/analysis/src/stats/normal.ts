@@ -11,6 +11,7 @@ export function normalSf(z: number): number {
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/** Complementary error function erfc(x) = 1 − erf(x), accurate to about 1e-14 absolute. */
 export function erfc(x: number): number {
   if (x < 0) return 2 - erfc(-x);
   if (x < 3) {

@@ -18,6 +18,10 @@ export interface RecordedTrials {
   readonly lengths: Int32Array;
 }
 
+/**
+ * Zeroed storage for `count` trials of up to `steps` steps of `inputs` observations each; a PrnnError when a size is
+ * not an integer ≥ 1.
+ */
 export function allocateTrials(count: number, steps: number, inputs: number): RecordedTrials {
   for (const [name, v] of [['count', count], ['steps', steps], ['inputs', inputs]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new PrnnError(`${name} must be an integer ≥ 1 (got ${v})`);

@@ -3,6 +3,7 @@ import { launchChromium } from './chromium.js';
 import { startViewerServer } from './viewer-server.js';
 import type { ViewerSource } from './viewer-source.js';
 
+/** Options of `benchViewer`: page loads measured and the maze sweep played for the frame rate. */
 export interface BenchViewerOptions {
   /** Page loads measured (default 5); the median is reported. */
   readonly repeats?: number;
@@ -14,6 +15,7 @@ export interface BenchViewerOptions {
   readonly screenshot?: string;
 }
 
+/** Viewer timings: page load to first drawn step, the cold first load, and the frame rate of a noise sweep. */
 export interface BenchViewerResult {
   readonly policies: number;
   readonly repeats: number;
@@ -60,7 +62,7 @@ export async function benchViewer(source: ViewerSource, options: BenchViewerOpti
       await page.goto(server.url);
       await page.waitForFunction(() => {
         const p = (globalThis as unknown as { prnnViewer?: Probe }).prnnViewer;
-        return p !== undefined && p.ready && p.firstStepAt !== null;
+        return p?.ready === true && p.firstStepAt !== null;
       }, undefined, { timeout: 60_000 });
       const probe = await page.evaluate(() => {
         const p = (globalThis as unknown as { prnnViewer: Probe }).prnnViewer;

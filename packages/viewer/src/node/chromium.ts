@@ -7,6 +7,7 @@ import type { BrowserContext } from 'playwright-core';
 
 /** Debian's `chromium` package (CI installs it: `apt-get install -y chromium`). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The one-line error shown when no Chromium binary is found, with the install command. */
 export const CHROMIUM_MISSING =
   `Chromium is not installed at ${CHROMIUM_PATH}: install it with \`apt-get update && apt-get install -y chromium\` (as root), or set PRNN_CHROMIUM to another Chromium binary`;
 
@@ -38,6 +39,7 @@ export async function checkPlaywright(): Promise<void> {
 /** A headless Chromium browser context and the function that closes it and removes its profile. */
 export interface LaunchedChromium {
   readonly context: BrowserContext;
+  /** Closes the browser context and removes its temporary profile directory. */
   close(): Promise<void>;
 }
 

@@ -5,10 +5,18 @@ import { VIEWER_CONFIG_FILE, VIEWER_CONFIG_FORMAT, type ViewerConfig } from '../
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';
 
+/**
+ * What `writeStaticViewer` wrote: the directory, the number of policies, total bytes and whether the run's report was
+ * copied.
+ */
 export interface StaticViewerResult {
+  /** The directory written. */
   readonly dir: string;
+  /** Policies written under `policies/`. */
   readonly policies: number;
+  /** Total bytes of the ONNX policies written (the app and report not counted). */
   readonly bytes: number;
+  /** Whether the run's analysis report was copied (under `report/`). */
   readonly report: boolean;
 }
 

@@ -7,6 +7,7 @@ import { VIEWER_CONFIG_FILE } from '../shared/viewer-config.js';
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';
 
+/** Content-Type of each file extension the viewer server serves. */
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -20,15 +21,21 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/** Where the viewer server listens (default 127.0.0.1 on any free port). */
 export interface ViewerServerOptions {
   /** TCP port on 127.0.0.1 (0: any free port). */
   readonly port?: number;
+  /** Interface to listen on (default 127.0.0.1: local only). */
   readonly host?: string;
 }
 
+/** A running viewer server: its URL and port. */
 export interface ViewerServer {
+  /** Base URL of the page, e.g. `http://127.0.0.1:<port>/`. */
   readonly url: string;
+  /** TCP port the server listens on. */
   readonly port: number;
+  /** Stops accepting connections and resolves when the server is closed. */
   close(): Promise<void>;
 }
 

@@ -19,6 +19,7 @@ import { MAX_POLICIES, VIEWER_CONFIG_FORMAT, VIEWER_CONFIG_VERSION, type ViewerC
 /** Where the analysis writes the report of a run. */
 export const RUN_REPORT_PATH = join('report', 'report.html');
 
+/** What the viewer shows: a run directory and/or ONNX policy files, the task, and which networks are shown first. */
 export interface ViewerSourceOptions {
   /** A run directory: its trained networks, exported to ONNX on request (the code of `prnn export`). */
   readonly run?: string;
@@ -40,7 +41,9 @@ export interface ViewerSourceOptions {
 
 /** What `prnn view` serves or `--static` writes: the page's configuration and the bytes of each policy. */
 export interface ViewerSource {
+  /** The page's configuration (config.json). */
   readonly config: ViewerConfig;
+  /** The ONNX bytes of a listed policy: read from its file, or exported from the run on first request. */
   policyBytes(id: string): Promise<Uint8Array>;
   /** The run's report directory when `report/report.html` exists. */
   readonly reportDir?: string;
@@ -61,7 +64,7 @@ async function checkedPolicy(path: string): Promise<{ obsSize: number; metadata:
   return out;
 }
 
-function runEntries(run: LoadedRun, trained: RunNetwork[]): ViewerPolicyEntry[] {
+function runEntries(trained: RunNetwork[]): ViewerPolicyEntry[] {
   return trained.map(({ entry, result }) => ({
     id: entry.id,
     label: `${entry.arch} · seed ${entry.seed}`,
@@ -107,7 +110,7 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
         `--run ${dir} holds no trained network (no networks/<id>/result.json): train into it with \`prnn train --out ${dir}\` or pass --policy FILE.onnx`,
       );
     }
-    const runEntriesList = runEntries(run, trained);
+    const runEntriesList = runEntries(trained);
     const cache = new Map<string, Promise<Uint8Array>>();
     trained.forEach((net, k) => {
       const id = runEntriesList[k].id;

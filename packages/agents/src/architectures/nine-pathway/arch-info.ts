@@ -3,6 +3,10 @@ import type { ArchInfo } from '../../sdk/architecture.js';
 import { parameterCount, parseArch, type NinePathwayArch } from './family.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';
 
+/**
+ * The registry's description of a 9-pathway member: family, name, hidden size, parameter count and the reference code's
+ * index.
+ */
 export function archInfo(arch: NinePathwayArch): ArchInfo {
   return {
     family: NINE_PATHWAY_FAMILY,

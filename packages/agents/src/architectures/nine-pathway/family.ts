@@ -2,15 +2,22 @@ import { PrnnError, type Rng } from '@prnn/core';
 
 /** The 7 optional pathways in the reference's flag order (ii is the most significant bit of the index). */
 export const OPTIONAL_PATHWAYS = ['ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'] as const;
+/** Name of one of the 7 optional pathways. */
 export type OptionalPathway = (typeof OPTIONAL_PATHWAYS)[number];
 /** All 9 pathways in the canonical order used by weight files, ONNX initialisers and the fused kernel. */
 export const PATHWAYS = ['ih', 'ho', 'ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'] as const;
+/** Name of one of the 9 pathways `ab` (from layer a to layer b). */
 export type Pathway = (typeof PATHWAYS)[number];
+/** A layer: input (i), hidden (h) or output (o). */
 export type Layer = 'i' | 'h' | 'o';
+/** Which optional pathways a member has (ih and ho are always present). */
 export type PathwayFlags = Record<OptionalPathway, boolean>;
 
+/** Output units: one Q-value per action. */
 export const OUTPUTS = 5;
+/** Hidden units of every member except ff-large (docs/spec.md §2). */
 export const DEFAULT_HIDDEN = 8;
+/** Hidden units of ff-large, the feedforward network with about as many parameters as fc. */
 export const LARGE_FF_HIDDEN = 34;
 
 /** One member of the 9-pathway family: which optional pathways exist, and the layer sizes. */
@@ -25,13 +32,18 @@ export interface NinePathwayArch {
   readonly outputs: number;
 }
 
+/** The layer pathway `ab` reads from (a). */
 export function fromLayer(p: Pathway): Layer {
   return p[0] as Layer;
 }
+/** The layer pathway `ab` writes to (b). */
 export function toLayer(p: Pathway): Layer {
   return p[1] as Layer;
 }
 
+/**
+ * The optional-pathway flags of a reference index 0 … 127 (bit 6 is ii, bit 0 is oh); a PrnnError outside that range.
+ */
 export function flagsFromIndex(index: number): PathwayFlags {
   if (!Number.isInteger(index) || index < 0 || index > 127) {
     throw new PrnnError(`architecture index must be an integer from 0 to 127 (got ${index})`);
@@ -43,10 +55,15 @@ export function flagsFromIndex(index: number): PathwayFlags {
   return flags;
 }
 
+/** The reference index 0 … 127 of a set of flags (inverse of {@link flagsFromIndex}). */
 export function indexFromFlags(flags: PathwayFlags): number {
   return OPTIONAL_PATHWAYS.reduce((acc, p) => (acc << 1) | (flags[p] ? 1 : 0), 0);
 }
 
+/**
+ * Canonical name of a flag set: `ff` (none), `fc` (all 7), else the present optional pathways joined by `+` in flag
+ * order.
+ */
 export function nameFromFlags(flags: PathwayFlags): string {
   const index = indexFromFlags(flags);
   if (index === 0) return 'ff';
@@ -54,10 +71,12 @@ export function nameFromFlags(flags: PathwayFlags): string {
   return OPTIONAL_PATHWAYS.filter((p) => flags[p]).join('+');
 }
 
+/** Whether the member has pathway p (ih and ho always). */
 export function hasPathway(arch: NinePathwayArch, p: Pathway): boolean {
   return p === 'ih' || p === 'ho' || arch.flags[p];
 }
 
+/** Units of a layer: 4·channels inputs, `hidden` hidden units, 5 outputs. */
 export function layerSize(arch: NinePathwayArch, layer: Layer): number {
   return layer === 'i' ? arch.inputs : layer === 'h' ? arch.hidden : arch.outputs;
 }
@@ -67,10 +86,12 @@ export function pathwayShape(arch: NinePathwayArch, p: Pathway): [number, number
   return [layerSize(arch, fromLayer(p)), layerSize(arch, toLayer(p))];
 }
 
+/** The member's pathways, in the canonical {@link PATHWAYS} order. */
 export function presentPathways(arch: NinePathwayArch): Pathway[] {
   return PATHWAYS.filter((p) => hasPathway(arch, p));
 }
 
+/** Trainable parameters of a member: Σ A·B over its pathways. */
 export function parameterCount(arch: NinePathwayArch): number {
   return presentPathways(arch).reduce((n, p) => {
     const [a, b] = pathwayShape(arch, p);
@@ -85,6 +106,7 @@ export function fanIn(arch: NinePathwayArch, layer: Layer): number {
     .reduce((n, p) => n + layerSize(arch, fromLayer(p)), 0);
 }
 
+/** Layer sizes of a member: hidden units (default 8) and cue channels (default 2). */
 export interface ArchOptions {
   hidden?: number;
   channels?: number;
@@ -97,6 +119,7 @@ function checkSizes(hidden: number, channels: number): void {
   }
 }
 
+/** The member with these flags and sizes; a PrnnError when hidden or channels is not an integer ≥ 1. */
 export function archFromFlags(flags: PathwayFlags, opts: ArchOptions = {}): NinePathwayArch {
   const hidden = opts.hidden ?? DEFAULT_HIDDEN;
   const channels = opts.channels ?? 2;
@@ -174,6 +197,7 @@ export interface NinePathwayState {
   o: Float32Array;
 }
 
+/** The zero state of one network of this member: previous input x, hidden h and output o activity. */
 export function zeroState(arch: NinePathwayArch): NinePathwayState {
   return { x: new Float32Array(arch.inputs), h: new Float32Array(arch.hidden), o: new Float32Array(arch.outputs) };
 }

@@ -279,6 +279,10 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     return out;
   }
 
+  /**
+   * Sets network n's weights from pathway name → row-major [A, B]; a PrnnError on an unknown or absent pathway or a
+   * wrong length.
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     const arch = this.member(n);
     for (const name of Object.keys(weights)) {
@@ -288,7 +292,7 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
         );
       }
     }
-    PATHWAYS.forEach((p, k) => {
+    PATHWAYS.forEach((p) => {
       if (!hasPathway(arch, p)) return;
       const [a, b] = pathwayShape(arch, p);
       const w = weights[p];
@@ -332,6 +336,7 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
     this.cache = null;
   }
 
+  /** Disposes every tensor the population holds: state, caches, masks and constant tensors. */
   dispose(): void {
     this.disposeState();
     this.disposeCache();

@@ -8,6 +8,7 @@ import { TrainingStopped } from '../../sdk/training-stopped.js';
 import type { LearnerState, NetworkResult, TrainResult } from '../../sdk/learner.js';
 import { WORKER_PROTOCOL, type ParentMessage, type SliceRequest, type SliceResult, type WorkerMessage } from './worker-protocol.js';
 
+/** Options of training in worker threads: the number of workers and the slices the members are cut into. */
 export interface TrainInWorkersOptions {
   /** Worker threads (each trains one contiguous slice of the members at a time). */
   readonly workers: number;
@@ -177,6 +178,7 @@ export class TrainWorkerPool {
     return (await Promise.race([this.pool.run(request, { name }), this.failed])) as T;
   }
 
+  /** Terminates the worker threads. */
   async destroy(): Promise<void> {
     await this.pool.destroy();
   }

@@ -44,6 +44,9 @@ export interface SliceRequest {
   readonly stop?: Int32Array;
 }
 
+/**
+ * What a worker returns for one slice: the trained networks, its training rate, the backend and the protocol version.
+ */
 export interface SliceResult {
   readonly networks: readonly NetworkResult[];
   readonly netEpisodesPerSecond: number;

@@ -75,6 +75,10 @@ export class FusedPopulation implements PopulationModel {
     return this.kernel.memberWeights(n) as Record<string, Float32Array>;
   }
 
+  /**
+   * Sets network n's weights from pathway name → row-major [A, B]; a PrnnError on an unknown or absent pathway or a
+   * wrong length.
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     this.checkAlive();
     this.checkMember(n);
@@ -100,6 +104,7 @@ export class FusedPopulation implements PopulationModel {
     }
   }
 
+  /** Marks the population disposed; later calls fail. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -1,6 +1,7 @@
 import { PrnnError } from '@prnn/core';
 import { PATHWAYS, parameterCount, type NinePathwayArch } from '../family.js';
 
+/** Bytes a fused population needs, in total and per network (shared scratch counted pro rata). */
 export interface FusedMemoryEstimate {
   /** Bytes for the whole population. */
   readonly total: number;

@@ -7,6 +7,7 @@ import { NINE_PATHWAY_FAMILY } from '../names.js';
 import { instantiateSimd, type SimdExports } from './simd-module.js';
 import { DESC_INTS, LANES, laneWeightBytes, simdGroups, type SimdGroup } from './simd-layout.js';
 
+/** Training path name of the WebAssembly SIMD 9-pathway population (`--path wasm-simd`). */
 export const WASM_SIMD_PATH = 'wasm-simd';
 
 const V128 = 16;
@@ -436,6 +437,10 @@ export class SimdPopulation implements PopulationModel {
     return out;
   }
 
+  /**
+   * Sets network n's weights from pathway name → row-major [A, B]; a PrnnError on an unknown or absent pathway or a
+   * wrong length.
+   */
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     this.checkAlive();
     this.checkMember(n);
@@ -457,6 +462,7 @@ export class SimdPopulation implements PopulationModel {
     return this.wasm.memory.buffer.byteLength;
   }
 
+  /** Marks the population disposed; later calls fail. */
   dispose(): void {
     this.disposed = true;
   }
