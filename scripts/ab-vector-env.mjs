@@ -4,7 +4,6 @@ const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
 const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 const N = 21000;
-const STEPS = 20;
 function make(M, kind) {
   const task = M.resolveTaskOptions(kind, {});
   const set = M.generateMazeSet(task, { count: 1000, seed: 3 });
