@@ -1,6 +1,7 @@
 import type { TaskOptions } from '@prnn/env';
 import { HEAP_OVERHEAD, dqnDefaults, estimateTrainMemory, mazeSetBytes, vectorEnvBytesPerEnv, type ArchInfo, type Architecture, type KernelSet } from '@prnn/agents';
 
+/** Bytes a training population needs, alone and with its greedy tests, in total and per network. */
 export interface PopulationMemory {
   readonly population: number;
   /** Training alone: the population model (weights, gradients, Adam, rollout state and records), its P envs and mazes. */

@@ -6,6 +6,7 @@ import {
   recordTrials,
 } from '@prnn/analysis';
 
+/** Options of `benchSensitivity`: the architecture, task, recorded trials and timed repeats. */
 export interface BenchSensitivityOptions {
   readonly arch?: string;
   readonly task?: TaskOptions;
@@ -18,6 +19,7 @@ export interface BenchSensitivityOptions {
   readonly seed?: number;
 }
 
+/** Seconds one network's input-sensitivity and memory measures take on each path, from the same recorded trials. */
 export interface BenchSensitivityResult {
   readonly arch: string;
   readonly task: string;

@@ -1,6 +1,7 @@
 import { PrnnError, Rng, describeValue, median } from '@prnn/core';
 import { MazeSet, VectorEnv, generateMazeInto, generateMazeSet, resolveTaskOptions } from '@prnn/env';
 
+/** Options of `benchEnv`: time budget, VectorEnv width and repeats. */
 export interface BenchEnvOptions {
   /** Total wall time to spend, split over the repeats of both measurements (default 3). */
   seconds?: number;
@@ -11,6 +12,7 @@ export interface BenchEnvOptions {
   seed?: number;
 }
 
+/** What `benchEnv` measured: maze generation and VectorEnv stepping rates, medians and every repeat. */
 export interface BenchEnvResult {
   /** General 9×9 mazes generated per second (generateMazeInto), median of the repeats. */
   mazesPerSecond: number;

@@ -8,6 +8,7 @@ export interface FlopShape {
   readonly weights: number;
 }
 
+/** Floating-point operations of one training episode of one network, by phase (the roofline's numerator). */
 export interface EpisodeFlops {
   /** One forward step: 2 per weight (multiply + add), the sensed input, ReLU, softmax with tie noise. */
   readonly forward: number;

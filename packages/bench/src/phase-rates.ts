@@ -19,6 +19,7 @@ import {
 import { benchSweep } from './bench-sweep.js';
 import { MEASURE_NAMES, analysisRegistry, measureNetwork, summarizeAnalysis, testEvaluators, writeReport, type NetworkAnalysis } from '@prnn/analysis';
 
+/** Options of `measurePhaseRates`: the registry, the sweep's family, task, path and measures, and the timing budget. */
 export interface MeasurePhaseRatesOptions {
   readonly registry: Registry;
   /** The architecture family, the task, the training path and the measures of the sweep to project. */

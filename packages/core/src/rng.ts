@@ -145,6 +145,7 @@ export class Rng {
     words[offset + 3] = this.s3;
   }
 
+  /** Restores the four state words written by `saveWords` from words[offset … offset + 4). */
   loadWords(words: Int32Array, offset: number): void {
     this.s0 = words[offset];
     this.s1 = words[offset + 1];

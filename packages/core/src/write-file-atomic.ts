@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { makeDirectories } from './make-directories.js';
 
+/** Options of `writeFileAtomic`. */
 export interface WriteFileAtomicOptions {
   /** Create the file's directory (and its parents) first when it does not exist. Default false. */
   readonly createDirectory?: boolean;

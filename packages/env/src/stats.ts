@@ -16,6 +16,10 @@ export interface MazeSetStats {
   cue: { mean: number; zeroShare: number; max: number };
 }
 
+/**
+ * Summary statistics of a maze set (`prnn env stats`): fastest solutions, d_max, open cells and the channel-0
+ * cues. Throws a PrnnError on an empty set.
+ */
 export function mazeSetStats(set: MazeSet): MazeSetStats {
   const count = set.count;
   if (count === 0) throw new PrnnError('maze set must contain at least one maze to compute statistics (got 0)');

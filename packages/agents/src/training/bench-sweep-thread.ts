@@ -20,6 +20,10 @@ export interface SweepThreadRates {
   readonly evalTrialsPerSecond: number;
 }
 
+/**
+ * What a worker thread of the sweep benchmark measures: family, backend, maze kind, its slice of networks,
+ * path and timing.
+ */
 export interface SweepThreadRequest {
   readonly family: string;
   readonly backend: string;
