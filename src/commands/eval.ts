@@ -2,8 +2,6 @@ import { Flags } from '@oclif/core';
 import { PrnnError, type TaskOptions } from '@prnn/env';
 import {
   EVAL_ENGINES,
-  evaluatePolicy,
-  evaluateRun,
   initBackend,
   loadPlugins,
   loadRun,
@@ -149,7 +147,8 @@ export default class Eval extends BaseCommand {
         const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
         const ownSeed = Number(policy.metadata[META.seed]);
         const seed = flags.seed ?? (like && Number.isSafeInteger(ownSeed) && ownSeed >= 0 ? ownSeed : 0);
-        result = await evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
+        // the evaluator bound to TYPES.Evaluator (a plugin may rebind or decorate it)
+        result = await registry.evaluator().evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
       } finally {
         await policy.release();
       }
@@ -189,7 +188,7 @@ export default class Eval extends BaseCommand {
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation;
     try {
-      evaluation = await evaluateRun(runDir, {
+      evaluation = await registry.evaluator().evaluateRun(runDir, {
         task,
         mazes: flags.mazes,
         noise,

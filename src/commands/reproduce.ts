@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { initBackend, loadPlugins } from '@prnn/agents';
-import { REPRODUCE_SCALES, reproduce, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
+import { initBackend } from '@prnn/agents';
+import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
@@ -65,7 +65,8 @@ export default class Reproduce extends BaseCommand {
       if (!json) this.log(line);
     };
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
+    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
+    const registry = await loadSweepPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
     const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
     let stop: StopSignals | undefined;

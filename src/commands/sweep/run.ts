@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { initBackend, loadPlugins } from '@prnn/agents';
+import { initBackend } from '@prnn/agents';
 import { join } from 'node:path';
-import { WORK_DIR, readPlan, runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
+import { WORK_DIR, loadSweepPlugins, readPlan, runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
 import { checkDiskSpace, trainRunBytes } from '../../cli/disk-space.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
@@ -50,7 +50,8 @@ export default class SweepRun extends BaseCommand {
     const { args, flags } = await this.parse(SweepRun);
     const chunks = selectChunks({ chunk: flags.chunk, chunks: flags.chunks, offset: flags['chunk-offset'], env: process.env });
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
+    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
+    const registry = await loadSweepPlugins({ cwd: process.cwd() });
     // pre-flight: the work directory has room for the largest chunk's run (its checkpoints and results)
     const plan = await readPlan(args.dir);
     const largest = plan.chunks.reduce((most, c) => (c.to - c.from > most.to - most.from ? c : most), plan.chunks[0]);
