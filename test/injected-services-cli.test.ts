@@ -1,0 +1,118 @@
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { project, projectDirs, runCli, trainTinyRunCli } from './run-cli.js';
+
+afterAll(() => {
+  for (const d of projectDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A seconds value no real evaluation reports: the evaluator decorator puts it on every network it passes on. */
+const MARK = 4321.5;
+
+/**
+ * A user's plugin (prnn.config.json) that decorates two services with inversify's onActivation: every store
+ * the results-store factory opens records its writes in writes.jsonl, and the evaluator records each call in
+ * evals.jsonl and marks the networks it passes on (seconds = MARK) in the callback and in its result.
+ */
+const DECORATOR = `
+import { appendFileSync } from 'node:fs';
+import { TYPES, definePlugin } from '@prnn/agents';
+const record = (file, value) => appendFileSync(file, JSON.stringify(value) + '\\n');
+const MARK = ${MARK};
+export default definePlugin({
+  manifest: { name: 'decorating-services', version: '1.0.0' },
+  module: ({ onActivation }) => {
+    onActivation(TYPES.ResultsStore, (_context, inner) => ({
+      open(file, options) {
+        const store = inner.open(file, options);
+        return {
+          path: store.path,
+          bindPlan: (plan) => store.bindPlan(plan),
+          sweeps: () => store.sweeps(),
+          storedIds: (sweep) => store.storedIds(sweep),
+          insert(r) { record('writes.jsonl', { store: store.path, id: r.id }); return store.insert(r); },
+          copyTo: (target) => store.copyTo(target),
+          close: () => store.close(),
+        };
+      },
+    }));
+    onActivation(TYPES.Evaluator, (_context, inner) => ({
+      async evaluatePolicy(engine, options) {
+        record('evals.jsonl', { policy: true, noise: options.noise });
+        return inner.evaluatePolicy(engine, options);
+      },
+      async evaluateRun(runDir, options) {
+        record('evals.jsonl', { runDir, noise: options.noise });
+        const onNetwork = options.onNetwork;
+        const result = await inner.evaluateRun(runDir, { ...options, onNetwork: onNetwork && ((done, total, n) => onNetwork(done, total, { ...n, seconds: MARK })) });
+        return { ...result, networks: result.networks.map((n) => ({ ...n, seconds: MARK })) };
+      },
+    }));
+  },
+});
+`;
+
+const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** id and eval_seconds of every stored network, read with plain SQL. */
+function storedRows(file: string): { id: string; eval_seconds: number }[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT id, eval_seconds FROM networks ORDER BY id').all() as { id: string; eval_seconds: number }[];
+  } finally {
+    db.close();
+  }
+}
+
+const decoratedProject = () => project({ 'prnn.config.json': JSON.stringify({ plugins: ['./decorate.mjs'] }), 'decorate.mjs': DECORATOR }, 'prnn-injected-');
+
+describe('a plugin decorates the results store and the evaluator of the CLI', () => {
+  it('prnn sweep run stores every network through the decorated store, measured by the decorated evaluator', () => {
+    const cwd = decoratedProject();
+    const plan = runCli(['sweep', 'plan', 'sw', '--arch', 'fc,hh', '--seeds', '2', '--episodes', '20', '--test-mazes', '8', '--curve-points', '2', '--noise', '0,0.1', '--chunk-size', '3'], { cwd });
+    expect(plan.stderr).toBe('');
+    expect(plan.status).toBe(0);
+    const r = runCli(['sweep', 'run', 'sw', '--workers', '1', '--backend', 'cpu', '--json'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = storedRows(path.join(cwd, 'sw', 'results.sqlite'));
+    expect(rows.map((x) => x.id)).toEqual(['fc_seed0', 'fc_seed1', 'hh_seed0', 'hh_seed1']);
+    const writes = lines(path.join(cwd, 'writes.jsonl'));
+    expect(writes.map((w) => w.id).sort()).toEqual(rows.map((x) => x.id));
+    for (const w of writes) expect(w.store).toBe(path.join('sw', 'results.sqlite'));
+    expect(lines(path.join(cwd, 'evals.jsonl'))).toEqual([
+      { runDir: path.join('sw', 'work', 'chunk-0'), noise: [0, 0.1] },
+      { runDir: path.join('sw', 'work', 'chunk-1'), noise: [0, 0.1] },
+    ]);
+    for (const x of rows) expect(x.eval_seconds).toBe(MARK);
+  });
+
+  it('prnn eval --run evaluates through the decorated evaluator', () => {
+    const cwd = decoratedProject();
+    const run = path.join(cwd, 'run');
+    trainTinyRunCli(run, { arch: 'fc', seeds: 2, testMazes: 8 });
+    const r = runCli(['eval', '--run', run, '--noise', '0,0.1', '--mazes', '8', '--json'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lines(path.join(cwd, 'evals.jsonl'))).toEqual([{ runDir: run, noise: [0, 0.1] }]);
+    const written = JSON.parse(readFileSync(path.join(run, 'eval.json'), 'utf8')) as { networks: { id: string; seconds: number; fitness: number[] }[] };
+    expect(written.networks.map((n) => [n.id, n.seconds])).toEqual([['fc_seed0', MARK], ['fc_seed1', MARK]]);
+    expect(written.networks.map((n) => n.fitness)).toEqual((JSON.parse(r.stdout) as { networks: { fitness: number[] }[] }).networks.map((n) => n.fitness));
+  });
+
+  it('prnn reproduce --scale smoke runs its sweep through both decorated services', () => {
+    const cwd = decoratedProject();
+    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', 'rep', '--workers', '1', '--backend', 'cpu', '--json'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = storedRows(path.join(cwd, 'rep', 'results.sqlite'));
+    expect(rows).toHaveLength(8);
+    expect(lines(path.join(cwd, 'writes.jsonl')).map((w) => w.id).sort()).toEqual(rows.map((x) => x.id));
+    // one noise sweep per chunk of the plan, every stored network marked by the decorator
+    const plan = JSON.parse(readFileSync(path.join(cwd, 'rep', 'plan.json'), 'utf8')) as { chunks: unknown[] };
+    expect(lines(path.join(cwd, 'evals.jsonl'))).toHaveLength(plan.chunks.length);
+    for (const x of rows) expect(x.eval_seconds).toBe(MARK);
+  });
+});
