@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { initBackend } from '@prnn/agents';
-import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
+import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, sweepPreset, sweepStatus, type ReproduceScale } from '@prnn/sweeps';
+import { checkDiskSpace, reportBytes, storeBytes, trainRunBytes } from '../cli/disk-space.js';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
@@ -69,6 +70,17 @@ export default class Reproduce extends BaseCommand {
     const registry = await loadSweepPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
     const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
+    if ((scale !== 'paper' || flags.yes) && !flags.slurm) {
+      // pre-flight: --dir has room for the largest chunk's training, the networks not stored yet and the report
+      const stored = await sweepStatus(dir).then(
+        (st) => new Map(st.perChunk.map((c) => [c.index, c.stored])),
+        () => new Map<number, number>(),
+      );
+      const parameters = (c: (typeof plan.chunks)[number]) => plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
+      const pending = plan.chunks.flatMap((c) => parameters(c).slice(stored.get(c.index) ?? 0));
+      const training = Math.max(0, ...plan.chunks.map((c) => (stored.get(c.index) ?? 0) < c.to - c.from ? trainRunBytes(parameters(c)) : 0));
+      await checkDiskSpace('--dir', dir, training + storeBytes(pending) + reportBytes(plan.networks.length), `training and storing ${pending.length} network${pending.length === 1 ? '' : 's'} and the report of ${plan.networks.length}`);
+    }
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
