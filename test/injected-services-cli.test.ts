@@ -89,7 +89,7 @@ describe('a plugin decorates the results store and the evaluator of the CLI', ()
     for (const x of rows) expect(x.eval_seconds).toBe(MARK);
   });
 
-  it('prnn eval --run evaluates through the decorated evaluator', () => {
+  it('prnn eval --run and --policy evaluate through the decorated evaluator', () => {
     const cwd = decoratedProject();
     const run = path.join(cwd, 'run');
     trainTinyRunCli(run, { arch: 'fc', seeds: 2, testMazes: 8 });
@@ -100,6 +100,17 @@ describe('a plugin decorates the results store and the evaluator of the CLI', ()
     const written = JSON.parse(readFileSync(path.join(run, 'eval.json'), 'utf8')) as { networks: { id: string; seconds: number; fitness: number[] }[] };
     expect(written.networks.map((n) => [n.id, n.seconds])).toEqual([['fc_seed0', MARK], ['fc_seed1', MARK]]);
     expect(written.networks.map((n) => n.fitness)).toEqual((JSON.parse(r.stdout) as { networks: { fitness: number[] }[] }).networks.map((n) => n.fitness));
+
+    // eval --policy: one exported network, through the decorated evaluatePolicy
+    const onnx = path.join(cwd, 'fc.onnx');
+    expect(runCli(['export', '--run', run, '--arch', 'fc', '--seed', '1', '--out', onnx], { cwd }).status).toBe(0);
+    const p = runCli(['eval', '--policy', onnx, '--like', run, '--noise', '0.05', '--json'], { cwd });
+    expect(p.stderr).toBe('');
+    expect(p.status).toBe(0);
+    expect(lines(path.join(cwd, 'evals.jsonl'))).toEqual([{ runDir: run, noise: [0, 0.1] }, { policy: true, noise: [0.05] }]);
+    // evaluated as the run measured it: the network's stored fitness
+    const stored = JSON.parse(readFileSync(path.join(run, 'networks', 'fc_seed1', 'result.json'), 'utf8')) as { fitness: number };
+    expect((JSON.parse(p.stdout) as { fitness: number[] }).fitness).toEqual([stored.fitness]);
   });
 
   it('prnn reproduce --scale smoke runs its sweep through both decorated services', () => {
