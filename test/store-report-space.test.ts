@@ -68,6 +68,22 @@ describe.skipIf(!canMount)('free space before a sweep store or a report is writt
     expect(bytesUsed(roomy)).toBeLessThanOrEqual(storeBytes(parameters));
   });
 
+  it('sweep merge refuses a --store on a 64 kB file system for the rows of a published shard', () => {
+    const local = path.join(root, 'node-local');
+    const r = runCli(['sweep', 'run', sweep, '--shard-dir', local, '--workers', '1', '--backend', 'cpu']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const shard = path.join(sweep, 'shards', 'chunk-0.sqlite');
+    expect(existsSync(shard)).toBe(true);
+    const small = smallFileSystem('tiny-merge', 64 * 1024)!;
+    const store = path.join(small, 'results.sqlite');
+    const line = oneErrorLine(runCli(['sweep', 'merge', sweep, '--store', store]));
+    expect(line).toMatch(new RegExp(`^Error: --store: ${store} has 65\\.5 kB free, and merging 1 shard needs about [\\d.]+ kB; free space there or choose another --store$`));
+    // the shard stays published, the small file system empty
+    expect(existsSync(shard)).toBe(true);
+    expect(readdirSync(small)).toEqual([]);
+  });
+
   it('analyze refuses an --out on a 1 MB file system before the analysis, naming the flag and the path', () => {
     const small = smallFileSystem('tiny-report', 1024 * 1024)!;
     const out = path.join(small, 'report');
