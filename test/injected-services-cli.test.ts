@@ -14,7 +14,8 @@ const MARK = 4321.5;
 /**
  * A user's plugin (prnn.config.json) that decorates two services with inversify's onActivation: every store
  * the results-store factory opens records its writes in writes.jsonl, and the evaluator records each call in
- * evals.jsonl and marks the networks it passes on (seconds = MARK) in the callback and in its result.
+ * evals.jsonl and marks the networks it passes on (seconds = MARK) in the callback and in its result. It also
+ * wraps the CLI's progress bar (TYPES.DefaultProgressReporter), recording every update in progress.jsonl.
  */
 const DECORATOR = `
 import { appendFileSync } from 'node:fs';
@@ -23,7 +24,14 @@ const record = (file, value) => appendFileSync(file, JSON.stringify(value) + '\\
 const MARK = ${MARK};
 export default definePlugin({
   manifest: { name: 'decorating-services', version: '1.0.0' },
-  module: ({ onActivation }) => {
+  module: ({ bind, onActivation }) => {
+    bind(TYPES.ProgressReporter).toDynamicValue((context) => {
+      const bar = context.get(TYPES.DefaultProgressReporter);
+      return {
+        update(p) { record('progress.jsonl', { done: p.done, total: p.total }); bar.update(p); },
+        finish() { bar.finish(); },
+      };
+    });
     onActivation(TYPES.ResultsStore, (_context, inner) => ({
       open(file, options) {
         const store = inner.open(file, options);
@@ -56,21 +64,21 @@ export default definePlugin({
 
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
-/** id and eval_seconds of every stored network, read with plain SQL. */
-function storedRows(file: string): { id: string; eval_seconds: number }[] {
+/** id, eval_seconds, fitness and training curve of every stored network, read with plain SQL. */
+function storedRows(file: string): { id: string; eval_seconds: number; fitness: number; training_curve: string }[] {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare('SELECT id, eval_seconds FROM networks ORDER BY id').all() as { id: string; eval_seconds: number }[];
+    return db.prepare('SELECT id, eval_seconds, fitness, training_curve FROM networks ORDER BY id').all() as { id: string; eval_seconds: number; fitness: number; training_curve: string }[];
   } finally {
     db.close();
   }
 }
 
-const decoratedProject = () => project({ 'prnn.config.json': JSON.stringify({ plugins: ['./decorate.mjs'] }), 'decorate.mjs': DECORATOR }, 'prnn-injected-');
+const decoratedProject = (plugins: string[] = []) => project({ 'prnn.config.json': JSON.stringify({ plugins: [...plugins, './decorate.mjs'] }), 'decorate.mjs': DECORATOR }, 'prnn-injected-');
 
 describe('a plugin decorates the results store and the evaluator of the CLI', () => {
-  it('prnn sweep run stores every network through the decorated store, measured by the decorated evaluator', () => {
-    const cwd = decoratedProject();
+  it('prnn sweep run stores every network through the decorated store, measured by the decorated evaluator, reported and logged by the plugins', () => {
+    const cwd = decoratedProject(['@prnn/plugin-jsonl-logger']);
     const plan = runCli(['sweep', 'plan', 'sw', '--arch', 'fc,hh', '--seeds', '2', '--episodes', '20', '--test-mazes', '8', '--curve-points', '2', '--noise', '0,0.1', '--chunk-size', '3'], { cwd });
     expect(plan.stderr).toBe('');
     expect(plan.status).toBe(0);
@@ -87,6 +95,24 @@ describe('a plugin decorates the results store and the evaluator of the CLI', ()
       { runDir: path.join('sw', 'work', 'chunk-1'), noise: [0, 0.1] },
     ]);
     for (const x of rows) expect(x.eval_seconds).toBe(MARK);
+
+    // the decorated progress reporter saw both chunks: 3 networks × 20 episodes, then 1 × 20, each to its end
+    const progress = lines(path.join(cwd, 'progress.jsonl'));
+    expect([...new Set(progress.map((p) => p.total))]).toEqual([60, 20]);
+    for (const total of [60, 20]) expect(progress.some((p) => p.total === total && p.done === total)).toBe(true);
+
+    // the JSON-lines logger logged each chunk in its run directory: the curve points and final fitness stored in SQLite
+    const byId = new Map(rows.map((x) => [x.id, x]));
+    for (const chunk of ['chunk-0', 'chunk-1']) {
+      const events = lines(path.join(cwd, 'sw', 'runs', chunk, 'events.jsonl'));
+      expect(events[0].event).toBe('run-start');
+      expect(events[events.length - 1].event).toBe('run-end');
+      const points = events.filter((e) => e.event === 'curve-point') as { point: number; networks: string[]; fitness: number[] }[];
+      expect(points).toHaveLength(2);
+      for (const p of points) expect(p.fitness).toEqual(p.networks.map((id) => (JSON.parse(byId.get(id)!.training_curve) as number[])[p.point]));
+      const [final] = events.filter((e) => e.event === 'final-fitness') as { networks: string[]; fitness: number[] }[];
+      expect(final.fitness).toEqual(final.networks.map((id) => byId.get(id)!.fitness));
+    }
   });
 
   it('prnn eval --run and --policy evaluate through the decorated evaluator', () => {

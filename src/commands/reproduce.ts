@@ -84,6 +84,12 @@ export default class Reproduce extends BaseCommand {
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
+    // a plugin may rebind or decorate the progress reporter of training (TYPES.ProgressReporter); the bar is the fallback
+    let current = 0;
+    const progress = registry.progressReporter({
+      update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current + 1}/${plan.chunks.length}`),
+      finish: () => bar.finish(),
+    });
     let result;
     try {
       result = await reproduce({
@@ -110,9 +116,12 @@ export default class Reproduce extends BaseCommand {
           say,
           runStart: () => (stop = new StopSignals(json)).signal,
           projection: (p) => say(formatPhaseProjection(p)),
-          runProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
+          runProgress: (p) => {
+            current = p.chunk;
+            progress.update({ done: p.done, total: p.total, rate: p.rate });
+          },
           runEnd: () => {
-            bar.finish();
+            progress.finish();
             stop?.dispose();
           },
           analysisProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
@@ -121,7 +130,7 @@ export default class Reproduce extends BaseCommand {
         },
       });
     } finally {
-      bar.finish();
+      progress.finish();
       analysisBar.finish();
       stop?.dispose();
     }

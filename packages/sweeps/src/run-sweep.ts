@@ -167,6 +167,8 @@ async function runChunk(
     resume: true,
     checkpointEvery: plan.checkpointEvery,
     signal: o.signal,
+    // the container's training loggers (TYPES.Logger), fresh for each chunk: they log its run directory's events
+    loggers: o.registry.loggers(),
     onProgress: (p) => {
       o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
       progress.update('training', p.done, p.total, p.rate);

@@ -91,8 +91,11 @@ export default class SweepRun extends BaseCommand {
     const json = this.jsonEnabled();
     const stop = new StopSignals(json);
     const bar = new ProgressBar('sweep', 'net-episodes', !json && process.stderr.isTTY === true);
+    // a plugin may rebind or decorate the progress reporter (TYPES.ProgressReporter); the bar is the fallback
+    let current = 0;
+    const progress = registry.progressReporter({ update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current}`), finish: () => bar.finish() });
     const line = (r: ChunkReport) => {
-      bar.finish();
+      progress.finish();
       if (json) return;
       const what =
         r.outcome === 'stored' ? `stored ${r.stored} of ${r.networks} networks in ${r.seconds.toFixed(1)} s`
@@ -116,11 +119,14 @@ export default class SweepRun extends BaseCommand {
         journal: flags.journal,
         busyTimeoutMs: flags['busy-timeout'],
         signal: stop.signal,
-        onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk}`),
+        onProgress: (p) => {
+          current = p.chunk;
+          progress.update({ done: p.done, total: p.total, rate: p.rate });
+        },
         onChunk: line,
       });
     } finally {
-      bar.finish();
+      progress.finish();
       stop.dispose();
     }
     const stored = result.chunks.reduce((n, c) => n + c.stored, 0);
