@@ -33,3 +33,21 @@ export async function checkDiskSpace(flag: string, path: string, bytes: number, 
 export function trainRunBytes(parameters: readonly number[]): number {
   return 64 * 1024 + parameters.reduce((sum, p) => sum + 16 * p + 4096, 0);
 }
+
+/**
+ * Estimated bytes a results store grows by when it stores networks of these parameter counts: per row its
+ * weights (4 bytes per parameter) and about 4 kB of curves, noise sweep, measures and layout as JSON, plus
+ * SQLite's pages; doubled for the journal (WAL or rollback) that holds the same pages until a checkpoint.
+ */
+export function storeBytes(parameters: readonly number[]): number {
+  if (parameters.length === 0) return 0;
+  return 2 * (64 * 1024 + parameters.reduce((sum, p) => sum + 4 * p + 4096, 0));
+}
+
+/**
+ * Estimated bytes of a report of `networks` networks (report.html, report.md, CSV tables, analysis.json and
+ * the SVG + PNG figures): about 2 MB of figures and pages, and 16 kB per network in the tables and analysis.json.
+ */
+export function reportBytes(networks: number): number {
+  return 2 * 1024 * 1024 + 16 * 1024 * networks;
+}

@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { probeWritableDirectory } from '@prnn/core';
-import { existingAncestor } from '../cli/disk-space.js';
-import { initBackend, loadPlugins, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
+import { checkDiskSpace, existingAncestor, reportBytes } from '../cli/disk-space.js';
+import { initBackend, loadPlugins, loadRun, PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
 import {
   analysisRegistry,
   analyzePolicy,
@@ -26,6 +26,12 @@ import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
 
 const nullable = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Networks of the run directories (a run that cannot be read counts none here: the analysis names its error). */
+async function countRunNetworks(runs: readonly string[]): Promise<number> {
+  const counts = await Promise.all(runs.map((r) => loadRun(r).then((run) => run.manifest.networks.length, () => 0)));
+  return counts.reduce((a, b) => a + b, 0);
+}
 
 /** What `prnn analyze --json` prints: the per-network and per-architecture summary and where the report went. */
 export function analyzeJson(a: Analysis, out: string, files: string[]) {
@@ -157,6 +163,9 @@ export default class Analyze extends BaseCommand {
     await withFlagAsync('--out', 'out', () => checkReportDirectory(flags.out));
     // the report is written beside --out first, then renamed: that directory must take files, now, not after the analysis
     await probeWritableDirectory(existingAncestor(dirname(resolve(flags.out))), '--out');
+    // pre-flight: --out has room for the report (its size grows with the networks analysed)
+    const networks = flags.policy !== undefined ? 1 : stored !== undefined ? stored.networks.length : await countRunNetworks(flags.run ?? []);
+    await checkDiskSpace('--out', flags.out, reportBytes(networks), `a report of ${networks} network${networks === 1 ? '' : 's'}`);
     const started = performance.now();
     const bar = new ProgressBar('analyze', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     const onProgress = (done: number, total: number) => bar.update(done, total, (done / (performance.now() - started)) * 1000);

@@ -3,8 +3,6 @@ import type { TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import {
   EVAL_ENGINES,
-  evaluatePolicy,
-  evaluateRun,
   initBackend,
   loadPlugins,
   loadRun,
@@ -20,6 +18,7 @@ import {
   type Architecture,
   type EvalEngineName,
 } from '@prnn/agents';
+import type { evaluatePolicy, evaluateRun } from '@prnn/agents';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaseCommand } from '../cli/base-command.js';
@@ -150,7 +149,8 @@ export default class Eval extends BaseCommand {
         const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
         const ownSeed = Number(policy.metadata[META.seed]);
         const seed = flags.seed ?? (like && Number.isSafeInteger(ownSeed) && ownSeed >= 0 ? ownSeed : 0);
-        result = await evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
+        // the evaluator bound to TYPES.Evaluator (a plugin may rebind or decorate it)
+        result = await registry.evaluator().evaluatePolicy(policy, { task, mazes, noise, seed, mazeSeed });
       } finally {
         await policy.release();
       }
@@ -190,7 +190,7 @@ export default class Eval extends BaseCommand {
     const bar = new ProgressBar('eval', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
     let evaluation: Awaited<ReturnType<typeof evaluateRun>>;
     try {
-      evaluation = await evaluateRun(runDir, {
+      evaluation = await registry.evaluator().evaluateRun(runDir, {
         task,
         mazes: flags.mazes,
         noise,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
-import { initBackend, loadPlugins } from '@prnn/agents';
-import { REPRODUCE_SCALES, reproduce, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
+import { initBackend } from '@prnn/agents';
+import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, sweepPreset, sweepStatus, type ReproduceScale } from '@prnn/sweeps';
+import { checkDiskSpace, reportBytes, storeBytes, trainRunBytes } from '../cli/disk-space.js';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
@@ -65,12 +66,30 @@ export default class Reproduce extends BaseCommand {
       if (!json) this.log(line);
     };
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
+    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
+    const registry = await loadSweepPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
     const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
+    if ((scale !== 'paper' || flags.yes) && !flags.slurm) {
+      // pre-flight: --dir has room for the largest chunk's training, the networks not stored yet and the report
+      const stored = await sweepStatus(dir).then(
+        (st) => new Map(st.perChunk.map((c) => [c.index, c.stored])),
+        () => new Map<number, number>(),
+      );
+      const parameters = (c: (typeof plan.chunks)[number]) => plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
+      const pending = plan.chunks.flatMap((c) => parameters(c).slice(stored.get(c.index) ?? 0));
+      const training = Math.max(0, ...plan.chunks.map((c) => (stored.get(c.index) ?? 0) < c.to - c.from ? trainRunBytes(parameters(c)) : 0));
+      await checkDiskSpace('--dir', dir, training + storeBytes(pending) + reportBytes(plan.networks.length), `training and storing ${pending.length} network${pending.length === 1 ? '' : 's'} and the report of ${plan.networks.length}`);
+    }
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
+    // a plugin may rebind or decorate the progress reporter of training (TYPES.ProgressReporter); the bar is the fallback
+    let current = 0;
+    const progress = registry.progressReporter({
+      update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current + 1}/${plan.chunks.length}`),
+      finish: () => bar.finish(),
+    });
     let result: Awaited<ReturnType<typeof reproduce>>;
     try {
       result = await reproduce({
@@ -100,9 +119,12 @@ export default class Reproduce extends BaseCommand {
             return stop.signal;
           },
           projection: (p) => say(formatPhaseProjection(p)),
-          runProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
+          runProgress: (p) => {
+            current = p.chunk;
+            progress.update({ done: p.done, total: p.total, rate: p.rate });
+          },
           runEnd: () => {
-            bar.finish();
+            progress.finish();
             stop?.dispose();
           },
           analysisProgress: (done, total) => analysisBar.update(done, total, Number.NaN),
@@ -111,7 +133,7 @@ export default class Reproduce extends BaseCommand {
         },
       });
     } finally {
-      bar.finish();
+      progress.finish();
       analysisBar.finish();
       stop?.dispose();
     }

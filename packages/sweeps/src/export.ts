@@ -132,7 +132,8 @@ export interface ExportResult {
 /**
  * Writes one row per stored network: its id and identity, the measures as columns (named numbers flattened
  * to `m_<metric>_<key>`), the training curve and the noise sweep as lists (JSON text in CSV). Weights stay
- * in the store (SQLite BLOBs with their layout).
+ * in the store (SQLite BLOBs with their layout). A store without networks of the sweep is an error naming it
+ * (nothing is written).
  */
 export async function exportSweep(dir: string, format: ExportFormat, options: { out?: string; store?: string } = {}): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(format)) throw new PrnnError(`format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
@@ -145,6 +146,10 @@ export async function exportSweep(dir: string, format: ExportFormat, options: { 
     records = [...store.records(plan.sweep)];
   } finally {
     store.close();
+  }
+  if (records.length === 0) {
+    // an empty export would read as a finished sweep without networks
+    throw new PrnnError(`store ${storePath} has no networks of sweep ${plan.sweep}: nothing to export; run prnn sweep run ${dir} (or prnn sweep merge ${dir} for the shards of array tasks) first`);
   }
   const columns = [...BASE_COLUMNS, ...measureColumns(records, plan.measures.metrics), ...TAIL_COLUMNS];
   const file = options.out ?? join(dir, 'export', `${plan.sweep}.${format}`);

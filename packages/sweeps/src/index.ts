@@ -3,6 +3,7 @@ export * from './plan.js';
 export * from './presets.js';
 export * from './store-schema.js';
 export * from './store.js';
+export * from './store-service.js';
 export * from './file-system.js';
 export * from './chunk-lock.js';
 export * from './chunk-progress.js';

@@ -12,6 +12,7 @@ import { publishedShards } from './shards.js';
 import { submitSlurm, writeSlurmScripts, type SlurmScripts } from './slurm.js';
 import { sweepStatus } from './status.js';
 import { STORE_FILE } from './store.js';
+import { loadSweepPlugins } from './store-service.js';
 
 /** The scales of `reproduce`: smoke (8 networks), small (129 configurations × 8 seeds), paper (6 450 networks). */
 export const REPRODUCE_SCALES = ['smoke', 'small', 'paper'] as const;
@@ -56,7 +57,8 @@ export interface ReproduceOptions {
   readonly dir: string;
   /** The sweep's plan (written to `dir` when it is new, else checked against the one there). */
   readonly plan: SweepPlan;
-  readonly registry: Registry;
+  /** The plugins' registry, whose container gives the run its services (default: `loadSweepPlugins` from `pluginsCwd`). */
+  readonly registry?: Registry;
   /** The tfjs backend in use. */
   readonly backend: string;
   /** Worker threads of training, noise sweeps, the analysis and the projection's calibration. */
@@ -115,7 +117,8 @@ export async function analyzeSweepStore(
  * headline table next to the paper's. Running it again continues where it stopped.
  */
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
-  const { dir, plan, registry, workers, hooks = {} } = o;
+  const { dir, plan, workers, hooks = {} } = o;
+  const registry = o.registry ?? (await loadSweepPlugins({ cwd: o.pluginsCwd }));
   const say = (line: string) => hooks.say?.(line);
   // the whole call, every thread: the profile's total
   const whole = new StageStopwatch();

@@ -4,10 +4,8 @@ import { PrnnError, makeDirectories, systemErrorInfo } from '@prnn/core';
 import {
   isTrainingStopped,
   PRNN_VERSION,
-  evaluateRun,
   loadRun,
   readNetworkWeights,
-  trainRun,
   type TrainRunOptions,
   type Learner,
   type LearnerConfig,
@@ -21,13 +19,15 @@ import {
   type PhaseTime,
   type PhaseTimes,
 } from '@prnn/agents';
+import type { trainRun } from '@prnn/agents';
 import { ChunkLock } from './chunk-lock.js';
 import { ChunkProgressWriter, chunkProgressPath } from './chunk-progress.js';
 import { pathExists } from './path-exists.js';
 import type { JournalChoice } from './file-system.js';
 import { chunkMembers, chunkNetworks, readPlan, type SweepPlan } from './plan.js';
 import { publishedShards, shardFileName, SHARDS_DIR } from './shards.js';
-import { STORE_FILE, ResultsStore, hostName, type MeasureValue, type NetworkRecord } from './store.js';
+import { STORE_FILE, hostName, type MeasureValue, type NetworkRecord } from './store.js';
+import { loadSweepPlugins, resultsStores, type ResultsStoreFactory, type SweepStore } from './store-service.js';
 
 /** Where chunks keep their training state (run directory + checkpoints) until they are stored. */
 export const WORK_DIR = 'work';
@@ -80,7 +80,12 @@ export interface RunSweepOptions {
   readonly dir: string;
   /** Chunk indices to run (default: all). */
   readonly chunks?: readonly number[];
-  readonly registry: Registry;
+  /**
+   * The plugins' registry: architectures, learner and metrics, and the services the run resolves from its
+   * container (the trainer runtime, the fitness evaluator, the results store). Default: `loadSweepPlugins`
+   * from `pluginsCwd`.
+   */
+  readonly registry?: Registry;
   /** The tfjs backend in use. */
   readonly backend: string;
   readonly workers?: number;
@@ -134,13 +139,13 @@ function stoppedBySignal(error: unknown): boolean {
 
 /** Trains, measures and stores one chunk; its run directory is `runDir`, its results go to `store`. */
 async function runChunk(
-  o: RunSweepOptions,
+  o: RunSweepOptions & { readonly registry: Registry },
   plan: SweepPlan,
   learner: Learner,
   config: LearnerConfig,
   chunk: number,
   runDir: string,
-  store: ResultsStore,
+  store: SweepStore,
   lock: ChunkLock,
   progress: ChunkProgressWriter,
   pool: TrainWorkerPool | undefined,
@@ -178,6 +183,8 @@ async function runChunk(
     resume: true,
     checkpointEvery: plan.checkpointEvery,
     signal: o.signal,
+    // the container's training loggers (TYPES.Logger), fresh for each chunk: they log its run directory's events
+    loggers: o.registry.loggers(),
     onProgress: (p) => {
       o.onProgress?.({ chunk, done: p.done, total: p.total, rate: p.rate });
       progress.update('training', p.done, p.total, p.rate);
@@ -187,7 +194,7 @@ async function runChunk(
   const training = new StageStopwatch();
   let trained: Awaited<ReturnType<typeof trainRun>>;
   try {
-    trained = await trainRun(options);
+    trained = await o.registry.trainer().train(options);
   } catch (error) {
     if (stoppedBySignal(error)) return { stored: 0, interrupted: true, phases: {} };
     throw error;
@@ -197,7 +204,8 @@ async function runChunk(
   const phases: Record<string, PhaseTime> = splitStage(training.elapsed, 'training', trained.phases);
   const evaluations = new Map<string, RunNetworkEvaluation>();
   const sweeping = new StageStopwatch();
-  await evaluateRun(runDir, {
+  // the evaluator bound to TYPES.Evaluator (a plugin may rebind or decorate it)
+  await o.registry.evaluator().evaluateRun(runDir, {
     noise: plan.measures.noise,
     mazes: plan.measures.testMazes,
     engine: 'tfjs',
@@ -264,7 +272,10 @@ async function runChunk(
  * transaction, and the work directory is removed. An aborted `signal` stops training at the next
  * checkpoint; running the same command again continues from there with identical results.
  */
-export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
+export async function runSweep(options: RunSweepOptions): Promise<RunSweepResult> {
+  const o = { ...options, registry: options.registry ?? (await loadSweepPlugins({ cwd: options.pluginsCwd ?? process.cwd() })) };
+  // the store bound to TYPES.ResultsStore (a plugin may rebind or decorate it)
+  const stores: ResultsStoreFactory = resultsStores(o.registry);
   const plan = await readPlan(o.dir);
   const chunks = o.chunks ?? plan.chunks.map((c) => c.index);
   checkChunks(plan, chunks);
@@ -284,7 +295,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     if (systemErrorInfo(error)) throw error;
     throw new PrnnError(`cannot create the sweep's work directories under ${o.dir}: ${(error as Error).message}`);
   }
-  const shared = o.shardDir ? undefined : ResultsStore.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });
+  const shared = o.shardDir ? undefined : stores.open(o.store ?? join(o.dir, STORE_FILE), { journal: o.journal, busyTimeoutMs: o.busyTimeoutMs });
   const reports: ChunkReport[] = [];
   let phases: PhaseTimes = {};
   let interrupted = false;
@@ -294,7 +305,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
     shared?.bindPlan(plan);
     const published = new Set((await publishedShards(o.dir, plan)).map((s) => s.chunk));
     // array tasks never write the shared store, but must skip what is already merged into it
-    const storedIds = shared?.storedIds(plan.sweep) ?? (await mergedIds(o.store ?? join(o.dir, STORE_FILE), plan));
+    const storedIds = shared?.storedIds(plan.sweep) ?? (await mergedIds(stores, o.store ?? join(o.dir, STORE_FILE), plan));
     for (const chunk of chunks) {
       if (o.signal?.aborted) {
         interrupted = true;
@@ -318,13 +329,13 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
         continue;
       }
       const runDir = join(workDir, `chunk-${chunk}`);
-      let shard: ResultsStore | undefined;
+      let shard: SweepStore | undefined;
       let outcome: { stored: number; interrupted: boolean; phases: PhaseTimes };
       const progress = new ChunkProgressWriter(chunkProgressPath(workDir, chunk), chunk);
       try {
         let store = shared;
         if (o.shardDir) {
-          shard = ResultsStore.open(join(o.shardDir, `${plan.hash}-${shardFileName(chunk)}`), { journal: o.journal ?? 'auto', busyTimeoutMs: o.busyTimeoutMs });
+          shard = stores.open(join(o.shardDir, `${plan.hash}-${shardFileName(chunk)}`), { journal: o.journal ?? 'auto', busyTimeoutMs: o.busyTimeoutMs });
           shard.bindPlan(plan);
           store = shard;
         }
@@ -354,7 +365,7 @@ export async function runSweep(o: RunSweepOptions): Promise<RunSweepResult> {
 }
 
 /** Copies a finished shard next to the sweep (DIR/shards/chunk-<i>.sqlite) without ever exposing half a file. */
-async function publishShard(shard: ResultsStore, dir: string, chunk: number): Promise<void> {
+async function publishShard(shard: SweepStore, dir: string, chunk: number): Promise<void> {
   const target = join(dir, SHARDS_DIR, shardFileName(chunk));
   const temporary = `${target}.tmp-${process.pid}`;
   await rm(temporary, { force: true });
@@ -396,9 +407,9 @@ async function keepRunDir(workDir: string, dir: string, chunk: number): Promise<
 }
 
 /** The networks of `plan` in the store at `path`, read-only (none when there is no store yet). */
-async function mergedIds(path: string, plan: SweepPlan): Promise<Set<string>> {
+async function mergedIds(stores: ResultsStoreFactory, path: string, plan: SweepPlan): Promise<Set<string>> {
   if (!(await pathExists(path))) return new Set();
-  const store = ResultsStore.open(path, { readonly: true, create: false });
+  const store = stores.open(path, { readonly: true, create: false });
   try {
     if (store.sweeps().length === 0) return new Set();
     store.bindPlan(plan);

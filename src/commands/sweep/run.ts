@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { initBackend, loadPlugins } from '@prnn/agents';
+import { initBackend } from '@prnn/agents';
 import { join } from 'node:path';
-import { WORK_DIR, readPlan, runSweep, selectChunks, type ChunkReport } from '@prnn/sweeps';
-import { checkDiskSpace, trainRunBytes } from '../../cli/disk-space.js';
+import { STORE_FILE, WORK_DIR, loadSweepPlugins, readPlan, runSweep, selectChunks, sweepStatus, type ChunkReport } from '@prnn/sweeps';
+import { checkDiskSpace, storeBytes, trainRunBytes } from '../../cli/disk-space.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { ProgressBar } from '../../cli/progress-bar.js';
@@ -10,6 +10,32 @@ import { StopSignals } from '../../cli/stop-signals.js';
 import { storeFlags } from '../../cli/sweep-flags.js';
 import { defaultWorkers, workersFlag } from '../../cli/workers-flag.js';
 
+/**
+ * Refuses, before any training, a store location without room for the networks of the chosen chunks that are
+ * not stored yet (with --shard-dir: the largest chosen chunk's shard), naming the flag that gave the path.
+ */
+async function checkStoreSpace(
+  dir: string,
+  plan: Awaited<ReturnType<typeof readPlan>>,
+  chunks: readonly number[] | undefined,
+  flags: { store?: string; 'shard-dir'?: string; 'work-dir'?: string },
+): Promise<void> {
+  const chosen = plan.chunks.filter((c) => chunks === undefined || chunks.includes(c.index));
+  const parameters = (c: (typeof plan.chunks)[number]) => plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
+  if (flags['shard-dir'] !== undefined) {
+    const largest = chosen.reduce<(typeof chosen)[number] | undefined>((most, c) => (most === undefined || c.to - c.from > most.to - most.from ? c : most), undefined);
+    if (largest) await checkDiskSpace('--shard-dir', flags['shard-dir'], storeBytes(parameters(largest)), `the shard of chunk ${largest.index} (${largest.to - largest.from} networks)`);
+    return;
+  }
+  // networks already in the store take no more room (a store that cannot be read fails the run with its own line)
+  const stored = await sweepStatus(dir, { store: flags.store, workDir: flags['work-dir'] }).then(
+    (s) => new Map(s.perChunk.map((c) => [c.index, c.stored])),
+    () => new Map<number, number>(),
+  );
+  const pending = chosen.flatMap((c) => parameters(c).slice(stored.get(c.index) ?? 0));
+  const store = flags.store ?? join(dir, STORE_FILE);
+  await checkDiskSpace(flags.store === undefined ? 'DIR' : '--store', store, storeBytes(pending), `storing ${pending.length} network${pending.length === 1 ? '' : 's'}`);
+}
 
 export default class SweepRun extends BaseCommand {
   static override summary = 'Train, measure and store the chunks of a sweep that are not stored yet.';
@@ -50,7 +76,8 @@ export default class SweepRun extends BaseCommand {
     const { args, flags } = await this.parse(SweepRun);
     const chunks = selectChunks({ chunk: flags.chunk, chunks: flags.chunks, offset: flags['chunk-offset'], env: process.env });
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
+    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
+    const registry = await loadSweepPlugins({ cwd: process.cwd() });
     // pre-flight: the work directory has room for the largest chunk's run (its checkpoints and results)
     const plan = await readPlan(args.dir);
     const largest = plan.chunks.reduce((most, c) => (c.to - c.from > most.to - most.from ? c : most), plan.chunks[0]);
@@ -59,11 +86,16 @@ export default class SweepRun extends BaseCommand {
       const networks = plan.networks.slice(largest.from, largest.to);
       await checkDiskSpace(flags['work-dir'] === undefined ? 'DIR' : '--work-dir', work, trainRunBytes(networks.map((n) => n.arch.parameters)), `training chunk ${largest.index} (${networks.length} networks)`);
     }
+    // pre-flight: the store (or, with --shard-dir, the largest chunk's shard) has room for what will be stored
+    await checkStoreSpace(args.dir, plan, chunks, flags);
     const json = this.jsonEnabled();
     const stop = new StopSignals(json);
     const bar = new ProgressBar('sweep', 'net-episodes', !json && process.stderr.isTTY === true);
+    // a plugin may rebind or decorate the progress reporter (TYPES.ProgressReporter); the bar is the fallback
+    let current = 0;
+    const progress = registry.progressReporter({ update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current}`), finish: () => bar.finish() });
     const line = (r: ChunkReport) => {
-      bar.finish();
+      progress.finish();
       if (json) return;
       const what =
         r.outcome === 'stored' ? `stored ${r.stored} of ${r.networks} networks in ${r.seconds.toFixed(1)} s`
@@ -87,11 +119,14 @@ export default class SweepRun extends BaseCommand {
         journal: flags.journal,
         busyTimeoutMs: flags['busy-timeout'],
         signal: stop.signal,
-        onProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk}`),
+        onProgress: (p) => {
+          current = p.chunk;
+          progress.update({ done: p.done, total: p.total, rate: p.rate });
+        },
         onChunk: line,
       });
     } finally {
-      bar.finish();
+      progress.finish();
       stop.dispose();
     }
     const stored = result.chunks.reduce((n, c) => n + c.stored, 0);

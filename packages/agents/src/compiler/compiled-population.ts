@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import { checkedShapes, stepSizes, type ArchitectureDefinition, type StepSizes } from '../sdk/define-architecture.js';
-import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from '../sdk/population-model.js';
+import { checkForwardBuffers, type EpisodeInputs, type EpisodeVjp, type PopulationModel, type PopulationParameters } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
 import { createAdamStore } from './adam-wasm.js';
 import { compileStep, type StepEngine } from './compile.js';
@@ -329,9 +329,7 @@ export class CompiledPopulation implements PopulationModel {
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
     this.check();
     const { population: P, batch: B, inputs: I, outputs: O } = this;
-    if (obs.length !== P * B * I) throw new PrnnError(`obs must have P·batch·I = ${P * B * I} values (got ${obs.length})`);
-    if (q.length !== P * B * O) throw new PrnnError(`q must have P·batch·O = ${P * B * O} values (got ${q.length})`);
-    if (noise && noise.length !== P * B * O) throw new PrnnError(`noise must have P·batch·O = ${P * B * O} values (got ${noise.length})`);
+    checkForwardBuffers(P, B, I, O, obs, noise, q);
     this.pack();
     const r = this.rollout;
     let outgrown = false;

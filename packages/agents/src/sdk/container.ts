@@ -13,7 +13,7 @@ import type { TaskSource } from './task-source.js';
 import { withCompiledPath } from '../compiler/kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
-import type { ProgressReporter, TrainerRuntime, TrainingLogger } from './services.js';
+import type { FitnessEvaluator, ProgressReporter, TrainerRuntime, TrainingLogger } from './services.js';
 
 /** One registered service, as `prnn plugins` lists it. */
 export interface RegistryEntry {
@@ -210,6 +210,16 @@ export class Registry {
   trainer(): TrainerRuntime {
     if (!this.container.isBound(TYPES.TrainerRuntime)) throw new PrnnError('no trainer runtime is bound (TYPES.TrainerRuntime); load the built-in plugins');
     const all = this.container.getAll<TrainerRuntime>(TYPES.TrainerRuntime);
+    return all[all.length - 1];
+  }
+
+  /**
+   * The fitness evaluator bound to `TYPES.Evaluator` (the last binding wins; the built-in evaluation plugin binds
+   * `evaluateRun` and `evaluatePolicy`), as a plugin's `onActivation` decorators left it.
+   */
+  evaluator(): FitnessEvaluator {
+    if (!this.container.isBound(TYPES.Evaluator)) throw new PrnnError('no fitness evaluator is bound (TYPES.Evaluator); load the built-in plugins');
+    const all = this.container.getAll<FitnessEvaluator>(TYPES.Evaluator);
     return all[all.length - 1];
   }
 

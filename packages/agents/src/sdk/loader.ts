@@ -127,6 +127,11 @@ export async function importPlugin(spec: string, cwd: string): Promise<PrnnPlugi
 export interface LoadPluginsOptions {
   /** Where prnn.config.json / package.json are read and relative plugin paths resolve (default: process.cwd()). */
   readonly cwd?: string;
+  /**
+   * Built-in plugins of other packages (e.g. @prnn/sweeps' results store), loaded after the SDK's own and before
+   * the configured ones, so that a configured plugin rebinds or decorates what they bind.
+   */
+  readonly builtins?: readonly PrnnPlugin[];
   /** More plugins, after the configured ones: specs to import, or plugin objects. */
   readonly extra?: readonly (string | PrnnPlugin)[];
 }
@@ -137,7 +142,7 @@ export interface LoadPluginsOptions {
  */
 export async function loadPlugins(opts: LoadPluginsOptions = {}): Promise<Registry> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const plugins: PrnnPlugin[] = [...builtinPlugins()];
+  const plugins: PrnnPlugin[] = [...builtinPlugins(), ...(opts.builtins ?? [])];
   for (const spec of configuredPluginNames(cwd)) plugins.push(await importPlugin(spec, cwd));
   for (const extra of opts.extra ?? []) plugins.push(typeof extra === 'string' ? await importPlugin(extra, cwd) : extra);
   const registry = createContainer(plugins);

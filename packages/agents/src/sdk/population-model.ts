@@ -175,3 +175,18 @@ export interface PopulationModel {
   /** Frees what the model holds (tensors, WebAssembly memory); the model is unusable afterwards. */
   dispose(): void;
 }
+
+/**
+ * Checks the buffers of a `PopulationModel.forward` call of a population of `P` networks with `I` inputs and
+ * `O` outputs after `resetState(B)`: obs [P*B*I], q and the tie noise [P*B*O]. Every implementation (the
+ * 9-pathway kernels, the compiled and the generic populations) checks with this one function, so that the
+ * same mistake reads the same whatever path runs.
+ */
+export function checkForwardBuffers(P: number, B: number, I: number, O: number, obs: Float32Array, noise: Float32Array | null, q: Float32Array): void {
+  if (B === 0) throw new PrnnError('resetState(batch) must be called before forward');
+  if (obs.length !== P * B * I) throw new PrnnError(`obs must have ${P * B * I} values (got ${obs.length})`);
+  if (q.length !== P * B * O) throw new PrnnError(`q must have ${P * B * O} values (got ${q.length})`);
+  if (noise !== null && noise.length !== P * B * O) {
+    throw new PrnnError(`tieNoise must have ${P * B * O} values (got ${noise.length})`);
+  }
+}

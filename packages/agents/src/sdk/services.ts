@@ -1,15 +1,33 @@
 /**
- * Services of a training run that plugins may bind or rebind in the container (see docs/DESIGN.md,
- * "What is injected"): loggers of training events (`TYPES.Logger`, any number) and the progress reporter
- * (`TYPES.ProgressReporter`, at most one; absent: the CLI's own progress bar), and the trainer runtime
- * (`TYPES.TrainerRuntime`, bound by the built-in learners plugin).
+ * Services that plugins may bind, rebind or decorate in the container (see docs/DESIGN.md, "What is
+ * injected"): loggers of training events (`TYPES.Logger`, any number), the progress reporter
+ * (`TYPES.ProgressReporter`, at most one; absent: the CLI's own progress bar), the trainer runtime
+ * (`TYPES.TrainerRuntime`, bound by the built-in learners plugin) and the fitness evaluator
+ * (`TYPES.Evaluator`, bound by the built-in evaluation plugin). The results store of a sweep
+ * (`TYPES.ResultsStore`) is declared by @prnn/sweeps.
  */
 import type { TrainRunOptions, TrainRunResult } from '../training/train-run.js';
+import type { RunEvaluation, RunEvaluationOptions } from '../eval/evaluate-run.js';
+import type { EvaluationOptions, EvaluationResult } from '../eval/policy-evaluator.js';
+import type { QEngine } from '../eval/q-engine.js';
 
 /** What trains a run (the built-in: `trainRun`). A plugin may rebind it, e.g. to wrap `trainRun`. */
 export interface TrainerRuntime {
   /** Trains a run (writing its run directory when `out` is given). */
   train(options: TrainRunOptions): Promise<TrainRunResult>;
+}
+
+/**
+ * What measures greedy test fitness over a sensor-noise sweep (docs/spec.md §1.5, §4): `prnn eval`, and the
+ * noise sweeps of `prnn sweep run` and `prnn reproduce`. Bound to `TYPES.Evaluator` (the last binding wins);
+ * the built-in is `evaluateRun` and `evaluatePolicy`. A plugin rebinds it, or decorates it with
+ * `onActivation(TYPES.Evaluator, (context, inner) => wrapper)`.
+ */
+export interface FitnessEvaluator {
+  /** Every trained network of a run directory (or those `options.select` picks) over a noise sweep. */
+  evaluateRun(runDir: string, options: RunEvaluationOptions): Promise<RunEvaluation>;
+  /** One policy (an onnxruntime session, or any `QEngine`) over a noise sweep. */
+  evaluatePolicy(engine: QEngine, options: EvaluationOptions): Promise<EvaluationResult>;
 }
 
 /** A network of the run as loggers see it. */

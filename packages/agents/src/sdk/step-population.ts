@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng } from '@prnn/core';
 import type { ArchInfo, PopulationMember } from './architecture.js';
 import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from './define-architecture.js';
-import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';
+import { checkForwardBuffers, type EpisodeInputs, type EpisodeVjp, type PopulationModel, type PopulationParameters } from './population-model.js';
 import { parameterGradients } from './learning-pass.js';
 import { STREAM } from './streams.js';
 
@@ -207,9 +207,7 @@ export class StepPopulation implements PopulationModel {
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
     this.check();
     const { population: P, batch: B, inputs: I, outputs: O } = this;
-    if (obs.length !== P * B * I) throw new PrnnError(`obs must have P·batch·I = ${P * B * I} values (got ${obs.length})`);
-    if (q.length !== P * B * O) throw new PrnnError(`q must have P·batch·O = ${P * B * O} values (got ${q.length})`);
-    if (noise && noise.length !== P * B * O) throw new PrnnError(`noise must have P·batch·O = ${P * B * O} values (got ${noise.length})`);
+    checkForwardBuffers(P, B, I, O, obs, noise, q);
     const cache = this.groupCache();
     tf.tidy(() => {
       const obsT = tf.tensor3d(obs, [P, B, I]);

@@ -11,6 +11,10 @@ export const TYPES = {
   Task: Symbol.for('prnn.Task'),
   /** The trainer runtime (`TrainerRuntime`) `prnn train` trains through; the last binding wins. */
   TrainerRuntime: Symbol.for('prnn.TrainerRuntime'),
+  /** The fitness evaluator (`FitnessEvaluator`: noise sweeps through onnxruntime or tfjs); the last binding wins. */
+  Evaluator: Symbol.for('prnn.Evaluator'),
+  /** The results store of sweeps (`ResultsStoreFactory` of @prnn/sweeps); the last binding wins. */
+  ResultsStore: Symbol.for('prnn.ResultsStore'),
   /** Training loggers (`TrainingLogger`, services.ts); several may be bound. */
   Logger: Symbol.for('prnn.Logger'),
   /** The run's progress reporter (`ProgressReporter`); the last binding wins. */

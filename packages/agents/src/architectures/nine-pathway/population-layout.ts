@@ -26,16 +26,6 @@ export function checkChannels(archs: readonly NinePathwayArch[], channels: numbe
   }
 }
 
-/** The rollout step's buffers: obs [P*B*I], q and tie noise [P*B*O], after resetState(B). */
-export function checkForwardBuffers(P: number, B: number, I: number, O: number, obs: Float32Array, noise: Float32Array | null, q: Float32Array): void {
-  if (B === 0) throw new PrnnError('resetState(batch) must be called before forward');
-  if (obs.length !== P * B * I) throw new PrnnError(`obs must have ${P * B * I} values (got ${obs.length})`);
-  if (q.length !== P * B * O) throw new PrnnError(`q must have ${P * B * O} values (got ${q.length})`);
-  if (noise !== null && noise.length !== P * B * O) {
-    throw new PrnnError(`tieNoise must have ${P * B * O} values (got ${noise.length})`);
-  }
-}
-
 /**
  * Copies network n's weights (pathway → row-major [A, B], absent pathways skipped) into the padded
  * per-pathway arrays (`padded[k]` holds every network's [Ap, Bp] block), checking each size.

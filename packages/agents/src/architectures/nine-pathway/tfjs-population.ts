@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrnnError, Rng } from '@prnn/core';
-import type { EpisodeInputs, PopulationModel, PopulationParameters } from '../../sdk/population-model.js';
+import { checkForwardBuffers, type EpisodeInputs, type PopulationModel, type PopulationParameters } from '../../sdk/population-model.js';
 import { STREAM } from '../../sdk/streams.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';
 import {
@@ -199,11 +199,7 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
   forward(obs: Float32Array, tieNoise: Float32Array | null, q: Float32Array, advance: boolean): void {
     const { population: P, batch: B, inputs: I, outputs: O } = this;
     const rows = P * B;
-    if (obs.length !== rows * I) throw new PrnnError(`obs must have P·batch·I = ${rows * I} values (got ${obs.length})`);
-    if (q.length !== rows * O) throw new PrnnError(`q must have P·batch·O = ${rows * O} values (got ${q.length})`);
-    if (tieNoise && tieNoise.length !== rows * O) {
-      throw new PrnnError(`tieNoise must have P·batch·O = ${rows * O} values (got ${tieNoise.length})`);
-    }
+    checkForwardBuffers(P, B, I, O, obs, tieNoise, q);
     const ext = this.ext;
     const E = I + O;
     for (let r = 0; r < rows; r++) {

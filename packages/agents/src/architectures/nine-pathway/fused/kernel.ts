@@ -1,5 +1,6 @@
 import { PrnnError } from '@prnn/core';
-import { checkForwardBuffers, populationShape } from '../population-layout.js';
+import { populationShape } from '../population-layout.js';
+import { checkForwardBuffers } from '../../../sdk/population-model.js';
 import type { EpisodeRecords } from '../../../sdk/population-model.js';
 import { PATHWAYS, hasPathway, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
 import { MAX_UNROLLED_PARAMETERS, compileMember, signature, type CompiledMember } from './codegen.js';

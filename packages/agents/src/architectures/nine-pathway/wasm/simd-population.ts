@@ -1,5 +1,6 @@
 import { PrnnError, Rng } from '@prnn/core';
-import { checkChannels, checkForwardBuffers, populationShape, writePaddedMember } from '../population-layout.js';
+import { checkChannels, populationShape, writePaddedMember } from '../population-layout.js';
+import { checkForwardBuffers } from '../../../sdk/population-model.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, hasPathway, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
