@@ -108,7 +108,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
         throw error;
       }
     } else {
-      const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: threads });
+      const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: threads, splitState: true });
       t1 = performance.now();
       try {
         await evaluator.evaluate(policy, seed);
@@ -170,7 +170,7 @@ async function timeCutSweep(arch: NinePathwayArch, full: PolicyEvaluator, k: num
   const times: number[] = [];
   for (let n = -1; n < networks; n++) {
     const seed = n + 1;
-    const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init))), { intraOpNumThreads: threads });
+    const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init))), { intraOpNumThreads: threads, splitState: true });
     try {
       const t0 = performance.now();
       for (const g of groups) await g.evaluate(policy, seed);

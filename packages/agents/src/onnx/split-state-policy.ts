@@ -109,7 +109,6 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
     if (!columns || n.inputs.indexOf(POLICY_INPUTS.state) !== n.inputs.lastIndexOf(POLICY_INPUTS.state)) return null;
     slices.set(n, columns);
   }
-  if (slices.size === 0) return null;
 
   const initializers: TensorSpec[] = [];
   for (const t of g.initializers.values()) {
