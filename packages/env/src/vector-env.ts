@@ -371,6 +371,24 @@ export class VectorEnv {
   }
 
   /**
+   * Env i's sensor-noise stream becomes a copy of env j's as it is now: the same recorded seed and the same
+   * draws to come. Right after `seedEnv(j, seed)` this is `seedEnv(i, seed)` without deriving the stream
+   * again (an evaluation seeds every noise level of a maze alike).
+   */
+  copyNoiseStream(i: number, j: number): void {
+    this.checkEnv(i);
+    this.checkEnv(j);
+    this.envSeeds[i] = this.envSeeds[j];
+    if (this.wasm !== null && this.heldByJs[i] === 0 && this.heldByJs[j] === 0) {
+      this.rngWords.copyWithin(4 * i, 4 * j, 4 * j + 4);
+      return;
+    }
+    const source = this.noiseRng(j);
+    if (this.wasm !== null && this.heldByJs[i] === 0) source.saveWords(this.rngWords, 4 * i);
+    else this.rngs[i] = source.clone();
+  }
+
+  /**
    * Env i's sensor-noise generator (shared, not a copy), current when this returns; what is done to it
    * (setState, reseed, draws) counts from the next call on. Take it again after a step, sense or reset:
    * on the WebAssembly path the stream lives in the module while the env runs.

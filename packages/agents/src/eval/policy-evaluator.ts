@@ -166,7 +166,8 @@ export class PolicyEvaluator {
     for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
     for (let m = 0; m < M; m++) {
       const envSeed = Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32();
-      for (let level = 0; level < levels; level++) env.seedEnv(level * M + m, envSeed);
+      env.seedEnv(m, envSeed);
+      for (let level = 1; level < levels; level++) env.copyNoiseStream(level * M + m, m);
     }
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
