@@ -58,6 +58,22 @@ describe('split-state rewrite of ONNX policies', () => {
     }
   });
 
+  test('networks of one architecture after the first (whose check is reused): same bits as the stored graph', async () => {
+    const arch = parseArch('hh+oo+hi');
+    for (const seed of [31, 32, 33]) {
+      const bytes = network(arch, seed);
+      const stored = await OnnxPolicy.load(bytes);
+      const split = await OnnxPolicy.load(bytes, { splitState: true });
+      try {
+        expect(split.splitState).toBe(true);
+        expect(await rolloutDifferences(stored, split, 19, 6, seed)).toBe(0);
+      } finally {
+        await stored.release();
+        await split.release();
+      }
+    }
+  });
+
   test('noise sweep of real exported policies (Track and General): identical fitness and robustness', async () => {
     for (const kind of ['track', 'general'] as const) {
       const task = resolveTaskOptions(kind, {});

@@ -8,7 +8,7 @@ import {
   POLICY_INPUTS,
   POLICY_OUTPUTS,
 } from '../onnx/policy-contract.js';
-import { matchSplitStatePieces, splitStatePolicy, type SplitStatePiece } from '../onnx/split-state-policy.js';
+import { graphStructureSignature, matchSplitStatePieces, splitStatePolicy, type SplitStatePiece } from '../onnx/split-state-policy.js';
 import type { QEngine } from './q-engine.js';
 
 /**
@@ -37,6 +37,24 @@ export interface SessionPolicyOptions {
    * from the pieces (reading it costs a copy; writing into it has no effect). Only with preallocated outputs.
    */
   readonly splitState?: boolean;
+}
+
+/** What opening a split-state engine found for one graph structure and session options (null: no rewrite). */
+type SplitStateCheck = { readonly obsSize: number; readonly stateSize: number; readonly pieces: readonly { readonly piece: SplitStatePiece; readonly width: number }[] } | null;
+
+/**
+ * Checked graph structures (graphStructureSignature + session options): networks of one architecture open
+ * their split-state rewrite straight away after the first was validated and compared bit for bit.
+ */
+const SPLIT_STATE_CHECKS = new Map<string, SplitStateCheck>();
+const SPLIT_STATE_CHECKS_LIMIT = 256;
+
+/** Whether the metadata's contract and sizes (when present) agree with a policy of these sizes. */
+function metadataAgrees(meta: Readonly<Record<string, string>>, obsSize: number, stateSize: number): boolean {
+  const contract = meta[META.contract];
+  if (contract !== undefined && contract !== POLICY_CONTRACT) return false;
+  if (meta[META.obsSize] !== undefined && Number(meta[META.obsSize]) !== obsSize) return false;
+  return meta[META.stateSize] === undefined || Number(meta[META.stateSize]) === stateSize;
 }
 
 /** One piece of a split-state engine's state, double-buffered as the state is. */
@@ -176,6 +194,22 @@ export class SessionPolicy implements QEngine {
         `policy ${label} is corrupted: its graph's CRC-32 is ${graphChecksum(header.graph)}, the ${GRAPH_CRC32_KEY} recorded at export is ${stored}`,
       );
     }
+    const split = options.splitState === true && options.outputs !== 'copied';
+    const signature = split ? graphStructureSignature(header.graph) : null;
+    const key = signature === null ? null : `${signature}|${JSON.stringify(options.sessionOptions ?? {})}`;
+    const known = key === null ? undefined : SPLIT_STATE_CHECKS.get(key);
+    if (known && metadataAgrees(header.metadata, known.obsSize, known.stateSize)) {
+      // a structure validated and checked before: only the rewrite is opened
+      const model = splitStatePolicy(bytes, known.obsSize, known.stateSize);
+      if (model) {
+        try {
+          const fast = await ort.InferenceSession.create(model.bytes, options.sessionOptions ?? {});
+          return { session: fast, header, obsSize: known.obsSize, stateSize: known.stateSize, label, pieces: known.pieces };
+        } catch {
+          // open it the long way below
+        }
+      }
+    }
     let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, options.sessionOptions ?? {});
@@ -191,11 +225,15 @@ export class SessionPolicy implements QEngine {
       throw e;
     }
     const { obsSize, stateSize } = sizes;
-    if (options.splitState === true && options.outputs !== 'copied') {
-      const split = await SessionPolicy.openSplitState(ort, bytes, session, obsSize, stateSize, options);
-      if (split) {
+    if (split && known !== null) {
+      const opened = await SessionPolicy.openSplitState(ort, bytes, session, obsSize, stateSize, options);
+      if (key !== null) {
+        if (SPLIT_STATE_CHECKS.size >= SPLIT_STATE_CHECKS_LIMIT) SPLIT_STATE_CHECKS.clear();
+        SPLIT_STATE_CHECKS.set(key, opened ? { obsSize, stateSize, pieces: opened.pieces } : null);
+      }
+      if (opened) {
         await session.release();
-        return { session: split.session, header, obsSize, stateSize, label, pieces: split.pieces };
+        return { session: opened.session, header, obsSize, stateSize, label, pieces: opened.pieces };
       }
     }
     return { session, header, obsSize, stateSize, label, pieces: undefined };

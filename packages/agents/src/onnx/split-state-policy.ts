@@ -1,3 +1,5 @@
+import protobuf from 'protobufjs/minimal.js';
+import { crc32 } from '@prnn/env';
 import { encodeOnnxModel, OnnxDataType, type AttributeSpec, type NodeSpec, type TensorSpec } from './onnx-proto-writer.js';
 import { readOnnxGraph, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx-graph-reader.js';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from './policy-contract.js';
@@ -179,4 +181,56 @@ export function matchSplitStatePieces(model: SplitStateModel, widths: readonly n
   }
   if (at !== stateSize || used.size !== sliceInputs.length) return null;
   return pieces;
+}
+
+/**
+ * A signature of a model's graph without its weights: the CRC-32 of the serialised GraphProto (`graph`, as
+ * OnnxModelHeader.graph) in which every initialiser is replaced by its name, data type and dimensions. Two
+ * networks of one architecture share it; so do their split-state rewrites' structure and the checks made on
+ * them. Null when the graph cannot be walked.
+ */
+export function graphStructureSignature(graph: Uint8Array): string | null {
+  try {
+    const r = protobuf.Reader.create(graph);
+    const parts: Uint8Array[] = [];
+    while (r.pos < r.len) {
+      const from = r.pos;
+      const t = r.uint32();
+      const field = t >>> 3;
+      const wire = t & 7;
+      if (field === 5 && wire === 2) {
+        const end = r.uint32() + r.pos;
+        const dims: number[] = [];
+        let type = 0;
+        let name = '';
+        while (r.pos < end) {
+          const st = r.uint32();
+          const f = st >>> 3;
+          const w = st & 7;
+          if (f === 1 && w === 2) {
+            const e = r.uint32() + r.pos;
+            while (r.pos < e) dims.push(Number(r.int64()));
+          } else if (f === 1 && w === 0) dims.push(Number(r.int64()));
+          else if (f === 2 && w === 0) type = r.int32();
+          else if (f === 8 && w === 2) name = r.string();
+          else r.skipType(w);
+        }
+        parts.push(new TextEncoder().encode(`\u0000init ${name} ${type} [${dims.join(',')}]\u0000`));
+      } else {
+        r.skipType(wire);
+        parts.push(graph.subarray(from, r.pos));
+      }
+    }
+    let length = 0;
+    for (const p of parts) length += p.length;
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return `${crc32(all).toString(16).padStart(8, '0')}:${length}`;
+  } catch {
+    return null;
+  }
 }
