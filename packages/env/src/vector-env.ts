@@ -371,21 +371,36 @@ export class VectorEnv {
   }
 
   /**
-   * Env i's sensor-noise stream becomes a copy of env j's as it is now: the same recorded seed and the same
-   * draws to come. Right after `seedEnv(j, seed)` this is `seedEnv(i, seed)` without deriving the stream
-   * again (an evaluation seeds every noise level of a maze alike).
+   * The sensor-noise streams of envs i … i+count−1 become copies of those of envs j … j+count−1 as they are
+   * now: the same recorded seeds and the same draws to come. Right after `seedEnv(j, seed)` this is
+   * `seedEnv(i, seed)` without deriving the stream again (an evaluation seeds every noise level of a maze
+   * alike). The two ranges must not overlap.
    */
-  copyNoiseStream(i: number, j: number): void {
+  copyNoiseStream(i: number, j: number, count = 1): void {
+    if (!Number.isInteger(count) || count < 1) throw new PrnnError(`count must be an integer ≥ 1 (got ${describeValue(count)})`);
     this.checkEnv(i);
     this.checkEnv(j);
-    this.envSeeds[i] = this.envSeeds[j];
-    if (this.wasm !== null && this.heldByJs[i] === 0 && this.heldByJs[j] === 0) {
-      this.rngWords.copyWithin(4 * i, 4 * j, 4 * j + 4);
+    this.checkEnv(i + count - 1);
+    this.checkEnv(j + count - 1);
+    if (i < j + count && j < i + count && i !== j) throw new PrnnError(`the envs copied to (${i}…${i + count - 1}) must not overlap those copied from (${j}…${j + count - 1})`);
+    if (i === j) return;
+    this.envSeeds.copyWithin(i, j, j + count);
+    if (this.wasm !== null && this.heldCount === 0) {
+      // every stream is in the module: one block of words
+      this.rngWords.copyWithin(4 * i, 4 * j, 4 * (j + count));
       return;
     }
-    const source = this.noiseRng(j);
-    if (this.wasm !== null && this.heldByJs[i] === 0) source.saveWords(this.rngWords, 4 * i);
-    else this.rngs[i] = source.clone();
+    for (let k = 0; k < count; k++) {
+      const to = i + k;
+      const from = j + k;
+      if (this.wasm !== null && this.heldByJs[to] === 0 && this.heldByJs[from] === 0) {
+        this.rngWords.copyWithin(4 * to, 4 * from, 4 * from + 4);
+        continue;
+      }
+      const source = this.noiseRng(from);
+      if (this.wasm !== null && this.heldByJs[to] === 0) source.saveWords(this.rngWords, 4 * to);
+      else this.rngs[to] = source.clone();
+    }
   }
 
   /**

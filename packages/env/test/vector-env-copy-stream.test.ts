@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { generateMazeSet, resolveTaskOptions, Rng, VectorEnv, type VectorEnvBackend } from '../src/index.js';
 
-function run(backend: VectorEnvBackend, copy: boolean): { obs: Float32Array[]; fitness: Float32Array[]; seeds: number[] } {
+function run(backend: VectorEnvBackend, copy: 'none' | 'one' | 'block'): { obs: Float32Array[]; fitness: Float32Array[]; seeds: number[] } {
   const task = resolveTaskOptions('general', {});
   const set = generateMazeSet(task, { count: 5, seed: 3 });
   const M = 5;
@@ -18,10 +18,11 @@ function run(backend: VectorEnvBackend, copy: boolean): { obs: Float32Array[]; f
       const seed = Rng.derive(round, 7, m).nextUint32();
       env.seedEnv(m, seed);
       for (let level = 1; level < levels.length; level++) {
-        if (copy) env.copyNoiseStream(level * M + m, m);
-        else env.seedEnv(level * M + m, seed);
+        if (copy === 'one') env.copyNoiseStream(level * M + m, m);
+        else if (copy === 'none') env.seedEnv(level * M + m, seed);
       }
     }
+    if (copy === 'block') for (let level = 1; level < levels.length; level++) env.copyNoiseStream(level * M, 0, M);
     env.resetAll(set, mazes);
     const actions = new Int32Array(N);
     for (let t = 0; t < 8; t++) {
@@ -37,11 +38,13 @@ function run(backend: VectorEnvBackend, copy: boolean): { obs: Float32Array[]; f
 describe('VectorEnv.copyNoiseStream', () => {
   for (const backend of ['wasm', 'js'] as const) {
     test(`equals seeding with the same seed (${backend})`, () => {
-      const a = run(backend, false);
-      const b = run(backend, true);
-      expect(b.seeds).toEqual(a.seeds);
-      expect(b.obs).toEqual(a.obs);
-      expect(b.fitness).toEqual(a.fitness);
+      const a = run(backend, 'none');
+      for (const copy of ['one', 'block'] as const) {
+        const b = run(backend, copy);
+        expect(b.seeds).toEqual(a.seeds);
+        expect(b.obs).toEqual(a.obs);
+        expect(b.fitness).toEqual(a.fitness);
+      }
       // the noisy levels draw: their observations are not those of σ = 0
       expect(a.obs[0].subarray(5 * 8 * 2, 5 * 8 * 3)).not.toEqual(a.obs[0].subarray(0, 5 * 8));
     });
@@ -55,5 +58,14 @@ describe('VectorEnv.copyNoiseStream', () => {
     expect(env.envSeed(1)).toBe(99);
     expect(env.noiseRng(1).state()).toEqual(env.noiseRng(0).state());
     expect(env.noiseRng(1)).not.toBe(env.noiseRng(0));
+  });
+
+  test('ranges: inside the batch and not overlapping', () => {
+    const env = new VectorEnv({ numEnvs: 6, seeds: [1, 2, 3, 4, 5, 6] });
+    expect(() => env.copyNoiseStream(4, 0, 3)).toThrow(/env index must be an integer in \[0, 5\] \(got 6\)/);
+    expect(() => env.copyNoiseStream(1, 0, 2)).toThrow(/must not overlap/);
+    expect(() => env.copyNoiseStream(3, 0, 0)).toThrow(/count must be an integer ≥ 1/);
+    env.copyNoiseStream(3, 0, 3);
+    expect([3, 4, 5].map((i) => env.envSeed(i))).toEqual([1, 2, 3]);
   });
 });
