@@ -67,7 +67,7 @@ function scalar(g: OnnxGraph, name: string | undefined): number | undefined {
     const value = g.nodes.find((n) => n.opType === 'Constant' && n.outputs[0] === name)?.attributes.value;
     if (value?.kind === 'tensor') t = value.value;
   }
-  if (!t || t.dtype !== 'int' || t.data.length !== 1) return undefined;
+  if (t?.dtype !== 'int' || t.data.length !== 1) return undefined;
   return t.data[0];
 }
 
@@ -100,7 +100,7 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
   for (const n of g.nodes) for (const out of n.outputs) producers.set(out, n);
   const concat = producers.get(POLICY_OUTPUTS.stateOut);
   const axis = concat?.attributes.axis;
-  if (!concat || concat.opType !== 'Concat' || concat.domain !== '' || axis?.kind !== 'int' || (axis.value !== 1 && axis.value !== -1)) return null;
+  if (concat?.opType !== 'Concat' || concat.domain !== '' || axis?.kind !== 'int' || (axis.value !== 1 && axis.value !== -1)) return null;
   const pieceNames = concat.inputs;
   if (pieceNames.length < 2 || new Set(pieceNames).size !== pieceNames.length) return null;
   for (const p of pieceNames) if (!producers.has(p) || p === POLICY_INPUTS.state || p === POLICY_INPUTS.obs) return null;
