@@ -437,7 +437,7 @@ export class VectorEnv {
     this.resetOne(i, set, mazeIndex);
   }
 
-  private resetOne(i: number, set: MazeSet, mazeIndex: number): void {
+  private resetOne(i: number, set: MazeSet, mazeIndex: number, sense = true): void {
     this.checkEnv(i);
     if (set.channels !== this.channels) {
       throw new PrnnError(`maze set channels must equal the VectorEnv's channels = ${this.channels} (got ${set.channels})`);
@@ -460,7 +460,7 @@ export class VectorEnv {
     const active = set.options.activeChannels;
     for (let c = 0; c < this.channels; c++) this.mask[i * this.channels + c] = active[c] === 0 ? 0 : 1;
     this.limit[i] = set.options.steps;
-    this.restart(i, set, mazeIndex);
+    this.restart(i, set, mazeIndex, sense);
   }
 
   /** Resets every env: env i onto maze `mazeIndices[i]` of `set`. */
@@ -470,10 +470,15 @@ export class VectorEnv {
     }
     // one round: the module copies each maze once, however many envs it starts
     this.copyRound++;
-    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i]);
+    // every env is put on its maze first, then all are sensed in one call (each env's observation depends on
+    // its own state and stream only, so the order does not matter)
+    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i], false);
+    this.select.fill(1);
+    this.senseSelected();
   }
 
-  private restart(i: number, set: MazeSet, mazeIndex: number): void {
+  /** Starts env i's episode on maze `mazeIndex` of `set`; senses its first observation unless `sense` is false. */
+  private restart(i: number, set: MazeSet, mazeIndex: number, sense = true): void {
     const base = mazeIndex * set.cellCount;
     this.cellBase[i] = base;
     this.mazeIndex[i] = mazeIndex;
@@ -490,10 +495,11 @@ export class VectorEnv {
     this.fitness[i] = Number.NaN;
     const wasm = this.wasm;
     if (wasm === null) {
-      this.senseEnv(i, set);
+      if (sense) this.senseEnv(i, set);
       return;
     }
     this.copyMazeToSlot(i, set, mazeIndex);
+    if (!sense) return;
     this.lendStreams();
     wasm.senseOne(i);
   }
