@@ -1,7 +1,8 @@
 // A/B of one network's noise sweep (bench eval's sweep: 21 levels × 1 000 mazes, FC, one onnxruntime thread):
 // a baseline build of @prnn/agents vs this worktree's, alternating in one process; checks identical results.
 // usage: node scripts/ab-eval.mjs BASELINE_AGENTS_DIST [track|general] [rounds]
-//   (e.g. a copy of packages/agents/dist built from the commit before; both use this worktree's @prnn/env)
+//   (e.g. packages/agents/dist built from the commit before; it uses the @prnn/env it resolves from there:
+//   this worktree's, unless the baseline's own build is placed in a node_modules/@prnn/env above it)
 // Prints medians of wall and CPU milliseconds per sweep (CPU: process.cpuUsage, every thread of the process).
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/agents/dist/index.js', import.meta.url).href);
