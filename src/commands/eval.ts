@@ -142,7 +142,7 @@ export default class Eval extends BaseCommand {
       const count = flags.mazes ?? like?.mazes ?? 1000;
       const testSeed = flags['test-seed'] ?? like?.testSeed ?? 0;
       const mazeSeed = testSeed + TEST_SET_SEED_OFFSET;
-      const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string));
+      const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string, { splitState: true }));
       let result: Awaited<ReturnType<typeof evaluatePolicy>>;
       try {
         checkEvalMemory(task, count, noise.length, policy.stateSize);

@@ -380,6 +380,39 @@ export class VectorEnv {
   }
 
   /**
+   * The sensor-noise streams of envs i … i+count−1 become copies of those of envs j … j+count−1 as they are
+   * now: the same recorded seeds and the same draws to come. Right after `seedEnv(j, seed)` this is
+   * `seedEnv(i, seed)` without deriving the stream again (an evaluation seeds every noise level of a maze
+   * alike). The two ranges must not overlap.
+   */
+  copyNoiseStream(i: number, j: number, count = 1): void {
+    if (!Number.isInteger(count) || count < 1) throw new PrnnError(`count must be an integer ≥ 1 (got ${describeValue(count)})`);
+    this.checkEnv(i);
+    this.checkEnv(j);
+    this.checkEnv(i + count - 1);
+    this.checkEnv(j + count - 1);
+    if (i < j + count && j < i + count && i !== j) throw new PrnnError(`the envs copied to (${i}…${i + count - 1}) must not overlap those copied from (${j}…${j + count - 1})`);
+    if (i === j) return;
+    this.envSeeds.copyWithin(i, j, j + count);
+    if (this.wasm !== null && this.heldCount === 0) {
+      // every stream is in the module: one block of words
+      this.rngWords.copyWithin(4 * i, 4 * j, 4 * (j + count));
+      return;
+    }
+    for (let k = 0; k < count; k++) {
+      const to = i + k;
+      const from = j + k;
+      if (this.wasm !== null && this.heldByJs[to] === 0 && this.heldByJs[from] === 0) {
+        this.rngWords.copyWithin(4 * to, 4 * from, 4 * from + 4);
+        continue;
+      }
+      const source = this.noiseRng(from);
+      if (this.wasm !== null && this.heldByJs[to] === 0) source.saveWords(this.rngWords, 4 * to);
+      else this.rngs[to] = source.clone();
+    }
+  }
+
+  /**
    * Env i's sensor-noise generator (shared, not a copy), current when this returns; what is done to it
    * (setState, reseed, draws) counts from the next call on. Take it again after a step, sense or reset:
    * on the WebAssembly path the stream lives in the module while the env runs.
@@ -414,7 +447,7 @@ export class VectorEnv {
     this.resetOne(i, set, mazeIndex);
   }
 
-  private resetOne(i: number, set: MazeSet, mazeIndex: number): void {
+  private resetOne(i: number, set: MazeSet, mazeIndex: number, sense = true): void {
     this.checkEnv(i);
     if (set.channels !== this.channels) {
       throw new PrnnError(`maze set channels must equal the VectorEnv's channels = ${this.channels} (got ${set.channels})`);
@@ -437,7 +470,7 @@ export class VectorEnv {
     const active = set.options.activeChannels;
     for (let c = 0; c < this.channels; c++) this.mask[i * this.channels + c] = active[c] === 0 ? 0 : 1;
     this.limit[i] = set.options.steps;
-    this.restart(i, set, mazeIndex);
+    this.restart(i, set, mazeIndex, sense);
   }
 
   /** Resets every env: env i onto maze `mazeIndices[i]` of `set`. */
@@ -447,10 +480,15 @@ export class VectorEnv {
     }
     // one round: the module copies each maze once, however many envs it starts
     this.copyRound++;
-    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i]);
+    // every env is put on its maze first, then all are sensed in one call (each env's observation depends on
+    // its own state and stream only, so the order does not matter)
+    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i], false);
+    this.select.fill(1);
+    this.senseSelected();
   }
 
-  private restart(i: number, set: MazeSet, mazeIndex: number): void {
+  /** Starts env i's episode on maze `mazeIndex` of `set`; senses its first observation unless `sense` is false. */
+  private restart(i: number, set: MazeSet, mazeIndex: number, sense = true): void {
     const base = mazeIndex * set.cellCount;
     this.cellBase[i] = base;
     this.mazeIndex[i] = mazeIndex;
@@ -467,10 +505,11 @@ export class VectorEnv {
     this.fitness[i] = Number.NaN;
     const wasm = this.wasm;
     if (wasm === null) {
-      this.senseEnv(i, set);
+      if (sense) this.senseEnv(i, set);
       return;
     }
     this.copyMazeToSlot(i, set, mazeIndex);
+    if (!sense) return;
     this.lendStreams();
     wasm.senseOne(i);
   }

@@ -64,7 +64,7 @@ export default class BenchEval extends BaseCommand {
       `${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ${flags.threads} onnxruntime thread(s)` +
         `${result.workers > 1 ? ` in each of ${result.workers} workers` : ''}, median of ${result.networks}:`,
     );
-    this.log(`  sweep per network:            ${s(result.secondsPerNetwork)}`);
+    this.log(`  sweep per network:            ${s(result.secondsPerNetwork)} (CPU ${s(result.cpuSecondsPerNetwork)})`);
     this.log(`  model + session per network:  ${s(result.loadSecondsPerNetwork)}`);
     this.log(`  total per network:            ${s(result.totalSecondsPerNetwork)}`);
     this.log(

@@ -49,7 +49,7 @@ const evaluators = new Map<string, PolicyEvaluator>();
 /** Evaluates one network on `req.noise` in this thread (what a worker runs). */
 export async function evaluateLevels(req: LevelsRequest): Promise<LevelsResult> {
   const evaluator = evaluatorFor(req);
-  const policy = await OnnxPolicy.load(req.bytes, { label: req.label, intraOpNumThreads: req.intraOpNumThreads });
+  const policy = await OnnxPolicy.load(req.bytes, { label: req.label, intraOpNumThreads: req.intraOpNumThreads, splitState: true });
   try {
     const r = await evaluator.evaluate(policy, req.seed);
     return { means: r.fitness.map((v) => (v === null ? Number.NaN : v)) };

@@ -128,7 +128,7 @@ async function engineFor(
   if (!architecture) throw new PrnnError(`architecture family ${JSON.stringify(family)} of network ${net.entry.id} is registered by no loaded plugin`);
   if (engine === 'onnx') {
     const bytes = await runNetworkOnnx(run, net, architecture);
-    const policy = await OnnxPolicy.load(bytes, { label: net.entry.id, intraOpNumThreads });
+    const policy = await OnnxPolicy.load(bytes, { label: net.entry.id, intraOpNumThreads, splitState: true });
     return { engine: policy, release: () => policy.release() };
   }
   const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);

@@ -10,6 +10,8 @@ export interface OnnxPolicyOptions {
   readonly intraOpNumThreads?: number;
   /** Name used in error messages when loading from bytes. */
   readonly label?: string;
+  /** See SessionPolicyOptions.splitState (default false): the faster, bit-identical rewrite where it applies. */
+  readonly splitState?: boolean;
 }
 
 /** A SessionPolicy run by onnxruntime-node, loaded from a file path or the model's bytes. */
@@ -32,6 +34,7 @@ export class OnnxPolicy extends SessionPolicy {
     } else bytes = source;
     const opened = await SessionPolicy.open(ort, bytes, {
       label,
+      splitState: options.splitState ?? false,
       sessionOptions: {
         intraOpNumThreads: options.intraOpNumThreads ?? 1,
         interOpNumThreads: 1,
@@ -40,6 +43,6 @@ export class OnnxPolicy extends SessionPolicy {
         logSeverityLevel: 3,
       },
     });
-    return new OnnxPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label);
+    return new OnnxPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label, 'preallocated', opened.pieces);
   }
 }

@@ -174,10 +174,9 @@ export class PolicyEvaluator {
       );
     }
     for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
-    for (let m = 0; m < M; m++) {
-      const envSeed = Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32();
-      for (let level = 0; level < levels; level++) env.seedEnv(level * M + m, envSeed);
-    }
+    // every level of maze m draws the same noise stream: seeded once, copied level by level
+    for (let m = 0; m < M; m++) env.seedEnv(m, Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32());
+    for (let level = 1; level < levels; level++) env.copyNoiseStream(level * M, 0, M);
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
     finished.fill(0);

@@ -1,4 +1,4 @@
-import { PrnnError } from '@prnn/core';
+import { PrnnError, Rng } from '@prnn/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { GRAPH_CRC32_KEY, graphChecksum, readOnnxModelHeader, type OnnxModelHeader } from '../onnx/onnx-metadata-reader.js';
 import {
@@ -8,6 +8,7 @@ import {
   POLICY_INPUTS,
   POLICY_OUTPUTS,
 } from '../onnx/policy-contract.js';
+import { graphStructureSignature, matchSplitStatePieces, splitStatePolicy, type SplitStatePiece } from '../onnx/split-state-policy.js';
 import type { QEngine } from './q-engine.js';
 
 /**
@@ -33,6 +34,40 @@ export interface SessionPolicyOptions {
    * `copied` (onnxruntime-web, whose wasm backend ignores preallocated CPU outputs): outputs are copied into them.
    */
   readonly outputs?: 'preallocated' | 'copied';
+  /**
+   * Run the model's split-state rewrite (splitStatePolicy: no Slice of state, no Concat of state_out; the
+   * pieces carried in buffers of their own) when the graph has that form and the rewrite gives the same bits
+   * on a check at opening; otherwise the model as stored. Default false. With it, `state` is a copy assembled
+   * from the pieces (reading it costs a copy; writing into it has no effect). Only with preallocated outputs.
+   */
+  readonly splitState?: boolean;
+}
+
+/** What opening a split-state engine found for one graph structure and session options (null: no rewrite). */
+type SplitStateCheck = { readonly obsSize: number; readonly stateSize: number; readonly pieces: readonly { readonly piece: SplitStatePiece; readonly width: number }[] } | null;
+
+/**
+ * Checked graph structures (graphStructureSignature + session options): networks of one architecture open
+ * their split-state rewrite straight away after the first was validated and compared bit for bit.
+ */
+const SPLIT_STATE_CHECKS = new Map<string, SplitStateCheck>();
+const SPLIT_STATE_CHECKS_LIMIT = 256;
+
+/** Whether the metadata's contract and sizes (when present) agree with a policy of these sizes. */
+function metadataAgrees(meta: Readonly<Record<string, string>>, obsSize: number, stateSize: number): boolean {
+  const contract = meta[META.contract];
+  if (contract !== undefined && contract !== POLICY_CONTRACT) return false;
+  if (meta[META.obsSize] !== undefined && Number(meta[META.obsSize]) !== obsSize) return false;
+  return meta[META.stateSize] === undefined || Number(meta[META.stateSize]) === stateSize;
+}
+
+/** One piece of a split-state engine's state, double-buffered as the state is. */
+interface StatePiece {
+  readonly piece: SplitStatePiece;
+  readonly width: number;
+  readonly offset: number;
+  buffers: [Float32Array, Float32Array];
+  tensors: Tensor[];
 }
 
 const EXPECTED =
@@ -97,6 +132,14 @@ export class SessionPolicy implements QEngine {
   private readonly feeds: Record<string, Tensor> = {};
   private readonly fetches: Record<string, Tensor> = {};
   private readonly preallocated: boolean;
+  /** The split-state engine's pieces (null: the state is one [batch, S] tensor) and the one that is q, if any. */
+  private readonly pieces: StatePiece[] | null = null;
+  private readonly qPiece: StatePiece | null = null;
+
+  /** Whether this engine runs the split-state rewrite of its model (see SessionPolicyOptions.splitState). */
+  get splitState(): boolean {
+    return this.pieces !== null;
+  }
 
   protected constructor(
     ort: OrtRuntime,
@@ -106,8 +149,18 @@ export class SessionPolicy implements QEngine {
     stateSize: number,
     label: string,
     outputs: 'preallocated' | 'copied' = 'preallocated',
+    pieces?: readonly { readonly piece: SplitStatePiece; readonly width: number }[],
   ) {
     this.preallocated = outputs === 'preallocated';
+    if (pieces && this.preallocated) {
+      let offset = 0;
+      this.pieces = pieces.map(({ piece, width }) => {
+        const p: StatePiece = { piece, width, offset, buffers: [new Float32Array(0), new Float32Array(0)], tensors: [] };
+        offset += width;
+        return p;
+      });
+      this.qPiece = this.pieces.find((p) => p.piece.output === POLICY_OUTPUTS.q) ?? null;
+    }
     this.ort = ort;
     this.session = session;
     this.header = header;
@@ -128,7 +181,7 @@ export class SessionPolicy implements QEngine {
    */
   static async create(ort: OrtRuntime, bytes: Uint8Array, options: SessionPolicyOptions = {}): Promise<SessionPolicy> {
     const opened = await SessionPolicy.open(ort, bytes, options);
-    return new SessionPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label, options.outputs);
+    return new SessionPolicy(ort, opened.session, opened.header, opened.obsSize, opened.stateSize, opened.label, options.outputs, opened.pieces);
   }
 
   /**
@@ -149,6 +202,22 @@ export class SessionPolicy implements QEngine {
         `policy ${label} is corrupted: its graph's CRC-32 is ${graphChecksum(header.graph)}, the ${GRAPH_CRC32_KEY} recorded at export is ${stored}`,
       );
     }
+    const split = options.splitState === true && options.outputs !== 'copied';
+    const signature = split ? graphStructureSignature(header.graph) : null;
+    const key = signature === null ? null : `${signature}|${JSON.stringify(options.sessionOptions ?? {})}`;
+    const known = key === null ? undefined : SPLIT_STATE_CHECKS.get(key);
+    if (known && metadataAgrees(header.metadata, known.obsSize, known.stateSize)) {
+      // a structure validated and checked before: only the rewrite is opened
+      const model = splitStatePolicy(bytes, known.obsSize, known.stateSize);
+      if (model) {
+        try {
+          const fast = await ort.InferenceSession.create(model.bytes, options.sessionOptions ?? {});
+          return { session: fast, header, obsSize: known.obsSize, stateSize: known.stateSize, label, pieces: known.pieces };
+        } catch {
+          // open it the long way below
+        }
+      }
+    }
     let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, options.sessionOptions ?? {});
@@ -156,12 +225,84 @@ export class SessionPolicy implements QEngine {
       const msg = String((e as Error).message ?? e).split('\n')[0];
       throw new PrnnError(`policy ${label} is not a valid ONNX model: onnxruntime cannot load it (${msg})`);
     }
+    let sizes: { obsSize: number; stateSize: number };
     try {
-      const { obsSize, stateSize } = SessionPolicy.validate(session, header, label);
-      return { session, header, obsSize, stateSize, label };
+      sizes = SessionPolicy.validate(session, header, label);
     } catch (e) {
       await session.release();
       throw e;
+    }
+    const { obsSize, stateSize } = sizes;
+    if (split && known !== null) {
+      const opened = await SessionPolicy.openSplitState(ort, bytes, session, obsSize, stateSize, options);
+      if (key !== null) {
+        if (SPLIT_STATE_CHECKS.size >= SPLIT_STATE_CHECKS_LIMIT) SPLIT_STATE_CHECKS.clear();
+        SPLIT_STATE_CHECKS.set(key, opened ? { obsSize, stateSize, pieces: opened.pieces } : null);
+      }
+      if (opened) {
+        await session.release();
+        return { session: opened.session, header, obsSize, stateSize, label, pieces: opened.pieces };
+      }
+    }
+    return { session, header, obsSize, stateSize, label, pieces: undefined };
+  }
+
+  /**
+   * The session of the split-state rewrite and its pieces' widths, or null when the model has no such
+   * rewrite, or it does not open, or its outputs differ in any bit from `original`'s on a few random rows.
+   */
+  private static async openSplitState(
+    ort: OrtRuntime,
+    bytes: Uint8Array,
+    original: InferenceSession,
+    obsSize: number,
+    stateSize: number,
+    options: SessionPolicyOptions,
+  ) {
+    const model = splitStatePolicy(bytes, obsSize, stateSize);
+    if (!model) return null;
+    let fast: InferenceSession;
+    try {
+      fast = await ort.InferenceSession.create(model.bytes, options.sessionOptions ?? {});
+    } catch {
+      return null;
+    }
+    try {
+      const rows = 4;
+      const rng = new Rng(0x5eed);
+      const obs = Float32Array.from({ length: rows * obsSize }, () => rng.float());
+      const state = Float32Array.from({ length: rows * stateSize }, () => 2 * rng.float() - 1);
+      const reference = await original.run({
+        [POLICY_INPUTS.obs]: new ort.Tensor('float32', obs, [rows, obsSize]),
+        [POLICY_INPUTS.state]: new ort.Tensor('float32', state, [rows, stateSize]),
+      });
+      const feeds: Record<string, Tensor> = { [POLICY_INPUTS.obs]: new ort.Tensor('float32', obs, [rows, obsSize]) };
+      for (const s of model.slices) {
+        const w = s.end - s.start;
+        const piece = new Float32Array(rows * w);
+        for (let r = 0; r < rows; r++) piece.set(state.subarray(r * stateSize + s.start, r * stateSize + s.end), r * w);
+        feeds[s.name] = new ort.Tensor('float32', piece, [rows, w]);
+      }
+      const out = await fast.run(feeds);
+      const widths = model.pieceOutputs.map((p) => (out[p]?.dims.length === 2 && out[p].dims[0] === rows ? out[p].dims[1] : -1));
+      const pieces = matchSplitStatePieces(model, widths, stateSize);
+      if (!pieces) throw new Error('pieces do not tile the state');
+      const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, k: number) => Object.is(v, b[k]));
+      if (!same(out[POLICY_OUTPUTS.q].data as Float32Array, reference[POLICY_OUTPUTS.q].data as Float32Array)) throw new Error('q differs');
+      const next = reference[POLICY_OUTPUTS.stateOut].data as Float32Array;
+      let offset = 0;
+      for (let k = 0; k < pieces.length; k++) {
+        const w = widths[k];
+        const got = out[pieces[k].output].data as Float32Array;
+        for (let r = 0; r < rows; r++) {
+          if (!same(got.subarray(r * w, (r + 1) * w), next.subarray(r * stateSize + offset, r * stateSize + offset + w))) throw new Error('state differs');
+        }
+        offset += w;
+      }
+      return { session: fast, pieces: pieces.map((piece, k) => ({ piece, width: widths[k] })) };
+    } catch {
+      await fast.release();
+      return null;
     }
   }
 
@@ -221,6 +362,24 @@ export class SessionPolicy implements QEngine {
 
   reset(batch: number): void {
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
+    if (this.pieces) {
+      if (batch !== this.batch) {
+        this.batch = batch;
+        for (const p of this.pieces) {
+          p.buffers = [new Float32Array(batch * p.width), new Float32Array(batch * p.width)];
+          p.tensors = p.buffers.map((b) => new this.ort.Tensor('float32', b, [batch, p.width]));
+        }
+        this.obsArray = null;
+        this.qArray = null;
+      } else {
+        for (const p of this.pieces) {
+          p.buffers[0].fill(0);
+          p.buffers[1].fill(0);
+        }
+      }
+      this.current = 0;
+      return;
+    }
     if (batch !== this.batch) {
       this.batch = batch;
       this.states = [new Float32Array(batch * this.stateSize), new Float32Array(batch * this.stateSize)];
@@ -253,6 +412,7 @@ export class SessionPolicy implements QEngine {
     }
     const feeds = this.feeds;
     const fetches = this.fetches;
+    if (this.pieces) return this.stepSplit(batch, q);
     feeds[POLICY_INPUTS.obs] = this.obsTensor as Tensor;
     feeds[POLICY_INPUTS.state] = this.stateTensors[this.current];
     fetches[POLICY_OUTPUTS.q] = this.qTensor as Tensor;
@@ -276,9 +436,40 @@ export class SessionPolicy implements QEngine {
     this.current = 1 - this.current;
   }
 
-  /** The current recurrent state ([batch·S]; valid until the next step). */
+  /** A step of the split-state engine: obs and the pieces that are read back in, q and every piece out. */
+  private async stepSplit(batch: number, q: Float32Array): Promise<void> {
+    const feeds = this.feeds;
+    const fetches = this.fetches;
+    const cur = this.current;
+    feeds[POLICY_INPUTS.obs] = this.obsTensor as Tensor;
+    for (const p of this.pieces as StatePiece[]) {
+      if (p.piece.input) feeds[p.piece.input.name] = p.tensors[cur];
+      fetches[p.piece.output] = p.tensors[1 - cur];
+    }
+    if (!this.qPiece) fetches[POLICY_OUTPUTS.q] = this.qTensor as Tensor;
+    try {
+      await this.session.run(feeds, fetches);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e).split('\n')[0];
+      throw new PrnnError(`policy ${this.label} failed in onnxruntime on a batch of ${batch} rows (${msg})`);
+    }
+    if (this.qPiece) q.set(this.qPiece.buffers[1 - cur]);
+    this.current = 1 - cur;
+  }
+
+  /**
+   * The current recurrent state ([batch·S]; valid until the next step). A split-state engine assembles a
+   * copy from its pieces (see SessionPolicyOptions.splitState).
+   */
   get state(): Float32Array {
-    return this.states[this.current];
+    if (!this.pieces) return this.states[this.current];
+    const S = this.stateSize;
+    const out = new Float32Array(this.batch * S);
+    for (const p of this.pieces) {
+      const b = p.buffers[this.current];
+      for (let r = 0; r < this.batch; r++) out.set(b.subarray(r * p.width, (r + 1) * p.width), r * S + p.offset);
+    }
+    return out;
   }
 
   /** Releases the onnxruntime session. */

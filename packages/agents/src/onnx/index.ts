@@ -7,3 +7,4 @@ export * from './nine-pathway-weight-fed.js';
 export * from './export-run.js';
 export * from './onnx-graph-reader.js';
 export * from './encode-policy.js';
+export * from './split-state-policy.js';

@@ -145,6 +145,34 @@ export class GreedyEvaluator {
 
 /** Index of the largest of q[base … base+4]; exact ties are broken uniformly with `rng` (reservoir). */
 export function argmaxWithTies(q: Float32Array, base: number, rng: Rng): number {
+  // The usual row meets no value equal to the best so far: then the scan draws nothing, and it is written
+  // with selects instead of branches (q-values compare at random, so branches are mispredicted). A row that
+  // does meet one goes through the scan below, which draws exactly as it always did.
+  const q1 = q[base + 1];
+  const q2 = q[base + 2];
+  const q3 = q[base + 3];
+  const q4 = q[base + 4];
+  let value = q[base];
+  let index = 0;
+  let tie = q1 === value;
+  let up = q1 > value;
+  index = up ? 1 : index;
+  value = up ? q1 : value;
+  tie = tie || q2 === value;
+  up = q2 > value;
+  index = up ? 2 : index;
+  value = up ? q2 : value;
+  tie = tie || q3 === value;
+  up = q3 > value;
+  index = up ? 3 : index;
+  value = up ? q3 : value;
+  tie = tie || q4 === value;
+  if (!tie) return q4 > value ? 4 : index;
+  return argmaxScan(q, base, rng);
+}
+
+/** argmaxWithTies as a scan: ties met on the way are resolved by reservoir draws in order. */
+function argmaxScan(q: Float32Array, base: number, rng: Rng): number {
   let best = 0;
   let bestValue = q[base];
   let ties = 1;

@@ -58,7 +58,7 @@ export async function onnxFinalFitness(
   }
   for (const n of alone) {
     const bytes = exportOnnx.call(architecture, members[n].arch, weights[n], {}, testSet.channels);
-    const session = await OnnxPolicy.load(bytes, { label: `network ${members[n].arch.name} seed ${members[n].seed}` });
+    const session = await OnnxPolicy.load(bytes, { label: `network ${members[n].arch.name} seed ${members[n].seed}`, splitState: true });
     try {
       await test(n, { reset: (batch) => session.reset(batch), step: (obs, q) => session.step(obs, q) });
     } finally {
