@@ -19,6 +19,7 @@ export interface SweepStore {
   insert(record: NetworkRecord): boolean;
   /** Writes a consistent copy of the store to `path` (a shard published for `prnn sweep merge`). */
   copyTo(path: string): void;
+  /** Closes the store's database connection; the store is not used afterwards. */
   close(): void;
 }
 
@@ -28,6 +29,7 @@ export interface SweepStore {
  * `onActivation(TYPES.ResultsStore, (context, inner) => wrapper)`.
  */
 export interface ResultsStoreFactory {
+  /** Opens (creating it when absent) the store at `path`, a SQLite file by default. */
   open(path: string, options?: OpenStoreOptions): SweepStore;
 }
 
