@@ -39,6 +39,12 @@ describe('the step compiler: a family step compiled to a population kernel with 
       expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 1), 2.0);
     }
   });
+  it('9-pathway fc only, P = 6 (one layout: rows move to and from lanes in the kernel): forward and VJP equal the generic tfjs path on both engines', () => {
+    const members = nine(['fc', 'fc', 'fc', 'fc', 'fc', 'fc'], 30);
+    for (const engine of ['interpreter', 'wasm-simd'] as const) {
+      expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 2), 2.0);
+    }
+  });
 });
 
 describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () => {

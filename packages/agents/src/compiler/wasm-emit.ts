@@ -9,7 +9,8 @@ import { SLOT } from './step-kernel.js';
  * their uses; sum chains stay on the operand stack (see stackResident).
  *
  * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
- * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) (see StepKernel). The
+ * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg), and the lane copies
+ * lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
@@ -20,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 2;
+export const EMITTER_VERSION = 3;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -110,6 +111,87 @@ class Body extends Bytes {
   fill(): this {
     return this.byte(0xfc).u32(11).byte(0);
   }
+  /** An i32 binary op (0x6a add, 0x6c mul, 0x71 and, 0x74 shl, 0x76 shr_u, 0x4f ge_u). */
+  op(code: number): this {
+    return this.byte(code);
+  }
+  /** for (local i = 0; i < local n; i++) body() */
+  forLoop(i: number, n: number, body: () => void): this {
+    this.i32(0).localSet(i);
+    this.byte(0x02).byte(0x40).byte(0x03).byte(0x40);
+    this.localGet(i).localGet(n).op(I32_GE_U).byte(0x0d).u32(1);
+    body();
+    this.localGet(i).i32(1).op(I32_ADD).localSet(i).byte(0x0c).u32(0);
+    return this.byte(0x0b).byte(0x0b);
+  }
+  loadI32(offset = 0): this {
+    return this.byte(0x28).u32(2).u32(offset);
+  }
+  loadF32(): this {
+    return this.byte(0x2a).u32(2).u32(0);
+  }
+  storeF32(): this {
+    return this.byte(0x38).u32(2).u32(0);
+  }
+}
+
+const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_AND = 0x71;
+const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
+const I32_GE_U = 0x4f;
+
+/**
+ * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
+ * members, count; locals j, x, d (lane address of network j), s (its row).
+ */
+function lanesBody(into: boolean): Body {
+  const b = new Body();
+  const [lanes, cs, rows, rs, n, members, count, j, x, d, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  b.forLoop(j, count, () => {
+    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
+    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
+    b.localGet(rows).localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32().localGet(rs).op(I32_MUL).op(I32_ADD).localSet(s);
+    b.forLoop(x, n, () => {
+      const laneAt = (): Body => b.localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD);
+      const rowAt = (): Body => b.localGet(s).localGet(x).i32(2).op(I32_SHL).op(I32_ADD);
+      if (into) {
+        laneAt();
+        rowAt().loadF32();
+      } else {
+        rowAt();
+        laneAt().loadF32();
+      }
+      b.storeF32();
+    });
+  });
+  return b;
+}
+
+/** paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table; locals j, i, d, m, t. */
+function paramsBody(into: boolean): Body {
+  const b = new Body();
+  const [lanes, cs, members, count, np, table, j, i, d, m, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  b.forLoop(j, count, () => {
+    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
+    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
+    b.localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32().localSet(m);
+    b.forLoop(i, np, () => {
+      b.localGet(table).localGet(i).i32(3).op(I32_SHL).op(I32_ADD).localSet(t);
+      const laneAt = (): Body => b.localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD);
+      const valueAt = (): Body => b.localGet(t).loadI32().localGet(m).localGet(t).loadI32(4).op(I32_MUL).op(I32_ADD);
+      if (into) {
+        laneAt();
+        valueAt().loadF32();
+      } else {
+        valueAt();
+        laneAt().loadF32();
+      }
+      b.storeF32();
+    });
+  });
+  return b;
 }
 
 const LN2_HI = 0.693359375;
@@ -348,21 +430,26 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const section = (id: number, content: Bytes): void => {
     m.byte(id).u32(content.length).bytes(content.buf.subarray(0, content.length));
   };
-  const types = new Bytes().u32(3);
+  const types = new Bytes().u32(4);
   types.byte(0x60).u32(1).byte(V128).u32(1).byte(V128);
   types.byte(0x60).u32(7).bytes(new Array(7).fill(I32)).u32(0);
   types.byte(0x60).u32(9).bytes(new Array(9).fill(I32)).u32(0);
+  types.byte(0x60).u32(6).bytes(new Array(6).fill(I32)).u32(0);
   section(1, types);
   const name = (b: Bytes, s: string): Bytes => b.u32(s.length).bytes(Array.from(s, (c) => c.charCodeAt(0)));
   const imports = new Bytes().u32(1);
   name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
   section(2, imports);
-  section(3, new Bytes().u32(4).u32(0).u32(0).u32(1).u32(2));
-  const exports = new Bytes().u32(2);
+  section(3, new Bytes().u32(8).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3));
+  const exports = new Bytes().u32(6);
   name(exports, 'forward').byte(0x00).u32(2);
   name(exports, 'backward').byte(0x00).u32(3);
+  name(exports, 'lanesIn').byte(0x00).u32(4);
+  name(exports, 'lanesOut').byte(0x00).u32(5);
+  name(exports, 'paramsIn').byte(0x00).u32(6);
+  name(exports, 'paramsOut').byte(0x00).u32(7);
   section(7, exports);
-  const code = new Bytes().u32(4);
+  const code = new Bytes().u32(8);
   const fn = (locals: [number, number][], body: Body): void => {
     const f = new Bytes().u32(locals.length);
     for (const [count, type] of locals) f.u32(count).byte(type);
@@ -373,6 +460,10 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[3, V128]], expBody(true));
   fn([[1, V128]], fwd);
   fn([[1, V128]], bwd);
+  fn([[4, I32]], lanesBody(true));
+  fn([[4, I32]], lanesBody(false));
+  fn([[5, I32]], paramsBody(true));
+  fn([[5, I32]], paramsBody(false));
   section(10, code);
   return { bytes: m.done(), reserved };
 }
