@@ -1,6 +1,6 @@
 // The 9-pathway family's step compiled (the `compiled` path) against its hand-written `wasm-simd` kernel:
 // DQN training episodes (fresh mazes, rollout, learning pass, clip, Adam) of P networks of one spec, both
-// populations in this process, alternating half-second windows, median rate of each and median of the
+// populations in this process, alternating windows of half a second of this process's CPU time, median rate of each and median of the
 // per-round ratios. Usage: node scripts/step-compiler-nine-pathway.mjs [task=general] [P=128] [rounds=5] [spec=fc]
 import { resolveTaskOptions } from '@prnn/env';
 import { KernelSet, builtinPlugins, compiledPopulationKernel, createContainer, initBackend } from '@prnn/agents';
@@ -25,14 +25,19 @@ const paths = ['wasm-simd', 'compiled'];
 const benches = paths.map((path) => createBenchPopulation(architecture, kernels, members, task, path));
 for (const b of benches) warmUp(b.episode, 1);
 const rates = paths.map(() => []);
+// by this process's CPU time (user + system), which other processes' load disturbs less than wall time
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const window = (b) => {
-  const t0 = performance.now();
+  const c0 = cpuSeconds();
   let count = 0;
   do {
     b.episode();
     count++;
-  } while (performance.now() - t0 < 500);
-  return (count * P) / ((performance.now() - t0) / 1000);
+  } while (cpuSeconds() - c0 < 0.5);
+  return (count * P) / (cpuSeconds() - c0);
 };
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 ? [1, 0] : [0, 1];

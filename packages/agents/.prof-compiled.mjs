@@ -1,0 +1,12 @@
+import { resolveTaskOptions } from '@prnn/env';
+import { KernelSet, builtinPlugins, compiledPopulationKernel, createContainer, initBackend } from '@prnn/agents';
+import { createBenchPopulation } from '/work/wt/compiler/packages/agents/dist/training/bench-episode.js';
+await initBackend('cpu');
+const registry = createContainer(builtinPlugins());
+const architecture = registry.architecture('nine-pathway');
+const kernels = new KernelSet('nine-pathway', [compiledPopulationKernel(architecture.definition), ...registry.kernels('nine-pathway').kernels]);
+const task = resolveTaskOptions(process.argv[3] ?? 'general', {});
+const members = Array.from({ length: 128 }, (_, n) => ({ arch: architecture.resolve('fc', { channels: task.channels, hidden: 8 }), seed: n }));
+const b = createBenchPopulation(architecture, kernels, members, task, process.argv[2] ?? 'compiled');
+const t0 = performance.now();
+while (performance.now() - t0 < 6000) b.episode();
