@@ -474,15 +474,16 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
-      const stride = g.NP * SLOT;
-      for (let c = 0; c < g.chunks; c++) {
-        for (let b = 0; b < B; b++) {
-          const cb = c * B + b;
-          const from = recording ? this.stateAt(g, c, t) : a.inferState[cur] + cb * g.S * SLOT;
-          const to = intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + cb * g.S * SLOT;
-          const reg = intoEpisode ? this.regAt(g, c, t) : a.inferReg;
-          kernel.forward(g.params + c * stride, from, this.stepObs(g, intoEpisode, t, c, b), this.stepNoise(g, intoEpisode, t, c, b), this.stepOut(g, intoEpisode, t, c, b), to, reg);
-        }
+      // every chunk of environment b in one call: each area's address at chunk 0 and its stride between chunks
+      const stateFrom = (c: number, b: number): number => (recording ? this.stateAt(g, c, t) : a.inferState[cur] + (c * B + b) * g.S * SLOT);
+      const stateTo = (c: number, b: number): number => (intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + (c * B + b) * g.S * SLOT);
+      const regOf = (c: number): number => (intoEpisode ? this.regAt(g, c, t) : a.inferReg);
+      for (let b = 0; b < B; b++) {
+        const [s0, n0, o0, u0, q0] = [stateFrom(0, b), stateTo(0, b), this.stepObs(g, intoEpisode, t, 0, b), this.stepNoise(g, intoEpisode, t, 0, b), this.stepOut(g, intoEpisode, t, 0, b)];
+        kernel.forwardChunks(
+          g.chunks, g.params, g.NP * SLOT, s0, stateFrom(1, b) - s0, o0, this.stepObs(g, intoEpisode, t, 1, b) - o0, u0, this.stepNoise(g, intoEpisode, t, 1, b) - u0,
+          q0, this.stepOut(g, intoEpisode, t, 1, b) - q0, n0, stateTo(1, b) - n0, regOf(0), regOf(1) - regOf(0),
+        );
       }
       if (g.bulk) {
         for (let b = 0; b < B; b++) {
@@ -521,12 +522,7 @@ export class CompiledPopulation implements PopulationModel {
       if (g.bulk) {
         // the rollout kept each step's obs and noise as given: compare the bits
         const buffer = g.kernel.view().buffer;
-        const same = (at: number, x: Float32Array, n: number): boolean => {
-          const mine = new Int32Array(buffer, at, n);
-          const theirs = new Int32Array(x.buffer, x.byteOffset, n);
-          for (let i = 0; i < n; i++) if (mine[i] !== theirs[i]) return false;
-          return true;
-        };
+        const same = (at: number, x: Float32Array, n: number): boolean => Buffer.compare(Buffer.from(buffer, at, 4 * n), Buffer.from(x.buffer, x.byteOffset, 4 * n)) === 0;
         if (!same(g.area.recObs, episode.obs, steps * P * I) || !same(g.area.recNoise, episode.tieNoise, steps * P * O)) return false;
         continue;
       }

@@ -29,6 +29,10 @@ export interface StepKernel {
    */
   backward(params: number, state: number, obs: number, noise: number, outAdj: number, stateAdjIn: number, stateAdjOut: number, grad: number, reg: number): void;
   /**
+   * forward for `count` chunks: chunk i reads and writes at each pointer plus i times its stride (a d… argument).
+   */
+  forwardChunks(count: number, params: number, dParams: number, state: number, dState: number, obs: number, dObs: number, noise: number, dNoise: number, out: number, dOut: number, stateOut: number, dStateOut: number, reg: number, dReg: number): void;
+  /**
    * Rows into lanes: for network j < count (chunk j >> 2, lane j & 3) and x < n, slot x of the chunk's
    * area at dst + (j >> 2)·chunkStride gets, in lane j & 3, the float32 at src + members[j]·rowStride + 4x
    * (members: count int32 at byte `members`). Spare lanes are left as they are.
@@ -157,6 +161,9 @@ export function interpretedKernel(p: StepProgram): StepKernel {
     registerBytes: n * SLOT,
     view: () => f,
     ...laneCopies(() => f),
+    forwardChunks(count, params, dParams, state, dState, obs, dObs, noise, dNoise, out, dOut, stateOut, dStateOut, reg, dReg) {
+      for (let i = 0; i < count; i++) this.forward(params + i * dParams, state + i * dState, obs + i * dObs, noise + i * dNoise, out + i * dOut, stateOut + i * dStateOut, reg + i * dReg);
+    },
     grow(bytes) {
       if (bytes <= f.byteLength) return;
       const g = new Float32Array(Math.ceil(bytes / 4));

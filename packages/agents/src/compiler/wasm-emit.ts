@@ -10,7 +10,7 @@ import { SLOT } from './step-kernel.js';
  *
  * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
  * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg), and the lane copies
- * lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
+ * forwardChunks (forward over consecutive chunks), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
@@ -21,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 3;
+export const EMITTER_VERSION = 4;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -165,6 +165,21 @@ function lanesBody(into: boolean): Body {
       }
       b.storeF32();
     });
+  });
+  return b;
+}
+
+/**
+ * forwardChunks(count, params, dParams, state, dState, obs, dObs, noise, dNoise, out, dOut, stateOut,
+ * dStateOut, reg, dReg): forward (function 2) for `count` chunks, each pointer advanced by its stride;
+ * local 15 the chunk.
+ */
+function forwardChunksBody(): Body {
+  const b = new Body();
+  const i = 15;
+  b.forLoop(i, 0, () => {
+    for (let a = 0; a < 7; a++) b.localGet(1 + 2 * a).localGet(i).localGet(2 + 2 * a).op(I32_MUL).op(I32_ADD);
+    b.call(2);
   });
   return b;
 }
@@ -430,18 +445,20 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const section = (id: number, content: Bytes): void => {
     m.byte(id).u32(content.length).bytes(content.buf.subarray(0, content.length));
   };
-  const types = new Bytes().u32(4);
+  const types = new Bytes().u32(5);
   types.byte(0x60).u32(1).byte(V128).u32(1).byte(V128);
   types.byte(0x60).u32(7).bytes(new Array(7).fill(I32)).u32(0);
   types.byte(0x60).u32(9).bytes(new Array(9).fill(I32)).u32(0);
   types.byte(0x60).u32(6).bytes(new Array(6).fill(I32)).u32(0);
+  types.byte(0x60).u32(15).bytes(new Array(15).fill(I32)).u32(0);
   section(1, types);
   const name = (b: Bytes, s: string): Bytes => b.u32(s.length).bytes(Array.from(s, (c) => c.charCodeAt(0)));
   const imports = new Bytes().u32(1);
   name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
   section(2, imports);
-  section(3, new Bytes().u32(8).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3));
-  const exports = new Bytes().u32(6);
+  section(3, new Bytes().u32(9).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3).u32(4));
+  const exports = new Bytes().u32(7);
+  name(exports, 'forwardChunks').byte(0x00).u32(8);
   name(exports, 'forward').byte(0x00).u32(2);
   name(exports, 'backward').byte(0x00).u32(3);
   name(exports, 'lanesIn').byte(0x00).u32(4);
@@ -449,7 +466,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   name(exports, 'paramsIn').byte(0x00).u32(6);
   name(exports, 'paramsOut').byte(0x00).u32(7);
   section(7, exports);
-  const code = new Bytes().u32(8);
+  const code = new Bytes().u32(9);
   const fn = (locals: [number, number][], body: Body): void => {
     const f = new Bytes().u32(locals.length);
     for (const [count, type] of locals) f.u32(count).byte(type);
@@ -464,6 +481,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[4, I32]], lanesBody(false));
   fn([[5, I32]], paramsBody(true));
   fn([[5, I32]], paramsBody(false));
+  fn([[1, I32]], forwardChunksBody());
   section(10, code);
   return { bytes: m.done(), reserved };
 }

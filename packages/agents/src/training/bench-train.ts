@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PrnnError, resolveTaskOptions } from '@prnn/env';
+import { PrnnError, resolveTaskOptions, type MazeKind } from '@prnn/env';
 import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { benchPopulationMemory, type PopulationMemory } from '../bench/bench-memory.js';
@@ -42,6 +42,8 @@ export interface BenchTrainOptions {
   readonly warmupSeconds?: number;
   /** Also measure every path registered for the family (generic and each population kernel) on this thread (default true). */
   readonly comparePaths?: boolean;
+  /** Maze kind trained on, with its default task options (default `general`; the reference and roofline stay General FC's). */
+  readonly maze?: MazeKind;
 }
 
 /** The reference figure a rate is compared with (recorded, not measured here). */
@@ -133,6 +135,7 @@ export interface BenchTrainThreadRequest {
   readonly seconds: number;
   readonly repeats: number;
   readonly warmupSeconds: number;
+  readonly maze?: MazeKind;
 }
 
 /**
@@ -156,7 +159,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const workers = checkWorkers(opts.workers ?? 1);
   const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   if (workers === 1) {
-    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds });
+    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds, maze: opts.maze });
     return withFigures(opts, { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers }, { seconds, repeats, warmupSeconds });
   }
   const pool = new TrainWorkerPool(workers);
@@ -172,6 +175,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       seconds,
       repeats,
       warmupSeconds,
+      maze: opts.maze,
     };
     const threads = await Promise.all(Array.from({ length: workers }, () => pool.call<ThreadResult>('benchTrainInWorker', request)));
     // the population size whose rate summed over the threads is highest
@@ -219,7 +223,7 @@ async function withFigures(
       const rate =
         name === r.path && r.workers === 1
           ? r.netEpisodesPerSecondPerCore
-          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
+          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length, maze: opts.maze })).netEpisodesPerSecondPerCore;
       paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / REFERENCE_EPISODES_PER_SECOND });
     }
   }
@@ -237,11 +241,11 @@ async function withFigures(
 export async function benchTrainThread(
   architecture: Architecture,
   kernels: KernelSet | undefined,
-  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number },
+  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number; maze?: MazeKind },
 ): Promise<ThreadResult> {
   const { seconds, repeats } = opts;
   const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
-  const task = resolveTaskOptions('general', {});
+  const task = resolveTaskOptions(opts.maze ?? 'general', {});
   const fc = opts.arch ?? architecture.resolve('fc', { channels: task.channels, hidden: 8 });
   if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark: name one with arch`);
   const budgetMs = (seconds * 1000) / sizes.length;
