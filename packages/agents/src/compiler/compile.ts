@@ -105,7 +105,7 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
   return {
     engine: 'wasm-simd',
     reserved,
-    registerBytes: (p.ops.length / 4) * SLOT,
+    registerBytes: reserved,
     view: () => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer))),
     grow(bytes) {
       const have = memory.buffer.byteLength;

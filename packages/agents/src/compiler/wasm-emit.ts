@@ -21,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 4;
+export const EMITTER_VERSION = 6;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -71,7 +71,7 @@ const S = {
   and: 78, andnot: 79, bitselect: 82,
   nearest: 106, i32shl: 171, i32add: 174,
   abs: 224, neg: 225, sqrt: 227, add: 228, sub: 229, mul: 230, div: 231, min: 232, max: 233,
-  truncSat: 248,
+  truncSat: 248, splat: 19, extractLane: 31, replaceLane: 32,
 };
 
 /** A function body being written. */
@@ -118,6 +118,10 @@ class Body extends Bytes {
   /** for (local i = 0; i < local n; i++) body() */
   forLoop(i: number, n: number, body: () => void): this {
     this.i32(0).localSet(i);
+    return this.whileBelow(i, n, body);
+  }
+  /** for (; local i < local n; i++) body() */
+  whileBelow(i: number, n: number, body: () => void): this {
     this.byte(0x02).byte(0x40).byte(0x03).byte(0x40);
     this.localGet(i).localGet(n).op(I32_GE_U).byte(0x0d).u32(1);
     body();
@@ -184,23 +188,52 @@ function forwardChunksBody(): Body {
   return b;
 }
 
-/** paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table; locals j, i, d, m, t. */
+/**
+ * paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table. Whole chunks
+ * four networks at a time (four scalar loads into one v128, or one v128 out to four scalar stores), the
+ * networks of a last partial chunk one by one. Locals: 6 j / c, 7 i, 8 d, 9 t, 10 m, 11–14 the chunk's
+ * four members, 15 the whole chunks, 16 the entry's address, 17 the bytes between networks.
+ */
 function paramsBody(into: boolean): Body {
   const b = new Body();
-  const [lanes, cs, members, count, np, table, j, i, d, m, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  b.forLoop(j, count, () => {
+  const [lanes, cs, members, count, np, table, j, i, d, t, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [m0, whole, at, rs] = [11, 15, 16, 17];
+  const laneAt = (): Body => b.localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD);
+  const entry = (): void => {
+    b.localGet(table).localGet(i).i32(3).op(I32_SHL).op(I32_ADD).localSet(t);
+    b.localGet(t).loadI32().localSet(at);
+    b.localGet(t).loadI32(4).localSet(rs);
+  };
+  const valueAt = (member: number): Body => b.localGet(at).localGet(member).localGet(rs).op(I32_MUL).op(I32_ADD);
+  b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.forLoop(j, whole, () => {
+    b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
+    for (let l = 0; l < 4; l++) b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l).localSet(m0 + l);
+    b.forLoop(i, np, () => {
+      entry();
+      if (into) {
+        laneAt();
+        valueAt(m0).loadF32().simd(S.splat);
+        for (let l = 1; l < 4; l++) valueAt(m0 + l).loadF32().simd(S.replaceLane).byte(l);
+        b.store(0);
+      } else {
+        for (let l = 0; l < 4; l++) valueAt(m0 + l).localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+      }
+    });
+  });
+  // the last partial chunk, network by network (j continues from 4·whole)
+  b.localGet(whole).i32(2).op(I32_SHL).localSet(j);
+  b.whileBelow(j, count, () => {
     b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
     b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
     b.localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32().localSet(m);
     b.forLoop(i, np, () => {
-      b.localGet(table).localGet(i).i32(3).op(I32_SHL).op(I32_ADD).localSet(t);
-      const laneAt = (): Body => b.localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD);
-      const valueAt = (): Body => b.localGet(t).loadI32().localGet(m).localGet(t).loadI32(4).op(I32_MUL).op(I32_ADD);
+      entry();
       if (into) {
         laneAt();
-        valueAt().loadF32();
+        valueAt(m).loadF32();
       } else {
-        valueAt();
+        valueAt(m);
         laneAt().loadF32();
       }
       b.storeF32();
@@ -268,20 +301,29 @@ export function stackResident(p: StepProgram): Uint8Array {
   return on;
 }
 
-/** The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the adjoints). */
+/**
+ * The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the
+ * adjoints), which are also the bytes of one step's registers: one 16-byte slot per op whose value goes
+ * through memory.
+ */
 export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number } {
   const base = inputCount(p.inputs);
   const n = opCount(p);
   const { params: NP, state: NS, obs: NI } = p.inputs;
   const ADJ = 0;
-  const reserved = n * SLOT;
-  const active = activeReferences(p);
   const onStack = stackResident(p);
+  // a slot (value in the registers, adjoint in the reserved area) only for ops whose value goes through
+  // memory: not constants (inlined) and not values kept on the operand stack
+  const slotOf = new Int32Array(n);
+  let slots = 0;
+  for (let k = 0; k < n; k++) slotOf[k] = p.ops[4 * k] === OP.const || onStack[k] ? -1 : slots++;
+  const reserved = slots * SLOT;
+  const active = activeReferences(p);
   const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
 
   // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
   const addr = (r: number, reg: number): [number, number] => {
-    if (r >= base) return [reg, (r - base) * SLOT];
+    if (r >= base) return [reg, slotOf[r - base] * SLOT];
     if (r < NP) return [0, r * SLOT];
     if (r < NP + NS) return [1, (r - NP) * SLOT];
     if (r < NP + NS + NI) return [2, (r - NP - NS) * SLOT];
@@ -320,7 +362,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
         case OP.exp: load(ra).call(FN_EXP); break;
         default: load(ra); // stop
       }
-      if (!onStack[k]) b.store(k * SLOT);
+      if (!onStack[k]) b.store(slotOf[k] * SLOT);
     }
   };
 
@@ -351,12 +393,12 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     const a = addr(r, REG);
     return push(b, a).load(a[1]);
   };
-  if (n > 0) bwd.i32(ADJ).i32(0).i32(n * SLOT).fill();
+  if (slots > 0) bwd.i32(ADJ).i32(0).i32(slots * SLOT).fill();
   if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
   /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
   const adjAddr = (r: number): [number, number] | null => {
     if (!active[r]) return null;
-    if (r >= base) return [-1, ADJ + (r - base) * SLOT];
+    if (r >= base) return [-1, ADJ + slotOf[r - base] * SLOT];
     if (r < NP) return [7, r * SLOT];
     if (r < NP + NS) return [6, (r - NP) * SLOT];
     return null;
@@ -372,7 +414,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     bwd.simd(subtract ? S.sub : S.add).store(a[1]);
   };
   const g = (b: Body): Body => b.localGet(G);
-  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(k * SLOT);
+  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(slotOf[k] * SLOT);
   const seed = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => accumulate(r, (b) => b.localGet(local).load(j * SLOT)));
   };
@@ -382,7 +424,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (!active[base + k]) continue;
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    if (!onStack[k]) bwd.i32(0).load(ADJ + k * SLOT).localSet(G);
+    if (!onStack[k]) bwd.i32(0).load(ADJ + slotOf[k] * SLOT).localSet(G);
     const la = (b: Body): Body => load(b, ra);
     const lb = (b: Body): Body => load(b, rb);
     switch (op) {
@@ -479,8 +521,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[1, V128]], bwd);
   fn([[4, I32]], lanesBody(true));
   fn([[4, I32]], lanesBody(false));
-  fn([[5, I32]], paramsBody(true));
-  fn([[5, I32]], paramsBody(false));
+  fn([[12, I32]], paramsBody(true));
+  fn([[12, I32]], paramsBody(false));
   fn([[1, I32]], forwardChunksBody());
   section(10, code);
   return { bytes: m.done(), reserved };
