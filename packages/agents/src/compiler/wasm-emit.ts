@@ -21,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 6;
+export const EMITTER_VERSION = 7;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -148,23 +148,47 @@ const I32_GE_U = 0x4f;
 
 /**
  * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
- * members, count; locals j, x, d (lane address of network j), s (its row).
+ * members, count. Whole chunks four networks at a time (four scalar loads into one v128, or one v128 out to
+ * four scalar stores), a last partial chunk network by network. Locals: 7 j / c, 8 x, 9 d, 10 s, 11–14 the
+ * chunk's four rows, 15 the whole chunks.
  */
 function lanesBody(into: boolean): Body {
   const b = new Body();
   const [lanes, cs, rows, rs, n, members, count, j, x, d, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  b.forLoop(j, count, () => {
-    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
-    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
-    b.localGet(rows).localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32().localGet(rs).op(I32_MUL).op(I32_ADD).localSet(s);
+  const [r0, whole] = [11, 15];
+  const rowOf = (member: () => void, to: number): void => {
+    b.localGet(rows);
+    member();
+    b.localGet(rs).op(I32_MUL).op(I32_ADD).localSet(to);
+  };
+  const laneAt = (): Body => b.localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD);
+  const rowAt = (row: number): Body => b.localGet(row).localGet(x).i32(2).op(I32_SHL).op(I32_ADD);
+  b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.forLoop(j, whole, () => {
+    b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
+    for (let l = 0; l < 4; l++) rowOf(() => b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l), r0 + l);
     b.forLoop(x, n, () => {
-      const laneAt = (): Body => b.localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD);
-      const rowAt = (): Body => b.localGet(s).localGet(x).i32(2).op(I32_SHL).op(I32_ADD);
       if (into) {
         laneAt();
-        rowAt().loadF32();
+        rowAt(r0).loadF32().simd(S.splat);
+        for (let l = 1; l < 4; l++) rowAt(r0 + l).loadF32().simd(S.replaceLane).byte(l);
+        b.store(0);
       } else {
-        rowAt();
+        for (let l = 0; l < 4; l++) rowAt(r0 + l).localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+      }
+    });
+  });
+  b.localGet(whole).i32(2).op(I32_SHL).localSet(j);
+  b.whileBelow(j, count, () => {
+    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
+    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
+    rowOf(() => b.localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32(), s);
+    b.forLoop(x, n, () => {
+      if (into) {
+        laneAt();
+        rowAt(s).loadF32();
+      } else {
+        rowAt(s);
         laneAt().loadF32();
       }
       b.storeF32();
@@ -519,8 +543,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[3, V128]], expBody(true));
   fn([[1, V128]], fwd);
   fn([[1, V128]], bwd);
-  fn([[4, I32]], lanesBody(true));
-  fn([[4, I32]], lanesBody(false));
+  fn([[9, I32]], lanesBody(true));
+  fn([[9, I32]], lanesBody(false));
   fn([[12, I32]], paramsBody(true));
   fn([[12, I32]], paramsBody(false));
   fn([[1, I32]], forwardChunksBody());
