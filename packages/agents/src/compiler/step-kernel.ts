@@ -143,6 +143,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
           case OP.exp: v = Math.exp(x); break;
           case OP.abs: v = Math.abs(x); break;
           case OP.sqrt: v = Math.sqrt(x); break;
+          case OP.log: v = Math.log(x); break;
           default: v = x;
         }
         f[d + l] = v;
@@ -225,6 +226,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
             case OP.exp: da = fr(g * y); break;
             case OP.abs: da = a > 0 ? g : -g; break;
             case OP.sqrt: da = fr(g / fr(2 * y)); break;
+            case OP.log: da = fr(g / a); break;
             default: break;
           }
           if (ga >= 0) f[ga + l] = fr(f[ga + l] + da);

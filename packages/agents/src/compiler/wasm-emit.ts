@@ -21,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 7;
+export const EMITTER_VERSION = 8;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -72,6 +72,7 @@ const S = {
   nearest: 106, i32shl: 171, i32add: 174,
   abs: 224, neg: 225, sqrt: 227, add: 228, sub: 229, mul: 230, div: 231, min: 232, max: 233,
   truncSat: 248, splat: 19, extractLane: 31, replaceLane: 32,
+  or: 80, f32eq: 65, i32shrU: 173, i32sub: 177, convertI32: 250,
 };
 
 /** A function body being written. */
@@ -292,6 +293,32 @@ function expBody(minusOne: boolean): Body {
   return b;
 }
 
+/**
+ * ln of the v128 on the stack, inline (locals x, e, m, s: v128 scratch). x = m·2^e with m in [√½, √2),
+ * ln m = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + 2s⁷/7 + 2s⁹/9 (s = (m − 1)/(m + 1), |s| ≤ 0.172: truncation
+ * below 3e-9 relative), plus e·ln 2 in two parts; ln 0 = −∞, ln of a negative or NaN is NaN, ln ∞ = ∞.
+ * Subnormal inputs are not exact.
+ */
+function emitLog(b: Body, [x, e, m, s]: readonly number[]): void {
+  b.localSet(x);
+  b.localGet(x).splatI32(0x7fffff).simd(S.and).splatI32(0x3f800000).simd(S.or).localSet(m);
+  b.localGet(x).i32(23).simd(S.i32shrU).splatI32(127).simd(S.i32sub).simd(S.convertI32).localSet(e);
+  // m > √2: halve m, e + 1
+  b.localGet(m).splat(Math.SQRT2).simd(S.f32gt).localSet(s);
+  b.localGet(m).splat(0.5).simd(S.mul).localGet(m).localGet(s).simd(S.bitselect).localSet(m);
+  b.localGet(e).localGet(s).splat(1).simd(S.and).simd(S.add).localSet(e);
+  // s ← (m − 1)/(m + 1), z = s² (recomputed), ln m = s·(2 + z·(2/3 + z·(2/5 + z·(2/7 + z·2/9))))
+  b.localGet(m).splat(1).simd(S.sub).localGet(m).splat(1).simd(S.add).simd(S.div).localSet(s);
+  b.splat(2 / 9);
+  for (const c of [2 / 7, 2 / 5, 2 / 3, 2]) b.localGet(s).localGet(s).simd(S.mul).simd(S.mul).splat(c).simd(S.add);
+  b.localGet(s).simd(S.mul);
+  b.localGet(e).splat(LN2_LO).simd(S.mul).simd(S.add).localGet(e).splat(LN2_HI).simd(S.mul).simd(S.add).localSet(m);
+  // the special values
+  b.splat(-Infinity).localGet(m).localGet(x).splat(0).simd(S.f32eq).simd(S.bitselect);
+  b.splat(Number.NaN).localGet(x).splat(0).simd(S.f32ge).simd(S.bitselect);
+  b.localSet(m).localGet(x).localGet(m).localGet(x).splat(Infinity).simd(S.f32eq).simd(S.bitselect);
+}
+
 const FN_EXP = 0;
 const FN_EXPM1 = 1;
 
@@ -356,6 +383,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const push = (b: Body, [l]: [number, number]): Body => (l < 0 ? b.i32(0) : b.localGet(l));
 
   /** The forward ops into the registers at local `reg` (tmp: a v128 local). */
+  // the forward's v128 locals 8–11: log's scratch
+  const logLocals = [8, 9, 10, 11];
   const forwardOps = (b: Body, reg: number, tmp: number): void => {
     const load = (r: number): Body => {
       if (isConst(r)) return b.splat(p.constants[r - base]);
@@ -384,6 +413,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
         case OP.sigmoid: b.splat(1); load(ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
         case OP.relu: load(ra).splat(0).simd(S.max); break;
         case OP.exp: load(ra).call(FN_EXP); break;
+        case OP.log: load(ra); emitLog(b, logLocals); break;
         default: load(ra); // stop
       }
       if (!onStack[k]) b.store(slotOf[k] * SLOT);
@@ -501,6 +531,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
       case OP.sqrt:
         accumulate(ra, (b) => y(k)(g(b)).splat(2).simd(S.mul).simd(S.div));
         break;
+      case OP.log:
+        accumulate(ra, (b) => la(g(b)).simd(S.div));
+        break;
       default:
         break;
     }
@@ -541,7 +574,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   };
   fn([[3, V128]], expBody(false));
   fn([[3, V128]], expBody(true));
-  fn([[1, V128]], fwd);
+  fn([[5, V128]], fwd);
   fn([[1, V128]], bwd);
   fn([[9, I32]], lanesBody(true));
   fn([[9, I32]], lanesBody(false));
