@@ -8,7 +8,7 @@ import { workersFlag } from '../../cli/workers-flag.js';
 
 export type BenchTrainOutput = Pick<
   BenchTrainResult,
-  'netEpisodesPerSecondPerCore' | 'netEpisodesPerSecond' | 'population' | 'arch' | 'backend' | 'path' | 'workers' | 'tried' | 'speedup' | 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'
+  'netEpisodesPerSecondPerCore' | 'netEpisodesPerSecond' | 'population' | 'arch' | 'backend' | 'path' | 'workers' | 'tried' | 'speedup' | 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256' | 'maze'
 >;
 
 const MB = 1024 * 1024;
@@ -112,6 +112,7 @@ export default class BenchTrain extends BaseCommand {
       paths: r.paths,
       memory: r.memory,
       memory256: r.memory256,
+      maze: r.maze,
     };
   }
 }

@@ -98,6 +98,8 @@ export interface BenchTrainResult {
   readonly roofline: TrainRoofline;
   /** Every path registered for the family, in registry order (empty with comparePaths false). */
   readonly paths: readonly PathRate[];
+  /** The maze kind trained on. */
+  readonly maze: MazeKind;
   /** Estimated memory at the measured population and at MEMORY_REPORT_POPULATION (undefined: no estimate). */
   readonly memory?: PopulationMemory;
   readonly memory256?: PopulationMemory;
@@ -201,7 +203,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   return withFigures(opts, measured, { seconds, repeats, warmupSeconds });
 }
 
-type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'>;
+type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256' | 'maze'>;
 type ThreadResult = Omit<Measured, 'netEpisodesPerSecond' | 'path' | 'workers'>;
 
 /**
@@ -229,6 +231,7 @@ async function withFigures(
   }
   return {
     ...r,
+    maze: opts.maze ?? 'general',
     reference: trainReference(),
     roofline: trainRoofline(r.netEpisodesPerSecondPerCore, fc, task.channels, task.steps),
     paths,
