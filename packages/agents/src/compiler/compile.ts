@@ -100,7 +100,7 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
   const exp = instance.exports as {
     forward: (a: number, b: number, c: number, d: number, e: number, f: number, reg: number) => void;
     backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, reg: number) => void;
-  } & Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut' | 'forwardChunks'>;
+  } & Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut' | 'forwardChunks' | 'backwardSteps'>;
   let view = new Float32Array(memory.buffer);
   return {
     engine: 'wasm-simd',
@@ -114,6 +114,7 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
     forward: exp.forward,
     backward: exp.backward,
     forwardChunks: exp.forwardChunks,
+    backwardSteps: exp.backwardSteps,
     lanesIn: exp.lanesIn,
     lanesOut: exp.lanesOut,
     paramsIn: exp.paramsIn,

@@ -653,6 +653,18 @@ export class CompiledPopulation implements PopulationModel {
           let adjOut = a.stateAdj[1];
           f.fill(0, (adjIn >> 2), (adjIn >> 2) + g.S * LANES);
           f.fill(0, (a.outAdj >> 2), (a.outAdj >> 2) + O * LANES);
+          if (g.bulk && a.taped && steps > 0) {
+            // every step of the chunk in one call, each area's step-t address a stride apart
+            const k = g.kernel;
+            const d = (at: (g: Group, c: number, t: number) => number): [number, number] => [at.call(this, g, c, 0), at.call(this, g, c, 1) - at.call(this, g, c, 0)];
+            const [s0, ds] = d(this.stateAt);
+            const [o0, dob] = d(this.obsAt);
+            const [u0, du] = d(this.noiseAt);
+            const [q0, dq] = d(this.outAdjAt);
+            const [r0, dr] = d(this.regAt);
+            k.backwardSteps(steps, g.params + c * g.NP * SLOT, s0, ds, o0, dob, u0, du, q0, dq, adjIn, adjOut, g.grad + c * g.NP * SLOT, r0, dr);
+            continue;
+          }
           for (let t = steps - 1; t >= 0; t--) {
             for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];

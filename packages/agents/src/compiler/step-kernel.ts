@@ -33,6 +33,12 @@ export interface StepKernel {
    */
   forwardChunks(count: number, params: number, dParams: number, state: number, dState: number, obs: number, dObs: number, noise: number, dNoise: number, out: number, dOut: number, stateOut: number, dStateOut: number, reg: number, dReg: number): void;
   /**
+   * backward over steps steps − 1 … 0 of one chunk: step t's state, obs, noise, outAdj and reg pointers are
+   * the given ones plus t times their strides; dL/d(state) goes from step to step through adjA and adjB
+   * (step steps − 1 reads adjA, writes adjB; they swap after every step).
+   */
+  backwardSteps(steps: number, params: number, state: number, dState: number, obs: number, dObs: number, noise: number, dNoise: number, outAdj: number, dOutAdj: number, adjA: number, adjB: number, grad: number, reg: number, dReg: number): void;
+  /**
    * Rows into lanes: for network j < count (chunk j >> 2, lane j & 3) and x < n, slot x of the chunk's
    * area at dst + (j >> 2)·chunkStride gets, in lane j & 3, the float32 at src + members[j]·rowStride + 4x
    * (members: count int32 at byte `members`). Spare lanes are left as they are.
@@ -162,6 +168,12 @@ export function interpretedKernel(p: StepProgram): StepKernel {
     registerBytes: n * SLOT,
     view: () => f,
     ...laneCopies(() => f),
+    backwardSteps(steps, params, state, dState, obs, dObs, noise, dNoise, outAdj, dOutAdj, adjA, adjB, grad, reg, dReg) {
+      for (let t = steps - 1; t >= 0; t--) {
+        this.backward(params, state + t * dState, obs + t * dObs, noise + t * dNoise, outAdj + t * dOutAdj, adjA, adjB, grad, reg + t * dReg);
+        [adjA, adjB] = [adjB, adjA];
+      }
+    },
     forwardChunks(count, params, dParams, state, dState, obs, dObs, noise, dNoise, out, dOut, stateOut, dStateOut, reg, dReg) {
       for (let i = 0; i < count; i++) this.forward(params + i * dParams, state + i * dState, obs + i * dObs, noise + i * dNoise, out + i * dOut, stateOut + i * dStateOut, reg + i * dReg);
     },

@@ -10,7 +10,7 @@ import { SLOT } from './step-kernel.js';
  *
  * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
  * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg), and the lane copies
- * forwardChunks (forward over consecutive chunks), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
+ * forwardChunks (forward over consecutive chunks), backwardSteps (backward over a chunk's steps), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
@@ -21,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 8;
+export const EMITTER_VERSION = 9;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -146,6 +146,8 @@ const I32_AND = 0x71;
 const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const I32_GE_U = 0x4f;
+const I32_EQZ = 0x45;
+const I32_SUB = 0x6b;
 
 /**
  * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
@@ -210,6 +212,29 @@ function forwardChunksBody(): Body {
     for (let a = 0; a < 7; a++) b.localGet(1 + 2 * a).localGet(i).localGet(2 + 2 * a).op(I32_MUL).op(I32_ADD);
     b.call(2);
   });
+  return b;
+}
+
+/**
+ * backwardSteps(steps, params, state, dState, obs, dObs, noise, dNoise, outAdj, dOutAdj, adjA, adjB, grad,
+ * reg, dReg): backward (function 3) for steps steps − 1 … 0 of one chunk, step t's pointers advanced t
+ * strides, the state adjoint passed from step to step through adjA and adjB (which swap after every step);
+ * locals 15 t, 16 the swap.
+ */
+function backwardStepsBody(): Body {
+  const b = new Body();
+  const [t, swap] = [15, 16];
+  b.localGet(0).localSet(t);
+  b.byte(0x02).byte(0x40).byte(0x03).byte(0x40);
+  b.localGet(t).op(I32_EQZ).byte(0x0d).u32(1);
+  b.localGet(t).i32(1).op(I32_SUB).localSet(t);
+  b.localGet(1);
+  for (const [at, stride] of [[2, 3], [4, 5], [6, 7], [8, 9]]) b.localGet(at).localGet(t).localGet(stride).op(I32_MUL).op(I32_ADD);
+  b.localGet(10).localGet(11).localGet(12);
+  b.localGet(13).localGet(t).localGet(14).op(I32_MUL).op(I32_ADD);
+  b.call(3);
+  b.localGet(10).localSet(swap).localGet(11).localSet(10).localGet(swap).localSet(11);
+  b.byte(0x0c).u32(0).byte(0x0b).byte(0x0b);
   return b;
 }
 
@@ -555,8 +580,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const imports = new Bytes().u32(1);
   name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
   section(2, imports);
-  section(3, new Bytes().u32(9).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3).u32(4));
-  const exports = new Bytes().u32(7);
+  section(3, new Bytes().u32(10).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3).u32(4).u32(4));
+  const exports = new Bytes().u32(8);
+  name(exports, 'backwardSteps').byte(0x00).u32(9);
   name(exports, 'forwardChunks').byte(0x00).u32(8);
   name(exports, 'forward').byte(0x00).u32(2);
   name(exports, 'backward').byte(0x00).u32(3);
@@ -565,7 +591,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   name(exports, 'paramsIn').byte(0x00).u32(6);
   name(exports, 'paramsOut').byte(0x00).u32(7);
   section(7, exports);
-  const code = new Bytes().u32(9);
+  const code = new Bytes().u32(10);
   const fn = (locals: [number, number][], body: Body): void => {
     const f = new Bytes().u32(locals.length);
     for (const [count, type] of locals) f.u32(count).byte(type);
@@ -581,6 +607,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   fn([[12, I32]], paramsBody(true));
   fn([[12, I32]], paramsBody(false));
   fn([[1, I32]], forwardChunksBody());
+  fn([[2, I32]], backwardStepsBody());
   section(10, code);
   return { bytes: m.done(), reserved };
 }
