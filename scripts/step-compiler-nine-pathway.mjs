@@ -1,7 +1,7 @@
 // The 9-pathway family's step compiled (the `compiled` path) against its hand-written `wasm-simd` kernel:
 // DQN training episodes (fresh mazes, rollout, learning pass, clip, Adam) of P networks of one spec, both
 // populations in this process, alternating windows of half a second of this process's CPU time, median rate of each and median of the
-// per-round ratios. Usage: node scripts/step-compiler-nine-pathway.mjs [task=general] [P=128] [rounds=5] [spec=fc]
+// per-round ratios. Usage: node scripts/step-compiler-nine-pathway.mjs [task=general] [P=128] [rounds=5] [spec=fc|mixed]
 import { resolveTaskOptions } from '@prnn/env';
 import { KernelSet, builtinPlugins, compiledPopulationKernel, createContainer, initBackend } from '@prnn/agents';
 import { createBenchPopulation, warmUp } from '../packages/agents/dist/training/bench-episode.js';
@@ -16,7 +16,9 @@ const architecture = registry.architecture('nine-pathway');
 const registered = registry.kernels('nine-pathway');
 const kernels = new KernelSet('nine-pathway', [compiledPopulationKernel(architecture.definition), ...registered.kernels]);
 const task = resolveTaskOptions(taskName, {});
-const members = Array.from({ length: P }, (_, n) => ({ arch: architecture.resolve(spec, { channels: task.channels, hidden: 8 }), seed: n }));
+// spec `mixed`: the family's 128 architectures in turn (network n is architecture n mod 128)
+const all = architecture.list({ channels: task.channels, hidden: 8 });
+const members = Array.from({ length: P }, (_, n) => ({ arch: spec === 'mixed' ? all[n % all.length] : architecture.resolve(spec, { channels: task.channels, hidden: 8 }), seed: n }));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
