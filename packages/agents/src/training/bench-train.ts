@@ -137,6 +137,7 @@ export interface BenchTrainThreadRequest {
   readonly seconds: number;
   readonly repeats: number;
   readonly warmupSeconds: number;
+  /** Maze kind trained on (default `general`). */
   readonly maze?: MazeKind;
 }
 
