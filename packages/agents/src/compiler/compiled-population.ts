@@ -283,8 +283,9 @@ export class CompiledPopulation implements PopulationModel {
       a.recObs = floats(T * P * I);
       a.recNoise = floats(T * P * O);
       a.seq = floats(T * P * O);
-      a.outAdjs = take(C * T * O);
     }
+    // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
+    g.area.outAdjs = take(C * T * O);
     g.views.buffer = null;
     g.kernel.grow(at);
   }
@@ -646,6 +647,16 @@ export class CompiledPopulation implements PopulationModel {
             const at = this.outAdjAt(g, 0, t);
             g.kernel.lanesIn(at, this.outAdjAt(g, 1, t) - at, a.seq + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
           }
+        } else if (a.taped) {
+          // a group of a mixed population: the cotangents into lanes element by element
+          f.fill(0, a.outAdjs >> 2, (this.outAdjAt(g, C, 0) >> 2));
+          for (let j = 0; j < g.members.length; j++) {
+            const m = g.members[j];
+            for (let t = 0; t < steps; t++) {
+              const at = (this.outAdjAt(g, j >> 2, t) >> 2) + (j & 3);
+              for (let k = 0; k < O; k++) f[at + k * LANES] = cotangents[(t * P + m) * O + k];
+            }
+          }
         }
         for (let c = 0; c < C; c++) {
           const lanes = Math.min(LANES, g.members.length - c * LANES);
@@ -653,7 +664,7 @@ export class CompiledPopulation implements PopulationModel {
           let adjOut = a.stateAdj[1];
           f.fill(0, (adjIn >> 2), (adjIn >> 2) + g.S * LANES);
           f.fill(0, (a.outAdj >> 2), (a.outAdj >> 2) + O * LANES);
-          if (g.bulk && a.taped && steps > 0) {
+          if (a.taped && steps > 0) {
             // every step of the chunk in one call, each area's step-t address a stride apart
             const k = g.kernel;
             const d = (at: (g: Group, c: number, t: number) => number): [number, number] => [at.call(this, g, c, 0), at.call(this, g, c, 1) - at.call(this, g, c, 0)];
