@@ -186,4 +186,14 @@ describe('prnn bench train --arch: a plugin family on its compiled step', () => 
     expect(json.paths.map((p: { path: string }) => p.path)).toEqual(['generic', 'compiled']);
     for (const p of json.paths) expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
   });
+  it('--maze track trains it on the Track maze (FC\'s wasm-simd rate can be measured in the same run)', () => {
+    const cwd = project({ 'prnn.config.json': config(['@prnn/plugin-gru']) });
+    const r = runCli(['bench', 'train', '--maze', 'track', '--arch', 'gru', '--path', 'compiled', '--population', '4', '--seconds', '0.3', '--repeats', '1', '--warmup', '0', '--no-compare', '--json'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ arch: 'gru', population: 4, path: 'compiled', maze: 'track' });
+    const bad = runCli(['bench', 'train', '--maze', 'bogus'], { cwd });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('Error: Expected --maze=bogus to be one of: general, track, h');
+  });
 });

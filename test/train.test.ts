@@ -142,7 +142,7 @@ describe('prnn train', () => {
 });
 
 const BENCH_KEYS = [
-  'arch', 'backend', 'memory', 'memory256', 'netEpisodesPerSecond', 'netEpisodesPerSecondPerCore', 'path', 'paths', 'population', 'reference', 'roofline',
+  'arch', 'backend', 'maze', 'memory', 'memory256', 'netEpisodesPerSecond', 'netEpisodesPerSecondPerCore', 'path', 'paths', 'population', 'reference', 'roofline',
   'speedup', 'tried', 'workers',
 ];
 

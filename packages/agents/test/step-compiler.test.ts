@@ -15,6 +15,8 @@ import { CompiledPopulation } from '../src/compiler/compiled-population.js';
 import { COMPILE_CACHE_ENV, clearCompileMemoryCache, compilerStats } from '../src/compiler/compile.js';
 import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
 import { compiledPopulationKernel } from '../src/compiler/kernel.js';
+import { OP, ProgramBuilder } from '../src/compiler/program.js';
+import { compileStep } from '../src/compiler/compile.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
@@ -39,6 +41,12 @@ describe('the step compiler: a family step compiled to a population kernel with 
       expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 1), 2.0);
     }
   });
+  it('9-pathway fc only, P = 6 (one layout: rows move to and from lanes in the kernel): forward and VJP equal the generic tfjs path on both engines', () => {
+    const members = nine(['fc', 'fc', 'fc', 'fc', 'fc', 'fc'], 30);
+    for (const engine of ['interpreter', 'wasm-simd'] as const) {
+      expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 2), 2.0);
+    }
+  });
 });
 
 describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () => {
@@ -59,6 +67,60 @@ describe('families defined by their step: lowrank-r1/r2, GRU, masked RNN', () =>
     const { maskedRnnDefinition } = await import('@prnn/plugin-masked-rnn');
     const members = ['masked-ring1', 'masked-ring2-dale', 'masked-ring1'].map((s, n) => ({ arch: maskedRnnDefinition.resolve(s, sizes)!, seed: n }));
     for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(maskedRnnDefinition, members, 2, engine, Rng.derive(9, 2), 1.0);
+  });
+});
+
+describe('log and gather', () => {
+  // a family whose step permutes its state with tf.gather (constant int32 indices) and takes a log
+  const logGatherFamily: ArchitectureDefinition = {
+    family: 'log-gather-test',
+    description: 'tanh RNN with a gathered (permuted) state and log-sigmoid outputs',
+    list: () => [],
+    resolve: () => undefined,
+    parameters: (arch, { inputs, outputs }) => ({ w_in: [inputs, arch.hidden], w_out: [arch.hidden, outputs] }),
+    init: (arch, { inputs, outputs }) => ({
+      w_in: Float32Array.from({ length: inputs * arch.hidden }, (_, i) => ((i % 7) - 3) / 5),
+      w_out: Float32Array.from({ length: arch.hidden * outputs }, (_, i) => ((i % 5) - 2) / 3),
+    }),
+    stateSize: (arch) => arch.hidden,
+    step: (p, h, obs, noise) => {
+      const perm = tf.tensor1d([2, 0, 1, 1], 'int32');
+      const z = tf.add(tf.matMul(obs, p.w_in as tf.Tensor3D), tf.slice(tf.gather(h, perm, 2), [0, 0, 0], [-1, -1, 3]));
+      const next = tf.tanh(z) as tf.Tensor3D;
+      const y = tf.log(tf.add(tf.sigmoid(tf.matMul(next, p.w_out as tf.Tensor3D)), 0.25));
+      return { output: tf.softmax(noise ? tf.add(y, noise) : y) as tf.Tensor3D, state: next };
+    },
+  };
+  const arch = { family: 'log-gather-test', name: 'lg', hidden: 3, parameters: 0 };
+
+  it('tf.log and tf.gather lower (no generic fallback), and the compiled forward and VJP equal tfjs autodiff on both engines', () => {
+    const program = lowerStep(logGatherFamily, { arch, shapes: { w_in: [8, 3], w_out: [3, 5] }, sizes: { channels: 2, inputs: 8, outputs: 5 }, stateSize: 3 });
+    expect(Array.from({ length: program.ops.length / 4 }, (_, k) => program.ops[4 * k])).toContain(OP.log);
+    const members = [0, 1, 2, 3, 4].map((seed) => ({ arch, seed }));
+    for (const engine of ['interpreter', 'wasm-simd'] as const) expectSameVjp(logGatherFamily, members, 2, engine, Rng.derive(12, 1), 1.0);
+  });
+
+  it('the emitted log: ln of positive floats within float32 rounding of Math.log, and its special values', () => {
+    const xs = [1e-30, 1e-5, 0.1, 0.5, 0.70710677, 0.9999, 1, 1.0001, 1.41421354, 1.5, 2, 3, 10, 12345.678, 3e30, 0, -0, -1, Infinity, Number.NaN];
+    // out = log(obs), one program over one obs value; four values per call in the lanes
+    const b = new ProgramBuilder({ params: 0, state: 0, obs: 1, noise: 1 });
+    const program = b.finish([b.unary(OP.log, 0)], []);
+    const kernel = compileStep(program, 'wasm-simd');
+    const at = Math.ceil(kernel.reserved / 16) * 16;
+    kernel.grow(at + 4096);
+    for (let k = 0; k < xs.length; k += 4) {
+      const f = kernel.view();
+      for (let l = 0; l < 4; l++) f[at / 4 + l] = xs[k + l] ?? 1;
+      kernel.forward(at, at, at, at + 16, at + 32, at + 48, at + 64);
+      for (let l = 0; l < 4 && k + l < xs.length; l++) {
+        const x = Math.fround(xs[k + l]);
+        const got = kernel.view()[at / 4 + 8 + l];
+        const want = Math.log(x);
+        if (Number.isNaN(want)) expect(got, `ln ${x}`).toBeNaN();
+        else if (!Number.isFinite(want)) expect(got, `ln ${x}`).toBe(want);
+        else expect(Math.abs(got - want), `ln ${x}`).toBeLessThanOrEqual(4e-7 * Math.max(Math.abs(want), 1e-4));
+      }
+    }
   });
 });
 

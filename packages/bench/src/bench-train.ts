@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type MazeKind } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import {
   GENERIC_PATH, TrainWorkerPool, benchTrainThread, checkWorkers, trainingPath,
@@ -45,6 +45,8 @@ export interface BenchTrainOptions {
   readonly reference?: ReferenceCodeFigures;
   /** The recorded peak rate of one core for the roofline (default: reference/peak-flops.json). */
   readonly peak?: PeakFlopsFigure;
+  /** Maze kind trained on, with its default task options (default `general`; the reference and roofline stay General FC's). */
+  readonly maze?: MazeKind;
 }
 
 /** The reference figure a rate is compared with (recorded, not measured here). */
@@ -103,6 +105,8 @@ export interface BenchTrainResult {
   readonly roofline: TrainRoofline;
   /** Every path registered for the family, in registry order (empty with comparePaths false). */
   readonly paths: readonly PathRate[];
+  /** The maze kind trained on. */
+  readonly maze: MazeKind;
   /** Estimated memory at the measured population and at MEMORY_REPORT_POPULATION (undefined: no estimate). */
   readonly memory?: PopulationMemory;
   readonly memory256?: PopulationMemory;
@@ -159,7 +163,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const path = trainingPath(opts.architecture, opts.kernels, opts.path);
   const reference = trainReference(opts.reference);
   if (workers === 1) {
-    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds });
+    const r = await benchTrainThread(opts.architecture, opts.kernels, { population: opts.population, arch: opts.arch, path, seconds, repeats, warmupSeconds, maze: opts.maze });
     const measured = { ...r, netEpisodesPerSecond: r.netEpisodesPerSecondPerCore, path, workers, speedup: r.netEpisodesPerSecondPerCore / reference.episodesPerSecond };
     return withFigures(opts, measured, reference, { seconds, repeats, warmupSeconds });
   }
@@ -176,6 +180,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
       seconds,
       repeats,
       warmupSeconds,
+      maze: opts.maze,
     };
     const threads = await Promise.all(Array.from({ length: workers }, () => pool.call<BenchTrainThreadResult>('benchTrainInWorker', request)));
     // the population size whose rate summed over the threads is highest
@@ -201,7 +206,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   return withFigures(opts, measured, reference, { seconds, repeats, warmupSeconds });
 }
 
-type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'>;
+type Measured = Omit<BenchTrainResult, 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256' | 'maze'>;
 
 /**
  * Adds the recorded reference, the roofline, each registered path's rate at the chosen population (measured
@@ -223,12 +228,13 @@ async function withFigures(
       const rate =
         name === r.path && r.workers === 1
           ? r.netEpisodesPerSecondPerCore
-          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length })).netEpisodesPerSecondPerCore;
+          : (await benchTrainThread(opts.architecture, opts.kernels, { ...budget, population: r.population, arch: opts.arch, path: name, seconds: budget.seconds / names.length, maze: opts.maze })).netEpisodesPerSecondPerCore;
       paths.push({ path: name, population: r.population, netEpisodesPerSecondPerCore: rate, speedup: rate / reference.episodesPerSecond });
     }
   }
   return {
     ...r,
+    maze: opts.maze ?? 'general',
     reference,
     roofline: trainRoofline(r.netEpisodesPerSecondPerCore, fc, task.channels, task.steps, opts.peak),
     paths,

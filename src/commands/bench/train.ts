@@ -9,7 +9,7 @@ import { workersFlag } from '../../cli/workers-flag.js';
 
 export type BenchTrainOutput = Pick<
   BenchTrainResult,
-  'netEpisodesPerSecondPerCore' | 'netEpisodesPerSecond' | 'population' | 'arch' | 'backend' | 'path' | 'workers' | 'tried' | 'speedup' | 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256'
+  'netEpisodesPerSecondPerCore' | 'netEpisodesPerSecond' | 'population' | 'arch' | 'backend' | 'path' | 'workers' | 'tried' | 'speedup' | 'reference' | 'roofline' | 'paths' | 'memory' | 'memory256' | 'maze'
 >;
 
 const MB = 1024 * 1024;
@@ -35,6 +35,7 @@ export default class BenchTrain extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path generic', description: 'The generic tfjs learning pass.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --arch lowrank-r2 --path compiled', description: 'A plugin family\'s network on its compiled step (the plugin named in prnn.config.json).' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path fused', description: 'The JavaScript fused kernel instead of WebAssembly SIMD.' },
+    { command: '<%= config.bin %> <%= command.id %> --population 128 --maze track --arch gru --path compiled', description: 'A plugin family\'s network on the Track maze.' },
   ];
 
   static override enableJsonFlag = true;
@@ -49,13 +50,14 @@ export default class BenchTrain extends BaseCommand {
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
     arch: Flags.string({ description: 'Network to measure instead of FC (H = 8), any family\'s member, e.g. lowrank-r2 from a plugin (family:spec when two families claim it).' }),
     compare: Flags.boolean({ description: 'Also measure every path registered for the family at the chosen population.', default: true, allowNo: true }),
+    maze: Flags.option({ options: ['general', 'track', 'h'] as const, default: 'general' as const, description: 'Maze kind trained on, with its default task options (the reference and roofline stay General FC\'s).' })(),
   };
 
   async run(): Promise<BenchTrainOutput> {
     const { flags } = await this.parse(BenchTrain);
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const arch = flags.arch === undefined ? undefined : withFlag('--arch', 'arch', () => registry.resolveArch(flags.arch!, { channels: resolveTaskOptions('general', {}).channels, hidden: 8 }));
+    const arch = flags.arch === undefined ? undefined : withFlag('--arch', 'arch', () => registry.resolveArch(flags.arch!, { channels: resolveTaskOptions(flags.maze, {}).channels, hidden: 8 }));
     const family = arch?.family ?? 'nine-pathway';
     const architecture = registry.architecture(family);
     const kernels = registry.kernels(family);
@@ -70,6 +72,7 @@ export default class BenchTrain extends BaseCommand {
       workers: flags.workers,
       warmupSeconds: flags.warmup,
       comparePaths: flags.compare,
+      maze: flags.maze,
       cwd: process.cwd(),
     });
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -110,6 +113,7 @@ export default class BenchTrain extends BaseCommand {
       paths: r.paths,
       memory: r.memory,
       memory256: r.memory256,
+      maze: r.maze,
     };
   }
 }

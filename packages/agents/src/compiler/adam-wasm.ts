@@ -49,6 +49,45 @@ function adamModule(): Uint8Array {
   const f32load = () => b.push(0x2a, 2, 0);
   const f32store = () => b.push(0x38, 2, 0);
   const [add, mul, geu] = [0x6a, 0x6c, 0x4f];
+  // i32 local 26 nv (the elements per network done four at a time); v128 locals 27 … 38
+  const nv = 26;
+  const [vc, vgj, vmj, vvj, vb1, vb2, vomb1, vomb2, va1, va2, veps, vlr] = [27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38];
+  const [VADD, VMUL, VDIV, VSQRT] = [228, 230, 231, 227];
+  const simd = (op: number): void => {
+    b.push(0xfd);
+    u32(b, op);
+  };
+  const vload = (): void => {
+    simd(0);
+    b.push(4, 0);
+  };
+  const vstore = (): void => {
+    simd(11);
+    b.push(4, 0);
+  };
+  const vsplat = (from: number, to: number): void => {
+    get(from);
+    simd(19);
+    set(to);
+  };
+  /** for (counter = (fromStart ? 0 : counter); counter < limit; counter += step) */
+  const loopFrom = (counter: number, limit: number, step: number, body: () => void, fromStart = false): void => {
+    if (fromStart) {
+      i32c(0);
+      set(counter);
+    }
+    b.push(0x02, 0x40, 0x03, 0x40);
+    get(counter);
+    get(limit);
+    b.push(geu, 0x0d, 1);
+    body();
+    get(counter);
+    i32c(step);
+    b.push(add);
+    set(counter);
+    b.push(0x0c, 0, 0x0b, 0x0b);
+  };
+  for (const [from, to] of [[4, vb1], [5, vb2], [6, vomb1], [7, vomb2], [8, va1], [9, va2], [10, veps], [11, vlr]]) vsplat(from, to);
   const [fadd, fmul, fdiv, fsqrt] = [0x92, 0x94, 0x95, 0x91];
   const loop = (counter: number, limit: number, body: () => void): void => {
     i32c(0);
@@ -82,7 +121,78 @@ function adamModule(): Uint8Array {
       b.push(mul, add);
       f32load();
       set(c);
-      loop(j, per, () => {
+      // four networks' elements at a time while four remain (the same float32 operations per lane), then one at a time
+      get(per);
+      i32c(3);
+      b.push(0x71 /* and */);
+      get(per);
+      b.push(0x73 /* xor: per & ~3 */);
+      set(nv);
+      vsplat(c, vc);
+      loopFrom(j, nv, 4, () => {
+        get(n);
+        get(per);
+        b.push(mul);
+        get(j);
+        b.push(add);
+        i32c(4);
+        b.push(mul);
+        set(o);
+        const at = (base: number) => {
+          get(base);
+          get(o);
+          b.push(add);
+        };
+        at(gr);
+        vload();
+        get(vc);
+        simd(VMUL);
+        set(vgj);
+        at(mm);
+        vload();
+        get(vb1);
+        simd(VMUL);
+        get(vgj);
+        get(vomb1);
+        simd(VMUL);
+        simd(VADD);
+        set(vmj);
+        at(vv);
+        vload();
+        get(vb2);
+        simd(VMUL);
+        get(vgj);
+        get(vgj);
+        simd(VMUL);
+        get(vomb2);
+        simd(VMUL);
+        simd(VADD);
+        set(vvj);
+        at(mm);
+        get(vmj);
+        vstore();
+        at(vv);
+        get(vvj);
+        vstore();
+        at(val);
+        get(vmj);
+        get(va1);
+        simd(VDIV);
+        get(vvj);
+        get(va2);
+        simd(VDIV);
+        simd(VSQRT);
+        get(veps);
+        simd(VADD);
+        simd(VDIV);
+        get(vlr);
+        simd(VMUL);
+        at(val);
+        vload();
+        simd(VADD);
+        vstore();
+      }, true);
+      loopFrom(j, per, 1, () => {
         // o ← (n·per + j)·4
         get(n);
         get(per);
@@ -148,19 +258,104 @@ function adamModule(): Uint8Array {
       });
     });
   });
-  const body = [2, 10, I32, 4, F32, ...b, 0x0b];
-  const code: number[] = [1];
+  const body = [4, 10, I32, 4, F32, 1, I32, 12, 0x7b, ...b, 0x0b];
+  const normsBody = [...normsFunction(), 0x0b];
+  const code: number[] = [2];
   u32(code, body.length);
   code.push(...body);
-  const type = [1, 0x60, 12, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0];
+  u32(code, normsBody.length);
+  code.push(...normsBody);
+  const type = [2, 0x60, 12, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, 0, 0x60, 4, I32, I32, I32, I32, 0];
   const imports = [1, 3, ...'env'.split('').map((ch) => ch.charCodeAt(0)), 6, ...'memory'.split('').map((ch) => ch.charCodeAt(0)), 0x02, 0x00, 0];
-  const exports = [1, 4, ...'adam'.split('').map((ch) => ch.charCodeAt(0)), 0x00, 0];
+  const exports = [2, 4, ...'adam'.split('').map((ch) => ch.charCodeAt(0)), 0x00, 0, 5, ...'norms'.split('').map((ch) => ch.charCodeAt(0)), 0x00, 1];
   const section = (id: number, content: number[]): number[] => {
     const out = [id];
     u32(out, content.length);
     return [...out, ...content];
   };
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, type), ...section(2, imports), ...section(3, [1, 0]), ...section(7, exports), ...section(10, code)]);
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...section(1, type), ...section(2, imports), ...section(3, [2, 0, 1]), ...section(7, exports), ...section(10, code)]);
+}
+
+/**
+ * norms(table, count, out, P) (locals and body, without the end): per network n the optimiser's squared
+ * gradient norm, out[n] += float32(Σ_j float64(float32(g_j²))) over each array's slice in table order (out
+ * zeroed by the caller), then out[n] = √out[n] in float32.
+ */
+function normsFunction(): number[] {
+  const [table, count, out, P, k, n, j, gr, per, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const sum = 10;
+  const x = 11;
+  const b: number[] = [3, 6, 0x7f, 1, 0x7c, 1, 0x7d];
+  const get = (i: number) => b.push(0x20, i);
+  const set = (i: number) => b.push(0x21, i);
+  const i32c = (v: number): void => {
+    b.push(0x41);
+    u32(b, v);
+  };
+  const loop = (counter: number, limit: number, body: () => void): void => {
+    i32c(0);
+    set(counter);
+    b.push(0x02, 0x40, 0x03, 0x40);
+    get(counter);
+    get(limit);
+    b.push(0x4f, 0x0d, 1);
+    body();
+    get(counter);
+    i32c(1);
+    b.push(0x6a);
+    set(counter);
+    b.push(0x0c, 0, 0x0b, 0x0b);
+  };
+  const outAt = (): void => {
+    get(out);
+    get(n);
+    i32c(4);
+    b.push(0x6c, 0x6a);
+  };
+  loop(k, count, () => {
+    get(table);
+    get(k);
+    i32c(20);
+    b.push(0x6c, 0x6a);
+    set(t);
+    get(t);
+    b.push(0x28, 2, 4);
+    set(gr);
+    get(t);
+    b.push(0x28, 2, 16);
+    set(per);
+    loop(n, P, () => {
+      b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
+      set(sum);
+      loop(j, per, () => {
+        get(gr);
+        get(n);
+        get(per);
+        b.push(0x6c);
+        get(j);
+        b.push(0x6a);
+        i32c(4);
+        b.push(0x6c, 0x6a, 0x2a, 2, 0); // f32.load
+        set(x);
+        get(sum);
+        get(x);
+        get(x);
+        b.push(0x94, 0xbb, 0xa0); // f32.mul, f64.promote_f32, f64.add
+        set(sum);
+      });
+      outAt();
+      outAt();
+      b.push(0x2a, 2, 0);
+      get(sum);
+      b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
+    });
+  });
+  loop(n, P, () => {
+    outAt();
+    outAt();
+    b.push(0x2a, 2, 0, 0x91, 0x38, 2, 0); // f32.sqrt
+  });
+  return b;
 }
 
 let compiled: object | null = null;
@@ -180,8 +375,9 @@ export function createAdamStore(lengths: readonly number[], population: number):
   const floats = lengths.reduce((s, l) => s + l, 0);
   const bytes = tableBytes + coefBytes + 16 * floats;
   const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
-  const { adam } = new wasm.Instance(compiled, { env: { memory } }).exports as {
+  const { adam, norms } = new wasm.Instance(compiled, { env: { memory } }).exports as {
     adam(table: number, count: number, coef: number, P: number, ...c: number[]): void;
+    norms(table: number, count: number, out: number, P: number): void;
   };
   const buffer = memory.buffer;
   const table = new Int32Array(buffer, 0, 5 * count);
@@ -204,6 +400,12 @@ export function createAdamStore(lengths: readonly number[], population: number):
       return { m: [...m], v: [...v] };
     },
     allocateGradients: () => [...grads],
+    gradientNorms(gradients, out) {
+      gradients.forEach((g, k) => g !== grads[k] && grads[k].set(g));
+      coefView.fill(0);
+      norms(0, count, coefAt, population);
+      out.set(coefView);
+    },
     step(gradients, mIn, vIn, coef, c: AdamConstants) {
       // arrays that are not this store's own are copied in (and the moments back out)
       gradients.forEach((g, k) => g !== grads[k] && grads[k].set(g));

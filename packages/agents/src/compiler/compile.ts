@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { programKey, type StepProgram } from './program.js';
-import { SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
+import { interpretedKernel, type StepKernel } from './step-kernel.js';
 import { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
 
 /** Which engine runs a compiled step: WebAssembly SIMD (the fast path) or the reference interpreter. */
@@ -100,12 +100,12 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
   const exp = instance.exports as {
     forward: (a: number, b: number, c: number, d: number, e: number, f: number, reg: number) => void;
     backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, reg: number) => void;
-  };
+  } & Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut' | 'forwardChunks' | 'backwardSteps'>;
   let view = new Float32Array(memory.buffer);
   return {
     engine: 'wasm-simd',
     reserved,
-    registerBytes: (p.ops.length / 4) * SLOT,
+    registerBytes: reserved,
     view: () => {
       if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
       return view;
@@ -116,5 +116,11 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
     },
     forward: exp.forward,
     backward: exp.backward,
+    forwardChunks: exp.forwardChunks,
+    backwardSteps: exp.backwardSteps,
+    lanesIn: exp.lanesIn,
+    lanesOut: exp.lanesOut,
+    paramsIn: exp.paramsIn,
+    paramsOut: exp.paramsOut,
   };
 }

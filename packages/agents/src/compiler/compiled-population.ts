@@ -53,8 +53,24 @@ interface Group {
   readonly runs: readonly { k: number; from: number; to: number; contiguous: boolean }[];
   readonly params: number;
   readonly grad: number;
+  /**
+   * When the group holds the whole population (one layout): rows of networks move to and from lanes in the
+   * kernel (lanesIn/lanesOut/paramsIn/paramsOut) from network-major copies of whole arrays, instead of
+   * element by element in JavaScript. Then `members` (int32 member indices), `paramTable` (per parameter
+   * scalar: its address in the staged arrays, the bytes between networks) and `paramStage` (the parameter
+   * arrays, back to back at `stageOffsets`) are fixed areas after the gradients.
+   */
+  readonly bulk: boolean;
+  readonly memberTable: number;
+  readonly paramTable: number;
+  readonly paramStage: number;
+  readonly stageOffsets: readonly number[];
+  /** Where the per-batch and per-episode areas start. */
+  readonly fixedEnd: number;
   /** Offsets of the per-batch and per-episode areas (laid out by `layout`). */
   area: Areas;
+  /** Float32 views of staging areas, remade when the memory grows or the layout changes. */
+  views: { buffer: ArrayBufferLike | null; q: Float32Array | null; seq: Float32Array | null; seqLength: number };
 }
 
 interface Areas {
@@ -76,6 +92,14 @@ interface Areas {
   out: number;
   outAdj: number;
   stateAdj: [number, number];
+  /** Bulk groups: network-major obs, noise and q of one batch step; the recorded episode's obs and noise ([T][P][·]); a [T][P][O] sequence (vjp outputs, then cotangents); dL/d(out) per (chunk, step). */
+  inObs: number;
+  inNoise: number;
+  outQ: number;
+  recObs: number;
+  recNoise: number;
+  seq: number;
+  outAdjs: number;
 }
 
 /**
@@ -181,11 +205,32 @@ export class CompiledPopulation implements PopulationModel {
       const chunks = Math.ceil(list.length / LANES);
       const params = kernel.reserved;
       const grad = params + chunks * NP * SLOT;
+      const bulk = list.length === members.length;
+      const memberTable = grad + chunks * NP * SLOT;
+      const paramTable = memberTable + Math.ceil(list.length / 4) * 16;
+      const paramStage = paramTable + Math.ceil(NP / 2) * 16;
+      const stageOffsets: number[] = [];
+      let stageEnd = paramStage;
+      for (const v of values) {
+        stageOffsets.push(stageEnd - paramStage);
+        stageEnd += Math.ceil(v.length / 4) * 16;
+      }
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
-        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0] },
+        bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd: bulk ? stageEnd : memberTable,
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0 },
+        views: { buffer: null, q: null, seq: null, seqLength: 0 },
       };
       this.layout(group, 1, 0);
+      if (bulk) {
+        const ints = new Int32Array(kernel.view().buffer);
+        list.forEach((m, j) => (ints[(memberTable >> 2) + j] = m));
+        for (let i = 0; i < NP; i++) {
+          const k = srcArray[i];
+          ints[(paramTable >> 2) + 2 * i] = paramStage + stageOffsets[k] + 4 * srcOffset[i];
+          ints[(paramTable >> 2) + 2 * i + 1] = 4 * this.padSize[k];
+        }
+      }
       return group;
     });
   }
@@ -204,7 +249,7 @@ export class CompiledPopulation implements PopulationModel {
     const { chunks: C, S } = g;
     const I = this.inputs;
     const O = this.outputs;
-    let at = g.grad + C * g.NP * SLOT;
+    let at = g.fixedEnd;
     const take = (slots: number): number => {
       const r = at;
       at += slots * SLOT;
@@ -231,7 +276,23 @@ export class CompiledPopulation implements PopulationModel {
       out: take(O),
       outAdj: take(O),
       stateAdj: [take(S), take(S)],
+      inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0,
     };
+    if (g.bulk) {
+      const P = this.population;
+      const a = g.area;
+      // network-major areas in floats, rounded up to whole slots
+      const floats = (n: number): number => take(Math.ceil(n / LANES));
+      a.inObs = floats(P * B * I);
+      a.inNoise = floats(P * B * O);
+      a.outQ = floats(P * B * O);
+      a.recObs = floats(T * P * I);
+      a.recNoise = floats(T * P * O);
+      a.seq = floats(T * P * O);
+    }
+    // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
+    g.area.outAdjs = take(C * T * O);
+    g.views.buffer = null;
     g.kernel.grow(at);
   }
 
@@ -251,6 +312,30 @@ export class CompiledPopulation implements PopulationModel {
   }
   private regAt(g: Group, c: number, t: number): number {
     return g.area.taped ? g.area.tape + (c * g.area.steps + t) * g.kernel.registerBytes : g.area.tape;
+  }
+
+  private outAdjAt(g: Group, c: number, t: number): number {
+    return g.area.outAdjs + (c * g.area.steps + t) * this.outputs * SLOT;
+  }
+
+  /** A bulk group's float32 view of its q area (P·batch·O) or its sequence area (`length` floats), cached. */
+  private stageView(g: Group, which: 'q' | 'seq', length: number): Float32Array {
+    const v = g.views;
+    const buffer = g.kernel.view().buffer;
+    if (v.buffer !== buffer) {
+      v.buffer = buffer;
+      v.q = null;
+      v.seq = null;
+    }
+    if (which === 'q') {
+      if (!v.q || v.q.length !== length) v.q = new Float32Array(buffer, g.area.outQ, length);
+      return v.q;
+    }
+    if (!v.seq || v.seqLength !== length) {
+      v.seq = new Float32Array(buffer, g.area.seq, length);
+      v.seqLength = length;
+    }
+    return v.seq;
   }
 
   // Where a rollout step of chunk c, environment b reads and writes: the recorded episode at step t, or the
@@ -277,13 +362,18 @@ export class CompiledPopulation implements PopulationModel {
       const f = g.kernel.view();
       const members = g.members;
       // spare lanes of the last chunk hold zeros
-      if (members.length % LANES !== 0) f.fill(0, g.params / 4 + (g.chunks - 1) * g.NP * LANES, (g.params + g.chunks * g.NP * SLOT) / 4);
+      if (members.length % LANES !== 0) f.fill(0, (g.params >> 2) + (g.chunks - 1) * g.NP * LANES, ((g.params + g.chunks * g.NP * SLOT) >> 2));
+      if (g.bulk) {
+        values.forEach((v, k) => f.set(v, (g.paramStage + g.stageOffsets[k]) >> 2));
+        g.kernel.paramsIn(g.params, g.NP * SLOT, g.memberTable, members.length, g.NP, g.paramTable);
+        continue;
+      }
       const off = g.srcOffset;
       for (const { k, from, to, contiguous } of g.runs) {
         const v = values[k];
         const ps = this.padSize[k];
         for (let j = 0; j < members.length; j++) {
-          const at = g.params / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+          const at = (g.params >> 2) + (j >> 2) * g.NP * LANES + (j & 3);
           const src = members[j] * ps;
           if (contiguous) {
             for (let i = from, x = src, y = at + from * LANES; i < to; i++, x++, y += LANES) f[y] = v[x];
@@ -305,8 +395,8 @@ export class CompiledPopulation implements PopulationModel {
       this.layout(g, batch, 0);
       const f = g.kernel.view();
       const n = g.chunks * batch * g.S * LANES;
-      f.fill(0, g.area.inferState[0] / 4, g.area.inferState[0] / 4 + n);
-      if (batch === 1) for (let c = 0; c < g.chunks; c++) f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
+      f.fill(0, (g.area.inferState[0] >> 2), (g.area.inferState[0] >> 2) + n);
+      if (batch === 1) for (let c = 0; c < g.chunks; c++) f.fill(0, (this.stateAt(g, c, 0) >> 2), (this.stateAt(g, c, 0) >> 2) + g.S * LANES);
     }
     // at batch 1 the rollout is recorded where vjp.forward would compute it (while the tape fits)
     this.rollout = batch === 1 && this.groups.every((g) => g.area.taped || g.area.steps === 0) ? { steps: 0, version: this.version } : null;
@@ -320,8 +410,8 @@ export class CompiledPopulation implements PopulationModel {
     for (const g of this.groups) {
       const f = g.kernel.view();
       for (let c = 0; c < g.chunks; c++) {
-        const from = this.stateAt(g, c, r.steps) / 4;
-        f.copyWithin((g.area.inferState[this.current] + c * g.S * SLOT) / 4, from, from + g.S * LANES);
+        const from = (this.stateAt(g, c, r.steps) >> 2);
+        f.copyWithin(((g.area.inferState[this.current] + c * g.S * SLOT) >> 2), from, from + g.S * LANES);
       }
     }
   }
@@ -353,43 +443,66 @@ export class CompiledPopulation implements PopulationModel {
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           // lanes past the last network read zeros; without noise every lane does
-          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4;
-          const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4;
+          const ob = (this.stepObs(g, intoEpisode, t, c, b) >> 2);
+          const ub = (this.stepNoise(g, intoEpisode, t, c, b) >> 2);
           if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, ob, ob + I * LANES);
           if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, ub, ub + O * LANES);
         }
       }
-      for (let j = 0; j < G; j++) {
+      if (g.bulk) {
+        // the whole obs (and noise) network-major into the kernel's memory (kept per step while recording), then into lanes
+        const obsAt = intoEpisode ? a.recObs + t * P * I * 4 : a.inObs;
+        const noiseAt = intoEpisode ? a.recNoise + t * P * O * 4 : a.inNoise;
+        f.set(obs, obsAt >> 2);
+        if (noise) f.set(noise, noiseAt >> 2);
+        else if (intoEpisode) f.fill(0, noiseAt >> 2, (noiseAt >> 2) + P * O);
+        for (let b = 0; b < B; b++) {
+          const ob = this.stepObs(g, intoEpisode, t, 0, b);
+          kernel.lanesIn(ob, this.stepObs(g, intoEpisode, t, 1, b) - ob, obsAt + b * I * 4, B * I * 4, I, g.memberTable, G);
+          if (!noise) continue;
+          const ub = this.stepNoise(g, intoEpisode, t, 0, b);
+          kernel.lanesIn(ub, this.stepNoise(g, intoEpisode, t, 1, b) - ub, noiseAt + b * O * 4, B * O * 4, O, g.memberTable, G);
+        }
+      }
+      for (let j = 0; j < (g.bulk ? 0 : G); j++) {
         const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const ob = this.stepObs(g, intoEpisode, t, c, b) / 4 + l;
+          const ob = (this.stepObs(g, intoEpisode, t, c, b) >> 2) + l;
           const src = (n * B + b) * I;
           for (let x = 0; x < I; x++) f[ob + x * LANES] = obs[src + x];
           if (noise) {
-            const ub = this.stepNoise(g, intoEpisode, t, c, b) / 4 + l;
+            const ub = (this.stepNoise(g, intoEpisode, t, c, b) >> 2) + l;
             const us = (n * B + b) * O;
             for (let k = 0; k < O; k++) f[ub + k * LANES] = noise[us + k];
           }
         }
       }
-      const stride = g.NP * SLOT;
-      for (let c = 0; c < g.chunks; c++) {
-        for (let b = 0; b < B; b++) {
-          const cb = c * B + b;
-          const from = recording ? this.stateAt(g, c, t) : a.inferState[cur] + cb * g.S * SLOT;
-          const to = intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + cb * g.S * SLOT;
-          const reg = intoEpisode ? this.regAt(g, c, t) : a.inferReg;
-          kernel.forward(g.params + c * stride, from, this.stepObs(g, intoEpisode, t, c, b), this.stepNoise(g, intoEpisode, t, c, b), this.stepOut(g, intoEpisode, t, c, b), to, reg);
-        }
+      // every chunk of environment b in one call: each area's address at chunk 0 and its stride between chunks
+      const stateFrom = (c: number, b: number): number => (recording ? this.stateAt(g, c, t) : a.inferState[cur] + (c * B + b) * g.S * SLOT);
+      const stateTo = (c: number, b: number): number => (intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + (c * B + b) * g.S * SLOT);
+      const regOf = (c: number): number => (intoEpisode ? this.regAt(g, c, t) : a.inferReg);
+      for (let b = 0; b < B; b++) {
+        const [s0, n0, o0, u0, q0] = [stateFrom(0, b), stateTo(0, b), this.stepObs(g, intoEpisode, t, 0, b), this.stepNoise(g, intoEpisode, t, 0, b), this.stepOut(g, intoEpisode, t, 0, b)];
+        kernel.forwardChunks(
+          g.chunks, g.params, g.NP * SLOT, s0, stateFrom(1, b) - s0, o0, this.stepObs(g, intoEpisode, t, 1, b) - o0, u0, this.stepNoise(g, intoEpisode, t, 1, b) - u0,
+          q0, this.stepOut(g, intoEpisode, t, 1, b) - q0, n0, stateTo(1, b) - n0, regOf(0), regOf(1) - regOf(0),
+        );
       }
-      for (let j = 0; j < G; j++) {
+      if (g.bulk) {
+        for (let b = 0; b < B; b++) {
+          const at = this.stepOut(g, intoEpisode, t, 0, b);
+          kernel.lanesOut(at, this.stepOut(g, intoEpisode, t, 1, b) - at, a.outQ + b * O * 4, B * O * 4, O, g.memberTable, G);
+        }
+        q.set(this.stageView(g, 'q', P * B * O));
+      }
+      for (let j = 0; j < (g.bulk ? 0 : G); j++) {
         const n = members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let b = 0; b < B; b++) {
-          const src = this.stepOut(g, intoEpisode, t, c, b) / 4 + l;
+          const src = (this.stepOut(g, intoEpisode, t, c, b) >> 2) + l;
           const dst = (n * B + b) * O;
           for (let k = 0; k < O; k++) q[dst + k] = f[src + k * LANES];
         }
@@ -411,16 +524,23 @@ export class CompiledPopulation implements PopulationModel {
     if (!r || r.version !== this.version || r.steps < steps) return false;
     const { population: P, inputs: I, outputs: O } = this;
     for (const g of this.groups) {
+      if (g.bulk) {
+        // the rollout kept each step's obs and noise as given: compare the bits
+        const buffer = g.kernel.view().buffer;
+        const same = (at: number, x: Float32Array, n: number): boolean => Buffer.compare(Buffer.from(buffer, at, 4 * n), Buffer.from(x.buffer, x.byteOffset, 4 * n)) === 0;
+        if (!same(g.area.recObs, episode.obs, steps * P * I) || !same(g.area.recNoise, episode.tieNoise, steps * P * O)) return false;
+        continue;
+      }
       const f = g.kernel.view();
       for (let j = 0; j < g.members.length; j++) {
         const m = g.members[j];
         const c = j >> 2;
         const l = j & 3;
         for (let t = 0; t < steps; t++) {
-          const ob = this.obsAt(g, c, t) / 4 + l;
+          const ob = (this.obsAt(g, c, t) >> 2) + l;
           const src = (t * P + m) * I;
           for (let x = 0; x < I; x++) if (!Object.is(f[ob + x * LANES], episode.obs[src + x])) return false;
-          const ub = this.noiseAt(g, c, t) / 4 + l;
+          const ub = (this.noiseAt(g, c, t) >> 2) + l;
           const us = (t * P + m) * O;
           for (let k = 0; k < O; k++) if (!Object.is(f[ub + k * LANES], episode.tieNoise[us + k])) return false;
         }
@@ -454,19 +574,30 @@ export class CompiledPopulation implements PopulationModel {
         if (!reuse) {
           // lane-interleave the episode; states[c][0] = 0
           for (let c = 0; c < C; c++) {
-            f.fill(0, this.obsAt(g, c, 0) / 4, this.obsAt(g, c, steps) / 4);
-            f.fill(0, this.noiseAt(g, c, 0) / 4, this.noiseAt(g, c, steps) / 4);
-            f.fill(0, this.stateAt(g, c, 0) / 4, this.stateAt(g, c, 0) / 4 + g.S * LANES);
+            f.fill(0, (this.obsAt(g, c, 0) >> 2), (this.obsAt(g, c, steps) >> 2));
+            f.fill(0, (this.noiseAt(g, c, 0) >> 2), (this.noiseAt(g, c, steps) >> 2));
+            f.fill(0, (this.stateAt(g, c, 0) >> 2), (this.stateAt(g, c, 0) >> 2) + g.S * LANES);
           }
-          for (let j = 0; j < g.members.length; j++) {
+          if (g.bulk) {
+            const a = g.area;
+            f.set(episode.obs.subarray(0, steps * P * I), a.recObs >> 2);
+            f.set(episode.tieNoise.subarray(0, steps * P * O), a.recNoise >> 2);
+            for (let t = 0; t < steps; t++) {
+              const ob = this.obsAt(g, 0, t);
+              g.kernel.lanesIn(ob, this.obsAt(g, 1, t) - ob, a.recObs + t * P * I * 4, I * 4, I, g.memberTable, g.members.length);
+              const ub = this.noiseAt(g, 0, t);
+              g.kernel.lanesIn(ub, this.noiseAt(g, 1, t) - ub, a.recNoise + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
+            }
+          }
+          for (let j = 0; j < (g.bulk ? 0 : g.members.length); j++) {
             const m = g.members[j];
             const c = j >> 2;
             const l = j & 3;
             for (let t = 0; t < steps; t++) {
-              const ob = this.obsAt(g, c, t) / 4 + l;
+              const ob = (this.obsAt(g, c, t) >> 2) + l;
               const src = (t * P + m) * I;
               for (let x = 0; x < I; x++) f[ob + x * LANES] = episode.obs[src + x];
-              const ub = this.noiseAt(g, c, t) / 4 + l;
+              const ub = (this.noiseAt(g, c, t) >> 2) + l;
               const us = (t * P + m) * O;
               for (let k = 0; k < O; k++) f[ub + k * LANES] = episode.tieNoise[us + k];
             }
@@ -477,11 +608,18 @@ export class CompiledPopulation implements PopulationModel {
           for (let t = 0; t < steps; t++) {
             const out = this.outsAt(g, c, t);
             if (!reuse) g.kernel.forward(g.params + c * g.NP * SLOT, this.stateAt(g, c, t), this.obsAt(g, c, t), this.noiseAt(g, c, t), out, this.stateAt(g, c, t + 1), this.regAt(g, c, t));
-            for (let l = 0; l < lanes; l++) {
+            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[out / 4 + k * LANES + l];
+              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[(out >> 2) + k * LANES + l];
             }
           }
+        }
+        if (g.bulk) {
+          for (let t = 0; t < steps; t++) {
+            const out = this.outsAt(g, 0, t);
+            g.kernel.lanesOut(out, this.outsAt(g, 1, t) - out, g.area.seq + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
+          }
+          outputs.set(this.stageView(g, 'seq', steps * P * O));
         }
       }
       this.vjpSteps = steps;
@@ -504,17 +642,48 @@ export class CompiledPopulation implements PopulationModel {
         const a = g.area;
         const f = g.kernel.view();
         const C = g.chunks;
-        f.fill(0, g.grad / 4, (g.grad + C * g.NP * SLOT) / 4);
+        f.fill(0, (g.grad >> 2), ((g.grad + C * g.NP * SLOT) >> 2));
+        if (g.bulk) {
+          // the cotangents network-major into the kernel's memory, then into lanes for every (chunk, step)
+          f.set(cotangents.subarray(0, n), a.seq >> 2);
+          f.fill(0, a.outAdjs >> 2, (this.outAdjAt(g, C, 0) >> 2));
+          for (let t = 0; t < steps; t++) {
+            const at = this.outAdjAt(g, 0, t);
+            g.kernel.lanesIn(at, this.outAdjAt(g, 1, t) - at, a.seq + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
+          }
+        } else if (a.taped) {
+          // a group of a mixed population: the cotangents into lanes element by element
+          f.fill(0, a.outAdjs >> 2, (this.outAdjAt(g, C, 0) >> 2));
+          for (let j = 0; j < g.members.length; j++) {
+            const m = g.members[j];
+            for (let t = 0; t < steps; t++) {
+              const at = (this.outAdjAt(g, j >> 2, t) >> 2) + (j & 3);
+              for (let k = 0; k < O; k++) f[at + k * LANES] = cotangents[(t * P + m) * O + k];
+            }
+          }
+        }
         for (let c = 0; c < C; c++) {
           const lanes = Math.min(LANES, g.members.length - c * LANES);
           let adjIn = a.stateAdj[0];
           let adjOut = a.stateAdj[1];
-          f.fill(0, adjIn / 4, adjIn / 4 + g.S * LANES);
-          f.fill(0, a.outAdj / 4, a.outAdj / 4 + O * LANES);
+          f.fill(0, (adjIn >> 2), (adjIn >> 2) + g.S * LANES);
+          f.fill(0, (a.outAdj >> 2), (a.outAdj >> 2) + O * LANES);
+          if (a.taped && steps > 0) {
+            // every step of the chunk in one call, each area's step-t address a stride apart
+            const k = g.kernel;
+            const d = (at: (g: Group, c: number, t: number) => number): [number, number] => [at.call(this, g, c, 0), at.call(this, g, c, 1) - at.call(this, g, c, 0)];
+            const [s0, ds] = d(this.stateAt);
+            const [o0, dob] = d(this.obsAt);
+            const [u0, du] = d(this.noiseAt);
+            const [q0, dq] = d(this.outAdjAt);
+            const [r0, dr] = d(this.regAt);
+            k.backwardSteps(steps, g.params + c * g.NP * SLOT, s0, ds, o0, dob, u0, du, q0, dq, adjIn, adjOut, g.grad + c * g.NP * SLOT, r0, dr);
+            continue;
+          }
           for (let t = steps - 1; t >= 0; t--) {
-            for (let l = 0; l < lanes; l++) {
+            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
+              for (let k = 0; k < O; k++) f[(a.outAdj >> 2) + k * LANES + l] = cotangents[(t * P + m) * O + k];
             }
             const params = g.params + c * g.NP * SLOT;
             const state = this.stateAt(g, c, t);
@@ -523,9 +692,17 @@ export class CompiledPopulation implements PopulationModel {
             const reg = this.regAt(g, c, t);
             // without a tape, recompute the step (it rewrites the same next state)
             if (!a.taped) g.kernel.forward(params, state, obs, noise, a.out, this.stateAt(g, c, t + 1), reg);
-            g.kernel.backward(params, state, obs, noise, a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
+            g.kernel.backward(params, state, obs, noise, g.bulk ? this.outAdjAt(g, c, t) : a.outAdj, adjIn, adjOut, g.grad + c * g.NP * SLOT, reg);
             [adjIn, adjOut] = [adjOut, adjIn];
           }
+        }
+        if (g.bulk) {
+          // lanes into the staged arrays (zero where no network's parameter is), then out whole
+          f.fill(0, g.paramStage >> 2, g.fixedEnd >> 2);
+          g.kernel.paramsOut(g.grad, g.NP * SLOT, g.memberTable, g.members.length, g.NP, g.paramTable);
+          const buffer = g.kernel.view().buffer;
+          gradients.forEach((out, k) => out.set(new Float32Array(buffer, g.paramStage + g.stageOffsets[k], out.length)));
+          continue;
         }
         const off = g.srcOffset;
         const members = g.members;
@@ -533,7 +710,7 @@ export class CompiledPopulation implements PopulationModel {
           const out = gradients[k];
           const ps = this.padSize[k];
           for (let j = 0; j < members.length; j++) {
-            const at = g.grad / 4 + (j >> 2) * g.NP * LANES + (j & 3);
+            const at = (g.grad >> 2) + (j >> 2) * g.NP * LANES + (j & 3);
             const dst = members[j] * ps;
             for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
           }

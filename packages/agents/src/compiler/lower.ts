@@ -11,7 +11,8 @@ import { OP, ProgramBuilder, type StepProgram } from './program.js';
  * Kernels the compiler knows (tfjs names): BatchMatMul (transposeA/B, broadcast batch axes), Add, AddV2,
  * Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference (all with numpy broadcasting), AddN, Neg,
  * Square, Tanh, Sigmoid, Relu, Exp, Abs, Sqrt, Softmax, Sum, Max (reductions), Concat, SplitV, Slice,
- * Reshape, Transpose, Pack, Unpack, Identity, Cast (float32), OnesLike, ZerosLike, Fill. Any other kernel
+ * Reshape, Transpose, Pack, Unpack, Identity, Cast (float32), OnesLike, ZerosLike, Fill, Log, GatherV2 (constant
+ * int32 indices, batchDims 0: an index remap). Any other kernel
  * makes the family fall back to the generic path.
  */
 
@@ -19,7 +20,7 @@ import { OP, ProgramBuilder, type StepProgram } from './program.js';
 export const COMPILED_KERNELS: readonly string[] = [
   'BatchMatMul', 'Add', 'AddV2', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'AddN',
   'Neg', 'Square', 'Tanh', 'Sigmoid', 'Relu', 'Exp', 'Abs', 'Sqrt', 'Softmax', 'Sum', 'Max', 'Concat', 'SplitV',
-  'Slice', 'Reshape', 'Transpose', 'Pack', 'Unpack', 'Identity', 'Cast', 'OnesLike', 'ZerosLike', 'Fill',
+  'Slice', 'Reshape', 'Transpose', 'Pack', 'Unpack', 'Identity', 'Cast', 'OnesLike', 'ZerosLike', 'Fill', 'Log', 'GatherV2',
 ];
 
 /** A step that uses kernels the compiler does not know. */
@@ -36,6 +37,8 @@ export class UnsupportedStepError extends Error {
 interface Value {
   readonly shape: readonly number[];
   readonly refs: Int32Array;
+  /** A constant int32 input's values (then refs is empty): only gather indices read it. */
+  readonly ints?: Int32Array;
 }
 
 function size(shape: readonly number[]): number {
@@ -93,7 +96,7 @@ function axesOf(axis: unknown, rank: number): number[] {
 }
 
 const ELEMENTWISE: Record<string, number> = { Add: OP.add, AddV2: OP.add, Sub: OP.sub, Multiply: OP.mul, RealDiv: OP.div, Maximum: OP.max, Minimum: OP.min };
-const UNARY: Record<string, number> = { Neg: OP.neg, Tanh: OP.tanh, Sigmoid: OP.sigmoid, Relu: OP.relu, Exp: OP.exp, Abs: OP.abs, Sqrt: OP.sqrt };
+const UNARY: Record<string, number> = { Neg: OP.neg, Tanh: OP.tanh, Sigmoid: OP.sigmoid, Relu: OP.relu, Exp: OP.exp, Abs: OP.abs, Sqrt: OP.sqrt, Log: OP.log };
 
 /** The layout a program is lowered for: one network's parameter shapes (in order) and sizes. */
 export interface LoweringLayout {
@@ -141,6 +144,7 @@ export function lowerStep(def: ArchitectureDefinition, layout: LoweringLayout): 
       const ins: (Value | null)[] = r.inputs.map((t) => {
         const known = values.get(t.id);
         if (known) return known;
+        if (t.ints) return { shape: t.shape, refs: new Int32Array(0), ints: t.ints };
         if (!t.data) return null;
         return { shape: t.shape, refs: Int32Array.from(t.data, (v) => b.constant(v)) };
       });
@@ -174,6 +178,8 @@ function lowerable(kernel: string): boolean {
 function lowerKernel(b: ProgramBuilder, r: RecordedKernel, ins: Value[]): Value[] | null {
   const outShape = (k = 0): readonly number[] => r.outputs[k].shape;
   const x = ins[0];
+  if (r.kernel === 'GatherV2') return gather(x, ins[1], r, outShape());
+  if (ins.some((v) => v.ints)) return null;
   const binOp = ELEMENTWISE[r.kernel];
   if (binOp !== undefined || r.kernel === 'SquaredDifference') {
     const shape = outShape();
@@ -300,6 +306,21 @@ function lowerKernel(b: ProgramBuilder, r: RecordedKernel, ins: Value[]): Value[
     default:
       return null;
   }
+}
+
+/** tf.gather with constant indices (batchDims 0): out[o, q, i] = x[o, indices[q], i], an index remap. */
+function gather(x: Value, indices: Value, r: RecordedKernel, shape: readonly number[]): Value[] | null {
+  const idx = indices.ints;
+  if (!idx || x.ints || Number(r.attrs.batchDims ?? 0) !== 0) return null;
+  const axis = axisOf(r.attrs.axis ?? 0, x.shape.length);
+  const n = x.shape[axis];
+  if (idx.some((i) => i < 0 || i >= n)) return null;
+  const outer = size(x.shape.slice(0, axis));
+  const inner = size(x.shape.slice(axis + 1));
+  const refs = new Int32Array(outer * idx.length * inner);
+  let at = 0;
+  for (let o = 0; o < outer; o++) for (const q of idx) for (let i = 0; i < inner; i++) refs[at++] = x.refs[(o * n + q) * inner + i];
+  return refs.length === size(shape) ? [{ shape, refs }] : null;
 }
 
 function sliceOf(x: Value, begin: readonly number[], shape: readonly number[]): Int32Array {

@@ -27,12 +27,14 @@ export const OP = {
   sqrt: 14,
   /** Identity in the forward pass, no gradient (the max that softmax subtracts). */
   stop: 15,
+  /** Natural logarithm. */
+  log: 16,
 } as const;
 /** Code of one step-program op (a value of {@link OP}). */
 export type OpCode = (typeof OP)[keyof typeof OP];
 
 /** Number of operands each op reads. */
-export const ARITY: readonly number[] = [0, 2, 2, 2, 2, 2, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1];
+export const ARITY: readonly number[] = [0, 2, 2, 2, 2, 2, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1];
 
 /** Sizes of the step's inputs: P parameter scalars, S state, I obs, O noise (= outputs). */
 export interface ProgramInputs {
@@ -78,6 +80,8 @@ function foldUnary(op: number, x: number): number {
       return Math.abs(x);
     case OP.sqrt:
       return f32(Math.sqrt(x));
+    case OP.log:
+      return f32(Math.log(x));
     default:
       return x;
   }

@@ -32,6 +32,67 @@ export interface StepKernel {
    * dL/d(state) to `stateAdjOut`.
    */
   backward(params: number, state: number, obs: number, noise: number, outAdj: number, stateAdjIn: number, stateAdjOut: number, grad: number, reg: number): void;
+  /**
+   * forward for `count` chunks: chunk i reads and writes at each pointer plus i times its stride (a d… argument).
+   */
+  forwardChunks(count: number, params: number, dParams: number, state: number, dState: number, obs: number, dObs: number, noise: number, dNoise: number, out: number, dOut: number, stateOut: number, dStateOut: number, reg: number, dReg: number): void;
+  /**
+   * backward over steps steps − 1 … 0 of one chunk: step t's state, obs, noise, outAdj and reg pointers are
+   * the given ones plus t times their strides; dL/d(state) goes from step to step through adjA and adjB
+   * (step steps − 1 reads adjA, writes adjB; they swap after every step).
+   */
+  backwardSteps(steps: number, params: number, state: number, dState: number, obs: number, dObs: number, noise: number, dNoise: number, outAdj: number, dOutAdj: number, adjA: number, adjB: number, grad: number, reg: number, dReg: number): void;
+  /**
+   * Rows into lanes: for network j < count (chunk j >> 2, lane j & 3) and x < n, slot x of the chunk's
+   * area at dst + (j >> 2)·chunkStride gets, in lane j & 3, the float32 at src + members[j]·rowStride + 4x
+   * (members: count int32 at byte `members`). Spare lanes are left as they are.
+   */
+  lanesIn(dst: number, chunkStride: number, src: number, rowStride: number, n: number, members: number, count: number): void;
+  /** The inverse of lanesIn: lane j & 3 of the chunk's slots into row members[j] at dst (rows rowStride apart). */
+  lanesOut(src: number, chunkStride: number, dst: number, rowStride: number, n: number, members: number, count: number): void;
+  /**
+   * Parameters into lanes: slot i < np of network j's chunk area (dst + (j >> 2)·chunkStride) gets, in lane
+   * j & 3, the float32 at table[2i] + members[j]·table[2i + 1] (table: 2·np int32 at byte `table`).
+   */
+  paramsIn(dst: number, chunkStride: number, members: number, count: number, np: number, table: number): void;
+  /** The inverse of paramsIn: lane j & 3 of slot i into table[2i] + members[j]·table[2i + 1]. */
+  paramsOut(src: number, chunkStride: number, members: number, count: number, np: number, table: number): void;
+}
+
+/** lanesIn/lanesOut/paramsIn/paramsOut of a kernel whose memory is `view()` (the interpreter's). */
+function laneCopies(view: () => Float32Array): Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut'> {
+  const ints = (): Int32Array => new Int32Array(view().buffer);
+  const lanes = (into: boolean, lanesAt: number, chunkStride: number, rows: number, rowStride: number, n: number, members: number, count: number): void => {
+    const f = view();
+    const m = ints();
+    for (let j = 0; j < count; j++) {
+      const d = (lanesAt + (j >> 2) * chunkStride + (j & 3) * 4) >> 2;
+      const s = (rows + m[(members >> 2) + j] * rowStride) >> 2;
+      for (let x = 0; x < n; x++) {
+        if (into) f[d + x * LANES] = f[s + x];
+        else f[s + x] = f[d + x * LANES];
+      }
+    }
+  };
+  const params = (into: boolean, lanesAt: number, chunkStride: number, members: number, count: number, np: number, table: number): void => {
+    const f = view();
+    const m = ints();
+    for (let j = 0; j < count; j++) {
+      const d = (lanesAt + (j >> 2) * chunkStride + (j & 3) * 4) >> 2;
+      const row = m[(members >> 2) + j];
+      for (let i = 0; i < np; i++) {
+        const s = (m[(table >> 2) + 2 * i] + row * m[(table >> 2) + 2 * i + 1]) >> 2;
+        if (into) f[d + i * LANES] = f[s];
+        else f[s] = f[d + i * LANES];
+      }
+    }
+  };
+  return {
+    lanesIn: (dst, cs, src, rs, n, members, count) => lanes(true, dst, cs, src, rs, n, members, count),
+    lanesOut: (src, cs, dst, rs, n, members, count) => lanes(false, src, cs, dst, rs, n, members, count),
+    paramsIn: (dst, cs, members, count, np, table) => params(true, dst, cs, members, count, np, table),
+    paramsOut: (src, cs, members, count, np, table) => params(false, src, cs, members, count, np, table),
+  };
 }
 
 /**
@@ -92,6 +153,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
           case OP.exp: v = Math.exp(x); break;
           case OP.abs: v = Math.abs(x); break;
           case OP.sqrt: v = Math.sqrt(x); break;
+          case OP.log: v = Math.log(x); break;
           default: v = x;
         }
         f[d + l] = v;
@@ -109,6 +171,16 @@ export function interpretedKernel(p: StepProgram): StepKernel {
     reserved,
     registerBytes: n * SLOT,
     view: () => f,
+    ...laneCopies(() => f),
+    backwardSteps(steps, params, state, dState, obs, dObs, noise, dNoise, outAdj, dOutAdj, adjA, adjB, grad, reg, dReg) {
+      for (let t = steps - 1; t >= 0; t--) {
+        this.backward(params, state + t * dState, obs + t * dObs, noise + t * dNoise, outAdj + t * dOutAdj, adjA, adjB, grad, reg + t * dReg);
+        [adjA, adjB] = [adjB, adjA];
+      }
+    },
+    forwardChunks(count, params, dParams, state, dState, obs, dObs, noise, dNoise, out, dOut, stateOut, dStateOut, reg, dReg) {
+      for (let i = 0; i < count; i++) this.forward(params + i * dParams, state + i * dState, obs + i * dObs, noise + i * dNoise, out + i * dOut, stateOut + i * dStateOut, reg + i * dReg);
+    },
     grow(bytes) {
       if (bytes <= f.byteLength) return;
       const g = new Float32Array(Math.ceil(bytes / 4));
@@ -170,6 +242,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
             case OP.exp: da = fr(g * y); break;
             case OP.abs: da = a > 0 ? g : -g; break;
             case OP.sqrt: da = fr(g / fr(2 * y)); break;
+            case OP.log: da = fr(g / a); break;
             default: break;
           }
           if (ga >= 0) f[ga + l] = fr(f[ga + l] + da);

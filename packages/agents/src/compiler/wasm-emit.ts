@@ -9,7 +9,8 @@ import { SLOT } from './step-kernel.js';
  * their uses; sum chains stay on the operand stack (see stackResident).
  *
  * Exports: forward(params, state, obs, noise, out, stateOut, reg) and
- * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) (see StepKernel). The
+ * backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg), and the lane copies
+ * forwardChunks (forward over consecutive chunks), backwardSteps (backward over a chunk's steps), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
@@ -20,7 +21,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 2;
+export const EMITTER_VERSION = 9;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -70,7 +71,8 @@ const S = {
   and: 78, andnot: 79, bitselect: 82,
   nearest: 106, i32shl: 171, i32add: 174,
   abs: 224, neg: 225, sqrt: 227, add: 228, sub: 229, mul: 230, div: 231, min: 232, max: 233,
-  truncSat: 248,
+  truncSat: 248, splat: 19, extractLane: 31, replaceLane: 32,
+  or: 80, f32eq: 65, i32shrU: 173, i32sub: 177, convertI32: 250,
 };
 
 /** A function body being written. */
@@ -110,6 +112,184 @@ class Body extends Bytes {
   fill(): this {
     return this.byte(0xfc).u32(11).byte(0);
   }
+  /** An i32 binary op (0x6a add, 0x6c mul, 0x71 and, 0x74 shl, 0x76 shr_u, 0x4f ge_u). */
+  op(code: number): this {
+    return this.byte(code);
+  }
+  /** for (local i = 0; i < local n; i++) body() */
+  forLoop(i: number, n: number, body: () => void): this {
+    this.i32(0).localSet(i);
+    return this.whileBelow(i, n, body);
+  }
+  /** for (; local i < local n; i++) body() */
+  whileBelow(i: number, n: number, body: () => void): this {
+    this.byte(0x02).byte(0x40).byte(0x03).byte(0x40);
+    this.localGet(i).localGet(n).op(I32_GE_U).byte(0x0d).u32(1);
+    body();
+    this.localGet(i).i32(1).op(I32_ADD).localSet(i).byte(0x0c).u32(0);
+    return this.byte(0x0b).byte(0x0b);
+  }
+  loadI32(offset = 0): this {
+    return this.byte(0x28).u32(2).u32(offset);
+  }
+  loadF32(): this {
+    return this.byte(0x2a).u32(2).u32(0);
+  }
+  storeF32(): this {
+    return this.byte(0x38).u32(2).u32(0);
+  }
+}
+
+const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_AND = 0x71;
+const I32_SHL = 0x74;
+const I32_SHR_U = 0x76;
+const I32_GE_U = 0x4f;
+const I32_EQZ = 0x45;
+const I32_SUB = 0x6b;
+
+/**
+ * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
+ * members, count. Whole chunks four networks at a time (four scalar loads into one v128, or one v128 out to
+ * four scalar stores), a last partial chunk network by network. Locals: 7 j / c, 8 x, 9 d, 10 s, 11–14 the
+ * chunk's four rows, 15 the whole chunks.
+ */
+function lanesBody(into: boolean): Body {
+  const b = new Body();
+  const [lanes, cs, rows, rs, n, members, count, j, x, d, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [r0, whole] = [11, 15];
+  const rowOf = (member: () => void, to: number): void => {
+    b.localGet(rows);
+    member();
+    b.localGet(rs).op(I32_MUL).op(I32_ADD).localSet(to);
+  };
+  const laneAt = (): Body => b.localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD);
+  const rowAt = (row: number): Body => b.localGet(row).localGet(x).i32(2).op(I32_SHL).op(I32_ADD);
+  b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.forLoop(j, whole, () => {
+    b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
+    for (let l = 0; l < 4; l++) rowOf(() => b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l), r0 + l);
+    b.forLoop(x, n, () => {
+      if (into) {
+        laneAt();
+        rowAt(r0).loadF32().simd(S.splat);
+        for (let l = 1; l < 4; l++) rowAt(r0 + l).loadF32().simd(S.replaceLane).byte(l);
+        b.store(0);
+      } else {
+        for (let l = 0; l < 4; l++) rowAt(r0 + l).localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+      }
+    });
+  });
+  b.localGet(whole).i32(2).op(I32_SHL).localSet(j);
+  b.whileBelow(j, count, () => {
+    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
+    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
+    rowOf(() => b.localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32(), s);
+    b.forLoop(x, n, () => {
+      if (into) {
+        laneAt();
+        rowAt(s).loadF32();
+      } else {
+        rowAt(s);
+        laneAt().loadF32();
+      }
+      b.storeF32();
+    });
+  });
+  return b;
+}
+
+/**
+ * forwardChunks(count, params, dParams, state, dState, obs, dObs, noise, dNoise, out, dOut, stateOut,
+ * dStateOut, reg, dReg): forward (function 2) for `count` chunks, each pointer advanced by its stride;
+ * local 15 the chunk.
+ */
+function forwardChunksBody(): Body {
+  const b = new Body();
+  const i = 15;
+  b.forLoop(i, 0, () => {
+    for (let a = 0; a < 7; a++) b.localGet(1 + 2 * a).localGet(i).localGet(2 + 2 * a).op(I32_MUL).op(I32_ADD);
+    b.call(2);
+  });
+  return b;
+}
+
+/**
+ * backwardSteps(steps, params, state, dState, obs, dObs, noise, dNoise, outAdj, dOutAdj, adjA, adjB, grad,
+ * reg, dReg): backward (function 3) for steps steps − 1 … 0 of one chunk, step t's pointers advanced t
+ * strides, the state adjoint passed from step to step through adjA and adjB (which swap after every step);
+ * locals 15 t, 16 the swap.
+ */
+function backwardStepsBody(): Body {
+  const b = new Body();
+  const [t, swap] = [15, 16];
+  b.localGet(0).localSet(t);
+  b.byte(0x02).byte(0x40).byte(0x03).byte(0x40);
+  b.localGet(t).op(I32_EQZ).byte(0x0d).u32(1);
+  b.localGet(t).i32(1).op(I32_SUB).localSet(t);
+  b.localGet(1);
+  for (const [at, stride] of [[2, 3], [4, 5], [6, 7], [8, 9]]) b.localGet(at).localGet(t).localGet(stride).op(I32_MUL).op(I32_ADD);
+  b.localGet(10).localGet(11).localGet(12);
+  b.localGet(13).localGet(t).localGet(14).op(I32_MUL).op(I32_ADD);
+  b.call(3);
+  b.localGet(10).localSet(swap).localGet(11).localSet(10).localGet(swap).localSet(11);
+  b.byte(0x0c).u32(0).byte(0x0b).byte(0x0b);
+  return b;
+}
+
+/**
+ * paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table. Whole chunks
+ * four networks at a time (four scalar loads into one v128, or one v128 out to four scalar stores), the
+ * networks of a last partial chunk one by one. Locals: 6 j / c, 7 i, 8 d, 9 t, 10 m, 11–14 the chunk's
+ * four members, 15 the whole chunks, 16 the entry's address, 17 the bytes between networks.
+ */
+function paramsBody(into: boolean): Body {
+  const b = new Body();
+  const [lanes, cs, members, count, np, table, j, i, d, t, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [m0, whole, at, rs] = [11, 15, 16, 17];
+  const laneAt = (): Body => b.localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD);
+  const entry = (): void => {
+    b.localGet(table).localGet(i).i32(3).op(I32_SHL).op(I32_ADD).localSet(t);
+    b.localGet(t).loadI32().localSet(at);
+    b.localGet(t).loadI32(4).localSet(rs);
+  };
+  const valueAt = (member: number): Body => b.localGet(at).localGet(member).localGet(rs).op(I32_MUL).op(I32_ADD);
+  b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.forLoop(j, whole, () => {
+    b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
+    for (let l = 0; l < 4; l++) b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l).localSet(m0 + l);
+    b.forLoop(i, np, () => {
+      entry();
+      if (into) {
+        laneAt();
+        valueAt(m0).loadF32().simd(S.splat);
+        for (let l = 1; l < 4; l++) valueAt(m0 + l).loadF32().simd(S.replaceLane).byte(l);
+        b.store(0);
+      } else {
+        for (let l = 0; l < 4; l++) valueAt(m0 + l).localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+      }
+    });
+  });
+  // the last partial chunk, network by network (j continues from 4·whole)
+  b.localGet(whole).i32(2).op(I32_SHL).localSet(j);
+  b.whileBelow(j, count, () => {
+    b.localGet(lanes).localGet(j).i32(2).op(I32_SHR_U).localGet(cs).op(I32_MUL).op(I32_ADD);
+    b.localGet(j).i32(3).op(I32_AND).i32(2).op(I32_SHL).op(I32_ADD).localSet(d);
+    b.localGet(members).localGet(j).i32(2).op(I32_SHL).op(I32_ADD).loadI32().localSet(m);
+    b.forLoop(i, np, () => {
+      entry();
+      if (into) {
+        laneAt();
+        valueAt(m).loadF32();
+      } else {
+        valueAt(m);
+        laneAt().loadF32();
+      }
+      b.storeF32();
+    });
+  });
+  return b;
 }
 
 const LN2_HI = 0.693359375;
@@ -136,6 +316,32 @@ function expBody(minusOne: boolean): Body {
   if (minusOne) b.splat(1).simd(S.sub);
   b.simd(S.add);
   return b;
+}
+
+/**
+ * ln of the v128 on the stack, inline (locals x, e, m, s: v128 scratch). x = m·2^e with m in [√½, √2),
+ * ln m = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + 2s⁷/7 + 2s⁹/9 (s = (m − 1)/(m + 1), |s| ≤ 0.172: truncation
+ * below 3e-9 relative), plus e·ln 2 in two parts; ln 0 = −∞, ln of a negative or NaN is NaN, ln ∞ = ∞.
+ * Subnormal inputs are not exact.
+ */
+function emitLog(b: Body, [x, e, m, s]: readonly number[]): void {
+  b.localSet(x);
+  b.localGet(x).splatI32(0x7fffff).simd(S.and).splatI32(0x3f800000).simd(S.or).localSet(m);
+  b.localGet(x).i32(23).simd(S.i32shrU).splatI32(127).simd(S.i32sub).simd(S.convertI32).localSet(e);
+  // m > √2: halve m, e + 1
+  b.localGet(m).splat(Math.SQRT2).simd(S.f32gt).localSet(s);
+  b.localGet(m).splat(0.5).simd(S.mul).localGet(m).localGet(s).simd(S.bitselect).localSet(m);
+  b.localGet(e).localGet(s).splat(1).simd(S.and).simd(S.add).localSet(e);
+  // s ← (m − 1)/(m + 1), z = s² (recomputed), ln m = s·(2 + z·(2/3 + z·(2/5 + z·(2/7 + z·2/9))))
+  b.localGet(m).splat(1).simd(S.sub).localGet(m).splat(1).simd(S.add).simd(S.div).localSet(s);
+  b.splat(2 / 9);
+  for (const c of [2 / 7, 2 / 5, 2 / 3, 2]) b.localGet(s).localGet(s).simd(S.mul).simd(S.mul).splat(c).simd(S.add);
+  b.localGet(s).simd(S.mul);
+  b.localGet(e).splat(LN2_LO).simd(S.mul).simd(S.add).localGet(e).splat(LN2_HI).simd(S.mul).simd(S.add).localSet(m);
+  // the special values
+  b.splat(-Infinity).localGet(m).localGet(x).splat(0).simd(S.f32eq).simd(S.bitselect);
+  b.splat(Number.NaN).localGet(x).splat(0).simd(S.f32ge).simd(S.bitselect);
+  b.localSet(m).localGet(x).localGet(m).localGet(x).splat(Infinity).simd(S.f32eq).simd(S.bitselect);
 }
 
 const FN_EXP = 0;
@@ -171,20 +377,29 @@ export function stackResident(p: StepProgram): Uint8Array {
   return on;
 }
 
-/** The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the adjoints). */
+/**
+ * The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the
+ * adjoints), which are also the bytes of one step's registers: one 16-byte slot per op whose value goes
+ * through memory.
+ */
 export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number } {
   const base = inputCount(p.inputs);
   const n = opCount(p);
   const { params: NP, state: NS, obs: NI } = p.inputs;
   const ADJ = 0;
-  const reserved = n * SLOT;
-  const active = activeReferences(p);
   const onStack = stackResident(p);
+  // a slot (value in the registers, adjoint in the reserved area) only for ops whose value goes through
+  // memory: not constants (inlined) and not values kept on the operand stack
+  const slotOf = new Int32Array(n);
+  let slots = 0;
+  for (let k = 0; k < n; k++) slotOf[k] = p.ops[4 * k] === OP.const || onStack[k] ? -1 : slots++;
+  const reserved = slots * SLOT;
+  const active = activeReferences(p);
   const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
 
   // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
   const addr = (r: number, reg: number): [number, number] => {
-    if (r >= base) return [reg, (r - base) * SLOT];
+    if (r >= base) return [reg, slotOf[r - base] * SLOT];
     if (r < NP) return [0, r * SLOT];
     if (r < NP + NS) return [1, (r - NP) * SLOT];
     if (r < NP + NS + NI) return [2, (r - NP - NS) * SLOT];
@@ -193,6 +408,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const push = (b: Body, [l]: [number, number]): Body => (l < 0 ? b.i32(0) : b.localGet(l));
 
   /** The forward ops into the registers at local `reg` (tmp: a v128 local). */
+  // the forward's v128 locals 8–11: log's scratch
+  const logLocals = [8, 9, 10, 11];
   const forwardOps = (b: Body, reg: number, tmp: number): void => {
     const load = (r: number): Body => {
       if (isConst(r)) return b.splat(p.constants[r - base]);
@@ -221,9 +438,10 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
         case OP.sigmoid: b.splat(1); load(ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
         case OP.relu: load(ra).splat(0).simd(S.max); break;
         case OP.exp: load(ra).call(FN_EXP); break;
+        case OP.log: load(ra); emitLog(b, logLocals); break;
         default: load(ra); // stop
       }
-      if (!onStack[k]) b.store(k * SLOT);
+      if (!onStack[k]) b.store(slotOf[k] * SLOT);
     }
   };
 
@@ -254,12 +472,12 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     const a = addr(r, REG);
     return push(b, a).load(a[1]);
   };
-  if (n > 0) bwd.i32(ADJ).i32(0).i32(n * SLOT).fill();
+  if (slots > 0) bwd.i32(ADJ).i32(0).i32(slots * SLOT).fill();
   if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
   /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
   const adjAddr = (r: number): [number, number] | null => {
     if (!active[r]) return null;
-    if (r >= base) return [-1, ADJ + (r - base) * SLOT];
+    if (r >= base) return [-1, ADJ + slotOf[r - base] * SLOT];
     if (r < NP) return [7, r * SLOT];
     if (r < NP + NS) return [6, (r - NP) * SLOT];
     return null;
@@ -275,7 +493,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     bwd.simd(subtract ? S.sub : S.add).store(a[1]);
   };
   const g = (b: Body): Body => b.localGet(G);
-  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(k * SLOT);
+  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(slotOf[k] * SLOT);
   const seed = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => accumulate(r, (b) => b.localGet(local).load(j * SLOT)));
   };
@@ -285,7 +503,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (!active[base + k]) continue;
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    if (!onStack[k]) bwd.i32(0).load(ADJ + k * SLOT).localSet(G);
+    if (!onStack[k]) bwd.i32(0).load(ADJ + slotOf[k] * SLOT).localSet(G);
     const la = (b: Body): Body => load(b, ra);
     const lb = (b: Body): Body => load(b, rb);
     switch (op) {
@@ -338,6 +556,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
       case OP.sqrt:
         accumulate(ra, (b) => y(k)(g(b)).splat(2).simd(S.mul).simd(S.div));
         break;
+      case OP.log:
+        accumulate(ra, (b) => la(g(b)).simd(S.div));
+        break;
       default:
         break;
     }
@@ -348,21 +569,29 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const section = (id: number, content: Bytes): void => {
     m.byte(id).u32(content.length).bytes(content.buf.subarray(0, content.length));
   };
-  const types = new Bytes().u32(3);
+  const types = new Bytes().u32(5);
   types.byte(0x60).u32(1).byte(V128).u32(1).byte(V128);
   types.byte(0x60).u32(7).bytes(new Array(7).fill(I32)).u32(0);
   types.byte(0x60).u32(9).bytes(new Array(9).fill(I32)).u32(0);
+  types.byte(0x60).u32(6).bytes(new Array(6).fill(I32)).u32(0);
+  types.byte(0x60).u32(15).bytes(new Array(15).fill(I32)).u32(0);
   section(1, types);
   const name = (b: Bytes, s: string): Bytes => b.u32(s.length).bytes(Array.from(s, (c) => c.charCodeAt(0)));
   const imports = new Bytes().u32(1);
   name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
   section(2, imports);
-  section(3, new Bytes().u32(4).u32(0).u32(0).u32(1).u32(2));
-  const exports = new Bytes().u32(2);
+  section(3, new Bytes().u32(10).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3).u32(4).u32(4));
+  const exports = new Bytes().u32(8);
+  name(exports, 'backwardSteps').byte(0x00).u32(9);
+  name(exports, 'forwardChunks').byte(0x00).u32(8);
   name(exports, 'forward').byte(0x00).u32(2);
   name(exports, 'backward').byte(0x00).u32(3);
+  name(exports, 'lanesIn').byte(0x00).u32(4);
+  name(exports, 'lanesOut').byte(0x00).u32(5);
+  name(exports, 'paramsIn').byte(0x00).u32(6);
+  name(exports, 'paramsOut').byte(0x00).u32(7);
   section(7, exports);
-  const code = new Bytes().u32(4);
+  const code = new Bytes().u32(10);
   const fn = (locals: [number, number][], body: Body): void => {
     const f = new Bytes().u32(locals.length);
     for (const [count, type] of locals) f.u32(count).byte(type);
@@ -371,8 +600,14 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   };
   fn([[3, V128]], expBody(false));
   fn([[3, V128]], expBody(true));
-  fn([[1, V128]], fwd);
+  fn([[5, V128]], fwd);
   fn([[1, V128]], bwd);
+  fn([[9, I32]], lanesBody(true));
+  fn([[9, I32]], lanesBody(false));
+  fn([[12, I32]], paramsBody(true));
+  fn([[12, I32]], paramsBody(false));
+  fn([[1, I32]], forwardChunksBody());
+  fn([[2, I32]], backwardStepsBody());
   section(10, code);
   return { bytes: m.done(), reserved };
 }

@@ -14,6 +14,8 @@ export interface TracedInput {
   readonly dtype: string;
   /** The values of a float32 input (what a constant holds); null for other dtypes. */
   readonly data: Float32Array | null;
+  /** The values of an int32 input (e.g. the indices of a gather); null for other dtypes. */
+  readonly ints?: Int32Array | null;
 }
 
 /** One recorded top-level kernel call. */
@@ -43,7 +45,7 @@ export function traceKernels<T>(f: () => T): { result: T; recorded: RecordedKern
     if (depth === 0) {
       const ins = Object.values(inputs)
         .flatMap((v) => (Array.isArray(v) ? v : [v]))
-        .map((t) => ({ id: t.id, shape: [...t.shape], rank: t.rank, dtype: t.dtype, data: t.dtype === 'float32' ? Float32Array.from(t.dataSync() as Float32Array) : null }));
+        .map((t) => ({ id: t.id, shape: [...t.shape], rank: t.rank, dtype: t.dtype, data: t.dtype === 'float32' ? Float32Array.from(t.dataSync() as Float32Array) : null, ints: t.dtype === 'int32' ? Int32Array.from(t.dataSync() as Int32Array) : null }));
       recorded.push({ kernel, inputs: ins, attrs: { ...(attrs ?? {}) }, outputs: Array.isArray(out) ? out : [out] });
     }
     return out;

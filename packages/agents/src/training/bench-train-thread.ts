@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveTaskOptions } from '@prnn/env';
+import { resolveTaskOptions, type MazeKind } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import type { ArchInfo, Architecture } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
@@ -35,17 +35,19 @@ export interface BenchTrainThreadRequest {
   readonly seconds: number;
   readonly repeats: number;
   readonly warmupSeconds: number;
+  /** Maze kind trained on (default `general`). */
+  readonly maze?: MazeKind;
 }
 
 /** One thread's measurement (what each worker runs). */
 export async function benchTrainThread(
   architecture: Architecture,
   kernels: KernelSet | undefined,
-  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number },
+  opts: { population?: number; arch?: ArchInfo; path: string; seconds: number; repeats: number; warmupSeconds: number; maze?: MazeKind },
 ): Promise<BenchTrainThreadResult> {
   const { seconds, repeats } = opts;
   const sizes = opts.population !== undefined ? [opts.population] : [...BENCH_POPULATIONS];
-  const task = resolveTaskOptions('general', {});
+  const task = resolveTaskOptions(opts.maze ?? 'general', {});
   const fc = opts.arch ?? architecture.resolve('fc', { channels: task.channels, hidden: 8 });
   if (!fc) throw new PrnnError(`architecture family ${architecture.family} has no "fc" network to benchmark: name one with arch`);
   const budgetMs = (seconds * 1000) / sizes.length;
