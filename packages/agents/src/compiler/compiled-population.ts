@@ -88,6 +88,8 @@ export class CompiledPopulation implements PopulationModel {
   readonly inputs: number;
   readonly outputs: number;
   readonly parameters: PopulationParameters;
+  /** The largest network's recurrent state size (what `vjp.forward` writes with `states`). */
+  readonly stateSize: number;
   private readonly inner: StepPopulation;
   private readonly groups: Group[];
   private readonly padSize: number[];
@@ -182,6 +184,7 @@ export class CompiledPopulation implements PopulationModel {
       this.layout(group, 1, 0);
       return group;
     });
+    this.stateSize = Math.max(...this.groups.map((g) => g.S));
   }
 
   /** The engine every group runs on (`wasm-simd` or `interpreter`). */
@@ -430,11 +433,13 @@ export class CompiledPopulation implements PopulationModel {
    * ran at batch 1 (checked value by value), its forward values are already on the tape and are reused.
    */
   readonly vjp: EpisodeVjp = {
-    forward: (episode, steps, outputs) => {
+    forward: (episode, steps, outputs, states) => {
       this.check();
-      const { population: P, inputs: I, outputs: O } = this;
+      const { population: P, inputs: I, outputs: O, stateSize: SP } = this;
       const n = steps * P * O;
       if (outputs.length < n) throw new PrnnError(`outputs must have at least steps·P·O = ${n} values (got ${outputs.length})`);
+      if (states && states.length < steps * P * SP) throw new PrnnError(`states must have at least steps·P·S = ${steps * P * SP} values (got ${states.length})`);
+      if (states) states.fill(0, 0, steps * P * SP);
       if (episode.population !== P) throw new PrnnError(`episode.population must be ${P} (got ${episode.population})`);
       if (!Number.isInteger(steps) || steps < 0 || steps > episode.steps) throw new PrnnError(`steps must be an integer from 0 to ${episode.steps} (got ${steps})`);
       this.pack();
@@ -476,13 +481,18 @@ export class CompiledPopulation implements PopulationModel {
             for (let l = 0; l < lanes; l++) {
               const m = g.members[c * LANES + l];
               for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[out / 4 + k * LANES + l];
+              if (states) {
+                const next = this.stateAt(g, c, t + 1) / 4 + l;
+                const dst = (t * P + m) * SP;
+                for (let j = 0; j < g.S; j++) states[dst + j] = f[next + j * LANES];
+              }
             }
           }
         }
       }
       this.vjpSteps = steps;
     },
-    backward: (cotangents, gradients) => {
+    backward: (cotangents, gradients, stateCotangents) => {
       this.check();
       const steps = this.vjpSteps;
       if (steps < 0) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
@@ -496,6 +506,10 @@ export class CompiledPopulation implements PopulationModel {
       });
       const n = steps * P * O;
       if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
+      const SP = this.stateSize;
+      if (stateCotangents && stateCotangents.length < steps * P * SP) {
+        throw new PrnnError(`stateCotangents must have at least steps·P·S = ${steps * P * SP} values (got ${stateCotangents.length})`);
+      }
       for (const g of this.groups) {
         const a = g.area;
         const f = g.kernel.view();
@@ -511,6 +525,11 @@ export class CompiledPopulation implements PopulationModel {
             for (let l = 0; l < lanes; l++) {
               const m = g.members[c * LANES + l];
               for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
+              // a loss that reads the state after step t adds its cotangent to dL/d(next state)
+              if (stateCotangents) {
+                const src = (t * P + m) * SP;
+                for (let j = 0; j < g.S; j++) f[adjIn / 4 + j * LANES + l] += stateCotangents[src + j];
+              }
             }
             const params = g.params + c * g.NP * SLOT;
             const state = this.stateAt(g, c, t);

@@ -17,5 +17,6 @@ export * from './learning-pass.js';
 export * from './define-architecture.js';
 export * from './step-population.js';
 export * from './step-onnx.js';
+export * from './output-heads.js';
 // What plugins need from @prnn/env, so that a plugin can depend on the SDK alone.
 export { MazeSet, PrnnError, Rng, VectorEnv, describeValue, parameterError, type PrnnErrorOptions, type TaskOptions } from '@prnn/env';
