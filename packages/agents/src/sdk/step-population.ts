@@ -5,6 +5,7 @@ import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, typ
 import type { EpisodeInputs, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';
 import { parameterGradients } from './learning-pass.js';
 import { STREAM } from './streams.js';
+import { HEAD_PARAMETER_PREFIX } from './output-heads.js';
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -355,6 +356,8 @@ export class StepPopulation implements PopulationModel {
     const shapes = this.memberShapes[n];
     const arch = this.members[n].arch;
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       if (!shapes[name]) throw new PrnnError(`weights of ${arch.name} have no parameter ${JSON.stringify(name)}: expected ${Object.keys(shapes).join(', ')}`);
     }
     for (const [name, shape] of Object.entries(shapes)) {

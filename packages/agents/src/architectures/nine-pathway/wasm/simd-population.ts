@@ -1,4 +1,5 @@
 import { PrnnError, Rng } from '@prnn/env';
+import { HEAD_PARAMETER_PREFIX } from '../../../sdk/output-heads.js';
 import { checkChannels, checkForwardBuffers, populationShape, writePaddedMember } from '../population-layout.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
@@ -441,6 +442,8 @@ export class SimdPopulation implements PopulationModel {
     this.checkMember(n);
     const arch = this.archs[n];
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       if (!(PATHWAYS as readonly string[]).includes(name) || !hasPathway(arch, name as Pathway)) {
         throw new PrnnError(`weights for ${arch.name} may only name its pathways (got "${name}")`);
       }
