@@ -521,14 +521,18 @@ export class CompiledPopulation implements PopulationModel {
           let adjOut = a.stateAdj[1];
           f.fill(0, adjIn / 4, adjIn / 4 + g.S * LANES);
           f.fill(0, a.outAdj / 4, a.outAdj / 4 + O * LANES);
+          const outAdj = a.outAdj / 4;
+          const S = g.S;
           for (let t = steps - 1; t >= 0; t--) {
+            const stateAdj = adjIn / 4;
             for (let l = 0; l < lanes; l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) f[a.outAdj / 4 + k * LANES + l] = cotangents[(t * P + m) * O + k];
+              const src = (t * P + m) * O;
+              for (let k = 0, y = outAdj + l; k < O; k++, y += LANES) f[y] = cotangents[src + k];
               // a loss that reads the state after step t adds its cotangent to dL/d(next state)
               if (stateCotangents) {
-                const src = (t * P + m) * SP;
-                for (let j = 0; j < g.S; j++) f[adjIn / 4 + j * LANES + l] += stateCotangents[src + j];
+                const from = (t * P + m) * SP;
+                for (let j = 0, y = stateAdj + l; j < S; j++, y += LANES) f[y] += stateCotangents[from + j];
               }
             }
             const params = g.params + c * g.NP * SLOT;
@@ -544,13 +548,17 @@ export class CompiledPopulation implements PopulationModel {
         }
         const off = g.srcOffset;
         const members = g.members;
-        for (const { k, from, to } of g.runs) {
+        for (const { k, from, to, contiguous } of g.runs) {
           const out = gradients[k];
           const ps = this.padSize[k];
           for (let j = 0; j < members.length; j++) {
             const at = g.grad / 4 + (j >> 2) * g.NP * LANES + (j & 3);
             const dst = members[j] * ps;
-            for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
+            if (contiguous) {
+              for (let i = from, x = dst, y = at + from * LANES; i < to; i++, x++, y += LANES) out[x] = f[y];
+            } else {
+              for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
+            }
           }
         }
       }
