@@ -3,16 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, resolveTaskOptions } from '@prnn/env';
 import {
   COMPILED_PATH,
-  KernelSet,
-  compiledPopulationKernel,
   allocateEpisodeRecords,
-  allocateLike,
-  autodiffLearningPass,
   builtinPlugins,
   createContainer,
-  createPopulationModel,
   initBackend,
-  vjpLearningPass,
   type PopulationMember,
 } from '@prnn/agents';
 import { createRequire } from 'node:module';
