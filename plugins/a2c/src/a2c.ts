@@ -6,7 +6,8 @@
  *
  * Per episode, for every network n (its own streams, so it trains the same alone and in any population):
  *   1. one fresh training maze; one rollout sampling a_t ~ π_t (the network's 5 outputs, a softmax in every family)
- *      with n's exploration stream, recording s_t, a_t and the progress reward r_t;
+ *      with n's exploration stream, recording s_t, a_t and the reward r_t: the progress reward minus a step cost,
+ *      plus, on reaching the goal, the discounted reward of staying there until the step limit;
  *   2. the value head V_t = s_t·w_v + b_v, a linear readout of the recurrent state after step t (an output head
  *      the runtime adds to the model, `outputHeads`: trained with the network through the same VJP, exported as
  *      the ONNX output `head_value` that evaluation ignores);
@@ -64,6 +65,14 @@ export interface A2cConfig extends LearnerConfig {
   readonly gamma: number;
   /** GAE's λ (1: Monte-Carlo returns minus the baseline; 0: one-step TD). */
   readonly gaeLambda: number;
+  /** Cost c subtracted from every step's reward (the DQN's −0.1 in its target, docs/spec.md §3): r_t − c. */
+  readonly stepCost: number;
+  /**
+   * Reaching the goal ends the episode and with it the reward stream; with 1, the reward of staying at the goal
+   * until the step limit is added when it is reached, r_t += (r_t − c)·Σ_{l=1}^{steps−1−t} γ^l, so reaching
+   * the goal is worth at least lingering next to it (as the DQN's unmasked bootstrap at the goal). 0: off.
+   */
+  readonly goalContinuation: number;
   /** Entropy bonus β at the start of training. */
   readonly entropyCoef: number;
   /** The entropy bonus at the end of training, as a fraction of `entropyCoef` (linear in between; 1: constant). */
@@ -101,6 +110,8 @@ export function a2cDefaults(task: TaskOptions): A2cConfig {
     episodes: 2 * DEFAULT_EPISODES[task.kind],
     gamma: 0.9,
     gaeLambda: 0.95,
+    stepCost: 0.1,
+    goalContinuation: 1,
     entropyCoef: 0.01,
     entropyFinal: 1,
     valueCoef: 0.5,
@@ -126,6 +137,8 @@ export const A2C_CHECKS = {
   episodes: integerAtLeast(10),
   gamma: unit,
   gaeLambda: unit,
+  stepCost: numberInRange(0, Infinity, { max: true }),
+  goalContinuation: unit,
   entropyCoef: numberInRange(0, Infinity, { max: true }),
   entropyFinal: unit,
   valueCoef: numberInRange(0, Infinity, { max: true }),
@@ -290,6 +303,9 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
   // running mean of the squared advantages per network (advantage normalisation)
   const advMeanSq = new Float32Array(P);
   let advUpdates = 0;
+  // continuation[t] = Σ_{l=1}^{T−1−t} γ^l: the discounted steps left after reaching the goal at step t
+  const continuation = new Float64Array(T);
+  for (let t = T - 2; t >= 0; t--) continuation[t] = config.gamma * (1 + continuation[t + 1]);
   const lossSettings = { gamma: config.gamma, gaeLambda: config.gaeLambda, entropyCoef: config.entropyCoef, valueCoef: config.valueCoef };
   const op = a2cLoss(lossSettings, O, P, T);
   const scratch = allocateEpisodeScratch(P, O);
@@ -320,7 +336,11 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
       }
     },
     record(t, e, active) {
-      for (let n = 0; n < P; n++) if (active[n] === 1) records.rewards[t * P + n] = e.rewards[n];
+      for (let n = 0; n < P; n++) {
+        if (active[n] !== 1) continue;
+        const r = e.rewards[n] - config.stepCost;
+        records.rewards[t * P + n] = e.terminated[n] === 1 ? r + config.goalContinuation * r * continuation[t] : r;
+      }
     },
   };
 
