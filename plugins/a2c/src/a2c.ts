@@ -101,9 +101,9 @@ export interface A2cConfig extends LearnerConfig {
 
 /**
  * Defaults: the DQN's discount, Adam β and ε, clip, hidden size, sensor noise, curve and test set
- * (docs/spec.md §3–4); twice the DQN's episode budget; GAE λ 0.95, entropy 0.01 and value weight 0.5 as in
- * common A2C/PPO practice; step size 3e-4 decaying linearly to 0 and the advantage normalisation, which keep
- * FC from collapsing late in training (measured in docs/guides/learners.md).
+ * (docs/spec.md §3–4) and its step cost; twice the DQN's episode budget; GAE λ 0.95 and value weight 0.5 as
+ * in common A2C/PPO practice; the entropy bonus 0.1 and step size 5e-4 both decaying linearly to 0, and the
+ * advantage normalisation, which keep FC from collapsing late in training (measured in docs/guides/learners.md).
  */
 export function a2cDefaults(task: TaskOptions): A2cConfig {
   return {
@@ -112,10 +112,10 @@ export function a2cDefaults(task: TaskOptions): A2cConfig {
     gaeLambda: 0.95,
     stepCost: 0.1,
     goalContinuation: 1,
-    entropyCoef: 0.01,
-    entropyFinal: 1,
+    entropyCoef: 0.1,
+    entropyFinal: 0,
     valueCoef: 0.5,
-    lr: 3e-4,
+    lr: 5e-4,
     lrFinal: 0,
     beta1: 0.9,
     beta2: 0.999,
