@@ -102,7 +102,7 @@ export interface A2cConfig extends LearnerConfig {
 /**
  * Defaults: the DQN's discount, Adam β and ε, clip, hidden size, sensor noise, curve and test set
  * (docs/spec.md §3–4) and its step cost; twice the DQN's episode budget; GAE λ 0.95 and value weight 0.5 as
- * in common A2C/PPO practice; the entropy bonus 0.1 and step size 5e-4 both decaying linearly to 0, and the
+ * in common A2C/PPO practice; the entropy bonus 0.1 and step size 7e-4 both decaying linearly to 0, and the
  * advantage normalisation, which keep FC from collapsing late in training (measured in docs/guides/learners.md).
  */
 export function a2cDefaults(task: TaskOptions): A2cConfig {
@@ -115,7 +115,7 @@ export function a2cDefaults(task: TaskOptions): A2cConfig {
     entropyCoef: 0.1,
     entropyFinal: 0,
     valueCoef: 0.5,
-    lr: 5e-4,
+    lr: 7e-4,
     lrFinal: 0,
     beta1: 0.9,
     beta2: 0.999,

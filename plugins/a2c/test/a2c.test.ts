@@ -55,7 +55,7 @@ describe('@prnn/plugin-a2c', () => {
   test('registers a2c; typed parameters with defaults and checks naming the parameter', () => {
     const r = createContainer([...builtinPlugins(), plugin]);
     expect(r.learner('a2c')).toBe(a2cLearner);
-    expect(a2cDefaults(task)).toMatchObject({ episodes: 200_000, gamma: 0.9, gaeLambda: 0.95, entropyCoef: 0.1, entropyFinal: 0, valueCoef: 0.5, lr: 5e-4, lrFinal: 0, stepCost: 0.1, goalContinuation: 1, advantageNorm: 0.99, clip: 1, hidden: 8 });
+    expect(a2cDefaults(task)).toMatchObject({ episodes: 200_000, gamma: 0.9, gaeLambda: 0.95, entropyCoef: 0.1, entropyFinal: 0, valueCoef: 0.5, lr: 7e-4, lrFinal: 0, stepCost: 0.1, goalContinuation: 1, advantageNorm: 0.99, clip: 1, hidden: 8 });
     expect(() => a2cLearner.configure(task, { lrFinal: 2 })).toThrow(expect.objectContaining({ parameter: 'lrFinal' }));
     expect(() => a2cLearner.configure(task, { gaeLambda: 2 })).toThrow(expect.objectContaining({ parameter: 'gaeLambda' }));
     expect(() => a2cLearner.configure(task, { pairs: 2 })).toThrow(/unknown a2c parameter "pairs"/);
