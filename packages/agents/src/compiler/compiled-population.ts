@@ -118,6 +118,8 @@ export class CompiledPopulation implements PopulationModel {
   readonly inputs: number;
   readonly outputs: number;
   readonly parameters: PopulationParameters;
+  /** The largest network's recurrent state size (what `vjp.forward` writes with `states`). */
+  readonly stateSize: number;
   private readonly inner: StepPopulation;
   private readonly groups: Group[];
   private readonly padSize: number[];
@@ -233,6 +235,7 @@ export class CompiledPopulation implements PopulationModel {
       }
       return group;
     });
+    this.stateSize = Math.max(...this.groups.map((g) => g.S));
   }
 
   /** The engine every group runs on (`wasm-simd` or `interpreter`). */
@@ -554,11 +557,13 @@ export class CompiledPopulation implements PopulationModel {
    * ran at batch 1 (checked value by value), its forward values are already on the tape and are reused.
    */
   readonly vjp: EpisodeVjp = {
-    forward: (episode, steps, outputs) => {
+    forward: (episode, steps, outputs, states) => {
       this.check();
-      const { population: P, inputs: I, outputs: O } = this;
+      const { population: P, inputs: I, outputs: O, stateSize: SP } = this;
       const n = steps * P * O;
       if (outputs.length < n) throw new PrnnError(`outputs must have at least steps·P·O = ${n} values (got ${outputs.length})`);
+      if (states && states.length < steps * P * SP) throw new PrnnError(`states must have at least steps·P·S = ${steps * P * SP} values (got ${states.length})`);
+      if (states) states.fill(0, 0, steps * P * SP);
       if (episode.population !== P) throw new PrnnError(`episode.population must be ${P} (got ${episode.population})`);
       if (!Number.isInteger(steps) || steps < 0 || steps > episode.steps) throw new PrnnError(`steps must be an integer from 0 to ${episode.steps} (got ${steps})`);
       this.pack();
@@ -608,9 +613,14 @@ export class CompiledPopulation implements PopulationModel {
           for (let t = 0; t < steps; t++) {
             const out = this.outsAt(g, c, t);
             if (!reuse) g.kernel.forward(g.params + c * g.NP * SLOT, this.stateAt(g, c, t), this.obsAt(g, c, t), this.noiseAt(g, c, t), out, this.stateAt(g, c, t + 1), this.regAt(g, c, t));
-            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
+            for (let l = 0; l < (g.bulk && !states ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[(out >> 2) + k * LANES + l];
+              if (!g.bulk) for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[(out >> 2) + k * LANES + l];
+              if (states) {
+                const next = (this.stateAt(g, c, t + 1) >> 2) + l;
+                const dst = (t * P + m) * SP;
+                for (let j = 0; j < g.S; j++) states[dst + j] = f[next + j * LANES];
+              }
             }
           }
         }
@@ -624,7 +634,7 @@ export class CompiledPopulation implements PopulationModel {
       }
       this.vjpSteps = steps;
     },
-    backward: (cotangents, gradients) => {
+    backward: (cotangents, gradients, stateCotangents) => {
       this.check();
       const steps = this.vjpSteps;
       if (steps < 0) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
@@ -638,6 +648,10 @@ export class CompiledPopulation implements PopulationModel {
       });
       const n = steps * P * O;
       if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
+      const SP = this.stateSize;
+      if (stateCotangents && stateCotangents.length < steps * P * SP) {
+        throw new PrnnError(`stateCotangents must have at least steps·P·S = ${steps * P * SP} values (got ${stateCotangents.length})`);
+      }
       for (const g of this.groups) {
         const a = g.area;
         const f = g.kernel.view();
@@ -668,7 +682,7 @@ export class CompiledPopulation implements PopulationModel {
           let adjOut = a.stateAdj[1];
           f.fill(0, (adjIn >> 2), (adjIn >> 2) + g.S * LANES);
           f.fill(0, (a.outAdj >> 2), (a.outAdj >> 2) + O * LANES);
-          if (a.taped && steps > 0) {
+          if (a.taped && steps > 0 && !stateCotangents) {
             // every step of the chunk in one call, each area's step-t address a stride apart
             const k = g.kernel;
             const d = (at: (g: Group, c: number, t: number) => number): [number, number] => [at.call(this, g, c, 0), at.call(this, g, c, 1) - at.call(this, g, c, 0)];
@@ -680,10 +694,17 @@ export class CompiledPopulation implements PopulationModel {
             k.backwardSteps(steps, g.params + c * g.NP * SLOT, s0, ds, o0, dob, u0, du, q0, dq, adjIn, adjOut, g.grad + c * g.NP * SLOT, r0, dr);
             continue;
           }
+          const S = g.S;
           for (let t = steps - 1; t >= 0; t--) {
-            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
+            const stateAdj = adjIn >> 2;
+            for (let l = 0; l < (g.bulk && !stateCotangents ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
-              for (let k = 0; k < O; k++) f[(a.outAdj >> 2) + k * LANES + l] = cotangents[(t * P + m) * O + k];
+              if (!g.bulk) for (let k = 0; k < O; k++) f[(a.outAdj >> 2) + k * LANES + l] = cotangents[(t * P + m) * O + k];
+              // a loss that reads the state after step t adds its cotangent to dL/d(next state)
+              if (stateCotangents) {
+                const from = (t * P + m) * SP;
+                for (let j = 0, y = stateAdj + l; j < S; j++, y += LANES) f[y] += stateCotangents[from + j];
+              }
             }
             const params = g.params + c * g.NP * SLOT;
             const state = this.stateAt(g, c, t);
@@ -706,13 +727,17 @@ export class CompiledPopulation implements PopulationModel {
         }
         const off = g.srcOffset;
         const members = g.members;
-        for (const { k, from, to } of g.runs) {
+        for (const { k, from, to, contiguous } of g.runs) {
           const out = gradients[k];
           const ps = this.padSize[k];
           for (let j = 0; j < members.length; j++) {
             const at = (g.grad >> 2) + (j >> 2) * g.NP * LANES + (j & 3);
             const dst = members[j] * ps;
-            for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
+            if (contiguous) {
+              for (let i = from, x = dst, y = at + from * LANES; i < to; i++, x++, y += LANES) out[x] = f[y];
+            } else {
+              for (let i = from; i < to; i++) out[dst + off[i]] = f[at + i * LANES];
+            }
           }
         }
       }

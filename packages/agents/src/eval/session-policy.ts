@@ -316,7 +316,8 @@ export class SessionPolicy implements QEngine {
     }
     for (const name of Object.values(POLICY_OUTPUTS)) if (!outputs.has(name)) problems.push(`missing output ${name}`);
     for (const name of outputs.keys()) {
-      if (!(Object.values(POLICY_OUTPUTS) as string[]).includes(name)) problems.push(`extra output ${name}`);
+      // output heads (head_<name>, e.g. an actor-critic's value) are extra outputs the policy ignores
+      if (!(Object.values(POLICY_OUTPUTS) as string[]).includes(name) && !name.startsWith('head_')) problems.push(`extra output ${name}`);
     }
     const obsSize = rowSize(inputs.get(POLICY_INPUTS.obs), problems, 'input');
     const stateSize = rowSize(inputs.get(POLICY_INPUTS.state), problems, 'input');

@@ -1,9 +1,12 @@
 import { encodeOnnxModel, OnnxDataType, type NodeSpec, type TensorSpec } from './onnx-proto-writer.js';
+import type { ExportedHead } from '../sdk/output-heads.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from './policy-contract.js';
 
 /**
  * An ONNX policy model (contract prnn-policy/1): the graph's nodes and initialisers between the contract's
- * inputs obs [batch, I], state [batch, S] and outputs q [batch, 5], state_out [batch, S].
+ * inputs obs [batch, I], state [batch, S] and outputs q [batch, 5], state_out [batch, S]; then one extra
+ * output per output head (`heads`, e.g. an actor-critic's value: head_value = state_out·W + b), which the policy
+ * contract ignores.
  */
 export function encodePolicyModel(o: {
   readonly graphName: string;
@@ -15,8 +18,20 @@ export function encodePolicyModel(o: {
   readonly stateSize: number;
   /** Float inputs after obs and state (a weight-fed model's weights); absent for a prnn-policy/1 model. */
   readonly weightInputs?: readonly { readonly name: string; readonly dims: readonly number[] }[];
+  /** Output heads read from state_out (see `exportedHeads`); absent or empty: none. */
+  readonly heads?: readonly ExportedHead[];
 }): Uint8Array {
   const { obsSize: I, stateSize: S } = o;
+  const heads = o.heads ?? [];
+  const headNodes: NodeSpec[] = [];
+  const headInits: TensorSpec[] = [];
+  for (const h of heads) {
+    headInits.push({ name: `${h.output}_weight`, dims: [S, h.size], data: h.weight }, { name: `${h.output}_bias`, dims: [h.size], data: h.bias });
+    headNodes.push(
+      { opType: 'MatMul', inputs: [POLICY_OUTPUTS.stateOut, `${h.output}_weight`], outputs: [`${h.output}_linear`] },
+      { opType: 'Add', inputs: [`${h.output}_linear`, `${h.output}_bias`], outputs: [h.output] },
+    );
+  }
   return encodeOnnxModel({
     irVersion: ONNX_IR_VERSION,
     opsetVersion: ONNX_OPSET,
@@ -26,8 +41,8 @@ export function encodePolicyModel(o: {
     metadata: o.metadata,
     graph: {
       name: o.graphName.replace(/[^A-Za-z0-9_]/g, '_'),
-      nodes: o.nodes,
-      initializers: o.initializers,
+      nodes: heads.length ? [...o.nodes, ...headNodes] : o.nodes,
+      initializers: heads.length ? [...o.initializers, ...headInits] : o.initializers,
       inputs: [
         { name: POLICY_INPUTS.obs, elemType: OnnxDataType.FLOAT, shape: ['batch', I] },
         { name: POLICY_INPUTS.state, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
@@ -36,6 +51,7 @@ export function encodePolicyModel(o: {
       outputs: [
         { name: POLICY_OUTPUTS.q, elemType: OnnxDataType.FLOAT, shape: ['batch', POLICY_ACTIONS] },
         { name: POLICY_OUTPUTS.stateOut, elemType: OnnxDataType.FLOAT, shape: ['batch', S] },
+        ...heads.map((h) => ({ name: h.output, elemType: OnnxDataType.FLOAT, shape: ['batch', h.size] })),
       ],
     },
   });

@@ -16,6 +16,7 @@ import {
 import type { ArchInfo, OnnxMetadata } from '../sdk/architecture.js';
 import type { NodeSpec, TensorSpec } from './onnx-proto-writer.js';
 import { encodePolicyModel } from './encode-policy.js';
+import { exportedHeads } from '../sdk/output-heads.js';
 import {
   contractMetadata,
   META,
@@ -201,7 +202,7 @@ function ninePathwayModel(
     initializers,
     obsSize: I,
     stateSize: S,
-    ...(weights ? {} : { weightInputs: ninePathwayWeightInputs(arch).map(({ name, dims }) => ({ name, dims })) }),
+    ...(weights ? { heads: exportedHeads(weights, S) } : { weightInputs: ninePathwayWeightInputs(arch).map(({ name, dims }) => ({ name, dims })) }),
   });
 }
 

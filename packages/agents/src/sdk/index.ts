@@ -17,6 +17,7 @@ export * from './learning-pass.js';
 export * from './define-architecture.js';
 export * from './step-population.js';
 export * from './step-onnx.js';
+export * from './output-heads.js';
 // What plugins need from @prnn/env and @prnn/core, so that a plugin can depend on the SDK alone.
 export { MazeSet, VectorEnv, type TaskOptions } from '@prnn/env';
 export { PrnnError, Rng, describeValue, parameterError, type PrnnErrorOptions } from '@prnn/core';

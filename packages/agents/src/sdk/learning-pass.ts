@@ -19,7 +19,8 @@ export interface LossOperation<R extends EpisodeRecords = EpisodeRecords> {
   /**
    * The same loss in plain arithmetic, for models with a vector-Jacobian product (`PopulationModel.vjp`):
    * from the outputs of every step (time-major [steps, P, O]) writes each network's loss into `losses` and
-   * dL/d(outputs) into `cotangents` ([steps, P, O]; every entry written, zero past a network's length).
+   * dL/d(outputs) into `cotangents` ([steps, P, O]; every entry written, zero past a network's length). On a
+   * model with output heads (`withOutputHeads`) the rows are O + `headOutputs` wide: the policy's outputs, then the heads'.
    * With it, the loss trains on every implementation that has a VJP, with no kernel of its own.
    */
   cotangents?(outputs: Float32Array, records: R, steps: number, cotangents: Float32Array, losses: Float32Array): void;
@@ -169,7 +170,8 @@ export function vjpLearningPass<R extends EpisodeRecords>(
     losses.fill(0);
     return;
   }
-  const need = steps * model.population * model.outputs;
+  // a model with output heads has VJP rows of O + headOutputs values (the heads' after the policy's)
+  const need = steps * model.population * (model.outputs + (model.headOutputs ?? 0));
   let s = vjpScratch.get(model);
   if (!s || s.outputs.length < need) {
     s = { outputs: new Float32Array(need), cotangents: new Float32Array(need) };

@@ -119,15 +119,17 @@ export interface EpisodeVjp {
   /**
    * Runs every network from the zero state over the first `steps` steps of `episode` (obs and tie noise as
    * recorded) and writes each step's outputs into `outputs` ([steps, P, O], at least steps·P·O long); keeps
-   * what `backward` needs.
+   * what `backward` needs. With `states` (only on models that declare `PopulationModel.stateSize`), also the
+   * recurrent state after each step, [steps, P, S] with S = `stateSize` (a smaller network's state zero-padded).
    */
-  forward(episode: EpisodeInputs, steps: number, outputs: Float32Array): void;
+  forward(episode: EpisodeInputs, steps: number, outputs: Float32Array, states?: Float32Array): void;
   /**
    * dL/dθ for the last `forward`, where dL/d(outputs) = `cotangents` ([steps, P, O]): writes the gradient
    * of every parameter into `gradients` (aligned with `parameters.values`, same lengths), overwriting them.
-   * Padding entries and absent parameters get zero.
+   * Padding entries and absent parameters get zero. `stateCotangents` ([steps, P, S], with `states` of the
+   * forward) adds dL/d(state after step t) for losses that read the state (output heads, see output-heads.ts).
    */
-  backward(cotangents: Float32Array, gradients: readonly Float32Array[]): void;
+  backward(cotangents: Float32Array, gradients: readonly Float32Array[], stateCotangents?: Float32Array): void;
 }
 
 /**
@@ -165,6 +167,16 @@ export interface PopulationModel {
    * to tfjs autodiff through `unroll`.
    */
   readonly vjp?: EpisodeVjp;
+  /**
+   * Size S of the recurrent state `vjp.forward` can write and `vjp.backward` can take cotangents of (the
+   * largest network's; smaller ones zero-padded). Absent: the VJP reads and writes outputs only.
+   */
+  readonly stateSize?: number;
+  /**
+   * Extra VJP outputs per network after the O policy outputs: a model with output heads (`withOutputHeads`)
+   * has `vjp` rows of O + headOutputs values; `forward` (acting) still gives O. Absent: 0.
+   */
+  readonly headOutputs?: number;
   /** Network n's weights by name (for the 9-pathway family: pathway name → row-major [A, B]). */
   exportWeights(n: number): Record<string, Float32Array>;
   /**

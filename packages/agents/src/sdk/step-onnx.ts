@@ -4,6 +4,7 @@ import type { ArchInfo, OnnxMetadata } from './architecture.js';
 import { checkedShapes, singleNetworkParams, stepSizes, type ArchitectureDefinition } from './define-architecture.js';
 import type { NodeSpec, TensorSpec } from '../onnx/onnx-proto-writer.js';
 import { encodePolicyModel } from '../onnx/encode-policy.js';
+import { exportedHeads } from './output-heads.js';
 import { traceKernels as trace, type TracedInput } from './step-trace.js';
 import { contractMetadata, META, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
 
@@ -152,5 +153,6 @@ export function exportStepOnnx(
     initializers,
     obsSize: I,
     stateSize: S,
+    heads: exportedHeads(weights, S),
   });
 }

@@ -5,6 +5,7 @@ import { checkedInit, checkedShapes, stepSizes, type ArchitectureDefinition, typ
 import { checkForwardBuffers, type EpisodeInputs, type EpisodeVjp, type PopulationModel, type PopulationParameters } from './population-model.js';
 import { parameterGradients } from './learning-pass.js';
 import { STREAM } from './streams.js';
+import { HEAD_PARAMETER_PREFIX } from './output-heads.js';
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -70,6 +71,8 @@ export class StepPopulation implements PopulationModel {
   readonly inputs: number;
   readonly outputs: number;
   readonly parameters: PopulationParameters;
+  /** The largest network's recurrent state size (what `vjp.forward` writes with `states`). */
+  readonly stateSize: number;
   private readonly sizes: StepSizes;
   private readonly memberShapes: ParameterShapes[];
   private readonly padded: Record<string, readonly number[]>;
@@ -154,6 +157,7 @@ export class StepPopulation implements PopulationModel {
     this.order = concatenated.every((n, at) => n === at) ? null : tf.keep(tf.tensor1d(position, 'int32'));
     this.orderList = this.order ? [...position] : null;
     this.states = this.groups.map(() => null);
+    this.stateSize = Math.max(...this.groups.map((g) => g.stateSize));
   }
 
   /** Number of layouts (groups stepped separately). */
@@ -235,6 +239,14 @@ export class StepPopulation implements PopulationModel {
   }
 
   unroll(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number): tf.Tensor3D {
+    return this.unrollWith(params, episode, steps, false);
+  }
+
+  /**
+   * `unroll`, and with `withStates` each step's next state (zero-padded to `stateSize`) after the outputs on
+   * the last axis: [steps, P, O + S].
+   */
+  private unrollWith(params: readonly tf.Tensor[], episode: EpisodeInputs, steps: number, withStates: boolean): tf.Tensor3D {
     this.check();
     const { population: P, inputs: I, outputs: O } = this;
     const full = this.fullTensors(params);
@@ -252,7 +264,12 @@ export class StepPopulation implements PopulationModel {
       for (let t = 0; t < steps; t++) {
         const r = this.def.step(p, state, tf.reshape(obsSteps[t], [G, 1, I]) as tf.Tensor3D, tf.reshape(noiseSteps[t], [G, 1, O]) as tf.Tensor3D, g.arch);
         state = r.state;
-        outs.push(tf.reshape(r.output, [1, G, O]));
+        const out = tf.reshape(r.output, [1, G, O]);
+        if (!withStates) outs.push(out);
+        else {
+          const padded = g.stateSize < this.stateSize ? tf.pad(r.state, [[0, 0], [0, 0], [0, this.stateSize - g.stateSize]]) : r.state;
+          outs.push(tf.concat([out, tf.reshape(padded, [1, G, this.stateSize])], 2));
+        }
       }
       return steps > 1 ? tf.concat(outs, 0) : outs[0];
     });
@@ -268,17 +285,26 @@ export class StepPopulation implements PopulationModel {
    * (backward runs the episode's forward again under the tape: the reference, not the fast path).
    */
   readonly vjp: EpisodeVjp = {
-    forward: (episode, steps, outputs) => {
+    forward: (episode, steps, outputs, states) => {
       this.check();
-      const n = steps * this.population * this.outputs;
+      const { population: P, outputs: O, stateSize: S } = this;
+      const n = steps * P * O;
       if (outputs.length < n) throw new PrnnError(`outputs must have at least steps·P·O = ${n} values (got ${outputs.length})`);
+      if (states && states.length < steps * P * S) throw new PrnnError(`states must have at least steps·P·S = ${steps * P * S} values (got ${states.length})`);
       tf.tidy(() => {
         const params = this.parameters.values.map((v, k) => tf.tensor(v, this.parameters.shapes[k] as number[]));
-        outputs.set(this.unroll(params, episode, steps).dataSync() as Float32Array);
+        const y = this.unrollWith(params, episode, steps, states !== undefined).dataSync() as Float32Array;
+        if (!states) outputs.set(y);
+        else {
+          for (let r = 0; r < steps * P; r++) {
+            outputs.set(y.subarray(r * (O + S), r * (O + S) + O), r * O);
+            states.set(y.subarray(r * (O + S) + O, (r + 1) * (O + S)), r * S);
+          }
+        }
       });
       this.vjpEpisode = { episode, steps };
     },
-    backward: (cotangents, gradients) => {
+    backward: (cotangents, gradients, stateCotangents) => {
       this.check();
       const last = this.vjpEpisode;
       if (!last) throw new PrnnError('vjp.backward needs a vjp.forward over the episode first');
@@ -286,9 +312,19 @@ export class StepPopulation implements PopulationModel {
       const { episode, steps } = last;
       const n = steps * this.population * this.outputs;
       if (cotangents.length < n) throw new PrnnError(`cotangents must have at least steps·P·O = ${n} values (got ${cotangents.length})`);
-      const dy = tf.tensor3d(cotangents.subarray(0, n), [steps, this.population, this.outputs]);
+      const { population: P, outputs: O, stateSize: S } = this;
+      let seed = cotangents.subarray(0, n);
+      if (stateCotangents) {
+        if (stateCotangents.length < steps * P * S) throw new PrnnError(`stateCotangents must have at least steps·P·S = ${steps * P * S} values (got ${stateCotangents.length})`);
+        seed = new Float32Array(steps * P * (O + S));
+        for (let r = 0; r < steps * P; r++) {
+          seed.set(cotangents.subarray(r * O, (r + 1) * O), r * (O + S));
+          seed.set(stateCotangents.subarray(r * S, (r + 1) * S), r * (O + S) + O);
+        }
+      }
+      const dy = tf.tensor3d(seed, [steps, P, stateCotangents ? O + S : O]);
       try {
-        parameterGradients(this.parameters, (params) => this.unroll(params, episode, steps), gradients, dy);
+        parameterGradients(this.parameters, (params) => this.unrollWith(params, episode, steps, stateCotangents !== undefined), gradients, dy);
       } finally {
         dy.dispose();
       }
@@ -322,6 +358,8 @@ export class StepPopulation implements PopulationModel {
     const shapes = this.memberShapes[n];
     const arch = this.members[n].arch;
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       if (!shapes[name]) throw new PrnnError(`weights of ${arch.name} have no parameter ${JSON.stringify(name)}: expected ${Object.keys(shapes).join(', ')}`);
     }
     for (const [name, shape] of Object.entries(shapes)) {

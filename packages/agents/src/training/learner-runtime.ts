@@ -17,6 +17,7 @@ import { PrnnError } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { Learner, LearnerConfig, LearnerState, NetworkResult, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { PopulationModel } from '../sdk/population-model.js';
+import { withOutputHeads, type OutputHead } from '../sdk/output-heads.js';
 import { FINAL_EVALUATION_STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
 import { mazeTaskSource, type TaskSource } from '../sdk/task-source.js';
 import { TrainingStopped } from '../sdk/training-stopped.js';
@@ -90,6 +91,12 @@ export interface LearnerDefinition<Config extends LearnerConfig> extends Learner
   readonly description: string;
   /** Sets up the learner's state for one population (called once per `train`). */
   start(run: LearnerRun<Config>): LearnerSession;
+  /**
+   * Output heads the learner trains with the network (e.g. an actor-critic's value, see output-heads.ts): the
+   * runtime's models then carry them (`withOutputHeads`: parameters, checkpoints, weights, the VJP's rows) and
+   * the exported ONNX policies have them as extra outputs. Absent or empty: none.
+   */
+  outputHeads?(config: Config): readonly OutputHead[];
 }
 
 /** Defaults overridden by `overrides` (unknown keys refused), every parameter checked, then the cross checks. */
@@ -126,8 +133,19 @@ export async function runLearner<Config extends LearnerConfig>(
   const { task, config, members } = job;
   if (members.length < 1) throw new PrnnError('a population needs at least one network');
   const models: PopulationModel[] = [];
-  const createModel = (ms: readonly PopulationMember[] = members): PopulationModel => {
+  const heads = definition.outputHeads?.(config) ?? [];
+  const buildModel = (ms: readonly PopulationMember[]): PopulationModel => {
     const m = createPopulationModel({ ...job, members: ms });
+    if (heads.length === 0) return m;
+    try {
+      return withOutputHeads(m, heads);
+    } catch (e) {
+      m.dispose();
+      throw e;
+    }
+  };
+  const createModel = (ms: readonly PopulationMember[] = members): PopulationModel => {
+    const m = buildModel(ms);
     models.push(m);
     return m;
   };
@@ -139,7 +157,7 @@ export async function runLearner<Config extends LearnerConfig>(
     const s = session;
     const E = config.episodes;
     // The run's shared test set, for the training curve and the final fitness.
-    const curves = new TrainingCurves(job, model);
+    const curves = new TrainingCurves(job, model, buildModel);
     let startEpisode = 0;
     if (job.resume) startEpisode = restoreLearnerState(job.resume, definition.name, { members, model, curves: curves.values, episodes: E }, s);
 
@@ -320,14 +338,15 @@ export class TrainingCurves {
   readonly curveTime = new PhaseStopwatch();
   readonly finalTime = new PhaseStopwatch();
 
-  constructor(job: TrainJob, model: PopulationModel) {
+  /** `create`: a model of the trained population's kind for a chunk of networks (default: the job's implementation). */
+  constructor(job: TrainJob, model: PopulationModel, create?: (members: readonly PopulationMember[]) => PopulationModel) {
     const { task, config, members } = job;
     this.config = config;
     this.job = job;
     this.seeds = members.map((m) => m.seed);
     const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
     // tested a chunk of networks at a time, each chunk in a model of the trained population's implementation
-    this.evaluator = new ChunkedGreedyTest(testSet, members, (chunk) => createPopulationModel({ ...job, members: chunk }));
+    this.evaluator = new ChunkedGreedyTest(testSet, members, create ?? ((chunk) => createPopulationModel({ ...job, members: chunk })));
     this.model = model;
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
   }

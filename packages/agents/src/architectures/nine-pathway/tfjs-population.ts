@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { HEAD_PARAMETER_PREFIX } from '../../sdk/output-heads.js';
 import { PrnnError, Rng } from '@prnn/core';
 import { checkForwardBuffers, type EpisodeInputs, type PopulationModel, type PopulationParameters } from '../../sdk/population-model.js';
 import { STREAM } from '../../sdk/streams.js';
@@ -282,6 +283,8 @@ export class TfjsNinePathwayPopulation implements PopulationModel {
   importWeights(n: number, weights: Record<string, Float32Array>): void {
     const arch = this.member(n);
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       if (!(PATHWAYS as readonly string[]).includes(name) || !hasPathway(arch, name as Pathway)) {
         throw new PrnnError(
           `weights of ${arch.name} have no pathway ${JSON.stringify(name)}: expected ${PATHWAYS.filter((p) => hasPathway(arch, p)).join(', ')}`,

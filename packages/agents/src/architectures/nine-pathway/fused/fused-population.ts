@@ -1,4 +1,5 @@
 import { PrnnError, Rng } from '@prnn/core';
+import { HEAD_PARAMETER_PREFIX } from '../../../sdk/output-heads.js';
 import type { PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, initWeights, type NinePathwayArch, type Pathway } from '../family.js';
@@ -84,6 +85,8 @@ export class FusedPopulation implements PopulationModel {
     this.checkMember(n);
     const arch = this.archs[n];
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       const p = name as Pathway;
       if (!(PATHWAYS as readonly string[]).includes(name) || !(p === 'ih' || p === 'ho' || arch.flags[p as keyof typeof arch.flags])) {
         throw new PrnnError(`weights for ${arch.name} may only name its pathways (got "${name}")`);

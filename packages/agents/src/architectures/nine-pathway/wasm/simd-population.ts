@@ -1,6 +1,7 @@
 import { PrnnError, Rng } from '@prnn/core';
 import { checkChannels, populationShape, writePaddedMember } from '../population-layout.js';
 import { checkForwardBuffers } from '../../../sdk/population-model.js';
+import { HEAD_PARAMETER_PREFIX } from '../../../sdk/output-heads.js';
 import type { AdamConstants, AdamUpdate, EpisodeRecords, PopulationModel, PopulationParameters } from '../../../sdk/population-model.js';
 import { STREAM } from '../../../sdk/streams.js';
 import { PATHWAYS, hasPathway, initWeights, pathwayShape, type NinePathwayArch, type Pathway } from '../family.js';
@@ -447,6 +448,8 @@ export class SimdPopulation implements PopulationModel {
     this.checkMember(n);
     const arch = this.archs[n];
     for (const name of Object.keys(weights)) {
+      // output heads (head.*, a learner's readouts of the state) are not part of the network: ignored
+      if (name.startsWith(HEAD_PARAMETER_PREFIX)) continue;
       if (!(PATHWAYS as readonly string[]).includes(name) || !hasPathway(arch, name as Pathway)) {
         throw new PrnnError(`weights for ${arch.name} may only name its pathways (got "${name}")`);
       }
