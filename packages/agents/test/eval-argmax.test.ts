@@ -1,7 +1,7 @@
 // argmaxWithTies (selects for rows without ties, the reservoir scan otherwise) against a plain reservoir scan
 // written here: the same actions and the same draws, on rows with every kind of exact tie, ±0 and NaN.
 import { describe, expect, test } from 'vitest';
-import { Rng } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { argmaxWithTies } from '../src/training/evaluate-greedy.js';
 
 /** The reservoir rule for exact ties, one value at a time. */

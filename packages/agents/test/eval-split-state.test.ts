@@ -2,7 +2,8 @@
 // run as stored: the same bits of q and state on rollouts, the same noise-sweep results on real exported
 // policies, and the stored graph kept where the rewrite does not apply.
 import { describe, expect, test } from 'vitest';
-import { resolveTaskOptions, Rng } from '@prnn/env';
+import { resolveTaskOptions } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { initWeights, paperArchitectures, parseArch, type NinePathwayArch } from '../src/architectures/nine-pathway/family.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
