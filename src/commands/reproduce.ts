@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { initBackend, loadPlugins } from '@prnn/agents';
-import { REPRODUCE_SCALES, reproduce, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
+import { REPRODUCE_SCALES, reproduce, reproduceLearners, sweepPreset, type ReproduceScale } from '@prnn/sweeps';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { withFlagAsync, withParameterFlags } from '../cli/flag-errors.js';
@@ -9,7 +9,8 @@ import { formatPhaseProfile, formatPhaseProjection } from '../cli/phase-table.js
 import { ProgressBar } from '../cli/progress-bar.js';
 import { secondsFlag } from '../cli/seconds-flag.js';
 import { StopSignals } from '../cli/stop-signals.js';
-import { planFromFlags } from '../cli/sweep-plan-flags.js';
+import { plansFromFlags } from '../cli/sweep-plan-flags.js';
+import { resolveLearners } from '../cli/learner-flags.js';
 import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
 
 const SCALES = REPRODUCE_SCALES;
@@ -32,6 +33,7 @@ export default class Reproduce extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 8 seeds (under an hour on 2 cores).' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected time of every phase and stops.' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale small --learner dqn,a2c,es', description: 'A learner comparison: one sweep per learner, then the comparison report in reproduce/small-track-dqn-a2c-es/comparison.' },
   ];
 
   static override enableJsonFlag = true;
@@ -49,34 +51,42 @@ export default class Reproduce extends BaseCommand {
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
     'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the training measurement behind the paper-scale projection.', default: 4 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    learner: Flags.string({ description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory.', default: 'dqn' }),
-    'learner-param': Flags.string({ description: 'A learner parameter as key=value (repeatable), checked by the learner.', multiple: true }),
+    learner: Flags.string({
+      description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory. Several (comma-separated or repeated, e.g. dqn,a2c,es): one sweep each in DIR/<learner>, then a learner comparison in DIR/comparison.',
+      default: ['dqn'],
+      multiple: true,
+    }),
+    'learner-param': Flags.string({
+      description: 'A learner parameter as key=value (repeatable), checked by the learner; with several learners key=value sets it for each, LEARNER:key=value for one (es:pairs=8).',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Reproduce);
     const scale: Scale = flags.scale;
     const preset = sweepPreset(scale === 'paper' ? `paper-${flags.task}` : scale, flags.task);
-    // the paper's learner keeps the names it always had; another learner's sweep is a sweep of its own
-    const name = flags.learner === 'dqn' ? `${scale}-${flags.task}` : `${scale}-${flags.task}-${flags.learner}`;
+    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const learnerNames = resolveLearners(registry, flags.learner).map((l) => l.name);
+    // the paper's learner keeps the names it always had; another learner's sweep, or a comparison, is a sweep of its own
+    const name = learnerNames.length === 1 && learnerNames[0] === 'dqn' ? `${scale}-${flags.task}` : `${scale}-${flags.task}-${learnerNames.join('-')}`;
     const dir = flags.dir ?? join('reproduce', name);
     const json = this.jsonEnabled();
     const say = (line: string) => {
       if (!json) this.log(line);
     };
-    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    const registry = await loadPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
-    const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
+    // every learner's plan is built and checked (names, parameters) before any training
+    const sweeps = await plansFromFlags(registry, dir, { name: learnerNames.length === 1 ? name : `${scale}-${flags.task}`, learner: learnerNames, 'learner-param': flags['learner-param'] }, preset);
+    const plan = sweeps[0].plan;
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
     const analysisBar = new ProgressBar('analyze', 'networks', !json && process.stderr.isTTY === true);
     let result;
     try {
-      result = await reproduce({
+      const options = {
         scale,
-        dir,
-        plan,
         registry,
         backend,
         workers,
@@ -97,7 +107,7 @@ export default class Reproduce extends BaseCommand {
           say,
           runStart: () => (stop = new StopSignals(json)).signal,
           projection: (p) => say(formatPhaseProjection(p)),
-          runProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}/${plan.chunks.length}`),
+          runProgress: (p) => bar.update(p.done, p.total, p.rate, `chunk ${p.chunk + 1}`),
           runEnd: () => {
             bar.finish();
             stop?.dispose();
@@ -106,7 +116,8 @@ export default class Reproduce extends BaseCommand {
           analysisEnd: () => analysisBar.finish(),
           profile: (profiled, projection) => say(formatPhaseProfile(profiled, projection)),
         },
-      });
+      } satisfies Omit<Parameters<typeof reproduce>[0], 'dir' | 'plan'>;
+      result = sweeps.length === 1 ? await reproduce({ ...options, dir, plan }) : await reproduceLearners({ ...options, dir, sweeps });
     } finally {
       bar.finish();
       analysisBar.finish();
