@@ -1,6 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PrnnError, makeDirectories, writeFileAtomic, type TaskOptions } from '@prnn/env';
+import { PAPER_FITNESS_NOISE } from '@prnn/agents';
 import type { TopLevelSpec } from 'vega-lite';
 import { analyzeStoredNetworks, type StoredNetworks } from '../analysis/analyze-stored.js';
 import type { AnalysisOptions } from '../analysis/analysis-options.js';
@@ -160,6 +161,10 @@ export async function compareLearners(learners: readonly LearnerNetworks[], opti
   const analyses = [];
   for (const l of learners) {
     const input = mergeStores(l);
+    const levels = options.noise ?? input.networks[0]?.noiseLevels ?? [];
+    if (!levels.includes(PAPER_FITNESS_NOISE)) {
+      throw new PrnnError(`learner ${l.learner}: the noise sweep of ${input.name ?? input.path} has no level σs = ${PAPER_FITNESS_NOISE}, where fitness is measured (docs/spec.md §4); plan the sweeps with --noise levels that include it (the default 0:0.5:21 does)`);
+    }
     const analysis = await analyzeStoredNetworks(input, {
       ...options,
       mazes: options.mazes ?? input.testMazes,
