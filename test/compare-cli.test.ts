@@ -146,3 +146,21 @@ describe('bad input exits 2 with one line, before any work', () => {
     expect(existsSync(join(cwd, 'never'))).toBe(false);
   });
 });
+
+describe('prnn reproduce with several learners', () => {
+  it('--scale smoke --learner dqn,es: one sweep and report per learner, then the comparison report', () => {
+    const dir = join(cwd, 'reproduce-both');
+    const r = cli(['reproduce', '--scale', 'smoke', '--learner', 'dqn,es', '--learner-param', 'es:pairs=2', '--dir', dir, '--workers', '1', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { learners: { dir: string; done: number; planned: number }[]; comparison: { report: string; correlations: { learnerA: string; learnerB: string; architectures: number }[] } };
+    expect(out.learners.map((l) => [l.dir, l.done, l.planned])).toEqual([[join(dir, 'dqn'), 8, 8], [join(dir, 'es'), 8, 8]]);
+    for (const l of ['dqn', 'es']) {
+      const plan = JSON.parse(readFileSync(join(dir, l, 'plan.json'), 'utf8')) as { sweep: string; learner: string; config: Record<string, number> };
+      expect([plan.sweep, plan.learner]).toEqual([`smoke-track-${l}`, l]);
+      expect(existsSync(join(dir, l, 'report', 'report.md'))).toBe(true);
+    }
+    // fc, ff and io are ranked (ff-large is not among the 128)
+    expect(out.comparison.correlations.map((k) => [k.learnerA, k.learnerB, k.architectures])).toEqual([['dqn', 'es', 3]]);
+    expect(JSON.parse(readFileSync(join(dir, 'comparison', 'analysis.json'), 'utf8')).learners.map((l: { learner: string; networks: number }) => [l.learner, l.networks])).toEqual([['dqn', 8], ['es', 8]]);
+  });
+});
