@@ -266,9 +266,12 @@ export async function reproduceLearners(o: Omit<ReproduceOptions, 'plan' | 'dir'
     say(`— learner ${s.learner} (${s.dir}) —`);
     const r = await reproduce({ ...o, dir: s.dir, plan: s.plan });
     results.push(r);
-    const complete = r.interrupted !== true && r.started !== false && r.planned === r.done;
+    // the paper scale without --yes: every learner's projection is printed, nothing is started
+    if (r.started === false) continue;
+    const complete = r.interrupted !== true && r.planned === r.done;
     if (!complete) return { dir: o.dir, plan: s.plan.hash, ...(r.interrupted ? { interrupted: true } : {}), learners: results };
   }
+  if (results.some((r) => r.started === false)) return { dir: o.dir, plan: o.sweeps.map((s) => s.plan.hash).join(','), started: false, learners: results };
   const out = join(o.dir, 'comparison');
   let compared;
   try {
