@@ -39,7 +39,7 @@ export default class Compare extends BaseCommand {
     await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const registry = analysisRegistry({ registry: await loadPlugins({ cwd: process.cwd() }) });
     const bar = new ProgressBar('compare', 'networks', !this.jsonEnabled() && process.stderr.isTTY === true);
-    let result;
+    let result: Awaited<ReturnType<typeof compareSweeps>>;
     try {
       result = await withFlagAsync('--sweep', undefined, () =>
         compareSweeps(flags.sweep, flags.out, { registry, workers: flags.workers, pluginsCwd: process.cwd(), onProgress: (done, total) => bar.update(done, total, Number.NaN) }),

@@ -61,9 +61,6 @@ export function resolveArchList(registry: Registry, spec: string, sizes: { chann
   return out;
 }
 
-/** Re-exported for the commands that import them from here. */
-export { configureWithFlagNames, parseLearnerParams } from '../cli/learner-flags.js';
-
 const numberFlag = Flags.custom<number>({
   parse: async (input, _context, flag) => {
     const value = input.trim() === '' ? NaN : Number(input);

@@ -92,8 +92,15 @@ function mergeStores(l: LearnerNetworks): StoredNetworks {
     const same = JSON.stringify(s.task) === JSON.stringify(first.task) && s.runSeed === first.runSeed && s.testMazes === first.testMazes;
     if (!same) throw new PrnnError(`learner ${l.learner}: store ${s.path} has another task, run seed or test set than ${first.path}; compare stores of one task`);
   }
-  const seen = new Set<string>();
-  const networks = l.stores.flatMap((s) => s.networks).filter((n) => (seen.has(n.id) ? false : (seen.add(n.id), true)));
+  const seen = new Map<string, string>();
+  for (const s of l.stores) {
+    for (const n of s.networks) {
+      const other = seen.get(n.id);
+      if (other !== undefined) throw new PrnnError(`learner ${l.learner}: network ${n.id} is in both ${other} and ${s.path}; give stores of different seeds or architectures`);
+      seen.set(n.id, s.path);
+    }
+  }
+  const networks = l.stores.flatMap((s) => s.networks);
   return { ...first, name: l.stores.map((s) => s.name ?? s.path).join(' + '), networks };
 }
 
