@@ -273,7 +273,7 @@ export async function reproduceLearners(o: Omit<ReproduceOptions, 'plan' | 'dir'
   }
   if (results.some((r) => r.started === false)) return { dir: o.dir, plan: o.sweeps.map((s) => s.plan.hash).join(','), started: false, learners: results };
   const out = join(o.dir, 'comparison');
-  let compared;
+  let compared: Awaited<ReturnType<typeof compareSweeps>>;
   try {
     compared = await compareSweeps(o.sweeps.map((s) => s.dir), out, { registry: o.registry, workers: o.workers, pluginsCwd: o.pluginsCwd, onProgress: o.hooks?.analysisProgress });
   } finally {
