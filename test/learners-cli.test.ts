@@ -43,7 +43,7 @@ describe('prnn train with a plugin learner', () => {
 
   it.each([
     // a DQN flag on a learner without that parameter
-    [['--gamma', '0.5'], /^Error: --gamma does not apply to learner es \(it has no gamma parameter; its parameters: episodes, pairs, evalMazes, sigma, /],
+    [['--gamma', '0.5'], /^Error: --gamma does not apply to learner es \(it declares only --lr\); set its parameters with --learner-param key=value \(its parameters: episodes, pairs, evalMazes, sigma, /],
     [['--epsilon-start', '0.5'], /^Error: --epsilon-start does not apply to learner es/],
     // a learner parameter's check, named as the user typed it (through PrnnError.parameter)
     [['--learner-param', 'sigma=0'], /^Error: --learner-param sigma must be a number in \(0, ∞\) \(got 0\)$/],

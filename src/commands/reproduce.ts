@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { initBackend } from '@prnn/agents';
-import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, sweepPreset, sweepStatus, type ReproduceScale } from '@prnn/sweeps';
+import { REPRODUCE_SCALES, loadSweepPlugins, reproduce, reproduceLearners, sweepPreset, sweepStatus, type ReproduceScale } from '@prnn/sweeps';
 import { checkDiskSpace, reportBytes, storeBytes, trainRunBytes } from '../cli/disk-space.js';
 import { prnnCommand } from '../cli/prnn-command.js';
 import { BaseCommand } from '../cli/base-command.js';
@@ -10,7 +10,8 @@ import { formatPhaseProfile, formatPhaseProjection } from '../cli/phase-table.js
 import { ProgressBar } from '../cli/progress-bar.js';
 import { secondsFlag } from '../cli/seconds-flag.js';
 import { StopSignals } from '../cli/stop-signals.js';
-import { planFromFlags } from '../cli/sweep-plan-flags.js';
+import { plansFromFlags } from '../cli/sweep-plan-flags.js';
+import { resolveLearners } from '../cli/learner-flags.js';
 import { defaultWorkers, workersFlag } from '../cli/workers-flag.js';
 
 const SCALES = REPRODUCE_SCALES;
@@ -33,6 +34,7 @@ export default class Reproduce extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 8 seeds (under an hour on 2 cores).' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected time of every phase and stops.' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale small --learner dqn,a2c,es', description: 'A learner comparison: one sweep per learner, then the comparison report in reproduce/small-track-dqn-a2c-es/comparison.' },
   ];
 
   static override enableJsonFlag = true;
@@ -50,36 +52,55 @@ export default class Reproduce extends BaseCommand {
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
     'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the training measurement behind the paper-scale projection.', default: 4 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
-    learner: Flags.string({ description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory.', default: 'dqn' }),
-    'learner-param': Flags.string({ description: 'A learner parameter as key=value (repeatable), checked by the learner.', multiple: true }),
+    learner: Flags.string({
+      description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory. Several (comma-separated or repeated, e.g. dqn,a2c,es): one sweep each in DIR/<learner>, then a learner comparison in DIR/comparison.',
+      default: ['dqn'],
+      multiple: true,
+    }),
+    'learner-param': Flags.string({
+      description: 'A learner parameter as key=value (repeatable), checked by the learner; with several learners key=value sets it for each, LEARNER:key=value for one (es:pairs=8).',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Reproduce);
     const scale: Scale = flags.scale;
     const preset = sweepPreset(scale === 'paper' ? `paper-${flags.task}` : scale, flags.task);
-    // the paper's learner keeps the names it always had; another learner's sweep is a sweep of its own
-    const name = flags.learner === 'dqn' ? `${scale}-${flags.task}` : `${scale}-${flags.task}-${flags.learner}`;
+    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
+    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
+    const registry = await loadSweepPlugins({ cwd: process.cwd() });
+    const learnerNames = resolveLearners(registry, flags.learner).map((l) => l.name);
+    // the paper's learner keeps the names it always had; another learner's sweep, or a comparison, is a sweep of its own
+    const name = learnerNames.length === 1 && learnerNames[0] === 'dqn' ? `${scale}-${flags.task}` : `${scale}-${flags.task}-${learnerNames.join('-')}`;
     const dir = flags.dir ?? join('reproduce', name);
     const json = this.jsonEnabled();
     const say = (line: string) => {
       if (!json) this.log(line);
     };
-    const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
-    // the built-ins with @prnn/sweeps' results store, then the configured plugins (which may rebind or decorate services)
-    const registry = await loadSweepPlugins({ cwd: process.cwd() });
     const workers = flags.workers ?? defaultWorkers();
-    const plan = await planFromFlags(registry, dir, { name, learner: flags.learner, 'learner-param': flags['learner-param'] }, preset);
+    // every learner's plan is built and checked (names, parameters) before any training
+    const sweeps = await plansFromFlags(registry, dir, { name: learnerNames.length === 1 ? name : `${scale}-${flags.task}`, learner: learnerNames, 'learner-param': flags['learner-param'] }, preset);
+    const plan = sweeps[0].plan;
     if ((scale !== 'paper' || flags.yes) && !flags.slurm) {
-      // pre-flight: --dir has room for the largest chunk's training, the networks not stored yet and the report
-      const stored = await sweepStatus(dir).then(
-        (st) => new Map(st.perChunk.map((c) => [c.index, c.stored])),
-        () => new Map<number, number>(),
-      );
-      const parameters = (c: (typeof plan.chunks)[number]) => plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
-      const pending = plan.chunks.flatMap((c) => parameters(c).slice(stored.get(c.index) ?? 0));
-      const training = Math.max(0, ...plan.chunks.map((c) => (stored.get(c.index) ?? 0) < c.to - c.from ? trainRunBytes(parameters(c)) : 0));
-      await checkDiskSpace('--dir', dir, training + storeBytes(pending) + reportBytes(plan.networks.length), `training and storing ${pending.length} network${pending.length === 1 ? '' : 's'} and the report of ${plan.networks.length}`);
+      // pre-flight: --dir has room for the largest chunk's training, the networks not stored yet and the reports
+      let training = 0;
+      let bytes = 0;
+      let pendingCount = 0;
+      let networks = 0;
+      for (const sweep of sweeps) {
+        const stored = await sweepStatus(sweep.dir).then(
+          (st) => new Map(st.perChunk.map((c) => [c.index, c.stored])),
+          () => new Map<number, number>(),
+        );
+        const parameters = (c: (typeof sweep.plan.chunks)[number]) => sweep.plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
+        const pending = sweep.plan.chunks.flatMap((c) => parameters(c).slice(stored.get(c.index) ?? 0));
+        training = Math.max(training, ...sweep.plan.chunks.map((c) => ((stored.get(c.index) ?? 0) < c.to - c.from ? trainRunBytes(parameters(c)) : 0)));
+        bytes += storeBytes(pending) + reportBytes(sweep.plan.networks.length);
+        pendingCount += pending.length;
+        networks += sweep.plan.networks.length;
+      }
+      await checkDiskSpace('--dir', dir, training + bytes, `training and storing ${pendingCount} network${pendingCount === 1 ? '' : 's'} and the report of ${networks}`);
     }
     let stop: StopSignals | undefined;
     const bar = new ProgressBar('reproduce', 'net-episodes', !json && process.stderr.isTTY === true);
@@ -87,15 +108,13 @@ export default class Reproduce extends BaseCommand {
     // a plugin may rebind or decorate the progress reporter of training (TYPES.ProgressReporter); the bar is the fallback
     let current = 0;
     const progress = registry.progressReporter({
-      update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current + 1}/${plan.chunks.length}`),
+      update: (p) => bar.update(p.done, p.total, p.rate, `chunk ${current + 1}`),
       finish: () => bar.finish(),
     });
-    let result: Awaited<ReturnType<typeof reproduce>>;
+    let result: Awaited<ReturnType<typeof reproduce>> | Awaited<ReturnType<typeof reproduceLearners>>;
     try {
-      result = await reproduce({
+      const options = {
         scale,
-        dir,
-        plan,
         registry,
         backend,
         workers,
@@ -131,7 +150,8 @@ export default class Reproduce extends BaseCommand {
           analysisEnd: () => analysisBar.finish(),
           profile: (profiled, projection) => say(formatPhaseProfile(profiled, projection)),
         },
-      });
+      } satisfies Omit<Parameters<typeof reproduce>[0], 'dir' | 'plan'>;
+      result = sweeps.length === 1 ? await reproduce({ ...options, dir, plan }) : await reproduceLearners({ ...options, dir, sweeps });
     } finally {
       progress.finish();
       analysisBar.finish();
@@ -143,5 +163,6 @@ export default class Reproduce extends BaseCommand {
     }
     return result;
   }
+
 }
 

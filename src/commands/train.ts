@@ -13,6 +13,7 @@ import { INTERRUPT_EXIT_CODE, abortOnInterrupt, resumeCommand } from '../cli/int
 import { ProgressBar } from '../cli/progress-bar.js';
 import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags } from '../cli/task-flags.js';
 import { defaultWorkers, formatBytes, workersFlag } from '../cli/workers-flag.js';
+import { configureWithFlagNames, flagOfParameter, learnerFlagOverrides, learnerFlags, parseLearnerParams } from '../cli/learner-flags.js';
 
 /** The architecture family of the paper's 128 architectures and ff-large. */
 export const PAPER_FAMILY = 'nine-pathway';
@@ -60,60 +61,6 @@ export function resolveArchList(registry: Registry, spec: string, sizes: { chann
   return out;
 }
 
-/** Learner parameter → the flag that sets it, so that errors name what the user typed. */
-const FLAG_OF_PARAMETER: Readonly<Record<string, string>> = {
-  episodes: '--episodes',
-  hidden: '--hidden',
-  sensorNoise: '--sensor-noise',
-  lr: '--lr',
-  gamma: '--gamma',
-  epsilonStart: '--epsilon-start',
-  epsilonEnd: '--epsilon-end',
-  clip: '--clip',
-  testMazes: '--test-mazes',
-  curvePoints: '--curve-points',
-};
-
-/** Runs a learner's configure, naming the flag (e.g. --episodes) instead of the parameter in its errors. */
-export function configureWithFlagNames<T>(configure: () => T): T {
-  try {
-    return configure();
-  } catch (error) {
-    if (!(error instanceof PrnnError) || error.parameter === undefined) throw error;
-    const flag = FLAG_OF_PARAMETER[error.parameter] ?? `--learner-param ${error.parameter}`;
-    throw new PrnnError(`${flag} ${error.requirement}`);
-  }
-}
-
-/**
- * `--learner-param key=value` pairs → overrides, each value parsed like the parameter's default (number,
- * boolean or string); a key the learner does not declare (its defaults) is an error listing those it does.
- */
-export function parseLearnerParams(pairs: readonly string[], declared: object, learner: string): Record<string, unknown> {
-  const known = Object.keys(declared);
-  const out: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new PrnnError(`--learner-param must be key=value (got ${JSON.stringify(pair)})`);
-    const key = pair.slice(0, eq).trim();
-    const text = pair.slice(eq + 1).trim();
-    if (!known.includes(key)) {
-      throw new PrnnError(`--learner-param: learner ${learner} has no parameter ${JSON.stringify(key)}; its parameters: ${known.join(', ')}`);
-    }
-    const current = (declared as Record<string, unknown>)[key];
-    let value: unknown = text;
-    if (typeof current === 'number') {
-      value = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(value)) throw new PrnnError(`--learner-param ${key} must be a number (got ${JSON.stringify(text)})`);
-    } else if (typeof current === 'boolean') {
-      if (text !== 'true' && text !== 'false') throw new PrnnError(`--learner-param ${key} must be true or false (got ${JSON.stringify(text)})`);
-      value = text === 'true';
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
 const numberFlag = Flags.custom<number>({
   parse: async (input, _context, flag) => {
     const value = input.trim() === '' ? NaN : Number(input);
@@ -154,11 +101,7 @@ export default class Train extends BaseCommand {
     hidden: Flags.integer({ description: 'Hidden units H (ff-large keeps its 34).', default: 8 }),
     'sensor-noise': numberFlag({ description: 'Sensor noise σs in training and testing (default 0.05).' }),
     learner: Flags.string({ description: 'Learner: dqn, or one registered by a plugin (e.g. replay-dqn).', default: 'dqn' }),
-    lr: numberFlag({ description: 'Adam learning rate (default 1e-3).' }),
-    gamma: numberFlag({ description: 'Discount γ (default 0.9).' }),
-    'epsilon-start': numberFlag({ description: 'ε of the first exploration block (default 0.95).' }),
-    'epsilon-end': numberFlag({ description: 'ε of the last exploration block (default 0.25).' }),
-    clip: numberFlag({ description: 'Global gradient-norm clip per network (default 10).' }),
+    ...learnerFlags,
     'test-mazes': Flags.integer({ description: 'Size of the shared test set (default 1000).' }),
     'curve-points': Flags.integer({ description: 'Points of the training curve (default 100).' }),
     population: Flags.integer({ description: 'Networks trained in lockstep per population.', default: 256, min: 1 }),
@@ -195,35 +138,24 @@ export default class Train extends BaseCommand {
     const backend = await withFlagAsync('--backend', 'backend', () => initBackend(flags.backend));
     const learner = withFlag('--learner', undefined, () => registry.learner(flags.learner));
     const episodes = flags.episodes ?? learner.defaults(task).episodes;
-    const learnerParams = withFlag('--learner-param', undefined, () => parseLearnerParams(flags['learner-param'] ?? [], learner.defaults(task), learner.name));
+    const declared = learner.defaults(task) as unknown as Record<string, unknown>;
+    const learnerParams = withFlag('--learner-param', undefined, () => parseLearnerParams(flags['learner-param'] ?? [], declared, learner.name));
+    // the common flags every learner has; the learner's own flags only where it declares them (else exit 2)
     const fromFlags: Record<string, unknown> = {
       episodes: flags.episodes,
       hidden: flags.hidden,
       sensorNoise: flags['sensor-noise'],
-      lr: flags.lr,
-      gamma: flags.gamma,
-      epsilonStart: flags['epsilon-start'],
-      epsilonEnd: flags['epsilon-end'],
-      clip: flags.clip,
       testMazes: flags['test-mazes'],
       // the paper's 100 points, or one per episode for runs shorter than that
       curvePoints: flags['curve-points'] ?? (Number.isInteger(episodes) && episodes >= 10 ? Math.min(100, episodes) : undefined),
+      ...learnerFlagOverrides(learner, flags, declared),
     };
-    // a flag sets a parameter of the learner's own: a learner without it (e.g. --gamma for one with no discount) refuses it
-    const declared = learner.defaults(task) as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(fromFlags)) {
-      if (value !== undefined && !(key in declared) && key !== 'curvePoints') {
-        throw new PrnnError(`${FLAG_OF_PARAMETER[key]} does not apply to learner ${learner.name} (it has no ${key} parameter; its parameters: ${Object.keys(declared).join(', ')})`);
-      }
-    }
     for (const key of Object.keys(learnerParams)) {
-      const flag = FLAG_OF_PARAMETER[key];
-      if (flag !== undefined && key !== 'hidden' && key !== 'curvePoints' && fromFlags[key] !== undefined) {
-        throw new PrnnError(`--learner-param ${key} and ${flag} both set ${key}; give it once`);
-      }
-      if (key === 'curvePoints' && flags['curve-points'] !== undefined) throw new PrnnError('--learner-param curvePoints and --curve-points both set curvePoints; give it once');
+      const flag = flagOfParameter(learner, key);
+      const given = key === 'curvePoints' ? flags['curve-points'] !== undefined : key !== 'hidden' && fromFlags[key] !== undefined;
+      if (!flag.startsWith('--learner-param') && given) throw new PrnnError(`--learner-param ${key} and ${flag} both set ${key}; give it once`);
     }
-    const config = configureWithFlagNames(() => learner.configure(task, { ...fromFlags, ...learnerParams }));
+    const config = configureWithFlagNames(learner, () => learner.configure(task, { ...fromFlags, ...learnerParams }));
     const archs = resolveArchList(registry, flags.arch, { channels: task.channels, hidden: config.hidden });
     // one run may mix families: each is trained in populations of its own
     const architecture = registry.architecture(archs[0].family);

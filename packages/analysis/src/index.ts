@@ -3,6 +3,7 @@ export * from './stats/normal.js';
 export * from './stats/mann-whitney-u.js';
 export * from './stats/benjamini-hochberg.js';
 export * from './stats/effect-size.js';
+export * from './stats/spearman.js';
 // Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
 export * from './trials/recorded-trials.js';
 export * from './jacobian/sensitivity-profile.js';
@@ -47,3 +48,5 @@ export * from './report/report-markdown.js';
 export * from './report/report-html.js';
 export * from './report/write-report.js';
 export * from './plugin/analysis-metrics.js';
+// The comparison of learners on the same architectures.
+export * from './compare/learner-comparison.js';

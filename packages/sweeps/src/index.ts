@@ -17,3 +17,4 @@ export * from './chunk-selection.js';
 export * from './projection-shape.js';
 export * from './read-sweep-store.js';
 export * from './reproduce.js';
+export * from './compare-sweeps.js';

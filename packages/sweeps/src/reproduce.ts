@@ -13,6 +13,7 @@ import { submitSlurm, writeSlurmScripts, type SlurmScripts } from './slurm.js';
 import { sweepStatus } from './status.js';
 import { STORE_FILE } from './store.js';
 import { loadSweepPlugins } from './store-service.js';
+import { compareSweeps } from './compare-sweeps.js';
 
 /** The scales of `reproduce`: smoke (8 networks), small (129 configurations × 8 seeds), paper (6 450 networks). */
 export const REPRODUCE_SCALES = ['smoke', 'small', 'paper'] as const;
@@ -250,4 +251,49 @@ export function formatHeadline(rows: readonly ReproduceHeadlineRow[]): string {
   const w = [Math.max(...rows.map((r) => r.label.length), 7), Math.max(...rows.map((r) => r.paper.length), 5), Math.max(...rows.map((r) => r.prnn.length), 4)];
   const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c.padEnd(w[2])}  ${d}`;
   return [line('measure', 'paper', 'prnn', 'networks'), ...rows.map((r) => line(r.label, r.paper, r.prnn, String(r.networks)))].join('\n');
+}
+
+/** One learner's sweep of a comparison: its directory and its plan. */
+export interface LearnerSweep {
+  readonly learner: string;
+  readonly dir: string;
+  readonly plan: SweepPlan;
+}
+
+/**
+ * Reproduces the experiment with several learners (docs/guides/learner-comparison.md): `reproduce` for each
+ * learner's sweep in turn (its own directory, store and report), then, when every sweep is complete, the
+ * learner comparison of all of them in DIR/comparison. Every plan is built (and so checked) by the caller
+ * before this starts; the sweeps' directories are written here.
+ */
+export async function reproduceLearners(o: Omit<ReproduceOptions, 'plan' | 'dir'> & { readonly dir: string; readonly sweeps: readonly LearnerSweep[] }): Promise<ReproduceResult> {
+  if (o.slurm) throw new PrnnError('--slurm takes one learner: plan each learner\'s sweep with prnn sweep plan --learner a,b and submit each with prnn sweep slurm');
+  const say = (line: string) => o.hooks?.say?.(line);
+  // one container for every learner's run and the comparison (a plugin's rebinding applies to all of them)
+  const registry = o.registry ?? (await loadSweepPlugins({ cwd: o.pluginsCwd ?? process.cwd() }));
+  const results: ReproduceResult[] = [];
+  for (const s of o.sweeps) {
+    say(`— learner ${s.learner} (${s.dir}) —`);
+    const r = await reproduce({ ...o, registry, dir: s.dir, plan: s.plan });
+    results.push(r);
+    // the paper scale without --yes: every learner's projection is printed, nothing is started
+    if (r.started === false) continue;
+    const complete = r.interrupted !== true && r.planned === r.done;
+    if (!complete) return { dir: o.dir, plan: s.plan.hash, ...(r.interrupted ? { interrupted: true } : {}), learners: results };
+  }
+  if (results.some((r) => r.started === false)) return { dir: o.dir, plan: o.sweeps.map((s) => s.plan.hash).join(','), started: false, learners: results };
+  const out = join(o.dir, 'comparison');
+  let compared: Awaited<ReturnType<typeof compareSweeps>>;
+  try {
+    compared = await compareSweeps(o.sweeps.map((s) => s.dir), out, { registry, workers: o.workers, pluginsCwd: o.pluginsCwd, onProgress: o.hooks?.analysisProgress });
+  } finally {
+    o.hooks?.analysisEnd?.();
+  }
+  say('');
+  say('learner comparison (Spearman ρ of the architectures\' median fitness):');
+  for (const r of compared.comparison.correlations) {
+    say(`  ${r.learnerA} vs ${r.learnerB}: ρ = ${Number.isFinite(r.rho) ? r.rho.toFixed(3) : 'n/a'} (p = ${Number.isFinite(r.p) ? r.p.toPrecision(3) : 'n/a'}, ${r.architectures} architectures)`);
+  }
+  say(`comparison report: ${compared.report} (${compared.files.length} files)`);
+  return { dir: o.dir, plan: o.sweeps.map((s) => s.plan.hash).join(','), learners: results, comparison: { report: compared.report, files: compared.files, correlations: compared.comparison.correlations } };
 }

@@ -400,6 +400,8 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
 const definition = defineLearner<A2cConfig>({
   name: A2C,
   description: 'recurrent advantage actor-critic: sampled actions, GAE advantages, entropy bonus, a value head; trained through the VJP seam',
+  // the DQN's flags that mean the same here: step size, discount, gradient-norm clip
+  flags: { lr: 'lr', gamma: 'gamma', clip: 'clip' },
   defaults: a2cDefaults,
   checks: A2C_CHECKS,
   validate: (config) => {

@@ -329,6 +329,8 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
 export const esLearner = defineLearner<EsConfig>({
   name: ES,
   description: 'OpenAI-style evolution strategies: antithetic Gaussian perturbations, centred ranks, Adam; forward passes only',
+  // the Adam step size; σ, pairs and the rest are set with --learner-param
+  flags: { lr: 'lr' },
   defaults: esDefaults,
   checks: ES_CHECKS,
   validate: (config) => {

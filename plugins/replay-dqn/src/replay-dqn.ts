@@ -23,6 +23,7 @@ import {
   captureDqnPart,
   createTrainingEnv,
   dqnDefaults,
+  DQN_FLAGS,
   dqnTarget,
   integerAtLeast,
   learnFromEpisode,
@@ -311,6 +312,7 @@ function restoreReplayState(state: LearnerState, replay: ReplayParts, bad: (what
 export const replayDqnLearner = defineLearner<ReplayDqnConfig>({
   name: REPLAY_DQN,
   description: 'DQN with a replay buffer of whole episodes and a target network (Mnih et al. 2013), BPTT per replayed episode',
+  flags: DQN_FLAGS,
   defaults: replayDqnDefaults,
   checks: { ...DQN_CHECKS, bufferEpisodes: integerAtLeast(1), targetUpdateEvery: integerAtLeast(1), learningStarts: integerAtLeast(1), updatesPerEpisode: integerAtLeast(1) },
   validate: validateDqnConfig,

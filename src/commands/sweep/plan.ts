@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { initBackend, loadPlugins } from '@prnn/agents';
 import { createSweepDir, PLAN_FILE } from '@prnn/sweeps';
 import { BaseCommand } from '../../cli/base-command.js';
-import { planFromFlags, sweepPlanFlags } from '../../cli/sweep-plan-flags.js';
+import { plansFromFlags, sweepPlanFlags } from '../../cli/sweep-plan-flags.js';
 
 export default class SweepPlan extends BaseCommand {
   static override summary = 'Write a sweep directory: the versioned plan of every network, cut into chunks.';
@@ -19,6 +19,7 @@ export default class SweepPlan extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> sweeps/smoke --preset smoke', description: 'A check that runs in seconds.' },
     { command: '<%= config.bin %> <%= command.id %> sweeps/fc-ff --arch fc,ff --seeds 20 --episodes 50000 --chunk-size 20', description: 'An explicit sweep.' },
     { command: '<%= config.bin %> <%= command.id %> sweeps/general --preset paper-general --seeds 10 --json', description: 'A preset with an override, JSON on stdout.' },
+    { command: '<%= config.bin %> <%= command.id %> sweeps/compare --preset small --learner dqn,a2c,es --learner-param es:pairs=8', description: 'A learner comparison: one sweep per learner in sweeps/compare/<learner>.' },
   ];
 
   static override enableJsonFlag = true;
@@ -34,27 +35,35 @@ export default class SweepPlan extends BaseCommand {
     const registry = await loadPlugins({ cwd: process.cwd() });
     // tfjs runs only the ONNX pre-flight here (a family's step traced once): the pure-JavaScript backend does
     await initBackend('cpu');
-    const plan = await planFromFlags(registry, args.dir, flags);
-    const state = await createSweepDir(args.dir, plan);
-    const episodes = Number(plan.config.episodes);
-    const summary = {
-      dir: args.dir,
-      plan: `${args.dir}/${PLAN_FILE}`,
-      state,
-      sweep: plan.sweep,
-      preset: plan.preset,
-      hash: plan.hash,
-      task: plan.task.kind,
-      networks: plan.networks.length,
-      chunks: plan.chunks.length,
-      episodes,
-      networkEpisodes: plan.networks.length * episodes,
-    };
-    this.log(
-      `${state === 'created' ? 'planned' : 'already planned'} sweep ${plan.sweep} (${plan.preset}, hash ${plan.hash}) in ${args.dir}: ` +
-        `${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks, ` +
-        `${episodes.toLocaleString('en-US')} episodes each; next: prnn sweep run ${args.dir}`,
-    );
+    // every learner's plan is built and checked before any directory is written
+    const plans = await plansFromFlags(registry, args.dir, flags);
+    const summaries = [];
+    for (const { learner, dir, plan } of plans) {
+      const state = await createSweepDir(dir, plan);
+      const episodes = Number(plan.config.episodes);
+      summaries.push({
+        dir,
+        plan: `${dir}/${PLAN_FILE}`,
+        state,
+        sweep: plan.sweep,
+        preset: plan.preset,
+        hash: plan.hash,
+        task: plan.task.kind,
+        learner,
+        networks: plan.networks.length,
+        chunks: plan.chunks.length,
+        episodes,
+        networkEpisodes: plan.networks.length * episodes,
+      });
+      this.log(
+        `${state === 'created' ? 'planned' : 'already planned'} sweep ${plan.sweep} (${plan.preset}, learner ${learner}, hash ${plan.hash}) in ${dir}: ` +
+          `${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks, ` +
+          `${episodes.toLocaleString('en-US')} episodes each; next: prnn sweep run ${dir}`,
+      );
+    }
+    if (plans.length > 1) this.log(`when every sweep is run: prnn compare --sweep ${args.dir} --out ${args.dir}/comparison`);
+    // one learner: the summary as it always was; several: one per learner
+    const summary: Record<string, unknown> = plans.length === 1 ? summaries[0] : { dir: args.dir, learners: plans.map((p) => p.learner), sweeps: summaries };
     return summary;
   }
 }

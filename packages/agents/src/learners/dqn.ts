@@ -350,10 +350,14 @@ export function startDqn(run: LearnerRun<DqnConfig>): LearnerSession {
   };
 }
 
+/** The command-line flags of the DQN's own parameters (`--lr`, `--gamma`, `--epsilon-start`, `--epsilon-end`, `--clip`). */
+export const DQN_FLAGS = { lr: 'lr', gamma: 'gamma', epsilonStart: 'epsilon-start', epsilonEnd: 'epsilon-end', clip: 'clip' } as const;
+
 /** The built-in `dqn` learner (docs/spec.md §3). */
 export const dqnLearner = defineLearner<DqnConfig>({
   name: 'dqn',
   description: 'The reference DQN (docs/spec.md §3): one episode per update, BPTT over the episode, no replay, no target network.',
+  flags: DQN_FLAGS,
   defaults: (task: TaskOptions) => dqnDefaults(task),
   checks: DQN_CHECKS,
   validate: validateDqnConfig,

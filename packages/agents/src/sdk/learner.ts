@@ -19,6 +19,13 @@ export interface Learner<Config extends LearnerConfig = LearnerConfig> {
   /** Registry key, e.g. `dqn` or `replay-dqn`; what `--learner` and run.json name. */
   readonly name: string;
   readonly description: string;
+  /**
+   * The command-line flags this learner accepts for its own parameters, parameter → flag name without dashes
+   * (e.g. `{ gamma: 'gamma', epsilonStart: 'epsilon-start' }`). The common flags of LEARNER_COMMON_FLAGS apply
+   * to every learner; any other parameter is set with `--learner-param key=value`. A flag a learner does not
+   * declare here is refused for it. Absent: no flags of its own.
+   */
+  readonly flags?: Readonly<Record<string, string>>;
   /** The paper's hyper-parameters for this task (episodes depend on the task, docs/spec.md §0). */
   defaults(task: TaskOptions): Config;
   /**
@@ -29,6 +36,18 @@ export interface Learner<Config extends LearnerConfig = LearnerConfig> {
   /** Trains the job's population; resumes from `job.resume` when given. */
   train(job: TrainJob<Config>, hooks?: TrainHooks): Promise<TrainResult>;
 }
+
+/**
+ * The flags every learner accepts, parameter → flag name without dashes: the parameters of LearnerConfig,
+ * which every learner has.
+ */
+export const LEARNER_COMMON_FLAGS: Readonly<Record<keyof LearnerConfig, string>> = {
+  episodes: 'episodes',
+  hidden: 'hidden',
+  sensorNoise: 'sensor-noise',
+  testMazes: 'test-mazes',
+  curvePoints: 'curve-points',
+};
 
 /** Every learner's configuration carries at least these (the run directory and the CLI rely on them). */
 export interface LearnerConfig {

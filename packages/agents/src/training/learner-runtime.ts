@@ -89,6 +89,11 @@ export interface LearnerDefinition<Config extends LearnerConfig> extends Learner
   /** Registry key (`--learner`). */
   readonly name: string;
   readonly description: string;
+  /**
+   * Flags of the learner's own parameters, parameter → flag name without dashes (see `Learner.flags`), e.g.
+   * `{ gamma: 'gamma' }`; every key must be one of its parameters. Absent: none.
+   */
+  readonly flags?: { readonly [K in keyof Config]?: string };
   /** Sets up the learner's state for one population (called once per `train`). */
   start(run: LearnerRun<Config>): LearnerSession;
   /**
@@ -117,6 +122,7 @@ export function defineLearner<Config extends LearnerConfig>(definition: LearnerD
   return {
     name: definition.name,
     description: definition.description,
+    ...(definition.flags ? { flags: definition.flags as Readonly<Record<string, string>> } : {}),
     definition,
     defaults: (task) => definition.defaults(task),
     configure: (task, overrides) => resolveLearnerConfig(definition, definition.name, task, overrides),
