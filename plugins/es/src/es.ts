@@ -209,12 +209,14 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
     act(_t, _obs, outputs, active, actions) {
       for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
     },
+    record(_t, e, active) {
+      for (let j = 0; j < P * C; j++) if (active[j] === 1 && e.done[j] === 1 && e.fitness[j] === e.fitness[j]) returns[j] += e.fitness[j];
+    },
   };
 
   /** One greedy episode of every copy; adds its fitness (0 when it has none) to returns[j]. */
   const evaluate = (): void => {
     runEpisode(population, env, mazes, T, greedy, scratch);
-    for (let j = 0; j < P * C; j++) returns[j] += env.fitness[j] === env.fitness[j] ? env.fitness[j] : 0;
   };
 
   return {
