@@ -69,8 +69,14 @@ export interface EsConfig extends LearnerConfig {
   readonly testMazes: number;
 }
 
-/** The default number of antithetic pairs (32 perturbed episodes per generation and network). */
+/** The default number of antithetic pairs (32 perturbed copies per generation and network). */
 export const DEFAULT_PAIRS = 16;
+
+/** The default number of mazes every perturbed copy is evaluated on per generation. */
+export const DEFAULT_EVAL_MAZES = 4;
+
+/** ES's default budget of training episodes per network, as a multiple of the DQN's (docs/spec.md §0). */
+export const ES_BUDGET_FACTOR = 2;
 
 /**
  * Defaults: Adam's β and ε and the weight decay 0.005 of OpenAI-ES; σ 0.1 and step size 0.03 (larger than
@@ -80,9 +86,9 @@ export const DEFAULT_PAIRS = 16;
  */
 export function esDefaults(task: TaskOptions): EsConfig {
   return {
-    episodes: Math.ceil(DEFAULT_EPISODES[task.kind] / (2 * DEFAULT_PAIRS)),
+    episodes: Math.floor((ES_BUDGET_FACTOR * DEFAULT_EPISODES[task.kind]) / (2 * DEFAULT_PAIRS * DEFAULT_EVAL_MAZES)),
     pairs: DEFAULT_PAIRS,
-    evalMazes: 1,
+    evalMazes: DEFAULT_EVAL_MAZES,
     sigma: 0.1,
     lr: 0.03,
     beta1: 0.9,
