@@ -166,6 +166,44 @@ function recordOf(flat: Float32Array, layout: Layout, sizes: Record<string, Floa
   return Object.fromEntries(layout.names.map((k, i) => [k, flat.subarray(layout.offsets[i], layout.offsets[i] + sizes[k].length)]));
 }
 
+/**
+ * Where each entry of network n's flat exported vector sits in `model.parameters.values`: tensor and index
+ * within member n's slice (each tensor's leading dimension is the population). Found by importing distinct
+ * markers 1 … size into member n and reading them back; null when some entry is not stored exactly once as
+ * given (then the caller imports weights member by member). Member n's weights are marker values afterwards.
+ */
+function probeParameterMap(model: PopulationModel, n: number, layout: Layout, shapes: Record<string, Float32Array>): { tensor: Int32Array; index: Int32Array } | null {
+  const markers = new Float32Array(layout.size);
+  for (let d = 0; d < layout.size; d++) markers[d] = d + 1;
+  model.importWeights(n, recordOf(markers, layout, shapes));
+  const tensor = new Int32Array(layout.size).fill(-1);
+  const index = new Int32Array(layout.size);
+  const { values } = model.parameters;
+  for (let i = 0; i < values.length; i++) {
+    const slice = values[i].length / model.population;
+    for (let e = 0; e < slice; e++) {
+      const x = values[i][n * slice + e];
+      if (x === 0) continue;
+      const d = x - 1;
+      if (!Number.isInteger(d) || d < 0 || d >= layout.size || tensor[d] !== -1) return null;
+      tensor[d] = i;
+      index[d] = e;
+    }
+  }
+  return tensor.includes(-1) ? null : { tensor, index };
+}
+
+/**
+ * Adds to `returns[j]` the fitness (docs/spec.md §1.5; nothing when undefined) of every env j whose episode
+ * ended on the step just taken — a `StepPolicy.record` helper. It must be read then: an env stepped again after
+ * its episode ended reads NaN, so reading `env.fitness` after the whole rollout loses every episode that
+ * reached the goal before the slowest env finished.
+ */
+export function addEndedFitness(env: VectorEnv, active: Uint8Array, returns: Float64Array): void {
+  const { done, fitness } = env;
+  for (let j = 0; j < env.numEnvs; j++) if (active[j] === 1 && done[j] === 1 && fitness[j] === fitness[j]) returns[j] += fitness[j];
+}
+
 /** Index of the largest of q[base … base+O) (first on exact ties: a perturbed policy is deterministic). */
 function argmax(q: Float32Array, base: number, outputs: number): number {
   let best = 0;
@@ -199,6 +237,21 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const copyFlat = copies.map((_, j) => new Float32Array(layouts[Math.floor(j / C)].size));
   const copyRecords = copies.map((_, j) => recordOf(copyFlat[j], layouts[Math.floor(j / C)], shapes[Math.floor(j / C)]));
   const thetaRecords = members.map((_, n) => recordOf(theta[n], layouts[n], shapes[n]));
+  // Perturbed copies and θ are written straight into the models' parameters and committed once per
+  // generation (importWeights commits the whole population each time: quadratic in its size).
+  const copyMaps = members.map((_, n) => probeParameterMap(population, n * C, layouts[n], shapes[n]));
+  const thetaMaps = members.map((_, n) => probeParameterMap(model, n, layouts[n], shapes[n]));
+  members.forEach((_, n) => model.importWeights(n, thetaRecords[n]));
+  const direct = copyMaps.every((x) => x !== null) && thetaMaps.every((x) => x !== null);
+  const slices = (pm: PopulationModel) => pm.parameters.values.map((x) => x.length / pm.population);
+  const copySlices = slices(population);
+  const thetaSlices = slices(model);
+  /** Writes network n's flat vector `w` into member `member` of `pm` by the map of network n. */
+  const writeFlat = (pm: PopulationModel, map: { tensor: Int32Array; index: Int32Array }, sliceOf: number[], member: number, w: Float32Array): void => {
+    const values = pm.parameters.values;
+    const { tensor, index } = map;
+    for (let d = 0; d < w.length; d++) values[tensor[d]][member * sliceOf[tensor[d]] + index[d]] = w[d];
+  };
 
   // streams: mazes as the DQN's, perturbations and sensor-noise seeds of ES's own
   const mazeRngs = seeds.map((s) => Rng.derive(s, STREAM.trainingMazes));
@@ -216,7 +269,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
       for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
     },
     record(_t, e, active) {
-      for (let j = 0; j < P * C; j++) if (active[j] === 1 && e.done[j] === 1 && e.fitness[j] === e.fitness[j]) returns[j] += e.fitness[j];
+      addEndedFitness(e, active, returns);
     },
   };
 
@@ -240,9 +293,11 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
           const th = theta[n];
           const e = eps[n];
           for (let d = 0; d < D; d++) w[d] = th[d] + sign * e[k * D + d];
-          population.importWeights(j, copyRecords[j]);
+          if (direct) writeFlat(population, copyMaps[n]!, copySlices, j, w);
+          else population.importWeights(j, copyRecords[j]);
         }
       }
+      if (direct) population.parameters.commit();
       // 2–3. every copy of every network at once, on evalMazes mazes in turn (each maze and noise seed common
       // to all copies of a network); a copy's return is its mean fitness
       returns.fill(0);
@@ -285,9 +340,11 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
             throw new PrnnError(`training diverged: network ${members[n].arch.name} (seed ${members[n].seed}) has non-finite weights; try a smaller lr (got ${lr})`);
           }
         }
-        model.importWeights(n, thetaRecords[n]);
+        if (direct) writeFlat(model, thetaMaps[n]!, thetaSlices, n, th);
+        else model.importWeights(n, thetaRecords[n]);
         for (let c = 0; c < C; c++) meanReturn += returns[n * C + c];
       }
+      if (direct) model.parameters.commit();
       // the "loss" reported in progress: 1 − the mean return of the perturbed copies
       return 1 - meanReturn / (P * C);
     },
