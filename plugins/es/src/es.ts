@@ -44,6 +44,7 @@ export const ES = 'es';
 export const ES_STREAM = {
   perturbations: 0x45535045, // 'ESPE'
   noiseSeeds: 0x45534e53, // 'ESNS'
+  actions: 0x45534143, // 'ESAC'
 } as const;
 
 /** The ES hyper-parameters. */
@@ -56,11 +57,21 @@ export interface EsConfig extends LearnerConfig {
   readonly evalMazes: number;
   /** Standard deviation σ of the perturbations. */
   readonly sigma: number;
+  /** σ of the last generation: σ falls linearly from `sigma` to `sigmaEnd` over the run. */
+  readonly sigmaEnd: number;
   /** Adam step size, β1, β2, ε. */
   readonly lr: number;
+  /** The step size of the last generation: the step size falls linearly from `lr` to `lrEnd` over the run. */
+  readonly lrEnd: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly adamEpsilon: number;
+  /**
+   * How a perturbed copy acts during training: 0 greedily (argmax), τ > 0 by sampling action a with probability
+   * ∝ o_a^(1/τ) (o: the network's softmax outputs), with uniforms common to all copies of a network.
+   * The test is greedy either way (docs/spec.md §4).
+   */
+  readonly temperature: number;
   /** L2 decay of the weights, added to the gradient estimate as −weightDecay·θ. */
   readonly weightDecay: number;
   readonly hidden: number;
@@ -89,12 +100,15 @@ export function esDefaults(task: TaskOptions): EsConfig {
     episodes: Math.floor((ES_BUDGET_FACTOR * DEFAULT_EPISODES[task.kind]) / (2 * DEFAULT_PAIRS * DEFAULT_EVAL_MAZES)),
     pairs: DEFAULT_PAIRS,
     evalMazes: DEFAULT_EVAL_MAZES,
-    sigma: 0.1,
+    sigma: 0.2,
+    sigmaEnd: 0.05,
     lr: 0.03,
+    lrEnd: 0.003,
     beta1: 0.9,
     beta2: 0.999,
     adamEpsilon: 1e-8,
     weightDecay: 0.005,
+    temperature: 0,
     hidden: 8,
     sensorNoise: 0.05,
     curvePoints: 100,
@@ -110,11 +124,14 @@ export const ES_CHECKS = {
   pairs: integerAtLeast(1),
   evalMazes: integerAtLeast(1),
   sigma: positive,
+  sigmaEnd: positive,
   lr: positive,
+  lrEnd: positive,
   beta1: numberInRange(0, 1, { max: true }),
   beta2: numberInRange(0, 1, { max: true }),
   adamEpsilon: positive,
   weightDecay: numberInRange(0, Infinity, { max: true }),
+  temperature: numberInRange(0, Infinity, { max: true }),
   hidden: integerAtLeast(1),
   sensorNoise: numberInRange(0, Infinity, { max: true }),
   curvePoints: integerAtLeast(1),
@@ -204,6 +221,24 @@ export function addEndedFitness(env: VectorEnv, active: Uint8Array, returns: Flo
   for (let j = 0; j < env.numEnvs; j++) if (active[j] === 1 && done[j] === 1 && fitness[j] === fitness[j]) returns[j] += fitness[j];
 }
 
+/**
+ * A sampled action: a with probability ∝ q_a^(1/τ) over q[base … base+O), by inverse transform of the
+ * uniform u ∈ [0, 1) (q are softmax outputs, > 0).
+ */
+export function sampleAction(q: Float32Array, base: number, outputs: number, temperature: number, u: number): number {
+  let best = q[base];
+  for (let a = 1; a < outputs; a++) if (q[base + a] > best) best = q[base + a];
+  const logBest = Math.log(best);
+  let sum = 0;
+  for (let a = 0; a < outputs; a++) sum += Math.exp((Math.log(q[base + a]) - logBest) / temperature);
+  let target = u * sum;
+  for (let a = 0; a < outputs - 1; a++) {
+    target -= Math.exp((Math.log(q[base + a]) - logBest) / temperature);
+    if (target < 0) return a;
+  }
+  return outputs - 1;
+}
+
 /** Index of the largest of q[base … base+O) (first on exact ties: a perturbed policy is deterministic). */
 function argmax(q: Float32Array, base: number, outputs: number): number {
   let best = 0;
@@ -257,6 +292,9 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const mazeRngs = seeds.map((s) => Rng.derive(s, STREAM.trainingMazes));
   const perturbRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.perturbations));
   const noiseRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.noiseSeeds));
+  const actionRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.actions));
+  const uniforms = new Float64Array(P * T);
+  const tau = config.temperature;
   const mazes = MazeSet.allocate(task, P);
   const env = new VectorEnv({ numEnvs: P * C, channels: task.channels, sensorNoise: config.sensorNoise, reward: 'progress', autoreset: 'none' });
   const scratch = allocateEpisodeScratch(P * C, O, Int32Array.from({ length: P * C }, (_, j) => Math.floor(j / C)));
@@ -265,8 +303,12 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const order = new Int32Array(C);
   // a perturbed copy acts greedily: no noise, no exploration (the perturbations explore)
   const greedy: StepPolicy = {
-    act(_t, _obs, outputs, active, actions) {
-      for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
+    act(t, _obs, outputs, active, actions) {
+      if (tau === 0) {
+        for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
+      } else {
+        for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = sampleAction(outputs, j * O, O, tau, uniforms[Math.floor(j / C) * T + t]);
+      }
     },
     record(_t, e, active) {
       addEndedFitness(e, active, returns);
@@ -280,7 +322,11 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
 
   return {
     episode() {
-      const { sigma, lr, beta1, beta2, adamEpsilon, weightDecay } = config;
+      const { beta1, beta2, adamEpsilon, weightDecay } = config;
+      // the schedules of σ and the step size: linear from their first to their last generation's value
+      const progress = step / Math.max(1, config.episodes - 1);
+      const sigma = config.sigma + (config.sigmaEnd - config.sigma) * progress;
+      const lr = config.lr + (config.lrEnd - config.lr) * progress;
       // 1. directions and perturbed copies
       for (let n = 0; n < P; n++) {
         const D = layouts[n].size;
@@ -306,6 +352,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
           taskSource.generateInto(mazes, n, mazeRngs[n]);
           const noiseSeed = noiseRngs[n].nextUint32();
           for (let c = 0; c < C; c++) env.seedEnv(n * C + c, noiseSeed);
+          if (tau > 0) for (let t = 0; t < T; t++) uniforms[n * T + t] = actionRngs[n].float();
         }
         evaluate();
       }
@@ -359,7 +406,12 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
         json: {
           es: {
             step,
-            rng: { mazes: mazeRngs.map((r) => r.state()), perturbations: perturbRngs.map((r) => r.state()), noiseSeeds: noiseRngs.map((r) => r.state()) },
+            rng: {
+              mazes: mazeRngs.map((r) => r.state()),
+              perturbations: perturbRngs.map((r) => r.state()),
+              noiseSeeds: noiseRngs.map((r) => r.state()),
+              actions: actionRngs.map((r) => r.state()),
+            },
           },
         },
         tensors,
@@ -367,7 +419,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
     },
 
     restore(state: LearnerState, bad) {
-      const json = state.json.es as { step?: number; rng?: Record<'mazes' | 'perturbations' | 'noiseSeeds', number[][]> } | undefined;
+      const json = state.json.es as { step?: number; rng?: Record<'mazes' | 'perturbations' | 'noiseSeeds' | 'actions', number[][]> } | undefined;
       if (!json || !Number.isInteger(json.step) || !json.rng) throw bad('it lacks the ES optimiser or Rng state');
       step = json.step as number;
       members.forEach((_, n) => {
@@ -384,6 +436,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
       restore(mazeRngs, json.rng.mazes, 'maze');
       restore(perturbRngs, json.rng.perturbations, 'perturbation');
       restore(noiseRngs, json.rng.noiseSeeds, 'noise-seed');
+      restore(actionRngs, json.rng.actions, 'action');
       // θ: the weights the runtime restored into the model
       loadTheta();
     },
