@@ -3,12 +3,15 @@
  * trained in lockstep. It needs only the forward pass: no gradient through the network is ever taken.
  *
  * Per generation (one runtime "episode"), for every network n with weights θ_n (its exported weights, flat):
- *   1. one fresh training maze and one sensor-noise seed, from n's own streams (common to all its perturbations);
+ *   1. `evalMazes` fresh training mazes and a sensor-noise seed per maze, from n's own streams, common to all
+ *      its perturbations (common random numbers);
  *   2. K Gaussian directions ε_k ~ N(0, I) from n's perturbation stream, evaluated antithetically: θ_n ± σ·ε_k;
- *   3. each of the 2K perturbed copies runs one greedy episode on that maze; its return is the episode's
- *      fitness (docs/spec.md §4: the same quantity the test set measures, in [0, 1]);
+ *   3. each of the 2K perturbed copies runs one episode on each maze (greedy, or sampled with `temperature`);
+ *      its return is the mean fitness (docs/spec.md §1.5: the quantity the test set measures, in [0, 1]),
+ *      read on the step each episode ends;
  *   4. the 2K returns become centred ranks u ∈ [−0.5, 0.5] (ties share their mean rank), the gradient estimate
- *      is g = 1/(2Kσ) · Σ_k (u_k⁺ − u_k⁻)·ε_k − weightDecay·θ_n, and Adam takes one ascent step on g.
+ *      is g = 1/(2Kσ) · Σ_k (u_k⁺ − u_k⁻)·ε_k − weightDecay·θ_n, and Adam takes one ascent step on g;
+ *      σ and the step size fall linearly over the run.
  *
  * The 2K copies of all P networks are one population model of P·2K members laid out network by network, so a
  * population kernel computes copies of one architecture side by side (on wasm-simd: four to a SIMD vector).
@@ -90,10 +93,10 @@ export const DEFAULT_EVAL_MAZES = 4;
 export const ES_BUDGET_FACTOR = 2;
 
 /**
- * Defaults: Adam's β and ε and the weight decay 0.005 of OpenAI-ES; σ 0.1 and step size 0.03 (larger than
- * OpenAI-ES's 0.02 and 0.01: chosen on FC / Track seeds 0–3 over 1 000 generations, see docs/guides/learners.md);
- * the paper's hidden size, sensor noise, curve and test set; and as many generations as give the DQN's budget
- * of training episodes (Track: 100 000 / 32 = 3 125).
+ * Defaults (ES is not in the paper; see docs/guides/learners.md): twice the DQN's budget of training episodes
+ * (Track: 1 562 generations × 16 pairs × 2 × 4 mazes = 199 936), σ 0.2 → 0.05 and step size 0.03 → 0.003
+ * (linear), Adam's β and ε and the weight decay 0.005 of OpenAI-ES, greedy copies; the paper's hidden size,
+ * sensor noise, curve and test set. Chosen on FC and FF / Track seeds 0–3.
  */
 export function esDefaults(task: TaskOptions): EsConfig {
   return {
