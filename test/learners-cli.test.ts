@@ -66,7 +66,7 @@ describe('prnn sweep plan with a plugin learner', () => {
     expect(r.status).toBe(0);
     const plan = JSON.parse(readFileSync(path.join(dir, 'plan.json'), 'utf8')) as { learner: string; config: Record<string, unknown> };
     expect(plan.learner).toBe('es');
-    expect(plan.config).toMatchObject({ pairs: 3, episodes: 12, sigma: 0.1 });
+    expect(plan.config).toMatchObject({ pairs: 3, episodes: 12, sigma: 0.2, evalMazes: 4 });
     const bad = runCli(['sweep', 'plan', path.join(cwd, 'sweep-bad'), '--preset', 'smoke', '--learner', 'es', '--learner-param', 'sigma=-1'], { cwd });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toBe('Error: --learner-param sigma must be a number in (0, ∞) (got -1)');

@@ -3,12 +3,15 @@
  * trained in lockstep. It needs only the forward pass: no gradient through the network is ever taken.
  *
  * Per generation (one runtime "episode"), for every network n with weights θ_n (its exported weights, flat):
- *   1. one fresh training maze and one sensor-noise seed, from n's own streams (common to all its perturbations);
+ *   1. `evalMazes` fresh training mazes and a sensor-noise seed per maze, from n's own streams, common to all
+ *      its perturbations (common random numbers);
  *   2. K Gaussian directions ε_k ~ N(0, I) from n's perturbation stream, evaluated antithetically: θ_n ± σ·ε_k;
- *   3. each of the 2K perturbed copies runs one greedy episode on that maze; its return is the episode's
- *      fitness (docs/spec.md §4: the same quantity the test set measures, in [0, 1]);
+ *   3. each of the 2K perturbed copies runs one episode on each maze (greedy, or sampled with `temperature`);
+ *      its return is the mean fitness (docs/spec.md §1.5: the quantity the test set measures, in [0, 1]),
+ *      read on the step each episode ends;
  *   4. the 2K returns become centred ranks u ∈ [−0.5, 0.5] (ties share their mean rank), the gradient estimate
- *      is g = 1/(2Kσ) · Σ_k (u_k⁺ − u_k⁻)·ε_k − weightDecay·θ_n, and Adam takes one ascent step on g.
+ *      is g = 1/(2Kσ) · Σ_k (u_k⁺ − u_k⁻)·ε_k − weightDecay·θ_n, and Adam takes one ascent step on g;
+ *      σ and the step size fall linearly over the run.
  *
  * The 2K copies of all P networks are one population model of P·2K members laid out network by network, so a
  * population kernel computes copies of one architecture side by side (on wasm-simd: four to a SIMD vector).
@@ -44,6 +47,7 @@ export const ES = 'es';
 export const ES_STREAM = {
   perturbations: 0x45535045, // 'ESPE'
   noiseSeeds: 0x45534e53, // 'ESNS'
+  actions: 0x45534143, // 'ESAC'
 } as const;
 
 /** The ES hyper-parameters. */
@@ -56,11 +60,21 @@ export interface EsConfig extends LearnerConfig {
   readonly evalMazes: number;
   /** Standard deviation σ of the perturbations. */
   readonly sigma: number;
+  /** σ of the last generation: σ falls linearly from `sigma` to `sigmaEnd` over the run. */
+  readonly sigmaEnd: number;
   /** Adam step size, β1, β2, ε. */
   readonly lr: number;
+  /** The step size of the last generation: the step size falls linearly from `lr` to `lrEnd` over the run. */
+  readonly lrEnd: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly adamEpsilon: number;
+  /**
+   * How a perturbed copy acts during training: 0 greedily (argmax), τ > 0 by sampling action a with probability
+   * ∝ o_a^(1/τ) (o: the network's softmax outputs), with uniforms common to all copies of a network.
+   * The test is greedy either way (docs/spec.md §4).
+   */
+  readonly temperature: number;
   /** L2 decay of the weights, added to the gradient estimate as −weightDecay·θ. */
   readonly weightDecay: number;
   readonly hidden: number;
@@ -69,26 +83,35 @@ export interface EsConfig extends LearnerConfig {
   readonly testMazes: number;
 }
 
-/** The default number of antithetic pairs (32 perturbed episodes per generation and network). */
+/** The default number of antithetic pairs (32 perturbed copies per generation and network). */
 export const DEFAULT_PAIRS = 16;
 
+/** The default number of mazes every perturbed copy is evaluated on per generation. */
+export const DEFAULT_EVAL_MAZES = 4;
+
+/** ES's default budget of training episodes per network, as a multiple of the DQN's (docs/spec.md §0). */
+export const ES_BUDGET_FACTOR = 2;
+
 /**
- * Defaults: Adam's β and ε and the weight decay 0.005 of OpenAI-ES; σ 0.1 and step size 0.03 (larger than
- * OpenAI-ES's 0.02 and 0.01: chosen on FC / Track seeds 0–3 over 1 000 generations, see docs/guides/learners.md);
- * the paper's hidden size, sensor noise, curve and test set; and as many generations as give the DQN's budget
- * of training episodes (Track: 100 000 / 32 = 3 125).
+ * Defaults (ES is not in the paper; see docs/guides/learners.md): twice the DQN's budget of training episodes
+ * (Track: 1 562 generations × 16 pairs × 2 × 4 mazes = 199 936), σ 0.2 → 0.05 and step size 0.03 → 0.003
+ * (linear), Adam's β and ε and the weight decay 0.005 of OpenAI-ES, greedy copies; the paper's hidden size,
+ * sensor noise, curve and test set. Chosen on FC and FF / Track seeds 0–3.
  */
 export function esDefaults(task: TaskOptions): EsConfig {
   return {
-    episodes: Math.ceil(DEFAULT_EPISODES[task.kind] / (2 * DEFAULT_PAIRS)),
+    episodes: Math.floor((ES_BUDGET_FACTOR * DEFAULT_EPISODES[task.kind]) / (2 * DEFAULT_PAIRS * DEFAULT_EVAL_MAZES)),
     pairs: DEFAULT_PAIRS,
-    evalMazes: 1,
-    sigma: 0.1,
+    evalMazes: DEFAULT_EVAL_MAZES,
+    sigma: 0.2,
+    sigmaEnd: 0.05,
     lr: 0.03,
+    lrEnd: 0.003,
     beta1: 0.9,
     beta2: 0.999,
     adamEpsilon: 1e-8,
     weightDecay: 0.005,
+    temperature: 0,
     hidden: 8,
     sensorNoise: 0.05,
     curvePoints: 100,
@@ -104,11 +127,14 @@ export const ES_CHECKS = {
   pairs: integerAtLeast(1),
   evalMazes: integerAtLeast(1),
   sigma: positive,
+  sigmaEnd: positive,
   lr: positive,
+  lrEnd: positive,
   beta1: numberInRange(0, 1, { max: true }),
   beta2: numberInRange(0, 1, { max: true }),
   adamEpsilon: positive,
   weightDecay: numberInRange(0, Infinity, { max: true }),
+  temperature: numberInRange(0, Infinity, { max: true }),
   hidden: integerAtLeast(1),
   sensorNoise: numberInRange(0, Infinity, { max: true }),
   curvePoints: integerAtLeast(1),
@@ -160,6 +186,62 @@ function recordOf(flat: Float32Array, layout: Layout, sizes: Record<string, Floa
   return Object.fromEntries(layout.names.map((k, i) => [k, flat.subarray(layout.offsets[i], layout.offsets[i] + sizes[k].length)]));
 }
 
+/**
+ * Where each entry of network n's flat exported vector sits in `model.parameters.values`: tensor and index
+ * within member n's slice (each tensor's leading dimension is the population). Found by importing distinct
+ * markers 1 … size into member n and reading them back; null when some entry is not stored exactly once as
+ * given (then the caller imports weights member by member). Member n's weights are marker values afterwards.
+ */
+function probeParameterMap(model: PopulationModel, n: number, layout: Layout, shapes: Record<string, Float32Array>): { tensor: Int32Array; index: Int32Array } | null {
+  const markers = new Float32Array(layout.size);
+  for (let d = 0; d < layout.size; d++) markers[d] = d + 1;
+  model.importWeights(n, recordOf(markers, layout, shapes));
+  const tensor = new Int32Array(layout.size).fill(-1);
+  const index = new Int32Array(layout.size);
+  const { values } = model.parameters;
+  for (let i = 0; i < values.length; i++) {
+    const slice = values[i].length / model.population;
+    for (let e = 0; e < slice; e++) {
+      const x = values[i][n * slice + e];
+      if (x === 0) continue;
+      const d = x - 1;
+      if (!Number.isInteger(d) || d < 0 || d >= layout.size || tensor[d] !== -1) return null;
+      tensor[d] = i;
+      index[d] = e;
+    }
+  }
+  return tensor.includes(-1) ? null : { tensor, index };
+}
+
+/**
+ * Adds to `returns[j]` the fitness (docs/spec.md §1.5; nothing when undefined) of every env j whose episode
+ * ended on the step just taken — a `StepPolicy.record` helper. It must be read then: an env stepped again after
+ * its episode ended reads NaN, so reading `env.fitness` after the whole rollout loses every episode that
+ * reached the goal before the slowest env finished.
+ */
+export function addEndedFitness(env: VectorEnv, active: Uint8Array, returns: Float64Array): void {
+  const { done, fitness } = env;
+  for (let j = 0; j < env.numEnvs; j++) if (active[j] === 1 && done[j] === 1 && fitness[j] === fitness[j]) returns[j] += fitness[j];
+}
+
+/**
+ * A sampled action: a with probability ∝ q_a^(1/τ) over q[base … base+O), by inverse transform of the
+ * uniform u ∈ [0, 1) (q are softmax outputs, > 0).
+ */
+export function sampleAction(q: Float32Array, base: number, outputs: number, temperature: number, u: number): number {
+  let best = q[base];
+  for (let a = 1; a < outputs; a++) if (q[base + a] > best) best = q[base + a];
+  const logBest = Math.log(best);
+  let sum = 0;
+  for (let a = 0; a < outputs; a++) sum += Math.exp((Math.log(q[base + a]) - logBest) / temperature);
+  let target = u * sum;
+  for (let a = 0; a < outputs - 1; a++) {
+    target -= Math.exp((Math.log(q[base + a]) - logBest) / temperature);
+    if (target < 0) return a;
+  }
+  return outputs - 1;
+}
+
 /** Index of the largest of q[base … base+O) (first on exact ties: a perturbed policy is deterministic). */
 function argmax(q: Float32Array, base: number, outputs: number): number {
   let best = 0;
@@ -193,11 +275,29 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const copyFlat = copies.map((_, j) => new Float32Array(layouts[Math.floor(j / C)].size));
   const copyRecords = copies.map((_, j) => recordOf(copyFlat[j], layouts[Math.floor(j / C)], shapes[Math.floor(j / C)]));
   const thetaRecords = members.map((_, n) => recordOf(theta[n], layouts[n], shapes[n]));
+  // Perturbed copies and θ are written straight into the models' parameters and committed once per
+  // generation (importWeights commits the whole population each time: quadratic in its size).
+  const copyMaps = members.map((_, n) => probeParameterMap(population, n * C, layouts[n], shapes[n]));
+  const thetaMaps = members.map((_, n) => probeParameterMap(model, n, layouts[n], shapes[n]));
+  members.forEach((_, n) => model.importWeights(n, thetaRecords[n]));
+  const direct = copyMaps.every((x) => x !== null) && thetaMaps.every((x) => x !== null);
+  const slices = (pm: PopulationModel) => pm.parameters.values.map((x) => x.length / pm.population);
+  const copySlices = slices(population);
+  const thetaSlices = slices(model);
+  /** Writes network n's flat vector `w` into member `member` of `pm` by the map of network n. */
+  const writeFlat = (pm: PopulationModel, map: { tensor: Int32Array; index: Int32Array }, sliceOf: number[], member: number, w: Float32Array): void => {
+    const values = pm.parameters.values;
+    const { tensor, index } = map;
+    for (let d = 0; d < w.length; d++) values[tensor[d]][member * sliceOf[tensor[d]] + index[d]] = w[d];
+  };
 
   // streams: mazes as the DQN's, perturbations and sensor-noise seeds of ES's own
   const mazeRngs = seeds.map((s) => Rng.derive(s, STREAM.trainingMazes));
   const perturbRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.perturbations));
   const noiseRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.noiseSeeds));
+  const actionRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.actions));
+  const uniforms = new Float64Array(P * T);
+  const tau = config.temperature;
   const mazes = MazeSet.allocate(task, P);
   const env = new VectorEnv({ numEnvs: P * C, channels: task.channels, sensorNoise: config.sensorNoise, reward: 'progress', autoreset: 'none' });
   const scratch = allocateEpisodeScratch(P * C, O, Int32Array.from({ length: P * C }, (_, j) => Math.floor(j / C)));
@@ -206,20 +306,30 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const order = new Int32Array(C);
   // a perturbed copy acts greedily: no noise, no exploration (the perturbations explore)
   const greedy: StepPolicy = {
-    act(_t, _obs, outputs, active, actions) {
-      for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
+    act(t, _obs, outputs, active, actions) {
+      if (tau === 0) {
+        for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = argmax(outputs, j * O, O);
+      } else {
+        for (let j = 0; j < P * C; j++) if (active[j] === 1) actions[j] = sampleAction(outputs, j * O, O, tau, uniforms[Math.floor(j / C) * T + t]);
+      }
+    },
+    record(_t, e, active) {
+      addEndedFitness(e, active, returns);
     },
   };
 
   /** One greedy episode of every copy; adds its fitness (0 when it has none) to returns[j]. */
   const evaluate = (): void => {
     runEpisode(population, env, mazes, T, greedy, scratch);
-    for (let j = 0; j < P * C; j++) returns[j] += env.fitness[j] === env.fitness[j] ? env.fitness[j] : 0;
   };
 
   return {
     episode() {
-      const { sigma, lr, beta1, beta2, adamEpsilon, weightDecay } = config;
+      const { beta1, beta2, adamEpsilon, weightDecay } = config;
+      // the schedules of σ and the step size: linear from their first to their last generation's value
+      const progress = step / Math.max(1, config.episodes - 1);
+      const sigma = config.sigma + (config.sigmaEnd - config.sigma) * progress;
+      const lr = config.lr + (config.lrEnd - config.lr) * progress;
       // 1. directions and perturbed copies
       for (let n = 0; n < P; n++) {
         const D = layouts[n].size;
@@ -232,9 +342,11 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
           const th = theta[n];
           const e = eps[n];
           for (let d = 0; d < D; d++) w[d] = th[d] + sign * e[k * D + d];
-          population.importWeights(j, copyRecords[j]);
+          if (direct) writeFlat(population, copyMaps[n]!, copySlices, j, w);
+          else population.importWeights(j, copyRecords[j]);
         }
       }
+      if (direct) population.parameters.commit();
       // 2–3. every copy of every network at once, on evalMazes mazes in turn (each maze and noise seed common
       // to all copies of a network); a copy's return is its mean fitness
       returns.fill(0);
@@ -243,6 +355,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
           taskSource.generateInto(mazes, n, mazeRngs[n]);
           const noiseSeed = noiseRngs[n].nextUint32();
           for (let c = 0; c < C; c++) env.seedEnv(n * C + c, noiseSeed);
+          if (tau > 0) for (let t = 0; t < T; t++) uniforms[n * T + t] = actionRngs[n].float();
         }
         evaluate();
       }
@@ -277,9 +390,11 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
             throw new PrnnError(`training diverged: network ${members[n].arch.name} (seed ${members[n].seed}) has non-finite weights; try a smaller lr (got ${lr})`);
           }
         }
-        model.importWeights(n, thetaRecords[n]);
+        if (direct) writeFlat(model, thetaMaps[n]!, thetaSlices, n, th);
+        else model.importWeights(n, thetaRecords[n]);
         for (let c = 0; c < C; c++) meanReturn += returns[n * C + c];
       }
+      if (direct) model.parameters.commit();
       // the "loss" reported in progress: 1 − the mean return of the perturbed copies
       return 1 - meanReturn / (P * C);
     },
@@ -294,7 +409,12 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
         json: {
           es: {
             step,
-            rng: { mazes: mazeRngs.map((r) => r.state()), perturbations: perturbRngs.map((r) => r.state()), noiseSeeds: noiseRngs.map((r) => r.state()) },
+            rng: {
+              mazes: mazeRngs.map((r) => r.state()),
+              perturbations: perturbRngs.map((r) => r.state()),
+              noiseSeeds: noiseRngs.map((r) => r.state()),
+              actions: actionRngs.map((r) => r.state()),
+            },
           },
         },
         tensors,
@@ -302,7 +422,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
     },
 
     restore(state: LearnerState, bad) {
-      const json = state.json.es as { step?: number; rng?: Record<'mazes' | 'perturbations' | 'noiseSeeds', number[][]> } | undefined;
+      const json = state.json.es as { step?: number; rng?: Record<'mazes' | 'perturbations' | 'noiseSeeds' | 'actions', number[][]> } | undefined;
       if (!json || !Number.isInteger(json.step) || !json.rng) throw bad('it lacks the ES optimiser or Rng state');
       step = json.step as number;
       members.forEach((_, n) => {
@@ -319,6 +439,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
       restore(mazeRngs, json.rng.mazes, 'maze');
       restore(perturbRngs, json.rng.perturbations, 'perturbation');
       restore(noiseRngs, json.rng.noiseSeeds, 'noise-seed');
+      restore(actionRngs, json.rng.actions, 'action');
       // θ: the weights the runtime restored into the model
       loadTheta();
     },
