@@ -13,7 +13,7 @@ const cases: [string, string[], RegExp][] = [
   ['unwritable SVG path', ['env', 'render', '--svg', '/nonexistent-dir/x.svg'], /^Error: --svg: cannot write \/nonexistent-dir\/x\.svg: its directory does not exist; check the path given to --svg$/],
   ['bad bench time', ['env', 'bench', '--seconds', '-1'], /^Error: --seconds must be a number in \(0, 3600\]/],
   ['unknown command', ['env', 'draw'], /^Error: command "env draw" not found; env has: bench, render, stats$/],
-  ['unknown top-level command', ['nope'], /^Error: command "nope" not found; commands: analyze, archs, bench, env, eval, export, help, measure, plugins, reproduce, sweep, train, view \(see prnn --help\)$/],
+  ['unknown top-level command', ['nope'], /^Error: command "nope" not found; commands: analyze, archs, bench, compare, env, eval, export, help, measure, plugins, reproduce, sweep, train, view \(see prnn --help\)$/],
   ['argument to a command without arguments', ['env', 'render', 'foo'], /^Error: env render takes no arguments \(got "foo"\)$/],
   ['SVG path in a directory that takes no new files', ['env', 'render', '--svg', '/proc/version'], /^Error: --svg: cannot write \/proc\/version: files cannot be created in its directory \(ENOENT\); check the path given to --svg$/],
   ['SVG path under a file (the message names the file, not its temporary)', ['env', 'render', '--svg', '/etc/hostname/x.svg'], /^Error: --svg: cannot write \/etc\/hostname\/x\.svg: a part of the path is a file, not a directory; check the path given to --svg$/],

@@ -1,6 +1,7 @@
 // VectorEnv.copyNoiseStream against seedEnv with the same seed: the same observations and fitness, both backends.
 import { describe, expect, test } from 'vitest';
-import { generateMazeSet, resolveTaskOptions, Rng, VectorEnv, type VectorEnvBackend } from '../src/index.js';
+import { Rng } from '@prnn/core';
+import { generateMazeSet, resolveTaskOptions, VectorEnv, type VectorEnvBackend } from '../src/index.js';
 
 function run(backend: VectorEnvBackend, copy: 'none' | 'one' | 'block'): { obs: Float32Array[]; fitness: Float32Array[]; seeds: number[] } {
   const task = resolveTaskOptions('general', {});

@@ -35,6 +35,7 @@ import {
   type LearnerSession,
   type LearnerState,
   type PopulationMember,
+  type PopulationModel,
   type StateTensor,
   type StepPolicy,
   type TaskOptions,
