@@ -1,6 +1,5 @@
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { PrnnError, makeDirectories, writeFileAtomic } from '@prnn/core';
+import { join, resolve } from 'node:path';
+import { PrnnError } from '@prnn/core';
 import type { TaskOptions } from '@prnn/env';
 import { PAPER_FITNESS_NOISE } from '@prnn/agents';
 import type { TopLevelSpec } from 'vega-lite';
@@ -9,7 +8,7 @@ import type { AnalysisOptions } from '../analysis/analysis-options.js';
 import type { Analysis } from '../analysis/summarize.js';
 import { renderSvg, svgToPng } from '../figures/render.js';
 import { toCsv } from '../report/csv.js';
-import { checkReportDirectory, REPORT_FILE } from '../report/write-report.js';
+import { checkReportDirectory, publishReportDirectory, REPORT_FILE } from '../report/write-report.js';
 import { SIGNIFICANCE_LEVEL, type GroupComparison } from '../stats/compare-to-reference.js';
 import { EFFECT_CONFIDENCE } from '../stats/effect-size.js';
 import { spearman } from '../stats/spearman.js';
@@ -320,23 +319,5 @@ export async function writeComparisonReport(c: LearnerComparison, out: string): 
     ]),
     [REPORT_FILE, JSON.stringify(c, jsonReplacer, 1)],
   ];
-  const parent = dirname(target);
-  await makeDirectories(parent);
-  const staging = join(parent, `.${basename(target)}.tmp-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  try {
-    for (const [name, data] of files) await writeFileAtomic(join(staging, name), data, { createDirectory: true });
-    if (existing) {
-      const old = join(parent, `.${basename(target)}.old-${process.pid}`);
-      await rename(target, old);
-      await rename(staging, target);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(staging, target);
-    }
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
-  return { dir: target, files: files.map(([name]) => name) };
+  return publishReportDirectory(target, files, existing);
 }

@@ -65,6 +65,19 @@ export async function writeReport(analysis: Analysis, out: string): Promise<{ di
     ]),
     [REPORT_FILE, JSON.stringify(analysis, jsonReplacer, 1)],
   ];
+  return publishReportDirectory(target, files, existing);
+}
+
+/**
+ * Writes `files` (paths relative to the report) into a sibling temporary directory of `target`, then puts it in
+ * place with one rename (an `existing` report, checked by `checkReportDirectory`, is moved aside first and removed
+ * after), so `target` never holds a half-written report; the temporary directory is removed on failure.
+ */
+export async function publishReportDirectory(
+  target: string,
+  files: readonly (readonly [string, string | Uint8Array])[],
+  existing: boolean,
+): Promise<{ dir: string; files: string[] }> {
   const parent = dirname(target);
   await makeDirectories(parent);
   const staging = join(parent, `.${basename(target)}.tmp-${process.pid}`);
