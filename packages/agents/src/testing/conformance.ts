@@ -61,6 +61,11 @@ export interface CheckOptions {
   readonly episodes?: number;
   /** Other plugins the subject needs (e.g. the architecture a learner or metric is checked with). */
   readonly plugins?: readonly PrnnPlugin[];
+  /**
+   * checkLearner only: further networks to run the tiny cycle on, by name (`lowrank-r2`, or `family:spec`),
+   * resolved from the built-ins and `plugins` (one cycle per family, one network per name).
+   */
+  readonly architectures?: readonly string[];
 }
 
 /** Throws a PrnnError listing every problem of `report` (one per line). */
@@ -356,6 +361,12 @@ export async function checkLearner(learner: Learner, o: CheckOptions = {}): Prom
   const withElman = registryWith([...(o.plugins ?? []), elmanPlugin], TYPES.Learner, learner, learner.name);
   const elman = [{ arch: withElman.resolveArch(ELMAN_FAMILY, { channels: task.channels, hidden: 4 }), seed: 5 }];
   await tinyCycle(c, withElman, { members: elman, learner, task, episodes: o.episodes ?? 10 });
+  // the networks the caller names, a cycle per family (a population holds one family)
+  const subject = registry;
+  const named = (o.architectures ?? []).map((name, k) => ({ arch: subject.resolveArch(name, sizes), seed: 11 + k }));
+  for (const family of new Set(named.map((m) => m.arch.family))) {
+    await tinyCycle(c, subject, { members: named.filter((m) => m.arch.family === family), learner, task, episodes: o.episodes ?? 10 });
+  }
   return c.report();
 }
 
