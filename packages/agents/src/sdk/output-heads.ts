@@ -132,6 +132,7 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
     step(gradients, m, v, coef, c: AdamConstants) {
       baseAdam.step(networkPart(gradients), networkPart(m), networkPart(v), coef, c);
       // the heads: PopulationOptimizer's float32 Adam step, in its order
+      const { b1, b2, omb1, omb2, omAcc1, omAcc2, eps, negLr } = c;
       for (let i = 0; i < headValues.length; i++) {
         const g = gradients[nb + i];
         const mi = m[nb + i];
@@ -142,11 +143,11 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
           const cn = coef[n];
           for (let j = n * per, end = j + per; j < end; j++) {
             const gj = f(g[j] * cn);
-            const mj = f(f(mi[j] * c.b1) + f(gj * c.omb1));
-            const vj = f(f(vi[j] * c.b2) + f(f(gj * gj) * c.omb2));
+            const mj = f(f(mi[j] * b1) + f(gj * omb1));
+            const vj = f(f(vi[j] * b2) + f(f(gj * gj) * omb2));
             mi[j] = mj;
             vi[j] = vj;
-            value[j] = f(f(f(f(mj / c.omAcc1) / f(f(Math.sqrt(f(vj / c.omAcc2))) + c.eps)) * c.negLr) + value[j]);
+            value[j] = f(f(f(f(mj / omAcc1) / f(f(Math.sqrt(f(vj / omAcc2))) + eps)) * negLr) + value[j]);
           }
         }
       }
@@ -196,17 +197,19 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
       if (outputs.length < steps * P * W) throw new PrnnError(`outputs must have at least steps·P·(O + heads) = ${steps * P * W} values (got ${outputs.length})`);
       grow(steps);
       vjp.forward(episode, steps, outs, states);
-      for (let r = 0; r < steps * P; r++) {
-        const n = r % P;
-        for (let k = 0; k < O; k++) outputs[r * W + k] = outs[r * O + k];
-        let at = r * W + O;
+      // row r = t·P + n: the policy's O outputs, then each head's s_r·w_n + b_n (summed in double, j in order)
+      for (let r = 0, n = 0; r < steps * P; r++, n = n + 1 === P ? 0 : n + 1) {
+        const row = r * W;
+        const rs = r * S;
+        for (let k = 0, x = r * O; k < O; k++, x++) outputs[row + k] = outs[x];
+        let at = row + O;
         for (let h = 0; h < heads.length; h++) {
           const Kh = heads[h].size;
           const w = headValues[2 * h];
           const b = headValues[2 * h + 1];
           for (let k = 0; k < Kh; k++) {
             let y = b[n * Kh + k];
-            for (let j = 0; j < S; j++) y += states[r * S + j] * w[(n * S + j) * Kh + k];
+            for (let j = 0, x = rs, z = n * S * Kh + k; j < S; j++, x++, z += Kh) y += states[x] * w[z];
             outputs[at + k] = y;
           }
           at += Kh;
@@ -222,10 +225,11 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
       if (gradients.length !== nb + headValues.length) throw new PrnnError(`expected ${nb + headValues.length} gradient arrays (got ${gradients.length})`);
       for (let i = 0; i < headValues.length; i++) gradients[nb + i].fill(0);
       stateCot.fill(0, 0, steps * P * S);
-      for (let r = 0; r < steps * P; r++) {
-        const n = r % P;
-        for (let k = 0; k < O; k++) cot[r * O + k] = cotangents[r * W + k];
-        let at = r * W + O;
+      for (let r = 0, n = 0; r < steps * P; r++, n = n + 1 === P ? 0 : n + 1) {
+        const row = r * W;
+        const rs = r * S;
+        for (let k = 0, x = r * O; k < O; k++, x++) cot[x] = cotangents[row + k];
+        let at = row + O;
         for (let h = 0; h < heads.length; h++) {
           const Kh = heads[h].size;
           const w = headValues[2 * h];
@@ -235,9 +239,9 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
             const c = cotangents[at + k];
             if (c === 0) continue;
             db[n * Kh + k] += c;
-            for (let j = 0; j < S; j++) {
-              dw[(n * S + j) * Kh + k] += c * states[r * S + j];
-              stateCot[r * S + j] += c * w[(n * S + j) * Kh + k];
+            for (let j = 0, x = rs, z = n * S * Kh + k; j < S; j++, x++, z += Kh) {
+              dw[z] += c * states[x];
+              stateCot[x] += c * w[z];
             }
           }
           at += Kh;
