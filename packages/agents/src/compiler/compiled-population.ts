@@ -100,6 +100,9 @@ interface Areas {
   recNoise: number;
   seq: number;
   outAdjs: number;
+  /** Bulk groups: a network-major [T][P][S] sequence (vjp states, then state cotangents) and those cotangents in lanes per (chunk, step). */
+  stateSeq: number;
+  stateAdjs: number;
 }
 
 /**
@@ -220,7 +223,7 @@ export class CompiledPopulation implements PopulationModel {
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd: bulk ? stageEnd : memberTable,
-        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0 },
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0 },
         views: { buffer: null, q: null, seq: null, seqLength: 0 },
       };
       this.layout(group, 1, 0);
@@ -279,7 +282,7 @@ export class CompiledPopulation implements PopulationModel {
       out: take(O),
       outAdj: take(O),
       stateAdj: [take(S), take(S)],
-      inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0,
+      inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0,
     };
     if (g.bulk) {
       const P = this.population;
@@ -292,6 +295,8 @@ export class CompiledPopulation implements PopulationModel {
       a.recObs = floats(T * P * I);
       a.recNoise = floats(T * P * O);
       a.seq = floats(T * P * O);
+      a.stateSeq = floats(T * P * S);
+      a.stateAdjs = take(C * T * S);
     }
     // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
     g.area.outAdjs = take(C * T * O);
@@ -320,9 +325,12 @@ export class CompiledPopulation implements PopulationModel {
   private outAdjAt(g: Group, c: number, t: number): number {
     return g.area.outAdjs + (c * g.area.steps + t) * this.outputs * SLOT;
   }
+  private stateAdjAt(g: Group, c: number, t: number): number {
+    return g.area.stateAdjs + (c * g.area.steps + t) * g.S * SLOT;
+  }
 
   /** A bulk group's float32 view of its q area (P·batch·O) or its sequence area (`length` floats), cached. */
-  private stageView(g: Group, which: 'q' | 'seq', length: number): Float32Array {
+  private stageView(g: Group, which: 'q' | 'seq' | 'states', length: number): Float32Array {
     const v = g.views;
     const buffer = g.kernel.view().buffer;
     if (v.buffer !== buffer) {
@@ -330,6 +338,7 @@ export class CompiledPopulation implements PopulationModel {
       v.q = null;
       v.seq = null;
     }
+    if (which === 'states') return new Float32Array(buffer, g.area.stateSeq, length);
     if (which === 'q') {
       if (!v.q || v.q.length !== length) v.q = new Float32Array(buffer, g.area.outQ, length);
       return v.q;
@@ -613,9 +622,9 @@ export class CompiledPopulation implements PopulationModel {
           for (let t = 0; t < steps; t++) {
             const out = this.outsAt(g, c, t);
             if (!reuse) g.kernel.forward(g.params + c * g.NP * SLOT, this.stateAt(g, c, t), this.obsAt(g, c, t), this.noiseAt(g, c, t), out, this.stateAt(g, c, t + 1), this.regAt(g, c, t));
-            for (let l = 0; l < (g.bulk && !states ? 0 : lanes); l++) {
+            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
-              if (!g.bulk) for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[(out >> 2) + k * LANES + l];
+              for (let k = 0; k < O; k++) outputs[(t * P + m) * O + k] = f[(out >> 2) + k * LANES + l];
               if (states) {
                 const next = (this.stateAt(g, c, t + 1) >> 2) + l;
                 const dst = (t * P + m) * SP;
@@ -630,6 +639,14 @@ export class CompiledPopulation implements PopulationModel {
             g.kernel.lanesOut(out, this.outsAt(g, 1, t) - out, g.area.seq + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
           }
           outputs.set(this.stageView(g, 'seq', steps * P * O));
+          if (states) {
+            // a bulk group is the whole population, so its S is the population's state size
+            for (let t = 0; t < steps; t++) {
+              const at = this.stateAt(g, 0, t + 1);
+              g.kernel.lanesOut(at, this.stateAt(g, 1, t + 1) - at, g.area.stateSeq + t * P * SP * 4, SP * 4, SP, g.memberTable, g.members.length);
+            }
+            states.set(this.stageView(g, 'states', steps * P * SP));
+          }
         }
       }
       this.vjpSteps = steps;
@@ -665,6 +682,15 @@ export class CompiledPopulation implements PopulationModel {
             const at = this.outAdjAt(g, 0, t);
             g.kernel.lanesIn(at, this.outAdjAt(g, 1, t) - at, a.seq + t * P * O * 4, O * 4, O, g.memberTable, g.members.length);
           }
+          if (stateCotangents) {
+            // the state cotangents likewise (spare lanes zero), added to dL/d(next state) slot by slot below
+            f.set(stateCotangents.subarray(0, steps * P * SP), a.stateSeq >> 2);
+            f.fill(0, a.stateAdjs >> 2, this.stateAdjAt(g, C, 0) >> 2);
+            for (let t = 0; t < steps; t++) {
+              const at = this.stateAdjAt(g, 0, t);
+              g.kernel.lanesIn(at, this.stateAdjAt(g, 1, t) - at, a.stateSeq + t * P * SP * 4, SP * 4, SP, g.memberTable, g.members.length);
+            }
+          }
         } else if (a.taped) {
           // a group of a mixed population: the cotangents into lanes element by element
           f.fill(0, a.outAdjs >> 2, (this.outAdjAt(g, C, 0) >> 2));
@@ -697,7 +723,10 @@ export class CompiledPopulation implements PopulationModel {
           const S = g.S;
           for (let t = steps - 1; t >= 0; t--) {
             const stateAdj = adjIn >> 2;
-            for (let l = 0; l < (g.bulk && !stateCotangents ? 0 : lanes); l++) {
+            if (g.bulk && stateCotangents) {
+              for (let y = stateAdj, x = this.stateAdjAt(g, c, t) >> 2, end = stateAdj + S * LANES; y < end; y++, x++) f[y] += f[x];
+            }
+            for (let l = 0; l < (g.bulk ? 0 : lanes); l++) {
               const m = g.members[c * LANES + l];
               if (!g.bulk) for (let k = 0; k < O; k++) f[(a.outAdj >> 2) + k * LANES + l] = cotangents[(t * P + m) * O + k];
               // a loss that reads the state after step t adds its cotangent to dL/d(next state)

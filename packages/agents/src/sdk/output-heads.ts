@@ -14,6 +14,7 @@
 import { PrnnError } from '@prnn/core';
 import type { AdamConstants, AdamUpdate, EpisodeVjp, PopulationModel, PopulationParameters } from './population-model.js';
 import { allocateLike } from './population-model.js';
+import { createAdamStore } from '../compiler/adam-wasm.js';
 
 /** A head a learner asks for: `size` values per step read linearly from the recurrent state. */
 export interface OutputHead {
@@ -106,10 +107,14 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
     return [n.weight, n.bias];
   });
   const headShapes = heads.flatMap((h) => [[P, S, h.size], [P, h.size]]);
-  const headValues = headShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+  const headLengths = headShapes.map((s) => s.reduce((a, b) => a * b, 1));
   const base = model.parameters;
   const baseAdam = base.adam;
-  const zerosLikeHeads = (): Float32Array[] => headValues.map((v) => new Float32Array(v.length));
+  // with the network's own Adam update, the heads get theirs: values, gradients and moments in one WebAssembly
+  // memory, updated there with the optimiser's float32 operations in its order (zeros at start)
+  const headStore = baseAdam ? createAdamStore(headLengths, P) : undefined;
+  const headValues = headStore ? headStore.values : headLengths.map((l) => new Float32Array(l));
+  const headAdam = headStore?.adam;
   // the network's part of a parameter-aligned array list (cached by identity: no allocation per step)
   const partCache = new WeakMap<readonly Float32Array[], readonly Float32Array[]>();
   const networkPart = (xs: readonly Float32Array[]): readonly Float32Array[] => {
@@ -120,36 +125,28 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
     }
     return p;
   };
+  const headCache = new WeakMap<readonly Float32Array[], readonly Float32Array[]>();
+  const headPart = (xs: readonly Float32Array[]): readonly Float32Array[] => {
+    let p = headCache.get(xs);
+    if (!p) {
+      p = xs.slice(nb);
+      headCache.set(xs, p);
+    }
+    return p;
+  };
   const f = Math.fround;
-  const adam: AdamUpdate | undefined = baseAdam && {
+  const adam: AdamUpdate | undefined = baseAdam && headAdam && {
     allocateMoments() {
       const { m, v } = baseAdam.allocateMoments();
-      return { m: [...m, ...zerosLikeHeads()], v: [...v, ...zerosLikeHeads()] };
+      const heads = headAdam.allocateMoments();
+      return { m: [...m, ...heads.m], v: [...v, ...heads.v] };
     },
     allocateGradients() {
-      return [...(baseAdam.allocateGradients?.() ?? allocateLike(base)), ...zerosLikeHeads()];
+      return [...(baseAdam.allocateGradients?.() ?? allocateLike(base)), ...(headAdam.allocateGradients?.() ?? headValues.map((x) => new Float32Array(x.length)))];
     },
     step(gradients, m, v, coef, c: AdamConstants) {
       baseAdam.step(networkPart(gradients), networkPart(m), networkPart(v), coef, c);
-      // the heads: PopulationOptimizer's float32 Adam step, in its order
-      for (let i = 0; i < headValues.length; i++) {
-        const g = gradients[nb + i];
-        const mi = m[nb + i];
-        const vi = v[nb + i];
-        const value = headValues[i];
-        const per = g.length / P;
-        for (let n = 0; n < P; n++) {
-          const cn = coef[n];
-          for (let j = n * per, end = j + per; j < end; j++) {
-            const gj = f(g[j] * cn);
-            const mj = f(f(mi[j] * c.b1) + f(gj * c.omb1));
-            const vj = f(f(vi[j] * c.b2) + f(f(gj * gj) * c.omb2));
-            mi[j] = mj;
-            vi[j] = vj;
-            value[j] = f(f(f(f(mj / c.omAcc1) / f(f(Math.sqrt(f(vj / c.omAcc2))) + c.eps)) * c.negLr) + value[j]);
-          }
-        }
-      }
+      headAdam.step(headPart(gradients), headPart(m), headPart(v), coef, c);
     },
     ...(baseAdam.gradientNorms
       ? {
@@ -195,18 +192,22 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
     forward(episode, steps, outputs) {
       if (outputs.length < steps * P * W) throw new PrnnError(`outputs must have at least steps·P·(O + heads) = ${steps * P * W} values (got ${outputs.length})`);
       grow(steps);
-      vjp.forward(episode, steps, outs, states);
-      for (let r = 0; r < steps * P; r++) {
-        const n = r % P;
-        for (let k = 0; k < O; k++) outputs[r * W + k] = outs[r * O + k];
-        let at = r * W + O;
+      // the scratch as local constants (closure variables that grow would be reloaded in the loops)
+      const [net, st] = [outs, states];
+      vjp.forward(episode, steps, net, st);
+      // row r = t·P + n: the policy's O outputs, then each head's s_r·w_n + b_n (summed in double, j in order)
+      for (let r = 0, n = 0; r < steps * P; r++, n = n + 1 === P ? 0 : n + 1) {
+        const row = r * W;
+        const rs = r * S;
+        for (let k = 0, x = r * O; k < O; k++, x++) outputs[row + k] = net[x];
+        let at = row + O;
         for (let h = 0; h < heads.length; h++) {
           const Kh = heads[h].size;
           const w = headValues[2 * h];
           const b = headValues[2 * h + 1];
           for (let k = 0; k < Kh; k++) {
             let y = b[n * Kh + k];
-            for (let j = 0; j < S; j++) y += states[r * S + j] * w[(n * S + j) * Kh + k];
+            for (let j = 0, x = rs, z = n * S * Kh + k; j < S; j++, x++, z += Kh) y += st[x] * w[z];
             outputs[at + k] = y;
           }
           at += Kh;
@@ -221,11 +222,13 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
       if (cotangents.length < steps * P * W) throw new PrnnError(`cotangents must have at least steps·P·(O + heads) = ${steps * P * W} values (got ${cotangents.length})`);
       if (gradients.length !== nb + headValues.length) throw new PrnnError(`expected ${nb + headValues.length} gradient arrays (got ${gradients.length})`);
       for (let i = 0; i < headValues.length; i++) gradients[nb + i].fill(0);
-      stateCot.fill(0, 0, steps * P * S);
-      for (let r = 0; r < steps * P; r++) {
-        const n = r % P;
-        for (let k = 0; k < O; k++) cot[r * O + k] = cotangents[r * W + k];
-        let at = r * W + O;
+      const [st, sc, netCot] = [states, stateCot, cot];
+      sc.fill(0, 0, steps * P * S);
+      for (let r = 0, n = 0; r < steps * P; r++, n = n + 1 === P ? 0 : n + 1) {
+        const row = r * W;
+        const rs = r * S;
+        for (let k = 0, x = r * O; k < O; k++, x++) netCot[x] = cotangents[row + k];
+        let at = row + O;
         for (let h = 0; h < heads.length; h++) {
           const Kh = heads[h].size;
           const w = headValues[2 * h];
@@ -235,15 +238,15 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
             const c = cotangents[at + k];
             if (c === 0) continue;
             db[n * Kh + k] += c;
-            for (let j = 0; j < S; j++) {
-              dw[(n * S + j) * Kh + k] += c * states[r * S + j];
-              stateCot[r * S + j] += c * w[(n * S + j) * Kh + k];
+            for (let j = 0, x = rs, z = n * S * Kh + k; j < S; j++, x++, z += Kh) {
+              dw[z] += c * st[x];
+              sc[x] += c * w[z];
             }
           }
           at += Kh;
         }
       }
-      vjp.backward(cot, networkPart(gradients), stateCot);
+      vjp.backward(netCot, networkPart(gradients), sc);
     },
   };
 
