@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { PrnnError } from '@prnn/core';
 import { readOnnxModelHeader } from './onnx-metadata-reader.js';
+import type { AttributeSpec, TensorSpec } from './onnx-proto-writer.js';
 
 /**
  * A decoder of the parts of an ONNX ModelProto an interpreter needs — nodes with their attributes,
@@ -232,4 +233,27 @@ export function readOnnxGraph(bytes: Uint8Array): OnnxGraph {
     throw new PrnnError(`ONNX graph cannot be decoded (${(e as Error).message})`);
   }
   return { opset: header.opsetVersion ?? 1, irVersion: header.irVersion, nodes, initializers, inputs, outputs };
+}
+
+/**
+ * The writer's form of an attribute read from a graph, for rewriting a graph: scalars and lists as they are, a
+ * tensor through `tensor` (which may change its type, or return null when it cannot write it); null for a
+ * kind the writer does not write (graphs, sparse tensors, …).
+ */
+export function attributeSpecOf(name: string, a: OnnxAttribute, tensor: (t: OnnxTensor) => TensorSpec | null): AttributeSpec | null {
+  switch (a.kind) {
+    case 'float':
+    case 'floats':
+      return { name, value: a.value, float: true };
+    case 'int':
+    case 'ints':
+    case 'string':
+      return { name, value: a.value };
+    case 'tensor': {
+      const t = tensor(a.value);
+      return t && { name, value: t };
+    }
+    default:
+      return null;
+  }
 }

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { crc32 } from '@prnn/core';
 import { encodeOnnxModel, OnnxDataType, type AttributeSpec, type NodeSpec, type TensorSpec } from './onnx-proto-writer.js';
-import { readOnnxGraph, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx-graph-reader.js';
+import { attributeSpecOf, readOnnxGraph, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx-graph-reader.js';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from './policy-contract.js';
 
 /**
@@ -42,21 +42,6 @@ function tensorSpec(t: OnnxTensor): TensorSpec | null {
   if (t.type === 7) return { name: t.name, dims: t.dims, data: BigInt64Array.from(t.data, (v) => BigInt(v)) };
   if (t.type === 6) return { name: t.name, dims: t.dims, data: Int32Array.from(t.data) };
   return null;
-}
-
-function attributeSpec(name: string, a: OnnxAttribute): AttributeSpec | null {
-  switch (a.kind) {
-    case 'float': return { name, value: a.value, float: true };
-    case 'int': return { name, value: a.value };
-    case 'string': return { name, value: a.value };
-    case 'floats': return { name, value: a.value, float: true };
-    case 'ints': return { name, value: a.value };
-    case 'tensor': {
-      const t = tensorSpec(a.value);
-      return t && { name, value: t };
-    }
-    default: return null;
-  }
 }
 
 /** The single integer of a constant (an initialiser or a Constant node's tensor; a scalar or [1]), or undefined. */
@@ -124,7 +109,7 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
     if (n.domain !== '' && n.domain !== 'ai.onnx') return null;
     const attributes: AttributeSpec[] = [];
     for (const [name, a] of Object.entries(n.attributes)) {
-      const spec = attributeSpec(name, a);
+      const spec = attributeSpecOf(name, a, tensorSpec);
       if (!spec) return null;
       attributes.push(spec);
     }

@@ -3,6 +3,7 @@ import { PrnnError } from '@prnn/core';
 import {
   encodeOnnxModel,
   OnnxDataType,
+  attributeSpecOf,
   POLICY_ACTIONS,
   POLICY_INPUTS,
   POLICY_OUTPUTS,
@@ -26,15 +27,9 @@ function tensorSpec(t: OnnxTensor, name = t.name): TensorSpec {
 }
 
 function attributeSpec(name: string, a: OnnxAttribute, node: string): AttributeSpec {
-  switch (a.kind) {
-    case 'float': return { name, value: a.value, float: true };
-    case 'int': return { name, value: a.value };
-    case 'string': return { name, value: a.value };
-    case 'floats': return { name, value: a.value, float: true };
-    case 'ints': return { name, value: a.value };
-    case 'tensor': return { name, value: tensorSpec(a.value, a.value.name) };
-    default: throw new PrnnError(`attribute ${name} of node ${node} is of a kind the float64 rewrite does not write`);
-  }
+  const spec = attributeSpecOf(name, a, tensorSpec);
+  if (!spec) throw new PrnnError(`attribute ${name} of node ${node} is of a kind the float64 rewrite does not write`);
+  return spec;
 }
 
 /**
