@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { ninePathwayDefinition } from '../src/architectures/nine-pathway/architecture.js';
-import { parseArch } from '../src/architectures/nine-pathway/family.js';
+import { paperArchitectures, parseArch, referenceStep, zeroState, type NinePathwayWeights } from '../src/architectures/nine-pathway/family.js';
 import { archInfo } from '../src/architectures/nine-pathway/arch-info.js';
 import { StepPopulation } from '../src/sdk/step-population.js';
 import type { ArchitectureDefinition } from '../src/sdk/define-architecture.js';
@@ -18,6 +18,8 @@ import { compiledPopulationKernel } from '../src/compiler/kernel.js';
 import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
+import { allocateLike } from '../src/sdk/population-model.js';
+import { randomRecords } from './fused-helpers.js';
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
 const savedEnv = process.env[COMPILE_CACHE_ENV];
@@ -46,6 +48,94 @@ describe('the step compiler: a family step compiled to a population kernel with 
     for (const engine of ['interpreter', 'wasm-simd'] as const) {
       expectSameVjp(ninePathwayDefinition, members, 2, engine, Rng.derive(5, 2), 2.0);
     }
+  });
+});
+
+describe('shared lanes: members embedded into a wider member (the 128 architectures in fc\'s lanes)', () => {
+  // the same family without its embedding: every architecture its own group (the per-layout compiled path)
+  const perLayout: ArchitectureDefinition = { ...ninePathwayDefinition, embed: undefined };
+  const all = paperArchitectures({ channels: 2, hidden: 8 });
+  const members = all.map((a, n) => ({ arch: archInfo(a), seed: 300 + n }));
+  const P = members.length;
+  const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+  it('the 128 + ff-large, P = 129: outputs, states and gradients are the per-layout path\'s bits; fixed-zero entries ignore their values and get gradient 0', () => {
+    const shared = new CompiledPopulation(ninePathwayDefinition, members, 2);
+    const own = new CompiledPopulation(perLayout, members, 2);
+    try {
+      expect(shared.groupCount).toBe(2); // fc's lanes for the 128, ff-large its own
+      expect(own.groupCount).toBe(P);
+      expect(shared.parameters.names).toEqual(own.parameters.names);
+      expect(shared.parameters.shapes).toEqual(own.parameters.shapes);
+      const rng = Rng.derive(77, 1);
+      for (let n = 0; n < P; n++) {
+        const w = own.exportWeights(n);
+        for (const p of Object.keys(w)) w[p] = w[p].map(() => (2 * rng.float() - 1) * 1.5);
+        own.importWeights(n, w);
+        shared.importWeights(n, w);
+      }
+      // garbage where a network has no pathway: the shared lanes must hold it at zero anyway
+      const absent = shared.parameters.names.map((name, k) => {
+        const ps = shared.parameters.values[k].length / P;
+        return members.map((m, n) => (name in ninePathwayDefinition.parameters(m.arch, { channels: 2, inputs: 8, outputs: 5 }) ? null : [n * ps, (n + 1) * ps]));
+      });
+      absent.forEach((ranges, k) => ranges.forEach((r) => r && shared.parameters.values[k].fill(0.75, r[0], r[1])));
+      shared.parameters.commit();
+      const { inputs: I, outputs: O } = own;
+      for (const B of [2, 1]) {
+        own.resetState(B);
+        shared.resetState(B);
+        for (let step = 0; step < 3; step++) {
+          const obs = Float32Array.from({ length: P * B * I }, () => rng.float());
+          const noise = Float32Array.from({ length: P * B * O }, () => 0.01 * rng.float());
+          const qa = new Float32Array(P * B * O);
+          const qb = new Float32Array(P * B * O);
+          own.forward(obs, noise, qa, true);
+          shared.forward(obs, noise, qb, true);
+          expect(sameBits(qb, qa), `inference batch ${B} step ${step}`).toBe(true);
+        }
+      }
+      const T = 6;
+      const lengths = members.map((_, n) => 1 + ((n * 5 + 2) % T));
+      const records = randomRecords(T, P, I, O, rng, lengths);
+      const S = own.stateSize;
+      const [oa, ob] = [new Float32Array(T * P * O), new Float32Array(T * P * O)];
+      const [sa, sb] = [new Float32Array(T * P * S), new Float32Array(T * P * S)];
+      own.vjp.forward(records, T, oa, sa);
+      shared.vjp.forward(records, T, ob, sb);
+      expect(sameBits(ob, oa)).toBe(true);
+      expect(sameBits(sb, sa)).toBe(true);
+      // the outputs are the float64 reference step's (within float32 rounding)
+      for (let n = 0; n < P; n += 7) {
+        const w = own.exportWeights(n) as NinePathwayWeights;
+        let state = zeroState(all[n]);
+        for (let t = 0; t < T; t++) {
+          const row = t * P + n;
+          state = referenceStep(all[n], w, state, records.obs.subarray(row * I, (row + 1) * I), records.tieNoise.subarray(row * O, (row + 1) * O));
+          for (let k = 0; k < O; k++) expect(Math.abs(ob[row * O + k] - state.o[k])).toBeLessThan(2e-6);
+        }
+      }
+      const cot = Float32Array.from({ length: T * P * O }, () => 2 * rng.float() - 1);
+      for (let t = 0; t < T; t++) for (let n = 0; n < P; n++) if (t >= lengths[n]) cot.fill(0, (t * P + n) * O, (t * P + n + 1) * O);
+      const ga = allocateLike(own.parameters);
+      const gb = allocateLike(shared.parameters).map((g) => g.fill(7));
+      own.vjp.backward(cot, ga);
+      shared.vjp.backward(cot, gb);
+      ga.forEach((g, k) => expect(sameBits(gb[k], g), `gradient of ${own.parameters.names[k]}`).toBe(true));
+      absent.forEach((ranges, k) => ranges.forEach((r) => r && expect(gb[k].subarray(r[0], r[1]).every((x) => Object.is(x, 0))).toBe(true)));
+    } finally {
+      shared.dispose();
+      own.dispose();
+    }
+  });
+
+  it('the 128 + ff-large mixed: forward and VJP equal the generic tfjs path (autodiff) within float32 tolerance', () => {
+    expectSameVjp(ninePathwayDefinition, members, 2, 'wasm-simd', Rng.derive(5, 9), 1.0);
+  });
+
+  it('an embedding is checked: a wider member of another state size is refused with a line naming both', () => {
+    const bad: ArchitectureDefinition = { ...ninePathwayDefinition, embed: (a) => ({ into: { ...archInfo(parseArch('fc', { channels: 2, hidden: 9 })) } }) };
+    expect(() => new CompiledPopulation(bad, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: state sizes differ/);
   });
 });
 

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/core';
-import type { PopulationMember } from '../sdk/architecture.js';
-import { checkedShapes, stepSizes, type ArchitectureDefinition, type StepSizes } from '../sdk/define-architecture.js';
+import type { ArchInfo, PopulationMember } from '../sdk/architecture.js';
+import { checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from '../sdk/define-architecture.js';
 import { checkForwardBuffers, type EpisodeInputs, type EpisodeVjp, type PopulationModel, type PopulationParameters } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
 import { createAdamStore } from './adam-wasm.js';
@@ -38,6 +38,77 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** A group's layout: its networks, the member whose program they run, and per network its fixed-zero scalars (or null). */
+interface GroupLayout {
+  readonly list: number[];
+  readonly arch: ArchInfo;
+  readonly shapes: ParameterShapes;
+  readonly S: number;
+  readonly fixedZero: (Uint8Array | null)[];
+}
+
+/**
+ * Groups the networks: networks of one layout (member name, hidden size, parameter shapes, state size) run one
+ * program; networks whose members embed (`def.embed`) into one wider member run that member's program together,
+ * each with the scalars it lacks fixed at zero — when that joins networks of different layouts (else they keep
+ * their own, smaller program). Adding exact zeros to a float32 sum leaves it unchanged, so the outputs and
+ * gradients are the bits of the per-layout programs (up to the sign of a zero).
+ */
+function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationMember[], memberShapes: readonly ParameterShapes[], sizes: StepSizes): GroupLayout[] {
+  const keyOf = (arch: ArchInfo, shapes: ParameterShapes, S: number): string => JSON.stringify([arch.name, arch.hidden, shapes, S]);
+  const own = members.map((m, n) => {
+    const S = def.stateSize(m.arch, sizes);
+    return { arch: m.arch, shapes: memberShapes[n], S, key: keyOf(m.arch, memberShapes[n], S) };
+  });
+  const wider = members.map((m, n) => {
+    const e = def.embed?.(m.arch, sizes);
+    if (!e) return { ...own[n], zero: undefined };
+    const where = `${def.family}:${m.arch.name} embeds into ${e.into?.name}`;
+    if (e.into?.family !== def.family) throw new PrnnError(`${where}: the wider member must be of family ${def.family}`);
+    const shapes = checkedShapes(def, e.into, sizes);
+    const S = def.stateSize(e.into, sizes);
+    if (S !== own[n].S) throw new PrnnError(`${where}: state sizes differ (${own[n].S} and ${S})`);
+    for (const [name, shape] of Object.entries(own[n].shapes)) {
+      if (JSON.stringify(shapes[name]) !== JSON.stringify(shape)) throw new PrnnError(`${where}: parameter ${name} must have the same shape in both (${JSON.stringify(shape)} and ${JSON.stringify(shapes[name] ?? null)})`);
+    }
+    for (const [name, mask] of Object.entries(e.zero ?? {})) {
+      if (!shapes[name] || !(mask instanceof Uint8Array) || mask.length !== size(shapes[name])) {
+        throw new PrnnError(`${where}: zero.${name} must be a Uint8Array of the size of ${e.into.name}'s parameter ${name}`);
+      }
+    }
+    return { arch: e.into, shapes, S, key: keyOf(e.into, shapes, S), zero: e.zero };
+  });
+  const byKey = new Map<string, number[]>();
+  wider.forEach((w, n) => {
+    const list = byKey.get(w.key);
+    if (list) list.push(n);
+    else byKey.set(w.key, [n]);
+  });
+  const layouts: GroupLayout[] = [];
+  for (const list of byKey.values()) {
+    if (list.every((n) => own[n].key === own[list[0]].key)) {
+      // one layout: its own program (a smaller one, when the networks embed into a wider member)
+      const { arch, shapes, S } = own[list[0]];
+      layouts.push({ list, arch, shapes, S, fixedZero: list.map(() => null) });
+      continue;
+    }
+    const { arch, shapes, S } = wider[list[0]];
+    const fixedZero = list.map((n) => {
+      const zero = new Uint8Array(Object.values(shapes).reduce((a, s) => a + size(s), 0));
+      let at = 0;
+      for (const [name, shape] of Object.entries(shapes)) {
+        const count = size(shape);
+        if (!own[n].shapes[name]) zero.fill(1, at, at + count);
+        else if (wider[n].zero?.[name]) zero.set(wider[n].zero![name], at);
+        at += count;
+      }
+      return zero.includes(1) ? zero : null;
+    });
+    layouts.push({ list, arch, shapes, S, fixedZero });
+  }
+  return layouts;
+}
+
 /** Networks of one layout: one program, one kernel, chunks of 4 networks in the 4 lanes. */
 interface Group {
   readonly members: readonly number[];
@@ -53,6 +124,12 @@ interface Group {
   readonly runs: readonly { k: number; from: number; to: number; contiguous: boolean }[];
   readonly params: number;
   readonly grad: number;
+  /**
+   * Networks embedded into a wider member (see `embed`): float indices, relative to a lane area (parameters or
+   * gradients), of the scalars fixed at zero, set to exactly 0 after the parameters enter the lanes and before
+   * the gradients leave them.
+   */
+  readonly fixed: Int32Array;
   /**
    * When the group holds the whole population (one layout): rows of networks move to and from lanes in the
    * kernel (lanesIn/lanesOut/paramsIn/paramsOut) from network-major copies of whole arrays, instead of
@@ -167,38 +244,37 @@ export class CompiledPopulation implements PopulationModel {
       },
       adam: store.adam,
     };
-    const byLayout = new Map<string, number[]>();
     const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
-    members.forEach((m, n) => {
-      const key = JSON.stringify([m.arch.name, m.arch.hidden, memberShapes[n], def.stateSize(m.arch, sizes)]);
-      const list = byLayout.get(key);
-      if (list) list.push(n);
-      else byLayout.set(key, [n]);
-    });
-    this.groups = [...byLayout.values()].map((list) => {
-      const arch = members[list[0]].arch;
-      const layoutShapes = memberShapes[list[0]];
-      const S = def.stateSize(arch, sizes);
+    const layouts = groupLayouts(def, members, memberShapes, sizes);
+    this.groups = layouts.map(({ list, arch, shapes: layoutShapes, S, fixedZero }) => {
       const program = loweredStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
       const kernel = compileStep(program, engine);
       const NP = program.inputs.params;
+      // scalar i of the layout: array srcArray[i] at srcOffset[i] of a network's padded slice (−1: no array holds it)
       const srcArray = new Int32Array(NP);
       const srcOffset = new Int32Array(NP);
       let i = 0;
       for (const [name, shape] of Object.entries(layoutShapes)) {
         const k = names.indexOf(name);
-        const padded = shapes[k].slice(1);
+        const padded = k < 0 ? shape : shapes[k].slice(1);
         const ps = padded.map((_, j) => size(padded.slice(j + 1)));
         const c = new Array<number>(shape.length).fill(0);
         for (let e = 0; e < size(shape); e++) {
-          srcArray[i] = k;
-          srcOffset[i++] = c.reduce((s, cj, j) => s + cj * ps[j], 0);
+          const inside = k >= 0 && c.every((cj, j) => cj < padded[j]);
+          srcArray[i] = inside ? k : -1;
+          srcOffset[i++] = inside ? c.reduce((s, cj, j) => s + cj * ps[j], 0) : 0;
           for (let j = shape.length - 1; j >= 0; j--) {
             if (++c[j] < shape[j]) break;
             c[j] = 0;
           }
         }
       }
+      // the fixed-zero scalars as float indices into a lane area (params or gradients) of the group
+      const fixed: number[] = [];
+      fixedZero.forEach((zero, j) => {
+        if (!zero) return;
+        for (let s = 0; s < NP; s++) if (zero[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
+      });
       const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
       for (let j = 0; j < NP; j++) {
         const last = runs[runs.length - 1];
@@ -220,8 +296,11 @@ export class CompiledPopulation implements PopulationModel {
         stageOffsets.push(stageEnd - paramStage);
         stageEnd += Math.ceil(v.length / 4) * 16;
       }
+      // a cell the kernel reads (and writes) for scalars no array holds: they are fixed at zero after every copy
+      const spareCell = stageEnd;
+      stageEnd += 16;
       const group: Group = {
-        members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad,
+        members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad, fixed: Int32Array.from(fixed),
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd: bulk ? stageEnd : memberTable,
         area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0 },
         views: { buffer: null, q: null, seq: null, seqLength: 0 },
@@ -232,13 +311,18 @@ export class CompiledPopulation implements PopulationModel {
         list.forEach((m, j) => (ints[(memberTable >> 2) + j] = m));
         for (let i = 0; i < NP; i++) {
           const k = srcArray[i];
-          ints[(paramTable >> 2) + 2 * i] = paramStage + stageOffsets[k] + 4 * srcOffset[i];
-          ints[(paramTable >> 2) + 2 * i + 1] = 4 * this.padSize[k];
+          ints[(paramTable >> 2) + 2 * i] = k < 0 ? spareCell : paramStage + stageOffsets[k] + 4 * srcOffset[i];
+          ints[(paramTable >> 2) + 2 * i + 1] = k < 0 ? 0 : 4 * this.padSize[k];
         }
       }
       return group;
     });
     this.stateSize = Math.max(...this.groups.map((g) => g.S));
+  }
+
+  /** How many groups (programs, instances, memories) the population runs as. */
+  get groupCount(): number {
+    return this.groups.length;
   }
 
   /** The engine every group runs on (`wasm-simd` or `interpreter`). */
@@ -378,10 +462,12 @@ export class CompiledPopulation implements PopulationModel {
       if (g.bulk) {
         values.forEach((v, k) => f.set(v, (g.paramStage + g.stageOffsets[k]) >> 2));
         g.kernel.paramsIn(g.params, g.NP * SLOT, g.memberTable, members.length, g.NP, g.paramTable);
+        this.zeroFixed(g, g.params);
         continue;
       }
       const off = g.srcOffset;
       for (const { k, from, to, contiguous } of g.runs) {
+        if (k < 0) continue;
         const v = values[k];
         const ps = this.padSize[k];
         for (let j = 0; j < members.length; j++) {
@@ -394,8 +480,18 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
+      this.zeroFixed(g, g.params);
     }
     this.dirty = false;
+  }
+
+  /** Sets a group's fixed-zero scalars (networks embedded into a wider member) to 0 in the lane area at `base`. */
+  private zeroFixed(g: Group, base: number): void {
+    const fixed = g.fixed;
+    if (fixed.length === 0) return;
+    const f = g.kernel.view();
+    const at = base >> 2;
+    for (let i = 0; i < fixed.length; i++) f[at + fixed[i]] = 0;
   }
 
   resetState(batch: number): void {
@@ -746,6 +842,8 @@ export class CompiledPopulation implements PopulationModel {
             [adjIn, adjOut] = [adjOut, adjIn];
           }
         }
+        // a scalar fixed at zero has gradient exactly 0 (so Adam and the clip norms leave it as it is)
+        this.zeroFixed(g, g.grad);
         if (g.bulk) {
           // lanes into the staged arrays (zero where no network's parameter is), then out whole
           f.fill(0, g.paramStage >> 2, g.fixedEnd >> 2);
@@ -757,6 +855,7 @@ export class CompiledPopulation implements PopulationModel {
         const off = g.srcOffset;
         const members = g.members;
         for (const { k, from, to, contiguous } of g.runs) {
+          if (k < 0) continue;
           const out = gradients[k];
           const ps = this.padSize[k];
           for (let j = 0; j < members.length; j++) {

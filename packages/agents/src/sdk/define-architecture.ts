@@ -39,6 +39,18 @@ export type StepFunction = (
 ) => { output: tf.Tensor3D; state: tf.Tensor3D };
 
 /**
+ * How a member embeds into a wider member of its family: the member's step is the wider member's step with
+ * the parameters the member lacks, and the entries `zero` marks, held at exactly zero. Each of the member's
+ * parameters must be one of the wider member's with the same shape, and both have the same state size.
+ */
+export interface MemberEmbedding {
+  /** The wider member. */
+  readonly into: ArchInfo;
+  /** Per parameter of `into` (row-major, its size): 1 where an entry of a parameter the member has is fixed at zero. */
+  readonly zero?: Readonly<Record<string, Uint8Array>>;
+}
+
+/**
  * A family described by its parameters and one differentiable step; `defineArchitecture` turns it into an
  * Architecture (generic population, the network as a callable step, ONNX export, weight shapes).
  */
@@ -57,6 +69,12 @@ export interface ArchitectureDefinition {
   stateSize(arch: ArchInfo, sizes: StepSizes): number;
   /** Every parameter name members can have, when some members lack some (the 9 pathways). */
   readonly parameterNames?: readonly string[];
+  /**
+   * The wider member `arch` embeds into (see MemberEmbedding), or undefined. The compiled path then runs
+   * networks of different members that embed into one wider member in the lanes of that member's program
+   * (the 9-pathway family: every one of the 128 embeds into fc, an absent pathway being fc's all zero).
+   */
+  embed?(arch: ArchInfo, sizes: StepSizes): MemberEmbedding | undefined;
   /** One step of G networks; the noise is the learner's (docs/spec.md §2 adds it before the softmax). */
   readonly step: StepFunction;
   /** A faster generic population than the step batched by `StepPopulation` (same arithmetic). */

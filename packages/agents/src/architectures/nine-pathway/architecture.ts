@@ -37,6 +37,9 @@ export const ninePathwayDefinition: ArchitectureDefinition = {
   init: (info, sizes, rng) => initWeights(ninePathwayArch(info, sizes.channels), rng) as Record<string, Float32Array>,
   stateSize: (info, sizes) => sizes.inputs + info.hidden + sizes.outputs,
   parameterNames: PATHWAYS,
+  /** Each of the 128 is fc with its absent pathways held at zero; ff-large (defined by its size) embeds into none. */
+  embed: (info, sizes) =>
+    info.name === 'ff-large' ? undefined : { into: archInfo(parseArch('fc', { channels: sizes.channels, hidden: info.hidden })) },
   step: ninePathwayStep,
   createPopulation: (members, opts) =>
     createTfjsPopulation(
