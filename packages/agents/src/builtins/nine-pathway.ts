@@ -3,6 +3,7 @@ import { fusedPopulationKernel, fusedSquaredErrorKernel } from '../architectures
 import { simdPopulationKernel, simdSquaredErrorKernel } from '../architectures/nine-pathway/wasm/simd-kernels.js';
 import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
 import { ninePathwayWeightFedKernel } from '../onnx/nine-pathway-weight-fed.js';
+import { compiledPopulationKernel } from '../compiler/kernel.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { Kernel } from '../sdk/kernel.js';
 import { definePlugin } from '../sdk/plugin.js';
@@ -13,9 +14,10 @@ import { BUILTIN_VERSION } from './version.js';
 export const ninePathwayArchitecture = createNinePathwayArchitecture();
 
 /**
- * The 9-pathway family and its kernels, registered exactly as a third-party plugin would be: `wasm-simd`
- * first (so the default path) where this runtime's WebAssembly has SIMD, then the JavaScript `fused` one, and
- * the weight-fed ONNX model that tests a population in one onnxruntime session per architecture.
+ * The 9-pathway family and its kernels, registered exactly as a third-party plugin would be: where this
+ * runtime's WebAssembly has SIMD, `compiled` first (the family's step compiled, the 128 architectures in fc's
+ * lanes: the default path) and the hand-written `wasm-simd` kernel; then the JavaScript `fused` one, and the
+ * weight-fed ONNX model that tests a population in one onnxruntime session per architecture.
  */
 export const ninePathwayPlugin = definePlugin({
   manifest: {
@@ -26,6 +28,7 @@ export const ninePathwayPlugin = definePlugin({
   module: ({ bind }) => {
     bind<Architecture>(TYPES.Architecture).toConstantValue(ninePathwayArchitecture);
     if (simdAvailable()) {
+      bind<Kernel>(TYPES.Kernel).toConstantValue(compiledPopulationKernel(ninePathwayArchitecture.definition));
       bind<Kernel>(TYPES.Kernel).toConstantValue(simdPopulationKernel);
       bind<Kernel>(TYPES.Kernel).toConstantValue(simdSquaredErrorKernel);
     }
