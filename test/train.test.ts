@@ -40,7 +40,7 @@ describe('prnn train', () => {
 
     const run = await loadRun(out);
     expect(run.manifest.networks).toHaveLength(4);
-    expect(run.manifest.path).toBe('wasm-simd');
+    expect(run.manifest.path).toBe('compiled');
     expect(run.manifest.task).toMatchObject({ kind: 'track', steps: 6 });
     expect(run.results.map((x) => x?.fitness)).toEqual(json.networks.map((n: { fitness: number }) => n.fitness));
     const w = await readNetworkWeights(out, 'hh+oh_seed1');
@@ -60,10 +60,10 @@ describe('prnn train', () => {
     const b = path.join(tmp(), 'b');
     const one = runCli([...args, '--workers', '1', '--out', a]);
     expect(one.status).toBe(0);
-    expect(one.stderr).toMatch(/^memory: about [\d.]+ [kMG]?B for 6 networks at once \([\d.]+ [kMG]?B per network; wasm-simd path, 1 worker\)\n$/);
+    expect(one.stderr).toMatch(/^memory: about [\d.]+ [kMG]?B for 6 networks at once \([\d.]+ [kMG]?B per network; compiled path, 1 worker\)\n$/);
     const two = runCli([...args, '--workers', '2', '--out', b]);
     expect(two.status).toBe(0);
-    expect(two.stderr).toMatch(/^memory: .* for the worker threads; wasm-simd path, 2 workers\)\n$/);
+    expect(two.stderr).toMatch(/^memory: .* for the worker threads; compiled path, 2 workers\)\n$/);
     const run = await loadRun(b);
     for (const n of run.manifest.networks) expect(await readNetworkWeights(b, n.id)).toEqual(await readNetworkWeights(a, n.id));
     expect(run.results.map((r) => r?.fitness)).toEqual((await loadRun(a)).results.map((r) => r?.fitness));
@@ -147,13 +147,13 @@ const BENCH_KEYS = [
 ];
 
 describe('prnn bench train', () => {
-  it('--json: FC episodes per second per core at the given population, wasm-simd by default', () => {
+  it('--json: FC episodes per second per core at the given population, compiled by default', () => {
     const r = runCli(['bench', 'train', '--population', '8', '--seconds', '0.5', '--repeats', '1', '--warmup', '0', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json).sort()).toEqual(BENCH_KEYS);
-    expect(json).toMatchObject({ arch: 'fc', population: 8, path: 'wasm-simd', workers: 1 });
+    expect(json).toMatchObject({ arch: 'fc', population: 8, path: 'compiled', workers: 1 });
     expect(json.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
     expect(json.netEpisodesPerSecond).toBe(json.netEpisodesPerSecondPerCore);
     // the recorded reference (12.0 ms per General FC episode), and ratios computed from it
@@ -174,12 +174,13 @@ describe('prnn bench train', () => {
     expect(names[0]).toBe('generic');
     expect(names).toContain('fused');
     expect(names).toContain('wasm-simd');
+    expect(names).toContain('compiled');
     for (const p of json.paths) {
       expect(p.population).toBe(8);
       expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
       expect(p.speedup).toBeCloseTo((p.netEpisodesPerSecondPerCore * 12) / 1000, 9);
     }
-    expect(json.paths.find((p: { path: string }) => p.path === 'wasm-simd').netEpisodesPerSecondPerCore).toBe(rate);
+    expect(json.paths.find((p: { path: string }) => p.path === 'compiled').netEpisodesPerSecondPerCore).toBe(rate);
     // bytes per network; 256 FC networks train in ≤ 64 MB (the greedy test on 1 000 mazes comes on top)
     expect(json.memory).toMatchObject({ population: 8, testMazes: 1000 });
     expect(json.memory.trainingBytesPerNetwork).toBeCloseTo(json.memory.trainingBytes / 8, 6);
@@ -223,7 +224,7 @@ describe('prnn bench sweep', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(json).toMatchObject({ workers: 1, population: 6, slice: 6, path: 'wasm-simd' });
+    expect(json).toMatchObject({ workers: 1, population: 6, slice: 6, path: 'compiled' });
     for (const [task, steps, episodes] of [['track', 6, 100_000], ['general', 20, 400_000]] as const) {
       const t = json[task];
       expect(t).toMatchObject({ task, steps, networks: 6450, episodesPerNetwork: episodes, curvePoints: 100, testMazes: 1000 });

@@ -34,8 +34,9 @@ describe('estimateTrainMemory', () => {
     expect(two.perNetwork).toBeCloseTo(slices / 4, 6);
   });
 
-  test('the wasm-simd path (the default with WebAssembly SIMD): its kernel estimate; for 256 FC networks less than the fused one', () => {
-    const simd = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
+  test('the wasm-simd path (the hand kernel): its kernel estimate; for 256 FC networks less than the fused one', () => {
+    expect(estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 }).path).toBe('compiled');
+    const simd = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'wasm-simd' });
     expect(simd.path).toBe('wasm-simd');
     const archs = all.map((m) => parseArch(m.arch.name));
     const model = simdMemoryBytes(archs, task.steps, 100).total;

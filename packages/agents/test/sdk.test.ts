@@ -163,9 +163,9 @@ describe('the nine-pathway plugin', () => {
     const sizes = { channels: 2, hidden: 8 };
     const members = ['fc', 'hh+oh', 'ff-large'].map((spec, n) => ({ arch: registry.resolveArch(spec, sizes), seed: 10 + n }));
     const kernels = registry.kernels('nine-pathway');
-    // wasm-simd first where WebAssembly has SIMD (Node 20 has it), so it is the default
-    expect(kernels.paths()).toEqual(['generic', 'wasm-simd', 'fused']);
-    expect(kernels.resolvePath(undefined)).toBe('wasm-simd');
+    // compiled first where WebAssembly has SIMD (Node 20 has it), so it is the default; the hand kernels stay selectable
+    expect(kernels.paths()).toEqual(['generic', 'compiled', 'wasm-simd', 'fused']);
+    expect(kernels.resolvePath(undefined)).toBe('compiled');
     const generic = family.createPopulation(members, { channels: 2 });
     const fused = kernels.population('fused')!.create(members, { channels: 2 });
     const simd = kernels.population('wasm-simd')!.create(members, { channels: 2 });
@@ -174,7 +174,7 @@ describe('the nine-pathway plugin', () => {
       expect(fused.exportWeights(n)).toEqual(generic.exportWeights(n));
       expect(simd.exportWeights(n)).toEqual(generic.exportWeights(n));
     }
-    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, wasm-simd, fused/);
+    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, compiled, wasm-simd, fused/);
     generic.dispose();
     fused.dispose();
     simd.dispose();
@@ -190,7 +190,7 @@ describe('jacobian kernels', () => {
     const kernels = createContainer([...builtinPlugins(), kernelPlugin(kernel)]).kernels('nine-pathway');
     const without = createContainer(builtinPlugins()).kernels('nine-pathway');
     expect(kernels.jacobian()).toEqual([kernel]);
-    // the built-in paths (wasm-simd where WebAssembly has SIMD, fused) and learning kernels are unchanged by it
+    // the built-in paths (compiled and wasm-simd where WebAssembly has SIMD, fused) and learning kernels are unchanged by it
     expect(kernels.paths()).toEqual(without.paths());
     expect(kernels.paths()).toContain('fused');
     expect(kernels.learning('jacobian')).toEqual([]);

@@ -20,7 +20,7 @@ export default class BenchTrain extends BaseCommand {
     'Times the DQN\'s rollout and learning pass (clip + Adam, no evaluation) for fully connected networks, ' +
     'H = 8, General 9×9 maze, 20 steps, σs = 0.05, and reports the median of --repeats runs at the population ' +
     'size that is fastest per core among 1, 32, 128 and 256 (or at --population). On the family\'s default ' +
-    'kernel (wasm-simd where WebAssembly has SIMD, else fused; --path fused or --path generic to force one). Each size is first warmed up (at least --warmup seconds, until the rate ' +
+    'kernel (compiled where WebAssembly has SIMD, else fused; --path wasm-simd, fused or generic to force one). Each size is first warmed up (at least --warmup seconds, until the rate ' +
     'is steady) so that V8 has optimised the generated kernel code. With --workers N, N threads measure at ' +
     'once, each its own population: the total rate and the rate per core. Then every path registered for the family ' +
     '(generic and each kernel, --no-compare to skip) is measured at that population on this thread. Printed next ' +
@@ -42,7 +42,7 @@ export default class BenchTrain extends BaseCommand {
 
   static override flags = {
     population: Flags.integer({ description: 'Population size to measure (default: the fastest of 1, 32, 128, 256).', min: 1, max: 65536 }),
-    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (wasm-simd, fused; default: the family\'s first, wasm-simd where WebAssembly has SIMD).' }),
+    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (compiled, wasm-simd, fused; default: the family\'s first, compiled where WebAssembly has SIMD).' }),
     workers: workersFlag({ description: 'Threads measuring at once, each its own population.', default: 1 }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Approximate total time to spend measuring, in seconds (warm-up not included).', default: 10 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),
