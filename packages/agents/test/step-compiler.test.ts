@@ -123,6 +123,14 @@ describe('shared lanes: members embedded into a wider member (the 128 architectu
       shared.vjp.backward(cot, gb);
       ga.forEach((g, k) => expect(sameBits(gb[k], g), `gradient of ${own.parameters.names[k]}`).toBe(true));
       absent.forEach((ranges, k) => ranges.forEach((r) => r && expect(gb[k].subarray(r[0], r[1]).every((x) => Object.is(x, 0))).toBe(true)));
+      // with cotangents on the states after every step too (a loss that reads the state, e.g. output heads)
+      const stateCot = Float32Array.from({ length: T * P * S }, () => 2 * rng.float() - 1);
+      own.vjp.forward(records, T, oa, sa);
+      shared.vjp.forward(records, T, ob, sb);
+      expect(shared.reused).toBe(false);
+      own.vjp.backward(cot, ga, stateCot);
+      shared.vjp.backward(cot, gb, stateCot);
+      ga.forEach((g, k) => expect(sameBits(gb[k], g), `gradient of ${own.parameters.names[k]} with state cotangents`).toBe(true));
     } finally {
       shared.dispose();
       own.dispose();

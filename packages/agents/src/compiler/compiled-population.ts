@@ -131,9 +131,11 @@ interface Group {
    */
   readonly fixed: Int32Array;
   /**
-   * When the group holds the whole population (one layout): rows of networks move to and from lanes in the
-   * kernel (lanesIn/lanesOut/paramsIn/paramsOut) from network-major copies of whole arrays, instead of
-   * element by element in JavaScript. Then `members` (int32 member indices), `paramTable` (per parameter
+   * For the group holding the most networks, when that is at least half the population (e.g. the whole
+   * population of one layout, or the 128 architectures in fc's lanes): rows of networks move to and from lanes
+   * in the kernel (lanesIn/lanesOut/paramsIn/paramsOut) from network-major copies of whole arrays, instead of
+   * element by element in JavaScript. It comes first among the groups: it writes whole arrays (the rows of
+   * other networks zero or stale), then the other groups write their networks' rows. Then `members` (int32 member indices), `paramTable` (per parameter
    * scalar: its address in the staged arrays, the bytes between networks) and `paramStage` (the parameter
    * arrays, back to back at `stageOffsets`) are fixed areas after the gradients.
    */
@@ -246,7 +248,13 @@ export class CompiledPopulation implements PopulationModel {
     };
     const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
     const layouts = groupLayouts(def, members, memberShapes, sizes);
-    this.groups = layouts.map(({ list, arch, shapes: layoutShapes, S, fixedZero }) => {
+    this.stateSize = Math.max(...layouts.map((l) => l.S));
+    // the largest group moves whole arrays (when it holds half the population or more); it goes first
+    const largest = layouts.reduce((a, l) => (l.list.length > a.list.length ? l : a), layouts[0]);
+    const bulkLayout = 2 * largest.list.length >= members.length ? largest : null;
+    if (bulkLayout) layouts.splice(layouts.indexOf(bulkLayout), 1), layouts.unshift(bulkLayout);
+    this.groups = layouts.map((layout) => {
+      const { list, arch, shapes: layoutShapes, S, fixedZero } = layout;
       const program = loweredStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
       const kernel = compileStep(program, engine);
       const NP = program.inputs.params;
@@ -286,7 +294,7 @@ export class CompiledPopulation implements PopulationModel {
       const chunks = Math.ceil(list.length / LANES);
       const params = kernel.reserved;
       const grad = params + chunks * NP * SLOT;
-      const bulk = list.length === members.length;
+      const bulk = layout === bulkLayout;
       const memberTable = grad + chunks * NP * SLOT;
       const paramTable = memberTable + Math.ceil(list.length / 4) * 16;
       const paramStage = paramTable + Math.ceil(NP / 2) * 16;
@@ -317,7 +325,6 @@ export class CompiledPopulation implements PopulationModel {
       }
       return group;
     });
-    this.stateSize = Math.max(...this.groups.map((g) => g.S));
   }
 
   /** How many groups (programs, instances, memories) the population runs as. */
@@ -379,7 +386,7 @@ export class CompiledPopulation implements PopulationModel {
       a.recObs = floats(T * P * I);
       a.recNoise = floats(T * P * O);
       a.seq = floats(T * P * O);
-      a.stateSeq = floats(T * P * S);
+      a.stateSeq = floats(T * P * this.stateSize);
       a.stateAdjs = take(C * T * S);
     }
     // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
@@ -736,10 +743,11 @@ export class CompiledPopulation implements PopulationModel {
           }
           outputs.set(this.stageView(g, 'seq', steps * P * O));
           if (states) {
-            // a bulk group is the whole population, so its S is the population's state size
+            // rows of SP values, this group's S of them (the rest and other networks' rows zero)
+            f.fill(0, g.area.stateSeq >> 2, (g.area.stateSeq >> 2) + steps * P * SP);
             for (let t = 0; t < steps; t++) {
               const at = this.stateAt(g, 0, t + 1);
-              g.kernel.lanesOut(at, this.stateAt(g, 1, t + 1) - at, g.area.stateSeq + t * P * SP * 4, SP * 4, SP, g.memberTable, g.members.length);
+              g.kernel.lanesOut(at, this.stateAt(g, 1, t + 1) - at, g.area.stateSeq + t * P * SP * 4, SP * 4, g.S, g.memberTable, g.members.length);
             }
             states.set(this.stageView(g, 'states', steps * P * SP));
           }
@@ -784,7 +792,7 @@ export class CompiledPopulation implements PopulationModel {
             f.fill(0, a.stateAdjs >> 2, this.stateAdjAt(g, C, 0) >> 2);
             for (let t = 0; t < steps; t++) {
               const at = this.stateAdjAt(g, 0, t);
-              g.kernel.lanesIn(at, this.stateAdjAt(g, 1, t) - at, a.stateSeq + t * P * SP * 4, SP * 4, SP, g.memberTable, g.members.length);
+              g.kernel.lanesIn(at, this.stateAdjAt(g, 1, t) - at, a.stateSeq + t * P * SP * 4, SP * 4, g.S, g.memberTable, g.members.length);
             }
           }
         } else if (a.taped) {
