@@ -59,6 +59,8 @@ describe('run directory', () => {
     await trainRun(options({ out, members: members([['ff', 1]]) }));
     await expect(trainRun(options({ out, members: members([['ff', 1]]) }))).rejects.toThrow(/already holds this run; pass --resume/);
     await expect(trainRun(options({ out, members: members([['ff', 2]]) }))).rejects.toThrow(/holds a different run/);
+    // the same run on another path (a run begun when wasm-simd was the default): the line names the path to pass
+    await expect(trainRun(options({ out, members: members([['ff', 1]]), resume: true, path: 'wasm-simd' }))).rejects.toThrow(/holds a run trained on path compiled \(this one: wasm-simd\); pass --path compiled to continue it/);
     const other = await tmp();
     await writeFile(join(other, 'notes.txt'), 'x');
     await expect(trainRun(options({ out: other }))).rejects.toThrow(/not empty and holds no prnn run/);

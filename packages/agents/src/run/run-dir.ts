@@ -130,6 +130,10 @@ export async function prepareRunDir(dir: string, manifest: RunManifest, opts: { 
   const runJson = join(dir, 'run.json');
   if (await exists(runJson)) {
     const existing = await readRunManifest(dir);
+    if (existing.fingerprint !== manifest.fingerprint && existing.path !== manifest.path) {
+      // e.g. a 9-pathway run begun when wasm-simd was the family's default path
+      throw new PrnnError(`--out ${dir} holds a run trained on path ${existing.path} (this one: ${manifest.path}); pass --path ${existing.path} to continue it, or choose another --out`);
+    }
     if (existing.fingerprint !== manifest.fingerprint) {
       throw new PrnnError(`--out ${dir} holds a different run (its run.json differs in task, hyper-parameters, seeds or networks); choose another --out`);
     }
