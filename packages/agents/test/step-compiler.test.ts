@@ -141,9 +141,57 @@ describe('shared lanes: members embedded into a wider member (the 128 architectu
     expectSameVjp(ninePathwayDefinition, members, 2, 'wasm-simd', Rng.derive(5, 9), 1.0);
   });
 
-  it('an embedding is checked: a wider member of another state size is refused with a line naming both', () => {
-    const bad: ArchitectureDefinition = { ...ninePathwayDefinition, embed: (a) => ({ into: { ...archInfo(parseArch('fc', { channels: 2, hidden: 9 })) } }) };
-    expect(() => new CompiledPopulation(bad, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: state sizes differ/);
+  it('a zero mask on a parameter the member has: its entries act as zeros whatever they hold and get gradient 0 (against tfjs autodiff with those entries zero)', () => {
+    // hh's diagonal held at zero for every network with hh
+    const H = 8;
+    const diagonal = Uint8Array.from({ length: H * H }, (_, i) => (i % (H + 1) === 0 ? 1 : 0));
+    const def: ArchitectureDefinition = { ...ninePathwayDefinition, embed: (a, sizes) => ({ into: archInfo(parseArch('fc', { channels: 2 })), ...(ninePathwayDefinition.parameters(a, sizes).hh ? { zero: { hh: diagonal } } : {}) }) };
+    const specs = ['hh', 'ff', 'hh+oh', 'fc', 'hh']; // every one but ff has hh
+    const members = nine(specs, 60);
+    const compiled = new CompiledPopulation(def, members, 2);
+    const generic = new StepPopulation(ninePathwayDefinition, members, 2);
+    try {
+      expect(compiled.groupCount).toBe(1);
+      const rng = Rng.derive(61, 1);
+      for (let n = 0; n < members.length; n++) {
+        const w = generic.exportWeights(n);
+        for (const p of Object.keys(w)) w[p] = w[p].map(() => 2 * rng.float() - 1);
+        compiled.importWeights(n, w); // the diagonal holds values the compiled step must ignore
+        if (w.hh) w.hh = w.hh.map((x, i) => (diagonal[i] ? 0 : x));
+        generic.importWeights(n, w);
+      }
+      const P = members.length;
+      const T = 5;
+      const records = randomRecords(T, P, 8, 5, rng, [5, 4, 5, 3, 5]);
+      const [og, oc] = [new Float32Array(T * P * 5), new Float32Array(T * P * 5)];
+      generic.vjp.forward(records, T, og);
+      compiled.vjp.forward(records, T, oc);
+      og.forEach((x, i) => expect(Math.abs(oc[i] - x)).toBeLessThan(2e-6));
+      const cot = Float32Array.from({ length: T * P * 5 }, () => 2 * rng.float() - 1);
+      const [gg, gc] = [allocateLike(generic.parameters), allocateLike(compiled.parameters)];
+      generic.vjp.backward(cot, gg);
+      compiled.vjp.backward(cot, gc);
+      const k = compiled.parameters.names.indexOf('hh');
+      specs.forEach((spec, n) => {
+        const row = gc[k].subarray(n * H * H, (n + 1) * H * H);
+        const ref = gg[k].subarray(n * H * H, (n + 1) * H * H);
+        row.forEach((x, i) => {
+          if (spec !== 'ff' && diagonal[i]) expect(Object.is(x, 0)).toBe(true);
+          else expect(Math.abs(x - ref[i])).toBeLessThan(1e-5);
+        });
+      });
+      gg.forEach((g, j) => j !== k && g.forEach((x, i) => expect(Math.abs(gc[j][i] - x)).toBeLessThan(1e-5)));
+    } finally {
+      compiled.dispose();
+      generic.dispose();
+    }
+  });
+
+  it('an embedding is checked: another state size, or a zero mask of the wrong size, is refused with a line naming both members', () => {
+    const wider: ArchitectureDefinition = { ...ninePathwayDefinition, embed: () => ({ into: archInfo(parseArch('fc', { channels: 2, hidden: 9 })) }) };
+    expect(() => new CompiledPopulation(wider, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: state sizes differ \(21 and 22\)/);
+    const mask: ArchitectureDefinition = { ...ninePathwayDefinition, embed: () => ({ into: archInfo(parseArch('fc', { channels: 2 })), zero: { hh: new Uint8Array(3) } }) };
+    expect(() => new CompiledPopulation(mask, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: zero.hh must be a Uint8Array of the size of fc's parameter hh/);
   });
 });
 

@@ -252,7 +252,10 @@ export class CompiledPopulation implements PopulationModel {
     // the largest group moves whole arrays (when it holds half the population or more); it goes first
     const largest = layouts.reduce((a, l) => (l.list.length > a.list.length ? l : a), layouts[0]);
     const bulkLayout = 2 * largest.list.length >= members.length ? largest : null;
-    if (bulkLayout) layouts.splice(layouts.indexOf(bulkLayout), 1), layouts.unshift(bulkLayout);
+    if (bulkLayout) {
+      layouts.splice(layouts.indexOf(bulkLayout), 1);
+      layouts.unshift(bulkLayout);
+    }
     this.groups = layouts.map((layout) => {
       const { list, arch, shapes: layoutShapes, S, fixedZero } = layout;
       const program = loweredStep(def, { arch, shapes: layoutShapes, sizes, stateSize: S });
