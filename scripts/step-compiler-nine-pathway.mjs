@@ -3,7 +3,7 @@
 // populations in this process, alternating windows of half a second of this process's CPU time, median rate of each and median of the
 // per-round ratios. Usage: node scripts/step-compiler-nine-pathway.mjs [task=general] [P=128] [rounds=5] [spec=fc|mixed]
 import { resolveTaskOptions } from '@prnn/env';
-import { KernelSet, builtinPlugins, compiledPopulationKernel, createContainer, initBackend } from '@prnn/agents';
+import { builtinPlugins, createContainer, initBackend } from '@prnn/agents';
 import { createBenchPopulation, warmUp } from '../packages/agents/dist/training/bench-episode.js';
 
 const taskName = process.argv[2] ?? 'general';
@@ -13,8 +13,8 @@ const spec = process.argv[5] ?? 'fc';
 await initBackend('cpu');
 const registry = createContainer(builtinPlugins());
 const architecture = registry.architecture('nine-pathway');
-const registered = registry.kernels('nine-pathway');
-const kernels = new KernelSet('nine-pathway', [compiledPopulationKernel(architecture.definition), ...registered.kernels]);
+// both paths are registered: `compiled` (the default) and the hand-written `wasm-simd`
+const kernels = registry.kernels('nine-pathway');
 const task = resolveTaskOptions(taskName, {});
 // spec `mixed`: the family's 128 architectures in turn (network n is architecture n mod 128)
 const all = architecture.list({ channels: task.channels, hidden: 8 });
