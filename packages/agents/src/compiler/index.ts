@@ -8,4 +8,4 @@ export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileSte
 export { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
 export { compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
 export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';
-export { COMPILED_JACOBIAN, compiledJacobianKernel, jacobianProgram, withCompiledJacobian } from './jacobian-kernel.js';
+export { COMPILED_JACOBIAN, compiledJacobianKernel, jacobianProgram, programParameters, withCompiledJacobian } from './jacobian-kernel.js';

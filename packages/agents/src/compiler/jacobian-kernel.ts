@@ -36,10 +36,13 @@ export function jacobianProgram(def: ArchitectureDefinition, arch: ArchInfo, cha
   return program;
 }
 
-/** One network's parameters flattened in the order its program reads them (each row-major). */
-function flatParameters(def: ArchitectureDefinition, arch: ArchInfo, channels: number, weights: Readonly<Record<string, Float32Array>>, P: number): Float32Array {
+/**
+ * One network's parameters flattened in the order its lowered program reads them (the definition's parameters in
+ * order, each row-major); a PrnnError naming a missing or mis-sized parameter.
+ */
+export function programParameters(def: ArchitectureDefinition, arch: ArchInfo, channels: number, weights: Readonly<Record<string, Float32Array>>): Float32Array {
   const shapes = checkedShapes(def, arch, stepSizes(channels));
-  const flat = new Float32Array(P);
+  const flat = new Float32Array(Object.values(shapes).reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0));
   let at = 0;
   for (const [name, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -68,7 +71,7 @@ export function compiledJacobianKernel(def: ArchitectureDefinition): JacobianKer
       const program = jacobianProgram(def, arch, channels);
       if (!program) return false;
       const jacobian = new ProgramJacobian(program, trials.steps);
-      jacobian.setParameters(flatParameters(def, arch, channels, weights, program.inputs.params));
+      jacobian.setParameters(programParameters(def, arch, channels, weights));
       jacobian.run(trials, s);
       return true;
     },
