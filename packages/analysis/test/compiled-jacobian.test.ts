@@ -321,6 +321,6 @@ describe('the compiled jacobian kernel in the registry', () => {
     expect(again).not.toBe(p);
     expect(compileJacobian(again)).toBe(compileJacobian(p));
     const { source } = compileJacobian(p);
-    for (const part of [source.primal, source.tangent]) expect(part).not.toMatch(/\bnew\b|\[\]|\{\}/);
+    for (const part of [source.primal, source.carry, source.fresh]) expect(part).not.toMatch(/\bnew\b|\[\]|\{\}/);
   });
 });

@@ -8,22 +8,21 @@ import { ARITY, OP, inputCount, opCount, type StepProgram } from './program.js';
  * (docs/guides/analysis.md, "Jacobians derived from the step program").
  *
  * A step program is straight-line scalar code, so its linearisation is too. For one program this file emits,
- * once, JavaScript source for three functions and compiles them with `new Function` (cached by the program's
+ * once, JavaScript source for four functions and compiles them with `new Function` (cached by the program's
  * hash):
  *
- *   prepare(V)                 the ops that read only parameters and constants (e.g. a low-rank W = U·Vᵀ), once
- *                              per network;
- *   primal(V)                  the other ops, once per step: V holds every reference's float64 value;
- *   tangent(V, X, J, c0, c1, f) the step's tangent for columns c0 … c1−1: column c's state tangent is X[c·S …],
- *                              its input tangent is the unit vector e = c − f when 0 ≤ c − f < I, else zero.
+ *   prepare(V)            the ops that read only parameters and constants (e.g. a low-rank W = U·Vᵀ), once per
+ *                         network;
+ *   primal(V)             the other ops, once per step: V holds every reference's float64 value;
+ *   carry(V, X, J, c0, c1) the tangent of the step for columns c0 … c1−1 whose state tangent is X[c·S …] and
+ *                         whose input tangent is zero (the directions of earlier inputs s_τ, τ < t);
+ *   fresh(V, X, J, c0, c1) the same for the I new columns of s_t: zero state tangent, unit input tangent.
  *
- * Column c = τ·I + e is the direction of input e of step τ. At step t the driver zeroes the state tangent of the
- * I new columns (τ = t) and calls tangent once for all (t + 1)·I columns, with f = t·I. The tangent function keeps
- * every tangent in a local variable inside its loop over columns (the step's coefficients — weights, ReLU masks,
- * softmax values — are read from V once per call, before the loop), and writes the next state's tangent back to
- * X[c·S …] and the outputs' to J[c·O …]. Forward mode carries I columns per earlier step; reverse mode would carry
- * O = 5 rows per output step instead — the same order of work for the paper's I = 8 — and forward mode needs no
- * tape of earlier steps.
+ * Both tangent functions keep every tangent in a local variable inside one loop over columns (the step's
+ * coefficients — weights, ReLU masks, softmax values — are read from V once per call, before the loop), write
+ * the next state's tangent back to X[c·S …] and the outputs' to J[c·O …]. Forward mode carries I columns per
+ * earlier step; reverse mode would carry O = 5 rows per output step instead — the same order of work for the
+ * paper's I = 8, and forward mode needs no tape of earlier steps.
  *
  * Derivatives follow tfjs's gradient rules: max passes to a where a ≥ b, min where a ≤ b, relu where x > 0,
  * abs is sign(x) with −1 at 0. The `stop` op (the maximum softmax subtracts) is differentiated as the
@@ -35,14 +34,15 @@ import { ARITY, OP, inputCount, opCount, type StepProgram } from './program.js';
 /** Version of the emitted Jacobian source: part of the cache key. */
 export const JACOBIAN_EMITTER_VERSION = 1;
 
-type TangentFn = (V: Float64Array, X: Float64Array, J: Float64Array, c0: number, c1: number, f: number) => void;
+type TangentFn = (V: Float64Array, X: Float64Array, J: Float64Array, c0: number, c1: number) => void;
 type PrimalFn = (V: Float64Array) => void;
 
 /** The emitted source of one program's Jacobian (what `compileJacobian` compiles). */
 export interface JacobianSource {
   readonly prepare: string;
   readonly primal: string;
-  readonly tangent: string;
+  readonly carry: string;
+  readonly fresh: string;
 }
 
 /** A program's compiled Jacobian functions (see the file comment). */
@@ -50,7 +50,8 @@ export interface CompiledJacobian {
   readonly source: JacobianSource;
   readonly prepare: PrimalFn;
   readonly primal: PrimalFn;
-  readonly tangent: TangentFn;
+  readonly carry: TangentFn;
+  readonly fresh: TangentFn;
 }
 
 /** A float64 literal that reads back exactly. */
@@ -120,7 +121,7 @@ function primalSource(p: StepProgram, dynamic: Uint8Array, wantDynamic: boolean)
  * Source of one tangent function: `active(r)` says which inputs carry a tangent (the state, or the step's
  * input), `load(r)` is the expression of input r's tangent inside the column loop.
  */
-function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r: number) => string): string {
+function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r: number) => string, fresh: boolean): string {
   const S = p.inputs.state;
   const O = p.outputs.length;
   const base = inputCount(p.inputs);
@@ -229,7 +230,14 @@ function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r:
   }
   for (let a = 0; a < O; a++) body.push(`J[jo + ${a}] = ${act[p.outputs[a]] ? `t${p.outputs[a]}` : '0'};`);
   for (let i = 0; i < S; i++) body.push(`X[xo + ${i}] = ${act[p.nextState[i]] ? `t${p.nextState[i]}` : '0'};`);
-  const loop = ['for (let c = c0; c < c1; c++) {', `const xo = c * ${S};`, `const jo = c * ${O};`, 'const e = c - f;', ...body, '}'];
+  const loop = [
+    'for (let c = c0; c < c1; c++) {',
+    `const xo = c * ${S};`,
+    `const jo = c * ${O};`,
+    ...(fresh ? ['const e = c - c0;'] : []),
+    ...body,
+    '}',
+  ];
   return [...pre, ...loop].join('\n');
 }
 
@@ -243,7 +251,8 @@ export function emitJacobianSource(p: StepProgram): JacobianSource {
   return {
     prepare: primalSource(p, dynamic, false),
     primal: primalSource(p, dynamic, true),
-    tangent: tangentSource(p, (r) => isState(r) || isObs(r), (r) => (isState(r) ? `X[xo + ${r - P}]` : `(e === ${r - P - S} ? 1 : 0)`)),
+    carry: tangentSource(p, isState, (r) => `X[xo + ${r - P}]`, false),
+    fresh: tangentSource(p, isObs, (r) => `(e === ${r - P - S} ? 1 : 0)`, true),
   };
 }
 
@@ -259,7 +268,8 @@ export function compileJacobian(p: StepProgram): CompiledJacobian {
     source,
     prepare: new Function('V', source.prepare) as PrimalFn,
     primal: new Function('V', source.primal) as PrimalFn,
-    tangent: new Function('V', 'X', 'J', 'c0', 'c1', 'f', source.tangent) as TangentFn,
+    carry: new Function('V', 'X', 'J', 'c0', 'c1', source.carry) as TangentFn,
+    fresh: new Function('V', 'X', 'J', 'c0', 'c1', source.fresh) as TangentFn,
   };
   compiled.set(key, made);
   return made;
@@ -312,7 +322,7 @@ export class ProgramJacobian {
   run(trials: TrialInputs, s: Float64Array, jacobians?: Float64Array): void {
     const { V, X, J, next, P, S, I, O } = this;
     const T = this.steps;
-    const { primal, tangent } = this.code;
+    const { primal, carry, fresh } = this.code;
     if (trials.inputs !== I) throw new PrnnError(`trials must have ${I} inputs per step for this network (got ${trials.inputs})`);
     if (trials.steps !== T) throw new PrnnError(`trials must have ${T} steps (got ${trials.steps})`);
     if (s.length !== trials.count * T * T) throw new PrnnError(`s must hold count·T·T = ${trials.count * T * T} values (got ${s.length})`);
@@ -326,8 +336,8 @@ export class ProgramJacobian {
         const ob = (n * T + t) * I;
         for (let j = 0; j < I; j++) V[P + S + j] = obs[ob + j];
         primal(V);
-        X.fill(0, t * I * S, (t + 1) * I * S);
-        tangent(V, X, J, 0, (t + 1) * I, t * I);
+        carry(V, X, J, 0, t * I);
+        fresh(V, X, J, t * I, (t + 1) * I);
         const row = (n * T + t) * T;
         for (let tau = 0; tau <= t; tau++) {
           let sum = 0;
