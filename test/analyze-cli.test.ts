@@ -132,7 +132,7 @@ describe('prnn analyze', () => {
       [['--run', broken], /^Error: --run: network ff_seed0 of run .*: stored training curve point 1 is not a number \(null\)$/],
       [['--run', fixture.run, '--metrics', 'fitness,wiring'], /^Error: --metrics: unknown metric "wiring": use one or more of /],
       [['--run', fixture.run, '--mazes', '0'], /^Error: --mazes/],
-      [['--run', fixture.run, '--jacobian', 'nope'], /^Error: --jacobian must be one of autodiff, fused \(got "nope"\)$/],
+      [['--run', fixture.run, '--jacobian', 'nope'], /^Error: --jacobian must be one of autodiff, compiled \(got "nope"\)$/],
       [['--policy', notPolicy, '--jacobian', 'autodiff'], /^Error: .*--jacobian.*--policy|--policy.*--jacobian/],
       [['--policy', notOnnx], /^Error: --policy not-a-policy\.onnx is not an ONNX model/],
       [['--policy', notPolicy], /^Error: --policy .*not-a-policy-model\.onnx does not follow the prnn-policy\/1 contract: missing input obs/],

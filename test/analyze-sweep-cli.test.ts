@@ -30,7 +30,7 @@ describe('prnn analyze --sweep: a results store alone', () => {
       const levels = JSON.parse(row.noise_levels) as number[];
       expect(n.fitness).toBe((JSON.parse(row.noise_fitness) as number[])[levels.indexOf(0.05)]);
       expect(n.memory).toHaveLength(6);
-      expect(n.jacobian).toBe('fused');
+      expect(n.jacobian).toBe('compiled');
       expect(n.sampleEfficiency).not.toBeNull();
     }
     expect(json.architectures.map((a: { arch: string }) => a.arch).sort()).toEqual(['fc', 'ff', 'ff-large', 'io']);

@@ -68,7 +68,7 @@ describe('a plugin architecture from the CLI (the low-rank tanh RNN package)', (
     expect(analyzed.stderr).toBe('');
     const networks = JSON.parse(analyzed.stdout).networks as { id: string; jacobian: string; memoryCapacity: number; inputSensitivity: number }[];
     expect(Object.fromEntries(networks.map((n) => [n.id, n.jacobian]))).toEqual({
-      fc_seed0: 'fused', fc_seed1: 'fused', 'lowrank-r2_seed0': 'autodiff', 'lowrank-r2_seed1': 'autodiff',
+      fc_seed0: 'compiled', fc_seed1: 'compiled', 'lowrank-r2_seed0': 'compiled', 'lowrank-r2_seed1': 'compiled',
     });
     const measuredNow = Object.fromEntries(JSON.parse(memory.stdout).networks.map((n: { id: string; values: Record<string, number> }) => [n.id, n.values]));
     for (const n of networks) expect(n.memoryCapacity, n.id).toBeGreaterThanOrEqual(1);

@@ -77,7 +77,7 @@ const CASES: Readonly<Record<string, Case>> = {
   'analyze: unknown measure': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--metrics', 'nope'], () => /^--metrics: unknown metric "nope"/],
   'analyze: half a noise range': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--noise', '0:1'], () => /^--noise range must be from:to:count/],
   'analyze: runs trained differently': [() => ['analyze', '--run', run, '--run', run2, '--out', path.join(dir, 'rep')], () => /^--run: runs .* were trained differently \(episodes 30 vs 20\); .* --allow-mixed/],
-  'analyze: unknown Jacobian path': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--jacobian', 'nope'], () => /^--jacobian must be one of autodiff, fused \(got "nope"\)$/],
+  'analyze: unknown Jacobian path': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--jacobian', 'nope'], () => /^--jacobian must be one of autodiff, compiled \(got "nope"\)$/],
   'analyze: missing policy': [() => ['analyze', '--policy', `${missing()}.onnx`, '--out', path.join(dir, 'rep')], () => new RegExp(`^--policy file ${esc(missing())}\\.onnx cannot be read`)],
   // measure
   'measure: unknown metric': [() => ['measure', '--run', run, '--metric', 'nope'], () => /^--metric: metric "nope" is registered by no loaded plugin/],

@@ -95,8 +95,8 @@ export default class Analyze extends BaseCommand {
     'with --sweep, or one ONNX policy of the prnn policy contract with the task flags) and computes per network: fitness at σs = 0.05 and over the noise sweep, ' +
     'robustness (trapezoid area), sample efficiency (θ = 0.9 × the median fitness of all networks analysed), ' +
     'input sensitivity and memory M_k for every lag from the Jacobians ∂o_t/∂s_{t+k} along the recorded greedy ' +
-    'test trials (exact: the family\'s registered jacobian kernel, e.g. the fused 9-pathway one, else autodiff ' +
-    'through the family\'s differentiable step; for --policy the exact Jacobians of its ONNX graph, interpreted ' +
+    'test trials (exact: the family\'s jacobian kernel — for a family defined by its step, `compiled`: float64 forward ' +
+    'mode derived from its lowered step — else autodiff through the family\'s differentiable step; for --policy the exact Jacobians of its ONNX graph, interpreted ' +
     'in float64 and checked against onnxruntime, with central finite differences only for unsupported ops), ' +
     'the 9 weight norms and the parameter count (docs/spec.md §4); beside M_k the ratio of means, the median ratio and ' +
     'flags for lags carried by a few pairs. Then per architecture the medians and IQRs, two ' +
@@ -112,7 +112,7 @@ export default class Analyze extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --sweep sweeps/track --out sweeps/track/report', description: 'Every network a sweep stored in its results.sqlite (no run directories needed).' },
     { command: '<%= config.bin %> <%= command.id %> --policy model.onnx --maze track --mazes 200 --out report-onnx', description: 'An ONNX policy (e.g. from PyTorch): exact Jacobians of its graph (finite differences only for ops outside the interpreter).' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/demo --metrics fitness,robustness,memory --out quick', description: 'Only some measures.' },
-    { command: '<%= config.bin %> <%= command.id %> --run runs/demo --jacobian autodiff --out check', description: 'Jacobians by autodiff through the step even where a fused kernel is registered.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/demo --jacobian autodiff --out check', description: 'Jacobians by tfjs autodiff through the step instead of the family\'s jacobian kernel (a float32 cross-check).' },
   ];
 
   static override enableJsonFlag = true;
@@ -134,7 +134,7 @@ export default class Analyze extends BaseCommand {
     trees: Flags.integer({ description: 'Trees per random forest.', default: 100, min: 1, max: 10_000 }),
     folds: Flags.integer({ description: 'Cross-validation folds of the prediction study.', default: 10, min: 2, max: 1000 }),
     jacobian: Flags.string({
-      description: 'How --run networks get their Jacobians: autodiff (through every family\'s step) or a registered jacobian kernel (e.g. fused). Default: the family\'s kernel, else autodiff.',
+      description: 'How --run networks get their Jacobians: autodiff (through every family\'s step) or a jacobian kernel (compiled: float64, derived from the family\'s lowered step). Default: the family\'s kernel, else autodiff.',
       exclusive: ['policy'],
     }),
     backend: Flags.string({ description: 'tfjs backend of autodiff and traced ONNX export: tensorflow, wasm or cpu (default: the fastest that loads).' }),

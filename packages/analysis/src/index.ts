@@ -7,8 +7,7 @@ export * from './stats/spearman.js';
 // Recorded test trials and the Jacobians ∂o_t/∂s_τ along them.
 export * from './trials/recorded-trials.js';
 export * from './jacobian/sensitivity-profile.js';
-export * from './jacobian/nine-pathway-jacobian.js';
-export * from './jacobian/nine-pathway-jacobian-kernel.js';
+export * from './jacobian/program-sensitivity.js';
 export * from './jacobian/network-step-jacobian.js';
 export * from './jacobian/autodiff-jacobian.js';
 export * from './jacobian/network-sensitivity.js';

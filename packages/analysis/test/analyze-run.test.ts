@@ -48,8 +48,8 @@ describe('analyzeRun on a real trained run', () => {
 
   it('memory: feed-forward networks have none, recurrent ones some; exact Jacobians; norms 0 where absent', () => {
     for (const n of analysis.networks) {
-      // the family's registered jacobian kernel (fused forward mode)
-      expect(n.jacobian).toBe('fused');
+      // the family's jacobian kernel: float64 forward mode derived from its lowered step
+      expect(n.jacobian).toBe('compiled');
       expect(n.memory).toHaveLength(6);
       expect(n.memory[0]).toBe(1);
       expect(n.inputSensitivity).toBeGreaterThan(0);
@@ -65,7 +65,7 @@ describe('analyzeRun on a real trained run', () => {
     expect(analysis.architectures.map((a) => a.arch)).toEqual(['ff', 'hh+oh', 'fc']);
   });
 
-  it('the fused kernel\'s measures equal those of autodiff through the family\'s NetworkStep (jacobianPath: autodiff)', async () => {
+  it('the compiled kernel\'s measures equal those of autodiff through the family\'s NetworkStep (jacobianPath: autodiff)', async () => {
     const generic = await analyzeRun(run, { mazes: FIXTURE_TEST_MAZES, metrics: ['input-sensitivity', 'memory', 'memory-capacity'], jacobianPath: 'autodiff' });
     expect(generic.networks).toHaveLength(analysis.networks.length);
     for (const [k, n] of generic.networks.entries()) {

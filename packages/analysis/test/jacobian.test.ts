@@ -4,6 +4,7 @@ import {
   archInfo,
   buildNinePathwayOnnx,
   createNinePathwayArchitecture,
+  ninePathwayDefinition,
   initBackend,
   initWeights,
   OnnxPolicy,
@@ -18,9 +19,8 @@ import {
   inputSensitivity,
   memoryProfile,
   networkStepSensitivity,
-  NinePathwayJacobian,
   profileOfJacobians,
-  allocateJacobians,
+  programSensitivity,
   type RecordedTrials,
 } from '../src/index.js';
 
@@ -45,7 +45,12 @@ function randomTrials(count: number, steps: number, seed: number): RecordedTrial
   return trials;
 }
 
-const sizes = (arch: NinePathwayArch) => ({ inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs });
+/** The exact float64 Jacobians derived from the family's lowered step (the `compiled` jacobian kernel). */
+function derived(arch: NinePathwayArch, weights: Record<string, Float32Array>, trials: RecordedTrials) {
+  const r = programSensitivity(ninePathwayDefinition, archInfo(arch), weights, trials, { full: true });
+  if (!r) throw new Error('the 9-pathway step must lower');
+  return { profile: r.profile, jacobians: r.jacobians! };
+}
 
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   let worst = 0;
@@ -60,21 +65,20 @@ function maxAbs(a: Float64Array): number {
 const ARCHS = ['fc', 'hh+oh', 'ii+oi', 'oo+io+hi', 'ff'];
 const family = createNinePathwayArchitecture();
 
-describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
+describe('exact Jacobians of the 9-pathway family (derived from the lowered step)', () => {
   it('equal tfjs reverse-mode autodiff through the family\'s NetworkStep (batched, and per time point)', () => {
     for (const spec of ARCHS) {
       const arch = parseArch(spec);
       const weights = weightsOf(arch, 7);
       const trials = randomTrials(12, 6, 8);
-      const fused = allocateJacobians(trials, 5);
-      new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, fused);
+      const fused = derived(arch, weights, trials).jacobians;
       const net = family.network!(archInfo(arch), weights, 2);
       try {
         // rows: 40 → one trial per backward pass at T·O = 30, so chunking is exercised too
         const batched = networkStepSensitivity(net, trials, { full: true, rows: spec === 'fc' ? 40 : undefined });
         const reference = autodiffJacobians(net, trials);
         expect(maxAbs(fused.j)).toBeGreaterThan(1e-2);
-        // tfjs computes in float32; the fused kernel in float64
+        // tfjs computes in float32; the derived kernel in float64
         expect(maxAbsDiff(fused.j, batched.jacobians!.j), spec).toBeLessThan(2e-5);
         expect(maxAbsDiff(fused.j, reference.j), spec).toBeLessThan(2e-5);
         expect(maxAbsDiff(profileOfJacobians(fused, trials.lengths).s, batched.profile.s), spec).toBeLessThan(2e-5);
@@ -106,8 +110,7 @@ describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
       const arch = parseArch(spec);
       const weights = weightsOf(arch, 11);
       const trials = randomTrials(10, 6, 12);
-      const fused = allocateJacobians(trials, 5);
-      const profile = new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, fused);
+      const { profile, jacobians: fused } = derived(arch, weights, trials);
       const fd = await finiteDifferenceSensitivity(new ReferenceEngine(arch, weights), trials, { full: true });
       expect(maxAbsDiff(fused.j, fd.jacobians!.j), spec).toBeLessThan(2e-3 * Math.max(1, maxAbs(fused.j)));
       expect(maxAbsDiff(profile.s, fd.profile.s), spec).toBeLessThan(3e-3 * Math.max(1, maxAbs(profile.s)));
@@ -118,8 +121,7 @@ describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
     const arch = parseArch('ff');
     const weights = weightsOf(arch, 3);
     const trials = randomTrials(20, 6, 4);
-    const jac = allocateJacobians(trials, 5);
-    const profile = new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, jac);
+    const { profile, jacobians: jac } = derived(arch, weights, trials);
     expect(maxAbsDiff(profile.s, profileOfJacobians(jac, trials.lengths).s)).toBeLessThan(1e-12);
     const m = memoryProfile(profile);
     expect(m.memory[0]).toBe(1);
@@ -144,8 +146,7 @@ describe('exact Jacobians of the 9-pathway family (fused forward mode)', () => {
     const trials = randomTrials(5, 6, 9);
     for (let k = 0; k < trials.lengths.length; k++) trials.lengths[k] = 6;
     for (let k = 0; k < trials.obs.length; k++) trials.obs[k] = 0.2 + 0.5 * ((k * 7919) % 13) / 13;
-    const jac = allocateJacobians(trials, 5);
-    new NinePathwayJacobian(w, sizes(arch), 6).run(trials, undefined, jac);
+    const jac = derived(arch, w, trials).jacobians;
     // ∂o_t/∂s_τ = D_t·W_hoᵀ·W_ihᵀ·a^(t−τ): each lag multiplies the block by a exactly.
     const T = 6;
     const block = 5 * I;
@@ -168,8 +169,7 @@ describe('finite differences through onnxruntime (any ONNX policy)', () => {
       const arch = parseArch(spec);
       const weights = weightsOf(arch, 5);
       const trials = randomTrials(16, 6, 6);
-      const exact = allocateJacobians(trials, 5);
-      new NinePathwayJacobian(weights, sizes(arch), 6).run(trials, undefined, exact);
+      const exact = derived(arch, weights, trials).jacobians;
       const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
       try {
         for (const h of [1e-1, 1e-3, 1e-5]) {

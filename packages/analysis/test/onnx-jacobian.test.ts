@@ -10,6 +10,8 @@ import {
   encodePolicyModel,
   initBackend,
   initWeights,
+  archInfo,
+  ninePathwayDefinition,
   OnnxPolicy,
   parseArch,
   readOnnxGraph,
@@ -25,7 +27,7 @@ import {
   allocateTrials,
   networkSensitivity,
   networkStepSensitivity,
-  NinePathwayJacobian,
+  programSensitivity,
   onnxExactSensitivity,
   onnxProgram,
   ONNX_EXACT_JACOBIAN,
@@ -33,7 +35,6 @@ import {
   finiteDifferenceSensitivity,
   finiteDifferenceSensitivity64,
   DoubleSession,
-  allocateProfile,
   type OnnxProgram,
   type RecordedTrials,
 } from '../src/index.js';
@@ -78,19 +79,18 @@ function maxRelDiff(a: Float64Array, b: Float64Array, floor = 1e-30): number {
 }
 
 describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)', () => {
-  it("equal the fused kernel's on prnn's exported 9-pathway networks, entry by entry to 1e-5 relative", async () => {
+  it("equal the derived (compiled) kernel's on prnn's exported 9-pathway networks, entry by entry to 1e-5 relative", async () => {
     for (const spec of ['fc', 'hh+oh', 'ff', 'ii+oi', 'oo+io+hi']) {
       const arch = parseArch(spec);
       const weights = weightsOf(arch, 7);
       const trials = randomTrials(14, 6, 8);
-      const fused = allocateProfile(trials);
-      new NinePathwayJacobian(weights, { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs }, 6).run(trials, fused);
+      const fused = programSensitivity(ninePathwayDefinition, archInfo(arch), weights, trials)!.profile;
       const bytes = buildNinePathwayOnnx(arch, weights);
       const policy = await OnnxPolicy.load(bytes);
       try {
         const r = await onnxExactSensitivity(program(bytes), policy.stateSize, trials, { engine: policy, chunk: 5 });
         expect(r.forwardDeviation, spec).toBeLessThan(1e-5);
-        // the fused kernel is float64 with float32 weights, like the interpreter, and both differentiate the softmax
+        // the derived kernel is float64 with float32 weights, like the interpreter, and both differentiate the softmax
         // without cancellation: they agree to rounding even where S(t,0) is tiny (10⁻⁵ is what the analysis needs)
         expect(maxRelDiff(r.profile.s, fused.s), spec).toBeLessThan(1e-9);
         // and the comparison is not vacuous: deep lags are non-zero for recurrent networks
@@ -103,12 +103,11 @@ describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)',
     }
   });
 
-  it("equal the fused kernel's on FC over the analysis' 1 000 trials of the Track task's 6 steps", async () => {
+  it("equal the derived (compiled) kernel's on FC over the analysis' 1 000 trials of the Track task's 6 steps", async () => {
     const arch = parseArch('fc');
     const weights = weightsOf(arch, 11);
     const trials = randomTrials(1000, 6, 12);
-    const fused = allocateProfile(trials);
-    new NinePathwayJacobian(weights, { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs }, 6).run(trials, fused);
+    const fused = programSensitivity(ninePathwayDefinition, archInfo(arch), weights, trials)!.profile;
     const bytes = buildNinePathwayOnnx(arch, weights);
     const policy = await OnnxPolicy.load(bytes);
     try {
@@ -162,8 +161,7 @@ describe('exact Jacobians of an ONNX policy (float64 forward-mode interpreter)',
       }
     }
     expect(tiny).toBeGreaterThan(3);
-    const fused = allocateProfile(trials);
-    new NinePathwayJacobian(weights, { inputs: arch.inputs, hidden: arch.hidden, outputs: arch.outputs }, T).run(trials, fused);
+    const fused = programSensitivity(ninePathwayDefinition, archInfo(arch), weights, trials)!.profile;
     const bytes = buildNinePathwayOnnx(arch, weights);
     const exact = await onnxExactSensitivity(program(bytes), arch.inputs + arch.hidden + arch.outputs, trials);
     const lag0 = (p: Float64Array) => p.filter((_, k) => k % T === 0);

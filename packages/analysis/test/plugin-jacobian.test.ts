@@ -30,6 +30,7 @@ import {
   networkSensitivity,
   networkStepSensitivity,
   profileOfJacobians,
+  programSensitivity,
   inputSensitivity,
   trialsOfRecording,
   type RecordedTrials,
@@ -136,13 +137,17 @@ describe('exact Jacobians of a plugin family through its NetworkStep (lowrank-rn
         expect(lagged).toBeGreaterThan(1e-4);
         expect(maxAbsDiff(auto.jacobians!.j, oracle.j) / scale, spec).toBeLessThan(1e-5);
         expect(maxAbsDiff(auto.profile.s, profileOfJacobians(oracle, trials.lengths).s) / scale, spec).toBeLessThan(1e-5);
+        // the float64 Jacobians derived from the lowered step (the family's `compiled` kernel): to the differences' own error
+        const exact = programSensitivity(lowRankDefinition, arch, weights, trials, { full: true })!;
+        expect(maxAbsDiff(exact.jacobians!.j, oracle.j) / scale, spec).toBeLessThan(1e-8);
+        expect(maxAbsDiff(exact.jacobians!.j, auto.jacobians!.j) / scale, spec).toBeLessThan(1e-5);
       } finally {
         net.dispose();
       }
     }
   });
 
-  it('networkSensitivity takes the registered jacobian kernel for the 9-pathway family and autodiff for lowrank-rnn', async () => {
+  it('networkSensitivity takes the compiled jacobian kernel for the 9-pathway family and lowrank-rnn, autodiff on request', async () => {
     const trials = randomTrials(6, 6, 5);
     const lowrank = registry.resolveArch('lowrank-r2', sizes);
     const lw = lowRankDefinition.init(lowrank, { channels: 2, inputs: I, outputs: O }, Rng.derive(3, 1));
@@ -155,9 +160,12 @@ describe('exact Jacobians of a plugin family through its NetworkStep (lowrank-rn
     const fnet = nine.network!(fc, fcw, 2);
     try {
       const l = await networkSensitivity({ arch: lowrank, weights: lw, network: lnet, kernels: registry.kernels(LOWRANK_FAMILY) }, trials);
-      expect(l.jacobian).toBe('autodiff');
+      expect(l.jacobian).toBe('compiled');
+      const lauto = await networkSensitivity({ arch: lowrank, weights: lw, network: lnet, kernels: registry.kernels(LOWRANK_FAMILY) }, trials, { path: 'autodiff' });
+      expect(lauto.jacobian).toBe('autodiff');
+      expect(maxAbsDiff(l.profile.s, lauto.profile.s)).toBeLessThan(2e-5);
       const fused = await networkSensitivity({ arch: fc, weights: fcw, network: fnet, kernels: registry.kernels(fc.family) }, trials);
-      expect(fused.jacobian).toBe('fused');
+      expect(fused.jacobian).toBe('compiled');
       const generic = await networkSensitivity({ arch: fc, weights: fcw, network: fnet, kernels: registry.kernels(fc.family) }, trials, { path: 'autodiff' });
       expect(generic.jacobian).toBe('autodiff');
       expect(maxAbsDiff(fused.profile.s, generic.profile.s)).toBeLessThan(2e-5);
@@ -172,7 +180,7 @@ describe('exact Jacobians of a plugin family through its NetworkStep (lowrank-rn
 });
 
 describe('Jacobian measures of a plugin run (prnn measure\'s library path)', () => {
-  it('memory and input sensitivity of lowrank-rnn networks come from autodiff through the step, never its ONNX export', async () => {
+  it('memory and input sensitivity of lowrank-rnn networks come from its step (the compiled Jacobians), never its ONNX export', async () => {
     const task = resolveTaskOptions('track', {});
     const backend = await initBackend('cpu');
     const lowrank = registry.architecture(LOWRANK_FAMILY);
@@ -200,16 +208,21 @@ describe('Jacobian measures of a plugin run (prnn measure\'s library path)', () 
       expect(n.values['memory-capacity']).toBeCloseTo(Object.values(memory).reduce((a, b) => a + (b ?? 0), 0), 10);
       expect(n.values['input-sensitivity']).toBeGreaterThan(0);
     }
-    // the values are those of the profile of autodiff along the same recorded trials
+    // the values are those of the Jacobians derived from the lowered step along the same recorded trials (and
+    // within float32 rounding of autodiff's)
     const run = await loadRun(out);
     const net1 = trainedNetworks(run)[1];
     const net = lowrank.network!(runNetworkArch(net1), await readNetworkWeights(out, net1.entry.id, net1.result), task.channels);
     try {
       const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
       const recorded = await recordTrials(net, { task, mazes: measured.mazes, mazeSeed, sensorNoise: measured.sensorNoise, seed: net1.entry.seed });
-      const profile = networkStepSensitivity(net, trialsOfRecording(recorded)).profile;
+      const trials = trialsOfRecording(recorded);
+      const profile = programSensitivity(lowRankDefinition, runNetworkArch(net1), await readNetworkWeights(out, net1.entry.id, net1.result), trials)!.profile;
       expect(measured.networks[1].values['input-sensitivity']).toBeCloseTo(inputSensitivity(profile), 12);
       expect(measured.networks[1].values['memory-capacity']).toBeCloseTo(memoryProfile(profile).capacity, 12);
+      const auto = networkStepSensitivity(net, trials).profile;
+      expect(measured.networks[1].values['input-sensitivity']).toBeCloseTo(inputSensitivity(auto), 5);
+      expect(measured.networks[1].values['memory-capacity']).toBeCloseTo(memoryProfile(auto).capacity, 4);
     } finally {
       net.dispose();
     }

@@ -1,8 +1,8 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { median, PrnnError, Rng } from '@prnn/core';
-import { archInfo, buildNinePathwayOnnx, createNinePathwayArchitecture, initWeights, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
+import { archInfo, buildNinePathwayOnnx, compiledJacobianKernel, createNinePathwayArchitecture, initWeights, ninePathwayDefinition, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
 import {
-  allocateProfile, autodiffJacobians, finiteDifferenceSensitivity, inputSensitivity, memoryProfile, networkStepSensitivity, ninePathwayJacobianKernel,
+  allocateProfile, autodiffJacobians, finiteDifferenceSensitivity, inputSensitivity, memoryProfile, networkStepSensitivity,
   recordTrials,
 } from '@prnn/analysis';
 
@@ -25,7 +25,7 @@ export interface BenchSensitivityResult {
   readonly task: string;
   readonly trials: number;
   readonly steps: number;
-  /** Input sensitivity + memory of one network from its recorded trials: exact fused Jacobians, one core. */
+  /** Input sensitivity + memory of one network from its recorded trials: exact Jacobians of the `compiled` kernel, one core. */
   readonly fusedSeconds: number;
   readonly fusedRepeats: number[];
   /** The same by exact autodiff through the family's NetworkStep (the path of every family without a kernel). */
@@ -39,7 +39,7 @@ export interface BenchSensitivityResult {
 
 /**
  * Speed of the memory analysis of one network: greedy test trials recorded once, then input sensitivity and
- * memory M_k from exact fused Jacobians (the family's registered `jacobian` kernel, median of repeats), next
+ * memory M_k from exact Jacobians (the family's `compiled` jacobian kernel, median of repeats), next
  * to batched autodiff through its NetworkStep, finite differences through onnxruntime, and the reference
  * style of one autodiff backward pass per time point and output, trial by trial.
  */
@@ -60,9 +60,10 @@ export async function benchSensitivity(options: BenchSensitivityOptions = {}): P
     const info = archInfo(arch);
     const profile = allocateProfile(trials);
     const fusedRepeats: number[] = [];
+    const kernel = compiledJacobianKernel(ninePathwayDefinition);
     for (let r = 0; r <= repeats; r++) {
       const started = performance.now();
-      ninePathwayJacobianKernel.sensitivity(info, weights, trials, profile.s);
+      kernel.sensitivity(info, weights, trials, profile.s);
       inputSensitivity(profile);
       memoryProfile(profile);
       if (r > 0) fusedRepeats.push((performance.now() - started) / 1000); // r = 0 warms up

@@ -9,8 +9,8 @@ export default class BenchAnalyze extends BaseCommand {
   static override summary = 'Speed of the memory analysis: input sensitivity + memory of one network over its recorded test trials.';
   static override description =
     'Records --trials greedy test trials (σs = 0.05) of a randomly initialised network (--arch, default fc), then ' +
-    'times input sensitivity and memory M_k from the exact fused Jacobians on one core (median of --repeats), ' +
-    'the same by exact batched autodiff through the family\'s NetworkStep (the path of plugin families), by batched central finite differences through onnxruntime (the path for foreign ONNX policies), ' +
+    'times input sensitivity and memory M_k from the exact Jacobians of the `compiled` kernel on one core (median of --repeats), ' +
+    'the same by exact batched autodiff through the family\'s NetworkStep (the fallback for a step that does not lower), by batched central finite differences through onnxruntime (the path for foreign ONNX policies), ' +
     'and the reference style — one autodiff backward pass per time point and output, trial by trial (tfjs, ' +
     'projected from a few trials).';
 
@@ -25,7 +25,7 @@ export default class BenchAnalyze extends BaseCommand {
   static override flags = {
     arch: Flags.string({ description: 'Architecture of the benchmarked network.', default: 'fc' }),
     trials: Flags.integer({ description: 'Recorded test trials.', default: 1000, min: 1, max: 1_000_000 }),
-    repeats: Flags.integer({ description: 'Timed repeats of the fused path (the median is reported).', default: 5, min: 1, max: 1000 }),
+    repeats: Flags.integer({ description: 'Timed repeats of the compiled path (the median is reported).', default: 5, min: 1, max: 1000 }),
     backend: Flags.string({ description: 'tfjs backend of the autodiff paths: tensorflow, wasm or cpu.', default: 'cpu' }),
     maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default task options).', default: 'track' as const })(),
   };
@@ -38,10 +38,10 @@ export default class BenchAnalyze extends BaseCommand {
     });
     const s = (x: number) => `${x.toFixed(3)} s`;
     this.log(`${result.arch} on ${result.task}, ${result.trials} trials × ${result.steps} steps, one core:`);
-    this.log(`  exact fused Jacobians (median of ${result.fusedRepeats.length}): ${s(result.fusedSeconds)}`);
+    this.log(`  exact compiled Jacobians (median of ${result.fusedRepeats.length}): ${s(result.fusedSeconds)}`);
     this.log(`  exact autodiff through the NetworkStep:    ${s(result.autodiffSeconds)}`);
     this.log(`  finite differences via onnxruntime:        ${s(result.finiteDifferenceSeconds)}`);
-    this.log(`  per-time-point autodiff (reference style): ${s(result.perTimepointSeconds)} (${Math.round(result.speedup)}× the fused time)`);
+    this.log(`  per-time-point autodiff (reference style): ${s(result.perTimepointSeconds)} (${Math.round(result.speedup)}× the compiled time)`);
     return result;
   }
 }

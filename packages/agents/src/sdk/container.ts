@@ -11,6 +11,7 @@ import type { Metric } from './metric.js';
 import { KernelSet, WEIGHT_FED_ONNX_OPERATION, type Kernel } from './kernel.js';
 import type { TaskSource } from './task-source.js';
 import { withCompiledPath } from '../compiler/kernel.js';
+import { withCompiledJacobian } from '../compiler/jacobian-kernel.js';
 import type { PrnnPlugin } from './plugin.js';
 import { TYPES, type ServiceKind } from './tokens.js';
 import type { FitnessEvaluator, ProgressReporter, TrainerRuntime, TrainingLogger } from './services.js';
@@ -118,12 +119,13 @@ export class Registry {
   }
   /**
    * The kernels of `family` (what a TrainJob carries): those registered for it, plus the `compiled` path for a
-   * family defined by its step that has no population kernel (see compiler/kernel.ts).
+   * family defined by its step that has no population kernel (see compiler/kernel.ts), and its `compiled`
+   * jacobian kernel after any registered one (see compiler/jacobian-kernel.ts).
    */
   kernels(family: string): KernelSet {
     const registered = this.allKernels().filter((k) => k.family === family);
     const architecture = this.#byKind.get('architecture')!.get(family)?.service as Architecture | undefined;
-    return new KernelSet(family, withCompiledPath(architecture, registered));
+    return new KernelSet(family, withCompiledJacobian(architecture, withCompiledPath(architecture, registered)));
   }
   /** The plugin that registered a service. */
   pluginOf(kind: ServiceKind, name: string): RegistryEntry | undefined {

@@ -45,7 +45,8 @@ export interface SensitivityOptions {
 
 /**
  * The sensitivity profile S(t, k) of one network along recorded trials and how it was computed: a registered
- * `jacobian` kernel of its family (its name, e.g. `fused`), `autodiff` through its NetworkStep, or
+ * `jacobian` kernel of its family (its name, e.g. `compiled`, the float64 Jacobians derived from the family's lowered
+ * step), `autodiff` through its NetworkStep (when the step does not lower), or
  * `finite-difference` through its engine when it has no step. The first two are exact.
  */
 export async function networkSensitivity(
@@ -55,6 +56,8 @@ export async function networkSensitivity(
 ): Promise<{ profile: SensitivityProfile; jacobian: string; note?: string }> {
   const { path } = options;
   if (path !== AUTODIFF_JACOBIAN) {
+    // the `compiled` kernel lowers the family's step, which traces it with tfjs once per architecture
+    if (source.kernels?.jacobian().length) await ensureBackend();
     const kernels = (source.kernels?.jacobian() ?? []).filter((k) => path === undefined || k.name === path);
     if (path !== undefined && kernels.length === 0) {
       const names = [AUTODIFF_JACOBIAN, ...(source.kernels?.jacobian() ?? []).map((k) => k.name)];
@@ -116,9 +119,13 @@ export async function networkSensitivity(
   throw new PrnnError(`network ${source.arch.family}:${source.arch.name} has no Jacobians: its family offers no differentiable step (Architecture.network) and no jacobian kernel`);
 }
 
-/** `path` when it is `autodiff` or the name of a `jacobian` kernel some loaded plugin registers. */
+/**
+ * `path` when it is `autodiff` or the name of a `jacobian` kernel of some loaded family (registered by a plugin, or
+ * `compiled` for a family defined by its step).
+ */
 export function checkJacobianPath(registry: Registry, path: string): string {
-  const names = [AUTODIFF_JACOBIAN, ...new Set(registry.allKernels().filter(isJacobianKernel).map((k) => k.name))];
+  const kernels = [...registry.allKernels().filter(isJacobianKernel), ...registry.architectures().flatMap((a) => registry.kernels(a.family).jacobian())];
+  const names = [AUTODIFF_JACOBIAN, ...new Set(kernels.map((k) => k.name))];
   if (!names.includes(path)) throw new PrnnError(`jacobian must be one of ${names.join(', ')} (got ${JSON.stringify(path)})`);
   return path;
 }

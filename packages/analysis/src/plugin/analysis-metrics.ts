@@ -1,7 +1,6 @@
 import { PrnnError } from '@prnn/core';
-import { definePlugin, TYPES, trapezoidArea, type Kernel, type Metric, type MetricInput } from '@prnn/agents';
+import { definePlugin, TYPES, trapezoidArea, type Metric, type MetricInput } from '@prnn/agents';
 import { networkSensitivity } from '../jacobian/network-sensitivity.js';
-import { ninePathwayJacobianKernel } from '../jacobian/nine-pathway-jacobian-kernel.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { inputSensitivity, memoryProfile } from '../measures/memory.js';
 import { sampleEfficiency } from '../measures/sample-efficiency.js';
@@ -97,18 +96,17 @@ export const sampleEfficiencyMetric: Metric = {
 export const ANALYSIS_METRICS: readonly Metric[] = [inputSensitivityMetric, memoryMetric, memoryCapacityMetric, robustnessMetric, sampleEfficiencyMetric];
 
 /**
- * @prnn/analysis's measures as metric plugins, and the 9-pathway family's `jacobian` kernel: registered exactly
- * like a third-party plugin's metrics and kernels.
+ * @prnn/analysis's measures as metric plugins, registered exactly like a third-party plugin's metrics. (Every
+ * family defined by its step, the 9-pathway one included, gets its `compiled` jacobian kernel from the registry.)
  */
 export const analysisMetricsPlugin = definePlugin({
   manifest: {
     name: '@prnn/analysis/metrics',
     version: '0.1.0',
     package: '@prnn/analysis',
-    description: 'the paper\'s measures from recorded test trials, noise sweeps and training curves; the 9-pathway family\'s fused Jacobians',
+    description: 'the paper\'s measures from recorded test trials, noise sweeps and training curves',
   },
   module: ({ bind }) => {
     for (const metric of ANALYSIS_METRICS) bind<Metric>(TYPES.Metric).toConstantValue(metric);
-    bind<Kernel>(TYPES.Kernel).toConstantValue(ninePathwayJacobianKernel);
   },
 });
