@@ -144,6 +144,9 @@ export class PolicyEvaluator {
     this.tieRngs = noise.map(() => new Rng(0));
     this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none' });
     for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[Math.floor(i / M)]);
+    // the levels of a maze draw the same stream in step (seeded alike, reset and stepped together): its
+    // draws are made once per step for all of them (the level-0 env of the maze holds the stream)
+    this.env.shareNoiseDraws(this.mazeIndices);
     this.q = new Float32Array(N * ACTIONS);
     this.actions = new Int32Array(N);
     this.finished = new Uint8Array(N);
