@@ -9,6 +9,8 @@ import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { encodePolicyModel } from '../src/onnx/encode-policy.js';
+import { ninePathwayWeightFedKernel } from '../src/onnx/nine-pathway-weight-fed.js';
+import { WeightFedPolicy } from '../src/eval/weight-fed-policy.js';
 
 function network(arch: NinePathwayArch, seed: number): Uint8Array {
   return buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>);
@@ -186,4 +188,38 @@ describe('compaction of the batch to the trials still going', () => {
       expect(compacted).toBeGreaterThan(0);
     });
   }
+
+  test('the weight-fed session compacted at every step gives the sweep of the exported policy without compaction (General)', async () => {
+    const task = resolveTaskOptions('general', {});
+    const noise = [0, 0.2];
+    const plain = new PolicyEvaluator({ task, mazes: 120, noise, mazeSeed: 5, compact: 0 });
+    const everyStep = new PolicyEvaluator({ task, mazes: plain.set, noise, compact: 1e-9 });
+    const arch = parseArch('hh+oo+io', { channels: task.channels });
+    const info = { family: 'nine-pathway', name: arch.name, hidden: arch.hidden, parameters: 0, flags: arch.flags };
+    const fed = await WeightFedPolicy.open(ninePathwayWeightFedKernel.model(info, task.channels));
+    let compactions = 0;
+    const compact = fed.compact.bind(fed);
+    fed.compact = (rows, count) => {
+      compactions++;
+      compact(rows, count);
+    };
+    try {
+      for (const seed of [1, 2]) {
+        const weights = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
+        const exported = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
+        try {
+          fed.use(weights);
+          const a = await plain.evaluate(exported, seed);
+          const b = await everyStep.evaluate(fed, seed);
+          expect(b.fitness).toEqual(a.fitness);
+          expect(b.robustness).toBe(a.robustness);
+        } finally {
+          await exported.release();
+        }
+      }
+      expect(compactions).toBeGreaterThan(0);
+    } finally {
+      await fed.release();
+    }
+  });
 });
