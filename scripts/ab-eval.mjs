@@ -3,6 +3,7 @@
 // usage: node scripts/ab-eval.mjs BASELINE_AGENTS_DIST [track|general] [rounds]
 //   (e.g. packages/agents/dist built from the commit before; it uses the @prnn/env it resolves from there:
 //   this worktree's, unless the baseline's own build is placed in a node_modules/@prnn/env above it)
+// Both sides open their policies with the split-state path (a baseline from before that option ignores it).
 // Prints medians of wall and CPU milliseconds per sweep (CPU: process.cpuUsage, every thread of the process).
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/agents/dist/index.js', import.meta.url).href);
