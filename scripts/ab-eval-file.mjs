@@ -18,7 +18,7 @@ const make = ({ shareNoise, ...options }) => {
 const sides = [make(optionsA), make(optionsB)];
 const policy = await A.OnnxPolicy.load(file, { intraOpNumThreads: 1, splitState: true });
 const live = [];
-await sides[1].evaluate(policy, 0, { beforeStep: (t, obs, finished) => { let n = 0; for (const f of finished) n += 1 - f; live.push(n); } });
+await sides[1].evaluate(policy, 0, { beforeStep: (_t, _obs, finished) => { let n = 0; for (const f of finished) n += 1 - f; live.push(n); } });
 const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const time = async (evaluator, seed) => {
   const c0 = process.cpuUsage();

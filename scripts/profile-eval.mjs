@@ -39,7 +39,7 @@ for (let k = -1; k < networks; k++) {
   await evaluator.evaluate(policy, seed);
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  if (k === networks - 1) await evaluator.evaluate(policy, seed, { beforeStep: (t, obs, finished) => { let n = 0; for (let i = 0; i < finished.length; i++) n += 1 - finished[i]; live.push(n); } });
+  if (k === networks - 1) await evaluator.evaluate(policy, seed, { beforeStep: (_t, _obs, finished) => { let n = 0; for (let i = 0; i < finished.length; i++) n += 1 - finished[i]; live.push(n); } });
   await policy.release();
   if (k < 0) continue;
   rows.wall.push(wall); rows.cpu.push((c.user + c.system) / 1000);
