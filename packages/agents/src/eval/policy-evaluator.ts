@@ -243,11 +243,23 @@ export class PolicyEvaluator {
       observer?.step?.(t, env, q, actions);
       env.step(actions);
       observer?.afterStep?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
-      for (let i = 0; i < N; i++) {
-        if (finished[i] === 0 && done[i] === 1) {
-          finished[i] = 1;
-          trialFitness[i] = envFitness[i];
-          remaining--;
+      if (rows === N) {
+        for (let i = 0; i < N; i++) {
+          if (finished[i] === 0 && done[i] === 1) {
+            finished[i] = 1;
+            trialFitness[i] = envFitness[i];
+            remaining--;
+          }
+        }
+      } else {
+        // every trial still going has a row
+        for (let k = 0; k < rows; k++) {
+          const i = rowEnv[k];
+          if (finished[i] === 0 && done[i] === 1) {
+            finished[i] = 1;
+            trialFitness[i] = envFitness[i];
+            remaining--;
+          }
         }
       }
       if (compactEngine && remaining > 0 && rows - remaining >= this.compactFraction * rows && t + 1 < this.task.steps) {
