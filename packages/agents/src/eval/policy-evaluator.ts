@@ -131,6 +131,9 @@ export class PolicyEvaluator {
   private readonly keep: Int32Array;
   private readonly envLevel: Int32Array;
   private readonly rowObs: Float32Array;
+  /** Scratch of the per-maze noise seeds: the stream ids and the generator they seed. */
+  private readonly streamIds = new Float64Array(3);
+  private readonly seedScratch = new Rng(0);
 
   constructor(options: EvaluatorOptions) {
     const noise = [...(options.noise ?? [PAPER_FITNESS_NOISE])];
@@ -200,7 +203,14 @@ export class PolicyEvaluator {
     }
     for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
     // every level of maze m draws the same noise stream: seeded once, copied level by level
-    for (let m = 0; m < M; m++) env.seedEnv(m, Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32());
+    const { streamIds, seedScratch } = this;
+    streamIds[0] = STREAM.evalNoise;
+    streamIds[1] = streamId;
+    for (let m = 0; m < M; m++) {
+      // Rng.derive(seed, evalNoise, streamId, 1 + m) without a generator per maze
+      streamIds[2] = 1 + m;
+      env.seedEnv(m, seedScratch.reseedIds(seed, streamIds).nextUint32());
+    }
     for (let level = 1; level < levels; level++) env.copyNoiseStream(level * M, 0, M);
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
