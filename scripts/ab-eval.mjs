@@ -3,10 +3,12 @@
 // usage: node scripts/ab-eval.mjs BASELINE_AGENTS_DIST [track|general] [rounds]
 //   (e.g. packages/agents/dist built from the commit before; it uses the @prnn/env it resolves from there:
 //   this worktree's, unless the baseline's own build is placed in a node_modules/@prnn/env above it)
+// Both sides open their policies with the split-state path (a baseline from before that option ignores it).
 // Prints medians of wall and CPU milliseconds per sweep (CPU: process.cpuUsage, every thread of the process).
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
 const B = await import(new URL('../packages/agents/dist/index.js', import.meta.url).href);
 const E = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
+const { Rng } = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 const kind = process.argv[3] ?? 'track';
 const rounds = Number(process.argv[4] ?? 15);
 const task = E.resolveTaskOptions(kind, {});
@@ -14,10 +16,10 @@ const arch = B.parseArch('fc', { channels: task.channels });
 const noise = B.parseNoiseSpec(B.PAPER_NOISE_SPEC);
 const make = async (M, options) => {
   const evaluator = new M.PolicyEvaluator({ task, mazes: 1000, noise, mazeSeed: 1 });
-  const policy = async (seed) => M.OnnxPolicy.load(B.buildNinePathwayOnnx(arch, B.initWeights(arch, E.Rng.derive(seed, 1))), { intraOpNumThreads: 1, ...options });
+  const policy = async (seed) => M.OnnxPolicy.load(B.buildNinePathwayOnnx(arch, B.initWeights(arch, Rng.derive(seed, B.STREAM.init))), { intraOpNumThreads: 1, ...options });
   return { evaluator, policy };
 };
-const base = await make(A, {});
+const base = await make(A, { splitState: true });
 const next = await make(B, { splitState: true });
 const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const time = async (side, seed) => {

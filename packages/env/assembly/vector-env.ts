@@ -50,6 +50,11 @@ let pWalls: usize = 0; // u8[N·cap]
 let pCues: usize = 0; // f32[N·cap·C]
 let pProgress: usize = 0; // f32[N·cap]
 let pNoise: usize = 0; // f64[4C], one observation's samples
+let pGroup: usize = 0; // i32[N]: the env whose stream env i's draws come from while draws are shared
+let pShared: usize = 0; // f64[N·4C]: the draws of the current round, at the index of the group's env
+let pStamp: usize = 0; // i32[N]: the round in which each group's draws were made
+let gShare: bool = false;
+let gRound: i32 = 0;
 
 export function configure(
   n: i32, channels: i32, cap: i32, progressReward: i32, autoresetNext: i32,
@@ -89,6 +94,20 @@ export function configure(
   pCues = cues;
   pProgress = progress;
   pNoise = zigRatio + 256 * 8;
+}
+
+/**
+ * Shared draws (VectorEnv.shareNoiseDraws): while `on`, an env with σ > 0 takes its 4·C normal draws of a
+ * round (one step or senseSelected call) from the stream of env group[i], drawn once per round for all envs
+ * of that group. `group` i32[N], `shared` f64[N·4C], `stamp` i32[N].
+ */
+export function shareDraws(on: i32, group: usize, shared: usize, stamp: usize): void {
+  gShare = on != 0;
+  pGroup = group;
+  pShared = shared;
+  pStamp = stamp;
+  memory.fill(stamp, 0, <usize>gN << 2);
+  gRound = 0;
 }
 
 // ---- xoshiro128** and the ziggurat, on env i's state words (kept in locals by the callers' loops) ----
@@ -156,6 +175,72 @@ function normalSlow(layer: i32, bits: u32, sign: i32): f64 {
   return reinterpret<f64>(bits);
 }
 
+/** `count` normals from env g's stream into f64 dst[count] (the draws senseEnv makes, in its order). */
+function drawNormals(g: i32, dst: usize, count: i32): void {
+  const r = pRng + (<usize>g << 4);
+  let w0 = load<i32>(r);
+  let w1 = load<i32>(r, 4);
+  let w2 = load<i32>(r, 8);
+  let w3 = load<i32>(r, 12);
+  const ratio = pZigRatio;
+  const edge = pZigX;
+  for (let k = 0; k < count; k++) {
+    const u = rotl<i32>(w1 * 5, 7) * 9;
+    const t = w1 << 9;
+    const b = w2 ^ w0;
+    const e = w3 ^ w1;
+    w1 = w1 ^ b;
+    w0 = w0 ^ e;
+    w2 = b ^ t;
+    w3 = rotl<i32>(e, 11);
+    const layer = <usize>(u & 255) << 3;
+    const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
+    let z: f64;
+    if (ux < load<f64>(ratio + layer)) {
+      z = reinterpret<f64>(reinterpret<i64>(ux * load<f64>(edge + layer)) ^ (<i64>(u & 256) << 55));
+    } else {
+      s0 = w0;
+      s1 = w1;
+      s2 = w2;
+      s3 = w3;
+      z = normalSlow(u & 255, <u32>u >>> 9, u & 256);
+      w0 = s0;
+      w1 = s1;
+      w2 = s2;
+      w3 = s3;
+    }
+    store<f64>(dst + (<usize>k << 3), z);
+  }
+  store<i32>(r, w0);
+  store<i32>(r, w1, 4);
+  store<i32>(r, w2, 8);
+  store<i32>(r, w3, 12);
+}
+
+/** Env i's observation with shared draws: the round's draws of its group, made by the first env that needs them. */
+function senseShared(i: i32, sigma: f64, size: i32, cell: i32, mask: usize, o: usize): void {
+  const C = gC;
+  const count = SENSORS * C;
+  const g = load<i32>(pGroup + (<usize>i << 2));
+  const z = pShared + (<usize>(g * count) << 3);
+  const stamp = pStamp + (<usize>g << 2);
+  if (load<i32>(stamp) != gRound) {
+    store<i32>(stamp, gRound);
+    drawNormals(g, z, count);
+  }
+  let k = 0;
+  for (let d = 0; d < SENSORS; d++) {
+    const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
+    const cue = pCues + (<usize>(neighbour * C) << 2);
+    for (let c = 0; c < C; c++) {
+      const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * load<f64>(z + (<usize>k << 3));
+      store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
+      o += 4;
+      k++;
+    }
+  }
+}
+
 /** Env i's observation at its position, with fresh noise when σ > 0 (as VectorEnv.senseEnv). */
 function senseEnv(i: i32): void {
   const C = gC;
@@ -164,6 +249,10 @@ function senseEnv(i: i32): void {
   const cell = load<i32>(pSlot + (<usize>i << 2)) * gCap + load<i32>(pPosition + (<usize>i << 2));
   const mask = pMask + <usize>(i * C);
   let o = pObs + (<usize>(i * SENSORS * C) << 2);
+  if (sigma > 0 && gShare) {
+    senseShared(i, sigma, size, cell, mask, o);
+    return;
+  }
   if (sigma > 0) {
     // one flat loop over the 4·C values, the stream's words in locals (xoshiro128** and the ziggurat's
     // one-draw case written out; the rare slow path takes the words through the globals)
@@ -233,11 +322,16 @@ function senseEnv(i: i32): void {
 
 /** Senses env i alone. */
 export function senseOne(i: i32): void {
+  // one env alone draws from its own stream
+  const share = gShare;
+  gShare = false;
   senseEnv(i);
+  gShare = share;
 }
 
 /** Senses every env i with select[i] ≠ 0. */
 export function senseSelected(): void {
+  gRound++;
   for (let i = 0; i < gN; i++) if (load<u8>(pSelect + <usize>i) != 0) senseEnv(i);
 }
 
@@ -259,6 +353,7 @@ export function firstBadAction(): i32 {
  * returns how many were marked.
  */
 export function step(): i32 {
+  gRound++;
   let pending = 0;
   const cap = gCap;
   for (let i = 0; i < gN; i++) {

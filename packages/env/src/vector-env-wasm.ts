@@ -26,6 +26,7 @@ export interface VectorEnvExports {
   ): void;
   senseOne(i: number): void;
   senseSelected(): void;
+  shareDraws(on: number, group: number, shared: number, stamp: number): void;
   firstBadAction(): number;
   step(): number;
 }

@@ -87,6 +87,9 @@ interface VectorEnvArrays {
   walls: Uint8Array;
   cues: Float32Array;
   progress: Float32Array;
+  group: Int32Array;
+  shared: Float64Array;
+  stamp: Int32Array;
 }
 
 /** Lays the arrays out in one buffer (8-byte aligned) from `base`; returns the bytes needed when `buffer` is null. */
@@ -129,6 +132,9 @@ function layArrays(n: number, channels: number, cells: number, buffer: ArrayBuff
     walls: take(u8, n * cells, 1),
     cues: take(f32, n * cells * channels, 4),
     progress: take(f32, n * cells, 4),
+    group: take(i32, n, 4),
+    shared: take(f64, n * obsSize, 8),
+    stamp: take(i32, n, 4),
   };
   return { bytes: at - base, arrays: buffer === null ? null : arrays, offsets };
 }
@@ -222,6 +228,11 @@ export class VectorEnv {
   private readonly slotSet: (MazeSet | undefined)[];
   private readonly slotMaze: Int32Array;
   private readonly slotsBySet = new Map<MazeSet, Map<number, number>>();
+  /** The module's addresses of its shared-draw arrays (group, draws, stamps; see shareNoiseDraws). */
+  private shareOffsets: [number, number, number] = [0, 0, 0];
+  /** The module's group array (envs share the draws of env group[i]); null on the JavaScript path. */
+  private readonly drawGroup: Int32Array | null;
+  private sharing = false;
 
   constructor(options: VectorEnvOptions) {
     const n = options.numEnvs;
@@ -273,6 +284,7 @@ export class VectorEnv {
     this.slotCues = a.cues;
     this.slotProgress = a.progress;
     this.slotSize = a.size;
+    this.drawGroup = arrays === null ? null : a.group;
     this.envSlot = a.slot.fill(-1);
     this.slotUsers = new Int32Array(n);
     this.slotRound = new Float64Array(n);
@@ -321,7 +333,8 @@ export class VectorEnv {
     new Float64Array(buffer, zigBase + 16 * 257, 256).set(zig.ratio);
     const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES);
     const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
-      limit, fastest, size, slot, sigma, startProgress, rng, walls, cues, progress] = offsets;
+      limit, fastest, size, slot, sigma, startProgress, rng, walls, cues, progress, group, shared, stamp] = offsets;
+    this.shareOffsets = [group, shared, stamp];
     wasm.configure(
       n, channels, WASM_MAZE_CELLS, this.progressReward ? 1 : 0, this.autoresetNext ? 1 : 0,
       zigBase, zigBase + 8 * 257, zigBase + 16 * 257,
@@ -357,6 +370,7 @@ export class VectorEnv {
 
   /** Leaves the WebAssembly path for good: every stream back into its Rng. */
   private dropWasm(): void {
+    this.sharing = false;
     for (let i = 0; i < this.numEnvs; i++) this.reclaimStream(i);
     this.wasm = null;
   }
@@ -423,6 +437,39 @@ export class VectorEnv {
     return this.rngs[i];
   }
 
+  /**
+   * Shares the sensor-noise draws within groups of envs (the noise levels of one maze in an evaluation), or
+   * stops sharing (null). While shared, an env i with σs > 0 takes the normal draws of each sensing from the
+   * stream of env `group[i]`, drawn once per call (`step`, `resetAll`, `sense()`) for every env of the group,
+   * and its own stream is not advanced. These are the numbers env i draws from its own stream when the envs of
+   * a group start with the same stream (`copyNoiseStream`), are reset together (`resetAll`) and since then sense
+   * only through `step`, `resetAll` or `sense()` (autoreset 'none'): an env then senses in a call only if it
+   * sensed in every call before, so its k-th sensing draws the k-th numbers of the stream, as its group's does.
+   * Otherwise (`resetEnv`, `sense(i)` or `senseWhere` while shared, streams that differ) the draws are no
+   * longer those of each env's stream. Only the WebAssembly path shares: the JavaScript path draws from each
+   * env's own stream, the same numbers under those conditions. `group[group[i]]` must be `group[i]`.
+   */
+  shareNoiseDraws(group: Int32Array | null): void {
+    const n = this.numEnvs;
+    if (group === null) {
+      if (this.sharing) this.wasm?.shareDraws(0, ...this.shareOffsets);
+      this.sharing = false;
+      return;
+    }
+    if (this.autoresetNext) throw new PrnnError("shareNoiseDraws needs autoreset 'none' (envs that restart on their own would sense out of step)");
+    if (group.length !== n) throw new PrnnError(`shareNoiseDraws needs numEnvs = ${n} group entries (got ${group.length})`);
+    for (let i = 0; i < n; i++) {
+      const g = group[i];
+      if (!(g >= 0 && g < n) || group[g] !== g) {
+        throw new PrnnError(`shareNoiseDraws: group[${i}] must be an env index g in [0, ${n - 1}] with group[g] = g (got ${g})`);
+      }
+    }
+    if (this.wasm === null || this.drawGroup === null) return;
+    this.drawGroup.set(group);
+    this.wasm.shareDraws(1, ...this.shareOffsets);
+    this.sharing = true;
+  }
+
   /** Sets env i's sensor noise σs (so one batch can sweep mazes × noise levels). */
   setSensorNoise(i: number, sigma: number): void {
     this.checkEnv(i);
@@ -478,11 +525,58 @@ export class VectorEnv {
     if (mazeIndices.length !== this.numEnvs) {
       throw new PrnnError(`mazeIndices must have numEnvs = ${this.numEnvs} entries (got ${mazeIndices.length})`);
     }
+    if (set.channels !== this.channels) {
+      throw new PrnnError(`maze set channels must equal the VectorEnv's channels = ${this.channels} (got ${set.channels})`);
+    }
+    const n = this.numEnvs;
+    const count = set.count;
+    for (let i = 0; i < n; i++) {
+      const m = mazeIndices[i];
+      if (!(m >= 0 && m < count && Number.isInteger(m))) set.checkIndex(m);
+    }
+    // a maze too large for the module's slots moves this VectorEnv to the JavaScript path for good
+    if (set.cellCount > WASM_MAZE_CELLS && this.wasm !== null) this.dropWasm();
     // one round: the module copies each maze once, however many envs it starts
     this.copyRound++;
-    // every env is put on its maze first, then all are sensed in one call (each env's observation depends on
-    // its own state and stream only, so the order does not matter)
-    for (let i = 0; i < this.numEnvs; i++) this.resetOne(i, set, mazeIndices[i], false);
+    // every env is put on its maze first (resetOne and restart without sensing, written out over the typed
+    // arrays), then all are sensed in one call (each env's observation depends on its own state and stream
+    // only, so the order does not matter)
+    const size = set.size;
+    const cells = set.cellCount;
+    const steps = set.options.steps;
+    const active = set.options.activeChannels;
+    const C = this.channels;
+    const { sets, slotSize, mazeIndex, offsets, mask, limit, cellBase, position, goal, fastest, startProgress, stepIndex, done, terminated, truncated, rewards, fitness } = this;
+    const wasm = this.wasm;
+    for (let i = 0; i < n; i++) {
+      const m = mazeIndices[i];
+      if (sets[i] === undefined) this.resetCount++;
+      sets[i] = set;
+      slotSize[i] = size;
+      mazeIndex[i] = m;
+      const o = i * ACTION_COUNT;
+      offsets[o] = -1;
+      offsets[o + 1] = 1;
+      offsets[o + 2] = -size;
+      offsets[o + 3] = size;
+      offsets[o + 4] = 0;
+      for (let c = 0; c < C; c++) mask[i * C + c] = active[c] === 0 ? 0 : 1;
+      limit[i] = steps;
+      const base = m * cells;
+      cellBase[i] = base;
+      const start = set.start[m];
+      position[i] = start;
+      goal[i] = set.goal[m];
+      fastest[i] = set.fastestSolution[m];
+      startProgress[i] = set.progress[base + start];
+      if (wasm !== null) this.copyMazeToSlot(i, set, m);
+    }
+    stepIndex.fill(0);
+    done.fill(0);
+    terminated.fill(0);
+    truncated.fill(0);
+    rewards.fill(0);
+    fitness.fill(Number.NaN);
     this.select.fill(1);
     this.senseSelected();
   }

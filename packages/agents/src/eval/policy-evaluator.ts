@@ -24,6 +24,13 @@ export interface EvaluatorOptions {
    * reproduces the network's stored fitness).
    */
   readonly streamId?: number;
+  /**
+   * Run only the trials still going (engines that offer QEngine.compact): once at least this fraction of the
+   * engine's rows belong to finished trials, the batch is compacted to the live ones. Default 0.125; 0 or
+   * more than 1 never compacts. The results are the same bits either way (rows are computed independently
+   * and the tie draws keep their order).
+   */
+  readonly compact?: number;
 }
 
 /**
@@ -98,8 +105,9 @@ function checkSeed(name: string, seed: number): number {
  * exact ties in argmax q are broken by Rng.derive(s, evalNoise, streamId, 0) — one generator per level —
  * drawn in (step, maze) order. So a level's result depends only on (network, test set, s, σs): not on the
  * other levels of the sweep, nor on the engine that computes the q-values, and at the training σs it equals
- * the trainer's final fitness. Envs that finished are frozen: their rows are still computed (simplest for a
- * fixed-shape batch) but their actions are ignored.
+ * the trainer's final fitness. Envs that finished are frozen and their actions ignored; once enough of them
+ * have finished, an engine that offers QEngine.compact runs only the rows of the trials still going
+ * (EvaluatorOptions.compact), which gives the same results.
  *
  * One evaluator holds all buffers (env, q, actions, generators) and reuses them for every network.
  */
@@ -117,6 +125,15 @@ export class PolicyEvaluator {
   private readonly finished: Uint8Array;
   private readonly trialFitness: Float64Array;
   private readonly levelValues: Float64Array;
+  /** Compaction (see EvaluatorOptions.compact): env of each engine row, noise level of each env, gathered obs. */
+  private readonly compactFraction: number;
+  private readonly rowEnv: Int32Array;
+  private readonly keep: Int32Array;
+  private readonly envLevel: Int32Array;
+  private readonly rowObs: Float32Array;
+  /** Scratch of the per-maze noise seeds: the stream ids and the generator they seed. */
+  private readonly streamIds = new Float64Array(3);
+  private readonly seedScratch = new Rng(0);
 
   constructor(options: EvaluatorOptions) {
     const noise = [...(options.noise ?? [PAPER_FITNESS_NOISE])];
@@ -144,11 +161,22 @@ export class PolicyEvaluator {
     this.tieRngs = noise.map(() => new Rng(0));
     this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none' });
     for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[Math.floor(i / M)]);
+    // the levels of a maze draw the same stream in step (seeded alike, reset and stepped together): its
+    // draws are made once per step for all of them (the level-0 env of the maze holds the stream)
+    this.env.shareNoiseDraws(this.mazeIndices);
     this.q = new Float32Array(N * ACTIONS);
     this.actions = new Int32Array(N);
     this.finished = new Uint8Array(N);
     this.trialFitness = new Float64Array(N);
     this.levelValues = new Float64Array(M);
+    const fraction = options.compact ?? 0.125;
+    if (!(fraction >= 0) || !Number.isFinite(fraction)) throw new PrnnError(`compact must be a fraction ≥ 0 (got ${fraction})`);
+    this.compactFraction = fraction;
+    this.rowEnv = new Int32Array(N);
+    this.keep = new Int32Array(N);
+    this.envLevel = new Int32Array(N);
+    for (let i = 0; i < N; i++) this.envLevel[i] = Math.floor(i / M);
+    this.rowObs = new Float32Array(fraction > 0 && fraction <= 1 ? N * this.env.observationSize : 0);
   }
 
   /** Observation values per env (4 per cue channel). */
@@ -175,7 +203,14 @@ export class PolicyEvaluator {
     }
     for (const rng of tieRngs) rng.reseed(seed, STREAM.evalNoise, streamId, 0);
     // every level of maze m draws the same noise stream: seeded once, copied level by level
-    for (let m = 0; m < M; m++) env.seedEnv(m, Rng.derive(seed, STREAM.evalNoise, streamId, 1 + m).nextUint32());
+    const { streamIds, seedScratch } = this;
+    streamIds[0] = STREAM.evalNoise;
+    streamIds[1] = streamId;
+    for (let m = 0; m < M; m++) {
+      // Rng.derive(seed, evalNoise, streamId, 1 + m) without a generator per maze
+      streamIds[2] = 1 + m;
+      env.seedEnv(m, seedScratch.reseedIds(seed, streamIds).nextUint32());
+    }
     for (let level = 1; level < levels; level++) env.copyNoiseStream(level * M, 0, M);
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
@@ -184,25 +219,73 @@ export class PolicyEvaluator {
     const { done, fitness: envFitness } = env;
     observer?.afterStep?.({ step: -1, actions, positions: env.position, finished, done, fitness: envFitness });
     let remaining = N;
+    // engine rows: all N envs in order until the first compaction, then the envs of rowEnv[0 … rows)
+    const compactEngine = engine.compact !== undefined && observer?.step === undefined && this.compactFraction > 0 && this.compactFraction <= 1;
+    const { rowEnv, keep, envLevel, rowObs } = this;
+    const obsSize = env.observationSize;
+    let rows = N;
+    let obsView = env.observations;
+    let qView = q;
     for (let t = 0; t < this.task.steps && remaining > 0; t++) {
       observer?.beforeStep?.(t, env.observations, finished);
-      const pending = engine.step(env.observations, q);
-      if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
-      for (let level = 0; level < levels; level++) {
-        const rng = tieRngs[level];
-        for (let i = level * M, end = i + M; i < end; i++) {
-          if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
+      if (rows === N) {
+        const pending = engine.step(env.observations, q);
+        if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
+        for (let level = 0; level < levels; level++) {
+          const rng = tieRngs[level];
+          for (let i = level * M, end = i + M; i < end; i++) {
+            if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
+          }
+        }
+      } else {
+        const observations = env.observations;
+        for (let k = 0, o = 0; k < rows; k++) {
+          for (let from = rowEnv[k] * obsSize, end = from + obsSize; from < end; from++) rowObs[o++] = observations[from];
+        }
+        const pending = engine.step(obsView, qView);
+        if (pending) await pending;
+        // rows are in env order, so each level's tie draws keep their (step, maze) order
+        for (let k = 0; k < rows; k++) {
+          const i = rowEnv[k];
+          if (finished[i] === 0) actions[i] = argmaxWithTies(q, k * ACTIONS, tieRngs[envLevel[i]]);
         }
       }
       observer?.step?.(t, env, q, actions);
       env.step(actions);
       observer?.afterStep?.({ step: t, actions, positions: env.position, finished, done, fitness: envFitness });
-      for (let i = 0; i < N; i++) {
-        if (finished[i] === 0 && done[i] === 1) {
-          finished[i] = 1;
-          trialFitness[i] = envFitness[i];
-          remaining--;
+      if (rows === N) {
+        for (let i = 0; i < N; i++) {
+          if (finished[i] === 0 && done[i] === 1) {
+            finished[i] = 1;
+            trialFitness[i] = envFitness[i];
+            remaining--;
+          }
         }
+      } else {
+        // every trial still going has a row
+        for (let k = 0; k < rows; k++) {
+          const i = rowEnv[k];
+          if (finished[i] === 0 && done[i] === 1) {
+            finished[i] = 1;
+            trialFitness[i] = envFitness[i];
+            remaining--;
+          }
+        }
+      }
+      if (compactEngine && remaining > 0 && rows - remaining >= this.compactFraction * rows && t + 1 < this.task.steps) {
+        // the rows of finished trials are dropped from the engine's batch
+        let count = 0;
+        for (let k = 0; k < rows; k++) {
+          const i = rows === N ? k : rowEnv[k];
+          if (finished[i] === 0) {
+            keep[count] = k;
+            rowEnv[count++] = i;
+          }
+        }
+        engine.compact!(keep, count);
+        rows = count;
+        obsView = rowObs.subarray(0, rows * obsSize);
+        qView = q.subarray(0, rows * ACTIONS);
       }
     }
     observer?.end?.(env, trialFitness);

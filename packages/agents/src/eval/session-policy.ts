@@ -9,7 +9,7 @@ import {
   POLICY_OUTPUTS,
 } from '../onnx/policy-contract.js';
 import { graphStructureSignature, matchSplitStatePieces, splitStatePolicy, type SplitStatePiece } from '../onnx/split-state-policy.js';
-import type { QEngine } from './q-engine.js';
+import { checkCompactRows, gatherRows, type QEngine } from './q-engine.js';
 
 /**
  * The two classes of an onnxruntime JS binding that a policy needs. onnxruntime-node (Node) and onnxruntime-web
@@ -61,13 +61,18 @@ function metadataAgrees(meta: Readonly<Record<string, string>>, obsSize: number,
   return meta[META.stateSize] === undefined || Number(meta[META.stateSize]) === stateSize;
 }
 
-/** One piece of a split-state engine's state, double-buffered as the state is. */
+/**
+ * One piece of a split-state engine's state, double-buffered as the state is: `buffers` hold the full batch,
+ * `views` their first `batch` rows (the whole buffers unless compacted), `tensors` the tensors on the views.
+ */
 interface StatePiece {
   readonly piece: SplitStatePiece;
   readonly width: number;
   readonly offset: number;
   buffers: [Float32Array, Float32Array];
+  views: [Float32Array, Float32Array];
   tensors: Tensor[];
+  fullTensors: Tensor[];
 }
 
 const EXPECTED =
@@ -122,8 +127,11 @@ export class SessionPolicy implements QEngine {
   private readonly ort: OrtRuntime;
   private readonly session: InferenceSession;
   private batch = 0;
+  /** Rows the buffers hold (the batch of the last reset); `batch` is fewer after `compact`. */
+  private capacity = 0;
   private states: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
   private stateTensors: Tensor[] = [];
+  private fullStateTensors: Tensor[] = [];
   private current = 0;
   private obsArray: Float32Array | null = null;
   private obsTensor: Tensor | null = null;
@@ -155,7 +163,8 @@ export class SessionPolicy implements QEngine {
     if (pieces && this.preallocated) {
       let offset = 0;
       this.pieces = pieces.map(({ piece, width }) => {
-        const p: StatePiece = { piece, width, offset, buffers: [new Float32Array(0), new Float32Array(0)], tensors: [] };
+        const empty: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
+        const p: StatePiece = { piece, width, offset, buffers: empty, views: empty, tensors: [], fullTensors: [] };
         offset += width;
         return p;
       });
@@ -363,35 +372,66 @@ export class SessionPolicy implements QEngine {
 
   reset(batch: number): void {
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
-    if (this.pieces) {
-      if (batch !== this.batch) {
-        this.batch = batch;
+    if (batch !== this.capacity) {
+      this.capacity = batch;
+      if (this.pieces) {
         for (const p of this.pieces) {
           p.buffers = [new Float32Array(batch * p.width), new Float32Array(batch * p.width)];
-          p.tensors = p.buffers.map((b) => new this.ort.Tensor('float32', b, [batch, p.width]));
+          p.fullTensors = p.buffers.map((b) => new this.ort.Tensor('float32', b, [batch, p.width]));
         }
-        this.obsArray = null;
-        this.qArray = null;
       } else {
-        for (const p of this.pieces) {
-          p.buffers[0].fill(0);
-          p.buffers[1].fill(0);
-        }
+        this.states = [new Float32Array(batch * this.stateSize), new Float32Array(batch * this.stateSize)];
+        this.fullStateTensors = this.states.map((s) => new this.ort.Tensor('float32', s, [batch, this.stateSize]));
       }
-      this.current = 0;
-      return;
-    }
-    if (batch !== this.batch) {
-      this.batch = batch;
-      this.states = [new Float32Array(batch * this.stateSize), new Float32Array(batch * this.stateSize)];
-      this.stateTensors = this.states.map((s) => new this.ort.Tensor('float32', s, [batch, this.stateSize]));
-      this.obsArray = null;
-      this.qArray = null;
+    } else if (this.pieces) {
+      for (const p of this.pieces) {
+        p.buffers[0].fill(0);
+        p.buffers[1].fill(0);
+      }
     } else {
       this.states[0].fill(0);
       this.states[1].fill(0);
     }
+    if (batch !== this.batch || this.stateTensors !== this.fullStateTensors) {
+      // the full batch's tensors (after a new size or a compaction)
+      if (this.pieces) {
+        for (const p of this.pieces) {
+          p.views = p.buffers;
+          p.tensors = p.fullTensors;
+        }
+      }
+      this.stateTensors = this.fullStateTensors;
+      this.obsArray = null;
+      this.qArray = null;
+    }
+    this.batch = batch;
     this.current = 0;
+  }
+
+  /**
+   * Keeps rows `rows[0 … count)` (strictly increasing) with their state, as row 0 … count−1 of a batch of
+   * `count` (QEngine.compact); the next steps take `count` rows. onnxruntime computes each row on its own, so
+   * a row's q and state are the same bits in the smaller batch. Makes a few tensor views (not per step).
+   */
+  compact(rows: Int32Array, count: number): void {
+    if (checkCompactRows(rows, count, this.batch)) return;
+    const cur = this.current;
+    if (this.pieces) {
+      for (const p of this.pieces) {
+        gatherRows(p.buffers[cur], p.width, rows, count);
+        p.views = [p.buffers[0].subarray(0, count * p.width), p.buffers[1].subarray(0, count * p.width)];
+        p.tensors = p.views.map((v) => new this.ort.Tensor('float32', v, [count, p.width]));
+      }
+      // (the full-batch state tensors are left for reset)
+      this.stateTensors = [];
+    } else {
+      const S = this.stateSize;
+      gatherRows(this.states[cur], S, rows, count);
+      this.stateTensors = this.states.map((s) => new this.ort.Tensor('float32', s.subarray(0, count * S), [count, S]));
+    }
+    this.batch = count;
+    this.obsArray = null;
+    this.qArray = null;
   }
 
   async step(obs: Float32Array, q: Float32Array): Promise<void> {
@@ -454,7 +494,7 @@ export class SessionPolicy implements QEngine {
       const msg = String((e as Error).message ?? e).split('\n')[0];
       throw new PrnnError(`policy ${this.label} failed in onnxruntime on a batch of ${batch} rows (${msg})`);
     }
-    if (this.qPiece) q.set(this.qPiece.buffers[1 - cur]);
+    if (this.qPiece) q.set(this.qPiece.views[1 - cur]);
     this.current = 1 - cur;
   }
 
@@ -463,7 +503,7 @@ export class SessionPolicy implements QEngine {
    * copy from its pieces (see SessionPolicyOptions.splitState).
    */
   get state(): Float32Array {
-    if (!this.pieces) return this.states[this.current];
+    if (!this.pieces) return this.batch === this.capacity ? this.states[this.current] : this.states[this.current].subarray(0, this.batch * this.stateSize);
     const S = this.stateSize;
     const out = new Float32Array(this.batch * S);
     for (const p of this.pieces) {

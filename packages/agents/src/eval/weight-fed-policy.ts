@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { PrnnError } from '@prnn/core';
 import type { WeightFedOnnxModel } from '../sdk/kernel.js';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
-import type { QEngine } from './q-engine.js';
+import { checkCompactRows, gatherRows, type QEngine } from './q-engine.js';
 
 /**
  * A weight-fed ONNX model (WeightFedOnnxKernel) in one onnxruntime-node session, as a QEngine for one network
@@ -16,8 +16,11 @@ export class WeightFedPolicy implements QEngine {
   private readonly feeds: Record<string, ort.Tensor> = {};
   private readonly fetches: Record<string, ort.Tensor> = {};
   private batch = 0;
+  /** Rows the state buffers hold (the batch of the last reset); `batch` is fewer after `compact`. */
+  private capacity = 0;
   private states: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)];
   private stateTensors: ort.Tensor[] = [];
+  private fullStateTensors: ort.Tensor[] = [];
   private current = 0;
   private obsArray: Float32Array | null = null;
   private qArray: Float32Array | null = null;
@@ -63,17 +66,32 @@ export class WeightFedPolicy implements QEngine {
 
   reset(batch: number): void {
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
-    if (batch !== this.batch) {
-      this.batch = batch;
+    if (batch !== this.capacity) {
+      this.capacity = batch;
       this.states = [new Float32Array(batch * this.stateSize), new Float32Array(batch * this.stateSize)];
-      this.stateTensors = this.states.map((s) => new ort.Tensor('float32', s, [batch, this.stateSize]));
-      this.obsArray = null;
-      this.qArray = null;
+      this.fullStateTensors = this.states.map((s) => new ort.Tensor('float32', s, [batch, this.stateSize]));
     } else {
       this.states[0].fill(0);
       this.states[1].fill(0);
     }
+    if (batch !== this.batch || this.stateTensors !== this.fullStateTensors) {
+      this.stateTensors = this.fullStateTensors;
+      this.obsArray = null;
+      this.qArray = null;
+    }
+    this.batch = batch;
     this.current = 0;
+  }
+
+  /** Keeps rows `rows[0 … count)` with their state (QEngine.compact; as SessionPolicy.compact). */
+  compact(rows: Int32Array, count: number): void {
+    if (checkCompactRows(rows, count, this.batch)) return;
+    const S = this.stateSize;
+    gatherRows(this.states[this.current], S, rows, count);
+    this.stateTensors = this.states.map((s) => new ort.Tensor('float32', s.subarray(0, count * S), [count, S]));
+    this.batch = count;
+    this.obsArray = null;
+    this.qArray = null;
   }
 
   async step(obs: Float32Array, q: Float32Array): Promise<void> {
