@@ -6,7 +6,7 @@ import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { liftInitializers, weightFedOnnxKernel } from '../src/onnx/weight-fed-onnx.js';
 import { readOnnxGraph } from '../src/onnx/onnx-graph-reader.js';
-import { defineArchitecture, type ArchitectureDefinition } from '../src/sdk/define-architecture.js';
+import { defineArchitecture, networkStep, type ArchitectureDefinition } from '../src/sdk/define-architecture.js';
 import { createContainer } from '../src/sdk/container.js';
 import { builtinPlugins } from '../src/builtins/index.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
@@ -139,6 +139,12 @@ describe('the generic weight-fed model of a plugin family', () => {
     }
   });
 
+  test('a family whose exportOnnx is not the traced one gets no generic model', () => {
+    const own = { ...toy, exportOnnx: (a: typeof info, w: Record<string, Float32Array>, m: Record<string, string>, c: number) => toy.exportOnnx!(a, w, m, c) };
+    expect(weightFedOnnxKernel(own).model(info, 2)).toBeUndefined();
+    expect(weightFedOnnxKernel({ ...toy }).model(info, 2)).toBeDefined();
+  });
+
   test('onnxFinalFitness uses it for a family that registers no weight-fed kernel, with the same fitness', async () => {
     const set = generateMazeSet(track(), { count: 20, seed: 5 });
     const pop = [1, 2, 3].map((seed) => ({ arch: info, seed }));
@@ -148,5 +154,61 @@ describe('the generic weight-fed model of a plugin family', () => {
     const fed = await onnxFinalFitness(toy, pop, weights, set, 0.05, noKernels);
     const alone = await onnxFinalFitness(toy, pop, weights, set, 0.05);
     expect(Array.from(fed)).toEqual(Array.from(alone));
+  });
+});
+
+describe('a step that moves the network axis', () => {
+  // the toy RNN with its hidden layer reshaped to [B, H] and back: the exporter keeps the axis G in the graph
+  const reshaping: ArchitectureDefinition = {
+    ...toyDefinition,
+    family: 'toy-reshape',
+    step: (p, state, obs, noise) => {
+      const pre = tf.add(tf.add(tf.matMul(obs, p.in as tf.Tensor3D), tf.matMul(state, p.rec as tf.Tensor3D)), p.bias);
+      const H = pre.shape[2] as number;
+      const h = tf.reshape(tf.tanh(tf.reshape(pre, [-1, H])), [1, -1, H]) as tf.Tensor3D;
+      const z = tf.matMul(h, p.out as tf.Tensor3D);
+      return { output: tf.softmax(noise ? tf.add(z, noise) : z) as tf.Tensor3D, state: h };
+    },
+  };
+  const family = defineArchitecture(reshaping);
+  const info = { ...toyDefinition.list({ channels: 2, hidden: 6 })[0], family: 'toy-reshape' };
+
+  test('exports with Unsqueeze/Reshape around the step, at any batch, equal to the tfjs step; its weight-fed model bit for bit', async () => {
+    const weights = toyDefinition.init(info, { channels: 2, inputs: 8, outputs: 5 }, Rng.derive(6, STREAM.init));
+    const bytes = family.exportOnnx!(info, weights, {}, 2);
+    const ops = readOnnxGraph(bytes).nodes.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'Unsqueeze')).toHaveLength(2);
+    expect(ops).toContain('Reshape');
+    const policy = await OnnxPolicy.load(bytes);
+    const fed = await WeightFedPolicy.open(weightFedOnnxKernel(family).model(info, 2)!);
+    const net = networkStep(reshaping, info, weights, 2);
+    try {
+      fed.use(weights);
+      for (const B of [1, 9]) {
+        policy.reset(B);
+        fed.reset(B);
+        let state = net.initialState(B);
+        const rng = new Rng(B);
+        const qa = new Float32Array(B * 5);
+        const qb = new Float32Array(B * 5);
+        for (let t = 0; t < 3; t++) {
+          const obs = Float32Array.from({ length: B * 8 }, () => 2 * rng.float() - 1);
+          await policy.step(obs, qa);
+          await fed.step(obs, qb);
+          expect(Array.from(qb)).toEqual(Array.from(qa));
+          const r = net.step(state, tf.tensor2d(obs, [B, 8]), null);
+          tf.dispose(state);
+          state = r.state;
+          const expected = r.output.dataSync();
+          r.output.dispose();
+          for (let j = 0; j < qa.length; j++) expect(Math.abs(qa[j] - expected[j])).toBeLessThan(1e-6);
+        }
+        tf.dispose(state);
+      }
+    } finally {
+      net.dispose();
+      await policy.release();
+      await fed.release();
+    }
   });
 });

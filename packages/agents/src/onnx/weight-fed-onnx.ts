@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { PrnnError } from '@prnn/core';
 import type { Architecture, ArchInfo } from '../sdk/architecture.js';
 import { WEIGHT_FED_ONNX_OPERATION, type WeightFedOnnxKernel, type WeightFedOnnxModel } from '../sdk/kernel.js';
-import { PARAMETER_INITIALIZER_PREFIX } from '../sdk/step-onnx.js';
+import { isTracedExport, PARAMETER_INITIALIZER_PREFIX } from '../sdk/step-onnx.js';
 import { GRAPH_CRC32_KEY, graphChecksum } from './onnx-metadata-reader.js';
 import { encodeValueInfoBytes, OnnxDataType } from './onnx-proto-writer.js';
 
@@ -125,11 +125,12 @@ export function liftInitializers(bytes: Uint8Array, names: readonly string[]): {
 }
 
 /**
- * The weight-fed ONNX kernel of any family whose export names parameter `p` initializer `param_p` (every
- * family exported by tracing its step, sdk/step-onnx.ts): for an architecture, its policy exported once with
- * placeholder weights, the parameter initializers lifted to inputs. Networks of one family, name, hidden size and
- * channel count share the model. `model` gives undefined when the family cannot export or its graph does not
- * hold those initializers (its networks are then tested through their own exported policies).
+ * The weight-fed ONNX kernel of any family exported by tracing its step (its `exportOnnx` is the one
+ * `defineArchitecture` makes, sdk/step-onnx.ts, which names parameter `p` initializer `param_p`): for an
+ * architecture, its policy exported once with placeholder weights, the parameter initializers lifted to inputs.
+ * Networks of one family, name, hidden size and channel count share the model. `model` gives undefined for a
+ * family with any other `exportOnnx` (whose graph may depend on the weights otherwise) or whose graph does not
+ * hold those initializers: its networks are then tested through their own exported policies.
  */
 export function weightFedOnnxKernel(architecture: Architecture): WeightFedOnnxKernel {
   const models = new Map<string, WeightFedOnnxModel | undefined>();
@@ -147,7 +148,7 @@ export function weightFedOnnxKernel(architecture: Architecture): WeightFedOnnxKe
 }
 
 function buildModel(architecture: Architecture, info: ArchInfo, channels: number, key: string): WeightFedOnnxModel | undefined {
-  if (!architecture.exportOnnx || !architecture.weightShapes) return undefined;
+  if (!architecture.exportOnnx || !isTracedExport(architecture.exportOnnx) || !architecture.weightShapes) return undefined;
   const shapes = architecture.weightShapes(info, channels);
   const placeholder: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(shapes)) placeholder[name] = new Float32Array(shape.reduce((a, b) => a * b, 1));

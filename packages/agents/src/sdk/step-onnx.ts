@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs starts the CPU one registered by this import.
 import '@tensorflow/tfjs-backend-cpu';
 import { PrnnError } from '@prnn/core';
-import type { ArchInfo, OnnxMetadata } from './architecture.js';
+import type { Architecture, ArchInfo, OnnxMetadata } from './architecture.js';
 import { checkedShapes, singleNetworkParams, stepSizes, type ArchitectureDefinition } from './define-architecture.js';
 import type { NodeSpec, TensorSpec } from '../onnx/onnx-proto-writer.js';
 import { encodePolicyModel } from '../onnx/encode-policy.js';
@@ -39,6 +39,21 @@ const TRACE_BATCHES = [3, 5] as const;
 
 /** Initializer name of parameter `p` in a traced export: `param_p`. */
 export const PARAMETER_INITIALIZER_PREFIX = 'param_';
+
+type ExportOnnx = NonNullable<Architecture['exportOnnx']>;
+const tracedExports = new WeakSet<ExportOnnx>();
+
+/** The `exportOnnx` of a family that traces `def`'s step (what `defineArchitecture` gives a family without its own). */
+export function tracedExportOnnx(def: ArchitectureDefinition): ExportOnnx {
+  const f: ExportOnnx = (arch, weights, metadata, channels) => exportStepOnnx(def, arch, weights, metadata, channels);
+  tracedExports.add(f);
+  return f;
+}
+
+/** Whether `f` is a traced export (tracedExportOnnx): its policies hold parameter `p` as initializer `param_p` and nothing else depends on the weights. */
+export function isTracedExport(f: Architecture['exportOnnx']): boolean {
+  return f !== undefined && tracedExports.has(f);
+}
 
 const SAME_NAME: Record<string, string> = {
   Add: 'Add', AddV2: 'Add', Sub: 'Sub', Multiply: 'Mul', RealDiv: 'Div', Maximum: 'Max', Minimum: 'Min',
