@@ -38,14 +38,17 @@ async function rolloutDifferences(stored: OnnxPolicy, split: OnnxPolicy, rows: n
 }
 
 describe('split-state rewrite of ONNX policies', () => {
-  test('prnn exports: slices and concat removed, same bits of q and state over a rollout (every 16th paper architecture and ff-large)', async () => {
+  test('prnn exports: the Split of state and the Concat of state_out removed, same bits of q and state over a rollout (every 16th paper architecture and ff-large)', async () => {
     const archs = paperArchitectures().filter((_, i, all) => i % 16 === 0 || i === all.length - 1);
     for (const arch of archs) {
       const bytes = network(arch, arch.referenceIndex + 3);
       const S = arch.inputs + arch.hidden + arch.outputs;
       const model = splitStatePolicy(bytes, arch.inputs, S);
       expect(model, arch.name).not.toBeNull();
-      expect(model!.pieceOutputs).toEqual(['x', 'h', 'q']);
+      // the pieces x, h and q; ff's x is obs itself, copied out by an Identity
+      expect(model!.pieceOutputs).toHaveLength(3);
+      expect(model!.pieceOutputs[2]).toBe('q');
+      if (arch.referenceIndex === 0 && arch.name === 'ff') expect(model!.pieceOutputs[0]).toBe('obs_state_piece');
       const stored = await OnnxPolicy.load(bytes);
       const split = await OnnxPolicy.load(bytes, { splitState: true });
       try {
@@ -151,14 +154,17 @@ describe('split-state rewrite of ONNX policies', () => {
     const policy = await OnnxPolicy.load(linear, { splitState: true });
     expect(policy.splitState).toBe(false);
     await policy.release();
-    // a slice that does not cover one piece's columns (h_prev [0, 7) of state [x 8, h 8, q 5]) cannot be fed from the pieces
+    // a slice that does not cover one piece's columns (h⁻ [0, 7) of state [x 8, h 8, q 5]) cannot be fed from the pieces
     const arch = parseArch('hh');
     const bytes = network(arch, 2);
     const model = splitStatePolicy(bytes, 8, 21);
     expect(model).not.toBeNull();
-    expect(model!.slices).toEqual([{ name: 'h_prev', start: 8, end: 16 }]);
+    // only the read output of the Split (h⁻) becomes an input
+    expect(model!.slices).toEqual([{ name: expect.any(String), start: 8, end: 16 }]);
+    const hPrev = model!.slices[0];
+    const [x, h] = model!.pieceOutputs;
     const { matchSplitStatePieces } = await import('../src/onnx/split-state-policy.js');
-    expect(matchSplitStatePieces(model!, [8, 8, 5], 21)).toEqual([{ output: 'x' }, { output: 'h', input: { name: 'h_prev', start: 8, end: 16 } }, { output: 'q' }]);
+    expect(matchSplitStatePieces(model!, [8, 8, 5], 21)).toEqual([{ output: x }, { output: h, input: hPrev }, { output: 'q' }]);
     expect(matchSplitStatePieces(model!, [7, 9, 5], 21)).toBeNull();
     expect(matchSplitStatePieces(model!, [8, 8, 4], 21)).toBeNull();
   });

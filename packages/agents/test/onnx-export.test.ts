@@ -9,7 +9,9 @@ import {
   type NinePathwayArch,
   type NinePathwayState,
 } from '../src/architectures/nine-pathway/family.js';
-import { buildNinePathwayOnnx, exportNinePathwayOnnx, ninePathwayStateSize } from '../src/onnx/nine-pathway-onnx.js';
+import { buildNinePathwayOnnx, ninePathwayStateSize } from '../src/onnx/nine-pathway-onnx.js';
+import { createNinePathwayArchitecture } from '../src/architectures/nine-pathway/architecture.js';
+import { readOnnxGraph } from '../src/onnx/onnx-graph-reader.js';
 import { readOnnxModelHeader } from '../src/onnx/onnx-metadata-reader.js';
 import { META, ONNX_IR_VERSION, ONNX_OPSET, POLICY_CONTRACT } from '../src/onnx/policy-contract.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
@@ -105,15 +107,32 @@ describe('9-pathway ONNX export', () => {
     });
   });
 
-  test('exportNinePathwayOnnx resolves an ArchInfo (the Architecture plugin hook) and checks weights', async () => {
+  test('the family exports through its traced step: exportOnnx resolves an ArchInfo and checks weights', async () => {
+    const architecture = createNinePathwayArchitecture();
     const arch = parseArch('ff-large');
     const weights = initWeights(arch, Rng.derive(9, 1)) as Record<string, Float32Array>;
     const info = { family: 'nine-pathway', name: 'ff-large', hidden: 34, parameters: 442 };
-    const bytes = exportNinePathwayOnnx(info, weights, {}, 2);
+    const bytes = architecture.exportOnnx!(info, weights, {}, 2);
     expect(readOnnxModelHeader(bytes).metadata[META.stateSize]).toBe(String(8 + 34 + 5));
-    expect(() => exportNinePathwayOnnx(info, { ih: weights.ih }, {}, 2)).toThrow(
-      /must include pathway ho as a Float32Array of 34×5 = 170 values \(got none\)/,
-    );
-    expect(() => exportNinePathwayOnnx({ ...info, family: 'other' }, weights, {}, 2)).toThrow(/family must be nine-pathway/);
+    expect(() => architecture.exportOnnx!(info, { ih: weights.ih }, {}, 2)).toThrow(/weights\.ho must have 170 values \(got none\)/);
+    expect(() => architecture.exportOnnx!({ ...info, family: 'other' }, weights, {}, 2)).toThrow(/belongs to family other, not nine-pathway/);
+  });
+
+  test('the traced graph: state read by one Split, state_out a Concat of [x, h, q], pathway ab in initializer param_ab', () => {
+    const arch = parseArch('hh+oh');
+    const g = readOnnxGraph(buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(5, 1))));
+    const readers = g.nodes.filter((n) => n.inputs.includes('state'));
+    expect(readers.map((n) => n.opType)).toEqual(['Split']);
+    const concat = g.nodes.find((n) => n.outputs.includes('state_out'));
+    expect(concat?.opType).toBe('Concat');
+    expect(concat?.inputs[2]).toBe('q');
+    expect(g.nodes.find((n) => n.outputs.includes('q'))?.opType).toBe('Softmax');
+    expect([...g.initializers.keys()].filter((k) => k.startsWith('param_')).sort()).toEqual(['param_hh', 'param_ho', 'param_ih', 'param_oh']);
+    expect(g.initializers.get('param_oh')?.dims).toEqual([5, 8]);
+    // no leading network axis: nothing reshapes or unsqueezes
+    expect(g.nodes.filter((n) => n.opType === 'Reshape' || n.opType === 'Unsqueeze')).toEqual([]);
+    // ff reads no state at all
+    const ff = parseArch('ff');
+    expect(readOnnxGraph(buildNinePathwayOnnx(ff, initWeights(ff, Rng.derive(5, 1)))).nodes.some((n) => n.inputs.includes('state'))).toBe(false);
   });
 });

@@ -19,7 +19,7 @@ describe('ONNX writer', () => {
     expect(Number(model.irVersion)).toBe(8);
     expect(model.producerName).toBe('prnn');
     expect(model.producerVersion).toBe('0.1.0');
-    expect(model.docString).toMatch(/^prnn 9-pathway network hh\+oh/);
+    expect(model.docString).toMatch(/^prnn nine-pathway network hh\+oh, traced from its step/);
     expect(model.opsetImport.map((o: any) => [o.domain, Number(o.version)])).toEqual([['', 17]]);
     const meta = Object.fromEntries(model.metadataProps.map((p: any) => [p.key, p.value]));
     expect(meta).toMatchObject({ 'prnn.contract': 'prnn-policy/1', 'prnn.architecture': 'hh+oh', 'prnn.seed': '3' });
@@ -38,14 +38,18 @@ describe('ONNX writer', () => {
     expect(ops).toContain('Relu');
     const softmax = g.node.find((n: any) => n.opType === 'Softmax');
     expect(softmax.attribute.map((a: any) => [a.name, Number(a.i), a.type])).toEqual([['axis', 1, 2]]);
-    const hh = g.initializer.find((t: any) => t.name === 'W_hh');
+    const hh = g.initializer.find((t: any) => t.name === 'param_hh');
     expect(hh.dims.map(Number)).toEqual([8, 8]);
     expect(hh.dataType).toBe(OnnxDataType.FLOAT);
     const raw: Uint8Array = hh.rawData;
     expect(Array.from(new Float32Array(raw.slice().buffer))).toEqual(Array.from(weights.hh as Float32Array));
-    const starts = g.initializer.find((t: any) => t.name === 'h_prev_start');
-    expect(starts.dataType).toBe(OnnxDataType.INT64);
-    expect(Number(new DataView(starts.rawData.slice().buffer).getBigInt64(0, true))).toBe(8);
+    // state [x 8, h 8, o 5] is read by one Split whose widths are an int64 initializer
+    const split = g.node.find((n: any) => n.opType === 'Split');
+    expect(split.input[0]).toBe('state');
+    const widths = g.initializer.find((t: any) => t.name === split.input[1]);
+    expect(widths.dataType).toBe(OnnxDataType.INT64);
+    const view = new DataView(widths.rawData.slice().buffer);
+    expect([0, 1, 2].map((k) => Number(view.getBigInt64(8 * k, true)))).toEqual([8, 8, 5]);
   });
 
   test('float, string and ints attributes, and the header reader', () => {

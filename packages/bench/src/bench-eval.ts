@@ -1,7 +1,7 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { PrnnError, median, Rng } from '@prnn/core';
 import {
-  OnnxPolicy, PAPER_NOISE_SPEC, PolicyEvaluator, STREAM, TrainWorkerPool, buildNinePathwayOnnx, checkWorkers, evaluateSweepInWorkers, initWeights,
+  OnnxPolicy, PAPER_NOISE_SPEC, PolicyEvaluator, STREAM, TrainWorkerPool, buildNinePathwayOnnx, checkWorkers, ensureBackend, evaluateSweepInWorkers, initWeights,
   parameterCount, parseArch, parseNoiseSpec, type NinePathwayArch,
 } from '@prnn/agents';
 import { episodeFlops } from './episode-flops.js';
@@ -93,6 +93,8 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   }
   const task = options.task ?? resolveTaskOptions('track', {});
   const arch = parseArch(options.arch ?? 'fc', { channels: task.channels });
+  // the export traces the family's step in tfjs
+  await ensureBackend();
   const evaluator = new PolicyEvaluator({
     task,
     mazes: options.mazes ?? 1000,

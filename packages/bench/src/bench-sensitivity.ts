@@ -1,6 +1,6 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { median, PrnnError, Rng } from '@prnn/core';
-import { archInfo, buildNinePathwayOnnx, compiledJacobianKernel, createNinePathwayArchitecture, initWeights, ninePathwayDefinition, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
+import { archInfo, buildNinePathwayOnnx, compiledJacobianKernel, createNinePathwayArchitecture, ensureBackend, initWeights, ninePathwayDefinition, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
 import {
   allocateProfile, autodiffJacobians, finiteDifferenceSensitivity, inputSensitivity, memoryProfile, networkStepSensitivity,
   recordTrials,
@@ -53,6 +53,7 @@ export async function benchSensitivity(options: BenchSensitivityOptions = {}): P
   if (!Number.isInteger(repeats) || repeats < 1) throw new PrnnError(`repeats must be an integer ≥ 1 (got ${repeats})`);
   const seed = options.seed ?? 0;
   const weights = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
+  await ensureBackend(); // the export traces the family's step in tfjs
   const policy = await OnnxPolicy.load(buildNinePathwayOnnx(arch, weights));
   try {
     const evaluator = new PolicyEvaluator({ task, mazes: count, mazeSeed: seed, noise: [PAPER_FITNESS_NOISE] });

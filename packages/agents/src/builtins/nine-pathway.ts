@@ -2,8 +2,8 @@ import { createNinePathwayArchitecture } from '../architectures/nine-pathway/arc
 import { fusedPopulationKernel, fusedSquaredErrorKernel } from '../architectures/nine-pathway/fused/fused-kernels.js';
 import { simdPopulationKernel, simdSquaredErrorKernel } from '../architectures/nine-pathway/wasm/simd-kernels.js';
 import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
-import { ninePathwayWeightFedKernel } from '../onnx/nine-pathway-weight-fed.js';
 import { compiledPopulationKernel } from '../compiler/kernel.js';
+import { weightFedOnnxKernel } from '../onnx/weight-fed-onnx.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { Kernel } from '../sdk/kernel.js';
 import { definePlugin } from '../sdk/plugin.js';
@@ -34,6 +34,6 @@ export const ninePathwayPlugin = definePlugin({
     }
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedPopulationKernel);
     bind<Kernel>(TYPES.Kernel).toConstantValue(fusedSquaredErrorKernel);
-    bind<Kernel>(TYPES.Kernel).toConstantValue(ninePathwayWeightFedKernel);
+    bind<Kernel>(TYPES.Kernel).toConstantValue(weightFedOnnxKernel(ninePathwayArchitecture));
   },
 });

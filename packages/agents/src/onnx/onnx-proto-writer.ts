@@ -198,6 +198,13 @@ function encodeGraph(w: Writer, g: GraphSpec): void {
 
 export { GRAPH_CRC32_KEY, graphChecksum };
 
+/** One ValueInfoProto (a graph input or output: name, element type, shape) as bytes. */
+export function encodeValueInfoBytes(v: ValueInfoSpec): Uint8Array {
+  const w = protobuf.Writer.create();
+  encodeValueInfo(w, v);
+  return new Uint8Array(w.finish());
+}
+
 /** Serialises a ModelProto, with the graph's CRC-32 in metadata_props (GRAPH_CRC32_KEY). */
 export function encodeOnnxModel(m: ModelSpec): Uint8Array {
   // ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7,

@@ -7,11 +7,13 @@ import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from './policy-contract
 /**
  * The "split state" rewrite of a policy graph, for fast batched evaluation in onnxruntime.
  *
- * A recurrent policy usually cuts `state` into layers with column Slices and glues `state_out` back together
- * with a Concat (prnn's 9-pathway export: x, h, o sliced out of [x, h, o], state_out = Concat(x, h, q)). On a
+ * A recurrent policy usually cuts `state` into layers with column Slices or one Split and glues `state_out`
+ * back together with a Concat (prnn's traced 9-pathway export: x, h, o split out of [x, h, o],
+ * state_out = Concat(x, h, q)). On a
  * 21 000-row evaluation batch these two copies — onnxruntime's Split (its fusion of the Slices) and the
  * Concat, a few floats per row each — are about a third of a step of the FC network. Here they are cut out:
- * each Slice's output becomes a graph input, each Concat input a graph output, and the engine carries the
+ * each Slice's (or Split's) output that is read becomes a graph input, each Concat input a graph output (a
+ * Concat input that is the graph input obs is first copied by an Identity), and the engine carries the
  * pieces from step to step in buffers of their own. Every remaining node computes on the same values, so the
  * outputs are the same bits (SessionPolicy checks this on random rows before using the rewrite).
  *
@@ -56,6 +58,44 @@ function scalar(g: OnnxGraph, name: string | undefined): number | undefined {
   return t.data[0];
 }
 
+/** The integers of a constant list (an initialiser or a Constant node's tensor), or undefined. */
+function integers(g: OnnxGraph, name: string | undefined): number[] | undefined {
+  if (name === undefined || name === '') return undefined;
+  let t = g.initializers.get(name);
+  if (!t) {
+    const value = g.nodes.find((n) => n.opType === 'Constant' && n.outputs[0] === name)?.attributes.value;
+    if (value?.kind === 'tensor') t = value.value;
+  }
+  return t?.dtype === 'int' ? Array.from(t.data) : undefined;
+}
+
+/**
+ * The columns [start, end) of `state` each output of `n` holds when `n` splits `state` along axis 1 into
+ * constant widths that tile [0, S); undefined otherwise.
+ */
+function splitColumns(g: OnnxGraph, n: OnnxNode, stateSize: number): [number, number][] | undefined {
+  if (n.opType !== 'Split' || n.domain !== '' || n.inputs[0] !== POLICY_INPUTS.state) return undefined;
+  const axis = n.attributes.axis;
+  if (axis?.kind !== 'int' || (axis.value !== 1 && axis.value !== -1)) return undefined;
+  const attr = n.attributes.split;
+  const widths =
+    n.inputs.length > 1 && n.inputs[1] !== ''
+      ? integers(g, n.inputs[1])
+      : attr?.kind === 'ints'
+        ? attr.value
+        : stateSize % n.outputs.length === 0
+          ? n.outputs.map(() => stateSize / n.outputs.length)
+          : undefined;
+  if (!widths || widths.length !== n.outputs.length || widths.some((w) => !Number.isInteger(w) || w < 0)) return undefined;
+  const columns: [number, number][] = [];
+  let at = 0;
+  for (const w of widths) {
+    columns.push([at, at + w]);
+    at += w;
+  }
+  return at === stateSize ? columns : undefined;
+}
+
 /** [start, end) when `n` slices `state` along axis 1 with step 1 and constant bounds inside [0, S). */
 function stateColumns(g: OnnxGraph, n: OnnxNode, stateSize: number): [number, number] | undefined {
   if (n.opType !== 'Slice' || n.domain !== '' || g.opset < 10 || n.inputs[0] !== POLICY_INPUTS.state || n.outputs.length !== 1) return undefined;
@@ -86,15 +126,31 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
   const concat = producers.get(POLICY_OUTPUTS.stateOut);
   const axis = concat?.attributes.axis;
   if (concat?.opType !== 'Concat' || concat.domain !== '' || axis?.kind !== 'int' || (axis.value !== 1 && axis.value !== -1)) return null;
-  const pieceNames = concat.inputs;
-  if (pieceNames.length < 2 || new Set(pieceNames).size !== pieceNames.length) return null;
-  for (const p of pieceNames) if (!producers.has(p) || p === POLICY_INPUTS.state || p === POLICY_INPUTS.obs) return null;
-  const slices = new Map<OnnxNode, [number, number]>();
+  if (concat.inputs.length < 2 || new Set(concat.inputs).size !== concat.inputs.length) return null;
+  // a piece that is obs itself (a state that keeps the observation) is copied out by an Identity
+  const copies: NodeSpec[] = [];
+  const pieceNames = concat.inputs.map((p) => {
+    if (p !== POLICY_INPUTS.obs) return p;
+    const name = `${p}_state_piece`;
+    copies.push({ opType: 'Identity', inputs: [p], outputs: [name] });
+    return name;
+  });
+  if (copies.some((c) => producers.has(c.outputs[0]) || g.initializers.has(c.outputs[0]))) return null;
+  for (const p of concat.inputs) if (p !== POLICY_INPUTS.obs && (!producers.has(p) || p === POLICY_INPUTS.state)) return null;
+  // the nodes that read state (cut out) and the graph inputs their read outputs become
+  const readers = new Set<OnnxNode>();
+  const sliceInputs: { name: string; start: number; end: number }[] = [];
+  const read = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs]);
   for (const n of g.nodes) {
     if (!n.inputs.includes(POLICY_INPUTS.state)) continue;
+    if (n.inputs.indexOf(POLICY_INPUTS.state) !== n.inputs.lastIndexOf(POLICY_INPUTS.state)) return null;
     const columns = stateColumns(g, n, stateSize);
-    if (!columns || n.inputs.indexOf(POLICY_INPUTS.state) !== n.inputs.lastIndexOf(POLICY_INPUTS.state)) return null;
-    slices.set(n, columns);
+    const parts = columns ? [columns] : splitColumns(g, n, stateSize);
+    if (!parts) return null;
+    readers.add(n);
+    parts.forEach(([start, end], k) => {
+      if (start < end && read.has(n.outputs[k])) sliceInputs.push({ name: n.outputs[k], start, end });
+    });
   }
 
   const initializers: TensorSpec[] = [];
@@ -103,9 +159,9 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
     if (!spec) return null;
     initializers.push(spec);
   }
-  const nodes: NodeSpec[] = [];
+  const nodes: NodeSpec[] = [...copies];
   for (const n of g.nodes) {
-    if (n === concat || slices.has(n)) continue;
+    if (n === concat || readers.has(n)) continue;
     if (n.domain !== '' && n.domain !== 'ai.onnx') return null;
     const attributes: AttributeSpec[] = [];
     for (const [name, a] of Object.entries(n.attributes)) {
@@ -116,7 +172,6 @@ export function splitStatePolicy(bytes: Uint8Array, obsSize: number, stateSize: 
     nodes.push({ opType: n.opType, ...(n.name ? { name: n.name } : {}), inputs: n.inputs, outputs: n.outputs, attributes });
   }
   const F = OnnxDataType.FLOAT;
-  const sliceInputs = [...slices].map(([n, [start, end]]) => ({ name: n.outputs[0], start, end }));
   try {
     const model = encodeOnnxModel({
       irVersion: g.irVersion,

@@ -12,7 +12,7 @@ import type {
 } from './architecture.js';
 import type { PopulationModel } from './population-model.js';
 import { StepPopulation } from './step-population.js';
-import { exportStepOnnx } from './step-onnx.js';
+import { tracedExportOnnx } from './step-onnx.js';
 
 /** Sizes a family's description is evaluated at: I = 4·channels inputs, O = 5 outputs (one per action). */
 export interface StepSizes {
@@ -185,8 +185,7 @@ export function defineArchitecture(def: ArchitectureDefinition): Architecture & 
     weightShapes: (arch, channels) => checkedShapes(def, arch, stepSizes(channels)),
     stateSize: (arch, channels) => def.stateSize(arch, stepSizes(channels)),
     ...(def.parameterNames ? { parameterNames: () => def.parameterNames! } : {}),
-    exportOnnx: (arch, weights, metadata, channels) =>
-      def.exportOnnx ? def.exportOnnx(arch, weights, metadata, channels) : exportStepOnnx(def, arch, weights, metadata, channels),
+    exportOnnx: def.exportOnnx ? (arch, weights, metadata, channels) => def.exportOnnx!(arch, weights, metadata, channels) : tracedExportOnnx(def),
     ...(def.populationMemoryBytes ? { populationMemoryBytes: (m: readonly PopulationMember[], o: PopulationMemoryOptions) => def.populationMemoryBytes!(m, o) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { WeightFedPolicy } from '../eval/weight-fed-policy.js';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { KernelSet, WeightFedOnnxModel } from '../sdk/kernel.js';
 import { FINAL_EVALUATION_STREAM } from '../sdk/streams.js';
+import { weightFedOnnxKernel } from '../onnx/weight-fed-onnx.js';
 import { GreedyEvaluator, type GreedyPolicy } from './evaluate-greedy.js';
 
 /**
@@ -15,9 +16,11 @@ import { GreedyEvaluator, type GreedyPolicy } from './evaluate-greedy.js';
  * action changes a trial's score. Networks are tested one at a time with the same noise streams and
  * tie-breaking as GreedyEvaluator gives them in a population (a network's score never depends on its population).
  *
- * Where the family registers a weight-fed ONNX kernel (the same arithmetic with the weights as inputs), the
- * networks of one architecture share one session, opened once: fewer sessions to build, and none of the
- * memory onnxruntime-node keeps for each released session until V8 collects it.
+ * With the family's kernels given, the networks of one architecture share one session of a weight-fed ONNX
+ * model (the same arithmetic with the weights as inputs), opened once: fewer sessions to build, and none of the
+ * memory onnxruntime-node keeps for each released session until V8 collects it. The model is the family's
+ * registered weight-fed kernel's, else the generic one (onnx/weight-fed-onnx.ts: the exported policy with its
+ * `param_` initializers as inputs), which covers every family exported by tracing its step.
  */
 export async function onnxFinalFitness(
   architecture: Architecture,
@@ -36,7 +39,7 @@ export async function onnxFinalFitness(
     fitness[n] = r.fitness[0];
   };
   // networks by weight-fed model (one session each, in order of first appearance); the rest one by one
-  const fed = kernels?.weightFedOnnx()[0];
+  const fed = kernels ? (kernels.weightFedOnnx()[0] ?? weightFedOnnxKernel(architecture)) : undefined;
   const groups = new Map<string, { model: WeightFedOnnxModel; networks: number[] }>();
   const alone: number[] = [];
   for (let n = 0; n < members.length; n++) {

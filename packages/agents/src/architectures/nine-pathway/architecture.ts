@@ -1,5 +1,4 @@
 import { defineArchitecture, type ArchitectureDefinition } from '../../sdk/define-architecture.js';
-import { exportNinePathwayOnnx } from '../../onnx/nine-pathway-onnx.js';
 import { archInfo, ninePathwayArch } from './arch-info.js';
 import { OPTIONAL_PATHWAYS, PATHWAYS, initWeights, largeFeedForward, paperArchitectures, parseArch, pathwayShape, presentPathways } from './family.js';
 import { NINE_PATHWAY_FAMILY } from './names.js';
@@ -52,7 +51,6 @@ export const ninePathwayDefinition: ArchitectureDefinition = {
       opts.steps,
       opts.testBatch,
     ),
-  exportOnnx: (arch, weights, metadata, channels) => exportNinePathwayOnnx(arch, weights, metadata, channels),
 };
 
 /** The Architecture of the 9-pathway family (what its plugin registers). */
