@@ -36,8 +36,9 @@ describe('2-worker training', () => {
   // with the machine's load (every checkpoint is a round trip through both worker threads).
   test('8 consecutive tiny 2-worker trains (two populations each, a checkpoint every episode) all succeed', async () => {
     const root = await tmp();
-    // one pool for all the runs keeps the test fast (threads start once); each run is the full 2-slice path
-    const workerPool = new TrainWorkerPool(2);
+    // one pool for all the runs, kept alive: its threads start once whatever the machine's load (an idle thread of a
+    // pool without keepAlive exits after a second, so a slow main thread would restart them run after run)
+    const workerPool = new TrainWorkerPool(2, { keepAlive: true });
     try {
       for (let k = 0; k < 8; k++) {
         const out = join(root, `r${k}`);
