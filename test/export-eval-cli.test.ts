@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { oneErrorLine, runCli } from './run-cli.js';
+import { oneErrorLine, runCli, runCliBatch } from './run-cli.js';
 import { useTrainedRun } from './trained-run-fixture.js';
 
 // A tiny real run: `prnn train` with a few episodes (fc and hh+oh, seed 0), then export and eval.
@@ -66,31 +66,32 @@ describe('prnn export / prnn eval', () => {
   });
 
   it('errors: one line, exit 2', async () => {
-    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--arch', 'ii', '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
-      /^Error: no trained network matches --arch ii; run .* holds 2 trained networks: fc_seed0 \(--arch fc --seed 0\), hh\+oh_seed0 \(--arch hh\+oh --seed 0\)$/,
-    );
-    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
-      /^Error: no selection matches 2 networks; choose one with --arch and --seed; run .* holds 2 trained networks/,
-    );
-    expect(oneErrorLine(runCli(['export', '--run', join(fixture.dir, 'missing'), '--arch', 'fc', '--out', join(fixture.dir, 'x.onnx')]))).toMatch(
-      /^Error: --run: run manifest not found/,
-    );
-    expect(oneErrorLine(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx']))).toMatch(
-      /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist; check the path given to --out$/,
-    );
-    expect(oneErrorLine(runCli(['eval', '--policy', join(fixture.dir, 'none.onnx')]))).toMatch(/^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/);
     const junk = join(fixture.dir, 'junk.onnx');
     await writeFile(junk, 'not a model');
-    expect(oneErrorLine(runCli(['eval', '--policy', junk]))).toMatch(/^Error: --policy junk\.onnx is not (an ONNX model|a valid ONNX model)/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', '0.1,-2']))).toMatch(/^Error: --noise levels must be finite numbers ≥ 0/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--noise', 'lots']))).toMatch(/"lots" is not a number/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--run', fixture.run]))).toMatch(/^Error: .*(--policy|--run)/);
-    expect(oneErrorLine(runCli(['eval', '--policy', junk, '--engine', 'tfjs']))).toMatch(/^Error: --engine tfjs needs --run/);
-    expect(oneErrorLine(runCli(['eval']))).toBe('Error: Exactly one of the following must be provided: --policy, --run');
-    expect(oneErrorLine(runCli(['export', '--arch', 'fc']))).toBe('Error: Missing required flag --out; Missing required flag --run');
-    expect(oneErrorLine(runCli(['eval', '--run', fixture.run, '--engine', 'tfjs', '--backend', 'gpu']))).toMatch(/^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/);
-    expect(oneErrorLine(runCli(['bench', 'eval', '--arch', 'nope', '--networks', '1', '--mazes', '2', '--noise', '0']))).toMatch(/^Error: --arch: unknown architecture "nope"/);
-    expect(oneErrorLine(runCli(['bench', 'eval', '--noise', 'lots']))).toMatch(/^Error: --noise must be .*"lots" is not a number/);
+    // the wrong command lines run in one node process (runCliBatch), each as `prnn …` would
+    const cases: [string[], RegExp | string][] = [
+      [['export', '--run', fixture.run, '--arch', 'ii', '--out', join(fixture.dir, 'x.onnx')], /^Error: no trained network matches --arch ii; run .* holds 2 trained networks: fc_seed0 \(--arch fc --seed 0\), hh\+oh_seed0 \(--arch hh\+oh --seed 0\)$/],
+      [['export', '--run', fixture.run, '--out', join(fixture.dir, 'x.onnx')], /^Error: no selection matches 2 networks; choose one with --arch and --seed; run .* holds 2 trained networks/],
+      [['export', '--run', join(fixture.dir, 'missing'), '--arch', 'fc', '--out', join(fixture.dir, 'x.onnx')], /^Error: --run: run manifest not found/],
+      [['export', '--run', fixture.run, '--arch', 'fc', '--out', '/nonexistent-dir/x.onnx'], /^Error: --out: cannot write \/nonexistent-dir\/x\.onnx: its directory does not exist; check the path given to --out$/],
+      [['eval', '--policy', join(fixture.dir, 'none.onnx')], /^Error: --policy file .*none\.onnx cannot be read \(ENOENT\)$/],
+      [['eval', '--policy', junk], /^Error: --policy junk\.onnx is not (an ONNX model|a valid ONNX model)/],
+      [['eval', '--policy', junk, '--noise', '0.1,-2'], /^Error: --noise levels must be finite numbers ≥ 0/],
+      [['eval', '--policy', junk, '--noise', 'lots'], /"lots" is not a number/],
+      [['eval', '--policy', junk, '--run', fixture.run], /^Error: .*(--policy|--run)/],
+      [['eval', '--policy', junk, '--engine', 'tfjs'], /^Error: --engine tfjs needs --run/],
+      [['eval'], 'Error: Exactly one of the following must be provided: --policy, --run'],
+      [['export', '--arch', 'fc'], 'Error: Missing required flag --out; Missing required flag --run'],
+      [['eval', '--run', fixture.run, '--engine', 'tfjs', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
+      [['bench', 'eval', '--arch', 'nope', '--networks', '1', '--mazes', '2', '--noise', '0'], /^Error: --arch: unknown architecture "nope"/],
+      [['bench', 'eval', '--noise', 'lots'], /^Error: --noise must be .*"lots" is not a number/],
+    ];
+    const results = runCliBatch(cases.map(([args]) => args));
+    cases.forEach(([args, expected], k) => {
+      const line = oneErrorLine(results[k]);
+      if (typeof expected === 'string') expect(line, args.join(' ')).toBe(expected);
+      else expect(line, args.join(' ')).toMatch(expected);
+    });
     const file = join(fixture.dir, 'fc.onnx');
     expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     expect(oneErrorLine(runCli(['eval', '--policy', file, '--channels', '3', '--mazes', '4']))).toMatch(

@@ -196,7 +196,7 @@ describe.skipIf(!canMount)('a full disk and a read-only file system', () => {
   it('a read-only --out is named with its path before any work (train, analyze, eval, export)', () => {
     const ro = readOnly!;
     expect(oneErrorLine(runCli(['train', '--arch', 'fc', '--episodes', '20', '--out', path.join(ro, 'run')]))).toBe(
-      `Error: --out: cannot create ${path.join(ro, 'run')}: the file system is read-only; choose a writable --out`,
+      `Error: --out: cannot create directory ${path.join(ro, 'run')}: the file system is read-only; choose a writable --out`,
     );
     expect(oneErrorLine(runCli(['analyze', '--run', run, '--out', path.join(ro, 'report'), '--mazes', '5']))).toBe(
       `Error: --out: cannot write ${ro}: the file system is read-only; choose a writable --out`,

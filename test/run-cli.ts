@@ -12,13 +12,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the compiled CLI (`node bin/run.js …`, built by `npm test` before vitest starts). */
-export function runCli(args: string[], options: { cwd?: string } = {}): CliResult {
+/**
+ * Runs the compiled CLI (`node bin/run.js …`, built by `npm test` before vitest starts). `timeout` (ms, default
+ * 120 000, the tests' own default) kills a hung command; a test whose command is inherently long passes a larger
+ * one together with its own test timeout (docs/CONTRIBUTING.md, Testing).
+ */
+export function runCli(args: string[], options: { cwd?: string; timeout?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -163,7 +163,9 @@ describe('prnn sweep plan presets', () => {
 });
 
 describe('prnn sweep: shards and merge', () => {
-  it('shards of separate runs merge into the store once, identical to a direct run; a shard of another plan is refused', () => {
+  // Inherently long for one test: a direct sweep, four sharded chunks, a resubmitted one and another plan's chunk,
+  // thirteen CLI processes in all (about 15 s idle); its limit leaves room for a loaded machine.
+  it('shards of separate runs merge into the store once, identical to a direct run; a shard of another plan is refused', { timeout: 360_000 }, () => {
     const direct = smokeSweep('direct');
     const dir = join(tmp(), 'sharded');
     expect(runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--name', 'smoke']).status).toBe(0);

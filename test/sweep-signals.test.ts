@@ -5,13 +5,14 @@ import { runCli } from './run-cli.js';
 import { spawnCli, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-signals-');
-// one chunk of two networks, long enough to be stopped in the middle of training
-const PLAN = ['--arch', 'fc,hh', '--seeds', '1', '--chunk-size', '2', '--episodes', '20000', '--checkpoint-every', '100', '--test-mazes', '20', '--curve-points', '10', '--noise', '0,0.05', '--name', 'signals'];
+// one chunk of two networks; the test hook stops it at its second checkpoint (episode 200), the signal then lands
+// at the third (300): 1 000 episodes keep both in the middle of training, whatever the machine's speed
+const PLAN = ['--arch', 'fc,hh', '--seeds', '1', '--chunk-size', '2', '--episodes', '1000', '--checkpoint-every', '100', '--test-mazes', '20', '--curve-points', '10', '--noise', '0,0.05', '--name', 'signals'];
 
 async function stopAndResume(signal: 'SIGTERM' | 'SIGINT', code: number, reference: ReturnType<typeof storedRows>): Promise<void> {
   const dir = join(tmp(), signal);
   expect(runCli(['sweep', 'plan', dir, ...PLAN]).status).toBe(0);
-  // the test hook freezes the run right after its second checkpoint (episode 200 of 20 000)
+  // the test hook freezes the run right after its second checkpoint (episode 200 of 1 000)
   const run = spawnCli(['sweep', 'run', dir, '--workers', '1'], { PRNN_TEST_FAULT: 'SIGSTOP@checkpoint:2' });
   expect(await run.stopped()).toBe(true);
   const manifest = join(dir, 'work', 'chunk-0', 'checkpoint', 'manifest.json');

@@ -103,9 +103,9 @@ describe('prnn train', () => {
     [['--arch', 'fc', '--episodes', '20', '--seed', '4294967296'], /^Error: --seed: Expected an integer less than or equal to 4294967295/],
     [['--arch', 'fc', '--episodes', '20', '--seed-offset', '4294967295', '--seeds', '2'], /^Error: --seed-offset \+ --seeds - 1 must be ≤ 4294967295 \(got 4294967296\)$/],
     [['--arch', 'fc', '--episodes', '20', '--out', '/etc/passwd'], /^Error: --out: \/etc\/passwd is not a directory$/],
-    [['--arch', 'fc', '--episodes', '20', '--out', '/etc/passwd/run'], /^Error: --out: cannot use \/etc\/passwd\/run: a part of the path is a file, not a directory; check the path given to --out$/],
+    [['--arch', 'fc', '--episodes', '20', '--out', '/etc/passwd/run'], /^Error: --out: cannot create directory \/etc\/passwd\/run: a part of the path is a file, not a directory; check the path given to --out$/],
     // Node's recursive mkdir never returns under /proc: the command creates --out level by level
-    [['--arch', 'fc', '--episodes', '20', '--out', '/proc/prnn-x/run'], /^Error: --out: cannot create \/proc\/prnn-x: no such file or directory \(or it cannot be created there\); check the path given to --out$/],
+    [['--arch', 'fc', '--episodes', '20', '--out', '/proc/prnn-x/run'], /^Error: --out: cannot create directory \/proc\/prnn-x: no such file or directory \(or it cannot be created there\); check the path given to --out$/],
     [['--arch', 'fc', '--episodes', '20', '--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--workers', '2.5'], /^Error: --workers must be an integer ≥ 1 \(got "2.5"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--path', 'gpu'], /^Error: .*--path/],

@@ -13,7 +13,7 @@ export { removeEmptyDirectories } from '@prnn/core';
 export async function prepareOutDirectory(flag: string, path: string): Promise<string[]> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw new PrnnError(systemErrorMessage(error, { flag, path }) ?? `${flag}: cannot use ${path}: ${(error as Error).message}`);
+    throw new PrnnError(systemErrorMessage(error, { flag, path, operation: 'create directory' }) ?? `${flag}: cannot create directory ${path}: ${(error as Error).message}`);
   });
   if (info !== undefined) {
     if (!info.isDirectory()) throw new PrnnError(`${flag}: ${path} is not a directory`);
@@ -24,6 +24,6 @@ export async function prepareOutDirectory(flag: string, path: string): Promise<s
   try {
     return await makeDirectories(resolve(path));
   } catch (error) {
-    throw new PrnnError(systemErrorMessage(error, { flag, path }) ?? `${flag}: cannot create ${path}: ${(error as Error).message}`);
+    throw new PrnnError(systemErrorMessage(error, { flag, path, operation: 'create directory' }) ?? `${flag}: cannot create directory ${path}: ${(error as Error).message}`);
   }
 }

@@ -30,12 +30,17 @@ function tiny(overrides: Partial<TrainRunOptions> = {}): TrainRunOptions {
 }
 
 describe('2-worker training', () => {
-  test('50 consecutive tiny 2-worker trains (two populations each, a checkpoint every episode) all succeed', async () => {
+  // A stress net over the whole 2-slice path (worker pool, checkpoint directories per slice, clearing them between
+  // populations). The races it once caught are pinned deterministically in packages/core/test/make-directories.test.ts
+  // (concurrent makeDirectories and atomic writes); repeating the run more often only adds wall time, which grows
+  // with the machine's load (every checkpoint is a round trip through both worker threads).
+  test('8 consecutive tiny 2-worker trains (two populations each, a checkpoint every episode) all succeed', async () => {
     const root = await tmp();
-    // one pool for all 50 runs keeps the test fast (threads start once); each run is the full 2-slice path
-    const workerPool = new TrainWorkerPool(2);
+    // one pool for all the runs, kept alive: its threads start once whatever the machine's load (an idle thread of a
+    // pool without keepAlive exits after a second, so a slow main thread would restart them run after run)
+    const workerPool = new TrainWorkerPool(2, { keepAlive: true });
     try {
-      for (let k = 0; k < 50; k++) {
+      for (let k = 0; k < 8; k++) {
         const out = join(root, `r${k}`);
         // two populations of two: checkpoint/ is cleared after the first and made again for the second
         const r = await trainRun(tiny({ out, workers: 2, workerPool, checkpointEvery: 1, runSeed: k, members: members([['fc', 1], ['ff', 2], ['hh', 3], ['oh', 4]]) }));
@@ -45,7 +50,7 @@ describe('2-worker training', () => {
     } finally {
       await workerPool.destroy();
     }
-  }, 120_000);
+  });
 });
 
 describe('stored binaries carry checksums that readers verify', () => {

@@ -36,6 +36,10 @@ export interface MeasurePhaseRatesOptions {
   /** Seconds of timed training per task and thread (benchSweep; default 4). */
   readonly seconds?: number;
   readonly warmupSeconds?: number;
+  /** Networks per population of the training measurement (benchSweep's `population`, default 256). */
+  readonly population?: number;
+  /** Test mazes of its greedy tests (benchSweep's `testMazes`, default 100). */
+  readonly benchTestMazes?: number;
   /** Networks timed in the tests, sweeps and analysis (default 4) and the mazes they run on (default 200). */
   readonly networks?: number;
   readonly mazes?: number;
@@ -85,7 +89,9 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const architecture = o.registry.architecture(o.family);
   const kernels = o.registry.kernels(o.family);
   const workers = o.workers ?? 1;
-  const bench = await benchSweep({ architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, cwd: o.cwd });
+  const bench = await benchSweep({
+    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population, testMazes: o.benchTestMazes, cwd: o.cwd,
+  });
   const measured = o.task.kind === 'track' ? bench.track : bench.general;
   const threads = bench.workers;
 

@@ -1,11 +1,12 @@
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { markFileOperation } from './system-errors.js';
 
 /**
  * Creates directory `path` and its missing parents one level at a time — never `mkdir({ recursive: true })`,
  * which on Node 20 loops forever under /proc. Returns the directories it created, outermost first; when a
  * level fails, the ones it created are removed again and that level's file-system error is thrown
- * (its `path` names the level). An existing non-directory anywhere on the path fails with ENOTDIR. A level
+ * (its `path` names the level; marked `create directory` for its error line). An existing non-directory anywhere on the path fails with ENOTDIR. A level
  * that a concurrent call creates first is accepted (and not reported as created by this call).
  */
 export async function makeDirectories(path: string): Promise<string[]> {
@@ -15,7 +16,7 @@ export async function makeDirectories(path: string): Promise<string[]> {
       await stat(current);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw markFileOperation(error, 'create directory');
       missing.unshift(current);
       const parent = dirname(current);
       if (parent === current) break;
@@ -30,7 +31,7 @@ export async function makeDirectories(path: string): Promise<string[]> {
       // a concurrent call (e.g. two checkpoint slices of one run) made this level in the meantime
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await isDirectory(dir))) continue;
       await removeEmptyDirectories(created);
-      throw error;
+      throw markFileOperation(error, 'create directory');
     }
     created.push(dir);
   }

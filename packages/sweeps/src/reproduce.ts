@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PrnnError } from '@prnn/core';
 import { StageStopwatch, addPhaseTimes, phaseProfile, projectPhases, type PhaseProfile, type PhaseProjection, type PhaseTime, type PhaseTimes, type Registry } from '@prnn/agents';
 import { analyzeStoredNetworks, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
-import { measurePhaseRates } from '@prnn/bench';
+import { measurePhaseRates, type MeasurePhaseRatesOptions } from '@prnn/bench';
 import { createSweepDir, readPlan, type SweepPlan } from './plan.js';
 import { projectionShape } from './projection-shape.js';
 import { readSweepStore } from './read-sweep-store.js';
@@ -68,6 +68,12 @@ export interface ReproduceOptions {
   readonly yes?: boolean;
   /** Seconds per task and thread of each phase's measurement behind the paper-scale projection (default 4). */
   readonly benchSeconds?: number;
+  /**
+   * Size of the paper-scale calibration (default `measurePhaseRates`'s): the training measurement's population and
+   * test mazes, the networks timed in the tests, sweeps and analysis and their mazes, the rows of the forest and
+   * report timing. Smaller is quicker and less exact.
+   */
+  readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'networks' | 'mazes' | 'sampleRows'>;
   readonly slurm?: ReproduceSlurm;
   /** Where plugins are loaded from (worker threads, calibration): the directory of prnn.config.json. */
   readonly pluginsCwd: string;
@@ -144,6 +150,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       seconds,
       warmupSeconds: Math.min(2, seconds),
       cwd: o.pluginsCwd,
+      ...o.calibration,
     });
     projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates } };
     const hours = projection.total.wallSeconds / 3600;

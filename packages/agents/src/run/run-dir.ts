@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskOptions } from '@prnn/env';
-import { PrnnError, crc32, parseJsonFile, writeFileAtomic } from '@prnn/core';
+import { PrnnError, crc32, markFileOperation, parseJsonFile, writeFileAtomic } from '@prnn/core';
 import type { ArchInfo } from '../sdk/architecture.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 import { jsonNumber } from './json-number.js';
@@ -116,8 +116,10 @@ async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    throw new PrnnError(`${what} not found: ${path}`);
+  } catch (error) {
+    // a missing file is the common case; anything else (permissions, a directory) is said as a failed read
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PrnnError(`${what} not found: ${path}`);
+    throw markFileOperation(error, 'read');
   }
   return parseJsonFile(text, `${what} ${path}`);
 }
@@ -252,8 +254,9 @@ export async function readNetworkWeights(dir: string, id: string, stored?: Netwo
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
-  } catch {
-    throw new PrnnError(`weights not found: ${path}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PrnnError(`weights not found: ${path}`);
+    throw markFileOperation(error, 'read');
   }
   const total = result.weights.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
   if (bytes.length !== total * 4) {

@@ -357,7 +357,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           results.push(await o.learner.train(job, hooks).catch((error: unknown) => Promise.reject(o.signal?.aborted ? interrupted(o, error) : error)));
         }
       } else {
-        pool ??= o.workerPool ?? new TrainWorkerPool(workers);
+        // kept alive for the whole run (destroyed at its end): between populations the threads would otherwise
+        // exit after a second idle and load their modules again, which on a loaded machine happens every time
+        pool ??= o.workerPool ?? new TrainWorkerPool(workers, { keepAlive: true });
         const workerPool = pool;
         parallel = Math.min(workers, slices.length);
         const stop = createStopFlag();

@@ -1,6 +1,6 @@
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PrnnError, makeDirectories } from '@prnn/core';
+import { PrnnError, makeDirectories, markFileOperation } from '@prnn/core';
 import { VIEWER_CONFIG_FILE, VIEWER_CONFIG_FORMAT, type ViewerConfig } from '../shared/viewer-config.js';
 import { viewerAppDir } from './app-dir.js';
 import type { ViewerSource } from './viewer-source.js';
@@ -46,7 +46,10 @@ export async function writeStaticViewer(source: ViewerSource, out: string): Prom
   const appDir = viewerAppDir();
   await makeDirectories(dirname(dir));
   const temporary = `${dir}.tmp-${process.pid}`;
-  await rm(temporary, { recursive: true, force: true });
+  // a leftover of an interrupted build goes; failing here (a file on the path) means `out` cannot be made
+  await rm(temporary, { recursive: true, force: true }).catch((error: unknown) => {
+    throw markFileOperation(error, 'create directory');
+  });
   let bytes = 0;
   try {
     await cp(appDir, temporary, { recursive: true });
@@ -65,7 +68,8 @@ export async function writeStaticViewer(source: ViewerSource, out: string): Prom
     if (existed) await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
-    throw error;
+    // its error line: the directory could not be made (it is said as `out`), or a file in it not written
+    throw markFileOperation(error, (error as NodeJS.ErrnoException).path === temporary ? 'create directory' : 'write');
   }
   return { dir, policies: source.config.policies.length, bytes, report: source.reportDir !== undefined };
 }

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { forestSeconds, initBackend, loadPlugins, projectPhases } from '@prnn/agents';
+import { projectionShape, reproduce } from '../src/index.js';
+import { tempDirs, testPlan } from './helpers.js';
+
+const tmp = tempDirs('prnn-reproduce-projection-');
+
+// The paper scale without --yes: a short calibration, the per-phase projection, nothing started. The calibration is
+// kept small here (populations of 8, one network on 8 mazes, 4 rows of the forest study); `prnn reproduce --scale paper` runs it at
+// its full size in test/reproduce.test.ts.
+describe('reproduce at the paper scale without yes', () => {
+  it('projects every phase from the measured rates and starts nothing', async () => {
+    await initBackend('cpu');
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const plan = await testPlan(['fc', 'ff', 'ff-large'], { path: 'wasm-simd' });
+    const dir = join(tmp(), 'paper');
+    const said: string[] = [];
+    const out = await reproduce({
+      dir,
+      plan,
+      scale: 'paper',
+      registry,
+      backend: 'cpu',
+      workers: 1,
+      benchSeconds: 0.05,
+      calibration: { population: 8, benchTestMazes: 4, networks: 1, mazes: 8, sampleRows: 4 },
+      pluginsCwd: process.cwd(),
+      hooks: { say: (line) => said.push(line) },
+    });
+    expect(out.started).toBe(false);
+    const projection = out.projection as ReturnType<typeof projectPhases> & { rates: Parameters<typeof projectPhases>[0] };
+    expect(Object.keys(projection.phases)).toEqual(['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report']);
+    // the projection is the model applied to the rates it reports, for this plan's shape (an independent recomputation)
+    const { rates } = projection;
+    expect(rates.forestSampleRows).toBe(4);
+    expect(rates.reportSampleRows).toBe(4);
+    const again = projectPhases(rates, projectionShape(plan, { workers: 1, analysis: 1 }));
+    expect(projection.total.wallSeconds).toBeCloseTo(again.total.wallSeconds, 9);
+    // by hand for the 6 networks: the report grows with the networks, the forests as n·log n
+    expect(projection.phases.report.wallSeconds).toBeCloseTo((rates.reportSeconds * 6) / 4, 9);
+    expect(forestSeconds(1, 4, 6)).toBeCloseTo((6 * Math.log2(6)) / (4 * 2), 12);
+    for (const t of Object.values(projection.phases)) {
+      expect(t.wallSeconds).toBeGreaterThan(0);
+      // one worker: every phase waits for all of its CPU time
+      expect(t.cpuSeconds).toBeCloseTo(t.wallSeconds, 9);
+    }
+    expect(Object.values(projection.phases).reduce((s, t) => s + t.wallSeconds, 0)).toBeCloseTo(projection.total.wallSeconds, 9);
+    expect(out.projectedHours).toBeCloseTo(projection.total.wallSeconds / 3600, 12);
+    expect(said.at(-1)).toBe('not started: pass --yes to start it, or --slurm --yes to run it on a cluster');
+    expect(existsSync(join(dir, 'plan.json'))).toBe(true);
+    expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
+    expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+});
