@@ -16,6 +16,7 @@ import {
   JACOBIAN_OPERATION,
   KernelSet,
   ninePathwayDefinition,
+  OWN_PROGRAM_AFTER,
   stepSizes,
   tf,
   withCompiledJacobian,
@@ -184,13 +185,20 @@ describe('Jacobians through the embedding (each of the 128 in fc\'s program, abs
       const [x, y] = [bits(own.j), bits(embedded.j)];
       for (let q = 0; q < x.length; q++) if (x[q] !== y[q]) expect.fail(`${arch.name}: ∂o/∂s entry ${q} is ${embedded.j[q]} through fc, ${own.j[q]} in its own program`);
     });
-    // the kernel embeds by default once fc's program is compiled: the same profile
-    const hh = ninePathwayDefinition.resolve('hh', { channels: 2, hidden: 8 })!;
-    const weights = ninePathwayDefinition.init(hh, stepSizes(2), Rng.derive(4, 1));
+    // `auto` (the default): through fc's program for the first OWN_PROGRAM_AFTER trial steps of an architecture,
+    // then its own (a fresh definition object: nothing lowered or counted yet); the kernel gives the same bits
+    const def: ArchitectureDefinition = { ...ninePathwayDefinition };
+    const hh = def.resolve('hh', { channels: 2, hidden: 8 })!;
+    const weights = def.init(hh, stepSizes(2), Rng.derive(4, 1));
     const trials = randomTrials(4, 5, 12);
-    expect(jacobianNetwork(ninePathwayDefinition, hh, 2, weights)!.member.name).toBe('fc');
+    const half = OWN_PROGRAM_AFTER / 2;
+    expect([1, 2, 3].map(() => jacobianNetwork(def, hh, 2, weights, { trialSteps: half })!.member.name)).toEqual(['fc', 'fc', 'hh']);
     const s = new Float64Array(4 * 5 * 5);
-    expect(compiledJacobianKernel(ninePathwayDefinition).sensitivity(hh, weights, trials, s)).toBe(true);
+    expect(compiledJacobianKernel(def).sensitivity(hh, weights, trials, s)).toBe(true);
+    expect(Array.from(bits(s))).toEqual(Array.from(bits(exact(ninePathwayDefinition, hh, weights, trials, 'never').s)));
+    const other = { ...ninePathwayDefinition };
+    expect(compiledJacobianKernel(other).sensitivity(hh, weights, trials, s.fill(7))).toBe(true);
+    expect(jacobianNetwork(other, hh, 2, weights)!.member.name).toBe('fc');
     expect(Array.from(bits(s))).toEqual(Array.from(bits(exact(ninePathwayDefinition, hh, weights, trials, 'never').s)));
   });
 

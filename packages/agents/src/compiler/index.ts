@@ -8,4 +8,4 @@ export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileSte
 export { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
 export { compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
 export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, isJacobianCompiled, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';
-export { COMPILED_JACOBIAN, compiledJacobianKernel, jacobianNetwork, jacobianProgram, programParameters, withCompiledJacobian, type JacobianEmbedding, type JacobianNetwork } from './jacobian-kernel.js';
+export { COMPILED_JACOBIAN, OWN_PROGRAM_AFTER, compiledJacobianKernel, jacobianNetwork, jacobianProgram, programParameters, withCompiledJacobian, type JacobianEmbedding, type JacobianNetwork } from './jacobian-kernel.js';

@@ -67,11 +67,23 @@ export function programParameters(def: ArchitectureDefinition, arch: ArchInfo, c
 
 /**
  * Whether a network's Jacobians are computed in the program of the wider member its architecture embeds into
- * (`def.embed`): `always`, `never`, or `auto` — when that program is already compiled in this process, or its
- * own is not and `several` architectures are analysed (see docs/guides/analysis.md, "Jacobians through the
- * embedding").
+ * (`def.embed`): `always`, `never`, or `auto` (the default) — through the wider program until this process has
+ * computed OWN_PROGRAM_AFTER trial steps of the architecture that way, then in its own program (see
+ * docs/guides/analysis.md, "Jacobians through the embedding"). All three give the same bits.
  */
 export type JacobianEmbedding = 'always' | 'never' | 'auto';
+
+/**
+ * Trial steps (trials × steps) of one architecture that `auto` computes through the wider member's program before
+ * it compiles the architecture's own: 8 networks of 1 000 six-step trials. A sparse member pays the wider
+ * program's arithmetic (ff in fc's: ≈ 4× its own steady-state time, ≈ 6 µs more per trial step at 8 hidden
+ * units), and its own program costs a first call (≈ 0.15–0.5 s CPU); past this many trial steps the own program
+ * is the cheaper one — the rule of renting until the rent paid equals the price.
+ */
+export const OWN_PROGRAM_AFTER = 48_000;
+
+/** Trial steps computed through the wider program, per definition and architecture layout (for `auto`). */
+const embeddedWork = new WeakMap<ArchitectureDefinition, Map<string, number>>();
 
 /** One network's Jacobian program and its parameters in that program's order (see `jacobianNetwork`). */
 export interface JacobianNetwork {
@@ -116,11 +128,23 @@ export function jacobianNetwork(
   arch: ArchInfo,
   channels: number,
   weights: Readonly<Record<string, Float32Array>>,
-  options: { readonly embed?: JacobianEmbedding; readonly several?: boolean } = {},
+  options: { readonly embed?: JacobianEmbedding; readonly trialSteps?: number } = {},
 ): JacobianNetwork | null {
   const mode = options.embed ?? 'auto';
   const e = mode === 'never' ? undefined : embedding(def, arch, channels);
-  if (e && (mode === 'always' || isCompiled(def, e.into, channels) || (options.several && !isCompiled(def, arch, channels)))) {
+  let wider = e !== undefined && layoutOf(def, e.into, channels).key !== layoutOf(def, arch, channels).key;
+  if (wider && mode === 'auto') {
+    const { key } = layoutOf(def, arch, channels);
+    let work = embeddedWork.get(def);
+    if (!work) {
+      work = new Map();
+      embeddedWork.set(def, work);
+    }
+    const done = (work.get(key) ?? 0) + (options.trialSteps ?? 0);
+    wider = !isCompiled(def, arch, channels) && done <= OWN_PROGRAM_AFTER;
+    if (wider) work.set(key, done);
+  }
+  if (e && wider) {
     const program = jacobianProgram(def, e.into, channels);
     if (program) {
       programParameters(def, arch, channels, weights); // every parameter of the member, of its size
@@ -145,7 +169,7 @@ export function jacobianNetwork(
 
 /**
  * The `jacobian` kernel of a family defined by its step: exact float64 Jacobians from the step's lowered
- * program (compiler/jacobian-emit.ts), through the embedding per `embed` (see `jacobianNetwork`; `auto` by
+ * program (compiler/jacobian-emit.ts), through the embedding per `embed` (see `JacobianEmbedding`; `auto` by
  * default). It does not apply (returns false, and the analysis differentiates the step by autodiff) when the
  * step uses tfjs kernels the compiler does not know.
  */
@@ -158,7 +182,7 @@ export function compiledJacobianKernel(def: ArchitectureDefinition, options: { r
     sensitivity(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, trials: TrialInputs, s: Float64Array): boolean {
       const channels = trials.inputs / 4;
       if (!Number.isInteger(channels) || channels < 1) return false;
-      const network = jacobianNetwork(def, arch, channels, weights, { embed: options.embed });
+      const network = jacobianNetwork(def, arch, channels, weights, { embed: options.embed, trialSteps: trials.count * trials.steps });
       if (!network) return false;
       const jacobian = new ProgramJacobian(network.program, trials.steps);
       jacobian.setParameters(network.parameters);

@@ -19,7 +19,7 @@ export function programSensitivity(
 ): { profile: SensitivityProfile; jacobians?: TrialJacobians } | null {
   const channels = trials.inputs / 4;
   if (!Number.isInteger(channels) || channels < 1) throw new PrnnError(`trials must have 4·channels inputs per step (got ${trials.inputs})`);
-  const network = jacobianNetwork(def, arch, channels, weights, { embed: options.embed });
+  const network = jacobianNetwork(def, arch, channels, weights, { embed: options.embed, trialSteps: trials.count * trials.steps });
   if (!network) return null;
   const profile = allocateProfile(trials);
   const jacobians = options.full ? allocateJacobians(trials, network.program.outputs.length) : undefined;
