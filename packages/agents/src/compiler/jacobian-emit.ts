@@ -32,22 +32,17 @@ import { ARITY, OP, inputCount, opCount, type StepProgram } from './program.js';
  */
 
 /** Version of the emitted Jacobian source: part of the cache key. */
-export const JACOBIAN_EMITTER_VERSION = 2;
+export const JACOBIAN_EMITTER_VERSION = 1;
 
-type TangentFn = (V: Float64Array, X: Float64Array, J: Float64Array, G: Float64Array, c0: number, c1: number) => void;
+type TangentFn = (V: Float64Array, X: Float64Array, J: Float64Array, c0: number, c1: number) => void;
 type PrimalFn = (V: Float64Array) => void;
 
-/**
- * The emitted source of one program's Jacobian (what `compileJacobian` compiles): each a function body that
- * returns the function (its pieces of at most JACOBIAN_CHUNK ops inner functions it calls in order).
- */
+/** The emitted source of one program's Jacobian (what `compileJacobian` compiles). */
 export interface JacobianSource {
   readonly prepare: string;
   readonly primal: string;
   readonly carry: string;
   readonly fresh: string;
-  /** Float64 values of G per column: the tangents one piece of carry or fresh computes and a later piece reads. */
-  readonly slots: number;
 }
 
 /** A program's compiled Jacobian functions (see the file comment). */
@@ -104,33 +99,13 @@ function dependents(p: StepProgram, seed: (r: number) => boolean): Uint8Array {
   return dep;
 }
 
-/**
- * Ops per emitted function. V8 runs a function in its interpreter until its optimising compiler has compiled it,
- * and that compile time grows faster than the function's length: bounded pieces are optimised sooner (each on its
- * own) and cost less to compile in all. The order of the float64 operations is the same.
- */
-export const JACOBIAN_CHUNK = 96;
-
-/** A module body: the pieces as inner functions, and an entry that calls them in order with `args`. */
-function chunked(pieces: readonly string[], args: string): string {
-  const lines: string[] = ["'use strict';"];
-  pieces.forEach((body, q) => lines.push(`function f${q}(${args}) {`, body, '}'));
-  lines.push(`return function (${args}) {`, ...pieces.map((_, q) => `f${q}(${args});`), '};');
-  return lines.join('\n');
-}
-
 /** Source of prepare (static ops) or primal (dynamic ops): V[r] = value of op r. */
 function primalSource(p: StepProgram, dynamic: Uint8Array, wantDynamic: boolean): string {
   const base = inputCount(p.inputs);
-  const pieces: string[] = [];
-  let lines: string[] = [];
+  const lines: string[] = ["'use strict';"];
   for (let k = 0; k < opCount(p); k++) {
     const r = base + k;
     if (Boolean(dynamic[r]) !== wantDynamic) continue;
-    if (lines.length === JACOBIAN_CHUNK) {
-      pieces.push(lines.join('\n'));
-      lines = [];
-    }
     const op = p.ops[4 * k];
     if (op === OP.const) {
       lines.push(`V[${r}] = ${literal(p.constants[k])};`);
@@ -139,15 +114,14 @@ function primalSource(p: StepProgram, dynamic: Uint8Array, wantDynamic: boolean)
     const [a, b, c] = [1, 2, 3].map((j) => `V[${p.ops[4 * k + j]}]`);
     lines.push(`V[${r}] = ${primalExpr(op, a, b, c)};`);
   }
-  if (lines.length) pieces.push(lines.join('\n'));
-  return chunked(pieces, 'V');
+  return lines.join('\n');
 }
 
 /**
  * Source of one tangent function: `active(r)` says which inputs carry a tangent (the state, or the step's
  * input), `load(r)` is the expression of input r's tangent inside the column loop.
  */
-function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r: number) => string, fresh: boolean): { source: string; slots: number } {
+function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r: number) => string, fresh: boolean): string {
   const S = p.inputs.state;
   const O = p.outputs.length;
   const base = inputCount(p.inputs);
@@ -165,56 +139,29 @@ function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r:
       if (act[x]) need[x] = 1;
     }
   }
-  // pieces of at most JACOBIAN_CHUNK ops, each its own loop over the columns; a tangent one piece computes and a
-  // later one reads passes through G (per column, one slot per such tangent: g = c·slots)
-  interface Piece {
-    readonly pre: string[];
-    readonly coef: Map<string, string>;
-    readonly loads: Map<number, string>;
-    readonly body: string[];
-  }
-  const pieces: Piece[] = [];
-  const definedIn = new Map<number, number>();
-  const slotOf = new Map<number, number>();
-  const open = (): Piece => {
-    const piece: Piece = { pre: [], coef: new Map(), loads: new Map(), body: [] };
-    pieces.push(piece);
-    return piece;
-  };
-  let piece = open();
-  /** A hoisted coefficient: its expression (of V, constant over the step) bound once before the piece's loop. */
+  const pre: string[] = ["'use strict';"];
+  const coef = new Map<string, string>();
+  /** A hoisted coefficient: its expression (of V, constant over the step) bound once before the loop. */
   const hoist = (expr: string): string => {
-    let name = piece.coef.get(expr);
+    let name = coef.get(expr);
     if (!name) {
-      name = `k${piece.coef.size}`;
-      piece.coef.set(expr, name);
-      piece.pre.push(`const ${name} = ${expr};`);
+      name = `k${coef.size}`;
+      coef.set(expr, name);
+      pre.push(`const ${name} = ${expr};`);
     }
     return name;
   };
-  /** The name of reference x's tangent in the current piece (loaded from the input or from G when defined earlier). */
-  const use = (x: number): string => {
-    const q = definedIn.get(x);
-    if (q === pieces.length - 1) return `t${x}`;
-    if (!piece.loads.has(x)) {
-      if (q === undefined) piece.loads.set(x, load(x));
-      else {
-        if (!slotOf.has(x)) slotOf.set(x, slotOf.size);
-        piece.loads.set(x, `G[g + ${slotOf.get(x)}]`);
-      }
-    }
-    return `t${x}`;
-  };
   const v = (r: number): string => `V[${r}]`;
+  const body: string[] = [];
+  for (let r = 0; r < base; r++) if (need[r]) body.push(`const t${r} = ${load(r)};`);
   for (let k = 0; k < n; k++) {
     const r = base + k;
     if (!need[r]) continue;
-    if (piece.body.length === JACOBIAN_CHUNK) piece = open();
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    const ta = act[ra] ? use(ra) : null;
-    const tb = ARITY[op] > 1 && act[rb] ? use(rb) : null;
-    const tc = ARITY[op] > 2 && act[rc] ? use(rc) : null;
+    const ta = act[ra] ? `t${ra}` : null;
+    const tb = ARITY[op] > 1 && act[rb] ? `t${rb}` : null;
+    const tc = ARITY[op] > 2 && act[rc] ? `t${rc}` : null;
     const terms: string[] = [];
     const scaled = (t: string | null, k: string): void => {
       if (t) terms.push(`${k} * ${t}`);
@@ -279,31 +226,19 @@ function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r:
       default:
         throw new Error(`step program op ${op} has no tangent`);
     }
-    piece.body.push(`const t${r} = ${terms.join(' + ')};`);
-    definedIn.set(r, pieces.length - 1);
+    body.push(`const t${r} = ${terms.join(' + ')};`);
   }
-  const writes: string[] = [];
-  for (let a = 0; a < O; a++) writes.push(`J[jo + ${a}] = ${act[p.outputs[a]] ? use(p.outputs[a]) : '0'};`);
-  for (let i = 0; i < S; i++) writes.push(`X[xo + ${i}] = ${act[p.nextState[i]] ? use(p.nextState[i]) : '0'};`);
-  const slots = Math.max(1, slotOf.size);
-  const sources = pieces.map((pc, q) => {
-    const stores: string[] = [];
-    for (const [x, slot] of slotOf) if (definedIn.get(x) === q) stores.push(`G[g + ${slot}] = t${x};`);
-    return [
-      ...pc.pre,
-      'for (let c = c0; c < c1; c++) {',
-      `const xo = c * ${S};`,
-      `const jo = c * ${O};`,
-      `const g = c * ${slots};`,
-      ...(fresh ? ['const e = c - c0;'] : []),
-      ...[...pc.loads].map(([x, expr]) => `const t${x} = ${expr};`),
-      ...pc.body,
-      ...stores,
-      ...(q === pieces.length - 1 ? writes : []),
-      '}',
-    ].join('\n');
-  });
-  return { source: chunked(sources, 'V, X, J, G, c0, c1'), slots };
+  for (let a = 0; a < O; a++) body.push(`J[jo + ${a}] = ${act[p.outputs[a]] ? `t${p.outputs[a]}` : '0'};`);
+  for (let i = 0; i < S; i++) body.push(`X[xo + ${i}] = ${act[p.nextState[i]] ? `t${p.nextState[i]}` : '0'};`);
+  const loop = [
+    'for (let c = c0; c < c1; c++) {',
+    `const xo = c * ${S};`,
+    `const jo = c * ${O};`,
+    ...(fresh ? ['const e = c - c0;'] : []),
+    ...body,
+    '}',
+  ];
+  return [...pre, ...loop].join('\n');
 }
 
 /** The JavaScript source of `p`'s Jacobian functions (see the file comment). */
@@ -313,14 +248,11 @@ export function emitJacobianSource(p: StepProgram): JacobianSource {
   const isObs = (r: number): boolean => r >= P + S && r < P + S + I;
   // noise inputs hold 0 (a Jacobian of the noiseless step), so they are static like the parameters
   const dynamic = dependents(p, (r) => isState(r) || isObs(r));
-  const carry = tangentSource(p, isState, (r) => `X[xo + ${r - P}]`, false);
-  const fresh = tangentSource(p, isObs, (r) => `(e === ${r - P - S} ? 1 : 0)`, true);
   return {
     prepare: primalSource(p, dynamic, false),
     primal: primalSource(p, dynamic, true),
-    carry: carry.source,
-    fresh: fresh.source,
-    slots: Math.max(carry.slots, fresh.slots),
+    carry: tangentSource(p, isState, (r) => `X[xo + ${r - P}]`, false),
+    fresh: tangentSource(p, isObs, (r) => `(e === ${r - P - S} ? 1 : 0)`, true),
   };
 }
 
@@ -339,10 +271,10 @@ export function compileJacobian(p: StepProgram): CompiledJacobian {
   const source = emitJacobianSource(p);
   const made: CompiledJacobian = {
     source,
-    prepare: new Function(source.prepare)() as PrimalFn,
-    primal: new Function(source.primal)() as PrimalFn,
-    carry: new Function(source.carry)() as TangentFn,
-    fresh: new Function(source.fresh)() as TangentFn,
+    prepare: new Function('V', source.prepare) as PrimalFn,
+    primal: new Function('V', source.primal) as PrimalFn,
+    carry: new Function('V', 'X', 'J', 'c0', 'c1', source.carry) as TangentFn,
+    fresh: new Function('V', 'X', 'J', 'c0', 'c1', source.fresh) as TangentFn,
   };
   compiled.set(key, made);
   return made;
@@ -357,7 +289,6 @@ export class ProgramJacobian {
   private readonly V: Float64Array;
   private readonly X: Float64Array;
   private readonly J: Float64Array;
-  private readonly G: Float64Array;
   private readonly next: Float64Array;
   private readonly P: number;
   private readonly S: number;
@@ -378,7 +309,6 @@ export class ProgramJacobian {
     this.V = new Float64Array(inputCount(program.inputs) + opCount(program));
     this.X = new Float64Array(steps * I * S);
     this.J = new Float64Array(steps * I * this.O);
-    this.G = new Float64Array(steps * I * this.code.source.slots);
     this.next = new Float64Array(S);
   }
 
@@ -395,7 +325,7 @@ export class ProgramJacobian {
    * jacobians[(((n·T + t)·T + τ)·O + a)·I + e] = ∂o_t[a]/∂s_τ[e].
    */
   run(trials: TrialInputs, s: Float64Array, jacobians?: Float64Array): void {
-    const { V, X, J, G, next, P, S, I, O } = this;
+    const { V, X, J, next, P, S, I, O } = this;
     const T = this.steps;
     const { primal, carry, fresh } = this.code;
     if (trials.inputs !== I) throw new PrnnError(`trials must have ${I} inputs per step for this network (got ${trials.inputs})`);
@@ -411,8 +341,8 @@ export class ProgramJacobian {
         const ob = (n * T + t) * I;
         for (let j = 0; j < I; j++) V[P + S + j] = obs[ob + j];
         primal(V);
-        carry(V, X, J, G, 0, t * I);
-        fresh(V, X, J, G, t * I, (t + 1) * I);
+        carry(V, X, J, 0, t * I);
+        fresh(V, X, J, t * I, (t + 1) * I);
         const row = (n * T + t) * T;
         for (let tau = 0; tau <= t; tau++) {
           let sum = 0;
