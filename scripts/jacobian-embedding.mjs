@@ -1,6 +1,7 @@
 // Jacobians through the embedding (docs/guides/analysis.md): one child process per measurement, CPU time.
 // Usage: node scripts/jacobian-embedding.mjs MODE EMBED [N] [trials=1000]
 //   MODE archs: the first N architectures of the 128 (+ ff-large when N = 129), one network each, in order;
+//   MODE paper: the 129, N networks each (architecture by architecture, as a worker's share of an analysis);
 //   MODE mix: 16 networks of 8 architectures (2 seeds each);
 //   MODE steady SPEC: repeated sensitivity of one network of SPEC after its first call (median seconds per call).
 // EMBED: never | always | auto. Prints JSON: CPU seconds (user + system) and wall seconds.
@@ -29,6 +30,9 @@ if (mode === 'archs') {
   const n = Number(arg ?? 129);
   nets = all.slice(0, Math.min(n, 128)).map((a) => ({ arch: a, seed: 0 }));
   if (n > 128) nets.push({ arch: def.resolve('ff-large', { channels: 2 }), seed: 0 });
+} else if (mode === 'paper') {
+  const archs = [...all, def.resolve('ff-large', { channels: 2 })];
+  nets = archs.flatMap((arch) => Array.from({ length: Number(arg ?? 4) }, (_, seed) => ({ arch, seed })));
 } else if (mode === 'mix') {
   const specs = ['fc', 'ff', 'hh+oh', 'ii+oi', 'hh', 'oo+io', 'hi+oh', 'ii+hh+oo'];
   nets = specs.flatMap((spec) => [0, 1].map((seed) => ({ arch: def.resolve(spec, { channels: 2 }), seed })));
