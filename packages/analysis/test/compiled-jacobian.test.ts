@@ -11,15 +11,18 @@ import {
   createContainer,
   defineArchitecture,
   initBackend,
+  jacobianNetwork,
   jacobianProgram,
   JACOBIAN_OPERATION,
   KernelSet,
   ninePathwayDefinition,
+  OWN_PROGRAM_AFTER,
   stepSizes,
   tf,
   withCompiledJacobian,
   type ArchInfo,
   type ArchitectureDefinition,
+  type JacobianEmbedding,
   type JacobianKernel,
 } from '@prnn/agents';
 import lowRankPlugin from '@prnn/plugin-lowrank-rnn';
@@ -65,8 +68,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function exact(def: ArchitectureDefinition, arch: ArchInfo, weights: Record<string, Float32Array>, trials: RecordedTrials) {
-  const r = programSensitivity(def, arch, weights, trials, { full: true });
+function exact(def: ArchitectureDefinition, arch: ArchInfo, weights: Record<string, Float32Array>, trials: RecordedTrials, embed: JacobianEmbedding = 'never') {
+  const r = programSensitivity(def, arch, weights, trials, { full: true, embed });
   if (!r) throw new Error(`${def.family}:${arch.name} must lower`);
   return { s: r.profile.s, j: r.jacobians!.j };
 }
@@ -153,6 +156,78 @@ describe('Jacobians derived from the lowered 9-pathway step', () => {
     expect(checked).toBe(129);
     // few entries are left out for a nearby kink
     expect(nearKink / entries).toBeLessThan(0.05);
+  });
+});
+
+describe('Jacobians through the embedding (each of the 128 in fc\'s program, absent pathways zero)', () => {
+  /** Bits of a float64 array, +0 and −0 told apart. */
+  const bits = (a: Float64Array): BigUint64Array => new BigUint64Array(a.buffer, a.byteOffset, a.length);
+
+  it('are bit for bit the per-architecture program\'s, for all 128 architectures on random weights and trials', () => {
+    const archs = ninePathwayDefinition.list({ channels: 2, hidden: 8 }).filter((a) => a.name !== 'ff-large');
+    expect(archs.length).toBe(128);
+    const fc = ninePathwayDefinition.resolve('fc', { channels: 2, hidden: 8 })!;
+    const wide = jacobianProgram(ninePathwayDefinition, fc, 2)!;
+    archs.forEach((arch, a) => {
+      const rng = Rng.derive(700 + a, 1);
+      const weights = ninePathwayDefinition.init(arch, stepSizes(2), rng);
+      // random scales: some networks saturate the softmax and the ReLUs
+      const scale = 0.5 + 8 * rng.float();
+      for (const m of Object.values(weights)) for (let k = 0; k < m.length; k++) m[k] *= scale;
+      const trials = randomTrials(3, 5, 900 + a);
+      const network = jacobianNetwork(ninePathwayDefinition, arch, 2, weights, { embed: 'always' })!;
+      expect(network.program, arch.name).toBe(wide);
+      expect(network.member.name).toBe('fc');
+      const own = exact(ninePathwayDefinition, arch, weights, trials, 'never');
+      const embedded = exact(ninePathwayDefinition, arch, weights, trials, 'always');
+      expect(maxAbs(own.j), arch.name).toBeGreaterThan(1e-6);
+      expect(Array.from(bits(embedded.s)), arch.name).toEqual(Array.from(bits(own.s)));
+      const [x, y] = [bits(own.j), bits(embedded.j)];
+      for (let q = 0; q < x.length; q++) if (x[q] !== y[q]) expect.fail(`${arch.name}: ∂o/∂s entry ${q} is ${embedded.j[q]} through fc, ${own.j[q]} in its own program`);
+    });
+    // `auto` (the default): through fc's program for the first OWN_PROGRAM_AFTER trial steps of an architecture,
+    // then its own (a fresh definition object: nothing lowered or counted yet); the kernel gives the same bits
+    const def: ArchitectureDefinition = { ...ninePathwayDefinition };
+    const hh = def.resolve('hh', { channels: 2, hidden: 8 })!;
+    const weights = def.init(hh, stepSizes(2), Rng.derive(4, 1));
+    const trials = randomTrials(4, 5, 12);
+    const half = OWN_PROGRAM_AFTER / 2;
+    expect([1, 2, 3].map(() => jacobianNetwork(def, hh, 2, weights, { trialSteps: half })!.member.name)).toEqual(['fc', 'fc', 'hh']);
+    const s = new Float64Array(4 * 5 * 5);
+    expect(compiledJacobianKernel(def).sensitivity(hh, weights, trials, s)).toBe(true);
+    expect(Array.from(bits(s))).toEqual(Array.from(bits(exact(ninePathwayDefinition, hh, weights, trials, 'never').s)));
+    const other = { ...ninePathwayDefinition };
+    expect(compiledJacobianKernel(other).sensitivity(hh, weights, trials, s.fill(7))).toBe(true);
+    expect(jacobianNetwork(other, hh, 2, weights)!.member.name).toBe('fc');
+    expect(Array.from(bits(s))).toEqual(Array.from(bits(exact(ninePathwayDefinition, hh, weights, trials, 'never').s)));
+  });
+
+  it('places the member\'s weights in fc\'s layout: absent pathways and `zero` entries exactly 0; ff-large keeps its own program', () => {
+    const hh = ninePathwayDefinition.resolve('hh', { channels: 2, hidden: 8 })!;
+    const weights = ninePathwayDefinition.init(hh, stepSizes(2), Rng.derive(8, 1));
+    const fc = ninePathwayDefinition.resolve('fc', { channels: 2, hidden: 8 })!;
+    const shapes = ninePathwayDefinition.parameters(fc, stepSizes(2));
+    const masked: ArchitectureDefinition = {
+      ...ninePathwayDefinition,
+      embed: () => ({ into: fc, zero: { hh: Uint8Array.from({ length: 64 }, (_, k) => (k % 9 === 0 ? 1 : 0)) } }),
+    };
+    const placed = jacobianNetwork(masked, hh, 2, weights, { embed: 'always' })!;
+    let at = 0;
+    for (const [name, shape] of Object.entries(shapes)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const got = placed.parameters.subarray(at, at + n);
+      for (let k = 0; k < n; k++) {
+        const want = !weights[name] || (name === 'hh' && k % 9 === 0) ? 0 : weights[name][k];
+        if (got[k] !== want) expect.fail(`${name}[${k}] is ${got[k]}, want ${want}`);
+      }
+      at += n;
+    }
+    expect(at).toBe(placed.parameters.length);
+    const large = ninePathwayDefinition.resolve('ff-large', { channels: 2 })!;
+    const lw = ninePathwayDefinition.init(large, stepSizes(2), Rng.derive(9, 1));
+    expect(jacobianNetwork(ninePathwayDefinition, large, 2, lw, { embed: 'always' })!.member.name).toBe('ff-large');
+    const bad: ArchitectureDefinition = { ...ninePathwayDefinition, embed: () => ({ into: fc, zero: { hh: new Uint8Array(3) } }) };
+    expect(() => jacobianNetwork(bad, hh, 2, weights, { embed: 'always' })).toThrow(/^nine-pathway:hh embeds into fc: zero\.hh must be a Uint8Array of the size of fc's parameter hh$/);
   });
 });
 

@@ -258,6 +258,11 @@ export function emitJacobianSource(p: StepProgram): JacobianSource {
 
 const compiled = new Map<string, CompiledJacobian>();
 
+/** Whether `p`'s Jacobian functions are compiled in this process already (`compileJacobian` returns them at once). */
+export function isJacobianCompiled(p: StepProgram): boolean {
+  return compiled.has(`${JACOBIAN_EMITTER_VERSION}/${programHash(p)}`);
+}
+
 /** `p`'s Jacobian functions: emitted and compiled once per program (cached by its hash), then shared. */
 export function compileJacobian(p: StepProgram): CompiledJacobian {
   const key = `${JACOBIAN_EMITTER_VERSION}/${programHash(p)}`;
