@@ -9,7 +9,8 @@ import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
 import { encodePolicyModel } from '../src/onnx/encode-policy.js';
-import { ninePathwayWeightFedKernel } from '../src/onnx/nine-pathway-weight-fed.js';
+import { weightFedOnnxKernel } from '../src/onnx/weight-fed-onnx.js';
+import { ninePathwayArchitecture } from '../src/builtins/nine-pathway.js';
 import { WeightFedPolicy } from '../src/eval/weight-fed-policy.js';
 
 function network(arch: NinePathwayArch, seed: number): Uint8Array {
@@ -196,7 +197,7 @@ describe('compaction of the batch to the trials still going', () => {
     const everyStep = new PolicyEvaluator({ task, mazes: plain.set, noise, compact: 1e-9 });
     const arch = parseArch('hh+oo+io', { channels: task.channels });
     const info = { family: 'nine-pathway', name: arch.name, hidden: arch.hidden, parameters: 0, flags: arch.flags };
-    const fed = await WeightFedPolicy.open(ninePathwayWeightFedKernel.model(info, task.channels));
+    const fed = await WeightFedPolicy.open(weightFedOnnxKernel(ninePathwayArchitecture).model(info, task.channels)!);
     let compactions = 0;
     const compact = fed.compact.bind(fed);
     fed.compact = (rows, count) => {
