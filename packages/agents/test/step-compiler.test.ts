@@ -19,7 +19,7 @@ import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 import { allocateLike } from '../src/sdk/population-model.js';
-import { randomRecords } from './fused-helpers.js';
+import { randomRecords } from './learning-helpers.js';
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
 const savedEnv = process.env[COMPILE_CACHE_ENV];

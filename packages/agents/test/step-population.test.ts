@@ -14,7 +14,7 @@ import { exportStepOnnx } from '../src/sdk/step-onnx.js';
 import { networkStep } from '../src/sdk/define-architecture.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { exportNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
-import { diffNorm, lossAndGradients, norm, randomRecords } from './fused-helpers.js';
+import { diffNorm, lossAndGradients, norm, randomRecords } from './learning-helpers.js';
 import { kernels } from './training-helpers.js';
 
 beforeAll(async () => {

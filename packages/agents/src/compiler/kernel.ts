@@ -3,7 +3,7 @@ import type { ArchitectureDefinition } from '../sdk/define-architecture.js';
 import { isPopulationKernel, POPULATION_OPERATION, type Kernel, type PopulationKernel } from '../sdk/kernel.js';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
-import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
+import { simdAvailable } from './simd-support.js';
 import { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
 import { UnsupportedStepError } from './lower.js';
 
