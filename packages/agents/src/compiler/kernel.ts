@@ -1,10 +1,10 @@
-import type { Architecture, PopulationMember } from '../sdk/architecture.js';
+import type { Architecture, PopulationMember, PopulationMemoryOptions } from '../sdk/architecture.js';
 import type { ArchitectureDefinition } from '../sdk/define-architecture.js';
 import { isPopulationKernel, POPULATION_OPERATION, type Kernel, type PopulationKernel } from '../sdk/kernel.js';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
 import { simdAvailable } from './simd-support.js';
-import { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
+import { COMPILED_PATH, CompiledPopulation, compiledMemoryEstimate } from './compiled-population.js';
 import { UnsupportedStepError } from './lower.js';
 
 /** Families (and kernel lists) already reported on stderr as falling back to the generic path. */
@@ -32,6 +32,20 @@ export function createCompiledPopulation(def: ArchitectureDefinition, members: r
   }
 }
 
+/**
+ * Estimated bytes of a compiled population of `members` (compiledMemoryEstimate); where it falls back to the
+ * generic path (no WebAssembly SIMD, or a step the compiler does not know), the definition's own estimate.
+ */
+export function compiledMemoryBytes(def: ArchitectureDefinition, members: readonly PopulationMember[], opts: PopulationMemoryOptions): number | undefined {
+  if (!simdAvailable()) return def.populationMemoryBytes?.(members, opts);
+  try {
+    return compiledMemoryEstimate(def, members, opts).total;
+  } catch (e) {
+    if (e instanceof UnsupportedStepError) return def.populationMemoryBytes?.(members, opts);
+    throw e;
+  }
+}
+
 /** The `compiled` population kernel of a family defined by its step. */
 export function compiledPopulationKernel(def: ArchitectureDefinition): PopulationKernel {
   return {
@@ -40,7 +54,7 @@ export function compiledPopulationKernel(def: ArchitectureDefinition): Populatio
     name: COMPILED_PATH,
     description: `${def.family}'s step compiled to WebAssembly SIMD (4 networks per lane group) with a compiled vector-Jacobian product`,
     create: (members, opts) => createCompiledPopulation(def, members, opts.channels),
-    ...(def.populationMemoryBytes ? { memoryBytes: (m: readonly PopulationMember[], o: Parameters<NonNullable<ArchitectureDefinition['populationMemoryBytes']>>[1]) => def.populationMemoryBytes!(m, o) } : {}),
+    memoryBytes: (m, o) => compiledMemoryBytes(def, m, o),
   };
 }
 

@@ -28,8 +28,11 @@ export interface PopulationKernel extends KernelBase {
   readonly operation: typeof POPULATION_OPERATION;
   /** A population model of these members on this kernel's implementation. */
   create(members: readonly PopulationMember[], opts: { readonly channels: number }): PopulationModel;
-  /** Estimated bytes the model holds while training (see Architecture.populationMemoryBytes). */
-  memoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number;
+  /**
+   * Estimated bytes the model holds while training (see Architecture.populationMemoryBytes); undefined when
+   * this kernel cannot estimate these members (the run then records no estimate).
+   */
+  memoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number | undefined;
 }
 
 /**
