@@ -24,7 +24,7 @@ export function simdAvailable(): boolean {
   if (available !== undefined) return available;
   const api = (globalThis as { WebAssembly?: WasmValidate }).WebAssembly;
   try {
-    available = api !== undefined && api.validate(SIMD_PROBE);
+    available = api?.validate(SIMD_PROBE) === true;
   } catch {
     available = false;
   }
