@@ -2,7 +2,8 @@ import { Rng } from '@prnn/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { dqnLearner } from '../src/learners/dqn.js';
 import { ninePathwayDefinition } from '../src/architectures/nine-pathway/architecture.js';
-import { CompiledPopulation, compiledMemoryEstimate } from '../src/compiler/compiled-population.js';
+import { COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate } from '../src/compiler/compiled-population.js';
+import { compiledMemoryBytes } from '../src/compiler/kernel.js';
 import { HEAP_OVERHEAD, TEST_RUNTIME_BYTES, WORKER_THREAD_BYTES, estimateTrainMemory, mazeSetBytes } from '../src/training/memory-estimate.js';
 import { buildRunManifest } from '../src/training/train-run.js';
 import type { Architecture, PopulationMember } from '../src/sdk/architecture.js';
@@ -69,6 +70,19 @@ describe('compiledMemoryEstimate', () => {
     expect(compiledMemoryEstimate(ninePathwayDefinition, ms, { channels: 2, steps: 200, testBatch: 1000 }).total).toBeGreaterThan(base.total);
     expect(() => compiledMemoryEstimate(ninePathwayDefinition, [], { channels: 2, steps: 20, testBatch: 1 })).toThrow(/^members must name at least 1 network \(got 0\)$/);
     expect(() => compiledMemoryEstimate(ninePathwayDefinition, ms, { channels: 2, steps: 0, testBatch: 1 })).toThrow(/^steps must be an integer ≥ 1 \(got 0\)$/);
+  });
+});
+
+describe('compiled networks past COMPILE_PARAMETER_LIMIT', () => {
+  test('are not lowered: the estimate counts their parameters, the kernel gives the generic estimate (their path)', () => {
+    // fc and hh at H = 2000: about 4 million parameters each, embedded into fc's lanes
+    const ms = members([['fc', 1], ['hh', 2]], 2, 2000);
+    expect(ms[0].arch.parameters).toBeGreaterThan(COMPILE_PARAMETER_LIMIT);
+    const opts = { channels: 2, steps: 6, testBatch: 10 };
+    const estimate = compiledMemoryEstimate(ninePathwayDefinition, ms, opts);
+    // values, gradients and both Adam moments of the padded parameters, at least
+    expect(estimate.wasm).toBeGreaterThan(16 * 2 * ms[0].arch.parameters);
+    expect(compiledMemoryBytes(ninePathwayDefinition, ms, opts)).toBe(ninePathwayDefinition.populationMemoryBytes!(ms, opts));
   });
 });
 

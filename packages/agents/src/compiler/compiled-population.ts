@@ -54,7 +54,7 @@ interface GroupLayout {
  * their own, smaller program). Adding exact zeros to a float32 sum leaves it unchanged, so the outputs and
  * gradients are the bits of the per-layout programs (up to the sign of a zero).
  */
-function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationMember[], memberShapes: readonly ParameterShapes[], sizes: StepSizes): GroupLayout[] {
+function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationMember[], memberShapes: readonly ParameterShapes[], sizes: StepSizes, masks = true): GroupLayout[] {
   const keyOf = (arch: ArchInfo, shapes: ParameterShapes, S: number): string => JSON.stringify([arch.name, arch.hidden, shapes, S]);
   const own = members.map((m, n) => {
     const S = def.stateSize(m.arch, sizes);
@@ -94,6 +94,7 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
     }
     const { arch, shapes, S } = wider[list[0]];
     const fixedZero = list.map((n) => {
+      if (!masks) return null;
       const zero = new Uint8Array(Object.values(shapes).reduce((a, s) => a + size(s), 0));
       let at = 0;
       for (const [name, shape] of Object.entries(shapes)) {
@@ -286,6 +287,13 @@ function recordedSteps(steps: number): number {
   return steps <= 32 ? 32 : 2 * (steps - 1);
 }
 
+/**
+ * Parameter scalars per network above which a step is not compiled (the lowered program is straight-line
+ * code, a few ops per parameter: past this V8 cannot hold it). `createCompiledPopulation` trains such members
+ * on the generic path; `compiledMemoryEstimate` counts such a layout without its registers (a lower bound).
+ */
+export const COMPILE_PARAMETER_LIMIT = 1_000_000;
+
 /** A compiled population's estimated memory: its WebAssembly memories and its JavaScript arrays. */
 export interface CompiledMemoryEstimate {
   /** The groups' kernel memories and the Adam update's, page-rounded (what `wasmMemoryBytes()` reports). */
@@ -302,8 +310,9 @@ export interface CompiledMemoryEstimate {
  * groups, the lowered programs' register areas, the fixed, per-batch and per-episode areas, the Adam
  * update's arrays): the WebAssembly memories at the largest episode capacity training can reach
  * (`recordedSteps`) and a greedy test's batch, page-rounded, plus the JavaScript arrays around them. Lowers (and compiles,
- * through the module cache) each group's program, as creating the population does. V8 and tfjs overheads are
- * not counted.
+ * through the module cache) each group's program, as creating the population does (so it needs the tfjs
+ * backend); a layout of more than COMPILE_PARAMETER_LIMIT parameters per network is counted without its
+ * registers. V8 and tfjs overheads are not counted.
  */
 export function compiledMemoryEstimate(def: ArchitectureDefinition, members: readonly PopulationMember[], opts: PopulationMemoryOptions): CompiledMemoryEstimate {
   if (members.length === 0) throw new PrnnError('members must name at least 1 network (got 0)');
@@ -319,7 +328,8 @@ export function compiledMemoryEstimate(def: ArchitectureDefinition, members: rea
     for (const [name, shape] of Object.entries(shapes)) padded[name] = padded[name] ? padded[name].map((d, k) => Math.max(d, shape[k])) : [...shape];
   }
   const valueLengths = Object.values(padded).map((shape) => P * size(shape));
-  const layouts = groupLayouts(def, members, memberShapes, sizes);
+  // the grouping only: the fixed-zero masks change no size
+  const layouts = groupLayouts(def, members, memberShapes, sizes, false);
   const stateSize = Math.max(...layouts.map((l) => l.S));
   const largest = layouts.reduce((a, l) => (l.list.length > a.list.length ? l : a), layouts[0]);
   const bulkLayout = 2 * largest.list.length >= P ? largest : null;
@@ -327,11 +337,13 @@ export function compiledMemoryEstimate(def: ArchitectureDefinition, members: rea
   const steps = recordedSteps(opts.steps);
   let wasm = adamStoreBytes(valueLengths, P);
   for (const layout of layouts) {
-    const program = loweredStep(def, { arch: layout.arch, shapes: layout.shapes, sizes, stateSize: layout.S });
-    const reserved = compiledReserved(program);
+    // a program too large to lower is too large to compile: its registers are left out (a lower bound)
+    const scalars = Object.values(layout.shapes).reduce((a, shape) => a + size(shape), 0);
+    const program = scalars <= COMPILE_PARAMETER_LIMIT ? loweredStep(def, { arch: layout.arch, shapes: layout.shapes, sizes, stateSize: layout.S }) : null;
+    const reserved = program ? compiledReserved(program) : 0;
     const chunks = Math.ceil(layout.list.length / LANES);
     const bulk = layout === bulkLayout;
-    const { fixedEnd } = fixedAreas(reserved, layout.list.length, program.inputs.params, valueLengths, bulk);
+    const { fixedEnd } = fixedAreas(reserved, layout.list.length, program ? program.inputs.params : scalars, valueLengths, bulk);
     const shape = { fixedEnd, chunks, S: layout.S, inputs: I, outputs: O, registerBytes: reserved, tapeBytes: TAPE_BYTES, bulk, population: P, stateSize };
     const initial = (Math.ceil(reserved / 65536) + 1) * 65536;
     wasm += pagedBytes(initial, layoutAreas({ ...shape, batch, steps }).end);

@@ -5,7 +5,7 @@ export { COMPILED_KERNELS, UnsupportedStepError, lowerStep, type LoweringLayout 
 export { LANES, SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
 export { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
 export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileStep, compilerStats, programHash, type StepEngine } from './compile.js';
-export { COMPILED_PATH, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
+export { COMPILED_PATH, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
 export { simdAvailable } from './simd-support.js';
 export { compiledMemoryBytes, compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
 export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';

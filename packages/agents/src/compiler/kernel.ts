@@ -4,7 +4,7 @@ import { isPopulationKernel, POPULATION_OPERATION, type Kernel, type PopulationK
 import type { PopulationModel } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
 import { simdAvailable } from './simd-support.js';
-import { COMPILED_PATH, CompiledPopulation, compiledMemoryEstimate } from './compiled-population.js';
+import { COMPILED_PATH, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate } from './compiled-population.js';
 import { UnsupportedStepError } from './lower.js';
 
 /** Families (and kernel lists) already reported on stderr as falling back to the generic path. */
@@ -12,7 +12,8 @@ const reported = new Set<string>();
 
 /**
  * A population of `def` on the compiled path; when its step uses kernels the compiler does not know (or the
- * runtime has no WebAssembly SIMD) the generic population, after one stderr line saying why.
+ * runtime has no WebAssembly SIMD, or a network has more than COMPILE_PARAMETER_LIMIT parameters) the
+ * generic population, after one stderr line saying why.
  */
 export function createCompiledPopulation(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number): PopulationModel {
   const generic = (why: string): PopulationModel => {
@@ -24,6 +25,8 @@ export function createCompiledPopulation(def: ArchitectureDefinition, members: r
     return def.createPopulation ? def.createPopulation(members, { channels }) : new StepPopulation(def, members, channels);
   };
   if (!simdAvailable()) return generic('this runtime has no WebAssembly SIMD for the compiled step');
+  const largest = members.reduce((a, m) => Math.max(a, m.arch.parameters), 0);
+  if (largest > COMPILE_PARAMETER_LIMIT) return generic(`a network of ${largest} parameters is more than the step compiler takes (${COMPILE_PARAMETER_LIMIT})`);
   try {
     return new CompiledPopulation(def, members, channels);
   } catch (e) {
@@ -34,10 +37,11 @@ export function createCompiledPopulation(def: ArchitectureDefinition, members: r
 
 /**
  * Estimated bytes of a compiled population of `members` (compiledMemoryEstimate); where it falls back to the
- * generic path (no WebAssembly SIMD, or a step the compiler does not know), the definition's own estimate.
+ * generic path (no WebAssembly SIMD, a network larger than COMPILE_PARAMETER_LIMIT, or a step the compiler does
+ * not know), the definition's own estimate.
  */
 export function compiledMemoryBytes(def: ArchitectureDefinition, members: readonly PopulationMember[], opts: PopulationMemoryOptions): number | undefined {
-  if (!simdAvailable()) return def.populationMemoryBytes?.(members, opts);
+  if (!simdAvailable() || members.some((m) => m.arch.parameters > COMPILE_PARAMETER_LIMIT)) return def.populationMemoryBytes?.(members, opts);
   try {
     return compiledMemoryEstimate(def, members, opts).total;
   } catch (e) {
