@@ -1,8 +1,8 @@
 // Same-run A/B of the DQN training episode (fresh mazes, rollout, learning pass, clip, Adam; FC General,
-// wasm-simd kernel): a baseline checkout vs this one, alternating half-second windows in one process.
+// each checkout's default path): a baseline checkout vs this one, alternating half-second windows in one process.
 // usage: node scripts/ab-train-episode.mjs [population=128] [rounds=9] [windowMs=500] [BASELINE_ROOT=/tmp/base-h1]
 // BASELINE_ROOT is a built checkout of the commit to compare with (e.g. `git worktree add /tmp/base-h1 <commit>`,
-// node_modules linked from this one with its own @prnn links, `npm run build:wasm -w @prnn/agents && npx tsc -b packages/agents`).
+// node_modules linked from this one with its own @prnn links, `npm run build`).
 const P = Number(process.argv[2] ?? 128);
 const rounds = Number(process.argv[3] ?? 9);
 const windowMs = Number(process.argv[4] ?? 500);
@@ -19,7 +19,7 @@ async function load(root) {
   const task = env.resolveTaskOptions('general', {});
   const fc = architecture.resolve('fc', { channels: task.channels, hidden: 8 });
   const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
-  return { bench: be.createBenchPopulation(architecture, kernels, members, task, 'wasm-simd'), warmUp: be.warmUp };
+  return { bench: be.createBenchPopulation(architecture, kernels, members, task, undefined), warmUp: be.warmUp };
 }
 const variants = { base: await load(baseline), new: await load(here) };
 for (const v of Object.values(variants)) v.warmUp(v.bench.episode, 2);

@@ -5,7 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 prnn() { node bin/run.js "$@"; }
 
 echo "env:          $(prnn env bench --json)"
-echo "train fused:  $(prnn bench train --json --workers 1)"
+echo "train:        $(prnn bench train --json --workers 1)"
 echo "train 2 cores:$(prnn bench train --json --population 128 --workers 2)"
 echo "train generic:$(prnn bench train --json --path generic --workers 1)"
 echo "eval:         $(prnn bench eval --json)"

@@ -56,7 +56,7 @@ describe('a plugin architecture from the CLI (the low-rank tanh RNN package)', (
     expect(Object.keys(values[0].values['weight-norms'])).toHaveLength(9);
     expect(existsSync(path.join(out, 'measures.json'))).toBe(true);
 
-    // Jacobian measures: fc by the 9-pathway family's fused kernel, lowrank-rnn by autodiff through its step
+    // Jacobian measures: fc by the 9-pathway family's compiled Jacobian, lowrank-rnn by autodiff through its step
     const memory = runCli(['measure', '--run', out, '--metric', 'input-sensitivity,memory-capacity', '--json'], { cwd });
     expect(memory.stderr).toBe('');
     for (const n of JSON.parse(memory.stdout).networks) {
@@ -186,7 +186,7 @@ describe('prnn bench train --arch: a plugin family on its compiled step', () => 
     expect(json.paths.map((p: { path: string }) => p.path)).toEqual(['generic', 'compiled']);
     for (const p of json.paths) expect(p.netEpisodesPerSecondPerCore).toBeGreaterThan(0);
   });
-  it('--maze track trains it on the Track maze (FC\'s wasm-simd rate can be measured in the same run)', () => {
+  it('--maze track trains it on the Track maze (FC\'s compiled rate can be measured in the same run)', () => {
     const cwd = project({ 'prnn.config.json': config(['@prnn/plugin-gru']) });
     const r = runCli(['bench', 'train', '--maze', 'track', '--arch', 'gru', '--path', 'compiled', '--population', '4', '--seconds', '0.3', '--repeats', '1', '--warmup', '0', '--no-compare', '--json'], { cwd });
     expect(r.stderr).toBe('');

@@ -1,5 +1,5 @@
 import { resolveTaskOptions } from '@prnn/env';
-import { estimateTrainMemory, loadPlugins, parameterCount, parseArch } from '@prnn/agents';
+import { estimateTrainMemory, initBackend, loadPlugins, parameterCount, parseArch } from '@prnn/agents';
 import { describe, expect, test } from 'vitest';
 
 /*
@@ -9,6 +9,8 @@ import { describe, expect, test } from 'vitest';
  */
 describe('prnn train memory estimate', () => {
   test('256 FC networks with the 1 000-maze tests: within the 64 MB target, above what their weights and Adam moments alone take, growing with the test set', async () => {
+    // the compiled path's estimate lowers the step (a tfjs trace), as training does after choosing the backend
+    await initBackend('cpu');
     const registry = await loadPlugins({ cwd: process.cwd() });
     const task = resolveTaskOptions('track');
     const learner = registry.learner('dqn');

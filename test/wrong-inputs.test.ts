@@ -52,6 +52,7 @@ const CASES: Readonly<Record<string, Case>> = {
   'train: --learner-param without =': [() => ['train', '--arch', 'fc', '--learner-param', 'foo'], () => /^--learner-param must be key=value \(got "foo"\)$/],
   'train: unknown backend': [() => ['train', '--arch', 'fc', '--backend', 'quantum'], () => /^--backend must be one of tensorflow, wasm, cpu \(got "quantum"\)$/],
   'train: unknown path': [() => ['train', '--arch', 'fc', '--path', 'nope'], () => /^--path: path "nope" is not available for family nine-pathway: available: generic/],
+  'train: a removed path': [() => ['train', '--arch', 'fc', '--path', 'wasm-simd'], () => /^--path: family nine-pathway cannot train on path wasm-simd, which no longer exists in this prnn \(the hand-written AssemblyScript kernel, replaced by compiled\); available: generic, compiled$/],
   'train: negative learning rate': [() => ['train', '--arch', 'fc', '--lr', '-1'], () => /^--lr must be a number in \(0, ∞\) \(got -1\)$/],
   'train: no hidden units': [() => ['train', '--arch', 'fc', '--hidden', '0'], () => /^--hidden must be an integer ≥ 1 \(got 0\)$/],
   // sweep
@@ -61,6 +62,7 @@ const CASES: Readonly<Record<string, Case>> = {
   'sweep plan: bad noise levels': [() => ['sweep', 'plan', path.join(dir, 'p4'), '--arch', 'fc', '--noise', 'abc'], () => /^--noise must be a level/],
   'sweep plan: unknown metric': [() => ['sweep', 'plan', path.join(dir, 'p5'), '--arch', 'fc', '--metric', 'nope'], () => /^--metric: metric "nope" is registered by no loaded plugin/],
   'sweep plan: --gap with a general preset': [() => ['sweep', 'plan', path.join(dir, 'p6'), '--preset', 'paper-general', '--gap', '2'], () => /^--gap applies to the track and h mazes, not to --maze general/],
+  'sweep plan: a removed path': [() => ['sweep', 'plan', path.join(dir, 'p7'), '--arch', 'fc', '--path', 'fused'], () => /^--path: family nine-pathway cannot train on path fused, which no longer exists in this prnn \(the hand-written JavaScript kernel, replaced by compiled\); available: generic, compiled$/],
   'sweep run: not a sweep directory': [() => ['sweep', 'run', missing()], () => new RegExp(`^${esc(missing())} is not a sweep directory \\(no plan\\.json; make one with prnn sweep plan\\)$`)],
   'sweep status: not a sweep directory': [() => ['sweep', 'status', missing()], () => new RegExp(`^${esc(missing())} is not a sweep directory`)],
   'sweep export: unknown format': [() => ['sweep', 'export', sweep, '--format', 'xml'], () => /^Expected --format=xml to be one of: csv, parquet, json$/],

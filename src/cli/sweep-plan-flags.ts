@@ -35,7 +35,7 @@ export const sweepPlanFlags = {
   metric: Flags.string({ description: 'Metric plugins to measure per network (repeatable; default parameters and weight-norms).', multiple: true }),
   'chunk-size': Flags.integer({ description: 'Networks per chunk: one population, one job (default 256).', min: 1 }),
   'checkpoint-every': Flags.integer({ description: 'Checkpoint every this many episodes inside a chunk (default: a tenth of the run).', min: 1 }),
-  path: Flags.option({ options: ['generic', 'compiled', 'fused', 'wasm-simd'] as const, description: 'Learning-pass implementation (default: the family\'s first kernel, compiled where WebAssembly has SIMD, else fused).' })(),
+  path: Flags.string({ description: 'Learning-pass implementation: generic (tfjs autodiff of the family\'s step) or a kernel registered for the family (compiled for the 9-pathway family). Default: the family\'s first kernel (compiled where WebAssembly has SIMD), else generic.' }),
   maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default: the preset\'s, else track).', helpGroup: 'TASK' })(),
   ...otherTaskFlags,
 };
@@ -56,7 +56,7 @@ export interface SweepPlanFlagValues extends Omit<TaskFlagValues, 'maze'> {
   metric?: string[];
   'chunk-size'?: number;
   'checkpoint-every'?: number;
-  path?: 'generic' | 'compiled' | 'fused' | 'wasm-simd';
+  path?: string;
   maze?: TaskFlagValues['maze'];
 }
 

@@ -107,7 +107,7 @@ export default class Train extends BaseCommand {
     population: Flags.integer({ description: 'Networks trained in lockstep per population.', default: 256, min: 1 }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
     path: Flags.string({
-      description: 'Implementation: generic (tfjs autodiff of the family\'s step) or a kernel registered for the family (compiled, wasm-simd or fused for the 9-pathway family). Default: the family\'s first kernel (compiled where WebAssembly has SIMD), else generic.',
+      description: 'Implementation: generic (tfjs autodiff of the family\'s step) or a kernel registered for the family (compiled for the 9-pathway family). Default: the family\'s first kernel (compiled where WebAssembly has SIMD), else generic.',
     }),
     'learner-param': Flags.string({
       description: 'A learner parameter as key=value (repeatable), checked against the learner\'s declared parameters, e.g. bufferEpisodes=500 for replay-dqn.',

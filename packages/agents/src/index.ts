@@ -9,12 +9,6 @@ export * from './architectures/nine-pathway/family.js';
 export * from './architectures/nine-pathway/architecture.js';
 export * from './architectures/nine-pathway/tfjs-population.js';
 export * from './architectures/nine-pathway/step.js';
-export { FusedPopulation, createFusedPopulation } from './architectures/nine-pathway/fused/fused-population.js';
-export { fusedPopulationKernel, fusedSquaredErrorKernel } from './architectures/nine-pathway/fused/fused-kernels.js';
-export { SimdPopulation, createSimdPopulation, WASM_SIMD_PATH } from './architectures/nine-pathway/wasm/simd-population.js';
-export { simdPopulationKernel, simdSquaredErrorKernel } from './architectures/nine-pathway/wasm/simd-kernels.js';
-export { simdAvailable } from './architectures/nine-pathway/wasm/simd-module.js';
-export { simdMemoryBytes } from './architectures/nine-pathway/wasm/simd-memory.js';
 // Training: learners (dqn), greedy evaluation, run directories, checkpoints, one thread of the training benchmarks.
 export * from './compiler/index.js';
 export * from './training/index.js';
@@ -25,6 +19,5 @@ export * from './profile/index.js';
 export * from './onnx/index.js';
 // Measures: recorded test trials and running metric plugins over a run.
 export * from './metrics/index.js';
-// The fused 9-pathway kernel's memory estimates; the generic path's estimate.
-export { fusedMemoryBytes, fusedTrainingMemoryBytes, type FusedMemoryEstimate } from './architectures/nine-pathway/fused/memory.js';
+// The generic path's memory estimate.
 export { tfjsMemoryBytes } from './architectures/nine-pathway/tfjs-memory.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { paperArchitectures, parameterCount } from '../src/architectures/nine-pathway/family.js';
-import { simdGroups } from '../src/architectures/nine-pathway/wasm/simd-layout.js';
 import { SAMPLE_RUN, SAMPLE_STRIDE, sampleMembers } from '../src/training/bench-sweep-thread.js';
 
 const the128 = paperArchitectures({ channels: 2, hidden: 8 }).slice(0, 128);
@@ -41,11 +40,5 @@ describe('bench sweep: the measured slices sample the sweep\'s layout', () => {
     expect(sampleMembers(the128.slice(0, 1), 8, 0, 2).every((x) => x.arch === the128[0])).toBe(true);
     // a family of 41 · k architectures gets the next stride coprime with its count
     expect(new Set(sampleMembers(the128.slice(0, 82), 4 * 82, 0, 82).map(indexOf)).size).toBe(82);
-  });
-
-  it('the SIMD kernel packs the sample into full groups of four lanes (cycling one network per architecture gave one lane in four)', () => {
-    const groups = simdGroups(sampleMembers(the128, 128, 0, 32).map((m) => m.arch as (typeof the128)[number]));
-    expect(groups).toHaveLength(32);
-    expect(groups.every((g) => g.members.length === 4)).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ describe('ChunkedGreedyTest', () => {
   const population = members([['fc', 3], ['ff', 8], ['hh+oh', 5], ['fc', 21], ['ff-large', 2]]);
   const seeds = population.map((m) => m.seed);
 
-  for (const path of ['wasm-simd', 'fused', 'generic']) {
+  for (const path of ['compiled', 'generic']) {
     test(`${path}: chunks of 2 networks give every trial exactly what the whole population gives at once`, async () => {
       await cpuBackend();
       const create = (m: typeof population) => createPopulationModel({ architecture, kernels, members: m, task, path });

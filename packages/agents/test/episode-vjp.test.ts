@@ -8,7 +8,7 @@ import { StepPopulation } from '../src/sdk/step-population.js';
 import { autodiffLearningPass, learningPass, vjpLearningPass } from '../src/sdk/learning-pass.js';
 import { allocateLike, type EpisodeRecords } from '../src/sdk/population-model.js';
 import { selectedSquaredError } from '../src/learners/selected-squared-error.js';
-import { diffNorm, norm, randomRecords } from './fused-helpers.js';
+import { diffNorm, norm, randomRecords } from './learning-helpers.js';
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -13,7 +13,7 @@ afterAll(() => {
 });
 
 describe('one precision: prnn eval --run reproduces every stored fitness', () => {
-  test('the 129 configurations, 1 000 test mazes, the fused path: every stored fitness equals onnxruntime\'s', async () => {
+  test('the 129 configurations, 1 000 test mazes, the default (compiled) path: every stored fitness equals onnxruntime\'s', async () => {
     await cpuBackend();
     const task = track();
     const out = mkdtempSync(join(tmpdir(), 'prnn-float32-'));

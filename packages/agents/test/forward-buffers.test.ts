@@ -6,8 +6,6 @@ import { initBackend } from '../src/backend.js';
 import { ninePathwayDefinition } from '../src/architectures/nine-pathway/architecture.js';
 import { parseArch } from '../src/architectures/nine-pathway/family.js';
 import { archInfo } from '../src/architectures/nine-pathway/arch-info.js';
-import { createFusedPopulation } from '../src/architectures/nine-pathway/fused/fused-population.js';
-import { createSimdPopulation } from '../src/architectures/nine-pathway/wasm/simd-population.js';
 import { createTfjsPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';
 import { StepPopulation } from '../src/sdk/step-population.js';
 import type { PopulationModel } from '../src/sdk/population-model.js';
@@ -37,21 +35,18 @@ function forwardError(model: PopulationModel, obs: number, noise: number | null,
 }
 
 describe('one forward-buffer check for every population implementation', () => {
-  it('the 9-pathway kernels, the tfjs model, the generic and the compiled populations refuse the same wrong buffers with the same line', () => {
+  it('the tfjs model, the generic and the compiled populations (WebAssembly and interpreter) refuse the same wrong buffers with the same line', () => {
     // two fc networks (8 inputs, 5 outputs at 2 channels), batch 3: obs 2·3·8 = 48 values, q and tie noise 2·3·5 = 30
     const archs = [parseArch('fc'), parseArch('fc')];
     const members = archs.map((a, n) => ({ arch: archInfo(a), seed: 1 + n }));
     const models: [string, PopulationModel][] = [
-      ['wasm-simd', createSimdPopulation(archs, [1, 2], 2)],
-      ['fused', createFusedPopulation(archs, [1, 2], 2)],
       ['tfjs', createTfjsPopulation(archs, [1, 2])],
       ['generic', new StepPopulation(ninePathwayDefinition, members, 2)],
-      ['compiled', new CompiledPopulation(ninePathwayDefinition, members, 2, 'interpreter')],
+      ['compiled', new CompiledPopulation(ninePathwayDefinition, members, 2)],
+      ['compiled (interpreter)', new CompiledPopulation(ninePathwayDefinition, members, 2, 'interpreter')],
     ];
     try {
       for (const [name, model] of models) {
-        // the WebAssembly kernels have no state before resetState (the tfjs-based models start with batch 1)
-        if (name === 'wasm-simd' || name === 'fused') expect(forwardError(model, 48, null, 30), name).toBe('resetState(batch) must be called before forward');
         model.resetState(3);
         expect(forwardError(model, 47, null, 30), name).toBe('obs must have 48 values (got 47)');
         expect(forwardError(model, 48, null, 31), name).toBe('q must have 30 values (got 31)');

@@ -155,7 +155,7 @@ export const plugin = { manifest: { name: 'bad-envs', version: '1.0.0' }, module
 });
 
 describe('the nine-pathway plugin', () => {
-  it('creates populations from ArchInfo members on the generic, wasm-simd and fused paths, from the same seeds', async () => {
+  it('creates populations from ArchInfo members on the generic and compiled paths, from the same seeds; the removed hand-kernel paths are named', async () => {
     const { initBackend } = await import('../src/backend.js');
     await initBackend('wasm');
     const registry = createContainer(builtinPlugins());
@@ -163,21 +163,22 @@ describe('the nine-pathway plugin', () => {
     const sizes = { channels: 2, hidden: 8 };
     const members = ['fc', 'hh+oh', 'ff-large'].map((spec, n) => ({ arch: registry.resolveArch(spec, sizes), seed: 10 + n }));
     const kernels = registry.kernels('nine-pathway');
-    // compiled first where WebAssembly has SIMD (Node 20 has it), so it is the default; the hand kernels stay selectable
-    expect(kernels.paths()).toEqual(['generic', 'compiled', 'wasm-simd', 'fused']);
+    // compiled where WebAssembly has SIMD (Node 20 has it), so it is the default
+    expect(kernels.paths()).toEqual(['generic', 'compiled']);
     expect(kernels.resolvePath(undefined)).toBe('compiled');
     const generic = family.createPopulation(members, { channels: 2 });
-    const fused = kernels.population('fused')!.create(members, { channels: 2 });
-    const simd = kernels.population('wasm-simd')!.create(members, { channels: 2 });
-    expect([generic.implementation, fused.implementation, simd.implementation]).toEqual(['generic', 'fused', 'wasm-simd']);
-    for (let n = 0; n < members.length; n++) {
-      expect(fused.exportWeights(n)).toEqual(generic.exportWeights(n));
-      expect(simd.exportWeights(n)).toEqual(generic.exportWeights(n));
+    const compiled = kernels.population('compiled')!.create(members, { channels: 2 });
+    expect([generic.implementation, compiled.implementation]).toEqual(['generic', 'compiled']);
+    for (let n = 0; n < members.length; n++) expect(compiled.exportWeights(n)).toEqual(generic.exportWeights(n));
+    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, compiled/);
+    // the hand-written kernels earlier versions had: one line saying so, and what there is instead
+    for (const [path, was] of [['wasm-simd', 'AssemblyScript'], ['fused', 'JavaScript']]) {
+      expect(() => kernels.resolvePath(path)).toThrow(
+        new RegExp(`^family nine-pathway cannot train on path ${path}, which no longer exists in this prnn \\(the hand-written ${was} kernel, replaced by compiled\\); available: generic, compiled$`),
+      );
     }
-    expect(() => kernels.resolvePath('gpu')).toThrow(/path "gpu" is not available for family nine-pathway: available: generic, compiled, wasm-simd, fused/);
     generic.dispose();
-    fused.dispose();
-    simd.dispose();
+    compiled.dispose();
   });
 });
 
@@ -192,12 +193,11 @@ describe('jacobian kernels', () => {
     // a plugin's jacobian kernel comes first; the family's derived `compiled` one (it is defined by its step) after it
     expect(kernels.jacobian()[0]).toBe(kernel);
     expect(kernels.jacobian().map((k) => k.name)).toEqual(['slow', 'compiled']);
-    // the built-in paths (compiled and wasm-simd where WebAssembly has SIMD, fused) and learning kernels are unchanged by it
+    // the built-in paths (compiled where WebAssembly has SIMD) and learning kernels (none) are unchanged by it
     expect(kernels.paths()).toEqual(without.paths());
-    expect(kernels.paths()).toContain('fused');
+    expect(kernels.paths()).toContain('compiled');
     expect(kernels.learning('jacobian')).toEqual([]);
-    expect(kernels.learning('selected-squared-error').map((k) => k.name)).toEqual(without.learning('selected-squared-error').map((k) => k.name));
-    expect(kernels.learning('selected-squared-error').map((k) => k.name)).toContain('fused');
+    expect(kernels.learning('selected-squared-error')).toEqual([]);
   });
 
   it('without sensitivity(): the plugin is refused, naming what is missing', () => {

@@ -6,7 +6,7 @@ import { StepPopulation } from '../src/sdk/step-population.js';
 import { allocateLike } from '../src/sdk/population-model.js';
 import { CompiledPopulation } from '../src/compiler/compiled-population.js';
 import type { StepEngine } from '../src/compiler/compile.js';
-import { diffNorm, norm, randomRecords } from './fused-helpers.js';
+import { diffNorm, norm, randomRecords } from './learning-helpers.js';
 
 /**
  * Random parameters (Uniform(−scale, scale)) in a generic and a compiled population of the same members;

@@ -19,7 +19,7 @@ import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 import { allocateLike } from '../src/sdk/population-model.js';
-import { randomRecords } from './fused-helpers.js';
+import { randomRecords } from './learning-helpers.js';
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'prnn-compile-cache-'));
 const savedEnv = process.env[COMPILE_CACHE_ENV];
@@ -337,14 +337,14 @@ describe('fallback, cache, registration, training', () => {
     for (const m of [a, b, c, d]) m.dispose();
   });
 
-  it('registration: a family defined by its step gets the compiled path first (its default); the 9-pathway family registers it first, before its hand kernels', async () => {
+  it('registration: a family defined by its step gets the compiled path first (its default); the 9-pathway family registers it (its only kernel path)', async () => {
     const { createContainer } = await import('../src/sdk/container.js');
     const { builtinPlugins } = await import('../src/builtins/index.js');
     const { plugin } = await import('@prnn/plugin-gru');
     const registry = createContainer([...builtinPlugins(), plugin]);
     expect(registry.kernels('gru').paths()).toEqual(['generic', 'compiled']);
     expect(registry.kernels('gru').resolvePath(undefined)).toBe('compiled');
-    expect(registry.kernels('nine-pathway').paths()).toEqual(['generic', 'compiled', 'wasm-simd', 'fused']);
+    expect(registry.kernels('nine-pathway').paths()).toEqual(['generic', 'compiled']);
     expect(registry.kernels('nine-pathway').resolvePath(undefined)).toBe('compiled');
   });
 });

@@ -19,7 +19,7 @@ import {
 import { createTfjsPopulation, type TfjsNinePathwayPopulation } from '../src/architectures/nine-pathway/tfjs-population.js';
 import { allocateEpisodeRecords, type EpisodeRecords } from '../src/sdk/population-model.js';
 import { STREAM } from '../src/sdk/streams.js';
-import { lossAndGradients } from './fused-helpers.js';
+import { lossAndGradients } from './learning-helpers.js';
 
 beforeAll(async () => {
   await initBackend('wasm');

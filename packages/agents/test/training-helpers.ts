@@ -7,7 +7,7 @@ import type { PopulationMember } from '../src/sdk/architecture.js';
 import { resolveDqnConfig, type DqnConfig } from '../src/learners/dqn-config.js';
 
 export const architecture = createNinePathwayArchitecture();
-/** The family's registered kernels (the fused one), as the registry hands them to trainers. */
+/** The family's registered kernels (compiled, where WebAssembly has SIMD), as the registry hands them to trainers. */
 export const kernels = createContainer(builtinPlugins()).kernels('nine-pathway');
 
 export async function cpuBackend(): Promise<void> {

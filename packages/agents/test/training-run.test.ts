@@ -59,8 +59,18 @@ describe('run directory', () => {
     await trainRun(options({ out, members: members([['ff', 1]]) }));
     await expect(trainRun(options({ out, members: members([['ff', 1]]) }))).rejects.toThrow(/already holds this run; pass --resume/);
     await expect(trainRun(options({ out, members: members([['ff', 2]]) }))).rejects.toThrow(/holds a different run/);
-    // the same run on another path (a run begun when wasm-simd was the default): the line names the path to pass
-    await expect(trainRun(options({ out, members: members([['ff', 1]]), resume: true, path: 'wasm-simd' }))).rejects.toThrow(/holds a run trained on path compiled \(this one: wasm-simd\); pass --path compiled to continue it/);
+    // the same run on another path: the line names the path to pass
+    await expect(trainRun(options({ out, members: members([['ff', 1]]), resume: true, path: 'generic' }))).rejects.toThrow(/holds a run trained on path compiled \(this one: generic\); pass --path compiled to continue it/);
+    // a run begun on a hand-written kernel earlier versions had (run.json records its path): one line, what to do
+    const old = await tmp();
+    await trainRun(options({ out: old, members: members([['ff', 1]]) }));
+    const manifest = JSON.parse(await readFile(join(old, 'run.json'), 'utf8')) as { path: string };
+    await writeFile(join(old, 'run.json'), JSON.stringify({ ...manifest, path: 'wasm-simd' }));
+    await expect(trainRun(options({ out: old, members: members([['ff', 1]]), resume: true }))).rejects.toThrow(
+      new RegExp(`^--out ${old} holds a run trained on path wasm-simd, which no longer exists in this prnn \\(the hand-written AssemblyScript kernel, replaced by compiled\\); resume it with the prnn version that began it, or start afresh in another --out$`),
+    );
+    // asking for it is refused the same way, before anything is written
+    await expect(trainRun(options({ out: await tmp(), members: members([['ff', 1]]), path: 'fused' }))).rejects.toThrow(/cannot train on path fused, which no longer exists in this prnn/);
     const other = await tmp();
     await writeFile(join(other, 'notes.txt'), 'x');
     await expect(trainRun(options({ out: other }))).rejects.toThrow(/not empty and holds no prnn run/);

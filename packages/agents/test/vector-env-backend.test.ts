@@ -17,7 +17,7 @@ async function withJsEnv<T>(f: () => Promise<T>): Promise<T> {
 }
 
 describe("training on VectorEnv's WebAssembly path", () => {
-  test.each(['wasm-simd', 'fused'])('gives the weights, curves and fitness of the JavaScript env path, bit for bit (%s kernel)', async (path) => {
+  test.each(['compiled', 'generic'])('gives the weights, curves and fitness of the JavaScript env path, bit for bit (%s kernel)', async (path) => {
     await cpuBackend();
     for (const task of [resolveTaskOptions('general', {}), track()]) {
       const config = smallConfig(task, { episodes: 30, curvePoints: 3, testMazes: 12 });
@@ -36,7 +36,7 @@ describe("training on VectorEnv's WebAssembly path", () => {
     await cpuBackend();
     const task = resolveTaskOptions('general', {});
     const config = smallConfig(task, { episodes: 20, curvePoints: 2, testMazes: 8 });
-    const job = { task, architecture, kernels, members: members([['fc', 7], ['ff', 8]]), config, runSeed: 5, path: 'wasm-simd' };
+    const job = { task, architecture, kernels, members: members([['fc', 7], ['ff', 8]]), config, runSeed: 5, path: 'compiled' };
     const full = await trainDqn(job);
     const states: LearnerState[] = [];
     const controller = new AbortController();

@@ -26,10 +26,11 @@ export function benchPopulationMemory(
   const config = dqnDefaults(task);
   const kernel = kernels?.population(path);
   const modelBytes = kernel ? kernel.memoryBytes?.bind(kernel) : architecture.populationMemoryBytes?.bind(architecture);
-  if (!modelBytes) return undefined;
+  const model = modelBytes?.(members, { channels: task.channels, steps: task.steps, testBatch: 1 });
+  if (model === undefined) return undefined;
   const training =
     HEAP_OVERHEAD *
-    (modelBytes(members, { channels: task.channels, steps: task.steps, testBatch: 1 }) +
+    (model +
       vectorEnvBytesPerEnv(task.channels) * population +
       mazeSetBytes(task, population));
   const withTests = estimateTrainMemory({ task, architecture, kernels, members, config, population, workers: 1, path });

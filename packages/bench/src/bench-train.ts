@@ -20,7 +20,7 @@ export interface BenchTrainOptions {
   readonly architecture: Architecture;
   /** Population size; when absent, the fastest per core among BENCH_POPULATIONS. */
   readonly population?: number;
-  /** Learning path to ask the architecture for (absent: the family's default kernel, wasm-simd or fused for the 9-pathway family). */
+  /** Learning path to ask the architecture for (absent: the family's default kernel, compiled for the 9-pathway family). */
   readonly path?: string;
   /** The family's registered kernels (`registry.kernels(family)`). */
   readonly kernels?: KernelSet;
@@ -60,7 +60,7 @@ export interface TrainReference {
 
 /** Achieved arithmetic rate: the FLOP a network-episode needs ÷ the measured time per network-episode. */
 export interface TrainRoofline {
-  /** FLOP per FC General network-episode (learning forward reused from the rollout, as the fused path does). */
+  /** FLOP per FC General network-episode (learning forward reused from the rollout, as the compiled path does). */
   readonly flopsPerEpisode: number;
   /** The same counting a recomputed learning forward (3 forwards per step, as the reference runs it). */
   readonly flopsPerEpisodeRecomputed: number;

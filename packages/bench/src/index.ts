@@ -8,6 +8,5 @@ export * from './bench-memory.js';
 export * from './bench-train.js';
 export * from './bench-sweep.js';
 export * from './bench-eval.js';
-export * from './bench-fused.js';
 export * from './bench-sensitivity.js';
 export * from './phase-rates.js';

@@ -3,7 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError, makeDirectories, parseJsonFile, systemErrorParts } from '@prnn/core';
-import { PRNN_VERSION, networkId, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
+import { PRNN_VERSION, networkId, removedPath, writeJsonAtomic, type ArchInfo, type PopulationMember } from '@prnn/agents';
 
 /** Value of `format` in every plan.json. */
 export const PLAN_FORMAT = 'prnn-sweep-plan';
@@ -232,6 +232,11 @@ export async function readPlan(dir: string): Promise<SweepPlan> {
   }
   if (plan.version > PLAN_VERSION) {
     throw new PrnnError(`${file} has plan version ${plan.version}, newer than this prnn reads (${PLAN_VERSION}); use a newer prnn`);
+  }
+  // a plan made for a hand-written 9-pathway kernel this prnn no longer has
+  for (const path of [plan.path, ...Object.values(plan.paths ?? {})]) {
+    const removed = typeof path === 'string' ? removedPath(path) : undefined;
+    if (removed) throw new PrnnError(`${file} trains on ${removed}; run it with the prnn version that made it, or make a new plan in another directory`);
   }
   if (plan.prnnVersion !== PRNN_VERSION) {
     throw new PrnnError(

@@ -22,7 +22,7 @@ export async function testPlan(archNames: readonly string[], overrides: Partial<
     config: config as unknown as Record<string, unknown> & { episodes: number },
     archs,
     seeds: 2,
-    path: 'fused',
+    path: 'compiled',
     chunkSize: 3,
     measures: { noise: [0, 0.05], testMazes: 10, metrics: ['parameters'] },
     ...overrides,

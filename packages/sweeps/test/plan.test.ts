@@ -40,7 +40,7 @@ describe('sweep plan', () => {
     await expect(testPlan(['fc'], { chunkSize: 0 })).rejects.toThrow(/^chunk-size must be an integer ≥ 1/);
   });
 
-  it('readPlan refuses another format, a newer plan version, another prnn version and an edited plan', async () => {
+  it('readPlan refuses another format, a newer plan version, another prnn version, an edited plan and a removed path', async () => {
     const dir = tmp();
     const plan = await testPlan(['fc']);
     expect(await createSweepDir(dir, plan)).toBe('created');
@@ -57,6 +57,13 @@ describe('sweep plan', () => {
     await expect(readPlan(dir)).rejects.toThrow(/made by prnn 9\.9\.9, this is prnn 0\.1\.0/);
     write({ runSeed: 5 });
     await expect(readPlan(dir)).rejects.toThrow(/was changed after it was made/);
+    // a plan made for a hand-written 9-pathway kernel earlier versions had: one line saying so and what to do
+    write({ path: 'fused' });
+    await expect(readPlan(dir)).rejects.toThrow(
+      `${file} trains on path fused, which no longer exists in this prnn (the hand-written JavaScript kernel, replaced by compiled); run it with the prnn version that made it, or make a new plan in another directory`,
+    );
+    write({ path: 'compiled', paths: { 'nine-pathway': 'wasm-simd' } });
+    await expect(readPlan(dir)).rejects.toThrow(/trains on path wasm-simd, which no longer exists in this prnn/);
     writeFileSync(file, '{');
     await expect(readPlan(dir)).rejects.toThrow(/is not valid JSON/);
     await expect(readPlan(tmp())).rejects.toThrow(/is not a sweep directory/);

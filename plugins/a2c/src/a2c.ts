@@ -412,8 +412,8 @@ const definition = defineLearner<A2cConfig>({
 });
 
 /**
- * The job a2c trains. Population kernels written by hand (the 9-pathway family's `wasm-simd` and `fused`)
- * have no VJP, so a job on one of them trains its family's step on the `compiled` path instead (added
+ * The job a2c trains. A population kernel written by hand (a plugin family's) may have no VJP, so a job on
+ * one of them trains its family's step on the `compiled` path instead (added
  * to the job's kernels for this run); `compiled` and `generic` are kept (a generic population without a VJP is
  * refused when the run starts).
  */

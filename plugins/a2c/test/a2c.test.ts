@@ -62,12 +62,12 @@ describe('@prnn/plugin-a2c', () => {
     expect(() => a2cLearner.configure(task, { pairs: 2 })).toThrow(/unknown a2c parameter "pairs"/);
   });
 
-  test('the 9-pathway family trains on the compiled path (its default; the hand kernels have no VJP); an explicit path is kept', () => {
+  test('the 9-pathway family trains on the compiled path (its default); an explicit path is kept; a removed one is named', () => {
     const job = { task, architecture, kernels, members: members([['fc', 1]]), config: a2cLearner.configure(task, {}), runSeed: 0 };
     const made = a2cJob(job);
     expect(made.kernels!.resolvePath(made.path)).toBe(COMPILED_PATH);
-    expect(made.kernels!.paths()).toEqual(['generic', COMPILED_PATH, 'wasm-simd', 'fused']);
-    expect(a2cJob({ ...job, path: 'wasm-simd' }).path).toBe(COMPILED_PATH);
+    expect(made.kernels!.paths()).toEqual(['generic', COMPILED_PATH]);
+    expect(() => a2cJob({ ...job, path: 'wasm-simd' })).toThrow(/cannot train on path wasm-simd, which no longer exists in this prnn/);
     expect(a2cJob({ ...job, path: 'generic' }).path).toBe('generic');
   });
 

@@ -14,7 +14,7 @@
  *      σ and the step size fall linearly over the run.
  *
  * The 2K copies of all P networks are one population model of P·2K members laid out network by network, so a
- * population kernel computes copies of one architecture side by side (on wasm-simd: four to a SIMD vector).
+ * population kernel computes copies of one architecture side by side (on the compiled path: four to a SIMD vector).
  * Every random number of network n comes from streams derived from its seed, so its result does not depend on
  * the population it is trained in.
  */

@@ -41,7 +41,7 @@ describe('@prnn/plugin-es', () => {
     expect(Array.from(out.subarray(0, 3))).toEqual([0, 0, 0]);
   });
 
-  test('a network trains the same alone and in a population (each network its own streams), on the wasm-simd path', async () => {
+  test('a network trains the same alone and in a population (each network its own streams), on the compiled path (the default)', async () => {
     const config = small();
     const both = await esLearner.train({ task, architecture, kernels, members: members([['fc', 1], ['ff', 2], ['fc', 3]]), config, runSeed: 0 });
     const alone = await esLearner.train({ task, architecture, kernels, members: members([['ff', 2]]), config, runSeed: 0 });

@@ -29,7 +29,7 @@ export default class BenchSweep extends BaseCommand {
   static override flags = {
     workers: workersFlag({ description: 'Worker threads, as prnn train --workers (default: the number of cores).' }),
     population: Flags.integer({ description: 'Networks per population, as prnn train --population.', default: 256, min: 1, max: 65536 }),
-    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (compiled, wasm-simd, fused; default: the family\'s first, compiled where WebAssembly has SIMD).' }),
+    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (compiled for the 9-pathway family; default: the family\'s first, compiled where WebAssembly has SIMD, else generic).' }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Seconds of timed training per task and thread (warm-up and tests come on top).', default: 4 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per task and thread, in seconds.', default: 2 }),
     'test-mazes': Flags.integer({ description: 'Test mazes of the measured greedy tests (the projection scales to 1 000).', default: 100, min: 1, max: 1000 }),

@@ -20,7 +20,7 @@ export default class BenchTrain extends BaseCommand {
     'Times the DQN\'s rollout and learning pass (clip + Adam, no evaluation) for fully connected networks, ' +
     'H = 8, General 9×9 maze, 20 steps, σs = 0.05, and reports the median of --repeats runs at the population ' +
     'size that is fastest per core among 1, 32, 128 and 256 (or at --population). On the family\'s default ' +
-    'kernel (compiled where WebAssembly has SIMD, else fused; --path wasm-simd, fused or generic to force one). Each size is first warmed up (at least --warmup seconds, until the rate ' +
+    'kernel (compiled where WebAssembly has SIMD, else generic; --path generic to force the tfjs one). Each size is first warmed up (at least --warmup seconds, until the rate ' +
     'is steady) so that V8 has optimised the generated kernel code. With --workers N, N threads measure at ' +
     'once, each its own population: the total rate and the rate per core. Then every path registered for the family ' +
     '(generic and each kernel, --no-compare to skip) is measured at that population on this thread. Printed next ' +
@@ -34,7 +34,6 @@ export default class BenchTrain extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --population 128 --workers 2 --json', description: 'Two threads at once: total and per core.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --path generic', description: 'The generic tfjs learning pass.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --arch lowrank-r2 --path compiled', description: 'A plugin family\'s network on its compiled step (the plugin named in prnn.config.json).' },
-    { command: '<%= config.bin %> <%= command.id %> --population 128 --path fused', description: 'The JavaScript fused kernel instead of WebAssembly SIMD.' },
     { command: '<%= config.bin %> <%= command.id %> --population 128 --maze track --arch gru --path compiled', description: 'A plugin family\'s network on the Track maze.' },
   ];
 
@@ -42,7 +41,7 @@ export default class BenchTrain extends BaseCommand {
 
   static override flags = {
     population: Flags.integer({ description: 'Population size to measure (default: the fastest of 1, 32, 128, 256).', min: 1, max: 65536 }),
-    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (compiled, wasm-simd, fused; default: the family\'s first, compiled where WebAssembly has SIMD).' }),
+    path: Flags.string({ description: 'Implementation: generic (tfjs autodiff of the step) or a kernel registered for the family (compiled for the 9-pathway family; default: the family\'s first, compiled where WebAssembly has SIMD, else generic).' }),
     workers: workersFlag({ description: 'Threads measuring at once, each its own population.', default: 1 }),
     seconds: secondsFlag(0, 3600, true)({ description: 'Approximate total time to spend measuring, in seconds (warm-up not included).', default: 10 }),
     warmup: secondsFlag(0, 600, false)({ description: 'Minimum warm-up per population size, in seconds.', default: 2 }),

@@ -1,8 +1,6 @@
 import { createNinePathwayArchitecture } from '../architectures/nine-pathway/architecture.js';
-import { fusedPopulationKernel, fusedSquaredErrorKernel } from '../architectures/nine-pathway/fused/fused-kernels.js';
-import { simdPopulationKernel, simdSquaredErrorKernel } from '../architectures/nine-pathway/wasm/simd-kernels.js';
-import { simdAvailable } from '../architectures/nine-pathway/wasm/simd-module.js';
 import { compiledPopulationKernel } from '../compiler/kernel.js';
+import { simdAvailable } from '../compiler/simd-support.js';
 import { weightFedOnnxKernel } from '../onnx/weight-fed-onnx.js';
 import type { Architecture } from '../sdk/architecture.js';
 import type { Kernel } from '../sdk/kernel.js';
@@ -15,9 +13,9 @@ export const ninePathwayArchitecture = createNinePathwayArchitecture();
 
 /**
  * The 9-pathway family and its kernels, registered exactly as a third-party plugin would be: where this
- * runtime's WebAssembly has SIMD, `compiled` first (the family's step compiled, the 128 architectures in fc's
- * lanes: the default path) and the hand-written `wasm-simd` kernel; then the JavaScript `fused` one, and the
- * weight-fed ONNX model that tests a population in one onnxruntime session per architecture.
+ * runtime's WebAssembly has SIMD, `compiled` (the family's step compiled, the 128 architectures in fc's
+ * lanes: the default path; elsewhere the generic tfjs population is the default), and the weight-fed ONNX
+ * model that tests a population in one onnxruntime session per architecture.
  */
 export const ninePathwayPlugin = definePlugin({
   manifest: {
@@ -27,13 +25,7 @@ export const ninePathwayPlugin = definePlugin({
   },
   module: ({ bind }) => {
     bind<Architecture>(TYPES.Architecture).toConstantValue(ninePathwayArchitecture);
-    if (simdAvailable()) {
-      bind<Kernel>(TYPES.Kernel).toConstantValue(compiledPopulationKernel(ninePathwayArchitecture.definition));
-      bind<Kernel>(TYPES.Kernel).toConstantValue(simdPopulationKernel);
-      bind<Kernel>(TYPES.Kernel).toConstantValue(simdSquaredErrorKernel);
-    }
-    bind<Kernel>(TYPES.Kernel).toConstantValue(fusedPopulationKernel);
-    bind<Kernel>(TYPES.Kernel).toConstantValue(fusedSquaredErrorKernel);
+    if (simdAvailable()) bind<Kernel>(TYPES.Kernel).toConstantValue(compiledPopulationKernel(ninePathwayArchitecture.definition));
     bind<Kernel>(TYPES.Kernel).toConstantValue(weightFedOnnxKernel(ninePathwayArchitecture));
   },
 });

@@ -366,15 +366,22 @@ export interface AdamStore {
   readonly adam: AdamUpdate;
 }
 
+/**
+ * Bytes of the WebAssembly memory of an Adam store for arrays of `lengths` floats (P networks each): the array
+ * table, the per-network coefficients and values, gradients and both moments, plus one spare page.
+ */
+export function adamStoreBytes(lengths: readonly number[], population: number): number {
+  const bytes = 20 * lengths.length + 4 * population + 16 * lengths.reduce((s, l) => s + l, 0);
+  return (Math.ceil(bytes / 65536) + 1) * 65536;
+}
+
 /** Storage for arrays of `lengths` floats (P networks each) and its AdamUpdate. */
 export function createAdamStore(lengths: readonly number[], population: number): AdamStore {
   compiled ??= new wasm.Module(adamModule());
   const count = lengths.length;
   const tableBytes = 20 * count;
   const coefBytes = 4 * population;
-  const floats = lengths.reduce((s, l) => s + l, 0);
-  const bytes = tableBytes + coefBytes + 16 * floats;
-  const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+  const memory = new wasm.Memory({ initial: adamStoreBytes(lengths, population) / 65536 });
   const { adam, norms } = new wasm.Instance(compiled, { env: { memory } }).exports as {
     adam(table: number, count: number, coef: number, P: number, ...c: number[]): void;
     norms(table: number, count: number, out: number, P: number): void;

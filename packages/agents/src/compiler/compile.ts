@@ -91,6 +91,11 @@ export function clearCompileMemoryCache(): void {
   modules.clear();
 }
 
+/** Bytes the WebAssembly kernel of `p` reserves at the start of its memory (its registers and adjoints). */
+export function compiledReserved(p: StepProgram): number {
+  return wasmModule(p).reserved;
+}
+
 /** A kernel for `p` on `engine`: wasm modules come from the cache (memory, then disk) or are emitted once. */
 export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): StepKernel {
   if (engine === 'interpreter') return interpretedKernel(p);

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { PrnnError } from '@prnn/core';
-import type { ArchInfo, PopulationMember } from '../sdk/architecture.js';
+import type { ArchInfo, PopulationMember, PopulationMemoryOptions } from '../sdk/architecture.js';
 import { checkedShapes, stepSizes, type ArchitectureDefinition, type ParameterShapes, type StepSizes } from '../sdk/define-architecture.js';
 import { checkForwardBuffers, type EpisodeInputs, type EpisodeVjp, type PopulationModel, type PopulationParameters } from '../sdk/population-model.js';
 import { StepPopulation } from '../sdk/step-population.js';
-import { createAdamStore } from './adam-wasm.js';
-import { compileStep, type StepEngine } from './compile.js';
+import { adamStoreBytes, createAdamStore } from './adam-wasm.js';
+import { compileStep, compiledReserved, type StepEngine } from './compile.js';
 import { lowerStep, type LoweringLayout } from './lower.js';
 import type { StepProgram } from './program.js';
 import { LANES, SLOT, type StepKernel } from './step-kernel.js';
@@ -54,7 +54,7 @@ interface GroupLayout {
  * their own, smaller program). Adding exact zeros to a float32 sum leaves it unchanged, so the outputs and
  * gradients are the bits of the per-layout programs (up to the sign of a zero).
  */
-function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationMember[], memberShapes: readonly ParameterShapes[], sizes: StepSizes): GroupLayout[] {
+function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationMember[], memberShapes: readonly ParameterShapes[], sizes: StepSizes, masks = true): GroupLayout[] {
   const keyOf = (arch: ArchInfo, shapes: ParameterShapes, S: number): string => JSON.stringify([arch.name, arch.hidden, shapes, S]);
   const own = members.map((m, n) => {
     const S = def.stateSize(m.arch, sizes);
@@ -94,6 +94,7 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
     }
     const { arch, shapes, S } = wider[list[0]];
     const fixedZero = list.map((n) => {
+      if (!masks) return null;
       const zero = new Uint8Array(Object.values(shapes).reduce((a, s) => a + size(s), 0));
       let at = 0;
       for (const [name, shape] of Object.entries(shapes)) {
@@ -182,6 +183,176 @@ interface Areas {
   /** Bulk groups: a network-major [T][P][S] sequence (vjp states, then state cotangents) and those cotangents in lanes per (chunk, step). */
   stateSeq: number;
   stateAdjs: number;
+}
+
+/** Offsets of a group's fixed areas (after the kernel's reserved bytes) and where its per-batch areas start. */
+function fixedAreas(reserved: number, networks: number, NP: number, valueLengths: readonly number[], bulk: boolean) {
+  const chunks = Math.ceil(networks / LANES);
+  const params = reserved;
+  const grad = params + chunks * NP * SLOT;
+  const memberTable = grad + chunks * NP * SLOT;
+  const paramTable = memberTable + Math.ceil(networks / 4) * 16;
+  const paramStage = paramTable + Math.ceil(NP / 2) * 16;
+  const stageOffsets: number[] = [];
+  let stageEnd = paramStage;
+  for (const length of valueLengths) {
+    stageOffsets.push(stageEnd - paramStage);
+    stageEnd += Math.ceil(length / 4) * 16;
+  }
+  // a cell the kernel reads (and writes) for scalars no array holds: they are fixed at zero after every copy
+  const spareCell = stageEnd;
+  stageEnd += 16;
+  return { params, grad, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd: bulk ? stageEnd : memberTable };
+}
+
+/** What a group's per-batch and per-episode areas depend on. */
+interface AreaShape {
+  readonly fixedEnd: number;
+  readonly chunks: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly S: number;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly registerBytes: number;
+  readonly tapeBytes: number;
+  readonly bulk: boolean;
+  readonly population: number;
+  readonly stateSize: number;
+}
+
+/** A group's per-batch and per-episode areas for `batch` environments and episodes of `steps` steps, and the bytes they end at. */
+function layoutAreas(o: AreaShape): { area: Areas; end: number } {
+  const { chunks: C, batch: B, steps: T, S, inputs: I, outputs: O } = o;
+  let at = o.fixedEnd;
+  const take = (slots: number): number => {
+    const r = at;
+    at += slots * SLOT;
+    return r;
+  };
+  // the inference state comes first: its place depends on the batch only, so growing the episode keeps it
+  const inferState: [number, number] = [take(C * B * S), take(C * B * S)];
+  const regSlots = o.registerBytes / SLOT;
+  const taped = C * T * o.registerBytes <= o.tapeBytes;
+  const area: Areas = {
+    batch: B,
+    steps: T,
+    inferState,
+    inferObs: take(C * B * I),
+    inferNoise: take(C * B * O),
+    inferOut: take(C * B * O),
+    inferReg: take(regSlots),
+    tape: take(taped ? C * T * regSlots : regSlots),
+    taped,
+    states: take(C * (T + 1) * S),
+    obs: take(C * T * I),
+    noise: take(C * T * O),
+    outs: take(C * T * O),
+    out: take(O),
+    outAdj: take(O),
+    stateAdj: [take(S), take(S)],
+    inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0,
+  };
+  if (o.bulk) {
+    const P = o.population;
+    // network-major areas in floats, rounded up to whole slots
+    const floats = (n: number): number => take(Math.ceil(n / LANES));
+    area.inObs = floats(P * B * I);
+    area.inNoise = floats(P * B * O);
+    area.outQ = floats(P * B * O);
+    area.recObs = floats(T * P * I);
+    area.recNoise = floats(T * P * O);
+    area.seq = floats(T * P * O);
+    area.stateSeq = floats(T * P * o.stateSize);
+    area.stateAdjs = take(C * T * S);
+  }
+  // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
+  area.outAdjs = take(C * T * O);
+  return { area, end: at };
+}
+
+/** Bytes of a WebAssembly memory that starts at `initial` bytes (whole pages) and grows to hold `need`. */
+function pagedBytes(initial: number, need: number): number {
+  return Math.max(initial, Math.ceil(need / 65536) * 65536);
+}
+
+/**
+ * The largest episode capacity a run's rollouts of at most `steps` steps can grow a group to. The first
+ * training step lays out 32 steps; a learning pass over a longer episode lays out its length; a recorded
+ * rollout that outgrows the capacity T doubles it (see `forward`), which happens only while T < steps, so
+ * the capacity stays 32 up to 32 steps and at most 2·(steps − 1) beyond (an episode one step longer than all
+ * before it).
+ */
+function recordedSteps(steps: number): number {
+  return steps <= 32 ? 32 : 2 * (steps - 1);
+}
+
+/**
+ * Parameter scalars per network above which a step is not compiled (the lowered program is straight-line
+ * code, a few ops per parameter: past this V8 cannot hold it). `createCompiledPopulation` trains such members
+ * on the generic path; `compiledMemoryEstimate` counts such a layout without its registers (a lower bound).
+ */
+export const COMPILE_PARAMETER_LIMIT = 1_000_000;
+
+/** A compiled population's estimated memory: its WebAssembly memories and its JavaScript arrays. */
+export interface CompiledMemoryEstimate {
+  /** The groups' kernel memories and the Adam update's, page-rounded (what `wasmMemoryBytes()` reports). */
+  readonly wasm: number;
+  /** JavaScript typed arrays: the generic population's parameter copy, the episode records, the VJP scratch. */
+  readonly js: number;
+  /** wasm + js. */
+  readonly total: number;
+}
+
+/**
+ * Memory a compiled population of `members` holds over a training run with episodes of `steps` steps and
+ * greedy tests of `testBatch` environments per network, computed from the population's own layout (its
+ * groups, the lowered programs' register areas, the fixed, per-batch and per-episode areas, the Adam
+ * update's arrays): the WebAssembly memories at the largest episode capacity training can reach
+ * (`recordedSteps`) and a greedy test's batch, page-rounded, plus the JavaScript arrays around them. Lowers (and compiles,
+ * through the module cache) each group's program, as creating the population does (so it needs the tfjs
+ * backend); a layout of more than COMPILE_PARAMETER_LIMIT parameters per network is counted without its
+ * registers. V8 and tfjs overheads are not counted.
+ */
+export function compiledMemoryEstimate(def: ArchitectureDefinition, members: readonly PopulationMember[], opts: PopulationMemoryOptions): CompiledMemoryEstimate {
+  if (members.length === 0) throw new PrnnError('members must name at least 1 network (got 0)');
+  if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new PrnnError(`steps must be an integer ≥ 1 (got ${opts.steps})`);
+  const sizes = stepSizes(opts.channels);
+  const P = members.length;
+  const I = sizes.inputs;
+  const O = sizes.outputs;
+  const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
+  // the generic population's padded arrays: every parameter name at its largest shape
+  const padded: Record<string, number[]> = {};
+  for (const shapes of memberShapes) {
+    for (const [name, shape] of Object.entries(shapes)) padded[name] = padded[name] ? padded[name].map((d, k) => Math.max(d, shape[k])) : [...shape];
+  }
+  const valueLengths = Object.values(padded).map((shape) => P * size(shape));
+  // the grouping only: the fixed-zero masks change no size
+  const layouts = groupLayouts(def, members, memberShapes, sizes, false);
+  const stateSize = Math.max(...layouts.map((l) => l.S));
+  const largest = layouts.reduce((a, l) => (l.list.length > a.list.length ? l : a), layouts[0]);
+  const bulkLayout = 2 * largest.list.length >= P ? largest : null;
+  const batch = Math.max(1, opts.testBatch);
+  const steps = recordedSteps(opts.steps);
+  let wasm = adamStoreBytes(valueLengths, P);
+  for (const layout of layouts) {
+    // a program too large to lower is too large to compile: its registers are left out (a lower bound)
+    const scalars = Object.values(layout.shapes).reduce((a, shape) => a + size(shape), 0);
+    const program = scalars <= COMPILE_PARAMETER_LIMIT ? loweredStep(def, { arch: layout.arch, shapes: layout.shapes, sizes, stateSize: layout.S }) : null;
+    const reserved = program ? compiledReserved(program) : 0;
+    const chunks = Math.ceil(layout.list.length / LANES);
+    const bulk = layout === bulkLayout;
+    const { fixedEnd } = fixedAreas(reserved, layout.list.length, program ? program.inputs.params : scalars, valueLengths, bulk);
+    const shape = { fixedEnd, chunks, S: layout.S, inputs: I, outputs: O, registerBytes: reserved, tapeBytes: TAPE_BYTES, bulk, population: P, stateSize };
+    const initial = (Math.ceil(reserved / 65536) + 1) * 65536;
+    wasm += pagedBytes(initial, layoutAreas({ ...shape, batch, steps }).end);
+  }
+  const params = valueLengths.reduce((s, l) => s + l, 0);
+  const records = 4 * opts.steps * P * (I + 2 + O) + 4 * P;
+  const vjpScratch = 2 * 4 * opts.steps * P * O;
+  const js = 4 * params + records + vjpScratch;
+  return { wasm, js, total: wasm + js };
 }
 
 /**
@@ -295,24 +466,13 @@ export class CompiledPopulation implements PopulationModel {
       // a run whose member shape is the padded shape reads its array's slice in order
       for (const r of runs) r.contiguous = srcOffset.subarray(r.from, r.to).every((o, i) => o === i);
       const chunks = Math.ceil(list.length / LANES);
-      const params = kernel.reserved;
-      const grad = params + chunks * NP * SLOT;
       const bulk = layout === bulkLayout;
-      const memberTable = grad + chunks * NP * SLOT;
-      const paramTable = memberTable + Math.ceil(list.length / 4) * 16;
-      const paramStage = paramTable + Math.ceil(NP / 2) * 16;
-      const stageOffsets: number[] = [];
-      let stageEnd = paramStage;
-      for (const v of values) {
-        stageOffsets.push(stageEnd - paramStage);
-        stageEnd += Math.ceil(v.length / 4) * 16;
-      }
-      // a cell the kernel reads (and writes) for scalars no array holds: they are fixed at zero after every copy
-      const spareCell = stageEnd;
-      stageEnd += 16;
+      const { params, grad, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd } = fixedAreas(
+        kernel.reserved, list.length, NP, values.map((v) => v.length), bulk,
+      );
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad, fixed: Int32Array.from(fixed),
-        bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd: bulk ? stageEnd : memberTable,
+        bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd,
         area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0 },
         views: { buffer: null, q: null, seq: null, seqLength: 0 },
       };
@@ -344,58 +504,22 @@ export class CompiledPopulation implements PopulationModel {
   private layout(g: Group, batch: number, steps: number): void {
     const a = g.area;
     if (batch <= a.batch && steps <= a.steps) return;
-    const B = Math.max(batch, a.batch);
-    const T = Math.max(steps, a.steps, 0);
-    const { chunks: C, S } = g;
-    const I = this.inputs;
-    const O = this.outputs;
-    let at = g.fixedEnd;
-    const take = (slots: number): number => {
-      const r = at;
-      at += slots * SLOT;
-      return r;
-    };
-    // the inference state comes first: its place depends on the batch only, so growing the episode keeps it
-    const inferState: [number, number] = [take(C * B * S), take(C * B * S)];
-    const regSlots = g.kernel.registerBytes / SLOT;
-    const taped = C * T * g.kernel.registerBytes <= this.tapeBytes;
-    g.area = {
-      batch: B,
-      steps: T,
-      inferState,
-      inferObs: take(C * B * I),
-      inferNoise: take(C * B * O),
-      inferOut: take(C * B * O),
-      inferReg: take(regSlots),
-      tape: take(taped ? C * T * regSlots : regSlots),
-      taped,
-      states: take(C * (T + 1) * S),
-      obs: take(C * T * I),
-      noise: take(C * T * O),
-      outs: take(C * T * O),
-      out: take(O),
-      outAdj: take(O),
-      stateAdj: [take(S), take(S)],
-      inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0,
-    };
-    if (g.bulk) {
-      const P = this.population;
-      const a = g.area;
-      // network-major areas in floats, rounded up to whole slots
-      const floats = (n: number): number => take(Math.ceil(n / LANES));
-      a.inObs = floats(P * B * I);
-      a.inNoise = floats(P * B * O);
-      a.outQ = floats(P * B * O);
-      a.recObs = floats(T * P * I);
-      a.recNoise = floats(T * P * O);
-      a.seq = floats(T * P * O);
-      a.stateSeq = floats(T * P * this.stateSize);
-      a.stateAdjs = take(C * T * S);
-    }
-    // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
-    g.area.outAdjs = take(C * T * O);
+    const { area, end } = layoutAreas({
+      fixedEnd: g.fixedEnd, chunks: g.chunks, batch: Math.max(batch, a.batch), steps: Math.max(steps, a.steps, 0), S: g.S,
+      inputs: this.inputs, outputs: this.outputs, registerBytes: g.kernel.registerBytes, tapeBytes: this.tapeBytes,
+      bulk: g.bulk, population: this.population, stateSize: this.stateSize,
+    });
+    g.area = area;
     g.views.buffer = null;
-    g.kernel.grow(at);
+    g.kernel.grow(end);
+  }
+
+  /**
+   * Bytes of the WebAssembly memories the population holds now: each group's kernel memory and the Adam
+   * update's (what `compiledMemoryEstimate` predicts as `wasm`).
+   */
+  wasmMemoryBytes(): number {
+    return this.groups.reduce((s, g) => s + g.kernel.view().buffer.byteLength, 0) + (this.parameters.values[0]?.buffer.byteLength ?? 0);
   }
 
   // Episode areas, indexed by chunk and step at the capacity `area.steps`: what the rollout records and

@@ -5,7 +5,8 @@ export { COMPILED_KERNELS, UnsupportedStepError, lowerStep, type LoweringLayout 
 export { LANES, SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
 export { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
 export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileStep, compilerStats, programHash, type StepEngine } from './compile.js';
-export { COMPILED_PATH, CompiledPopulation } from './compiled-population.js';
-export { compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
+export { COMPILED_PATH, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
+export { simdAvailable } from './simd-support.js';
+export { compiledMemoryBytes, compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
 export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, isJacobianCompiled, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';
 export { COMPILED_JACOBIAN, OWN_PROGRAM_AFTER, compiledJacobianKernel, jacobianNetwork, jacobianProgram, programParameters, withCompiledJacobian, type JacobianEmbedding, type JacobianNetwork } from './jacobian-kernel.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError, crc32, markFileOperation, parseJsonFile, writeFileAtomic } from '@prnn/core';
 import type { ArchInfo } from '../sdk/architecture.js';
+import { removedPath } from '../sdk/kernel.js';
 import { bytesToFloat32, float32ToBytes, writeJsonAtomic } from './atomic-write.js';
 import { jsonNumber } from './json-number.js';
 
@@ -41,7 +42,7 @@ export interface RunManifest {
   /** The learner's complete hyper-parameters. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly runSeed: number;
-  /** The implementation trained with: `generic` or a population kernel's name (e.g. `fused`). */
+  /** The implementation trained with: `generic` or a population kernel's name (e.g. `compiled`). */
   readonly path: string;
   /** Runs of several architecture families: each family's implementation (`path` is the first family's). */
   readonly paths?: Readonly<Record<string, string>>;
@@ -132,8 +133,11 @@ export async function prepareRunDir(dir: string, manifest: RunManifest, opts: { 
   const runJson = join(dir, 'run.json');
   if (await exists(runJson)) {
     const existing = await readRunManifest(dir);
+    // a run begun on a hand-written kernel this prnn no longer has (its checkpoints hold that kernel's Adam state)
+    const removed = removedPath(existing.path);
+    if (removed) throw new PrnnError(`--out ${dir} holds a run trained on ${removed}; resume it with the prnn version that began it, or start afresh in another --out`);
     if (existing.fingerprint !== manifest.fingerprint && existing.path !== manifest.path) {
-      // e.g. a 9-pathway run begun when wasm-simd was the family's default path
+      // e.g. a 9-pathway run begun on the generic path, resumed without --path
       throw new PrnnError(`--out ${dir} holds a run trained on path ${existing.path} (this one: ${manifest.path}); pass --path ${existing.path} to continue it, or choose another --out`);
     }
     if (existing.fingerprint !== manifest.fingerprint) {

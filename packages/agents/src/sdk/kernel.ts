@@ -28,8 +28,11 @@ export interface PopulationKernel extends KernelBase {
   readonly operation: typeof POPULATION_OPERATION;
   /** A population model of these members on this kernel's implementation. */
   create(members: readonly PopulationMember[], opts: { readonly channels: number }): PopulationModel;
-  /** Estimated bytes the model holds while training (see Architecture.populationMemoryBytes). */
-  memoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number;
+  /**
+   * Estimated bytes the model holds while training (see Architecture.populationMemoryBytes); undefined when
+   * this kernel cannot estimate these members (the run then records no estimate).
+   */
+  memoryBytes?(members: readonly PopulationMember[], opts: PopulationMemoryOptions): number | undefined;
 }
 
 /**
@@ -117,6 +120,24 @@ export function isWeightFedOnnxKernel(k: Kernel): k is WeightFedOnnxKernel {
   return k.operation === WEIGHT_FED_ONNX_OPERATION;
 }
 
+/**
+ * Paths earlier prnn versions trained the 9-pathway family on and this one no longer has (the hand-written
+ * kernels, replaced by `compiled`: see docs/guides/step-compiler.md), with what each was.
+ */
+export const REMOVED_PATHS: Readonly<Record<string, string>> = {
+  'wasm-simd': 'the hand-written AssemblyScript kernel',
+  fused: 'the hand-written JavaScript kernel',
+};
+
+/**
+ * "path P, which no longer exists in this prnn (what it was, replaced by compiled)" when `path` is one of
+ * REMOVED_PATHS (for a caller to say where it was recorded or asked for and what to do); else undefined.
+ */
+export function removedPath(path: string): string | undefined {
+  if (!Object.hasOwn(REMOVED_PATHS, path)) return undefined;
+  return `path ${path}, which no longer exists in this prnn (${REMOVED_PATHS[path]}, replaced by compiled)`;
+}
+
 /** The kernels of one family, as a learner receives them in a TrainJob. */
 export class KernelSet {
   constructor(
@@ -137,6 +158,8 @@ export class KernelSet {
     const population = this.kernels.filter(isPopulationKernel);
     if (requested === undefined) return population[0]?.name ?? GENERIC_PATH;
     if (requested === GENERIC_PATH || population.some((k) => k.name === requested)) return requested;
+    const removed = removedPath(requested);
+    if (removed) throw new PrnnError(`family ${this.family} cannot train on ${removed}; available: ${this.paths().join(', ')}`);
     throw new PrnnError(`path ${JSON.stringify(requested)} is not available for family ${this.family}: available: ${this.paths().join(', ')}`);
   }
 

@@ -122,7 +122,7 @@ export function autodiffLearningPass<R extends EpisodeRecords>(
 
 /**
  * One learning pass of `op`: a LearningKernel registered for the model's family when one runs on this
- * model; else the model's vector-Jacobian product with the loss's cotangents (compiled and hand kernels);
+ * model; else the model's vector-Jacobian product with the loss's cotangents (compiled and hand-written kernels);
  * else tfjs autodiff (the generic path). Fills per-network `losses` and `gradients` (aligned with `model.parameters`).
  */
 export function learningPass<R extends EpisodeRecords>(

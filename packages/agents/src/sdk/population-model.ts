@@ -136,7 +136,7 @@ export interface EpisodeVjp {
  * P networks of one architecture family, run in lockstep. The architecture computes outputs only: the
  * learner draws the noise, chooses actions and defines the loss. Implementations: the generic one built
  * from a family's differentiable step (tfjs autodiff), or a kernel registered for the family (e.g. the
- * fused 9-pathway kernel), see `Kernel`.
+ * compiled step, `CompiledPopulation`), see `Kernel`.
  */
 export interface PopulationModel {
   readonly family: string;

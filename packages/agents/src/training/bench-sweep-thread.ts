@@ -45,10 +45,9 @@ const LARGE = 'ff-large';
 
 /**
  * Seeds per architecture in a measured slice. The sweep lays out 50 consecutive seeds of each architecture
- * (`--arch all --seeds 50`), so a kernel that packs networks of one architecture together (wasm-simd: four
- * per v128) finds them together; runs of 4 keep that while a slice still samples 32 architectures. (The
- * sweep's runs of 50 also have ragged ends, 50 = 12 × 4 + 2, cut again at population and slice borders:
- * a few per cent more lane groups than the sample, which the projection does not add.)
+ * (`--arch all --seeds 50`), so a kernel that packs networks of one architecture together (four per v128)
+ * finds them together; runs of 4 keep that while a slice still samples 32 architectures. (The compiled path
+ * runs the 128 in fc's lanes, so for it the runs only keep the sample's order close to the sweep's.)
  */
 export const SAMPLE_RUN = 4;
 

@@ -112,10 +112,10 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
       const chunk = greedyTestChunk(P, M);
       const shape = { channels: o.task.channels, steps: o.task.steps };
       // one chunk: the trained model runs the test; several: a chunk-sized model does
-      const models =
-        chunk >= P
-          ? modelBytes(slice, { ...shape, testBatch: M })
-          : modelBytes(slice, { ...shape, testBatch: 1 }) + modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M });
+      const modelParts =
+        chunk >= P ? [modelBytes(slice, { ...shape, testBatch: M })] : [modelBytes(slice, { ...shape, testBatch: 1 }), modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M })];
+      if (modelParts.some((b) => b === undefined)) return { path, unestimated: members[0].arch.family };
+      const models = modelParts.reduce<number>((s, b) => s + b!, 0);
       const parts =
         models +
         envBytes * (P + chunk * M + M) +

@@ -11,7 +11,7 @@ import { GreedyEvaluator, type GreedyPolicy } from './evaluate-greedy.js';
 /**
  * The final test through each network's exported ONNX policy in onnxruntime: the float32 arithmetic of
  * `prnn eval`, so that `prnn eval --run` reproduces the stored fitness exactly. The population model's own
- * forward (the fused kernel computes in float64) can pick a different action where two Q-values agree to
+ * forward (the compiled kernel sums in another order than onnxruntime) can pick a different action where two Q-values agree to
  * float32 precision — common for young networks, whose softmax outputs are all near 1/5 — and a flipped
  * action changes a trial's score. Networks are tested one at a time with the same noise streams and
  * tie-breaking as GreedyEvaluator gives them in a population (a network's score never depends on its population).

@@ -15,8 +15,8 @@ const SPEC_SHAPE = new RegExp(`^(ff|fc|ff-large|\\d+|(${OPTIONAL_PATHWAYS.join('
 /**
  * docs/spec.md §2: the 128 partially recurrent networks (reference index order) and the large feed-forward one,
  * described like any family — parameters (the present pathways, [A, B]), the seeded init, and one step.
- * Its generic population is the padded tfjs model (one batch for any mix of members); the fused kernel is
- * registered separately (kernel `fused`, see builtins/nine-pathway.ts).
+ * Its generic population is the padded tfjs model (one batch for any mix of members); the compiled kernel
+ * (this step compiled, the 128 embedded into fc's lanes) is registered separately (see builtins/nine-pathway.ts).
  */
 export const ninePathwayDefinition: ArchitectureDefinition = {
   family: NINE_PATHWAY_FAMILY,

@@ -4,7 +4,7 @@ import { PrnnError, type Rng } from '@prnn/core';
 export const OPTIONAL_PATHWAYS = ['ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'] as const;
 /** Name of one of the 7 optional pathways. */
 export type OptionalPathway = (typeof OPTIONAL_PATHWAYS)[number];
-/** All 9 pathways in the canonical order used by weight files, ONNX initialisers and the fused kernel. */
+/** All 9 pathways in the canonical order used by weight files, ONNX initialisers and the population models' parameters. */
 export const PATHWAYS = ['ih', 'ho', 'ii', 'hh', 'oo', 'io', 'oi', 'hi', 'oh'] as const;
 /** Name of one of the 9 pathways `ab` (from layer a to layer b). */
 export type Pathway = (typeof PATHWAYS)[number];
@@ -215,7 +215,7 @@ function accumulate(out: Float64Array, v: ArrayLike<number>, w: Float32Array | u
 
 /**
  * One step of a single network, written plainly (double-precision accumulation) as the reference that the
- * batched tfjs path, the fused kernel and the ONNX export are tested against. Returns the new state; its `o`
+ * batched tfjs path, the compiled step and the ONNX export are tested against. Returns the new state; its `o`
  * holds the Q-values softmax(z + tieNoise).
  */
 export function referenceStep(

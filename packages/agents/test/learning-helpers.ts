@@ -3,8 +3,7 @@ import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type Populat
 import type { KernelSet } from '../src/sdk/kernel.js';
 import { learningPass } from '../src/sdk/learning-pass.js';
 import { selectedSquaredError } from '../src/learners/selected-squared-error.js';
-import { PATHWAYS, pathwayShape, presentPathways, type NinePathwayArch, type NinePathwayWeights } from '../src/architectures/nine-pathway/family.js';
-import type { FusedKernel } from '../src/architectures/nine-pathway/fused/kernel.js';
+import { pathwayShape, presentPathways, type NinePathwayArch, type NinePathwayWeights } from '../src/architectures/nine-pathway/family.js';
 
 /** Weights Uniform(−scale, scale) for every present pathway (larger than the init so recurrences matter). */
 export function randomWeights(arch: NinePathwayArch, rng: Rng, scale: number): NinePathwayWeights {
@@ -16,31 +15,6 @@ export function randomWeights(arch: NinePathwayArch, rng: Rng, scale: number): N
     w[p] = m;
   }
   return w;
-}
-
-/** The 9 padded population arrays of `kernel` holding each member's weights. */
-export function padWeights(kernel: FusedKernel, archs: readonly NinePathwayArch[], ws: readonly NinePathwayWeights[]): Float32Array[] {
-  return PATHWAYS.map((p, k) => {
-    const [Ap, Bp] = kernel.paddedShapes[k];
-    const out = new Float32Array(archs.length * Ap * Bp);
-    archs.forEach((arch, n) => {
-      const src = ws[n][p];
-      if (!src) return;
-      const [A, B] = pathwayShape(arch, p);
-      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out[n * Ap * Bp + a * Bp + b] = src[a * B + b];
-    });
-    return out;
-  });
-}
-
-/** Member n's unpadded gradient of pathway p out of padded population arrays. */
-export function memberSlice(kernel: FusedKernel, padded: Float32Array[], arch: NinePathwayArch, n: number, p: (typeof PATHWAYS)[number]): Float32Array {
-  const k = PATHWAYS.indexOf(p);
-  const [Ap, Bp] = kernel.paddedShapes[k];
-  const [A, B] = pathwayShape(arch, p);
-  const out = new Float32Array(A * B);
-  for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) out[a * B + b] = padded[k][n * Ap * Bp + a * Bp + b];
-  return out;
 }
 
 /** Random but plausible episode records: obs in [0,1], targets around Q's range, tie noise U(0, 0.001). */
