@@ -13,7 +13,6 @@ import { exportStepOnnx } from '../src/sdk/step-onnx.js';
 import { networkStep } from '../src/sdk/define-architecture.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { diffNorm, lossAndGradients, norm, randomRecords } from './learning-helpers.js';
-import { kernels } from './training-helpers.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
