@@ -14,7 +14,7 @@ describe('reproduce at the paper scale without yes', () => {
   it('projects every phase from the measured rates and starts nothing', async () => {
     await initBackend('cpu');
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const plan = await testPlan(['fc', 'ff', 'ff-large'], { path: 'wasm-simd' });
+    const plan = await testPlan(['fc', 'ff', 'ff-large'], { path: 'compiled' });
     const dir = join(tmp(), 'paper');
     const said: string[] = [];
     const out = await reproduce({

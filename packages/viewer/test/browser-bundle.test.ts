@@ -61,7 +61,7 @@ describe('browser bundle', () => {
       'writeFileAtomic', 'makeDirectories', 'removeEmptyDirectories',
       // system-error lines, write probes and free space (node:fs), the test hook that signals the process
       'EXPLAINED_SYSTEM_ERRORS', 'systemErrorInfo', 'systemErrorParts', 'systemErrorMessage', 'explainSystemError',
-      'probeWritableDirectory', 'availableBytes', 'testFaultPoint',
+      'probeWritableDirectory', 'availableBytes', 'testFaultPoint', 'markFileOperation',
     ];
     const coreMissing = Object.keys(coreNode).filter((name) => !(name in coreBrowser));
     expect(coreMissing.sort()).toEqual([...coreNodeOnly].sort());
