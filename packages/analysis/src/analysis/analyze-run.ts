@@ -41,6 +41,7 @@ export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: numbe
   return {
     sweep: new PolicyEvaluator({ task, mazes, mazeSeed, noise }),
     record: new PolicyEvaluator({ task, mazes, mazeSeed, noise: [PAPER_FITNESS_NOISE] }),
+    mazeSeed,
   };
 }
 
