@@ -1,6 +1,7 @@
 // `prnn analyze --workers 2` of a run trained on a plugin task (distractor-track) with a plugin metric (q-margin),
 // both named in prnn.config.json as a user names them: the analysis measures the run's own test set (at σs 0.05 each
-// network's fitness is its stored fitness), and the plugin metric gets the recorded trials `prnn measure` gives it.
+// network's fitness is its stored fitness), and the plugin metric gets the recorded trials `prnn measure` gives it;
+// an exported network is analysed on the plugin task with --policy --task.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,5 +52,23 @@ describe('prnn analyze --workers 2 with a plugin task and a plugin metric', () =
       expect(n.extra['q-margin'], n.id).toBeGreaterThan(0);
       expect(n.extra['q-margin'], n.id).toBe(measured.get(n.id));
     }
+  });
+
+  it('--policy --task: an exported network analysed on the plugin task gives the fitness of prnn eval --policy --task', () => {
+    const onnx = path.join(cwd, 'hh.onnx');
+    expect(runCli(['export', '--run', out, '--id', 'hh_seed1', '--out', onnx], { cwd }).status).toBe(0);
+    // analyze's --seed is the evaluation seed and the test set's: eval's --seed and --test-seed
+    const levels = ['--mazes', '12', '--noise', '0,0.1,0.3', '--seed', '4'];
+    const evaluated = runCli(['eval', '--policy', onnx, '--task', 'distractor/Track-v0', ...levels, '--test-seed', '4', '--json'], { cwd });
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = path.join(cwd, 'policy-report');
+    const analyze = runCli(['analyze', '--policy', onnx, '--task', 'distractor/Track-v0', ...levels, '--out', report, '--metrics', 'fitness,noise-sweep'], { cwd });
+    expect(analyze.status, analyze.stderr).toBe(0);
+    const [network] = JSON.parse(readFileSync(path.join(report, 'analysis.json'), 'utf8')).networks;
+    expect(network.fitnessByNoise).toEqual(JSON.parse(evaluated.stdout).fitness);
+    // a run is analysed on its own task
+    const refused = runCli(['analyze', '--run', out, '--task', 'distractor/Track-v0', '--out', path.join(cwd, 'never')], { cwd });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^Error: .*--task.*--policy$/);
   });
 });
