@@ -6,46 +6,22 @@
 // Both sides open their policies with the split-state path (a baseline from before that option ignores it).
 // Prints medians of wall and CPU milliseconds per sweep (CPU: process.cpuUsage, every thread of the process).
 const A = await import(new URL(`file://${process.argv[2]}/index.js`).href);
-const B = await import(new URL('../packages/agents/dist/index.js', import.meta.url).href);
-const E = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
-const { Rng } = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
+const { agents: B, core, alternate, paperSweep, summary, sweepEvaluator, timeSweep } = await import('./ab-eval-common.mjs');
 const kind = process.argv[3] ?? 'track';
 const rounds = Number(process.argv[4] ?? 15);
-const task = E.resolveTaskOptions(kind, {});
-const arch = B.parseArch('fc', { channels: task.channels });
-const noise = B.parseNoiseSpec(B.PAPER_NOISE_SPEC);
-const make = async (M, options) => {
-  const evaluator = new M.PolicyEvaluator({ task, mazes: 1000, noise, mazeSeed: 1 });
-  const policy = async (seed) => M.OnnxPolicy.load(B.buildNinePathwayOnnx(arch, B.initWeights(arch, Rng.derive(seed, B.STREAM.init))), { intraOpNumThreads: 1, ...options });
-  return { evaluator, policy };
-};
-const base = await make(A, { splitState: true });
-const next = await make(B, { splitState: true });
-const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-const time = async (side, seed) => {
-  const policy = await side.policy(seed);
+const sweep = paperSweep(kind);
+const arch = B.parseArch('fc', { channels: sweep.task.channels });
+const make = (M, options) => ({
+  evaluator: sweepEvaluator(M, sweep),
+  policy: async (seed) => M.OnnxPolicy.load(B.buildNinePathwayOnnx(arch, B.initWeights(arch, core.Rng.derive(seed, B.STREAM.init))), { intraOpNumThreads: 1, ...options }),
+});
+const sides = [make(A, { splitState: true }), make(B, { splitState: true })];
+const times = await alternate(rounds, async (k, seed) => {
+  const policy = await sides[k].policy(seed);
   try {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const result = await side.evaluator.evaluate(policy, seed);
-    const wall = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    return { wall, cpu: (c.user + c.system) / 1000, result };
+    return await timeSweep(sides[k].evaluator, policy, seed);
   } finally {
     await policy.release();
   }
-};
-const w = { base: [], next: [] };
-const c = { base: [], next: [] };
-for (let r = -1; r < rounds; r++) {
-  const seed = Math.max(0, r);
-  const a = await time(base, seed);
-  const b = await time(next, seed);
-  if (JSON.stringify(a.result.fitness) !== JSON.stringify(b.result.fitness) || a.result.robustness !== b.result.robustness) {
-    throw new Error(`results differ for seed ${seed}`);
-  }
-  if (r < 0) continue; // warm-up
-  w.base.push(a.wall); w.next.push(b.wall); c.base.push(a.cpu); c.next.push(b.cpu);
-}
-const f = (v) => v.toFixed(1);
-console.log(`${kind}: identical results over ${rounds} networks; ms per sweep (median) — wall: base ${f(med(w.base))}, new ${f(med(w.next))}, ratio ${(med(w.base) / med(w.next)).toFixed(2)}; CPU: base ${f(med(c.base))}, new ${f(med(c.next))}, ratio ${(med(c.base) / med(c.next)).toFixed(2)}`);
+});
+console.log(summary(kind, rounds, 'networks', ['base', 'new'], times));

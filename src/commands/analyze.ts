@@ -23,7 +23,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import { readSweepStore } from '@prnn/sweeps';
 import { withFlag, withFlagAsync } from '../cli/flag-errors.js';
 import { ProgressBar } from '../cli/progress-bar.js';
-import { taskFlags, taskOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
+import { taskFlags, taskOptionsFromFlags, taskSourceOptionsFromFlags, type TaskFlagValues } from '../cli/task-flags.js';
 
 const nullable = (v: number) => (Number.isFinite(v) ? v : null);
 
@@ -141,6 +141,11 @@ export default class Analyze extends BaseCommand {
     workers: workersFlag({ description: 'With --run or --sweep: worker threads measuring networks and computing the forests (same results).', default: 1 }),
     seed: Flags.integer({ description: 'Seed of the prediction study (fold shuffle, bootstrap); with --policy also the evaluation seed.', default: 0, min: 0, max: 0xffffffff }),
     ...taskFlags,
+    task: Flags.string({
+      description: 'With --policy: a task registered by a plugin (its id) instead of the built-in --maze; the test mazes come from its generator.',
+      dependsOn: ['policy'],
+      helpGroup: 'TASK',
+    }),
   };
 
   async run(): Promise<ReturnType<typeof analyzeJson>> {
@@ -173,8 +178,9 @@ export default class Analyze extends BaseCommand {
     let analysis: Analysis;
     try {
       if (flags.policy !== undefined) {
-        const task = taskOptionsFromFlags(flags as unknown as TaskFlagValues);
-        analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, seed: flags.seed }));
+        const source = flags.task === undefined ? undefined : withFlag('--task', undefined, () => registry.task(flags.task as string));
+        const task = source ? taskSourceOptionsFromFlags(source, flags as unknown as TaskFlagValues) : taskOptionsFromFlags(flags as unknown as TaskFlagValues);
+        analysis = await withFlagAsync('--policy', 'policy', () => analyzePolicy(flags.policy as string, { ...common, task, taskSource: source, seed: flags.seed }));
       } else if (flags.sweep !== undefined) {
         analysis = await withFlagAsync('--sweep', undefined, () => analyzeStoredNetworks(stored!, { ...common, jacobianPath, workers: flags.workers, plugins: { cwd: process.cwd() } }));
       } else {

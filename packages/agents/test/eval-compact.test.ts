@@ -4,48 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import { resolveTaskOptions } from '@prnn/env';
 import { Rng } from '@prnn/core';
-import { initWeights, parseArch, type NinePathwayArch } from '../src/architectures/nine-pathway/family.js';
+import { initWeights, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
-import { encodePolicyModel } from '../src/onnx/encode-policy.js';
 import { weightFedOnnxKernel } from '../src/onnx/weight-fed-onnx.js';
 import { ninePathwayArchitecture } from '../src/builtins/nine-pathway.js';
 import { WeightFedPolicy } from '../src/eval/weight-fed-policy.js';
-
-function network(arch: NinePathwayArch, seed: number): Uint8Array {
-  return buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>);
-}
-
-/** A foreign Elman policy whose state is h alone (S = H: no slices, it runs as stored). */
-function elman(seed: number): Uint8Array {
-  const I = 8;
-  const H = 7;
-  const rng = new Rng(seed);
-  const w = (n: number) => Float32Array.from({ length: n }, () => rng.float() - 0.5);
-  return encodePolicyModel({
-    graphName: 'foreign_elman',
-    docString: 'a hand-built Elman network',
-    metadata: {},
-    obsSize: I,
-    stateSize: H,
-    nodes: [
-      { opType: 'Gemm', inputs: ['obs', 'W1', 'b1'], outputs: ['a'] },
-      { opType: 'MatMul', inputs: ['state', 'W2'], outputs: ['b'] },
-      { opType: 'Add', inputs: ['a', 'b'], outputs: ['c'] },
-      { opType: 'Tanh', inputs: ['c'], outputs: ['state_out'] },
-      { opType: 'Gemm', inputs: ['state_out', 'W3', 'b3'], outputs: ['z'] },
-      { opType: 'Softmax', inputs: ['z'], outputs: ['q'], attributes: [{ name: 'axis', value: -1 }] },
-    ],
-    initializers: [
-      { name: 'W1', dims: [I, H], data: w(I * H) },
-      { name: 'b1', dims: [H], data: w(H) },
-      { name: 'W2', dims: [H, H], data: w(H * H) },
-      { name: 'W3', dims: [H, 5], data: w(H * 5) },
-      { name: 'b3', dims: [5], data: w(5) },
-    ],
-  });
-}
+import { elmanPolicy, ninePathwayNetwork as network } from './onnx-test-models.js';
 
 /**
  * Runs `rows` rows for `steps` steps, compacting at the given steps to random subsets; the kept rows' q at every
@@ -122,7 +88,7 @@ describe('compaction of the batch to the trials still going', () => {
       ['fc', network(parseArch('fc', { channels: task.channels }), 3)],
       ['hh+oh', network(parseArch('hh+oh', { channels: task.channels }), 4)],
       ['ff-large', network(parseArch('ff-large', { channels: task.channels }), 5)],
-      ['elman', elman(6)],
+      ['elman', elmanPolicy({ hidden: 7, seed: 6, state: 'h' })],
     ];
     for (const [name, bytes] of models) {
       for (const splitState of [false, true]) {

@@ -4,17 +4,11 @@
 import { describe, expect, test } from 'vitest';
 import { resolveTaskOptions } from '@prnn/env';
 import { Rng } from '@prnn/core';
-import { initWeights, paperArchitectures, parseArch, type NinePathwayArch } from '../src/architectures/nine-pathway/family.js';
+import { paperArchitectures, parseArch } from '../src/architectures/nine-pathway/family.js';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
-import { buildNinePathwayOnnx } from '../src/onnx/nine-pathway-onnx.js';
-import { encodePolicyModel } from '../src/onnx/encode-policy.js';
 import { splitStatePolicy } from '../src/onnx/split-state-policy.js';
-import { linearPolicy } from './onnx-test-models.js';
-
-function network(arch: NinePathwayArch, seed: number): Uint8Array {
-  return buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>);
-}
+import { elmanPolicy, linearPolicy, ninePathwayNetwork as network } from './onnx-test-models.js';
 
 /** Steps both engines over the same random observations; returns how many q and state values differ in any bit. */
 async function rolloutDifferences(stored: OnnxPolicy, split: OnnxPolicy, rows: number, steps: number, seed: number): Promise<number> {
@@ -102,38 +96,7 @@ describe('split-state rewrite of ONNX policies', () => {
   });
 
   test('a foreign recurrent policy (Constant slice bounds, Concat on axis −1, state [h, q]) takes the fast path with the same bits', async () => {
-    const I = 8;
-    const H = 6;
-    const rng = new Rng(77);
-    const w = (n: number) => Float32Array.from({ length: n }, () => rng.float() - 0.5);
-    const int64 = (v: number) => ({ name: '', dims: [1], data: BigInt64Array.of(BigInt(v)) });
-    const bytes = encodePolicyModel({
-      graphName: 'foreign_rnn',
-      docString: 'a hand-built Elman network',
-      metadata: {},
-      obsSize: I,
-      stateSize: H + 5,
-      nodes: [
-        { opType: 'Constant', inputs: [], outputs: ['c0'], attributes: [{ name: 'value', value: int64(0) }] },
-        { opType: 'Constant', inputs: [], outputs: ['c6'], attributes: [{ name: 'value', value: int64(H) }] },
-        { opType: 'Constant', inputs: [], outputs: ['c1'], attributes: [{ name: 'value', value: int64(1) }] },
-        { opType: 'Slice', inputs: ['state', 'c0', 'c6', 'c1'], outputs: ['h_prev'] },
-        { opType: 'Gemm', inputs: ['obs', 'W1', 'b1'], outputs: ['a'] },
-        { opType: 'MatMul', inputs: ['h_prev', 'W2'], outputs: ['b'] },
-        { opType: 'Add', inputs: ['a', 'b'], outputs: ['c'] },
-        { opType: 'Tanh', inputs: ['c'], outputs: ['h'] },
-        { opType: 'Gemm', inputs: ['h', 'W3', 'b3'], outputs: ['z'] },
-        { opType: 'Softmax', inputs: ['z'], outputs: ['q'], attributes: [{ name: 'axis', value: -1 }] },
-        { opType: 'Concat', inputs: ['h', 'q'], outputs: ['state_out'], attributes: [{ name: 'axis', value: -1 }] },
-      ],
-      initializers: [
-        { name: 'W1', dims: [I, H], data: w(I * H) },
-        { name: 'b1', dims: [H], data: w(H) },
-        { name: 'W2', dims: [H, H], data: w(H * H) },
-        { name: 'W3', dims: [H, 5], data: w(H * 5) },
-        { name: 'b3', dims: [5], data: w(5) },
-      ],
-    });
+    const bytes = elmanPolicy({ hidden: 6, seed: 77, state: 'h+q' });
     const stored = await OnnxPolicy.load(bytes);
     const split = await OnnxPolicy.load(bytes, { splitState: true });
     try {

@@ -1,66 +1,32 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '@prnn/core';
 import {
   archInfo,
   buildNinePathwayOnnx,
   createNinePathwayArchitecture,
   ninePathwayDefinition,
   initBackend,
-  initWeights,
   OnnxPolicy,
   parseArch,
   ReferenceEngine,
   type NinePathwayArch,
 } from '@prnn/agents';
 import {
-  allocateTrials,
   autodiffJacobians,
   finiteDifferenceSensitivity,
   inputSensitivity,
   memoryProfile,
   networkStepSensitivity,
   profileOfJacobians,
-  programSensitivity,
   type RecordedTrials,
 } from '../src/index.js';
+import { derivedJacobians, maxAbs, maxAbsDiff, randomTrials, weightsOf } from './jacobian-fixtures.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
 
-/** Initial weights scaled up so that the dynamics are far from linear (ReLUs switch, softmax saturates). */
-function weightsOf(arch: NinePathwayArch, seed: number, scale = 3): Record<string, Float32Array> {
-  const w = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
-  for (const m of Object.values(w)) for (let k = 0; k < m.length; k++) m[k] *= scale;
-  return w;
-}
-
-function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
-  const trials = allocateTrials(count, steps, 8);
-  const rng = Rng.derive(seed, 2);
-  for (let n = 0; n < count; n++) {
-    trials.lengths[n] = n === 0 ? steps : 1 + rng.int(steps);
-    for (let t = 0; t < trials.lengths[n]; t++) for (let j = 0; j < 8; j++) trials.obs[(n * steps + t) * 8 + j] = rng.float();
-  }
-  return trials;
-}
-
 /** The exact float64 Jacobians derived from the family's lowered step (the `compiled` jacobian kernel). */
-function derived(arch: NinePathwayArch, weights: Record<string, Float32Array>, trials: RecordedTrials) {
-  const r = programSensitivity(ninePathwayDefinition, archInfo(arch), weights, trials, { full: true });
-  if (!r) throw new Error('the 9-pathway step must lower');
-  return { profile: r.profile, jacobians: r.jacobians! };
-}
-
-function maxAbsDiff(a: Float64Array, b: Float64Array): number {
-  let worst = 0;
-  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
-  return worst;
-}
-
-function maxAbs(a: Float64Array): number {
-  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-}
+const derived = (arch: NinePathwayArch, weights: Record<string, Float32Array>, trials: RecordedTrials) => derivedJacobians(ninePathwayDefinition, archInfo(arch), weights, trials);
 
 const ARCHS = ['fc', 'hh+oh', 'ii+oi', 'oo+io+hi', 'ff'];
 const family = createNinePathwayArchitecture();

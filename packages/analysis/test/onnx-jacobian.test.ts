@@ -9,14 +9,12 @@ import {
   OnnxDataType,
   encodePolicyModel,
   initBackend,
-  initWeights,
   archInfo,
   ninePathwayDefinition,
   OnnxPolicy,
   parseArch,
   readOnnxGraph,
   type ArchitectureDefinition,
-  type NinePathwayArch,
   type PrnnPlugin,
   type NodeSpec,
   type TensorSpec,
@@ -24,7 +22,6 @@ import {
 import lowRankPlugin, { LOWRANK_FAMILY, lowRankDefinition } from '@prnn/plugin-lowrank-rnn';
 import gruPlugin, { GRU_FAMILY, gruDefinition } from '@prnn/plugin-gru';
 import {
-  allocateTrials,
   networkSensitivity,
   networkStepSensitivity,
   programSensitivity,
@@ -36,34 +33,15 @@ import {
   finiteDifferenceSensitivity64,
   DoubleSession,
   type OnnxProgram,
-  type RecordedTrials,
 } from '../src/index.js';
+import { I, O, randomTrials, weightsOf } from './jacobian-fixtures.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
 
-const I = 8;
-const O = 5;
-
 // Most tests use few trials (12–16): every (trial, step, lag) entry is compared, and trials of every length
-// 1 … T occur. One test runs the analysis' 1 000 trials of the Track task's length on FC.
-function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
-  const trials = allocateTrials(count, steps, I);
-  const rng = Rng.derive(seed, 2);
-  for (let n = 0; n < count; n++) {
-    trials.lengths[n] = n === 0 ? steps : 1 + rng.int(steps);
-    for (let t = 0; t < trials.lengths[n]; t++) for (let j = 0; j < I; j++) trials.obs[(n * steps + t) * I + j] = rng.float();
-  }
-  return trials;
-}
-
-/** Initial weights scaled up: ReLUs switch and the softmax saturates, so lagged Jacobians span decades. */
-function weightsOf(arch: NinePathwayArch, seed: number, scale = 3): Record<string, Float32Array> {
-  const w = initWeights(arch, Rng.derive(seed, 1)) as Record<string, Float32Array>;
-  for (const m of Object.values(w)) for (let k = 0; k < m.length; k++) m[k] *= scale;
-  return w;
-}
+// 1 … T occur (randomTrials). One test runs the analysis' 1 000 trials of the Track task's length on FC.
 
 function program(bytes: Uint8Array): OnnxProgram {
   const made = onnxProgram(bytes);

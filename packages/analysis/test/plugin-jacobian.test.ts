@@ -24,7 +24,6 @@ import {
 } from '@prnn/agents';
 import lowRankPlugin, { LOWRANK_FAMILY, lowRankDefinition } from '@prnn/plugin-lowrank-rnn';
 import {
-  allocateTrials,
   analysisMetricsPlugin,
   memoryProfile,
   networkSensitivity,
@@ -36,6 +35,7 @@ import {
   type RecordedTrials,
   type TrialJacobians,
 } from '../src/index.js';
+import { I, maxAbsDiff, O, randomTrials } from './jacobian-fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -48,18 +48,6 @@ afterAll(async () => {
 
 const registry = createContainer([...builtinPlugins(), lowRankPlugin, analysisMetricsPlugin]);
 const sizes = { channels: 2, hidden: 8 };
-const I = 8;
-const O = 5;
-
-function randomTrials(count: number, steps: number, seed: number): RecordedTrials {
-  const trials = allocateTrials(count, steps, I);
-  const rng = Rng.derive(seed, 2);
-  for (let n = 0; n < count; n++) {
-    trials.lengths[n] = n === 0 ? steps : 1 + rng.int(steps);
-    for (let t = 0; t < trials.lengths[n]; t++) for (let j = 0; j < I; j++) trials.obs[(n * steps + t) * I + j] = rng.float();
-  }
-  return trials;
-}
 
 /**
  * The oracle: the low-rank step written out from its definition in float64 —
@@ -109,12 +97,6 @@ function centralDifferences(w: Record<string, Float32Array>, H: number, R: numbe
     }
   }
   return { count: N, steps: T, outputs: O, inputs: I, j };
-}
-
-function maxAbsDiff(a: Float64Array, b: Float64Array): number {
-  let worst = 0;
-  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
-  return worst;
 }
 
 describe('exact Jacobians of a plugin family through its NetworkStep (lowrank-rnn)', () => {

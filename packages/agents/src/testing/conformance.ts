@@ -66,6 +66,14 @@ export interface CheckOptions {
    * resolved from the built-ins and `plugins` (one cycle per family, one network per name).
    */
   readonly architectures?: readonly string[];
+  /**
+   * Worker threads of the tiny cycle's training and evaluation (default 1). Above 1 every plugin involved must be
+   * loadable by the workers, as `--workers` needs: named in the prnn.config.json of `load.cwd` or in `load.extra`.
+   * (checkLearner's cycle on its own Elman family stays in this thread: that family is no loadable plugin.)
+   */
+  readonly workers?: number;
+  /** With `workers`: where the workers load plugins from (default: the working directory, no extra specs). */
+  readonly load?: { readonly cwd?: string; readonly extra?: readonly string[] };
 }
 
 /** Throws a PrnnError listing every problem of `report` (one per line). */
@@ -112,11 +120,16 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
+/** One network of `arch` (seed 1), two on workers (seeds 1, 2: one network would not be split among them). */
+function oneOrTwo(arch: ArchInfo, o: CheckOptions): PopulationMember[] {
+  return (o.workers ?? 1) > 1 ? [{ arch, seed: 1 }, { arch, seed: 2 }] : [{ arch, seed: 1 }];
+}
+
 /** The tiny cycle every check runs: train (interrupted and resumed, and uninterrupted), export, eval, measure. */
 async function tinyCycle(
   c: Checker,
   registry: Registry,
-  o: { members: PopulationMember[]; learner: Learner; task: TaskOptions; episodes: number; taskSource?: TaskSource; metrics?: Metric[] },
+  o: { members: PopulationMember[]; learner: Learner; task: TaskOptions; episodes: number; taskSource?: TaskSource; metrics?: Metric[]; threads?: Pick<CheckOptions, 'workers' | 'load'> },
 ): Promise<string | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'prnn-conformance-'));
   try {
@@ -141,6 +154,8 @@ async function tinyCycle(
       runSeed: 3,
       backend: 'cpu',
       population: o.members.length,
+      workers: o.threads?.workers,
+      plugins: o.threads?.load,
     };
     const full = join(dir, 'full');
     const resumed = join(dir, 'resumed');
@@ -201,7 +216,7 @@ async function tinyCycle(
       c.problems.push('export: the architecture has no exportOnnx (define it with defineArchitecture to get a traced one)');
     }
     await c.check('eval: the onnx and tfjs engines agree and reproduce the stored fitness', async () => {
-      const opts = { ...resolve, mazes: 8, noise: [config.sensorNoise], write: false };
+      const opts = { ...resolve, mazes: 8, noise: [config.sensorNoise], write: false, workers: o.threads?.workers, plugins: o.threads?.load };
       const onnx = await evaluateRun(full, { ...opts, engine: 'onnx' });
       const tfjs = await evaluateRun(full, { ...opts, engine: 'tfjs' });
       for (let k = 0; k < onnx.networks.length; k++) {
@@ -323,7 +338,7 @@ export async function checkArchitecture(architecture: Architecture, o: CheckOpti
       a.dispose();
     }
   });
-  await tinyCycle(c, registry, { members: [members[0], members[1]], learner: dqnLearner, task, episodes: o.episodes ?? 10 });
+  await tinyCycle(c, registry, { members: [members[0], members[1]], learner: dqnLearner, task, episodes: o.episodes ?? 10, threads: o });
   return c.report();
 }
 
@@ -356,7 +371,7 @@ export async function checkLearner(learner: Learner, o: CheckOptions = {}): Prom
     { arch: registry.resolveArch('hh+oh', sizes), seed: 1 },
     { arch: registry.resolveArch('ff', sizes), seed: 2 },
   ];
-  await tinyCycle(c, registry, { members, learner, task, episodes: o.episodes ?? 10 });
+  await tinyCycle(c, registry, { members, learner, task, episodes: o.episodes ?? 10, threads: o });
   // a family other than the 9-pathway one (defined from its step alone): the learner must not assume its layout
   const withElman = registryWith([...(o.plugins ?? []), elmanPlugin], TYPES.Learner, learner, learner.name);
   const elman = [{ arch: withElman.resolveArch(ELMAN_FAMILY, { channels: task.channels, hidden: 4 }), seed: 5 }];
@@ -365,7 +380,7 @@ export async function checkLearner(learner: Learner, o: CheckOptions = {}): Prom
   const subject = registry;
   const named = (o.architectures ?? []).map((name, k) => ({ arch: subject.resolveArch(name, sizes), seed: 11 + k }));
   for (const family of new Set(named.map((m) => m.arch.family))) {
-    await tinyCycle(c, subject, { members: named.filter((m) => m.arch.family === family), learner, task, episodes: o.episodes ?? 10 });
+    await tinyCycle(c, subject, { members: named.filter((m) => m.arch.family === family), learner, task, episodes: o.episodes ?? 10, threads: o });
   }
   return c.report();
 }
@@ -407,8 +422,8 @@ export async function checkMetric(metric: Metric, o: CheckOptions = {}): Promise
   });
   if (!registry) return c.report();
   const sizes = { channels: task.channels, hidden: 8 };
-  const members = [{ arch: registry.resolveArch('fc', sizes), seed: 1 }];
-  await tinyCycle(c, registry, { members, learner: dqnLearner, task, episodes: o.episodes ?? 10, metrics: [metric] });
+  const members = oneOrTwo(registry.resolveArch('fc', sizes), o);
+  await tinyCycle(c, registry, { members, learner: dqnLearner, task, episodes: o.episodes ?? 10, metrics: [metric], threads: o });
   return c.report();
 }
 
@@ -444,7 +459,7 @@ export async function checkTask(source: TaskSource, o: CheckOptions = {}): Promi
     if (maxDiff(before, set.cues) === 0) return 'generateInto changed nothing';
   });
   const sizes = { channels: t.channels, hidden: 8 };
-  const members = [{ arch: registry.resolveArch('hh', sizes), seed: 1 }];
-  await tinyCycle(c, registry, { members, learner: dqnLearner, task: t, episodes: o.episodes ?? 10, taskSource: source });
+  const members = oneOrTwo(registry.resolveArch('hh', sizes), o);
+  await tinyCycle(c, registry, { members, learner: dqnLearner, task: t, episodes: o.episodes ?? 10, taskSource: source, threads: o });
   return c.report();
 }

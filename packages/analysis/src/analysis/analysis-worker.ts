@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PrnnError } from '@prnn/core';
 import { initBackend, loadPlugins, loadRun, trainedNetworks, TEST_SET_SEED_OFFSET, type LoadedRun, type Registry, type RunNetwork } from '@prnn/agents';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerSetup } from './analysis-workers.js';
-import { analysisRegistry, testEvaluators } from './analyze-run.js';
+import { analysisRegistry, runTestEvaluators, testEvaluators } from './analyze-run.js';
 import type { TestEvaluators } from './measure-network.js';
 import type { NetworkAnalysis } from './network-analysis.js';
 import { crossValidatedForest, type CrossValidatedRmse } from '../predict/random-forest-cv.js';
@@ -27,13 +27,12 @@ interface RunContext {
 let registry: Promise<Registry> | undefined;
 const runs = new Map<string, Promise<RunContext>>();
 
-async function runContext(dir: string): Promise<RunContext> {
+async function runContext(dir: string, reg: Registry): Promise<RunContext> {
   const run = await loadRun(dir);
-  const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
   return {
     run,
     networks: new Map(trainedNetworks(run).map((n) => [n.entry.id, n])),
-    evaluators: testEvaluators(run.manifest.task, setup.mazes, mazeSeed, setup.noise),
+    evaluators: runTestEvaluators(run, reg, setup.mazes, setup.noise),
     stored: await storedSweep(run, setup.mazes, setup.noise),
   };
 }
@@ -49,7 +48,7 @@ function workerRegistry(): Promise<Registry> {
 
 async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Promise<NetworkAnalysis> {
   const reg = await workerRegistry();
-  if (!runs.has(req.dir)) runs.set(req.dir, runContext(req.dir));
+  if (!runs.has(req.dir)) runs.set(req.dir, runContext(req.dir, reg));
   const c = await runs.get(req.dir)!;
   const net = c.networks.get(req.id);
   if (!net) throw new PrnnError(`network ${req.id} of run ${req.dir} has no result`);

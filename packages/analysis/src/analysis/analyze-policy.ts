@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import { META, OnnxPolicy, TEST_SET_SEED_OFFSET } from '@prnn/agents';
+import { META, OnnxPolicy, TEST_SET_SEED_OFFSET, type TaskSource } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { analysisLevels, analysisRegistry, checkMazes, testEvaluators } from './analyze-run.js';
 import type { AnalysisOptions } from './analysis-options.js';
@@ -20,6 +20,8 @@ function flagsOfMetadata(text: string | undefined): Record<string, boolean> {
 /** Options of analysing one ONNX policy: the analysis options plus its task and the evaluation seed. */
 export interface PolicyAnalysisOptions extends AnalysisOptions {
   readonly task: TaskOptions;
+  /** A plugin task: the test mazes come from its generator (default: the built-in mazes of `task`). */
+  readonly taskSource?: TaskSource;
   /** Evaluation seed: sensor noise, tie-breaking and the test set (default 0, as `prnn eval --policy`). */
   readonly seed?: number;
 }
@@ -50,7 +52,7 @@ export async function analyzePolicy(file: string, options: PolicyAnalysisOptions
       throw new PrnnError(`policy ${file} reads ${policy.obsSize} inputs but the task's ${options.task.channels} channels give ${4 * options.task.channels} (set --channels)`);
     }
     const mazeSeed = seed + TEST_SET_SEED_OFFSET;
-    const ev = testEvaluators(options.task, mazes, mazeSeed, noise);
+    const ev = testEvaluators(options.task, mazes, mazeSeed, noise, options.taskSource);
     const meta = policy.metadata;
     const arch = {
       family: meta[META.family] ?? 'onnx',

@@ -10,7 +10,9 @@ import {
   builtinPlugins,
   createContainer,
   checkWorkers,
+  runTaskSource,
   type Registry,
+  type TaskSource,
   type LoadedRun,
   type RunNetwork,
 } from '@prnn/agents';
@@ -35,13 +37,21 @@ export function analysisLevels(options: AnalysisOptions): number[] {
 
 /**
  * The two evaluators of a network's test: one over the noise sweep, one recording trials at the paper's fitness noise;
- * both on the same seeded test mazes.
+ * both on the same seeded test mazes (those of `source`, a plugin task's, when given: the run's own test set).
  */
-export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: number, mazeSeed: number, noise: readonly number[]): TestEvaluators {
+export function testEvaluators(task: LoadedRun['manifest']['task'], mazes: number, mazeSeed: number, noise: readonly number[], source?: TaskSource): TestEvaluators {
+  const set = source?.generateSet(task, { count: mazes, seed: mazeSeed }) ?? mazes;
   return {
-    sweep: new PolicyEvaluator({ task, mazes, mazeSeed, noise }),
-    record: new PolicyEvaluator({ task, mazes, mazeSeed, noise: [PAPER_FITNESS_NOISE] }),
+    sweep: new PolicyEvaluator({ task, mazes: set, mazeSeed, noise }),
+    record: new PolicyEvaluator({ task, mazes: set, mazeSeed, noise: [PAPER_FITNESS_NOISE] }),
+    mazeSeed,
   };
+}
+
+/** The test-set evaluators of a run: on its own test set (runSeed + TEST_SET_SEED_OFFSET, its plugin task's mazes). */
+export function runTestEvaluators(run: LoadedRun, registry: Registry, mazes: number, noise: readonly number[]): TestEvaluators {
+  const source = runTaskSource(run.manifest, (id) => registry.task(id));
+  return testEvaluators(run.manifest.task, mazes, run.manifest.runSeed + TEST_SET_SEED_OFFSET, noise, source);
 }
 
 /**
@@ -131,7 +141,7 @@ export async function analyzeRuns(dirs: readonly string[], options: AnalysisOpti
   const several = loaded.length > 1;
   for (const { run, networks: nets } of loaded) {
     const mazeSeed = run.manifest.runSeed + TEST_SET_SEED_OFFSET;
-    const ev = testEvaluators(task, mazes, mazeSeed, noise);
+    const ev = runTestEvaluators(run, registry, mazes, noise);
     const stored = await storedSweep(run, mazes, noise);
     sources.push({
       kind: 'run',

@@ -1,4 +1,4 @@
-import { PAPER_FITNESS_NOISE, type ArchInfo, type KernelSet, type NetworkStep, type PolicyEvaluator, type QEngine, type Registry } from '@prnn/agents';
+import { PAPER_FITNESS_NOISE, recordTrials as recordStepTrials, type ArchInfo, type KernelSet, type NetworkStep, type PolicyEvaluator, type QEngine, type RecordedTrials as RecordedStepTrials, type Registry } from '@prnn/agents';
 import { networkSensitivity } from '../jacobian/network-sensitivity.js';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 import { MEASURE_NAMES, type MeasureName } from '../measures/measure-names.js';
@@ -10,6 +10,8 @@ import { recordTrials } from '../trials/recorded-trials.js';
 export interface TestEvaluators {
   readonly sweep: PolicyEvaluator;
   readonly record: PolicyEvaluator;
+  /** Seed of their test set. */
+  readonly mazeSeed: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function measureNetwork(
     out.jacobian = r.jacobian;
     if (r.note !== undefined) out.jacobianNote = r.note;
   }
-  const input: AnalysisMetricInput = { ...base, profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
+  const input: AnalysisMetricInput = { ...base, task: ev.record.task, trials: stepTrials(options.network, ev, seed), profile, noise: levels, fitnessByNoise: out.fitnessByNoise };
   if (has('robustness') && levels.length > 1) out.robustness = (await registry.metric('robustness').measure(input)) as number;
   if (has('input-sensitivity')) out.inputSensitivity = (await registry.metric('input-sensitivity').measure(input)) as number;
   if (has('memory')) {
@@ -128,4 +130,23 @@ export async function measureNetwork(
   if (has('weight-norms') && Object.keys(base.weights).length > 0) out.weightNorms = (await registry.metric('weight-norms').measure(input)) as Record<string, number>;
   for (const name of plugins) flatten(name, await registry.metric(name).measure(input), out.extra);
   return out;
+}
+
+/**
+ * A metric's `trials()` (MetricInput): the greedy test trials the analysis records (its test set, σs = 0.05, the
+ * network's seed) run through the family's step, recorded on first call; absent without a step, as in `measureRun`.
+ */
+function stepTrials(network: MeasureNetworkOptions['network'], ev: TestEvaluators, seed: number): (() => Promise<RecordedStepTrials>) | undefined {
+  if (!network) return undefined;
+  let recorded: Promise<RecordedStepTrials> | undefined;
+  const record = async () => {
+    const step = typeof network === 'function' ? network() : network;
+    try {
+      const r = ev.record;
+      return await recordStepTrials(step, { task: r.task, mazes: r.batch, set: r.set, mazeSeed: ev.mazeSeed, sensorNoise: r.noise[0], seed });
+    } finally {
+      if (step !== network) step.dispose();
+    }
+  };
+  return () => (recorded ??= record());
 }
