@@ -1,4 +1,4 @@
-// VectorEnv's hot path (AssemblyScript, plain WebAssembly, built by scripts/build-wasm.mjs): stepping and
+// VectorEnv's hot path (AssemblyScript, WebAssembly with SIMD, built by scripts/build-wasm.mjs): stepping and
 // sensing every env in one call. The JavaScript VectorEnv owns the memory layout, passes it to `configure`,
 // and keeps its arrays as views of this memory, so the JavaScript path (the fallback and the test oracle)
 // and this one work on the same state. Every number is computed with the same float64 operations in the
@@ -224,15 +224,35 @@ function drawNormals(g: i32, dst: usize, count: i32): void {
 
 /**
  * Env i's observation from `z` (f64[4·C], one standard normal per value, sensor-major as the observation):
- * cue + σ·z, clamped to [0, 1], 0 on masked channels.
+ * cue + σ·z, clamped to [0, 1], 0 on masked channels. Two channels at a time in f64x2 lanes: the lane
+ * operations are the scalar ones (promote, multiply, add — no fused multiply-add — and demote round the same),
+ * and pmax(v, 0) then pmin(·, 1) are exactly v < 0 ? 0 : v > 1 ? 1 : v (−0 and NaN kept), as clamp01.
  */
 function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: usize): void {
   const C = gC;
+  const pairs = C & ~1;
+  const s2 = f64x2.splat(sigma);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
   let k = 0;
   for (let d = 0; d < SENSORS; d++) {
     const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
     const cue = pCues + (<usize>(neighbour * C) << 2);
-    for (let c = 0; c < C; c++) {
+    let c = 0;
+    for (; c < pairs; c += 2) {
+      const cues = f64x2.promote_low_f32x4(v128.load64_zero(cue + (<usize>c << 2)));
+      const v = f64x2.add(cues, f64x2.mul(s2, v128.load(z + (<usize>k << 3))));
+      const clamped = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(v, zero), one));
+      if (load<u16>(mask + <usize>c) == 0x0101) {
+        v128.store64_lane(o, clamped, 0);
+      } else {
+        store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : f32x4.extract_lane(clamped, 0));
+        store<f32>(o, load<u8>(mask + <usize>c + 1) == 0 ? 0 : f32x4.extract_lane(clamped, 1), 4);
+      }
+      o += 8;
+      k += 2;
+    }
+    if (c < C) {
       const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * load<f64>(z + (<usize>k << 3));
       store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
       o += 4;

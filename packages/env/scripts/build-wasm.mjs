@@ -1,6 +1,7 @@
-// Compiles the AssemblyScript hot paths (plain WebAssembly without SIMD, so they run wherever WebAssembly
-// does) into generated modules: assembly/vector-env.ts into src/vector-env-wasm.generated.ts and
-// assembly/greedy-actions.ts into src/greedy-actions-wasm.generated.ts.
+// Compiles the AssemblyScript hot paths into generated modules: assembly/vector-env.ts (WebAssembly with SIMD;
+// where a runtime has no SIMD the module does not validate and VectorEnv runs its JavaScript path, the same
+// numbers) into src/vector-env-wasm.generated.ts, and assembly/greedy-actions.ts (plain WebAssembly) into
+// src/greedy-actions-wasm.generated.ts.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedAssemblyScript } from '../../../scripts/embed-assemblyscript.mjs';
@@ -11,6 +12,7 @@ await embedAssemblyScript({
   source: 'assembly/vector-env.ts',
   target: 'src/vector-env-wasm.generated.ts',
   constName: 'VECTOR_ENV_WASM_BASE64',
+  flags: ['--enable', 'simd'],
 });
 await embedAssemblyScript({
   root,
