@@ -53,34 +53,6 @@ type SplitStateCheck = { readonly obsSize: number; readonly stateSize: number; r
 const SPLIT_STATE_CHECKS = new Map<string, SplitStateCheck>();
 const SPLIT_STATE_CHECKS_LIMIT = 256;
 
-/**
- * State buffers of released policies, by length, for the next policy's `reset`: a sweep opens one policy per
- * network, and without them each would allocate its batch's state anew (megabytes outside the JavaScript heap
- * per network), which makes the garbage collector run inside the sweeps.
- */
-const STATE_BUFFERS = new Map<number, Float32Array[]>();
-const STATE_BUFFERS_PER_LENGTH = 8;
-
-/** A zeroed buffer of `length` floats: a released one when there is one. */
-function takeStateBuffer(length: number): Float32Array {
-  const buffer = STATE_BUFFERS.get(length)?.pop();
-  if (buffer === undefined) return new Float32Array(length);
-  buffer.fill(0);
-  return buffer;
-}
-
-/** Keeps a buffer no policy uses any more for `takeStateBuffer` (a few per length). */
-function giveStateBuffer(buffer: Float32Array): void {
-  if (buffer.length === 0) return;
-  let list = STATE_BUFFERS.get(buffer.length);
-  if (list === undefined) {
-    if (STATE_BUFFERS.size >= STATE_BUFFERS_PER_LENGTH) STATE_BUFFERS.clear();
-    list = [];
-    STATE_BUFFERS.set(buffer.length, list);
-  }
-  if (list.length < STATE_BUFFERS_PER_LENGTH) list.push(buffer);
-}
-
 /** Whether the metadata's contract and sizes (when present) agree with a policy of these sizes. */
 function metadataAgrees(meta: Readonly<Record<string, string>>, obsSize: number, stateSize: number): boolean {
   const contract = meta[META.contract];
@@ -402,14 +374,13 @@ export class SessionPolicy implements QEngine {
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
     if (batch !== this.capacity) {
       this.capacity = batch;
-      this.giveBuffers();
       if (this.pieces) {
         for (const p of this.pieces) {
-          p.buffers = [takeStateBuffer(batch * p.width), takeStateBuffer(batch * p.width)];
+          p.buffers = [new Float32Array(batch * p.width), new Float32Array(batch * p.width)];
           p.fullTensors = p.buffers.map((b) => new this.ort.Tensor('float32', b, [batch, p.width]));
         }
       } else {
-        this.states = [takeStateBuffer(batch * this.stateSize), takeStateBuffer(batch * this.stateSize)];
+        this.states = [new Float32Array(batch * this.stateSize), new Float32Array(batch * this.stateSize)];
         this.fullStateTensors = this.states.map((s) => new this.ort.Tensor('float32', s, [batch, this.stateSize]));
       }
     } else if (this.pieces) {
@@ -542,30 +513,8 @@ export class SessionPolicy implements QEngine {
     return out;
   }
 
-  /** Hands the state buffers to the next policy's reset (this one has none until its next reset). */
-  private giveBuffers(): void {
-    const empty = new Float32Array(0);
-    if (this.pieces) {
-      for (const p of this.pieces) {
-        for (const b of p.buffers) giveStateBuffer(b);
-        p.buffers = [empty, empty];
-        p.views = p.buffers;
-        p.tensors = [];
-        p.fullTensors = [];
-      }
-    } else {
-      for (const b of this.states) giveStateBuffer(b);
-    }
-    this.states = [empty, empty];
-    this.stateTensors = [];
-    this.fullStateTensors = [];
-  }
-
-  /** Releases the onnxruntime session; its state buffers go to the next policy's reset. */
+  /** Releases the onnxruntime session. */
   async release(): Promise<void> {
     await this.session.release();
-    this.giveBuffers();
-    this.capacity = 0;
-    this.batch = 0;
   }
 }
