@@ -26,15 +26,15 @@ let compiled: object | null | undefined;
 export class GreedyActions {
   /** Envs (and the most rows a q table has). */
   readonly numEnvs: number;
-  /** [numEnvs·5]: row k's q-values at [5k, 5k+5). */
+  /** Row k's q-values at 5k … 5k+4 (numEnvs·5 values). */
   readonly q: Float32Array;
-  /** [numEnvs], by env: the chosen actions (envs that are finished or tied keep theirs). */
+  /** The chosen action of each env (envs that are finished or tied keep theirs); numEnvs values. */
   readonly actions: Int32Array;
-  /** [numEnvs], by env: 1 = finished, no action is chosen. */
+  /** Per env, 1 = finished: no action is chosen for it; numEnvs values. */
   readonly finished: Uint8Array;
-  /** [numEnvs]: the env of each row of a compacted table (see `choose`). */
+  /** The env of each row of a compacted table (see `choose`); numEnvs values. */
   readonly rowEnv: Int32Array;
-  /** [numEnvs]: the rows `choose` left undecided, at [0, its result). */
+  /** The rows `choose` left undecided, the first (its result) of numEnvs values. */
   readonly tieRows: Int32Array;
   private readonly wasm: GreedyActionsExports | null;
 
