@@ -1,4 +1,4 @@
-// VectorEnv's hot path (AssemblyScript, plain WebAssembly, built by scripts/build-wasm.mjs): stepping and
+// VectorEnv's hot path (AssemblyScript, WebAssembly with SIMD, built by scripts/build-wasm.mjs): stepping and
 // sensing every env in one call. The JavaScript VectorEnv owns the memory layout, passes it to `configure`,
 // and keeps its arrays as views of this memory, so the JavaScript path (the fallback and the test oracle)
 // and this one work on the same state. Every number is computed with the same float64 operations in the
@@ -175,7 +175,11 @@ function normalSlow(layer: i32, bits: u32, sign: i32): f64 {
   return reinterpret<f64>(bits);
 }
 
-/** `count` normals from env g's stream into f64 dst[count] (the draws senseEnv makes, in its order). */
+/**
+ * `count` standard normals from env g's stream into f64 dst[count], in the order Rng.fillNormal draws them:
+ * xoshiro128** and the ziggurat's one-draw case written out with the stream's words in locals (the rare
+ * slow path takes the words through the globals). The only place the module draws.
+ */
 function drawNormals(g: i32, dst: usize, count: i32): void {
   const r = pRng + (<usize>g << 4);
   let w0 = load<i32>(r);
@@ -197,6 +201,7 @@ function drawNormals(g: i32, dst: usize, count: i32): void {
     const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
     let z: f64;
     if (ux < load<f64>(ratio + layer)) {
+      // −x when bit 8 is set, as a flip of the sign bit (a branch on a random bit would be mispredicted)
       z = reinterpret<f64>(reinterpret<i64>(ux * load<f64>(edge + layer)) ^ (<i64>(u & 256) << 55));
     } else {
       s0 = w0;
@@ -217,22 +222,37 @@ function drawNormals(g: i32, dst: usize, count: i32): void {
   store<i32>(r, w3, 12);
 }
 
-/** Env i's observation with shared draws: the round's draws of its group, made by the first env that needs them. */
-function senseShared(i: i32, sigma: f64, size: i32, cell: i32, mask: usize, o: usize): void {
+/**
+ * Env i's observation from `z` (f64[4·C], one standard normal per value, sensor-major as the observation):
+ * cue + σ·z, clamped to [0, 1], 0 on masked channels. Two channels at a time in f64x2 lanes: the lane
+ * operations are the scalar ones (promote, multiply, add — no fused multiply-add — and demote round the same),
+ * and pmax(v, 0) then pmin(·, 1) are exactly v < 0 ? 0 : v > 1 ? 1 : v (−0 and NaN kept), as clamp01.
+ */
+function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: usize): void {
   const C = gC;
-  const count = SENSORS * C;
-  const g = load<i32>(pGroup + (<usize>i << 2));
-  const z = pShared + (<usize>(g * count) << 3);
-  const stamp = pStamp + (<usize>g << 2);
-  if (load<i32>(stamp) != gRound) {
-    store<i32>(stamp, gRound);
-    drawNormals(g, z, count);
-  }
+  const pairs = C & ~1;
+  const s2 = f64x2.splat(sigma);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
   let k = 0;
   for (let d = 0; d < SENSORS; d++) {
     const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
     const cue = pCues + (<usize>(neighbour * C) << 2);
-    for (let c = 0; c < C; c++) {
+    let c = 0;
+    for (; c < pairs; c += 2) {
+      const cues = f64x2.promote_low_f32x4(v128.load64_zero(cue + (<usize>c << 2)));
+      const v = f64x2.add(cues, f64x2.mul(s2, v128.load(z + (<usize>k << 3))));
+      const clamped = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(v, zero), one));
+      if (load<u16>(mask + <usize>c) == 0x0101) {
+        v128.store64_lane(o, clamped, 0);
+      } else {
+        store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : f32x4.extract_lane(clamped, 0));
+        store<f32>(o, load<u8>(mask + <usize>c + 1) == 0 ? 0 : f32x4.extract_lane(clamped, 1), 4);
+      }
+      o += 8;
+      k += 2;
+    }
+    if (c < C) {
       const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * load<f64>(z + (<usize>k << 3));
       store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
       o += 4;
@@ -248,74 +268,34 @@ function senseEnv(i: i32): void {
   const size = load<i32>(pSize + (<usize>i << 2));
   const cell = load<i32>(pSlot + (<usize>i << 2)) * gCap + load<i32>(pPosition + (<usize>i << 2));
   const mask = pMask + <usize>(i * C);
-  let o = pObs + (<usize>(i * SENSORS * C) << 2);
-  if (sigma > 0 && gShare) {
-    senseShared(i, sigma, size, cell, mask, o);
-    return;
-  }
+  const o = pObs + (<usize>(i * SENSORS * C) << 2);
   if (sigma > 0) {
-    // one flat loop over the 4·C values, the stream's words in locals (xoshiro128** and the ziggurat's
-    // one-draw case written out; the rare slow path takes the words through the globals)
     const count = SENSORS * C;
-    const r = pRng + (<usize>i << 4);
-    let w0 = load<i32>(r);
-    let w1 = load<i32>(r, 4);
-    let w2 = load<i32>(r, 8);
-    let w3 = load<i32>(r, 12);
-    const ratio = pZigRatio;
-    const edge = pZigX;
-    let d = 0;
-    let c = 0;
-    let cue = pCues + (<usize>((cell - 1) * C) << 2);
-    for (let k = 0; k < count; k++) {
-      const u = rotl<i32>(w1 * 5, 7) * 9;
-      const t = w1 << 9;
-      const b = w2 ^ w0;
-      const e = w3 ^ w1;
-      w1 = w1 ^ b;
-      w0 = w0 ^ e;
-      w2 = b ^ t;
-      w3 = rotl<i32>(e, 11);
-      const layer = <usize>(u & 255) << 3;
-      const ux = <f64>(<u32>u >>> 9) * INV_TWO_POW_23;
-      let z: f64;
-      if (ux < load<f64>(ratio + layer)) {
-        // −x when bit 8 is set, as a flip of the sign bit (a branch on a random bit would be mispredicted)
-        z = reinterpret<f64>(reinterpret<i64>(ux * load<f64>(edge + layer)) ^ (<i64>(u & 256) << 55));
-      } else {
-        s0 = w0;
-        s1 = w1;
-        s2 = w2;
-        s3 = w3;
-        z = normalSlow(u & 255, <u32>u >>> 9, u & 256);
-        w0 = s0;
-        w1 = s1;
-        w2 = s2;
-        w3 = s3;
+    let z = pNoise;
+    if (gShare) {
+      // the round's draws of env i's group, made by the first env of the group that needs them
+      const g = load<i32>(pGroup + (<usize>i << 2));
+      z = pShared + (<usize>(g * count) << 3);
+      const stamp = pStamp + (<usize>g << 2);
+      if (load<i32>(stamp) != gRound) {
+        store<i32>(stamp, gRound);
+        drawNormals(g, z, count);
       }
-      const v = <f64>load<f32>(cue + (<usize>c << 2)) + sigma * z;
-      store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
-      o += 4;
-      if (++c == C) {
-        c = 0;
-        d++;
-        cue = pCues + (<usize>((cell + (d == 1 ? 1 : d == 2 ? -size : size)) * C) << 2);
-      }
+    } else {
+      drawNormals(i, z, count);
     }
-    store<i32>(r, w0);
-    store<i32>(r, w1, 4);
-    store<i32>(r, w2, 8);
-    store<i32>(r, w3, 12);
+    senseNoisy(z, sigma, size, cell, mask, o);
     return;
   }
   // σ = 0 draws nothing; cues lie in [0, 1] already
+  let out = o;
   for (let d = 0; d < SENSORS; d++) {
     const neighbour = cell + (d == 0 ? -1 : d == 1 ? 1 : d == 2 ? -size : size);
     const cue = pCues + (<usize>(neighbour * C) << 2);
     for (let c = 0; c < C; c++) {
       const v = <f64>load<f32>(cue + (<usize>c << 2));
-      store<f32>(o, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
-      o += 4;
+      store<f32>(out, load<u8>(mask + <usize>c) == 0 ? 0 : <f32>clamp01(v));
+      out += 4;
     }
   }
 }

@@ -22,4 +22,5 @@ export * from './env-api.js';
 export * from './env.js';
 export * from './registry.js';
 export * from './vector-env.js';
+export * from './greedy-actions.js';
 export * from './wrappers.js';

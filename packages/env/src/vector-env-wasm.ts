@@ -1,7 +1,7 @@
 import { VECTOR_ENV_WASM_BASE64 } from './vector-env-wasm.generated.js';
 
 /** The part of the WebAssembly JavaScript API used here (the project's lib settings declare none). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -40,18 +40,38 @@ function decode(base64: string): Uint8Array {
   return bytes;
 }
 
-/** The compiled module, or null where there is no WebAssembly (or compiling synchronously is refused). */
-function vectorEnvModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
+/** An embedded module (base64 of its bytes) compiled, or null where there is no WebAssembly (or compiling synchronously is refused). */
+export function compileEmbeddedWasm(base64: string): object | null {
   try {
     if (wasmApi === undefined || decodeBase64 === undefined) return null;
-    const bytes = decode(VECTOR_ENV_WASM_BASE64);
+    const bytes = decode(base64);
     if (!wasmApi.validate(bytes)) return null;
-    compiled = new wasmApi.Module(bytes);
+    return new wasmApi.Module(bytes);
   } catch {
-    compiled = null;
+    return null;
   }
+}
+
+/**
+ * A fresh instance of `mod` (exporting `memory` and `heapBase`) whose memory holds at least `bytes` bytes past
+ * the module's static data, or null when the memory cannot be had. The memory never grows afterwards, so
+ * views of it stay valid.
+ */
+export function instantiateEmbeddedWasm<T extends { readonly memory: WasmMemory; heapBase(): number }>(mod: object, bytes: number, imports: object = {}): T | null {
+  try {
+    const exports = new wasmApi!.Instance(mod, imports).exports as T;
+    const needed = exports.heapBase() + bytes;
+    const have = exports.memory.buffer.byteLength;
+    if (needed > have) exports.memory.grow(Math.ceil((needed - have) / 65536));
+    return exports;
+  } catch {
+    return null;
+  }
+}
+
+/** The compiled module, or null where there is no WebAssembly (or compiling synchronously is refused). */
+function vectorEnvModule(): object | null {
+  if (compiled === undefined) compiled = compileEmbeddedWasm(VECTOR_ENV_WASM_BASE64);
   return compiled;
 }
 
@@ -68,13 +88,5 @@ export function vectorEnvWasmAvailable(): boolean {
 export function instantiateVectorEnv(bytes: number): VectorEnvExports | null {
   const mod = vectorEnvModule();
   if (mod === null) return null;
-  try {
-    const exports = new wasmApi!.Instance(mod, { env: { exp: Math.exp, log: Math.log } }).exports as VectorEnvExports;
-    const needed = exports.heapBase() + bytes;
-    const have = exports.memory.buffer.byteLength;
-    if (needed > have) exports.memory.grow(Math.ceil((needed - have) / 65536));
-    return exports;
-  } catch {
-    return null;
-  }
+  return instantiateEmbeddedWasm<VectorEnvExports>(mod, bytes, { env: { exp: Math.exp, log: Math.log } });
 }

@@ -1,4 +1,4 @@
-import { generateMazeSet, MazeSet, meanFitness, VectorEnv, type TaskOptions } from '@prnn/env';
+import { generateMazeSet, GreedyActions, MazeSet, meanFitness, VectorEnv, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import { jsonNumber } from '../run/json-number.js';
 import { FINAL_EVALUATION_STREAM, STREAM, TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
@@ -120,6 +120,8 @@ export class PolicyEvaluator {
   private readonly env: VectorEnv;
   private readonly mazeIndices: Int32Array;
   private readonly tieRngs: Rng[];
+  /** The per-step argmax (its q, actions, finished and rowEnv are the evaluator's buffers). */
+  private readonly greedy: GreedyActions;
   private readonly q: Float32Array;
   private readonly actions: Int32Array;
   private readonly finished: Uint8Array;
@@ -164,15 +166,17 @@ export class PolicyEvaluator {
     // the levels of a maze draw the same stream in step (seeded alike, reset and stepped together): its
     // draws are made once per step for all of them (the level-0 env of the maze holds the stream)
     this.env.shareNoiseDraws(this.mazeIndices);
-    this.q = new Float32Array(N * ACTIONS);
-    this.actions = new Int32Array(N);
-    this.finished = new Uint8Array(N);
+    // the engine writes q into the argmax's memory; the actions it chooses are copied into the env's
+    this.greedy = new GreedyActions(N);
+    this.q = this.greedy.q;
+    this.actions = this.greedy.actions;
+    this.finished = this.greedy.finished;
     this.trialFitness = new Float64Array(N);
     this.levelValues = new Float64Array(M);
     const fraction = options.compact ?? 0.125;
     if (!(fraction >= 0) || !Number.isFinite(fraction)) throw new PrnnError(`compact must be a fraction ≥ 0 (got ${fraction})`);
     this.compactFraction = fraction;
-    this.rowEnv = new Int32Array(N);
+    this.rowEnv = this.greedy.rowEnv;
     this.keep = new Int32Array(N);
     this.envLevel = new Int32Array(N);
     for (let i = 0; i < N; i++) this.envLevel[i] = Math.floor(i / M);
@@ -221,7 +225,8 @@ export class PolicyEvaluator {
     let remaining = N;
     // engine rows: all N envs in order until the first compaction, then the envs of rowEnv[0 … rows)
     const compactEngine = engine.compact !== undefined && observer?.step === undefined && this.compactFraction > 0 && this.compactFraction <= 1;
-    const { rowEnv, keep, envLevel, rowObs } = this;
+    const { rowEnv, keep, envLevel, rowObs, greedy } = this;
+    const tieRows = greedy.tieRows;
     const obsSize = env.observationSize;
     let rows = N;
     let obsView = env.observations;
@@ -231,12 +236,6 @@ export class PolicyEvaluator {
       if (rows === N) {
         const pending = engine.step(env.observations, q);
         if (pending) await pending; // a synchronous engine (tfjs, reference) costs no promise per step
-        for (let level = 0; level < levels; level++) {
-          const rng = tieRngs[level];
-          for (let i = level * M, end = i + M; i < end; i++) {
-            if (finished[i] === 0) actions[i] = argmaxWithTies(q, i * ACTIONS, rng);
-          }
-        }
       } else {
         const observations = env.observations;
         for (let k = 0, o = 0; k < rows; k++) {
@@ -244,11 +243,15 @@ export class PolicyEvaluator {
         }
         const pending = engine.step(obsView, qView);
         if (pending) await pending;
-        // rows are in env order, so each level's tie draws keep their (step, maze) order
-        for (let k = 0; k < rows; k++) {
-          const i = rowEnv[k];
-          if (finished[i] === 0) actions[i] = argmaxWithTies(q, k * ACTIONS, tieRngs[envLevel[i]]);
-        }
+      }
+      // the rows without a tie in one call; the tied ones here, in row order (= env order, so each level's
+      // tie draws keep their (step, maze) order: a decided row draws nothing)
+      const compacted = rows !== N;
+      const tied = greedy.choose(rows, compacted);
+      for (let j = 0; j < tied; j++) {
+        const k = tieRows[j];
+        const i = compacted ? rowEnv[k] : k;
+        actions[i] = argmaxWithTies(q, k * ACTIONS, tieRngs[envLevel[i]]);
       }
       observer?.step?.(t, env, q, actions);
       env.step(actions);
