@@ -12,11 +12,12 @@ import { join } from 'node:path';
 
 const B = await import(new URL('../packages/agents/dist/index.js', import.meta.url).href);
 const E = await import(new URL('../packages/env/dist/index.js', import.meta.url).href);
+const { Rng } = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
 const kind = process.argv[2] ?? 'track';
 const rounds = Number(process.argv[3] ?? 5);
 const I = 8;
 const H = 16;
-const rng = new E.Rng(77);
+const rng = new Rng(77);
 const w = (n, scale) => Float32Array.from({ length: n }, () => (rng.float() - 0.5) * scale);
 const int64 = (v) => ({ name: '', dims: [1], data: BigInt64Array.of(BigInt(v)) });
 const weights = [
@@ -52,7 +53,7 @@ const foreignPlain = B.encodePolicyModel({
   initializers: weights,
 });
 const arch = B.parseArch('fc', { channels: 2 });
-const prnn = B.buildNinePathwayOnnx(arch, B.initWeights(arch, E.Rng.derive(1, 1)));
+const prnn = B.buildNinePathwayOnnx(arch, B.initWeights(arch, Rng.derive(1, 1)));
 const dir = mkdtempSync(join(tmpdir(), 'prnn-ab-policy-'));
 const files = { prnn: join(dir, 'prnn-fc.onnx'), 'foreign-rnn': join(dir, 'foreign-rnn.onnx'), 'foreign-plain': join(dir, 'foreign-plain.onnx') };
 writeFileSync(files.prnn, prnn);
