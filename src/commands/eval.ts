@@ -104,7 +104,7 @@ export default class Eval extends BaseCommand {
       min: 0,
       max: 0xffffffff,
     }),
-    engine: Flags.option({ options: EVAL_ENGINES, description: 'onnx (onnxruntime) or tfjs (the networks\' tfjs model; --run only).', default: 'onnx' as EvalEngineName })(),
+    engine: Flags.option({ options: EVAL_ENGINES, description: 'onnx (onnxruntime), tfjs (the networks\' tfjs model) or compiled (the family\'s WebAssembly SIMD step, float32-close to onnx; one thread); tfjs and compiled: --run only.', default: 'onnx' as EvalEngineName })(),
     backend: Flags.string({ description: 'tfjs backend for --engine tfjs: tensorflow, wasm or cpu (default: the fastest that loads).' }),
     workers: workersFlag({ description: 'With --run: networks evaluated at once, each on its own worker thread (same results).', default: 1 }),
     ...taskFlags,
@@ -126,7 +126,7 @@ export default class Eval extends BaseCommand {
     const engine = flags.engine as EvalEngineName;
     const registry = await loadPlugins({ cwd: process.cwd() });
     if (flags.policy !== undefined) {
-      if (engine !== 'onnx') throw new PrnnError('--engine tfjs needs --run (an ONNX policy file runs on onnxruntime only)');
+      if (engine !== 'onnx') throw new PrnnError(`--engine ${engine} needs --run (an ONNX policy file runs on onnxruntime only): use --engine onnx with --policy`);
       if (flags.out !== undefined) throw new PrnnError('--out needs --run (eval --policy prints its results; use --json to keep them)');
       if (flags.task !== undefined && flags.maze !== undefined) throw new PrnnError('--task and --maze exclude each other: --task names a plugin task, --maze a built-in maze');
       if (flags.task !== undefined && flags.like !== undefined) throw new PrnnError('--task and --like exclude each other: --like evaluates on the run\'s own task');
@@ -198,6 +198,7 @@ export default class Eval extends BaseCommand {
         testSeed: flags['test-seed'],
         engine,
         architecture,
+        kernels: (family) => registry.kernels(family),
         workers: flags.workers,
         write: false,
         canonical: (spec) => registry.canonicalName(spec),

@@ -1,7 +1,7 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { PrnnError, median, Rng } from '@prnn/core';
 import {
-  OnnxPolicy, PAPER_NOISE_SPEC, PolicyEvaluator, STREAM, TrainWorkerPool, buildNinePathwayOnnx, checkWorkers, ensureBackend, evaluateSweepInWorkers, initWeights,
+  CompiledEngine, KernelSet, OnnxPolicy, PAPER_NOISE_SPEC, archInfo, compiledPopulationKernel, ninePathwayDefinition, simdAvailable, PolicyEvaluator, STREAM, TrainWorkerPool, buildNinePathwayOnnx, checkWorkers, ensureBackend, evaluateSweepInWorkers, initWeights,
   parameterCount, parseArch, parseNoiseSpec, type NinePathwayArch,
 } from '@prnn/agents';
 import { episodeFlops } from './episode-flops.js';
@@ -23,6 +23,11 @@ export interface BenchEvalOptions {
   readonly arch?: string;
   readonly intraOpNumThreads?: number;
   /**
+   * Engine that computes q (default `onnx`, the mission's inference engine): `compiled` runs the family's
+   * WebAssembly SIMD step (CompiledEngine) on this thread; the load time is then building its population.
+   */
+  readonly engine?: BenchEvalEngine;
+  /**
    * Also time the sweep cut into batches of these many levels (all mazes of a level in one batch), to show
    * where widening the batch stops paying; e.g. [1, 3, 7, 21].
    */
@@ -37,6 +42,11 @@ export interface BenchEvalOptions {
   /** The recorded peak rate of one core for the roofline (default: reference/peak-flops.json). */
   readonly peak?: PeakFlopsFigure;
 }
+
+/** Engines `benchEval` can time. */
+export type BenchEvalEngine = 'onnx' | 'compiled';
+/** Every {@link BenchEvalEngine}, for flag validation. */
+export const BENCH_EVAL_ENGINES: readonly BenchEvalEngine[] = ['onnx', 'compiled'];
 
 /** Seconds per network of the sweep cut into batches of `levelsPerBatch` levels (rows = levels × mazes). */
 export interface BatchTiming {
@@ -56,6 +66,8 @@ export interface BenchEvalResult {
   readonly levels: number;
   readonly networks: number;
   readonly workers: number;
+  /** The engine that computed q. */
+  readonly engine: BenchEvalEngine;
   /** Median seconds per network of the sweep itself (batched rollout through one session). */
   readonly secondsPerNetwork: number;
   /**
@@ -108,14 +120,32 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   const workers = checkWorkers(options.workers ?? 1);
   const pool = workers > 1 ? new TrainWorkerPool(workers) : undefined;
   const threads = options.intraOpNumThreads ?? 1;
+  const engine = options.engine ?? 'onnx';
+  if (!BENCH_EVAL_ENGINES.includes(engine)) throw new PrnnError(`engine must be one of ${BENCH_EVAL_ENGINES.join(', ')} (got ${JSON.stringify(engine)})`);
+  if (engine === 'compiled') {
+    if (pool) throw new PrnnError(`the compiled engine runs on this thread only: workers must be 1 (got ${workers})`);
+    if (options.levelsPerBatch?.length) throw new PrnnError('levelsPerBatch times onnxruntime only: leave it out with the compiled engine');
+    if (!simdAvailable()) throw new PrnnError('the compiled engine needs WebAssembly SIMD, which this runtime lacks: use the onnx engine');
+  }
+  const compiledKernels = new KernelSet(ninePathwayDefinition.family, [compiledPopulationKernel(ninePathwayDefinition)]);
   // the pool's first call starts its threads: warm them up with one untimed network each
   for (let k = pool ? -workers : -1; k < networks; k++) {
     const seed = Math.max(0, k + 1);
     const t0 = performance.now();
-    const bytes = buildNinePathwayOnnx(arch, initWeights(arch, Rng.derive(seed, STREAM.init)));
+    const weights = initWeights(arch, Rng.derive(seed, STREAM.init));
     let t1: number;
     let c1: NodeJS.CpuUsage;
-    if (pool) {
+    if (engine === 'compiled') {
+      const compiled = CompiledEngine.create(compiledKernels, archInfo(arch), weights as Record<string, Float32Array>, task.channels, { seed });
+      t1 = performance.now();
+      c1 = process.cpuUsage();
+      try {
+        await evaluator.evaluate(compiled, seed);
+      } finally {
+        compiled.dispose();
+      }
+    } else if (pool) {
+      const bytes = buildNinePathwayOnnx(arch, weights);
       t1 = performance.now();
       c1 = process.cpuUsage();
       try {
@@ -127,6 +157,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
         throw error;
       }
     } else {
+      const bytes = buildNinePathwayOnnx(arch, weights);
       const policy = await OnnxPolicy.load(bytes, { intraOpNumThreads: threads, splitState: true });
       t1 = performance.now();
       c1 = process.cpuUsage();
@@ -167,6 +198,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     levels: evaluator.noise.length,
     networks,
     workers,
+    engine,
     secondsPerNetwork: sweepSeconds,
     cpuSecondsPerNetwork: median(cpu),
     loadSecondsPerNetwork: median(load),

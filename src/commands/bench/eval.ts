@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { resolveTaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import { PAPER_NOISE_SPEC, parseNoiseSpec } from '@prnn/agents';
-import { benchEval, type BenchEvalResult } from '@prnn/bench';
+import { BENCH_EVAL_ENGINES, benchEval, type BenchEvalEngine, type BenchEvalResult } from '@prnn/bench';
 import { BaseCommand } from '../../cli/base-command.js';
 import { nameFlag, withFlag } from '../../cli/flag-errors.js';
 import { workersFlag } from '../../cli/workers-flag.js';
@@ -33,6 +33,11 @@ export default class BenchEval extends BaseCommand {
     noise: Flags.string({ description: 'Sensor-noise levels (0.05 | 0,0.1,0.2 | from:to:count).', default: PAPER_NOISE_SPEC }),
     maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default task options).', default: 'track' as const })(),
     arch: Flags.string({ description: 'Architecture of the benchmarked networks.', default: 'fc' }),
+    engine: Flags.option({
+      options: BENCH_EVAL_ENGINES,
+      description: 'onnx (onnxruntime, the default inference engine) or compiled (the family\'s WebAssembly SIMD step; one thread, no --workers or --levels-per-batch).',
+      default: 'onnx' as BenchEvalEngine,
+    })(),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads.', default: 1, min: 1, max: 256 }),
     workers: workersFlag({ description: 'Worker threads sharing each network\'s sweep (its levels cut into one batch per worker).', default: 1 }),
     'levels-per-batch': Flags.string({ description: 'Also time the sweep cut into batches of these many levels (comma-separated, e.g. 1,7,21).' }),
@@ -53,6 +58,7 @@ export default class BenchEval extends BaseCommand {
       task: resolveTaskOptions(flags.maze, {}),
       arch: flags.arch,
       intraOpNumThreads: flags.threads,
+      engine: flags.engine as BenchEvalEngine,
       levelsPerBatch,
       workers: flags.workers,
     }).catch((error: unknown) => {
@@ -61,11 +67,12 @@ export default class BenchEval extends BaseCommand {
     });
     const s = (x: number) => `${x.toFixed(3)} s`;
     this.log(
-      `${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ${flags.threads} onnxruntime thread(s)` +
+      `${result.arch} on ${result.task}, ${result.levels} levels × ${result.mazes} mazes, ` +
+        `${result.engine === 'onnx' ? `${flags.threads} onnxruntime thread(s)` : 'compiled engine'}` +
         `${result.workers > 1 ? ` in each of ${result.workers} workers` : ''}, median of ${result.networks}:`,
     );
     this.log(`  sweep per network:            ${s(result.secondsPerNetwork)} (CPU ${s(result.cpuSecondsPerNetwork)})`);
-    this.log(`  model + session per network:  ${s(result.loadSecondsPerNetwork)}`);
+    this.log(`  ${result.engine === 'onnx' ? 'model + session' : 'compiled model '} per network:  ${s(result.loadSecondsPerNetwork)}`);
     this.log(`  total per network:            ${s(result.totalSecondsPerNetwork)}`);
     this.log(
       `  reference (recorded):         ${result.referenceSecondsPerNetwork.toFixed(1)} s (${result.referenceMsPerTrial} ms per trial): ` +

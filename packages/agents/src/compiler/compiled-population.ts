@@ -658,6 +658,44 @@ export class CompiledPopulation implements PopulationModel {
     }
   }
 
+  /**
+   * Copies the recurrent state of every (network, environment) row, network-major [P][batch][stateSize], into
+   * `out` (in the kernel's own per-row layout: only meant for `writeState`). An evaluation that drops finished
+   * rows reads the state, keeps the rows it needs and writes them back after `resetState` of a smaller batch.
+   */
+  readState(out: Float32Array): void {
+    this.moveState(out, false);
+  }
+
+  /** Sets the recurrent state of every row from `src` ([P][batch][stateSize], as `readState` wrote it). */
+  writeState(src: Float32Array): void {
+    this.moveState(src, true);
+  }
+
+  private moveState(rows: Float32Array, write: boolean): void {
+    this.check();
+    const { population: P, batch: B, stateSize: SP } = this;
+    if (rows.length < P * B * SP) throw new PrnnError(`state must have ${P * B * SP} values (got ${rows.length})`);
+    // a batch-1 rollout being recorded holds its state on the tape: move it to the inference buffers first
+    this.stopRollout();
+    for (const g of this.groups) {
+      const f = g.kernel.view();
+      const S = g.S;
+      const from = g.area.inferState[this.current] >> 2;
+      for (let j = 0; j < g.members.length; j++) {
+        const n = g.members[j];
+        const c = j >> 2;
+        const l = j & 3;
+        for (let b = 0; b < B; b++) {
+          const at = from + (c * B + b) * S * LANES + l;
+          const row = (n * B + b) * SP;
+          if (write) for (let s = 0; s < S; s++) f[at + s * LANES] = rows[row + s];
+          else for (let s = 0; s < S; s++) rows[row + s] = f[at + s * LANES];
+        }
+      }
+    }
+  }
+
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
     this.check();
     const { population: P, batch: B, inputs: I, outputs: O } = this;

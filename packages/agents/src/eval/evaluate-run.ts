@@ -16,11 +16,17 @@ import type { LevelsRequest, LevelsResult, ModelLevelsRequest } from './evaluate
 import { jsonNumber } from '../run/json-number.js';
 import { TrainWorkerPool, checkWorkers } from '../training/workers/train-in-workers.js';
 import type { QEngine } from './q-engine.js';
+import type { KernelSet } from '../sdk/kernel.js';
+import { CompiledEngine } from './compiled-engine.js';
+import { COMPILED_PATH } from '../compiler/compiled-population.js';
 
-/** Engine that runs a run's networks in `evaluateRun`: onnxruntime on the exported model, or the tfjs population. */
-export type EvalEngineName = 'onnx' | 'tfjs';
+/**
+ * Engine that runs a run's networks in `evaluateRun`: onnxruntime on the exported model, the tfjs population,
+ * or the family's compiled WebAssembly step (CompiledEngine).
+ */
+export type EvalEngineName = 'onnx' | 'tfjs' | 'compiled';
 /** Every {@link EvalEngineName}, for flag validation. */
-export const EVAL_ENGINES: readonly EvalEngineName[] = ['onnx', 'tfjs'];
+export const EVAL_ENGINES: readonly EvalEngineName[] = ['onnx', 'tfjs', 'compiled'];
 
 /** Value of `format` in eval.json. */
 export const RUN_EVALUATION_FORMAT = 'prnn-eval';
@@ -46,6 +52,8 @@ export interface RunEvaluationOptions {
   readonly select?: NetworkSelector;
   /** The Architecture plugin of a family (e.g. `(f) => registry.architecture(f)`); it throws or returns undefined for an unknown one. */
   readonly architecture: (family: string) => Architecture | undefined;
+  /** The kernels registered for a family (`(f) => registry.kernels(f)`); the compiled engine needs them. */
+  readonly kernels?: (family: string) => KernelSet;
   /** The task source of a run trained on a plugin task (run.json `taskSource`), e.g. `(id) => registry.task(id)`. */
   readonly taskSource?: (id: string) => TaskSource;
   /** Maps a user's architecture spec in `select` to its canonical name (e.g. `oh+hh` → `hh+oh`). */
@@ -122,6 +130,7 @@ async function engineFor(
   engine: EvalEngineName,
   architectureOf: (family: string) => Architecture | undefined,
   intraOpNumThreads: number,
+  kernelsOf?: (family: string) => KernelSet,
 ): Promise<{ engine: QEngine; release(): Promise<void> | void }> {
   const family = net.result.arch?.family ?? net.entry.family;
   const architecture = architectureOf(family);
@@ -132,8 +141,22 @@ async function engineFor(
     return { engine: policy, release: () => policy.release() };
   }
   const weights = await readNetworkWeights(run.dir, net.entry.id, net.result);
+  if (engine === 'compiled') {
+    const compiled = CompiledEngine.create(compiledKernels(family, kernelsOf), runNetworkArch(net), weights, run.manifest.task.channels, { seed: net.entry.seed });
+    return { engine: compiled, release: () => compiled.dispose() };
+  }
   const pop = PopulationEngine.create(architecture, runNetworkArch(net), weights, run.manifest.task.channels, { seed: net.entry.seed });
   return { engine: pop, release: () => pop.dispose() };
+}
+
+/** A family's kernels for the compiled engine; PrnnError when it has no compiled path (before any work). */
+function compiledKernels(family: string, kernelsOf: ((family: string) => KernelSet) | undefined): KernelSet {
+  if (!kernelsOf) throw new PrnnError('the compiled engine needs the families\' kernels (kernels)');
+  const kernels = kernelsOf(family);
+  if (!kernels.population(COMPILED_PATH)) {
+    throw new PrnnError(`--engine compiled: family ${family} has no compiled path here (its paths: ${kernels.paths().join(', ')}); use --engine onnx`);
+  }
+  return kernels;
 }
 
 /** The plugin task a run was trained on, resolved (undefined for the built-in mazes). */
@@ -171,12 +194,16 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions)
   const evaluator = new PolicyEvaluator({ task, mazes, mazeSeed, noise: options.noise });
   const architectureOf = options.architecture;
   const workers = checkWorkers(options.workers ?? options.workerPool?.workers ?? 1);
+  if (engine === 'compiled') {
+    if (workers > 1) throw new PrnnError(`--engine compiled runs on this thread only: pass --workers 1 (got ${workers}) or use --engine onnx`);
+    for (const net of networks) compiledKernels(net.result.arch?.family ?? net.entry.family, options.kernels);
+  }
   const results: RunNetworkEvaluation[] =
     workers > 1 && !source && networks.length > 1
       ? await evaluateInWorkers(run, networks, workers, { ...options, task, count, mazeSeed, noise: [...evaluator.noise] })
       : [];
   for (const net of workers > 1 && results.length > 0 ? [] : networks) {
-    const { engine: q, release } = await engineFor(run, net, engine, architectureOf, options.intraOpNumThreads ?? 1);
+    const { engine: q, release } = await engineFor(run, net, engine, architectureOf, options.intraOpNumThreads ?? 1, options.kernels);
     let r: EvaluationResult;
     try {
       r = await evaluator.evaluate(q, options.seed ?? net.entry.seed);

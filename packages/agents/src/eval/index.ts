@@ -7,6 +7,7 @@ export * from './weight-fed-policy.js';
 export * from './trial-recorder.js';
 export * from './policy-evaluator.js';
 export * from './population-engine.js';
+export * from './compiled-engine.js';
 export * from './reference-engine.js';
 export * from './evaluate-run.js';
 export * from './eval-memory.js';
