@@ -10,6 +10,24 @@ import { lowerStep, type LoweringLayout } from './lower.js';
 import type { StepProgram } from './program.js';
 import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 
+/** Rows of `S` values (stride `SP`) from lane-interleaved memory (element s of row b at lane + (b·S + s)·LANES). */
+function gatherLanes(f: Float32Array, lane: number, S: number, B: number, out: Float32Array, row: number, SP: number): void {
+  for (let b = 0; b < B; b++) {
+    const at = lane + b * S * LANES;
+    const to = row + b * SP;
+    for (let s = 0; s < S; s++) out[to + s] = f[at + s * LANES];
+  }
+}
+
+/** The inverse of gatherLanes. */
+function scatterLanes(src: Float32Array, row: number, SP: number, f: Float32Array, lane: number, S: number, B: number): void {
+  for (let b = 0; b < B; b++) {
+    const at = lane + b * S * LANES;
+    const from = row + b * SP;
+    for (let s = 0; s < S; s++) f[at + s * LANES] = src[from + s];
+  }
+}
+
 /** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
 const TAPE_BYTES = 128 * 1024 * 1024;
 
@@ -680,18 +698,12 @@ export class CompiledPopulation implements PopulationModel {
     this.stopRollout();
     for (const g of this.groups) {
       const f = g.kernel.view();
-      const S = g.S;
       const from = g.area.inferState[this.current] >> 2;
       for (let j = 0; j < g.members.length; j++) {
-        const n = g.members[j];
-        const c = j >> 2;
-        const l = j & 3;
-        for (let b = 0; b < B; b++) {
-          const at = from + (c * B + b) * S * LANES + l;
-          const row = (n * B + b) * SP;
-          if (write) for (let s = 0; s < S; s++) f[at + s * LANES] = rows[row + s];
-          else for (let s = 0; s < S; s++) rows[row + s] = f[at + s * LANES];
-        }
+        const lane = from + (j >> 2) * B * g.S * LANES + (j & 3);
+        const row = g.members[j] * B * SP;
+        if (write) scatterLanes(rows, row, SP, f, lane, g.S, B);
+        else gatherLanes(f, lane, g.S, B, rows, row, SP);
       }
     }
   }

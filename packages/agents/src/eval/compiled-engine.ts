@@ -4,7 +4,7 @@ import { LANES } from '../compiler/step-kernel.js';
 import type { ArchInfo } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
-import { checkCompactRows, gatherRows, type QEngine } from './q-engine.js';
+import { checkCompactRows, type QEngine } from './q-engine.js';
 
 /**
  * One network run by its family's compiled population (the WebAssembly SIMD step of the `compiled` training
@@ -101,7 +101,12 @@ export class CompiledEngine implements QEngine {
     const state = this.state;
     // rows in lane order are the population's network-major rows: read, gather, write back into a smaller batch
     this.model.readState(state.subarray(0, before));
-    gatherRows(state, S, rows, count);
+    // row k ← row rows[k] (increasing, so in place)
+    for (let k = 0; k < count; k++) {
+      const from = rows[k] * S;
+      const to = k * S;
+      if (from !== to) for (let s = 0; s < S; s++) state[to + s] = state[from + s];
+    }
     this.resize(count);
     const after = this.perLane * LANES * S;
     state.fill(0, count * S, after);
