@@ -52,6 +52,13 @@ describe('prnn export / prnn eval', () => {
     const b = JSON.parse(tfjs.stdout);
     expect(b.engine).toBe('tfjs');
     expect(b.networks).toEqual(a.networks);
+    // the compiled engine: float32-close q (docs/guides/performance.md); on this run the same fitness
+    const compiled = runCli(['eval', '--run', fixture.run, '--mazes', '24', '--noise', '0,0.05,0.2', '--engine', 'compiled', '--out', join(fixture.dir, 'eval-compiled.json'), '--json']);
+    expect(compiled.stderr).toBe('');
+    expect(compiled.status).toBe(0);
+    const c = JSON.parse(compiled.stdout);
+    expect(c.engine).toBe('compiled');
+    expect(c.networks).toEqual(a.networks);
   });
 
   it('text output lists the levels and robustness', () => {
@@ -80,6 +87,11 @@ describe('prnn export / prnn eval', () => {
       [['eval', '--policy', junk, '--noise', 'lots'], /"lots" is not a number/],
       [['eval', '--policy', junk, '--run', fixture.run], /^Error: .*(--policy|--run)/],
       [['eval', '--policy', junk, '--engine', 'tfjs'], /^Error: --engine tfjs needs --run/],
+      [['eval', '--policy', junk, '--engine', 'compiled'], /^Error: --engine compiled needs --run \(an ONNX policy file runs on onnxruntime only\): use --engine onnx with --policy$/],
+      [['eval', '--run', fixture.run, '--engine', 'compiled', '--workers', '2', '--out', join(fixture.dir, 'w.json')], /^Error: --engine compiled runs on this thread only: pass --workers 1 \(got 2\) or use --engine onnx$/],
+      [['bench', 'eval', '--engine', 'compiled', '--workers', '2'], /^Error: --engine compiled runs on this thread only: pass --workers 1 \(got 2\) or use --engine onnx$/],
+      [['bench', 'eval', '--engine', 'compiled', '--levels-per-batch', '1'], 'Error: --levels-per-batch times onnxruntime only: leave it out with --engine compiled'],
+      [['bench', 'eval', '--engine', 'gpu'], 'Error: Expected --engine=gpu to be one of: onnx, compiled'],
       [['eval'], 'Error: Exactly one of the following must be provided: --policy, --run'],
       [['export', '--arch', 'fc'], 'Error: Missing required flag --out; Missing required flag --run'],
       [['eval', '--run', fixture.run, '--engine', 'tfjs', '--backend', 'gpu'], /^Error: --backend must be one of tensorflow, wasm, cpu \(got "gpu"\)$/],
@@ -115,6 +127,10 @@ describe('prnn export / prnn eval', () => {
     expect(json.roofline.flopsPerSweep).toBe(150 * 6 * 918);
     expect(json.roofline.gflopsPerSecond).toBeCloseTo((150 * 6 * 918) / json.secondsPerNetwork / 1e9, 9);
     expect(json.batching).toBeUndefined();
+    expect(json.engine).toBe('onnx');
+    const compiled = JSON.parse(runCli(['bench', 'eval', '--engine', 'compiled', '--networks', '1', '--mazes', '50', '--noise', '0:0.5:3', '--json']).stdout);
+    expect(compiled).toMatchObject({ engine: 'compiled', arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1 });
+    expect(compiled.roofline.flopsPerSweep).toBe(150 * 6 * 918);
     const general = JSON.parse(runCli(['bench', 'eval', '--maze', 'general', '--networks', '1', '--mazes', '20', '--noise', '0:0.5:4', '--levels-per-batch', '1,4', '--json']).stdout);
     expect(general.referenceSecondsPerNetwork).toBeCloseTo((2.6 * 4 * 20) / 1000, 12);
     expect(general.batching.map((b: { levelsPerBatch: number; rows: number }) => [b.levelsPerBatch, b.rows])).toEqual([[1, 20], [4, 80]]);

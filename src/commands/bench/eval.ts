@@ -51,6 +51,8 @@ export default class BenchEval extends BaseCommand {
       if (!/^\d+$/.test(t.trim()) || k < 1) throw new PrnnError(`--levels-per-batch must be comma-separated integers ≥ 1 (got "${flags['levels-per-batch']}")`);
       return k;
     });
+    if (flags.engine === 'compiled' && flags.workers > 1) throw new PrnnError(`--engine compiled runs on this thread only: pass --workers 1 (got ${flags.workers}) or use --engine onnx`);
+    if (flags.engine === 'compiled' && levelsPerBatch) throw new PrnnError('--levels-per-batch times onnxruntime only: leave it out with --engine compiled');
     const result = await benchEval({
       networks: flags.networks,
       mazes: flags.mazes,
