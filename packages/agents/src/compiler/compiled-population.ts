@@ -10,24 +10,6 @@ import { lowerStep, type LoweringLayout } from './lower.js';
 import type { StepProgram } from './program.js';
 import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 
-/** Rows of `S` values (stride `SP`) from lane-interleaved memory (element s of row b at lane + (b·S + s)·LANES). */
-function gatherLanes(f: Float32Array, lane: number, S: number, B: number, out: Float32Array, row: number, SP: number): void {
-  for (let b = 0; b < B; b++) {
-    const at = lane + b * S * LANES;
-    const to = row + b * SP;
-    for (let s = 0; s < S; s++) out[to + s] = f[at + s * LANES];
-  }
-}
-
-/** The inverse of gatherLanes. */
-function scatterLanes(src: Float32Array, row: number, SP: number, f: Float32Array, lane: number, S: number, B: number): void {
-  for (let b = 0; b < B; b++) {
-    const at = lane + b * S * LANES;
-    const from = row + b * SP;
-    for (let s = 0; s < S; s++) f[at + s * LANES] = src[from + s];
-  }
-}
-
 /** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
 const TAPE_BYTES = 128 * 1024 * 1024;
 
@@ -677,35 +659,45 @@ export class CompiledPopulation implements PopulationModel {
   }
 
   /**
-   * Copies the recurrent state of every (network, environment) row, network-major [P][batch][stateSize], into
-   * `out` (in the kernel's own per-row layout: only meant for `writeState`). An evaluation that drops finished
-   * rows reads the state, keeps the rows it needs and writes them back after `resetState` of a smaller batch.
+   * Keeps rows `rows[0 … count)` (strictly increasing) of the network-major [P][batch] rows (network n,
+   * environment b is row n·batch + b) with their recurrent state, as rows 0 … count−1 of a batch of
+   * ⌈count / P⌉ (new row k is network ⌊k / batch⌋, environment k mod batch; the rows past count start from
+   * the zero state). For a population of copies of one network whose rows are one long batch (an evaluation
+   * dropping its finished trials); a row may move to another network, so every network must be in one group
+   * (one layout). One pass over the kept rows, from one inference state buffer to the other.
    */
-  readState(out: Float32Array): void {
-    this.moveState(out, false);
-  }
-
-  /** Sets the recurrent state of every row from `src` ([P][batch][stateSize], as `readState` wrote it). */
-  writeState(src: Float32Array): void {
-    this.moveState(src, true);
-  }
-
-  private moveState(rows: Float32Array, write: boolean): void {
+  compactRows(rows: Int32Array, count: number): void {
     this.check();
-    const { population: P, batch: B, stateSize: SP } = this;
-    if (rows.length < P * B * SP) throw new PrnnError(`state must have ${P * B * SP} values (got ${rows.length})`);
+    const { population: P, batch: B } = this;
+    if (this.groups.length !== 1) throw new PrnnError(`compactRows needs every network in one layout (got ${this.groups.length} groups)`);
+    if (!Number.isInteger(count) || count < 1 || count > P * B || count > rows.length) {
+      throw new PrnnError(`compact count must be an integer in [1, ${Math.min(P * B, rows.length)}] (got ${count})`);
+    }
     // a batch-1 rollout being recorded holds its state on the tape: move it to the inference buffers first
     this.stopRollout();
-    for (const g of this.groups) {
-      const f = g.kernel.view();
-      const from = g.area.inferState[this.current] >> 2;
-      for (let j = 0; j < g.members.length; j++) {
-        const lane = from + (j >> 2) * B * g.S * LANES + (j & 3);
-        const row = g.members[j] * B * SP;
-        if (write) scatterLanes(rows, row, SP, f, lane, g.S, B);
-        else gatherLanes(f, lane, g.S, B, rows, row, SP);
-      }
+    const g = this.groups[0];
+    const S = g.S;
+    const f = g.kernel.view();
+    const lane = new Int32Array(P);
+    g.members.forEach((n, j) => (lane[n] = j));
+    const nb = Math.ceil(count / P);
+    const cur = this.current;
+    const from = g.area.inferState[cur] >> 2;
+    const to = g.area.inferState[1 - cur] >> 2;
+    f.fill(0, to, to + g.chunks * nb * S * LANES);
+    let previous = -1;
+    for (let k = 0; k < count; k++) {
+      const r = rows[k];
+      if (!(r > previous && r < P * B)) throw new PrnnError(`compact rows must be strictly increasing row indices in [0, ${P * B - 1}] (rows[${k}] = ${r})`);
+      previous = r;
+      const js = lane[(r / B) | 0];
+      const jd = lane[(k / nb) | 0];
+      const src = from + (((js >> 2) * B + (r % B)) * S) * LANES + (js & 3);
+      const dst = to + (((jd >> 2) * nb + (k % nb)) * S) * LANES + (jd & 3);
+      for (let s = 0; s < S * LANES; s += LANES) f[dst + s] = f[src + s];
     }
+    this.batch = nb;
+    this.current = 1 - cur;
   }
 
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {

@@ -12,8 +12,8 @@ import { checkCompactRows, type QEngine } from './q-engine.js';
  * the engine loads it into all 4 lanes and gives each lane a quarter of the rows: row k of a batch of R rows
  * is environment k mod ⌈R/4⌉ of lane ⌊k / ⌈R/4⌉⌋ (the padding rows of the last lane read zeros; their q is
  * dropped). Every lane computes with the same float32 operations, so a row's q is the same bits in any lane
- * and any batch, and the engine offers `compact` (the recurrent state of the kept rows is read out of the
- * kernel, gathered and written back after a reset to the smaller batch).
+ * and any batch, and the engine offers `compact` (CompiledPopulation.compactRows moves the kept rows' state
+ * into a batch of ⌈count / 4⌉ per lane in one pass).
  *
  * Its q differs from onnxruntime's only by float32 rounding (different summation order); see
  * docs/guides/performance.md, "The compiled evaluation engine".
@@ -22,21 +22,18 @@ export class CompiledEngine implements QEngine {
   readonly engine = COMPILED_PATH;
   readonly obsSize: number;
   private readonly model: CompiledPopulation;
-  private readonly stateSize: number;
   /** Rows of the current batch and environments per lane (⌈rows / 4⌉). */
   private rows = 0;
   private perLane = 0;
-  /** Padded obs and q when rows is not a multiple of 4; the state rows moved by compact. */
+  /** Padded obs and q when rows is not a multiple of 4. */
   private obsPad = new Float32Array(0);
   private qPad = new Float32Array(0);
-  private state = new Float32Array(0);
 
   constructor(model: CompiledPopulation) {
     if (model.population !== LANES) throw new PrnnError(`a compiled evaluation engine needs ${LANES} copies of one network (got a population of ${model.population})`);
     if (model.outputs !== ACTIONS) throw new PrnnError(`outputs must be ${ACTIONS} (got ${model.outputs})`);
     this.model = model;
     this.obsSize = model.inputs;
-    this.stateSize = model.stateSize;
   }
 
   /**
@@ -95,23 +92,9 @@ export class CompiledEngine implements QEngine {
 
   compact(rows: Int32Array, count: number): void {
     if (checkCompactRows(rows, count, this.rows)) return;
-    const S = this.stateSize;
-    const before = this.perLane * LANES * S;
-    if (this.state.length < before) this.state = new Float32Array(before);
-    const state = this.state;
-    // rows in lane order are the population's network-major rows: read, gather, write back into a smaller batch
-    this.model.readState(state.subarray(0, before));
-    // row k ← row rows[k] (increasing, so in place)
-    for (let k = 0; k < count; k++) {
-      const from = rows[k] * S;
-      const to = k * S;
-      if (from !== to) for (let s = 0; s < S; s++) state[to + s] = state[from + s];
-    }
+    // rows in lane order are the population's network-major rows
+    this.model.compactRows(rows, count);
     this.resize(count);
-    const after = this.perLane * LANES * S;
-    state.fill(0, count * S, after);
-    this.model.resetState(this.perLane);
-    this.model.writeState(state.subarray(0, after));
   }
 
   /** Disposes the compiled population. */
