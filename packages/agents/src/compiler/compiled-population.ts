@@ -724,7 +724,10 @@ export class CompiledPopulation implements PopulationModel {
       // where this step reads and writes: the recorded episode (recording, advancing) or the inference buffers
       const intoEpisode = recording && advance;
       const f = kernel.view();
-      for (let c = 0; c < g.chunks; c++) {
+      // inference: every (chunk, environment) area in one run, chunk c's environments consecutive
+      const inference = !recording;
+      if (inference && !noise) f.fill(0, a.inferNoise >> 2, (a.inferNoise >> 2) + g.chunks * B * O * LANES);
+      for (let c = inference && G % LANES === 0 ? g.chunks : 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
           // lanes past the last network read zeros; without noise every lane does
           const ob = (this.stepObs(g, intoEpisode, t, c, b) >> 2);
@@ -767,7 +770,14 @@ export class CompiledPopulation implements PopulationModel {
       const stateFrom = (c: number, b: number): number => (recording ? this.stateAt(g, c, t) : a.inferState[cur] + (c * B + b) * g.S * SLOT);
       const stateTo = (c: number, b: number): number => (intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + (c * B + b) * g.S * SLOT);
       const regOf = (c: number): number => (intoEpisode ? this.regAt(g, c, t) : a.inferReg);
-      for (let b = 0; b < B; b++) {
+      for (let c = 0; inference && c < g.chunks; c++) {
+        // the B environments of chunk c in one call (same parameters, consecutive areas)
+        kernel.forwardChunks(
+          B, g.params + c * g.NP * SLOT, 0, a.inferState[cur] + c * B * g.S * SLOT, g.S * SLOT, a.inferObs + c * B * I * SLOT, I * SLOT,
+          a.inferNoise + c * B * O * SLOT, O * SLOT, a.inferOut + c * B * O * SLOT, O * SLOT, a.inferState[1 - cur] + c * B * g.S * SLOT, g.S * SLOT, a.inferReg, 0,
+        );
+      }
+      for (let b = 0; !inference && b < B; b++) {
         const [s0, n0, o0, u0, q0] = [stateFrom(0, b), stateTo(0, b), this.stepObs(g, intoEpisode, t, 0, b), this.stepNoise(g, intoEpisode, t, 0, b), this.stepOut(g, intoEpisode, t, 0, b)];
         kernel.forwardChunks(
           g.chunks, g.params, g.NP * SLOT, s0, stateFrom(1, b) - s0, o0, this.stepObs(g, intoEpisode, t, 1, b) - o0, u0, this.stepNoise(g, intoEpisode, t, 1, b) - u0,
