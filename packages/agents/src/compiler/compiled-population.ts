@@ -113,6 +113,8 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
 /** Networks of one layout: one program, one kernel, chunks of 4 networks in the 4 lanes. */
 interface Group {
   readonly members: readonly number[];
+  /** The batch the inference row table (area.rowTable) was built for (0: none). */
+  rowTableBatch: number;
   readonly program: StepProgram;
   readonly kernel: StepKernel;
   readonly chunks: number;
@@ -182,6 +184,8 @@ interface Areas {
   outAdjs: number;
   /** Bulk groups: a network-major [T][P][S] sequence (vjp states, then state cotangents) and those cotangents in lanes per (chunk, step). */
   stateSeq: number;
+  /** Bulk groups: the inference row table (int32 per (chunk, environment, lane): network-major row n·batch + b). */
+  rowTable: number;
   stateAdjs: number;
 }
 
@@ -251,7 +255,7 @@ function layoutAreas(o: AreaShape): { area: Areas; end: number } {
     out: take(O),
     outAdj: take(O),
     stateAdj: [take(S), take(S)],
-    inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0,
+    inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0, rowTable: 0,
   };
   if (o.bulk) {
     const P = o.population;
@@ -265,6 +269,7 @@ function layoutAreas(o: AreaShape): { area: Areas; end: number } {
     area.seq = floats(T * P * O);
     area.stateSeq = floats(T * P * o.stateSize);
     area.stateAdjs = take(C * T * S);
+    area.rowTable = floats(C * LANES * B);
   }
   // dL/d(out) of every (chunk, step), for the backward over a chunk's steps in one call
   area.outAdjs = take(C * T * O);
@@ -473,7 +478,8 @@ export class CompiledPopulation implements PopulationModel {
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad, fixed: Int32Array.from(fixed),
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd,
-        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0 },
+        area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0, rowTable: 0 },
+        rowTableBatch: 0,
         views: { buffer: null, q: null, seq: null, seqLength: 0 },
       };
       this.layout(group, 1, 0);
@@ -510,6 +516,7 @@ export class CompiledPopulation implements PopulationModel {
       bulk: g.bulk, population: this.population, stateSize: this.stateSize,
     });
     g.area = area;
+    g.rowTableBatch = 0;
     g.views.buffer = null;
     g.kernel.grow(end);
   }
@@ -700,6 +707,29 @@ export class CompiledPopulation implements PopulationModel {
     this.current = 1 - cur;
   }
 
+  /**
+   * A bulk group's inference row table for the current batch (built when the batch changed): entry
+   * (c·batch + b)·4 + l is the network-major row members[4c + l]·batch + b, so one lanesIn/lanesOut moves
+   * every (chunk, environment) between the network-major arrays and the lanes.
+   */
+  private rowTable(g: Group): number {
+    const B = this.batch;
+    if (g.rowTableBatch !== B) {
+      const ints = new Int32Array(g.kernel.view().buffer, g.area.rowTable, g.chunks * LANES * B);
+      const members = g.members;
+      for (let c = 0; c < g.chunks; c++) {
+        for (let b = 0; b < B; b++) {
+          for (let l = 0; l < LANES; l++) {
+            const j = c * LANES + l;
+            ints[(c * B + b) * LANES + l] = j < members.length ? members[j] * B + b : 0;
+          }
+        }
+      }
+      g.rowTableBatch = B;
+    }
+    return g.area.rowTable;
+  }
+
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
     this.check();
     const { population: P, batch: B, inputs: I, outputs: O } = this;
@@ -743,7 +773,13 @@ export class CompiledPopulation implements PopulationModel {
         f.set(obs, obsAt >> 2);
         if (noise) f.set(noise, noiseAt >> 2);
         else if (intoEpisode) f.fill(0, noiseAt >> 2, (noiseAt >> 2) + P * O);
-        for (let b = 0; b < B; b++) {
+        if (inference && G % LANES === 0) {
+          // every (chunk, environment) in one call through the row table
+          const table = this.rowTable(g);
+          kernel.lanesIn(a.inferObs, I * SLOT, obsAt, I * 4, I, table, G * B);
+          if (noise) kernel.lanesIn(a.inferNoise, O * SLOT, noiseAt, O * 4, O, table, G * B);
+        }
+        for (let b = 0; inference && G % LANES === 0 ? false : b < B; b++) {
           const ob = this.stepObs(g, intoEpisode, t, 0, b);
           kernel.lanesIn(ob, this.stepObs(g, intoEpisode, t, 1, b) - ob, obsAt + b * I * 4, B * I * 4, I, g.memberTable, G);
           if (!noise) continue;
@@ -785,7 +821,8 @@ export class CompiledPopulation implements PopulationModel {
         );
       }
       if (g.bulk) {
-        for (let b = 0; b < B; b++) {
+        if (inference && G % LANES === 0) kernel.lanesOut(a.inferOut, O * SLOT, a.outQ, O * 4, O, this.rowTable(g), G * B);
+        for (let b = 0; inference && G % LANES === 0 ? false : b < B; b++) {
           const at = this.stepOut(g, intoEpisode, t, 0, b);
           kernel.lanesOut(at, this.stepOut(g, intoEpisode, t, 1, b) - at, a.outQ + b * O * 4, B * O * 4, O, g.memberTable, G);
         }
