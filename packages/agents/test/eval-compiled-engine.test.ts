@@ -118,6 +118,29 @@ describe('compiled evaluation engine', () => {
     }
   });
 
+  test('an engine built after one of the same architecture was disposed (its population reused) computes with its own weights from the zero state', () => {
+    const rows = 6;
+    const rng = Rng.derive(51, 2);
+    const obs = Array.from({ length: 4 }, () => new Float32Array(rows * 8).map(() => rng.float()));
+    const run = (engine: CompiledEngine): Float32Array => {
+      engine.reset(rows);
+      const q = new Float32Array(rows * 5);
+      for (const o of obs) engine.step(o, q);
+      return q;
+    };
+    const first = engineFor('fc', 51).engine;
+    run(first);
+    first.dispose();
+    expect(() => first.reset(rows)).toThrow(/disposed/);
+    const reused = engineFor('fc', 52);
+    const q = run(reused.engine);
+    // the oracle: referenceStep with the second network's weights
+    const states = Array.from({ length: rows }, () => zeroState(reused.arch));
+    for (const o of obs) for (let r = 0; r < rows; r++) states[r] = referenceStep(reused.arch, reused.weights, states[r], o.subarray(r * 8, r * 8 + 8));
+    for (let r = 0; r < rows; r++) for (let a = 0; a < 5; a++) expect(Math.abs(q[r * 5 + a] - states[r].o[a])).toBeLessThanOrEqual(TOLERANCE);
+    reused.engine.dispose();
+  });
+
   test('a family without a compiled path: one PrnnError naming its paths and the way out', () => {
     const arch = parseArch('fc');
     const weights = initWeights(arch, Rng.derive(1, 1)) as Record<string, Float32Array>;

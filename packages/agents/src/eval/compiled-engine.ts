@@ -1,10 +1,18 @@
 import { PrnnError } from '@prnn/core';
+import type { PopulationModel } from '../sdk/population-model.js';
 import { COMPILED_PATH, CompiledPopulation } from '../compiler/compiled-population.js';
 import { LANES } from '../compiler/step-kernel.js';
 import type { ArchInfo } from '../sdk/architecture.js';
-import type { KernelSet } from '../sdk/kernel.js';
+import type { KernelSet, PopulationKernel } from '../sdk/kernel.js';
 import { POLICY_ACTIONS as ACTIONS } from '../onnx/policy-contract.js';
 import { checkCompactRows, type QEngine } from './q-engine.js';
+
+/**
+ * The population of the last disposed engine, kept for the next engine of the same kernel, architecture and
+ * channels (one kept at a time, so a run's networks of one architecture reuse one WebAssembly memory instead of
+ * leaving one per network to the garbage collector).
+ */
+let idle: { kernel: PopulationKernel; key: string; model: CompiledPopulation } | null = null;
 
 /**
  * One network run by its family's compiled population (the WebAssembly SIMD step of the `compiled` training
@@ -46,19 +54,33 @@ export class CompiledEngine implements QEngine {
     if (!kernel) {
       throw new PrnnError(`family ${kernels.family} has no compiled path here (its paths: ${kernels.paths().join(', ')}); use --engine onnx`);
     }
-    const model = kernel.create(
-      Array.from({ length: LANES }, () => ({ arch, seed: opts.seed ?? 0 })),
-      { channels },
-    );
+    const key = `${arch.name}/${arch.hidden}/${arch.parameters}/${channels}`;
+    let model: PopulationModel;
+    if (idle && idle.kernel === kernel && idle.key === key) {
+      model = idle.model;
+      idle = null;
+    } else {
+      model = kernel.create(
+        Array.from({ length: LANES }, () => ({ arch, seed: opts.seed ?? 0 })),
+        { channels },
+      );
+    }
     if (!(model instanceof CompiledPopulation)) {
       model.dispose();
       throw new PrnnError(`family ${kernels.family} fell back to its generic path (see the line above): it has no compiled engine here; use --engine onnx`);
     }
     for (let n = 0; n < LANES; n++) model.importWeights(n, weights);
-    return new CompiledEngine(model);
+    const engine = new CompiledEngine(model);
+    engine.origin = { kernel, key };
+    return engine;
   }
 
+  /** Where `create` built the population (to keep it for the next engine of the same key). */
+  private origin: { kernel: PopulationKernel; key: string } | null = null;
+  private disposed = false;
+
   reset(batch: number): void {
+    if (this.disposed) throw new PrnnError('this compiled engine has been disposed');
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
     this.resize(batch);
     this.model.resetState(this.perLane);
@@ -97,8 +119,16 @@ export class CompiledEngine implements QEngine {
     this.resize(count);
   }
 
-  /** Disposes the compiled population. */
+  /** Releases the compiled population: kept for the next engine of the same architecture (the one kept before is disposed). */
   dispose(): void {
-    this.model.dispose();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.rows = 0;
+    if (!this.origin) {
+      this.model.dispose();
+      return;
+    }
+    idle?.model.dispose();
+    idle = { ...this.origin, model: this.model };
   }
 }
