@@ -71,7 +71,8 @@ export default class Eval extends BaseCommand {
     'and the network\'s noise seed: the training σs then reproduces its stored fitness). --run evaluates every ' +
     'trained network of a run directory on the run\'s task and test set (its --test-mazes; flags override them), ' +
     'writes the results to <run>/eval.json (or --out; an existing eval.json is never replaced silently), and can ' +
-    'use --engine tfjs to run the same networks through their tfjs model (identical fitness). --seed sets the ' +
+    'use --engine tfjs to run the same networks through their tfjs model (identical fitness), or --engine compiled ' +
+    'through the family\'s compiled WebAssembly step (q within float32 rounding of onnx: a near-tie can flip an action). --seed sets the ' +
     'sensor noise and tie-breaking, --test-seed the test set.';
 
   static override examples = [
@@ -79,6 +80,7 @@ export default class Eval extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --policy fc.onnx --noise 0.05 --mazes 200 --json', description: 'One level, JSON on stdout.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/track --noise 0,0.1,0.2', description: 'Every network of a run, three levels; results in runs/track/eval.json.' },
     { command: '<%= config.bin %> <%= command.id %> --run runs/track --engine tfjs --out runs/track/eval-tfjs.json', description: 'The same through the tfjs models, into another file.' },
+    { command: '<%= config.bin %> <%= command.id %> --run runs/track --engine compiled --out runs/track/eval-compiled.json', description: 'The same through the compiled WebAssembly step (docs/guides/performance.md).' },
     { command: '<%= config.bin %> <%= command.id %> --policy fc.onnx --like runs/track --noise 0.05', description: 'An exported network on its run\'s test set: reproduces its stored fitness.' },
   ];
 
