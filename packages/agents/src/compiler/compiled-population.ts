@@ -668,7 +668,7 @@ export class CompiledPopulation implements PopulationModel {
   /**
    * Keeps rows `rows[0 … count)` (strictly increasing) of the network-major [P][batch] rows (network n,
    * environment b is row n·batch + b) with their recurrent state, as rows 0 … count−1 of a batch of
-   * ⌈count / P⌉ (new row k is network ⌊k / batch⌋, environment k mod batch; the rows past count start from
+   * b′ = ⌈count / P⌉ (new row k is network ⌊k / b′⌋, environment k mod b′; the rows past count start from
    * the zero state). For a population of copies of one network whose rows are one long batch (an evaluation
    * dropping its finished trials); a row may move to another network, so every network must be in one group
    * (one layout). One pass over the kept rows, from one inference state buffer to the other.
