@@ -494,7 +494,7 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   };
   /** Writes the fragments plain, or rolled when they are long; returns the i32 locals from firstLocal on that loops use. */
   const write = (body: Body, frags: Fragment[], firstLocal: number): number => {
-    const plain = frags.reduce((s, f) => s + f.raw.length + 3 * f.marks.length, 0);
+    const plain = frags.reduce((s, f) => s + f.raw.length + (3 * f.marks.length) / 4, 0);
     if (plain < rollAbove) return emitRolled(body, frags, firstLocal, { maxPeriod: 0, minRunBytes: Infinity });
     return emitRolled(body, frags, firstLocal, opts.roll ?? ROLL_DEFAULTS);
   };

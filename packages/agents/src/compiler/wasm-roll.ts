@@ -155,7 +155,7 @@ function runAt(frags: readonly Fragment[], k: number, opts: RollOptions): Run | 
     while (m >= 2 && k + m * L < n && !frags[k + m * L].clean) m--;
     if (m < 2 || (best && m * L <= best.m * best.L)) continue;
     let bytes = 0;
-    for (let j = k; j < k + m * L; j++) bytes += frags[j].raw.length + 3 * frags[j].marks.length;
+    for (let j = k; j < k + m * L; j++) bytes += frags[j].raw.length + (3 * frags[j].marks.length) / 4;
     if (bytes < opts.minRunBytes) continue;
     const feeds = pairBases(frags, k, L);
     if (!feeds) continue;
