@@ -64,6 +64,8 @@ console.log(
     bytes: Object.fromEntries(variants.map((v) => [v.name, v.bytes])),
     cpuRate: Object.fromEntries(variants.map((v, i) => [v.name, Math.round(median(rates[i]))])),
     rolledOverStraight: +median(rates[1].map((v, r) => v / rates[0][r])).toFixed(3),
+    // both trained the same episodes: their weights must be the same bits
+    sameWeights: pops[0].model.parameters.values.every((v, k) => Buffer.compare(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from(pops[1].model.parameters.values[k].buffer, pops[1].model.parameters.values[k].byteOffset, v.byteLength)) === 0),
   }),
 );
 pops.forEach((p) => p.dispose());
