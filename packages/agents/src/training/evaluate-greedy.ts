@@ -64,8 +64,8 @@ export class GreedyEvaluator {
   /** The trial streams' ids after the seed, and the generator that derives their first words. */
   private readonly trialIds = new Float64Array(3);
   private readonly trialRng = new Rng(0);
-  /** The sensor noise every env holds (NaN before the first test): set again only when a test asks for another. */
-  private sensorNoise = Number.NaN;
+  /** The sensor noise every env holds (none before the first test): set again only when a test asks for another. */
+  private sensorNoise: number | undefined;
 
   constructor(
     readonly set: MazeSet,
@@ -97,7 +97,8 @@ export class GreedyEvaluator {
     const ids = this.trialIds;
     ids[0] = STREAM.evalNoise;
     ids[1] = streamId;
-    if (!Object.is(opts.sensorNoise, this.sensorNoise)) {
+    // (a value the env refuses, NaN included, differs from every held one: it is refused at every call)
+    if (opts.sensorNoise !== this.sensorNoise) {
       for (let i = 0; i < P * M; i++) env.setSensorNoise(i, opts.sensorNoise);
       this.sensorNoise = opts.sensorNoise;
     }
