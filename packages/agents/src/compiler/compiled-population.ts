@@ -682,13 +682,15 @@ export class CompiledPopulation implements PopulationModel {
       // where this step reads and writes: the recorded episode (recording, advancing) or the inference buffers
       const intoEpisode = recording && advance;
       const f = kernel.view();
+      // the inference areas hold a chunk's B rows one after another: one fill per chunk covers them
+      const rows = intoEpisode ? 1 : B;
       for (let c = 0; c < g.chunks; c++) {
-        for (let b = 0; b < B; b++) {
+        for (let b = 0; b < B; b += rows) {
           // lanes past the last network read zeros; without noise every lane does
           const ob = (this.stepObs(g, intoEpisode, t, c, b) >> 2);
           const ub = (this.stepNoise(g, intoEpisode, t, c, b) >> 2);
-          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, ob, ob + I * LANES);
-          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, ub, ub + O * LANES);
+          if (c === g.chunks - 1 && G % LANES !== 0) f.fill(0, ob, ob + rows * I * LANES);
+          if (!noise || (c === g.chunks - 1 && G % LANES !== 0)) f.fill(0, ub, ub + rows * O * LANES);
         }
       }
       if (g.bulk) {
@@ -725,8 +727,20 @@ export class CompiledPopulation implements PopulationModel {
       const stateFrom = (c: number, b: number): number => (recording ? this.stateAt(g, c, t) : a.inferState[cur] + (c * B + b) * g.S * SLOT);
       const stateTo = (c: number, b: number): number => (intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + (c * B + b) * g.S * SLOT);
       const regOf = (c: number): number => (intoEpisode ? this.regAt(g, c, t) : a.inferReg);
-      for (let b = 0; b < B; b++) {
-        const [s0, n0, o0, u0, q0] = [stateFrom(0, b), stateTo(0, b), this.stepObs(g, intoEpisode, t, 0, b), this.stepNoise(g, intoEpisode, t, 0, b), this.stepOut(g, intoEpisode, t, 0, b)];
+      // inference over more rows than chunks: chunk c's B rows in one call (its parameters, rows one area apart, one register area)
+      const byChunk = !recording && B > g.chunks;
+      for (let c = 0; c < (byChunk ? g.chunks : 0); c++) {
+        kernel.forwardChunks(
+          B, g.params + c * g.NP * SLOT, 0, stateFrom(c, 0), g.S * SLOT, this.stepObs(g, false, t, c, 0), I * SLOT, this.stepNoise(g, false, t, c, 0), O * SLOT,
+          this.stepOut(g, false, t, c, 0), O * SLOT, stateTo(c, 0), g.S * SLOT, a.inferReg, 0,
+        );
+      }
+      for (let b = 0; b < (byChunk ? 0 : B); b++) {
+        const s0 = stateFrom(0, b);
+        const n0 = stateTo(0, b);
+        const o0 = this.stepObs(g, intoEpisode, t, 0, b);
+        const u0 = this.stepNoise(g, intoEpisode, t, 0, b);
+        const q0 = this.stepOut(g, intoEpisode, t, 0, b);
         kernel.forwardChunks(
           g.chunks, g.params, g.NP * SLOT, s0, stateFrom(1, b) - s0, o0, this.stepObs(g, intoEpisode, t, 1, b) - o0, u0, this.stepNoise(g, intoEpisode, t, 1, b) - u0,
           q0, this.stepOut(g, intoEpisode, t, 1, b) - q0, n0, stateTo(1, b) - n0, regOf(0), regOf(1) - regOf(0),
