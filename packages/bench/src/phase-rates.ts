@@ -38,10 +38,16 @@ export interface MeasurePhaseRatesOptions {
   readonly warmupSeconds?: number;
   /** Networks per population of the training measurement (benchSweep's `population`, default 256). */
   readonly population?: number;
-  /** Test mazes of its greedy tests (benchSweep's `testMazes`, default 100). */
+  /**
+   * Test mazes of the training's curve tests and final test (the plan's `testMazes`, default 1 000): both are
+   * timed on that many mazes, in the batches and chunks the learner runs them in.
+   */
   readonly benchTestMazes?: number;
-  /** Networks timed in the tests, sweeps and analysis (default 4) and the mazes they run on (default 200). */
+  /** Networks per thread whose curve test is timed (default 16: four runs of one architecture, chunked as the learner chunks them). */
+  readonly testNetworks?: number;
+  /** Networks timed in the final test, sweeps and analysis (default 4). */
   readonly networks?: number;
+  /** Mazes of the noise sweeps and the analysis (the plan's sweep mazes; default 1 000), as the sweep runs them. */
   readonly mazes?: number;
   /** Rows of the forests' and report's calibration (default 2 per architecture, at most 512). */
   readonly sampleRows?: number;
@@ -54,7 +60,7 @@ export interface MeasuredPhaseRates extends PhaseRates {
   readonly calibrationSeconds: number;
   /**
    * CPU time ÷ wall time of the calibration's work in this thread: about 1 on an idle machine, less on a
-   * loaded one, whose rates (all measured by the wall clock) are lower by about this factor.
+   * loaded one. The rates are per CPU second, so a run at that load takes about 1 ÷ this factor longer than projected.
    */
   readonly threadShare: number;
 }
@@ -67,12 +73,20 @@ function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMe
 /** Every timed part of the calibration in this thread: wall and this thread's CPU. */
 const timed = new PhaseStopwatch();
 
-/** Wall seconds of `work` (after one untimed warm-up call when `warm` is given). */
+/**
+ * Seconds of `work` (after one untimed warm-up call when `warm` is given) by this thread's CPU clock: the time
+ * the work takes with a core to itself, whatever else runs on the machine (the wall time where no thread clock exists).
+ */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const before = timed.elapsed.wallSeconds;
+  const before = timed.elapsed.cpuSeconds;
   await timed.time(work);
-  return timed.elapsed.wallSeconds - before;
+  return timed.elapsed.cpuSeconds - before;
+}
+
+/** A thread's CPU rate where it was measured, else its wall rate. */
+function perCpu(cpu: number, wall: number): number {
+  return Number.isFinite(cpu) && cpu > 0 ? cpu : wall;
 }
 
 /**
@@ -89,14 +103,16 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const architecture = o.registry.architecture(o.family);
   const kernels = o.registry.kernels(o.family);
   const workers = o.workers ?? 1;
+  const testMazes = o.benchTestMazes ?? 1000;
   const bench = await benchSweep({
-    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population, testMazes: o.benchTestMazes, cwd: o.cwd,
+    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
+    testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
   });
   const measured = o.task.kind === 'track' ? bench.track : bench.general;
   const threads = bench.workers;
 
   const count = o.networks ?? 4;
-  const mazes = o.mazes ?? 200;
+  const mazes = o.mazes ?? 1000;
   const listed = architecture.list({ channels: o.task.channels, hidden: o.hidden ?? 8 }).filter((a) => a.name !== 'ff-large');
   const members = sampleNetworks(listed, count);
   const model = architecture.createPopulation(members, { channels: o.task.channels });
@@ -104,10 +120,11 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   model.dispose();
   const mazeSeed = TEST_SET_SEED_OFFSET;
   const testSet = generateMazeSet(o.task, { count: mazes, seed: mazeSeed });
+  const trainingTestSet = testMazes === mazes ? testSet : generateMazeSet(o.task, { count: testMazes, seed: mazeSeed });
 
-  // the final test: one network at a time through its ONNX policy
-  const final = () => onnxFinalFitness(architecture, members, weights, testSet, PAPER_FITNESS_NOISE, kernels);
-  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), testSet, PAPER_FITNESS_NOISE, kernels));
+  // the final test: one network at a time through its ONNX policy, on the training's test mazes
+  const final = () => onnxFinalFitness(architecture, members, weights, trainingTestSet, PAPER_FITNESS_NOISE, kernels);
+  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels));
 
   // the noise sweep as the sweep runs it: each network alone in the population engine, all levels × mazes
   const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
@@ -192,10 +209,10 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
     await rm(out, { recursive: true, force: true });
   }
   return {
-    trainNetEpisodesPerSecond: measured.trainNetEpisodesPerSecond / threads,
-    largeTrainNetEpisodesPerSecond: measured.largeTrainNetEpisodesPerSecond / threads,
-    curveTrialsPerSecond: measured.evalTrialsPerSecond / threads,
-    finalTrialsPerSecond: (count * mazes) / finalSeconds,
+    trainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads),
+    largeTrainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads),
+    curveTrialsPerSecond: perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads),
+    finalTrialsPerSecond: (count * testMazes) / finalSeconds,
     noiseSweepTrialsPerSecond: (count * o.noise.length * mazes) / sweepSeconds,
     analysisTrialsPerSecond: (count * mazes) / analysisSeconds,
     forestSeconds,
