@@ -10,6 +10,7 @@ import {
   PolicyEvaluator,
   PopulationEngine,
   PhaseStopwatch,
+  processCpuSeconds,
   TEST_SET_SEED_OFFSET,
   type ArchInfo,
   type PhaseRates,
@@ -65,23 +66,29 @@ export interface MeasuredPhaseRates extends PhaseRates {
   readonly threadShare: number;
 }
 
-/** `count` architectures spread over the list (stride 41, as benchSweep samples them), seeds 0, 1, …. */
+/**
+ * `count` networks in runs of 2 seeds of one architecture, the architectures spread over the list (stride 41,
+ * as benchSweep samples them), seeds 0, 1, …: the sweep meets each architecture many times in a row, so a
+ * per-architecture cost (e.g. a kernel compiled for it) is shared by its seeds.
+ */
 function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMember[] {
-  return Array.from({ length: count }, (_, k) => ({ arch: archs[(k * 41) % archs.length], seed: k }));
+  return Array.from({ length: count }, (_, k) => ({ arch: archs[(Math.floor(k / 2) * 41) % archs.length], seed: k }));
 }
 
-/** Every timed part of the calibration in this thread: wall and this thread's CPU. */
+/** Every timed part of the calibration in this thread: wall and this thread's CPU (for `threadShare`). */
 const timed = new PhaseStopwatch();
 
 /**
- * Seconds of `work` (after one untimed warm-up call when `warm` is given) by this thread's CPU clock: the time
- * the work takes with a core to itself, whatever else runs on the machine (the wall time where no thread clock exists).
+ * CPU seconds of `work` (after one untimed warm-up call when `warm` is given) by the process's clock, which
+ * counts onnxruntime's own threads (the final test, the analysis' sweeps): the time the work takes with the
+ * cores it uses to itself, whatever else runs on the machine. The worker pool of the training measurement is
+ * gone by then, so the process runs nothing else.
  */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const before = timed.elapsed.cpuSeconds;
+  const before = processCpuSeconds();
   await timed.time(work);
-  return timed.elapsed.cpuSeconds - before;
+  return processCpuSeconds() - before;
 }
 
 /** A thread's CPU rate where it was measured, else its wall rate. */
@@ -91,10 +98,13 @@ function perCpu(cpu: number, wall: number): number {
 
 /**
  * A short calibration of the per-phase model (projectPhases) on this machine, each phase measured through
- * the code the sweep runs: training and curve tests as `prnn bench sweep` measures them (with the sweep's
- * kernels and path); the final test (onnxFinalFitness), the noise sweep (the population engine, as the
- * sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures) of a few
- * freshly initialised networks; the forests and the report over a synthetic analysis of `sampleRows` networks.
+ * the code the sweep runs, at the sweep's sizes: training and curve tests as `prnn bench sweep` measures them
+ * (with the sweep's kernels and path; the curve test chunked as the learner chunks it on the training's test
+ * mazes); the final test (onnxFinalFitness on the training's test mazes), the noise sweep (the population
+ * engine, as the sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures)
+ * of a few freshly initialised networks on the sweep's mazes; the forests and the report over a synthetic
+ * analysis of `sampleRows` networks. Every rate is per CPU second (the worker threads' own clocks, the
+ * process's clock here), so a loaded machine does not lengthen the projection; `threadShare` says how loaded it was.
  */
 export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<MeasuredPhaseRates> {
   const started = performance.now();
