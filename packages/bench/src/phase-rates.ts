@@ -10,7 +10,6 @@ import {
   PolicyEvaluator,
   PopulationEngine,
   PhaseStopwatch,
-  processCpuSeconds,
   TEST_SET_SEED_OFFSET,
   type ArchInfo,
   type PhaseRates,
@@ -75,20 +74,20 @@ function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMe
   return Array.from({ length: count }, (_, k) => ({ arch: archs[(Math.floor(k / 2) * 41) % archs.length], seed: k }));
 }
 
-/** Every timed part of the calibration in this thread: wall and this thread's CPU (for `threadShare`). */
+/** Every timed part of the calibration in this thread: wall and this thread's CPU. */
 const timed = new PhaseStopwatch();
 
 /**
- * CPU seconds of `work` (after one untimed warm-up call when `warm` is given) by the process's clock, which
- * counts onnxruntime's own threads (the final test, the analysis' sweeps): the time the work takes with the
- * cores it uses to itself, whatever else runs on the machine. The worker pool of the training measurement is
- * gone by then, so the process runs nothing else.
+ * CPU seconds of `work` (after one untimed warm-up call when `warm` is given) by this thread's clock: the time
+ * the work takes with a core to itself, whatever else runs on the machine. (The process's clock would also
+ * count what other threads happen to do meanwhile — V8's background compilation and collection — which made
+ * the noise sweep's rate a third lower in one calibration than the same sweep timed alone.)
  */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const before = processCpuSeconds();
+  const before = timed.elapsed.cpuSeconds;
   await timed.time(work);
-  return processCpuSeconds() - before;
+  return timed.elapsed.cpuSeconds - before;
 }
 
 /** A thread's CPU rate where it was measured, else its wall rate. */
@@ -103,8 +102,8 @@ function perCpu(cpu: number, wall: number): number {
  * mazes); the final test (onnxFinalFitness on the training's test mazes), the noise sweep (the population
  * engine, as the sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures)
  * of a few freshly initialised networks on the sweep's mazes; the forests and the report over a synthetic
- * analysis of `sampleRows` networks. Every rate is per CPU second (the worker threads' own clocks, the
- * process's clock here), so a loaded machine does not lengthen the projection; `threadShare` says how loaded it was.
+ * analysis of `sampleRows` networks. Every rate is per CPU second of the thread that does the work, so a
+ * loaded machine does not lengthen the projection; `threadShare` says how loaded it was.
  */
 export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<MeasuredPhaseRates> {
   const started = performance.now();
