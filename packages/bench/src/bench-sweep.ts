@@ -56,7 +56,8 @@ export interface SweepTaskProjection {
   readonly largeTrainNetEpisodesPerSecond: number;
   readonly evalTrialsPerSecond: number;
   /**
-   * Per thread (the mean of the threads), per second of the thread's CPU time: training of the 128 mixed, of
+   * Per thread (the harmonic mean of the threads: every thread does the same work, so their CPU seconds add up),
+   * per second of the thread's CPU time: training of the 128 mixed, of
    * ff-large, greedy-test trials. What a thread does when it has a core to itself, whatever the machine's load.
    */
   readonly perThreadCpu: { readonly trainNetEpisodesPerSecond: number; readonly largeTrainNetEpisodesPerSecond: number; readonly evalTrialsPerSecond: number };
@@ -133,6 +134,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
           )
         : [await measureSweepThread(opts.architecture, opts.kernels, { ...base, offset: 0 })];
       const mean = (f: (t: SweepThreadRates) => number) => threads.reduce((s, t) => s + f(t), 0) / threads.length;
+      const harmonicMean = (f: (t: SweepThreadRates) => number) => threads.length / threads.reduce((s, t) => s + 1 / f(t), 0);
       const train = mean((t) => t.trainNetEpisodesPerSecond);
       const trainLarge = mean((t) => t.largeTrainNetEpisodesPerSecond);
       const test = mean((t) => t.evalTrialsPerSecond);
@@ -164,10 +166,11 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
         trainNetEpisodesPerSecond: train * threads.length,
         largeTrainNetEpisodesPerSecond: trainLarge * threads.length,
         evalTrialsPerSecond: test * threads.length,
+        // equal work on every thread: the CPU seconds add up, so the threads' rate is the harmonic mean
         perThreadCpu: {
-          trainNetEpisodesPerSecond: mean((t) => t.cpu.trainNetEpisodesPerSecond),
-          largeTrainNetEpisodesPerSecond: mean((t) => t.cpu.largeTrainNetEpisodesPerSecond),
-          evalTrialsPerSecond: mean((t) => t.cpu.evalTrialsPerSecond),
+          trainNetEpisodesPerSecond: harmonicMean((t) => t.cpu.trainNetEpisodesPerSecond),
+          largeTrainNetEpisodesPerSecond: harmonicMean((t) => t.cpu.largeTrainNetEpisodesPerSecond),
+          evalTrialsPerSecond: harmonicMean((t) => t.cpu.evalTrialsPerSecond),
         },
         hours: (trainSeconds + evalSeconds) / 3600,
         trainHours: trainSeconds / 3600,
