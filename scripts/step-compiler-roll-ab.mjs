@@ -42,9 +42,15 @@ const pops = variants.map((v) => {
 const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 // the same warm-up episodes for both (Track's episode lengths depend on what has been learnt)
 const done = pops.map(() => 0);
-const perEpisode = Math.max(...pops.map((p, i) => warmUp(() => (p.episode(), done[i]++), 1)));
+const perEpisode = Math.max(...pops.map((p, i) => warmUp(() => {
+  p.episode();
+  done[i]++;
+}, 1)));
 pops.forEach((p, i) => {
-  while (done[i] < Math.max(...done)) (p.episode(), done[i]++);
+  while (done[i] < Math.max(...done)) {
+    p.episode();
+    done[i]++;
+  }
 });
 const count = Math.max(1, Math.round((Number(seconds) * 1000) / perEpisode));
 const rates = pops.map(() => []);
