@@ -45,6 +45,7 @@ export default class Reproduce extends BaseCommand {
     dir: Flags.string({ description: 'Sweep directory (default reproduce/<scale>-<task>).' }),
     workers: workersFlag({ description: 'Worker threads of training, noise sweeps and analysis (default: the number of cores).' }),
     yes: Flags.boolean({ description: 'Start the paper-scale sweep (after its projected wall time is printed).', default: false }),
+    project: Flags.boolean({ description: 'Calibrate and print the per-phase projection at any scale before running (the paper scale always does); the profile at the end shows it beside the measured phases.', default: false }),
     slurm: Flags.boolean({ description: 'Write the Slurm arrays and the merge job and submit them when sbatch is on PATH, instead of running here.', default: false }),
     partition: Flags.string({ description: 'With --slurm: partition.' }),
     account: Flags.string({ description: 'With --slurm: account.' }),
@@ -119,6 +120,7 @@ export default class Reproduce extends BaseCommand {
         backend,
         workers,
         yes: flags.yes,
+        project: flags.project,
         benchSeconds: flags['bench-seconds'],
         slurm: flags.slurm
           ? {

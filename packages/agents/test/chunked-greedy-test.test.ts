@@ -37,6 +37,24 @@ describe('ChunkedGreedyTest', () => {
     });
   }
 
+  test('an evaluator reused at another sensor noise gives what a new one gives; a bad noise is refused at every call', async () => {
+    await cpuBackend();
+    const model = createPopulationModel({ architecture, kernels, members: population, task, path: 'compiled' });
+    try {
+      const reused = new GreedyEvaluator(set, population.length);
+      const first = await reused.evaluate(populationPolicy(model), seeds, { sensorNoise: 0.1, streamId: 2 });
+      const again = await reused.evaluate(populationPolicy(model), seeds, { sensorNoise: 0.4, streamId: 2 });
+      const fresh = await new GreedyEvaluator(set, population.length).evaluate(populationPolicy(model), seeds, { sensorNoise: 0.4, streamId: 2 });
+      expect(Array.from(again.trials)).toEqual(Array.from(fresh.trials));
+      expect(Array.from(again.trials)).not.toEqual(Array.from(first.trials));
+      for (let k = 0; k < 2; k++) {
+        await expect(reused.evaluate(populationPolicy(model), seeds, { sensorNoise: Number.NaN })).rejects.toThrow(/sensorNoise must be a finite number/);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('chunk sizes: bounded by the rows, at least 1 network, at most the population; bad input is named', () => {
     expect(greedyTestChunk(256, 1000)).toBe(Math.floor(GREEDY_TEST_ROWS / 1000));
     expect(greedyTestChunk(4, 1000)).toBe(4);

@@ -17,6 +17,7 @@ import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
 import { compiledPopulationKernel } from '../src/compiler/kernel.js';
 import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
+import { emitWasm } from '../src/compiler/wasm-emit.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 import { allocateLike } from '../src/sdk/population-model.js';
 import { randomRecords } from './learning-helpers.js';
@@ -267,6 +268,54 @@ describe('log and gather', () => {
         else expect(Math.abs(got - want), `ln ${x}`).toBeLessThanOrEqual(4e-7 * Math.max(Math.abs(want), 1e-4));
       }
     }
+  });
+});
+
+describe('loop rolling (wasm-roll.ts)', () => {
+  /** Every byte of memory after forward + backward over three steps from the same seeded memory. */
+  function runModule(bytes: Uint8Array, reserved: number): Uint8Array {
+    const W = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer }; Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => void> }; Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const memory = new W.Memory({ initial: 48 });
+    const e = new W.Instance(new W.Module(bytes), { env: { memory } }).exports;
+    const f = new Float32Array(memory.buffer);
+    const rng = Rng.derive(31, 1);
+    for (let i = Math.ceil(reserved / 4); i < f.length; i++) f[i] = 3 * rng.float() - 1.5;
+    const at = (k: number): number => (1 << 18) + k * (1 << 17);
+    for (let t = 0; t < 3; t++) {
+      e.forward(at(0), at(1 + t), at(5), at(6), at(7), at(2 + t), at(8));
+      e.backward(at(0), at(1 + t), at(5), at(6), at(9), at(10), at(11), at(12), at(8));
+    }
+    return new Uint8Array(memory.buffer).slice();
+  }
+  const sizes = { channels: 2, inputs: 8, outputs: 5 };
+  const layouts = [
+    ['fc, H = 8', parseArch('fc', { channels: 2 })],
+    ['hh+oh, H = 16', parseArch('hh+oh', { channels: 2, hidden: 16 })],
+    ['ff, H = 3', parseArch('ff', { channels: 2, hidden: 3 })],
+  ] as const;
+
+  it.each(layouts)('%s: the rolled module (every period, every run) leaves the same bits in memory as the straight-line one, in fewer bytes', (_, nine) => {
+    const info = archInfo(nine);
+    const program = lowerStep(ninePathwayDefinition, {
+      arch: info,
+      shapes: ninePathwayDefinition.parameters(info, sizes),
+      sizes,
+      stateSize: ninePathwayDefinition.stateSize(info, sizes),
+    });
+    const plain = emitWasm(program, { rollAbove: Infinity });
+    const rolled = emitWasm(program, { rollAbove: 0, roll: { maxPeriod: 160, minRunBytes: 0 } });
+    const defaults = emitWasm(program);
+    expect(rolled.reserved).toBe(plain.reserved);
+    expect(rolled.bytes.length).toBeLessThan(plain.bytes.length);
+    // fc at H = 8 (the paper's training kernel) rolls by default to a quarter of its straight-line size
+    if (nine.hidden === 8) expect(defaults.bytes.length).toBeLessThan(0.3 * plain.bytes.length);
+    const want = runModule(plain.bytes, plain.reserved);
+    // the last forward wrote its policy (softmax: each network's 5 outputs in (0, 1), summing to 1), so the
+    // comparison below compares computed values
+    const out = new Float32Array(want.buffer, (1 << 18) + 7 * (1 << 17), 20);
+    for (let l = 0; l < 4; l++) expect([0, 1, 2, 3, 4].reduce((sum, o) => sum + out[4 * o + l], 0)).toBeCloseTo(1, 5);
+    expect(Buffer.compare(runModule(rolled.bytes, rolled.reserved), want)).toBe(0);
+    expect(Buffer.compare(runModule(defaults.bytes, defaults.reserved), want)).toBe(0);
   });
 });
 

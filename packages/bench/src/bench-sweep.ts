@@ -27,8 +27,13 @@ export interface BenchSweepOptions {
   readonly seconds?: number;
   /** Minimum warm-up per task and thread, in seconds (default 2). */
   readonly warmupSeconds?: number;
-  /** Test mazes of the measured greedy tests (default 100; the projection scales to the sweep's 1 000). */
+  /**
+   * Test mazes of the measured greedy tests (default 100; the projection scales to the sweep's 1 000). The test
+   * is chunked as the learner chunks it on that many mazes, so the sweep's own count times it in its real shape.
+   */
   readonly testMazes?: number;
+  /** Networks of each thread's slice whose greedy test is timed (default: the whole slice). */
+  readonly testNetworks?: number;
   /** Workers rebuild the registry: from prnn.config.json in `cwd` (default process.cwd()). */
   readonly cwd?: string;
   /** The reference code's recorded speed (default: reference/reference-code.json). */
@@ -50,6 +55,12 @@ export interface SweepTaskProjection {
   readonly trainNetEpisodesPerSecond: number;
   readonly largeTrainNetEpisodesPerSecond: number;
   readonly evalTrialsPerSecond: number;
+  /**
+   * Per thread (the harmonic mean of the threads: every thread does the same work, so their CPU seconds add up),
+   * per second of the thread's CPU time: training of the 128 mixed, of
+   * ff-large, greedy-test trials. What a thread does when it has a core to itself, whatever the machine's load.
+   */
+  readonly perThreadCpu: { readonly trainNetEpisodesPerSecond: number; readonly largeTrainNetEpisodesPerSecond: number; readonly evalTrialsPerSecond: number };
   /** Projected wall time of the sweep on this machine, and its training and testing parts. */
   readonly hours: number;
   readonly trainHours: number;
@@ -108,7 +119,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
   const pool = workers > 1 ? new TrainWorkerPool(workers) : undefined;
   try {
     const measure = async (kind: 'track' | 'general'): Promise<SweepTaskProjection> => {
-      const base = { kind, networks: slice, path, seconds, warmupSeconds, testMazes, runs: Math.ceil((slice * slices) / SAMPLE_RUN) };
+      const base = { kind, networks: slice, path, seconds, warmupSeconds, testMazes, testNetworks: opts.testNetworks, runs: Math.ceil((slice * slices) / SAMPLE_RUN) };
       const threads: SweepThreadRates[] = pool
         ? await Promise.all(
             Array.from({ length: workers }, (_, k) =>
@@ -123,6 +134,7 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
           )
         : [await measureSweepThread(opts.architecture, opts.kernels, { ...base, offset: 0 })];
       const mean = (f: (t: SweepThreadRates) => number) => threads.reduce((s, t) => s + f(t), 0) / threads.length;
+      const harmonicMean = (f: (t: SweepThreadRates) => number) => threads.length / threads.reduce((s, t) => s + 1 / f(t), 0);
       const train = mean((t) => t.trainNetEpisodesPerSecond);
       const trainLarge = mean((t) => t.largeTrainNetEpisodesPerSecond);
       const test = mean((t) => t.evalTrialsPerSecond);
@@ -154,6 +166,12 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
         trainNetEpisodesPerSecond: train * threads.length,
         largeTrainNetEpisodesPerSecond: trainLarge * threads.length,
         evalTrialsPerSecond: test * threads.length,
+        // equal work on every thread: the CPU seconds add up, so the threads' rate is the harmonic mean
+        perThreadCpu: {
+          trainNetEpisodesPerSecond: harmonicMean((t) => t.cpu.trainNetEpisodesPerSecond),
+          largeTrainNetEpisodesPerSecond: harmonicMean((t) => t.cpu.largeTrainNetEpisodesPerSecond),
+          evalTrialsPerSecond: harmonicMean((t) => t.cpu.evalTrialsPerSecond),
+        },
         hours: (trainSeconds + evalSeconds) / 3600,
         trainHours: trainSeconds / 3600,
         evalHours: evalSeconds / 3600,

@@ -38,10 +38,16 @@ export interface MeasurePhaseRatesOptions {
   readonly warmupSeconds?: number;
   /** Networks per population of the training measurement (benchSweep's `population`, default 256). */
   readonly population?: number;
-  /** Test mazes of its greedy tests (benchSweep's `testMazes`, default 100). */
+  /**
+   * Test mazes of the training's curve tests and final test (the plan's `testMazes`, default 1 000): both are
+   * timed on that many mazes, in the batches and chunks the learner runs them in.
+   */
   readonly benchTestMazes?: number;
-  /** Networks timed in the tests, sweeps and analysis (default 4) and the mazes they run on (default 200). */
+  /** Networks per thread whose curve test is timed (default 16: four runs of one architecture, chunked as the learner chunks them). */
+  readonly testNetworks?: number;
+  /** Networks timed in the final test, sweeps and analysis (default 4). */
   readonly networks?: number;
+  /** Mazes of the noise sweeps and the analysis (the plan's sweep mazes; default 1 000), as the sweep runs them. */
   readonly mazes?: number;
   /** Rows of the forests' and report's calibration (default 2 per architecture, at most 512). */
   readonly sampleRows?: number;
@@ -54,33 +60,50 @@ export interface MeasuredPhaseRates extends PhaseRates {
   readonly calibrationSeconds: number;
   /**
    * CPU time ÷ wall time of the calibration's work in this thread: about 1 on an idle machine, less on a
-   * loaded one, whose rates (all measured by the wall clock) are lower by about this factor.
+   * loaded one. The rates are per CPU second, so a run at that load takes about 1 ÷ this factor longer than projected.
    */
   readonly threadShare: number;
 }
 
-/** `count` architectures spread over the list (stride 41, as benchSweep samples them), seeds 0, 1, …. */
+/**
+ * `count` networks in runs of 2 seeds of one architecture, the architectures spread over the list (stride 41,
+ * as benchSweep samples them), seeds 0, 1, …: the sweep meets each architecture many times in a row, so a
+ * per-architecture cost (e.g. a kernel compiled for it) is shared by its seeds.
+ */
 function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMember[] {
-  return Array.from({ length: count }, (_, k) => ({ arch: archs[(k * 41) % archs.length], seed: k }));
+  return Array.from({ length: count }, (_, k) => ({ arch: archs[(Math.floor(k / 2) * 41) % archs.length], seed: k }));
 }
 
 /** Every timed part of the calibration in this thread: wall and this thread's CPU. */
 const timed = new PhaseStopwatch();
 
-/** Wall seconds of `work` (after one untimed warm-up call when `warm` is given). */
+/**
+ * CPU seconds of `work` (after one untimed warm-up call when `warm` is given) by this thread's clock: the time
+ * the work takes with a core to itself, whatever else runs on the machine. (The process's clock would also
+ * count what other threads happen to do meanwhile — V8's background compilation and collection — which made
+ * the noise sweep's rate a third lower in one calibration than the same sweep timed alone.)
+ */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const before = timed.elapsed.wallSeconds;
+  const before = timed.elapsed.cpuSeconds;
   await timed.time(work);
-  return timed.elapsed.wallSeconds - before;
+  return timed.elapsed.cpuSeconds - before;
+}
+
+/** A thread's CPU rate where it was measured, else its wall rate. */
+function perCpu(cpu: number, wall: number): number {
+  return Number.isFinite(cpu) && cpu > 0 ? cpu : wall;
 }
 
 /**
  * A short calibration of the per-phase model (projectPhases) on this machine, each phase measured through
- * the code the sweep runs: training and curve tests as `prnn bench sweep` measures them (with the sweep's
- * kernels and path); the final test (onnxFinalFitness), the noise sweep (the population engine, as the
- * sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures) of a few
- * freshly initialised networks; the forests and the report over a synthetic analysis of `sampleRows` networks.
+ * the code the sweep runs, at the sweep's sizes: training and curve tests as `prnn bench sweep` measures them
+ * (with the sweep's kernels and path; the curve test chunked as the learner chunks it on the training's test
+ * mazes); the final test (onnxFinalFitness on the training's test mazes), the noise sweep (the population
+ * engine, as the sweep's evaluateRun) and the analysis (measureNetwork: recorded trials, Jacobians, measures)
+ * of a few freshly initialised networks on the sweep's mazes; the forests and the report over a synthetic
+ * analysis of `sampleRows` networks. Every rate is per CPU second of the thread that does the work, so a
+ * loaded machine does not lengthen the projection; `threadShare` says how loaded it was.
  */
 export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<MeasuredPhaseRates> {
   const started = performance.now();
@@ -89,14 +112,16 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const architecture = o.registry.architecture(o.family);
   const kernels = o.registry.kernels(o.family);
   const workers = o.workers ?? 1;
+  const testMazes = o.benchTestMazes ?? 1000;
   const bench = await benchSweep({
-    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population, testMazes: o.benchTestMazes, cwd: o.cwd,
+    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
+    testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
   });
   const measured = o.task.kind === 'track' ? bench.track : bench.general;
   const threads = bench.workers;
 
   const count = o.networks ?? 4;
-  const mazes = o.mazes ?? 200;
+  const mazes = o.mazes ?? 1000;
   const listed = architecture.list({ channels: o.task.channels, hidden: o.hidden ?? 8 }).filter((a) => a.name !== 'ff-large');
   const members = sampleNetworks(listed, count);
   const model = architecture.createPopulation(members, { channels: o.task.channels });
@@ -104,10 +129,11 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   model.dispose();
   const mazeSeed = TEST_SET_SEED_OFFSET;
   const testSet = generateMazeSet(o.task, { count: mazes, seed: mazeSeed });
+  const trainingTestSet = testMazes === mazes ? testSet : generateMazeSet(o.task, { count: testMazes, seed: mazeSeed });
 
-  // the final test: one network at a time through its ONNX policy
-  const final = () => onnxFinalFitness(architecture, members, weights, testSet, PAPER_FITNESS_NOISE, kernels);
-  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), testSet, PAPER_FITNESS_NOISE, kernels));
+  // the final test: one network at a time through its ONNX policy, on the training's test mazes
+  const final = () => onnxFinalFitness(architecture, members, weights, trainingTestSet, PAPER_FITNESS_NOISE, kernels);
+  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels));
 
   // the noise sweep as the sweep runs it: each network alone in the population engine, all levels × mazes
   const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
@@ -192,10 +218,10 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
     await rm(out, { recursive: true, force: true });
   }
   return {
-    trainNetEpisodesPerSecond: measured.trainNetEpisodesPerSecond / threads,
-    largeTrainNetEpisodesPerSecond: measured.largeTrainNetEpisodesPerSecond / threads,
-    curveTrialsPerSecond: measured.evalTrialsPerSecond / threads,
-    finalTrialsPerSecond: (count * mazes) / finalSeconds,
+    trainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads),
+    largeTrainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads),
+    curveTrialsPerSecond: perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads),
+    finalTrialsPerSecond: (count * testMazes) / finalSeconds,
     noiseSweepTrialsPerSecond: (count * o.noise.length * mazes) / sweepSeconds,
     analysisTrialsPerSecond: (count * mazes) / analysisSeconds,
     forestSeconds,

@@ -66,6 +66,11 @@ export interface ReproduceOptions {
   readonly workers: number;
   /** Start the paper-scale sweep (without it the paper scale prints its projection and stops). */
   readonly yes?: boolean;
+  /**
+   * Calibrate and print the per-phase projection at any scale before running (the paper scale always does), so that
+   * the profile at the end can be compared with it phase by phase.
+   */
+  readonly project?: boolean;
   /** Seconds per task and thread of each phase's measurement behind the paper-scale projection (default 4). */
   readonly benchSeconds?: number;
   /**
@@ -73,7 +78,7 @@ export interface ReproduceOptions {
    * test mazes, the networks timed in the tests, sweeps and analysis and their mazes, the rows of the forest and
    * report timing. Smaller is quicker and less exact.
    */
-  readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'networks' | 'mazes' | 'sampleRows'>;
+  readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'testNetworks' | 'networks' | 'mazes' | 'sampleRows'>;
   readonly slurm?: ReproduceSlurm;
   /** Where plugins are loaded from (worker threads, calibration): the directory of prnn.config.json. */
   readonly pluginsCwd: string;
@@ -135,7 +140,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
   let projection: (PhaseProjection & { rates: Record<string, number> }) | undefined;
-  if (o.scale === 'paper') {
+  if (o.scale === 'paper' || o.project === true) {
     const seconds = o.benchSeconds ?? 4;
     say(`calibrating the projection: every phase measured briefly on this machine (${workers} worker${workers === 1 ? '' : 's'}) …`);
     const rates = await measurePhaseRates({
@@ -149,19 +154,23 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       workers,
       seconds,
       warmupSeconds: Math.min(2, seconds),
+      // the training's tests and the sweep's noise sweeps and analysis timed at the plan's sizes
+      benchTestMazes: typeof plan.config.testMazes === 'number' ? plan.config.testMazes : plan.measures.testMazes,
+      mazes: plan.measures.testMazes,
       cwd: o.pluginsCwd,
       ...o.calibration,
     });
     projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates } };
     const hours = projection.total.wallSeconds / 3600;
-    say(`projected on this machine (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
+    // the rates are per CPU second of a thread: the projection is the run with a core for each of its threads
+    say(`projected on this machine, a core per thread (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
     hooks.projection?.(projection);
     if (rates.threadShare < 0.9) {
-      // every rate was measured by the wall clock while other work shared the cores
+      // other work shared the cores: the calibration's thread ran only part of its wall time
       const share = rates.threadShare;
-      say(`the calibration ran ${(100 * share).toFixed(0)} % of its wall time (a loaded machine): on an idle one about ${(hours * share).toFixed(2)} h wall, ${((projection.total.cpuSeconds / 3600) * share).toFixed(2)} CPU-h`);
+      say(`the calibration's thread ran ${(100 * share).toFixed(0)} % of its wall time (a loaded machine): at this load about ${(hours / share).toFixed(2)} h wall`);
     }
-    if (!o.yes) {
+    if (o.scale === 'paper' && !o.yes) {
       say(`not started: pass --yes to start it${o.slurm ? '' : ', or --slurm --yes to run it on a cluster'}`);
       return { dir, plan: plan.hash, started: false, projectedHours: hours, projection };
     }

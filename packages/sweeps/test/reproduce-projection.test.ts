@@ -25,7 +25,7 @@ describe('reproduce at the paper scale without yes', () => {
       backend: 'cpu',
       workers: 1,
       benchSeconds: 0.05,
-      calibration: { population: 8, benchTestMazes: 4, networks: 1, mazes: 8, sampleRows: 4 },
+      calibration: { population: 8, benchTestMazes: 4, testNetworks: 2, networks: 1, mazes: 8, sampleRows: 4 },
       pluginsCwd: process.cwd(),
       hooks: { say: (line) => said.push(line) },
     });
@@ -52,5 +52,43 @@ describe('reproduce at the paper scale without yes', () => {
     expect(existsSync(join(dir, 'plan.json'))).toBe(true);
     expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
     expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+});
+
+// `project` at a scale that runs: the projection first, then the run, and both in the result (`--json`), phase by phase
+describe('reproduce with project at a scale that runs', () => {
+  it('returns the projection and the measured profile of the same phases', { timeout: 300_000 }, async () => {
+    await initBackend('cpu');
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const plan = await testPlan(['fc', 'ff'], { path: 'compiled', chunkSize: 4 });
+    const dir = join(tmp(), 'smoke');
+    const said: string[] = [];
+    const out = await reproduce({
+      dir,
+      plan,
+      scale: 'smoke',
+      project: true,
+      registry,
+      backend: 'cpu',
+      workers: 1,
+      benchSeconds: 0.05,
+      calibration: { population: 8, benchTestMazes: 4, testNetworks: 2, networks: 1, mazes: 8, sampleRows: 4 },
+      pluginsCwd: process.cwd(),
+      hooks: { say: (line) => said.push(line) },
+    });
+    expect(out.done).toBe(4);
+    const projection = out.projection as ReturnType<typeof projectPhases>;
+    const profile = out.profile as { phases: Record<string, { wallSeconds: number; cpuSeconds: number }> };
+    const phases = ['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report'];
+    expect(Object.keys(projection.phases)).toEqual(phases);
+    // every projected phase has its measured counterpart (the profile adds `other`)
+    for (const name of phases) {
+      expect(projection.phases[name as keyof typeof projection.phases].cpuSeconds, name).toBeGreaterThan(0);
+      expect(profile.phases[name].wallSeconds, name).toBeGreaterThan(0);
+    }
+    expect(Object.keys(profile.phases)).toEqual([...phases, 'other']);
+    expect(said.some((l) => l.startsWith('projected on this machine'))).toBe(true);
+    expect(said.some((l) => l.startsWith('not started'))).toBe(false);
+    expect(existsSync(join(dir, 'results.sqlite'))).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
 export { OP, ProgramBuilder, activeReferences, programKey, type StepProgram, type ProgramInputs, type OpCode } from './program.js';
 export { COMPILED_KERNELS, UnsupportedStepError, lowerStep, type LoweringLayout } from './lower.js';
 export { LANES, SLOT, interpretedKernel, type StepKernel } from './step-kernel.js';
-export { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
+export { EMITTER_VERSION, ROLL_ABOVE, emitWasm, type EmitOptions } from './wasm-emit.js';
+export { ROLL_DEFAULTS, type RollOptions } from './wasm-roll.js';
 export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileStep, compilerStats, programHash, type StepEngine } from './compile.js';
 export { COMPILED_PATH, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
 export { simdAvailable } from './simd-support.js';

@@ -1,5 +1,6 @@
 import { ARITY, OP, activeReferences, inputCount, opCount, type StepProgram } from './program.js';
 import { SLOT } from './step-kernel.js';
+import { ROLL_DEFAULTS, ShapeTable, emitRolled, type Fragment, type RollOptions } from './wasm-roll.js';
 
 /*
  * WebAssembly SIMD for a StepProgram, written as bytes: every scalar of the program is a v128 holding
@@ -21,7 +22,7 @@ import { SLOT } from './step-kernel.js';
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 9;
+export const EMITTER_VERSION = 10;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -148,6 +149,32 @@ const I32_SHR_U = 0x76;
 const I32_GE_U = 0x4f;
 const I32_EQZ = 0x45;
 const I32_SUB = 0x6b;
+
+/**
+ * The code of one op (or one copy or seed) of the forward or backward: a Body that records where an address
+ * base is pushed and where a v128 load or store goes instead of writing them, so that wasm-roll.ts can
+ * write it plain or inside a loop.
+ */
+class Frag extends Body {
+  readonly marks: number[] = [];
+  /** Pushes the base of an address: local `l`, or the absolute address 0 when l < 0. */
+  base(l: number): this {
+    this.marks.push(this.length, 0, l, 0);
+    return this;
+  }
+  override load(offset: number): this {
+    this.marks.push(this.length, 1, S.load, offset);
+    return this;
+  }
+  override store(offset: number): this {
+    this.marks.push(this.length, 1, S.store, offset);
+    return this;
+  }
+  fragment(shapes: ShapeTable, clean: boolean): Fragment {
+    const raw = this.buf.slice(0, this.length);
+    return { raw, marks: this.marks, shape: shapes.shapeOf(raw, this.marks, clean), clean };
+  }
+}
 
 /**
  * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
@@ -377,12 +404,31 @@ export function stackResident(p: StepProgram): Uint8Array {
   return on;
 }
 
+/** How `emitWasm` writes the forward and backward functions. */
+export interface EmitOptions {
+  /**
+   * A function whose straight-line body has at least this many bytes gets its repeated runs written as loops
+   * (wasm-roll.ts: the same float operations in the same order, so the same bits); Infinity: never.
+   */
+  readonly rollAbove?: number;
+  /** Periods and run sizes that roll (default ROLL_DEFAULTS). */
+  readonly roll?: RollOptions;
+}
+
+/**
+ * Straight-line bytes from which the forward and the backward roll by default: 6 kB of wasm is about 12 kB of
+ * machine code, so both fit a 32 kB instruction cache beside the rest of the step's code (measured: FC's
+ * rate per parameter drops by a third from H = 4 to H = 8, where the backward alone outgrows it).
+ */
+export const ROLL_ABOVE = 6144;
+
 /**
  * The WebAssembly module of `p` (bytes), and the bytes its kernel reserves at the start of memory (the
  * adjoints), which are also the bytes of one step's registers: one 16-byte slot per op whose value goes
  * through memory.
  */
-export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number } {
+export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8Array; reserved: number } {
+  const rollAbove = opts.rollAbove ?? ROLL_ABOVE;
   const base = inputCount(p.inputs);
   const n = opCount(p);
   const { params: NP, state: NS, obs: NI } = p.inputs;
@@ -396,6 +442,7 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   const reserved = slots * SLOT;
   const active = activeReferences(p);
   const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
+  const shapes = new ShapeTable();
 
   // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
   const addr = (r: number, reg: number): [number, number] => {
@@ -405,23 +452,23 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (r < NP + NS + NI) return [2, (r - NP - NS) * SLOT];
     return [3, (r - NP - NS - NI) * SLOT];
   };
-  const push = (b: Body, [l]: [number, number]): Body => (l < 0 ? b.i32(0) : b.localGet(l));
 
-  /** The forward ops into the registers at local `reg` (tmp: a v128 local). */
+  /** The forward ops into the registers at local `reg` (tmp: a v128 local), one fragment per op. */
   // the forward's v128 locals 8–11: log's scratch
   const logLocals = [8, 9, 10, 11];
-  const forwardOps = (b: Body, reg: number, tmp: number): void => {
-    const load = (r: number): Body => {
-      if (isConst(r)) return b.splat(p.constants[r - base]);
-      const a = addr(r, reg);
-      return push(b, a).load(a[1]);
-    };
+  const forwardOps = (frags: Fragment[], reg: number, tmp: number): void => {
     for (let k = 0; k < n; k++) {
       const op = p.ops[4 * k];
       if (op === OP.const) continue;
+      const b = new Frag();
+      const load = (r: number): Frag => {
+        if (isConst(r)) return b.splat(p.constants[r - base]);
+        const a = addr(r, reg);
+        return b.base(a[0]).load(a[1]);
+      };
       const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
       const chained = k > 0 && onStack[k - 1] === 1;
-      if (!chained) b.localGet(reg); // the address of the store that ends this chain
+      if (!chained) b.base(reg); // the address of the store that ends this chain
       const first = (r: number): void => void (chained ? b : load(r));
       switch (op) {
         case OP.add: first(ra); load(rb).simd(S.add); break;
@@ -442,36 +489,42 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
         default: load(ra); // stop
       }
       if (!onStack[k]) b.store(slotOf[k] * SLOT);
+      frags.push(b.fragment(shapes, !chained));
     }
   };
+  /** Writes the fragments plain, or rolled when they are long; returns the i32 locals from firstLocal on that loops use. */
+  const write = (body: Body, frags: Fragment[], firstLocal: number): number => {
+    const plain = frags.reduce((s, f) => s + f.raw.length + (3 * f.marks.length) / 4, 0);
+    if (plain < rollAbove) return emitRolled(body, frags, firstLocal, { maxPeriod: 0, minRunBytes: Infinity });
+    return emitRolled(body, frags, firstLocal, opts.roll ?? ROLL_DEFAULTS);
+  };
 
-  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp
+  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp; 8–11 log's scratch; 12… loops
   const fwd = new Body();
-  forwardOps(fwd, 6, 7);
+  const fwdFrags: Fragment[] = [];
+  forwardOps(fwdFrags, 6, 7);
   const copy = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => {
-      fwd.localGet(local);
-      if (isConst(r)) fwd.splat(p.constants[r - base]);
+      const b = new Frag().base(local);
+      if (isConst(r)) b.splat(p.constants[r - base]);
       else {
         const a = addr(r, 6);
-        push(fwd, a).load(a[1]);
+        b.base(a[0]).load(a[1]);
       }
-      fwd.store(j * SLOT);
+      b.store(j * SLOT);
+      fwdFrags.push(b.fragment(shapes, true));
     });
   };
   copy(p.outputs, 4);
   copy(p.nextState, 5);
+  const fwdLoops = write(fwd, fwdFrags, 12);
 
   // backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) over the registers the
-  // forward left at `reg`; locals 9: g
+  // forward left at `reg`; local 9: g; 10… loops
   const bwd = new Body();
+  const bwdFrags: Fragment[] = [];
   const REG = 8;
   const G = 9;
-  const load = (b: Body, r: number): Body => {
-    if (isConst(r)) return b.splat(p.constants[r - base]);
-    const a = addr(r, REG);
-    return push(b, a).load(a[1]);
-  };
   if (slots > 0) bwd.i32(ADJ).i32(0).i32(slots * SLOT).fill();
   if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
   /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
@@ -482,20 +535,33 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (r < NP + NS) return [6, (r - NP) * SLOT];
     return null;
   };
+  let f = new Frag();
+  const load = (b: Frag, r: number): Frag => {
+    if (isConst(r)) return b.splat(p.constants[r - base]);
+    const a = addr(r, REG);
+    return b.base(a[0]).load(a[1]);
+  };
   /** adj(r) ← adj(r) ± (what `term` pushes). */
-  const accumulate = (r: number, term: (b: Body) => void, subtract = false): void => {
+  const accumulate = (r: number, term: (b: Frag) => void, subtract = false): void => {
     if (r >= base && onStack[r - base]) return; // its adjoint is this op's: it stays in g
     const a = adjAddr(r);
     if (!a) return;
-    push(bwd, a);
-    push(bwd, a).load(a[1]);
-    term(bwd);
-    bwd.simd(subtract ? S.sub : S.add).store(a[1]);
+    f.base(a[0]);
+    f.base(a[0]).load(a[1]);
+    term(f);
+    f.simd(subtract ? S.sub : S.add).store(a[1]);
   };
-  const g = (b: Body): Body => b.localGet(G);
-  const y = (k: number) => (b: Body): Body => b.localGet(REG).load(slotOf[k] * SLOT);
+  const done = (): void => {
+    bwdFrags.push(f.fragment(shapes, true));
+    f = new Frag();
+  };
+  const g = (b: Frag): Frag => b.localGet(G);
+  const y = (k: number) => (b: Frag): Frag => b.base(REG).load(slotOf[k] * SLOT);
   const seed = (refs: Int32Array, local: number): void => {
-    refs.forEach((r, j) => accumulate(r, (b) => b.localGet(local).load(j * SLOT)));
+    refs.forEach((r, j) => {
+      accumulate(r, (b) => b.base(local).load(j * SLOT));
+      done();
+    });
   };
   seed(p.outputs, 4);
   seed(p.nextState, 5);
@@ -503,9 +569,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
     if (!active[base + k]) continue;
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    if (!onStack[k]) bwd.i32(0).load(ADJ + slotOf[k] * SLOT).localSet(G);
-    const la = (b: Body): Body => load(b, ra);
-    const lb = (b: Body): Body => load(b, rb);
+    if (!onStack[k]) f.base(-1).load(ADJ + slotOf[k] * SLOT).localSet(G);
+    const la = (b: Frag): Frag => load(b, ra);
+    const lb = (b: Frag): Frag => load(b, rb);
     switch (op) {
       case OP.add:
         accumulate(ra, g);
@@ -562,8 +628,9 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
       default:
         break;
     }
+    done();
   }
-
+  const bwdLoops = write(bwd, bwdFrags, 10);
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, content: Bytes): void => {
@@ -600,8 +667,8 @@ export function emitWasm(p: StepProgram): { bytes: Uint8Array; reserved: number 
   };
   fn([[3, V128]], expBody(false));
   fn([[3, V128]], expBody(true));
-  fn([[5, V128]], fwd);
-  fn([[1, V128]], bwd);
+  fn(fwdLoops > 0 ? [[5, V128], [fwdLoops, I32]] : [[5, V128]], fwd);
+  fn(bwdLoops > 0 ? [[1, V128], [bwdLoops, I32]] : [[1, V128]], bwd);
   fn([[9, I32]], lanesBody(true));
   fn([[9, I32]], lanesBody(false));
   fn([[12, I32]], paramsBody(true));

@@ -7,7 +7,10 @@ import { PrnnError } from '@prnn/core';
 import { sliceBounds } from '../training/workers/train-in-workers.js';
 import { PHASES, type PhaseName, type PhaseTime } from './phase-times.js';
 
-/** What one thread does per second in each phase (measured by a short calibration on this machine). */
+/**
+ * What one thread does per second of its CPU time in each phase (measured by a short calibration on this
+ * machine): per second it runs on a core, so the projection is that of a run whose threads each have a core.
+ */
 export interface PhaseRates {
   /** DQN training of a population mixing the architectures, network-episodes per second. */
   readonly trainNetEpisodesPerSecond: number;

@@ -7,6 +7,7 @@ import { dqnDefaults } from '../learners/dqn-config.js';
 import { allocateLearningScratch, allocateRolloutScratch, createTrainingEnv, learnFromEpisode, rollout, rolloutSettings, rolloutStreams } from '../learners/dqn.js';
 import { createPopulationModel } from './create-population.js';
 import { PopulationOptimizer } from './population-optimizer.js';
+import { threadCpuSeconds } from '../profile/phase-times.js';
 
 /** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
 export interface BenchPopulation {
@@ -71,18 +72,34 @@ export function warmUp(episode: () => void, minSeconds: number): number {
   }
 }
 
+/** Network-episodes per second of wall time and per second of this thread's CPU time (medians of the timed runs). */
+export interface EpisodeRates {
+  readonly wall: number;
+  /** Per CPU second of the measuring thread: what it does when it has a core to itself (NaN without a thread clock). */
+  readonly cpu: number;
+}
+
 /**
  * Median network-episodes per second of `bench` over `repeats` timed runs sharing `budgetMs`, after
- * `warmUp(bench.episode, warmupSeconds)`.
+ * `warmUp(bench.episode, warmupSeconds)`, by the wall clock and by this thread's CPU clock.
  */
-export function measureEpisodeRate(bench: BenchPopulation, budgetMs: number, repeats: number, warmupSeconds: number): number {
+export function measureEpisodeRates(bench: BenchPopulation, budgetMs: number, repeats: number, warmupSeconds: number): EpisodeRates {
   const perEpisode = warmUp(bench.episode, warmupSeconds);
   const count = Math.max(1, Math.floor(budgetMs / repeats / perEpisode));
-  const rates: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
+    const c0 = threadCpuSeconds();
     for (let k = 0; k < count; k++) bench.episode();
-    rates.push((count * bench.model.population) / ((performance.now() - t0) / 1000));
+    const c = threadCpuSeconds() - c0;
+    wall.push((count * bench.model.population) / ((performance.now() - t0) / 1000));
+    cpu.push(c > 0 ? (count * bench.model.population) / c : Number.NaN);
   }
-  return median(rates);
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** Median network-episodes per second (wall clock) of `bench`: {@link measureEpisodeRates}' `wall`. */
+export function measureEpisodeRate(bench: BenchPopulation, budgetMs: number, repeats: number, warmupSeconds: number): number {
+  return measureEpisodeRates(bench, budgetMs, repeats, warmupSeconds).wall;
 }

@@ -3,8 +3,10 @@ import { PrnnError, median } from '@prnn/core';
 import type { ArchInfo, Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { TEST_SET_SEED_OFFSET } from '../sdk/streams.js';
-import { createBenchPopulation, measureEpisodeRate, type BenchPopulation } from './bench-episode.js';
-import { GreedyEvaluator, populationPolicy } from './evaluate-greedy.js';
+import { createBenchPopulation, measureEpisodeRates, type BenchPopulation, type EpisodeRates } from './bench-episode.js';
+import { threadCpuSeconds } from '../profile/phase-times.js';
+import { ChunkedGreedyTest } from './chunked-greedy-test.js';
+import { createPopulationModel } from './create-population.js';
 
 // What one thread of `prnn bench sweep` measures, here beside the training code because the training workers run
 // it (train-worker.ts); the projection from these rates, and its comparison with the recorded reference, is
@@ -16,8 +18,16 @@ export interface SweepThreadRates {
   readonly trainNetEpisodesPerSecond: number;
   /** The same for a population of ff-large networks (H = 34), which the sweep trains on their own. */
   readonly largeTrainNetEpisodesPerSecond: number;
-  /** Greedy test, network-trials (one network on one maze, a whole episode) per second. */
+  /**
+   * Greedy test as the learner runs its curve points (ChunkedGreedyTest on `testMazes` mazes: chunks of
+   * networks copied into models of their own), network-trials (one network on one maze) per second.
+   */
   readonly evalTrialsPerSecond: number;
+  /**
+   * The same three rates per second of the measuring thread's CPU time: what the thread does when it has a
+   * core to itself, whatever else runs on the machine (NaN where there is no per-thread clock).
+   */
+  readonly cpu: { readonly trainNetEpisodesPerSecond: number; readonly largeTrainNetEpisodesPerSecond: number; readonly evalTrialsPerSecond: number };
 }
 
 /**
@@ -38,6 +48,8 @@ export interface SweepThreadRequest {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly testMazes: number;
+  /** Networks of the slice whose greedy test is timed (default: all of them; fewer keeps a 1 000-maze test brief). */
+  readonly testNetworks?: number;
 }
 
 /** The large feed-forward network, which `--arch all` puts after the 128 (so in populations of its own). */
@@ -92,10 +104,10 @@ function measureTraining(
   path: string,
   seconds: number,
   warmupSeconds: number,
-): { rate: number; bench: BenchPopulation } {
+): { rate: EpisodeRates; bench: BenchPopulation } {
   const bench = createBenchPopulation(architecture, kernels, members, task, path);
   try {
-    return { rate: measureEpisodeRate(bench, seconds * 1000, 3, warmupSeconds), bench };
+    return { rate: measureEpisodeRates(bench, seconds * 1000, 3, warmupSeconds), bench };
   } catch (error) {
     bench.dispose();
     throw error;
@@ -113,7 +125,7 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
   const small = listed.filter((a) => a.name !== LARGE);
   const large = listed.filter((a) => a.name === LARGE);
   if (small.length === 0) throw new PrnnError(`architecture family ${architecture.family} lists no architectures to measure`);
-  let largeRate = Number.NaN;
+  let largeRate: EpisodeRates | undefined;
   if (large.length > 0) {
     const m = measureTraining(architecture, kernels, sampleMembers(large, req.networks, req.offset, req.runs), task, req.path, req.seconds / 4, req.warmupSeconds);
     m.bench.dispose();
@@ -121,20 +133,41 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
   }
   const members = sampleMembers(small, req.networks, req.offset, req.runs);
   const { rate, bench } = measureTraining(architecture, kernels, members, task, req.path, req.seconds, req.warmupSeconds);
+  let evalRate: EpisodeRates;
   try {
     const repeats = 3;
     const testSet = generateMazeSet(task, { count: req.testMazes, seed: TEST_SET_SEED_OFFSET });
-    const evaluator = new GreedyEvaluator(testSet, members.length);
-    const policy = populationPolicy(bench.model);
-    const seeds = members.map((m) => m.seed);
-    await evaluator.evaluate(policy, seeds, { sensorNoise: 0.05, streamId: 0 });
-    const evalRates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      await evaluator.evaluate(policy, seeds, { sensorNoise: 0.05, streamId: 1 + r });
-      evalRates.push((members.length * req.testMazes) / ((performance.now() - t0) / 1000));
+    // the learner's curve test: the slice's first networks (whole runs of one architecture), chunked as it chunks
+    // them (GREEDY_TEST_ROWS trials at a time, each chunk in a model of its own), on the test mazes it uses
+    const tested = Math.max(1, Math.min(members.length, req.testNetworks ?? members.length));
+    const testMembers = members.slice(0, tested);
+    const trained = tested === members.length ? bench.model : createPopulationModel({ architecture, kernels, members: testMembers, task, path: req.path });
+    try {
+      if (trained !== bench.model) for (let n = 0; n < tested; n++) trained.importWeights(n, bench.model.exportWeights(n));
+      const evaluator = new ChunkedGreedyTest(testSet, testMembers, (chunk) => createPopulationModel({ architecture, kernels, members: chunk, task, path: req.path }));
+      const seeds = testMembers.map((m) => m.seed);
+      await evaluator.evaluate(trained, seeds, { sensorNoise: 0.05, streamId: 0 });
+      const evalRates: number[] = [];
+      const evalCpuRates: number[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const t0 = performance.now();
+        const c0 = threadCpuSeconds();
+        await evaluator.evaluate(trained, seeds, { sensorNoise: 0.05, streamId: 1 + r });
+        const c = threadCpuSeconds() - c0;
+        evalRates.push((tested * req.testMazes) / ((performance.now() - t0) / 1000));
+        evalCpuRates.push(c > 0 ? (tested * req.testMazes) / c : Number.NaN);
+      }
+      evalRate = { wall: median(evalRates), cpu: median(evalCpuRates) };
+    } finally {
+      if (trained !== bench.model) trained.dispose();
     }
-    return { trainNetEpisodesPerSecond: rate, largeTrainNetEpisodesPerSecond: Number.isNaN(largeRate) ? rate : largeRate, evalTrialsPerSecond: median(evalRates) };
+    const largeRates = largeRate ?? rate;
+    return {
+      trainNetEpisodesPerSecond: rate.wall,
+      largeTrainNetEpisodesPerSecond: largeRates.wall,
+      evalTrialsPerSecond: evalRate.wall,
+      cpu: { trainNetEpisodesPerSecond: rate.cpu, largeTrainNetEpisodesPerSecond: largeRates.cpu, evalTrialsPerSecond: evalRate.cpu },
+    };
   } finally {
     bench.dispose();
   }

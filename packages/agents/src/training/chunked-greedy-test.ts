@@ -34,10 +34,12 @@ export class ChunkedGreedyTest {
   readonly population: number;
   readonly chunk: number;
   private readonly evaluators = new Map<number, GreedyEvaluator>();
+  /** Per chunk (networks [k·chunk, …)): its members and the key of their architectures, worked out once. */
+  private readonly chunks: { readonly members: readonly PopulationMember[]; readonly key: string }[] = [];
 
   constructor(
     readonly set: MazeSet,
-    private readonly members: readonly PopulationMember[],
+    members: readonly PopulationMember[],
     private readonly createModel: ChunkModelFactory,
     rows: number = GREEDY_TEST_ROWS,
   ) {
@@ -45,6 +47,10 @@ export class ChunkedGreedyTest {
     if (set.count < 1) throw new PrnnError('the test set must hold at least one maze');
     this.population = members.length;
     this.chunk = greedyTestChunk(members.length, set.count, rows);
+    for (let from = 0; from < members.length; from += this.chunk) {
+      const part = members.slice(from, from + this.chunk);
+      this.chunks.push({ members: part, key: JSON.stringify(part.map((m) => m.arch)) });
+    }
   }
 
   /** Tests the networks of `model` (network n's seed is seeds[n]), `chunk` at a time. */
@@ -64,8 +70,7 @@ export class ChunkedGreedyTest {
     try {
       for (let from = 0; from < P; from += this.chunk) {
         const to = Math.min(P, from + this.chunk);
-        const members = this.members.slice(from, to);
-        const key = JSON.stringify(members.map((m) => m.arch));
+        const { members, key } = this.chunks[from / this.chunk];
         if (!part || key !== partKey) {
           part?.dispose();
           part = undefined;

@@ -64,6 +64,8 @@ export class GreedyEvaluator {
   /** The trial streams' ids after the seed, and the generator that derives their first words. */
   private readonly trialIds = new Float64Array(3);
   private readonly trialRng = new Rng(0);
+  /** The sensor noise every env holds (none before the first test): set again only when a test asks for another. */
+  private sensorNoise: number | undefined;
 
   constructor(
     readonly set: MazeSet,
@@ -95,13 +97,16 @@ export class GreedyEvaluator {
     const ids = this.trialIds;
     ids[0] = STREAM.evalNoise;
     ids[1] = streamId;
+    // (a value the env refuses, NaN included, differs from every held one: it is refused at every call)
+    if (opts.sensorNoise !== this.sensorNoise) {
+      for (let i = 0; i < P * M; i++) env.setSensorNoise(i, opts.sensorNoise);
+      this.sensorNoise = opts.sensorNoise;
+    }
     for (let n = 0; n < P; n++) {
       this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
       for (let m = 0; m < M; m++) {
-        const i = n * M + m;
         ids[2] = 1 + m;
-        env.seedEnv(i, this.trialRng.reseedIds(seeds[n], ids).nextUint32());
-        env.setSensorNoise(i, opts.sensorNoise);
+        env.seedEnv(n * M + m, this.trialRng.reseedIds(seeds[n], ids).nextUint32());
       }
     }
     // one reset of all P × M envs: each maze is copied into the maze world once, not once per network
