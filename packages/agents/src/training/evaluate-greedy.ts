@@ -49,7 +49,8 @@ export interface GreedyEvaluation {
  * trial (n, m) senses with its own stream seeded from Rng.derive(s_n, STREAM.evalNoise, streamId, 1 + m), and
  * exact ties in the argmax (e.g. an all-zero input gives equal Q-values) are broken uniformly by
  * Rng.derive(s_n, STREAM.evalNoise, streamId, 0), drawn in (step, maze) order.
- * The environments are allocated once and reused by every call.
+ * The environments are allocated once and reused by every call; the set must not change afterwards (its mazes
+ * are copied into the maze world once, VectorEnv fixedMazes).
  */
 export class GreedyEvaluator {
   readonly population: number;
@@ -78,7 +79,8 @@ export class GreedyEvaluator {
     this.population = population;
     this.mazes = set.count;
     const n = population * set.count;
-    this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n) });
+    // fixedMazes: the test set never changes, so its mazes are copied into the maze world once, not at every test
+    this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n), fixedMazes: true });
     this.q = new Float32Array(n * OUTPUTS);
     this.actions = new Int32Array(n);
     this.trials = new Float32Array(n);
