@@ -62,9 +62,8 @@ export class GreedyEvaluator {
   private readonly tieRngs: Rng[];
   /** Env i runs maze i mod M. */
   private readonly mazeOfEnv: Int32Array;
-  /** The trial streams' ids after the seed, and the generator that derives their first words. */
-  private readonly trialIds = new Float64Array(3);
-  private readonly trialRng = new Rng(0);
+  /** The trial streams' ids between the seed and the trial's (hashed once per network: Rng.derivePrefix). */
+  private readonly trialIds = new Float64Array(2);
   /** The sensor noise every env holds (none before the first test): set again only when a test asks for another. */
   private sensorNoise: number | undefined;
 
@@ -106,10 +105,9 @@ export class GreedyEvaluator {
     }
     for (let n = 0; n < P; n++) {
       this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
-      for (let m = 0; m < M; m++) {
-        ids[2] = 1 + m;
-        env.seedEnv(n * M + m, this.trialRng.reseedIds(seeds[n], ids).nextUint32());
-      }
+      // Rng.derive(s_n, evalNoise, streamId, 1 + m).nextUint32(), the part before 1 + m hashed once
+      const prefix = Rng.derivePrefix(seeds[n], ids);
+      for (let m = 0; m < M; m++) env.seedEnv(n * M + m, Rng.firstUint32AfterPrefix(prefix, 1 + m));
     }
     // one reset of all P × M envs: each maze is copied into the maze world once, not once per network
     env.resetAll(set, this.mazeOfEnv);
