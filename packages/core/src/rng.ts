@@ -101,11 +101,44 @@ export class Rng {
     return this.reseedFrom(seed, ids);
   }
 
+  /**
+   * The part of the derivation of every stream (seed, ...leading, last) that does not depend on `last`: many
+   * streams that differ in their last id only (one per trial) derive from it with `reseedAfterPrefix` or
+   * `firstUint32AfterPrefix`, which then hash that one id instead of the seed and all ids again.
+   */
+  static derivePrefix(seed: number, leading: ArrayLike<number>): number {
+    let hash = absorb(0x6a09e667, seed);
+    hash = absorb(hash, leading.length + 1);
+    for (let i = 0; i < leading.length; i++) hash = absorb(hash, leading[i]);
+    return hash;
+  }
+
+  /** Re-seeds this generator in place as `Rng.derive(seed, ...leading, last)`, from `derivePrefix(seed, leading)`. */
+  reseedAfterPrefix(prefix: number, last: number): this {
+    return this.expand(absorb(prefix, last));
+  }
+
+  /**
+   * `Rng.derive(seed, ...leading, last).nextUint32()`, from `derivePrefix(seed, leading)`, with no generator:
+   * the first output of xoshiro128** depends on its second state word only.
+   */
+  static firstUint32AfterPrefix(prefix: number, last: number): number {
+    let sm = absorb(prefix, last);
+    sm = (sm + GOLDEN_GAMMA) | 0;
+    sm = (sm + GOLDEN_GAMMA) | 0;
+    const scrambled = Math.imul(mix32(sm), 5);
+    return Math.imul((scrambled << 7) | (scrambled >>> 25), 9) >>> 0;
+  }
+
   private reseedFrom(seed: number, ids: ArrayLike<number>): this {
     let hash = absorb(0x6a09e667, seed);
     hash = absorb(hash, ids.length);
     for (let i = 0; i < ids.length; i++) hash = absorb(hash, ids[i]);
-    // splitmix32 expands the hash into the four state words
+    return this.expand(hash);
+  }
+
+  /** splitmix32 expands a derivation's hash into the four state words. */
+  private expand(hash: number): this {
     let sm = hash;
     sm = (sm + GOLDEN_GAMMA) | 0;
     this.s0 = mix32(sm);

@@ -205,4 +205,38 @@ describe('Rng', () => {
     for (let i = 0; i < n; i += 97) d = Math.max(d, Math.abs((i + 0.5) / n - 0.5 * (1 + erf(xs[i] / Math.SQRT2))));
     expect(d).toBeLessThan(0.006);
   });
+
+  test('derivePrefix + reseedAfterPrefix / firstUint32AfterPrefix give Rng.derive(seed, ...leading, last), bit for bit', () => {
+    // known answers recorded before the prefix split
+    const known: [number, number[], number[], number][] = [
+      [0, [7, 0, 1], [1138486125, 1105357856, 2136806284, 1258531745], 1719718212],
+      [123456789, [7, 3, 1000], [1011269874, 843408411, 3128071067, 4207589773], 424436709],
+      [-5, [2 ** 40, -1, 0], [735731643, 3297976815, 1149723661, 1893488210], 4001072451],
+      [2 ** 53 - 1, [1, 2], [3841786709, 2291605373, 2750410982, 3410651227], 1212448637],
+    ];
+    for (const [seed, ids, state, first] of known) {
+      expect(Rng.derive(seed, ...ids).state()).toEqual(state);
+      const prefix = Rng.derivePrefix(seed, ids.slice(0, -1));
+      expect(new Rng(0).reseedAfterPrefix(prefix, ids[ids.length - 1]).state()).toEqual(state);
+      expect(Rng.firstUint32AfterPrefix(prefix, ids[ids.length - 1])).toBe(first);
+    }
+    // (seed, stream, curve point, trial) tuples and others: the original derivation is the oracle
+    const int = fc.oneof(fc.integer(), fc.integer({ min: 0, max: 2000 }), fc.constantFrom(0, -1, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1)));
+    fc.assert(
+      fc.property(int, fc.array(int, { maxLength: 4 }), fc.array(int, { minLength: 1, maxLength: 8 }), (seed, leading, lasts) => {
+        const prefix = Rng.derivePrefix(seed, leading);
+        const reused = new Rng(5);
+        for (const last of lasts) {
+          const oracle = Rng.derive(seed, ...leading, last);
+          expect(reused.reseedAfterPrefix(prefix, last).state()).toEqual(oracle.state());
+          expect(Rng.firstUint32AfterPrefix(prefix, last)).toBe(Rng.derive(seed, ...leading, last).nextUint32());
+          // and the generator goes on as the oracle does
+          for (let k = 0; k < 3; k++) expect(reused.nextUint32()).toBe(oracle.nextUint32());
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => Rng.derivePrefix(1, [0.5])).toThrow(PrnnError);
+    expect(() => Rng.firstUint32AfterPrefix(Rng.derivePrefix(1, [2]), Number.NaN)).toThrow(/finite integers \(got NaN\)/);
+  });
 });

@@ -60,6 +60,13 @@ export interface VectorEnvOptions {
   seeds?: ArrayLike<number>;
   /** 'wasm' (default, falls back to 'js' where WebAssembly is missing) or 'js'. */
   backend?: VectorEnvBackend;
+  /**
+   * The caller's promise that no maze set changes once an env has been reset onto it (default false). Then the
+   * WebAssembly path copies a maze into its module only when the slot it takes does not hold that maze (the
+   * same set object and index) already, instead of once per reset round: a greedy test that resets the same
+   * mazes at every curve point copies them once. Without it, a maze changed between resets is seen at the next.
+   */
+  fixedMazes?: boolean;
 }
 
 /** The typed arrays of a VectorEnv: views of its module's memory on the WebAssembly path. */
@@ -221,6 +228,13 @@ export class VectorEnv {
   /** The reset round in which each slot's copy was last refreshed (see copyMazeToSlot). */
   private readonly slotRound: Float64Array;
   private copyRound = 0;
+  /**
+   * What each slot's cells hold: a copy of maze heldMaze[s] of heldSet[s] (undefined: nothing yet). It outlives
+   * the slot's assignment; with fixedMazes a slot that holds its maze already is not copied again.
+   */
+  private readonly heldSet: (MazeSet | undefined)[];
+  private readonly heldMaze: Int32Array;
+  private readonly fixedMazes: boolean;
   /** Seeds a lent stream's words in place (seedEnv). */
   private readonly seedScratch = new Rng(0);
   private readonly freeSlots: Int32Array;
@@ -288,6 +302,11 @@ export class VectorEnv {
     this.envSlot = a.slot.fill(-1);
     this.slotUsers = new Int32Array(n);
     this.slotRound = new Float64Array(n);
+    this.heldSet = new Array<MazeSet | undefined>(n).fill(undefined);
+    this.heldMaze = new Int32Array(n);
+    const fixed = options.fixedMazes ?? false;
+    if (typeof fixed !== 'boolean') throw new PrnnError(`fixedMazes must be true or false (got ${describeValue(fixed)})`);
+    this.fixedMazes = fixed;
     this.freeSlots = Int32Array.from({ length: n }, (_, k) => n - 1 - k);
     this.freeCount = n;
     this.slotSet = new Array<MazeSet | undefined>(n).fill(undefined);
@@ -611,7 +630,7 @@ export class VectorEnv {
   /**
    * Puts env i on the module's copy of maze `mazeIndex` of `set`: the slot other envs on that maze use, or a
    * free one. The copy is refreshed on every reset onto it, so the module reads a maze as it is when an env
-   * is reset (a set must not change under running envs).
+   * is reset (a set must not change under running envs), unless the VectorEnv was made with fixedMazes.
    */
   private copyMazeToSlot(i: number, set: MazeSet, mazeIndex: number): void {
     let slot = this.envSlot[i];
@@ -638,6 +657,10 @@ export class VectorEnv {
     // (a reset refreshes the copy once per round: resetEnv, resetAll, or a step's autoresets)
     if (this.slotRound[slot] === this.copyRound) return;
     this.slotRound[slot] = this.copyRound;
+    // the slot's cells are written here only: with fixedMazes, a slot that holds this maze already keeps it
+    if (this.fixedMazes && this.heldSet[slot] === set && this.heldMaze[slot] === mazeIndex) return;
+    this.heldSet[slot] = set;
+    this.heldMaze[slot] = mazeIndex;
     const cells = set.cellCount;
     const C = this.channels;
     const from = mazeIndex * cells;

@@ -49,7 +49,8 @@ export interface GreedyEvaluation {
  * trial (n, m) senses with its own stream seeded from Rng.derive(s_n, STREAM.evalNoise, streamId, 1 + m), and
  * exact ties in the argmax (e.g. an all-zero input gives equal Q-values) are broken uniformly by
  * Rng.derive(s_n, STREAM.evalNoise, streamId, 0), drawn in (step, maze) order.
- * The environments are allocated once and reused by every call.
+ * The environments are allocated once and reused by every call; the set must not change afterwards (its mazes
+ * are copied into the maze world once, VectorEnv fixedMazes).
  */
 export class GreedyEvaluator {
   readonly population: number;
@@ -61,9 +62,8 @@ export class GreedyEvaluator {
   private readonly tieRngs: Rng[];
   /** Env i runs maze i mod M. */
   private readonly mazeOfEnv: Int32Array;
-  /** The trial streams' ids after the seed, and the generator that derives their first words. */
-  private readonly trialIds = new Float64Array(3);
-  private readonly trialRng = new Rng(0);
+  /** The trial streams' ids between the seed and the trial's (hashed once per network: Rng.derivePrefix). */
+  private readonly trialIds = new Float64Array(2);
   /** The sensor noise every env holds (none before the first test): set again only when a test asks for another. */
   private sensorNoise: number | undefined;
 
@@ -78,7 +78,8 @@ export class GreedyEvaluator {
     this.population = population;
     this.mazes = set.count;
     const n = population * set.count;
-    this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n) });
+    // fixedMazes: the test set never changes, so its mazes are copied into the maze world once, not at every test
+    this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n), fixedMazes: true });
     this.q = new Float32Array(n * OUTPUTS);
     this.actions = new Int32Array(n);
     this.trials = new Float32Array(n);
@@ -104,10 +105,9 @@ export class GreedyEvaluator {
     }
     for (let n = 0; n < P; n++) {
       this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
-      for (let m = 0; m < M; m++) {
-        ids[2] = 1 + m;
-        env.seedEnv(n * M + m, this.trialRng.reseedIds(seeds[n], ids).nextUint32());
-      }
+      // Rng.derive(s_n, evalNoise, streamId, 1 + m).nextUint32(), the part before 1 + m hashed once
+      const prefix = Rng.derivePrefix(seeds[n], ids);
+      for (let m = 0; m < M; m++) env.seedEnv(n * M + m, Rng.firstUint32AfterPrefix(prefix, 1 + m));
     }
     // one reset of all P × M envs: each maze is copied into the maze world once, not once per network
     env.resetAll(set, this.mazeOfEnv);
