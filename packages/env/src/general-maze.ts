@@ -3,6 +3,8 @@ import { PrnnError, type Rng } from '@prnn/core';
 import type { MazeSet } from './maze-set.js';
 
 const TWO_POW_32 = 4294967296;
+/** 2^−32, as Rng's float(): a word times it is exact. */
+const INV_TWO_POW_32 = 1 / TWO_POW_32;
 /** Distance rows kept per scratch: every d_max of a 9×9 maze (≤ 80), 33 KB per table. */
 const CACHED_ROWS = 128;
 /** The walk's step table is kept for up to this many rooms (17×17 rooms, a 33×33 maze: 74 KB). */
@@ -56,6 +58,8 @@ class GeneralScratch {
   readonly rowReady: Uint8Array;
   readonly corners: Int32Array;
   readonly openCorners = new Int32Array(4);
+  /** The Rng's four state words while the walk runs on them in locals (see carveRooms). */
+  readonly rngWords = new Int32Array(4);
   /** One cell's worth of Gaussian samples (channels ≤ 64). */
   readonly noise = new Float64Array(64);
 
@@ -156,18 +160,64 @@ function carveRooms(s: GeneralScratch, walls: Uint8Array, base: number, rng: Rng
   let room = rng.int(roomTotal);
   visited[room] = 1;
   let unvisited = roomTotal - 1;
-  while (unvisited > 0) {
-    // the room rng.int(neighbour count) picks, from the word it draws: by table where the top bits decide
-    // (all but 2 of 256 values for 3 neighbours), else exactly as Rng.int; x = 0 is Lemire's one rejection
-    const x = rng.nextUint32();
-    let next = stepTable === undefined ? UNDECIDED : stepTable[(room << 8) | (x >>> 24)];
-    if (next === UNDECIDED || x === 0) next = s.exactStep(room, x, rng);
-    // without a branch on the walk's random course: `fresh` is 1 when `next` is entered for the first time
-    const fresh = 1 - visited[next];
-    visited[next] = 1;
-    unvisited -= fresh;
-    walls[base + ((roomCell[room] + roomCell[next]) >> 1)] &= 1 - fresh;
-    room = next;
+  if (stepTable === undefined) {
+    while (unvisited > 0) {
+      const next = s.exactStep(room, rng.nextUint32(), rng);
+      const fresh = 1 - visited[next];
+      visited[next] = 1;
+      unvisited -= fresh;
+      walls[base + ((roomCell[room] + roomCell[next]) >> 1)] &= 1 - fresh;
+      room = next;
+    }
+  } else {
+    // The walk's words drawn with the generator's state in locals (saved out of the Rng here and back
+    // after the walk): the same xoshiro128** steps as rng.nextUint32(), without a load and store of its four
+    // state fields per step.
+    const words = s.rngWords;
+    rng.saveWords(words, 0);
+    let s0 = words[0];
+    let s1 = words[1];
+    let s2 = words[2];
+    let s3 = words[3];
+    while (unvisited > 0) {
+      const scrambled = Math.imul(s1, 5);
+      const x = Math.imul((scrambled << 7) | (scrambled >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      const b = s2 ^ s0;
+      const e = s3 ^ s1;
+      s1 ^= b;
+      s0 ^= e;
+      s2 = b ^ t;
+      s3 = (e << 11) | (e >>> 21);
+      // the room rng.int(neighbour count) picks, from the word it draws: by table where the top bits decide
+      // (all but 2 of 256 values for 3 neighbours), else exactly as Rng.int; x = 0 is Lemire's one rejection
+      let next = stepTable[(room << 8) | (x >>> 24)];
+      if (next === UNDECIDED || x === 0) {
+        // rare: the exact draw, which may take more words, through the Rng itself
+        words[0] = s0;
+        words[1] = s1;
+        words[2] = s2;
+        words[3] = s3;
+        rng.loadWords(words, 0);
+        next = s.exactStep(room, x, rng);
+        rng.saveWords(words, 0);
+        s0 = words[0];
+        s1 = words[1];
+        s2 = words[2];
+        s3 = words[3];
+      }
+      // without a branch on the walk's random course: `fresh` is 1 when `next` is entered for the first time
+      const fresh = 1 - visited[next];
+      visited[next] = 1;
+      unvisited -= fresh;
+      walls[base + ((roomCell[room] + roomCell[next]) >> 1)] &= 1 - fresh;
+      room = next;
+    }
+    words[0] = s0;
+    words[1] = s1;
+    words[2] = s2;
+    words[3] = s3;
+    rng.loadWords(words, 0);
   }
   if (skipLastRoom) walls[base + roomCell[room]] = 1;
 }
@@ -268,12 +318,33 @@ export function generateGeneralMaze(set: MazeSet, slot: number, rng: Rng): void 
   }
 
   // 8. Cue sparsity: an open cell loses all its cues with probability q
+  // (rng.chance's draw and comparison, with the generator's state in locals as in carveRooms)
   if (cueSparsity > 0) {
+    const words = s.rngWords;
+    rng.saveWords(words, 0);
+    let s0 = words[0];
+    let s1 = words[1];
+    let s2 = words[2];
+    let s3 = words[3];
     for (let k = 0; k < openCount; k++) {
-      if (rng.chance(cueSparsity)) {
+      const scrambled = Math.imul(s1, 5);
+      const x = Math.imul((scrambled << 7) | (scrambled >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      const b = s2 ^ s0;
+      const e = s3 ^ s1;
+      s1 ^= b;
+      s0 ^= e;
+      s2 = b ^ t;
+      s3 = (e << 11) | (e >>> 21);
+      if (x * INV_TWO_POW_32 < cueSparsity) {
         const o = cueBase + openCells[k] * channels;
-        cues.fill(0, o, o + channels);
+        for (let ch = 0; ch < channels; ch++) cues[o + ch] = 0;
       }
     }
+    words[0] = s0;
+    words[1] = s1;
+    words[2] = s2;
+    words[3] = s3;
+    rng.loadWords(words, 0);
   }
 }
