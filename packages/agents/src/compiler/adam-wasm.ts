@@ -279,32 +279,51 @@ function adamModule(): Uint8Array {
 /**
  * norms(table, count, out, P) (locals and body, without the end): per network n the optimiser's squared
  * gradient norm, out[n] += float32(Σ_j float64(float32(g_j²))) over each array's slice in table order (out
- * zeroed by the caller), then out[n] = √out[n] in float32.
+ * zeroed by the caller), then out[n] = √out[n] in float32. Four networks are summed side by side (each in
+ * its own float64 accumulator, its elements in the same order: the same bits as one at a time), so the
+ * adds of four independent sums overlap instead of waiting on one another; the last P mod 4 one at a time.
  */
 function normsFunction(): number[] {
   const [table, count, out, P, k, n, j, gr, per, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const sum = 10;
   const x = 11;
-  const b: number[] = [3, 6, 0x7f, 1, 0x7c, 1, 0x7d];
+  // i32 locals 12 … 15: the four networks' element addresses, 16 the end of the first's slice, 17 its bytes;
+  // f64 locals 18 … 20: the sums of networks n + 1 … n + 3 (n's is `sum`)
+  const addr = [12, 13, 14, 15];
+  const [end, bytes] = [16, 17];
+  const sums = [sum, 18, 19, 20];
+  const b: number[] = [5, 6, 0x7f, 1, 0x7c, 1, 0x7d, 6, 0x7f, 3, 0x7c];
   const get = (i: number) => b.push(0x20, i);
   const set = (i: number) => b.push(0x21, i);
   const i32c = (v: number): void => {
     b.push(0x41);
     u32(b, v);
   };
+  /** while (!exit()) { body } — `exit` leaves an i32 condition on the stack. */
+  const whileNot = (exit: () => void, body: () => void): void => {
+    b.push(0x02, 0x40, 0x03, 0x40);
+    exit();
+    b.push(0x0d, 1);
+    body();
+    b.push(0x0c, 0, 0x0b, 0x0b);
+  };
   const loop = (counter: number, limit: number, body: () => void): void => {
     i32c(0);
     set(counter);
-    b.push(0x02, 0x40, 0x03, 0x40);
-    get(counter);
-    get(limit);
-    b.push(0x4f, 0x0d, 1);
-    body();
-    get(counter);
-    i32c(1);
-    b.push(0x6a);
-    set(counter);
-    b.push(0x0c, 0, 0x0b, 0x0b);
+    whileNot(
+      () => {
+        get(counter);
+        get(limit);
+        b.push(0x4f); // i32.ge_u
+      },
+      () => {
+        body();
+        get(counter);
+        i32c(1);
+        b.push(0x6a);
+        set(counter);
+      },
+    );
   };
   const outAt = (): void => {
     get(out);
@@ -324,31 +343,123 @@ function normsFunction(): number[] {
     get(t);
     b.push(0x28, 2, 16);
     set(per);
-    loop(n, P, () => {
-      b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
-      set(sum);
-      loop(j, per, () => {
+    get(per);
+    i32c(4);
+    b.push(0x6c);
+    set(bytes);
+    i32c(0);
+    set(n);
+    // four networks at a time while four remain
+    whileNot(
+      () => {
+        get(n);
+        i32c(4);
+        b.push(0x6a);
+        get(P);
+        b.push(0x4b); // i32.gt_u: n + 4 > P
+      },
+      () => {
+        for (const s of sums) {
+          b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
+          set(s);
+        }
+        // addr[0] = gr + n·bytes, addr[i] = addr[i − 1] + bytes; end = addr[0] + bytes
         get(gr);
         get(n);
-        get(per);
-        b.push(0x6c);
-        get(j);
+        get(bytes);
+        b.push(0x6c, 0x6a);
+        set(addr[0]);
+        for (let i = 1; i < 4; i++) {
+          get(addr[i - 1]);
+          get(bytes);
+          b.push(0x6a);
+          set(addr[i]);
+        }
+        get(addr[0]);
+        get(bytes);
         b.push(0x6a);
+        set(end);
+        whileNot(
+          () => {
+            get(addr[0]);
+            get(end);
+            b.push(0x4f); // i32.ge_u
+          },
+          () => {
+            for (let i = 0; i < 4; i++) {
+              get(addr[i]);
+              b.push(0x2a, 2, 0); // f32.load
+              set(x);
+              get(sums[i]);
+              get(x);
+              get(x);
+              b.push(0x94, 0xbb, 0xa0); // f32.mul, f64.promote_f32, f64.add
+              set(sums[i]);
+              get(addr[i]);
+              i32c(4);
+              b.push(0x6a);
+              set(addr[i]);
+            }
+          },
+        );
+        for (let i = 0; i < 4; i++) {
+          // out[n + i] += float32(sum_i)
+          get(out);
+          get(n);
+          i32c(i);
+          b.push(0x6a);
+          i32c(4);
+          b.push(0x6c, 0x6a);
+          b.push(0x21, addr[i]); // reuse addr[i] as the output address
+          get(addr[i]);
+          get(addr[i]);
+          b.push(0x2a, 2, 0);
+          get(sums[i]);
+          b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
+        }
+        get(n);
         i32c(4);
-        b.push(0x6c, 0x6a, 0x2a, 2, 0); // f32.load
-        set(x);
-        get(sum);
-        get(x);
-        get(x);
-        b.push(0x94, 0xbb, 0xa0); // f32.mul, f64.promote_f32, f64.add
+        b.push(0x6a);
+        set(n);
+      },
+    );
+    // the last P mod 4 networks one at a time
+    whileNot(
+      () => {
+        get(n);
+        get(P);
+        b.push(0x4f);
+      },
+      () => {
+        b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
         set(sum);
-      });
-      outAt();
-      outAt();
-      b.push(0x2a, 2, 0);
-      get(sum);
-      b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
-    });
+        loop(j, per, () => {
+          get(gr);
+          get(n);
+          get(per);
+          b.push(0x6c);
+          get(j);
+          b.push(0x6a);
+          i32c(4);
+          b.push(0x6c, 0x6a, 0x2a, 2, 0); // f32.load
+          set(x);
+          get(sum);
+          get(x);
+          get(x);
+          b.push(0x94, 0xbb, 0xa0); // f32.mul, f64.promote_f32, f64.add
+          set(sum);
+        });
+        outAt();
+        outAt();
+        b.push(0x2a, 2, 0);
+        get(sum);
+        b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
+        get(n);
+        i32c(1);
+        b.push(0x6a);
+        set(n);
+      },
+    );
   });
   loop(n, P, () => {
     outAt();
