@@ -1,6 +1,6 @@
 import { ARITY, OP, activeReferences, inputCount, opCount, type StepProgram } from './program.js';
 import { SLOT } from './step-kernel.js';
-import { ROLL_DEFAULTS, ShapeTable, emitRolled, type Fragment, type RollOptions } from './wasm-roll.js';
+import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type RollOptions } from './wasm-roll.js';
 
 /*
  * WebAssembly SIMD for a StepProgram, written as bytes: every scalar of the program is a v128 holding
@@ -141,14 +141,13 @@ class Body extends Bytes {
   }
 }
 
-const I32_ADD = 0x6a;
+const { I32_ADD, I32_SUB } = WASM_OP;
 const I32_MUL = 0x6c;
 const I32_AND = 0x71;
 const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const I32_GE_U = 0x4f;
 const I32_EQZ = 0x45;
-const I32_SUB = 0x6b;
 
 /**
  * The code of one op (or one copy or seed) of the forward or backward: a Body that records where an address

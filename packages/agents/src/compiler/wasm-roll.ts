@@ -40,12 +40,9 @@ export interface RollOptions {
 /** The defaults: periods up to 160 fragments (a hidden unit's sum over 8 + 34 + 5 inputs and more), runs of 96 bytes and more. */
 export const ROLL_DEFAULTS: RollOptions = { maxPeriod: 160, minRunBytes: 96 };
 
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
+/** WebAssembly opcodes the roller reads or writes (the emitter imports the shared ones from here). */
+export const WASM_OP = { LOCAL_GET: 0x20, LOCAL_SET: 0x21, LOCAL_TEE: 0x22, I32_CONST: 0x41, I32_ADD: 0x6a, I32_SUB: 0x6b } as const;
+const { LOCAL_GET, LOCAL_SET, LOCAL_TEE, I32_CONST, I32_ADD, I32_SUB } = WASM_OP;
 
 /** Interns fragment shapes: a shape number per distinct key. */
 export class ShapeTable {
