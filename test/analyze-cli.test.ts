@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel, OnnxDataType } from '@prnn/agents';
-import { oneErrorLine, runCli } from './run-cli.js';
+import { oneErrorLine, runCli, runCliBatch } from './run-cli.js';
 import { useTrainedRun } from './trained-run-fixture.js';
 
 const F = OnnxDataType.FLOAT;
@@ -137,16 +137,15 @@ describe('prnn analyze', () => {
       [['--policy', notOnnx], /^Error: --policy not-a-policy\.onnx is not an ONNX model/],
       [['--policy', notPolicy], /^Error: --policy .*not-a-policy-model\.onnx does not follow the prnn-policy\/1 contract: missing input obs/],
     ];
-    for (const [args, expected] of cases) {
-      const r = runCli(['analyze', ...args, '--out', out]);
-      expect(oneErrorLine(r), args.join(' ')).toMatch(expected);
-      expect(existsSync(out), args.join(' ')).toBe(false);
-    }
-    expect((await readdir(fixture.dir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
     const busy = join(fixture.dir, 'busy');
     await mkdir(busy);
     await writeFile(join(busy, 'mine.txt'), 'x');
-    expect(oneErrorLine(runCli(['analyze', '--run', fixture.run, '--out', busy]))).toMatch(/^Error: --out .* is not empty and holds no prnn report/);
+    // the wrong command lines run in one node process (runCliBatch), each as `prnn analyze …` would
+    const results = runCliBatch([...cases.map(([args]) => ['analyze', ...args, '--out', out]), ['analyze', '--run', fixture.run, '--out', busy]]);
+    for (const [i, [args, expected]] of cases.entries()) expect(oneErrorLine(results[i]), args.join(' ')).toMatch(expected);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(fixture.dir)).filter((e) => e.includes('.tmp-'))).toEqual([]);
+    expect(oneErrorLine(results[cases.length])).toMatch(/^Error: --out .* is not empty and holds no prnn report/);
     expect(await readdir(busy)).toEqual(['mine.txt']);
   });
 });

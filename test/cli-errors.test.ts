@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runCliBatch, type CliResult } from './run-cli.js';
 
 const cases: [string, string[], RegExp][] = [
   ['even size', ['env', 'stats', '--size', '8'], /^Error: --size must be an odd integer .*\(got 8\)$/],
@@ -32,10 +32,21 @@ const cases: [string, string[], RegExp][] = [
   ['error with --json', ['env', 'stats', '--json', '--size', '4'], /^Error: --size must be an odd integer/],
 ];
 
+// Errors raised outside any command (an unknown command or topic) are written by bin/run.js itself: those cases run
+// as their own `prnn` process. The others fail inside their command and run in one node process (runCliBatch).
+const OUTSIDE_COMMANDS = new Set(['unknown command', 'unknown top-level command', 'argument to a command without arguments', 'help for an unknown command']);
+
 describe('CLI errors', () => {
+  const inBatch = cases.filter(([name]) => !OUTSIDE_COMMANDS.has(name));
+  const results = new Map<string, CliResult>();
+  beforeAll(() => {
+    const batch = runCliBatch(inBatch.map(([, args]) => args));
+    for (const [i, [name]] of inBatch.entries()) results.set(name, batch[i]);
+  });
+
   for (const [name, args, message] of cases) {
     it(`${name}: exit 2, exactly one line on stderr, no stack trace`, () => {
-      const out = runCli(args);
+      const out = OUTSIDE_COMMANDS.has(name) ? runCli(args) : results.get(name)!;
       const lines = out.stderr.split('\n').filter((line) => line.length > 0);
       expect({ status: out.status, lines: lines.length }, out.stderr).toEqual({ status: 2, lines: 1 });
       expect(lines[0]).toMatch(message);

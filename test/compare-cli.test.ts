@@ -2,7 +2,7 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, oneErrorLine, runCli } from './run-cli.js';
+import { REPO_ROOT, oneErrorLine, runCli, runCliBatch, type CliResult } from './run-cli.js';
 import { tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-compare-');
@@ -130,7 +130,7 @@ describe('a learner comparison: prnn sweep plan --learner a,b,c, prnn sweep run,
 });
 
 describe('bad input exits 2 with one line, before any work', () => {
-  it.each([
+  const CASES: [string[], RegExp][] = [
     // a DQN flag on a learner that does not declare it
     [['train', '--arch', 'fc', '--episodes', '12', '--learner', 'a2c', '--epsilon-end', '0.1'], /^Error: --epsilon-end does not apply to learner a2c \(it declares only --lr, --gamma, --clip\)/],
     [['train', '--arch', 'fc', '--episodes', '12', '--learner', 'a2c', '--gamma', '2'], /^Error: --gamma must be a number in \[0, 1\] \(got 2\)$/],
@@ -141,8 +141,12 @@ describe('bad input exits 2 with one line, before any work', () => {
     [['sweep', 'plan', 'never', '--arch', 'fc', '--learner', 'dqn,nope'], /^Error: --learner: learner "nope" is registered by no loaded plugin/],
     [['reproduce', '--scale', 'smoke', '--dir', 'never', '--learner', 'dqn,es', '--learner-param', 'es:pairs=0'], /^Error: learner es: --learner-param pairs must be an integer ≥ 1 \(got 0\)$/],
     [['compare', '--sweep', 'nowhere', '--out', 'never'], /^Error: --sweep: nowhere does not exist/],
-  ])('%j', (args, message) => {
-    expect(oneErrorLine(cli(args))).toMatch(message);
+  ];
+  // the wrong command lines run in one node process (runCliBatch) on the first case, each as `prnn …` would
+  let results: CliResult[] | undefined;
+  it.each(CASES.map(([args, message], i) => [args, message, i] as const))('%j', (_args, message, i) => {
+    results ??= runCliBatch(CASES.map(([args]) => args), { cwd });
+    expect(oneErrorLine(results[i])).toMatch(message);
     expect(existsSync(join(cwd, 'never'))).toBe(false);
   });
 });

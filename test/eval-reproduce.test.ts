@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneErrorLine, runCli } from './run-cli.js';
+import { oneErrorLine, runCli, runCliBatch } from './run-cli.js';
 
 // A real run trained with a 200-maze test set (not the default 1 000) and a run seed of its own.
 let dir: string;
@@ -65,22 +65,32 @@ describe('evaluation reproduces training', () => {
 
   it('an existing eval.json is never replaced without --out; --like and --out are refused where they mean nothing', () => {
     const before = readFileSync(join(run, 'eval.json'), 'utf8');
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0']))).toBe(
+    // the wrong command lines run in one node process (runCliBatch), each as `prnn …` would
+    const [again, like, out, likeNowhere, tooLarge, tooLargeRun, late, noDir] = runCliBatch([
+      ['eval', '--run', run, '--noise', '0'],
+      ['eval', '--run', run, '--like', run],
+      ['eval', '--policy', join(dir, 'fc.onnx'), '--out', join(dir, 'x.json')],
+      ['eval', '--policy', join(dir, 'fc.onnx'), '--like', join(dir, 'nowhere')],
+      ['eval', '--policy', join(dir, 'fc.onnx'), '--mazes', '1000000', '--noise', '0:0.5:100000'],
+      ['eval', '--run', run, '--mazes', '1000000', '--noise', '0:0.5:1000', '--out', join(dir, 'never.json')],
+      ['eval', '--run', run, '--out', dir],
+      ['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json'],
+    ]);
+    expect(oneErrorLine(again)).toBe(
       `Error: --run ${run} already holds eval.json from an earlier evaluation; pass --out FILE to write elsewhere (or --out ${join(run, 'eval.json')} to replace it)`,
     );
     expect(readFileSync(join(run, 'eval.json'), 'utf8')).toBe(before);
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--like', run]))).toBe('Error: --like needs --policy (--run already evaluates as the run measured its networks)');
-    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--out', join(dir, 'x.json')]))).toBe('Error: --out needs --run (eval --policy prints its results; use --json to keep them)');
-    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--like', join(dir, 'nowhere')]))).toMatch(/^Error: --like: run manifest not found: /);
-    expect(oneErrorLine(runCli(['eval', '--policy', join(dir, 'fc.onnx'), '--mazes', '1000000', '--noise', '0:0.5:100000']))).toMatch(
+    expect(oneErrorLine(like)).toBe('Error: --like needs --policy (--run already evaluates as the run measured its networks)');
+    expect(oneErrorLine(out)).toBe('Error: --out needs --run (eval --policy prints its results; use --json to keep them)');
+    expect(oneErrorLine(likeNowhere)).toMatch(/^Error: --like: run manifest not found: /);
+    expect(oneErrorLine(tooLarge)).toMatch(
       /^Error: evaluating 1000000 mazes × 100000 noise levels at once \(--mazes, --noise\) needs about [\d.]+ TB of memory, more than this machine's [\d.]+ [GT]B; lower --mazes or the number of --noise levels$/,
     );
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--mazes', '1000000', '--noise', '0:0.5:1000', '--out', join(dir, 'never.json')]))).toMatch(/^Error: evaluating 1000000 mazes × 1000 noise levels at once/);
+    expect(oneErrorLine(tooLargeRun)).toMatch(/^Error: evaluating 1000000 mazes × 1000 noise levels at once/);
     expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
     // an --out that cannot be written is refused before evaluating, not after
-    const late = runCli(['eval', '--run', run, '--out', dir]);
     expect(oneErrorLine(late)).toBe(`Error: --out: cannot write ${dir}: it is a directory; give --out a file name`);
-    expect(oneErrorLine(runCli(['eval', '--run', run, '--noise', '0', '--out', '/nonexistent-dir/e.json']))).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist; check the path given to --out');
+    expect(oneErrorLine(noDir)).toBe('Error: --out: cannot write /nonexistent-dir/e.json: its directory does not exist; check the path given to --out');
   });
 
   it('a NaN written into weights.bin: eval --run and export refuse it naming the file, exit 2, nothing written', () => {
@@ -91,8 +101,9 @@ describe('evaluation reproduces training', () => {
     bytes.writeFloatLE(Number.NaN, 8);
     writeFileSync(weights, bytes);
     const message = `Error: ${weights} is corrupted: its CRC-32 does not match the one recorded in result.json`;
-    expect(oneErrorLine(runCli(['eval', '--run', copy, '--noise', '0']))).toBe(message);
-    expect(oneErrorLine(runCli(['export', '--run', copy, '--arch', 'fc', '--out', join(dir, 'bad.onnx')]))).toBe(message);
+    const [evaluated, exported] = runCliBatch([['eval', '--run', copy, '--noise', '0'], ['export', '--run', copy, '--arch', 'fc', '--out', join(dir, 'bad.onnx')]]);
+    expect(oneErrorLine(evaluated)).toBe(message);
+    expect(oneErrorLine(exported)).toBe(message);
     expect(() => readFileSync(join(dir, 'bad.onnx'))).toThrow();
     expect(() => readFileSync(join(copy, 'eval.json'))).toThrow();
   });

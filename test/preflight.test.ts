@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, oneErrorLine, project, projectDirs, runCli, trainTinyRunCli } from './run-cli.js';
+import { REPO_ROOT, oneErrorLine, project, projectDirs, runCli, runCliBatch, trainTinyRunCli } from './run-cli.js';
 import { spawnCli } from './sweep-helpers.js';
 
 afterAll(() => {
@@ -129,12 +129,13 @@ describe('what can be checked before work starts', () => {
 
   it('train --resume with a mistyped --out is refused instead of starting afresh', () => {
     const missing = path.join(path.dirname(run), 'a-typo');
-    const line = oneErrorLine(runCli(['train', '--arch', 'fc', '--episodes', '20', '--resume', '--out', missing]));
-    expect(line).toBe(`Error: --out ${missing}: nothing to resume (the directory does not exist); check the path, or drop --resume to start a new run`);
-    expect(existsSync(missing)).toBe(false);
     const empty = path.join(path.dirname(run), 'empty');
     mkdirSync(empty);
-    expect(oneErrorLine(runCli(['train', '--arch', 'fc', '--episodes', '20', '--resume', '--out', empty]))).toMatch(/nothing to resume \(no run\.json there\)/);
+    // both wrong command lines in one node process (runCliBatch), each as `prnn train …` would run
+    const [typo, nothing] = runCliBatch([['train', '--arch', 'fc', '--episodes', '20', '--resume', '--out', missing], ['train', '--arch', 'fc', '--episodes', '20', '--resume', '--out', empty]]);
+    expect(oneErrorLine(typo)).toBe(`Error: --out ${missing}: nothing to resume (the directory does not exist); check the path, or drop --resume to start a new run`);
+    expect(existsSync(missing)).toBe(false);
+    expect(oneErrorLine(nothing)).toMatch(/nothing to resume \(no run\.json there\)/);
   });
 
   it('analyze refuses runs trained differently unless --allow-mixed, before any work', () => {
@@ -195,13 +196,19 @@ describe.skipIf(!canMount)('a full disk and a read-only file system', () => {
 
   it('a read-only --out is named with its path before any work (train, analyze, eval, export)', () => {
     const ro = readOnly!;
-    expect(oneErrorLine(runCli(['train', '--arch', 'fc', '--episodes', '20', '--out', path.join(ro, 'run')]))).toBe(
+    // the three wrong command lines in one node process (runCliBatch), each as `prnn …` would run
+    const [train, analyze, exported] = runCliBatch([
+      ['train', '--arch', 'fc', '--episodes', '20', '--out', path.join(ro, 'run')],
+      ['analyze', '--run', run, '--out', path.join(ro, 'report'), '--mazes', '5'],
+      ['export', '--run', run, '--out', path.join(ro, 'onnx')],
+    ]);
+    expect(oneErrorLine(train)).toBe(
       `Error: --out: cannot create directory ${path.join(ro, 'run')}: the file system is read-only; choose a writable --out`,
     );
-    expect(oneErrorLine(runCli(['analyze', '--run', run, '--out', path.join(ro, 'report'), '--mazes', '5']))).toBe(
+    expect(oneErrorLine(analyze)).toBe(
       `Error: --out: cannot write ${ro}: the file system is read-only; choose a writable --out`,
     );
-    expect(oneErrorLine(runCli(['export', '--run', run, '--out', path.join(ro, 'onnx')]))).toMatch(new RegExp(`^Error: --out: cannot \\w+ ${ro}.*read-only; choose a writable --out$`));
+    expect(oneErrorLine(exported)).toMatch(new RegExp(`^Error: --out: cannot \\w+ ${ro}.*read-only; choose a writable --out$`));
   });
 
   it('an estimated need above the free space is refused before training', () => {

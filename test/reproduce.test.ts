@@ -1,15 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { runCli, type CliResult } from './run-cli.js';
 import { rowCounts, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-reproduce-');
 
+/** One smoke reproduction on 2 workers and a second call into the same directory, shared by the first two tests. */
+let smoke: { dir: string; r: CliResult; again: CliResult } | undefined;
+function smokeReproduction(): { dir: string; r: CliResult; again: CliResult } {
+  if (!smoke) {
+    const dir = join(tmp(), 'smoke');
+    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2', '--json']);
+    const again = r.status === 0 ? runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2']) : r;
+    smoke = { dir, r, again };
+  }
+  return smoke;
+}
+
 describe('prnn reproduce', () => {
   it('--scale smoke plans, runs, stores, analyses and prints the headline table; a second call reuses everything', () => {
-    const dir = join(tmp(), 'smoke');
-    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1', '--json']);
+    const { dir, r, again } = smokeReproduction();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -23,7 +34,6 @@ describe('prnn reproduce', () => {
     // the fc row is the median of the two stored fc networks
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
     expect(plan).toMatchObject({ sweep: 'smoke-track', preset: 'smoke' });
-    const again = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '1']);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^plan: reusing /m);
     expect(again.stdout).toMatch(/^run: 8 of 8 networks stored/m);
@@ -32,8 +42,7 @@ describe('prnn reproduce', () => {
   });
 
   it('--workers 2: the profile has every phase, finite and ≥ 0, each within the total, adding up to it; the table is printed', () => {
-    const dir = join(tmp(), 'profile');
-    const r = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2', '--json']);
+    const { r, again } = smokeReproduction();
     expect(r.status, r.stderr).toBe(0);
     const { profile } = JSON.parse(r.stdout) as { profile: { phases: Record<string, { wallSeconds: number; cpuSeconds: number }>; total: { wallSeconds: number; cpuSeconds: number } } };
     const names = ['training', 'curveTests', 'finalTests', 'noiseSweeps', 'analysis', 'report', 'other'];
@@ -56,7 +65,6 @@ describe('prnn reproduce', () => {
     expect(wall).toBeCloseTo(profile.total.wallSeconds, 6);
     expect(cpu).toBeCloseTo(profile.total.cpuSeconds, 6);
     // the second call trains nothing: no training, curve or final tests, no noise sweeps in its profile
-    const again = runCli(['reproduce', '--scale', 'smoke', '--dir', dir, '--workers', '2']);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^phase +wall s +CPU s +cores +of wall$/m);
     for (const label of ['training', 'curve tests', 'final tests', 'noise sweeps']) expect(again.stdout).toMatch(new RegExp(`^${label} +0\\.00 +0\\.00 +– +0\\.0 %$`, 'm'));

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { parquetReadObjects } from 'hyparquet';
 import { loadRun, readNetworkWeights } from '@prnn/agents';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, type CliResult } from './run-cli.js';
+import { REPO_ROOT, runCli, runCliBatch, type CliResult } from './run-cli.js';
 import { rowCounts, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-cli-');
@@ -19,7 +19,7 @@ function expectOneLineError(r: CliResult, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
 }
 
-/** A finished smoke sweep (shared by the tests that only read it). */
+/** A finished smoke sweep. */
 function smokeSweep(name = 'smoke'): string {
   const dir = join(tmp(), name);
   expect(runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--name', 'smoke']).status).toBe(0);
@@ -35,8 +35,12 @@ function float32s(blob: Buffer): Float32Array {
   return out;
 }
 
+// One finished smoke sweep for the whole file: the tests that read it, the direct run the shards are compared with,
+// and the bad-input tests (none of which changes its store; they check that).
+const smoke = smokeSweep();
+
 describe('prnn sweep plan / run / status / export', () => {
-  const dir = smokeSweep();
+  const dir = smoke;
 
   it('the plan lists every network once, in chunks of one population, ff-large in a chunk of its own', () => {
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
@@ -163,10 +167,10 @@ describe('prnn sweep plan presets', () => {
 });
 
 describe('prnn sweep: shards and merge', () => {
-  // Inherently long for one test: a direct sweep, four sharded chunks, a resubmitted one and another plan's chunk,
-  // thirteen CLI processes in all (about 15 s idle); its limit leaves room for a loaded machine.
+  // Inherently long for one test: four sharded chunks, a resubmitted one and another plan's chunk, compared with the
+  // file's direct sweep; eleven CLI processes in all; its limit leaves room for a loaded machine.
   it('shards of separate runs merge into the store once, identical to a direct run; a shard of another plan is refused', { timeout: 360_000 }, () => {
-    const direct = smokeSweep('direct');
+    const direct = smoke;
     const dir = join(tmp(), 'sharded');
     expect(runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--name', 'smoke']).status).toBe(0);
     const local1 = join(tmp(), 'node-local-1');
@@ -209,7 +213,7 @@ describe('prnn sweep: shards and merge', () => {
 });
 
 describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () => {
-  const dir = smokeSweep('bad-input');
+  const dir = smoke;
   const store = join(dir, 'results.sqlite');
   const reference = storedRows(store);
 
@@ -219,8 +223,9 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
     writeFileSync(join(copy, 'plan.json'), JSON.stringify({ ...plan, prnnVersion: '0.0.9' }));
     copyFileSync(store, join(copy, 'results.sqlite'));
-    expectOneLineError(runCli(['sweep', 'run', copy]), /made by prnn 0\.0\.9, this is prnn 0\.1\.0/);
-    expectOneLineError(runCli(['sweep', 'status', copy]), /made by prnn 0\.0\.9/);
+    const [run, status] = runCliBatch([['sweep', 'run', copy], ['sweep', 'status', copy]]);
+    expectOneLineError(run, /made by prnn 0\.0\.9, this is prnn 0\.1\.0/);
+    expectOneLineError(status, /made by prnn 0\.0\.9/);
     writeFileSync(join(copy, 'plan.json'), JSON.stringify({ ...plan, runSeed: 7 }));
     expectOneLineError(runCli(['sweep', 'run', copy]), /was changed after it was made/);
     expect(storedRows(join(copy, 'results.sqlite'))).toEqual(reference);
@@ -230,8 +235,9 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     const other = join(tmp(), 'other-plan');
     expect(runCli(['sweep', 'plan', other, '--preset', 'smoke', '--name', 'smoke', '--episodes', '100']).status).toBe(0);
     copyFileSync(store, join(other, 'results.sqlite'));
-    expectOneLineError(runCli(['sweep', 'run', other]), /belongs to another plan of sweep smoke/);
-    expectOneLineError(runCli(['sweep', 'export', other, '--format', 'csv']), /belongs to another plan/);
+    const [run, exported] = runCliBatch([['sweep', 'run', other], ['sweep', 'export', other, '--format', 'csv']]);
+    expectOneLineError(run, /belongs to another plan of sweep smoke/);
+    expectOneLineError(exported, /belongs to another plan/);
     expect(storedRows(join(other, 'results.sqlite'))).toEqual(reference);
   });
 
@@ -241,8 +247,8 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     copyFileSync(join(dir, 'plan.json'), join(bad, 'plan.json'));
     const garbage = Buffer.from('this is not a database, just bytes '.repeat(200));
     writeFileSync(join(bad, 'results.sqlite'), garbage);
-    for (const args of [['sweep', 'run', bad], ['sweep', 'status', bad], ['sweep', 'merge', bad], ['sweep', 'export', bad, '--format', 'json']]) {
-      expectOneLineError(runCli(args), /store .*results\.sqlite is corrupt or not a SQLite database/);
+    for (const r of runCliBatch([['sweep', 'run', bad], ['sweep', 'status', bad], ['sweep', 'merge', bad], ['sweep', 'export', bad, '--format', 'json']])) {
+      expectOneLineError(r, /store .*results\.sqlite is corrupt or not a SQLite database/);
     }
     expect(readFileSync(join(bad, 'results.sqlite')).equals(garbage)).toBe(true);
     // a damaged page inside a real store is found by the integrity check
@@ -263,8 +269,9 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     const db = new Database(store);
     db.exec('BEGIN EXCLUSIVE');
     try {
-      expectOneLineError(runCli(['sweep', 'run', dir, '--busy-timeout', '200']), /store .*results\.sqlite is locked by another process/);
-      expectOneLineError(runCli(['sweep', 'merge', dir, '--busy-timeout', '200']), /is locked by another process/);
+      const [run, merge] = runCliBatch([['sweep', 'run', dir, '--busy-timeout', '200'], ['sweep', 'merge', dir, '--busy-timeout', '200']]);
+      expectOneLineError(run, /store .*results\.sqlite is locked by another process/);
+      expectOneLineError(merge, /is locked by another process/);
     } finally {
       db.exec('ROLLBACK');
       db.close();
@@ -273,9 +280,10 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
   });
 
   it('a chunk index out of range', () => {
-    expectOneLineError(runCli(['sweep', 'run', dir, '--chunk', '4']), /chunk index must be an integer from 0 to 3 \(the plan has 4 chunks; got 4\)/);
-    expectOneLineError(runCli(['sweep', 'run', dir, '--chunks', '2-9']), /from 0 to 3/);
-    expectOneLineError(runCli(['sweep', 'run', dir, '--chunks', '3-1']), /--chunks range must run upwards/);
+    const [one, beyond, downwards] = runCliBatch([['sweep', 'run', dir, '--chunk', '4'], ['sweep', 'run', dir, '--chunks', '2-9'], ['sweep', 'run', dir, '--chunks', '3-1']]);
+    expectOneLineError(one, /chunk index must be an integer from 0 to 3 \(the plan has 4 chunks; got 4\)/);
+    expectOneLineError(beyond, /from 0 to 3/);
+    expectOneLineError(downwards, /--chunks range must run upwards/);
     const slurm = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'sweep', 'run', dir, '--chunk-offset', '3'], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '1' } });
     expectOneLineError({ status: slurm.status, stdout: slurm.stdout, stderr: slurm.stderr }, /got 4\)/);
     expect(storedRows(store)).toEqual(reference);
@@ -305,15 +313,17 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
   });
 
   it('--max-running 0 and other bad Slurm flags', () => {
-    expectOneLineError(runCli(['sweep', 'slurm', dir, '--max-running', '0']), /^Error: --max-running must be an integer ≥ 1 \(got 0\)$/);
-    expectOneLineError(runCli(['sweep', 'slurm', dir, '--time', 'soon']), /--time must be a Slurm time limit/);
-    expectOneLineError(runCli(['sweep', 'slurm', dir, '--cpus', '0']), /--cpus must be an integer ≥ 1/);
+    const [running, time, cpus] = runCliBatch([['sweep', 'slurm', dir, '--max-running', '0'], ['sweep', 'slurm', dir, '--time', 'soon'], ['sweep', 'slurm', dir, '--cpus', '0']]);
+    expectOneLineError(running, /^Error: --max-running must be an integer ≥ 1 \(got 0\)$/);
+    expectOneLineError(time, /--time must be a Slurm time limit/);
+    expectOneLineError(cpus, /--cpus must be an integer ≥ 1/);
     expect(existsSync(join(dir, 'slurm', 'array.sbatch'))).toBe(false);
     expect(storedRows(store)).toEqual(reference);
   });
 
   it('a directory that is not a sweep', () => {
-    expectOneLineError(runCli(['sweep', 'run', tmp()]), /is not a sweep directory \(no plan\.json; make one with prnn sweep plan\)/);
-    expectOneLineError(runCli(['sweep', 'plan', tmp()]), /--arch is required without --preset/);
+    const [run, plan] = runCliBatch([['sweep', 'run', tmp()], ['sweep', 'plan', tmp()]]);
+    expectOneLineError(run, /is not a sweep directory \(no plan\.json; make one with prnn sweep plan\)/);
+    expectOneLineError(plan, /--arch is required without --preset/);
   });
 });

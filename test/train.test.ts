@@ -3,12 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadRun, readNetworkWeights } from '@prnn/agents';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from './run-cli.js';
+import { REPO_ROOT, runCli, runCliBatch, type CliResult } from './run-cli.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+/** The results of wrong command lines, all run in one node process (runCliBatch) on the first call. */
+function batched(commands: string[][]): (args: string[]) => CliResult {
+  let results: CliResult[] | undefined;
+  return (args) => {
+    results ??= runCliBatch(commands);
+    return results[commands.findIndex((c) => c.join('\0') === args.join('\0'))];
+  };
+}
+
 function tmp(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'prnn-train-'));
   dirs.push(dir);
@@ -89,7 +98,7 @@ describe('prnn train', () => {
     expect(missing.stderr).toBe('Error: --learner: learner "replay-dqn" is registered by no loaded plugin; loaded: dqn\n');
   });
 
-  it.each([
+  const TRAIN_ERRORS: [string[], RegExp][] = [
     [['--arch', 'xyz'], /^Error: --arch: unknown architecture "xyz"/],
     [['--arch', 'fc,999'], /^Error: --arch: architecture index must be an integer from 0 to 127 \(got 999\)$/],
     [['--arch', 'fc', '--episodes', '5'], /^Error: --episodes must be an integer ≥ 10 \(got 5\)$/],
@@ -109,8 +118,10 @@ describe('prnn train', () => {
     [['--arch', 'fc', '--episodes', '20', '--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--workers', '2.5'], /^Error: --workers must be an integer ≥ 1 \(got "2.5"\)$/],
     [['--arch', 'fc', '--episodes', '20', '--path', 'gpu'], /^Error: .*--path/],
-  ])('bad input %j exits 2 with one line', (args, pattern) => {
-    const r = runCli(['train', ...args]);
+  ];
+  const trainError = batched(TRAIN_ERRORS.map(([args]) => ['train', ...args]));
+  it.each(TRAIN_ERRORS)('bad input %j exits 2 with one line', (args, pattern) => {
+    const r = trainError(['train', ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr.trimEnd()).toMatch(pattern);
@@ -204,12 +215,14 @@ describe('prnn bench train', () => {
     expect(json.netEpisodesPerSecond).toBeCloseTo(2 * json.netEpisodesPerSecondPerCore, 6);
   });
 
-  it.each([
+  const BENCH_ERRORS: [string[], RegExp][] = [
     [['--seconds', '0'], /^Error: --seconds must be a number in \(0, 3600\]/],
     [['--workers', '0'], /^Error: --workers must be an integer ≥ 1 \(got "0"\)$/],
     [['--warmup', '-1'], /^Error: --warmup must be a number in \[0, 600\]/],
-  ])('rejects bad flags %j with one line', (args, pattern) => {
-    const r = runCli(['bench', 'train', ...args]);
+  ];
+  const benchError = batched(BENCH_ERRORS.map(([args]) => ['bench', 'train', ...args]));
+  it.each(BENCH_ERRORS)('rejects bad flags %j with one line', (args, pattern) => {
+    const r = benchError(['bench', 'train', ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr.trimEnd()).toMatch(pattern);
