@@ -305,7 +305,7 @@ export async function runSweep(options: RunSweepOptions): Promise<RunSweepResult
     shared?.bindPlan(plan);
     const published = new Set((await publishedShards(o.dir, plan)).map((s) => s.chunk));
     // array tasks never write the shared store, but must skip what is already merged into it
-    const storedIds = shared?.storedIds(plan.sweep) ?? (await mergedIds(stores, o.store ?? join(o.dir, STORE_FILE), plan));
+    const storedIds = shared?.storedIds(plan.sweep) ?? (await mergedIds(stores, o.store ?? join(o.dir, STORE_FILE), plan, o.busyTimeoutMs));
     for (const chunk of chunks) {
       if (o.signal?.aborted) {
         interrupted = true;
@@ -407,9 +407,9 @@ async function keepRunDir(workDir: string, dir: string, chunk: number): Promise<
 }
 
 /** The networks of `plan` in the store at `path`, read-only (none when there is no store yet). */
-async function mergedIds(stores: ResultsStoreFactory, path: string, plan: SweepPlan): Promise<Set<string>> {
+async function mergedIds(stores: ResultsStoreFactory, path: string, plan: SweepPlan, busyTimeoutMs?: number): Promise<Set<string>> {
   if (!(await pathExists(path))) return new Set();
-  const store = stores.open(path, { readonly: true, create: false });
+  const store = stores.open(path, { readonly: true, create: false, busyTimeoutMs });
   try {
     if (store.sweeps().length === 0) return new Set();
     store.bindPlan(plan);

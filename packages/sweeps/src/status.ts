@@ -65,7 +65,7 @@ export interface SweepStatus {
  * interrupted (a work directory with a checkpoint but no live process) or missing; networks per second from
  * the store's finish times and an ETA for the rest.
  */
-export async function sweepStatus(dir: string, options: { store?: string; workDir?: string } = {}): Promise<SweepStatus> {
+export async function sweepStatus(dir: string, options: { store?: string; workDir?: string; busyTimeoutMs?: number } = {}): Promise<SweepStatus> {
   const plan: SweepPlan = await readPlan(dir);
   const storePath = options.store ?? join(dir, STORE_FILE);
   const workDir = options.workDir ?? join(dir, WORK_DIR);
@@ -74,7 +74,7 @@ export async function sweepStatus(dir: string, options: { store?: string; workDi
   let journalMode: string | null = null;
   if (await pathExists(storePath)) {
     // read-only: status never takes the write lock, so it runs beside the writers (and on read-only copies)
-    const store = ResultsStore.open(storePath, { create: false, readonly: true });
+    const store = ResultsStore.open(storePath, { create: false, readonly: true, busyTimeoutMs: options.busyTimeoutMs });
     try {
       if (store.sweeps().length > 0) store.bindPlan(plan);
       byChunk = store.countByChunk(plan.sweep);

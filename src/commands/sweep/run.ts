@@ -18,7 +18,7 @@ async function checkStoreSpace(
   dir: string,
   plan: Awaited<ReturnType<typeof readPlan>>,
   chunks: readonly number[] | undefined,
-  flags: { store?: string; 'shard-dir'?: string; 'work-dir'?: string },
+  flags: { store?: string; 'shard-dir'?: string; 'work-dir'?: string; 'busy-timeout'?: number },
 ): Promise<void> {
   const chosen = plan.chunks.filter((c) => chunks === undefined || chunks.includes(c.index));
   const parameters = (c: (typeof plan.chunks)[number]) => plan.networks.slice(c.from, c.to).map((n) => n.arch.parameters);
@@ -28,7 +28,7 @@ async function checkStoreSpace(
     return;
   }
   // networks already in the store take no more room (a store that cannot be read fails the run with its own line)
-  const stored = await sweepStatus(dir, { store: flags.store, workDir: flags['work-dir'] }).then(
+  const stored = await sweepStatus(dir, { store: flags.store, workDir: flags['work-dir'], busyTimeoutMs: flags['busy-timeout'] }).then(
     (s) => new Map(s.perChunk.map((c) => [c.index, c.stored])),
     () => new Map<number, number>(),
   );
