@@ -10,6 +10,20 @@ const tmp = tempDirs('prnn-reproduce-projection-');
 // The paper scale without --yes: a short calibration, the per-phase projection, nothing started. The calibration is
 // kept small here (populations of 8, one network on 8 mazes, 4 rows of the forest study); `prnn reproduce --scale paper` runs it at
 // its full size in test/reproduce.test.ts.
+
+/** The brief calibration and the options both reproductions share (one worker, cpu backend, lines collected in `said`). */
+function quick(registry: Awaited<ReturnType<typeof loadPlugins>>, said: string[]) {
+  return {
+    registry,
+    backend: 'cpu',
+    workers: 1,
+    benchSeconds: 0.05,
+    calibration: { population: 8, benchTestMazes: 4, testNetworks: 2, networks: 1, mazes: 8, sampleRows: 4 },
+    pluginsCwd: process.cwd(),
+    hooks: { say: (line: string) => said.push(line) },
+  } as const;
+}
+
 describe('reproduce at the paper scale without yes', () => {
   it('projects every phase from the measured rates and starts nothing', async () => {
     await initBackend('cpu');
@@ -21,13 +35,7 @@ describe('reproduce at the paper scale without yes', () => {
       dir,
       plan,
       scale: 'paper',
-      registry,
-      backend: 'cpu',
-      workers: 1,
-      benchSeconds: 0.05,
-      calibration: { population: 8, benchTestMazes: 4, testNetworks: 2, networks: 1, mazes: 8, sampleRows: 4 },
-      pluginsCwd: process.cwd(),
-      hooks: { say: (line) => said.push(line) },
+      ...quick(registry, said),
     });
     expect(out.started).toBe(false);
     const projection = out.projection as ReturnType<typeof projectPhases> & { rates: Parameters<typeof projectPhases>[0] };
@@ -68,13 +76,7 @@ describe('reproduce with project at a scale that runs', () => {
       plan,
       scale: 'smoke',
       project: true,
-      registry,
-      backend: 'cpu',
-      workers: 1,
-      benchSeconds: 0.05,
-      calibration: { population: 8, benchTestMazes: 4, testNetworks: 2, networks: 1, mazes: 8, sampleRows: 4 },
-      pluginsCwd: process.cwd(),
-      hooks: { say: (line) => said.push(line) },
+      ...quick(registry, said),
     });
     expect(out.done).toBe(4);
     const projection = out.projection as ReturnType<typeof projectPhases>;
