@@ -5,6 +5,7 @@ import {
   PHASES,
   PhaseStopwatch,
   addPhaseTimes,
+  cpuSecondsPerRun,
   concurrentPhaseTimes,
   phaseProfile,
   processCpuSeconds,
@@ -79,5 +80,52 @@ describe('thread CPU clock', () => {
     expect(mine.cpuSeconds).toBeGreaterThanOrEqual(0);
     // the worker's loop is the bulk of the process' CPU; this thread mostly waited
     expect(mine.cpuSeconds).toBeLessThan(whole / 2);
+  });
+});
+
+/** A clock whose CPU reading moves only at 4 ms ticks, as Linux's per-thread figure does; each run costs `runMs`. */
+function tickingClock(runMs: number, cpu = true) {
+  let now = 0;
+  return {
+    run: async () => {
+      now += runMs;
+    },
+    clock: { wallMilliseconds: () => now, cpuSeconds: () => (cpu ? Math.floor(now / 4) * 0.004 : Number.NaN) },
+  };
+}
+
+describe('timing work shorter than the thread clock moves', () => {
+  it('repeats it until a dozen ticks have passed and gives the time per run', async () => {
+    // 1 ms runs: a single run reads 0 CPU seconds on this clock; 50 runs read 0.048, 52 runs 0.052 ≥ 0.05
+    const { run, clock } = tickingClock(1);
+    const watch = new PhaseStopwatch(clock);
+    const once = new PhaseStopwatch(tickingClock(1).clock);
+    expect((await cpuSecondsPerRun(once, async () => {}, { maxRuns: 1 })).seconds).toBeGreaterThan(0);
+    const r = await cpuSecondsPerRun(watch, run);
+    expect(r.runs).toBe(52);
+    expect(r.seconds).toBeCloseTo(0.001, 9);
+    expect(watch.elapsed.wallSeconds).toBeCloseTo(0.052, 12);
+    expect(watch.elapsed.cpuSeconds).toBeCloseTo(0.052, 12);
+  });
+
+  it('times long work once', async () => {
+    const { run, clock } = tickingClock(120);
+    const r = await cpuSecondsPerRun(new PhaseStopwatch(clock), run);
+    expect(r.runs).toBe(1);
+    expect(r.seconds).toBeCloseTo(0.12, 12);
+  });
+
+  it('with no thread clock, stops at maxRuns and gives the wall time per run (finite, > 0)', async () => {
+    const { run, clock } = tickingClock(0.5, false);
+    const watch = new PhaseStopwatch(clock);
+    // no CPU clock: the stopwatch counts wall as CPU, 0.5 ms a run, so 100 runs pass 0.05 s
+    const r = await cpuSecondsPerRun(watch, run, { maxRuns: 1000 });
+    expect(r.runs).toBe(100);
+    expect(r.seconds).toBeCloseTo(0.0005, 12);
+    // a clock that never moves and work that takes no wall time: the cap ends it, and the result is still > 0
+    const frozen = new PhaseStopwatch({ wallMilliseconds: () => 0, cpuSeconds: () => 0 });
+    const f = await cpuSecondsPerRun(frozen, async () => {}, { maxRuns: 7 });
+    expect(f.runs).toBe(7);
+    expect(Number.isFinite(f.seconds) && f.seconds > 0).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import {
   PolicyEvaluator,
   PopulationEngine,
   PhaseStopwatch,
+  cpuSecondsPerRun,
   TEST_SET_SEED_OFFSET,
   type ArchInfo,
   type PhaseRates,
@@ -78,16 +79,16 @@ function sampleNetworks(archs: readonly ArchInfo[], count: number): PopulationMe
 const timed = new PhaseStopwatch();
 
 /**
- * CPU seconds of `work` (after one untimed warm-up call when `warm` is given) by this thread's clock: the time
- * the work takes with a core to itself, whatever else runs on the machine. (The process's clock would also
- * count what other threads happen to do meanwhile — V8's background compilation and collection — which made
- * the noise sweep's rate a third lower in one calibration than the same sweep timed alone.)
+ * CPU seconds of one run of `work` (after one untimed warm-up call when `warm` is given) by this thread's clock:
+ * the time the work takes with a core to itself, whatever else runs on the machine. (The process's clock would
+ * also count what other threads happen to do meanwhile — V8's background compilation and collection — which
+ * made the noise sweep's rate a third lower in one calibration than the same sweep timed alone.) The thread
+ * clock moves in scheduler ticks, so work shorter than a few ticks (a small calibration) is repeated until it
+ * has been measured (cpuSecondsPerRun); `work` must therefore be safe to repeat.
  */
 async function seconds(work: () => Promise<unknown>, warm?: () => Promise<unknown>): Promise<number> {
   if (warm) await warm();
-  const before = timed.elapsed.cpuSeconds;
-  await timed.time(work);
-  return timed.elapsed.cpuSeconds - before;
+  return (await cpuSecondsPerRun(timed, work)).seconds;
 }
 
 /** A thread's CPU rate where it was measured, else its wall rate. */
@@ -173,6 +174,7 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   };
   const measuredRows: Awaited<ReturnType<typeof analyseOne>>[] = [];
   const analysisSeconds = await seconds(async () => {
+    measuredRows.length = 0;
     for (let n = 0; n < count; n++) measuredRows.push(await analyseOne(n));
   }, () => analyseOne(0));
 

@@ -55,6 +55,10 @@ let reader: CpuReader | null | undefined;
 /**
  * CPU seconds this thread has used, or NaN where no per-thread clock exists (then a thread's phases count
  * their wall time as CPU time: the work in a training thread is single-threaded).
+ *
+ * On Linux the figure advances only at the scheduler's tick (a few milliseconds): a stretch shorter than a
+ * tick often reads 0. Sums over many stretches are unbiased; a single short stretch is not a measurement —
+ * time it with {@link cpuSecondsPerRun}, which repeats it until the clock has moved enough.
  */
 export function threadCpuSeconds(): number {
   if (reader === undefined) reader = threadCpuReader() ?? null;
@@ -67,20 +71,31 @@ export function processCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/** The clocks a {@link PhaseStopwatch} reads: wall milliseconds and this thread's CPU seconds (NaN if none). */
+export interface StopwatchClock {
+  wallMilliseconds(): number;
+  cpuSeconds(): number;
+}
+
+const THREAD_CLOCK: StopwatchClock = { wallMilliseconds: () => performance.now(), cpuSeconds: threadCpuSeconds };
+
 /** Accumulates the wall and CPU time of stretches of work done in this thread (e.g. every curve test of a slice). */
 export class PhaseStopwatch {
   private wall = 0;
   private cpu = 0;
 
+  /** `clock`: the clocks to read (this thread's by default; a test passes its own). */
+  constructor(private readonly clock: StopwatchClock = THREAD_CLOCK) {}
+
   /** Runs `work` and adds its time. */
   async time<T>(work: () => Promise<T>): Promise<T> {
-    const wall0 = performance.now();
-    const cpu0 = threadCpuSeconds();
+    const wall0 = this.clock.wallMilliseconds();
+    const cpu0 = this.clock.cpuSeconds();
     try {
       return await work();
     } finally {
-      const wall = (performance.now() - wall0) / 1000;
-      const cpu = threadCpuSeconds() - cpu0;
+      const wall = (this.clock.wallMilliseconds() - wall0) / 1000;
+      const cpu = this.clock.cpuSeconds() - cpu0;
       this.wall += wall;
       this.cpu += Number.isFinite(cpu) ? Math.max(0, cpu) : wall;
     }
@@ -90,6 +105,40 @@ export class PhaseStopwatch {
   get elapsed(): PhaseTime {
     return { wallSeconds: this.wall, cpuSeconds: this.cpu };
   }
+}
+
+/** How long {@link cpuSecondsPerRun} times a piece of work. */
+export interface RepeatOptions {
+  /** Repeat until at least this many CPU seconds have passed (default 0.05: a dozen scheduler ticks). */
+  readonly minCpuSeconds?: number;
+  /** But never more than this many runs (default 64). */
+  readonly maxRuns?: number;
+}
+
+/**
+ * The CPU seconds of one run of `work` in this thread, timed on `stopwatch` (whose totals grow by every run):
+ * `work` runs until the thread clock has advanced by `minCpuSeconds` or `maxRuns` runs are done, and the
+ * time is divided by the runs. A clock that did not move at all (no per-thread clock, or work far below a tick
+ * even after every run) gives the wall time per run instead, so the result is always finite and > 0. `work`
+ * must be safe to repeat.
+ */
+export async function cpuSecondsPerRun(
+  stopwatch: PhaseStopwatch,
+  work: () => Promise<unknown>,
+  o: RepeatOptions = {},
+): Promise<{ seconds: number; runs: number }> {
+  const minCpu = o.minCpuSeconds ?? 0.05;
+  const maxRuns = Math.max(1, o.maxRuns ?? 64);
+  const start = stopwatch.elapsed;
+  let runs = 0;
+  do {
+    await stopwatch.time(work);
+    runs++;
+  } while (stopwatch.elapsed.cpuSeconds - start.cpuSeconds < minCpu && runs < maxRuns);
+  const cpu = stopwatch.elapsed.cpuSeconds - start.cpuSeconds;
+  const wall = stopwatch.elapsed.wallSeconds - start.wallSeconds;
+  const total = cpu > 0 ? cpu : wall > 0 ? wall : Number.EPSILON;
+  return { seconds: total / runs, runs };
 }
 
 /** Measures a stretch of the whole process: wall time, and the CPU time of all its threads. */
