@@ -114,10 +114,14 @@ describe('prnn view: serving a run', () => {
     const bin = join(dir, 'bin');
     await mkdir(bin);
     const record = join(dir, 'opened.txt');
-    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${JSON.stringify(record)}\n`, { mode: 0o755 });
+    // written under another name and renamed: the file appears only once it holds the whole line
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${JSON.stringify(`${record}.tmp`)} && mv ${JSON.stringify(`${record}.tmp`)} ${JSON.stringify(record)}\n`, {
+      mode: 0o755,
+    });
     const view = await startView(['--run', run, '--open'], { PATH: `${bin}:${process.env.PATH}` });
     try {
-      for (let k = 0; k < 100 && !existsSync(record); k++) await new Promise((r) => setTimeout(r, 50));
+      // the opener runs detached: wait for its file (up to a minute on a loaded machine; no time is asserted)
+      for (let k = 0; k < 1200 && !existsSync(record); k++) await new Promise((r) => setTimeout(r, 50));
       expect((await readFile(record, 'utf8')).trim()).toBe(view.url);
     } finally {
       await view.stop();
