@@ -73,7 +73,9 @@ export function processCpuSeconds(): number {
 
 /** The clocks a {@link PhaseStopwatch} reads: wall milliseconds and this thread's CPU seconds (NaN if none). */
 export interface StopwatchClock {
+  /** Wall-clock milliseconds from any fixed origin. */
   wallMilliseconds(): number;
+  /** CPU seconds this thread has used, or NaN where there is no per-thread clock. */
   cpuSeconds(): number;
 }
 
