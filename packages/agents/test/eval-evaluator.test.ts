@@ -36,6 +36,23 @@ describe('evaluatePolicy', () => {
     }
   });
 
+  test('an evaluator that served other networks first gives each the fresh evaluator\'s result (its mazes are copied once)', async () => {
+    for (const task of [track, general]) {
+      const networks = ['fc', 'hh+oh', 'ii+oo'].map((spec, k) => {
+        const arch = parseArch(spec);
+        return new ReferenceEngine(arch, initWeights(arch, Rng.derive(20 + k, 1)));
+      });
+      const options = { task, mazes: 30, noise: [0, 0.1, 0.4], mazeSeed: 5 };
+      const shared = new PolicyEvaluator(options);
+      for (const [k, engine] of networks.entries()) {
+        const reused = await shared.evaluate(engine, 7 + k);
+        const fresh = await new PolicyEvaluator(options).evaluate(engine, 7 + k);
+        expect(reused.fitness).toEqual(fresh.fitness);
+        expect(reused.robustness).toBe(fresh.robustness);
+      }
+    }
+  });
+
   test('a level of a sweep equals that level evaluated alone; seeds matter', async () => {
     const arch = parseArch('fc');
     const weights = initWeights(arch, Rng.derive(4, 1));

@@ -13,7 +13,10 @@ import type { QEngine } from './q-engine.js';
  */
 export interface EvaluatorOptions {
   readonly task: TaskOptions;
-  /** Number of test mazes (default 1 000, docs/spec.md §4), or a maze set to use as is. */
+  /**
+   * Number of test mazes (default 1 000, docs/spec.md §4), or a maze set to use as is (it must not change while
+   * the evaluator is in use: its mazes are copied into the maze world once, at the first evaluation).
+   */
   readonly mazes?: number | MazeSet;
   /** Seed of the generated test set (a run's test set is runSeed + TEST_SET_SEED_OFFSET). */
   readonly mazeSeed?: number;
@@ -161,7 +164,9 @@ export class PolicyEvaluator {
     this.mazeIndices = new Int32Array(N);
     for (let i = 0; i < N; i++) this.mazeIndices[i] = i % M;
     this.tieRngs = noise.map(() => new Rng(0));
-    this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none' });
+    // every evaluation resets onto this evaluator's own set, maze i % M in env i: the module copies each maze
+    // once, for the first network, and keeps it for the next (fixedMazes)
+    this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none', fixedMazes: true });
     for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[Math.floor(i / M)]);
     // the levels of a maze draw the same stream in step (seeded alike, reset and stepped together): its
     // draws are made once per step for all of them (the level-0 env of the maze holds the stream)
