@@ -165,7 +165,9 @@ export function lowerStep(def: ArchitectureDefinition, layout: LoweringLayout): 
     };
     const out = lookup(result.output, 'step output', O);
     const next = lookup(result.state, 'next state', S);
-    program = b.finish(Array.from(out), Array.from(next));
+    const tensors = new Int32Array(names.length);
+    names.reduce((start, name, t) => ((tensors[t] = start), start + size(layout.shapes[name])), 0);
+    program = { ...b.finish(Array.from(out), Array.from(next)), tensors };
   });
   return program!;
 }
