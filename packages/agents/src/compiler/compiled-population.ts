@@ -13,6 +13,12 @@ import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 /** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
 const TAPE_BYTES = 128 * 1024 * 1024;
 
+/**
+ * Environment variable that turns the per-chunk gating off when `off` (every chunk of a shared group then runs
+ * the wider member's whole program, as before the gates; for measurements). The constructor's `gate` option wins.
+ */
+export const COMPILE_GATE_ENV = 'PRNN_COMPILE_GATE';
+
 /** Programs already lowered, per family definition and layout (populations are made per chunk and per run). */
 const lowered = new WeakMap<ArchitectureDefinition, Map<string, StepProgram>>();
 
@@ -436,7 +442,9 @@ export class CompiledPopulation implements PopulationModel {
 
   /**
    * `engine`: `wasm-simd` (default) or the reference `interpreter`; `tapeBytes`: the largest tape of forward
-   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step).
+   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step);
+   * `gate`: skip, per chunk, the products with the parameter tensors fixed at zero in all its networks (default
+   * true unless $PRNN_COMPILE_GATE is `off`; the WebAssembly engine only).
    */
   constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd', opts: { tapeBytes?: number; gate?: boolean } = {}) {
     this.tapeBytes = opts.tapeBytes ?? TAPE_BYTES;
@@ -496,11 +504,20 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
-      // the fixed-zero scalars as float indices into a lane area (params or gradients) of the group
+      // the gate masks (the WebAssembly kernel skips a chunk's products with a tensor zero in all its lanes)
+      const gate = opts.gate ?? process.env[COMPILE_GATE_ENV] !== 'off';
+      const gateMasks = !gate || kernel.engine !== 'wasm-simd' ? null : chunkGateMasks(program, fixedZero);
+      // the fixed-zero scalars as float indices into a lane area (params or gradients) of the group; a gated
+      // tensor's are left out: the kernel reads none of its parameters and writes none of its gradients
+      // (which start each backward at zero)
+      const gated = new Uint8Array(NP);
       const fixed: number[] = [];
       fixedZero.forEach((zero, j) => {
         if (!zero) return;
-        for (let s = 0; s < NP; s++) if (zero[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
+        const mask = gateMasks ? gateMasks[j >> 2] : 0;
+        gated.fill(0);
+        if (mask !== 0) program.tensors!.forEach((from, t) => t < 32 && mask & (1 << t) && gated.fill(1, from, t + 1 < program.tensors!.length ? program.tensors![t + 1] : NP));
+        for (let s = 0; s < NP; s++) if (zero[s] && !gated[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
       });
       const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
       for (let j = 0; j < NP; j++) {
@@ -517,7 +534,7 @@ export class CompiledPopulation implements PopulationModel {
       );
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad, fixed: Int32Array.from(fixed),
-        gateMasks: opts.gate === false ? null : chunkGateMasks(program, fixedZero),
+        gateMasks,
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd,
         area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0, rowTable: 0 },
         rowTableBatch: 0,

@@ -14,6 +14,13 @@ import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type Rol
  * forwardChunks (forward over consecutive chunks), backwardSteps (backward over a chunk's steps), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
+ * Gating (shared lanes): the sum chains that exist only for one parameter tensor's weights (`gatedRegions`)
+ * run under `if` on that tensor's bit of the chunk's mask, an int32 that forward and backward read once per
+ * call at maskBase + 4·(params − paramsBase) / chunkStride (three exported mutable globals, all 0 until the
+ * host sets them: then every region runs). A set bit means the tensor is exactly zero in all four lanes:
+ * the forward stores its chains' values as +0 instead of summing products with zeros, the backward skips
+ * the region (its adjoint terms are ±0; its gradient slots are fixed at zero by the population).
+ *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
  * polynomial of e^r (truncation error below 1e-8 relative), scaled by 2^n built in the exponent bits;
  * x is clamped to [−87.3, 88.3] so 2^n stays a normal float. tanh(x) = m/(m + 2) with m = e^{2x} − 1
