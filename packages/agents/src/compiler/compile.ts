@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { programKey, type StepProgram } from './program.js';
 import { interpretedKernel, type StepKernel } from './step-kernel.js';
-import { EMITTER_VERSION, GATE_GLOBALS, emitWasm } from './wasm-emit.js';
+import { EMITTER_VERSION, type GATE_GLOBALS, emitWasm } from './wasm-emit.js';
 
 /** Which engine runs a compiled step: WebAssembly SIMD (the fast path) or the reference interpreter. */
 export type StepEngine = 'wasm-simd' | 'interpreter';

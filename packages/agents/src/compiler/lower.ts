@@ -165,8 +165,9 @@ export function lowerStep(def: ArchitectureDefinition, layout: LoweringLayout): 
     };
     const out = lookup(result.output, 'step output', O);
     const next = lookup(result.state, 'next state', S);
+    // where each parameter tensor starts among the parameter inputs
     const tensors = new Int32Array(names.length);
-    names.reduce((start, name, t) => ((tensors[t] = start), start + size(layout.shapes[name])), 0);
+    for (let t = 1; t < names.length; t++) tensors[t] = tensors[t - 1] + size(layout.shapes[names[t - 1]]);
     program = { ...b.finish(Array.from(out), Array.from(next)), tensors };
   });
   return program!;
