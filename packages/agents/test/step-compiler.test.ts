@@ -17,7 +17,7 @@ import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
 import { compiledPopulationKernel } from '../src/compiler/kernel.js';
 import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
-import { emitWasm } from '../src/compiler/wasm-emit.js';
+import { emitWasm, gatedRegions } from '../src/compiler/wasm-emit.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 import { allocateLike } from '../src/sdk/population-model.js';
 import { randomRecords } from './learning-helpers.js';
@@ -193,6 +193,141 @@ describe('shared lanes: members embedded into a wider member (the 128 architectu
     expect(() => new CompiledPopulation(wider, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: state sizes differ \(21 and 22\)/);
     const mask: ArchitectureDefinition = { ...ninePathwayDefinition, embed: () => ({ into: archInfo(parseArch('fc', { channels: 2 })), zero: { hh: new Uint8Array(3) } }) };
     expect(() => new CompiledPopulation(mask, nine(['ff', 'hh']), 2)).toThrow(/ff embeds into fc: zero.hh must be a Uint8Array of the size of fc's parameter hh/);
+  });
+});
+
+describe('gating: a chunk skips the products with the tensors fixed at zero in all its lanes', () => {
+  const perLayout: ArchitectureDefinition = { ...ninePathwayDefinition, embed: undefined };
+  const sizes = { channels: 2, inputs: 8, outputs: 5 };
+  const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  const fcInfo = archInfo(parseArch('fc', { channels: 2 }));
+  const fcNames = Object.keys(ninePathwayDefinition.parameters(fcInfo, sizes));
+
+  it('fc\'s program: one gated region per pathway tensor, each holding one product per weight of that tensor', () => {
+    const shapes = ninePathwayDefinition.parameters(fcInfo, sizes);
+    const program = lowerStep(ninePathwayDefinition, { arch: fcInfo, shapes, sizes, stateSize: ninePathwayDefinition.stateSize(fcInfo, sizes) });
+    const regions = gatedRegions(program);
+    expect(regions.map((r) => fcNames[r.tensor]).sort()).toEqual([...fcNames].sort());
+    for (const r of regions) {
+      let products = 0;
+      for (let k = r.from; k < r.to; k++) if (program.ops[4 * k] !== OP.const) products++;
+      expect(products, fcNames[r.tensor]).toBe(shapes[fcNames[r.tensor]].reduce((a, b) => a * b, 1));
+    }
+  });
+
+  it.each([['rolled (the default)', {}], ['straight-line', { rollAbove: Infinity }]] as const)(
+    'fc kernel, %s: with a tensor\'s bit set, NaN in its weights never reaches the outputs, states or other gradients, which equal the run with those weights at zero',
+    (_, opts) => {
+      const shapes = ninePathwayDefinition.parameters(fcInfo, sizes);
+      const program = lowerStep(ninePathwayDefinition, { arch: fcInfo, shapes, sizes, stateSize: ninePathwayDefinition.stateSize(fcInfo, sizes) });
+      const { bytes, reserved } = emitWasm(program, opts);
+      const tensors = program.tensors!;
+      const NP = program.inputs.params;
+      const S = program.inputs.state;
+      const gated = ['hh', 'io', 'oi'].map((name) => fcNames.indexOf(name));
+      const rangeOf = (t: number): [number, number] => [tensors[t], t + 1 < tensors.length ? tensors[t + 1] : NP];
+      type Exports = Record<string, ((...a: number[]) => void) & { value: number }>;
+      const W = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer }; Instance: new (m: object, i: object) => { exports: Exports }; Module: new (b: Uint8Array) => object } }).WebAssembly;
+      const at = (k: number): number => (1 << 18) + k * (1 << 16);
+      const [params, state, obs, noise, out, stateOut, reg, outAdj, adjIn, adjOut, grad, maskAt] = Array.from({ length: 12 }, (_, k) => at(k));
+      const run = (weights: 'nan' | 'zero', mask: number): { out: Float32Array; stateOut: Float32Array; adjOut: Float32Array; grad: Float32Array } => {
+        const memory = new W.Memory({ initial: 24 });
+        const e = new W.Instance(new W.Module(bytes), { env: { memory } }).exports;
+        const f = new Float32Array(memory.buffer);
+        const rng = Rng.derive(41, 2);
+        for (let i = Math.ceil(reserved / 4); i < f.length; i++) f[i] = 2 * rng.float() - 1;
+        for (const t of gated) {
+          const [from, to] = rangeOf(t);
+          f.fill(weights === 'nan' ? Number.NaN : 0, (params >> 2) + 4 * from, (params >> 2) + 4 * to);
+        }
+        new Int32Array(memory.buffer)[maskAt >> 2] = mask;
+        e.paramsBase.value = params;
+        e.chunkStride.value = NP * 16;
+        e.maskBase.value = maskAt;
+        e.forward(params, state, obs, noise, out, stateOut, reg);
+        e.backward(params, state, obs, noise, outAdj, adjIn, adjOut, grad, reg);
+        const view = (a: number, n: number): Float32Array => f.slice(a >> 2, (a >> 2) + 4 * n);
+        return { out: view(out, 5), stateOut: view(stateOut, S), adjOut: view(adjOut, S), grad: view(grad, NP) };
+      };
+      const bits = gated.reduce((m, t) => m | (1 << t), 0);
+      const skipped = run('nan', bits);
+      const zero = run('zero', 0);
+      const unmasked = run('nan', 0);
+      expect(unmasked.out.some(Number.isNaN)).toBe(true); // without the bits the NaN weights are multiplied in
+      expect(skipped.out.every(Number.isFinite) && skipped.stateOut.every(Number.isFinite) && skipped.adjOut.every(Number.isFinite)).toBe(true);
+      expect(sameBits(skipped.out, zero.out)).toBe(true);
+      expect(sameBits(skipped.stateOut, zero.stateOut)).toBe(true);
+      expect(sameBits(skipped.adjOut, zero.adjOut)).toBe(true);
+      // the gated tensors' gradient slots are left as they were (the population fixes them at zero); the others are the same bits
+      const before = run('zero', -1).grad; // every bit set: no product of any tensor adds into the gradient
+      for (let t = 0; t < tensors.length; t++) {
+        const [from, to] = rangeOf(t);
+        const a = skipped.grad.subarray(4 * from, 4 * to);
+        if (gated.includes(t)) expect(sameBits(a, before.subarray(4 * from, 4 * to)), fcNames[t]).toBe(true);
+        else expect(sameBits(a, zero.grad.subarray(4 * from, 4 * to)), fcNames[t]).toBe(true);
+      }
+    },
+  );
+
+  it('mixed and partial chunks (3 ff, 5 hh, 4 ii+oo+hi, 2 fc, interleaved): chunks hold one architecture where they can, their masks name the tensors all their networks lack, and outputs, states and gradients are the per-layout and the ungated bits', () => {
+    const specs = ['ff', 'hh', 'ff', 'hh', 'hh', 'ii+oo+hi', 'ff', 'hh', 'fc', 'ii+oo+hi', 'hh', 'ii+oo+hi', 'ii+oo+hi', 'fc'];
+    const members = nine(specs, 500);
+    const P = members.length;
+    const gatedPop = new CompiledPopulation(ninePathwayDefinition, members, 2);
+    const ungated = new CompiledPopulation(ninePathwayDefinition, members, 2, 'wasm-simd', { gate: false });
+    const own = new CompiledPopulation(perLayout, members, 2);
+    try {
+      expect(gatedPop.groupCount).toBe(1);
+      // by first appearance: [ff ff ff hh] [hh hh hh hh] [ii+oo+hi × 4] [fc fc]
+      const chunkSpecs = [['ff', 'hh'], ['hh'], ['ii+oo+hi'], ['fc']];
+      const want = chunkSpecs.map((archs) => {
+        let m = 0;
+        fcNames.forEach((name, t) => {
+          if (archs.every((a) => !(name in ninePathwayDefinition.parameters(archInfo(parseArch(a)), sizes)))) m |= 1 << t;
+        });
+        return m;
+      });
+      expect(Array.from(gatedPop.gateMasks[0]!)).toEqual(want);
+      expect(want.filter((m) => m !== 0).length).toBe(3);
+      expect(ungated.gateMasks[0]).toBeNull();
+      const rng = Rng.derive(78, 1);
+      for (let n = 0; n < P; n++) {
+        const w = own.exportWeights(n);
+        for (const p of Object.keys(w)) w[p] = w[p].map(() => (2 * rng.float() - 1) * 1.5);
+        for (const m of [own, gatedPop, ungated]) m.importWeights(n, w);
+      }
+      const pops = [own, gatedPop, ungated];
+      const { inputs: I, outputs: O } = own;
+      for (const B of [3, 1]) {
+        pops.forEach((m) => m.resetState(B));
+        for (let step = 0; step < 3; step++) {
+          const obs = Float32Array.from({ length: P * B * I }, () => rng.float());
+          const noise = Float32Array.from({ length: P * B * O }, () => 0.01 * rng.float());
+          const q = pops.map(() => new Float32Array(P * B * O));
+          pops.forEach((m, i) => m.forward(obs, noise, q[i], true));
+          expect(sameBits(q[1], q[0]) && sameBits(q[2], q[0]), `inference batch ${B} step ${step}`).toBe(true);
+        }
+      }
+      const T = 6;
+      const lengths = members.map((_, n) => 1 + ((n * 5 + 2) % T));
+      const records = randomRecords(T, P, I, O, rng, lengths);
+      const S = own.stateSize;
+      const outs = pops.map(() => new Float32Array(T * P * O));
+      const states = pops.map(() => new Float32Array(T * P * S));
+      pops.forEach((m, i) => m.vjp.forward(records, T, outs[i], states[i]));
+      for (const i of [1, 2]) expect(sameBits(outs[i], outs[0]) && sameBits(states[i], states[0])).toBe(true);
+      const cot = Float32Array.from({ length: T * P * O }, () => 2 * rng.float() - 1);
+      const stateCot = Float32Array.from({ length: T * P * S }, () => 2 * rng.float() - 1);
+      for (const withState of [false, true]) {
+        if (withState) pops.forEach((m, i) => m.vjp.forward(records, T, outs[i], states[i]));
+        const grads = pops.map((m) => allocateLike(m.parameters));
+        pops.forEach((m, i) => m.vjp.backward(cot, grads[i], withState ? stateCot : undefined));
+        for (const i of [1, 2]) grads[0].forEach((g, k) => expect(sameBits(grads[i][k], g), `gradient of ${own.parameters.names[k]} (population ${i}, state cotangents ${withState})`).toBe(true));
+        expect(grads[0].some((g) => g.some((x) => x !== 0))).toBe(true);
+      }
+    } finally {
+      for (const m of [gatedPop, ungated, own]) m.dispose();
+    }
   });
 });
 

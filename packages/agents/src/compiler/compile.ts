@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { programKey, type StepProgram } from './program.js';
 import { interpretedKernel, type StepKernel } from './step-kernel.js';
-import { EMITTER_VERSION, emitWasm } from './wasm-emit.js';
+import { EMITTER_VERSION, type GATE_GLOBALS, emitWasm } from './wasm-emit.js';
 
 /** Which engine runs a compiled step: WebAssembly SIMD (the fast path) or the reference interpreter. */
 export type StepEngine = 'wasm-simd' | 'interpreter';
@@ -105,7 +105,8 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
   const exp = instance.exports as {
     forward: (a: number, b: number, c: number, d: number, e: number, f: number, reg: number) => void;
     backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, reg: number) => void;
-  } & Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut' | 'forwardChunks' | 'backwardSteps'>;
+  } & Pick<StepKernel, 'lanesIn' | 'lanesOut' | 'paramsIn' | 'paramsOut' | 'forwardChunks' | 'backwardSteps'> &
+    Record<(typeof GATE_GLOBALS)[number], { value: number }>;
   let view = new Float32Array(memory.buffer);
   return {
     engine: 'wasm-simd',
@@ -127,5 +128,10 @@ export function compileStep(p: StepProgram, engine: StepEngine = 'wasm-simd'): S
     lanesOut: exp.lanesOut,
     paramsIn: exp.paramsIn,
     paramsOut: exp.paramsOut,
+    chunkMasks(paramsBase, chunkStride, masks) {
+      exp.paramsBase.value = paramsBase;
+      exp.chunkStride.value = chunkStride;
+      exp.maskBase.value = masks;
+    },
   };
 }

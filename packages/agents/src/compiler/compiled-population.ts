@@ -13,6 +13,12 @@ import { LANES, SLOT, type StepKernel } from './step-kernel.js';
 /** Largest tape of forward values kept for the backward per group; past it the backward recomputes each step. */
 const TAPE_BYTES = 128 * 1024 * 1024;
 
+/**
+ * Environment variable that turns the per-chunk gating off when `off` (every chunk of a shared group then runs
+ * the wider member's whole program, as before the gates; for measurements). The constructor's `gate` option wins.
+ */
+export const COMPILE_GATE_ENV = 'PRNN_COMPILE_GATE';
+
 /** Programs already lowered, per family definition and layout (populations are made per chunk and per run). */
 const lowered = new WeakMap<ArchitectureDefinition, Map<string, StepProgram>>();
 
@@ -85,13 +91,19 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
     else byKey.set(w.key, [n]);
   });
   const layouts: GroupLayout[] = [];
-  for (const list of byKey.values()) {
-    if (list.every((n) => own[n].key === own[list[0]].key)) {
+  for (const unsorted of byKey.values()) {
+    if (unsorted.every((n) => own[n].key === own[unsorted[0]].key)) {
+      const list = unsorted;
       // one layout: its own program (a smaller one, when the networks embed into a wider member)
       const { arch, shapes, S } = own[list[0]];
       layouts.push({ list, arch, shapes, S, fixedZero: list.map(() => null) });
       continue;
     }
+    // networks of one own layout side by side (in the order each layout first appears), so that chunks hold
+    // one architecture and skip the products with the tensors it lacks (`chunkMasks`)
+    const rank = new Map<string, number>();
+    for (const n of unsorted) if (!rank.has(own[n].key)) rank.set(own[n].key, rank.size);
+    const list = [...unsorted].sort((a, b) => rank.get(own[a].key)! - rank.get(own[b].key)! || a - b);
     const { arch, shapes, S } = wider[list[0]];
     const fixedZero = list.map((n) => {
       if (!masks) return null;
@@ -108,6 +120,33 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
     layouts.push({ list, arch, shapes, S, fixedZero });
   }
   return layouts;
+}
+
+/**
+ * The gate mask of every chunk of a group: bit t when parameter tensor t (t < 32, the program's `tensors`) is
+ * fixed at zero entirely in every network of the chunk (spare lanes of a last partial chunk hold zeros and
+ * do not count); null when no network has a fixed-zero scalar or the program does not know its tensors.
+ */
+function chunkGateMasks(program: StepProgram, fixedZero: readonly (Uint8Array | null)[]): Int32Array | null {
+  const tensors = program.tensors;
+  if (!tensors || !fixedZero.some((z) => z)) return null;
+  const NP = program.inputs.params;
+  const masks = new Int32Array(Math.ceil(fixedZero.length / LANES));
+  for (let c = 0; c < masks.length; c++) {
+    for (let t = 0; t < Math.min(32, tensors.length); t++) {
+      const from = tensors[t];
+      const to = t + 1 < tensors.length ? tensors[t + 1] : NP;
+      if (to === from) continue;
+      let zero = true;
+      for (let j = c * LANES; j < Math.min(fixedZero.length, (c + 1) * LANES) && zero; j++) {
+        const z = fixedZero[j];
+        if (!z) zero = false;
+        else for (let i = from; i < to && zero; i++) zero = z[i] === 1;
+      }
+      if (zero) masks[c] |= 1 << t;
+    }
+  }
+  return masks;
 }
 
 /** Networks of one layout: one program, one kernel, chunks of 4 networks in the 4 lanes. */
@@ -133,6 +172,11 @@ interface Group {
    * the gradients leave them.
    */
   readonly fixed: Int32Array;
+  /**
+   * Per chunk, the bits of the parameter tensors fixed at zero in all its networks (the kernel skips their
+   * products: `StepKernel.chunkMasks`); null when no network of the group has a fixed-zero tensor, or gating is off.
+   */
+  readonly gateMasks: Int32Array | null;
   /**
    * For the group holding the most networks, when that is at least half the population (e.g. the whole
    * population of one layout, or the 128 architectures in fc's lanes): rows of networks move to and from lanes
@@ -194,7 +238,9 @@ function fixedAreas(reserved: number, networks: number, NP: number, valueLengths
   const chunks = Math.ceil(networks / LANES);
   const params = reserved;
   const grad = params + chunks * NP * SLOT;
-  const memberTable = grad + chunks * NP * SLOT;
+  // an int32 per chunk: its gate mask (see `chunkMasks`)
+  const masks = grad + chunks * NP * SLOT;
+  const memberTable = masks + Math.ceil(chunks / 4) * 16;
   const paramTable = memberTable + Math.ceil(networks / 4) * 16;
   const paramStage = paramTable + Math.ceil(NP / 2) * 16;
   const stageOffsets: number[] = [];
@@ -206,7 +252,7 @@ function fixedAreas(reserved: number, networks: number, NP: number, valueLengths
   // a cell the kernel reads (and writes) for scalars no array holds: they are fixed at zero after every copy
   const spareCell = stageEnd;
   stageEnd += 16;
-  return { params, grad, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd: bulk ? stageEnd : memberTable };
+  return { params, grad, masks, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd: bulk ? stageEnd : memberTable };
 }
 
 /** What a group's per-batch and per-episode areas depend on. */
@@ -396,9 +442,11 @@ export class CompiledPopulation implements PopulationModel {
 
   /**
    * `engine`: `wasm-simd` (default) or the reference `interpreter`; `tapeBytes`: the largest tape of forward
-   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step).
+   * values kept per group for the backward (default 128 MiB; past it the backward recomputes each step);
+   * `gate`: skip, per chunk, the products with the parameter tensors fixed at zero in all its networks (default
+   * true unless $PRNN_COMPILE_GATE is `off`; the WebAssembly engine only).
    */
-  constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd', opts: { tapeBytes?: number } = {}) {
+  constructor(def: ArchitectureDefinition, members: readonly PopulationMember[], channels: number, engine: StepEngine = 'wasm-simd', opts: { tapeBytes?: number; gate?: boolean } = {}) {
     this.tapeBytes = opts.tapeBytes ?? TAPE_BYTES;
     this.inner = new StepPopulation(def, members, channels);
     this.family = def.family;
@@ -456,11 +504,20 @@ export class CompiledPopulation implements PopulationModel {
           }
         }
       }
-      // the fixed-zero scalars as float indices into a lane area (params or gradients) of the group
+      // the gate masks (the WebAssembly kernel skips a chunk's products with a tensor zero in all its lanes)
+      const gate = opts.gate ?? process.env[COMPILE_GATE_ENV] !== 'off';
+      const gateMasks = !gate || kernel.engine !== 'wasm-simd' ? null : chunkGateMasks(program, fixedZero);
+      // the fixed-zero scalars as float indices into a lane area (params or gradients) of the group; a gated
+      // tensor's are left out: the kernel reads none of its parameters and writes none of its gradients
+      // (which start each backward at zero)
+      const gated = new Uint8Array(NP);
       const fixed: number[] = [];
       fixedZero.forEach((zero, j) => {
         if (!zero) return;
-        for (let s = 0; s < NP; s++) if (zero[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
+        const mask = gateMasks ? gateMasks[j >> 2] : 0;
+        gated.fill(0);
+        if (mask !== 0) program.tensors!.forEach((from, t) => t < 32 && mask & (1 << t) && gated.fill(1, from, t + 1 < program.tensors!.length ? program.tensors![t + 1] : NP));
+        for (let s = 0; s < NP; s++) if (zero[s] && !gated[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
       });
       const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
       for (let j = 0; j < NP; j++) {
@@ -472,17 +529,22 @@ export class CompiledPopulation implements PopulationModel {
       for (const r of runs) r.contiguous = srcOffset.subarray(r.from, r.to).every((o, i) => o === i);
       const chunks = Math.ceil(list.length / LANES);
       const bulk = layout === bulkLayout;
-      const { params, grad, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd } = fixedAreas(
+      const { params, grad, masks, memberTable, paramTable, paramStage, stageOffsets, spareCell, fixedEnd } = fixedAreas(
         kernel.reserved, list.length, NP, values.map((v) => v.length), bulk,
       );
       const group: Group = {
         members: list, program, kernel, chunks, NP, S, srcArray, srcOffset, runs, params, grad, fixed: Int32Array.from(fixed),
+        gateMasks,
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd,
         area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0, rowTable: 0 },
         rowTableBatch: 0,
         views: { buffer: null, q: null, seq: null, seqLength: 0 },
       };
       this.layout(group, 1, 0);
+      if (group.gateMasks) {
+        new Int32Array(kernel.view().buffer).set(group.gateMasks, masks >> 2);
+        kernel.chunkMasks(params, NP * SLOT, masks);
+      }
       if (bulk) {
         const ints = new Int32Array(kernel.view().buffer);
         list.forEach((m, j) => (ints[(memberTable >> 2) + j] = m));
@@ -494,6 +556,11 @@ export class CompiledPopulation implements PopulationModel {
       }
       return group;
     });
+  }
+
+  /** Per group (in the order they run), the gate mask of each chunk (see `chunkGateMasks`), or null. */
+  get gateMasks(): (Int32Array | null)[] {
+    return this.groups.map((g) => (g.gateMasks ? g.gateMasks.slice() : null));
   }
 
   /** How many groups (programs, instances, memories) the population runs as. */

@@ -6,7 +6,7 @@ export { LANES, SLOT, interpretedKernel, type StepKernel } from './step-kernel.j
 export { EMITTER_VERSION, ROLL_ABOVE, emitWasm, type EmitOptions } from './wasm-emit.js';
 export { ROLL_DEFAULTS, type RollOptions } from './wasm-roll.js';
 export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileStep, compilerStats, programHash, type StepEngine } from './compile.js';
-export { COMPILED_PATH, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
+export { COMPILED_PATH, COMPILE_GATE_ENV, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
 export { simdAvailable } from './simd-support.js';
 export { compiledMemoryBytes, compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
 export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, isJacobianCompiled, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';

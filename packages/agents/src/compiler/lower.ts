@@ -165,7 +165,10 @@ export function lowerStep(def: ArchitectureDefinition, layout: LoweringLayout): 
     };
     const out = lookup(result.output, 'step output', O);
     const next = lookup(result.state, 'next state', S);
-    program = b.finish(Array.from(out), Array.from(next));
+    // where each parameter tensor starts among the parameter inputs
+    const tensors = new Int32Array(names.length);
+    for (let t = 1; t < names.length; t++) tensors[t] = tensors[t - 1] + size(layout.shapes[names[t - 1]]);
+    program = { ...b.finish(Array.from(out), Array.from(next)), tensors };
   });
   return program!;
 }

@@ -52,6 +52,12 @@ export interface StepProgram {
   /** References of the outputs (O) and of the next state (S). */
   readonly outputs: Int32Array;
   readonly nextState: Int32Array;
+  /**
+   * Where each parameter tensor of the layout starts among the parameter inputs (in the layout's order), when
+   * the lowering knows them: tensor t is inputs [tensors[t], tensors[t + 1]) (the last one ends at params).
+   * The emitter gates the products with a tensor's weights on a per-chunk bit (see `gatedRegions`).
+   */
+  readonly tensors?: Int32Array;
 }
 
 export function inputCount(p: ProgramInputs): number {
@@ -230,7 +236,7 @@ export function activeReferences(p: StepProgram): Uint8Array {
 export function programKey(p: StepProgram): Uint8Array {
   const { params, state, obs, noise } = p.inputs;
   const head = Int32Array.from([params, state, obs, noise, p.ops.length, p.outputs.length, p.nextState.length]);
-  const parts = [head, p.ops, p.constants, p.outputs, p.nextState];
+  const parts = [head, p.ops, p.constants, p.outputs, p.nextState, ...(p.tensors ? [Int32Array.of(p.tensors.length), p.tensors] : [])];
   const bytes = new Uint8Array(parts.reduce((s, a) => s + a.byteLength, 0));
   let at = 0;
   for (const a of parts) {

@@ -57,6 +57,14 @@ export interface StepKernel {
   paramsIn(dst: number, chunkStride: number, members: number, count: number, np: number, table: number): void;
   /** The inverse of paramsIn: lane j & 3 of slot i into table[2i] + members[j]·table[2i + 1]. */
   paramsOut(src: number, chunkStride: number, members: number, count: number, np: number, table: number): void;
+  /**
+   * Gate masks per chunk: a call whose parameters are at paramsBase + c·chunkStride reads the int32 at
+   * masks + 4c, whose bit t says that parameter tensor t is exactly zero in all four lanes of chunk c, and
+   * skips the products with that tensor's weights (the emitter's gated regions; the results are the same up to
+   * the sign of a zero, and the gradient slots of a skipped tensor are left as they are). masks = 0 (the
+   * initial state) turns gating off. The interpreter ignores the masks (it computes every product).
+   */
+  chunkMasks(paramsBase: number, chunkStride: number, masks: number): void;
 }
 
 /** lanesIn/lanesOut/paramsIn/paramsOut of a kernel whose memory is `view()` (the interpreter's). */
@@ -172,6 +180,7 @@ export function interpretedKernel(p: StepProgram): StepKernel {
     registerBytes: n * SLOT,
     view: () => f,
     ...laneCopies(() => f),
+    chunkMasks() {},
     backwardSteps(steps, params, state, dState, obs, dObs, noise, dNoise, outAdj, dOutAdj, adjA, adjB, grad, reg, dReg) {
       for (let t = steps - 1; t >= 0; t--) {
         this.backward(params, state + t * dState, obs + t * dObs, noise + t * dNoise, outAdj + t * dOutAdj, adjA, adjB, grad, reg + t * dReg);

@@ -14,6 +14,13 @@ import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type Rol
  * forwardChunks (forward over consecutive chunks), backwardSteps (backward over a chunk's steps), lanesIn, lanesOut, paramsIn, paramsOut (rows of networks to and from lanes; see StepKernel). The
  * memory is imported (env.memory) so the host can grow it.
  *
+ * Gating (shared lanes): the sum chains that exist only for one parameter tensor's weights (`gatedRegions`)
+ * run under `if` on that tensor's bit of the chunk's mask, an int32 that forward and backward read once per
+ * call at maskBase + 4·(params − paramsBase) / chunkStride (three exported mutable globals, all 0 until the
+ * host sets them: then every region runs). A set bit means the tensor is exactly zero in all four lanes:
+ * the forward stores its chains' values as +0 instead of summing products with zeros, the backward skips
+ * the region (its adjoint terms are ±0; its gradient slots are fixed at zero by the population).
+ *
  * exp is range reduction x = n·ln2 + r (|r| ≤ ln2/2, n = nearest(x·log2 e)) and the degree-7 Taylor
  * polynomial of e^r (truncation error below 1e-8 relative), scaled by 2^n built in the exponent bits;
  * x is clamped to [−87.3, 88.3] so 2^n stays a normal float. tanh(x) = m/(m + 2) with m = e^{2x} − 1
@@ -22,7 +29,7 @@ import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type Rol
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 10;
+export const EMITTER_VERSION = 11;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -148,6 +155,15 @@ const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const I32_GE_U = 0x4f;
 const I32_EQZ = 0x45;
+const I32_DIV_U = 0x6e;
+const GLOBAL_GET = 0x23;
+const IF = 0x04;
+const ELSE = 0x05;
+const END = 0x0b;
+const VOID = 0x40;
+
+/** The module's mutable i32 globals (exported by these names): where the per-chunk gate masks are (see `gatedRegions`). */
+export const GATE_GLOBALS = ['maskBase', 'paramsBase', 'chunkStride'] as const;
 
 /**
  * The code of one op (or one copy or seed) of the forward or backward: a Body that records where an address
@@ -403,6 +419,72 @@ export function stackResident(p: StepProgram): Uint8Array {
   return on;
 }
 
+/** A run of ops [from, to) that exists only for the products with the weights of parameter tensor `tensor`. */
+export interface GatedRegion {
+  readonly from: number;
+  readonly to: number;
+  readonly tensor: number;
+}
+
+/**
+ * The ops that only exist because of one parameter tensor's weights: sum chains (a·w, then c + a·w … with
+ * the running sum on the operand stack) whose every product has a weight of tensor t as an operand, each
+ * ending in a value that goes through memory (one matrix product with a weight tensor: one chain per
+ * output); consecutive chains of one tensor (constants between them emit no code) form one region. When all
+ * of a chunk's lanes hold tensor t at exactly zero, every such chain is ±0 (a sum of products with exact
+ * zeros, inputs finite) and its backward adds ±0 to the other operands' adjoints and g·x to the tensor's
+ * gradient slots, which the population fixes at zero: the emitted code skips the region then (forward: its
+ * chain values are stored as +0; backward: nothing). Only tensors 0 … 31 are gated (one i32 bit each).
+ * Empty when the program does not know its parameter tensors.
+ */
+export function gatedRegions(p: StepProgram): GatedRegion[] {
+  const tensors = p.tensors;
+  if (!tensors || tensors.length === 0) return [];
+  const base = inputCount(p.inputs);
+  const n = opCount(p);
+  const NP = p.inputs.params;
+  const onStack = stackResident(p);
+  const tensorOf = (r: number): number => {
+    if (r < 0 || r >= NP) return -1;
+    let t = 0;
+    while (t + 1 < tensors.length && tensors[t + 1] <= r) t++;
+    return t < 32 ? t : -1;
+  };
+  const weightOf = (k: number): number => {
+    const b = tensorOf(p.ops[4 * k + 2]);
+    return b >= 0 ? b : tensorOf(p.ops[4 * k + 1]);
+  };
+  /** The chain starting at op k: [k, end) and its tensor, or null. */
+  const chainAt = (k: number): { end: number; tensor: number } | null => {
+    if (k >= n || p.ops[4 * k] !== OP.mul) return null;
+    const t = weightOf(k);
+    if (t < 0) return null;
+    let j = k;
+    while (j + 1 < n && onStack[j] && p.ops[4 * (j + 1)] === OP.fma && p.ops[4 * (j + 1) + 3] === base + j && weightOf(j + 1) === t) j++;
+    if (onStack[j]) return null; // the chain's value goes on into another op on the operand stack
+    return { end: j + 1, tensor: t };
+  };
+  const regions: GatedRegion[] = [];
+  for (let k = 0; k < n; ) {
+    const chain = chainAt(k);
+    if (!chain) {
+      k++;
+      continue;
+    }
+    let end = chain.end;
+    for (;;) {
+      let j = end;
+      while (j < n && p.ops[4 * j] === OP.const) j++;
+      const next = chainAt(j);
+      if (!next || next.tensor !== chain.tensor) break;
+      end = next.end;
+    }
+    regions.push({ from: k, to: end, tensor: chain.tensor });
+    k = end;
+  }
+  return regions;
+}
+
 /** How `emitWasm` writes the forward and backward functions. */
 export interface EmitOptions {
   /**
@@ -442,6 +524,33 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   const active = activeReferences(p);
   const isConst = (r: number): boolean => r >= base && p.ops[4 * (r - base)] === OP.const;
   const shapes = new ShapeTable();
+  // the gated regions: region index per op (−1: none)
+  const regions = gatedRegions(p);
+  const regionOf = new Int32Array(n).fill(-1);
+  regions.forEach((g, i) => regionOf.fill(i, g.from, g.to));
+  /** Fragments written in a row: ungated (region −1), or one gated region's with the forward's zero stores. */
+  interface Segment {
+    readonly region: number;
+    readonly frags: Fragment[];
+    readonly zeros: Fragment[];
+  }
+  const segmentFor = (segs: Segment[], region: number): Segment => {
+    const last = segs[segs.length - 1];
+    if (last && last.region === region) return last;
+    const seg: Segment = { region, frags: [], zeros: [] };
+    segs.push(seg);
+    return seg;
+  };
+  /**
+   * Loads the chunk's gate mask into i32 local `mask`: the word at maskBase + 4·(params − paramsBase) / chunkStride,
+   * or 0 when maskBase is 0 (no masks: every region runs).
+   */
+  const loadMask = (body: Body, mask: number): void => {
+    if (regions.length === 0) return;
+    body.byte(GLOBAL_GET).u32(0).localTee(mask).byte(IF).byte(I32);
+    body.localGet(mask).localGet(0).byte(GLOBAL_GET).u32(1).op(I32_SUB).byte(GLOBAL_GET).u32(2).op(I32_DIV_U).i32(2).op(I32_SHL).op(I32_ADD).loadI32();
+    body.byte(ELSE).i32(0).byte(END).localSet(mask);
+  };
 
   // operand r: [local holding the base, offset]; computed values are relative to the `reg` local
   const addr = (r: number, reg: number): [number, number] => {
@@ -455,10 +564,12 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   /** The forward ops into the registers at local `reg` (tmp: a v128 local), one fragment per op. */
   // the forward's v128 locals 8–11: log's scratch
   const logLocals = [8, 9, 10, 11];
-  const forwardOps = (frags: Fragment[], reg: number, tmp: number): void => {
+  const forwardOps = (segs: Segment[], reg: number, tmp: number): void => {
     for (let k = 0; k < n; k++) {
       const op = p.ops[4 * k];
       if (op === OP.const) continue;
+      const seg = segmentFor(segs, regionOf[k]);
+      if (seg.region >= 0 && !onStack[k]) seg.zeros.push(new Frag().base(reg).splat(0).store(slotOf[k] * SLOT).fragment(shapes, true));
       const b = new Frag();
       const load = (r: number): Frag => {
         if (isConst(r)) return b.splat(p.constants[r - base]);
@@ -488,20 +599,45 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
         default: load(ra); // stop
       }
       if (!onStack[k]) b.store(slotOf[k] * SLOT);
-      frags.push(b.fragment(shapes, !chained));
+      seg.frags.push(b.fragment(shapes, !chained));
     }
   };
-  /** Writes the fragments plain, or rolled when they are long; returns the i32 locals from firstLocal on that loops use. */
-  const write = (body: Body, frags: Fragment[], firstLocal: number): number => {
-    const plain = frags.reduce((s, f) => s + f.raw.length + (3 * f.marks.length) / 4, 0);
-    if (plain < rollAbove) return emitRolled(body, frags, firstLocal, { maxPeriod: 0, minRunBytes: Infinity });
-    return emitRolled(body, frags, firstLocal, opts.roll ?? ROLL_DEFAULTS);
+  /**
+   * Writes the segments, each plain or rolled when the whole function is long; a gated region runs under
+   * `if` on its tensor's bit of the mask in local `mask` (forward: the set bit stores its chains' values as
+   * +0, else computes them; backward: the set bit skips it). Returns the i32 locals from firstLocal on that loops use.
+   */
+  const write = (body: Body, segs: Segment[], firstLocal: number, mask: number, forward: boolean): number => {
+    const size = (frags: Fragment[]): number => frags.reduce((s, f) => s + f.raw.length + (3 * f.marks.length) / 4, 0);
+    const plain = segs.reduce((s, seg) => s + size(seg.frags), 0);
+    const roll = plain < rollAbove ? { maxPeriod: 0, minRunBytes: Infinity } : (opts.roll ?? ROLL_DEFAULTS);
+    let locals = 0;
+    for (const seg of segs) {
+      if (seg.region < 0) {
+        locals = Math.max(locals, emitRolled(body, seg.frags, firstLocal, roll));
+        continue;
+      }
+      body.localGet(mask).i32(1 << regions[seg.region].tensor).op(I32_AND);
+      if (forward) {
+        body.byte(IF).byte(VOID);
+        locals = Math.max(locals, emitRolled(body, seg.zeros, firstLocal, roll));
+        body.byte(ELSE);
+      } else {
+        body.op(I32_EQZ).byte(IF).byte(VOID);
+      }
+      locals = Math.max(locals, emitRolled(body, seg.frags, firstLocal, roll));
+      body.byte(END);
+    }
+    return locals;
   };
 
-  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp; 8–11 log's scratch; 12… loops
+  // forward(params, state, obs, noise, out, stateOut, reg); local 7: v128 tmp; 8–11 log's scratch; 12 the
+  // gate mask; 13… loops
   const fwd = new Body();
-  const fwdFrags: Fragment[] = [];
-  forwardOps(fwdFrags, 6, 7);
+  const fwdSegs: Segment[] = [];
+  loadMask(fwd, 12);
+  forwardOps(fwdSegs, 6, 7);
+  const fwdFrags = segmentFor(fwdSegs, -1).frags;
   const copy = (refs: Int32Array, local: number): void => {
     refs.forEach((r, j) => {
       const b = new Frag().base(local);
@@ -516,16 +652,18 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   };
   copy(p.outputs, 4);
   copy(p.nextState, 5);
-  const fwdLoops = write(fwd, fwdFrags, 12);
+  const fwdLoops = write(fwd, fwdSegs, 13, 12, true);
 
   // backward(params, state, obs, noise, outAdj, stateAdjIn, stateAdjOut, grad, reg) over the registers the
-  // forward left at `reg`; local 9: g; 10… loops
+  // forward left at `reg`; local 9: g; 10 the gate mask; 11… loops
   const bwd = new Body();
-  const bwdFrags: Fragment[] = [];
+  const bwdSegs: Segment[] = [];
+  let bwdFrags = segmentFor(bwdSegs, -1).frags;
   const REG = 8;
   const G = 9;
   if (slots > 0) bwd.i32(ADJ).i32(0).i32(slots * SLOT).fill();
   if (NS > 0) bwd.localGet(6).i32(0).i32(NS * SLOT).fill();
+  loadMask(bwd, 10);
   /** Adjoint slot of r: [local or -1 for absolute, offset], or null when r has none. */
   const adjAddr = (r: number): [number, number] | null => {
     if (!active[r]) return null;
@@ -566,6 +704,7 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   seed(p.nextState, 5);
   for (let k = n - 1; k >= 0; k--) {
     if (!active[base + k]) continue;
+    bwdFrags = segmentFor(bwdSegs, regionOf[k]).frags;
     const op = p.ops[4 * k];
     const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
     if (!onStack[k]) f.base(-1).load(ADJ + slotOf[k] * SLOT).localSet(G);
@@ -629,7 +768,7 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
     }
     done();
   }
-  const bwdLoops = write(bwd, bwdFrags, 10);
+  const bwdLoops = write(bwd, bwdSegs, 11, 10, false);
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, content: Bytes): void => {
@@ -647,7 +786,11 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   name(name(imports, 'env'), 'memory').byte(0x02).byte(0x00).u32(Math.ceil(reserved / 65536) + 1);
   section(2, imports);
   section(3, new Bytes().u32(10).u32(0).u32(0).u32(1).u32(2).u32(1).u32(1).u32(3).u32(3).u32(4).u32(4));
-  const exports = new Bytes().u32(8);
+  const globals = new Bytes().u32(GATE_GLOBALS.length);
+  for (let i = 0; i < GATE_GLOBALS.length; i++) globals.byte(I32).byte(0x01).byte(0x41).byte(0x00).byte(END);
+  section(6, globals);
+  const exports = new Bytes().u32(8 + GATE_GLOBALS.length);
+  GATE_GLOBALS.forEach((g, i) => name(exports, g).byte(0x03).u32(i));
   name(exports, 'backwardSteps').byte(0x00).u32(9);
   name(exports, 'forwardChunks').byte(0x00).u32(8);
   name(exports, 'forward').byte(0x00).u32(2);
@@ -666,8 +809,8 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   };
   fn([[3, V128]], expBody(false));
   fn([[3, V128]], expBody(true));
-  fn(fwdLoops > 0 ? [[5, V128], [fwdLoops, I32]] : [[5, V128]], fwd);
-  fn(bwdLoops > 0 ? [[1, V128], [bwdLoops, I32]] : [[1, V128]], bwd);
+  fn([[5, V128], [1 + fwdLoops, I32]], fwd);
+  fn([[1, V128], [1 + bwdLoops, I32]], bwd);
   fn([[9, I32]], lanesBody(true));
   fn([[9, I32]], lanesBody(false));
   fn([[12, I32]], paramsBody(true));
