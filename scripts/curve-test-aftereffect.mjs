@@ -31,15 +31,10 @@ if (child) {
   const members = archs.flatMap((arch, a) => Array.from({ length: 4 }, (_, s) => ({ arch, seed: a * 4 + s })));
   const bench = createBenchPopulation(architecture, kernels, members, task, path);
   const set = mazeTaskSource.generateSet(task, { count: 1000, seed: 12345 });
-  // `kept`: each chunk's model is made once and kept for every later test (its dispose does nothing)
-  const kept = new Map();
+  // `tests`: each test makes its chunk models and drops them (as curve tests did); `kept`: each chunk's model
+  // is made once and kept for every later test (keepModels, as TrainingCurves does now)
   const create = (chunk) => createPopulationModel({ architecture, kernels, members: chunk, task, path });
-  const keep = (chunk) => {
-    const key = chunk.map((m) => `${m.arch.name}:${m.seed}`).join();
-    if (!kept.has(key)) kept.set(key, Object.assign(create(chunk), { dispose: () => {} }));
-    return kept.get(key);
-  };
-  const test = new ChunkedGreedyTest(set, members, child === 'kept' ? keep : create);
+  const test = new ChunkedGreedyTest(set, members, create, undefined, child === 'kept');
   const seeds = members.map((m) => m.seed);
   // GC pauses (their start and duration, performance.now() ms) and the training blocks' windows
   const gcs = [];
