@@ -37,6 +37,46 @@ describe('ChunkedGreedyTest', () => {
     });
   }
 
+  test('keepModels: each chunk model is made once for all the tests, the trained weights of the moment are tested, dispose frees them', async () => {
+    await cpuBackend();
+    const create = (m: typeof population) => createPopulationModel({ architecture, kernels, members: m, task, path: 'compiled' });
+    const model = create(population);
+    const made: ReturnType<typeof create>[] = [];
+    let disposed = 0;
+    const counting = (m: typeof population) => {
+      const part = create(m);
+      const dispose = part.dispose.bind(part);
+      part.dispose = () => {
+        disposed++;
+        dispose();
+      };
+      made.push(part);
+      return part;
+    };
+    try {
+      const kept = new ChunkedGreedyTest(set, population, counting, 14, true);
+      for (const [k, streamId] of [0, 3, 3].entries()) {
+        if (k === 2) {
+          // the trained weights change between curve points: the kept models must test the new ones
+          const w = model.exportWeights(1);
+          for (const v of Object.values(w)) for (let i = 0; i < v.length; i++) v[i] = v[i] * -2 + 0.01 * (i % 5);
+          model.importWeights(1, w);
+        }
+        const got = await kept.evaluate(model, seeds, { sensorNoise: 0.1, streamId });
+        // the oracle: the one-batch test of the whole population, as it is now
+        const want = await new GreedyEvaluator(set, population.length).evaluate(populationPolicy(model), seeds, { sensorNoise: 0.1, streamId });
+        expect(Array.from(got.trials)).toEqual(Array.from(want.trials));
+      }
+      // chunks [0, 2), [2, 4), [4, 5) hold three distinct architecture lists: three models over three tests
+      expect(made.length).toBe(3);
+      expect(disposed).toBe(0);
+      kept.dispose();
+      expect(disposed).toBe(3);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('an evaluator reused at another sensor noise gives what a new one gives; a bad noise is refused at every call', async () => {
     await cpuBackend();
     const model = createPopulationModel({ architecture, kernels, members: population, task, path: 'compiled' });

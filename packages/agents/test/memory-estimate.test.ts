@@ -108,6 +108,18 @@ describe('estimateTrainMemory', () => {
     expect(two.perNetwork).toBeCloseTo(slices / 4, 6);
   });
 
+  test('the curve tests keep one chunk model per distinct list of architectures among the chunks', () => {
+    // 2 048 test mazes: chunks of 2 networks; [fc, ff] twice keeps one model, [fc, ff] then [ff, fc] keeps two
+    const big = smallConfig(task, { testMazes: 2048 });
+    const repeated = members([['fc', 1], ['ff', 2], ['fc', 3], ['ff', 4]]);
+    const distinct = members([['fc', 1], ['ff', 2], ['ff', 3], ['fc', 4]]);
+    const one = estimateTrainMemory({ task, architecture, kernels, members: repeated, config: big, population: 4, workers: 1 });
+    const two = estimateTrainMemory({ task, architecture, kernels, members: distinct, config: big, population: 4, workers: 1 });
+    const chunkModel = compiledMemoryEstimate(ninePathwayDefinition, distinct.slice(2), { channels: 2, steps: task.steps, testBatch: 2048 }).total;
+    expect(chunkModel).toBeGreaterThan(0);
+    expect(two.bytes! - one.bytes!).toBeCloseTo(HEAP_OVERHEAD * chunkModel, 0);
+  });
+
   test('the peak is the largest population; more test mazes, more memory; the generic path is estimated too', () => {
     const compiled = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1 });
     const generic = estimateTrainMemory({ task, architecture, kernels, members: all, config, population: 4, workers: 1, path: 'generic' });

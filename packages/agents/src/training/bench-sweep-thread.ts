@@ -138,13 +138,20 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
     const repeats = 3;
     const testSet = generateMazeSet(task, { count: req.testMazes, seed: TEST_SET_SEED_OFFSET });
     // the learner's curve test: the slice's first networks (whole runs of one architecture), chunked as it chunks
-    // them (GREEDY_TEST_ROWS trials at a time, each chunk in a model of its own), on the test mazes it uses
+    // them (GREEDY_TEST_ROWS trials at a time, each chunk in a model of its own, kept across the tests as
+    // TrainingCurves keeps them), on the test mazes it uses
     const tested = Math.max(1, Math.min(members.length, req.testNetworks ?? members.length));
     const testMembers = members.slice(0, tested);
     const trained = tested === members.length ? bench.model : createPopulationModel({ architecture, kernels, members: testMembers, task, path: req.path });
+    const evaluator = new ChunkedGreedyTest(
+      testSet,
+      testMembers,
+      (chunk) => createPopulationModel({ architecture, kernels, members: chunk, task, path: req.path }),
+      undefined,
+      true,
+    );
     try {
       if (trained !== bench.model) for (let n = 0; n < tested; n++) trained.importWeights(n, bench.model.exportWeights(n));
-      const evaluator = new ChunkedGreedyTest(testSet, testMembers, (chunk) => createPopulationModel({ architecture, kernels, members: chunk, task, path: req.path }));
       const seeds = testMembers.map((m) => m.seed);
       await evaluator.evaluate(trained, seeds, { sensorNoise: 0.05, streamId: 0 });
       const evalRates: number[] = [];
@@ -159,6 +166,7 @@ export async function measureSweepThread(architecture: Architecture, kernels: Ke
       }
       evalRate = { wall: median(evalRates), cpu: median(evalCpuRates) };
     } finally {
+      evaluator.dispose();
       if (trained !== bench.model) trained.dispose();
     }
     const largeRates = largeRate ?? rate;

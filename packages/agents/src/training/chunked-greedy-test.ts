@@ -25,7 +25,7 @@ export type ChunkModelFactory = (members: readonly PopulationMember[]) => Popula
  * A population that fits in one chunk is tested in the trained model itself. Otherwise each chunk copies its
  * networks' weights out of the trained model into a model of the chunk's members
  * (built by `createModel`, reused by the following chunks of the same architectures, disposed at the end of
- * the test) and tests it. A network's score never depends on its population
+ * the test; with `keepModels`, kept for every later test instead, until `dispose`) and tests it. A network's score never depends on its population
  * (its noise streams and tie-breaking derive from its own seed, and every implementation computes a network's
  * rows from its own weights alone), so the result equals testing the whole population at once; the tests
  * check it against GreedyEvaluator on every path.
@@ -36,12 +36,20 @@ export class ChunkedGreedyTest {
   private readonly evaluators = new Map<number, GreedyEvaluator>();
   /** Per chunk (networks [k·chunk, …)): its members and the key of their architectures, worked out once. */
   private readonly chunks: { readonly members: readonly PopulationMember[]; readonly key: string }[] = [];
+  /** With keepModels: the chunk models made so far, by their architectures' key (disposed by `dispose`). */
+  private readonly kept = new Map<string, PopulationModel>();
 
   constructor(
     readonly set: MazeSet,
     members: readonly PopulationMember[],
     private readonly createModel: ChunkModelFactory,
     rows: number = GREEDY_TEST_ROWS,
+    /**
+     * Keep each chunk model for the later tests (a training curve's points) instead of making it afresh per
+     * test: a model per distinct chunk stays resident (see estimateTrainMemory), and the tests leave no models
+     * (WebAssembly memories among them) for the collector to free during the training between them.
+     */
+    readonly keepModels = false,
   ) {
     if (members.length < 1) throw new PrnnError('members must name at least one network (got 0)');
     if (set.count < 1) throw new PrnnError('the test set must hold at least one maze');
@@ -71,7 +79,13 @@ export class ChunkedGreedyTest {
       for (let from = 0; from < P; from += this.chunk) {
         const to = Math.min(P, from + this.chunk);
         const { members, key } = this.chunks[from / this.chunk];
-        if (!part || key !== partKey) {
+        if (this.keepModels) {
+          part = this.kept.get(key);
+          if (!part) {
+            part = this.createModel(members);
+            this.kept.set(key, part);
+          }
+        } else if (!part || key !== partKey) {
           part?.dispose();
           part = undefined;
           part = this.createModel(members);
@@ -83,9 +97,15 @@ export class ChunkedGreedyTest {
         trials.set(r.trials, from * M);
       }
     } finally {
-      part?.dispose();
+      if (!this.keepModels) part?.dispose();
     }
     return { fitness, trials };
+  }
+
+  /** Disposes the kept chunk models (keepModels); the test can still run afterwards (it makes them again). */
+  dispose(): void {
+    for (const m of this.kept.values()) m.dispose();
+    this.kept.clear();
   }
 
   /** The evaluator of chunks of `n` networks (at most two sizes: full chunks and the last). */

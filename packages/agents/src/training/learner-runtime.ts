@@ -156,6 +156,7 @@ export async function runLearner<Config extends LearnerConfig>(
     return m;
   };
   let session: LearnerSession | undefined;
+  let testCurves: TrainingCurves | undefined;
   try {
     const model = createModel();
     const seeds = members.map((m) => m.seed);
@@ -164,6 +165,7 @@ export async function runLearner<Config extends LearnerConfig>(
     const E = config.episodes;
     // The run's shared test set, for the training curve and the final fitness.
     const curves = new TrainingCurves(job, model, buildModel);
+    testCurves = curves;
     let startEpisode = 0;
     if (job.resume) startEpisode = restoreLearnerState(job.resume, definition.name, { members, model, curves: curves.values, episodes: E }, s);
 
@@ -184,6 +186,7 @@ export async function runLearner<Config extends LearnerConfig>(
     };
   } finally {
     session?.dispose?.();
+    testCurves?.dispose();
     for (const m of models) m.dispose();
   }
 }
@@ -352,9 +355,16 @@ export class TrainingCurves {
     this.seeds = members.map((m) => m.seed);
     const testSet = (job.taskSource ?? mazeTaskSource).generateSet(task, { count: config.testMazes, seed: job.runSeed + TEST_SET_SEED_OFFSET });
     // tested a chunk of networks at a time, each chunk in a model of the trained population's implementation
-    this.evaluator = new ChunkedGreedyTest(testSet, members, create ?? ((chunk) => createPopulationModel({ ...job, members: chunk })));
+    // each chunk's model is kept for all the curve points (freed by `dispose`): models made and dropped at every
+    // point left the collector their memories to free during the training between points
+    this.evaluator = new ChunkedGreedyTest(testSet, members, create ?? ((chunk) => createPopulationModel({ ...job, members: chunk })), undefined, true);
     this.model = model;
     this.values = members.map(() => new Array<number>(config.curvePoints).fill(Number.NaN));
+  }
+
+  /** Disposes the test's kept chunk models. */
+  dispose(): void {
+    this.evaluator.dispose();
   }
 
   /** The time spent in curve points and the final test so far, this thread's clock (TrainResult.phases). */

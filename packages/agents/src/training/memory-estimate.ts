@@ -76,11 +76,19 @@ export interface TrainMemoryEstimate {
   readonly unestimated?: string;
 }
 
+/** The distinct lists of architectures among the chunks of `chunk` networks of `members` (ChunkedGreedyTest's models). */
+function distinctChunks(members: readonly PopulationMember[], chunk: number): number {
+  const keys = new Set<string>();
+  for (let from = 0; from < members.length; from += chunk) keys.add(members.slice(from, from + chunk).map((m) => m.arch.name).join('\n'));
+  return keys.size;
+}
+
 /**
  * Memory that `trainRun` needs at its peak: for the largest population, the sum over its slices (trained
  * at once, one per worker) of the architecture's population model (`populationMemoryBytes`), the training
- * environments, the greedy test (ChunkedGreedyTest: one chunk's model — the trained one when the slice fits
- * in a chunk — and chunk × M environments, every trial's score; the final test's M environments) and the
+ * environments, the greedy test (ChunkedGreedyTest: the trained model when the slice fits in a chunk, else a
+ * chunk's model per distinct list of architectures among the chunks, kept for all the curve points, and
+ * chunk × M environments, every trial's score; the final test's M environments) and the
  * test set (times HEAP_OVERHEAD), the tests' runtime allowance (TEST_RUNTIME_BYTES) and each worker thread's
  * own runtime.
  */
@@ -111,11 +119,13 @@ export function estimateTrainMemory(o: TrainMemoryOptions): TrainMemoryEstimate 
       const P = slice.length;
       const chunk = greedyTestChunk(P, M);
       const shape = { channels: o.task.channels, steps: o.task.steps };
-      // one chunk: the trained model runs the test; several: a chunk-sized model does
+      // one chunk: the trained model runs the test; several: a chunk-sized model per distinct list of
+      // architectures among the chunks does, each kept for the run's later tests (TrainingCurves)
       const modelParts =
         chunk >= P ? [modelBytes(slice, { ...shape, testBatch: M })] : [modelBytes(slice, { ...shape, testBatch: 1 }), modelBytes(slice.slice(0, chunk), { ...shape, testBatch: M })];
       if (modelParts.some((b) => b === undefined)) return { path, unestimated: members[0].arch.family };
-      const models = modelParts.reduce<number>((s, b) => s + b!, 0);
+      const chunkModels = chunk >= P ? 1 : distinctChunks(slice, chunk);
+      const models = modelParts[0]! + (modelParts.length > 1 ? chunkModels * modelParts[1]! : 0);
       const parts =
         models +
         envBytes * (P + chunk * M + M) +
