@@ -59,7 +59,8 @@ const LARGE = 'ff-large';
  * Seeds per architecture in a measured slice. The sweep lays out 50 consecutive seeds of each architecture
  * (`--arch all --seeds 50`), so a kernel that packs networks of one architecture together (four per v128)
  * finds them together; runs of 4 keep that while a slice still samples 32 architectures. (The compiled path
- * runs the 128 in fc's lanes, so for it the runs only keep the sample's order close to the sweep's.)
+ * runs the 128 in fc's lanes, a chunk of 4 networks of one architecture skipping the pathways it lacks, so it
+ * needs the runs as much.)
  */
 export const SAMPLE_RUN = 4;
 
