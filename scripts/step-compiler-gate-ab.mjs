@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { initBackend, loadPlugins } from '@prnn/agents';
 import { resolveTaskOptions } from '@prnn/env';
-import { createBenchPopulation, warmUp } from '../packages/agents/dist/training/bench-episode.js';
+import { createBenchPopulation } from '../packages/agents/dist/training/bench-episode.js';
+import { alternateEpisodes, median } from './ab-population-common.mjs';
 
 const [maze = 'track', nArch = '32', seeds = '4', rounds = '10', seconds = '0.5'] = process.argv.slice(2);
 await initBackend('cpu');
@@ -26,29 +27,7 @@ const pops = ['on', 'off'].map((gate) => {
   process.env.PRNN_COMPILE_GATE = gate;
   return createBenchPopulation(architecture, kernels, members, task, 'compiled');
 });
-const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-const done = pops.map(() => 0);
-const perEpisode = Math.max(...pops.map((p, i) => warmUp(() => {
-  p.episode();
-  done[i]++;
-}, 1)));
-pops.forEach((p, i) => {
-  while (done[i] < Math.max(...done)) {
-    p.episode();
-    done[i]++;
-  }
-});
-const count = Math.max(1, Math.round((Number(seconds) * 1000) / perEpisode));
-const rates = pops.map(() => []);
-for (let r = 0; r < Number(rounds); r++) {
-  for (let j = 0; j < pops.length; j++) {
-    const i = (j + r) % pops.length;
-    const c0 = cpuNs();
-    for (let k = 0; k < count; k++) pops[i].episode();
-    rates[i].push((count * P) / ((cpuNs() - c0) / 1e9));
-  }
-}
-const median = (x) => [...x].sort((a, b) => a - b)[x.length >> 1];
+const rates = alternateEpisodes(pops, P, Number(rounds), Number(seconds));
 const [a, b] = pops.map((p) => p.model.parameters.values);
 console.log(
   JSON.stringify({

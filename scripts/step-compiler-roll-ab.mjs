@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clearCompileMemoryCache, emitWasm, initBackend, loadPlugins, lowerStep, ninePathwayDefinition as def, programHash } from '@prnn/agents';
 import { resolveTaskOptions } from '@prnn/env';
-import { createBenchPopulation, warmUp } from '../packages/agents/dist/training/bench-episode.js';
+import { createBenchPopulation } from '../packages/agents/dist/training/bench-episode.js';
+import { alternateEpisodes, median } from './ab-population-common.mjs';
 
 const [maze = 'general', rounds = '10', seconds = '0.4'] = process.argv.slice(2);
 await initBackend('cpu');
@@ -39,30 +40,7 @@ const pops = variants.map((v) => {
   clearCompileMemoryCache();
   return createBenchPopulation(architecture, kernels, members, task, 'compiled');
 });
-const cpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-// the same warm-up episodes for both (Track's episode lengths depend on what has been learnt)
-const done = pops.map(() => 0);
-const perEpisode = Math.max(...pops.map((p, i) => warmUp(() => {
-  p.episode();
-  done[i]++;
-}, 1)));
-pops.forEach((p, i) => {
-  while (done[i] < Math.max(...done)) {
-    p.episode();
-    done[i]++;
-  }
-});
-const count = Math.max(1, Math.round((Number(seconds) * 1000) / perEpisode));
-const rates = pops.map(() => []);
-for (let r = 0; r < Number(rounds); r++) {
-  for (let j = 0; j < pops.length; j++) {
-    const i = (j + r) % pops.length;
-    const c0 = cpuNs();
-    for (let k = 0; k < count; k++) pops[i].episode();
-    rates[i].push((count * 128) / ((cpuNs() - c0) / 1e9));
-  }
-}
-const median = (x) => [...x].sort((a, b) => a - b)[x.length >> 1];
+const rates = alternateEpisodes(pops, 128, Number(rounds), Number(seconds));
 console.log(
   JSON.stringify({
     maze,
