@@ -122,6 +122,12 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
   return layouts;
 }
 
+/** The scalars [from, to) of parameter tensor `t` of a program (its `tensors` starts; the last ends at NP). */
+function tensorRange(program: StepProgram, t: number): readonly [number, number] {
+  const starts = program.tensors!;
+  return [starts[t], t + 1 < starts.length ? starts[t + 1] : program.inputs.params];
+}
+
 /**
  * The gate mask of every chunk of a group: bit t when parameter tensor t (t < 32, the program's `tensors`) is
  * fixed at zero entirely in every network of the chunk (spare lanes of a last partial chunk hold zeros and
@@ -130,12 +136,10 @@ function groupLayouts(def: ArchitectureDefinition, members: readonly PopulationM
 function chunkGateMasks(program: StepProgram, fixedZero: readonly (Uint8Array | null)[]): Int32Array | null {
   const tensors = program.tensors;
   if (!tensors || !fixedZero.some((z) => z)) return null;
-  const NP = program.inputs.params;
   const masks = new Int32Array(Math.ceil(fixedZero.length / LANES));
   for (let c = 0; c < masks.length; c++) {
     for (let t = 0; t < Math.min(32, tensors.length); t++) {
-      const from = tensors[t];
-      const to = t + 1 < tensors.length ? tensors[t + 1] : NP;
+      const [from, to] = tensorRange(program, t);
       if (to === from) continue;
       let zero = true;
       for (let j = c * LANES; j < Math.min(fixedZero.length, (c + 1) * LANES) && zero; j++) {
@@ -516,7 +520,9 @@ export class CompiledPopulation implements PopulationModel {
         if (!zero) return;
         const mask = gateMasks ? gateMasks[j >> 2] : 0;
         gated.fill(0);
-        if (mask !== 0) program.tensors!.forEach((from, t) => t < 32 && mask & (1 << t) && gated.fill(1, from, t + 1 < program.tensors!.length ? program.tensors![t + 1] : NP));
+        for (let t = 0; mask !== 0 && t < Math.min(32, program.tensors!.length); t++) {
+          if (mask & (1 << t)) gated.fill(1, ...tensorRange(program, t));
+        }
         for (let s = 0; s < NP; s++) if (zero[s] && !gated[s]) fixed.push((j >> 2) * NP * LANES + s * LANES + (j & 3));
       });
       const runs: { k: number; from: number; to: number; contiguous: boolean }[] = [];
