@@ -61,6 +61,6 @@ describe('prnn env render with a trained agent', () => {
     expect(one(['--run', run])).toMatch(/--id/);
     expect(one(['--run', run, '--id', 'nope_seed1'])).toMatch(/^Error: --id: no trained network matches id nope_seed1; run .* holds 1 trained network/);
     expect(one(['--policy', onnx, '--sensor-noise', '-1'])).toBe('Error: --sensor-noise must be a number ≥ 0 (got "-1")');
-    expect(one(['--policy', onnx, '--channels', '3'])).toMatch(/obs size must equal 4·C = 12/);
+    expect(one(['--policy', onnx, '--channels', '3'])).toMatch(/^Error: --policy .*reads 8 observation values per step \(made for 2 cue channels\), but the task has 3 channels \(4·C = 12 values\): pass --channels 2/);
   });
 });

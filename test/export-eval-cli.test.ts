@@ -107,7 +107,7 @@ describe('prnn export / prnn eval', () => {
     const file = join(fixture.dir, 'fc.onnx');
     expect(runCli(['export', '--run', fixture.run, '--arch', 'fc', '--seed', '0', '--out', file]).status).toBe(0);
     expect(oneErrorLine(runCli(['eval', '--policy', file, '--channels', '3', '--mazes', '4']))).toMatch(
-      /^Error: policy obs size must equal 4·C = 12 for the task's 3 channels \(got 8\)$/,
+      /^Error: --policy .*fc\.onnx reads 8 observation values per step \(made for 2 cue channels\), but the task has 3 channels \(4·C = 12 values\): pass --channels 2, or a policy made for 3 channels$/,
     );
   });
 

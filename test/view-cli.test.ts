@@ -60,7 +60,7 @@ describe('prnn view: bad input', () => {
     const three = join(dir, 'three-channels.onnx');
     await writeFile(three, linearPolicy(12, new Float32Array(60), new Float32Array(5)));
     expect(oneErrorLine(runCli(['view', '--run', run, '--policy', three, '--port', '0']))).toMatch(
-      /^Error: --policy .*three-channels\.onnx reads obs of size 12, but the task has 2 channels/,
+      /^Error: --policy .*three-channels\.onnx reads 12 observation values per step \(made for 3 cue channels\), but the task has 2 channels \(4·C = 8 values\): pass --channels 3, or a policy made for 2 channels$/,
     );
   });
 

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import {
+  checkPolicyChannels,
   EVAL_ENGINES,
   initBackend,
   loadPlugins,
@@ -147,6 +148,7 @@ export default class Eval extends BaseCommand {
       const policy = await withFlagAsync('--policy', 'policy', () => OnnxPolicy.load(flags.policy as string, { splitState: true }));
       let result: Awaited<ReturnType<typeof evaluatePolicy>>;
       try {
+        checkPolicyChannels(`--policy ${flags.policy}`, policy.obsSize, task.channels);
         checkEvalMemory(task, count, noise.length, policy.stateSize);
         const mazes = source ? source.generateSet(task, { count, seed: mazeSeed }) : count;
         const ownSeed = Number(policy.metadata[META.seed]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PrnnError } from '@prnn/core';
 import { OnnxPolicy } from '../src/eval/onnx-policy.js';
 import { OnnxDataType } from '../src/onnx/onnx-proto-writer.js';
-import { META } from '../src/onnx/policy-contract.js';
+import { checkPolicyChannels, META } from '../src/onnx/policy-contract.js';
 import { constantPolicy, gradientFollower, linearPolicy } from './onnx-test-models.js';
 
 const F = OnnxDataType.FLOAT;
@@ -208,5 +208,30 @@ describe('OnnxPolicy', () => {
       /^policy broken\.onnx failed in onnxruntime on a batch of 3 rows/,
     );
     await policy.release();
+  });
+});
+
+describe('checkPolicyChannels', () => {
+  test('passes a policy whose obs is 4·C of the task', () => {
+    expect(() => checkPolicyChannels('policy a.onnx', 8, 2)).not.toThrow();
+    expect(() => checkPolicyChannels('policy a.onnx', 4, 1)).not.toThrow();
+  });
+
+  test('names the policy, the channel count it was made for and what to pass', () => {
+    expect(() => checkPolicyChannels('policy a.onnx', 12, 2)).toThrow(
+      new PrnnError('policy a.onnx reads 12 observation values per step (made for 3 cue channels), but the task has 2 channels (4·C = 8 values): pass --channels 3, or a policy made for 2 channels'),
+    );
+    expect(() => checkPolicyChannels('--policy b.onnx', 4, 3)).toThrow(
+      new PrnnError('--policy b.onnx reads 4 observation values per step (made for 1 cue channel), but the task has 3 channels (4·C = 12 values): pass --channels 1, or a policy made for 3 channels'),
+    );
+    expect(() => checkPolicyChannels('policy c.onnx', 8, 1)).toThrow(
+      new PrnnError('policy c.onnx reads 8 observation values per step (made for 2 cue channels), but the task has 1 channel (4·C = 4 values): pass --channels 2, or a policy made for 1 channel'),
+    );
+  });
+
+  test('an obs size that is no multiple of 4 names no channel count', () => {
+    expect(() => checkPolicyChannels('policy d.onnx', 6, 2)).toThrow(
+      new PrnnError('policy d.onnx reads 6 observation values per step, but the task has 2 channels (4·C = 8 values): give a policy whose obs has 4·C values'),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ASCII_LEGEND, ASCII_SHADES, renderAscii, renderSvg, shortestPath, type TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import { OnnxPolicy, PolicyEvaluator, loadPlugins, loadRun, runNetworkOnnx, selectOneNetwork, META } from '@prnn/agents';
+import { checkPolicyChannels, OnnxPolicy, PolicyEvaluator, loadPlugins, loadRun, runNetworkOnnx, selectOneNetwork, META } from '@prnn/agents';
 import { withFlagAsync } from '../../cli/flag-errors.js';
 import { BaseCommand } from '../../cli/base-command.js';
 import { generateOneMaze, mazeSetFlags } from '../../cli/maze-set-flags.js';
@@ -106,6 +106,7 @@ export default class EnvRender extends BaseCommand {
       seed = flags['noise-seed'] ?? (Number(policy.metadata[META.seed]) || net.entry.seed);
     }
     try {
+      checkPolicyChannels(flags.policy !== undefined ? `--policy ${flags.policy}` : `network ${label} of --run ${flags.run}`, policy.obsSize, task.channels);
       const evaluator = new PolicyEvaluator({ task, mazes: set, noise: [sigma] });
       // the cells trial 0 visits: its start, then one per step until it ends
       const path: number[] = [];

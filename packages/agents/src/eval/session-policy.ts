@@ -114,7 +114,7 @@ function rowSize(v: InferenceSession.ValueMetadata | undefined, problems: string
 }
 
 /**
- * An ONNX policy following the prnn policy contract (docs/readme-onnx.md) in any onnxruntime binding.
+ * An ONNX policy following the prnn policy contract (docs/reference/policy-contract.md) in any onnxruntime binding.
  * As a QEngine it keeps the recurrent state of `batch` rows in two preallocated buffers that swap roles every
  * step; onnxruntime writes q and state_out straight into preallocated tensors, so a step allocates no arrays.
  */

@@ -1,5 +1,7 @@
+import { PrnnError } from '@prnn/core';
+
 /**
- * The prnn policy contract, version 1 (documented in docs/readme-onnx.md).
+ * The prnn policy contract, version 1 (documented in docs/reference/policy-contract.md).
  *
  * An ONNX model with inputs `obs` float32 [batch, 4·C] and `state` float32 [batch, S] and outputs
  * `q` float32 [batch, 5] and `state_out` float32 [batch, S]. The state starts at zeros and `state_out` of one
@@ -48,4 +50,20 @@ export function contractMetadata(obsSize: number, stateSize: number, extra: Read
     [META.obsSize]: String(obsSize),
     [META.stateSize]: String(stateSize),
   };
+}
+
+/**
+ * Throws a PrnnError when a policy reading `obsSize` observation values per step cannot run on a task with
+ * `channels` cue channels (obs size 4·C). `subject` starts the message and names the policy, e.g.
+ * `policy fc.onnx` (a command's flag handling turns a leading `policy` into `--policy`) or `--policy fc.onnx`.
+ * The message says which channel count the policy was made for and what to pass instead.
+ */
+export function checkPolicyChannels(subject: string, obsSize: number, channels: number): void {
+  if (obsSize === 4 * channels) return;
+  const own = obsSize / 4;
+  const made = Number.isInteger(own) && own >= 1 ? ` (made for ${own} cue channel${own === 1 ? '' : 's'})` : '';
+  const fix = made ? `pass --channels ${own}, or a policy made for ${channels} channel${channels === 1 ? '' : 's'}` : `give a policy whose obs has 4·C values`;
+  throw new PrnnError(
+    `${subject} reads ${obsSize} observation values per step${made}, but the task has ${channels} channel${channels === 1 ? '' : 's'} (4·C = ${4 * channels} values): ${fix}`,
+  );
 }

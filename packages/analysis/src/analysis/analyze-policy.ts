@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import { META, OnnxPolicy, TEST_SET_SEED_OFFSET, type TaskSource } from '@prnn/agents';
+import { checkPolicyChannels, META, OnnxPolicy, TEST_SET_SEED_OFFSET, type TaskSource } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { analysisLevels, analysisRegistry, checkMazes, testEvaluators } from './analyze-run.js';
 import type { AnalysisOptions } from './analysis-options.js';
@@ -48,9 +48,7 @@ export async function analyzePolicy(file: string, options: PolicyAnalysisOptions
   }
   const policy = await OnnxPolicy.load(bytes, { label: basename(file) });
   try {
-    if (policy.obsSize !== 4 * options.task.channels) {
-      throw new PrnnError(`policy ${file} reads ${policy.obsSize} inputs but the task's ${options.task.channels} channels give ${4 * options.task.channels} (set --channels)`);
-    }
+    checkPolicyChannels(`policy ${file}`, policy.obsSize, options.task.channels);
     const mazeSeed = seed + TEST_SET_SEED_OFFSET;
     const ev = testEvaluators(options.task, mazes, mazeSeed, noise, options.taskSource);
     const meta = policy.metadata;

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
 import {
+  checkPolicyChannels,
   loadRun,
   createNinePathwayArchitecture,
   META,
@@ -140,9 +141,7 @@ export async function openViewerSource(options: ViewerSourceOptions): Promise<Vi
     const path = files[k];
     const { obsSize, metadata } = await checkedPolicy(path);
     if (channels === undefined) channels = obsSize / 4;
-    if (obsSize !== 4 * channels) {
-      throw new PrnnError(`--policy ${path} reads obs of size ${obsSize}, but the task has ${channels} channels: its obs size must be 4·C = ${4 * channels} (set --channels)`);
-    }
+    checkPolicyChannels(`--policy ${path}`, obsSize, channels);
     const id = fileId(k, path);
     const arch = metadata[META.architecture];
     entries.push({ id, label: basename(path), url: `policies/${encodeURIComponent(id)}.onnx`, ...(arch ? { arch } : {}) });

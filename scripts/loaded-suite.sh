@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The whole test suite, again and again, on a machine that other test runs share.
+#
+#   bash scripts/loaded-suite.sh [--streams K] [--passes N] [--rev REV] [--dir DIR]
+#
+# Clones REV (default HEAD) of this repository K times (default 3) into DIR (default a new temporary directory),
+# runs `npm ci` in each clone, then starts K streams side by side; each stream runs `npm test` in its own clone
+# over and over. The streams stop starting new runs once N runs (default 10) have passed, or at the first
+# failing run. Every finished run is one line of DIR/results.tsv (stream, run, start and end in epoch seconds,
+# exit status, vitest's "Test Files" and "Tests" lines); its whole output is DIR/<stream>-run<i>.log.
+# At the end scripts/loaded-suite-summary.mjs reads results.tsv and prints, for every run, how many other
+# test runs were running over the whole of it, and whether N runs passed in a row while K − 1 others ran.
+#
+# For the Slurm integration test to run rather than skip, bring a cluster up first (as root:
+# `bash scripts/slurm-local.sh up`); all streams share it.
+set -euo pipefail
+streams=3
+passes=10
+rev=HEAD
+dir=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --streams) streams=$2; shift 2 ;;
+    --passes) passes=$2; shift 2 ;;
+    --rev) rev=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    *) echo "loaded-suite: unknown argument $1 (see the comment at the top of scripts/loaded-suite.sh)" >&2; exit 2 ;;
+  esac
+done
+case "$streams" in ''|*[!0-9]*) echo "loaded-suite: --streams must be a whole number ≥ 1 (got \"$streams\")" >&2; exit 2 ;; esac
+case "$passes" in ''|*[!0-9]*) echo "loaded-suite: --passes must be a whole number ≥ 1 (got \"$passes\")" >&2; exit 2 ;; esac
+if [ "$streams" -lt 1 ] || [ "$passes" -lt 1 ]; then echo "loaded-suite: --streams and --passes must be ≥ 1" >&2; exit 2; fi
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+commit=$(git -C "$repo" rev-parse --verify "$rev^{commit}") || { echo "loaded-suite: --rev $rev is not a commit of $repo" >&2; exit 2; }
+if [ -z "$dir" ]; then dir=$(mktemp -d /tmp/prnn-loaded-suite-XXXXXX); fi
+mkdir -p "$dir"
+if [ -e "$dir/results.tsv" ]; then echo "loaded-suite: --dir $dir already holds results.tsv; give an empty directory" >&2; exit 2; fi
+export ONNXRUNTIME_NODE_INSTALL=skip
+echo "loaded-suite: $streams clones of ${commit:0:12} in $dir"
+for s in $(seq 1 "$streams"); do
+  git clone -q "$repo" "$dir/s$s/prnn"
+  git -C "$dir/s$s/prnn" checkout -q --detach "$commit"
+  (cd "$dir/s$s/prnn" && npm ci > "$dir/s$s-npm-ci.log" 2>&1) || { echo "loaded-suite: npm ci failed in $dir/s$s/prnn (see $dir/s$s-npm-ci.log)" >&2; exit 1; }
+done
+printf 'stream\trun\tstart\tend\tstatus\tfiles\ttests\n' > "$dir/results.tsv"
+
+stream() {
+  local s=$1 i=0 t0 t1 rc log files tests
+  while [ ! -e "$dir/STOP" ]; do
+    i=$((i + 1))
+    log="$dir/s$s-run$i.log"
+    t0=$(date +%s)
+    rc=0
+    (cd "$dir/s$s/prnn" && npm test) > "$log" 2>&1 || rc=$?
+    t1=$(date +%s)
+    files=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -E '^ *Test Files ' | tail -1 | sed 's/^ *//')
+    tests=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -E '^ *Tests ' | tail -1 | sed 's/^ *//')
+    # one write per line (shorter than PIPE_BUF), so the streams' lines never interleave
+    printf 's%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$i" "$t0" "$t1" "$rc" "$files" "$tests" >> "$dir/results.tsv"
+    if [ "$rc" != 0 ]; then
+      echo "loaded-suite: stream s$s run $i failed (exit $rc); see $log"
+      touch "$dir/STOP"
+    elif [ "$(awk -F'\t' 'NR > 1 && $5 == 0' "$dir/results.tsv" | wc -l)" -ge "$passes" ]; then
+      touch "$dir/STOP"
+    fi
+  done
+}
+
+for s in $(seq 1 "$streams"); do stream "$s" & done
+wait
+node "$repo/scripts/loaded-suite-summary.mjs" "$dir/results.tsv" --passes "$passes" --streams "$streams"
