@@ -74,7 +74,7 @@ const CASES: Readonly<Record<string, Case>> = {
   'reproduce: unknown task': [() => ['reproduce', '--scale', 'smoke', '--task', 'nope'], () => /^Expected --task=nope to be one of: track, general$/],
   'reproduce: no workers': [() => ['reproduce', '--scale', 'smoke', '--workers', '0'], () => /^--workers must be an integer ≥ 1 \(got "0"\)$/],
   // analyze
-  'analyze: missing run': [() => ['analyze', '--run', missing(), '--out', path.join(dir, 'rep')], () => new RegExp(`^--run: run manifest not found: ${esc(missing())}/run\\.json$`)],
+  'analyze: missing run': [() => ['analyze', '--run', missing(), '--out', path.join(dir, 'rep')], () => new RegExp(`^--run: run manifest not found: ${esc(missing())}/run\\.json; ${esc(missing())} is no run directory \\(prnn train writes run\\.json into its --out\\): check the path$`)],
   'analyze: --out is a file': [() => ['analyze', '--run', run, '--out', '/etc/passwd'], () => /^--out \/etc\/passwd is not a directory$/],
   'analyze: unknown measure': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--metrics', 'nope'], () => /^--metrics: unknown metric "nope"/],
   'analyze: half a noise range': [() => ['analyze', '--run', run, '--out', path.join(dir, 'rep'), '--noise', '0:1'], () => /^--noise range must be from:to:count/],

@@ -113,13 +113,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readJson(path: string, what: string): Promise<unknown> {
+/** Reads a JSON file of a run; `missing` is appended to the line when the file does not exist (what to do then). */
+async function readJson(path: string, what: string, missing = ''): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     // a missing file is the common case; anything else (permissions, a directory) is said as a failed read
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PrnnError(`${what} not found: ${path}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PrnnError(`${what} not found: ${path}${missing}`);
     throw markFileOperation(error, 'read');
   }
   return parseJsonFile(text, `${what} ${path}`);
@@ -163,7 +164,7 @@ export async function prepareRunDir(dir: string, manifest: RunManifest, opts: { 
  * networks.
  */
 export async function readRunManifest(dir: string): Promise<RunManifest> {
-  const m = (await readJson(join(dir, 'run.json'), 'run manifest')) as Partial<RunManifest>;
+  const m = (await readJson(join(dir, 'run.json'), 'run manifest', `; ${dir} is no run directory (prnn train writes run.json into its --out): check the path`)) as Partial<RunManifest>;
   if (m.format !== RUN_FORMAT || typeof m.version !== 'number') {
     throw new PrnnError(`${join(dir, 'run.json')} is not a prnn run manifest (format ${String(m.format)})`);
   }
