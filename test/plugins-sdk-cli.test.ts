@@ -104,7 +104,7 @@ describe('a plugin task and a plugin metric from the CLI', () => {
     expect(like.status, like.stderr).toBe(0);
     expect(JSON.parse(like.stdout).fitness[0]).toBe(stored);
     // without --task the policy (12 inputs) does not fit the 2-channel Track maze
-    expectOneLine(runCli(['eval', '--policy', onnx, '--noise', '0.05', '--mazes', '12'], { cwd }), /obs size/);
+    expectOneLine(runCli(['eval', '--policy', onnx, '--noise', '0.05', '--mazes', '12'], { cwd }), /reads 12 observation values per step \(made for 3 cue channels\), but the task has 2 channels/);
     expectOneLine(runCli(['train', '--task', 'distractor/Track-v0', '--maze', 'general', '--arch', 'ff', ...TINY], { cwd }), /^Error: --task and --maze exclude each other/);
 
     const measured = JSON.parse(runCli(['measure', '--run', out, '--metric', 'q-margin', '--json'], { cwd }).stdout);

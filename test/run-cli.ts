@@ -88,3 +88,23 @@ export function runCliBatch(cases: readonly string[][], options: { cwd?: string 
   if (result.status !== 0 || !output) throw new Error(`cli-batch failed (${result.status}): ${result.stderr}`);
   return JSON.parse(output) as CliResult[];
 }
+
+let ordinaryUser: { uid?: number; gid?: number } | null | undefined;
+
+/**
+ * Spawn options that run a command as an ordinary user, for tests of permission errors: `nobody` when the tests
+ * run as root (root ignores permission bits), else {} (the user the tests run as). null when `nobody` cannot
+ * run the CLI from this checkout (e.g. a clone below root's home, mode 0700): such a test then skips and says so.
+ */
+export function ordinaryUserOptions(): { uid?: number; gid?: number } | null {
+  if (ordinaryUser !== undefined) return ordinaryUser;
+  if (process.getuid?.() !== 0) {
+    ordinaryUser = {};
+    return ordinaryUser;
+  }
+  const nobody = { uid: 65534, gid: 65534 };
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), '--version'], { cwd: '/', encoding: 'utf8', env: { ...process.env, HOME: '/tmp' }, timeout: 120_000, ...nobody });
+  ordinaryUser = r.status === 0 ? nobody : null;
+  if (ordinaryUser === null) console.log(`the user nobody cannot run ${join(REPO_ROOT, 'bin', 'run.js')} (a directory above it is closed to other users): permission tests that run as nobody skip`);
+  return ordinaryUser;
+}

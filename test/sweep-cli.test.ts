@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { parquetReadObjects } from 'hyparquet';
 import { loadRun, readNetworkWeights } from '@prnn/agents';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, runCliBatch, type CliResult } from './run-cli.js';
+import { REPO_ROOT, ordinaryUserOptions, runCli, runCliBatch, type CliResult } from './run-cli.js';
 import { rowCounts, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-cli-');
@@ -295,10 +295,11 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     chmodSync(parent, 0o755);
     const ro = join(parent, 'read-only');
     expect(runCli(['sweep', 'plan', ro, '--preset', 'smoke']).status).toBe(0);
+    // root ignores permission bits: the command then runs as an ordinary user (skipped when none can run the CLI here)
+    const asUser = ordinaryUserOptions();
+    if (asUser === null) return;
     chmodSync(ro, 0o555);
     try {
-      // root ignores permission bits: the command then runs as an ordinary user
-      const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
       const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'sweep', 'run', ro, '--workers', '1'], {
         encoding: 'utf8',
         cwd: '/',
