@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, oneErrorLine, ordinaryUserOptions, trainTinyRunCli } from './run-cli.js';
+import { oneErrorLine, ordinaryUserOptions, runCliAs, trainTinyRunCli } from './run-cli.js';
 
 // A file prnn only reads that cannot be read is said as a failed read (never `cannot write`, never `not found`),
 // with the flag that named it and what to do. Root ignores permission bits: the command then runs as `nobody`.
@@ -24,15 +23,7 @@ afterAll(() => {
 });
 
 function asUser(args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {
-    encoding: 'utf8',
-    cwd: '/',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', HOME: '/tmp', XDG_CONFIG_HOME: '/tmp', XDG_CACHE_HOME: '/tmp', XDG_DATA_HOME: '/tmp' },
-    timeout: 120_000,
-    ...user,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCliAs(user ?? {}, args);
 }
 
 describe.skipIf(user === null)('a file that cannot be read', () => {

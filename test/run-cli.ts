@@ -103,8 +103,23 @@ export function ordinaryUserOptions(): { uid?: number; gid?: number } | null {
     return ordinaryUser;
   }
   const nobody = { uid: 65534, gid: 65534 };
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), '--version'], { cwd: '/', encoding: 'utf8', env: { ...process.env, HOME: '/tmp' }, timeout: 120_000, ...nobody });
-  ordinaryUser = r.status === 0 ? nobody : null;
+  ordinaryUser = runCliAs(nobody, ['--version']).status === 0 ? nobody : null;
   if (ordinaryUser === null) console.log(`the user nobody cannot run ${join(REPO_ROOT, 'bin', 'run.js')} (a directory above it is closed to other users): permission tests that run as nobody skip`);
   return ordinaryUser;
+}
+
+/**
+ * Runs the compiled CLI as `user` (from {@link ordinaryUserOptions}) from `/`, with HOME and the XDG directories in
+ * /tmp so that the user's own configuration and caches are reachable; as `runCli` otherwise.
+ */
+export function runCliAs(user: { uid?: number; gid?: number }, args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {
+    encoding: 'utf8',
+    cwd: '/',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', HOME: '/tmp', XDG_CONFIG_HOME: '/tmp', XDG_CACHE_HOME: '/tmp', XDG_DATA_HOME: '/tmp' },
+    timeout: 120_000,
+    ...user,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { parquetReadObjects } from 'hyparquet';
 import { loadRun, readNetworkWeights } from '@prnn/agents';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, ordinaryUserOptions, runCli, runCliBatch, type CliResult } from './run-cli.js';
+import { REPO_ROOT, ordinaryUserOptions, runCli, runCliAs, runCliBatch, type CliResult } from './run-cli.js';
 import { rowCounts, storedRows, tempDirs } from './sweep-helpers.js';
 
 const tmp = tempDirs('prnn-sweep-cli-');
@@ -300,13 +300,7 @@ describe('prnn sweep: bad input gets one line, exit 2, and loses nothing', () =>
     if (asUser === null) return;
     chmodSync(ro, 0o555);
     try {
-      const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'sweep', 'run', ro, '--workers', '1'], {
-        encoding: 'utf8',
-        cwd: '/',
-        env: { ...process.env, HOME: '/tmp', XDG_CONFIG_HOME: '/tmp', XDG_CACHE_HOME: '/tmp', XDG_DATA_HOME: '/tmp' },
-        ...asUser,
-      });
-      expectOneLineError({ status: r.status, stdout: r.stdout, stderr: r.stderr }, /^Error: DIR: cannot create .*read-only\/work: permission denied; choose a DIR you may write, or change its permissions$/);
+      expectOneLineError(runCliAs(asUser, ['sweep', 'run', ro, '--workers', '1']), /^Error: DIR: cannot create .*read-only\/work: permission denied; choose a DIR you may write, or change its permissions$/);
     } finally {
       chmodSync(ro, 0o755);
     }
