@@ -40,7 +40,9 @@ case "$passes" in ''|*[!0-9]*) echo "loaded-suite: --passes must be a whole numb
 if [ "$streams" -lt 1 ] || [ "$passes" -lt 1 ]; then echo "loaded-suite: --streams and --passes must be ≥ 1" >&2; exit 2; fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 commit=$(git -C "$repo" rev-parse --verify "$rev^{commit}") || { echo "loaded-suite: --rev $rev is not a commit of $repo" >&2; exit 2; }
-if [ -z "$dir" ]; then dir=$(mktemp -d /tmp/prnn-loaded-suite-XXXXXX); fi
+# mktemp makes its directory 0700; it is opened to 0755 so that the permission tests, which run commands as the
+# user nobody from the clone, run rather than skip
+if [ -z "$dir" ]; then dir=$(mktemp -d /tmp/prnn-loaded-suite-XXXXXX); chmod 755 "$dir"; fi
 mkdir -p "$dir"
 if [ -e "$dir/results.tsv" ]; then echo "loaded-suite: --dir $dir already holds results.tsv; give an empty directory" >&2; exit 2; fi
 export ONNXRUNTIME_NODE_INSTALL=skip
