@@ -2,7 +2,9 @@
 // pass, clip and Adam; 128 FC networks, H = 8, the `compiled` path): a baseline build of @prnn/agents vs this
 // worktree's, alternating blocks of episodes in one process (this thread's CPU clock), then a check that both
 // populations, after the same episodes, hold the same weights byte for byte.
-// usage: node scripts/ab-train.mjs BASELINE_AGENTS_DIST [track|general] [episodes per block] [rounds]
+// usage: node scripts/ab-train.mjs BASELINE_AGENTS_DIST [track|general] [episodes per block] [rounds] [fc|mixed]
+//   (`mixed`: instead of 128 FC networks, the paper sweep's kind of chunk: 8 architectures, reference indices
+//   41·b mod 128 for b = 0 … 7, 16 seeds each, one architecture after the other)
 //   (e.g. packages/agents/dist built from the commit before, copied to BASE/node_modules/@prnn/agents/dist; it
 //   uses the @prnn/env it resolves from there: this worktree's, unless the baseline's own build is placed in
 //   BASE/node_modules/@prnn/env)
@@ -10,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { resolveTaskOptions } from '@prnn/env';
 
-const [baseDist, maze = 'track', episodes = '150', rounds = '21'] = process.argv.slice(2);
+const [baseDist, maze = 'track', episodes = '150', rounds = '21', mix = 'fc'] = process.argv.slice(2);
 if (!baseDist) {
   console.error('usage: node scripts/ab-train.mjs BASELINE_AGENTS_DIST [track|general] [episodes per block] [rounds]');
   process.exit(2);
@@ -27,8 +29,11 @@ async function population(dist) {
   const registry = await loadPlugins({ cwd: here });
   const arch = registry.architecture('nine-pathway');
   const task = resolveTaskOptions(maze, {});
+  const all = arch.list({ channels: task.channels, hidden: 8 });
+  const byIndex = (i) => all.find((a) => a.referenceIndex === i && a.hidden === 8);
   const fc = arch.resolve('fc', { channels: task.channels, hidden: 8 });
-  const members = Array.from({ length: P }, (_, n) => ({ arch: fc, seed: n }));
+  const members = Array.from({ length: P }, (_, n) => ({ arch: mix === 'mixed' ? byIndex((41 * (n >> 4)) % 128) : fc, seed: n }));
+  if (members.some((m) => !m.arch)) throw new Error('an architecture of the mixed population was not found');
   return createBenchPopulation(arch, registry.kernels('nine-pathway'), members, task, 'compiled');
 }
 
@@ -58,6 +63,7 @@ console.log(
   JSON.stringify({
     maze,
     population: P,
+    members: mix,
     episodesPerBlock: E,
     rounds: ratios.length,
     cpuMsPerEpisode: { base: +med(ms[0]).toFixed(3), new: +med(ms[1]).toFixed(3) },

@@ -26,7 +26,8 @@ function u32(out: number[], v: number): void {
 /**
  * adam(table, count, coef, P, b1, b2, omb1, omb2, omAcc1, omAcc2, eps, negLr): for each of `count` arrays
  * (table entry k: five i32 = values, grads, m, v byte offsets and `per`, the values per network) and each
- * network n (clip coefficient coef[n]), the optimiser's update of every element.
+ * network n (clip coefficient coef[n]) whose presence byte is not 0, the optimiser's update of every element.
+ * The presence bytes follow the table: byte k·P + n at table + 20·count (see `createAdamStore`).
  */
 function adamModule(): Uint8Array {
   const F32 = 0x7d;
@@ -115,6 +116,18 @@ function adamModule(): Uint8Array {
       set(local);
     }
     loop(n, 3, () => {
+      // a network without this array's parameter (presence byte 0) is skipped: its gradient and moments are zero
+      get(0);
+      get(1);
+      i32c(20);
+      b.push(mul, add);
+      get(k);
+      get(3);
+      b.push(mul, add);
+      get(n);
+      b.push(add);
+      b.push(0x2d, 0, 0); // i32.load8_u
+      b.push(0x04, 0x40); // if
       get(2);
       get(n);
       i32c(4);
@@ -256,6 +269,7 @@ function adamModule(): Uint8Array {
         b.push(fadd);
         f32store();
       });
+      b.push(0x0b); // end if
     });
   });
   const body = [4, 10, I32, 4, F32, 1, I32, 12, 0x7b, ...b, 0x0b];
@@ -279,7 +293,8 @@ function adamModule(): Uint8Array {
 /**
  * norms(table, count, out, P) (locals and body, without the end): per network n the optimiser's squared
  * gradient norm, out[n] += float32(Σ_j float64(float32(g_j²))) over each array's slice in table order (out
- * zeroed by the caller), then out[n] = √out[n] in float32. Four networks are summed side by side (each in
+ * zeroed by the caller; a slice whose presence byte is 0 is left out: its gradient is zero, and adding +0 to
+ * a sum of squares changes no bit), then out[n] = √out[n] in float32. Four networks are summed side by side (each in
  * its own float64 accumulator, its elements in the same order: the same bits as one at a time), so the
  * adds of four independent sums overlap instead of waiting on one another; the last P mod 4 one at a time.
  */
@@ -325,6 +340,18 @@ function normsFunction(): number[] {
       },
     );
   };
+  /** The address of network n's presence byte for array k (table + 20·count + k·P + n). */
+  const presenceAt = (): void => {
+    get(table);
+    get(count);
+    i32c(20);
+    b.push(0x6c, 0x6a);
+    get(k);
+    get(P);
+    b.push(0x6c, 0x6a);
+    get(n);
+    b.push(0x6a);
+  };
   const outAt = (): void => {
     get(out);
     get(n);
@@ -359,6 +386,11 @@ function normsFunction(): number[] {
         b.push(0x4b); // i32.gt_u: n + 4 > P
       },
       () => {
+        // the four presence bytes of networks n … n + 3 as one i32: all four absent, nothing to add; else the
+        // four sums, each added to its network's norm only where that network has the array
+        presenceAt();
+        b.push(0x28, 0, 0); // i32.load (unaligned)
+        b.push(0x04, 0x40); // if
         for (const s of sums) {
           b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
           set(s);
@@ -403,7 +435,10 @@ function normsFunction(): number[] {
           },
         );
         for (let i = 0; i < 4; i++) {
-          // out[n + i] += float32(sum_i)
+          // out[n + i] += float32(sum_i), where network n + i has the array (a group can mix both)
+          presenceAt();
+          b.push(0x2d, 0, i); // i32.load8_u at offset i
+          b.push(0x04, 0x40); // if
           get(out);
           get(n);
           i32c(i);
@@ -416,7 +451,9 @@ function normsFunction(): number[] {
           b.push(0x2a, 2, 0);
           get(sums[i]);
           b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
+          b.push(0x0b); // end if
         }
+        b.push(0x0b); // end if
         get(n);
         i32c(4);
         b.push(0x6a);
@@ -431,6 +468,9 @@ function normsFunction(): number[] {
         b.push(0x4f);
       },
       () => {
+        presenceAt();
+        b.push(0x2d, 0, 0); // i32.load8_u
+        b.push(0x04, 0x40); // if
         b.push(0x44, 0, 0, 0, 0, 0, 0, 0, 0); // f64.const 0
         set(sum);
         loop(j, per, () => {
@@ -454,6 +494,7 @@ function normsFunction(): number[] {
         b.push(0x2a, 2, 0);
         get(sum);
         b.push(0xb6, 0x92, 0x38, 2, 0); // f32.demote_f64, f32.add, f32.store
+        b.push(0x0b); // end if
         get(n);
         i32c(1);
         b.push(0x6a);
@@ -477,20 +518,34 @@ export interface AdamStore {
   readonly adam: AdamUpdate;
 }
 
+/** Bytes of the presence table: one byte per array and network, rounded up to 16. */
+function presenceBytes(count: number, population: number): number {
+  return Math.ceil((count * population) / 16) * 16;
+}
+
 /**
  * Bytes of the WebAssembly memory of an Adam store for arrays of `lengths` floats (P networks each): the array
- * table, the per-network coefficients and values, gradients and both moments, plus one spare page.
+ * table, the presence table, the per-network coefficients and values, gradients and both moments, plus one
+ * spare page.
  */
 export function adamStoreBytes(lengths: readonly number[], population: number): number {
-  const bytes = 20 * lengths.length + 4 * population + 16 * lengths.reduce((s, l) => s + l, 0);
+  const bytes = 20 * lengths.length + presenceBytes(lengths.length, population) + 4 * population + 16 * lengths.reduce((s, l) => s + l, 0);
   return (Math.ceil(bytes / 65536) + 1) * 65536;
 }
 
-/** Storage for arrays of `lengths` floats (P networks each) and its AdamUpdate. */
-export function createAdamStore(lengths: readonly number[], population: number): AdamStore {
+/**
+ * Storage for arrays of `lengths` floats (P networks each) and its AdamUpdate.
+ *
+ * `present(k, n)` (default: always true) says whether network n has array k's parameter at all. The update
+ * and the gradient norms skip the slices of networks that do not: their gradient is zero by the contract of
+ * the population that owns the store (a parameter a network lacks never enters its step), and so are their
+ * moments (zero from `allocateMoments` and never updated), so Adam would leave them as they are and the
+ * norms would add +0. Whatever a caller writes into such a slice of the gradients is ignored.
+ */
+export function createAdamStore(lengths: readonly number[], population: number, present?: (k: number, n: number) => boolean): AdamStore {
   compiled ??= new wasm.Module(adamModule());
   const count = lengths.length;
-  const tableBytes = 20 * count;
+  const tableBytes = 20 * count + presenceBytes(count, population);
   const coefBytes = 4 * population;
   const memory = new wasm.Memory({ initial: adamStoreBytes(lengths, population) / 65536 });
   const { adam, norms } = new wasm.Instance(compiled, { env: { memory } }).exports as {
@@ -512,6 +567,8 @@ export function createAdamStore(lengths: readonly number[], population: number):
   const m = lengths.map(take);
   const v = lengths.map(take);
   lengths.forEach((l, k) => table.set([values[k].byteOffset, grads[k].byteOffset, m[k].byteOffset, v[k].byteOffset, l / population], 5 * k));
+  const presence = new Uint8Array(buffer, 20 * count, count * population);
+  for (let k = 0; k < count; k++) for (let n = 0; n < population; n++) presence[k * population + n] = present === undefined || present(k, n) ? 1 : 0;
   const update: AdamUpdate = {
     allocateMoments: () => {
       for (const a of [...m, ...v]) a.fill(0);

@@ -460,8 +460,14 @@ export class CompiledPopulation implements PopulationModel {
     this.outputs = sizes.outputs;
     const { names, shapes } = this.inner.parameters;
     this.padSize = shapes.map((s) => size(s.slice(1)));
-    // the values live in the WebAssembly memory of the Adam update (StepPopulation's arrays are synced to them on demand)
-    const store = createAdamStore(this.inner.parameters.values.map((v) => v.length), members.length);
+    const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
+    // the values live in the WebAssembly memory of the Adam update (StepPopulation's arrays are synced to them on
+    // demand); it skips each network's slices of the parameters the network does not have (zero gradient, always)
+    const store = createAdamStore(
+      this.inner.parameters.values.map((v) => v.length),
+      members.length,
+      (k, n) => memberShapes[n][names[k]] !== undefined,
+    );
     const values = store.values;
     values.forEach((v, k) => v.set(this.inner.parameters.values[k]));
     this.parameters = {
@@ -474,7 +480,6 @@ export class CompiledPopulation implements PopulationModel {
       },
       adam: store.adam,
     };
-    const memberShapes = members.map((m) => checkedShapes(def, m.arch, sizes));
     const layouts = groupLayouts(def, members, memberShapes, sizes);
     this.stateSize = Math.max(...layouts.map((l) => l.S));
     // the largest group moves whole arrays (when it holds half the population or more); it goes first
