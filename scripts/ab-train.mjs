@@ -11,10 +11,11 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { resolveTaskOptions } from '@prnn/env';
+import { trainMembers } from './train-members.mjs';
 
 const [baseDist, maze = 'track', episodes = '150', rounds = '21', mix = 'fc'] = process.argv.slice(2);
 if (!baseDist) {
-  console.error('usage: node scripts/ab-train.mjs BASELINE_AGENTS_DIST [track|general] [episodes per block] [rounds]');
+  console.error('usage: node scripts/ab-train.mjs BASELINE_AGENTS_DIST [track|general] [episodes per block] [rounds] [fc|mixed]');
   process.exit(2);
 }
 const P = 128;
@@ -29,11 +30,7 @@ async function population(dist) {
   const registry = await loadPlugins({ cwd: here });
   const arch = registry.architecture('nine-pathway');
   const task = resolveTaskOptions(maze, {});
-  const all = arch.list({ channels: task.channels, hidden: 8 });
-  const byIndex = (i) => all.find((a) => a.referenceIndex === i && a.hidden === 8);
-  const fc = arch.resolve('fc', { channels: task.channels, hidden: 8 });
-  const members = Array.from({ length: P }, (_, n) => ({ arch: mix === 'mixed' ? byIndex((41 * (n >> 4)) % 128) : fc, seed: n }));
-  if (members.some((m) => !m.arch)) throw new Error('an architecture of the mixed population was not found');
+  const members = trainMembers(arch, task.channels, mix);
   return createBenchPopulation(arch, registry.kernels('nine-pathway'), members, task, 'compiled');
 }
 

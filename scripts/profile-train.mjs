@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveTaskOptions } from '@prnn/env';
+import { trainMembers } from './train-members.mjs';
 
 const [maze = 'track', episodes = '4000', mix = 'mixed'] = process.argv.slice(2);
 const here = resolve(new URL('..', import.meta.url).pathname);
@@ -18,10 +19,7 @@ await initBackend(undefined);
 const registry = await loadPlugins({ cwd: here });
 const arch = registry.architecture('nine-pathway');
 const task = resolveTaskOptions(maze, {});
-const all = arch.list({ channels: task.channels, hidden: 8 });
-const byIndex = (i) => all.find((a) => a.referenceIndex === i && a.hidden === 8);
-const fc = arch.resolve('fc', { channels: task.channels, hidden: 8 });
-const members = Array.from({ length: 128 }, (_, n) => ({ arch: mix === 'mixed' ? byIndex((41 * (n >> 4)) % 128) : fc, seed: n }));
+const members = trainMembers(arch, task.channels, mix);
 const population = createBenchPopulation(arch, registry.kernels('nine-pathway'), members, task, 'compiled');
 for (let i = 0; i < 500; i++) population.episode();
 const E = Number(episodes);
