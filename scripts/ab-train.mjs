@@ -10,8 +10,7 @@
 //   BASE/node_modules/@prnn/env)
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { resolveTaskOptions } from '@prnn/env';
-import { trainMembers } from './train-members.mjs';
+import { trainPopulation } from './train-members.mjs';
 
 const [baseDist, maze = 'track', episodes = '150', rounds = '21', mix = 'fc'] = process.argv.slice(2);
 if (!baseDist) {
@@ -22,17 +21,7 @@ const P = 128;
 const here = resolve(new URL('..', import.meta.url).pathname);
 const url = (p) => pathToFileURL(p).href;
 
-async function population(dist) {
-  const { initBackend } = await import(url(`${dist}/backend.js`));
-  const { loadPlugins } = await import(url(`${dist}/sdk/loader.js`));
-  const { createBenchPopulation } = await import(url(`${dist}/training/bench-episode.js`));
-  await initBackend(undefined);
-  const registry = await loadPlugins({ cwd: here });
-  const arch = registry.architecture('nine-pathway');
-  const task = resolveTaskOptions(maze, {});
-  const members = trainMembers(arch, task.channels, mix);
-  return createBenchPopulation(arch, registry.kernels('nine-pathway'), members, task, 'compiled');
-}
+const population = (dist) => trainPopulation(dist, here, maze, mix);
 
 const { threadCpuSeconds } = await import(url(`${here}/packages/agents/dist/profile/phase-times.js`));
 const sides = [await population(resolve(baseDist)), await population(`${here}/packages/agents/dist`)];

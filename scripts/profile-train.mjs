@@ -4,26 +4,14 @@
 // `mixed`: the paper sweep's kind of population, 8 architectures (reference indices 41·b mod 128, b = 0 … 7) ×
 // 16 seeds, one architecture after the other; `fc`: 128 FC networks. 500 episodes of warm-up come first.
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { resolveTaskOptions } from '@prnn/env';
-import { trainMembers } from './train-members.mjs';
+import { trainPopulation } from './train-members.mjs';
 
 const [maze = 'track', episodes = '4000', mix = 'mixed'] = process.argv.slice(2);
 const here = resolve(new URL('..', import.meta.url).pathname);
-const dist = `${here}/packages/agents/dist`;
-const url = (p) => pathToFileURL(p).href;
-const { initBackend } = await import(url(`${dist}/backend.js`));
-const { loadPlugins } = await import(url(`${dist}/sdk/loader.js`));
-const { createBenchPopulation } = await import(url(`${dist}/training/bench-episode.js`));
-await initBackend(undefined);
-const registry = await loadPlugins({ cwd: here });
-const arch = registry.architecture('nine-pathway');
-const task = resolveTaskOptions(maze, {});
-const members = trainMembers(arch, task.channels, mix);
-const population = createBenchPopulation(arch, registry.kernels('nine-pathway'), members, task, 'compiled');
+const population = await trainPopulation(`${here}/packages/agents/dist`, here, maze, mix);
 for (let i = 0; i < 500; i++) population.episode();
 const E = Number(episodes);
 const t0 = performance.now();
 for (let i = 0; i < E; i++) population.episode();
-console.log(JSON.stringify({ maze, members: mix, population: members.length, episodes: E, msPerEpisode: +((performance.now() - t0) / E).toFixed(3) }));
+console.log(JSON.stringify({ maze, members: mix, population: 128, episodes: E, msPerEpisode: +((performance.now() - t0) / E).toFixed(3) }));
 population.dispose();

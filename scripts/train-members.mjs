@@ -14,3 +14,22 @@ export function trainMembers(architecture, channels, mix) {
   if (members.some((m) => !m.arch)) throw new Error('an architecture of the population was not found');
   return members;
 }
+
+/**
+ * The bench population (`createBenchPopulation`: bench train's per-episode work on the `compiled` path) of
+ * `trainMembers(…, mix)` on `maze`'s default task, built by the @prnn/agents build in `dist` with the plugins
+ * of the project at `root`.
+ */
+export async function trainPopulation(dist, root, maze, mix) {
+  const { pathToFileURL } = await import('node:url');
+  const { resolveTaskOptions } = await import('@prnn/env');
+  const url = (p) => pathToFileURL(p).href;
+  const { initBackend } = await import(url(`${dist}/backend.js`));
+  const { loadPlugins } = await import(url(`${dist}/sdk/loader.js`));
+  const { createBenchPopulation } = await import(url(`${dist}/training/bench-episode.js`));
+  await initBackend(undefined);
+  const registry = await loadPlugins({ cwd: root });
+  const arch = registry.architecture('nine-pathway');
+  const task = resolveTaskOptions(maze, {});
+  return createBenchPopulation(arch, registry.kernels('nine-pathway'), trainMembers(arch, task.channels, mix), task, 'compiled');
+}
