@@ -53,6 +53,15 @@ describe('projectPhases: known answers worked by hand', () => {
     expect(p.total.cpuSeconds).toBeCloseTo(1.2 + 0.1 + 0.025 + 0.024 + 4 + forest + 6, 12);
   });
 
+  it('a report with a fixed part: only the rest grows with the networks', () => {
+    // 3 s for 5 networks of which 1 s is fixed: 1 + 2 · 10/5 for 10 networks
+    const p = projectPhases({ ...rates, reportFixedSeconds: 1 }, shape);
+    expect(p.phases.report).toEqual({ wallSeconds: 5, cpuSeconds: 5 });
+    // a fixed part above the whole measured time is the whole time
+    expect(projectPhases({ ...rates, reportFixedSeconds: 7 }, shape).phases.report.wallSeconds).toBe(3);
+    expect(() => projectPhases({ ...rates, reportFixedSeconds: -1 }, shape)).toThrow(/rate reportFixedSeconds must be a finite number ≥ 0 \(got -1\)/);
+  });
+
   it('one thread: wall equals CPU in every phase', () => {
     const p = projectPhases(rates, { ...shape, trainingThreads: 1, analysisThreads: 1 });
     for (const t of Object.values(p.phases)) expect(t.wallSeconds).toBeCloseTo(t.cpuSeconds, 12);

@@ -102,6 +102,27 @@ export interface BenchSweepResult {
  * takes as long as its largest slice (training, plus 101 greedy tests of its networks on 1 000 mazes).
  */
 export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepResult> {
+  return measureSweepTasks(opts, ['track', 'general'], (setting, [track, general]) => ({ ...setting, track, general }));
+}
+
+/** What {@link benchSweepTask} measured: the setting and the one task's projection. */
+export interface BenchSweepTaskResult extends Omit<BenchSweepResult, 'track' | 'general'> {
+  readonly projection: SweepTaskProjection;
+}
+
+/**
+ * {@link benchSweep} on one maze kind only: the same measurement and projection, in about half the time when
+ * only one task matters (the per-phase calibration of `reproduce` measures its plan's task).
+ */
+export async function benchSweepTask(opts: BenchSweepOptions, kind: 'track' | 'general'): Promise<BenchSweepTaskResult> {
+  return measureSweepTasks(opts, [kind], (setting, [projection]) => ({ ...setting, projection }));
+}
+
+async function measureSweepTasks<R>(
+  opts: BenchSweepOptions,
+  kinds: readonly ('track' | 'general')[],
+  result: (setting: Omit<BenchSweepResult, 'track' | 'general'>, projections: SweepTaskProjection[]) => R,
+): Promise<R> {
   const workers = checkWorkers(opts.workers ?? 1);
   const population = opts.population ?? DEFAULT_POPULATION;
   if (!Number.isInteger(population) || population < 1) throw new PrnnError(`population must be an integer ≥ 1 (got ${population})`);
@@ -182,9 +203,9 @@ export async function benchSweep(opts: BenchSweepOptions): Promise<BenchSweepRes
         referenceHours: referenceSeconds / 3600,
       };
     };
-    const track = await measure('track');
-    const general = await measure('general');
-    return { workers, population, slice, backend: tf.getBackend(), path, track, general, referenceMachine: describeRecorded(reference) };
+    const projections: SweepTaskProjection[] = [];
+    for (const kind of kinds) projections.push(await measure(kind));
+    return result({ workers, population, slice, backend: tf.getBackend(), path, referenceMachine: describeRecorded(reference) }, projections);
   } finally {
     await pool?.destroy();
   }

@@ -17,7 +17,7 @@ import {
   type PopulationMember,
   type Registry,
 } from '@prnn/agents';
-import { benchSweep } from './bench-sweep.js';
+import { benchSweepTask } from './bench-sweep.js';
 import { MEASURE_NAMES, analysisRegistry, measureNetwork, summarizeAnalysis, testEvaluators, writeReport, type NetworkAnalysis } from '@prnn/analysis';
 
 /** Options of `measurePhaseRates`: the registry, the sweep's family, task, path and measures, and the timing budget. */
@@ -52,6 +52,14 @@ export interface MeasurePhaseRatesOptions {
   readonly mazes?: number;
   /** Rows of the forests' and report's calibration (default 2 per architecture, at most 512). */
   readonly sampleRows?: number;
+  /**
+   * Passes over the short phases (default 2): training with its curve test, the final test, the noise sweep
+   * and the analysis are each measured once per pass, the passes at the start and at the end of the
+   * calibration, and each rate is the fastest pass's. This machine's speed moves by up to 2× for tens of
+   * seconds at a time (docs/guides/performance.md); a phase timed once in a slow stretch made the
+   * projection up to 1.5× long.
+   */
+  readonly passes?: number;
   readonly cwd?: string;
 }
 
@@ -64,6 +72,13 @@ export interface MeasuredPhaseRates extends PhaseRates {
    * loaded one. The rates are per CPU second, so a run at that load takes about 1 ÷ this factor longer than projected.
    */
   readonly threadShare: number;
+  /** Passes the rates are the fastest of. */
+  readonly passes: number;
+  /**
+   * The training rate of the fastest pass ÷ that of the slowest (1 with one pass): how much the machine's own
+   * speed moved during the calibration, per CPU second (a core shared by the host is not seen as load).
+   */
+  readonly trainingSpread: number;
 }
 
 /**
@@ -114,12 +129,8 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const kernels = o.registry.kernels(o.family);
   const workers = o.workers ?? 1;
   const testMazes = o.benchTestMazes ?? 1000;
-  const bench = await benchSweep({
-    architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
-    testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
-  });
-  const measured = o.task.kind === 'track' ? bench.track : bench.general;
-  const threads = bench.workers;
+  const passes = o.passes ?? 2;
+  if (!Number.isInteger(passes) || passes < 1 || passes > 16) throw new PrnnError(`calibration passes must be an integer in [1, 16] (got ${passes})`);
 
   const count = o.networks ?? 4;
   const mazes = o.mazes ?? 1000;
@@ -134,7 +145,7 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
 
   // the final test: one network at a time through its ONNX policy, on the training's test mazes
   const final = () => onnxFinalFitness(architecture, members, weights, trainingTestSet, PAPER_FITNESS_NOISE, kernels);
-  const finalSeconds = await seconds(final, () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels));
+  const finalWarm = () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels);
 
   // the noise sweep as the sweep runs it: each network alone in the population engine, all levels × mazes
   const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
@@ -146,15 +157,14 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
       engine.dispose();
     }
   };
-  const sweepSeconds = await seconds(async () => {
+  const sweepAll = async () => {
     for (let n = 0; n < count; n++) await sweepOne(n);
-  }, () => sweepOne(0));
+  };
 
   // the analysis of a network, its noise sweep reused (as reproduce's analysis reuses eval.json)
   const registry = analysisRegistry({ registry: o.registry });
   const evaluators = testEvaluators(o.task, mazes, mazeSeed, o.noise);
   const stored = o.noise.map(() => 0.5);
-  const rows: NetworkAnalysis[] = [];
   const analyseOne = async (n: number) => {
     const arch = members[n].arch;
     if (!architecture.exportOnnx) throw new PrnnError(`architecture family ${o.family} has no exportOnnx: its analysis cannot be projected`);
@@ -173,10 +183,33 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
     }
   };
   const measuredRows: Awaited<ReturnType<typeof analyseOne>>[] = [];
-  const analysisSeconds = await seconds(async () => {
+  const analyseAll = async () => {
     measuredRows.length = 0;
     for (let n = 0; n < count; n++) measuredRows.push(await analyseOne(n));
-  }, () => analyseOne(0));
+  };
+
+  // the passes: training (the plan's task only; benchSweep would time the other maze kind as well) with its
+  // curve test, then the final test, the noise sweep and the analysis; every rate the fastest pass's
+  const fastest = { train: 0, large: 0, curve: 0, final: 0, sweep: 0, analysis: 0 };
+  let slowestTrain = Infinity;
+  for (let pass = 0; pass < passes; pass++) {
+    const bench = await benchSweepTask({
+      architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
+      testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
+    }, o.task.kind);
+    const measured = bench.projection;
+    const threads = bench.workers;
+    const train = perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads);
+    slowestTrain = Math.min(slowestTrain, train);
+    fastest.train = Math.max(fastest.train, train);
+    fastest.large = Math.max(fastest.large, perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads));
+    fastest.curve = Math.max(fastest.curve, perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads));
+    // warm-up calls in the first pass only: the later passes run code already compiled
+    fastest.final = Math.max(fastest.final, (count * testMazes) / (await seconds(final, pass === 0 ? finalWarm : undefined)));
+    fastest.sweep = Math.max(fastest.sweep, (count * o.noise.length * mazes) / (await seconds(sweepAll, pass === 0 ? () => sweepOne(0) : undefined)));
+    fastest.analysis = Math.max(fastest.analysis, (count * mazes) / (await seconds(analyseAll, pass === 0 ? () => analyseOne(0) : undefined)));
+  }
+  const rows: NetworkAnalysis[] = [];
 
   // forests and report over a synthetic analysis: the sweep's architectures, the measured rows jittered
   const sampleRows = Math.max(2, o.sampleRows ?? Math.min(512, 2 * o.archs.length));
@@ -212,25 +245,37 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const forestSeconds = await seconds(async () => {
     analysis = summarizeAnalysis({ task: o.task, mazes, noise: [...o.noise], measures: [...MEASURE_NAMES], sources: [], networks: rows, sampleEfficiencyThreshold: 0.5, seconds: 0 });
   });
+  // the report at the sample's rows and at twice as many (every network twice, under another id): part of its
+  // time (the figures' fixed work) does not grow with the networks, and a report timed at one size and scaled
+  // in proportion overstated the paper's by 2.5×
   const out = await mkdtemp(join(tmpdir(), 'prnn-calibration-'));
   let reportSeconds: number;
+  let doubledSeconds: number;
   try {
     reportSeconds = await seconds(() => writeReport(analysis!, join(out, 'report')));
+    const doubled = { ...analysis!, networks: [...analysis!.networks, ...analysis!.networks.map((r) => ({ ...r, id: `${r.id}_twice` }))] };
+    doubledSeconds = await seconds(() => writeReport(doubled, join(out, 'report-twice')));
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+  // seconds = fixed + perRow · rows through the two sizes, neither part below zero
+  const perRow = Math.max(0, (doubledSeconds - reportSeconds) / sampleRows);
+  const reportFixedSeconds = Math.min(reportSeconds, Math.max(0, reportSeconds - perRow * sampleRows));
   return {
-    trainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads),
-    largeTrainNetEpisodesPerSecond: perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads),
-    curveTrialsPerSecond: perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads),
-    finalTrialsPerSecond: (count * testMazes) / finalSeconds,
-    noiseSweepTrialsPerSecond: (count * o.noise.length * mazes) / sweepSeconds,
-    analysisTrialsPerSecond: (count * mazes) / analysisSeconds,
+    trainNetEpisodesPerSecond: fastest.train,
+    largeTrainNetEpisodesPerSecond: fastest.large,
+    curveTrialsPerSecond: fastest.curve,
+    finalTrialsPerSecond: fastest.final,
+    noiseSweepTrialsPerSecond: fastest.sweep,
+    analysisTrialsPerSecond: fastest.analysis,
     forestSeconds,
     forestSampleRows: sampleRows,
     reportSeconds,
     reportSampleRows: sampleRows,
+    reportFixedSeconds,
     calibrationSeconds: (performance.now() - started) / 1000,
     threadShare: Math.min(1, (timed.elapsed.cpuSeconds - timed0.cpuSeconds) / (timed.elapsed.wallSeconds - timed0.wallSeconds)),
+    passes,
+    trainingSpread: fastest.train / slowestTrain,
   };
 }

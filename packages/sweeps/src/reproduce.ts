@@ -76,9 +76,9 @@ export interface ReproduceOptions {
   /**
    * Size of the paper-scale calibration (default `measurePhaseRates`'s): the training measurement's population and
    * test mazes, the networks timed in the tests, sweeps and analysis and their mazes, the rows of the forest and
-   * report timing. Smaller is quicker and less exact.
+   * report timing, the passes. Smaller is quicker and less exact.
    */
-  readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'testNetworks' | 'networks' | 'mazes' | 'sampleRows'>;
+  readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'testNetworks' | 'networks' | 'mazes' | 'sampleRows' | 'passes'>;
   readonly slurm?: ReproduceSlurm;
   /** Where plugins are loaded from (worker threads, calibration): the directory of prnn.config.json. */
   readonly pluginsCwd: string;
@@ -165,6 +165,10 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     // the rates are per CPU second of a thread: the projection is the run with a core for each of its threads
     say(`projected on this machine, a core per thread (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
     hooks.projection?.(projection);
+    if (rates.trainingSpread > 1.2) {
+      // the host's load moved this machine's speed between the passes (not seen as load by the thread's clock)
+      say(`the machine's speed moved during the calibration: training ran ${rates.trainingSpread.toFixed(2)}× faster in one pass than in another; the projection takes each phase's faster pass`);
+    }
     if (rates.threadShare < 0.9) {
       // other work shared the cores: the calibration's thread ran only part of its wall time
       const share = rates.threadShare;

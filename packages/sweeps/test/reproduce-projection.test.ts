@@ -43,11 +43,18 @@ describe('reproduce at the paper scale without yes', () => {
     // the projection is the model applied to the rates it reports, for this plan's shape (an independent recomputation)
     const { rates } = projection;
     expect(rates.forestSampleRows).toBe(4);
+    // two passes by default, each rate the faster one's: the spread of the training rate is at least 1
+    const measured = rates as typeof rates & { passes: number; trainingSpread: number };
+    expect(measured.passes).toBe(2);
+    expect(measured.trainingSpread).toBeGreaterThanOrEqual(1);
     expect(rates.reportSampleRows).toBe(4);
     const again = projectPhases(rates, projectionShape(plan, { workers: 1, analysis: 1 }));
     expect(projection.total.wallSeconds).toBeCloseTo(again.total.wallSeconds, 9);
-    // by hand for the 6 networks: the report grows with the networks, the forests as n·log n
-    expect(projection.phases.report.wallSeconds).toBeCloseTo((rates.reportSeconds * 6) / 4, 9);
+    // by hand for the 6 networks: the report's part beyond its fixed part grows with the networks, the forests as n·log n
+    const fixed = rates.reportFixedSeconds ?? Number.NaN;
+    expect(fixed).toBeGreaterThanOrEqual(0);
+    expect(fixed).toBeLessThanOrEqual(rates.reportSeconds);
+    expect(projection.phases.report.wallSeconds).toBeCloseTo(fixed + ((rates.reportSeconds - fixed) * 6) / 4, 9);
     expect(forestSeconds(1, 4, 6)).toBeCloseTo((6 * Math.log2(6)) / (4 * 2), 12);
     for (const t of Object.values(projection.phases)) {
       expect(t.wallSeconds).toBeGreaterThan(0);
@@ -60,6 +67,21 @@ describe('reproduce at the paper scale without yes', () => {
     expect(existsSync(join(dir, 'plan.json'))).toBe(true);
     expect(existsSync(join(dir, 'results.sqlite'))).toBe(false);
     expect(existsSync(join(dir, 'work'))).toBe(false);
+  });
+});
+
+describe('the calibration refuses a bad pass count at once', () => {
+  it('names the parameter and the value', async () => {
+    await initBackend('cpu');
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const plan = await testPlan(['fc'], { path: 'compiled' });
+    const said: string[] = [];
+    const options = quick(registry, said);
+    for (const passes of [0, 1.5, 17]) {
+      await expect(
+        reproduce({ dir: join(tmp(), `passes-${passes}`), plan, scale: 'paper', ...options, calibration: { ...options.calibration, passes } }),
+      ).rejects.toThrow(`calibration passes must be an integer in [1, 16] (got ${passes})`);
+    }
   });
 });
 

@@ -33,6 +33,11 @@ export interface PhaseRates {
   /** Writing the report (tables, figures) of `reportSampleRows` networks, seconds (it grows with the networks). */
   readonly reportSeconds: number;
   readonly reportSampleRows: number;
+  /**
+   * The part of `reportSeconds` that does not grow with the networks (the figures' fixed work; default 0: all
+   * of it grows in proportion). The report of n networks takes fixed + (reportSeconds − fixed) · n ÷ reportSampleRows.
+   */
+  readonly reportFixedSeconds?: number;
 }
 
 /** The work of a sweep, and the threads each phase runs on. */
@@ -74,6 +79,7 @@ function checkShape(s: ProjectionShape): void {
 
 function checkRates(r: PhaseRates): void {
   for (const [name, v] of Object.entries(r)) {
+    if (v === undefined && name === 'reportFixedSeconds') continue;
     const positive = name.endsWith('PerSecond') || name.endsWith('SampleRows');
     if (!(Number.isFinite(v) && (positive ? v > 0 : v >= 0))) throw new PrnnError(`rate ${name} must be a finite number ${positive ? '> 0' : '≥ 0'} (got ${v})`);
   }
@@ -95,7 +101,7 @@ export function forestSeconds(seconds: number, sampleRows: number, rows: number)
  * training, its `curvePoints` greedy tests and its final test on `testMazes` mazes); then every network's
  * noise sweep (levels × `sweepMazes` trials) and analysis (`sweepMazes` recorded trials), then the forests of
  * the prediction study, spread over their threads;
- * the report (in proportion to the networks). CPU seconds count every thread's work; wall seconds what the run waits for.
+ * the report (a fixed part and a part in proportion to the networks). CPU seconds count every thread's work; wall seconds what the run waits for.
  */
 export function projectPhases(rates: PhaseRates, shape: ProjectionShape): PhaseProjection {
   checkRates(rates);
@@ -118,7 +124,8 @@ export function projectPhases(rates: PhaseRates, shape: ProjectionShape): PhaseP
   const sweepCpu = (networks * shape.noiseLevels * shape.sweepMazes) / rates.noiseSweepTrialsPerSecond;
   const perNetwork = (networks * shape.sweepMazes) / rates.analysisTrialsPerSecond;
   const forest = forestSeconds(rates.forestSeconds, rates.forestSampleRows, networks);
-  const report = (rates.reportSeconds * networks) / rates.reportSampleRows;
+  const fixed = Math.min(rates.reportSeconds, rates.reportFixedSeconds ?? 0);
+  const report = fixed + ((rates.reportSeconds - fixed) * networks) / rates.reportSampleRows;
   const phases: Record<PhaseName, PhaseTime> = {
     training: { wallSeconds: wall.training, cpuSeconds: cpu.training },
     curveTests: { wallSeconds: wall.curveTests, cpuSeconds: cpu.curveTests },
