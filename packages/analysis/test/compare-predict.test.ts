@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '@prnn/core';
 import {
   benjaminiHochberg,
+  columnRanks,
   compareToReference,
   crossValidatedForest,
   mannWhitneyU,
@@ -120,6 +121,51 @@ describe('RegressionTree / RandomForest', () => {
     const probe = new Float64Array([0.5, best.t - 1e-9, 0.5]);
     expect(tree.predict(probe, F, 0)).toBeCloseTo(leftMean, 12);
     expect(tree.nodes).toBe(3);
+  });
+
+  it('columnRanks: dense ranks per column, equal values (−0 and +0 too) sharing one', () => {
+    // rows × 2 columns: column 0 = 3, −0, 0, 3, 1.5; column 1 = 2, 2, 2, 2, 2
+    const X = Float64Array.from([3, 2, -0, 2, 0, 2, 3, 2, 1.5, 2]);
+    const { rank, distinct } = columnRanks(X, 2);
+    expect(Array.from(rank)).toEqual([2, 0, 0, 0, 0, 0, 2, 0, 1, 0]);
+    expect(Array.from(distinct)).toEqual([3, 1]);
+  });
+
+  it('a tree fitted with the columns\' ranks (counting-sort presort) is the tree of the comparison sort, bit for bit', () => {
+    const rng = Rng.derive(5, 2);
+    const n = 300;
+    const F = 4;
+    // many ties: two binary columns, one of 5 levels, one continuous with −0 and +0 mixed in
+    const X = new Float64Array(n * F);
+    for (let r = 0; r < n; r++) {
+      X[r * F] = rng.float() < 0.5 ? 1 : 0;
+      X[r * F + 1] = rng.float() < 0.2 ? 1 : 0;
+      X[r * F + 2] = Math.floor(rng.float() * 5) / 4;
+      X[r * F + 3] = rng.float() < 0.1 ? (rng.float() < 0.5 ? -0 : 0) : rng.normal();
+    }
+    const y = Float64Array.from({ length: n }, (_, r) => X[r * F] + X[r * F + 2] * X[r * F + 3] + 0.3 * rng.normal());
+    const ranks = columnRanks(X, F);
+    for (let t = 0; t < 5; t++) {
+      const sample = Int32Array.from({ length: n }, () => rng.int(n));
+      const plain = RegressionTree.fit(X, F, y, sample, { maxDepth: 9 });
+      const ranked = RegressionTree.fit(X, F, y, sample, { maxDepth: 9, ranks });
+      expect(ranked.nodes).toBe(plain.nodes);
+      for (let r = 0; r < n; r++) expect(ranked.predict(X, F, r)).toBe(plain.predict(X, F, r));
+    }
+    expect(() => RegressionTree.fit(X, F - 1, y, Int32Array.from([0, 1]), { maxDepth: 2, ranks })).toThrow(/ranks must be columnRanks of this X and features/);
+  });
+
+  it('crossValidatedForest gives the figures recorded before the counting-sort presort', () => {
+    // recorded from the comparison-sort build on the same data (a regression check of the whole forest)
+    const rng = Rng.derive(31, 7);
+    const n = 120;
+    const features = Array.from({ length: n }, () => [rng.float() < 0.5 ? 1 : 0, rng.float() < 0.3 ? 1 : 0, Math.round(rng.float() * 8) / 8, rng.float() < 0.1 ? -0 : rng.float()]);
+    const target = features.map((r) => r[0] * 0.5 + r[2] * r[1] + 0.1 * rng.normal());
+    const out = crossValidatedForest(features, target, { folds: 5, trees: 12, maxDepth: 9, seed: 3 });
+    expect(out.rmse).toBe(0.1251224561692666);
+    expect(out.baselineRmse).toBe(0.435028542878424);
+    expect(out.predictions[0]).toBe(-0.048879755789834195);
+    expect(out.predictions[7]).toBe(0.4348007090609072);
   });
 
   it('a deep tree fits distinct training points exactly; a forest is deterministic in its seed', () => {

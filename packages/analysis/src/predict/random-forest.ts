@@ -1,5 +1,5 @@
 import { PrnnError, Rng } from '@prnn/core';
-import { RegressionTree } from './regression-tree.js';
+import { RegressionTree, columnRanks } from './regression-tree.js';
 
 /** Settings of a random forest: number of trees, maximum depth and the bootstrap seed. */
 export interface RandomForestOptions {
@@ -27,10 +27,12 @@ export class RandomForest {
     const n = rows.length;
     const sample = new Int32Array(n);
     const trees: RegressionTree[] = [];
+    // one comparison sort per column for the whole forest; each tree's presort is then a counting sort
+    const ranks = columnRanks(X, features);
     for (let t = 0; t < options.trees; t++) {
       const rng = Rng.derive(options.seed, t);
       for (let k = 0; k < n; k++) sample[k] = rows[rng.int(n)];
-      trees.push(RegressionTree.fit(X, features, y, sample, { maxDepth: options.maxDepth }));
+      trees.push(RegressionTree.fit(X, features, y, sample, { maxDepth: options.maxDepth, ranks }));
     }
     return new RandomForest(trees, features);
   }

@@ -6,13 +6,52 @@ export interface TreeOptions {
   readonly maxDepth: number;
   /** A node with fewer samples is a leaf (default 2). */
   readonly minSamplesSplit?: number;
+  /**
+   * The columns' ranks of X (`columnRanks(X, features)`), when many trees are fitted to samples of one X (a
+   * forest): each tree's presort is then a counting sort by rank instead of a comparison sort. The same order,
+   * so the same tree.
+   */
+  readonly ranks?: ColumnRanks;
+}
+
+/**
+ * Dense ranks of every column of a row-major matrix: `rank[r·features + f]` is the number of distinct values of
+ * column f below X[r·features + f] (equal values share a rank; −0 equals +0), `distinct[f]` the column's
+ * count of distinct values.
+ */
+export interface ColumnRanks {
+  readonly rank: Int32Array;
+  readonly distinct: Int32Array;
+}
+
+/** The dense ranks of X's columns (see {@link ColumnRanks}): one comparison sort per column. */
+export function columnRanks(X: Float64Array, features: number): ColumnRanks {
+  const n = Math.floor(X.length / features);
+  const rank = new Int32Array(n * features);
+  const distinct = new Int32Array(features);
+  const rowsByValue = Array.from({ length: n }, (_, r) => r);
+  for (let f = 0; f < features; f++) {
+    rowsByValue.sort((a, b) => X[a * features + f] - X[b * features + f]);
+    let d = -1;
+    let previous = Number.NaN;
+    for (const r of rowsByValue) {
+      const v = X[r * features + f];
+      if (d < 0 || v !== previous) d++;
+      previous = v;
+      rank[r * features + f] = d;
+    }
+    distinct[f] = d + 1;
+  }
+  return { rank, distinct };
 }
 
 /**
  * A CART regression tree (squared-error splits, thresholds at midpoints between distinct values), stored
  * in flat arrays. Fitting presorts every feature once and keeps each node's samples as one contiguous
  * range of every sorted order (stable partition per split), so a level costs O(features · samples) and a
- * tree O(features · n log n + depth · features · n) — not the quadratic split search of naive CART.
+ * tree O(features · n log n + depth · features · n) — not the quadratic split search of naive CART. Given
+ * the columns' ranks (a forest computes them once for all its trees), the presort is a counting sort:
+ * O(features · (n + distinct values)) per tree.
  */
 export class RegressionTree {
   private constructor(
@@ -32,17 +71,40 @@ export class RegressionTree {
     const F = features;
     if (m < 1) throw new PrnnError('a regression tree needs at least one sample');
     const minSplit = Math.max(2, options.minSamplesSplit ?? 2);
-    // order[f·m + k]: the k-th sample position (into rows) in ascending order of feature f
+    // order[f·m + k]: the k-th sample position (into rows) in ascending order of feature f, equal values in
+    // ascending position
     const order = new Int32Array(F * m);
-    const keys = new Float64Array(m);
-    const positions = Array.from({ length: m }, (_, k) => k);
-    for (let f = 0; f < F; f++) {
-      for (let p = 0; p < m; p++) keys[p] = X[rows[p] * F + f];
-      positions.sort((a, b) => keys[a] - keys[b] || a - b);
-      order.set(positions, f * m);
+    const ranks = options.ranks;
+    if (ranks) {
+      if (ranks.rank.length !== Math.floor(X.length / F) * F || ranks.distinct.length !== F) throw new PrnnError('ranks must be columnRanks of this X and features');
+      // counting sort by rank, positions visited in ascending order: ascending (value, position)
+      const count = new Int32Array(Math.max(...ranks.distinct) + 1);
+      for (let f = 0; f < F; f++) {
+        const D = ranks.distinct[f];
+        count.fill(0, 0, D + 1);
+        for (let p = 0; p < m; p++) count[ranks.rank[rows[p] * F + f] + 1]++;
+        for (let d = 1; d <= D; d++) count[d] += count[d - 1];
+        const base = f * m;
+        for (let p = 0; p < m; p++) order[base + count[ranks.rank[rows[p] * F + f]]++] = p;
+      }
+    } else {
+      const keys = new Float64Array(m);
+      const positions = Array.from({ length: m }, (_, k) => k);
+      for (let f = 0; f < F; f++) {
+        for (let p = 0; p < m; p++) keys[p] = X[rows[p] * F + f];
+        positions.sort((a, b) => keys[a] - keys[b] || a - b);
+        order.set(positions, f * m);
+      }
     }
     const target = new Float64Array(m);
     for (let p = 0; p < m; p++) target[p] = y[rows[p]];
+    // values[f·m + k]: feature f of the sample at order[f·m + k], kept beside the order through every partition
+    const values = new Float64Array(F * m);
+    for (let f = 0; f < F; f++) {
+      const base = f * m;
+      for (let k = 0; k < m; k++) values[base + k] = X[rows[order[base + k]] * F + f];
+    }
+    const scratchValues = new Float64Array(m);
     const goesLeft = new Uint8Array(m);
     const scratch = new Int32Array(m);
     const nodes = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
@@ -78,8 +140,8 @@ export class RegressionTree {
           const v = target[p];
           leftSum += v;
           leftSq += v * v;
-          const x = X[rows[p] * F + f];
-          const next = X[rows[order[base + k + 1]] * F + f];
+          const x = values[base + k];
+          const next = values[base + k + 1];
           if (next === x) continue; // no threshold between equal values
           const nl = k - lo + 1;
           const nr = n - nl;
@@ -96,21 +158,28 @@ export class RegressionTree {
       let nLeft = 0;
       for (let k = lo; k < hi; k++) {
         const p = order[bestFeature * m + k];
-        const l = X[rows[p] * F + bestFeature] <= bestThreshold ? 1 : 0;
+        const l = values[bestFeature * m + k] <= bestThreshold ? 1 : 0;
         goesLeft[p] = l;
         nLeft += l;
       }
-      // stable partition of every feature's order: left samples first, each side still sorted
+      // stable partition of every feature's order and values: left samples first, each side still sorted
       for (let f = 0; f < F; f++) {
         const base = f * m;
         let a = 0;
         let b = nLeft;
         for (let k = lo; k < hi; k++) {
           const p = order[base + k];
-          if (goesLeft[p] === 1) scratch[a++] = p;
-          else scratch[b++] = p;
+          const v = values[base + k];
+          if (goesLeft[p] === 1) {
+            scratch[a] = p;
+            scratchValues[a++] = v;
+          } else {
+            scratch[b] = p;
+            scratchValues[b++] = v;
+          }
         }
         order.set(scratch.subarray(0, n), base + lo);
+        values.set(scratchValues.subarray(0, n), base + lo);
       }
       nodes.feature[node] = bestFeature;
       nodes.threshold[node] = bestThreshold;
