@@ -12,8 +12,13 @@ import { threadCpuSeconds } from '../profile/phase-times.js';
 /** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
 export interface BenchPopulation {
   readonly model: PopulationModel;
-  /** Fresh mazes, rollout (ε = 0.5), learning pass, clip and Adam: one DQN update without evaluation. */
-  episode(): void;
+  /**
+   * Fresh mazes, rollout (ε = 0.5, or `epsilon`), learning pass, clip and Adam: one DQN update without
+   * evaluation.
+   */
+  episode(epsilon?: number): void;
+  /** Steps each network took in the last episode. */
+  readonly lengths: Int32Array;
   dispose(): void;
 }
 
@@ -39,7 +44,9 @@ export function createBenchPopulation(
   const settings = { ...rolloutSettings(config, 0), epsilon: 0.5 };
   return {
     model,
-    episode: () => {
+    lengths: records.lengths,
+    episode: (epsilon = 0.5) => {
+      settings.epsilon = epsilon;
       for (let n = 0; n < P; n++) generateMazeInto(mazes, n, streams.mazes[n]);
       rollout(model, env, mazes, records, streams, scratch, settings);
       learnFromEpisode(model, kernels, optimizer, records, members, 0, config.lr, learning);
