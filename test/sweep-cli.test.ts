@@ -50,6 +50,8 @@ describe('prnn sweep plan / run / status / export', () => {
     ]);
     expect(plan.chunks.map((c: { from: number; to: number }) => [c.from, c.to])).toEqual([[0, 2], [2, 4], [4, 6], [6, 8]]);
     expect(plan.measures.noise).toHaveLength(11);
+    // the noise sweeps run through onnxruntime, as the final test and `prnn eval` do
+    expect(plan.measures.engine).toBe('onnx');
     // planning the same sweep again changes nothing; another plan into the same directory is refused
     const again = runCli(['sweep', 'plan', dir, '--preset', 'smoke', '--name', 'smoke', '--json']);
     expect(again.status).toBe(0);

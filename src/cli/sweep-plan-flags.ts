@@ -151,7 +151,8 @@ async function planForLearner(
       paths,
       chunkSize: flags['chunk-size'] ?? base?.chunkSize ?? 256,
       checkpointEvery: flags['checkpoint-every'] ?? base?.checkpointEvery,
-      measures: { noise, testMazes: config.testMazes, metrics },
+      // the noise sweeps through onnxruntime, as the final test (every family here exports ONNX: checked above)
+      measures: { noise, testMazes: config.testMazes, metrics, engine: 'onnx' },
     }),
     { 'sweep name': 'name' },
   );

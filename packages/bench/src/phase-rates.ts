@@ -30,6 +30,11 @@ export interface MeasurePhaseRatesOptions {
   /** Hidden units of the family's listed architectures (the learner's `hidden`, default 8). */
   readonly hidden?: number;
   readonly noise: readonly number[];
+  /**
+   * The engine of the sweep's noise sweeps (its plan's: `onnx`, onnxruntime on each network's exported
+   * policy, or `tfjs`, the family's population model; default `onnx`): the calibration times that one.
+   */
+  readonly engine?: 'onnx' | 'tfjs';
   /** The architectures of the sweep (their names, flags and sizes go into the report's calibration). */
   readonly archs: readonly ArchInfo[];
   /** Threads training measures with, as the sweep trains (default 1). */
@@ -147,9 +152,23 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const final = () => onnxFinalFitness(architecture, members, weights, trainingTestSet, PAPER_FITNESS_NOISE, kernels);
   const finalWarm = () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels);
 
-  // the noise sweep as the sweep runs it: each network alone in the population engine, all levels × mazes
+  // the noise sweep as the sweep runs it: each network alone, all levels × mazes, through onnxruntime (its
+  // policy exported and opened as evaluateRun opens it) or the family's population engine
+  const engineName = o.engine ?? 'onnx';
+  if (engineName !== 'onnx' && engineName !== 'tfjs') throw new PrnnError(`the noise sweeps' engine must be onnx or tfjs (got ${JSON.stringify(engineName)})`);
+  const exportOnnx = architecture.exportOnnx?.bind(architecture);
+  if (engineName === 'onnx' && !exportOnnx) throw new PrnnError(`architecture family ${o.family} has no exportOnnx: its noise sweeps cannot run on onnxruntime`);
   const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
   const sweepOne = async (n: number) => {
+    if (engineName === 'onnx') {
+      const policy = await OnnxPolicy.load(exportOnnx!(members[n].arch, weights[n], {}, o.task.channels), { label: members[n].arch.name, intraOpNumThreads: 1, splitState: true });
+      try {
+        await sweep.evaluate(policy, members[n].seed);
+      } finally {
+        await policy.release();
+      }
+      return;
+    }
     const engine = PopulationEngine.create(architecture, members[n].arch, weights[n], o.task.channels, { seed: members[n].seed });
     try {
       await sweep.evaluate(engine, members[n].seed);

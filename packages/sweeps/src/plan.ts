@@ -20,6 +20,23 @@ export interface PlanMeasures {
   readonly testMazes: number;
   /** Metric plugins measured on the trained weights, by registry name (e.g. weight-norms). */
   readonly metrics: readonly string[];
+  /**
+   * The engine of the noise sweeps: `onnx` (onnxruntime on the network's exported policy, as its final test
+   * runs it, so the sweep's training level repeats the stored fitness exactly) or `tfjs` (the family's
+   * population model). Plans made by `prnn sweep plan` and `reproduce` say `onnx`; a plan without the field
+   * (made before it existed) keeps `tfjs`, so a sweep resumed on this version measures all its chunks alike.
+   */
+  readonly engine?: SweepEvalEngine;
+}
+
+/** The engines a sweep's noise sweeps can run on. */
+export const SWEEP_EVAL_ENGINES = ['onnx', 'tfjs'] as const;
+/** One of {@link SWEEP_EVAL_ENGINES}. */
+export type SweepEvalEngine = (typeof SWEEP_EVAL_ENGINES)[number];
+
+/** The engine of a plan's noise sweeps (`tfjs` for a plan that names none). */
+export function planEvalEngine(plan: Pick<SweepPlan, 'measures'>): SweepEvalEngine {
+  return plan.measures.engine ?? 'tfjs';
 }
 
 /** One network of the sweep: everything its training needs, and the chunk that trains it. */
@@ -150,6 +167,9 @@ export function buildSweepPlan(o: BuildPlanOptions): SweepPlan {
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
     throw new PrnnError(`checkpoint-every must be an integer ≥ 1 (got ${checkpointEvery})`);
   }
+  if (o.measures.engine !== undefined && !SWEEP_EVAL_ENGINES.includes(o.measures.engine)) {
+    throw new PrnnError(`the noise sweeps' engine must be ${SWEEP_EVAL_ENGINES.join(' or ')} (got ${JSON.stringify(o.measures.engine)})`);
+  }
   if (!Number.isInteger(o.measures.testMazes) || o.measures.testMazes < 1) {
     throw new PrnnError(`test-mazes must be an integer ≥ 1 (got ${o.measures.testMazes})`);
   }
@@ -186,7 +206,12 @@ export function buildSweepPlan(o: BuildPlanOptions): SweepPlan {
     path: o.path,
     ...(paths ? { paths: Object.fromEntries(families.map((f) => [f, paths[f]])) } : {}),
     checkpointEvery,
-    measures: { noise: [...o.measures.noise], testMazes: o.measures.testMazes, metrics: [...o.measures.metrics] },
+    measures: {
+      noise: [...o.measures.noise],
+      testMazes: o.measures.testMazes,
+      metrics: [...o.measures.metrics],
+      ...(o.measures.engine !== undefined ? { engine: o.measures.engine } : {}),
+    },
     chunks,
     networks,
   };
@@ -258,8 +283,21 @@ function reason(error: unknown): string {
 }
 
 /**
+ * Whether `existing` (a plan made before plans named their noise sweeps' engine) is `plan` without its engine:
+ * such a directory keeps its plan, and its sweeps their engine (tfjs), so that a sweep started before the
+ * field existed continues, every chunk measured alike.
+ */
+function sameBeforeEngine(existing: SweepPlan, plan: SweepPlan): boolean {
+  if (existing.measures.engine !== undefined || plan.measures.engine === undefined) return false;
+  const { engine: _engine, ...measures } = plan.measures;
+  return planHash({ ...plan, measures }) === existing.hash;
+}
+
+/**
  * Makes DIR a sweep directory holding `plan`: a missing or empty directory gets plan.json; one that holds
- * the same plan is left as it is ('exists'); one with another plan, or other files, is refused.
+ * the same plan is left as it is ('exists'), as is one holding the same plan made before plans named the
+ * noise sweeps' engine (the directory's plan then stands: read it with readPlan); one with another plan, or
+ * other files, is refused.
  */
 export async function createSweepDir(dir: string, plan: SweepPlan): Promise<'created' | 'exists'> {
   const info = await stat(dir).catch(() => undefined);
@@ -268,7 +306,7 @@ export async function createSweepDir(dir: string, plan: SweepPlan): Promise<'cre
     const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'));
     if (entries.includes(PLAN_FILE)) {
       const existing = await readPlan(dir);
-      if (existing.hash !== plan.hash) {
+      if (existing.hash !== plan.hash && !sameBeforeEngine(existing, plan)) {
         throw new PrnnError(`${dir} already holds another plan (sweep ${existing.sweep}, hash ${existing.hash}; this one ${plan.hash}); choose another directory`);
       }
       return 'exists';

@@ -3,7 +3,7 @@ import { PrnnError } from '@prnn/core';
 import { StageStopwatch, addPhaseTimes, phaseProfile, projectPhases, type PhaseProfile, type PhaseProjection, type PhaseTime, type PhaseTimes, type Registry } from '@prnn/agents';
 import { analyzeStoredNetworks, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
 import { measurePhaseRates, type MeasurePhaseRatesOptions } from '@prnn/bench';
-import { createSweepDir, readPlan, type SweepPlan } from './plan.js';
+import { createSweepDir, planEvalEngine, readPlan, type SweepPlan } from './plan.js';
 import { projectionShape } from './projection-shape.js';
 import { readSweepStore } from './read-sweep-store.js';
 import { runSweep, type SweepRunProgress } from './run-sweep.js';
@@ -129,14 +129,16 @@ export async function analyzeSweepStore(
  * headline table next to the paper's. Running it again continues where it stopped.
  */
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
-  const { dir, plan, workers, hooks = {} } = o;
+  const { dir, workers, hooks = {} } = o;
   const registry = o.registry ?? (await loadSweepPlugins({ cwd: o.pluginsCwd }));
   const say = (line: string) => hooks.say?.(line);
   // the whole call, every thread: the profile's total
   const whole = new StageStopwatch();
   let phases: PhaseTimes = {};
   const profile = () => phaseProfile(phases, whole.elapsed);
-  const state = await createSweepDir(dir, plan);
+  const state = await createSweepDir(dir, o.plan);
+  // the directory's own plan: the same as o.plan, unless it was made before plans named their noise sweeps' engine
+  const plan = state === 'exists' ? await readPlan(dir) : o.plan;
   say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
   let projection: (PhaseProjection & { rates: Record<string, number> }) | undefined;
@@ -150,6 +152,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       path: plan.path,
       hidden: typeof plan.config.hidden === 'number' ? plan.config.hidden : undefined,
       noise: plan.measures.noise,
+      engine: planEvalEngine(plan),
       archs: [...new Map(plan.networks.map((n) => [n.arch.name, n.arch])).values()],
       workers,
       seconds,

@@ -24,7 +24,7 @@ import { ChunkLock } from './chunk-lock.js';
 import { ChunkProgressWriter, chunkProgressPath } from './chunk-progress.js';
 import { pathExists } from './path-exists.js';
 import type { JournalChoice } from './file-system.js';
-import { chunkMembers, chunkNetworks, readPlan, type SweepPlan } from './plan.js';
+import { chunkMembers, chunkNetworks, planEvalEngine, readPlan, type SweepPlan } from './plan.js';
 import { publishedShards, shardFileName, SHARDS_DIR } from './shards.js';
 import { STORE_FILE, hostName, type MeasureValue, type NetworkRecord } from './store.js';
 import { loadSweepPlugins, resultsStores, type ResultsStoreFactory, type SweepStore } from './store-service.js';
@@ -208,7 +208,7 @@ async function runChunk(
   await o.registry.evaluator().evaluateRun(runDir, {
     noise: plan.measures.noise,
     mazes: plan.measures.testMazes,
-    engine: 'tfjs',
+    engine: planEvalEngine(plan),
     architecture: (family) => o.registry.architecture(family),
     // every network's sweep on its own worker thread (the same numbers as in this thread)
     workers: o.workers,

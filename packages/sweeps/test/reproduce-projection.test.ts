@@ -28,7 +28,8 @@ describe('reproduce at the paper scale without yes', () => {
   it('projects every phase from the measured rates and starts nothing', async () => {
     await initBackend('cpu');
     const registry = await loadPlugins({ cwd: process.cwd() });
-    const plan = await testPlan(['fc', 'ff', 'ff-large'], { path: 'compiled' });
+    // noise sweeps through onnxruntime, as plans made by `prnn sweep plan` and `reproduce` say: the calibration times that engine
+    const plan = await testPlan(['fc', 'ff', 'ff-large'], { path: 'compiled', measures: { noise: [0, 0.05], testMazes: 10, metrics: ['parameters'], engine: 'onnx' } });
     const dir = join(tmp(), 'paper');
     const said: string[] = [];
     const out = await reproduce({
