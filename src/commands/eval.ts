@@ -72,8 +72,8 @@ export default class Eval extends BaseCommand {
     'and the network\'s noise seed: the training σs then reproduces its stored fitness). --run evaluates every ' +
     'trained network of a run directory on the run\'s task and test set (its --test-mazes; flags override them), ' +
     'writes the results to <run>/eval.json (or --out; an existing eval.json is never replaced silently), and can ' +
-    'use --engine tfjs to run the same networks through their tfjs model (identical fitness), or --engine compiled ' +
-    'through the family\'s compiled WebAssembly step (q within float32 rounding of onnx: a near-tie can flip an action). --seed sets the ' +
+    'use --engine tfjs to run the same networks through their tfjs model, or --engine compiled through the ' +
+    'family\'s compiled WebAssembly step (both give q within float32 rounding of onnx: a near-tie can flip an action). --seed sets the ' +
     'sensor noise and tie-breaking, --test-seed the test set.';
 
   static override examples = [
