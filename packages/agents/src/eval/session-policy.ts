@@ -113,32 +113,6 @@ function rowSize(v: InferenceSession.ValueMetadata | undefined, problems: string
   return n as number;
 }
 
-const EMPTY = new Float32Array(0);
-
-/**
- * Float32Arrays of released split-state engines, by length, taken again by the next engine's reset in this
- * thread. A noise sweep's state pieces are 3.5 MB per network (21 000 rows); allocating them anew for every
- * network and leaving the old ones to the collector costs little in one thread, but in two worker threads of
- * one process the memory returned to the system interrupts the other thread (docs/guides/performance.md).
- * At most MAX_SPARE arrays of each length are kept; a taken array is zeroed.
- */
-const spareBuffers = {
-  byLength: new Map<number, Float32Array[]>(),
-  take(length: number): Float32Array {
-    const b = this.byLength.get(length)?.pop();
-    if (!b) return new Float32Array(length);
-    b.fill(0);
-    return b;
-  },
-  give(b: Float32Array): void {
-    if (b.length === 0) return;
-    const list = this.byLength.get(b.length) ?? [];
-    this.byLength.set(b.length, list);
-    if (list.length < MAX_SPARE) list.push(b);
-  },
-};
-const MAX_SPARE = 8;
-
 /**
  * An ONNX policy following the prnn policy contract (docs/reference/policy-contract.md) in any onnxruntime binding.
  * As a QEngine it keeps the recurrent state of `batch` rows in two preallocated buffers that swap roles every
@@ -402,8 +376,7 @@ export class SessionPolicy implements QEngine {
       this.capacity = batch;
       if (this.pieces) {
         for (const p of this.pieces) {
-          for (const b of p.buffers) spareBuffers.give(b);
-          p.buffers = [spareBuffers.take(batch * p.width), spareBuffers.take(batch * p.width)];
+          p.buffers = [new Float32Array(batch * p.width), new Float32Array(batch * p.width)];
           p.fullTensors = p.buffers.map((b) => new this.ort.Tensor('float32', b, [batch, p.width]));
         }
       } else {
@@ -540,17 +513,8 @@ export class SessionPolicy implements QEngine {
     return out;
   }
 
-  /** Releases the onnxruntime session (and hands the state pieces' buffers to the next engine of this thread). */
+  /** Releases the onnxruntime session. */
   async release(): Promise<void> {
-    if (this.pieces) {
-      for (const p of this.pieces) {
-        for (const b of p.buffers) spareBuffers.give(b);
-        p.buffers = [EMPTY, EMPTY];
-        p.views = p.buffers;
-      }
-      this.capacity = 0;
-      this.batch = 0;
-    }
     await this.session.release();
   }
 }
