@@ -116,7 +116,7 @@ describe('prnn export / prnn eval', () => {
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);
     // the recorded reference: 0.85 ms per Track test trial → 3 levels × 50 mazes = 0.1275 s
-    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, referenceMsPerTrial: 0.85 });
+    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, warmup: 1, referenceMsPerTrial: 0.85 });
     expect(json.referenceSecondsPerNetwork).toBeCloseTo(0.1275, 12);
     expect(json.secondsPerNetwork).toBeGreaterThan(0);
     expect(json.totalSecondsPerNetwork).toBeGreaterThanOrEqual(json.secondsPerNetwork);
@@ -135,5 +135,11 @@ describe('prnn export / prnn eval', () => {
     expect(general.referenceSecondsPerNetwork).toBeCloseTo((2.6 * 4 * 20) / 1000, 12);
     expect(general.batching.map((b: { levelsPerBatch: number; rows: number }) => [b.levelsPerBatch, b.rows])).toEqual([[1, 20], [4, 80]]);
     expect(oneErrorLine(runCli(['bench', 'eval', '--levels-per-batch', '0,x']))).toBe('Error: --levels-per-batch must be comma-separated integers ≥ 1 (got "0,x")');
+    // --warmup: none, or several untimed networks before the one timed network
+    const cold = JSON.parse(runCli(['bench', 'eval', '--warmup', '0', '--networks', '1', '--mazes', '20', '--noise', '0', '--json']).stdout);
+    const warm = JSON.parse(runCli(['bench', 'eval', '--warmup', '3', '--networks', '1', '--mazes', '20', '--noise', '0', '--json']).stdout);
+    expect([cold.warmup, warm.warmup, cold.networks, warm.networks]).toEqual([0, 3, 1, 1]);
+    expect(warm.secondsPerNetwork).toBeGreaterThan(0);
+    expect(oneErrorLine(runCli(['bench', 'eval', '--warmup', '101']))).toBe('Error: --warmup: Expected an integer less than or equal to 100 but received: 101');
   });
 });

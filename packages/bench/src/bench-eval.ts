@@ -15,8 +15,15 @@ export const EVAL_TARGET_SECONDS = { general: 0.046, track: 0.015 } as const;
  * workers.
  */
 export interface BenchEvalOptions {
-  /** Timed networks (default 5); one more, untimed, warms up the JIT first. */
+  /** Timed networks (default 5). */
   readonly networks?: number;
+  /**
+   * Untimed networks before the timed ones (default 1; with `workers`, that many per worker). The first
+   * networks of a process run slower while V8 compiles the evaluator's code and onnxruntime warms up (about 5
+   * networks at 20–60 ms, then 13 ms each, for Track FC on this machine kind): a median over few timed
+   * networks after one warm-up can land in either regime; 5 measures the steady state a sweep runs at.
+   */
+  readonly warmup?: number;
   readonly mazes?: number;
   readonly noise?: readonly number[];
   readonly task?: TaskOptions;
@@ -65,6 +72,8 @@ export interface BenchEvalResult {
   readonly mazes: number;
   readonly levels: number;
   readonly networks: number;
+  /** Untimed networks run first (per worker with workers). */
+  readonly warmup: number;
   readonly workers: number;
   /** The engine that computed q. */
   readonly engine: BenchEvalEngine;
@@ -103,6 +112,8 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   if (!Number.isInteger(networks) || networks < 1 || networks > 1000) {
     throw new PrnnError(`networks must be an integer in [1, 1000] (got ${networks})`);
   }
+  const warmup = options.warmup ?? 1;
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 100) throw new PrnnError(`warmup must be an integer in [0, 100] (got ${warmup})`);
   const task = options.task ?? resolveTaskOptions('track', {});
   const arch = parseArch(options.arch ?? 'fc', { channels: task.channels });
   // the export traces the family's step in tfjs
@@ -128,9 +139,10 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     if (!simdAvailable()) throw new PrnnError('the compiled engine needs WebAssembly SIMD, which this runtime lacks: use the onnx engine');
   }
   const compiledKernels = new KernelSet(ninePathwayDefinition.family, [compiledPopulationKernel(ninePathwayDefinition)]);
-  // the pool's first call starts its threads: warm them up with one untimed network each
-  for (let k = pool ? -workers : -1; k < networks; k++) {
-    const seed = Math.max(0, k + 1);
+  // untimed networks first (with a pool, `warmup` per worker: its first call starts its threads); the timed
+  // networks have seeds 1 … networks, the warm-up ones seeds of their own
+  for (let k = -warmup * (pool ? workers : 1); k < networks; k++) {
+    const seed = k < 0 ? 1_000_000 - k : k + 1;
     const t0 = performance.now();
     const weights = initWeights(arch, Rng.derive(seed, STREAM.init));
     let t1: number;
@@ -197,6 +209,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
     mazes: evaluator.set.count,
     levels: evaluator.noise.length,
     networks,
+    warmup,
     workers,
     engine,
     secondsPerNetwork: sweepSeconds,

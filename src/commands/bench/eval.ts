@@ -12,7 +12,7 @@ export default class BenchEval extends BaseCommand {
   static override description =
     'Exports randomly initialised networks (--arch, default fc) to ONNX and evaluates each on the noise sweep ' +
     '(default 21 levels × 1 000 Track mazes, as for the paper\'s robustness) with onnxruntime on one intra-op ' +
-    'thread. Reports the median over --networks networks (after one untimed warm-up network) of the sweep ' +
+    'thread. Reports the median over --networks networks (after --warmup untimed ones) of the sweep ' +
     'itself, of building the model and opening its session, and of both, next to the recorded reference ' +
     '(the authors\' code: 2.6 ms per General test trial, 0.85 ms per Track trial on one core of this machine kind, ' +
     'BENCHMARKS.md; × levels × mazes for the sweep) and the roofline (FLOP of the forwards ÷ sweep time). ' +
@@ -23,12 +23,19 @@ export default class BenchEval extends BaseCommand {
     { command: '<%= config.bin %> <%= command.id %> --networks 3 --mazes 200 --json', description: 'A smaller run, JSON on stdout.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --levels-per-batch 1,3,7,21', description: 'The General sweep, and how it scales with the batch width.' },
     { command: '<%= config.bin %> <%= command.id %> --maze general --workers 2', description: 'Each sweep shared by two worker threads (both cores).' },
+    { command: '<%= config.bin %> <%= command.id %> --networks 21 --warmup 5', description: 'The steady state: five networks untimed first, the median of 21.' },
   ];
 
   static override enableJsonFlag = true;
 
   static override flags = {
     networks: Flags.integer({ description: 'Timed networks (the median is reported).', default: 5, min: 1, max: 1000 }),
+    warmup: Flags.integer({
+      description: 'Untimed networks first (per worker with --workers): the first networks of a process run slower while the JIT and onnxruntime warm up; 5 measures the steady state of a sweep.',
+      default: 1,
+      min: 0,
+      max: 100,
+    }),
     mazes: Flags.integer({ description: 'Test mazes per noise level.', default: 1000, min: 1, max: 1_000_000 }),
     noise: Flags.string({ description: 'Sensor-noise levels (0.05 | 0,0.1,0.2 | from:to:count).', default: PAPER_NOISE_SPEC }),
     maze: Flags.option({ options: ['track', 'general', 'h'] as const, description: 'Maze kind (default task options).', default: 'track' as const })(),
@@ -55,6 +62,7 @@ export default class BenchEval extends BaseCommand {
     if (flags.engine === 'compiled' && levelsPerBatch) throw new PrnnError('--levels-per-batch times onnxruntime only: leave it out with --engine compiled');
     const result = await benchEval({
       networks: flags.networks,
+      warmup: flags.warmup,
       mazes: flags.mazes,
       noise,
       task: resolveTaskOptions(flags.maze, {}),
