@@ -56,7 +56,10 @@ export interface ReproduceHooks {
 export interface ReproduceOptions {
   readonly scale: ReproduceScale;
   readonly dir: string;
-  /** The sweep's plan (written to `dir` when it is new, else checked against the one there). */
+  /**
+   * The sweep's plan (written to `dir` when it is new, else checked against the one there; a plan there that
+   * differs only by predating `measures.engine` is kept and used, see createSweepDir).
+   */
   readonly plan: SweepPlan;
   /** The plugins' registry, whose container gives the run its services (default: `loadSweepPlugins` from `pluginsCwd`). */
   readonly registry?: Registry;
