@@ -16,12 +16,13 @@ const registry = await A.loadPlugins({ cwd: root });
 const run = await loadRun(dir);
 const networks = selectNetworks(run, {});
 const noise = A.parseNoiseSpec(A.PAPER_NOISE_SPEC);
-const mazes = Number(run.manifest.config?.testMazes ?? 1000);
+// the run's own test set, as evaluateRun takes it
+const { task, mazes, testSeed } = A.runEvaluationSettings(run.manifest);
 const requests = [];
 for (const net of networks) {
   const architecture = registry.architecture(net.result.arch?.family ?? net.entry.family);
   requests.push({
-    label: net.entry.id, task: run.manifest.task, mazes, mazeSeed: run.manifest.runSeed + A.TEST_SET_SEED_OFFSET, noise,
+    label: net.entry.id, task, mazes, mazeSeed: testSeed + A.TEST_SET_SEED_OFFSET, noise,
     seed: net.entry.seed, intraOpNumThreads: 1, bytes: await runNetworkOnnx(run, net, architecture),
   });
 }

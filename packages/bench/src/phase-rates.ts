@@ -5,10 +5,10 @@ import { generateMazeSet, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import {
   OnnxPolicy,
+  evaluateLevels,
+  evaluateModelLevels,
   onnxFinalFitness,
   PAPER_FITNESS_NOISE,
-  PolicyEvaluator,
-  PopulationEngine,
   PhaseStopwatch,
   cpuSecondsPerRun,
   TEST_SET_SEED_OFFSET,
@@ -152,29 +152,17 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const final = () => onnxFinalFitness(architecture, members, weights, trainingTestSet, PAPER_FITNESS_NOISE, kernels);
   const finalWarm = () => onnxFinalFitness(architecture, members.slice(0, 1), weights.slice(0, 1), trainingTestSet, PAPER_FITNESS_NOISE, kernels);
 
-  // the noise sweep as the sweep runs it: each network alone, all levels × mazes, through onnxruntime (its
-  // policy exported and opened as evaluateRun opens it) or the family's population engine
+  // the noise sweep as the sweep runs it: each network alone, all levels × mazes, through the function its
+  // worker threads run for the plan's engine (onnxruntime on the exported policy, or the population model)
   const engineName = o.engine ?? 'onnx';
   if (engineName !== 'onnx' && engineName !== 'tfjs') throw new PrnnError(`the noise sweeps' engine must be onnx or tfjs (got ${JSON.stringify(engineName)})`);
   const exportOnnx = architecture.exportOnnx?.bind(architecture);
   if (engineName === 'onnx' && !exportOnnx) throw new PrnnError(`architecture family ${o.family} has no exportOnnx: its noise sweeps cannot run on onnxruntime`);
-  const sweep = new PolicyEvaluator({ task: o.task, mazes: testSet, mazeSeed, noise: o.noise });
   const sweepOne = async (n: number) => {
-    if (engineName === 'onnx') {
-      const policy = await OnnxPolicy.load(exportOnnx!(members[n].arch, weights[n], {}, o.task.channels), { label: members[n].arch.name, intraOpNumThreads: 1, splitState: true });
-      try {
-        await sweep.evaluate(policy, members[n].seed);
-      } finally {
-        await policy.release();
-      }
-      return;
-    }
-    const engine = PopulationEngine.create(architecture, members[n].arch, weights[n], o.task.channels, { seed: members[n].seed });
-    try {
-      await sweep.evaluate(engine, members[n].seed);
-    } finally {
-      engine.dispose();
-    }
+    const { arch, seed } = members[n];
+    const request = { label: arch.name, task: o.task, mazes, mazeSeed, noise: o.noise, seed };
+    if (engineName === 'onnx') await evaluateLevels({ ...request, bytes: exportOnnx!(arch, weights[n], {}, o.task.channels), intraOpNumThreads: 1 });
+    else await evaluateModelLevels({ ...request, arch, weights: weights[n] }, architecture);
   };
   const sweepAll = async () => {
     for (let n = 0; n < count; n++) await sweepOne(n);

@@ -277,6 +277,15 @@ export async function readPlan(dir: string): Promise<SweepPlan> {
   return full;
 }
 
+/**
+ * createSweepDir, and the plan the directory then holds: `plan`, or the directory's own where it differs from
+ * `plan` only by predating the noise sweeps' engine (what `reproduce` and `prnn sweep plan` go on with).
+ */
+export async function openSweepDir(dir: string, plan: SweepPlan): Promise<{ state: 'created' | 'exists'; plan: SweepPlan }> {
+  const state = await createSweepDir(dir, plan);
+  return { state, plan: state === 'exists' ? await readPlan(dir) : plan };
+}
+
 function reason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is a file' : (error as Error).message;

@@ -3,7 +3,7 @@ import { PrnnError } from '@prnn/core';
 import { StageStopwatch, addPhaseTimes, phaseProfile, projectPhases, type PhaseProfile, type PhaseProjection, type PhaseTime, type PhaseTimes, type Registry } from '@prnn/agents';
 import { analyzeStoredNetworks, writeReport, type HeadlineRow as AnalysisHeadlineRow } from '@prnn/analysis';
 import { measurePhaseRates, type MeasurePhaseRatesOptions } from '@prnn/bench';
-import { createSweepDir, planEvalEngine, readPlan, type SweepPlan } from './plan.js';
+import { openSweepDir, planEvalEngine, readPlan, type SweepPlan } from './plan.js';
 import { projectionShape } from './projection-shape.js';
 import { readSweepStore } from './read-sweep-store.js';
 import { runSweep, type SweepRunProgress } from './run-sweep.js';
@@ -139,9 +139,8 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const whole = new StageStopwatch();
   let phases: PhaseTimes = {};
   const profile = () => phaseProfile(phases, whole.elapsed);
-  const state = await createSweepDir(dir, o.plan);
   // the directory's own plan: the same as o.plan, unless it was made before plans named their noise sweeps' engine
-  const plan = state === 'exists' ? await readPlan(dir) : o.plan;
+  const { state, plan } = await openSweepDir(dir, o.plan);
   say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
   let projection: (PhaseProjection & { rates: Record<string, number> }) | undefined;

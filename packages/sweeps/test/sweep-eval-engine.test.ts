@@ -11,7 +11,7 @@ import {
   type FitnessEvaluator,
 } from '@prnn/agents';
 import { readFileSync } from 'node:fs';
-import { PLAN_FILE, STORE_FILE, createSweepDir, loadSweepPlugins, planEvalEngine, readPlan, runSweep, type SweepPlan } from '../src/index.js';
+import { PLAN_FILE, STORE_FILE, createSweepDir, loadSweepPlugins, openSweepDir, planEvalEngine, readPlan, runSweep, type SweepPlan } from '../src/index.js';
 import { tempDirs, testPlan } from './helpers.js';
 
 const tmp = tempDirs('prnn-sweep-engine-');
@@ -84,6 +84,11 @@ describe("the engine of a sweep's noise sweeps", () => {
     expect(await createSweepDir(dir, named)).toBe('exists');
     expect(readFileSync(join(dir, PLAN_FILE), 'utf8')).toBe(before);
     expect(planEvalEngine(await readPlan(dir))).toBe('tfjs');
+    // what reproduce and `prnn sweep plan` go on with: the directory's plan, not the one asked for
+    const opened = await openSweepDir(dir, named);
+    expect(opened.state).toBe('exists');
+    expect(opened.plan.hash).toBe(old.hash);
+    expect(planEvalEngine(opened.plan)).toBe('tfjs');
     // the rule covers the engine only: a plan that differs otherwise is refused as before
     const other = await testPlan(['fc', 'hh'], { seeds: 3, measures: { ...old.measures, engine: 'onnx' } });
     await expect(createSweepDir(dir, other)).rejects.toThrow(/already holds another plan/);

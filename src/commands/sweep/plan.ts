@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { initBackend, loadPlugins } from '@prnn/agents';
-import { createSweepDir, PLAN_FILE, readPlan } from '@prnn/sweeps';
+import { openSweepDir, PLAN_FILE } from '@prnn/sweeps';
 import { BaseCommand } from '../../cli/base-command.js';
 import { plansFromFlags, sweepPlanFlags } from '../../cli/sweep-plan-flags.js';
 
@@ -39,9 +39,8 @@ export default class SweepPlan extends BaseCommand {
     const plans = await plansFromFlags(registry, args.dir, flags);
     const summaries = [];
     for (const { learner, dir, plan: wanted } of plans) {
-      const state = await createSweepDir(dir, wanted);
       // the directory's own plan (it differs from the one asked for only by predating the noise sweeps' engine)
-      const plan = state === 'exists' ? await readPlan(dir) : wanted;
+      const { state, plan } = await openSweepDir(dir, wanted);
       const episodes = Number(plan.config.episodes);
       summaries.push({
         dir,

@@ -71,7 +71,7 @@ function evaluatorFor(req: Omit<LevelsRequest, 'bytes' | 'intraOpNumThreads'>): 
 }
 
 /** Evaluates one network by its architecture's population model on `req.noise` in this thread (what a worker runs). */
-export async function evaluateModelLevels(req: ModelLevelsRequest, architecture: Architecture): Promise<LevelsResult> {
+export async function evaluateModelLevels(req: Omit<ModelLevelsRequest, 'family' | 'backend' | 'cwd' | 'plugins'>, architecture: Architecture): Promise<LevelsResult> {
   const engine = PopulationEngine.create(architecture, req.arch, req.weights, req.task.channels, { seed: req.seed });
   try {
     const r = await evaluatorFor(req).evaluate(engine, req.seed);
