@@ -1,6 +1,6 @@
 import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { median, PrnnError, Rng } from '@prnn/core';
-import { archInfo, buildNinePathwayOnnx, compiledJacobianKernel, createNinePathwayArchitecture, ensureBackend, initWeights, ninePathwayDefinition, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
+import { archInfo, buildNinePathwayOnnx, compiledJacobianKernel, jacobianNetwork, ProgramJacobian, type JacobianEngine, createNinePathwayArchitecture, ensureBackend, initWeights, ninePathwayDefinition, OnnxPolicy, parseArch, PolicyEvaluator, PAPER_FITNESS_NOISE } from '@prnn/agents';
 import {
   allocateProfile, autodiffJacobians, finiteDifferenceSensitivity, inputSensitivity, memoryProfile, networkStepSensitivity,
   recordTrials,
@@ -28,6 +28,11 @@ export interface BenchSensitivityResult {
   /** Input sensitivity + memory of one network from its recorded trials: exact Jacobians of the `compiled` kernel, one core. */
   readonly fusedSeconds: number;
   readonly fusedRepeats: number[];
+  /** Where the compiled Jacobians' tangents ran: `wasm` (WebAssembly SIMD) where the runtime has it, else `js`. */
+  readonly engine: JacobianEngine;
+  /** The same Jacobians on the JavaScript engine (same bits), timed in the same repeats, alternating. */
+  readonly jsSeconds: number;
+  readonly jsRepeats: number[];
   /** The same by exact autodiff through the family's NetworkStep (the path of every family without a kernel). */
   readonly autodiffSeconds: number;
   /** Batched central finite differences through onnxruntime (the path for foreign ONNX policies). */
@@ -61,14 +66,34 @@ export async function benchSensitivity(options: BenchSensitivityOptions = {}): P
     const info = archInfo(arch);
     const profile = allocateProfile(trials);
     const fusedRepeats: number[] = [];
+    const jsRepeats: number[] = [];
     const kernel = compiledJacobianKernel(ninePathwayDefinition);
-    for (let r = 0; r <= repeats; r++) {
+    const jsKernel = compiledJacobianKernel(ninePathwayDefinition, { engine: 'js' });
+    const timed = (k: typeof kernel): number => {
       const started = performance.now();
-      kernel.sensitivity(info, weights, trials, profile.s);
+      k.sensitivity(info, weights, trials, profile.s);
       inputSensitivity(profile);
       memoryProfile(profile);
-      if (r > 0) fusedRepeats.push((performance.now() - started) / 1000); // r = 0 warms up
+      return (performance.now() - started) / 1000;
+    };
+    for (let r = 0; r <= repeats; r++) {
+      // r = 0 warms both up; then the two engines alternate which goes first
+      let a: number;
+      let b: number;
+      if (r % 2 === 0) {
+        a = timed(kernel);
+        b = timed(jsKernel);
+      } else {
+        b = timed(jsKernel);
+        a = timed(kernel);
+      }
+      if (r > 0) {
+        fusedRepeats.push(a);
+        jsRepeats.push(b);
+      }
     }
+    const program = jacobianNetwork(ninePathwayDefinition, info, task.channels, weights)?.program;
+    const engine: JacobianEngine = program ? new ProgramJacobian(program, trials.steps).engine : 'js';
     const net = createNinePathwayArchitecture().network!(info, weights, task.channels);
     try {
       let started = performance.now();
@@ -91,6 +116,9 @@ export async function benchSensitivity(options: BenchSensitivityOptions = {}): P
         steps: task.steps,
         fusedSeconds,
         fusedRepeats,
+        engine,
+        jsSeconds: median(jsRepeats),
+        jsRepeats,
         autodiffSeconds,
         finiteDifferenceSeconds,
         perTimepointSeconds,

@@ -9,7 +9,8 @@ export default class BenchAnalyze extends BaseCommand {
   static override summary = 'Speed of the memory analysis: input sensitivity + memory of one network over its recorded test trials.';
   static override description =
     'Records --trials greedy test trials (σs = 0.05) of a randomly initialised network (--arch, default fc), then ' +
-    'times input sensitivity and memory M_k from the exact Jacobians of the `compiled` kernel on one core (median of --repeats), ' +
+    'times input sensitivity and memory M_k from the exact Jacobians of the `compiled` kernel on one core (median of --repeats; ' +
+    'its tangents in WebAssembly SIMD, and in the same repeats on its JavaScript engine, which gives the same bits), ' +
     'the same by exact batched autodiff through the family\'s NetworkStep (the fallback for a step that does not lower), by batched central finite differences through onnxruntime (the path for foreign ONNX policies), ' +
     'and the reference style — one autodiff backward pass per time point and output, trial by trial (tfjs, ' +
     'projected from a few trials).';
@@ -38,7 +39,8 @@ export default class BenchAnalyze extends BaseCommand {
     });
     const s = (x: number) => `${x.toFixed(3)} s`;
     this.log(`${result.arch} on ${result.task}, ${result.trials} trials × ${result.steps} steps, one core:`);
-    this.log(`  exact compiled Jacobians (median of ${result.fusedRepeats.length}): ${s(result.fusedSeconds)}`);
+    this.log(`  exact compiled Jacobians (median of ${result.fusedRepeats.length}): ${s(result.fusedSeconds)} (tangents in ${result.engine === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'})`);
+    this.log(`  the same on the JavaScript engine:         ${s(result.jsSeconds)} (same bits; repeats alternating)`);
     this.log(`  exact autodiff through the NetworkStep:    ${s(result.autodiffSeconds)}`);
     this.log(`  finite differences via onnxruntime:        ${s(result.finiteDifferenceSeconds)}`);
     this.log(`  per-time-point autodiff (reference style): ${s(result.perTimepointSeconds)} (${Math.round(result.speedup)}× the compiled time)`);

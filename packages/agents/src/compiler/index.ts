@@ -9,5 +9,6 @@ export { COMPILE_CACHE_ENV, clearCompileMemoryCache, compileCacheDir, compileSte
 export { COMPILED_PATH, COMPILE_GATE_ENV, COMPILE_PARAMETER_LIMIT, CompiledPopulation, compiledMemoryEstimate, type CompiledMemoryEstimate } from './compiled-population.js';
 export { simdAvailable } from './simd-support.js';
 export { compiledMemoryBytes, compiledPopulationKernel, createCompiledPopulation, withCompiledPath } from './kernel.js';
-export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, isJacobianCompiled, type CompiledJacobian, type JacobianSource } from './jacobian-emit.js';
+export { JACOBIAN_EMITTER_VERSION, ProgramJacobian, compileJacobian, emitJacobianSource, isJacobianCompiled, type CompiledJacobian, type JacobianEngine, type JacobianSource } from './jacobian-emit.js';
+export { JACOBIAN_WASM_VERSION, emitJacobianWasm } from './jacobian-wasm.js';
 export { COMPILED_JACOBIAN, OWN_PROGRAM_AFTER, compiledJacobianKernel, jacobianNetwork, jacobianProgram, programParameters, withCompiledJacobian, type JacobianEmbedding, type JacobianNetwork } from './jacobian-kernel.js';

@@ -1,7 +1,9 @@
 import { PrnnError } from '@prnn/core';
 import type { TrialInputs } from '../sdk/kernel.js';
 import { programHash } from './compile.js';
-import { ARITY, OP, inputCount, opCount, type StepProgram } from './program.js';
+import { OP, inputCount, opCount, type StepProgram } from './program.js';
+import { dynamicReferences, tangentInputs, tangentPlan, type TangentPlan, type TangentTerm } from './tangent-plan.js';
+import { wasmJacobianFor, type WasmJacobian } from './jacobian-wasm.js';
 
 /*
  * Exact Jacobians ∂o_t/∂s_τ of any lowered step, in float64, by forward-mode differentiation through time
@@ -85,20 +87,6 @@ function primalExpr(op: number, a: string, b: string, c: string): string {
   }
 }
 
-/** Which references depend on the flagged inputs through any op (const excluded). */
-function dependents(p: StepProgram, seed: (r: number) => boolean): Uint8Array {
-  const base = inputCount(p.inputs);
-  const n = opCount(p);
-  const dep = new Uint8Array(base + n);
-  for (let r = 0; r < base; r++) dep[r] = seed(r) ? 1 : 0;
-  for (let k = 0; k < n; k++) {
-    const op = p.ops[4 * k];
-    if (op === OP.const) continue;
-    for (let j = 0; j < ARITY[op]; j++) if (dep[p.ops[4 * k + 1 + j]]) dep[base + k] = 1;
-  }
-  return dep;
-}
-
 /** Source of prepare (static ops) or primal (dynamic ops): V[r] = value of op r. */
 function primalSource(p: StepProgram, dynamic: Uint8Array, wantDynamic: boolean): string {
   const base = inputCount(p.inputs);
@@ -118,27 +106,12 @@ function primalSource(p: StepProgram, dynamic: Uint8Array, wantDynamic: boolean)
 }
 
 /**
- * Source of one tangent function: `active(r)` says which inputs carry a tangent (the state, or the step's
- * input), `load(r)` is the expression of input r's tangent inside the column loop.
+ * Source of one tangent function from its plan: `load(r)` is the expression of input r's tangent inside the
+ * column loop; each coefficient is bound once before the loop.
  */
-function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r: number) => string, fresh: boolean): string {
+function tangentSource(p: StepProgram, plan: TangentPlan, load: (r: number) => string, fresh: boolean): string {
   const S = p.inputs.state;
   const O = p.outputs.length;
-  const base = inputCount(p.inputs);
-  const n = opCount(p);
-  const act = dependents(p, active);
-  // references whose tangent some output or next-state element reads
-  const need = new Uint8Array(base + n);
-  for (const r of p.outputs) need[r] = act[r];
-  for (const r of p.nextState) need[r] = act[r];
-  for (let k = n - 1; k >= 0; k--) {
-    if (!need[base + k]) continue;
-    const op = p.ops[4 * k];
-    for (let j = 0; j < ARITY[op]; j++) {
-      const x = p.ops[4 * k + 1 + j];
-      if (act[x]) need[x] = 1;
-    }
-  }
   const pre: string[] = ["'use strict';"];
   const coef = new Map<string, string>();
   /** A hoisted coefficient: its expression (of V, constant over the step) bound once before the loop. */
@@ -151,85 +124,12 @@ function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r:
     }
     return name;
   };
-  const v = (r: number): string => `V[${r}]`;
+  const term = (x: TangentTerm): string => (x.coef !== undefined ? `${hoist(x.coef)} * t${x.t}` : x.neg ? `-t${x.t}` : `t${x.t}`);
   const body: string[] = [];
-  for (let r = 0; r < base; r++) if (need[r]) body.push(`const t${r} = ${load(r)};`);
-  for (let k = 0; k < n; k++) {
-    const r = base + k;
-    if (!need[r]) continue;
-    const op = p.ops[4 * k];
-    const [ra, rb, rc] = [p.ops[4 * k + 1], p.ops[4 * k + 2], p.ops[4 * k + 3]];
-    const ta = act[ra] ? `t${ra}` : null;
-    const tb = ARITY[op] > 1 && act[rb] ? `t${rb}` : null;
-    const tc = ARITY[op] > 2 && act[rc] ? `t${rc}` : null;
-    const terms: string[] = [];
-    const scaled = (t: string | null, k: string): void => {
-      if (t) terms.push(`${k} * ${t}`);
-    };
-    switch (op) {
-      case OP.add:
-        if (ta) terms.push(ta);
-        if (tb) terms.push(tb);
-        break;
-      case OP.sub:
-        if (ta) terms.push(ta);
-        if (tb) terms.push(`-${tb}`);
-        break;
-      case OP.mul:
-        scaled(ta, hoist(v(rb)));
-        scaled(tb, hoist(v(ra)));
-        break;
-      case OP.fma:
-        if (tc) terms.push(tc);
-        scaled(ta, hoist(v(rb)));
-        scaled(tb, hoist(v(ra)));
-        break;
-      case OP.div:
-        scaled(ta, hoist(`1 / ${v(rb)}`));
-        scaled(tb, hoist(`-${v(r)} / ${v(rb)}`));
-        break;
-      case OP.max:
-        scaled(ta, hoist(`(${v(ra)} >= ${v(rb)} ? 1 : 0)`));
-        scaled(tb, hoist(`(${v(ra)} >= ${v(rb)} ? 0 : 1)`));
-        break;
-      case OP.min:
-        scaled(ta, hoist(`(${v(ra)} <= ${v(rb)} ? 1 : 0)`));
-        scaled(tb, hoist(`(${v(ra)} <= ${v(rb)} ? 0 : 1)`));
-        break;
-      case OP.neg:
-        terms.push(`-${ta}`);
-        break;
-      case OP.stop:
-        terms.push(ta!);
-        break;
-      case OP.tanh:
-        scaled(ta, hoist(`1 - ${v(r)} * ${v(r)}`));
-        break;
-      case OP.sigmoid:
-        scaled(ta, hoist(`${v(r)} * (1 - ${v(r)})`));
-        break;
-      case OP.relu:
-        scaled(ta, hoist(`(${v(ra)} > 0 ? 1 : 0)`));
-        break;
-      case OP.exp:
-        scaled(ta, hoist(v(r)));
-        break;
-      case OP.abs:
-        scaled(ta, hoist(`(${v(ra)} > 0 ? 1 : -1)`));
-        break;
-      case OP.sqrt:
-        scaled(ta, hoist(`0.5 / ${v(r)}`));
-        break;
-      case OP.log:
-        scaled(ta, hoist(`1 / ${v(ra)}`));
-        break;
-      default:
-        throw new Error(`step program op ${op} has no tangent`);
-    }
-    body.push(`const t${r} = ${terms.join(' + ')};`);
-  }
-  for (let a = 0; a < O; a++) body.push(`J[jo + ${a}] = ${act[p.outputs[a]] ? `t${p.outputs[a]}` : '0'};`);
-  for (let i = 0; i < S; i++) body.push(`X[xo + ${i}] = ${act[p.nextState[i]] ? `t${p.nextState[i]}` : '0'};`);
+  for (const r of plan.inputs) body.push(`const t${r} = ${load(r)};`);
+  for (const { r, terms } of plan.ops) body.push(`const t${r} = ${terms.map(term).join(' + ')};`);
+  plan.outputs.forEach((r, a) => body.push(`J[jo + ${a}] = ${r === null ? '0' : `t${r}`};`));
+  plan.nextState.forEach((r, i) => body.push(`X[xo + ${i}] = ${r === null ? '0' : `t${r}`};`));
   const loop = [
     'for (let c = c0; c < c1; c++) {',
     `const xo = c * ${S};`,
@@ -243,16 +143,13 @@ function tangentSource(p: StepProgram, active: (r: number) => boolean, load: (r:
 
 /** The JavaScript source of `p`'s Jacobian functions (see the file comment). */
 export function emitJacobianSource(p: StepProgram): JacobianSource {
-  const { params: P, state: S, obs: I } = p.inputs;
-  const isState = (r: number): boolean => r >= P && r < P + S;
-  const isObs = (r: number): boolean => r >= P + S && r < P + S + I;
-  // noise inputs hold 0 (a Jacobian of the noiseless step), so they are static like the parameters
-  const dynamic = dependents(p, (r) => isState(r) || isObs(r));
+  const { params: P, state: S } = p.inputs;
+  const { isState, isObs } = tangentInputs(p);
   return {
-    prepare: primalSource(p, dynamic, false),
-    primal: primalSource(p, dynamic, true),
-    carry: tangentSource(p, isState, (r) => `X[xo + ${r - P}]`, false),
-    fresh: tangentSource(p, isObs, (r) => `(e === ${r - P - S} ? 1 : 0)`, true),
+    prepare: primalSource(p, dynamicReferences(p), false),
+    primal: primalSource(p, dynamicReferences(p), true),
+    carry: tangentSource(p, tangentPlan(p, isState), (r) => `X[xo + ${r - P}]`, false),
+    fresh: tangentSource(p, tangentPlan(p, isObs), (r) => `(e === ${r - P - S} ? 1 : 0)`, true),
   };
 }
 
@@ -280,9 +177,14 @@ export function compileJacobian(p: StepProgram): CompiledJacobian {
   return made;
 }
 
+/** Where a ProgramJacobian does its tangent work: the emitted JavaScript, or WebAssembly SIMD (jacobian-wasm.ts). */
+export type JacobianEngine = 'js' | 'wasm';
+
 /**
  * Exact Jacobians ∂o_t/∂s_τ of one network whose step lowers to `program`, in float64 along recorded trials.
  * One instance holds all scratch for trials of `steps` steps; nothing is allocated per step or per trial.
+ * The tangent work runs in WebAssembly SIMD (two columns per instruction) where the runtime has it and the
+ * program fits V8's limits, else in the emitted JavaScript; both give the same bits (jacobian-wasm.ts).
  */
 export class ProgramJacobian {
   private readonly code: CompiledJacobian;
@@ -294,12 +196,17 @@ export class ProgramJacobian {
   private readonly S: number;
   private readonly I: number;
   private readonly O: number;
+  private readonly wasm: WasmJacobian | null;
+  /** Which engine runs the tangents. */
+  readonly engine: JacobianEngine;
 
   constructor(
     readonly program: StepProgram,
     readonly steps: number,
+    options: { readonly engine?: JacobianEngine } = {},
   ) {
     if (!Number.isInteger(steps) || steps < 1) throw new PrnnError(`steps must be an integer ≥ 1 (got ${steps})`);
+    if (options.engine !== undefined && options.engine !== 'js' && options.engine !== 'wasm') throw new PrnnError(`engine must be js or wasm (got ${JSON.stringify(options.engine)})`);
     this.code = compileJacobian(program);
     const { params: P, state: S, obs: I } = program.inputs;
     this.P = P;
@@ -307,8 +214,11 @@ export class ProgramJacobian {
     this.I = I;
     this.O = program.outputs.length;
     this.V = new Float64Array(inputCount(program.inputs) + opCount(program));
-    this.X = new Float64Array(steps * I * S);
-    this.J = new Float64Array(steps * I * this.O);
+    this.wasm = options.engine === 'js' ? null : wasmJacobianFor(program, steps);
+    if (options.engine === 'wasm' && !this.wasm) throw new PrnnError('engine wasm is not available for this program (no WebAssembly SIMD here, or the program is past its limits)');
+    this.engine = this.wasm ? 'wasm' : 'js';
+    this.X = new Float64Array(this.wasm ? 0 : steps * I * S);
+    this.J = new Float64Array(this.wasm ? 0 : steps * I * this.O);
     this.next = new Float64Array(S);
   }
 
@@ -325,15 +235,21 @@ export class ProgramJacobian {
    * jacobians[(((n·T + t)·T + τ)·O + a)·I + e] = ∂o_t[a]/∂s_τ[e].
    */
   run(trials: TrialInputs, s: Float64Array, jacobians?: Float64Array): void {
-    const { V, X, J, next, P, S, I, O } = this;
+    const { I } = this;
     const T = this.steps;
-    const { primal, carry, fresh } = this.code;
     if (trials.inputs !== I) throw new PrnnError(`trials must have ${I} inputs per step for this network (got ${trials.inputs})`);
     if (trials.steps !== T) throw new PrnnError(`trials must have ${T} steps (got ${trials.steps})`);
     if (s.length !== trials.count * T * T) throw new PrnnError(`s must hold count·T·T = ${trials.count * T * T} values (got ${s.length})`);
+    s.fill(0);
+    const { V, X, next, P, S, O, wasm } = this;
+    const { primal, carry, fresh } = this.code;
     const { obs, lengths, count } = trials;
     const ns = this.program.nextState;
-    s.fill(0);
+    // WebAssembly: the instance is shared by this thread's networks of the program, so their parameters'
+    // coefficients now; its output tangents are laid out in column pairs
+    if (wasm) wasm.code.staticCoef(V, wasm.K);
+    const J = wasm ? wasm.J : this.J;
+    const pairs = wasm !== null;
     for (let n = 0; n < count; n++) {
       V.fill(0, P, P + S);
       const length = lengths[n];
@@ -341,16 +257,30 @@ export class ProgramJacobian {
         const ob = (n * T + t) * I;
         for (let j = 0; j < I; j++) V[P + S + j] = obs[ob + j];
         primal(V);
-        carry(V, X, J, 0, t * I);
-        fresh(V, X, J, t * I, (t + 1) * I);
         const row = (n * T + t) * T;
-        for (let tau = 0; tau <= t; tau++) {
-          let sum = 0;
-          for (let q = tau * I * O; q < (tau + 1) * I * O; q++) sum += J[q] * J[q];
-          s[row + t - tau] = Math.sqrt(sum);
-          if (jacobians) {
+        if (wasm) {
+          wasm.code.stepCoef(V, wasm.K);
+          wasm.step(t);
+          for (let k = 0; k <= t; k++) s[row + k] = wasm.R[k];
+        } else {
+          carry(V, X, J, 0, t * I);
+          fresh(V, X, J, t * I, (t + 1) * I);
+          for (let tau = 0; tau <= t; tau++) {
+            let sum = 0;
+            for (let q = tau * I * O; q < (tau + 1) * I * O; q++) sum += J[q] * J[q];
+            s[row + t - tau] = Math.sqrt(sum);
+          }
+        }
+        if (jacobians) {
+          for (let tau = 0; tau <= t; tau++) {
             const jb = (row + tau) * O * I;
-            for (let e = 0; e < I; e++) for (let a = 0; a < O; a++) jacobians[jb + a * I + e] = J[(tau * I + e) * O + a];
+            for (let e = 0; e < I; e++) {
+              // column c = τ·I + e: at c·O (JavaScript), or in pair c >> 1, lane c & 1 (WebAssembly)
+              const c = tau * I + e;
+              const at = pairs ? 2 * O * (c >> 1) + (c & 1) : c * O;
+              const stride = pairs ? 2 : 1;
+              for (let a = 0; a < O; a++) jacobians[jb + a * I + e] = J[at + stride * a];
+            }
           }
         }
         for (let i = 0; i < S; i++) next[i] = V[ns[i]];

@@ -2,7 +2,7 @@ import { PrnnError } from '@prnn/core';
 import type { Architecture, ArchInfo } from '../sdk/architecture.js';
 import { checkedShapes, stepSizes, type ArchitectureDefinition } from '../sdk/define-architecture.js';
 import { JACOBIAN_OPERATION, isJacobianKernel, type JacobianKernel, type Kernel, type TrialInputs } from '../sdk/kernel.js';
-import { ProgramJacobian, isJacobianCompiled } from './jacobian-emit.js';
+import { ProgramJacobian, isJacobianCompiled, type JacobianEngine } from './jacobian-emit.js';
 import { UnsupportedStepError, lowerStep } from './lower.js';
 import type { StepProgram } from './program.js';
 
@@ -78,7 +78,10 @@ export type JacobianEmbedding = 'always' | 'never' | 'auto';
  * it compiles the architecture's own: 8 networks of 1 000 six-step trials. A sparse member pays the wider
  * program's arithmetic (ff in fc's: ≈ 4× its own steady-state time, ≈ 6 µs more per trial step at 8 hidden
  * units), and its own program costs a first call (≈ 0.15–0.5 s CPU); past this many trial steps the own program
- * is the cheaper one — the rule of renting until the rent paid equals the price.
+ * is the cheaper one — the rule of renting until the rent paid equals the price. (Those figures are the
+ * JavaScript engine's. With the tangents in WebAssembly SIMD the wider program costs ≈ 2 µs more per trial step
+ * and a first call ≈ 0.15–0.3 s, which would put the break-even at ≈ 70 000–170 000 trial steps; the constant was
+ * kept: both choices give the same bits, and they differ by a few CPU seconds in the paper's analysis.)
  */
 export const OWN_PROGRAM_AFTER = 48_000;
 
@@ -170,21 +173,21 @@ export function jacobianNetwork(
 /**
  * The `jacobian` kernel of a family defined by its step: exact float64 Jacobians from the step's lowered
  * program (compiler/jacobian-emit.ts), through the embedding per `embed` (see `JacobianEmbedding`; `auto` by
- * default). It does not apply (returns false, and the analysis differentiates the step by autodiff) when the
+ * default), its tangents on `engine` (default: WebAssembly SIMD where the runtime has it; the same bits). It does not apply (returns false, and the analysis differentiates the step by autodiff) when the
  * step uses tfjs kernels the compiler does not know.
  */
-export function compiledJacobianKernel(def: ArchitectureDefinition, options: { readonly embed?: JacobianEmbedding } = {}): JacobianKernel {
+export function compiledJacobianKernel(def: ArchitectureDefinition, options: { readonly embed?: JacobianEmbedding; readonly engine?: JacobianEngine } = {}): JacobianKernel {
   return {
     family: def.family,
     operation: JACOBIAN_OPERATION,
     name: COMPILED_JACOBIAN,
-    description: `exact Jacobians ∂o_t/∂s_τ of ${def.family}'s lowered step by forward mode through time in float64 (emitted JavaScript)`,
+    description: `exact Jacobians ∂o_t/∂s_τ of ${def.family}'s lowered step by forward mode through time in float64 (emitted WebAssembly SIMD, or JavaScript)`,
     sensitivity(arch: ArchInfo, weights: Readonly<Record<string, Float32Array>>, trials: TrialInputs, s: Float64Array): boolean {
       const channels = trials.inputs / 4;
       if (!Number.isInteger(channels) || channels < 1) return false;
       const network = jacobianNetwork(def, arch, channels, weights, { embed: options.embed, trialSteps: trials.count * trials.steps });
       if (!network) return false;
-      const jacobian = new ProgramJacobian(network.program, trials.steps);
+      const jacobian = new ProgramJacobian(network.program, trials.steps, { engine: options.engine });
       jacobian.setParameters(network.parameters);
       jacobian.run(trials, s);
       return true;

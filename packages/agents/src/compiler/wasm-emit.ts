@@ -34,7 +34,7 @@ export const EMITTER_VERSION = 11;
 const I32 = 0x7f;
 const V128 = 0x7b;
 
-class Bytes {
+export class Bytes {
   buf = new Uint8Array(1 << 16);
   length = 0;
   byte(b: number): this {
@@ -83,8 +83,8 @@ const S = {
   or: 80, f32eq: 65, i32shrU: 173, i32sub: 177, convertI32: 250,
 };
 
-/** A function body being written. */
-class Body extends Bytes {
+/** A function body being written (also used by jacobian-wasm.ts). */
+export class Body extends Bytes {
   simd(op: number): this {
     return this.byte(0xfd).u32(op);
   }
