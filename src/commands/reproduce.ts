@@ -32,7 +32,8 @@ export default class Reproduce extends BaseCommand {
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> --scale smoke', description: 'Everything end to end in seconds.' },
     { command: '<%= config.bin %> <%= command.id %> --scale small --dir sweeps/small', description: 'The 129 configurations × 8 seeds (under an hour on 2 cores).' },
-    { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected time of every phase and stops.' },
+    { command: '<%= config.bin %> <%= command.id %> --scale paper', description: 'Prints the projected time of every phase and stops (its calibration is kept in DIR/projection.json).' },
+    { command: '<%= config.bin %> <%= command.id %> --scale paper --yes', description: 'Starts the run; within the hour after the command above it reuses that calibration instead of measuring again.' },
     { command: '<%= config.bin %> <%= command.id %> --scale paper --task general --slurm --max-running 100 --yes', description: 'The General sweep on a Slurm cluster.' },
     { command: '<%= config.bin %> <%= command.id %> --scale small --learner dqn,a2c,es', description: 'A learner comparison: one sweep per learner, then the comparison report in reproduce/small-track-dqn-a2c-es/comparison.' },
   ];
@@ -52,6 +53,11 @@ export default class Reproduce extends BaseCommand {
     time: Flags.string({ description: 'With --slurm: time limit per task.', default: '04:00:00' }),
     'max-running': Flags.integer({ description: 'With --slurm: at most this many array tasks at once.' }),
     'bench-seconds': secondsFlag(0, 3600, true)({ description: 'Seconds per task and thread of the training measurement behind the paper-scale projection.', default: 4 }),
+    recalibrate: Flags.boolean({
+      description:
+        'Measure the projection\'s calibration again when the run starts. Without it, a run started with --yes (or --project) reuses DIR/projection.json when it was measured in the last hour for the same plan, workers and calibration settings, by this prnn on this machine — as `prnn reproduce --scale paper` leaves it just before.',
+      default: false,
+    }),
     backend: Flags.string({ description: 'tfjs backend: tensorflow, wasm or cpu (default: the fastest that loads).' }),
     learner: Flags.string({
       description: 'Learner: dqn (the paper\'s), or one registered by a plugin (e.g. es); other learners get their own sweep name and directory. Several (comma-separated or repeated, e.g. dqn,a2c,es): one sweep each in DIR/<learner>, then a learner comparison in DIR/comparison.',
@@ -122,6 +128,7 @@ export default class Reproduce extends BaseCommand {
         yes: flags.yes,
         project: flags.project,
         benchSeconds: flags['bench-seconds'],
+        recalibrate: flags.recalibrate,
         slurm: flags.slurm
           ? {
               prnn: prnnCommand(this.config.root),

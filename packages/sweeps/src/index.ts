@@ -15,6 +15,7 @@ export * from './export.js';
 export * from './slurm.js';
 export * from './chunk-selection.js';
 export * from './projection-shape.js';
+export * from './calibration-file.js';
 export * from './read-sweep-store.js';
 export * from './reproduce.js';
 export * from './compare-sweeps.js';

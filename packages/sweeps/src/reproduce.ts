@@ -5,6 +5,7 @@ import { analyzeStoredNetworks, writeReport, type HeadlineRow as AnalysisHeadlin
 import { measurePhaseRates, type MeasurePhaseRatesOptions } from '@prnn/bench';
 import { openSweepDir, planEvalEngine, readPlan, type SweepPlan } from './plan.js';
 import { projectionShape } from './projection-shape.js';
+import { CALIBRATION_FILE, calibrationKey, readCalibration, writeCalibration } from './calibration-file.js';
 import { readSweepStore } from './read-sweep-store.js';
 import { runSweep, type SweepRunProgress } from './run-sweep.js';
 import { mergeShards } from './merge.js';
@@ -82,6 +83,11 @@ export interface ReproduceOptions {
    * report timing, the passes. Smaller is quicker and less exact.
    */
   readonly calibration?: Pick<MeasurePhaseRatesOptions, 'population' | 'benchTestMazes' | 'testNetworks' | 'networks' | 'mazes' | 'sampleRows' | 'passes'>;
+  /**
+   * Measure the calibration again when the run starts, even when DIR/projection.json holds one made for the same
+   * plan and settings on this machine in the last hour (which a starting run reuses otherwise; see calibration-file.ts).
+   */
+  readonly recalibrate?: boolean;
   readonly slurm?: ReproduceSlurm;
   /** Where plugins are loaded from (worker threads, calibration): the directory of prnn.config.json. */
   readonly pluginsCwd: string;
@@ -143,29 +149,45 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const { state, plan } = await openSweepDir(dir, o.plan);
   say(`plan: ${state === 'created' ? 'wrote' : 'reusing'} ${dir}/plan.json — ${plan.networks.length.toLocaleString('en-US')} networks on ${plan.task.kind} in ${plan.chunks.length} chunks (hash ${plan.hash})`);
 
-  let projection: (PhaseProjection & { rates: Record<string, number> }) | undefined;
+  let projection: (PhaseProjection & { rates: Record<string, number>; calibration: { at: string; reused: boolean } }) | undefined;
   if (o.scale === 'paper' || o.project === true) {
     const seconds = o.benchSeconds ?? 4;
-    say(`calibrating the projection: every phase measured briefly on this machine (${workers} worker${workers === 1 ? '' : 's'}) …`);
-    const rates = await measurePhaseRates({
-      registry,
-      family: plan.family,
-      task: plan.task,
-      path: plan.path,
-      hidden: typeof plan.config.hidden === 'number' ? plan.config.hidden : undefined,
-      noise: plan.measures.noise,
-      engine: planEvalEngine(plan),
-      archs: [...new Map(plan.networks.map((n) => [n.arch.name, n.arch])).values()],
-      workers,
-      seconds,
-      warmupSeconds: Math.min(2, seconds),
-      // the training's tests and the sweep's noise sweeps and analysis timed at the plan's sizes
-      benchTestMazes: typeof plan.config.testMazes === 'number' ? plan.config.testMazes : plan.measures.testMazes,
-      mazes: plan.measures.testMazes,
-      cwd: o.pluginsCwd,
-      ...o.calibration,
-    });
-    projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates } };
+    const key = calibrationKey(plan.hash, workers, seconds, o.calibration);
+    // a run that starts reuses the calibration its projection was just printed from (`--scale paper` without --yes)
+    const starting = o.scale !== 'paper' || o.yes === true;
+    const stored = starting && o.recalibrate !== true ? await readCalibration(dir, key, new Date()) : undefined;
+    let rates: Awaited<ReturnType<typeof measurePhaseRates>>;
+    let at: Date;
+    if (stored && 'rates' in stored) {
+      ({ rates, calibratedAt: at } = stored);
+      const minutes = Math.max(0, Math.round((Date.now() - at.getTime()) / 60_000));
+      say(`calibration: reusing the one measured at ${at.toISOString().slice(11, 19)} UTC (${minutes} min ago, ${join(dir, CALIBRATION_FILE)}); pass --recalibrate to measure again`);
+    } else {
+      // a starting run says why it does not reuse a stored calibration (none at all: nothing to say)
+      const why = stored && 'why' in stored && stored.why !== 'none stored' ? ` (${stored.why})` : o.recalibrate === true && starting ? ' (--recalibrate)' : '';
+      say(`calibrating the projection${why}: every phase measured briefly on this machine (${workers} worker${workers === 1 ? '' : 's'}) …`);
+      at = new Date();
+      rates = await measurePhaseRates({
+        registry,
+        family: plan.family,
+        task: plan.task,
+        path: plan.path,
+        hidden: typeof plan.config.hidden === 'number' ? plan.config.hidden : undefined,
+        noise: plan.measures.noise,
+        engine: planEvalEngine(plan),
+        archs: [...new Map(plan.networks.map((n) => [n.arch.name, n.arch])).values()],
+        workers,
+        seconds,
+        warmupSeconds: Math.min(2, seconds),
+        // the training's tests and the sweep's noise sweeps and analysis timed at the plan's sizes
+        benchTestMazes: typeof plan.config.testMazes === 'number' ? plan.config.testMazes : plan.measures.testMazes,
+        mazes: plan.measures.testMazes,
+        cwd: o.pluginsCwd,
+        ...o.calibration,
+      });
+      await writeCalibration(dir, key, rates, at);
+    }
+    projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates }, calibration: { at: at.toISOString(), reused: stored !== undefined && 'rates' in stored } };
     const hours = projection.total.wallSeconds / 3600;
     // the rates are per CPU second of a thread: the projection is the run with a core for each of its threads
     say(`projected on this machine, a core per thread (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);

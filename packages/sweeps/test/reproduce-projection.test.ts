@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forestSeconds, initBackend, loadPlugins, projectPhases } from '@prnn/agents';
-import { projectionShape, reproduce } from '../src/index.js';
+import { CALIBRATION_FILE, calibrationKey, projectionShape, readCalibration, reproduce, writeCalibration } from '../src/index.js';
 import { tempDirs, testPlan } from './helpers.js';
 
 const tmp = tempDirs('prnn-reproduce-projection-');
@@ -115,5 +115,62 @@ describe('reproduce with project at a scale that runs', () => {
     expect(said.some((l) => l.startsWith('projected on this machine'))).toBe(true);
     expect(said.some((l) => l.startsWith('not started'))).toBe(false);
     expect(existsSync(join(dir, 'results.sqlite'))).toBe(true);
+  });
+});
+
+// The calibration is kept in DIR/projection.json: `--scale paper` without --yes measures it and prints the projection,
+// the same command with --yes soon after starts the run on those rates instead of measuring them again.
+describe('a starting run reuses the fresh calibration of its projection', () => {
+  it('measures without yes, reuses with yes, measures again with recalibrate', { timeout: 300_000 }, async () => {
+    await initBackend('cpu');
+    const registry = await loadPlugins({ cwd: process.cwd() });
+    const plan = await testPlan(['fc', 'ff'], { path: 'compiled', chunkSize: 4 });
+    const dir = join(tmp(), 'reuse');
+    type Projected = { rates: Record<string, number>; calibration: { at: string; reused: boolean }; total: { wallSeconds: number } };
+    const said: string[][] = [[], [], []];
+    const first = await reproduce({ dir, plan, scale: 'paper', ...quick(registry, said[0]) });
+    expect(first.started).toBe(false);
+    const measured = first.projection as Projected;
+    expect(measured.calibration.reused).toBe(false);
+    expect(said[0].some((l) => l.startsWith('calibrating the projection'))).toBe(true);
+    const stored = JSON.parse(readFileSync(join(dir, CALIBRATION_FILE), 'utf8'));
+    expect(stored).toMatchObject({ format: 'prnn-calibration', version: 1, calibratedAt: measured.calibration.at, key: { plan: plan.hash, workers: 1, benchSeconds: 0.05 } });
+
+    const second = await reproduce({ dir, plan, scale: 'paper', yes: true, ...quick(registry, said[1]) });
+    expect(second.done).toBe(4);
+    const reused = second.projection as Projected;
+    expect(reused.calibration).toEqual({ at: measured.calibration.at, reused: true });
+    expect(reused.rates).toEqual(measured.rates);
+    expect(reused.total.wallSeconds).toBe(measured.total.wallSeconds);
+    expect(said[1].some((l) => l.startsWith('calibrating the projection'))).toBe(false);
+    expect(said[1].find((l) => l.startsWith('calibration: reusing'))).toMatch(
+      new RegExp(`^calibration: reusing the one measured at \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ min ago, .*${CALIBRATION_FILE}\\); pass --recalibrate to measure again$`),
+    );
+
+    const third = await reproduce({ dir, plan, scale: 'paper', yes: true, recalibrate: true, ...quick(registry, said[2]) });
+    expect((third.projection as Projected).calibration.reused).toBe(false);
+    expect(said[2].some((l) => l.startsWith('calibrating the projection (--recalibrate): '))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, CALIBRATION_FILE), 'utf8')).calibratedAt).toBe((third.projection as Projected).calibration.at);
+  });
+
+  it('is refused for another plan, worker count, calibration size or machine, when old, and when unreadable', async () => {
+    const dir = tmp();
+    const key = calibrationKey('abc', 2, 4, null);
+    const rates = { trainNetEpisodesPerSecond: 1, calibrationSeconds: 2 } as unknown as Parameters<typeof writeCalibration>[2];
+    const at = new Date('2026-12-07T10:00:00Z');
+    const minutes = (m: number) => new Date(at.getTime() + m * 60_000);
+    expect(await readCalibration(dir, key, at)).toEqual({ why: 'none stored' });
+    await writeCalibration(dir, key, rates, at);
+    expect(await readCalibration(dir, key, minutes(59))).toEqual({ rates, calibratedAt: at });
+    expect(await readCalibration(dir, key, minutes(61))).toEqual({ why: 'the stored one is 61 min old (at most 60 min)' });
+    // a clock set back before the calibration: not trusted either
+    expect(await readCalibration(dir, key, minutes(-5))).toEqual({ why: 'the stored one is dated after now' });
+    expect(await readCalibration(dir, calibrationKey('abd', 2, 4, null), at)).toEqual({ why: 'the stored one was made for another plan' });
+    expect(await readCalibration(dir, calibrationKey('abc', 1, 4, { passes: 1 }), at)).toEqual({ why: 'the stored one was made for another workers, calibration' });
+    expect(await readCalibration(dir, { ...key, host: 'elsewhere', cpu: 'another CPU' }, at)).toEqual({ why: 'the stored one was made for another host, cpu' });
+    writeFileSync(join(dir, CALIBRATION_FILE), '{ "format": "prnn-calibration", "vers');
+    expect(await readCalibration(dir, key, at)).toEqual({ why: `${CALIBRATION_FILE} is unreadable` });
+    writeFileSync(join(dir, CALIBRATION_FILE), JSON.stringify({ format: 'prnn-sweep-plan', version: 1 }));
+    expect(await readCalibration(dir, key, at)).toEqual({ why: `${CALIBRATION_FILE} is not a calibration this prnn reads` });
   });
 });
