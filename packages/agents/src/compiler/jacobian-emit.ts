@@ -20,6 +20,10 @@ import { wasmJacobianFor, type WasmJacobian } from './jacobian-wasm.js';
  *                         whose input tangent is zero (the directions of earlier inputs s_τ, τ < t);
  *   fresh(V, X, J, c0, c1) the same for the I new columns of s_t: zero state tangent, unit input tangent.
  *
+ * (Where the runtime has WebAssembly SIMD, `ProgramJacobian` runs the tangent work in the module jacobian-wasm.ts
+ * emits from the same linearisation, tangent-plan.ts, with the same bits; these JavaScript functions are then its
+ * oracle in the tests and its fallback.)
+ *
  * Both tangent functions keep every tangent in a local variable inside one loop over columns (the step's
  * coefficients — weights, ReLU masks, softmax values — are read from V once per call, before the loop), write
  * the next state's tangent back to X[c·S …] and the outputs' to J[c·O …]. Forward mode carries I columns per
