@@ -241,6 +241,11 @@ export class VectorEnv {
   private freeCount: number;
   private readonly slotSet: (MazeSet | undefined)[];
   private readonly slotMaze: Int32Array;
+  /**
+   * The cells of maze slotMaze[s] of slotSet[s] as views into the set (walls, progress, cues), made when the
+   * slot is assigned: a reset that copies them again (a training episode's fresh mazes in the same set) makes none.
+   */
+  private readonly slotSource: (readonly [Uint8Array, Float32Array, Float32Array] | undefined)[];
   private readonly slotsBySet = new Map<MazeSet, Map<number, number>>();
   /** The module's addresses of its shared-draw arrays (group, draws, stamps; see shareNoiseDraws). */
   private shareOffsets: [number, number, number] = [0, 0, 0];
@@ -311,6 +316,7 @@ export class VectorEnv {
     this.freeCount = n;
     this.slotSet = new Array<MazeSet | undefined>(n).fill(undefined);
     this.slotMaze = new Int32Array(n);
+    this.slotSource = new Array<readonly [Uint8Array, Float32Array, Float32Array] | undefined>(n).fill(undefined);
     this.sets = new Array<MazeSet | undefined>(n).fill(undefined);
     this.cellBase = new Int32Array(n);
     this.offsets = new Int32Array(n * ACTION_COUNT);
@@ -647,6 +653,13 @@ export class VectorEnv {
         bySet.set(mazeIndex, slot);
         this.slotSet[slot] = set;
         this.slotMaze[slot] = mazeIndex;
+        const cells = set.cellCount;
+        const from = mazeIndex * cells;
+        this.slotSource[slot] = [
+          set.walls.subarray(from, from + cells),
+          set.progress.subarray(from, from + cells),
+          set.cues.subarray(from * this.channels, (from + cells) * this.channels),
+        ];
         this.slotRound[slot] = 0;
       } else {
         slot = shared;
@@ -661,14 +674,12 @@ export class VectorEnv {
     if (this.fixedMazes && this.heldSet[slot] === set && this.heldMaze[slot] === mazeIndex) return;
     this.heldSet[slot] = set;
     this.heldMaze[slot] = mazeIndex;
-    const cells = set.cellCount;
-    const C = this.channels;
-    const from = mazeIndex * cells;
     const to = slot * WASM_MAZE_CELLS;
-    // memcpy-speed copies (the three views are the only allocation, once per env and episode)
-    this.slotWalls.set(set.walls.subarray(from, from + cells), to);
-    this.slotProgress.set(set.progress.subarray(from, from + cells), to);
-    this.slotCues.set(set.cues.subarray(from * C, (from + cells) * C), to * C);
+    // memcpy-speed copies from the slot's views (made once, when the slot took this maze)
+    const source = this.slotSource[slot] as readonly [Uint8Array, Float32Array, Float32Array];
+    this.slotWalls.set(source[0], to);
+    this.slotProgress.set(source[1], to);
+    this.slotCues.set(source[2], to * this.channels);
   }
 
   /** One env fewer on `slot`; the last one out frees it. */
@@ -679,6 +690,7 @@ export class VectorEnv {
     bySet.delete(this.slotMaze[slot]);
     if (bySet.size === 0) this.slotsBySet.delete(set);
     this.slotSet[slot] = undefined;
+    this.slotSource[slot] = undefined;
     this.freeSlots[this.freeCount++] = slot;
   }
 

@@ -200,7 +200,7 @@ interface Group {
   /** Offsets of the per-batch and per-episode areas (laid out by `layout`). */
   area: Areas;
   /** Float32 views of staging areas, remade when the memory grows or the layout changes. */
-  views: { buffer: ArrayBufferLike | null; q: Float32Array | null; seq: Float32Array | null; seqLength: number };
+  views: { buffer: ArrayBufferLike | null; q: Float32Array | null; seq: Float32Array | null; seqLength: number; rows: Int32Array | null };
 }
 
 interface Areas {
@@ -433,6 +433,11 @@ export class CompiledPopulation implements PopulationModel {
   private readonly padSize: number[];
   private dirty = true;
   private batch = 1;
+  /**
+   * Environments per chunk the inference forward runs: the batch, or fewer after `retireRows` dropped finished
+   * rows (then the row table maps each chunk's first `areas` areas, lane by lane, to the rows still running).
+   */
+  private areas = 1;
   private current = 0;
   private vjpSteps = -1;
   private disposed = false;
@@ -549,7 +554,7 @@ export class CompiledPopulation implements PopulationModel {
         bulk, memberTable, paramTable, paramStage, stageOffsets, fixedEnd,
         area: { batch: 0, steps: -1, inferState: [0, 0], inferObs: 0, inferNoise: 0, inferOut: 0, inferReg: 0, outs: 0, tape: 0, taped: false, states: 0, obs: 0, noise: 0, out: 0, outAdj: 0, stateAdj: [0, 0], inObs: 0, inNoise: 0, outQ: 0, recObs: 0, recNoise: 0, seq: 0, outAdjs: 0, stateSeq: 0, stateAdjs: 0, rowTable: 0 },
         rowTableBatch: 0,
-        views: { buffer: null, q: null, seq: null, seqLength: 0 },
+        views: { buffer: null, q: null, seq: null, seqLength: 0, rows: null },
       };
       this.layout(group, 1, 0);
       if (group.gateMasks) {
@@ -577,6 +582,11 @@ export class CompiledPopulation implements PopulationModel {
   /** How many groups (programs, instances, memories) the population runs as. */
   get groupCount(): number {
     return this.groups.length;
+  }
+
+  /** Environments per chunk the inference forward runs now: the batch, fewer after retireRows compacted. */
+  get inferenceAreas(): number {
+    return this.areas;
   }
 
   /** The engine every group runs on (`wasm-simd` or `interpreter`). */
@@ -640,6 +650,7 @@ export class CompiledPopulation implements PopulationModel {
       v.buffer = buffer;
       v.q = null;
       v.seq = null;
+      v.rows = null;
     }
     if (which === 'states') return new Float32Array(buffer, g.area.stateSeq, length);
     if (which === 'q') {
@@ -717,9 +728,12 @@ export class CompiledPopulation implements PopulationModel {
     this.check();
     if (!Number.isInteger(batch) || batch < 1) throw new PrnnError(`batch must be an integer ≥ 1 (got ${batch})`);
     this.batch = batch;
+    this.areas = batch;
     this.current = 0;
     for (const g of this.groups) {
       this.layout(g, batch, 0);
+      // (the row table may hold a retireRows compaction)
+      g.rowTableBatch = 0;
       const f = g.kernel.view();
       const n = g.chunks * batch * g.S * LANES;
       f.fill(0, (g.area.inferState[0] >> 2), (g.area.inferState[0] >> 2) + n);
@@ -758,6 +772,7 @@ export class CompiledPopulation implements PopulationModel {
     if (!Number.isInteger(count) || count < 1 || count > P * B || count > rows.length) {
       throw new PrnnError(`compact count must be an integer in [1, ${Math.min(P * B, rows.length)}] (got ${count})`);
     }
+    if (this.areas !== B) throw new PrnnError('compactRows cannot follow retireRows before the next resetState');
     // a batch-1 rollout being recorded holds its state on the tape: move it to the inference buffers first
     this.stopRollout();
     const g = this.groups[0];
@@ -782,6 +797,67 @@ export class CompiledPopulation implements PopulationModel {
       for (let s = 0; s < S * LANES; s += LANES) f[dst + s] = f[src + s];
     }
     this.batch = nb;
+    this.areas = nb;
+    this.current = 1 - cur;
+  }
+
+  /**
+   * Rows whose `done` flag is 1 ([P·batch], network-major) have finished: the forward may stop computing them
+   * until the next resetState. Runs where each chunk's inference goes through the row table (one group of
+   * whole chunks): when every lane has at most 3/4 of the chunk's areas still running, each lane's running
+   * rows move, in order and with their state, to the first areas; the chunk then runs as many areas as its
+   * busiest lane needs, and a lane with fewer points its spare areas at one of its finished rows (their outputs
+   * land where nobody reads them). Lanes never mix, so every running row computes the same bits. Elsewhere
+   * it computes every row, as before.
+   */
+  retireRows(done: Uint8Array): void {
+    this.check();
+    const { population: P, batch: B } = this;
+    if (done.length !== P * B) throw new PrnnError(`done must have ${P * B} flags (got ${done.length})`);
+    if (this.rollout !== null || this.groups.length !== 1) return;
+    const g = this.groups[0];
+    if (!g.bulk || g.members.length % LANES !== 0) return;
+    const A = this.areas;
+    // (built here if no forward ran since the reset)
+    this.rowTable(g);
+    const table = this.rowView(g);
+    let busiest = 0;
+    for (let e = 0; e < g.chunks * LANES; e++) {
+      const c = e >> 2;
+      const l = e & 3;
+      let running = 0;
+      for (let k = 0, i = c * A * LANES + l; k < A; k++, i += LANES) running += 1 - done[table[i]];
+      if (running > busiest) busiest = running;
+    }
+    // moving pays only for a quarter of the areas or more
+    if (4 * busiest > 3 * A) return;
+    const nb = Math.max(1, busiest);
+    const S = g.S;
+    const f = g.kernel.view();
+    const cur = this.current;
+    const from = g.area.inferState[cur] >> 2;
+    const to = g.area.inferState[1 - cur] >> 2;
+    for (let c = 0; c < g.chunks; c++) {
+      for (let l = 0; l < LANES; l++) {
+        // in place: entry k of the lane moves to entry kept ≤ k, read before it is written
+        let kept = 0;
+        let sink = -1;
+        for (let k = 0; k < A; k++) {
+          const row = table[(c * A + k) * LANES + l];
+          if (done[row] === 1) {
+            if (sink < 0) sink = row;
+            continue;
+          }
+          table[(c * nb + kept) * LANES + l] = row;
+          const src = from + (c * A + k) * S * LANES + l;
+          const dst = to + (c * nb + kept) * S * LANES + l;
+          for (let s = 0; s < S * LANES; s += LANES) f[dst + s] = f[src + s];
+          kept++;
+        }
+        for (; kept < nb; kept++) table[(c * nb + kept) * LANES + l] = sink;
+      }
+    }
+    this.areas = nb;
     this.current = 1 - cur;
   }
 
@@ -793,7 +869,7 @@ export class CompiledPopulation implements PopulationModel {
   private rowTable(g: Group): number {
     const B = this.batch;
     if (g.rowTableBatch !== B) {
-      const ints = new Int32Array(g.kernel.view().buffer, g.area.rowTable, g.chunks * LANES * B);
+      const ints = this.rowView(g);
       const members = g.members;
       for (let c = 0; c < g.chunks; c++) {
         for (let b = 0; b < B; b++) {
@@ -806,6 +882,21 @@ export class CompiledPopulation implements PopulationModel {
       g.rowTableBatch = B;
     }
     return g.area.rowTable;
+  }
+
+  /** A bulk group's int32 view of its row table (every entry a layout's batch can use), cached. */
+  private rowView(g: Group): Int32Array {
+    const v = g.views;
+    const buffer = g.kernel.view().buffer;
+    if (v.buffer !== buffer) {
+      v.buffer = buffer;
+      v.q = null;
+      v.seq = null;
+      v.rows = null;
+    }
+    const length = g.chunks * LANES * g.area.batch;
+    if (!v.rows || v.rows.byteOffset !== g.area.rowTable || v.rows.length !== length) v.rows = new Int32Array(buffer, g.area.rowTable, length);
+    return v.rows;
   }
 
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void {
@@ -852,10 +943,10 @@ export class CompiledPopulation implements PopulationModel {
         if (noise) f.set(noise, noiseAt >> 2);
         else if (intoEpisode) f.fill(0, noiseAt >> 2, (noiseAt >> 2) + P * O);
         if (inference && G % LANES === 0) {
-          // every (chunk, environment) in one call through the row table
+          // every (chunk, environment) in one call through the row table (the running ones after retireRows)
           const table = this.rowTable(g);
-          kernel.lanesIn(a.inferObs, I * SLOT, obsAt, I * 4, I, table, G * B);
-          if (noise) kernel.lanesIn(a.inferNoise, O * SLOT, noiseAt, O * 4, O, table, G * B);
+          kernel.lanesIn(a.inferObs, I * SLOT, obsAt, I * 4, I, table, G * this.areas);
+          if (noise) kernel.lanesIn(a.inferNoise, O * SLOT, noiseAt, O * 4, O, table, G * this.areas);
         }
         for (let b = 0; inference && G % LANES === 0 ? false : b < B; b++) {
           const ob = this.stepObs(g, intoEpisode, t, 0, b);
@@ -884,11 +975,13 @@ export class CompiledPopulation implements PopulationModel {
       const stateFrom = (c: number, b: number): number => (recording ? this.stateAt(g, c, t) : a.inferState[cur] + (c * B + b) * g.S * SLOT);
       const stateTo = (c: number, b: number): number => (intoEpisode ? this.stateAt(g, c, t + 1) : a.inferState[recording ? 0 : 1 - cur] + (c * B + b) * g.S * SLOT);
       const regOf = (c: number): number => (intoEpisode ? this.regAt(g, c, t) : a.inferReg);
+      // (areas = B but after retireRows, which only a group of whole chunks honours)
+      const E = inference && G % LANES === 0 ? this.areas : B;
       for (let c = 0; inference && c < g.chunks; c++) {
-        // the B environments of chunk c in one call (same parameters, consecutive areas)
+        // the E environments of chunk c in one call (same parameters, consecutive areas)
         kernel.forwardChunks(
-          B, g.params + c * g.NP * SLOT, 0, a.inferState[cur] + c * B * g.S * SLOT, g.S * SLOT, a.inferObs + c * B * I * SLOT, I * SLOT,
-          a.inferNoise + c * B * O * SLOT, O * SLOT, a.inferOut + c * B * O * SLOT, O * SLOT, a.inferState[1 - cur] + c * B * g.S * SLOT, g.S * SLOT, a.inferReg, 0,
+          E, g.params + c * g.NP * SLOT, 0, a.inferState[cur] + c * E * g.S * SLOT, g.S * SLOT, a.inferObs + c * E * I * SLOT, I * SLOT,
+          a.inferNoise + c * E * O * SLOT, O * SLOT, a.inferOut + c * E * O * SLOT, O * SLOT, a.inferState[1 - cur] + c * E * g.S * SLOT, g.S * SLOT, a.inferReg, 0,
         );
       }
       for (let b = 0; !inference && b < B; b++) {
@@ -899,7 +992,7 @@ export class CompiledPopulation implements PopulationModel {
         );
       }
       if (g.bulk) {
-        if (inference && G % LANES === 0) kernel.lanesOut(a.inferOut, O * SLOT, a.outQ, O * 4, O, this.rowTable(g), G * B);
+        if (inference && G % LANES === 0) kernel.lanesOut(a.inferOut, O * SLOT, a.outQ, O * 4, O, this.rowTable(g), G * this.areas);
         for (let b = 0; inference && G % LANES === 0 ? false : b < B; b++) {
           const at = this.stepOut(g, intoEpisode, t, 0, b);
           kernel.lanesOut(at, this.stepOut(g, intoEpisode, t, 1, b) - at, a.outQ + b * O * 4, B * O * 4, O, g.memberTable, G);

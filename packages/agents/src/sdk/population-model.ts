@@ -155,6 +155,13 @@ export interface PopulationModel {
    */
   forward(obs: Float32Array, noise: Float32Array | null, q: Float32Array, advance: boolean): void;
   /**
+   * Rows whose `done` flag is 1 ([P*batch], network-major) have finished and will not be read again: until the
+   * next `resetState`, `forward` may leave their outputs unspecified and stop computing them, while every other
+   * row's outputs and state stay exactly what they would have been. A greedy test calls it as trials end.
+   * Optional, and free to do nothing: the compiled population drops finished rows where that pays.
+   */
+  retireRows?(done: Uint8Array): void;
+  /**
    * The generic learning path: the outputs of every step of `episode` from the zero state (states not
    * detached), time-major [steps, P, O], as a differentiable function of `params` — tensors holding the
    * parameter values in `parameters` order and shapes. Rows past a network's length are unspecified.

@@ -14,6 +14,8 @@ export interface GreedyPolicy {
   reset(batchPerNetwork: number): void;
   /** q[row·5 + a] for obs[row·I + j]; advances the state. */
   step(obs: Float32Array, q: Float32Array): void | Promise<void>;
+  /** Rows whose `done` flag is 1 have finished: later steps may leave their q unspecified (optional). */
+  retire?(done: Uint8Array): void;
 }
 
 /** A PopulationModel as a greedy policy: its `forward` without tie noise, state advancing. */
@@ -21,6 +23,7 @@ export function populationPolicy(model: PopulationModel): GreedyPolicy {
   return {
     reset: (batch) => model.resetState(batch),
     step: (obs, q) => model.forward(obs, null, q, true),
+    retire: model.retireRows ? (done) => model.retireRows?.(done) : undefined,
   };
 }
 
@@ -114,6 +117,9 @@ export class GreedyEvaluator {
     trials.fill(Number.NaN);
     policy.reset(M);
     const steps = set.options.steps;
+    // trials ended when the policy was last told (it is told once a sixteenth more have ended: a model's scan
+    // of the flags costs little, but not nothing)
+    let retired = 0;
     for (let t = 0; t < steps; t++) {
       const pending = policy.step(env.observations, q);
       if (pending) await pending; // synchronous policies cost no promise per step
@@ -129,7 +135,17 @@ export class GreedyEvaluator {
       }
       if (running === 0) break;
       env.step(actions);
-      for (let i = 0; i < P * M; i++) if (env.fitness[i] === env.fitness[i]) trials[i] = env.fitness[i];
+      let ended = 0;
+      for (let i = 0; i < P * M; i++) {
+        const v = env.fitness[i];
+        if (v === v) trials[i] = v;
+        ended += env.done[i];
+      }
+      // the policy may stop computing the trials that ended (their q is not read again)
+      if (16 * (ended - retired) >= P * M && ended < P * M && t + 1 < steps && policy.retire) {
+        policy.retire(env.done);
+        retired = ended;
+      }
     }
     const fitness = new Float64Array(P);
     for (let n = 0; n < P; n++) {
