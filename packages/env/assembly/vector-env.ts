@@ -49,7 +49,10 @@ let pRng: usize = 0; // i32[4N], xoshiro128** words s0..s3 per env
 let pWalls: usize = 0; // u8[N·cap]
 let pCues: usize = 0; // f32[N·cap·C]
 let pProgress: usize = 0; // f32[N·cap]
-let pNoise: usize = 0; // f64[4C], one observation's samples
+let pNoise: usize = 0; // f64[4C], one observation's samples (senseOne)
+let pLanes: usize = 0; // i32[20]: four streams' words s0..s3 and their last draw u, lane-major, for the slow path
+let pList: usize = 0; // i32[N]: the envs one call senses, in order (see senseListed)
+let gListed: i32 = 0;
 let pGroup: usize = 0; // i32[N]: the env whose stream env i's draws come from while draws are shared
 let pShared: usize = 0; // f64[N·4C]: the draws of the current round, at the index of the group's env
 let pStamp: usize = 0; // i32[N]: the round in which each group's draws were made
@@ -94,6 +97,8 @@ export function configure(
   pCues = cues;
   pProgress = progress;
   pNoise = zigRatio + 256 * 8;
+  pLanes = pNoise + SENSORS * 64 * 8;
+  pList = pLanes + 80;
 }
 
 /**
@@ -222,6 +227,112 @@ function drawNormals(g: i32, dst: usize, count: i32): void {
   store<i32>(r, w3, 12);
 }
 
+/** Lanes 0–3 of the transpose of four rows of four i32 (the same shuffles put them back). */
+@inline function transposeRow(a0: v128, a1: v128, a2: v128, a3: v128, row: i32): v128 {
+  const lo = row < 2 ? i32x4.shuffle(a0, a1, 0, 4, 1, 5) : i32x4.shuffle(a0, a1, 2, 6, 3, 7);
+  const hi = row < 2 ? i32x4.shuffle(a2, a3, 0, 4, 1, 5) : i32x4.shuffle(a2, a3, 2, 6, 3, 7);
+  return (row & 1) == 0 ? i32x4.shuffle(lo, hi, 0, 1, 4, 5) : i32x4.shuffle(lo, hi, 2, 3, 6, 7);
+}
+
+/**
+ * drawNormals for four distinct streams g0…g3 side by side, one stream per i32x4 lane: `count` normals of
+ * stream g into f64 pShared[g·count …]. Each lane runs exactly the scalar loop's operations on its own
+ * stream (xoshiro128** in i32 lanes, the ziggurat's one-draw case in f64x2 pairs, its tables read lane by
+ * lane); a lane that falls off the one-draw case takes the scalar slow path from its own words, so every
+ * stream draws the numbers drawNormals would, in the same order.
+ */
+function drawNormals4(g0: i32, g1: i32, g2: i32, g3: i32, count: i32): void {
+  const r0 = pRng + (<usize>g0 << 4);
+  const r1 = pRng + (<usize>g1 << 4);
+  const r2 = pRng + (<usize>g2 << 4);
+  const r3 = pRng + (<usize>g3 << 4);
+  const a0 = v128.load(r0);
+  const a1 = v128.load(r1);
+  const a2 = v128.load(r2);
+  const a3 = v128.load(r3);
+  let w0 = transposeRow(a0, a1, a2, a3, 0);
+  let w1 = transposeRow(a0, a1, a2, a3, 1);
+  let w2 = transposeRow(a0, a1, a2, a3, 2);
+  let w3 = transposeRow(a0, a1, a2, a3, 3);
+  const stride = <usize>count << 3;
+  const z0 = pShared + <usize>g0 * stride;
+  const z1 = pShared + <usize>g1 * stride;
+  const z2 = pShared + <usize>g2 * stride;
+  const z3 = pShared + <usize>g3 * stride;
+  const ratio = pZigRatio;
+  const edge = pZigX;
+  const five = i32x4.splat(5);
+  const nine = i32x4.splat(9);
+  const byteMask = i32x4.splat(255);
+  const signBit = i32x4.splat(256);
+  const scale = f64x2.splat(INV_TWO_POW_23);
+  for (let k = 0; k < count; k++) {
+    const m = i32x4.mul(w1, five);
+    const u = i32x4.mul(v128.or(i32x4.shl(m, 7), i32x4.shr_u(m, 25)), nine);
+    const t = i32x4.shl(w1, 9);
+    const b = v128.xor(w2, w0);
+    const e = v128.xor(w3, w1);
+    w1 = v128.xor(w1, b);
+    w0 = v128.xor(w0, e);
+    w2 = v128.xor(b, t);
+    w3 = v128.or(i32x4.shl(e, 11), i32x4.shr_u(e, 21));
+    const layers = i32x4.shl(v128.and(u, byteMask), 3);
+    const l0 = <usize>i32x4.extract_lane(layers, 0);
+    const l1 = <usize>i32x4.extract_lane(layers, 1);
+    const l2 = <usize>i32x4.extract_lane(layers, 2);
+    const l3 = <usize>i32x4.extract_lane(layers, 3);
+    const bits = i32x4.shr_u(u, 9);
+    const uxLo = f64x2.mul(f64x2.convert_low_i32x4_s(bits), scale);
+    const uxHi = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(bits, bits, 2, 3, 0, 1)), scale);
+    const ratioLo = v128.load64_lane(ratio + l1, v128.load64_zero(ratio + l0), 1);
+    const ratioHi = v128.load64_lane(ratio + l3, v128.load64_zero(ratio + l2), 1);
+    const edgeLo = v128.load64_lane(edge + l1, v128.load64_zero(edge + l0), 1);
+    const edgeHi = v128.load64_lane(edge + l3, v128.load64_zero(edge + l2), 1);
+    // −x where bit 8 is set, as a flip of the sign bit (as drawNormals)
+    const sign = v128.and(u, signBit);
+    const zLo = v128.xor(f64x2.mul(uxLo, edgeLo), i64x2.shl(i64x2.extend_low_i32x4_u(sign), 55));
+    const zHi = v128.xor(f64x2.mul(uxHi, edgeHi), i64x2.shl(i64x2.extend_high_i32x4_u(sign), 55));
+    const at = <usize>k << 3;
+    v128.store64_lane(z0 + at, zLo, 0);
+    v128.store64_lane(z1 + at, zLo, 1);
+    v128.store64_lane(z2 + at, zHi, 0);
+    v128.store64_lane(z3 + at, zHi, 1);
+    const fast = i64x2.bitmask(f64x2.lt(uxLo, ratioLo)) | (i64x2.bitmask(f64x2.lt(uxHi, ratioHi)) << 2);
+    if (fast != 15) {
+      // rare: the lanes off the one-draw case go through the scalar slow path, on their words in memory
+      const lanes = pLanes;
+      v128.store(lanes, w0);
+      v128.store(lanes, w1, 16);
+      v128.store(lanes, w2, 32);
+      v128.store(lanes, w3, 48);
+      v128.store(lanes, u, 64);
+      for (let j = 0; j < 4; j++) {
+        if (((fast >> j) & 1) != 0) continue;
+        const lane = lanes + (<usize>j << 2);
+        s0 = load<i32>(lane);
+        s1 = load<i32>(lane, 16);
+        s2 = load<i32>(lane, 32);
+        s3 = load<i32>(lane, 48);
+        const uj = load<i32>(lane, 64);
+        const zj = normalSlow(uj & 255, <u32>uj >>> 9, uj & 256);
+        store<i32>(lane, s0);
+        store<i32>(lane, s1, 16);
+        store<i32>(lane, s2, 32);
+        store<i32>(lane, s3, 48);
+        store<f64>((j == 0 ? z0 : j == 1 ? z1 : j == 2 ? z2 : z3) + at, zj);
+      }
+      w0 = v128.load(lanes);
+      w1 = v128.load(lanes, 16);
+      w2 = v128.load(lanes, 32);
+      w3 = v128.load(lanes, 48);
+    }
+  }
+  v128.store(r0, transposeRow(w0, w1, w2, w3, 0));
+  v128.store(r1, transposeRow(w0, w1, w2, w3, 1));
+  v128.store(r2, transposeRow(w0, w1, w2, w3, 2));
+  v128.store(r3, transposeRow(w0, w1, w2, w3, 3));
+}
+
 /**
  * Env i's observation from `z` (f64[4·C], one standard normal per value, sensor-major as the observation):
  * cue + σ·z, clamped to [0, 1], 0 on masked channels. Two channels at a time in f64x2 lanes: the lane
@@ -262,7 +373,7 @@ function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: 
 }
 
 /** Env i's observation at its position, with fresh noise when σ > 0 (as VectorEnv.senseEnv). */
-function senseEnv(i: i32): void {
+@inline function senseEnv(i: i32): void {
   const C = gC;
   const sigma = load<f64>(pSigma + (<usize>i << 3));
   const size = load<i32>(pSize + (<usize>i << 2));
@@ -312,7 +423,66 @@ export function senseOne(i: i32): void {
 /** Senses every env i with select[i] ≠ 0. */
 export function senseSelected(): void {
   gRound++;
-  for (let i = 0; i < gN; i++) if (load<u8>(pSelect + <usize>i) != 0) senseEnv(i);
+  gListed = 0;
+  for (let i = 0; i < gN; i++) if (load<u8>(pSelect + <usize>i) != 0) senseOrList(i);
+  senseListed();
+}
+
+/**
+ * Senses env i now while draws are shared (a group draws once per round for many envs: little to batch), else
+ * puts it on the list that senseListed senses.
+ */
+@inline function senseOrList(i: i32): void {
+  if (gShare) {
+    senseEnv(i);
+  } else {
+    store<i32>(pList + (<usize>gListed << 2), i);
+    gListed++;
+  }
+}
+
+/**
+ * Senses the envs of the list (pList[0 … gListed), draws not shared) as senseEnv would, in two passes: first
+ * the draws of every env with σ > 0 from its own stream, four streams at a time (drawNormals4), into pShared
+ * at the env's index, then every observation from those draws. Each env's observation depends on its own
+ * position and stream only, so the order does not change a number.
+ */
+function senseListed(): void {
+  const count = SENSORS * gC;
+  const n = gListed;
+  const stride = <usize>count << 3;
+  let queued = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  for (let k = 0; k < n; k++) {
+    const i = load<i32>(pList + (<usize>k << 2));
+    if (!(load<f64>(pSigma + (<usize>i << 3)) > 0)) continue;
+    const g = i;
+    if (queued == 3) {
+      drawNormals4(q0, q1, q2, g, count);
+      queued = 0;
+    } else {
+      if (queued == 0) q0 = g;
+      else if (queued == 1) q1 = g;
+      else q2 = g;
+      queued++;
+    }
+  }
+  if (queued > 0) drawNormals(q0, pShared + <usize>q0 * stride, count);
+  if (queued > 1) drawNormals(q1, pShared + <usize>q1 * stride, count);
+  if (queued > 2) drawNormals(q2, pShared + <usize>q2 * stride, count);
+  for (let k = 0; k < n; k++) {
+    const i = load<i32>(pList + (<usize>k << 2));
+    const sigma = load<f64>(pSigma + (<usize>i << 3));
+    if (!(sigma > 0)) {
+      senseEnv(i);
+      continue;
+    }
+    const size = load<i32>(pSize + (<usize>i << 2));
+    const cell = load<i32>(pSlot + (<usize>i << 2)) * gCap + load<i32>(pPosition + (<usize>i << 2));
+    senseNoisy(pShared + <usize>i * stride, sigma, size, cell, pMask + <usize>(i * gC), pObs + (<usize>(i * count) << 2));
+  }
 }
 
 export function heapBase(): usize {
@@ -334,6 +504,7 @@ export function firstBadAction(): i32 {
  */
 export function step(): i32 {
   gRound++;
+  gListed = 0;
   let pending = 0;
   const cap = gCap;
   for (let i = 0; i < gN; i++) {
@@ -377,7 +548,8 @@ export function step(): i32 {
     } else {
       store<f32>(pFitness + i4, NaN);
     }
-    senseEnv(i);
+    senseOrList(i);
   }
+  senseListed();
   return pending;
 }

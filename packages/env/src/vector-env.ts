@@ -147,8 +147,11 @@ function layArrays(n: number, channels: number, cells: number, buffer: ArrayBuff
 }
 
 const ZIGGURAT_BYTES = 8 * (257 + 257 + 256);
-/** The module's scratch for one observation's samples (after the tables), up to 64 channels. */
-const NOISE_SCRATCH_BYTES = 8 * SENSOR_COUNT * 64;
+/**
+ * The module's scratch after the tables: one observation's samples (up to 64 channels), four streams' words
+ * and draws (80 bytes), and the list of the envs one call senses (n int32).
+ */
+const noiseScratchBytes = (n: number): number => 8 * SENSOR_COUNT * 64 + 80 + 4 * n;
 
 /** The ids of an env's sensor-noise stream after its seed (Rng.derive(seed, SENSOR_NOISE_STREAM)). */
 const SENSOR_NOISE_IDS: readonly number[] = [SENSOR_NOISE_STREAM];
@@ -346,7 +349,7 @@ export class VectorEnv {
 
   /** A module with room for the arrays of n envs and the ziggurat's tables, or null (then the JavaScript path runs). */
   private instantiate(n: number, channels: number): VectorEnvArrays | null {
-    const bytes = layArrays(n, channels, WASM_MAZE_CELLS, null, 0).bytes + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES + 16;
+    const bytes = layArrays(n, channels, WASM_MAZE_CELLS, null, 0).bytes + ZIGGURAT_BYTES + noiseScratchBytes(n) + 16;
     if (bytes > WASM_MEMORY_LIMIT) return null;
     const wasm = instantiateVectorEnv(bytes);
     if (wasm === null) return null;
@@ -356,7 +359,7 @@ export class VectorEnv {
     new Float64Array(buffer, zigBase, 257).set(zig.x);
     new Float64Array(buffer, zigBase + 8 * 257, 257).set(zig.f);
     new Float64Array(buffer, zigBase + 16 * 257, 256).set(zig.ratio);
-    const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES + NOISE_SCRATCH_BYTES);
+    const { arrays, offsets } = layArrays(n, channels, WASM_MAZE_CELLS, buffer, zigBase + ZIGGURAT_BYTES + noiseScratchBytes(n));
     const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
       limit, fastest, size, slot, sigma, startProgress, rng, walls, cues, progress, group, shared, stamp] = offsets;
     this.shareOffsets = [group, shared, stamp];
@@ -366,6 +369,8 @@ export class VectorEnv {
       obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, actions, goal, limit,
       fastest, size, slot, sigma, startProgress, rng, walls, cues, progress,
     );
+    // (the module draws into `shared` whether or not draws are shared)
+    wasm.shareDraws(0, group, shared, stamp);
     this.wasm = wasm;
     return arrays;
   }

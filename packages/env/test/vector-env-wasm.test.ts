@@ -112,6 +112,37 @@ describe('VectorEnv WebAssembly path', () => {
     expect(vec.noiseRng(0).state()).toEqual(oracle.state());
   });
 
+  test('draws four envs side by side as each env\'s own stream would, slow path and tail included, beside envs that draw nothing', () => {
+    // 7 envs: one group of four lanes and a remainder of three drawn one by one; σ = 0 envs draw nothing and
+    // are skipped in the lanes; 1e-300 keeps every value unclamped, so each observation shows its draw
+    const sigmas = [0.3, 1e-300, 0, 2.5, 1e-300, 0.05, 1e-300];
+    const n = sigmas.length;
+    const seeds = sigmas.map((_, i) => 40 + i);
+    const set = generateMazeSet(resolveTaskOptions('general', { channels: 3 }), { count: 3, seed: 5 });
+    const make = (backend: 'wasm' | 'js') => {
+      const v = new VectorEnv({ numEnvs: n, channels: 3, seeds, backend });
+      for (let i = 0; i < n; i++) v.setSensorNoise(i, sigmas[i]);
+      v.resetAll(set, Array.from({ length: n }, (_, i) => i % set.count));
+      return v;
+    };
+    const wasm = make('wasm');
+    const js = make('js');
+    const oracles = Array.from({ length: n }, (_, i) => wasm.noiseRng(i).clone());
+    const all = new Uint8Array(n).fill(1);
+    const some = Uint8Array.of(1, 1, 0, 1, 0, 1, 1);
+    let mismatches = 0;
+    for (let k = 0; k < 4000; k++) {
+      const which = k % 3 === 0 ? some : all;
+      for (const v of [wasm, js]) v.senseWhere(which);
+      for (let i = 0; i < n; i++) if (which[i] === 1 && sigmas[i] > 0) for (let d = 0; d < 12; d++) oracles[i].normal();
+      for (let j = 0; j < n * 12; j++) if (!Object.is(wasm.observations[j], js.observations[j])) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    for (let i = 0; i < n; i++) expect(wasm.noiseRng(i).state()).toEqual(oracles[i].state());
+    // the σ = 0 env drew nothing: its stream is where a fresh env's starts
+    expect(wasm.noiseRng(2).state()).toEqual(new VectorEnv({ numEnvs: n, channels: 3, seeds }).noiseRng(2).state());
+  });
+
   test('a maze larger than the module\'s slots moves the env to the JavaScript path, with the same numbers', () => {
     const task = resolveTaskOptions('general', { size: 13 });
     const set = generateMazeSet(task, { count: 3, seed: 5 });
