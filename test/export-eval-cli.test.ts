@@ -116,7 +116,7 @@ describe('prnn export / prnn eval', () => {
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);
     // the recorded reference: 0.85 ms per Track test trial → 3 levels × 50 mazes = 0.1275 s
-    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, warmup: 1, referenceMsPerTrial: 0.85 });
+    expect(json).toMatchObject({ arch: 'fc', task: 'track', mazes: 50, levels: 3, networks: 1, warmup: 5, referenceMsPerTrial: 0.85 });
     expect(json.referenceSecondsPerNetwork).toBeCloseTo(0.1275, 12);
     expect(json.secondsPerNetwork).toBeGreaterThan(0);
     expect(json.totalSecondsPerNetwork).toBeGreaterThanOrEqual(json.secondsPerNetwork);

@@ -18,10 +18,10 @@ export interface BenchEvalOptions {
   /** Timed networks (default 5). */
   readonly networks?: number;
   /**
-   * Untimed networks before the timed ones (default 1; with `workers`, that many per worker). The first
+   * Untimed networks before the timed ones (default 5; with `workers`, that many per worker). The first
    * networks of a process run slower while V8 compiles the evaluator's code and onnxruntime warms up (about 5
-   * networks at 20–60 ms, then 13 ms each, for Track FC on this machine kind): a median over few timed
-   * networks after one warm-up can land in either regime; 5 measures the steady state a sweep runs at.
+   * networks at 20–60 ms, then 13 ms each, for Track FC on this machine kind): after fewer warm-ups a median
+   * over few timed networks can land in either regime; 5 measures the steady state a sweep runs at.
    */
   readonly warmup?: number;
   readonly mazes?: number;
@@ -112,7 +112,7 @@ export async function benchEval(options: BenchEvalOptions = {}): Promise<BenchEv
   if (!Number.isInteger(networks) || networks < 1 || networks > 1000) {
     throw new PrnnError(`networks must be an integer in [1, 1000] (got ${networks})`);
   }
-  const warmup = options.warmup ?? 1;
+  const warmup = options.warmup ?? 5;
   if (!Number.isInteger(warmup) || warmup < 0 || warmup > 100) throw new PrnnError(`warmup must be an integer in [0, 100] (got ${warmup})`);
   const task = options.task ?? resolveTaskOptions('track', {});
   const arch = parseArch(options.arch ?? 'fc', { channels: task.channels });

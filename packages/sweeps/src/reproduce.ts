@@ -156,6 +156,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     // a run that starts reuses the calibration its projection was just printed from (`--scale paper` without --yes)
     const starting = o.scale !== 'paper' || o.yes === true;
     const stored = starting && o.recalibrate !== true ? await readCalibration(dir, key, new Date()) : undefined;
+    const reused = stored !== undefined && 'rates' in stored;
     let rates: Awaited<ReturnType<typeof measurePhaseRates>>;
     let at: Date;
     if (stored && 'rates' in stored) {
@@ -187,7 +188,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       });
       await writeCalibration(dir, key, rates, at);
     }
-    projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates }, calibration: { at: at.toISOString(), reused: stored !== undefined && 'rates' in stored } };
+    projection = { ...projectPhases(rates, projectionShape(plan, { workers, analysis: workers })), rates: { ...rates }, calibration: { at: at.toISOString(), reused } };
     const hours = projection.total.wallSeconds / 3600;
     // the rates are per CPU second of a thread: the projection is the run with a core for each of its threads
     say(`projected on this machine, a core per thread (${workers} worker${workers === 1 ? '' : 's'}; docs/guides/performance.md): ${hours.toFixed(2)} h wall, ${(projection.total.cpuSeconds / 3600).toFixed(2)} CPU-h`);
