@@ -642,8 +642,8 @@ export class CompiledPopulation implements PopulationModel {
     return g.area.stateAdjs + (c * g.area.steps + t) * g.S * SLOT;
   }
 
-  /** A bulk group's float32 view of its q area (P·batch·O) or its sequence area (`length` floats), cached. */
-  private stageView(g: Group, which: 'q' | 'seq' | 'states', length: number): Float32Array {
+  /** A group's cached views, emptied when its memory's buffer changed (the memory grew). */
+  private views(g: Group): Group['views'] {
     const v = g.views;
     const buffer = g.kernel.view().buffer;
     if (v.buffer !== buffer) {
@@ -652,6 +652,13 @@ export class CompiledPopulation implements PopulationModel {
       v.seq = null;
       v.rows = null;
     }
+    return v;
+  }
+
+  /** A bulk group's float32 view of its q area (P·batch·O) or its sequence area (`length` floats), cached. */
+  private stageView(g: Group, which: 'q' | 'seq' | 'states', length: number): Float32Array {
+    const v = this.views(g);
+    const buffer = v.buffer as ArrayBufferLike;
     if (which === 'states') return new Float32Array(buffer, g.area.stateSeq, length);
     if (which === 'q') {
       if (!v.q || v.q.length !== length) v.q = new Float32Array(buffer, g.area.outQ, length);
@@ -886,14 +893,8 @@ export class CompiledPopulation implements PopulationModel {
 
   /** A bulk group's int32 view of its row table (every entry a layout's batch can use), cached. */
   private rowView(g: Group): Int32Array {
-    const v = g.views;
-    const buffer = g.kernel.view().buffer;
-    if (v.buffer !== buffer) {
-      v.buffer = buffer;
-      v.q = null;
-      v.seq = null;
-      v.rows = null;
-    }
+    const v = this.views(g);
+    const buffer = v.buffer as ArrayBufferLike;
     const length = g.chunks * LANES * g.area.batch;
     if (!v.rows || v.rows.byteOffset !== g.area.rowTable || v.rows.length !== length) v.rows = new Int32Array(buffer, g.area.rowTable, length);
     return v.rows;
