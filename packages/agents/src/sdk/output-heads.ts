@@ -265,7 +265,7 @@ export function withOutputHeads(model: PopulationModel, heads: readonly OutputHe
     vjp: headVjp,
     resetState: (batch) => model.resetState(batch),
     forward: (obs, noise, q, advance) => model.forward(obs, noise, q, advance),
-    retireRows: model.retireRows ? (done) => model.retireRows?.(done) : undefined,
+    retireRows: model.retireRows?.bind(model),
     exportWeights(n) {
       const out = model.exportWeights(n);
       headValues.forEach((v, i) => {

@@ -23,7 +23,7 @@ export function populationPolicy(model: PopulationModel): GreedyPolicy {
   return {
     reset: (batch) => model.resetState(batch),
     step: (obs, q) => model.forward(obs, null, q, true),
-    retire: model.retireRows ? (done) => model.retireRows?.(done) : undefined,
+    retire: model.retireRows?.bind(model),
   };
 }
 
