@@ -155,6 +155,85 @@ describe('RegressionTree / RandomForest', () => {
     expect(() => RegressionTree.fit(X, F - 1, y, Int32Array.from([0, 1]), { maxDepth: 2, ranks })).toThrow(/ranks must be columnRanks of this X and features/);
   });
 
+  it('a deep tree is the tree of a plain per-node CART, bit for bit, where columns turn constant below a split', () => {
+    // The oracle: every node sorts its own samples by (value, position) per feature and tries every
+    // threshold between distinct neighbours, with the same score, tolerance and first-best rule; no
+    // presort, no partition, no feature skipped.
+    const plainTree = (X: Float64Array, F: number, y: Float64Array, rows: Int32Array, maxDepth: number) => {
+      const predict: { feature: number; threshold: number; value: number; left: number; right: number }[] = [];
+      const grow = (positions: number[], depth: number): number => {
+        const id = predict.length;
+        predict.push({ feature: -1, threshold: 0, value: 0, left: -1, right: -1 });
+        const byFeature0 = [...positions].sort((a, b) => X[rows[a] * F] - X[rows[b] * F] || a - b);
+        let sum = 0;
+        let sumSq = 0;
+        for (const p of byFeature0) {
+          sum += y[rows[p]];
+          sumSq += y[rows[p]] * y[rows[p]];
+        }
+        const n = positions.length;
+        predict[id].value = sum / n;
+        const sse = sumSq - (sum * sum) / n;
+        if (depth >= maxDepth || n < 2 || sse <= 1e-12 * Math.max(1, sumSq)) return id;
+        let best = { score: sse, feature: -1, threshold: 0 };
+        for (let f = 0; f < F; f++) {
+          const sorted = [...positions].sort((a, b) => X[rows[a] * F + f] - X[rows[b] * F + f] || a - b);
+          let leftSum = 0;
+          let leftSq = 0;
+          for (let k = 0; k < n - 1; k++) {
+            const v = y[rows[sorted[k]]];
+            leftSum += v;
+            leftSq += v * v;
+            const x = X[rows[sorted[k]] * F + f];
+            const next = X[rows[sorted[k + 1]] * F + f];
+            if (x === next) continue;
+            const rightSum = sum - leftSum;
+            const score = leftSq - (leftSum * leftSum) / (k + 1) + (sumSq - leftSq) - (rightSum * rightSum) / (n - k - 1);
+            if (score < best.score - 1e-12) best = { score, feature: f, threshold: (x + next) / 2 };
+          }
+        }
+        if (best.feature < 0) return id;
+        predict[id].feature = best.feature;
+        predict[id].threshold = best.threshold;
+        const goes = (p: number) => X[rows[p] * F + best.feature] <= best.threshold;
+        predict[id].left = grow(positions.filter(goes), depth + 1);
+        predict[id].right = grow(positions.filter((p) => !goes(p)), depth + 1);
+        return id;
+      };
+      grow(Array.from({ length: rows.length }, (_, p) => p), 0);
+      return (row: number) => {
+        let node = predict[0];
+        while (node.feature >= 0) node = predict[X[row * F + node.feature] <= node.threshold ? node.left : node.right];
+        return node.value;
+      };
+    };
+    const rng = Rng.derive(12, 3);
+    const n = 400;
+    const F = 5;
+    // three binary columns (constant on each side of a split on them), a column of 3 levels that is 0 wherever
+    // column 0 is 0 (constant below that split), and a continuous one
+    const X = new Float64Array(n * F);
+    for (let r = 0; r < n; r++) {
+      X[r * F] = rng.float() < 0.5 ? 1 : 0;
+      X[r * F + 1] = rng.float() < 0.3 ? 1 : 0;
+      X[r * F + 2] = rng.float() < 0.6 ? 1 : 0;
+      X[r * F + 3] = X[r * F] === 0 ? 0 : 1 + rng.int(3);
+      X[r * F + 4] = rng.normal();
+    }
+    const y = Float64Array.from({ length: n }, (_, r) => X[r * F] - 0.5 * X[r * F + 1] + 0.2 * X[r * F + 3] + X[r * F + 4] * X[r * F + 2] + 0.1 * rng.normal());
+    const ranks = columnRanks(X, F);
+    for (const depth of [1, 2, 5, 9]) {
+      const rows = Int32Array.from({ length: n }, () => rng.int(n));
+      const oracle = plainTree(X, F, y, rows, depth);
+      const plain = RegressionTree.fit(X, F, y, rows, { maxDepth: depth });
+      const ranked = RegressionTree.fit(X, F, y, rows, { maxDepth: depth, ranks });
+      for (let r = 0; r < n; r++) {
+        expect(plain.predict(X, F, r)).toBe(oracle(r));
+        expect(ranked.predict(X, F, r)).toBe(oracle(r));
+      }
+    }
+  });
+
   it('crossValidatedForest gives the figures recorded before the counting-sort presort', () => {
     // recorded from the comparison-sort build on the same data (a regression check of the whole forest)
     const rng = Rng.derive(31, 7);

@@ -22,6 +22,10 @@ export interface TreeOptions {
 export interface ColumnRanks {
   readonly rank: Int32Array;
   readonly distinct: Int32Array;
+  /** The ranks column-major: `byColumn[f·n + r]` = `rank[r·features + f]` (a tree's presort reads a column at a time). */
+  readonly byColumn: Int32Array;
+  /** X column-major: `columns[f·n + r]` = X[r·features + f]. */
+  readonly columns: Float64Array;
 }
 
 /** The dense ranks of X's columns (see {@link ColumnRanks}): one comparison sort per column. */
@@ -29,6 +33,8 @@ export function columnRanks(X: Float64Array, features: number): ColumnRanks {
   const n = Math.floor(X.length / features);
   const rank = new Int32Array(n * features);
   const distinct = new Int32Array(features);
+  const byColumn = new Int32Array(n * features);
+  const columns = new Float64Array(n * features);
   const rowsByValue = Array.from({ length: n }, (_, r) => r);
   for (let f = 0; f < features; f++) {
     rowsByValue.sort((a, b) => X[a * features + f] - X[b * features + f]);
@@ -39,10 +45,12 @@ export function columnRanks(X: Float64Array, features: number): ColumnRanks {
       if (d < 0 || v !== previous) d++;
       previous = v;
       rank[r * features + f] = d;
+      byColumn[f * n + r] = d;
+      columns[f * n + r] = v;
     }
     distinct[f] = d + 1;
   }
-  return { rank, distinct };
+  return { rank, distinct, byColumn, columns };
 }
 
 /**
@@ -74,18 +82,30 @@ export class RegressionTree {
     // order[f·m + k]: the k-th sample position (into rows) in ascending order of feature f, equal values in
     // ascending position
     const order = new Int32Array(F * m);
+    // values[f·m + k]: feature f of the sample at order[f·m + k], kept beside the order through every partition
+    const values = new Float64Array(F * m);
     const ranks = options.ranks;
     if (ranks) {
-      if (ranks.rank.length !== Math.floor(X.length / F) * F || ranks.distinct.length !== F) throw new PrnnError('ranks must be columnRanks of this X and features');
-      // counting sort by rank, positions visited in ascending order: ascending (value, position)
+      const N = Math.floor(X.length / F);
+      if (ranks.rank.length !== N * F || ranks.distinct.length !== F || ranks.byColumn.length !== N * F || ranks.columns.length !== N * F) {
+        throw new PrnnError('ranks must be columnRanks of this X and features');
+      }
+      // counting sort by rank, positions visited in ascending order: ascending (value, position); the
+      // values beside the order come from the same column
       const count = new Int32Array(Math.max(...ranks.distinct) + 1);
       for (let f = 0; f < F; f++) {
         const D = ranks.distinct[f];
+        const column = f * N;
         count.fill(0, 0, D + 1);
-        for (let p = 0; p < m; p++) count[ranks.rank[rows[p] * F + f] + 1]++;
+        for (let p = 0; p < m; p++) count[ranks.byColumn[column + rows[p]] + 1]++;
         for (let d = 1; d <= D; d++) count[d] += count[d - 1];
         const base = f * m;
-        for (let p = 0; p < m; p++) order[base + count[ranks.rank[rows[p] * F + f]]++] = p;
+        for (let p = 0; p < m; p++) {
+          const r = rows[p];
+          const at = base + count[ranks.byColumn[column + r]]++;
+          order[at] = p;
+          values[at] = ranks.columns[column + r];
+        }
       }
     } else {
       const keys = new Float64Array(m);
@@ -94,19 +114,15 @@ export class RegressionTree {
         for (let p = 0; p < m; p++) keys[p] = X[rows[p] * F + f];
         positions.sort((a, b) => keys[a] - keys[b] || a - b);
         order.set(positions, f * m);
+        for (let k = 0; k < m; k++) values[f * m + k] = keys[positions[k]];
       }
     }
     const target = new Float64Array(m);
     for (let p = 0; p < m; p++) target[p] = y[rows[p]];
-    // values[f·m + k]: feature f of the sample at order[f·m + k], kept beside the order through every partition
-    const values = new Float64Array(F * m);
-    for (let f = 0; f < F; f++) {
-      const base = f * m;
-      for (let k = 0; k < m; k++) values[base + k] = X[rows[order[base + k]] * F + f];
-    }
     const scratchValues = new Float64Array(m);
     const goesLeft = new Uint8Array(m);
     const scratch = new Int32Array(m);
+    const found = new Float64Array(2);
     const nodes = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
     const newNode = () => {
       nodes.feature.push(-1);
@@ -132,26 +148,14 @@ export class RegressionTree {
       let bestFeature = -1;
       let bestThreshold = 0;
       for (let f = 0; f < F; f++) {
-        const base = f * m;
-        let leftSum = 0;
-        let leftSq = 0;
-        for (let k = lo; k < hi - 1; k++) {
-          const p = order[base + k];
-          const v = target[p];
-          leftSum += v;
-          leftSq += v * v;
-          const x = values[base + k];
-          const next = values[base + k + 1];
-          if (next === x) continue; // no threshold between equal values
-          const nl = k - lo + 1;
-          const nr = n - nl;
-          const rightSum = sum - leftSum;
-          const score = leftSq - (leftSum * leftSum) / nl + (sumSq - leftSq) - (rightSum * rightSum) / nr;
-          if (score < bestScore - 1e-12) {
-            bestScore = score;
-            bestFeature = f;
-            bestThreshold = (x + next) / 2;
-          }
+        // A feature with one value over the node (sorted: first = last) has no threshold here or below. Its
+        // scan and its partition are skipped (feature 0 is still partitioned, for the target sums); its order
+        // and values in the children's ranges stay as they were: still one value, and unread otherwise.
+        if (values[f * m + lo] === values[f * m + hi - 1]) continue;
+        if (scanFeature(order, values, target, f * m, lo, hi, sum, sumSq, bestScore, found)) {
+          bestScore = found[0];
+          bestThreshold = found[1];
+          bestFeature = f;
         }
       }
       if (bestFeature < 0) return;
@@ -162,24 +166,12 @@ export class RegressionTree {
         goesLeft[p] = l;
         nLeft += l;
       }
-      // stable partition of every feature's order and values: left samples first, each side still sorted
-      for (let f = 0; f < F; f++) {
-        const base = f * m;
-        let a = 0;
-        let b = nLeft;
-        for (let k = lo; k < hi; k++) {
-          const p = order[base + k];
-          const v = values[base + k];
-          if (goesLeft[p] === 1) {
-            scratch[a] = p;
-            scratchValues[a++] = v;
-          } else {
-            scratch[b] = p;
-            scratchValues[b++] = v;
-          }
-        }
-        order.set(scratch.subarray(0, n), base + lo);
-        values.set(scratchValues.subarray(0, n), base + lo);
+      // stable partition of every feature's order and values: left samples first, each side still sorted.
+      // Children at the maximum depth are leaves, which read only feature 0's order.
+      const leaves = depth + 1 >= options.maxDepth;
+      for (let f = 0; f < (leaves ? 1 : F); f++) {
+        if (f > 0 && values[f * m + lo] === values[f * m + hi - 1]) continue;
+        partition(order, values, goesLeft, scratch, scratchValues, f * m + lo, n, nLeft);
       }
       nodes.feature[node] = bestFeature;
       nodes.threshold[node] = bestThreshold;
@@ -214,4 +206,78 @@ export class RegressionTree {
   get nodes(): number {
     return this.feature.length;
   }
+}
+
+/**
+ * The best split of one feature over a node's range [lo, hi) of its sorted order (at `base`): the lowest score
+ * below `bestScore` − 1e-12, scanning thresholds upwards. Writes [score, threshold] to `found` and returns
+ * true when there is one.
+ */
+function scanFeature(
+  order: Int32Array,
+  values: Float64Array,
+  target: Float64Array,
+  base: number,
+  lo: number,
+  hi: number,
+  sum: number,
+  sumSq: number,
+  bestScore: number,
+  found: Float64Array,
+): boolean {
+  const n = hi - lo;
+  let leftSum = 0;
+  let leftSq = 0;
+  let better = false;
+  let limit = bestScore - 1e-12;
+  for (let k = base + lo, end = base + hi - 1; k < end; k++) {
+    const v = target[order[k]];
+    leftSum += v;
+    leftSq += v * v;
+    const x = values[k];
+    const next = values[k + 1];
+    if (next === x) continue; // no threshold between equal values
+    const nl = k - base - lo + 1;
+    const nr = n - nl;
+    const rightSum = sum - leftSum;
+    const score = leftSq - (leftSum * leftSum) / nl + (sumSq - leftSq) - (rightSum * rightSum) / nr;
+    if (score < limit) {
+      found[0] = score;
+      found[1] = (x + next) / 2;
+      limit = score - 1e-12;
+      better = true;
+    }
+  }
+  return better;
+}
+
+/**
+ * Stable partition of `n` entries of one feature's order and values from `at`: the samples with goesLeft 1
+ * first (`nLeft` of them), each side in its order.
+ */
+function partition(
+  order: Int32Array,
+  values: Float64Array,
+  goesLeft: Uint8Array,
+  scratch: Int32Array,
+  scratchValues: Float64Array,
+  at: number,
+  n: number,
+  nLeft: number,
+): void {
+  let a = 0;
+  let b = nLeft;
+  for (let k = at, end = at + n; k < end; k++) {
+    const p = order[k];
+    const v = values[k];
+    if (goesLeft[p] === 1) {
+      scratch[a] = p;
+      scratchValues[a++] = v;
+    } else {
+      scratch[b] = p;
+      scratchValues[b++] = v;
+    }
+  }
+  order.set(scratch.subarray(0, n), at);
+  values.set(scratchValues.subarray(0, n), at);
 }
