@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateMazeSet, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import {
-  OnnxPolicy,
+  PolicySessions,
   evaluateLevels,
   evaluateModelLevels,
   onnxFinalFitness,
@@ -172,13 +172,16 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   const registry = analysisRegistry({ registry: o.registry });
   const evaluators = testEvaluators(o.task, mazes, mazeSeed, o.noise);
   const stored = o.noise.map(() => 0.5);
+  // the analysis's sessions: one per architecture, kept across the passes (a sweep's analysis opens one per
+  // architecture for its 50 networks, so the opening is left out of the rate, as the warm-up is)
+  const sessions = new PolicySessions(count);
   const analyseOne = async (n: number) => {
     const arch = members[n].arch;
     if (!architecture.exportOnnx) throw new PrnnError(`architecture family ${o.family} has no exportOnnx: its analysis cannot be projected`);
-    const policy = await OnnxPolicy.load(architecture.exportOnnx(arch, weights[n], {}, o.task.channels), { label: arch.name });
+    const policy = await sessions.open(architecture, kernels, arch, weights[n], o.task.channels, arch.name);
     try {
       const network = architecture.network ? () => architecture.network!(arch, weights[n], o.task.channels) : undefined;
-      const m = await measureNetwork(policy, members[n].seed, evaluators, registry, { arch, weights: weights[n], parameterNames: architecture.parameterNames?.() }, {
+      const m = await measureNetwork(policy.engine, members[n].seed, evaluators, registry, { arch, weights: weights[n], parameterNames: architecture.parameterNames?.() }, {
         measures: new Set(MEASURE_NAMES),
         storedSweep: stored,
         network,
@@ -186,7 +189,7 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
       });
       return m;
     } finally {
-      await policy.release();
+      await policy.done();
     }
   };
   const measuredRows: Awaited<ReturnType<typeof analyseOne>>[] = [];
@@ -199,22 +202,26 @@ export async function measurePhaseRates(o: MeasurePhaseRatesOptions): Promise<Me
   // curve test, then the final test, the noise sweep and the analysis; every rate the fastest pass's
   const fastest = { train: 0, large: 0, curve: 0, final: 0, sweep: 0, analysis: 0 };
   let slowestTrain = Infinity;
-  for (let pass = 0; pass < passes; pass++) {
-    const bench = await benchSweepTask({
-      architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
-      testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
-    }, o.task.kind);
-    const measured = bench.projection;
-    const threads = bench.workers;
-    const train = perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads);
-    slowestTrain = Math.min(slowestTrain, train);
-    fastest.train = Math.max(fastest.train, train);
-    fastest.large = Math.max(fastest.large, perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads));
-    fastest.curve = Math.max(fastest.curve, perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads));
-    // warm-up calls in the first pass only: the later passes run code already compiled
-    fastest.final = Math.max(fastest.final, (count * testMazes) / (await seconds(final, pass === 0 ? finalWarm : undefined)));
-    fastest.sweep = Math.max(fastest.sweep, (count * o.noise.length * mazes) / (await seconds(sweepAll, pass === 0 ? () => sweepOne(0) : undefined)));
-    fastest.analysis = Math.max(fastest.analysis, (count * mazes) / (await seconds(analyseAll, pass === 0 ? () => analyseOne(0) : undefined)));
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      const bench = await benchSweepTask({
+        architecture, kernels, path: o.path, workers, seconds: o.seconds, warmupSeconds: o.warmupSeconds, population: o.population,
+        testMazes: testMazes, testNetworks: o.testNetworks ?? 16, cwd: o.cwd,
+      }, o.task.kind);
+      const measured = bench.projection;
+      const threads = bench.workers;
+      const train = perCpu(measured.perThreadCpu.trainNetEpisodesPerSecond, measured.trainNetEpisodesPerSecond / threads);
+      slowestTrain = Math.min(slowestTrain, train);
+      fastest.train = Math.max(fastest.train, train);
+      fastest.large = Math.max(fastest.large, perCpu(measured.perThreadCpu.largeTrainNetEpisodesPerSecond, measured.largeTrainNetEpisodesPerSecond / threads));
+      fastest.curve = Math.max(fastest.curve, perCpu(measured.perThreadCpu.evalTrialsPerSecond, measured.evalTrialsPerSecond / threads));
+      // warm-up calls in the first pass only: the later passes run code already compiled
+      fastest.final = Math.max(fastest.final, (count * testMazes) / (await seconds(final, pass === 0 ? finalWarm : undefined)));
+      fastest.sweep = Math.max(fastest.sweep, (count * o.noise.length * mazes) / (await seconds(sweepAll, pass === 0 ? () => sweepOne(0) : undefined)));
+      fastest.analysis = Math.max(fastest.analysis, (count * mazes) / (await seconds(analyseAll, pass === 0 ? () => analyseOne(0) : undefined)));
+    }
+  } finally {
+    await sessions.release();
   }
   const rows: NetworkAnalysis[] = [];
 

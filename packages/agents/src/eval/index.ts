@@ -4,6 +4,7 @@ export * from './noise-spec.js';
 export * from './session-policy.js';
 export * from './onnx-policy.js';
 export * from './weight-fed-policy.js';
+export * from './policy-sessions.js';
 export * from './trial-recorder.js';
 export * from './policy-evaluator.js';
 export * from './population-engine.js';

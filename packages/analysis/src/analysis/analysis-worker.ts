@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PrnnError } from '@prnn/core';
-import { initBackend, loadPlugins, loadRun, trainedNetworks, TEST_SET_SEED_OFFSET, type LoadedRun, type Registry, type RunNetwork } from '@prnn/agents';
+import { initBackend, loadPlugins, loadRun, PolicySessions, trainedNetworks, TEST_SET_SEED_OFFSET, type LoadedRun, type Registry, type RunNetwork } from '@prnn/agents';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerSetup } from './analysis-workers.js';
 import { analysisRegistry, runTestEvaluators, testEvaluators } from './analyze-run.js';
 import type { TestEvaluators } from './measure-network.js';
@@ -66,6 +66,9 @@ async function analyze(req: Extract<AnalysisRequest, { kind: 'network' }>): Prom
 
 // the test set of a store's networks: one per task and run seed
 const storeEvaluators = new Map<string, TestEvaluators>();
+// this thread's onnxruntime sessions for stored networks (one weight-fed session per architecture, the last two
+// kept); they end with the thread
+const storeSessions = new PolicySessions();
 
 async function analyzeStored(req: Extract<AnalysisRequest, { kind: 'stored' }>): Promise<NetworkAnalysis> {
   const reg = await workerRegistry();
@@ -85,6 +88,7 @@ async function analyzeStored(req: Extract<AnalysisRequest, { kind: 'stored' }>):
     storedSweep: req.storedSweep,
     fdStep: setup.fdStep,
     jacobianPath: setup.jacobianPath,
+    sessions: storeSessions,
   });
 }
 

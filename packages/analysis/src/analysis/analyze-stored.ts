@@ -1,6 +1,6 @@
 import type { TaskOptions } from '@prnn/env';
 import { PrnnError } from '@prnn/core';
-import { checkWorkers, OnnxPolicy, TEST_SET_SEED_OFFSET, type ArchInfo, type Registry } from '@prnn/agents';
+import { checkWorkers, PolicySessions, TEST_SET_SEED_OFFSET, type ArchInfo, type Registry } from '@prnn/agents';
 import { checkMeasures, MEASURE_NAMES } from '../measures/measure-names.js';
 import { sampleEfficiencyThreshold } from '../measures/sample-efficiency.js';
 import type { AnalysisMetricInput } from '../plugin/analysis-metrics.js';
@@ -61,6 +61,11 @@ export interface StoredNetworkContext {
   readonly storedSweep?: readonly number[];
   readonly fdStep?: number;
   readonly jacobianPath?: string;
+  /**
+   * The thread's onnxruntime sessions (one weight-fed session per architecture, shared by its networks); absent:
+   * the network's own, released when it is measured.
+   */
+  readonly sessions?: PolicySessions;
 }
 
 /** Measures one stored network (sample efficiency is filled in later, from the threshold over all networks). */
@@ -72,20 +77,23 @@ export async function analyzeStoredNetwork(net: StoredNetwork, c: StoredNetworkC
   checkStoredWeights(net.weights, where);
   const architecture = c.registry.architecture(net.arch.family);
   if (!architecture.exportOnnx) throw new PrnnError(`${where}: family ${net.arch.family} cannot export an ONNX policy, which the analysis runs`);
-  const policy = await OnnxPolicy.load(architecture.exportOnnx(net.arch, { ...net.weights }, {}, c.task.channels), { label: net.id });
+  const kernels = c.registry.kernels(net.arch.family);
+  const sessions = c.sessions ?? new PolicySessions(1);
+  const policy = await sessions.open(architecture, kernels, net.arch, net.weights, c.task.channels, net.id);
   const network = architecture.network ? () => architecture.network!(net.arch, net.weights, c.task.channels) : undefined;
   let measured: Awaited<ReturnType<typeof measureNetwork>>;
   try {
-    measured = await measureNetwork(policy, net.seed, c.evaluators, c.registry, { arch: net.arch, weights: net.weights, parameterNames: architecture.parameterNames?.() }, {
+    measured = await measureNetwork(policy.engine, net.seed, c.evaluators, c.registry, { arch: net.arch, weights: net.weights, parameterNames: architecture.parameterNames?.() }, {
       measures: c.measures as Set<string>,
       storedSweep: c.storedSweep as number[] | undefined,
       fdStep: c.fdStep,
       network,
-      kernels: c.registry.kernels(net.arch.family),
+      kernels,
       jacobianPath: c.jacobianPath,
     });
   } finally {
-    await policy.release();
+    await policy.done();
+    if (!c.sessions) await sessions.release();
   }
   return {
     source: c.source,
@@ -146,11 +154,27 @@ export async function analyzeStoredNetworks(input: StoredNetworks, options: Anal
       );
     } else {
       const evaluators = testEvaluators(task, mazes, mazeSeed, noise);
-      for (const [i, net] of input.networks.entries()) {
-        networks.push(
-          await analyzeStoredNetwork(net, { task, registry, measures, evaluators, path: input.path, source, storedSweep: sweeps[i], fdStep: options.fdStep, jacobianPath: options.jacobianPath }),
-        );
-        options.onProgress?.(networks.length, total, net.id);
+      const sessions = new PolicySessions();
+      try {
+        for (const [i, net] of input.networks.entries()) {
+          networks.push(
+            await analyzeStoredNetwork(net, {
+              task,
+              registry,
+              measures,
+              evaluators,
+              path: input.path,
+              source,
+              storedSweep: sweeps[i],
+              fdStep: options.fdStep,
+              jacobianPath: options.jacobianPath,
+              sessions,
+            }),
+          );
+          options.onProgress?.(networks.length, total, net.id);
+        }
+      } finally {
+        await sessions.release();
       }
     }
     let threshold = Number.NaN;
