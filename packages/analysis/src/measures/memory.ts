@@ -1,4 +1,3 @@
-import { median } from '@prnn/core';
 import type { SensitivityProfile } from '../jacobian/sensitivity-profile.js';
 
 /**
@@ -104,10 +103,14 @@ export interface MemoryDiagnostics {
  */
 export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostics {
   const { count: N, steps: T, s, lengths } = profile;
-  const s0: number[] = [];
-  for (let trial = 0; trial < N; trial++) for (let t = 0; t < lengths[trial]; t++) s0.push(s[(trial * T + t) * T]);
-  const floor = MEMORY_FLOOR_RELATIVE * median(s0);
-  const ratios: number[][] = Array.from({ length: T }, () => []);
+  let steps = 0;
+  for (let trial = 0; trial < N; trial++) steps += lengths[trial];
+  const s0 = new Float64Array(steps);
+  for (let trial = 0, at = 0; trial < N; trial++) for (let t = 0; t < lengths[trial]; t++) s0[at++] = s[(trial * T + t) * T];
+  const floor = MEMORY_FLOOR_RELATIVE * sortedMedian(s0.sort());
+  // each lag's ratios, in the order of the (trial, step) pairs, then sorted: lag k has at most one per executed step
+  const ratios = Array.from({ length: T }, () => new Float64Array(steps));
+  const counts = new Int32Array(T);
   const num = new Float64Array(T);
   const den = new Float64Array(T);
   const below = new Array<number>(T).fill(0);
@@ -117,7 +120,7 @@ export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostic
       const base = s[row];
       if (!(base > 0)) continue;
       for (let lag = 0; lag <= t; lag++) {
-        ratios[lag].push(s[row + lag] / base);
+        ratios[lag][counts[lag]++] = s[row + lag] / base;
         num[lag] += s[row + lag];
         den[lag] += base;
         if (base < floor) below[lag]++;
@@ -133,12 +136,12 @@ export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostic
   for (let lag = 0; lag < T; lag++) {
     const k = lag === 0 ? 0 : -lag;
     lags.push(k);
-    const r = Float64Array.from(ratios[lag]).sort();
+    const r = ratios[lag].subarray(0, counts[lag]).sort();
     let sum = 0;
     for (const v of r) sum += v;
     meanOfRatios.push(r.length ? sum / r.length : Number.NaN);
     ratioOfMeans.push(r.length ? num[lag] / den[lag] : Number.NaN);
-    medianRatio.push(median(r));
+    medianRatio.push(sortedMedian(r));
     const top = Math.max(1, Math.ceil(MEMORY_TOP_FRACTION * r.length));
     let topSum = 0;
     for (let q = r.length - top; q < r.length; q++) if (q >= 0) topSum += r[q];
@@ -147,5 +150,13 @@ export function memoryDiagnostics(profile: SensitivityProfile): MemoryDiagnostic
     // below MEMORY_MIN_PAIRS pairs a single pair holding half the sum says little: not flagged
     if (lag > 0 && r.length >= MEMORY_MIN_PAIRS && share > MEMORY_TOP_SHARE) flagged.push(k);
   }
-  return { lags, meanOfRatios, ratioOfMeans, medianRatio, pairs: ratios.map((r) => r.length), floor, belowFloor: below, topShare, flagged };
+  return { lags, meanOfRatios, ratioOfMeans, medianRatio, pairs: Array.from(counts), floor, belowFloor: below, topShare, flagged };
+}
+
+/** The median of values already sorted ascending (NaN when there are none): what `median` of @prnn/core returns for them. */
+function sortedMedian(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
