@@ -23,7 +23,7 @@ export interface PolicySession {
  */
 export class PolicySessions {
   /** Open weight-fed sessions by model key, least recently used first. */
-  private readonly open_ = new Map<string, WeightFedPolicy>();
+  private readonly kept = new Map<string, WeightFedPolicy>();
   /** The generic weight-fed kernel of each family without a registered one (it caches its models). */
   private readonly generic = new Map<string, WeightFedOnnxKernel>();
 
@@ -33,7 +33,7 @@ export class PolicySessions {
 
   /** Number of weight-fed sessions open now. */
   get sessions(): number {
-    return this.open_.size;
+    return this.kept.size;
   }
 
   /**
@@ -55,26 +55,26 @@ export class PolicySessions {
       const policy = await OnnxPolicy.load(exportOnnx.call(architecture, arch, { ...weights }, {}, channels), { label });
       return { engine: policy, done: () => policy.release() };
     }
-    let session = this.open_.get(model.key);
+    let session = this.kept.get(model.key);
     if (session) {
-      this.open_.delete(model.key);
+      this.kept.delete(model.key);
     } else {
-      while (this.open_.size >= this.keep) {
-        const [oldest, s] = this.open_.entries().next().value as [string, WeightFedPolicy];
-        this.open_.delete(oldest);
+      while (this.kept.size >= this.keep) {
+        const [oldest, s] = this.kept.entries().next().value as [string, WeightFedPolicy];
+        this.kept.delete(oldest);
         await s.release();
       }
       session = await WeightFedPolicy.open(model, { label: `architecture ${arch.name}` });
     }
-    this.open_.set(model.key, session);
+    this.kept.set(model.key, session);
     session.use(weights);
     return { engine: session, done: async () => {} };
   }
 
   /** Releases every open session. */
   async release(): Promise<void> {
-    const sessions = [...this.open_.values()];
-    this.open_.clear();
+    const sessions = [...this.kept.values()];
+    this.kept.clear();
     for (const s of sessions) await s.release();
   }
 
