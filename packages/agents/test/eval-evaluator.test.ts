@@ -125,9 +125,16 @@ describe('batching the noise sweep', () => {
       };
       const batched = await trials(noise);
       expect(batched).toHaveLength(noise.length * 50);
+      // the levels of a maze side by side: env m·L + level (envOf, mazeOf, levelOf)
+      const layout = new PolicyEvaluator({ task, mazes: set, noise });
+      expect([layout.envOf(0, 0), layout.envOf(4, 0), layout.envOf(0, 1), layout.envOf(2, 49)]).toEqual([0, 4, 5, 247]);
+      expect([layout.mazeOf(247), layout.levelOf(247)]).toEqual([49, 2]);
+      expect(() => layout.envOf(5, 0)).toThrow(/level must be an integer in \[0, 4\] \(got 5\)/);
+      expect(() => layout.envOf(0, 50)).toThrow(/maze must be an integer in \[0, 49\] \(got 50\)/);
       for (let level = 0; level < noise.length; level++) {
         const alone = await trials([noise[level]]);
-        expect(Array.from(batched.subarray(level * 50, (level + 1) * 50))).toEqual(Array.from(alone));
+        const ofLevel = Array.from({ length: 50 }, (_, m) => batched[m * noise.length + level]);
+        expect(ofLevel).toEqual(Array.from(alone));
       }
       // the trials are not all alike (the comparison can fail)
       expect(new Set(Array.from(batched).filter((v) => v === v)).size).toBeGreaterThan(3);

@@ -457,6 +457,37 @@ export class VectorEnv {
   }
 
   /**
+   * The sensor-noise streams of envs i … i+count−1 all become copies of env j's as it is now: `copyNoiseStream(k,
+   * j)` for every k of the range, in one call (an evaluation whose envs are laid out maze by maze seeds the
+   * first level of each maze and spreads its stream over the others). j must lie outside the range.
+   */
+  spreadNoiseStream(j: number, i: number, count: number): void {
+    if (!Number.isInteger(count) || count < 1) throw new PrnnError(`count must be an integer ≥ 1 (got ${describeValue(count)})`);
+    this.checkEnv(j);
+    this.checkEnv(i);
+    this.checkEnv(i + count - 1);
+    if (j >= i && j < i + count) throw new PrnnError(`the env copied from (${j}) must lie outside the envs copied to (${i}…${i + count - 1})`);
+    const seed = this.envSeeds[j];
+    this.envSeeds.fill(seed, i, i + count);
+    if (this.wasm !== null && this.heldCount === 0) {
+      // every stream is in the module: four words per env
+      const words = this.rngWords;
+      const w0 = words[4 * j];
+      const w1 = words[4 * j + 1];
+      const w2 = words[4 * j + 2];
+      const w3 = words[4 * j + 3];
+      for (let k = 4 * i, end = 4 * (i + count); k < end; k += 4) {
+        words[k] = w0;
+        words[k + 1] = w1;
+        words[k + 2] = w2;
+        words[k + 3] = w3;
+      }
+      return;
+    }
+    for (let k = 0; k < count; k++) this.copyNoiseStream(i + k, j);
+  }
+
+  /**
    * Env i's sensor-noise generator (shared, not a copy), current when this returns; what is done to it
    * (setState, reseed, draws) counts from the next call on. Take it again after a step, sense or reset:
    * on the WebAssembly path the stream lives in the module while the env runs.

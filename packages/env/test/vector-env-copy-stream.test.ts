@@ -70,3 +70,64 @@ describe('VectorEnv.copyNoiseStream', () => {
     expect([3, 4, 5].map((i) => env.envSeed(i))).toEqual([1, 2, 3]);
   });
 });
+
+/** Maze-major envs (env m·L + level): each maze's first env seeded, then spread over its other levels (or every env seeded). */
+function runMazeMajor(backend: VectorEnvBackend, spread: boolean, holdInJs: boolean): { obs: Float32Array[]; seeds: number[] } {
+  const task = resolveTaskOptions('track', {});
+  const set = generateMazeSet(task, { count: 4, seed: 9 });
+  const M = 4;
+  const levels = [0.02, 0.1, 0.3, 0.6];
+  const L = levels.length;
+  const N = M * L;
+  const env = new VectorEnv({ numEnvs: N, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none', backend });
+  for (let i = 0; i < N; i++) env.setSensorNoise(i, levels[i % L]);
+  const mazes = Int32Array.from({ length: N }, (_, i) => Math.floor(i / L));
+  const obs: Float32Array[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (let m = 0; m < M; m++) {
+      const seed = Rng.derive(round, 5, m).nextUint32();
+      env.seedEnv(m * L, seed);
+      if (holdInJs) env.noiseRng(m * L); // the stream taken out of the module: the per-env path
+      if (spread) env.spreadNoiseStream(m * L, m * L + 1, L - 1);
+      else for (let level = 1; level < L; level++) env.seedEnv(m * L + level, seed);
+    }
+    env.resetAll(set, mazes);
+    const actions = new Int32Array(N);
+    for (let t = 0; t < 5; t++) {
+      obs.push(env.observations.slice());
+      for (let i = 0; i < N; i++) actions[i] = (i * 7 + t + round) % 5;
+      env.step(actions);
+    }
+  }
+  return { obs, seeds: Array.from({ length: N }, (_, i) => env.envSeed(i)) };
+}
+
+describe('VectorEnv.spreadNoiseStream', () => {
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const holdInJs of [false, true]) {
+      test(`equals seeding every env of the range alike (${backend}${holdInJs ? ', stream held in JavaScript' : ''})`, () => {
+        const a = runMazeMajor(backend, false, holdInJs);
+        const b = runMazeMajor(backend, true, holdInJs);
+        expect(b.seeds).toEqual(a.seeds);
+        expect(b.obs).toEqual(a.obs);
+        // the copies are not all one stream's state by accident: two mazes' first observations differ
+        expect(a.obs[0].subarray(0, 8)).not.toEqual(a.obs[0].subarray(4 * 8, 5 * 8));
+      });
+    }
+  }
+
+  test('every env of the range gets the stream, none outside it', () => {
+    const env = new VectorEnv({ numEnvs: 6, seeds: [1, 2, 3, 4, 5, 6], sensorNoise: 0.2 });
+    env.spreadNoiseStream(5, 1, 3);
+    expect(Array.from({ length: 6 }, (_, i) => env.envSeed(i))).toEqual([1, 6, 6, 6, 5, 6]);
+    for (const i of [1, 2, 3]) expect(env.noiseRng(i).state()).toEqual(env.noiseRng(5).state());
+    expect(env.noiseRng(4).state()).not.toEqual(env.noiseRng(5).state());
+  });
+
+  test('ranges: inside the batch, the source outside the range', () => {
+    const env = new VectorEnv({ numEnvs: 6, seeds: [1, 2, 3, 4, 5, 6] });
+    expect(() => env.spreadNoiseStream(0, 4, 3)).toThrow(/env index must be an integer in \[0, 5\] \(got 6\)/);
+    expect(() => env.spreadNoiseStream(2, 1, 3)).toThrow(/must lie outside the envs copied to \(1…3\)/);
+    expect(() => env.spreadNoiseStream(0, 1, 0)).toThrow(/count must be an integer ≥ 1/);
+  });
+});

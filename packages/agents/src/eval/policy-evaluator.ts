@@ -38,7 +38,7 @@ export interface EvaluatorOptions {
 
 /**
  * Sees every step of an evaluation before the engine does: the step index, the observations the engine is
- * about to get ([batch·4C], env i = level·M + maze) and which envs have already finished (1 = finished; their
+ * about to get ([batch·4C], env i = maze·L + level for L levels: PolicyEvaluator.envOf) and which envs have already finished (1 = finished; their
  * rows are computed but their actions ignored). For recording test trials (analysis); must not keep `obs`.
  */
 export type EvaluationStepObserver = (t: number, obs: Float32Array, finished: Uint8Array) => void;
@@ -66,7 +66,8 @@ export interface EvaluationResult {
 /**
  * Sees every step of an evaluation, e.g. to record one trial for display (TrialRecorder). `step` is called
  * after the actions of step t are chosen and before the environments move, so `env.observations`, `q`, `actions`
- * and `env.position` are step t's; `end` after the last step. Rows are env i = level·M + maze.
+ * and `env.position` are step t's; `end` after the last step. Rows are env i = maze·L + level for L noise levels
+(PolicyEvaluator.envOf, mazeOf, levelOf).
  */
 export interface EvaluationObserver {
   /** Before the engine gets step t's observations (for recording test trials, analysis). */
@@ -102,7 +103,9 @@ function checkSeed(name: string, seed: number): number {
 /**
  * Greedy evaluation of policies on one test set over a sweep of sensor-noise levels (docs/spec.md §4).
  *
- * All trials of a network — mazes × levels, env i = level·M + maze — advance together as ONE batch per step.
+ * All trials of a network — mazes × levels, env i = maze·L + level for L levels — advance together as ONE batch
+ * per step. The levels of a maze sit side by side: they share its noise draws and, moving alike, the same cells
+ * of its layout, so a step reads each maze's memory once rather than once per level.
  * Randomness follows the trainer's greedy evaluator (training/evaluate-greedy.ts) level by level: with the
  * network's seed s, maze m senses with the stream seeded from Rng.derive(s, evalNoise, streamId, 1 + m), and
  * exact ties in argmax q are broken by Rng.derive(s, evalNoise, streamId, 0) — one generator per level —
@@ -161,16 +164,17 @@ export class PolicyEvaluator {
     const M = set.count;
     const N = M * noise.length;
     this.batch = N;
+    const L = noise.length;
     this.mazeIndices = new Int32Array(N);
-    for (let i = 0; i < N; i++) this.mazeIndices[i] = i % M;
+    for (let i = 0; i < N; i++) this.mazeIndices[i] = Math.floor(i / L);
     this.tieRngs = noise.map(() => new Rng(0));
-    // every evaluation resets onto this evaluator's own set, maze i % M in env i: the module copies each maze
+    // every evaluation resets onto this evaluator's own set, maze ⌊i / L⌋ in env i: the module copies each maze
     // once, for the first network, and keeps it for the next (fixedMazes)
     this.env = new VectorEnv({ numEnvs: N, channels: set.channels, seeds: new Float64Array(N), reward: 'goal', autoreset: 'none', fixedMazes: true });
-    for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[Math.floor(i / M)]);
+    for (let i = 0; i < N; i++) this.env.setSensorNoise(i, noise[i % L]);
     // the levels of a maze draw the same stream in step (seeded alike, reset and stepped together): its
     // draws are made once per step for all of them (the level-0 env of the maze holds the stream)
-    this.env.shareNoiseDraws(this.mazeIndices);
+    this.env.shareNoiseDraws(Int32Array.from({ length: N }, (_, i) => i - (i % L)));
     // the engine writes q into the argmax's memory; the actions it chooses are copied into the env's
     this.greedy = new GreedyActions(N);
     this.q = this.greedy.q;
@@ -184,8 +188,27 @@ export class PolicyEvaluator {
     this.rowEnv = this.greedy.rowEnv;
     this.keep = new Int32Array(N);
     this.envLevel = new Int32Array(N);
-    for (let i = 0; i < N; i++) this.envLevel[i] = Math.floor(i / M);
+    for (let i = 0; i < N; i++) this.envLevel[i] = i % L;
     this.rowObs = new Float32Array(fraction > 0 && fraction <= 1 ? N * this.env.observationSize : 0);
+  }
+
+  /** The env (and engine row, before compaction) of maze `maze` at noise level index `level`: maze·L + level. */
+  envOf(level: number, maze: number): number {
+    const L = this.noise.length;
+    if (!Number.isInteger(level) || level < 0 || level >= L) throw new PrnnError(`level must be an integer in [0, ${L - 1}] (got ${level})`);
+    const M = this.set.count;
+    if (!Number.isInteger(maze) || maze < 0 || maze >= M) throw new PrnnError(`maze must be an integer in [0, ${M - 1}] (got ${maze})`);
+    return maze * L + level;
+  }
+
+  /** The maze of env i (envOf's inverse). */
+  mazeOf(i: number): number {
+    return Math.floor(i / this.noise.length);
+  }
+
+  /** The noise level index of env i (envOf's inverse). */
+  levelOf(i: number): number {
+    return i % this.noise.length;
   }
 
   /** Observation values per env (4 per cue channel). */
@@ -218,9 +241,9 @@ export class PolicyEvaluator {
     for (let m = 0; m < M; m++) {
       // Rng.derive(seed, evalNoise, streamId, 1 + m) without a generator per maze
       streamIds[2] = 1 + m;
-      env.seedEnv(m, seedScratch.reseedIds(seed, streamIds).nextUint32());
+      env.seedEnv(m * levels, seedScratch.reseedIds(seed, streamIds).nextUint32());
+      if (levels > 1) env.spreadNoiseStream(m * levels, m * levels + 1, levels - 1);
     }
-    for (let level = 1; level < levels; level++) env.copyNoiseStream(level * M, 0, M);
     env.resetAll(set, this.mazeIndices);
     engine.reset(N);
     finished.fill(0);
@@ -250,7 +273,7 @@ export class PolicyEvaluator {
         if (pending) await pending;
       }
       // the rows without a tie in one call; the tied ones here, in row order (= env order, so each level's
-      // tie draws keep their (step, maze) order: a decided row draws nothing)
+      // tie draws keep their (step, maze) order: each level has its own generator, and a decided row draws nothing)
       const compacted = rows !== N;
       const tied = greedy.choose(rows, compacted);
       for (let j = 0; j < tied; j++) {
@@ -300,7 +323,7 @@ export class PolicyEvaluator {
     const fitness: (number | null)[] = [];
     const means: number[] = [];
     for (let level = 0; level < levels; level++) {
-      for (let m = 0; m < M; m++) this.levelValues[m] = trialFitness[level * M + m];
+      for (let m = 0; m < M; m++) this.levelValues[m] = trialFitness[m * levels + level];
       const mean = meanFitness(this.levelValues);
       means.push(mean);
       fitness.push(jsonNumber(mean));

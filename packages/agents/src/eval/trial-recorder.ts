@@ -26,7 +26,7 @@ function copyRow(from: Float32Array, r: number, to: Float32Array, k: number, n: 
 }
 
 /**
- * Records row `row` of a PolicyEvaluator run (env i = level·M + maze) as an EvaluationObserver. `state`, when
+ * Records row `row` of a PolicyEvaluator run (env i = maze·L + level for L noise levels: PolicyEvaluator.envOf) as an EvaluationObserver. `state`, when
  * given, returns the engine's recurrent state after the current step ([batch·stateSize]). Buffers are sized for
  * `maxSteps` once, so recording allocates nothing per step.
  */
