@@ -3,11 +3,13 @@
 // argmaxWithTies in (step, maze) order: an engine whose q-values tie on most rows, every noise level, with and
 // without compaction.
 import { describe, expect, test } from 'vitest';
-import { generateMazeSet, resolveTaskOptions } from '@prnn/env';
+import { generateMazeSet, resolveTaskOptions, VectorEnv } from '@prnn/env';
+import { Rng } from '@prnn/core';
 import { PolicyEvaluator } from '../src/eval/policy-evaluator.js';
 import type { QEngine } from '../src/eval/q-engine.js';
 import { FINAL_EVALUATION_STREAM } from '../src/learners/dqn.js';
-import { GreedyEvaluator } from '../src/training/evaluate-greedy.js';
+import { argmaxWithTies, GreedyEvaluator } from '../src/training/evaluate-greedy.js';
+import { STREAM } from '../src/sdk/streams.js';
 
 /**
  * A stateless engine whose q-values are the observation's first values rounded to halves (so most rows tie),
@@ -60,5 +62,70 @@ describe('PolicyEvaluator breaks ties as the trainer does', () => {
         expect(result.fitness[k]).toBe(g.fitness[0]);
       }
     }
+  });
+});
+
+/** TieEngine for P networks of M rows each (network-major): network n's q-values are shifted by n/2, so they differ. */
+class NetworkTieEngine extends TieEngine {
+  constructor(obsSize: number, readonly mazes: number) {
+    super(obsSize);
+  }
+  override step(obs: Float32Array, q: Float32Array): void {
+    super.step(obs, q);
+    const rows = obs.length / this.obsSize;
+    for (let k = 0; k < rows; k++) {
+      const n = Math.floor(k / this.mazes);
+      // on every other network the first action is lifted by a half: ties fall elsewhere
+      if (n % 2 === 1) q[5 * k] += 0.5;
+    }
+  }
+}
+
+describe('GreedyEvaluator (the curve tests) breaks ties as a plain scan of every trial', () => {
+  test('3 networks with their own tie generators: the fitness of every trial as a per-row argmaxWithTies loop gives', async () => {
+    const task = resolveTaskOptions('track', {});
+    const M = 40;
+    const P = 3;
+    const set = generateMazeSet(task, { count: M, seed: 5 });
+    const seeds = [11, 12, 13];
+    const opts = { sensorNoise: 0.1, streamId: 4 };
+    const greedy = new GreedyEvaluator(set, P);
+    const engine = new NetworkTieEngine(4 * set.channels, M);
+    const got = await greedy.evaluate({ reset: (b) => engine.reset(P * b), step: (o, q) => engine.step(o, q) }, seeds, opts);
+    // the oracle: every live row scanned in (step, network, maze) order, network n drawing from its own generator
+    const N = P * M;
+    const env = new VectorEnv({ numEnvs: N, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(N) });
+    const rngs = seeds.map((s) => Rng.derive(s, STREAM.evalNoise, opts.streamId, 0));
+    for (let i = 0; i < N; i++) {
+      env.setSensorNoise(i, opts.sensorNoise);
+      env.seedEnv(i, Rng.derive(seeds[Math.floor(i / M)], STREAM.evalNoise, opts.streamId, 1 + (i % M)).nextUint32());
+    }
+    env.resetAll(set, Int32Array.from({ length: N }, (_, i) => i % M));
+    const oracle = new NetworkTieEngine(4 * set.channels, M);
+    oracle.reset(N);
+    const q = new Float32Array(N * 5);
+    const actions = new Int32Array(N);
+    const trials = new Float32Array(N).fill(Number.NaN);
+    let draws = 0;
+    for (let t = 0; t < task.steps; t++) {
+      oracle.step(env.observations, q);
+      for (let i = 0; i < N; i++) {
+        if (env.done[i] === 1) continue;
+        const before = rngs[Math.floor(i / M)].state().join();
+        actions[i] = argmaxWithTies(q, 5 * i, rngs[Math.floor(i / M)]);
+        if (rngs[Math.floor(i / M)].state().join() !== before) draws++;
+      }
+      env.step(actions);
+      for (let i = 0; i < N; i++) if (env.fitness[i] === env.fitness[i]) trials[i] = env.fitness[i];
+    }
+    // the tie draws decide many trials, in every network
+    expect(draws).toBeGreaterThan(100);
+    expect(Array.from(got.trials)).toEqual(Array.from(trials));
+    for (let n = 0; n < P; n++) {
+      const own = Array.from(trials.subarray(n * M, (n + 1) * M)).filter((v) => v === v);
+      expect(got.fitness[n]).toBe(own.reduce((a, b) => a + b, 0) / own.length);
+    }
+    // the networks' trials differ (a generator swapped between networks would show)
+    expect(Array.from(got.trials.subarray(0, M))).not.toEqual(Array.from(got.trials.subarray(M, 2 * M)));
   });
 });

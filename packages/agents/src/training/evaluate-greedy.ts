@@ -1,4 +1,4 @@
-import { VectorEnv, type MazeSet } from '@prnn/env';
+import { GreedyActions, VectorEnv, type MazeSet } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationModel } from '../sdk/population-model.js';
 import { STREAM } from '../sdk/streams.js';
@@ -59,6 +59,8 @@ export class GreedyEvaluator {
   readonly population: number;
   readonly mazes: number;
   private readonly env: VectorEnv;
+  /** The per-step argmax (its q and actions are this evaluator's; `finished` mirrors env.done each step). */
+  private readonly greedy: GreedyActions;
   private readonly q: Float32Array;
   private readonly actions: Int32Array;
   private readonly trials: Float32Array;
@@ -83,8 +85,10 @@ export class GreedyEvaluator {
     const n = population * set.count;
     // fixedMazes: the test set never changes, so its mazes are copied into the maze world once, not at every test
     this.env = new VectorEnv({ numEnvs: n, channels: set.channels, reward: 'goal', autoreset: 'none', seeds: new Float64Array(n), fixedMazes: true });
-    this.q = new Float32Array(n * OUTPUTS);
-    this.actions = new Int32Array(n);
+    // the policy writes q straight into the argmax's memory
+    this.greedy = new GreedyActions(n);
+    this.q = this.greedy.q;
+    this.actions = this.greedy.actions;
     this.trials = new Float32Array(n);
     this.mazeOfEnv = Int32Array.from({ length: n }, (_, i) => i % set.count);
     this.tieRngs = [];
@@ -97,7 +101,8 @@ export class GreedyEvaluator {
     const M = this.mazes;
     if (seeds.length !== P) throw new PrnnError(`seeds must have one entry per network (${P}, got ${seeds.length})`);
     const streamId = opts.streamId ?? 0;
-    const { env, q, actions, trials, set } = this;
+    const { env, q, actions, trials, set, greedy } = this;
+    const { finished, tieRows } = greedy;
     const ids = this.trialIds;
     ids[0] = STREAM.evalNoise;
     ids[1] = streamId;
@@ -120,22 +125,23 @@ export class GreedyEvaluator {
     // trials ended when the policy was last told (it is told once a sixteenth more have ended: a model's scan
     // of the flags costs little, but not nothing)
     let retired = 0;
+    // trials ended by the last step (none after the reset)
+    let ended = 0;
     for (let t = 0; t < steps; t++) {
       const pending = policy.step(env.observations, q);
       if (pending) await pending; // synchronous policies cost no promise per step
-      let running = 0;
-      for (let n = 0; n < P; n++) {
-        const rng = this.tieRngs[n];
-        for (let m = 0; m < M; m++) {
-          const i = n * M + m;
-          if (env.done[i] === 1) continue;
-          actions[i] = argmaxWithTies(q, i * OUTPUTS, rng);
-          running++;
-        }
+      if (ended === P * M) break;
+      // the rows of trials still going without a tie in one call; the tied ones here in row order, i.e. each
+      // network's in (step, maze) order with its own generator (a decided row draws nothing), as a scan of every
+      // row with argmaxWithTies would draw
+      finished.set(env.done);
+      const tied = greedy.choose(P * M, false);
+      for (let j = 0; j < tied; j++) {
+        const i = tieRows[j];
+        actions[i] = argmaxWithTies(q, i * OUTPUTS, this.tieRngs[Math.floor(i / M)]);
       }
-      if (running === 0) break;
       env.step(actions);
-      let ended = 0;
+      ended = 0;
       for (let i = 0; i < P * M; i++) {
         const v = env.fitness[i];
         if (v === v) trials[i] = v;
