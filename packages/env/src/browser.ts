@@ -23,4 +23,5 @@ export * from './env.js';
 export * from './registry.js';
 export * from './vector-env.js';
 export * from './greedy-actions.js';
+export * from './population-draws.js';
 export * from './wrappers.js';

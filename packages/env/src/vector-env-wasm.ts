@@ -28,6 +28,8 @@ export interface VectorEnvExports {
   senseSelected(): void;
   shareDraws(on: number, group: number, shared: number, stamp: number): void;
   firstBadAction(): number;
+  /** The module's own exp (the ziggurat's wedge test compares with it first; see assembly/vector-env.ts). */
+  moduleExp(t: number): number;
   step(): number;
 }
 

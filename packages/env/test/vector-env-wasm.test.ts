@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { VectorEnv, generateMazeSet, resolveTaskOptions, type AutoresetMode, type MazeKind, type RewardMode } from '../src/index.js';
 import { PrnnError, Rng } from '@prnn/core';
-import { vectorEnvWasmAvailable } from '../src/vector-env-wasm.js';
+import { instantiateVectorEnv, vectorEnvWasmAvailable } from '../src/vector-env-wasm.js';
 
 /** The bits of a float32 array (so −0 and NaN patterns count too). */
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -110,6 +110,21 @@ describe('VectorEnv WebAssembly path', () => {
     for (let k = 0; k < 20000; k++) vec.sense(0);
     for (let k = 0; k < 20000 * 8; k++) oracle.normal();
     expect(vec.noiseRng(0).state()).toEqual(oracle.state());
+  });
+
+  test("the wedge test's own exp lies within 1e-15 (relative) of JavaScript's Math.exp over the wedges' range, far inside its 1e-13 band", () => {
+    const wasm = instantiateVectorEnv(1024);
+    expect(wasm).not.toBeNull();
+    const rng = new Rng(5);
+    let worst = 0;
+    // t = −x²/2 for x up to the ziggurat's right edge 3.654…: t in [−6.68, 0]
+    for (let k = 0; k < 200000; k++) {
+      const t = -6.68 * rng.float();
+      const js = Math.exp(t);
+      worst = Math.max(worst, Math.abs(wasm!.moduleExp(t) - js) / js);
+    }
+    for (const t of [0, -0, -1e-300, -6.68, -0.5, -Math.LN2]) worst = Math.max(worst, Math.abs(wasm!.moduleExp(t) - Math.exp(t)) / Math.exp(t));
+    expect(worst).toBeLessThan(1e-15);
   });
 
   test('draws four envs side by side as each env\'s own stream would, slow path and tail included, beside envs that draw nothing', () => {

@@ -9,7 +9,7 @@
  * Every random number of network n comes from its own streams `Rng.derive(seed_n, STREAM.…)`, and the
  * batched ops work per network slice, so a network's result does not depend on the population it is in.
  */
-import { MazeSet, VectorEnv, type TaskOptions } from '@prnn/env';
+import { MazeSet, PopulationDraws, VectorEnv, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { LearnerState, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
@@ -56,15 +56,23 @@ export function createTrainingEnv(task: TaskOptions, config: DqnConfig, seeds: r
 export interface RolloutScratch {
   readonly qNext: Float32Array;
   readonly tie: Float32Array;
+  /**
+   * The per-step draws (tie noise, ε-greedy) of every network in one call each, from the rollout's streams,
+   * which `rollout` hands to it for the episode (PopulationDraws.load … save). Without it (or when the
+   * streams were not handed to it) the step policy draws from the streams in JavaScript: the same numbers.
+   */
+  readonly draws?: PopulationDraws;
   /** The runtime's episode buffers (Q_t is `episode.outputs`). */
   readonly episode: EpisodeScratch;
 }
 
 /** The rollout's buffers for `population` networks of `outputs` outputs. */
 export function allocateRolloutScratch(population: number, outputs: number): RolloutScratch {
+  const draws = new PopulationDraws(population, outputs);
   return {
     qNext: new Float32Array(population * outputs),
-    tie: new Float32Array(population * outputs),
+    tie: draws.tie,
+    draws,
     episode: allocateEpisodeScratch(population, outputs),
   };
 }
@@ -106,13 +114,6 @@ export function allocateTransitionRecords(steps: number, population: number, inp
   };
 }
 
-/** u ~ U(0, amplitude) for every active network's outputs; zeros (and no draws) for finished ones. */
-function drawTieNoise(tie: Float32Array, active: Uint8Array, rngs: Rng[], outputs: number, amplitude: number): void {
-  for (let n = 0; n < active.length; n++) {
-    if (active[n] === 1) rngs[n].fillFloat(tie, n * outputs, outputs, amplitude);
-    else tie.fill(0, n * outputs, (n + 1) * outputs);
-  }
-}
 
 /** The target y = r + γ·max_k q[base + k] − stepPenalty (k < outputs). */
 export function dqnTarget(
@@ -122,9 +123,11 @@ export function dqnTarget(
   outputs: number,
   settings: Pick<RolloutSettings, 'gamma' | 'stepPenalty'>,
 ): number {
-  let max = q[base];
-  for (let k = 1; k < outputs; k++) if (q[base + k] > max) max = q[base + k];
-  return reward + settings.gamma * max - settings.stepPenalty;
+  // the index of the largest moves by an integer select (no branch on the float compare, which random q-values
+  // would mispredict); a later value wins only when strictly larger, as a scan keeping the largest so far
+  let best = base;
+  for (let k = 1; k < outputs; k++) best = q[base + k] > q[best] ? base + k : best;
+  return reward + settings.gamma * q[best] - settings.stepPenalty;
 }
 
 /**
@@ -145,12 +148,37 @@ export function rollout(
   transitions?: TransitionRecords,
 ): void {
   records.lengths.fill(0);
-  runEpisode(model, env, mazes, records.steps, dqnStepPolicy(model, records, streams, scratch, settings, transitions), scratch.episode);
+  // the streams' draws are made by scratch.draws for the episode: it takes their states now and gives them back
+  // at the end (also when the episode throws), so the Rngs are current whenever a checkpoint reads them
+  const { draws } = scratch;
+  draws?.load(streams.tieNoise, streams.exploration);
+  try {
+    runEpisode(model, env, mazes, records.steps, dqnStepPolicy(model, records, streams, scratch, settings, transitions), scratch.episode);
+  } finally {
+    draws?.save(streams.tieNoise, streams.exploration);
+  }
+}
+
+/** Per scratch: draws in JavaScript straight from the streams, for step policies run outside `rollout`. */
+const streamDraws = new WeakMap<RolloutScratch, PopulationDraws>();
+
+/** The draws of a step policy on `streams`: scratch.draws while it holds them (inside `rollout`), else JavaScript's. */
+function drawsFor(scratch: RolloutScratch, streams: RolloutStreams, population: number, outputs: number): PopulationDraws {
+  if (scratch.draws?.holds(streams.tieNoise, streams.exploration)) return scratch.draws;
+  let draws = streamDraws.get(scratch);
+  if (!draws || draws.agents !== population || draws.outputs !== outputs) {
+    draws = new PopulationDraws(population, outputs, { backend: 'js' });
+    streamDraws.set(scratch, draws);
+  }
+  draws.load(streams.tieNoise, streams.exploration);
+  return draws;
 }
 
 /**
  * The DQN's step policy: tie noise u_t on Q_t; s_t and u_t recorded; ε-greedy on Q_t; after the move,
  * Q'_t on s'_t with fresh tie noise (the state not moved on) and the target y_t = r_t + γ·max Q'_t − 0.1.
+ * Every network draws from its own streams (`streams`): u ~ U(0, tieNoise) per output of each running network
+ * (nothing for finished ones), and the ε-greedy choice; inside `rollout`, `scratch.draws` makes them.
  */
 export function dqnStepPolicy(
   model: PopulationModel,
@@ -163,35 +191,33 @@ export function dqnStepPolicy(
   const P = records.population;
   const I = model.inputs;
   const O = model.outputs;
-  const { qNext, tie } = scratch;
+  const { qNext } = scratch;
+  const draws = drawsFor(scratch, streams, P, O);
+  const tie = draws.tie;
   return {
     resense: true,
     noise(_t, active) {
-      drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+      // (the running networks do not change within a step: `act` and `record` draw for the same ones)
+      draws.active.set(active);
+      draws.fillTie(settings.tieNoise);
       return tie;
     },
     act(t, obs, q, active, actions) {
       records.obs.set(obs, t * P * I);
       records.tieNoise.set(tie, t * P * O);
       // ε-greedy on Q_t
+      draws.q.set(q);
+      draws.epsilonGreedy(settings.epsilon);
+      const chosen = draws.actions;
       for (let n = 0; n < P; n++) {
         if (active[n] === 0) continue;
-        const rng = streams.exploration[n];
-        let a: number;
-        if (rng.float() < settings.epsilon) {
-          a = rng.int(O);
-        } else {
-          a = n * O;
-          for (let k = 1; k < O; k++) if (q[n * O + k] > q[a]) a = n * O + k;
-          a -= n * O;
-        }
-        actions[n] = a;
-        records.actions[t * P + n] = a;
+        actions[n] = chosen[n];
+        records.actions[t * P + n] = chosen[n];
       }
     },
     record(t, env, active) {
       const obs = env.observations;
-      drawTieNoise(tie, active, streams.tieNoise, O, settings.tieNoise);
+      draws.fillTie(settings.tieNoise);
       model.forward(obs, tie, qNext, false);
       if (transitions) {
         transitions.nextObs.set(obs, t * P * I);
