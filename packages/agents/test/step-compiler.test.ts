@@ -1,4 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Rng } from '@prnn/core';
@@ -12,12 +14,12 @@ import { StepPopulation } from '../src/sdk/step-population.js';
 import type { ArchitectureDefinition } from '../src/sdk/define-architecture.js';
 import type { PopulationMember } from '../src/sdk/architecture.js';
 import { CompiledPopulation } from '../src/compiler/compiled-population.js';
-import { COMPILE_CACHE_ENV, clearCompileMemoryCache, compilerStats } from '../src/compiler/compile.js';
+import { COMPILE_CACHE_ENV, EMITTER_MODULES, clearCompileMemoryCache, compilerStats, emitterFingerprint } from '../src/compiler/compile.js';
 import { UnsupportedStepError, lowerStep } from '../src/compiler/lower.js';
 import { compiledPopulationKernel } from '../src/compiler/kernel.js';
 import { OP, ProgramBuilder } from '../src/compiler/program.js';
 import { compileStep } from '../src/compiler/compile.js';
-import { emitWasm, gatedRegions } from '../src/compiler/wasm-emit.js';
+import { EMITTER_VERSION, emitWasm, gatedRegions } from '../src/compiler/wasm-emit.js';
 import { expectSameVjp } from './step-compiler-helpers.js';
 import { allocateLike } from '../src/sdk/population-model.js';
 import { randomRecords } from './learning-helpers.js';
@@ -519,6 +521,16 @@ describe('fallback, cache, registration, training', () => {
     const d = new CompiledPopulation(gruDefinition, [{ arch: gruDefinition.resolve('gru', { channels: 2, hidden: 4 })!, seed: 1 }], 2);
     expect(compilerStats.emitted - before.emitted).toBe(2);
     for (const m of [a, b, c, d]) m.dispose();
+  });
+
+  it("the cache key holds the emitter's code: its fingerprint is the hash of the emitter modules as this build has them", () => {
+    // recomputed here from the files (an emitter changed without a new EMITTER_VERSION gets other keys, so a
+    // module cached by another build is never read as this one's)
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/compiler');
+    const hash = createHash('sha256').update(`prnn-step-compiler/${EMITTER_VERSION}\n`);
+    for (const name of ['wasm-emit', 'wasm-roll', 'program']) hash.update(readFileSync(path.join(dir, `${name}.ts`)));
+    expect(emitterFingerprint()).toBe(hash.digest('hex').slice(0, 16));
+    expect(EMITTER_MODULES).toEqual(['wasm-emit', 'wasm-roll', 'program']);
   });
 
   it('registration: a family defined by its step gets the compiled path first (its default); the 9-pathway family registers it (its only kernel path)', async () => {

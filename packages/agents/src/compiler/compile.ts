@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { programKey, type StepProgram } from './program.js';
 import { interpretedKernel, type StepKernel } from './step-kernel.js';
 import { EMITTER_VERSION, type GATE_GLOBALS, emitWasm } from './wasm-emit.js';
@@ -38,9 +39,34 @@ export function compileCacheDir(): string | null {
   return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'prnn', 'step-compiler');
 }
 
-/** The hash modules are cached by: the lowered program and the emitter's version. */
+/** The modules whose code decides the bytes `emitWasm` writes for a program (read beside this one, .js or .ts as it is). */
+export const EMITTER_MODULES = ['wasm-emit', 'wasm-roll', 'program'] as const;
+
+let fingerprint: string | undefined;
+
+/**
+ * The emitter's fingerprint: the SHA-256 of its modules' code (EMITTER_MODULES, as this build has them), so
+ * that modules cached on disk by another build of the emitter — an older release, or a branch that changed the
+ * code without bumping EMITTER_VERSION — are never taken for this one's. Where the files cannot be read (a
+ * bundle), the version alone.
+ */
+export function emitterFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  const hash = createHash('sha256').update(`prnn-step-compiler/${EMITTER_VERSION}\n`);
+  try {
+    const self = fileURLToPath(import.meta.url);
+    const ext = path.extname(self);
+    for (const name of EMITTER_MODULES) hash.update(readFileSync(path.join(path.dirname(self), name + ext)));
+    fingerprint = hash.digest('hex').slice(0, 16);
+  } catch {
+    fingerprint = `v${EMITTER_VERSION}`;
+  }
+  return fingerprint;
+}
+
+/** The hash modules are cached by: the lowered program and the emitter (its version and code). */
 export function programHash(p: StepProgram): string {
-  return createHash('sha256').update(`prnn-step-compiler/${EMITTER_VERSION}\n`).update(programKey(p)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`prnn-step-compiler/${emitterFingerprint()}\n`).update(programKey(p)).digest('hex').slice(0, 32);
 }
 
 function wasmModule(p: StepProgram): CachedModule {

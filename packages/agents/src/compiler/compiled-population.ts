@@ -246,7 +246,8 @@ function fixedAreas(reserved: number, networks: number, NP: number, valueLengths
   const masks = grad + chunks * NP * SLOT;
   const memberTable = masks + Math.ceil(chunks / 4) * 16;
   const paramTable = memberTable + Math.ceil(networks / 4) * 16;
-  const paramStage = paramTable + Math.ceil(NP / 2) * 16;
+  // 2·NP int32 (address, bytes between networks), then NP flag bytes (see StepKernel.paramsIn)
+  const paramStage = paramTable + Math.ceil(NP / 2) * 16 + Math.ceil(NP / 16) * 16;
   const stageOffsets: number[] = [];
   let stageEnd = paramStage;
   for (const length of valueLengths) {
@@ -568,6 +569,17 @@ export class CompiledPopulation implements PopulationModel {
           const k = srcArray[i];
           ints[(paramTable >> 2) + 2 * i] = k < 0 ? spareCell : paramStage + stageOffsets[k] + 4 * srcOffset[i];
           ints[(paramTable >> 2) + 2 * i + 1] = k < 0 ? 0 : 4 * this.padSize[k];
+        }
+        // flag i: slots i … i+3 are four consecutive floats of one array's rows (moved as one 4 × 4 transpose);
+        // set greedily from slot 0, as the kernel walks them
+        const flags = new Uint8Array(kernel.view().buffer, paramTable + 8 * NP, NP);
+        flags.fill(0);
+        for (let i = 0; i < NP; ) {
+          const k = srcArray[i];
+          let four = k >= 0 && i + 3 < NP;
+          for (let x = 1; four && x < 4; x++) four = srcArray[i + x] === k && srcOffset[i + x] === srcOffset[i] + x;
+          flags[i] = four ? 1 : 0;
+          i += four ? 4 : 1;
         }
       }
       return group;

@@ -52,7 +52,10 @@ export interface StepKernel {
   lanesOut(src: number, chunkStride: number, dst: number, rowStride: number, n: number, members: number, count: number): void;
   /**
    * Parameters into lanes: slot i < np of network j's chunk area (dst + (j >> 2)·chunkStride) gets, in lane
-   * j & 3, the float32 at table[2i] + members[j]·table[2i + 1] (table: 2·np int32 at byte `table`).
+   * j & 3, the float32 at table[2i] + members[j]·table[2i + 1] (table: 2·np int32 at byte `table`, then np
+   * bytes: a byte set at slot i says that slots i … i+3 read four consecutive floats of each row, which the
+   * compiled kernel moves as one transpose; the flags are read from slot 0 on, skipping the slots a set flag
+   * covers. They change where values are read from in no way: a copy that ignores them is the same).
    */
   paramsIn(dst: number, chunkStride: number, members: number, count: number, np: number, table: number): void;
   /** The inverse of paramsIn: lane j & 3 of slot i into table[2i] + members[j]·table[2i + 1]. */

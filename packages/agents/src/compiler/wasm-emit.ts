@@ -29,7 +29,7 @@ import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type Rol
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 11;
+export const EMITTER_VERSION = 12;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -79,7 +79,7 @@ const S = {
   and: 78, andnot: 79, bitselect: 82,
   nearest: 106, i32shl: 171, i32add: 174,
   abs: 224, neg: 225, sqrt: 227, add: 228, sub: 229, mul: 230, div: 231, min: 232, max: 233,
-  truncSat: 248, splat: 19, extractLane: 31, replaceLane: 32,
+  truncSat: 248, splat: 19, extractLane: 31, replaceLane: 32, shuffle: 13,
   or: 80, f32eq: 65, i32shrU: 173, i32sub: 177, convertI32: 250,
 };
 
@@ -155,6 +155,7 @@ const I32_SHL = 0x74;
 const I32_SHR_U = 0x76;
 const I32_GE_U = 0x4f;
 const I32_EQZ = 0x45;
+const I32_LOAD8_U = 0x2d;
 const I32_DIV_U = 0x6e;
 const GLOBAL_GET = 0x23;
 const IF = 0x04;
@@ -193,14 +194,17 @@ class Frag extends Body {
 
 /**
  * lanesIn (into true) or lanesOut (see StepKernel): parameters lanes, chunkStride, rows, rowStride, n,
- * members, count. Whole chunks four networks at a time (four scalar loads into one v128, or one v128 out to
- * four scalar stores), a last partial chunk network by network. Locals: 7 j / c, 8 x, 9 d, 10 s, 11–14 the
- * chunk's four rows, 15 the whole chunks.
+ * members, count. Whole chunks four networks at a time: the first 4·⌊n / 4⌋ values of the four rows as 4 × 4
+ * transposes (a v128 load per row, shuffles, a v128 store per slot; out: the reverse), the rest four scalar
+ * loads into one v128 (or one v128 out to four scalar stores); a last partial chunk network by network.
+ * Locals: 7 j / c, 8 x, 9 d, 10 s, 11–14 the chunk's four rows, 15 the whole chunks, 16 n rounded down to a
+ * multiple of 4; v128 17–20 the transpose's rows.
  */
 function lanesBody(into: boolean): Body {
   const b = new Body();
   const [lanes, cs, rows, rs, n, members, count, j, x, d, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [r0, whole] = [11, 15];
+  const [r0, whole, n4] = [11, 15, 16];
+  const quad = [17, 18, 19, 20];
   const rowOf = (member: () => void, to: number): void => {
     b.localGet(rows);
     member();
@@ -209,10 +213,34 @@ function lanesBody(into: boolean): Body {
   const laneAt = (): Body => b.localGet(d).localGet(x).i32(4).op(I32_SHL).op(I32_ADD);
   const rowAt = (row: number): Body => b.localGet(row).localGet(x).i32(2).op(I32_SHL).op(I32_ADD);
   b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.localGet(n).i32(-4).op(I32_AND).localSet(n4);
   b.forLoop(j, whole, () => {
     b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
     for (let l = 0; l < 4; l++) rowOf(() => b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l), r0 + l);
-    b.forLoop(x, n, () => {
+    // four values of each row at a time: x = 0, 4, … < n4
+    b.i32(0).localSet(x);
+    b.byte(0x02).byte(VOID).byte(0x03).byte(VOID);
+    b.localGet(x).localGet(n4).op(I32_GE_U).byte(0x0d).u32(1);
+    if (into) {
+      for (let l = 0; l < 4; l++) rowAt(r0 + l).load(0).localSet(quad[l]);
+      for (let k = 0; k < 4; k++) {
+        laneAt();
+        transposedColumn(b, quad, k);
+        b.store(k * SLOT);
+      }
+    } else {
+      for (let k = 0; k < 4; k++) laneAt().load(k * SLOT).localSet(quad[k]);
+      for (let l = 0; l < 4; l++) {
+        rowAt(r0 + l);
+        transposedColumn(b, quad, l);
+        b.store(0);
+      }
+    }
+    b.localGet(x).i32(4).op(I32_ADD).localSet(x);
+    b.byte(0x0c).u32(0);
+    b.byte(END).byte(END);
+    // the rest one value of each row at a time
+    b.whileBelow(x, n, () => {
       if (into) {
         laneAt();
         rowAt(r0).loadF32().simd(S.splat);
@@ -280,16 +308,37 @@ function backwardStepsBody(): Body {
   return b;
 }
 
+/** i8x16.shuffle byte indices: i32 lanes [0, 4, 1, 5] / [2, 6, 3, 7] of two vectors; i64 lanes [0, 2] / [1, 3]. */
+const SHUFFLE_LOW_PAIRS = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const SHUFFLE_HIGH_PAIRS = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+const SHUFFLE_EVEN_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const SHUFFLE_ODD_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+
+/**
+ * Pushes column k of the 4 × 4 float32 matrix whose rows are the v128 locals rows[0 … 3] (lane l of the
+ * result = lane k of row l): two shuffles pair the rows' lanes, a third takes the column's halves.
+ */
+function transposedColumn(b: Body, rows: readonly number[], k: number): void {
+  const pairs = k < 2 ? SHUFFLE_LOW_PAIRS : SHUFFLE_HIGH_PAIRS;
+  b.localGet(rows[0]).localGet(rows[1]).simd(S.shuffle).bytes(pairs);
+  b.localGet(rows[2]).localGet(rows[3]).simd(S.shuffle).bytes(pairs);
+  b.simd(S.shuffle).bytes(k % 2 === 0 ? SHUFFLE_EVEN_HALVES : SHUFFLE_ODD_HALVES);
+}
+
 /**
  * paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table. Whole chunks
- * four networks at a time (four scalar loads into one v128, or one v128 out to four scalar stores), the
- * networks of a last partial chunk one by one. Locals: 6 j / c, 7 i, 8 d, 9 t, 10 m, 11–14 the chunk's
- * four members, 15 the whole chunks, 16 the entry's address, 17 the bytes between networks.
+ * four networks at a time: where the table's flag byte of slot i (at table + 8·np + i) is set, slots i … i+3
+ * are four consecutive floats of every network's row (one tensor, consecutive offsets), moved as a 4 × 4
+ * transpose (a v128 load per network, shuffles, a v128 store per slot; out: the reverse); elsewhere one slot,
+ * four scalar loads into one v128 (or one v128 out to four scalar stores). The networks of a last partial
+ * chunk one by one. Locals: 6 j / c, 7 i, 8 d, 9 t, 10 m, 11–14 the chunk's four members, 15 the whole chunks,
+ * 16 the entry's address, 17 the bytes between networks, 18 the flags; v128 19–22 the transpose's rows.
  */
 function paramsBody(into: boolean): Body {
   const b = new Body();
   const [lanes, cs, members, count, np, table, j, i, d, t, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [m0, whole, at, rs] = [11, 15, 16, 17];
+  const [m0, whole, at, rs, flags] = [11, 15, 16, 17, 18];
+  const rows = [19, 20, 21, 22];
   const laneAt = (): Body => b.localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD);
   const entry = (): void => {
     b.localGet(table).localGet(i).i32(3).op(I32_SHL).op(I32_ADD).localSet(t);
@@ -298,20 +347,47 @@ function paramsBody(into: boolean): Body {
   };
   const valueAt = (member: number): Body => b.localGet(at).localGet(member).localGet(rs).op(I32_MUL).op(I32_ADD);
   b.localGet(count).i32(2).op(I32_SHR_U).localSet(whole);
+  b.localGet(table).localGet(np).i32(3).op(I32_SHL).op(I32_ADD).localSet(flags);
   b.forLoop(j, whole, () => {
     b.localGet(lanes).localGet(j).localGet(cs).op(I32_MUL).op(I32_ADD).localSet(d);
     for (let l = 0; l < 4; l++) b.localGet(members).localGet(j).i32(4).op(I32_SHL).op(I32_ADD).loadI32(4 * l).localSet(m0 + l);
-    b.forLoop(i, np, () => {
-      entry();
-      if (into) {
+    b.i32(0).localSet(i);
+    // block { loop { if (i ≥ np) break; if (flag[i]) { four slots; i += 4 } else { one slot; i += 1 } } }
+    b.byte(0x02).byte(VOID).byte(0x03).byte(VOID);
+    b.localGet(i).localGet(np).op(I32_GE_U).byte(0x0d).u32(1);
+    b.localGet(flags).localGet(i).op(I32_ADD).byte(I32_LOAD8_U).u32(0).u32(0);
+    b.byte(IF).byte(VOID);
+    entry();
+    if (into) {
+      for (let l = 0; l < 4; l++) valueAt(m0 + l).load(0).localSet(rows[l]);
+      for (let k = 0; k < 4; k++) {
         laneAt();
-        valueAt(m0).loadF32().simd(S.splat);
-        for (let l = 1; l < 4; l++) valueAt(m0 + l).loadF32().simd(S.replaceLane).byte(l);
-        b.store(0);
-      } else {
-        for (let l = 0; l < 4; l++) valueAt(m0 + l).localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+        transposedColumn(b, rows, k);
+        b.store(k * SLOT);
       }
-    });
+    } else {
+      for (let k = 0; k < 4; k++) laneAt().load(k * SLOT).localSet(rows[k]);
+      for (let l = 0; l < 4; l++) {
+        valueAt(m0 + l);
+        transposedColumn(b, rows, l);
+        b.store(0);
+      }
+    }
+    b.localGet(i).i32(4).op(I32_ADD).localSet(i);
+    b.byte(ELSE);
+    entry();
+    if (into) {
+      laneAt();
+      valueAt(m0).loadF32().simd(S.splat);
+      for (let l = 1; l < 4; l++) valueAt(m0 + l).loadF32().simd(S.replaceLane).byte(l);
+      b.store(0);
+    } else {
+      for (let l = 0; l < 4; l++) valueAt(m0 + l).localGet(d).localGet(i).i32(4).op(I32_SHL).op(I32_ADD).load(0).simd(S.extractLane).byte(l).storeF32();
+    }
+    b.localGet(i).i32(1).op(I32_ADD).localSet(i);
+    b.byte(END);
+    b.byte(0x0c).u32(0);
+    b.byte(END).byte(END);
   });
   // the last partial chunk, network by network (j continues from 4·whole)
   b.localGet(whole).i32(2).op(I32_SHL).localSet(j);
@@ -811,10 +887,10 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   fn([[3, V128]], expBody(true));
   fn([[5, V128], [1 + fwdLoops, I32]], fwd);
   fn([[1, V128], [1 + bwdLoops, I32]], bwd);
-  fn([[9, I32]], lanesBody(true));
-  fn([[9, I32]], lanesBody(false));
-  fn([[12, I32]], paramsBody(true));
-  fn([[12, I32]], paramsBody(false));
+  fn([[10, I32], [4, V128]], lanesBody(true));
+  fn([[10, I32], [4, V128]], lanesBody(false));
+  fn([[13, I32], [4, V128]], paramsBody(true));
+  fn([[13, I32], [4, V128]], paramsBody(false));
   fn([[1, I32]], forwardChunksBody());
   fn([[2, I32]], backwardStepsBody());
   section(10, code);
