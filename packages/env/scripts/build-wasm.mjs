@@ -1,30 +1,18 @@
-// Compiles the AssemblyScript hot paths into generated modules: assembly/vector-env.ts (WebAssembly with SIMD;
-// where a runtime has no SIMD the module does not validate and VectorEnv runs its JavaScript path, the same
-// numbers) into src/vector-env-wasm.generated.ts, and assembly/greedy-actions.ts (plain WebAssembly) into
-// src/greedy-actions-wasm.generated.ts, and assembly/population-draws.ts (SIMD) into
-// src/population-draws-wasm.generated.ts.
+// Compiles the AssemblyScript hot paths of assembly/ into generated modules under src/ (the .wasm embedded as
+// base64): vector-env (SIMD; where a runtime has no SIMD the module does not validate and VectorEnv runs its
+// JavaScript path, the same numbers), greedy-actions (plain WebAssembly) and population-draws (SIMD; without it
+// PopulationDraws draws in JavaScript, the same numbers).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedAssemblyScript } from '../../../scripts/embed-assemblyscript.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-await embedAssemblyScript({
-  root,
-  source: 'assembly/vector-env.ts',
-  target: 'src/vector-env-wasm.generated.ts',
-  constName: 'VECTOR_ENV_WASM_BASE64',
-  flags: ['--enable', 'simd'],
-});
-await embedAssemblyScript({
-  root,
-  source: 'assembly/greedy-actions.ts',
-  target: 'src/greedy-actions-wasm.generated.ts',
-  constName: 'GREEDY_ACTIONS_WASM_BASE64',
-});
-await embedAssemblyScript({
-  root,
-  source: 'assembly/population-draws.ts',
-  target: 'src/population-draws-wasm.generated.ts',
-  constName: 'POPULATION_DRAWS_WASM_BASE64',
-  flags: ['--enable', 'simd'],
-});
+const SIMD = ['--enable', 'simd'];
+const modules = [
+  ['vector-env', 'VECTOR_ENV_WASM_BASE64', SIMD],
+  ['greedy-actions', 'GREEDY_ACTIONS_WASM_BASE64', []],
+  ['population-draws', 'POPULATION_DRAWS_WASM_BASE64', SIMD],
+];
+for (const [name, constName, flags] of modules) {
+  await embedAssemblyScript({ root, source: `assembly/${name}.ts`, target: `src/${name}-wasm.generated.ts`, constName, flags });
+}

@@ -1,7 +1,7 @@
 import { PrnnError, describeValue } from '@prnn/core';
 import { ACTION_COUNT } from './actions.js';
 import { GREEDY_ACTIONS_WASM_BASE64 } from './greedy-actions-wasm.generated.js';
-import { compileEmbeddedWasm, instantiateEmbeddedWasm, type WasmMemory } from './vector-env-wasm.js';
+import { embeddedArrays, type WasmMemory } from './vector-env-wasm.js';
 
 /** The exports of assembly/greedy-actions.ts (addresses are byte offsets into `memory`). */
 interface GreedyActionsExports {
@@ -11,7 +11,8 @@ interface GreedyActionsExports {
   choose(rows: number, compacted: number): number;
 }
 
-let compiled: object | null | undefined;
+/** The module, compiled at the first use. */
+const embedded: { compiled?: object | null } = {};
 
 /**
  * The greedy action of every row of a q table ([rows·5], one value per action), for a batch of envs: the
@@ -44,21 +45,13 @@ export class GreedyActions {
     }
     this.numEnvs = numEnvs;
     const n = numEnvs;
-    const lengths = [4 * ACTION_COUNT * n, 4 * n, n, 4 * n, 4 * n];
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (const length of lengths) {
-      offsets.push(bytes);
-      bytes = (bytes + length + 7) & ~7;
-    }
-    let wasm: GreedyActionsExports | null = null;
-    if ((options.backend ?? 'wasm') === 'wasm') {
-      if (compiled === undefined) compiled = compileEmbeddedWasm(GREEDY_ACTIONS_WASM_BASE64);
-      if (compiled !== null) wasm = instantiateEmbeddedWasm<GreedyActionsExports>(compiled, bytes + 8);
-    }
-    const base = wasm === null ? 0 : (wasm.heapBase() + 7) & ~7;
-    const buffer = wasm === null ? new ArrayBuffer(bytes) : wasm.memory.buffer;
-    const at = offsets.map((o) => base + o);
+    const { instance: wasm, buffer, at } = embeddedArrays<GreedyActionsExports>(
+      embedded,
+      GREEDY_ACTIONS_WASM_BASE64,
+      [4 * ACTION_COUNT * n, 4 * n, n, 4 * n, 4 * n],
+      8,
+      (options.backend ?? 'wasm') === 'wasm',
+    );
     this.q = new Float32Array(buffer, at[0], ACTION_COUNT * n);
     this.actions = new Int32Array(buffer, at[1], n);
     this.finished = new Uint8Array(buffer, at[2], n);

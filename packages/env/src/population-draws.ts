@@ -1,6 +1,6 @@
 import { PrnnError, describeValue, type Rng } from '@prnn/core';
 import { POPULATION_DRAWS_WASM_BASE64 } from './population-draws-wasm.generated.js';
-import { compileEmbeddedWasm, instantiateEmbeddedWasm, type WasmMemory } from './vector-env-wasm.js';
+import { embeddedArrays, type WasmMemory } from './vector-env-wasm.js';
 
 /** The exports of assembly/population-draws.ts (addresses are byte offsets into `memory`). */
 interface PopulationDrawsExports {
@@ -11,7 +11,8 @@ interface PopulationDrawsExports {
   epsilonGreedy(epsilon: number): void;
 }
 
-let compiled: object | null | undefined;
+/** The module, compiled at the first use. */
+const embedded: { compiled?: object | null } = {};
 
 /** Where word w of stream n sits in a bank: four streams to a group, word-major inside it. */
 function wordIndex(n: number, w: number): number {
@@ -64,21 +65,13 @@ export class PopulationDraws {
     const groups = Math.ceil(agents / 4);
     const padded = 4 * groups;
     // tie words, exploration words, tie, q, active, actions (each 16-byte aligned)
-    const lengths = [64 * groups, 64 * groups, 4 * padded * outputs, 4 * padded * outputs, padded, 4 * padded];
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (const length of lengths) {
-      offsets.push(bytes);
-      bytes = (bytes + length + 15) & ~15;
-    }
-    let wasm: PopulationDrawsExports | null = null;
-    if ((options.backend ?? 'wasm') === 'wasm') {
-      if (compiled === undefined) compiled = compileEmbeddedWasm(POPULATION_DRAWS_WASM_BASE64);
-      if (compiled !== null) wasm = instantiateEmbeddedWasm<PopulationDrawsExports>(compiled, bytes + 16);
-    }
-    const base = wasm === null ? 0 : (wasm.heapBase() + 15) & ~15;
-    const buffer = wasm === null ? new ArrayBuffer(bytes) : wasm.memory.buffer;
-    const at = offsets.map((o) => base + o);
+    const { instance: wasm, buffer, at } = embeddedArrays<PopulationDrawsExports>(
+      embedded,
+      POPULATION_DRAWS_WASM_BASE64,
+      [64 * groups, 64 * groups, 4 * padded * outputs, 4 * padded * outputs, padded, 4 * padded],
+      16,
+      (options.backend ?? 'wasm') === 'wasm',
+    );
     this.tieWords = new Int32Array(buffer, at[0], 16 * groups);
     this.exploreWords = new Int32Array(buffer, at[1], 16 * groups);
     this.tie = new Float32Array(buffer, at[2], agents * outputs);

@@ -71,6 +71,35 @@ export function instantiateEmbeddedWasm<T extends { readonly memory: WasmMemory;
   }
 }
 
+/**
+ * Places arrays of `lengths` bytes (each aligned to `align`, a power of two) after the static data of an
+ * instance of the embedded module `base64` (compiled once into `cache`), or in a plain ArrayBuffer when there is
+ * no WebAssembly (`wasm: false`, or the module cannot be had): the instance (null on the JavaScript path), the
+ * buffer and each array's byte address in it.
+ */
+export function embeddedArrays<T extends { readonly memory: WasmMemory; heapBase(): number }>(
+  cache: { compiled?: object | null },
+  base64: string,
+  lengths: readonly number[],
+  align: number,
+  wasm: boolean,
+): { instance: T | null; buffer: ArrayBuffer; at: number[] } {
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const length of lengths) {
+    offsets.push(bytes);
+    bytes = (bytes + length + align - 1) & ~(align - 1);
+  }
+  let instance: T | null = null;
+  if (wasm) {
+    if (cache.compiled === undefined) cache.compiled = compileEmbeddedWasm(base64);
+    if (cache.compiled !== null) instance = instantiateEmbeddedWasm<T>(cache.compiled, bytes + align);
+  }
+  const base = instance === null ? 0 : (instance.heapBase() + align - 1) & ~(align - 1);
+  const buffer = instance === null ? new ArrayBuffer(bytes) : instance.memory.buffer;
+  return { instance, buffer, at: offsets.map((o) => base + o) };
+}
+
 /** The compiled module, or null where there is no WebAssembly (or compiling synchronously is refused). */
 function vectorEnvModule(): object | null {
   if (compiled === undefined) compiled = compileEmbeddedWasm(VECTOR_ENV_WASM_BASE64);
