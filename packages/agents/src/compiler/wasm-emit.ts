@@ -221,21 +221,7 @@ function lanesBody(into: boolean): Body {
     b.i32(0).localSet(x);
     b.byte(0x02).byte(VOID).byte(0x03).byte(VOID);
     b.localGet(x).localGet(n4).op(I32_GE_U).byte(0x0d).u32(1);
-    if (into) {
-      for (let l = 0; l < 4; l++) rowAt(r0 + l).load(0).localSet(quad[l]);
-      for (let k = 0; k < 4; k++) {
-        laneAt();
-        transposedColumn(b, quad, k);
-        b.store(k * SLOT);
-      }
-    } else {
-      for (let k = 0; k < 4; k++) laneAt().load(k * SLOT).localSet(quad[k]);
-      for (let l = 0; l < 4; l++) {
-        rowAt(r0 + l);
-        transposedColumn(b, quad, l);
-        b.store(0);
-      }
-    }
+    moveQuad(b, into, quad, (l) => rowAt(r0 + l), laneAt);
     b.localGet(x).i32(4).op(I32_ADD).localSet(x);
     b.byte(0x0c).u32(0);
     b.byte(END).byte(END);
@@ -326,6 +312,35 @@ function transposedColumn(b: Body, rows: readonly number[], k: number): void {
 }
 
 /**
+ * Four values of each of a chunk's four rows into its four lane slots (into) or back: `rowAt(l)` pushes the
+ * address of row l's first value, `laneAt()` that of the first slot (the others 16 bytes apart); the v128
+ * locals `quad` hold the four loaded vectors while they are transposed.
+ */
+function moveQuad(b: Body, into: boolean, quad: readonly number[], rowAt: (l: number) => void, laneAt: () => void): void {
+  if (into) {
+    for (let l = 0; l < 4; l++) {
+      rowAt(l);
+      b.load(0).localSet(quad[l]);
+    }
+    for (let k = 0; k < 4; k++) {
+      laneAt();
+      transposedColumn(b, quad, k);
+      b.store(k * SLOT);
+    }
+    return;
+  }
+  for (let k = 0; k < 4; k++) {
+    laneAt();
+    b.load(k * SLOT).localSet(quad[k]);
+  }
+  for (let l = 0; l < 4; l++) {
+    rowAt(l);
+    transposedColumn(b, quad, l);
+    b.store(0);
+  }
+}
+
+/**
  * paramsIn (into true) or paramsOut: parameters lanes, chunkStride, members, count, np, table. Whole chunks
  * four networks at a time: where the table's flag byte of slot i (at table + 8·np + i) is set, slots i … i+3
  * are four consecutive floats of every network's row (one tensor, consecutive offsets), moved as a 4 × 4
@@ -358,21 +373,7 @@ function paramsBody(into: boolean): Body {
     b.localGet(flags).localGet(i).op(I32_ADD).byte(I32_LOAD8_U).u32(0).u32(0);
     b.byte(IF).byte(VOID);
     entry();
-    if (into) {
-      for (let l = 0; l < 4; l++) valueAt(m0 + l).load(0).localSet(rows[l]);
-      for (let k = 0; k < 4; k++) {
-        laneAt();
-        transposedColumn(b, rows, k);
-        b.store(k * SLOT);
-      }
-    } else {
-      for (let k = 0; k < 4; k++) laneAt().load(k * SLOT).localSet(rows[k]);
-      for (let l = 0; l < 4; l++) {
-        valueAt(m0 + l);
-        transposedColumn(b, rows, l);
-        b.store(0);
-      }
-    }
+    moveQuad(b, into, rows, (l) => valueAt(m0 + l), laneAt);
     b.localGet(i).i32(4).op(I32_ADD).localSet(i);
     b.byte(ELSE);
     entry();
