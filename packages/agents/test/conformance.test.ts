@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Rng } from '@prnn/core';
 import { initBackend } from '../src/backend.js';
 import { builtinPlugins } from '../src/builtins/index.js';
 import { createContainer } from '../src/sdk/container.js';
@@ -51,5 +52,20 @@ describe('the conformance suite', () => {
     expect(report.ok).toBe(false);
     expect(report.problems).toContain('init: seeded, weights round-trip, parameters counted: ff exports 104 weights but declares 105 parameters');
     expect(() => assertConformance(report)).toThrow(/^architecture broken violates the plugin contract:\n- /);
+  });
+
+  it('reports a task whose layouts disagree with its generateInto', async () => {
+    // the layouts' draw skips the leading-channel draw: the mazes and the generator's state both go wrong
+    const wrong = {
+      ...mazeTaskSource,
+      id: 'test/wrong-layouts',
+      layouts: (o: Parameters<NonNullable<typeof mazeTaskSource.layouts>>[0]) => {
+        const l = mazeTaskSource.layouts!(o)!;
+        return { set: l.set, draw: (rng: Rng) => rng.int(2) * o.channels };
+      },
+    };
+    const report = await checkTask(wrong, { episodes: 10 });
+    expect(report.problems).toEqual(['training layouts: a drawn layout is the maze generateInto writes from the same stream: draw 0 left its generator in another state than generateInto']);
+    expect(report.passed).toContain('training mazes: generateInto fills a slot from the generator');
   });
 });

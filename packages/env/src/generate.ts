@@ -137,3 +137,56 @@ export function generateMazeInto(set: MazeSet, slot: number, rng: Rng): void {
   const orientation = options.kind === 'h' ? rng.int(2) : 0;
   generateLabelled(set, slot, rng, side, channel, orientation);
 }
+
+/**
+ * The few mazes that every maze `generateMazeInto` makes for a corridor task (Track, H) without maze noise is
+ * a copy of: such a maze depends on its labels only (goal side or corner, leading channel, orientation). A
+ * trainer can reset its envs on these mazes instead of copying a fresh one per env and episode.
+ */
+export interface TrainingLayouts {
+  /** Every maze `generateMazeInto` can make for these options, with exactly these options. */
+  readonly set: MazeSet;
+  /**
+   * Makes the draws `generateMazeInto(·, ·, rng)` makes, in its order, and returns the index in `set` of the maze
+   * it would have written. Allocates nothing.
+   */
+  draw(rng: Rng): number;
+}
+
+/** Corridor layouts above this many bytes are not kept (the trainer then generates every maze). */
+const MAX_TRAINING_LAYOUT_BYTES = 1 << 22;
+
+/**
+ * The training layouts of `options` (see TrainingLayouts), or undefined where training mazes are not copies of a
+ * few fixed ones: General mazes, any maze noise, or layouts that would take more than 4 MiB. Maze
+ * (side · C + channel) · O + orientation of the set has those labels (O = 2 for H, else 1).
+ */
+export function trainingLayouts(options: TaskOptions): TrainingLayouts | undefined {
+  if (options.kind === 'general' || options.mazeNoise !== 0) return undefined;
+  const sides = sideCategories(options);
+  const C = options.channels;
+  const O = options.kind === 'h' ? 2 : 1;
+  const count = sides * C * O;
+  const bytes = count * options.size * options.size * (1 + 4 * C + 4 + 4);
+  if (bytes > MAX_TRAINING_LAYOUT_BYTES) return undefined;
+  const set = MazeSet.allocate(options, count);
+  // without maze noise a corridor maze draws nothing beyond its labels: this generator is never read
+  const unused = new Rng(0);
+  for (let side = 0; side < sides; side++) {
+    for (let channel = 0; channel < C; channel++) {
+      for (let orientation = 0; orientation < O; orientation++) {
+        generateLabelled(set, (side * C + channel) * O + orientation, unused, side, channel, orientation);
+      }
+    }
+  }
+  const h = O === 2;
+  return {
+    set,
+    draw(rng: Rng): number {
+      const side = rng.int(sides);
+      const channel = rng.int(C);
+      const orientation = h ? rng.int(2) : 0;
+      return (side * C + channel) * O + orientation;
+    },
+  };
+}

@@ -27,8 +27,8 @@ import {
   KernelSet,
   compiledPopulationKernel,
   DEFAULT_EPISODES,
-  MazeSet,
   PopulationOptimizer,
+  TrainingMazes,
   PrnnError,
   allocateEpisodeRecords,
   allocateEpisodeScratch,
@@ -297,7 +297,7 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
   const adam = { ...config };
   const optimizer = new PopulationOptimizer(model.parameters, P, adam);
   const streams = rolloutStreams(seeds);
-  const mazes = MazeSet.allocate(task, P);
+  const mazes = new TrainingMazes(taskSource, task, P);
   const env = createTrainingEnv(task, config as unknown as DqnConfig, seeds);
   const base = allocateEpisodeRecords(T, P, I, O);
   const records: A2cRecords = { ...base, rewards: new Float32Array(T * P), advantageScale: new Float32Array(P).fill(1), advantageSquares: new Float32Array(P) };
@@ -349,9 +349,9 @@ export function startA2c(run: LearnerRun<A2cConfig>): LearnerSession {
     episode(episode) {
       adam.lr = linear(config.lr, config.lrFinal, episode, config.episodes);
       lossSettings.entropyCoef = linear(config.entropyCoef, config.entropyFinal, episode, config.episodes);
-      for (let n = 0; n < P; n++) taskSource.generateInto(mazes, n, streams.mazes[n]);
+      mazes.draw(streams.mazes, scratch.mazeOfEnv);
       records.lengths.fill(0);
-      runEpisode(model, env, mazes, T, policy, scratch);
+      runEpisode(model, env, mazes.set, T, policy, scratch);
       vjpLearningPass(model, op, records, losses, gradients);
       const { applied } = optimizer.step(gradients);
       if (!applied) throw new PrnnError(`training diverged: a network has a non-finite gradient; try a smaller lr (got ${config.lr})`, { parameter: 'lr' });

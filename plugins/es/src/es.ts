@@ -20,10 +20,10 @@
  */
 import {
   DEFAULT_EPISODES,
-  MazeSet,
   PrnnError,
   Rng,
   STREAM,
+  TrainingMazes,
   VectorEnv,
   allocateEpisodeScratch,
   defineLearner,
@@ -299,7 +299,8 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
   const actionRngs = seeds.map((s) => Rng.derive(s, ES_STREAM.actions));
   const uniforms = new Float64Array(P * T);
   const tau = config.temperature;
-  const mazes = MazeSet.allocate(task, P);
+  const mazes = new TrainingMazes(taskSource, task, P);
+  const mazeOfNetwork = new Int32Array(P);
   const env = new VectorEnv({ numEnvs: P * C, channels: task.channels, sensorNoise: config.sensorNoise, reward: 'progress', autoreset: 'none' });
   const scratch = allocateEpisodeScratch(P * C, O, Int32Array.from({ length: P * C }, (_, j) => Math.floor(j / C)));
   const returns = new Float64Array(P * C);
@@ -321,7 +322,7 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
 
   /** One greedy episode of every copy; adds its fitness (0 when it has none) to returns[j]. */
   const evaluate = (): void => {
-    runEpisode(population, env, mazes, T, greedy, scratch);
+    runEpisode(population, env, mazes.set, T, greedy, scratch);
   };
 
   return {
@@ -352,8 +353,9 @@ export function startEs(run: LearnerRun<EsConfig>): LearnerSession {
       // to all copies of a network); a copy's return is its mean fitness
       returns.fill(0);
       for (let r = 0; r < config.evalMazes; r++) {
+        mazes.draw(mazeRngs, mazeOfNetwork);
+        for (let j = 0; j < P * C; j++) scratch.mazeOfEnv[j] = mazeOfNetwork[Math.floor(j / C)];
         for (let n = 0; n < P; n++) {
-          taskSource.generateInto(mazes, n, mazeRngs[n]);
           const noiseSeed = noiseRngs[n].nextUint32();
           for (let c = 0; c < C; c++) env.seedEnv(n * C + c, noiseSeed);
           if (tau > 0) for (let t = 0; t < T; t++) uniforms[n * T + t] = actionRngs[n].float();

@@ -9,11 +9,12 @@
  * so the two learners differ only in where the targets come from. Each network samples with its own Rng
  * from its own buffer, so its result does not depend on the population it is trained in.
  */
-import { MazeSet, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import {
   DQN_CHECKS,
   PopulationOptimizer,
+  TrainingMazes,
   allocateLearningScratch,
   copyParameters,
   defineLearner,
@@ -208,7 +209,7 @@ export function startReplayDqn(run: LearnerRun<ReplayDqnConfig>): LearnerSession
   const optimizer = new PopulationOptimizer(model.parameters, P, config);
   const streams = rolloutStreams(seeds);
   const replayRngs = seeds.map((s) => Rng.derive(s, REPLAY_STREAM));
-  const trainingMazes = MazeSet.allocate(task, P);
+  const trainingMazes = new TrainingMazes(taskSource, task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(T, P, I, O);
   const transitions = allocateTransitionRecords(T, P, I, O);
@@ -231,8 +232,8 @@ export function startReplayDqn(run: LearnerRun<ReplayDqnConfig>): LearnerSession
   return {
     episode(episode) {
       // Collect one episode per network with the online network; store it.
-      for (let n = 0; n < P; n++) taskSource.generateInto(trainingMazes, n, streams.mazes[n]);
-      rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode), transitions);
+      trainingMazes.draw(streams.mazes, scratch.episode.mazeOfEnv);
+      rollout(model, env, trainingMazes.set, records, streams, scratch, rolloutSettings(config, episode), transitions);
       buffer.store(records, transitions);
       // Replay: each network samples one stored episode; targets from the target network.
       if (episode + 1 >= config.learningStarts) {

@@ -9,12 +9,13 @@
  * Every random number of network n comes from its own streams `Rng.derive(seed_n, STREAM.…)`, and the
  * batched ops work per network slice, so a network's result does not depend on the population it is in.
  */
-import { MazeSet, PopulationDraws, VectorEnv, type TaskOptions } from '@prnn/env';
+import { type MazeSet, PopulationDraws, VectorEnv, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import type { PopulationMember } from '../sdk/architecture.js';
 import type { LearnerState, TrainHooks, TrainJob, TrainResult } from '../sdk/learner.js';
 import type { KernelSet } from '../sdk/kernel.js';
 import { learningPass } from '../sdk/learning-pass.js';
+import { TrainingMazes } from '../sdk/task-source.js';
 import { allocateEpisodeRecords, allocateLike, type EpisodeRecords, type PopulationModel } from '../sdk/population-model.js';
 import { selectedSquaredError } from './selected-squared-error.js';
 import { FINAL_EVALUATION_STREAM, STREAM } from '../sdk/streams.js';
@@ -359,7 +360,7 @@ export function startDqn(run: LearnerRun<DqnConfig>): LearnerSession {
   const P = members.length;
   const optimizer = new PopulationOptimizer(model.parameters, P, config);
   const streams = rolloutStreams(seeds);
-  const trainingMazes = MazeSet.allocate(task, P);
+  const trainingMazes = new TrainingMazes(taskSource, task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(task.steps, P, model.inputs, model.outputs);
   const scratch = allocateRolloutScratch(P, model.outputs);
@@ -367,8 +368,8 @@ export function startDqn(run: LearnerRun<DqnConfig>): LearnerSession {
   const parts: DqnParts = { members, model, optimizer, streams, env };
   return {
     episode(episode) {
-      for (let n = 0; n < P; n++) taskSource.generateInto(trainingMazes, n, streams.mazes[n]);
-      rollout(model, env, trainingMazes, records, streams, scratch, rolloutSettings(config, episode));
+      trainingMazes.draw(streams.mazes, scratch.episode.mazeOfEnv);
+      rollout(model, env, trainingMazes.set, records, streams, scratch, rolloutSettings(config, episode));
       return learnFromEpisode(model, job.kernels, optimizer, records, members, episode, config.lr, learning);
     },
     capture: () => captureDqnPart(parts),

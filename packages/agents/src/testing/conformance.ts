@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveTaskOptions, type TaskOptions } from '@prnn/env';
+import { MazeSet, resolveTaskOptions, type TaskOptions } from '@prnn/env';
 import { PrnnError, Rng } from '@prnn/core';
 import { defineArchitecture } from '../sdk/define-architecture.js';
 import { builtinPlugins } from '../builtins/index.js';
@@ -458,6 +458,32 @@ export async function checkTask(source: TaskSource, o: CheckOptions = {}): Promi
     source.generateInto(set, 1, new Rng(8));
     if (maxDiff(before, set.cues) === 0) return 'generateInto changed nothing';
   });
+  if (source.layouts !== undefined) {
+    await c.check('training layouts: a drawn layout is the maze generateInto writes from the same stream', () => {
+      const layouts = source.layouts!(t);
+      if (layouts === undefined) return;
+      const l = layouts.set;
+      if (l.size !== t.size || l.channels !== t.channels || l.options.steps !== t.steps) return 'layouts.set was made for other options than the task\'s';
+      const one = MazeSet.allocate(t, 1);
+      const cells = t.size * t.size;
+      const C = t.channels;
+      const a = new Rng(21);
+      const b = new Rng(21);
+      for (let k = 0; k < 64; k++) {
+        source.generateInto(one, 0, a);
+        const v = layouts.draw(b);
+        if (!(Number.isInteger(v) && v >= 0 && v < l.count)) return `draw gave ${v}, not a maze index of layouts.set (0 … ${l.count - 1})`;
+        if (a.state().some((w, j) => w !== b.state()[j])) return `draw ${k} left its generator in another state than generateInto`;
+        const same =
+          l.start[v] === one.start[0] &&
+          l.goal[v] === one.goal[0] &&
+          one.walls.every((w, j) => l.walls[v * cells + j] === w) &&
+          one.cues.every((x, j) => l.cues[v * cells * C + j] === x) &&
+          one.progress.every((x, j) => l.progress[v * cells + j] === x);
+        if (!same) return `draw ${k}: layout ${v} differs from the maze generateInto wrote`;
+      }
+    });
+  }
   const sizes = { channels: t.channels, hidden: 8 };
   const members = oneOrTwo(registry.resolveArch('hh', sizes), o);
   await tinyCycle(c, registry, { members, learner: dqnLearner, task: t, episodes: o.episodes ?? 10, taskSource: source, threads: o });

@@ -1,4 +1,4 @@
-import { MazeSet, generateMazeInto, type TaskOptions } from '@prnn/env';
+import type { TaskOptions } from '@prnn/env';
 import { median } from '@prnn/core';
 import type { Architecture, PopulationMember } from '../sdk/architecture.js';
 import type { KernelSet } from '../sdk/kernel.js';
@@ -8,6 +8,7 @@ import { allocateLearningScratch, allocateRolloutScratch, createTrainingEnv, lea
 import { createPopulationModel } from './create-population.js';
 import { PopulationOptimizer } from './population-optimizer.js';
 import { threadCpuSeconds } from '../profile/phase-times.js';
+import { mazeTaskSource, TrainingMazes } from '../sdk/task-source.js';
 
 /** A population ready to run the DQN's training work, one population-episode per `episode()` call. */
 export interface BenchPopulation {
@@ -37,7 +38,7 @@ export function createBenchPopulation(
   const learning = allocateLearningScratch(model);
   const seeds = members.map((m) => m.seed);
   const streams = rolloutStreams(seeds);
-  const mazes = MazeSet.allocate(task, P);
+  const mazes = new TrainingMazes(mazeTaskSource, task, P);
   const env = createTrainingEnv(task, config, seeds);
   const records = allocateEpisodeRecords(task.steps, P, model.inputs, model.outputs);
   const scratch = allocateRolloutScratch(P, model.outputs);
@@ -47,8 +48,8 @@ export function createBenchPopulation(
     lengths: records.lengths,
     episode: (epsilon = 0.5) => {
       settings.epsilon = epsilon;
-      for (let n = 0; n < P; n++) generateMazeInto(mazes, n, streams.mazes[n]);
-      rollout(model, env, mazes, records, streams, scratch, settings);
+      mazes.draw(streams.mazes, scratch.episode.mazeOfEnv);
+      rollout(model, env, mazes.set, records, streams, scratch, settings);
       learnFromEpisode(model, kernels, optimizer, records, members, 0, config.lr, learning);
     },
     dispose: () => model.dispose(),
