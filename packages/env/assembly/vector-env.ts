@@ -568,6 +568,57 @@ export function step(): i32 {
   return pending;
 }
 
+const GOLDEN_GAMMA: i32 = <i32>0x9e3779b9;
+
+/** splitmix32's output function on four words (Rng's mix32 lane by lane). */
+@inline function mix32x4(x: v128): v128 {
+  x = i32x4.mul(v128.xor(x, i32x4.shr_u(x, 16)), i32x4.splat(<i32>0x85ebca6b));
+  x = i32x4.mul(v128.xor(x, i32x4.shr_u(x, 13)), i32x4.splat(<i32>0xc2b2ae35));
+  return v128.xor(x, i32x4.shr_u(x, 16));
+}
+
+/** Rng's absorb of a value in [0, 2^32) (`low` its bits, the high word 0) into four hashes. */
+@inline function absorbLow(hash: v128, low: v128): v128 {
+  const g = i32x4.splat(GOLDEN_GAMMA);
+  hash = mix32x4(v128.xor(i32x4.add(hash, g), low));
+  return mix32x4(i32x4.add(hash, g));
+}
+
+/**
+ * Seeds the sensor-noise streams of envs first … first+count−1 (count a multiple of 4) as VectorEnv.seedEnv(i,
+ * seed) would, with seed = Rng.firstUint32AfterPrefix(prefix, last + i − first), and writes each seed (u32) to
+ * out[i − first]: the stream is Rng.derive(seed, stream) (stream in [0, 2^32)), its words into env i's. Four
+ * envs side by side in i32x4 lanes, with Rng's integer operations in the same order, so the words are the same.
+ */
+export function seedAfterPrefix(first: i32, count: i32, prefix: i32, last: i32, stream: i32, out: usize): void {
+  const g = i32x4.splat(GOLDEN_GAMMA);
+  const p = i32x4.splat(prefix);
+  const streamLow = i32x4.splat(stream);
+  for (let k = 0; k < count; k += 4) {
+    // firstUint32AfterPrefix: absorb(prefix, last + k), two golden steps, then xoshiro128**'s first output of s1
+    const ids = i32x4.add(i32x4.splat(last + k), i32x4(0, 1, 2, 3));
+    let sm = absorbLow(p, ids);
+    sm = i32x4.add(i32x4.add(sm, g), g);
+    const scrambled = i32x4.mul(mix32x4(sm), i32x4.splat(5));
+    const seed = i32x4.mul(v128.or(i32x4.shl(scrambled, 7), i32x4.shr_u(scrambled, 25)), i32x4.splat(9));
+    v128.store(out + (<usize>k << 2), seed);
+    // Rng.derive(seed, stream): absorb the seed, the id count 1, the id; then expand into s0 … s3
+    let h = absorbLow(i32x4.splat(0x6a09e667), seed);
+    h = absorbLow(h, i32x4.splat(1));
+    h = absorbLow(h, streamLow);
+    const s0 = mix32x4(i32x4.add(h, g));
+    const s1 = mix32x4(i32x4.add(h, i32x4.splat(GOLDEN_GAMMA * 2)));
+    const s2 = mix32x4(i32x4.add(h, i32x4.splat(GOLDEN_GAMMA * 3)));
+    const s3 = mix32x4(i32x4.add(h, i32x4.splat(GOLDEN_GAMMA * 4)));
+    // four envs' words, env-major (the transpose of the lanes)
+    const r = pRng + (<usize>(first + k) << 4);
+    v128.store(r, transposeRow(s0, s1, s2, s3, 0));
+    v128.store(r, transposeRow(s0, s1, s2, s3, 1), 16);
+    v128.store(r, transposeRow(s0, s1, s2, s3, 2), 32);
+    v128.store(r, transposeRow(s0, s1, s2, s3, 3), 48);
+  }
+}
+
 /** The module's own exp (Math.exp compiled in), for the test that bounds its distance to JavaScript's. */
 export function moduleExp(t: f64): f64 {
   return Math.exp(t);

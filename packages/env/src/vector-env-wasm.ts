@@ -28,6 +28,8 @@ export interface VectorEnvExports {
   senseSelected(): void;
   shareDraws(on: number, group: number, shared: number, stamp: number): void;
   firstBadAction(): number;
+  /** Seeds envs first … first+count−1 (count a multiple of 4) from one derivation prefix; see VectorEnv.seedEnvsAfterPrefix. */
+  seedAfterPrefix(first: number, count: number, prefix: number, last: number, stream: number, out: number): void;
   /** The module's own exp (the ziggurat's wedge test compares with it first; see assembly/vector-env.ts). */
   moduleExp(t: number): number;
   step(): number;

@@ -252,6 +252,8 @@ export class VectorEnv {
   private readonly slotsBySet = new Map<MazeSet, Map<number, number>>();
   /** The module's addresses of its shared-draw arrays (group, draws, stamps; see shareNoiseDraws). */
   private shareOffsets: [number, number, number] = [0, 0, 0];
+  /** The module's draw scratch as u32 (n of them): where seedAfterPrefix writes the seeds it made. */
+  private seedOut: Uint32Array | null = null;
   /** The module's group array (envs share the draws of env group[i]); null on the JavaScript path. */
   private readonly drawGroup: Int32Array | null;
   private sharing = false;
@@ -363,6 +365,7 @@ export class VectorEnv {
     const [obs, rewards, fitness, terminated, truncated, done, select, mask, position, stepIndex, , actions, goal,
       limit, fastest, size, slot, sigma, startProgress, rng, walls, cues, progress, group, shared, stamp] = offsets;
     this.shareOffsets = [group, shared, stamp];
+    this.seedOut = new Uint32Array(buffer, shared, n);
     wasm.configure(
       n, channels, WASM_MAZE_CELLS, this.progressReward ? 1 : 0, this.autoresetNext ? 1 : 0,
       zigBase, zigBase + 8 * 257, zigBase + 16 * 257,
@@ -421,6 +424,36 @@ export class VectorEnv {
       return;
     }
     this.rngs[i] = Rng.derive(seed, SENSOR_NOISE_STREAM);
+  }
+
+  /**
+   * `seedEnv(first + k, Rng.firstUint32AfterPrefix(prefix, last + k))` for k = 0 … count−1: the streams of a
+   * network's trials, which differ in their last id only (`prefix` = Rng.derivePrefix of the others). On the
+   * WebAssembly path four envs are seeded at a time inside the module, with the same words.
+   */
+  seedEnvsAfterPrefix(first: number, count: number, prefix: number, last: number): void {
+    if (!Number.isInteger(count) || count < 1) throw new PrnnError(`count must be an integer ≥ 1 (got ${describeValue(count)})`);
+    this.checkEnv(first);
+    this.checkEnv(first + count - 1);
+    if ((prefix | 0) !== prefix) throw new PrnnError(`prefix must be a 32-bit integer from Rng.derivePrefix (got ${describeValue(prefix)})`);
+    if (!Number.isInteger(last) || last < 0) throw new PrnnError(`last must be an integer ≥ 0 (got ${describeValue(last)})`);
+    const wasm = this.wasm;
+    let k = 0;
+    // (the module's ids are 32-bit integers: larger ones are seeded one by one below)
+    if (wasm !== null && last + count <= 0x7fffffff) {
+      // every stream into the module first, so that no stream JavaScript holds is written over these later
+      this.lendStreams();
+      const whole = count & ~3;
+      if (whole > 0) {
+        const seeds = this.seedOut as Uint32Array;
+        wasm.seedAfterPrefix(first, whole, prefix, last, SENSOR_NOISE_STREAM, seeds.byteOffset);
+        // the seeds, written to the draws' scratch (free between calls), as the recorded seeds of the envs
+        const envSeeds = this.envSeeds;
+        for (let j = 0; j < whole; j++) envSeeds[first + j] = seeds[j];
+        k = whole;
+      }
+    }
+    for (; k < count; k++) this.seedEnv(first + k, Rng.firstUint32AfterPrefix(prefix, last + k));
   }
 
   /**

@@ -114,8 +114,7 @@ export class GreedyEvaluator {
     for (let n = 0; n < P; n++) {
       this.tieRngs[n].reseed(seeds[n], STREAM.evalNoise, streamId, 0);
       // Rng.derive(s_n, evalNoise, streamId, 1 + m).nextUint32(), the part before 1 + m hashed once
-      const prefix = Rng.derivePrefix(seeds[n], ids);
-      for (let m = 0; m < M; m++) env.seedEnv(n * M + m, Rng.firstUint32AfterPrefix(prefix, 1 + m));
+      env.seedEnvsAfterPrefix(n * M, M, Rng.derivePrefix(seeds[n], ids), 1);
     }
     // one reset of all P × M envs: each maze is copied into the maze world once, not once per network
     env.resetAll(set, this.mazeOfEnv);
