@@ -386,6 +386,30 @@ function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: 
   }
 }
 
+/**
+ * senseNoisy for two channels, both active (the paper's tasks): the four sensors' pairs side by side, the same
+ * lane operations, and the eight floats stored as two v128.
+ */
+@inline function senseNoisy2(z: usize, sigma: f64, size: i32, cell: i32, o: usize): void {
+  const s2 = f64x2.splat(sigma);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const at = pCues + (<usize>cell << 3);
+  const row = <usize>size << 3;
+  const v0 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at - 8)), f64x2.mul(s2, v128.load(z))), zero), one));
+  const v1 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at + 8)), f64x2.mul(s2, v128.load(z, 16))), zero), one));
+  const v2 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at - row)), f64x2.mul(s2, v128.load(z, 32))), zero), one));
+  const v3 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at + row)), f64x2.mul(s2, v128.load(z, 48))), zero), one));
+  v128.store(o, i32x4.shuffle(v0, v1, 0, 1, 4, 5));
+  v128.store(o, i32x4.shuffle(v2, v3, 0, 1, 4, 5), 16);
+}
+
+/** senseNoisy, through senseNoisy2 where the env has two channels, both active. */
+@inline function senseFrom(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: usize): void {
+  if (gC == 2 && load<u16>(mask) == 0x0101) senseNoisy2(z, sigma, size, cell, o);
+  else senseNoisy(z, sigma, size, cell, mask, o);
+}
+
 /** Env i's observation at its position, with fresh noise when σ > 0 (as VectorEnv.senseEnv). */
 @inline function senseEnv(i: i32): void {
   const C = gC;
@@ -409,7 +433,7 @@ function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: 
     } else {
       drawNormals(i, z, count);
     }
-    senseNoisy(z, sigma, size, cell, mask, o);
+    senseFrom(z, sigma, size, cell, mask, o);
     return;
   }
   // σ = 0 draws nothing; cues lie in [0, 1] already
@@ -495,7 +519,7 @@ function senseListed(): void {
     }
     const size = load<i32>(pSize + (<usize>i << 2));
     const cell = load<i32>(pSlot + (<usize>i << 2)) * gCap + load<i32>(pPosition + (<usize>i << 2));
-    senseNoisy(pShared + <usize>i * stride, sigma, size, cell, pMask + <usize>(i * gC), pObs + (<usize>(i * count) << 2));
+    senseFrom(pShared + <usize>i * stride, sigma, size, cell, pMask + <usize>(i * gC), pObs + (<usize>(i * count) << 2));
   }
 }
 
