@@ -29,7 +29,7 @@ import { ROLL_DEFAULTS, ShapeTable, WASM_OP, emitRolled, type Fragment, type Rol
  */
 
 /** Bumped whenever the emitted code changes (part of the cache key). */
-export const EMITTER_VERSION = 12;
+export const EMITTER_VERSION = 13;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -417,7 +417,18 @@ const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
 /** exp (minusOne false) or e^x − 1 (true) of the v128 in local 0; locals 1–3 are v128 scratch. */
 function expBody(minusOne: boolean): Body {
   const b = new Body();
-  const [x, n, q, s] = [0, 1, 2, 3];
+  b.localGet(0);
+  emitExp(b, [0, 1, 2, 3], minusOne);
+  return b;
+}
+
+/**
+ * exp (minusOne false) or e^x − 1 (true) of the v128 on the stack, inline (locals x, n, q, s: v128 scratch):
+ * n = nearest(x·log2 e), r = x − n·ln 2 in two parts, e^r − 1 by a degree-7 Horner polynomial, 2^n from the
+ * exponent bits.
+ */
+function emitExp(b: Body, [x, n, q, s]: readonly number[], minusOne: boolean): void {
+  b.localSet(x);
   // x ← clamp(x); n ← nearest(x·log2 e)
   b.localGet(x).splat(-87.3).simd(S.max).splat(88.3).simd(S.min).localSet(x);
   b.localGet(x).splat(Math.LOG2E).simd(S.mul).simd(S.nearest).localSet(n);
@@ -434,7 +445,6 @@ function expBody(minusOne: boolean): Body {
   b.localGet(q).localGet(s).simd(S.mul).localGet(s);
   if (minusOne) b.splat(1).simd(S.sub);
   b.simd(S.add);
-  return b;
 }
 
 /**
@@ -463,8 +473,6 @@ function emitLog(b: Body, [x, e, m, s]: readonly number[]): void {
   b.localSet(m).localGet(x).localGet(m).localGet(x).splat(Infinity).simd(S.f32eq).simd(S.bitselect);
 }
 
-const FN_EXP = 0;
-const FN_EXPM1 = 1;
 
 /**
  * Ops whose value stays on the wasm operand stack for the next op instead of a round trip through memory:
@@ -639,7 +647,7 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
   };
 
   /** The forward ops into the registers at local `reg` (tmp: a v128 local), one fragment per op. */
-  // the forward's v128 locals 8–11: log's scratch
+  // the forward's v128 locals 8–11: scratch of log and of the inline exp
   const logLocals = [8, 9, 10, 11];
   const forwardOps = (segs: Segment[], reg: number, tmp: number): void => {
     for (let k = 0; k < n; k++) {
@@ -668,10 +676,10 @@ export function emitWasm(p: StepProgram, opts: EmitOptions = {}): { bytes: Uint8
         case OP.neg: load(ra).simd(S.neg); break;
         case OP.abs: load(ra).simd(S.abs); break;
         case OP.sqrt: load(ra).simd(S.sqrt); break;
-        case OP.tanh: load(ra).splat(2).simd(S.mul).call(FN_EXPM1).localTee(tmp).localGet(tmp).splat(2).simd(S.add).simd(S.div); break;
-        case OP.sigmoid: b.splat(1); load(ra).simd(S.neg).call(FN_EXP).splat(1).simd(S.add).simd(S.div); break;
+        case OP.tanh: load(ra).splat(2).simd(S.mul); emitExp(b, logLocals, true); b.localTee(tmp).localGet(tmp).splat(2).simd(S.add).simd(S.div); break;
+        case OP.sigmoid: b.splat(1); load(ra).simd(S.neg); emitExp(b, logLocals, false); b.splat(1).simd(S.add).simd(S.div); break;
         case OP.relu: load(ra).splat(0).simd(S.max); break;
-        case OP.exp: load(ra).call(FN_EXP); break;
+        case OP.exp: load(ra); emitExp(b, logLocals, false); break;
         case OP.log: load(ra); emitLog(b, logLocals); break;
         default: load(ra); // stop
       }
