@@ -642,8 +642,15 @@ export class VectorEnv {
     const C = this.channels;
     const { sets, slotSize, mazeIndex, offsets, mask, limit, cellBase, position, goal, fastest, startProgress, stepIndex, done, terminated, truncated, rewards, fitness } = this;
     const wasm = this.wasm;
+    // with fixedMazes an env reset onto the maze it ran last keeps all that depends on the maze alone (and the
+    // slot that holds its copy): only its position goes back to the start (evaluations reset every env so)
+    const fixed = this.fixedMazes;
     for (let i = 0; i < n; i++) {
       const m = mazeIndices[i];
+      if (fixed && sets[i] === set && mazeIndex[i] === m) {
+        position[i] = set.start[m];
+        continue;
+      }
       if (sets[i] === undefined) this.resetCount++;
       sets[i] = set;
       slotSize[i] = size;
