@@ -392,16 +392,20 @@ function senseNoisy(z: usize, sigma: f64, size: i32, cell: i32, mask: usize, o: 
  */
 @inline function senseNoisy2(z: usize, sigma: f64, size: i32, cell: i32, o: usize): void {
   const s2 = f64x2.splat(sigma);
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
   const at = pCues + (<usize>cell << 3);
   const row = <usize>size << 3;
-  const v0 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at - 8)), f64x2.mul(s2, v128.load(z))), zero), one));
-  const v1 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at + 8)), f64x2.mul(s2, v128.load(z, 16))), zero), one));
-  const v2 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at - row)), f64x2.mul(s2, v128.load(z, 32))), zero), one));
-  const v3 = f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at + row)), f64x2.mul(s2, v128.load(z, 48))), zero), one));
+  const v0 = noisyPair(at - 8, v128.load(z), s2);
+  const v1 = noisyPair(at + 8, v128.load(z, 16), s2);
+  const v2 = noisyPair(at - row, v128.load(z, 32), s2);
+  const v3 = noisyPair(at + row, v128.load(z, 48), s2);
   v128.store(o, i32x4.shuffle(v0, v1, 0, 1, 4, 5));
   v128.store(o, i32x4.shuffle(v2, v3, 0, 1, 4, 5), 16);
+}
+
+/** One sensor's two channels: the cue pair at `cue` + σ·z, clamped to [0, 1], as float32 in lanes 0–1 (senseNoisy's lane operations). */
+@inline function noisyPair(cue: usize, z: v128, s2: v128): v128 {
+  const v = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(cue)), f64x2.mul(s2, z));
+  return f32x4.demote_f64x2_zero(f64x2.pmin(f64x2.pmax(v, f64x2.splat(0)), f64x2.splat(1)));
 }
 
 /** senseNoisy, through senseNoisy2 where the env has two channels, both active. */

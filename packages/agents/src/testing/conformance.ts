@@ -473,7 +473,8 @@ export async function checkTask(source: TaskSource, o: CheckOptions = {}): Promi
         source.generateInto(one, 0, a);
         const v = layouts.draw(b);
         if (!(Number.isInteger(v) && v >= 0 && v < l.count)) return `draw gave ${v}, not a maze index of layouts.set (0 … ${l.count - 1})`;
-        if (a.state().some((w, j) => w !== b.state()[j])) return `draw ${k} left its generator in another state than generateInto`;
+        const [sa, sb] = [a.state(), b.state()];
+        if (sa.some((w, j) => w !== sb[j])) return `draw ${k} left its generator in another state than generateInto`;
         const same =
           l.start[v] === one.start[0] &&
           l.goal[v] === one.goal[0] &&
