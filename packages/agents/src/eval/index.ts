@@ -3,6 +3,7 @@ export * from './q-engine.js';
 export * from './noise-spec.js';
 export * from './session-policy.js';
 export * from './onnx-policy.js';
+export * from './native-heap.js';
 export * from './weight-fed-policy.js';
 export * from './policy-sessions.js';
 export * from './trial-recorder.js';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PrnnError } from '@prnn/core';
+import { raiseMallocThresholds } from './native-heap.js';
 import { SessionPolicy } from './session-policy.js';
 
 /** Options of {@link OnnxPolicy.load}: onnxruntime threads and the name used in error messages. */
@@ -32,6 +33,8 @@ export class OnnxPolicy extends SessionPolicy {
         throw new PrnnError(`policy file ${source} cannot be read (${code ?? (e as Error).message})`);
       }
     } else bytes = source;
+    // every run's outputs come back as fresh copies: keep their memory mapped between runs
+    raiseMallocThresholds();
     const opened = await SessionPolicy.open(ort, bytes, {
       label,
       splitState: options.splitState ?? false,

@@ -3,6 +3,7 @@ import { PrnnError } from '@prnn/core';
 import type { WeightFedOnnxModel } from '../sdk/kernel.js';
 import { POLICY_ACTIONS, POLICY_INPUTS, POLICY_OUTPUTS } from '../onnx/policy-contract.js';
 import { checkCompactRows, gatherRows, type QEngine } from './q-engine.js';
+import { raiseMallocThresholds } from './native-heap.js';
 
 /**
  * A weight-fed ONNX model (WeightFedOnnxKernel) in one onnxruntime-node session, as a QEngine for one network
@@ -47,6 +48,7 @@ export class WeightFedPolicy implements QEngine {
    */
   static async open(model: WeightFedOnnxModel, options: { readonly label?: string } = {}): Promise<WeightFedPolicy> {
     const label = options.label ?? model.key;
+    raiseMallocThresholds();
     // the session options of OnnxPolicy, so both run the same kernels
     const session = await ort.InferenceSession.create(model.bytes, {
       intraOpNumThreads: 1,

@@ -7,6 +7,7 @@ import {
   POLICY_ACTIONS,
   POLICY_INPUTS,
   POLICY_OUTPUTS,
+  raiseMallocThresholds,
   readOnnxGraph,
   type AttributeSpec,
   type NodeSpec,
@@ -93,6 +94,7 @@ export class DoubleSession implements Float64Engine {
   /** Rewrites `bytes` to double precision and opens it; a PrnnError says why when either step fails. */
   static async open(bytes: Uint8Array, obsSize: number, stateSize: number): Promise<DoubleSession> {
     const model = doublePrecisionModel(bytes, obsSize, stateSize);
+    raiseMallocThresholds();
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 3 });
